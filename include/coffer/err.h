@@ -1,0 +1,35 @@
+/* One error enum for the whole project. Values are negative and
+ * append-only: never renumber, retire a value as COFFER_ERR_OBSOLETEn. */
+#ifndef COFFER_ERR_H
+#define COFFER_ERR_H
+
+#include <coffer/export.h>
+
+enum coffer_err {
+	COFFER_OK = 0,
+	COFFER_ERR_INTERNAL = -1,	/* a bug: an invariant did not hold */
+	COFFER_ERR_NOMEM = -2,		/* out of memory */
+	COFFER_ERR_INVALID = -3,	/* the caller passed a bad argument */
+	COFFER_ERR_FORMAT = -4,		/* input is malformed */
+	COFFER_ERR_AUTH = -5,		/* input is not authentic (tag, signature) */
+	COFFER_ERR_VERSION = -6,	/* format version not supported */
+	COFFER_ERR_CONTEXT = -7,	/* input made for another context */
+	COFFER_ERR_TOOBIG = -8,		/* a size cap would be exceeded */
+	COFFER_ERR_IO = -9,		/* read, write, fsync, rename failed */
+	COFFER_ERR_TRUNCATED = -10,	/* input ends early */
+	COFFER_ERR_TRAILING = -11,	/* bytes after the end of the input */
+	COFFER_ERR_KEY = -12,		/* sealed under another key (key id) */
+	COFFER_ERR_CHECKSUM = -13,	/* a typed code is mistyped */
+	COFFER_ERR_CRYPTO = -14,	/* the crypto library failed */
+	COFFER_ERR_PERM = -15,		/* unsafe file permissions */
+	COFFER_ERR_NOTFOUND = -16,	/* no such object */
+	COFFER_ERR_EXISTS = -17,	/* the object exists already */
+	COFFER_ERR_PASSCODE = -18,	/* wrong passcode for a local keystore */
+	COFFER_ERR_STATE = -19,		/* call not valid in this object's state */
+};
+
+/** coffer_strerror(err): a static English sentence for ${err}; never NULL,
+ * also for values it does not know. */
+COFFER_API const char *coffer_strerror(int err);
+
+#endif
