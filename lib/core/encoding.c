@@ -4,6 +4,20 @@
 
 #include <sodium.h>
 
+/* libsodium 1.0.18 decodes some bytes above 0x7f as if they were letters
+ * of the alphabet (found by tests/fuzz/fuzz_encoding.c): refuse them
+ * first, without a branch per byte. */
+static int
+has_high_bit(const char *in, size_t n)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= (unsigned char)in[i];
+	return (acc & 0x80) != 0;
+}
+
 int
 coffer_hex_encode(char *out, size_t outcap, const uint8_t *in, size_t n)
 {
@@ -21,7 +35,7 @@ coffer_hex_decode(uint8_t *out, size_t outcap, size_t *outlen, const char *in,
 	size_t n = 0;
 
 	*outlen = 0;
-	if (inlen % 2 != 0)
+	if (inlen % 2 != 0 || has_high_bit(in, inlen))
 		return COFFER_ERR_FORMAT;
 	if (inlen / 2 > outcap)
 		return COFFER_ERR_TOOBIG;
@@ -52,7 +66,7 @@ coffer_b64url_decode(uint8_t *out, size_t outcap, size_t *outlen,
 	size_t n = 0;
 
 	*outlen = 0;
-	if (inlen % 4 == 1)
+	if (inlen % 4 == 1 || has_high_bit(in, inlen))
 		return COFFER_ERR_FORMAT;
 	if (inlen / 4 * 3 + (inlen % 4 ? inlen % 4 - 1 : 0) > outcap)
 		return COFFER_ERR_TOOBIG;

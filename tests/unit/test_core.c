@@ -92,6 +92,7 @@ static const struct {
 	{ "0g", COFFER_ERR_FORMAT, 0 },
 	{ "00 ff", COFFER_ERR_FORMAT, 0 },
 	{ "00:ff", COFFER_ERR_FORMAT, 0 },
+	{ "\xe0\xe1", COFFER_ERR_FORMAT, 0 },
 	{ "0011223344", COFFER_ERR_TOOBIG, 0 },
 };
 
@@ -133,6 +134,8 @@ static const struct {
 	{ "Z", COFFER_ERR_FORMAT, NULL },
 	{ "Zm9v Yg", COFFER_ERR_FORMAT, NULL },
 	{ "+/8", COFFER_ERR_FORMAT, NULL },	/* standard alphabet */
+	/* libsodium 1.0.18 alone would take 0x88 for '_' (found by fuzzing). */
+	{ "Q\x88Q", COFFER_ERR_FORMAT, NULL },
 };
 
 static void
