@@ -7,21 +7,19 @@
 #include <coffer/err.h>
 #include <coffer/key.h>
 
-struct cmd {
-	const char	*name;
-	int		(*run)(int, char **);
-	const char	*summary;
-};
+#include "cli.h"
 
 static int cmd_help(int, char **);
 static int cmd_version(int, char **);
 static int cmd_categories(int, char **);
 
-static const struct cmd cmds[] = {
+static const struct cli_cmd cmds[] = {
 	{ "help", cmd_help, "show this list of commands" },
 	{ "version", cmd_version, "print the version of coffer and libcoffer" },
 	{ "categories", cmd_categories,
 	    "list the data categories and how each is protected" },
+	{ "selftest", cmd_selftest,
+	    "check this build's cryptography end to end, on this machine" },
 };
 
 static void

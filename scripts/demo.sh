@@ -11,3 +11,4 @@ echo
 "$build/coffer" help
 echo
 "$build/coffer" categories
+"$build/coffer" selftest
