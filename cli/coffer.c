@@ -6,6 +6,7 @@
 #include <coffer/category.h>
 #include <coffer/err.h>
 #include <coffer/key.h>
+#include <coffer/version.h>
 
 #include "cli.h"
 
@@ -53,7 +54,7 @@ cmd_version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("coffer %s\n", COFFER_VERSION);
+	printf("coffer %s (libcoffer %s)\n", COFFER_VERSION, coffer_version());
 	return 0;
 }
 
