@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/buf.h>
 #include <coffer/envelope.h>
 #include <coffer/err.h>
 #include <coffer/key.h>
+#include <coffer/recovery.h>
 #include <coffer/sign.h>
 
 #include "cli.h"
@@ -98,6 +101,33 @@ check_signatures(struct st *st)
 	coffer_key_free(&k);
 }
 
+static void
+check_recovery_key(struct st *st)
+{
+	struct coffer_recovery_key rk;
+	struct coffer_key *k = NULL;
+	char text[COFFER_RECOVERY_KEY_LEN + 1], typo[COFFER_RECOVERY_KEY_LEN + 1];
+	int ok;
+
+	ok = coffer_recovery_key_generate(text) == 0 &&
+	    coffer_recovery_key_parse(&rk, text) == 0 &&
+	    coffer_recovery_key_derive(&k, &rk, (const uint8_t *)"account", 7,
+	    1) == 0;
+	step(st, ok, "recovery key made, read back, wrapping key derived");
+	if (ok) {
+		/* Swap two neighbouring symbols, as a hurried typist would. */
+		memcpy(typo, text, sizeof(typo));
+		typo[0] = text[1];
+		typo[1] = text[0];
+		ok = text[0] == text[1] ||
+		    coffer_recovery_key_parse(&rk, typo) == COFFER_ERR_CHECKSUM;
+		step(st, ok, "two swapped characters: refused as mistyped");
+	}
+	coffer_recovery_key_cleanup(&rk);
+	coffer_key_free(&k);
+	sodium_memzero(text, sizeof(text));
+}
+
 int
 cmd_selftest(int argc, char **argv)
 {
@@ -111,6 +141,7 @@ cmd_selftest(int argc, char **argv)
 	printf("coffer selftest: the cryptographic core, on this machine\n");
 	check_envelopes(&st);
 	check_signatures(&st);
+	check_recovery_key(&st);
 	printf("selftest: %d passed, %d failed\n", st.steps - st.failed,
 	    st.failed);
 	return st.failed ? CLI_FAIL : CLI_OK;
