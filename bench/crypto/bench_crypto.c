@@ -2,12 +2,14 @@
  * as MB/s and as a ratio to memcpy measured in the same run, so that the
  * project chooses its primitives by measurement on its own CPU.
  *
- * Method: every (operation, size) is warmed up and calibrated so that one
- * repetition does ~0.2 s of work (--quick: ~0.04 s); then the repetitions
- * are interleaved (round 1 of every operation, then round 2, ...) so that
- * a noisy neighbour slows all of them alike, and the median of the
- * rounds is reported. Buffers are allocated once; timing is
- * CLOCK_MONOTONIC. A benchmark: it never asserts on time. */
+ * Method: every (operation, size) is warmed up and calibrated into
+ * batches of ~1/8 of a repetition; one repetition runs batches until
+ * ~0.2 s of work is timed (--quick: ~0.04 s), so the run's length does not
+ * grow when the machine is busy. The repetitions are interleaved (round 1
+ * of every operation, then round 2, ...) so that a noisy neighbour slows
+ * all of them alike, and the median of the rounds is reported. Buffers
+ * are allocated once; timing is CLOCK_MONOTONIC. A benchmark: it never
+ * asserts on time. */
 #include "bench.h"
 
 #include <stdint.h>
@@ -39,7 +41,8 @@ struct result {
 	const struct bench_case *c;
 	size_t	 len;
 	int	 avail;
-	uint64_t n;		/* operations per repetition */
+	uint64_t batch;		/* operations per timed batch */
+	uint64_t ops;		/* operations in all repetitions */
 	double	 mbps[REPS];
 	double	 med, min, max;
 };
@@ -81,8 +84,8 @@ timed(const struct bench_case *c, struct bench_state *st, size_t len,
 	return 0;
 }
 
-/* Warm up for ${warm_s} seconds, doubling the batch, and size one
- * repetition to ~${rep_s} seconds. */
+/* Warm up for ${warm_s} seconds, doubling the batch, and size a batch to
+ * ~1/8 of a repetition of ${rep_s} seconds. */
 static int
 calibrate(struct result *r, struct bench_state *st, const struct opts *o)
 {
@@ -98,9 +101,32 @@ calibrate(struct result *r, struct bench_state *st, const struct opts *o)
 		batch *= 2;
 	}
 	per_op = secs / (double)batch;
-	r->n = (uint64_t)(o->rep_s / per_op);
-	if (r->n < 1)
-		r->n = 1;
+	r->batch = (uint64_t)(o->rep_s / 8 / per_op);
+	if (r->batch < 1)
+		r->batch = 1;
+	return 0;
+}
+
+/* One repetition: re-prepare (the buffers are shared), re-warm with a
+ * quarter batch, then time whole batches until ${rep_s} seconds. */
+static int
+repetition(struct result *r, int rep, struct bench_state *st,
+    const struct opts *o)
+{
+	double secs, total = 0;
+	uint64_t ops = 0;
+
+	if ((r->c->prepare != NULL && r->c->prepare(st, r->len) != 0) ||
+	    timed(r->c, st, r->len, r->batch / 4 + 1, &secs) != 0)
+		return -1;
+	while (total < o->rep_s) {
+		if (timed(r->c, st, r->len, r->batch, &secs) != 0)
+			return -1;
+		total += secs;
+		ops += r->batch;
+	}
+	r->ops += ops;
+	r->mbps[rep] = (double)ops * (double)r->len / total / 1e6;
 	return 0;
 }
 
@@ -129,8 +155,6 @@ measure(struct result *res, size_t nres, struct bench_state *st,
     const struct opts *o)
 {
 	int tty = isatty(STDERR_FILENO);
-	double secs;
-	uint64_t warm;
 	size_t i;
 	int rep;
 
@@ -149,18 +173,8 @@ measure(struct result *res, size_t nres, struct bench_state *st,
 			if (tty)
 				fprintf(stderr, "\rround %d/%d: %zu/%zu   ",
 				    rep + 1, REPS, i + 1, nres);
-			if (!res[i].avail)
-				continue;
-			/* Re-prepare (the buffers are shared) and re-warm
-			 * with a twentieth of a repetition, untimed. */
-			warm = res[i].n / 20 + 1;
-			if ((res[i].c->prepare != NULL &&
-			    res[i].c->prepare(st, res[i].len) != 0) ||
-			    timed(res[i].c, st, res[i].len, warm, &secs) != 0 ||
-			    timed(res[i].c, st, res[i].len, res[i].n, &secs) != 0)
+			if (res[i].avail && repetition(&res[i], rep, st, o) != 0)
 				goto fail;
-			res[i].mbps[rep] = (double)res[i].n * (double)res[i].len /
-			    secs / 1e6;
 		}
 	}
 	if (tty)
@@ -259,6 +273,20 @@ name_width(const struct result *res, size_t nres)
 	return (int)w;
 }
 
+/* "  ------ title ------", ${w} wide after the two spaces. */
+static void
+print_title(const char *title, int w)
+{
+	int len = (int)strlen(title) + 2, left = (w - len) / 2, i;
+
+	printf("  ");
+	for (i = 0; i < left; i++)
+		putchar('-');
+	printf(" %s ", title);
+	for (i = left + len; i < w; i++)
+		putchar('-');
+}
+
 static void
 print_table(const struct result *res, size_t nres, const struct opts *o)
 {
@@ -272,7 +300,7 @@ print_table(const struct result *res, size_t nres, const struct opts *o)
 	print_header(stdout, "", o);
 	printf("\n%-*s %-8s", w, "", "");
 	for (s = 0; s < NSIZES; s++)
-		printf("  ---------- %-6s ----------", size_names[s]);
+		print_title(size_names[s], 26);
 	printf("\n%-*s %-8s", w, "benchmark", "op");
 	for (s = 0; s < NSIZES; s++)
 		printf("  %8s %9s %7s", "MB/s", "x memcpy", "spread");
@@ -307,7 +335,7 @@ print_csv(const struct result *res, size_t nres)
 	size_t i;
 
 	printf("group,benchmark,op,bytes,mbps_median,mbps_min,mbps_max,"
-	    "ratio_memcpy,ops_per_rep,reps\n");
+	    "ratio_memcpy,ops,reps\n");
 	for (i = 0; i < nres; i++) {
 		r = &res[i];
 		if (!r->avail) {
@@ -319,7 +347,7 @@ print_csv(const struct result *res, size_t nres)
 		printf("%s,%s,%s,%zu,%.1f,%.1f,%.1f,%.5f,%llu,%d\n",
 		    r->c->group, r->c->name, r->c->op, r->len, r->med, r->min,
 		    r->max, base > 0 ? r->med / base : 0,
-		    (unsigned long long)r->n, REPS);
+		    (unsigned long long)r->ops, REPS);
 	}
 }
 
