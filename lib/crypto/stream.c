@@ -82,8 +82,8 @@ static int
 hdr_parse(struct st_header *h, const uint8_t *in, size_t len)
 {
 	struct coffer_reader rd;
+	char ctx[COFFER_CONTEXT_MAX + 1];
 	uint8_t version, alg, clen, log2;
-	size_t i;
 	int r;
 
 	memset(h, 0, sizeof(*h));
@@ -103,9 +103,12 @@ hdr_parse(struct st_header *h, const uint8_t *in, size_t len)
 		return COFFER_ERR_FORMAT;
 	if ((r = coffer_reader_bytes(&rd, clen, &h->ctx)) != 0)
 		return r;
-	for (i = 0; i < clen; i++)
-		if (h->ctx[i] <= 0x20 || h->ctx[i] >= 0x7f)
-			return COFFER_ERR_FORMAT;
+	/* One rule for contexts: the one callers are held to (and no NUL
+	 * hiding the rest from it). */
+	memcpy(ctx, h->ctx, clen);
+	ctx[clen] = '\0';
+	if (strlen(ctx) != clen || !coffer_context_valid(ctx))
+		return COFFER_ERR_FORMAT;
 	h->ctxlen = clen;
 	if ((r = coffer_reader_bytes(&rd, COFFER_KEY_ID_BYTES, &h->key_id)) != 0 ||
 	    (r = coffer_reader_u32(&rd, &h->key_version)) != 0 ||
@@ -273,9 +276,11 @@ seal_chunk(struct coffer_stream_sealer *s, const uint8_t *p, size_t n,
 	return 0;
 }
 
-int
-coffer_stream_sealer_update(struct coffer_stream_sealer *s, const uint8_t *in,
-    size_t len, struct coffer_buf *out)
+/* Update (final = 0) and final (final = 1): seal every chunk the input
+ * completes, then for final the rest as the final chunk. */
+static int
+sealer_run(struct coffer_stream_sealer *s, const uint8_t *in, size_t len,
+    int final, struct coffer_buf *out)
 {
 	size_t start = out != NULL ? coffer_buf_len(out) : 0, take, have;
 	int r = COFFER_ERR_INVALID;
@@ -308,6 +313,12 @@ coffer_stream_sealer_update(struct coffer_stream_sealer *s, const uint8_t *in,
 		in += take;
 		len -= take;
 	}
+	if (r == 0 && final) {
+		if ((r = seal_chunk(s, coffer_buf_data(s->pending),
+		    coffer_buf_len(s->pending), 1, out)) == 0)
+			s->state = ST_DONE;
+		coffer_buf_reset(s->pending);
+	}
 out:
 	if (r != 0) {
 		if (out != NULL)
@@ -318,32 +329,17 @@ out:
 }
 
 int
+coffer_stream_sealer_update(struct coffer_stream_sealer *s, const uint8_t *in,
+    size_t len, struct coffer_buf *out)
+{
+	return sealer_run(s, in, len, 0, out);
+}
+
+int
 coffer_stream_sealer_final(struct coffer_stream_sealer *s,
     struct coffer_buf *out)
 {
-	size_t start = out != NULL ? coffer_buf_len(out) : 0;
-	int r = COFFER_ERR_INVALID;
-
-	if (s == NULL)
-		return COFFER_ERR_INVALID;
-	if (s->state != ST_CHUNKS) {
-		r = COFFER_ERR_STATE;
-		goto out;
-	}
-	if (out == NULL)
-		goto out;
-	if ((r = seal_chunk(s, coffer_buf_data(s->pending),
-	    coffer_buf_len(s->pending), 1, out)) != 0)
-		goto out;
-	coffer_buf_reset(s->pending);
-	s->state = ST_DONE;
-out:
-	if (r != 0) {
-		if (out != NULL)
-			coffer_buf_truncate(out, start);
-		s->state = ST_FAILED;
-	}
-	return r;
+	return sealer_run(s, NULL, 0, 1, out);
 }
 
 void
@@ -658,6 +654,25 @@ fd_flush(int fd, struct coffer_buf *out)
 	return r;
 }
 
+/* Read in_fd to its end, feed each read to the sealer s or the opener o,
+ * and write what it emits to out_fd. p holds FD_READ bytes. */
+static int
+fd_pump(int in_fd, int out_fd, struct coffer_stream_sealer *s,
+    struct coffer_stream_opener *o, uint8_t *p, struct coffer_buf *out)
+{
+	size_t got;
+	int r;
+
+	for (;;) {
+		if ((r = fd_read(in_fd, p, FD_READ, &got)) != 0 || got == 0)
+			return r;
+		r = s != NULL ? coffer_stream_sealer_update(s, p, got, out) :
+		    coffer_stream_opener_update(o, p, got, out);
+		if (r != 0 || (r = fd_flush(out_fd, out)) != 0)
+			return r;
+	}
+}
+
 int
 coffer_stream_seal_fd(const struct coffer_key *key, const char *context,
     unsigned chunk_log2, int in_fd, int out_fd)
@@ -665,13 +680,12 @@ coffer_stream_seal_fd(const struct coffer_key *key, const char *context,
 	struct coffer_stream_sealer *s = NULL;
 	struct coffer_buf *out = NULL, *rbuf = NULL;
 	uint8_t *p;
-	size_t got;
 	int r = COFFER_ERR_INVALID;
 
 	if (in_fd < 0 || out_fd < 0 || !chunk_log2_resolve(&chunk_log2))
 		goto out;
 	/* An update of FD_READ bytes emits at most one chunk more than it
-	 * takes, with the framing of each. */
+	 * takes, with the framing of each; the header comes first. */
 	if ((out = coffer_buf_new(FD_READ + 2 * ((size_t)1 << chunk_log2) +
 	    COFFER_STREAM_HEADER_MAX)) == NULL ||
 	    (rbuf = coffer_buf_new_secret(FD_READ)) == NULL) {
@@ -680,18 +694,9 @@ coffer_stream_seal_fd(const struct coffer_key *key, const char *context,
 	}
 	if ((r = coffer_buf_extend(rbuf, FD_READ, &p)) != 0 ||
 	    (r = coffer_stream_sealer_new(&s, key, context, chunk_log2,
-	    out)) != 0)
-		goto out;
-	for (;;) {
-		if ((r = fd_read(in_fd, p, FD_READ, &got)) != 0)
-			goto out;
-		if (got == 0)
-			break;
-		if ((r = coffer_stream_sealer_update(s, p, got, out)) != 0 ||
-		    (r = fd_flush(out_fd, out)) != 0)
-			goto out;
-	}
-	if ((r = coffer_stream_sealer_final(s, out)) != 0)
+	    out)) != 0 ||
+	    (r = fd_pump(in_fd, out_fd, s, NULL, p, out)) != 0 ||
+	    (r = coffer_stream_sealer_final(s, out)) != 0)
 		goto out;
 	r = fd_flush(out_fd, out);
 out:
@@ -708,7 +713,6 @@ coffer_stream_open_fd(const struct coffer_key *key, const char *context,
 	struct coffer_stream_opener *o = NULL;
 	struct coffer_buf *out = NULL, *rbuf = NULL;
 	uint8_t *p;
-	size_t got;
 	int r = COFFER_ERR_INVALID;
 
 	if (in_fd < 0 || out_fd < 0)
@@ -722,17 +726,9 @@ coffer_stream_open_fd(const struct coffer_key *key, const char *context,
 		goto out;
 	}
 	if ((r = coffer_buf_extend(rbuf, FD_READ, &p)) != 0 ||
-	    (r = coffer_stream_opener_new(&o, key, context)) != 0)
+	    (r = coffer_stream_opener_new(&o, key, context)) != 0 ||
+	    (r = fd_pump(in_fd, out_fd, NULL, o, p, out)) != 0)
 		goto out;
-	for (;;) {
-		if ((r = fd_read(in_fd, p, FD_READ, &got)) != 0)
-			goto out;
-		if (got == 0)
-			break;
-		if ((r = coffer_stream_opener_update(o, p, got, out)) != 0 ||
-		    (r = fd_flush(out_fd, out)) != 0)
-			goto out;
-	}
 	r = coffer_stream_opener_final(o);
 out:
 	coffer_stream_opener_free(&o);

@@ -462,6 +462,7 @@ test_header_fields(void **state)
 		{ 6, (uint8_t)(c - 1), COFFER_ERR_FORMAT },
 		{ 7, ' ', COFFER_ERR_FORMAT },		/* context text */
 		{ 7, 0x80, COFFER_ERR_FORMAT },
+		{ 9, 0, COFFER_ERR_FORMAT },
 		{ 8, 'x', COFFER_ERR_CONTEXT },
 		{ 7 + c, 0, COFFER_ERR_KEY },		/* key id */
 		{ 23 + c, 1, COFFER_ERR_KEY },		/* key version */
@@ -1283,6 +1284,8 @@ write_vectors(const char *dir)
 	e |= w_edit(f, "context-length-65", ka, vctx, s, 6, 65, sn,
 	    COFFER_ERR_FORMAT);
 	e |= w_edit(f, "context-space", ka, vctx, s, 7 + 6, ' ', sn,
+	    COFFER_ERR_FORMAT);
+	e |= w_edit(f, "context-nul", ka, vctx, s, 7 + 2, 0, sn,
 	    COFFER_ERR_FORMAT);
 	e |= w_edit(f, "wrong-context", ka, "coffer/other/v1", s, SIZE_MAX, 0,
 	    sn, COFFER_ERR_CONTEXT);
