@@ -45,8 +45,9 @@ COFFER_API int coffer_buf_append(struct coffer_buf *b, const void *p,
     size_t n) COFFER_WUR;
 
 /** coffer_buf_extend(b, n, p): grow ${b} by ${n} zero bytes and set *${p}
- * to the first of them, for a caller that writes into place. Returns as
- * coffer_buf_append; on error *${p} is NULL and ${b} unchanged. */
+ * to the first of them, for a caller that writes into place (NULL when
+ * ${n} is 0). Returns as coffer_buf_append; on error *${p} is NULL and
+ * ${b} unchanged. */
 COFFER_API int coffer_buf_extend(struct coffer_buf *b, size_t n,
     uint8_t **p) COFFER_WUR;
 

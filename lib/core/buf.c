@@ -120,8 +120,9 @@ coffer_buf_extend(struct coffer_buf *b, size_t n, uint8_t **p)
 	*p = NULL;
 	if ((r = buf_grow(b, n)) != 0)
 		return r;
-	if (n > 0)
-		memset(b->data + b->len, 0, n);
+	if (n == 0)
+		return 0;	/* nothing to point at: *p stays NULL */
+	memset(b->data + b->len, 0, n);
 	*p = b->data + b->len;
 	b->len += n;
 	return 0;
@@ -134,9 +135,10 @@ coffer_buf_append(struct coffer_buf *b, const void *p, size_t n)
 
 	if ((r = buf_grow(b, n)) != 0)
 		return r;
-	if (n > 0)
+	if (n > 0) {
 		memcpy(b->data + b->len, p, n);
-	b->len += n;
+		b->len += n;
+	}
 	return 0;
 }
 

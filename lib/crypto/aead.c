@@ -59,7 +59,7 @@ evp_chacha(int enc, uint8_t *out, uint8_t *tag, const uint8_t *in, size_t n,
     const uint8_t *ad, size_t adlen, const uint8_t *nonce, const uint8_t *key)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
-	uint8_t subkey[32], iv[12];
+	uint8_t subkey[32], iv[12], fin[16];
 	int outl, r = COFFER_ERR_CRYPTO;
 
 	xchacha_subkey(subkey, iv, nonce, key);
@@ -73,7 +73,9 @@ evp_chacha(int enc, uint8_t *out, uint8_t *tag, const uint8_t *in, size_t n,
 	if ((adlen > 0 && evp_update(ctx, NULL, ad, adlen) != 0) ||
 	    evp_update(ctx, out, in, n) != 0)
 		goto out;
-	if (EVP_CipherFinal_ex(ctx, out + n, &outl) != 1) {
+	/* A stream cipher's final step writes nothing; give it a spare
+	 * buffer rather than out + n, which is NULL + 0 for empty input. */
+	if (EVP_CipherFinal_ex(ctx, fin, &outl) != 1 || outl != 0) {
 		r = enc ? COFFER_ERR_CRYPTO : COFFER_ERR_AUTH;
 		goto out;
 	}
