@@ -224,56 +224,101 @@ coffer_keystore_encode(struct coffer_buf *out,
 	    params != NULL ? params : &def, salt, nonce);
 }
 
-/* The sealed part: check its header against ours before paying for
- * Argon2, then derive the key and open it into ${pl}. */
+/* A keystore's structure, checked without the passcode: pointers into
+ * the input. */
+struct ks_outer {
+	uint8_t		 prot;
+	const uint8_t	*payload;	/* clear */
+	uint32_t	 ops, mem;	/* sealed */
+	const uint8_t	*salt, *env;
+	size_t		 envlen;
+};
+
+/* The sealed part: its envelope header must be ours before anyone pays
+ * for Argon2. */
 static int
-open_sealed(struct coffer_buf *pl, struct coffer_reader *rd,
-    const uint8_t *passcode, size_t passcode_len)
+outer_sealed(struct ks_outer *o, struct coffer_reader *rd)
 {
 	struct coffer_envelope_info info;
-	struct coffer_key *k = NULL;
-	const uint8_t *salt, *env;
-	uint32_t ops, mem;
-	size_t envlen;
 	int r;
 
-	if ((r = coffer_reader_u32(rd, &ops)) != 0 ||
-	    (r = coffer_reader_u32(rd, &mem)) != 0)
-		goto out;
-	if (!params_ok(ops, mem)) {
-		r = COFFER_ERR_FORMAT;
-		goto out;
-	}
+	if ((r = coffer_reader_u32(rd, &o->ops)) != 0 ||
+	    (r = coffer_reader_u32(rd, &o->mem)) != 0)
+		return r;
+	if (!params_ok(o->ops, o->mem))
+		return COFFER_ERR_FORMAT;
 	if ((r = coffer_reader_bytes(rd, COFFER_KEYSTORE_SALT_BYTES,
-	    &salt)) != 0)
+	    &o->salt)) != 0)
+		return r;
+	o->envlen = coffer_reader_left(rd);
+	if ((r = coffer_reader_bytes(rd, o->envlen, &o->env)) != 0 ||
+	    (r = coffer_envelope_peek(&info, o->env, o->envlen)) != 0)
+		return r;
+	if (strcmp(info.context, ks_ctx) != 0)
+		return COFFER_ERR_CONTEXT;
+	if (info.type != COFFER_ENVELOPE_SECRET ||
+	    info.plaintext_len != PAYLOAD_BYTES)
+		return COFFER_ERR_FORMAT;
+	/* The key id is the salt: public labels, compared as such. */
+	if (sodium_memcmp(info.key_id, o->salt,
+	    COFFER_KEYSTORE_SALT_BYTES) != 0 ||
+	    info.key_version != PASSCODE_KEY_VERSION)
+		return COFFER_ERR_KEY;
+	return 0;
+}
+
+static int
+outer_parse(struct ks_outer *o, const uint8_t *p, size_t len)
+{
+	struct coffer_reader rd;
+	const uint8_t *sum;
+	uint8_t version, h[CHECKSUM_BYTES];
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	coffer_reader_init(&rd, p, len);
+	if ((r = coffer_reader_magic(&rd, ks_magic, sizeof(ks_magic))) != 0 ||
+	    (r = coffer_reader_u8(&rd, &version)) != 0)
 		goto out;
-	envlen = coffer_reader_left(rd);
-	if ((r = coffer_reader_bytes(rd, envlen, &env)) != 0 ||
-	    (r = coffer_envelope_peek(&info, env, envlen)) != 0)
-		goto out;
-	if (strcmp(info.context, ks_ctx) != 0) {
-		r = COFFER_ERR_CONTEXT;
+	if (version != COFFER_KEYSTORE_VERSION) {
+		r = COFFER_ERR_VERSION;
 		goto out;
 	}
-	if (info.type != COFFER_ENVELOPE_SECRET ||
-	    info.plaintext_len != PAYLOAD_BYTES) {
+	if ((r = coffer_reader_u8(&rd, &o->prot)) != 0)
+		goto out;
+	if (o->prot == PROT_PASSCODE) {
+		r = outer_sealed(o, &rd);
+		goto out;
+	}
+	if (o->prot != PROT_NONE) {
 		r = COFFER_ERR_FORMAT;
 		goto out;
 	}
-	/* The key id is the salt: public labels, compared as such. */
-	if (sodium_memcmp(info.key_id, salt, COFFER_KEYSTORE_SALT_BYTES) != 0 ||
-	    info.key_version != PASSCODE_KEY_VERSION) {
-		r = COFFER_ERR_KEY;
+	if ((r = coffer_reader_bytes(&rd, PAYLOAD_BYTES, &o->payload)) != 0 ||
+	    (r = coffer_reader_bytes(&rd, CHECKSUM_BYTES, &sum)) != 0 ||
+	    (r = coffer_reader_end(&rd)) != 0)
 		goto out;
-	}
-	if ((r = passcode_key(&k, passcode, passcode_len, ops, mem,
-	    salt)) != 0)
-		goto out;
-	r = coffer_envelope_open(pl, k, ks_ctx, env, envlen);
-	if (r == COFFER_ERR_AUTH)
-		r = COFFER_ERR_PASSCODE;
+	crypto_generichash(h, sizeof(h), p, len - CHECKSUM_BYTES, NULL, 0);
+	if (sodium_memcmp(h, sum, sizeof(h)) != 0)
+		r = COFFER_ERR_FORMAT;
 out:
-	coffer_key_free(&k);
+	sodium_memzero(h, sizeof(h));
+	return r;
+}
+
+int
+coffer_keystore_peek(int *sealed, const uint8_t *p, size_t len)
+{
+	struct ks_outer o;
+	int r;
+
+	*sealed = 0;
+	if (p == NULL && len > 0)
+		return COFFER_ERR_INVALID;
+	if (coffer_init() != 0)
+		return COFFER_ERR_CRYPTO;
+	if ((r = outer_parse(&o, p, len)) == 0)
+		*sealed = o.prot == PROT_PASSCODE;
 	return r;
 }
 
@@ -281,10 +326,9 @@ int
 coffer_keystore_parse(struct coffer_device **out, const uint8_t *p,
     size_t len, const uint8_t *passcode, size_t passcode_len)
 {
-	struct coffer_reader rd;
+	struct ks_outer o;
 	struct coffer_buf *pl = NULL;
-	const uint8_t *payload, *sum;
-	uint8_t version, prot, h[CHECKSUM_BYTES];
+	struct coffer_key *k = NULL;
 	int r = COFFER_ERR_INVALID;
 
 	*out = NULL;
@@ -294,47 +338,34 @@ coffer_keystore_parse(struct coffer_device **out, const uint8_t *p,
 		r = COFFER_ERR_CRYPTO;
 		goto out;
 	}
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, ks_magic, sizeof(ks_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	if ((r = outer_parse(&o, p, len)) != 0)
 		goto out;
-	if (version != COFFER_KEYSTORE_VERSION) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
-	if ((r = coffer_reader_u8(&rd, &prot)) != 0)
-		goto out;
-	if (prot != PROT_NONE && prot != PROT_PASSCODE) {
-		r = COFFER_ERR_FORMAT;
-		goto out;
-	}
-	if ((prot == PROT_NONE) != (passcode == NULL)) {
+	/* A passcode for a clear keystore, or none for a sealed one, is a
+	 * wrong passcode: the caller expected another keystore. */
+	if ((o.prot == PROT_NONE) != (passcode == NULL)) {
 		r = COFFER_ERR_PASSCODE;
 		goto out;
 	}
-	if (prot == PROT_NONE) {
-		if ((r = coffer_reader_bytes(&rd, PAYLOAD_BYTES, &payload)) != 0 ||
-		    (r = coffer_reader_bytes(&rd, CHECKSUM_BYTES, &sum)) != 0 ||
-		    (r = coffer_reader_end(&rd)) != 0)
-			goto out;
-		crypto_generichash(h, sizeof(h), p, len - CHECKSUM_BYTES,
-		    NULL, 0);
-		if (sodium_memcmp(h, sum, sizeof(h)) != 0) {
-			r = COFFER_ERR_FORMAT;
-			goto out;
-		}
-		r = payload_parse(out, payload, PAYLOAD_BYTES);
+	if (o.prot == PROT_NONE) {
+		r = payload_parse(out, o.payload, PAYLOAD_BYTES);
 		goto out;
 	}
 	if ((pl = coffer_buf_new_secret(PAYLOAD_BYTES)) == NULL) {
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = open_sealed(pl, &rd, passcode, passcode_len)) != 0)
+	if ((r = passcode_key(&k, passcode, passcode_len, o.ops, o.mem,
+	    o.salt)) != 0)
 		goto out;
+	if ((r = coffer_envelope_open(pl, k, ks_ctx, o.env, o.envlen)) != 0) {
+		/* Wrong passcode and altered ciphertext look the same. */
+		if (r == COFFER_ERR_AUTH)
+			r = COFFER_ERR_PASSCODE;
+		goto out;
+	}
 	r = payload_parse(out, coffer_buf_data(pl), coffer_buf_len(pl));
 out:
 	coffer_buf_free(&pl);
-	sodium_memzero(h, sizeof(h));
+	coffer_key_free(&k);
 	return r;
 }

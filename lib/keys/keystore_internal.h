@@ -1,4 +1,4 @@
-/* Keystore internals for the vector tests. */
+/* Keystore internals for the vector tests and the fuzzer. */
 #ifndef COFFER_KEYSTORE_INTERNAL_H
 #define COFFER_KEYSTORE_INTERNAL_H
 
@@ -16,5 +16,14 @@ int coffer_keystore_encode_det(struct coffer_buf *out,
     const struct coffer_device *device, const uint8_t *passcode,
     size_t passcode_len, const struct coffer_keystore_params *params,
     const uint8_t *salt, const uint8_t *nonce) COFFER_WUR;
+
+/** coffer_keystore_peek(sealed, p, len): check the structure of the
+ * keystore ${p} of ${len} bytes as coffer_keystore_parse does before it
+ * looks at the passcode (everything of a clear keystore but its payload
+ * fields; everything of a sealed one but Argon2 and the AEAD tag), and set
+ * *${sealed} to 1 if it needs a passcode. Returns 0 or the error
+ * coffer_keystore_parse gives for that structure. */
+int coffer_keystore_peek(int *sealed, const uint8_t *p, size_t len)
+    COFFER_WUR;
 
 #endif
