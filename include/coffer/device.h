@@ -73,8 +73,9 @@ COFFER_API int coffer_device_card_encode(struct coffer_buf *out,
  * bytes at ${p} as a device card into ${card} and check its public keys
  * and self-signature. Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_FORMAT
  * (bad magic, a public key that is not canonical or of small order),
- * COFFER_ERR_VERSION, COFFER_ERR_TRAILING or COFFER_ERR_AUTH (the
- * signature does not hold). On error ${card} is zeroed. A card that
+ * COFFER_ERR_VERSION, COFFER_ERR_TRAILING, COFFER_ERR_AUTH (the
+ * signature does not hold) or COFFER_ERR_CRYPTO. On error ${card} is
+ * zeroed. A card that
  * parses proves only that its signing key vouches for its agreement key;
  * whether the device belongs to an account is the signed device list's
  * business. */

@@ -59,8 +59,8 @@ COFFER_API int coffer_keychain_wrap(struct coffer_buf *out,
  * COFFER_ERR_KEY for another kek, COFFER_ERR_AUTH); the key record's
  * (COFFER_ERR_FORMAT, COFFER_ERR_VERSION, COFFER_ERR_TRUNCATED,
  * COFFER_ERR_TRAILING); COFFER_ERR_KEY if the record is another role,
- * category or version than expected; COFFER_ERR_NOMEM. On error *${out}
- * is NULL. */
+ * category or version than expected; COFFER_ERR_NOMEM or
+ * COFFER_ERR_CRYPTO. On error *${out} is NULL. */
 COFFER_API int coffer_keychain_unwrap(struct coffer_key **out,
     const uint8_t *blob, size_t len, enum coffer_key_role role,
     uint8_t category, uint32_t version, const struct coffer_key *kek)

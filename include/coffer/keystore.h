@@ -48,10 +48,12 @@ COFFER_API int coffer_keystore_encode(struct coffer_buf *out,
 /** coffer_keystore_parse(out, p, len, passcode, passcode_len): strictly
  * parse the ${len} bytes at ${p} as a keystore and return its device in
  * *${out}. ${passcode} must be NULL for an unprotected keystore and given
- * for a protected one. Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_FORMAT
- * (bad magic, protection byte, Argon2 cost out of range, payload field,
- * checksum of an unprotected keystore), COFFER_ERR_VERSION,
- * COFFER_ERR_TRAILING, COFFER_ERR_CONTEXT or COFFER_ERR_KEY (the sealed
+ * for a protected one. Structure is checked before the passcode, the
+ * passcode before any Argon2 work. Returns 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_FORMAT (bad magic, protection byte, Argon2 cost out of range,
+ * sealed part of the wrong shape, payload field, checksum of an
+ * unprotected keystore), COFFER_ERR_VERSION, COFFER_ERR_TRAILING,
+ * COFFER_ERR_TOOBIG, COFFER_ERR_CONTEXT or COFFER_ERR_KEY (the sealed
  * part was made for something else), COFFER_ERR_PASSCODE (a wrong or
  * missing passcode, a passcode for an unprotected keystore, or a sealed
  * part that was altered: the two cannot be told apart), COFFER_ERR_INVALID,
@@ -66,9 +68,10 @@ COFFER_API int coffer_keystore_parse(struct coffer_device **out,
  * atomically: a new file of mode 0600 in the same directory, written,
  * synced and renamed over ${path}, then the directory synced. On failure
  * before the rename ${path} is untouched and the temporary file removed.
- * Returns 0, an error of coffer_keystore_encode, or COFFER_ERR_IO (a
- * system call failed; after the rename only if syncing the directory
- * failed, in which case ${path} holds the new keystore). */
+ * Returns 0, COFFER_ERR_INVALID (also for an empty ${path}), an error of
+ * coffer_keystore_encode, or COFFER_ERR_IO (a system call failed; after
+ * the rename only if syncing the directory failed, in which case ${path}
+ * holds the new keystore). */
 COFFER_API int coffer_keystore_save(const char *path,
     const struct coffer_device *device, const uint8_t *passcode,
     size_t passcode_len, const struct coffer_keystore_params *params)
