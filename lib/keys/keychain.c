@@ -230,7 +230,7 @@ unwrap(struct coffer_key **out, const uint8_t *blob, size_t len,
 	struct coffer_buf *rec = NULL;
 	struct coffer_key *k = NULL;
 	enum coffer_key_role got_role;
-	uint8_t got_cat, *p;
+	uint8_t got_cat;
 	int r = COFFER_ERR_INVALID;
 
 	*out = NULL;
@@ -241,11 +241,6 @@ unwrap(struct coffer_key **out, const uint8_t *blob, size_t len,
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	/* Give the buffer memory now: coffer_buf_extend by 0 bytes on a
-	 * buffer that never grew computes NULL + 0 (an empty record). */
-	if ((r = coffer_buf_extend(rec, 1, &p)) != 0)
-		goto out;
-	coffer_buf_reset(rec);
 	if ((r = coffer_envelope_open(rec, kek, context, blob, len)) != 0 ||
 	    (r = coffer_keyrecord_parse(&k, &got_role, &got_cat,
 	    coffer_buf_data(rec), coffer_buf_len(rec))) != 0)
