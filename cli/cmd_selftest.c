@@ -1,7 +1,9 @@
 /* coffer selftest: exercise the cryptographic core through the public API
  * and say what each step showed. Exits 1 on the first step that fails. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -13,14 +15,10 @@
 #include <coffer/sign.h>
 
 #include "cli.h"
+#include "selftest.h"
 
-struct st {
-	int	 failed;
-	int	 steps;
-};
-
-static void
-step(struct st *st, int ok, const char *what)
+void
+st_step(struct st *st, int ok, const char *what)
 {
 	st->steps++;
 	if (!ok)
@@ -46,20 +44,20 @@ check_envelopes(struct st *st)
 	    coffer_buf_data(env), coffer_buf_len(env)) == 0 &&
 	    coffer_buf_len(pt) == sizeof(msg) &&
 	    memcmp(coffer_buf_data(pt), msg, sizeof(msg)) == 0;
-	step(st, ok, "envelope under a symmetric key: sealed and opened");
+	st_step(st, ok, "envelope under a symmetric key: sealed and opened");
 	if (ok) {
 		coffer_buf_reset(pt);
 		coffer_buf_mutable(env)[coffer_buf_len(env) - 1] ^= 1;
 		ok = coffer_envelope_open(pt, k, "coffer/selftest/v1",
 		    coffer_buf_data(env), coffer_buf_len(env)) ==
 		    COFFER_ERR_AUTH && coffer_buf_len(pt) == 0;
-		step(st, ok, "one flipped bit: refused as not authentic, "
+		st_step(st, ok, "one flipped bit: refused as not authentic, "
 		    "nothing released");
 		coffer_buf_mutable(env)[coffer_buf_len(env) - 1] ^= 1;
 		ok = coffer_envelope_open(pt, k, "coffer/other/v1",
 		    coffer_buf_data(env), coffer_buf_len(env)) ==
 		    COFFER_ERR_CONTEXT;
-		step(st, ok, "opened for another purpose: refused "
+		st_step(st, ok, "opened for another purpose: refused "
 		    "(context mismatch)");
 	}
 	coffer_buf_reset(env);
@@ -71,7 +69,7 @@ check_envelopes(struct st *st)
 	    coffer_envelope_open(pt, dev, "coffer/selftest/v1",
 	    coffer_buf_data(env), coffer_buf_len(env)) == 0 &&
 	    coffer_buf_len(pt) == sizeof(msg);
-	step(st, ok, "envelope sealed to a device's X25519 key: opened by it");
+	st_step(st, ok, "envelope sealed to a device's X25519 key: opened by it");
 	coffer_key_free(&k);
 	coffer_key_free(&dev);
 	coffer_buf_free(&env);
@@ -92,11 +90,11 @@ check_signatures(struct st *st)
 	    sizeof(list)) == 0 &&
 	    coffer_sign_verify(sig, pk, "coffer/selftest/v1",
 	    (const uint8_t *)list, sizeof(list)) == 0;
-	step(st, ok, "Ed25519 signature with a context: made and verified");
+	st_step(st, ok, "Ed25519 signature with a context: made and verified");
 	if (ok) {
 		ok = coffer_sign_verify(sig, pk, "coffer/other/v1",
 		    (const uint8_t *)list, sizeof(list)) == COFFER_ERR_AUTH;
-		step(st, ok, "the same signature for another purpose: refused");
+		st_step(st, ok, "the same signature for another purpose: refused");
 	}
 	coffer_key_free(&k);
 }
@@ -113,7 +111,7 @@ check_recovery_key(struct st *st)
 	    coffer_recovery_key_parse(&rk, text) == 0 &&
 	    coffer_recovery_key_derive(&k, &rk, (const uint8_t *)"account", 7,
 	    1) == 0;
-	step(st, ok, "recovery key made, read back, wrapping key derived");
+	st_step(st, ok, "recovery key made, read back, wrapping key derived");
 	if (ok) {
 		/* Swap two neighbouring symbols, as a hurried typist would. */
 		memcpy(typo, text, sizeof(typo));
@@ -121,7 +119,7 @@ check_recovery_key(struct st *st)
 		typo[1] = text[0];
 		ok = text[0] == text[1] ||
 		    coffer_recovery_key_parse(&rk, typo) == COFFER_ERR_CHECKSUM;
-		step(st, ok, "two swapped characters: refused as mistyped");
+		st_step(st, ok, "two swapped characters: refused as mistyped");
 	}
 	coffer_recovery_key_cleanup(&rk);
 	coffer_key_free(&k);
@@ -131,17 +129,27 @@ check_recovery_key(struct st *st)
 int
 cmd_selftest(int argc, char **argv)
 {
-	struct st st = { 0, 0 };
+	struct st st = { 0, 0, NULL };
+	char dir[] = "/tmp/coffer-selftest-XXXXXX";
 
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "usage: coffer selftest\n");
 		return CLI_USAGE;
 	}
+	if ((st.dir = mkdtemp(dir)) == NULL) {
+		perror("coffer: mkdtemp");
+		return CLI_FAIL;
+	}
 	printf("coffer selftest: the cryptographic core, on this machine\n");
 	check_envelopes(&st);
 	check_signatures(&st);
 	check_recovery_key(&st);
+	st_device_keys(&st);
+	st_keychain(&st);
+	st_stream(&st);
+	if (rmdir(dir) != 0)
+		perror("coffer: rmdir");
 	printf("selftest: %d passed, %d failed\n", st.steps - st.failed,
 	    st.failed);
 	return st.failed ? CLI_FAIL : CLI_OK;

@@ -1,0 +1,19 @@
+/* coffer selftest: its steps, split by what they exercise. */
+#ifndef COFFER_CLI_SELFTEST_H
+#define COFFER_CLI_SELFTEST_H
+
+struct st {
+	int		 failed;
+	int		 steps;
+	const char	*dir;	/* a private temporary folder */
+};
+
+/* Record and print one step's outcome. */
+void st_step(struct st *st, int ok, const char *what);
+
+/* Keys on disk, the keychain and streams (cli/selftest_keys.c). */
+void st_device_keys(struct st *st);
+void st_keychain(struct st *st);
+void st_stream(struct st *st);
+
+#endif
