@@ -84,6 +84,38 @@ out:
 	return r;
 }
 
+int
+coffer_device_import(struct coffer_device **out,
+    const uint8_t id[COFFER_DEVICE_ID_BYTES],
+    const uint8_t sign_seed[COFFER_KEY_BYTES], uint32_t sign_version,
+    const uint8_t agree_secret[COFFER_KEY_BYTES], uint32_t agree_version)
+{
+	struct coffer_key *sign = NULL, *agree = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = coffer_key_import(&sign, COFFER_KEY_ED25519, sign_seed, NULL,
+	    sign_version)) == 0 &&
+	    (r = coffer_key_import(&agree, COFFER_KEY_X25519, agree_secret, NULL,
+	    agree_version)) == 0)
+		r = coffer_device_assemble(out, id, &sign, &agree);
+	coffer_key_free(&sign);
+	coffer_key_free(&agree);
+	return r;
+}
+
+int
+coffer_device_equal(const struct coffer_device *a,
+    const struct coffer_device *b)
+{
+	return sodium_memcmp(coffer_device_id(a), coffer_device_id(b),
+	    COFFER_DEVICE_ID_BYTES) == 0 &&
+	    coffer_key_equal(coffer_device_sign_key(a),
+	    coffer_device_sign_key(b)) &&
+	    coffer_key_equal(coffer_device_agree_key(a),
+	    coffer_device_agree_key(b));
+}
+
 void
 coffer_device_free(struct coffer_device **p)
 {

@@ -115,7 +115,6 @@ static int
 payload_parse(struct coffer_device **out, const uint8_t *p, size_t len)
 {
 	struct coffer_reader rd;
-	struct coffer_key *sign = NULL, *agree = NULL;
 	const uint8_t *id, *seed, *xsec;
 	uint32_t sv, av;
 	int r;
@@ -132,15 +131,8 @@ payload_parse(struct coffer_device **out, const uint8_t *p, size_t len)
 		r = COFFER_ERR_FORMAT;
 		goto out;
 	}
-	if ((r = coffer_key_import(&sign, COFFER_KEY_ED25519, seed, NULL,
-	    sv)) != 0 ||
-	    (r = coffer_key_import(&agree, COFFER_KEY_X25519, xsec, NULL,
-	    av)) != 0)
-		goto out;
-	r = coffer_device_assemble(out, id, &sign, &agree);
+	r = coffer_device_import(out, id, seed, sv, xsec, av);
 out:
-	coffer_key_free(&sign);
-	coffer_key_free(&agree);
 	return r;
 }
 

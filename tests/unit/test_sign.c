@@ -76,31 +76,17 @@ out:
 }
 
 static void
-run_file(const char *name, vec_check_fn check, size_t min)
-{
-	struct vecfile *vf = vecfile_load(name);
-	size_t tried;
-
-	assert_non_null(vf);
-	assert_true(vf->n >= min);
-	assert_int_equal(vecfile_check(vf, check), 0);
-	assert_int_equal(vecfile_mutants(name, check, &tried), 0);
-	assert_int_equal(vecfile_semantic_mutants(name, check, &tried), 0);
-	vecfile_free(&vf);
-}
-
-static void
 test_rfc8032(void **state)
 {
 	(void)state;
-	run_file("ed25519-rfc8032.txt", check_rfc8032, 3);
+	vecfile_assert("ed25519-rfc8032.txt", check_rfc8032, 3);
 }
 
 static void
 test_vectors(void **state)
 {
 	(void)state;
-	run_file("sign.txt", check_sign, 8);
+	vecfile_assert("sign.txt", check_sign, 8);
 }
 
 static void

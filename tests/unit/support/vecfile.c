@@ -10,6 +10,10 @@
 
 #include <sodium.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
 #define VEC_FILE_MAX	(16u << 20)
 
 static char *
@@ -42,12 +46,14 @@ vecfile_free(struct vecfile **p)
 {
 	size_t i;
 
-	if (p == NULL || *p == NULL)
+	struct vecfile *vf;
+
+	if (p == NULL || (vf = *p) == NULL)
 		return;
-	for (i = 0; i < (*p)->n; i++)
-		vec_free_one(&(*p)->v[i]);
-	free((*p)->v);
-	free(*p);
+	for (i = 0; i < vf->n; i++)
+		vec_free_one(&vf->v[i]);
+	free(vf->v);
+	free(vf);
 	*p = NULL;
 }
 
@@ -425,6 +431,27 @@ size_t
 vecfile_mutants(const char *name, vec_check_fn check, size_t *tried)
 {
 	return mutants(name, check, tried, 0);
+}
+
+void
+vecfile_assert(const char *name, vec_check_fn check, size_t min)
+{
+	struct vecfile *vf = vecfile_load(name);
+	size_t tried, n, bad;
+
+	if (vf == NULL) {
+		fail_msg("cannot load %s", name);
+		return;
+	}
+	n = vf->n;
+	bad = vecfile_check(vf, check);
+	vecfile_free(&vf);
+	assert_true(n >= min);
+	assert_int_equal(bad, 0);
+	assert_int_equal(vecfile_mutants(name, check, &tried), 0);
+	assert_true(tried > 0);
+	assert_int_equal(vecfile_semantic_mutants(name, check, &tried), 0);
+	assert_true(tried > 0);
 }
 
 size_t

@@ -71,6 +71,11 @@ size_t vecfile_mutants(const char *name, vec_check_fn check, size_t *tried);
 size_t vecfile_semantic_mutants(const char *name, vec_check_fn check,
     size_t *tried);
 
+/* The whole check of one file, as cmocka assertions: it loads, holds at
+ * least min vectors, every vector holds (vecfile_check), and both mutation
+ * passes find nothing unnoticed. */
+void vecfile_assert(const char *name, vec_check_fn check, size_t min);
+
 /* Writers, for --write-vectors: begin, fields, end (writes the digest). */
 void vec_w_begin(FILE *f, const char *name);
 void vec_w_end(FILE *f);
