@@ -51,8 +51,9 @@ COFFER_API int coffer_buf_append(struct coffer_buf *b, const void *p,
 COFFER_API int coffer_buf_extend(struct coffer_buf *b, size_t n,
     uint8_t **p) COFFER_WUR;
 
-/** coffer_buf_put_u8/u16/u32/u64(b, v): append ${v} in big-endian order.
- * Returns as coffer_buf_append. */
+/** coffer_buf_put_u8(b, v), coffer_buf_put_u16(b, v),
+ * coffer_buf_put_u32(b, v), coffer_buf_put_u64(b, v): append ${v} in
+ * big-endian order. Return as coffer_buf_append. */
 COFFER_API int coffer_buf_put_u8(struct coffer_buf *b, uint8_t v) COFFER_WUR;
 COFFER_API int coffer_buf_put_u16(struct coffer_buf *b, uint16_t v) COFFER_WUR;
 COFFER_API int coffer_buf_put_u32(struct coffer_buf *b, uint32_t v) COFFER_WUR;
