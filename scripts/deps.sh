@@ -4,8 +4,9 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -eu
 
-pkgs_build="gcc make cmake pkg-config libsodium-dev libssl-dev"
-pkgs_test="libcmocka-dev"
+pkgs_build="gcc make cmake pkg-config libsodium-dev libssl-dev
+	libmicrohttpd-dev libjansson-dev libsqlite3-dev"
+pkgs_test="libcmocka-dev libcurl4-openssl-dev"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench=""
 

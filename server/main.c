@@ -1,7 +1,9 @@
 /* cofferd: the coffer server. This version answers --version and --help;
- * the HTTP API arrives with issue 3. */
+ * the HTTP API is being built (issue 3). */
 #include <stdio.h>
 #include <string.h>
+
+#include "version.h"
 
 static void
 usage(FILE *f)
@@ -20,7 +22,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("cofferd %s\n", COFFER_VERSION);
+		printf("cofferd %s\n", cofferd_version());
 		return 0;
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
