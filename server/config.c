@@ -349,7 +349,8 @@ srv_config_load(struct srv_config *c, const char *path, int must_exist,
 	int fd = -1, r = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT && !must_exist) {
+		/* ENOTDIR: the data folder is a file; main says so next. */
+		if ((errno == ENOENT || errno == ENOTDIR) && !must_exist) {
 			r = 1;
 			goto out;
 		}

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "log.h"
 #include "routes.h"
 
 #define TEST_STREAM_MAX	(64ull << 30)
@@ -126,6 +127,8 @@ test_slow(struct srv_req *req)
 		ms = 0;
 	if (ms > 10000)
 		ms = 10000;
+	/* The shutdown test waits for this line before sending SIGTERM. */
+	srv_log(SRV_LOG_INFO, "test_slow_begin", (char *)NULL);
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000;
 	while (nanosleep(&ts, &ts) != 0)
