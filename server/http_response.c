@@ -205,9 +205,11 @@ digits(const char *p, uint64_t *v)
 
 	*v = 0;
 	for (i = 0; p[i] >= '0' && p[i] <= '9'; i++) {
-		if (*v > (INT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(p[i] - '0');
+
+		if (*v > ((uint64_t)INT64_MAX - d) / 10)
 			return NULL;
-		*v = *v * 10 + (uint64_t)(p[i] - '0');
+		*v = *v * 10 + d;
 	}
 	return i == 0 ? NULL : p + i;
 }
