@@ -260,6 +260,12 @@ int srv_reply_json_err(struct srv_req *req, const struct srv_json_err *e);
 int srv_reply_header(struct srv_req *req, const char *name,
     const char *value);
 
+/** srv_reply_retry(req, code, seconds, fmt, ...): srv_reply_error with a
+ * Retry-After of ${seconds}: for SRV_E_RATE_LIMITED (429, which must carry
+ * it) and SRV_E_UNAVAILABLE (503). Returns as srv_reply_error. */
+int srv_reply_retry(struct srv_req *req, enum srv_err code, unsigned seconds,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* reader(cls, pos, buf, max): copy up to ${max} bytes from absolute
  * offset ${pos} of the object. Returns the count (> 0) or -1 on error
  * (the connection is then cut: the client sees a short body). */

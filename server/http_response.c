@@ -99,6 +99,27 @@ srv_reply_error(struct srv_req *req, enum srv_err code, const char *fmt, ...)
 		return -1;
 	return srv_reply_json(req, srv_err_status(code), body) == 0 ? 0 : -1;
 }
+int
+srv_reply_retry(struct srv_req *req, enum srv_err code, unsigned seconds,
+    const char *fmt, ...)
+{
+	char msg[300], after[16];
+	va_list ap;
+
+	if (replied(req))
+		return -1;
+	if (fmt == NULL) {
+		snprintf(msg, sizeof(msg), "%s", srv_err_summary(code));
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	snprintf(after, sizeof(after), "%u", seconds);
+	if (srv_reply_header(req, "Retry-After", after) != 0)
+		return -1;
+	return srv_reply_error(req, code, "%s", msg);
+}
 #pragma GCC diagnostic pop
 
 int

@@ -137,6 +137,13 @@ test_slow(struct srv_req *req)
 	    (json_int_t)ms));
 }
 
+/* GET /v1/_test/limited: 429 with Retry-After, as sign-in will. */
+static int
+test_limited(struct srv_req *req)
+{
+	return srv_reply_retry(req, SRV_E_RATE_LIMITED, 30, "slow down");
+}
+
 /* GET /v1/_test/whoami: the account the token stands for. */
 static int
 test_whoami(struct srv_req *req)
@@ -186,6 +193,8 @@ const struct srv_route srv_test_routes[] = {
 	    0, 0, NULL },
 	{ SRV_GET, "/v1/_test/slow", test_slow, SRV_BODY_NONE, 0, 0,
 	    slow_query },
+	{ SRV_GET, "/v1/_test/limited", test_limited, SRV_BODY_NONE, 0, 0,
+	    NULL },
 	{ SRV_GET, "/v1/_test/whoami", test_whoami, SRV_BODY_NONE, 0, 1,
 	    NULL },
 	{ SRV_GET, "/v1/_test/items/{item:id}/{blob:blobid}", test_items,

@@ -373,6 +373,25 @@ test_auth(void **state)
 	http_resp_free(&r);
 }
 
+static void
+test_retry_after(void **state)
+{
+	struct http_opts o;
+	struct http_resp r;
+	char h[20];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.method = "GET";
+	o.url = srv_url(S, "/v1/_test/limited");
+	assert_int_equal(http_do(&o, &r), 0);
+	assert_int_equal(r.status, 429);
+	assert_true(http_is_error(r.body, "rate_limited"));
+	assert_non_null(http_resp_header(&r, "Retry-After", h, sizeof(h)));
+	assert_string_equal(h, "30");
+	http_resp_free(&r);
+}
+
 /* Generated upload: byte i is (i * 131 + 7) mod 256. */
 struct gen {
 	uint64_t	pos, len;
@@ -794,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_length_required),
 		cmocka_unit_test(test_typed_params),
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_stream_upload),
 		cmocka_unit_test(test_stream_download_range),
 		cmocka_unit_test(test_concurrent),
