@@ -17,10 +17,11 @@
  * auth hook says]; every path parameter against its type [400 invalid_id];
  * every query parameter against the route's spec (unknown, repeated or
  * malformed ones are refused) [400 invalid_parameter]; the body: none
- * where the route takes none [413], a Content-Length where it takes one
- * [411], the length against the route's cap [413], the Content-Type [415];
- * and for a JSON route, the body itself (srv_json_parse) [400
- * malformed_json]. So a handler only checks meaning.
+ * where the route takes none [413], the Content-Type [415], a
+ * Content-Length where it takes one [411], the length against the
+ * route's cap [413]; and for a JSON route, the body itself
+ * (srv_json_parse) [400 malformed_json]. So a handler only checks
+ * meaning (and headers it reads itself, which are not checked).
  *
  * Body kinds:
  * - SRV_BODY_NONE: the handler runs once the headers are in.
