@@ -1,0 +1,406 @@
+/* The request: checks made before a handler runs, and accessors
+ * (http.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_internal.h"
+
+int
+srv__parse_ptype(enum srv_ptype t, const char *s, size_t n, uint8_t *id,
+    uint64_t *u)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	switch (t) {
+	case SRV_P_ID:
+		return srv_id_decode(s, n, id, SRV_ID_LEN);
+	case SRV_P_BLOBID:
+		return srv_id_decode(s, n, id, SRV_BLOB_ID_LEN);
+	case SRV_P_UINT:
+		if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		}
+		if (v > INT64_MAX)
+			return -1;
+		*u = v;
+		return 0;
+	case SRV_P_WORD:
+		if (n == 0 || n > 32)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+			    s[i] == '-'))
+				return -1;
+		return 0;
+	case SRV_P_TOKEN:
+		if (n == 0 || n > 256)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			    (s[i] >= 'A' && s[i] <= 'Z') ||
+			    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+			    s[i] == '-'))
+				return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *
+ptype_text(enum srv_ptype t)
+{
+	switch (t) {
+	case SRV_P_ID:
+		return "32 lower-case hex digits";
+	case SRV_P_BLOBID:
+		return "64 lower-case hex digits";
+	case SRV_P_UINT:
+		return "a decimal number below 2^63";
+	case SRV_P_WORD:
+		return "1 to 32 of [a-z0-9_-]";
+	case SRV_P_TOKEN:
+		return "1 to 256 base64url characters";
+	}
+	return "?";
+}
+
+int
+srv__req_check_params(struct srv_req *req)
+{
+	const struct compiled *c = req->c;
+	char *p = req->path, *q;
+	size_t i;
+
+	for (i = 0; i < c->nseg; i++) {
+		/* matches() saw "/seg" for each segment; cutting at each '/'
+		 * leaves every parameter NUL-terminated. */
+		*p++ = '\0';
+		for (q = p; *q != '\0' && *q != '/'; q++)
+			;
+		if (c->seg[i].lit == NULL) {
+			struct param *pa = &req->params[req->nparams++];
+
+			pa->name = c->seg[i].name;
+			pa->namelen = c->seg[i].len;
+			pa->text = p;
+			if (srv__parse_ptype(c->seg[i].type, p, (size_t)(q - p),
+			    pa->id, &pa->u) != 0)
+				return srv_reply_error(req, SRV_E_INVALID_ID,
+				    "path parameter \"%.*s\" must be %s",
+				    (int)pa->namelen, pa->name,
+				    ptype_text(c->seg[i].type)), -1;
+		}
+		p = q;
+	}
+	return 0;
+}
+
+struct qstate {
+	struct srv_req	*req;
+	unsigned	 seen;
+	char		 msg[120];
+};
+
+static enum MHD_Result
+check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct qstate *st = cls;
+	const struct srv_query_spec *q = st->req->c->r->query;
+	uint8_t id[SRV_BLOB_ID_LEN];
+	uint64_t u;
+	size_t i;
+
+	(void)kind;
+	for (i = 0; q != NULL && q[i].name != NULL && i < 32; i++)
+		if (strcmp(q[i].name, key) == 0)
+			break;
+	if (q == NULL || q[i].name == NULL || i == 32) {
+		snprintf(st->msg, sizeof(st->msg), "unknown query parameter "
+		    "\"%.40s\"", key);
+		return MHD_NO;
+	}
+	if (st->seen & (1u << i)) {
+		snprintf(st->msg, sizeof(st->msg), "query parameter \"%s\" "
+		    "given twice", q[i].name);
+		return MHD_NO;
+	}
+	st->seen |= 1u << i;
+	if (value == NULL || srv__parse_ptype(q[i].type, value, strlen(value),
+	    id, &u) != 0) {
+		snprintf(st->msg, sizeof(st->msg), "query parameter \"%s\" "
+		    "must be %s", q[i].name, ptype_text(q[i].type));
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+int
+srv__req_check_query(struct srv_req *req)
+{
+	struct qstate st;
+
+	memset(&st, 0, sizeof(st));
+	st.req = req;
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg,
+	    &st);
+	if (st.msg[0] != '\0')
+		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "%s",
+		    st.msg), -1;
+	return 0;
+}
+
+static int
+b64token_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' ||
+	    ch == '~' || ch == '+' || ch == '/';
+}
+
+static int
+unauthorized(struct srv_req *req, enum srv_err code, const char *msg)
+{
+	srv_reply_error(req, code, "%s", msg);
+	if (code == SRV_E_UNAUTHORIZED)
+		srv_reply_header(req, "WWW-Authenticate", "Bearer");
+	return -1;
+}
+
+int
+srv__req_check_auth(struct srv_req *req)
+{
+	const char *h, *tok;
+	size_t n, i;
+	enum srv_err e;
+
+	if (!req->c->r->auth)
+		return 0;
+	h = srv_req_header(req, "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return unauthorized(req, SRV_E_UNAUTHORIZED, "a bearer token is "
+		    "required");
+	/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+	tok = h + 7;
+	n = strlen(tok);
+	for (i = 0; i < n && b64token_char(tok[i]); i++)
+		;
+	while (i < n && tok[i] == '=')
+		i++;
+	if (n == 0 || i != n || n > SRV_TOKEN_MAX || tok[0] == '=')
+		return unauthorized(req, SRV_E_UNAUTHORIZED, "malformed bearer "
+		    "token");
+	e = req->h->auth != NULL ? req->h->auth(req->h->app, tok, n,
+	    req->account) : SRV_E_UNAUTHORIZED;
+	if (e != SRV_E_NONE)
+		return unauthorized(req, e, e == SRV_E_UNAUTHORIZED ?
+		    "the token is not valid" : srv_err_summary(e));
+	req->authed = 1;
+	return 0;
+}
+
+/* "application/json", optionally with "; charset=utf-8". */
+static int
+media_ok(const char *ct, const char *want, int charset_ok)
+{
+	size_t n = strlen(want);
+
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	if (*ct == '\0')
+		return 1;
+	if (!charset_ok)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (*ct++ != ';')
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return strcasecmp(ct, "charset=utf-8") == 0 ||
+	    strcasecmp(ct, "charset=\"utf-8\"") == 0;
+}
+
+int
+srv__req_check_has_body(const struct srv_req *req)
+{
+	const char *te = srv_req_header(req, "Transfer-Encoding");
+	const char *cl = srv_req_header(req, "Content-Length");
+
+	return te != NULL || (cl != NULL && strcmp(cl, "0") != 0);
+}
+
+int
+srv__req_check_body(struct srv_req *req, uint64_t *cap)
+{
+	const struct srv_route *r = req->c->r;
+	const char *te = srv_req_header(req, "Transfer-Encoding");
+	const char *cl = srv_req_header(req, "Content-Length");
+	const char *ct = srv_req_header(req, "Content-Type");
+	uint64_t len;
+	uint8_t unused[SRV_BLOB_ID_LEN];
+	int has_body = srv__req_check_has_body(req);
+
+	*cap = r->body_max != 0 ? r->body_max : r->body == SRV_BODY_JSON ?
+	    SRV_JSON_BODY_DEFAULT : 0;
+	if (r->body == SRV_BODY_NONE) {
+		if (has_body)
+			return srv_reply_error(req, SRV_E_BODY_TOO_LARGE,
+			    "this route takes no body"), -1;
+		return 0;
+	}
+	if (r->body == SRV_BODY_JSON ? !media_ok(ct, "application/json", 1) :
+	    !media_ok(ct, "application/octet-stream", 0))
+		return srv_reply_error(req, SRV_E_UNSUPPORTED_MEDIA_TYPE,
+		    "the body must be %s", r->body == SRV_BODY_JSON ?
+		    "application/json" : "application/octet-stream"), -1;
+	if (te != NULL || cl == NULL)
+		return srv_reply_error(req, SRV_E_LENGTH_REQUIRED, NULL), -1;
+	if (srv__parse_ptype(SRV_P_UINT, cl, strlen(cl), unused, &len) != 0)
+		return srv_reply_error(req, SRV_E_INVALID_PARAMETER,
+		    "malformed Content-Length"), -1;
+	if (len > *cap)
+		return srv_reply_error(req, SRV_E_BODY_TOO_LARGE, "the body "
+		    "is %llu bytes; this route takes at most %llu",
+		    (unsigned long long)len, (unsigned long long)*cap), -1;
+	req->content_length = len;
+	return 0;
+}
+
+void *
+srv_req_app(const struct srv_req *req)
+{
+	return req->h->app;
+}
+
+const struct srv_route *
+srv_req_route(const struct srv_req *req)
+{
+	return req->c != NULL ? req->c->r : NULL;
+}
+
+static const struct param *
+find_param(const struct srv_req *req, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < req->nparams; i++)
+		if (req->params[i].namelen == n &&
+		    memcmp(req->params[i].name, name, n) == 0)
+			return &req->params[i];
+	return NULL;
+}
+
+static enum srv_ptype
+param_type(const struct srv_req *req, const struct param *pa)
+{
+	size_t i;
+
+	for (i = 0; i < req->c->nseg; i++)
+		if (req->c->seg[i].name == pa->name)
+			return req->c->seg[i].type;
+	return 0;
+}
+
+const char *
+srv_req_param(const struct srv_req *req, const char *name)
+{
+	const struct param *pa = find_param(req, name);
+
+	return pa != NULL ? pa->text : NULL;
+}
+
+const uint8_t *
+srv_req_param_id(const struct srv_req *req, const char *name)
+{
+	const struct param *pa = find_param(req, name);
+	enum srv_ptype t;
+
+	if (pa == NULL)
+		return NULL;
+	t = param_type(req, pa);
+	return t == SRV_P_ID || t == SRV_P_BLOBID ? pa->id : NULL;
+}
+
+int
+srv_req_param_uint(const struct srv_req *req, const char *name,
+    uint64_t *out)
+{
+	const struct param *pa = find_param(req, name);
+
+	if (pa == NULL || param_type(req, pa) != SRV_P_UINT)
+		return -1;
+	*out = pa->u;
+	return 0;
+}
+
+const char *
+srv_req_query(const struct srv_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+int
+srv_req_query_uint(const struct srv_req *req, const char *name,
+    uint64_t *out)
+{
+	const char *v = srv_req_query(req, name);
+	uint8_t unused[SRV_BLOB_ID_LEN];
+
+	if (v == NULL || srv__parse_ptype(SRV_P_UINT, v, strlen(v), unused,
+	    out) != 0)
+		return SRV_JSON_ABSENT;
+	return 0;
+}
+
+const char *
+srv_req_header(const struct srv_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+srv_req_peer(const struct srv_req *req)
+{
+	return req->peer;
+}
+
+json_t *
+srv_req_json(const struct srv_req *req)
+{
+	return req->json;
+}
+
+const uint8_t *
+srv_req_account(const struct srv_req *req)
+{
+	return req->authed ? req->account : NULL;
+}
+
+uint64_t
+srv_req_content_length(const struct srv_req *req)
+{
+	return req->content_length;
+}
+
+int
+srv_req_set_sink(struct srv_req *req, const struct srv_sink *sink, void *ctx)
+{
+	if (req->c == NULL || req->c->r->body != SRV_BODY_STREAM ||
+	    req->resp != NULL || req->sink != NULL || sink == NULL)
+		return -1;
+	req->sink = sink;
+	req->sink_ctx = ctx;
+	req->sink_open = 1;
+	return 0;
+}

@@ -1,0 +1,335 @@
+/* Replies: JSON, errors, empty, streamed with Range (http.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_internal.h"
+
+#define STREAM_BLOCK	(64u * 1024)
+
+static int
+replied(const struct srv_req *req)
+{
+	return req->resp != NULL || req->queued;
+}
+
+static int
+set_reply(struct srv_req *req, unsigned status, struct MHD_Response *resp,
+    uint64_t bytes)
+{
+	if (resp == NULL)
+		return -1;
+	if (replied(req)) {
+		MHD_destroy_response(resp);
+		return -1;
+	}
+	req->resp = resp;
+	req->status = status;
+	req->bytes_out = bytes;
+	return 0;
+}
+
+int
+srv_reply_json(struct srv_req *req, unsigned status, json_t *body)
+{
+	struct MHD_Response *resp;
+	char *s;
+	size_t n;
+
+	if (replied(req)) {
+		json_decref(body);
+		return -1;
+	}
+	s = body != NULL ? json_dumps(body, JSON_COMPACT) : strdup("{}");
+	json_decref(body);
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if ((resp = MHD_create_response_from_buffer(n, s,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(s);
+		return -1;
+	}
+	if (MHD_add_response_header(resp, "Content-Type",
+	    "application/json") != MHD_YES) {
+		MHD_destroy_response(resp);
+		return -1;
+	}
+	return set_reply(req, status, resp, n);
+}
+
+int
+srv_reply_empty(struct srv_req *req, unsigned status)
+{
+	if (replied(req))
+		return -1;
+	return set_reply(req, status, MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT), 0);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+int
+srv_reply_error(struct srv_req *req, enum srv_err code, const char *fmt, ...)
+{
+	char msg[300];
+	json_t *body;
+	va_list ap;
+	size_t i;
+
+	if (replied(req))
+		return -1;
+	if (fmt == NULL) {
+		snprintf(msg, sizeof(msg), "%s", srv_err_summary(code));
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	/* Messages may quote what a client sent: keep them printable ASCII
+	 * so they are valid JSON strings whatever the input. */
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] >= 0x7f)
+			msg[i] = '?';
+	body = json_pack("{s:s, s:s}", "error", srv_err_code(code), "message",
+	    msg);
+	if (body == NULL)
+		return -1;
+	return srv_reply_json(req, srv_err_status(code), body) == 0 ? 0 : -1;
+}
+int
+srv_reply_retry(struct srv_req *req, enum srv_err code, unsigned seconds,
+    const char *fmt, ...)
+{
+	char msg[300], after[16];
+	va_list ap;
+
+	if (replied(req))
+		return -1;
+	if (fmt == NULL) {
+		snprintf(msg, sizeof(msg), "%s", srv_err_summary(code));
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	snprintf(after, sizeof(after), "%u", seconds);
+	if (srv_reply_header(req, "Retry-After", after) != 0)
+		return -1;
+	return srv_reply_error(req, code, "%s", msg);
+}
+#pragma GCC diagnostic pop
+
+int
+srv_reply_json_err(struct srv_req *req, const struct srv_json_err *e)
+{
+	return srv_reply_error(req, e->code, "%s", e->message);
+}
+
+int
+srv_reply_header(struct srv_req *req, const char *name, const char *value)
+{
+	char *n, *v;
+
+	if (req->nhdrs == HDRS_MAX || req->queued)
+		return -1;
+	n = strdup(name);
+	v = strdup(value);
+	if (n == NULL || v == NULL) {
+		free(n);
+		free(v);
+		return -1;
+	}
+	req->hname[req->nhdrs] = n;
+	req->hvalue[req->nhdrs++] = v;
+	return 0;
+}
+
+enum MHD_Result
+srv__req_queue(struct srv_req *req)
+{
+	size_t i;
+
+	if (req->queued)
+		return MHD_YES;
+	if (req->resp == NULL &&
+	    srv_reply_error(req, SRV_E_INTERNAL, "no reply") != 0)
+		return MHD_NO;
+	if (MHD_add_response_header(req->resp, "Cache-Control", "no-store") !=
+	    MHD_YES || MHD_add_response_header(req->resp,
+	    "X-Content-Type-Options", "nosniff") != MHD_YES)
+		return MHD_NO;
+	for (i = 0; i < req->nhdrs; i++)
+		if (MHD_add_response_header(req->resp, req->hname[i],
+		    req->hvalue[i]) != MHD_YES)
+			return MHD_NO;
+	req->queued = 1;
+	if (req->c == NULL || req->c->r->body == SRV_BODY_NONE ||
+	    req->bytes_in < req->content_length)
+		req->drop_body = 1;
+	return MHD_queue_response(req->conn, req->status, req->resp);
+}
+
+void
+srv__stream_unref(struct stream *s)
+{
+	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1) {
+		if (s->release != NULL)
+			s->release(s->cls);
+		free(s);
+	}
+}
+
+void
+srv__req_free_reply(struct srv_req *req)
+{
+	size_t i;
+
+	if (req->resp != NULL)
+		MHD_destroy_response(req->resp);
+	req->resp = NULL;
+	srv__stream_unref(req->stream);
+	req->stream = NULL;
+	for (i = 0; i < req->nhdrs; i++) {
+		free(req->hname[i]);
+		free(req->hvalue[i]);
+	}
+	req->nhdrs = 0;
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	ssize_t n;
+
+	n = s->read(s->cls, s->start + pos, (uint8_t *)buf, max);
+	if (n <= 0 || (size_t)n > max)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	atomic_fetch_add(&s->sent, (unsigned long long)n);
+	return n;
+}
+
+static void
+stream_free(void *cls)
+{
+	srv__stream_unref(cls);
+}
+
+/* Digits (leading zeros allowed by RFC 9110), below 2^63. */
+static const char *
+digits(const char *p, uint64_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; p[i] >= '0' && p[i] <= '9'; i++) {
+		uint64_t d = (uint64_t)(p[i] - '0');
+
+		if (*v > ((uint64_t)INT64_MAX - d) / 10)
+			return NULL;
+		*v = *v * 10 + d;
+	}
+	return i == 0 ? NULL : p + i;
+}
+
+int
+srv_range_parse(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
+{
+	const char *eq, *p;
+	uint64_t a, b;
+
+	if (h == NULL)
+		return 0;
+	if ((eq = strchr(h, '=')) == NULL)
+		return -1;
+	/* RFC 9110 14.2: a range unit we do not know is ignored. */
+	if ((size_t)(eq - h) != 5 || strncasecmp(h, "bytes", 5) != 0)
+		return 0;
+	p = eq + 1;
+	if (*p == '-') {
+		if ((p = digits(p + 1, &b)) == NULL || *p != '\0' || b == 0 ||
+		    size == 0)
+			return -1;
+		*len = b < size ? b : size;
+		*start = size - *len;
+		return 1;
+	}
+	if ((p = digits(p, &a)) == NULL || *p++ != '-' || a >= size)
+		return -1;
+	if (*p == '\0') {
+		*start = a;
+		*len = size - a;
+		return 1;
+	}
+	if ((p = digits(p, &b)) == NULL || *p != '\0' || b < a)
+		return -1;
+	*start = a;
+	*len = (b < size - 1 ? b : size - 1) - a + 1;
+	return 1;
+}
+
+int
+srv_reply_stream(struct srv_req *req, uint64_t size, srv_reader_fn reader,
+    void *cls, void (*release)(void *))
+{
+	struct MHD_Response *resp = NULL;
+	struct stream *s = NULL;
+	uint64_t start = 0, len = size;
+	char cr[80];
+	int rr, r = -1;
+
+	if (replied(req))
+		goto out;
+	rr = srv_range_parse(srv_req_header(req, "Range"), size, &start, &len);
+	if (rr < 0) {
+		snprintf(cr, sizeof(cr), "bytes */%llu",
+		    (unsigned long long)size);
+		srv_reply_header(req, "Content-Range", cr);
+		r = srv_reply_error(req, SRV_E_RANGE_NOT_SATISFIABLE, "the "
+		    "object has %llu bytes; give one range inside it",
+		    (unsigned long long)size);
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		goto out;
+	atomic_init(&s->refs, 1);
+	atomic_init(&s->sent, 0);
+	s->read = reader;
+	s->cls = cls;
+	s->release = release;
+	s->start = start;
+	release = NULL;			/* s owns cls now */
+	if ((resp = MHD_create_response_from_callback(len, STREAM_BLOCK,
+	    stream_read, s, stream_free)) == NULL)
+		goto out;
+	atomic_fetch_add(&s->refs, 1);	/* the response's, for stream_free */
+	if (MHD_add_response_header(resp, "Content-Type",
+	    "application/octet-stream") != MHD_YES ||
+	    MHD_add_response_header(resp, "Accept-Ranges", "bytes") != MHD_YES)
+		goto out;
+	if (rr == 1) {
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
+		    (unsigned long long)start,
+		    (unsigned long long)(start + len - 1),
+		    (unsigned long long)size);
+		if (MHD_add_response_header(resp, "Content-Range", cr) !=
+		    MHD_YES)
+			goto out;
+	}
+	r = set_reply(req, rr == 1 ? 206 : 200, resp, 0);
+	resp = NULL;
+	if (r == 0) {
+		req->stream = s;	/* the request's reference */
+		s = NULL;
+	}
+out:
+	if (resp != NULL)
+		MHD_destroy_response(resp);
+	srv__stream_unref(s);
+	if (release != NULL)
+		release(cls);
+	return r;
+}
