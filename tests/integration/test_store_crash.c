@@ -34,6 +34,7 @@
 #include <coffer/err.h>
 
 #include "store/store.h"
+#include "../unit/store_test.h"
 
 #define ROUNDS		20
 #define NRECORDS	48
@@ -363,46 +364,18 @@ round_once(const char *dir, struct state *s)
 }
 
 static void
-rm_rf(const char *path)
-{
-	struct dirent *e;
-	char sub[4096];
-	struct stat st;
-	DIR *d;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
-static void
 test_kill9_rounds(void **state)
 {
 	struct state s;
 	struct timespec t0, t1;
 	char dir[4096];
-	const char *tmp = getenv("TMPDIR");
 	int i;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	s.blobs = calloc((size_t)MAXBLOBS * ROUNDS, sizeof(*s.blobs));
 	assert_non_null(s.blobs);
-	snprintf(dir, sizeof(dir), "%s/coffer-crash-XXXXXX", tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	chmod(dir, 0700);
+	assert_int_equal(tmp_folder(dir, sizeof(dir), "coffer-crash"), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < ROUNDS; i++)
 		round_once(dir, &s);

@@ -24,6 +24,7 @@
 #include <coffer/err.h>
 
 #include "store/blob.h"
+#include "store_test.h"
 
 struct backend {
 	const char			*name;
@@ -38,38 +39,10 @@ struct backend {
 	int	(*stray)(const char *where);
 };
 
-static void
-rm_rf(const char *path)
-{
-	struct dirent *e;
-	char sub[4096];
-	struct stat st;
-	DIR *d;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int
 fs_fresh(char *where, size_t cap)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(where, cap, "%s/coffer-blob-XXXXXX", tmp ? tmp : "/tmp");
-	return mkdtemp(where) == NULL ? -1 : 0;
+	return tmp_folder(where, cap, "coffer-blob");
 }
 
 static void
