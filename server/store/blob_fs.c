@@ -3,8 +3,9 @@
  *
  * A write goes to ".tmp-<id hex>-<random>" in the blob's own folder
  * (O_EXCL, 0600), is fsynced, hard-linked to its name (so that of two
- * racing writers the first wins and the second sees EEXIST) and the
- * folder fsynced: only then does commit return. A crash at any point
+ * racing writers the first wins and the second sees EEXIST), the
+ * temporary name unlinked and the folder fsynced: only then does commit
+ * return. A crash at any point
  * leaves either no name or the whole blob; temporary files and purged
  * accounts (".trash-*") are swept at open. Everything works relative to
  * folder descriptors (openat and friends), never through symbolic links.
@@ -274,6 +275,9 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 		}
 		w->tmp[0] = '\0';
 	}
+	/* Drop the temporary name before the folder's fsync covers both. */
+	if (w->tmp[0] != '\0' && unlinkat(w->dirfd, w->tmp, 0) == 0)
+		w->tmp[0] = '\0';
 	r = store_fs_sync_fd(w->dirfd);
 out:
 	if (r == 0 && size != NULL)

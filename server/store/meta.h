@@ -9,10 +9,12 @@
  *    effect it has returned 0 for is durable (survives kill -9 and power
  *    loss);
  *  - it may be called from several threads at once on one handle;
- *  - outputs are caller-owned structs it fills only on success (except
- *    where STORE_ERR_CONFLICT says it fills the current state); a struct
- *    holding heap memory (records, change lists) is released with its
- *    _cleanup function below;
+ *  - outputs are caller-owned structs; after an error their contents are
+ *    unspecified, except that STORE_ERR_CONFLICT fills the current state
+ *    where a function says so, and TOOBIG from a list fills its first
+ *    cap entries. A struct holding heap memory (a record, a page of
+ *    changes) is released with its _cleanup function below, and holds
+ *    none after an error;
  *  - ids are fixed-size byte strings (STORE_ID_BYTES, STORE_BLOB_ID_BYTES);
  *    variable inputs above their cap give COFFER_ERR_TOOBIG and write
  *    nothing;

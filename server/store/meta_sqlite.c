@@ -285,9 +285,11 @@ conn_open(struct msq *ms, struct msq_conn **cp)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return COFFER_ERR_NOMEM;
+	/* Not SQLITE_OPEN_NOFOLLOW: it refuses a link anywhere in the path,
+	 * and data folders are often reached through one. precreate() has
+	 * refused a link in the file's own place. */
 	rc = sqlite3_open_v2(ms->path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-	    NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		r = msq_err(rc);
 		goto out;
@@ -510,7 +512,8 @@ out:
 }
 
 /* Create the file 0600 before SQLite does (it would use 0644 less the
- * umask; the -wal and -shm files copy the database's mode). */
+ * umask; the -wal and -shm files copy the database's mode), and refuse a
+ * symbolic link in its place. */
 static int
 precreate(const char *path)
 {

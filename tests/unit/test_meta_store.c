@@ -21,6 +21,7 @@
 #include <coffer/err.h>
 
 #include "meta_conformance.h"
+#include "store/store.h"
 
 static void
 test_accounts(void **state)
@@ -628,6 +629,50 @@ test_future_schema(void **state)
 	assert_int_equal(fx_open(f), 0);
 }
 
+/* store_open: the data folder, its modes, its lock. */
+static void
+test_store_open(void **state)
+{
+	struct store *st = NULL, *st2 = NULL;
+	char base[4096], dir[4200], path[4300];
+	struct stat sb;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(tmp_folder(base, sizeof(base), "coffer-open"), 0);
+	snprintf(dir, sizeof(dir), "%s/data", base);
+	assert_int_equal(store_open(&st, dir, NULL), 0);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/meta.sqlite", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/meta.sqlite-wal", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/blobs", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(store_open(&st2, dir, NULL), STORE_ERR_BUSY);
+	assert_null(st2);
+	store_close(&st);
+	assert_null(st);
+	store_close(&st);
+	assert_int_equal(store_open(&st, dir, NULL), 0);
+	store_close(&st);
+	chmod(dir, 0770);
+	assert_int_equal(store_open(&st, dir, NULL), COFFER_ERR_PERM);
+	snprintf(path, sizeof(path), "%s/none/data", base);
+	assert_int_equal(store_open(&st, path, NULL), COFFER_ERR_NOTFOUND);
+	snprintf(path, sizeof(path), "%s/file", base);
+	assert_non_null(fp = fopen(path, "w"));
+	fclose(fp);
+	assert_int_equal(store_open(&st, path, NULL), COFFER_ERR_EXISTS);
+	assert_int_equal(store_open(&st, "", NULL), COFFER_ERR_INVALID);
+	assert_null(st);
+	rm_rf(base);
+}
+
 int
 main(void)
 {
@@ -648,7 +693,13 @@ main(void)
 #undef CASE
 	};
 
+	const struct CMUnitTest once[] = {
+		cmocka_unit_test(test_store_open),
+	};
+	int rc;
+
 	if (sodium_init() < 0)
 		return 1;
-	return RUN_EVERY_BACKEND("meta_store", tests);
+	rc = cmocka_run_group_tests_name("store", once, NULL, NULL);
+	return rc | RUN_EVERY_BACKEND("meta_store", tests);
 }
