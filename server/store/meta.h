@@ -13,8 +13,8 @@
  *    unspecified, except that STORE_ERR_CONFLICT fills the current state
  *    where a function says so, and TOOBIG from a list fills its first
  *    cap entries. A struct holding heap memory (a record, a page of
- *    changes) is released with its _cleanup function below, and holds
- *    none after an error;
+ *    changes) is released with its _cleanup function below; after an
+ *    error it is zeroed, so that the cleanup is always safe;
  *  - ids are fixed-size byte strings (STORE_ID_BYTES, STORE_BLOB_ID_BYTES);
  *    variable inputs above their cap give COFFER_ERR_TOOBIG and write
  *    nothing;
@@ -319,7 +319,8 @@ struct store_meta_ops {
  *   such device of the account), EXISTS (the hash is taken).
  * session_lookup(m, hash, now, out): NOTFOUND also when expired at ${now}.
  * session_touch(m, hash, now, expires): last_used = ${now}; expires =
- *   ${expires} unless that is 0. NOTFOUND (or expired).
+ *   ${expires} unless that is 0. INVALID (${expires} not after ${now}),
+ *   NOTFOUND (or expired). A write: callers throttle it.
  * session_delete(m, account, hash): sign out one session of ${account}.
  *   NOTFOUND (no such session of that account).
  * session_delete_all(m, account, keep_hash, deleted): sign out every

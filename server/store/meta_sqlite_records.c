@@ -380,10 +380,10 @@ msq_record_get(struct store_meta *m, const uint8_t *account,
 out:
 	if (c != NULL)
 		r = msq_end(MS(m), c, 0, r);
-	if (r == 0)
+	if (r != 0)
+		store_record_cleanup(&rec);	/* zeroes rec */
+	if (out != NULL)
 		*out = rec;
-	else
-		store_record_cleanup(&rec);
 	return r;
 }
 
@@ -448,9 +448,9 @@ msq_changes(struct store_meta *m, const uint8_t *account,
 out:
 	if (c != NULL)
 		r = msq_end(ms, c, 0, r);
-	if (r == 0)
+	if (r != 0)
+		store_changes_cleanup(&ch);	/* zeroes ch */
+	if (out != NULL)
 		*out = ch;
-	else
-		store_changes_cleanup(&ch);
 	return r;
 }

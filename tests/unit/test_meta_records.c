@@ -55,8 +55,11 @@ test_records(void **state)
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, r2,
 	    (const uint8_t *)"x", 1, 3, &res), STORE_ERR_CONFLICT);
 	assert_int_equal(res.version, 0);
+	memset(&rec, 0x5a, sizeof(rec));
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, r2, &rec),
 	    COFFER_ERR_NOTFOUND);
+	assert_null(rec.data);		/* zeroed: cleanup is safe */
+	store_record_cleanup(&rec);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec), 0);
 	assert_int_equal(rec.version, 2);
 	assert_int_equal(rec.seq, 2);
@@ -235,6 +238,9 @@ test_changes_tokens(void **state)
 	memset(&c, 0x5a, sizeof(c));
 	assert_int_equal(OPS->changes(f->m, a.id, z1, "garbage", 0, &c),
 	    COFFER_ERR_FORMAT);
+	assert_null(c.v);		/* zeroed: cleanup is safe */
+	assert_int_equal(c.n, 0);
+	store_changes_cleanup(&c);
 	alter(bad, tok, 0);
 	assert_int_equal(OPS->changes(f->m, a.id, z1, bad, 0, &c),
 	    COFFER_ERR_VERSION);
