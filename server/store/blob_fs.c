@@ -1,0 +1,641 @@
+/*
+ * The folder blob backend: ROOT/<account hex>/<first id byte hex>/<id hex>.
+ *
+ * A write goes to ".tmp-<id hex>-<random>" in the blob's own folder
+ * (O_EXCL, 0600), is fsynced, hard-linked to its name (so that of two
+ * racing writers the first wins and the second sees EEXIST), the
+ * temporary name unlinked and the folder fsynced: only then does commit
+ * return. A crash at any point
+ * leaves either no name or the whole blob; temporary files and purged
+ * accounts (".trash-*") are swept at open. Everything works relative to
+ * folder descriptors (openat and friends), never through symbolic links.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <coffer/encoding.h>
+#include <coffer/err.h>
+
+#include "store/blob.h"
+#include "store/fsutil.h"
+
+#define ACCT_HEX	COFFER_HEX_LEN(STORE_ID_BYTES)
+#define ID_HEX		COFFER_HEX_LEN(STORE_BLOB_ID_BYTES)
+#define TMP_PREFIX	".tmp-"
+#define TRASH_PREFIX	".trash-"
+#define NAME_MAX_LEN	128
+#define RM_DEPTH	3	/* account / fan-out / file */
+
+struct bfs {
+	struct store_blob	 base;
+	int			 rootfd;
+	uint64_t		 max;
+};
+
+struct bfs_writer {
+	struct store_blob_writer base;
+	struct bfs		*b;
+	int			 dirfd;
+	int			 fd;		/* -1 when discarding */
+	int			 err;		/* the error that ended it */
+	int			 discard;	/* the blob exists already */
+	uint64_t		 size;		/* bytes written so far */
+	char			 name[ID_HEX];
+	char			 tmp[NAME_MAX_LEN];
+};
+
+struct bfs_reader {
+	struct store_blob_reader base;
+	int			 fd;
+	uint64_t		 off;
+};
+
+#define BFS(b)	((struct bfs *)(void *)(b))
+
+static void
+hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+	/* The caps are compile-time exact: this cannot fail. */
+	if (coffer_hex_encode(out, cap, p, n) != 0)
+		out[0] = '\0';
+}
+
+/* Open (and with create, make) the folder of blob id of account. */
+static int
+blob_dir(struct bfs *b, const uint8_t *account, const uint8_t *id,
+    int create, int *dirfd)
+{
+	char acct[ACCT_HEX], fan[COFFER_HEX_LEN(1)];
+	int afd = -1, fd = -1, r = COFFER_ERR_IO;
+
+	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	hex(fan, sizeof(fan), id, 1);
+	if (create) {
+		if (mkdirat(b->rootfd, acct, 0700) == 0) {
+			if ((r = store_fs_sync_fd(b->rootfd)) != 0)
+				goto out;
+		} else if (errno != EEXIST) {
+			goto out;
+		}
+	}
+	if ((afd = openat(b->rootfd, acct, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
+		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
+		goto out;
+	}
+	if (create) {
+		if (mkdirat(afd, fan, 0700) == 0) {
+			if ((r = store_fs_sync_fd(afd)) != 0)
+				goto out;
+		} else if (errno != EEXIST) {
+			r = COFFER_ERR_IO;
+			goto out;
+		}
+	}
+	if ((fd = openat(afd, fan, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
+		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
+		goto out;
+	}
+	*dirfd = fd;
+	r = 0;
+out:
+	if (afd != -1)
+		close(afd);
+	return r;
+}
+
+/* The size of the regular file name in dirfd: 0, NOTFOUND or IO. */
+static int
+file_size(int dirfd, const char *name, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
+	if (!S_ISREG(st.st_mode))
+		return COFFER_ERR_IO;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int
+bfs_put_begin(struct store_blob *bb, const uint8_t *account,
+    const uint8_t *id, struct store_blob_writer **wp)
+{
+	struct bfs_writer *w = NULL;
+	char rnd[COFFER_HEX_LEN(8)];
+	uint8_t rb[8];
+	uint64_t have;
+	int r = COFFER_ERR_INVALID;
+
+	if (bb == NULL || account == NULL || id == NULL || wp == NULL)
+		goto out;
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		r = COFFER_ERR_NOMEM;
+		goto out;
+	}
+	w->base.ops = &store_blob_fs_ops;
+	w->b = BFS(bb);
+	w->fd = w->dirfd = -1;
+	hex(w->name, sizeof(w->name), id, STORE_BLOB_ID_BYTES);
+	if ((r = blob_dir(w->b, account, id, 1, &w->dirfd)) != 0)
+		goto out;
+	if ((r = file_size(w->dirfd, w->name, &have)) == 0) {
+		w->discard = 1;
+		goto out;
+	}
+	if (r != COFFER_ERR_NOTFOUND)
+		goto out;
+	randombytes_buf(rb, sizeof(rb));
+	hex(rnd, sizeof(rnd), rb, sizeof(rb));
+	memcpy(w->tmp, TMP_PREFIX, sizeof(TMP_PREFIX) - 1);
+	memcpy(w->tmp + sizeof(TMP_PREFIX) - 1, w->name, ID_HEX - 1);
+	w->tmp[sizeof(TMP_PREFIX) - 1 + ID_HEX - 1] = '-';
+	memcpy(w->tmp + sizeof(TMP_PREFIX) + ID_HEX - 1, rnd, sizeof(rnd));
+	if ((w->fd = openat(w->dirfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		w->tmp[0] = '\0';
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	r = 0;
+out:
+	if (r == 0) {
+		*wp = &w->base;
+		w = NULL;
+	}
+	if (w != NULL) {
+		if (w->dirfd != -1)
+			close(w->dirfd);
+		free(w);
+	}
+	return r;
+}
+
+static int
+bfs_put_write(struct store_blob_writer *ww, const uint8_t *buf, size_t len)
+{
+	struct bfs_writer *w = (struct bfs_writer *)(void *)ww;
+	ssize_t n;
+
+	if (w == NULL || (buf == NULL && len > 0))
+		return COFFER_ERR_INVALID;
+	if (w->err != 0)
+		return w->err;
+	if (len > w->b->max || w->size > w->b->max - len)
+		return w->err = COFFER_ERR_TOOBIG;
+	w->size += len;
+	if (w->discard)
+		return 0;
+	while (len > 0) {
+		if ((n = write(w->fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return w->err = COFFER_ERR_IO;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Free the writer, dropping its temporary file if it still has one. */
+static void
+writer_free(struct bfs_writer *w)
+{
+	if (w->fd != -1)
+		close(w->fd);
+	if (w->tmp[0] != '\0')
+		unlinkat(w->dirfd, w->tmp, 0);
+	if (w->dirfd != -1)
+		close(w->dirfd);
+	free(w);
+}
+
+static int
+bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
+{
+	struct bfs_writer *w;
+	uint64_t have;
+	int fd, r = COFFER_ERR_INVALID;
+
+	if (wp == NULL || *wp == NULL)
+		return r;
+	w = (struct bfs_writer *)(void *)*wp;
+	*wp = NULL;
+	if ((r = w->err) != 0)
+		goto out;
+	if (w->discard) {
+		/* Not compared: the id is the client's name for this content.
+		 * Gone since begin: a delete raced us; the caller retries. */
+		if ((r = file_size(w->dirfd, w->name, &have)) == 0 &&
+		    have != w->size)
+			r = STORE_ERR_CONFLICT;
+		else if (r == COFFER_ERR_NOTFOUND)
+			r = STORE_ERR_BUSY;
+		goto out;
+	}
+	fd = w->fd;
+	w->fd = -1;
+	if ((r = store_fs_sync_fd(fd)) != 0) {
+		close(fd);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	if (linkat(w->dirfd, w->tmp, w->dirfd, w->name, 0) != 0) {
+		if (errno == EEXIST) {
+			/* Another writer committed first. */
+			if ((r = file_size(w->dirfd, w->name, &have)) == 0 &&
+			    have != w->size)
+				r = STORE_ERR_CONFLICT;
+			goto out;
+		}
+		if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP) {
+			r = COFFER_ERR_IO;
+			goto out;
+		}
+		/* A file system without hard links: rename, which may
+		 * replace a racing writer's copy of the same content. */
+		if (renameat(w->dirfd, w->tmp, w->dirfd, w->name) != 0) {
+			r = COFFER_ERR_IO;
+			goto out;
+		}
+		w->tmp[0] = '\0';
+	}
+	/* Drop the temporary name before the folder's fsync covers both. */
+	if (w->tmp[0] != '\0' && unlinkat(w->dirfd, w->tmp, 0) == 0)
+		w->tmp[0] = '\0';
+	r = store_fs_sync_fd(w->dirfd);
+out:
+	if (r == 0 && size != NULL)
+		*size = w->size;
+	writer_free(w);
+	return r;
+}
+
+static void
+bfs_put_abort(struct store_blob_writer **wp)
+{
+	if (wp == NULL || *wp == NULL)
+		return;
+	writer_free((struct bfs_writer *)(void *)*wp);
+	*wp = NULL;
+}
+
+static int
+bfs_get_open(struct store_blob *bb, const uint8_t *account,
+    const uint8_t *id, uint64_t offset, struct store_blob_reader **rp,
+    uint64_t *size)
+{
+	struct bfs_reader *rd = NULL;
+	char name[ID_HEX];
+	struct stat st;
+	int dirfd = -1, fd = -1, r = COFFER_ERR_INVALID;
+
+	if (bb == NULL || account == NULL || id == NULL || rp == NULL)
+		goto out;
+	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
+		goto out;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1) {
+		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	if (offset > (uint64_t)st.st_size) {
+		r = COFFER_ERR_INVALID;
+		goto out;
+	}
+	if ((rd = calloc(1, sizeof(*rd))) == NULL) {
+		r = COFFER_ERR_NOMEM;
+		goto out;
+	}
+	rd->base.ops = &store_blob_fs_ops;
+	rd->fd = fd;
+	rd->off = offset;
+	fd = -1;
+	if (size != NULL)
+		*size = (uint64_t)st.st_size;
+	*rp = &rd->base;
+	r = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (dirfd != -1)
+		close(dirfd);
+	return r;
+}
+
+static int
+bfs_get_read(struct store_blob_reader *rr, uint8_t *buf, size_t cap,
+    size_t *got)
+{
+	struct bfs_reader *rd = (struct bfs_reader *)(void *)rr;
+	ssize_t n;
+
+	if (rd == NULL || (buf == NULL && cap > 0) || got == NULL)
+		return COFFER_ERR_INVALID;
+	if (cap > SSIZE_MAX)
+		cap = SSIZE_MAX;
+	while ((n = pread(rd->fd, buf, cap, (off_t)rd->off)) < 0)
+		if (errno != EINTR)
+			return COFFER_ERR_IO;
+	rd->off += (uint64_t)n;
+	*got = (size_t)n;
+	return 0;
+}
+
+static void
+bfs_get_close(struct store_blob_reader **rp)
+{
+	struct bfs_reader *rd;
+
+	if (rp == NULL || *rp == NULL)
+		return;
+	rd = (struct bfs_reader *)(void *)*rp;
+	close(rd->fd);
+	free(rd);
+	*rp = NULL;
+}
+
+static int
+bfs_size(struct store_blob *bb, const uint8_t *account, const uint8_t *id,
+    uint64_t *size)
+{
+	char name[ID_HEX];
+	uint64_t have;
+	int dirfd = -1, r = COFFER_ERR_INVALID;
+
+	if (bb == NULL || account == NULL || id == NULL)
+		goto out;
+	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0 ||
+	    (r = file_size(dirfd, name, &have)) != 0)
+		goto out;
+	if (size != NULL)
+		*size = have;
+out:
+	if (dirfd != -1)
+		close(dirfd);
+	return r;
+}
+
+static int
+bfs_exists(struct store_blob *bb, const uint8_t *account, const uint8_t *id)
+{
+	return bfs_size(bb, account, id, NULL);
+}
+
+static int
+bfs_remove(struct store_blob *bb, const uint8_t *account, const uint8_t *id)
+{
+	char name[ID_HEX];
+	int dirfd = -1, r = COFFER_ERR_INVALID;
+
+	if (bb == NULL || account == NULL || id == NULL)
+		goto out;
+	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
+		goto out;
+	if (unlinkat(dirfd, name, 0) != 0) {
+		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
+		goto out;
+	}
+	r = store_fs_sync_fd(dirfd);
+out:
+	if (dirfd != -1)
+		close(dirfd);
+	return r;
+}
+
+/* Remove the folder name under pfd and all it holds, at most depth deep. */
+static int
+rm_tree(int pfd, const char *name, int depth)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
+
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : COFFER_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return COFFER_ERR_IO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			r = COFFER_ERR_IO;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth <= 1 || rm_tree(fd, e->d_name, depth - 1) != 0)
+				r = COFFER_ERR_IO;
+		} else if (unlinkat(fd, e->d_name, 0) != 0) {
+			r = COFFER_ERR_IO;
+		}
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(pfd, name, AT_REMOVEDIR) != 0)
+		r = COFFER_ERR_IO;
+	return r;
+}
+
+static int
+bfs_purge_account(struct store_blob *bb, const uint8_t *account)
+{
+	char acct[ACCT_HEX], trash[NAME_MAX_LEN], rnd[COFFER_HEX_LEN(8)];
+	uint8_t rb[8];
+	struct bfs *b = BFS(bb);
+	int r = COFFER_ERR_INVALID;
+
+	if (bb == NULL || account == NULL)
+		goto out;
+	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	randombytes_buf(rb, sizeof(rb));
+	hex(rnd, sizeof(rnd), rb, sizeof(rb));
+	memcpy(trash, TRASH_PREFIX, sizeof(TRASH_PREFIX) - 1);
+	memcpy(trash + sizeof(TRASH_PREFIX) - 1, acct, ACCT_HEX - 1);
+	trash[sizeof(TRASH_PREFIX) - 1 + ACCT_HEX - 1] = '-';
+	memcpy(trash + sizeof(TRASH_PREFIX) + ACCT_HEX - 1, rnd, sizeof(rnd));
+	/* One rename makes every blob vanish at once; deleting the files
+	 * after may be cut short by a crash and is finished at open. */
+	if (renameat(b->rootfd, acct, b->rootfd, trash) != 0) {
+		r = errno == ENOENT ? 0 : COFFER_ERR_IO;
+		goto out;
+	}
+	if ((r = store_fs_sync_fd(b->rootfd)) != 0)
+		goto out;
+	r = rm_tree(b->rootfd, trash, RM_DEPTH);
+out:
+	return r;
+}
+
+static int
+is_hex_name(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+/* Drop every ".tmp-*" in the folder name under pfd. */
+static int
+sweep_tmp(int pfd, const char *name)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	if ((fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return COFFER_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return COFFER_ERR_IO;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) ==
+		    0 && unlinkat(fd, e->d_name, 0) != 0 && errno != ENOENT)
+			r = COFFER_ERR_IO;
+	closedir(d);
+	return r;
+}
+
+/* What crashes left: unfinished writes and purges. */
+static int
+sweep(int rootfd)
+{
+	struct dirent *e, *f;
+	DIR *d, *ad;
+	int fd, afd, r = 0;
+
+	if ((fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return COFFER_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return COFFER_ERR_IO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, TRASH_PREFIX, sizeof(TRASH_PREFIX) - 1) ==
+		    0) {
+			if (rm_tree(rootfd, e->d_name, RM_DEPTH) != 0)
+				r = COFFER_ERR_IO;
+			continue;
+		}
+		if (!is_hex_name(e->d_name, ACCT_HEX - 1))
+			continue;
+		if ((afd = openat(rootfd, e->d_name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1)
+			continue;
+		if ((ad = fdopendir(afd)) == NULL) {
+			close(afd);
+			r = COFFER_ERR_IO;
+			continue;
+		}
+		while ((f = readdir(ad)) != NULL)
+			if (is_hex_name(f->d_name, 2) &&
+			    sweep_tmp(afd, f->d_name) != 0)
+				r = COFFER_ERR_IO;
+		closedir(ad);
+	}
+	closedir(d);
+	return r;
+}
+
+static void
+bfs_close(struct store_blob **bp)
+{
+	struct bfs *b;
+
+	if (bp == NULL || *bp == NULL)
+		return;
+	b = BFS(*bp);
+	close(b->rootfd);
+	free(b);
+	*bp = NULL;
+}
+
+static int
+bfs_open(struct store_blob **bp, const char *where,
+    const struct store_config *cfg)
+{
+	struct bfs *b = NULL;
+	int r = COFFER_ERR_INVALID;
+
+	if (bp == NULL || where == NULL || *where == '\0' || cfg == NULL)
+		goto out;
+	*bp = NULL;
+	if (sodium_init() < 0) {
+		r = COFFER_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = store_fs_mkdir(where)) != 0)
+		goto out;
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		r = COFFER_ERR_NOMEM;
+		goto out;
+	}
+	b->base.ops = &store_blob_fs_ops;
+	b->rootfd = -1;
+	b->max = cfg->blob_max ? cfg->blob_max : STORE_BLOB_MAX_DEFAULT;
+	if ((b->rootfd = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	if ((r = sweep(b->rootfd)) != 0)
+		goto out;
+	*bp = &b->base;
+	b = NULL;
+out:
+	if (b != NULL) {
+		if (b->rootfd != -1)
+			close(b->rootfd);
+		free(b);
+	}
+	return r;
+}
+
+const struct store_blob_ops store_blob_fs_ops = {
+	.version = STORE_BLOB_OPS_VERSION,
+	.name = "fs",
+	.open = bfs_open,
+	.close = bfs_close,
+	.put_begin = bfs_put_begin,
+	.put_write = bfs_put_write,
+	.put_commit = bfs_put_commit,
+	.put_abort = bfs_put_abort,
+	.get_open = bfs_get_open,
+	.get_read = bfs_get_read,
+	.get_close = bfs_get_close,
+	.size = bfs_size,
+	.exists = bfs_exists,
+	.remove = bfs_remove,
+	.purge_account = bfs_purge_account,
+};

@@ -1,0 +1,408 @@
+/*
+ * The metadata store: one ops table every backend fills (SQLite today,
+ * PostgreSQL later), in the manner of SQLite's sqlite3_io_methods. The
+ * routes call only these functions, as m->ops->fn(m, ...).
+ *
+ * Rules common to every function:
+ *  - it returns 0 or a negative COFFER_ERR_* / STORE_ERR_* (types.h);
+ *  - it is atomic: it commits all of its effect or none of it, and an
+ *    effect it has returned 0 for is durable (survives kill -9 and power
+ *    loss);
+ *  - it may be called from several threads at once on one handle;
+ *  - outputs are caller-owned structs; after an error their contents are
+ *    unspecified, except that STORE_ERR_CONFLICT fills the current state
+ *    where a function says so, and TOOBIG from a list fills its first
+ *    cap entries. A struct holding heap memory (a record, a page of
+ *    changes) is released with its _cleanup function below; after an
+ *    error it is zeroed, so that the cleanup is always safe;
+ *  - ids are fixed-size byte strings (STORE_ID_BYTES, STORE_BLOB_ID_BYTES);
+ *    variable inputs above their cap give COFFER_ERR_TOOBIG and write
+ *    nothing;
+ *  - everything an account owns is reached only through its account id:
+ *    another account's device, zone, record or blob is COFFER_ERR_NOTFOUND;
+ *  - times are Unix seconds given by the caller (the store reads no clock).
+ *
+ * Usage (bytes counted against the quota) = the size of every blob the
+ * account holds + for every record, live or tombstone, its data length +
+ * STORE_RECORD_OVERHEAD.
+ *
+ * docs/STORAGE.md describes every function with its errors, the schema
+ * and what a new backend must provide.
+ */
+#ifndef COFFERD_STORE_META_H
+#define COFFERD_STORE_META_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/types.h"
+
+/* The version of struct store_meta_ops this header describes. Functions
+ * are only ever appended; a caller checks ops->version >= N before using
+ * one added in version N. */
+#define STORE_META_OPS_VERSION	1
+
+/* Caps on what a client may hand the store. */
+#define STORE_LOGIN_MAX		256	/* login identifier bytes */
+#define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
+#define STORE_STATE_MAX		4096	/* account protection-state blob */
+#define STORE_CARD_MAX		1024	/* device card (157 today) */
+#define STORE_DEVICE_NAME_MAX	512	/* encrypted device name */
+#define STORE_DEVICES_MAX	100	/* devices per account */
+#define STORE_ZONES_MAX		1000	/* zones per account */
+#define STORE_SESSIONS_MAX	256	/* sessions per account (oldest go) */
+#define STORE_RECORD_MAX	((size_t)1 << 20)	/* record ciphertext */
+#define STORE_RECORD_OVERHEAD	128	/* usage charged per record row */
+#define STORE_FEED_MAX		1000	/* change entries per page */
+#define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
+#define STORE_EXISTS_MAX	1000	/* blob ids per existence query */
+#define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
+#define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
+
+/* A change token: base64url text, STORE_TOKEN_LEN characters. */
+#define STORE_TOKEN_LEN		55
+
+/* record_delete's "whatever the current version". */
+#define STORE_VERSION_ANY	UINT64_MAX
+
+struct store_meta_ops;
+
+/* Every backend's handle begins with this member (as every sqlite3_file
+ * begins with its pMethods). */
+struct store_meta {
+	const struct store_meta_ops *ops;
+};
+
+struct store_account {
+	uint8_t		id[STORE_ID_BYTES];	/* server-assigned, random */
+	uint8_t		login[STORE_LOGIN_MAX];	/* as the client gave it */
+	size_t		login_len;
+	uint8_t		record[STORE_OPAQUE_RECORD_MAX];
+	size_t		record_len;
+	int64_t		created;
+};
+
+/* The account's protection state (the signed "ADP on" record): opaque
+ * bytes under optimistic concurrency, so that no write can roll it back
+ * unseen. Version 0 and no bytes until the first put. */
+struct store_account_state {
+	uint8_t		data[STORE_STATE_MAX];
+	size_t		len;
+	uint64_t	version;
+};
+
+struct store_session {
+	uint8_t		token_hash[STORE_TOKEN_HASH_BYTES];
+	uint8_t		account[STORE_ID_BYTES];
+	uint8_t		device[STORE_ID_BYTES];	/* zeros if !has_device */
+	int		has_device;
+	int64_t		created;
+	int64_t		expires;	/* expired when now >= expires */
+	int64_t		last_used;
+};
+
+enum store_attempt_kind {
+	STORE_ATTEMPT_LOGIN = 1,	/* key: the login identifier as sent */
+	STORE_ATTEMPT_ADDRESS = 2,	/* key: the source address */
+};
+
+struct store_device {
+	uint8_t		id[STORE_ID_BYTES];	/* chosen by the client */
+	uint8_t		card[STORE_CARD_MAX];	/* signed public keys */
+	size_t		card_len;
+	uint8_t		name[STORE_DEVICE_NAME_MAX];	/* encrypted name */
+	size_t		name_len;
+	int64_t		created;
+};
+
+struct store_zone {
+	uint8_t		id[STORE_ID_BYTES];	/* chosen by the client */
+	uint8_t		category;		/* 1..255 */
+	uint64_t	seq;	/* the zone's last change sequence number */
+	int64_t		created;
+};
+
+struct store_record {
+	uint8_t		id[STORE_ID_BYTES];
+	uint64_t	version;	/* 1 on creation, +1 per change */
+	uint64_t	seq;		/* zone change number of the last change */
+	int		deleted;	/* a tombstone: no data */
+	uint8_t		*data;		/* heap; store_record_cleanup frees */
+	size_t		len;
+};
+
+/* What record_put / record_delete leave: on success the new version and
+ * sequence number; on STORE_ERR_CONFLICT the record's current version (0
+ * if there is none), its tombstone flag and sequence number. */
+struct store_put_result {
+	uint64_t	version;
+	uint64_t	seq;
+	int		deleted;
+};
+
+/* One page of a zone's change feed. */
+struct store_changes {
+	struct store_record	*v;	/* heap; store_changes_cleanup frees */
+	size_t			 n;
+	int			 more;	/* another page follows at once */
+	char			 next[STORE_TOKEN_LEN + 1];	/* resume here */
+};
+
+struct store_usage {
+	uint64_t	used;	/* bytes, as counted above */
+	uint64_t	quota;	/* the account's, or the configured default */
+};
+
+struct store_meta_ops {
+	int		 version;	/* STORE_META_OPS_VERSION */
+	const char	*name;		/* "sqlite" */
+
+	/* Lifecycle. */
+	int	(*open)(struct store_meta **mp, const char *where,
+		    const struct store_config *cfg);
+	void	(*close)(struct store_meta **mp);
+
+	/* Accounts. */
+	int	(*account_create)(struct store_meta *m, const uint8_t *login,
+		    size_t login_len, const uint8_t *record, size_t record_len,
+		    int64_t now, struct store_account *out);
+	int	(*account_get)(struct store_meta *m,
+		    const uint8_t id[STORE_ID_BYTES], struct store_account *out);
+	int	(*account_get_by_login)(struct store_meta *m,
+		    const uint8_t *login, size_t login_len,
+		    struct store_account *out);
+	int	(*account_set_record)(struct store_meta *m,
+		    const uint8_t id[STORE_ID_BYTES], const uint8_t *record,
+		    size_t record_len);
+	int	(*account_delete)(struct store_meta *m,
+		    const uint8_t id[STORE_ID_BYTES]);
+	int	(*account_state_get)(struct store_meta *m,
+		    const uint8_t id[STORE_ID_BYTES],
+		    struct store_account_state *out);
+	int	(*account_state_put)(struct store_meta *m,
+		    const uint8_t id[STORE_ID_BYTES], const uint8_t *data,
+		    size_t len, uint64_t expected, uint64_t *version);
+
+	/* Sessions. */
+	int	(*session_create)(struct store_meta *m,
+		    const struct store_session *s);
+	int	(*session_lookup)(struct store_meta *m,
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES], int64_t now,
+		    struct store_session *out);
+	int	(*session_touch)(struct store_meta *m,
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES], int64_t now,
+		    int64_t expires);
+	int	(*session_delete)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES]);
+	int	(*session_delete_all)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t *keep_hash, uint64_t *deleted);
+	int	(*session_prune)(struct store_meta *m, int64_t now,
+		    uint64_t *deleted);
+
+	/* Failed sign-in attempts, for rate limiting. */
+	int	(*attempt_add)(struct store_meta *m,
+		    enum store_attempt_kind kind, const uint8_t *key,
+		    size_t key_len, int64_t now);
+	int	(*attempt_count)(struct store_meta *m,
+		    enum store_attempt_kind kind, const uint8_t *key,
+		    size_t key_len, int64_t since, uint64_t *count);
+	int	(*attempt_clear)(struct store_meta *m,
+		    enum store_attempt_kind kind, const uint8_t *key,
+		    size_t key_len);
+	int	(*attempt_prune)(struct store_meta *m, int64_t before,
+		    uint64_t *deleted);
+
+	/* Devices. */
+	int	(*device_add)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const struct store_device *d, int64_t now);
+	int	(*device_get)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], struct store_device *out);
+	int	(*device_list)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    struct store_device *out, size_t cap, size_t *n);
+	int	(*device_remove)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES]);
+
+	/* Zones. */
+	int	(*zone_ensure)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], uint8_t category,
+		    int64_t now, struct store_zone *out, int *created);
+	int	(*zone_get)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], struct store_zone *out);
+	int	(*zone_list)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    struct store_zone *out, size_t cap, size_t *n);
+
+	/* Records. */
+	int	(*record_put)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t zone[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], const uint8_t *data,
+		    size_t len, uint64_t expected,
+		    struct store_put_result *res);
+	int	(*record_delete)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t zone[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], uint64_t expected,
+		    struct store_put_result *res);
+	int	(*record_get)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t zone[STORE_ID_BYTES],
+		    const uint8_t id[STORE_ID_BYTES], struct store_record *out);
+	int	(*changes)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t zone[STORE_ID_BYTES], const char *token,
+		    size_t limit, struct store_changes *out);
+
+	/* Blob references and quota. */
+	int	(*blob_ref_add)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t size,
+		    int *added);
+	int	(*blob_ref_get)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t *size);
+	int	(*blob_ref_exists)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t (*ids)[STORE_BLOB_ID_BYTES], size_t n,
+		    uint8_t *present);
+	int	(*blob_ref_delete)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t id[STORE_BLOB_ID_BYTES]);
+	int	(*usage)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES],
+		    struct store_usage *out);
+	int	(*quota_set)(struct store_meta *m,
+		    const uint8_t account[STORE_ID_BYTES], uint64_t quota);
+};
+
+/*
+ * The contract of each function, in the order of the table. "NOTFOUND"
+ * and the like abbreviate COFFER_ERR_NOTFOUND; CONFLICT, QUOTA and BUSY
+ * are the STORE_ERR_* of types.h. Every function may also return NOMEM,
+ * IO (the backend failed) and BUSY (a lock stayed held past busy_ms).
+ *
+ * open(mp, where, cfg): open or create the store at ${where} (for SQLite
+ *   a file path), migrating its schema to the current version; *${mp} is
+ *   the handle. INVALID (NULL argument), VERSION (the store was written by
+ *   a newer cofferd), IO.
+ * close(mp): close *${mp} (NULL accepted) and set it to NULL.
+ *
+ * account_create(m, login, login_len, record, record_len, now, out): a new
+ *   account with a random id. INVALID (empty login or record), TOOBIG
+ *   (login over STORE_LOGIN_MAX, record over STORE_OPAQUE_RECORD_MAX),
+ *   EXISTS (the login is taken).
+ * account_get(m, id, out), account_get_by_login(m, login, login_len, out):
+ *   NOTFOUND; TOOBIG for an oversized login.
+ * account_set_record(m, id, record, record_len): replace the OPAQUE
+ *   record (a password change). INVALID, TOOBIG, NOTFOUND.
+ * account_delete(m, id): the account and everything it owns in this
+ *   store (sessions, devices, zones, records, blob references). The blob
+ *   bytes are the blob store's: call its purge_account after. NOTFOUND.
+ * account_state_get(m, id, out): NOTFOUND (no account).
+ * account_state_put(m, id, data, len, expected, version): store the
+ *   protection state if its version is ${expected} (0 for the first put);
+ *   *${version} is the new version, or the current one on CONFLICT.
+ *   INVALID (empty), TOOBIG, NOTFOUND, CONFLICT.
+ *
+ * session_create(m, s): store ${s} (its token_hash is SHA-256 of the
+ *   token: the token itself never reaches the store). The account's
+ *   least recently used sessions go beyond STORE_SESSIONS_MAX. INVALID
+ *   (expires <= created), NOTFOUND (no such account, or has_device and no
+ *   such device of the account), EXISTS (the hash is taken).
+ * session_lookup(m, hash, now, out): NOTFOUND also when expired at ${now}.
+ * session_touch(m, hash, now, expires): last_used = ${now}; expires =
+ *   ${expires} unless that is 0. INVALID (${expires} not after ${now}),
+ *   NOTFOUND (or expired). A write: callers throttle it.
+ * session_delete(m, account, hash): sign out one session of ${account}.
+ *   NOTFOUND (no such session of that account).
+ * session_delete_all(m, account, keep_hash, deleted): sign out every
+ *   session of ${account} but ${keep_hash} (NULL: every one); the count in
+ *   *${deleted} (NULL accepted). NOTFOUND (no account).
+ * session_prune(m, now, deleted): drop the sessions expired at ${now}.
+ *
+ * attempt_add(m, kind, key, key_len, now): count one failed attempt of
+ *   ${key}. INVALID (empty key, unknown kind), TOOBIG.
+ * attempt_count(m, kind, key, key_len, since, count): failed attempts of
+ *   ${key} at or after ${since}: a sliding window when the caller passes
+ *   now - window.
+ * attempt_clear(m, kind, key, key_len): forget ${key}'s failures (after a
+ *   success; the routes clear the login's, not the address's).
+ * attempt_prune(m, before, deleted): drop attempts older than ${before}.
+ *
+ * device_add(m, account, d, now): INVALID (empty card), TOOBIG (card,
+ *   name, or STORE_DEVICES_MAX reached), NOTFOUND (no account), EXISTS.
+ * device_get(m, account, id, out): NOTFOUND.
+ * device_list(m, account, out, cap, n): the account's devices, oldest
+ *   first, into ${out}[0..*${n}). TOOBIG if more than ${cap} (the first
+ *   ${cap} are filled). NOTFOUND (no account).
+ * device_remove(m, account, id): the device and its sessions. NOTFOUND.
+ *
+ * zone_ensure(m, account, id, category, now, out, created): the zone,
+ *   created if absent (*${created} = 1, NULL accepted). INVALID (category
+ *   0), EXISTS (the id is a zone of another category), TOOBIG
+ *   (STORE_ZONES_MAX reached), NOTFOUND (no account).
+ * zone_get(m, account, id, out): NOTFOUND.
+ * zone_list(m, account, out, cap, n): as device_list.
+ *
+ * record_put(m, account, zone, id, data, len, expected, res): write the
+ *   record if its current version is ${expected}; 0 means "absent or a
+ *   tombstone". The new version is the old + 1 (1 for a new record), and
+ *   the zone's sequence number goes up by one and is the record's. TOOBIG
+ *   (len over STORE_RECORD_MAX), NOTFOUND (no account or zone), CONFLICT
+ *   (${res} holds the current state), QUOTA (growing past the quota).
+ * record_delete(m, account, zone, id, expected, res): make the record a
+ *   tombstone (data dropped, version + 1, new sequence number) if its
+ *   version is ${expected} or ${expected} is STORE_VERSION_ANY. NOTFOUND
+ *   (no such live record), CONFLICT.
+ * record_get(m, account, zone, id, out): the record, tombstones included
+ *   (deleted = 1, len = 0). NOTFOUND.
+ * changes(m, account, zone, token, limit, out): the records changed after
+ *   ${token} (NULL or "" for the zone's beginning), in sequence order, at
+ *   most ${limit} (capped to STORE_FEED_MAX; 0 means the cap) and about
+ *   STORE_FEED_BYTES of data; each record appears once, in its latest
+ *   state, tombstones included. ${out}->next resumes after the page;
+ *   ${out}->more says another page is there already. NOTFOUND (no account
+ *   or zone); for the token: FORMAT (not a token), VERSION (a token format
+ *   this store does not know), CONTEXT (made for another zone, or for an
+ *   earlier store of this zone), AUTH (forged or altered), STATE (ahead
+ *   of the zone: the store went back in time; the client must resync).
+ *
+ * blob_ref_add(m, account, id, size, added): record that ${account} holds
+ *   blob ${id} of ${size} bytes. Idempotent: the same id and size again
+ *   returns 0 with *${added} = 0 (NULL accepted). QUOTA (usage + size over
+ *   the quota: nothing recorded), CONFLICT (held with another size),
+ *   TOOBIG (size over STORE_SIZE_MAX), NOTFOUND (no account).
+ * blob_ref_get(m, account, id, size): NOTFOUND.
+ * blob_ref_exists(m, account, ids, n, present): ${present}[i] = 1 if the
+ *   account holds ${ids}[i], else 0. TOOBIG (n over STORE_EXISTS_MAX),
+ *   NOTFOUND (no account).
+ * blob_ref_delete(m, account, id): NOTFOUND.
+ * usage(m, account, out): NOTFOUND.
+ * quota_set(m, account, quota): the account's own quota (0: back to the
+ *   configured default). TOOBIG (over STORE_SIZE_MAX), NOTFOUND. Lowering
+ *   a quota below the usage refuses further growth only.
+ */
+
+/** store_record_cleanup(r): free ${r}'s data and zero ${r}. */
+void store_record_cleanup(struct store_record *r);
+
+/** store_changes_cleanup(c): free every record of ${c} and zero ${c}. */
+void store_changes_cleanup(struct store_changes *c);
+
+/** store_token_hash(out, token, len): SHA-256 of a session token, the
+ * only form of it the store keeps. */
+void store_token_hash(uint8_t out[STORE_TOKEN_HASH_BYTES],
+    const uint8_t *token, size_t len);
+
+/* The SQLite backend (meta_sqlite*.c). */
+extern const struct store_meta_ops store_meta_sqlite_ops;
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * The SQLite metadata backend, internal to meta_sqlite*.c: the handle, its
+ * connection pool, the transaction helpers and every SQL statement.
+ *
+ * Threads: each call borrows one connection from the pool (opened on
+ * demand, up to cfg->connections) and returns it; writes also hold the
+ * handle's write mutex, so that writers of this process queue on a mutex
+ * rather than on SQLite's sleeping busy handler, which then only waits
+ * for other processes (a backup, the sqlite3 shell).
+ */
+#ifndef COFFERD_STORE_META_SQLITE_H
+#define COFFERD_STORE_META_SQLITE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/meta.h"
+#include "store/token.h"
+
+/* Every statement the backend runs, prepared once per connection. */
+#define MSQ_STATEMENTS \
+	X(ACCOUNT_AID, "SELECT aid FROM accounts WHERE id = ?1") \
+	X(ACCOUNT_BY_ID, "SELECT id, login, record, created FROM accounts" \
+	    " WHERE id = ?1") \
+	X(ACCOUNT_BY_LOGIN, "SELECT id, login, record, created FROM accounts" \
+	    " WHERE login = ?1") \
+	X(ACCOUNT_INSERT, "INSERT INTO accounts (id, login, record, created)" \
+	    " VALUES (?1, ?2, ?3, ?4)") \
+	X(ACCOUNT_SET_RECORD, "UPDATE accounts SET record = ?2 WHERE id = ?1") \
+	X(ACCOUNT_DELETE, "DELETE FROM accounts WHERE id = ?1") \
+	X(STATE_GET, "SELECT state, state_version FROM accounts" \
+	    " WHERE id = ?1") \
+	X(STATE_PUT, "UPDATE accounts SET state = ?2," \
+	    " state_version = state_version + 1" \
+	    " WHERE id = ?1 AND state_version = ?3") \
+	X(USAGE_GET, "SELECT used, quota FROM accounts WHERE aid = ?1") \
+	X(USAGE_ADD, "UPDATE accounts SET used = max(used + ?2, 0)" \
+	    " WHERE aid = ?1") \
+	X(QUOTA_SET, "UPDATE accounts SET quota = ?2 WHERE id = ?1") \
+	X(SESSION_INSERT, "INSERT INTO sessions" \
+	    " (hash, aid, did, created, expires, last_used)" \
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(SESSION_COUNT, "SELECT count(*) FROM sessions WHERE aid = ?1") \
+	X(SESSION_EVICT, "DELETE FROM sessions WHERE hash IN (SELECT hash" \
+	    " FROM sessions WHERE aid = ?1 ORDER BY last_used, created" \
+	    " LIMIT ?2)") \
+	X(SESSION_GET, "SELECT a.id, d.id, s.created, s.expires, s.last_used" \
+	    " FROM sessions s JOIN accounts a ON a.aid = s.aid" \
+	    " LEFT JOIN devices d ON d.did = s.did" \
+	    " WHERE s.hash = ?1 AND s.expires > ?2") \
+	X(SESSION_TOUCH, "UPDATE sessions SET last_used = ?2, expires =" \
+	    " CASE WHEN ?3 > 0 THEN ?3 ELSE expires END" \
+	    " WHERE hash = ?1 AND expires > ?2") \
+	X(SESSION_DELETE, "DELETE FROM sessions WHERE hash = ?1 AND aid = ?2") \
+	X(SESSION_DELETE_ALL, "DELETE FROM sessions WHERE aid = ?1" \
+	    " AND hash IS NOT ?2") \
+	X(SESSION_PRUNE, "DELETE FROM sessions WHERE expires <= ?1") \
+	X(ATTEMPT_ADD, "INSERT INTO attempts (kind, key, at)" \
+	    " VALUES (?1, ?2, ?3)") \
+	X(ATTEMPT_COUNT, "SELECT count(*) FROM attempts WHERE kind = ?1" \
+	    " AND key = ?2 AND at >= ?3") \
+	X(ATTEMPT_CLEAR, "DELETE FROM attempts WHERE kind = ?1 AND key = ?2") \
+	X(ATTEMPT_PRUNE, "DELETE FROM attempts WHERE at < ?1") \
+	X(DEVICE_DID, "SELECT did FROM devices WHERE aid = ?1 AND id = ?2") \
+	X(DEVICE_COUNT, "SELECT count(*) FROM devices WHERE aid = ?1") \
+	X(DEVICE_INSERT, "INSERT INTO devices (aid, id, card, name, created)" \
+	    " VALUES (?1, ?2, ?3, ?4, ?5)") \
+	X(DEVICE_GET, "SELECT id, card, name, created FROM devices" \
+	    " WHERE aid = ?1 AND id = ?2") \
+	X(DEVICE_LIST, "SELECT id, card, name, created FROM devices" \
+	    " WHERE aid = ?1 ORDER BY did") \
+	X(DEVICE_DELETE, "DELETE FROM devices WHERE aid = ?1 AND id = ?2") \
+	X(ZONE_GET, "SELECT zid, id, category, seq, created, nonce FROM zones" \
+	    " WHERE aid = ?1 AND id = ?2") \
+	X(ZONE_COUNT, "SELECT count(*) FROM zones WHERE aid = ?1") \
+	X(ZONE_INSERT, "INSERT INTO zones (aid, id, category, seq, nonce," \
+	    " created) VALUES (?1, ?2, ?3, 0, ?4, ?5)") \
+	X(ZONE_LIST, "SELECT zid, id, category, seq, created, nonce" \
+	    " FROM zones WHERE aid = ?1 ORDER BY zid") \
+	X(ZONE_BUMP, "UPDATE zones SET seq = seq + 1 WHERE zid = ?1" \
+	    " RETURNING seq") \
+	X(RECORD_HEAD, "SELECT version, seq, deleted, length(data)" \
+	    " FROM records WHERE zid = ?1 AND id = ?2") \
+	X(RECORD_GET, "SELECT id, version, seq, deleted, data FROM records" \
+	    " WHERE zid = ?1 AND id = ?2") \
+	X(RECORD_UPSERT, "INSERT INTO records (zid, id, version, seq," \
+	    " deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" \
+	    " ON CONFLICT (zid, id) DO UPDATE SET version = excluded.version," \
+	    " seq = excluded.seq, deleted = excluded.deleted," \
+	    " data = excluded.data") \
+	X(RECORD_FEED, "SELECT id, version, seq, deleted, data FROM records" \
+	    " WHERE zid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3") \
+	X(BLOB_GET, "SELECT size FROM blobs WHERE aid = ?1 AND id = ?2") \
+	X(BLOB_INSERT, "INSERT INTO blobs (aid, id, size) VALUES (?1, ?2, ?3)") \
+	X(BLOB_DELETE, "DELETE FROM blobs WHERE aid = ?1 AND id = ?2" \
+	    " RETURNING size")
+
+enum msq_sql {
+#define X(name, text) MSQ_##name,
+	MSQ_STATEMENTS
+#undef X
+	MSQ_NSQL
+};
+
+struct msq_conn {
+	sqlite3			*db;
+	sqlite3_stmt		*st[MSQ_NSQL];
+	struct msq_conn		*next;
+};
+
+struct msq {
+	struct store_meta	 base;		/* first: the ops table */
+	char			*path;
+	pthread_mutex_t		 mu;		/* the pool below */
+	pthread_cond_t		 cv;		/* a connection came back */
+	struct msq_conn		*idle;
+	unsigned		 nconn, maxconn;
+	pthread_mutex_t		 wmu;		/* one writer at a time */
+	uint8_t			*token_key;	/* sodium_malloc'd */
+	uint64_t		 quota_default;
+	unsigned		 busy_ms;
+};
+
+/* A transaction on a borrowed connection. msq_begin: BEGIN (a snapshot
+ * for reads) or, with write, the write mutex and BEGIN IMMEDIATE.
+ * msq_end: COMMIT if r is 0, else ROLLBACK; gives the connection back and
+ * returns r, or the commit's error. */
+int msq_begin(struct msq *ms, struct msq_conn **cp, int write);
+int msq_end(struct msq *ms, struct msq_conn *c, int write, int r);
+
+/* Statement id of the connection into *st, prepared on first use,
+ * reset and unbound: 0 or an error. msq_end resets every statement, so a
+ * caller never does. */
+int msq_prep(struct msq_conn *c, enum msq_sql id, sqlite3_stmt **st);
+/* The error for an SQLite result code. */
+int msq_err(int rc);
+
+/* Bind helpers: 0 or an error. A zero-length blob binds as X'' (never
+ * NULL). */
+int msq_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
+int msq_bind_i64(sqlite3_stmt *st, int i, int64_t v);
+
+/* Column helpers. msq_col_copy: the blob of column col into out (at most
+ * cap bytes: a longer value is COFFER_ERR_INTERNAL, the store is damaged);
+ * msq_col_id: exactly STORE_ID_BYTES bytes; msq_col_dup: a malloc'd copy
+ * (never NULL on success). */
+int msq_col_copy(sqlite3_stmt *st, int col, uint8_t *out, size_t cap,
+    size_t *len);
+int msq_col_id(sqlite3_stmt *st, int col, uint8_t out[STORE_ID_BYTES]);
+int msq_col_dup(sqlite3_stmt *st, int col, uint8_t **out, size_t *len);
+
+/* Step a statement that must yield one row: 0 (a row), NOTFOUND (none),
+ * or an error. msq_exec: run to completion (0 or an error). */
+int msq_row(sqlite3_stmt *st);
+int msq_exec(sqlite3_stmt *st);
+
+/* The internal key of an account: 0, NOTFOUND or an error. */
+int msq_aid(struct msq_conn *c, const uint8_t id[STORE_ID_BYTES],
+    int64_t *aid);
+/* Add delta bytes to an account's usage; STORE_ERR_QUOTA (nothing
+ * changed) when that grows it past its quota. */
+int msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid,
+    int64_t delta);
+
+/* The functions of the ops table, one file per group. */
+int msq_account_create(struct store_meta *, const uint8_t *, size_t,
+    const uint8_t *, size_t, int64_t, struct store_account *);
+int msq_account_get(struct store_meta *, const uint8_t *,
+    struct store_account *);
+int msq_account_get_by_login(struct store_meta *, const uint8_t *, size_t,
+    struct store_account *);
+int msq_account_set_record(struct store_meta *, const uint8_t *,
+    const uint8_t *, size_t);
+int msq_account_delete(struct store_meta *, const uint8_t *);
+int msq_account_state_get(struct store_meta *, const uint8_t *,
+    struct store_account_state *);
+int msq_account_state_put(struct store_meta *, const uint8_t *,
+    const uint8_t *, size_t, uint64_t, uint64_t *);
+int msq_session_create(struct store_meta *, const struct store_session *);
+int msq_session_lookup(struct store_meta *, const uint8_t *, int64_t,
+    struct store_session *);
+int msq_session_touch(struct store_meta *, const uint8_t *, int64_t, int64_t);
+int msq_session_delete(struct store_meta *, const uint8_t *, const uint8_t *);
+int msq_session_delete_all(struct store_meta *, const uint8_t *,
+    const uint8_t *, uint64_t *);
+int msq_session_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_attempt_add(struct store_meta *, enum store_attempt_kind,
+    const uint8_t *, size_t, int64_t);
+int msq_attempt_count(struct store_meta *, enum store_attempt_kind,
+    const uint8_t *, size_t, int64_t, uint64_t *);
+int msq_attempt_clear(struct store_meta *, enum store_attempt_kind,
+    const uint8_t *, size_t);
+int msq_attempt_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_device_add(struct store_meta *, const uint8_t *,
+    const struct store_device *, int64_t);
+int msq_device_get(struct store_meta *, const uint8_t *, const uint8_t *,
+    struct store_device *);
+int msq_device_list(struct store_meta *, const uint8_t *,
+    struct store_device *, size_t, size_t *);
+int msq_device_remove(struct store_meta *, const uint8_t *, const uint8_t *);
+int msq_zone_ensure(struct store_meta *, const uint8_t *, const uint8_t *,
+    uint8_t, int64_t, struct store_zone *, int *);
+int msq_zone_get(struct store_meta *, const uint8_t *, const uint8_t *,
+    struct store_zone *);
+int msq_zone_list(struct store_meta *, const uint8_t *, struct store_zone *,
+    size_t, size_t *);
+int msq_record_put(struct store_meta *, const uint8_t *, const uint8_t *,
+    const uint8_t *, const uint8_t *, size_t, uint64_t,
+    struct store_put_result *);
+int msq_record_delete(struct store_meta *, const uint8_t *, const uint8_t *,
+    const uint8_t *, uint64_t, struct store_put_result *);
+int msq_record_get(struct store_meta *, const uint8_t *, const uint8_t *,
+    const uint8_t *, struct store_record *);
+int msq_changes(struct store_meta *, const uint8_t *, const uint8_t *,
+    const char *, size_t, struct store_changes *);
+int msq_blob_ref_add(struct store_meta *, const uint8_t *, const uint8_t *,
+    uint64_t, int *);
+int msq_blob_ref_get(struct store_meta *, const uint8_t *, const uint8_t *,
+    uint64_t *);
+int msq_blob_ref_exists(struct store_meta *, const uint8_t *,
+    const uint8_t (*)[STORE_BLOB_ID_BYTES], size_t, uint8_t *);
+int msq_blob_ref_delete(struct store_meta *, const uint8_t *,
+    const uint8_t *);
+int msq_usage(struct store_meta *, const uint8_t *, struct store_usage *);
+int msq_quota_set(struct store_meta *, const uint8_t *, uint64_t);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * The SQLite metadata backend: accounts (with their OPAQUE record and
+ * protection state), sessions and failed sign-in attempts.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include <coffer/err.h>
+
+#include "store/meta_sqlite.h"
+
+#define MS(m)	((struct msq *)(void *)(m))
+
+static int
+row_account(sqlite3_stmt *st, struct store_account *out)
+{
+	int r;
+
+	if ((r = msq_col_id(st, 0, out->id)) != 0 ||
+	    (r = msq_col_copy(st, 1, out->login, sizeof(out->login),
+	    &out->login_len)) != 0 ||
+	    (r = msq_col_copy(st, 2, out->record, sizeof(out->record),
+	    &out->record_len)) != 0)
+		return r;
+	out->created = sqlite3_column_int64(st, 3);
+	return 0;
+}
+
+int
+msq_account_create(struct store_meta *m, const uint8_t *login,
+    size_t login_len, const uint8_t *record, size_t record_len, int64_t now,
+    struct store_account *out)
+{
+	struct msq_conn *c = NULL;
+	struct store_account a;
+	sqlite3_stmt *st;
+	int r = COFFER_ERR_INVALID;
+
+	if (login == NULL || login_len == 0 || record == NULL ||
+	    record_len == 0 || out == NULL)
+		goto out;
+	if (login_len > STORE_LOGIN_MAX ||
+	    record_len > STORE_OPAQUE_RECORD_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	memset(&a, 0, sizeof(a));
+	randombytes_buf(a.id, sizeof(a.id));
+	memcpy(a.login, login, login_len);
+	a.login_len = login_len;
+	memcpy(a.record, record, record_len);
+	a.record_len = record_len;
+	a.created = now;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	/* The login's UNIQUE constraint answers EXISTS; a collision of 128
+	 * random bits would too, and will not happen. */
+	if ((r = msq_prep(c, MSQ_ACCOUNT_INSERT, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, a.id, sizeof(a.id))) != 0 ||
+	    (r = msq_bind_blob(st, 2, login, login_len)) != 0 ||
+	    (r = msq_bind_blob(st, 3, record, record_len)) != 0 ||
+	    (r = msq_bind_i64(st, 4, now)) != 0 || (r = msq_exec(st)) != 0)
+		goto out;
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 1, r)) == 0)
+		*out = a;
+	return r;
+}
+
+static int
+account_get(struct store_meta *m, enum msq_sql q, const uint8_t *key,
+    size_t key_len, struct store_account *out)
+{
+	struct msq_conn *c = NULL;
+	struct store_account a;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, key, key_len)) != 0 ||
+	    (r = msq_row(st)) != 0 || (r = row_account(st, &a)) != 0)
+		goto out;
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 0, r)) == 0)
+		*out = a;
+	return r;
+}
+
+int
+msq_account_get(struct store_meta *m, const uint8_t *id,
+    struct store_account *out)
+{
+	if (id == NULL || out == NULL)
+		return COFFER_ERR_INVALID;
+	return account_get(m, MSQ_ACCOUNT_BY_ID, id, STORE_ID_BYTES, out);
+}
+
+int
+msq_account_get_by_login(struct store_meta *m, const uint8_t *login,
+    size_t login_len, struct store_account *out)
+{
+	if (login == NULL || login_len == 0 || out == NULL)
+		return COFFER_ERR_INVALID;
+	if (login_len > STORE_LOGIN_MAX)
+		return COFFER_ERR_TOOBIG;
+	return account_get(m, MSQ_ACCOUNT_BY_LOGIN, login, login_len, out);
+}
+
+/* Run a one-statement write keyed by an account id (and maybe a blob);
+ * NOTFOUND if it changed no row. */
+static int
+account_write(struct store_meta *m, enum msq_sql q, const uint8_t *id,
+    const uint8_t *p, size_t n, int64_t v, int with_v)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (p != NULL && (r = msq_bind_blob(st, 2, p, n)) != 0) ||
+	    (with_v && (r = msq_bind_i64(st, 2, v)) != 0) ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_account_set_record(struct store_meta *m, const uint8_t *id,
+    const uint8_t *record, size_t record_len)
+{
+	if (id == NULL || record == NULL || record_len == 0)
+		return COFFER_ERR_INVALID;
+	if (record_len > STORE_OPAQUE_RECORD_MAX)
+		return COFFER_ERR_TOOBIG;
+	return account_write(m, MSQ_ACCOUNT_SET_RECORD, id, record,
+	    record_len, 0, 0);
+}
+
+int
+msq_account_delete(struct store_meta *m, const uint8_t *id)
+{
+	if (id == NULL)
+		return COFFER_ERR_INVALID;
+	return account_write(m, MSQ_ACCOUNT_DELETE, id, NULL, 0, 0, 0);
+}
+
+int
+msq_quota_set(struct store_meta *m, const uint8_t *id, uint64_t quota)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r = COFFER_ERR_INVALID;
+
+	if (id == NULL)
+		goto out;
+	if (quota > STORE_SIZE_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_QUOTA_SET, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (quota != 0 && (r = msq_bind_i64(st, 2, (int64_t)quota)) != 0) ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_account_state_get(struct store_meta *m, const uint8_t *id,
+    struct store_account_state *out)
+{
+	struct msq_conn *c = NULL;
+	struct store_account_state s;
+	sqlite3_stmt *st;
+	int r = COFFER_ERR_INVALID;
+
+	if (id == NULL || out == NULL)
+		goto out;
+	s.len = 0;
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_STATE_GET, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_row(st)) != 0)
+		goto out;
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    (r = msq_col_copy(st, 0, s.data, sizeof(s.data), &s.len)) != 0)
+		goto out;
+	s.version = (uint64_t)sqlite3_column_int64(st, 1);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 0, r)) == 0) {
+		memcpy(out->data, s.data, s.len);
+		out->len = s.len;
+		out->version = s.version;
+	}
+	return r;
+}
+
+int
+msq_account_state_put(struct store_meta *m, const uint8_t *id,
+    const uint8_t *data, size_t len, uint64_t expected, uint64_t *version)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	uint64_t now_version = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (id == NULL || data == NULL || len == 0 || version == NULL ||
+	    expected > (uint64_t)INT64_MAX)
+		goto out;
+	if (len > STORE_STATE_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_STATE_PUT, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, data, len)) != 0 ||
+	    (r = msq_bind_i64(st, 3, (int64_t)expected)) != 0 ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 1) {
+		now_version = expected + 1;
+		goto out;
+	}
+	/* No row changed: no account, or another version. */
+	if ((r = msq_prep(c, MSQ_STATE_GET, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_row(st)) != 0)
+		goto out;
+	now_version = (uint64_t)sqlite3_column_int64(st, 1);
+	r = STORE_ERR_CONFLICT;
+out:
+	if (c != NULL) {
+		r = msq_end(MS(m), c, 1, r);
+		if (r == 0 || r == STORE_ERR_CONFLICT)
+			*version = now_version;
+	}
+	return r;
+}
+
+int
+msq_session_create(struct store_meta *m, const struct store_session *s)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid, did = 0, count;
+	int r = COFFER_ERR_INVALID;
+
+	if (s == NULL || s->expires <= s->created)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, s->account, &aid)) != 0)
+		goto out;
+	if (s->has_device && ((r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, s->device, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_row(st)) != 0))
+		goto out;
+	if (s->has_device)
+		did = sqlite3_column_int64(st, 0);
+	/* Keep at most STORE_SESSIONS_MAX: the least recently used go. */
+	if ((r = msq_prep(c, MSQ_SESSION_COUNT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	count = sqlite3_column_int64(st, 0);
+	if (count >= STORE_SESSIONS_MAX &&
+	    ((r = msq_prep(c, MSQ_SESSION_EVICT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, count - STORE_SESSIONS_MAX + 1)) != 0 ||
+	    (r = msq_exec(st)) != 0))
+		goto out;
+	if ((r = msq_prep(c, MSQ_SESSION_INSERT, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, s->token_hash,
+	    STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, aid)) != 0 ||
+	    (did != 0 && (r = msq_bind_i64(st, 3, did)) != 0) ||
+	    (r = msq_bind_i64(st, 4, s->created)) != 0 ||
+	    (r = msq_bind_i64(st, 5, s->expires)) != 0 ||
+	    (r = msq_bind_i64(st, 6, s->created)) != 0 ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_session_lookup(struct store_meta *m, const uint8_t *hash, int64_t now,
+    struct store_session *out)
+{
+	struct msq_conn *c = NULL;
+	struct store_session s;
+	sqlite3_stmt *st;
+	int r = COFFER_ERR_INVALID;
+
+	if (hash == NULL || out == NULL)
+		goto out;
+	memset(&s, 0, sizeof(s));
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_SESSION_GET, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, now)) != 0 || (r = msq_row(st)) != 0 ||
+	    (r = msq_col_id(st, 0, s.account)) != 0)
+		goto out;
+	if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+		if ((r = msq_col_id(st, 1, s.device)) != 0)
+			goto out;
+		s.has_device = 1;
+	}
+	memcpy(s.token_hash, hash, STORE_TOKEN_HASH_BYTES);
+	s.created = sqlite3_column_int64(st, 2);
+	s.expires = sqlite3_column_int64(st, 3);
+	s.last_used = sqlite3_column_int64(st, 4);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 0, r)) == 0)
+		*out = s;
+	return r;
+}
+
+int
+msq_session_touch(struct store_meta *m, const uint8_t *hash, int64_t now,
+    int64_t expires)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r = COFFER_ERR_INVALID;
+
+	if (hash == NULL || expires < 0 || (expires != 0 && expires <= now))
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_SESSION_TOUCH, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, now)) != 0 ||
+	    (r = msq_bind_i64(st, 3, expires)) != 0 || (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_session_delete(struct store_meta *m, const uint8_t *account,
+    const uint8_t *hash)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || hash == NULL)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_SESSION_DELETE, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, aid)) != 0 || (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_session_delete_all(struct store_meta *m, const uint8_t *account,
+    const uint8_t *keep_hash, uint64_t *deleted)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	uint64_t n = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_SESSION_DELETE_ALL, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (keep_hash != NULL && (r = msq_bind_blob(st, 2, keep_hash,
+	    STORE_TOKEN_HASH_BYTES)) != 0) || (r = msq_exec(st)) != 0)
+		goto out;
+	n = (uint64_t)sqlite3_changes(c->db);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 1, r)) == 0 && deleted != NULL)
+		*deleted = n;
+	return r;
+}
+
+/* A write of one statement with one integer parameter, counting rows. */
+static int
+prune(struct store_meta *m, enum msq_sql q, int64_t v, uint64_t *deleted)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+	int r;
+
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, q, &st)) != 0 || (r = msq_bind_i64(st, 1, v)) !=
+	    0 || (r = msq_exec(st)) != 0)
+		goto out;
+	n = (uint64_t)sqlite3_changes(c->db);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 1, r)) == 0 && deleted != NULL)
+		*deleted = n;
+	return r;
+}
+
+int
+msq_session_prune(struct store_meta *m, int64_t now, uint64_t *deleted)
+{
+	return prune(m, MSQ_SESSION_PRUNE, now, deleted);
+}
+
+int
+msq_attempt_prune(struct store_meta *m, int64_t before, uint64_t *deleted)
+{
+	return prune(m, MSQ_ATTEMPT_PRUNE, before, deleted);
+}
+
+static int
+attempt_check(enum store_attempt_kind kind, const uint8_t *key,
+    size_t key_len)
+{
+	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS) ||
+	    key == NULL || key_len == 0)
+		return COFFER_ERR_INVALID;
+	return key_len > STORE_ATTEMPT_KEY_MAX ? COFFER_ERR_TOOBIG : 0;
+}
+
+/* One attempts statement: (kind, key[, time]); count it or its rows. */
+static int
+attempt_run(struct store_meta *m, enum msq_sql q, int write,
+    enum store_attempt_kind kind, const uint8_t *key, size_t key_len,
+    const int64_t *t, uint64_t *count)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+	int r;
+
+	if ((r = attempt_check(kind, key, key_len)) != 0)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, write)) != 0)
+		goto out;
+	if ((r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, (int64_t)kind)) != 0 ||
+	    (r = msq_bind_blob(st, 2, key, key_len)) != 0 ||
+	    (t != NULL && (r = msq_bind_i64(st, 3, *t)) != 0))
+		goto out;
+	if (write) {
+		r = msq_exec(st);
+	} else if ((r = msq_row(st)) == 0) {
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	}
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, write, r)) == 0 &&
+	    count != NULL)
+		*count = n;
+	return r;
+}
+
+int
+msq_attempt_add(struct store_meta *m, enum store_attempt_kind kind,
+    const uint8_t *key, size_t key_len, int64_t now)
+{
+	return attempt_run(m, MSQ_ATTEMPT_ADD, 1, kind, key, key_len, &now,
+	    NULL);
+}
+
+int
+msq_attempt_count(struct store_meta *m, enum store_attempt_kind kind,
+    const uint8_t *key, size_t key_len, int64_t since, uint64_t *count)
+{
+	if (count == NULL)
+		return COFFER_ERR_INVALID;
+	return attempt_run(m, MSQ_ATTEMPT_COUNT, 0, kind, key, key_len,
+	    &since, count);
+}
+
+int
+msq_attempt_clear(struct store_meta *m, enum store_attempt_kind kind,
+    const uint8_t *key, size_t key_len)
+{
+	return attempt_run(m, MSQ_ATTEMPT_CLEAR, 1, kind, key, key_len, NULL,
+	    NULL);
+}

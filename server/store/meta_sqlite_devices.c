@@ -1,0 +1,165 @@
+/*
+ * The SQLite metadata backend: an account's devices (id, signed card,
+ * encrypted name). Removing a device ends its sessions (ON DELETE
+ * CASCADE from sessions.did).
+ */
+#include <string.h>
+
+#include <coffer/err.h>
+
+#include "store/meta_sqlite.h"
+
+#define MS(m)	((struct msq *)(void *)(m))
+
+static int
+row_device(sqlite3_stmt *st, struct store_device *out)
+{
+	int r;
+
+	if ((r = msq_col_id(st, 0, out->id)) != 0 ||
+	    (r = msq_col_copy(st, 1, out->card, sizeof(out->card),
+	    &out->card_len)) != 0 ||
+	    (r = msq_col_copy(st, 2, out->name, sizeof(out->name),
+	    &out->name_len)) != 0)
+		return r;
+	out->created = sqlite3_column_int64(st, 3);
+	return 0;
+}
+
+int
+msq_device_add(struct store_meta *m, const uint8_t *account,
+    const struct store_device *d, int64_t now)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || d == NULL || d->card_len == 0)
+		goto out;
+	if (d->card_len > STORE_CARD_MAX || d->name_len > STORE_DEVICE_NAME_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, d->id, STORE_ID_BYTES)) != 0)
+		goto out;
+	if ((r = msq_row(st)) != COFFER_ERR_NOTFOUND) {
+		if (r == 0)
+			r = COFFER_ERR_EXISTS;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_DEVICE_COUNT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	if (sqlite3_column_int64(st, 0) >= STORE_DEVICES_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_DEVICE_INSERT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, d->id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 3, d->card, d->card_len)) != 0 ||
+	    (r = msq_bind_blob(st, 4, d->name, d->name_len)) != 0 ||
+	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
+		goto out;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_device_get(struct store_meta *m, const uint8_t *account,
+    const uint8_t *id, struct store_device *out)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || id == NULL || out == NULL)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_DEVICE_GET, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_row(st)) != 0)
+		goto out;
+	r = row_device(st, out);
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 0, r);
+	return r;
+}
+
+int
+msq_device_list(struct store_meta *m, const uint8_t *account,
+    struct store_device *out, size_t cap, size_t *n)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	size_t i = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || (out == NULL && cap > 0) || n == NULL)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_DEVICE_LIST, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0)
+		goto out;
+	while ((r = msq_row(st)) == 0) {
+		if (i == cap) {
+			r = COFFER_ERR_TOOBIG;
+			break;
+		}
+		if ((r = row_device(st, &out[i])) != 0)
+			goto out;
+		i++;
+	}
+	if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+out:
+	if (c != NULL) {
+		r = msq_end(MS(m), c, 0, r);
+		if (r == 0 || r == COFFER_ERR_TOOBIG)
+			*n = i;
+	}
+	return r;
+}
+
+int
+msq_device_remove(struct store_meta *m, const uint8_t *account,
+    const uint8_t *id)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || id == NULL)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_DEVICE_DELETE, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
