@@ -26,6 +26,9 @@ enum coffer_err {
 	COFFER_ERR_EXISTS = -17,	/* the object exists already */
 	COFFER_ERR_PASSCODE = -18,	/* wrong passcode for a local keystore */
 	COFFER_ERR_STATE = -19,		/* call not valid in this object's state */
+	COFFER_ERR_CONFLICT = -20,	/* the object changed: version or size mismatch */
+	COFFER_ERR_QUOTA = -21,		/* a quota would be exceeded */
+	COFFER_ERR_BUSY = -22,		/* locked or overloaded: try again */
 };
 
 /** coffer_strerror(err): a static English sentence for ${err}; never NULL,

@@ -27,6 +27,9 @@ static const struct {
 	{ COFFER_ERR_EXISTS, "already exists" },
 	{ COFFER_ERR_PASSCODE, "wrong passcode" },
 	{ COFFER_ERR_STATE, "operation not valid in the current state" },
+	{ COFFER_ERR_CONFLICT, "conflict: the object has changed" },
+	{ COFFER_ERR_QUOTA, "quota exceeded" },
+	{ COFFER_ERR_BUSY, "busy: try again later" },
 };
 
 const char *

@@ -5,7 +5,7 @@
  * nothing reaches another account's. Bodies stream in and out through
  * writers and readers, so memory stays flat for any size.
  *
- * Every function returns 0 or a negative COFFER_ERR_* / STORE_ERR_*
+ * Every function returns 0 or a negative COFFER_ERR_*
  * (types.h), may be called from several threads at once on one handle
  * (a writer or a reader belongs to one thread at a time), and may also
  * return NOMEM and IO.

@@ -240,9 +240,9 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 		 * Gone since begin: a delete raced us; the caller retries. */
 		if ((r = file_size(w->dirfd, w->name, &have)) == 0 &&
 		    have != w->size)
-			r = STORE_ERR_CONFLICT;
+			r = COFFER_ERR_CONFLICT;
 		else if (r == COFFER_ERR_NOTFOUND)
-			r = STORE_ERR_BUSY;
+			r = COFFER_ERR_BUSY;
 		goto out;
 	}
 	fd = w->fd;
@@ -260,7 +260,7 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 			/* Another writer committed first. */
 			if ((r = file_size(w->dirfd, w->name, &have)) == 0 &&
 			    have != w->size)
-				r = STORE_ERR_CONFLICT;
+				r = COFFER_ERR_CONFLICT;
 			goto out;
 		}
 		if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP) {

@@ -4,13 +4,13 @@
  * routes call only these functions, as m->ops->fn(m, ...).
  *
  * Rules common to every function:
- *  - it returns 0 or a negative COFFER_ERR_* / STORE_ERR_* (types.h);
+ *  - it returns 0 or a negative COFFER_ERR_* (types.h);
  *  - it is atomic: it commits all of its effect or none of it, and an
  *    effect it has returned 0 for is durable (survives kill -9 and power
  *    loss);
  *  - it may be called from several threads at once on one handle;
  *  - outputs are caller-owned structs; after an error their contents are
- *    unspecified, except that STORE_ERR_CONFLICT fills the current state
+ *    unspecified, except that COFFER_ERR_CONFLICT fills the current state
  *    where a function says so, and TOOBIG from a list fills its first
  *    cap entries. A struct holding heap memory (a record, a page of
  *    changes) is released with its _cleanup function below; after an
@@ -132,7 +132,7 @@ struct store_record {
 };
 
 /* What record_put / record_delete leave: on success the new version and
- * sequence number; on STORE_ERR_CONFLICT the record's current version (0
+ * sequence number; on COFFER_ERR_CONFLICT the record's current version (0
  * if there is none), its tombstone flag and sequence number. */
 struct store_put_result {
 	uint64_t	version;
@@ -285,8 +285,8 @@ struct store_meta_ops {
 
 /*
  * The contract of each function, in the order of the table. "NOTFOUND"
- * and the like abbreviate COFFER_ERR_NOTFOUND; CONFLICT, QUOTA and BUSY
- * are the STORE_ERR_* of types.h. Every function may also return NOMEM,
+ * and the like abbreviate COFFER_ERR_NOTFOUND, CONFLICT COFFER_ERR_CONFLICT
+ * and so on. Every function may also return NOMEM,
  * IO (the backend failed) and BUSY (a lock stayed held past busy_ms).
  *
  * open(mp, where, cfg): open or create the store at ${where} (for SQLite

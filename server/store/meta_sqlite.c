@@ -118,7 +118,7 @@ msq_err(int rc)
 		return 0;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return STORE_ERR_BUSY;
+		return COFFER_ERR_BUSY;
 	case SQLITE_NOMEM:
 		return COFFER_ERR_NOMEM;
 	case SQLITE_TOOBIG:
@@ -262,7 +262,7 @@ msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid, int64_t delta)
 	    ms->quota_default : (uint64_t)sqlite3_column_int64(st, 1);
 	/* used and delta are below 2^63: the sum cannot wrap. */
 	if (delta > 0 && used + (uint64_t)delta > quota)
-		return STORE_ERR_QUOTA;
+		return COFFER_ERR_QUOTA;
 	if ((r = msq_prep(c, MSQ_USAGE_ADD, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
 	    (r = msq_bind_i64(st, 2, delta)) != 0)

@@ -160,7 +160,7 @@ int msq_exec(sqlite3_stmt *st);
 /* The internal key of an account: 0, NOTFOUND or an error. */
 int msq_aid(struct msq_conn *c, const uint8_t id[STORE_ID_BYTES],
     int64_t *aid);
-/* Add delta bytes to an account's usage; STORE_ERR_QUOTA (nothing
+/* Add delta bytes to an account's usage; COFFER_ERR_QUOTA (nothing
  * changed) when that grows it past its quota. */
 int msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid,
     int64_t delta);

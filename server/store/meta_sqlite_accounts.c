@@ -248,11 +248,11 @@ msq_account_state_put(struct store_meta *m, const uint8_t *id,
 	    (r = msq_row(st)) != 0)
 		goto out;
 	now_version = (uint64_t)sqlite3_column_int64(st, 1);
-	r = STORE_ERR_CONFLICT;
+	r = COFFER_ERR_CONFLICT;
 out:
 	if (c != NULL) {
 		r = msq_end(MS(m), c, 1, r);
-		if (r == 0 || r == STORE_ERR_CONFLICT)
+		if (r == 0 || r == COFFER_ERR_CONFLICT)
 			*version = now_version;
 	}
 	return r;

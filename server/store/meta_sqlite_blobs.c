@@ -48,7 +48,7 @@ msq_blob_ref_add(struct store_meta *m, const uint8_t *account,
 		goto out;
 	if ((r = blob_size(c, aid, id, &have)) == 0) {
 		if (have != size)
-			r = STORE_ERR_CONFLICT;
+			r = COFFER_ERR_CONFLICT;
 		goto out;
 	}
 	if (r != COFFER_ERR_NOTFOUND ||

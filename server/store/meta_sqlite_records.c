@@ -288,14 +288,14 @@ msq_record_put(struct store_meta *m, const uint8_t *account,
 	if (expected == 0 ? h.exists && !h.deleted :
 	    !h.exists || h.version != expected) {
 		conflict(&h, &out);
-		r = STORE_ERR_CONFLICT;
+		r = COFFER_ERR_CONFLICT;
 		goto out;
 	}
 	r = record_write(MS(m), c, aid, zr.zid, id, data, len, 0, &h, &out);
 out:
 	if (c != NULL) {
 		r = msq_end(MS(m), c, 1, r);
-		if (r == 0 || r == STORE_ERR_CONFLICT)
+		if (r == 0 || r == COFFER_ERR_CONFLICT)
 			*res = out;
 	}
 	return r;
@@ -326,14 +326,14 @@ msq_record_delete(struct store_meta *m, const uint8_t *account,
 	}
 	if (expected != STORE_VERSION_ANY && h.version != expected) {
 		conflict(&h, &out);
-		r = STORE_ERR_CONFLICT;
+		r = COFFER_ERR_CONFLICT;
 		goto out;
 	}
 	r = record_write(MS(m), c, aid, zr.zid, id, NULL, 0, 1, &h, &out);
 out:
 	if (c != NULL) {
 		r = msq_end(MS(m), c, 1, r);
-		if (r == 0 || r == STORE_ERR_CONFLICT)
+		if (r == 0 || r == COFFER_ERR_CONFLICT)
 			*res = out;
 	}
 	return r;

@@ -115,7 +115,7 @@ store_open(struct store **sp, const char *dir, const struct store_config *cfg)
 		goto out;
 	}
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		r = errno == EWOULDBLOCK ? STORE_ERR_BUSY : COFFER_ERR_IO;
+		r = errno == EWOULDBLOCK ? COFFER_ERR_BUSY : COFFER_ERR_IO;
 		goto out;
 	}
 	if ((r = join(path, sizeof(path), dir, "meta.sqlite")) != 0 ||

@@ -28,7 +28,7 @@ struct store {
  * ${cfg} (NULL: the defaults of store_config_init). Returns 0 with *${sp}
  * set, or COFFER_ERR_INVALID, COFFER_ERR_NOTFOUND (no parent folder),
  * COFFER_ERR_EXISTS (${dir} is not a folder), COFFER_ERR_PERM (${dir} is
- * writable by group or others), STORE_ERR_BUSY (another process has the
+ * writable by group or others), COFFER_ERR_BUSY (another process has the
  * folder open), COFFER_ERR_VERSION (written by a newer cofferd),
  * COFFER_ERR_TOOBIG (a path too long), COFFER_ERR_NOMEM, COFFER_ERR_IO. */
 int store_open(struct store **sp, const char *dir,

@@ -9,16 +9,6 @@
 
 #include <coffer/err.h>
 
-/*
- * Errors the storage needs beyond include/coffer/err.h. They are to be
- * appended there as COFFER_ERR_CONFLICT (-20), COFFER_ERR_QUOTA (-21) and
- * COFFER_ERR_BUSY (-22); until then they live here under the values they
- * will take, and these three lines become aliases of the shared codes.
- */
-#define STORE_ERR_CONFLICT	(-20)	/* version (or size) mismatch: 409 */
-#define STORE_ERR_QUOTA		(-21)	/* the account's quota is full: 507 */
-#define STORE_ERR_BUSY		(-22)	/* storage locked or overloaded: 503 */
-
 /* Every id the client or the server makes is 16 random bytes (accounts,
  * devices, zones, records); blob ids are 32 bytes. */
 #define STORE_ID_BYTES		16
@@ -44,7 +34,7 @@ struct store_config {
 	 * caller; a caller beyond waits for one to be free). */
 	unsigned	connections;
 	/* How long a write waits for a lock held by another process before
-	 * STORE_ERR_BUSY. */
+	 * COFFER_ERR_BUSY. */
 	unsigned	busy_ms;
 };
 

@@ -289,13 +289,13 @@ test_idempotent(void **state)
 	assert_int_equal(put(f->b, acct, id, 5000, 7, 999), 0);
 	assert_int_equal(put(f->b, acct, id, 5000, 7, 123), 0);
 	/* Same id, other size: refused, and the blob is as it was. */
-	assert_int_equal(put(f->b, acct, id, 5001, 8, 999), STORE_ERR_CONFLICT);
-	assert_int_equal(put(f->b, acct, id, 10, 8, 999), STORE_ERR_CONFLICT);
+	assert_int_equal(put(f->b, acct, id, 5001, 8, 999), COFFER_ERR_CONFLICT);
+	assert_int_equal(put(f->b, acct, id, 10, 8, 999), COFFER_ERR_CONFLICT);
 	assert_int_equal(check(f->b, acct, id, 0, 5000, 7), 0);
 	/* Removed while a duplicate write was under way: retry. */
 	assert_int_equal(OPS->put_begin(f->b, acct, id, &w), 0);
 	assert_int_equal(OPS->remove(f->b, acct, id), 0);
-	assert_int_equal(OPS->put_commit(&w, NULL), STORE_ERR_BUSY);
+	assert_int_equal(OPS->put_commit(&w, NULL), COFFER_ERR_BUSY);
 	assert_null(w);
 	assert_int_equal(put(f->b, acct, id, 5000, 7, 999), 0);
 }

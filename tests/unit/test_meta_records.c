@@ -45,15 +45,15 @@ test_records(void **state)
 	put_ok(f, a.id, zid, rid, "one", 0, 1);
 	/* 0 means "must be absent": a stale create conflicts. */
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
-	    (const uint8_t *)"x", 1, 0, &res), STORE_ERR_CONFLICT);
+	    (const uint8_t *)"x", 1, 0, &res), COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 1);
 	assert_int_equal(res.seq, 1);
 	put_ok(f, a.id, zid, rid, "two", 1, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
-	    (const uint8_t *)"x", 1, 5, &res), STORE_ERR_CONFLICT);
+	    (const uint8_t *)"x", 1, 5, &res), COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, r2,
-	    (const uint8_t *)"x", 1, 3, &res), STORE_ERR_CONFLICT);
+	    (const uint8_t *)"x", 1, 3, &res), COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 0);
 	memset(&rec, 0x5a, sizeof(rec));
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, r2, &rec),
@@ -70,7 +70,7 @@ test_records(void **state)
 	store_record_cleanup(&rec);
 	/* Delete: conditional, then a tombstone with a version bump. */
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid, 1, &res),
-	    STORE_ERR_CONFLICT);
+	    COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 2);
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid,
 	    STORE_VERSION_ANY, &res), 0);
@@ -324,7 +324,7 @@ test_blob_refs(void **state)
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[0], 100, &added), 0);
 	assert_int_equal(added, 0);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[0], 101, &added),
-	    STORE_ERR_CONFLICT);
+	    COFFER_ERR_CONFLICT);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[2], 0, NULL), 0);
 	assert_int_equal(OPS->blob_ref_get(f->m, a.id, ids[0], &size), 0);
 	assert_int_equal(size, 100);
@@ -382,7 +382,7 @@ test_quota(void **state)
 	blob_id(b2, 2);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b1, 9000, NULL), 0);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b2, 1001, NULL),
-	    STORE_ERR_QUOTA);
+	    COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->blob_ref_get(f->m, a.id, b2, &res.version),
 	    COFFER_ERR_NOTFOUND);
 	assert_used(f, a.id, 9000, 10000);
@@ -390,7 +390,7 @@ test_quota(void **state)
 	assert_used(f, a.id, 10000, 10000);
 	/* Records count too, with their overhead. */
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 1, 0,
-	    &res), STORE_ERR_QUOTA);
+	    &res), COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, b2), 0);
@@ -398,7 +398,7 @@ test_quota(void **state)
 	    &res), 0);
 	assert_used(f, a.id, 9228, 10000);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 900, 1,
-	    &res), STORE_ERR_QUOTA);
+	    &res), COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 50, 1,
 	    &res), 0);
 	assert_used(f, a.id, 9178, 10000);
@@ -412,7 +412,7 @@ test_quota(void **state)
 	assert_int_equal(OPS->quota_set(f->m, a.id, 0), 0);
 	assert_used(f, a.id, 19128, 10000);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 1, 0,
-	    &res), STORE_ERR_QUOTA);
+	    &res), COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, b2), 0);
 	assert_int_equal(OPS->quota_set(f->m, a.id, STORE_SIZE_MAX + 1),
 	    COFFER_ERR_TOOBIG);

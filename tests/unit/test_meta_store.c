@@ -106,7 +106,7 @@ test_account_state(void **state)
 	assert_int_equal(v, 1);
 	/* A stale writer cannot roll it back. */
 	assert_int_equal(OPS->account_state_put(f->m, a.id, big, 5, 0, &v),
-	    STORE_ERR_CONFLICT);
+	    COFFER_ERR_CONFLICT);
 	assert_int_equal(v, 1);
 	assert_int_equal(OPS->account_state_put(f->m, a.id, big, 20, 1, &v), 0);
 	assert_int_equal(v, 2);
@@ -541,7 +541,7 @@ worker(void *arg)
 		store_record_cleanup(&rec);
 		if (r == 0)
 			won++;
-		else if (r == STORE_ERR_CONFLICT)
+		else if (r == COFFER_ERR_CONFLICT)
 			w->conflicts++;
 		else if (w->bad++ > 10)
 			break;
@@ -653,7 +653,7 @@ test_store_open(void **state)
 	snprintf(path, sizeof(path), "%s/blobs", dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
-	assert_int_equal(store_open(&st2, dir, NULL), STORE_ERR_BUSY);
+	assert_int_equal(store_open(&st2, dir, NULL), COFFER_ERR_BUSY);
 	assert_null(st2);
 	store_close(&st);
 	assert_null(st);
