@@ -22,6 +22,9 @@
 #include "http.h"
 #include "log.h"
 #include "routes.h"
+#include <coffer/err.h>
+
+#include "store/store.h"
 #include "version.h"
 
 #define PEM_MAX		(1u << 20)
@@ -318,7 +321,13 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	memset(&app, 0, sizeof(app));
 	app.data_dir = a.data;
+	if ((r = store_open(&app.store, a.data, NULL)) != 0) {
+		srv_log(SRV_LOG_ERROR, "store_open_failed", "data", a.data,
+		    "reason", coffer_strerror(r), (char *)NULL);
+		goto out;
+	}
 	memset(&o, 0, sizeof(o));
 	o.addr = (struct sockaddr *)&ss;
 	o.addrlen = sl;
@@ -383,13 +392,14 @@ main(int argc, char **argv)
 		    (char *)NULL);
 	}
 	srv_http_stop(&http);
-	/* The stores close here once they exist. */
+	store_close(&app.store);
 	if (cfg.port_file != NULL)
 		unlink(cfg.port_file);
 	srv_log(SRV_LOG_INFO, "stopped", (char *)NULL);
 	rc = 0;
 out:
 	srv_http_stop(&http);
+	store_close(&app.store);
 	free(routes);
 	if (cert != NULL)
 		sodium_free(cert);

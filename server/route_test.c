@@ -8,7 +8,11 @@
 
 #include <sodium.h>
 
+#include <coffer/err.h>
+
 #include "log.h"
+#include "session.h"
+#include "store/store.h"
 #include "routes.h"
 
 #define TEST_STREAM_MAX	(64ull << 30)
@@ -185,7 +189,36 @@ static const struct srv_query_spec items_query[] = {
 	{ "kind", SRV_P_WORD }, { NULL, 0 }
 };
 
+/* POST /v1/_test/session: a new account (random login, placeholder OPAQUE
+ * record) with a real session, so that route tests can run before they
+ * sign in through OPAQUE. */
+static int
+test_session(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_account acct;
+	uint8_t login[16], record[32];
+	char token[SRV_TOKEN_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	randombytes_buf(login, sizeof(login));
+	memset(record, 0, sizeof(record));
+	if ((r = app->store->meta->ops->account_create(app->store->meta, login,
+	    sizeof(login), record, sizeof(record), now, &acct)) != 0 ||
+	    (r = srv_session_new(app->store, acct.id, NULL, now,
+	    SRV_SESSION_TTL, token)) != 0)
+		return srv_reply_error(req, SRV_E_INTERNAL, "store: %s",
+		    coffer_strerror(r));
+	r = srv_reply_json(req, 200, json_pack("{s:o, s:s}", "account",
+	    srv_json_id(acct.id, SRV_ID_LEN), "token", token));
+	sodium_memzero(token, sizeof(token));
+	return r;
+}
+
 const struct srv_route srv_test_routes[] = {
+	{ SRV_POST, "/v1/_test/session", test_session, SRV_BODY_NONE, 0, 0,
+	    NULL },
 	{ SRV_POST, "/v1/_test/echo", test_echo, SRV_BODY_JSON, 0, 0, NULL },
 	{ SRV_PUT, "/v1/_test/count", test_count, SRV_BODY_STREAM,
 	    TEST_STREAM_MAX, 0, count_query },
@@ -209,8 +242,9 @@ enum srv_err
 srv_auth_test(void *app, const char *token, size_t len,
     uint8_t account[SRV_ID_LEN])
 {
-	(void)app;
-	if (len != 5 + 2 * SRV_ID_LEN || memcmp(token, "test-", 5) != 0 ||
+	if (len < 5 || memcmp(token, "test-", 5) != 0)
+		return srv_auth_session(app, token, len, account);
+	if (len != 5 + 2 * SRV_ID_LEN ||
 	    srv_id_decode(token + 5, 2 * SRV_ID_LEN, account, SRV_ID_LEN) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;

@@ -13,8 +13,11 @@
 
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
+struct store;
+
 struct srv_app {
 	const char	*data_dir;
+	struct store	*store;		/* the data folder's stores */
 };
 
 extern const struct srv_route srv_routes[];
@@ -27,14 +30,16 @@ extern const struct srv_route srv_test_routes[];
 extern const size_t srv_ntest_routes;
 
 /** srv_auth_session(app, token, len, account): the bearer-token check of
- * the API: maps a session token to its account. Until sessions exist it
- * refuses every token. Returns SRV_E_NONE or SRV_E_UNAUTHORIZED. */
+ * the API: maps a live session token to its account. Returns SRV_E_NONE,
+ * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
+ * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
     uint8_t account[SRV_ID_LEN]);
 
 /** srv_auth_test(app, token, len, account): the test suite's check:
- * "test-" and 32 hex digits is the account with that id; anything else is
- * 401. Only with --test-routes. Returns SRV_E_NONE or SRV_E_UNAUTHORIZED. */
+ * "test-" and 32 hex digits is the account with that id; anything else
+ * goes to srv_auth_session. Only with --test-routes. Returns as
+ * srv_auth_session. */
 enum srv_err srv_auth_test(void *app, const char *token, size_t len,
     uint8_t account[SRV_ID_LEN]);
 
