@@ -786,9 +786,41 @@ spoil(uint8_t *p, int how)
 		memset(p, 0xff, 32);
 }
 
+/* The damage done to a message by w_messages: spoil() with how 0..2, a
+ * flipped bit, or another valid element. */
+enum { FLIP = 3, REPLACE = 4 };
+static const struct {
+	const char	*name;
+	size_t		 step, at;
+	int		 how, err;
+} damage[] = {
+	{ "registration-request-identity", 0, 0, 0, COFFER_ERR_FORMAT },
+	{ "registration-request-bit255", 0, 0, 1, COFFER_ERR_FORMAT },
+	{ "registration-request-noncanonical", 0, 0, 2, COFFER_ERR_FORMAT },
+	{ "registration-response-evaluated-identity", 1, 0, 0,
+	    COFFER_ERR_FORMAT },
+	{ "registration-response-server-key-bit255", 1, 32, 1,
+	    COFFER_ERR_FORMAT },
+	{ "record-client-key-identity", 2, 0, 0, COFFER_ERR_FORMAT },
+	{ "record-client-key-noncanonical", 2, 0, 2, COFFER_ERR_FORMAT },
+	{ "ke1-blinded-identity", 3, 0, 0, COFFER_ERR_FORMAT },
+	{ "ke1-keyshare-bit255", 3, 64, 1, COFFER_ERR_FORMAT },
+	{ "ke2-evaluated-identity", 4, 0, 0, COFFER_ERR_FORMAT },
+	{ "ke2-keyshare-bit255", 4, 224, 1, COFFER_ERR_FORMAT },
+	{ "ke2-masking-nonce-tampered", 4, 32, FLIP, COFFER_ERR_AUTH },
+	{ "ke2-masked-server-key-tampered", 4, 64, FLIP, COFFER_ERR_AUTH },
+	{ "ke2-masked-envelope-tampered", 4, 150, FLIP, COFFER_ERR_AUTH },
+	{ "ke2-server-nonce-tampered", 4, 192, FLIP, COFFER_ERR_AUTH },
+	{ "ke2-server-mac-tampered", 4, 319, FLIP, COFFER_ERR_AUTH },
+	{ "ke2-evaluated-replaced", 4, 0, REPLACE, COFFER_ERR_AUTH },
+};
+
 static void
 w_messages(FILE *f)
 {
+	static const size_t lens[5] = { 32, 64, 192, 96, 320 };
+	const uint8_t *msgs[5];
+	size_t k;
 	struct coffer_opaque_server_setup *s = NULL, *other = NULL;
 	struct coffer_opaque_server *sv = NULL;
 	struct coffer_opaque_ids ids;
@@ -807,87 +839,30 @@ w_messages(FILE *f)
 	memcpy(fl.ke1, fl.ke1_out, 96);
 	ids = flow_ids(&fl);
 
-	/* RegistrationRequest, to the server. */
-	memcpy(m, fl.req, 32);
-	spoil(m, 0);
-	w_step(f, "registration-request-identity", 0, &fl, m, 32,
-	    COFFER_ERR_FORMAT);
-	memcpy(m, fl.req, 32);
-	spoil(m, 1);
-	w_step(f, "registration-request-bit255", 0, &fl, m, 32,
-	    COFFER_ERR_FORMAT);
-	spoil(m, 2);
-	w_step(f, "registration-request-noncanonical", 0, &fl, m, 32,
-	    COFFER_ERR_FORMAT);
-	w_lengths(f, "registration-request", 0, &fl, fl.req, 32);
-
-	/* RegistrationResponse, to the client. */
-	memcpy(m, fl.resp, 64);
-	spoil(m, 0);
-	w_step(f, "registration-response-evaluated-identity", 1, &fl, m, 64,
-	    COFFER_ERR_FORMAT);
-	memcpy(m, fl.resp, 64);
-	spoil(m + 32, 1);
-	w_step(f, "registration-response-server-key-bit255", 1, &fl, m, 64,
-	    COFFER_ERR_FORMAT);
-	w_lengths(f, "registration-response", 1, &fl, fl.resp, 64);
-
-	/* RegistrationRecord, uploaded to the server. */
-	memcpy(m, fl.rec, 192);
-	spoil(m, 0);
-	w_step(f, "record-client-key-identity", 2, &fl, m, 192,
-	    COFFER_ERR_FORMAT);
-	memcpy(m, fl.rec, 192);
-	spoil(m, 2);
-	w_step(f, "record-client-key-noncanonical", 2, &fl, m, 192,
-	    COFFER_ERR_FORMAT);
-	w_lengths(f, "record", 2, &fl, fl.rec, 192);
-
-	/* KE1, to the server (with the stored record). */
-	memcpy(m, fl.ke1, 96);
-	spoil(m, 0);
-	w_step(f, "ke1-blinded-identity", 3, &fl, m, 96, COFFER_ERR_FORMAT);
-	memcpy(m, fl.ke1, 96);
-	spoil(m + 64, 1);
-	w_step(f, "ke1-keyshare-bit255", 3, &fl, m, 96, COFFER_ERR_FORMAT);
-	w_lengths(f, "ke1", 3, &fl, fl.ke1, 96);
+	/* Damage to each message a step receives. */
+	msgs[0] = fl.req;
+	msgs[1] = fl.resp;
+	msgs[2] = fl.rec;
+	msgs[3] = fl.ke1;
+	msgs[4] = fl.ke2;
+	for (k = 0; k < sizeof(damage) / sizeof(damage[0]); k++) {
+		n = lens[damage[k].step];
+		memcpy(m, msgs[damage[k].step], n);
+		if (damage[k].how == FLIP)
+			m[damage[k].at] ^= 0x01;
+		else if (damage[k].how == REPLACE)
+			memcpy(m + damage[k].at, fl.ke1, 32);
+		else
+			spoil(m + damage[k].at, damage[k].how);
+		w_step(f, damage[k].name, damage[k].step, &fl, m, n,
+		    damage[k].err);
+	}
+	for (k = 0; k < 5; k++)
+		w_lengths(f, steps[k].kind, k, &fl, msgs[k], lens[k]);
 	x = fl;
 	spoil(x.rec, 0);
 	w_step(f, "ke1-stored-record-bad", 3, &x, fl.ke1, 96,
 	    COFFER_ERR_FORMAT);
-
-	/* KE2, to the client. */
-	memcpy(m, fl.ke2, 320);
-	spoil(m, 0);
-	w_step(f, "ke2-evaluated-identity", 4, &fl, m, 320, COFFER_ERR_FORMAT);
-	memcpy(m, fl.ke2, 320);
-	spoil(m + 224, 1);
-	w_step(f, "ke2-keyshare-bit255", 4, &fl, m, 320, COFFER_ERR_FORMAT);
-	{
-		static const struct {
-			const char	*name;
-			size_t		 at;
-		} flips[] = {
-			{ "ke2-masking-nonce-tampered", 32 },
-			{ "ke2-masked-server-key-tampered", 64 },
-			{ "ke2-masked-envelope-tampered", 150 },
-			{ "ke2-server-nonce-tampered", 192 },
-			{ "ke2-server-mac-tampered", 319 },
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
-			memcpy(m, fl.ke2, 320);
-			m[flips[i].at] ^= 0x01;
-			w_step(f, flips[i].name, 4, &fl, m, 320,
-			    COFFER_ERR_AUTH);
-		}
-	}
-	/* Another valid element in place of the evaluated one. */
-	memcpy(m, fl.ke2, 320);
-	memcpy(m, fl.ke1, 32);
-	w_step(f, "ke2-evaluated-replaced", 4, &fl, m, 320, COFFER_ERR_AUTH);
-	w_lengths(f, "ke2", 4, &fl, fl.ke2, 320);
 	/* A wrong password: the genuine server's KE2 to that KE1. */
 	x = fl;
 	memcpy(x.pw, "correct horse battery stapler", 29);
