@@ -109,10 +109,11 @@ COFFER_API int coffer_opaque_client_register_start(
 /** coffer_opaque_client_register_finish(st, record, export_key, response,
  * responselen, params, ids): finish the registration ${st} with the
  * server's ${response}: the RegistrationRecord to upload in ${record} and
- * the export key in ${export_key}. Runs the KSF of ${params}. The state
- * is spent whatever the result; free it with coffer_opaque_client_free().
- * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (${st} is not a
- * registration, or is spent), COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING,
+ * the export key in ${export_key}. Runs the KSF of ${params}. Unless it
+ * returns COFFER_ERR_INVALID or COFFER_ERR_STATE the state is spent,
+ * whatever the result; free it with coffer_opaque_client_free(). Returns
+ * 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (${st} is not a registration,
+ * or is spent), COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING,
  * COFFER_ERR_FORMAT (an element of ${response} is invalid),
  * COFFER_ERR_NOMEM or COFFER_ERR_CRYPTO. */
 COFFER_API int coffer_opaque_client_register_finish(
@@ -135,13 +136,14 @@ COFFER_API int coffer_opaque_client_login_start(
 /** coffer_opaque_client_login_finish(st, ke3, session_key, export_key,
  * ke2, ke2len, params, ids): finish the login ${st} with the server's
  * ${ke2}: KE3 for the server, the 64-byte session key and the export key.
- * Runs the KSF of ${params}. The state is spent whatever the result.
- * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE, COFFER_ERR_TRUNCATED,
- * COFFER_ERR_TRAILING, COFFER_ERR_FORMAT (an element of ${ke2} is
- * invalid), COFFER_ERR_AUTH (a wrong password, a server that is not the
- * one registered with, other identities or parameters, or a tampered
- * KE2), COFFER_ERR_NOMEM or COFFER_ERR_CRYPTO. Nothing is written unless
- * it returns 0. */
+ * Runs the KSF of ${params}. Unless it returns COFFER_ERR_INVALID or
+ * COFFER_ERR_STATE the state is spent, whatever the result: a login has
+ * one try. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE,
+ * COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING, COFFER_ERR_FORMAT (an
+ * element of ${ke2} is invalid), COFFER_ERR_AUTH (a wrong password, a
+ * server that is not the one registered with, other identities or
+ * parameters, or a tampered KE2), COFFER_ERR_NOMEM or COFFER_ERR_CRYPTO.
+ * Nothing is written unless it returns 0. */
 COFFER_API int coffer_opaque_client_login_finish(
     struct coffer_opaque_client *st, uint8_t ke3[COFFER_OPAQUE_KE3_BYTES],
     uint8_t session_key[COFFER_OPAQUE_SESSION_KEY_BYTES],
@@ -243,8 +245,9 @@ COFFER_API int coffer_opaque_server_login_start(
 
 /** coffer_opaque_server_login_finish(st, session_key, ke3, ke3len): check
  * the client's KE3 against the login ${st}; on success the 64-byte
- * session key (equal to the client's) in ${session_key}. The state is
- * spent whatever the result. Returns 0, COFFER_ERR_INVALID,
+ * session key (equal to the client's) in ${session_key}. Unless it
+ * returns COFFER_ERR_INVALID or COFFER_ERR_STATE the state is spent,
+ * whatever the result. Returns 0, COFFER_ERR_INVALID,
  * COFFER_ERR_STATE, COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING or
  * COFFER_ERR_AUTH (a wrong password, an unknown user, a tampered
  * exchange). */
