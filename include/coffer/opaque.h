@@ -70,7 +70,7 @@
 #define COFFER_OPAQUE_M_COST		262144		/* KiB */
 #define COFFER_OPAQUE_T_MAX		64
 #define COFFER_OPAQUE_M_MIN		8		/* KiB */
-#define COFFER_OPAQUE_M_MAX		4194304		/* KiB: 4 GiB */
+#define COFFER_OPAQUE_M_MAX		4194304	/* KiB, 4 GiB */
 
 /* The KSF parameters (caller-owned). NULL wherever a function takes one
  * means COFFER_OPAQUE_T_COST and COFFER_OPAQUE_M_COST. Valid: t_cost 1 to
@@ -92,7 +92,7 @@ struct coffer_opaque_ids {
 	size_t		 server_len;
 };
 
-struct coffer_opaque_client;		/* a client's registration or login */
+struct coffer_opaque_client;	/* a client's registration or login */
 struct coffer_opaque_server;		/* a server's login in progress */
 struct coffer_opaque_server_setup;	/* OPRF seed and AKE key pair */
 

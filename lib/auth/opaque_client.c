@@ -20,10 +20,10 @@ enum client_phase {
 };
 
 struct coffer_opaque_client {
-	size_t			 size;		/* of the allocation */
+	size_t			 size;	/* of the allocation */
 	enum client_phase	 phase;
 	uint8_t			 blind[32];
-	uint8_t			 secret[OPQ_NSK];	/* login: ephemeral key */
+	uint8_t			 secret[OPQ_NSK]; /* login key share */
 	uint8_t			 ke1[COFFER_OPAQUE_KE1_BYTES];
 	size_t			 pwlen;
 	uint8_t			 password[];

@@ -36,7 +36,8 @@ coffer_opaque_cfg_raw(struct opq_cfg *cfg, enum opq_ksf ksf, uint32_t t_cost,
 		return COFFER_ERR_INVALID;
 	if (ksf == OPQ_KSF_ARGON2ID) {
 		if (t_cost < 1 || t_cost > COFFER_OPAQUE_T_MAX ||
-		    m_cost < COFFER_OPAQUE_M_MIN || m_cost > COFFER_OPAQUE_M_MAX)
+		    m_cost < COFFER_OPAQUE_M_MIN ||
+		    m_cost > COFFER_OPAQUE_M_MAX)
 			return COFFER_ERR_INVALID;
 	} else if (ksf != OPQ_KSF_IDENTITY)
 		return COFFER_ERR_INVALID;
@@ -137,7 +138,7 @@ coffer_opaque_randomized_password(uint8_t rwd[OPQ_NH],
 	uint8_t ikm[2 * OPQ_NH];
 	int r = COFFER_ERR_INVALID;
 
-	_Static_assert(crypto_pwhash_SALTBYTES == 16, "RFC 9807: S = zeroes(16)");
+	_Static_assert(crypto_pwhash_SALTBYTES == 16, "S = zeroes(16)");
 	memcpy(ikm, oprf_output, OPQ_NH);
 	switch (cfg->ksf) {
 	case OPQ_KSF_IDENTITY:
@@ -277,7 +278,8 @@ coffer_opaque_mask(uint8_t out[OPQ_MASKED], const uint8_t masking_key[OPQ_NH],
 void
 coffer_opaque_preamble(crypto_hash_sha512_state *st, const struct opq_cfg *cfg,
     const struct coffer_opaque_ids *ids, const uint8_t client_pk[OPQ_NPK],
-    const uint8_t server_pk[OPQ_NPK], const uint8_t ke1[COFFER_OPAQUE_KE1_BYTES],
+    const uint8_t server_pk[OPQ_NPK],
+    const uint8_t ke1[COFFER_OPAQUE_KE1_BYTES],
     const uint8_t cred_resp[OPQ_CRED_RESP], const uint8_t server_nonce[OPQ_NN],
     const uint8_t server_keyshare[OPQ_NPK])
 {

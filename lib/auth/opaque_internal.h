@@ -28,13 +28,13 @@
 #define OPQ_ENVELOPE	(OPQ_NN + OPQ_NM)
 #define OPQ_MASKED	(OPQ_NPK + OPQ_ENVELOPE)
 #define OPQ_CRED_RESP	(OPQ_NOE + OPQ_NN + OPQ_MASKED)
-#define OPQ_FAKE	(OPQ_NPK + OPQ_NH)	/* client_public_key, masking_key */
+#define OPQ_FAKE	(OPQ_NPK + OPQ_NH)	/* client key, masking key */
 
 /* The longest context (preamble parameter) the library builds or takes. */
 #define OPQ_CONTEXT_MAX	128
 
 enum opq_ksf {
-	OPQ_KSF_IDENTITY = 1,	/* Stretch(msg) = msg: the RFC's vectors only */
+	OPQ_KSF_IDENTITY = 1,	/* Stretch(msg) = msg: RFC vectors only */
 	OPQ_KSF_ARGON2ID = 2,	/* crypto_pwhash Argon2id13, zero salt */
 };
 

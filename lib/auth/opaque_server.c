@@ -80,7 +80,8 @@ coffer_opaque_server_register(const struct coffer_opaque_server_setup *setup,
 	    requestlen)) != 0 ||
 	    (r = coffer_oprf_element_check(blinded)) != 0)
 		goto out;
-	if ((r = coffer_opaque_oprf_key(key, setup, cred_id, cred_idlen)) != 0 ||
+	if ((r = coffer_opaque_oprf_key(key, setup, cred_id,
+	    cred_idlen)) != 0 ||
 	    (r = coffer_oprf_blind_evaluate(evaluated, key, blinded)) != 0)
 		goto out;
 	memcpy(response, evaluated, OPQ_NOE);
@@ -100,7 +101,7 @@ coffer_opaque_server_record_check(const uint8_t *record, size_t recordlen)
 		return COFFER_ERR_INVALID;
 	if ((r = coffer_opaque_read_exact(rec, sizeof(rec), record,
 	    recordlen)) == 0)
-		r = coffer_oprf_element_check(rec);	/* client_public_key */
+		r = coffer_oprf_element_check(rec);	/* client key */
 	sodium_memzero(rec, sizeof(rec));
 	return r;
 }

@@ -137,7 +137,8 @@ coffer_opaque_server_setup_load(struct coffer_opaque_server_setup **out,
 		return COFFER_ERR_VERSION;
 	if ((r = coffer_reader_u8(&rd, &seedlen)) != 0)
 		return r;
-	if (seedlen < COFFER_OPAQUE_SEED_MIN || seedlen > COFFER_OPAQUE_SEED_MAX)
+	if (seedlen < COFFER_OPAQUE_SEED_MIN ||
+	    seedlen > COFFER_OPAQUE_SEED_MAX)
 		return COFFER_ERR_FORMAT;
 	if ((r = coffer_reader_bytes(&rd, seedlen, &seed)) != 0 ||
 	    (r = coffer_reader_bytes(&rd, OPQ_NSK, &sk)) != 0 ||

@@ -161,7 +161,7 @@ coffer_oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
 	if (infolen > 0)
 		memcpy(in + NS + 2, info, infolen);
 	n = NS + 2 + infolen;
-	r = COFFER_ERR_CRYPTO;		/* DeriveKeyPairError, unless found */
+	r = COFFER_ERR_CRYPTO;	/* DeriveKeyPairError, unless found */
 	for (counter = 0; counter <= 255; counter++) {
 		in[n] = (uint8_t)counter;
 		if (coffer_oprf_hash_to_scalar(s, in, n + 1, dst, dlen) != 0) {

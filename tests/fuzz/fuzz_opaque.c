@@ -28,14 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The fixed world: one server, one registered user, one login. */
 static struct {
-	int					 ready;
-	struct opq_cfg				 cfg;
-	struct coffer_opaque_server_setup	*setup;
-	uint8_t					 rec[COFFER_OPAQUE_RECORD_BYTES];
-	uint8_t					 ke1[COFFER_OPAQUE_KE1_BYTES];
-	uint8_t					 ke2[COFFER_OPAQUE_KE2_BYTES];
-	uint8_t					 ke3[COFFER_OPAQUE_KE3_BYTES];
-	uint8_t					 state[COFFER_OPAQUE_SERVER_STATE_BYTES];
+	int		 ready;
+	struct opq_cfg	 cfg;
+	struct coffer_opaque_server_setup *setup;
+	uint8_t		 rec[COFFER_OPAQUE_RECORD_BYTES];
+	uint8_t		 ke1[COFFER_OPAQUE_KE1_BYTES];
+	uint8_t		 ke2[COFFER_OPAQUE_KE2_BYTES];
+	uint8_t		 ke3[COFFER_OPAQUE_KE3_BYTES];
+	uint8_t		 state[COFFER_OPAQUE_SERVER_STATE_BYTES];
 } w;
 
 static const uint8_t pw[] = "fuzz password";
@@ -272,7 +272,8 @@ fuzz_roundtrip(const uint8_t *d, size_t n)
 		return;
 	fixed(blind, 11, 1);
 	fixed(nonce, 12, 0);
-	if (coffer_opaque_client_register_start_det(&c, req, d, n, blind) != 0 ||
+	if (coffer_opaque_client_register_start_det(&c, req, d, n,
+	    blind) != 0 ||
 	    coffer_opaque_server_register(w.setup, resp, req, 32, cred,
 	    sizeof(cred) - 1) != 0 ||
 	    coffer_opaque_client_register_finish_det(c, rec, ek, resp, 64,

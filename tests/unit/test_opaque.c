@@ -38,11 +38,13 @@ struct flow {
 	uint8_t		pw[64], cid[32], sid[32], cred[32], seed[64];
 	size_t		pwlen, cidlen, sidlen, credlen, seedlen;
 	uint8_t		sk[32], blind_r[32], env_nonce[32], blind_l[32];
-	uint8_t		cnonce[32], cseed[32], mnonce[32], snonce[32], sseed[32];
-	uint8_t		rec[192], ke1[96], msg[400];	/* step inputs */
+	uint8_t		cnonce[32], cseed[32], mnonce[32], snonce[32];
+	uint8_t		sseed[32];
+	uint8_t		rec[192], ke1[96], msg[400];	/* steps */
 	size_t		msglen;
 	/* outputs */
-	uint8_t		pk[32], req[32], resp[64], rec_out[192], export_r[64];
+	uint8_t		pk[32], req[32], resp[64], rec_out[192];
+	uint8_t		export_r[64];
 	uint8_t		ke1_out[96], ke2[320], ke3[64], session_c[64];
 	uint8_t		session_s[64], export_l[64];
 	struct opq_trace tr_reg, tr_srv, tr_cli;
@@ -109,7 +111,8 @@ flow_read(const struct vec *v, struct flow *fl, const char *want)
 		if (n > 0)
 			memcpy((uint8_t *)fl + fields[i].off, p, n);
 		if (fields[i].lenoff != NOLEN)
-			*(size_t *)(void *)((uint8_t *)fl + fields[i].lenoff) = n;
+			*(size_t *)(void *)((uint8_t *)fl +
+			    fields[i].lenoff) = n;
 		free(p);
 	}
 	return 0;
@@ -1209,7 +1212,8 @@ test_tampering(void **state)
 	}
 	assert_int_equal(coffer_opaque_server_state_load(&sv, saved,
 	    sizeof(saved)), 0);
-	assert_int_equal(coffer_opaque_server_login_finish(sv, ek2, ke3, 64), 0);
+	assert_int_equal(coffer_opaque_server_login_finish(sv, ek2, ke3, 64),
+	    0);
 	assert_memory_equal(ek2, key, 64);
 	coffer_opaque_server_free(&sv);
 	coffer_opaque_client_free(&c);
@@ -1306,7 +1310,9 @@ test_records_differ(void **state)
 static void
 test_server_data_alone(void **state)
 {
-	static const char *guesses[] = { "acct", "password", "right ", "Right" };
+	static const char *guesses[] = {
+		"acct", "password", "right ", "Right",
+	};
 	struct coffer_opaque_server_setup *s = NULL;
 	struct coffer_opaque_server *sv = NULL;
 	struct coffer_opaque_client *c = NULL;
