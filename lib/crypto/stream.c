@@ -519,6 +519,12 @@ open_chunks(struct coffer_stream_opener *o, const uint8_t **in, size_t *len,
 		return r;
 	*in += take;
 	*len -= take;
+	/* The bytes just taken may complete a final chunk's length: check
+	 * it now, so that an input refused whole is refused however it was
+	 * split (found by tests/fuzz/fuzz_stream.c). */
+	if (!known && (r = chunk_need(coffer_buf_data(o->pending), have + take,
+	    o->cs, &need, &known)) != 0)
+		return r;
 	if (known && have + take == need) {
 		r = open_chunk(o, coffer_buf_data(o->pending), need, out);
 		coffer_buf_reset(o->pending);

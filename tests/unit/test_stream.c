@@ -1052,6 +1052,50 @@ write_vectors(const char *dir)
 	return e == 0 ? 0 : -1;
 }
 
+/* A final chunk whose length field claims more than a chunk: refused as
+ * malformed whether it arrives whole or a byte at a time (found by
+ * fuzz_stream: split, the length was only checked at _final, which said
+ * TRUNCATED). Key: the fuzzer's (bytes 0..31, id a0..af, version 1). */
+static void
+test_final_length_split(void **state)
+{
+	static const uint8_t st[] = { 0x43, 0x46, 0x53, 0x54, 0x01, 0x01, 0x0e, 0x63, 0x6f, 0x66,
+	    0x66, 0x65, 0x72, 0x2f, 0x74, 0x65, 0x73, 0x74, 0x2f, 0x76,
+	    0x31, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,
+	    0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0x00, 0x00, 0x00,
+	    0x01, 0x0c, 0x06, 0x08, 0x66, 0xc2, 0xc6, 0x58, 0x8c, 0xd8,
+	    0x9a, 0x3c, 0x3c, 0xbe, 0x57, 0xac, 0x54, 0xd5, 0x1d, 0xa3,
+	    0xae, 0xc9, 0xfb, 0xd1, 0x67, 0x91, 0x01, 0x80, 0x9c, 0x06, 0xe6 };
+	struct coffer_stream_opener *o = NULL;
+	struct coffer_buf *out = coffer_buf_new(1 << 16);
+	struct coffer_key *k = NULL;
+	uint8_t secret[32], id[16];
+	size_t i, step;
+	int r;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		secret[i] = (uint8_t)i;
+	for (i = 0; i < 16; i++)
+		id[i] = (uint8_t)(0xa0 + i);
+	assert_int_equal(coffer_key_import(&k, COFFER_KEY_SYMMETRIC, secret,
+	    id, 1), 0);
+	for (step = 1; step <= sizeof(st); step++) {
+		assert_int_equal(coffer_stream_opener_new(&o, k, CTX), 0);
+		r = 0;
+		for (i = 0; r == 0 && i < sizeof(st); i += step)
+			r = coffer_stream_opener_update(o, st + i,
+			    sizeof(st) - i < step ? sizeof(st) - i : step, out);
+		if (r == 0)
+			r = coffer_stream_opener_final(o);
+		assert_int_equal(r, COFFER_ERR_FORMAT);
+		coffer_stream_opener_free(&o);
+	}
+	assert_int_equal(coffer_buf_len(out), 0);
+	coffer_buf_free(&out);
+	coffer_key_free(&k);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1066,6 +1110,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_sealer_state),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_peek),
+		cmocka_unit_test(test_final_length_split),
 		cmocka_unit_test(test_vectors),
 	};
 	int rc;

@@ -120,7 +120,6 @@ vecfile_parse(const char *text, size_t len)
 			abort();
 		cur->f[cur->nf].name = xstrndup(text + ns, ne - ns);
 		cur->f[cur->nf].value = xstrndup(text + vs, ve - vs);
-		cur->f[cur->nf].off = vs;
 		cur->nf++;
 next:
 		pos = eol + 1;
@@ -364,67 +363,51 @@ vec_good(const struct vec *v)
 	return e == NULL || strcmp(e, "OK") == 0;
 }
 
-/* The vector whose value covers text offset off, or NULL if off is not in
- * a data value (names, comments, the "vector =" lines). */
-static const struct vec *
-vec_at(const struct vecfile *vf, size_t off, int semantic)
-{
-	size_t i, j, n;
-
-	for (i = 0; i < vf->n; i++)
-		for (j = 0; j < vf->v[i].nf; j++) {
-			n = strlen(vf->v[i].f[j].value);
-			if (strcmp(vf->v[i].f[j].name, "comment") == 0 ||
-			    (semantic && (strcmp(vf->v[i].f[j].name,
-			    "digest") == 0 || !vec_good(&vf->v[i]))))
-				continue;
-			if (off >= vf->v[i].f[j].off &&
-			    off < vf->v[i].f[j].off + n)
-				return &vf->v[i];
-		}
-	return NULL;
-}
-
 static size_t
 mutants(const char *name, vec_check_fn check, size_t *tried, int semantic)
 {
-	struct vecfile *orig = NULL, *mut = NULL;
-	const struct vec *v;
-	size_t len, off, i, survivors = 0;
-	char *text, c;
+	struct vecfile *vf;
+	struct vec *v;
+	size_t i, j, k, n, survivors = 0;
+	char *value, c;
 
 	*tried = 0;
-	if ((text = read_file(name, &len)) == NULL ||
-	    (orig = vecfile_parse(text, len)) == NULL) {
-		free(text);
+	if ((vf = vecfile_load(name)) == NULL)
 		return 1;
-	}
-	for (off = 0; off < len; off++) {
-		if ((v = vec_at(orig, off, semantic)) == NULL)
+	/* A value runs from "= " to the end of its line, so altering one of
+	 * its characters never changes the file's structure: alter it in
+	 * place in the parsed vector rather than parse the file again. */
+	for (i = 0; i < vf->n; i++) {
+		v = &vf->v[i];
+		if (semantic && !vec_good(v))
 			continue;
-		c = text[off];
-		/* Another character of the same class: a hex digit stays a
-		 * hex digit, so the value still parses. */
-		text[off] = (c == '0') ? '1' : (isxdigit((unsigned char)c) ?
-		    '0' : (c == 'a' ? 'b' : 'a'));
-		if ((mut = vecfile_parse(text, len)) != NULL) {
-			for (i = 0; i < mut->n; i++)
-				if (mut->v[i].line == v->line)
-					break;
-			(*tried)++;
-			if (i < mut->n && (semantic ? check(&mut->v[i]) :
-			    vec_holds(&mut->v[i], check)) == 0) {
-				fprintf(stderr, "%s: altering byte %zu (in "
-				    "vector '%s') went unnoticed\n", name, off,
-				    v->name);
-				survivors++;
+		for (j = 0; j < v->nf; j++) {
+			if (strcmp(v->f[j].name, "comment") == 0 ||
+			    (semantic && strcmp(v->f[j].name, "digest") == 0))
+				continue;
+			value = v->f[j].value;
+			n = strlen(value);
+			for (k = 0; k < n; k++) {
+				c = value[k];
+				/* Another character of the same class: a hex
+				 * digit stays a hex digit, so it still parses. */
+				value[k] = (c == '0') ? '1' :
+				    (isxdigit((unsigned char)c) ? '0' :
+				    (c == 'a' ? 'b' : 'a'));
+				(*tried)++;
+				if ((semantic ? check(v) : vec_holds(v,
+				    check)) == 0) {
+					fprintf(stderr, "%s: altering character "
+					    "%zu of %s in vector '%s' went "
+					    "unnoticed\n", name, k + 1,
+					    v->f[j].name, v->name);
+					survivors++;
+				}
+				value[k] = c;
 			}
-			vecfile_free(&mut);
 		}
-		text[off] = c;
 	}
-	vecfile_free(&orig);
-	free(text);
+	vecfile_free(&vf);
 	return survivors;
 }
 

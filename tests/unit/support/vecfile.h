@@ -19,7 +19,6 @@
 struct vec_field {
 	char	*name;
 	char	*value;
-	size_t	 off;		/* offset of the value in the file text */
 };
 
 struct vec {
