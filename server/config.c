@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <coffer/opaque.h>
+
 enum kind { K_PATH, K_BOOL, K_UINT, K_LOGFMT, K_LISTEN };
 
 static const struct key {
@@ -36,6 +38,18 @@ static const struct key {
 	    offsetof(struct srv_config, connection_timeout), 1, 3600 },
 	{ "shutdown_timeout", K_UINT,
 	    offsetof(struct srv_config, shutdown_timeout), 0, 3600 },
+	{ "opaque_t_cost", K_UINT, offsetof(struct srv_config, opaque_t_cost),
+	    1, 64 },
+	{ "opaque_m_cost", K_UINT, offsetof(struct srv_config, opaque_m_cost),
+	    8, 4194304 },
+	{ "session_ttl", K_UINT, offsetof(struct srv_config, session_ttl),
+	    60, 366 * 24 * 3600 },
+	{ "login_window", K_UINT, offsetof(struct srv_config, login_window),
+	    1, 24 * 3600 },
+	{ "login_failures_account", K_UINT,
+	    offsetof(struct srv_config, login_failures_account), 1, 100000 },
+	{ "login_failures_address", K_UINT,
+	    offsetof(struct srv_config, login_failures_address), 1, 100000 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -55,6 +69,12 @@ srv_config_init(struct srv_config *c)
 	c->per_ip_connections = 0;
 	c->connection_timeout = 60;
 	c->shutdown_timeout = 10;
+	c->opaque_t_cost = COFFER_OPAQUE_T_COST;
+	c->opaque_m_cost = COFFER_OPAQUE_M_COST;
+	c->session_ttl = 30 * 24 * 3600;
+	c->login_window = 15 * 60;
+	c->login_failures_account = 10;
+	c->login_failures_address = 100;
 	if ((c->listen = strdup(SRV_DEFAULT_LISTEN)) == NULL)
 		return -1;
 	return 0;

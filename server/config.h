@@ -33,6 +33,13 @@ struct srv_config {
 	unsigned		 per_ip_connections; /* 0: no limit */
 	unsigned		 connection_timeout; /* s, idle */
 	unsigned		 shutdown_timeout; /* s, for in-flight requests */
+	/* Accounts and sign-in (server/auth.h). */
+	unsigned		 opaque_t_cost;	/* Argon2id passes (client side) */
+	unsigned		 opaque_m_cost;	/* Argon2id KiB (client side) */
+	unsigned		 session_ttl;	/* s */
+	unsigned		 login_window;	/* s, for the failure counts */
+	unsigned		 login_failures_account; /* per window */
+	unsigned		 login_failures_address; /* per window */
 };
 
 /** srv_config_init(c): fill ${c} with the defaults. Returns 0, or -1 if

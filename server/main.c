@@ -24,6 +24,7 @@
 #include "routes.h"
 #include <coffer/err.h>
 
+#include "auth.h"
 #include "store/store.h"
 #include "version.h"
 
@@ -238,7 +239,7 @@ main(int argc, char **argv)
 	struct srv_config cfg;
 	struct srv_http *http = NULL;
 	struct srv_http_opts o;
-	struct srv_app app;
+	struct srv_app app = { NULL, NULL, NULL };
 	struct srv_route *routes = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -321,12 +322,25 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&app, 0, sizeof(app));
 	app.data_dir = a.data;
 	if ((r = store_open(&app.store, a.data, NULL)) != 0) {
 		srv_log(SRV_LOG_ERROR, "store_open_failed", "data", a.data,
 		    "reason", coffer_strerror(r), (char *)NULL);
 		goto out;
+	}
+	{
+		struct coffer_opaque_params kp = { cfg.opaque_t_cost,
+		    cfg.opaque_m_cost };
+		struct srv_auth_limits lim = { cfg.login_window,
+		    cfg.login_failures_account, cfg.login_failures_address,
+		    cfg.session_ttl };
+
+		if (srv_auth_open(&app.auth, a.data, &kp, &lim, err,
+		    sizeof(err)) != 0) {
+			srv_log(SRV_LOG_ERROR, "auth_open_failed", "reason", err,
+			    (char *)NULL);
+			goto out;
+		}
 	}
 	memset(&o, 0, sizeof(o));
 	o.addr = (struct sockaddr *)&ss;
@@ -392,6 +406,7 @@ main(int argc, char **argv)
 		    (char *)NULL);
 	}
 	srv_http_stop(&http);
+	srv_auth_close(&app.auth);
 	store_close(&app.store);
 	if (cfg.port_file != NULL)
 		unlink(cfg.port_file);
@@ -399,6 +414,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	srv_http_stop(&http);
+	srv_auth_close(&app.auth);
 	store_close(&app.store);
 	free(routes);
 	if (cert != NULL)

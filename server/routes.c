@@ -10,6 +10,21 @@
 
 const struct srv_route srv_routes[] = {
 	{ SRV_GET, "/v1/health", srv_route_health, SRV_BODY_NONE, 0, 0, NULL },
+	/* Accounts and sessions (route_accounts.c). */
+	{ SRV_POST, "/v1/accounts/register/start", srv_route_register_start,
+	    SRV_BODY_JSON, 4096, 0, NULL },
+	{ SRV_POST, "/v1/accounts", srv_route_account_create, SRV_BODY_JSON,
+	    4096, 0, NULL },
+	{ SRV_GET, "/v1/account", srv_route_account_get, SRV_BODY_NONE, 0, 1,
+	    NULL },
+	{ SRV_POST, "/v1/sessions/start", srv_route_session_start,
+	    SRV_BODY_JSON, 4096, 0, NULL },
+	{ SRV_POST, "/v1/sessions/finish", srv_route_session_finish,
+	    SRV_BODY_JSON, 4096, 0, NULL },
+	{ SRV_DELETE, "/v1/sessions/current", srv_route_session_delete,
+	    SRV_BODY_NONE, 0, 1, NULL },
+	{ SRV_DELETE, "/v1/sessions", srv_route_sessions_delete,
+	    SRV_BODY_NONE, 0, 1, NULL },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

@@ -14,10 +14,12 @@
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
 struct store;
+struct srv_auth;
 
 struct srv_app {
 	const char	*data_dir;
 	struct store	*store;		/* the data folder's stores */
+	struct srv_auth	*auth;		/* OPAQUE setup, logins in flight */
 };
 
 extern const struct srv_route srv_routes[];
@@ -45,5 +47,32 @@ enum srv_err srv_auth_test(void *app, const char *token, size_t len,
 
 /* Handlers (route_<area>.c). */
 int srv_route_health(struct srv_req *req);
+
+/* Accounts and sessions (route_accounts.c). */
+int srv_route_register_start(struct srv_req *req);
+int srv_route_account_create(struct srv_req *req);
+int srv_route_account_get(struct srv_req *req);
+int srv_route_session_start(struct srv_req *req);
+int srv_route_session_finish(struct srv_req *req);
+int srv_route_session_delete(struct srv_req *req);
+int srv_route_sessions_delete(struct srv_req *req);
+
+/* A sign-up or sign-in request body, parsed (the fuzzer's entry). */
+struct srv_auth_body {
+	uint8_t		*login;		/* sign-up, sign-in start */
+	size_t		 login_len;
+	uint8_t		 login_id[16];	/* sign-in finish */
+	uint8_t		 device[16];	/* sign-in finish, optional */
+	int		 has_device;
+	uint8_t		*msg;		/* the OPAQUE message */
+};
+
+/** srv_parse_auth_body(body, field, msglen, out, e): parse a body of
+ * {"login", FIELD} (FIELD "request", "record" or "ke1") or of
+ * {"login_id", "ke3", "device"?} (FIELD "ke3"); the OPAQUE message must
+ * decode to exactly ${msglen} bytes. Returns 0 (free out->login and
+ * out->msg) or -1 with ${e} set and nothing to free. */
+int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
+    struct srv_auth_body *out, struct srv_json_err *e);
 
 #endif

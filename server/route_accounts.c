@@ -1,0 +1,388 @@
+/* Accounts and sessions: sign-up and sign-in with OPAQUE (RFC 9807), so
+ * the password never reaches the server; sign-out of one or all sessions.
+ * docs/openapi.yaml specifies the routes; docs/PROTOCOL-opaque.md the
+ * messages they carry. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <coffer/err.h>
+#include <coffer/opaque.h>
+
+#include "auth.h"
+#include "log.h"
+#include "routes.h"
+#include "session.h"
+#include "store/store.h"
+
+/* The stored record: the OPAQUE RegistrationRecord, then the KSF costs
+ * the client used (u32 t, u32 m, big-endian), which its logins need. */
+#define RECORD_STORED	(COFFER_OPAQUE_RECORD_BYTES + 8)
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static json_t *
+ksf_json(const struct coffer_opaque_params *p)
+{
+	return json_pack("{s:s, s:I, s:I}", "alg", "argon2id", "t_cost",
+	    (json_int_t)p->t_cost, "m_cost", (json_int_t)p->m_cost);
+}
+
+static int
+store_err(struct srv_req *req, int r)
+{
+	srv_log(SRV_LOG_ERROR, "store_failed", "reason", coffer_strerror(r),
+	    (char *)NULL);
+	return srv_reply_error(req, r == COFFER_ERR_BUSY ? SRV_E_UNAVAILABLE :
+	    SRV_E_INTERNAL, "storage: %s", coffer_strerror(r));
+}
+
+static void
+free_body(struct srv_auth_body *b)
+{
+	free(b->login);
+	free(b->msg);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
+    struct srv_auth_body *out, struct srv_json_err *e)
+{
+	const char *const keys[] = { "login", field, "login_id", "device",
+	    NULL };
+	const char *const keys2[] = { "login", field, NULL };
+	size_t n;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	/* Finish bodies name a login_id and maybe a device; the others
+	 * name a login. */
+	if (strcmp(field, "ke3") == 0) {
+		if (srv_json_only_keys(body, keys + 1, e) != 0 ||
+		    srv_json_get_id(body, "login_id", 1, out->login_id,
+		    STORE_ID_BYTES, e) != 0 ||
+		    (r = srv_json_get_id(body, "device", 0, out->device,
+		    STORE_ID_BYTES, e)) < 0)
+			goto bad;
+		out->has_device = r == 0;
+	} else if (srv_json_only_keys(body, keys2, e) != 0 ||
+	    srv_json_get_bytes(body, "login", 1, 1, STORE_LOGIN_MAX,
+	    &out->login, &out->login_len, e) != 0)
+		goto bad;
+	if (srv_json_get_bytes(body, field, 1, msglen, msglen, &out->msg, &n,
+	    e) != 0)
+		goto bad;
+	return 0;
+bad:
+	free_body(out);
+	return -1;
+}
+
+/* POST /v1/accounts/register/start: the server's half of a registration;
+ * nothing is stored. */
+int
+srv_route_register_start(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct srv_auth_body b;
+	struct srv_json_err e;
+	uint8_t resp[COFFER_OPAQUE_REGISTRATION_RESPONSE_BYTES];
+	int r;
+
+	if (srv_parse_auth_body(srv_req_json(req), "request",
+	    COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES, &b, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	r = coffer_opaque_server_register(srv_auth_setup(app->auth), resp,
+	    b.msg, COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES, b.login,
+	    b.login_len);
+	free_body(&b);
+	if (r == COFFER_ERR_FORMAT)
+		return srv_reply_error(req, SRV_E_INVALID_FIELD, "request is "
+		    "not a valid OPAQUE registration request");
+	if (r != 0)
+		return srv_reply_error(req, SRV_E_INTERNAL, "OPAQUE: %s",
+		    coffer_strerror(r));
+	return srv_reply_json(req, 200, json_pack("{s:o, s:o}", "response",
+	    srv_json_bytes(resp, sizeof(resp)), "ksf",
+	    ksf_json(srv_auth_params(app->auth))));
+}
+
+/* POST /v1/accounts: store the registration record under the login. */
+int
+srv_route_account_create(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	const struct coffer_opaque_params *p = srv_auth_params(app->auth);
+	struct store_account acct;
+	struct srv_auth_body b;
+	struct srv_json_err e;
+	uint8_t rec[RECORD_STORED];
+	int r;
+
+	if (srv_parse_auth_body(srv_req_json(req), "record",
+	    COFFER_OPAQUE_RECORD_BYTES, &b, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	if (coffer_opaque_server_record_check(b.msg,
+	    COFFER_OPAQUE_RECORD_BYTES) != 0) {
+		free_body(&b);
+		return srv_reply_error(req, SRV_E_INVALID_FIELD, "record is not "
+		    "a valid OPAQUE registration record");
+	}
+	memcpy(rec, b.msg, COFFER_OPAQUE_RECORD_BYTES);
+	put_u32(rec + COFFER_OPAQUE_RECORD_BYTES, p->t_cost);
+	put_u32(rec + COFFER_OPAQUE_RECORD_BYTES + 4, p->m_cost);
+	r = app->store->meta->ops->account_create(app->store->meta, b.login,
+	    b.login_len, rec, sizeof(rec), (int64_t)time(NULL), &acct);
+	free_body(&b);
+	if (r == COFFER_ERR_EXISTS)
+		return srv_reply_error(req, SRV_E_CONFLICT, "that login is "
+		    "taken");
+	if (r != 0)
+		return store_err(req, r);
+	srv_log(SRV_LOG_INFO, "account_created", (char *)NULL);
+	return srv_reply_json(req, 201, json_pack("{s:o}", "account",
+	    srv_json_id(acct.id, STORE_ID_BYTES)));
+}
+
+/* 429 if the login or the address failed too often within the window. */
+static int
+rate_limited(struct srv_req *req, struct srv_app *app, const uint8_t *login,
+    size_t login_len, int64_t now, int *limited)
+{
+	const struct srv_auth_limits *l = srv_auth_limits(app->auth);
+	const char *peer = srv_req_peer(req);
+	struct store_meta *m = app->store->meta;
+	uint64_t n_login = 0, n_addr = 0;
+	int r;
+
+	*limited = 0;
+	if ((r = m->ops->attempt_count(m, STORE_ATTEMPT_LOGIN, login,
+	    login_len, now - l->window, &n_login)) != 0 ||
+	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_ADDRESS,
+	    (const uint8_t *)peer, strlen(peer), now - l->window,
+	    &n_addr)) != 0)
+		return store_err(req, r);
+	if (n_login < l->failures_account && n_addr < l->failures_address)
+		return 0;
+	*limited = 1;
+	srv_log(SRV_LOG_WARN, "login_rate_limited", "by", n_login >=
+	    l->failures_account ? "account" : "address", (char *)NULL);
+	return srv_reply_retry(req, SRV_E_RATE_LIMITED, l->window, "too many "
+	    "failed sign-ins %s: try again later", n_login >=
+	    l->failures_account ? "for this account" : "from this address");
+}
+
+/* POST /v1/sessions/start: KE1 in, KE2 out. The attempt counts as failed
+ * until its KE3 passes (RFC 9807 §10.7: a client that never sends KE3 has
+ * learnt whether its guess was right). */
+int
+srv_route_session_start(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct coffer_opaque_server *st = NULL;
+	struct coffer_opaque_params params = *srv_auth_params(app->auth);
+	struct store_account acct;
+	struct srv_pending p;
+	struct srv_auth_body b;
+	struct srv_json_err e;
+	uint8_t ke2[COFFER_OPAQUE_KE2_BYTES], id[STORE_ID_BYTES];
+	const char *peer = srv_req_peer(req);
+	int64_t now = (int64_t)time(NULL);
+	int r, limited, known;
+
+	memset(&p, 0, sizeof(p));
+	if (srv_parse_auth_body(srv_req_json(req), "ke1",
+	    COFFER_OPAQUE_KE1_BYTES, &b, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	if ((r = rate_limited(req, app, b.login, b.login_len, now,
+	    &limited)) != 0 || limited)
+		goto out;
+	r = m->ops->account_get_by_login(m, b.login, b.login_len, &acct);
+	if (r != 0 && r != COFFER_ERR_NOTFOUND) {
+		r = store_err(req, r);
+		goto out;
+	}
+	known = r == 0 && acct.record_len == RECORD_STORED;
+	if (known) {
+		params.t_cost = get_u32(acct.record + COFFER_OPAQUE_RECORD_BYTES);
+		params.m_cost = get_u32(acct.record +
+		    COFFER_OPAQUE_RECORD_BYTES + 4);
+	}
+	/* An unknown login gets a fake KE2 that no KE3 can finish. */
+	r = coffer_opaque_server_login_start(&st, ke2, srv_auth_setup(app->auth),
+	    known ? acct.record : NULL, known ? COFFER_OPAQUE_RECORD_BYTES : 0,
+	    b.login, b.login_len, b.msg, COFFER_OPAQUE_KE1_BYTES, &params, NULL);
+	if (r == COFFER_ERR_FORMAT) {
+		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "ke1 is not a "
+		    "valid OPAQUE KE1");
+		goto out;
+	}
+	if (r != 0 || (r = coffer_opaque_server_state_save(st, p.state)) != 0) {
+		r = srv_reply_error(req, SRV_E_INTERNAL, "OPAQUE: %s",
+		    coffer_strerror(r));
+		goto out;
+	}
+	p.has_account = known;
+	if (known)
+		memcpy(p.account, acct.id, STORE_ID_BYTES);
+	memcpy(p.login, b.login, b.login_len);
+	p.login_len = b.login_len;
+	p.expires = now + SRV_PENDING_TTL;
+	if ((r = m->ops->attempt_add(m, STORE_ATTEMPT_LOGIN, b.login,
+	    b.login_len, now)) != 0 ||
+	    (r = m->ops->attempt_add(m, STORE_ATTEMPT_ADDRESS,
+	    (const uint8_t *)peer, strlen(peer), now)) != 0) {
+		r = store_err(req, r);
+		goto out;
+	}
+	if (srv_auth_pending_put(app->auth, &p, now, id) != 0) {
+		r = srv_reply_retry(req, SRV_E_UNAVAILABLE, 5, "too many "
+		    "sign-ins in progress");
+		goto out;
+	}
+	r = srv_reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "login_id",
+	    srv_json_id(id, STORE_ID_BYTES), "ke2", srv_json_bytes(ke2,
+	    sizeof(ke2)), "ksf", ksf_json(&params)));
+out:
+	coffer_opaque_server_free(&st);
+	sodium_memzero(&p, sizeof(p));
+	free_body(&b);
+	return r;
+}
+
+/* POST /v1/sessions/finish: KE3 in, a session token out. */
+int
+srv_route_session_finish(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct coffer_opaque_server *st = NULL;
+	struct srv_pending p;
+	struct srv_auth_body b;
+	struct srv_json_err e;
+	uint8_t sk[COFFER_OPAQUE_SESSION_KEY_BYTES];
+	char token[SRV_TOKEN_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	memset(token, 0, sizeof(token));
+	if (srv_parse_auth_body(srv_req_json(req), "ke3",
+	    COFFER_OPAQUE_KE3_BYTES, &b, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	/* One try per login: taken here whatever follows. */
+	if (srv_auth_pending_take(app->auth, b.login_id, now, &p) != 0 ||
+	    coffer_opaque_server_state_load(&st, p.state, sizeof(p.state)) ||
+	    coffer_opaque_server_login_finish(st, sk, b.msg,
+	    COFFER_OPAQUE_KE3_BYTES) != 0 || !p.has_account) {
+		srv_log(SRV_LOG_INFO, "login_failed", (char *)NULL);
+		r = srv_reply_error(req, SRV_E_UNAUTHORIZED, "sign-in failed: "
+		    "wrong login or password, or the sign-in expired");
+		goto out;
+	}
+	if ((r = m->ops->attempt_clear(m, STORE_ATTEMPT_LOGIN, p.login,
+	    p.login_len)) != 0) {
+		r = store_err(req, r);
+		goto out;
+	}
+	r = srv_session_new(app->store, p.account, b.has_device ? b.device :
+	    NULL, now, srv_auth_limits(app->auth)->session_ttl, token);
+	if (r == COFFER_ERR_NOTFOUND && b.has_device) {
+		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "device is not "
+		    "a device of this account");
+		goto out;
+	}
+	if (r != 0) {
+		r = store_err(req, r);
+		goto out;
+	}
+	srv_log(SRV_LOG_INFO, "login", (char *)NULL);
+	r = srv_reply_json(req, 200, json_pack("{s:s, s:o, s:I}", "token",
+	    token, "account", srv_json_id(p.account, STORE_ID_BYTES),
+	    "expires", (json_int_t)(now +
+	    (int64_t)srv_auth_limits(app->auth)->session_ttl)));
+out:
+	coffer_opaque_server_free(&st);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(&p, sizeof(p));
+	free_body(&b);
+	return r;
+}
+
+/* The hash of this request's own bearer token. */
+static void
+own_token_hash(struct srv_req *req, uint8_t hash[STORE_TOKEN_HASH_BYTES])
+{
+	const char *h = srv_req_header(req, "Authorization");
+
+	/* The auth hook accepted it, so it is "Bearer " and a token. */
+	store_token_hash(hash, (const uint8_t *)h + 7, strlen(h + 7));
+}
+
+/* DELETE /v1/sessions/current: sign out this session. */
+int
+srv_route_session_delete(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	uint8_t hash[STORE_TOKEN_HASH_BYTES];
+	int r;
+
+	own_token_hash(req, hash);
+	r = app->store->meta->ops->session_delete(app->store->meta,
+	    srv_req_account(req), hash);
+	if (r != 0 && r != COFFER_ERR_NOTFOUND)
+		return store_err(req, r);
+	return srv_reply_empty(req, 204);
+}
+
+/* DELETE /v1/sessions: sign out every session of the account. */
+int
+srv_route_sessions_delete(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	int r;
+
+	r = app->store->meta->ops->session_delete_all(app->store->meta,
+	    srv_req_account(req), NULL, NULL);
+	if (r != 0)
+		return store_err(req, r);
+	return srv_reply_empty(req, 204);
+}
+
+/* GET /v1/account: who this session is. */
+int
+srv_route_account_get(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_account acct;
+	int r;
+
+	r = app->store->meta->ops->account_get(app->store->meta,
+	    srv_req_account(req), &acct);
+	if (r == COFFER_ERR_NOTFOUND)
+		return srv_reply_error(req, SRV_E_UNAUTHORIZED, "no such account");
+	if (r != 0)
+		return store_err(req, r);
+	return srv_reply_json(req, 200, json_pack("{s:o, s:I}", "account",
+	    srv_json_id(acct.id, STORE_ID_BYTES), "created",
+	    (json_int_t)acct.created));
+}
