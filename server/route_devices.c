@@ -145,7 +145,8 @@ srv_route_device_put(struct srv_req *req)
 	if (p.name_len > 0)
 		memcpy(d->name, p.name, p.name_len);
 	d->name_len = p.name_len;
-	r = m->ops->device_add(m, srv_req_account(req), d, (int64_t)time(NULL));
+	d->created = (int64_t)time(NULL);
+	r = m->ops->device_add(m, srv_req_account(req), d, d->created);
 	if (r == COFFER_ERR_EXISTS) {
 		/* Idempotent: the same device again is a success. A race
 		 * with a remove between the two calls reads as 404. */
