@@ -241,6 +241,33 @@ test_zones(void **state)
 	json_decref(j);
 }
 
+/* At most 1000 zones per account: the 1001st is 507, made nowhere. */
+static void
+test_zone_cap(void **state)
+{
+	struct test_account c;
+	char zone[33];
+	json_t *j;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(test_account_new(S, &c), 0);
+	for (i = 0; i < 1000; i++) {
+		snprintf(zone, sizeof(zone), "%032x", i + 1);
+		json_decref(rt_want(S, "PUT", zpath(zone), c.auth,
+		    "{\"category\":\"drive\"}", 201, NULL));
+	}
+	rt_refused(S, "PUT", zpath(Z1), c.auth, "{\"category\":\"notes\"}",
+	    507, "quota_exceeded");
+	rt_refused(S, "GET", zpath(Z1), c.auth, NULL, 404, "no_such_object");
+	/* An existing zone is still found, idempotently. */
+	json_decref(rt_want(S, "PUT", zpath(zone), c.auth,
+	    "{\"category\":\"drive\"}", 200, NULL));
+	j = rt_want(S, "GET", "/v1/zones", c.auth, NULL, 200, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "zones")), 1000);
+	json_decref(j);
+}
+
 static void
 test_records(void **state)
 {
@@ -1011,6 +1038,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_zone_cap),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_records_bad_input),
 		cmocka_unit_test(test_records_other_account),
