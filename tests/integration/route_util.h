@@ -1,7 +1,7 @@
 /* What the route tests (test_devices.c, test_records.c) share: one
  * request with its checked answer, the tokens that must be refused, and a
- * step on the store while the server is stopped (to sign a session out,
- * expire one, or lower a quota, before the routes that do it exist).
+ * step on the store while the server is stopped (to make an expired
+ * session, or lower a quota: no route does either).
  * Header-only: tests/integration builds each test_*.c alone. Every
  * function asserts (cmocka) rather than returning errors. */
 #ifndef COFFER_TEST_ROUTE_UTIL_H
@@ -183,11 +183,6 @@ rt_make_tokens(struct store *st, void *arg)
 	int64_t now = (int64_t)time(NULL);
 
 	assert_int_equal(srv_id_decode(a->victim->id, 32, id, sizeof(id)), 0);
-	/* Sign every session of the victim out: its token was good. */
-	assert_int_equal(st->meta->ops->session_delete_all(st->meta, id, NULL,
-	    NULL), 0);
-	snprintf(a->out->signed_out, sizeof(a->out->signed_out), "%s",
-	    a->victim->auth);
 	/* A session that ended a while ago. */
 	assert_int_equal(srv_session_new(st, id, NULL, now - 3600, 60, token),
 	    0);
@@ -208,6 +203,11 @@ rt_bad_tokens_make(struct srv *s, const struct test_account *victim,
 {
 	struct rt_tokens_arg a = { victim, out };
 
+	/* Its token was good; signed out, it is good for nothing. */
+	rt_refused(s, "DELETE", "/v1/sessions/current", victim->auth, NULL,
+	    204, NULL);
+	snprintf(out->signed_out, sizeof(out->signed_out), "%s",
+	    victim->auth);
 	rt_offline(s, rt_make_tokens, &a);
 }
 
