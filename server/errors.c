@@ -41,6 +41,10 @@ static const struct {
 	    "the service is unavailable" },
 	[SRV_E_QUOTA_EXCEEDED] = { "quota_exceeded", 507,
 	    "the account's storage quota is full" },
+	[SRV_E_INVALID_CHANGE_TOKEN] = { "invalid_change_token", 400,
+	    "the change token is not one of this zone" },
+	[SRV_E_RESYNC] = { "resync", 410,
+	    "the zone is behind the change token: sync from the start" },
 };
 
 const char *

@@ -28,6 +28,8 @@ enum srv_err {
 	SRV_E_INTERNAL,			/* 500 a bug or an I/O failure */
 	SRV_E_UNAVAILABLE,		/* 503 shutting down, store unavailable */
 	SRV_E_QUOTA_EXCEEDED,		/* 507 the account's quota is full */
+	SRV_E_INVALID_CHANGE_TOKEN,	/* 400 a change token not of this zone */
+	SRV_E_RESYNC,			/* 410 the zone went back: sync afresh */
 	SRV_E_COUNT_
 };
 

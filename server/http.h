@@ -251,6 +251,15 @@ int srv_reply_empty(struct srv_req *req, unsigned status);
 int srv_reply_error(struct srv_req *req, enum srv_err code, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
+/** srv_reply_error_with(req, code, extra, fmt, ...): srv_reply_error with
+ * the members of the JSON object ${extra} (consumed, even on failure) added
+ * beside "error" and "message", which ${extra} cannot replace: say
+ * {"version": 7, "deleted": false} with a 409. Returns as srv_reply_error
+ * (also -1 if ${extra} is not an object). */
+int srv_reply_error_with(struct srv_req *req, enum srv_err code,
+    json_t *extra, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /** srv_reply_json_err(req, e): srv_reply_error with ${e}'s code and
  * message (a failed srv_json_get_*). Returns as srv_reply_error. */
 int srv_reply_json_err(struct srv_req *req, const struct srv_json_err *e);

@@ -71,34 +71,65 @@ srv_reply_empty(struct srv_req *req, unsigned status)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-int
-srv_reply_error(struct srv_req *req, enum srv_err code, const char *fmt, ...)
+static int
+reply_error_v(struct srv_req *req, enum srv_err code, json_t *extra,
+    const char *fmt, va_list ap)
 {
 	char msg[300];
-	json_t *body;
-	va_list ap;
+	json_t *body = NULL;
+	int r = -1;
 	size_t i;
 
-	if (replied(req))
-		return -1;
-	if (fmt == NULL) {
+	if (replied(req) || (extra != NULL && !json_is_object(extra)))
+		goto out;
+	if (fmt == NULL)
 		snprintf(msg, sizeof(msg), "%s", srv_err_summary(code));
-	} else {
-		va_start(ap, fmt);
+	else
 		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-	}
 	/* Messages may quote what a client sent: keep them printable ASCII
 	 * so they are valid JSON strings whatever the input. */
 	for (i = 0; msg[i] != '\0'; i++)
 		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] >= 0x7f)
 			msg[i] = '?';
-	body = json_pack("{s:s, s:s}", "error", srv_err_code(code), "message",
-	    msg);
-	if (body == NULL)
-		return -1;
-	return srv_reply_json(req, srv_err_status(code), body) == 0 ? 0 : -1;
+	if ((body = json_pack("{s:s, s:s}", "error", srv_err_code(code),
+	    "message", msg)) == NULL)
+		goto out;
+	/* The extra fields never replace the two every error has. */
+	if (extra != NULL && json_object_update_missing(body, extra) != 0)
+		goto out;
+	r = srv_reply_json(req, srv_err_status(code), body) == 0 ? 0 : -1;
+	body = NULL;		/* consumed */
+out:
+	json_decref(body);
+	json_decref(extra);
+	return r;
 }
+
+int
+srv_reply_error(struct srv_req *req, enum srv_err code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = reply_error_v(req, code, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+srv_reply_error_with(struct srv_req *req, enum srv_err code, json_t *extra,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = reply_error_v(req, code, extra, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int
 srv_reply_retry(struct srv_req *req, enum srv_err code, unsigned seconds,
     const char *fmt, ...)

@@ -8,6 +8,9 @@
 #define COFFERD_ROUTES_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <coffer/device.h>
 
 #include "http.h"
 
@@ -74,5 +77,92 @@ struct srv_auth_body {
  * out->msg) or -1 with ${e} set and nothing to free. */
 int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
     struct srv_auth_body *out, struct srv_json_err *e);
+
+/* --- Devices, zones, records and the change feed (route_devices.c,
+ * route_zones.c, route_records.c; docs/openapi.yaml says what each
+ * answers). --- */
+int srv_route_device_put(struct srv_req *req);
+int srv_route_device_get(struct srv_req *req);
+int srv_route_device_list(struct srv_req *req);
+int srv_route_device_delete(struct srv_req *req);
+int srv_route_zone_put(struct srv_req *req);
+int srv_route_zone_get(struct srv_req *req);
+int srv_route_zone_list(struct srv_req *req);
+int srv_route_record_put(struct srv_req *req);
+int srv_route_record_get(struct srv_req *req);
+int srv_route_record_delete(struct srv_req *req);
+int srv_route_changes(struct srv_req *req);
+
+extern const struct srv_query_spec srv_record_delete_query[];
+extern const struct srv_query_spec srv_changes_query[];
+
+/* Body caps: a card and a name fit in 4 KiB; a record's body is its
+ * ciphertext (at most STORE_RECORD_MAX, 1 MiB) in base64url and a
+ * little JSON around it. */
+#define SRV_DEVICE_BODY_MAX	4096u
+#define SRV_ZONE_BODY_MAX	1024u
+#define SRV_RECORD_DATA_MAX	((size_t)1 << 20)	/* = STORE_RECORD_MAX */
+#define SRV_RECORD_BODY_MAX	((SRV_RECORD_DATA_MAX + 2) / 3 * 4 + 1024)
+#define SRV_DEVICE_NAME_MAX	512u	/* = STORE_DEVICE_NAME_MAX */
+
+/* The body of PUT /v1/devices/{device}: a device card that parses and
+ * whose self-signature holds, and an optional encrypted name. */
+struct srv_device_put {
+	struct coffer_device_card	 card;
+	uint8_t				*raw;	/* the card's bytes (heap) */
+	size_t				 raw_len;
+	uint8_t				*name;	/* heap; NULL: no name */
+	size_t				 name_len;
+};
+
+/** srv_parse_device_put(body, out, e): check ${body} as the JSON of PUT
+ * /v1/devices/{device} ({"card": b64url, "name": b64url, optional}; no
+ * other member) into ${out}: the card must decode, parse and carry a valid
+ * self-signature (coffer_device_card_parse); the name must decode to
+ * 1..SRV_DEVICE_NAME_MAX bytes. Returns 0 (release ${out} with
+ * srv_device_put_cleanup), or -1 with ${e} set (missing_field,
+ * invalid_field; internal when out of memory) and ${out} holding
+ * nothing. */
+int srv_parse_device_put(const json_t *body, struct srv_device_put *out,
+    struct srv_json_err *e);
+
+/** srv_device_put_cleanup(p): free what ${p} holds and zero it. */
+void srv_device_put_cleanup(struct srv_device_put *p);
+
+/** srv_parse_zone_put(body, category, e): check ${body} as the JSON of
+ * PUT /v1/zones/{zone} ({"category": NAME}, a name of
+ * include/coffer/category.h) and set *${category} to its wire id.
+ * Returns 0, or -1 with ${e} set (missing_field, invalid_field). */
+int srv_parse_zone_put(const json_t *body, uint8_t *category,
+    struct srv_json_err *e);
+
+/* The body of PUT /v1/zones/{zone}/records/{record}. */
+struct srv_record_put {
+	uint8_t		*data;		/* heap, 1..SRV_RECORD_DATA_MAX bytes */
+	size_t		 len;
+	uint64_t	 version;	/* the version the client saw; 0: new */
+};
+
+/** srv_parse_record_put(body, out, e): check ${body} as {"data": b64url
+ * ciphertext of 1..SRV_RECORD_DATA_MAX bytes, "version": 0..2^63-2} into
+ * ${out}. Returns 0 (release ${out} with srv_record_put_cleanup), or -1
+ * with ${e} set (missing_field, invalid_field, body_too_large for data
+ * over the cap; internal when out of memory) and ${out} holding nothing. */
+int srv_parse_record_put(const json_t *body, struct srv_record_put *out,
+    struct srv_json_err *e);
+
+/** srv_record_put_cleanup(p): free what ${p} holds and zero it. */
+void srv_record_put_cleanup(struct srv_record_put *p);
+
+/** srv_reply_store(req, r, what): answer the store's error ${r} for a
+ * request about a ${what} ("zone", "record"...): NOTFOUND 404
+ * no_such_object, QUOTA 507, BUSY 503 with Retry-After, anything else 500
+ * (logged with the route). Returns as srv_reply_error. */
+int srv_reply_store(struct srv_req *req, int r, const char *what);
+
+/** srv_reply_object(req, status, o): srv_reply_json of ${o}, where a NULL
+ * ${o} (a failed json_pack) is out of memory, not "{}". Returns 0, or -1
+ * (500). */
+int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 
 #endif

@@ -1,0 +1,245 @@
+/* The account's devices (routes.h, docs/openapi.yaml "Devices"):
+ *
+ *	PUT    /v1/devices/{device}	register a signed device card
+ *	GET    /v1/devices		list them
+ *	GET    /v1/devices/{device}	one of them
+ *	DELETE /v1/devices/{device}	remove it (and its sessions)
+ *
+ * A device is its card (docs/PROTOCOL-keys.md section 1.1: the id and
+ * both public keys, self-signed) and a name the client encrypted: the
+ * server checks the card's form and self-signature so that it never
+ * stores garbage, and sees no readable name. Whether a device is trusted
+ * is the account-signed device list's business, not the server's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <coffer/err.h>
+
+#include "routes.h"
+#include "store/store.h"
+
+_Static_assert(SRV_DEVICE_NAME_MAX == STORE_DEVICE_NAME_MAX,
+    "the route's name cap is the store's");
+_Static_assert(COFFER_DEVICE_CARD_BYTES <= STORE_CARD_MAX,
+    "a card fits the store");
+_Static_assert(COFFER_DEVICE_ID_BYTES == SRV_ID_LEN, "device ids are ids");
+
+static const char *const device_keys[] = { "card", "name", NULL };
+
+void
+srv_device_put_cleanup(struct srv_device_put *p)
+{
+	free(p->raw);
+	free(p->name);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Why a card was refused, for the message. */
+static const char *
+card_reason(int r)
+{
+	switch (r) {
+	case COFFER_ERR_TRUNCATED:
+		return "is truncated";
+	case COFFER_ERR_TRAILING:
+		return "has bytes after its signature";
+	case COFFER_ERR_VERSION:
+		return "has an unknown version";
+	case COFFER_ERR_AUTH:
+		return "has a signature that does not verify";
+	case COFFER_ERR_FORMAT:
+		return "is malformed (magic, key version or public key)";
+	default:
+		return "cannot be checked";
+	}
+}
+
+int
+srv_parse_device_put(const json_t *body, struct srv_device_put *out,
+    struct srv_json_err *e)
+{
+	struct srv_device_put p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	memset(out, 0, sizeof(*out));
+	if (srv_json_only_keys(body, device_keys, e) != 0 ||
+	    srv_json_get_bytes(body, "card", 1, 1, STORE_CARD_MAX, &p.raw,
+	    &p.raw_len, e) != 0 ||
+	    srv_json_get_bytes(body, "name", 0, 1, SRV_DEVICE_NAME_MAX,
+	    &p.name, &p.name_len, e) < 0)
+		goto fail;
+	if ((r = coffer_device_card_parse(&p.card, p.raw, p.raw_len)) != 0) {
+		e->code = r == COFFER_ERR_CRYPTO || r == COFFER_ERR_NOMEM ?
+		    SRV_E_INTERNAL : SRV_E_INVALID_FIELD;
+		snprintf(e->message, sizeof(e->message), "field \"card\" %s",
+		    card_reason(r));
+		goto fail;
+	}
+	*out = p;
+	return 0;
+fail:
+	srv_device_put_cleanup(&p);
+	return -1;
+}
+
+/* The JSON of a stored device. */
+static json_t *
+device_json(const struct store_device *d)
+{
+	json_t *o;
+
+	o = json_pack("{s:o, s:o, s:I}", "device", srv_json_id(d->id,
+	    SRV_ID_LEN), "card", srv_json_bytes(d->card, d->card_len),
+	    "created", (json_int_t)d->created);
+	if (o != NULL && d->name_len > 0 && json_object_set_new(o, "name",
+	    srv_json_bytes(d->name, d->name_len)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Is the stored ${d} what ${p} asks for? (Public bytes: memcmp is fine.) */
+static int
+same_device(const struct store_device *d, const struct srv_device_put *p)
+{
+	return d->card_len == p->raw_len &&
+	    memcmp(d->card, p->raw, p->raw_len) == 0 &&
+	    d->name_len == p->name_len &&
+	    (p->name_len == 0 || memcmp(d->name, p->name, p->name_len) == 0);
+}
+
+/* PUT /v1/devices/{device}: 201 registered, 200 the same card (and name)
+ * was there, 409 another card or name holds the id. */
+int
+srv_route_device_put(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	const uint8_t *id = srv_req_param_id(req, "device");
+	struct srv_device_put p;
+	struct srv_json_err e;
+	struct store_device *d = NULL;
+	unsigned status = 201;
+	int r;
+
+	if (srv_parse_device_put(srv_req_json(req), &p, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	if (sodium_memcmp(p.card.device_id, id, SRV_ID_LEN) != 0) {
+		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"card\" "
+		    "is the card of another device than the path's");
+		goto out;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		r = -1;
+		goto out;
+	}
+	memcpy(d->id, id, SRV_ID_LEN);
+	memcpy(d->card, p.raw, p.raw_len);
+	d->card_len = p.raw_len;
+	if (p.name_len > 0)
+		memcpy(d->name, p.name, p.name_len);
+	d->name_len = p.name_len;
+	d->created = (int64_t)time(NULL);
+	r = m->ops->device_add(m, srv_req_account(req), d, d->created);
+	if (r == COFFER_ERR_EXISTS) {
+		/* Idempotent: the same device again is a success. A race
+		 * with a remove between the two calls reads as 404. */
+		if ((r = m->ops->device_get(m, srv_req_account(req), id,
+		    d)) != 0) {
+			r = srv_reply_store(req, r, "device");
+			goto out;
+		}
+		if (!same_device(d, &p)) {
+			r = srv_reply_error(req, SRV_E_CONFLICT, "another card "
+			    "or name is registered under this device id");
+			goto out;
+		}
+		status = 200;
+	} else if (r == COFFER_ERR_TOOBIG) {
+		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "an account "
+		    "holds at most %d devices", STORE_DEVICES_MAX);
+		goto out;
+	} else if (r != 0) {
+		r = srv_reply_store(req, r, "account");
+		goto out;
+	}
+	r = srv_reply_object(req, status, device_json(d));
+out:
+	free(d);
+	srv_device_put_cleanup(&p);
+	return r;
+}
+
+/* GET /v1/devices/{device} */
+int
+srv_route_device_get(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct store_device *d;
+	int r;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	if ((r = m->ops->device_get(m, srv_req_account(req),
+	    srv_req_param_id(req, "device"), d)) != 0)
+		r = srv_reply_store(req, r, "device");
+	else
+		r = srv_reply_object(req, 200, device_json(d));
+	free(d);
+	return r;
+}
+
+/* GET /v1/devices: every device of the account, oldest first. The store
+ * caps them at STORE_DEVICES_MAX, so one reply holds them all. */
+int
+srv_route_device_list(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct store_device *v;
+	json_t *list = NULL, *o;
+	size_t i, n = 0;
+	int r;
+
+	if ((v = calloc(STORE_DEVICES_MAX, sizeof(*v))) == NULL)
+		return -1;
+	if ((r = m->ops->device_list(m, srv_req_account(req), v,
+	    STORE_DEVICES_MAX, &n)) != 0) {
+		/* TOOBIG cannot come from a store that keeps the cap. */
+		r = srv_reply_store(req, r, "account");
+		goto out;
+	}
+	r = -1;
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((o = device_json(&v[i])) == NULL ||
+		    json_array_append_new(list, o) != 0)
+			goto out;
+	r = srv_reply_object(req, 200, json_pack("{s:O}", "devices", list));
+out:
+	json_decref(list);
+	free(v);
+	return r;
+}
+
+/* DELETE /v1/devices/{device}: 204; the device's sessions end with it. */
+int
+srv_route_device_delete(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	int r;
+
+	if ((r = m->ops->device_remove(m, srv_req_account(req),
+	    srv_req_param_id(req, "device"))) != 0)
+		return srv_reply_store(req, r, "device");
+	return srv_reply_empty(req, 204);
+}
