@@ -44,15 +44,6 @@ ksf_json(const struct coffer_opaque_params *p)
 	    (json_int_t)p->t_cost, "m_cost", (json_int_t)p->m_cost);
 }
 
-static int
-store_err(struct srv_req *req, int r)
-{
-	srv_log(SRV_LOG_ERROR, "store_failed", "reason", coffer_strerror(r),
-	    (char *)NULL);
-	return srv_reply_error(req, r == COFFER_ERR_BUSY ? SRV_E_UNAVAILABLE :
-	    SRV_E_INTERNAL, "storage: %s", coffer_strerror(r));
-}
-
 static void
 free_body(struct srv_auth_body *b)
 {
@@ -155,7 +146,7 @@ srv_route_account_create(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_CONFLICT, "that login is "
 		    "taken");
 	if (r != 0)
-		return store_err(req, r);
+		return srv_reply_store(req, r, "account");
 	srv_log(SRV_LOG_INFO, "account_created", (char *)NULL);
 	return srv_reply_json(req, 201, json_pack("{s:o}", "account",
 	    srv_json_id(acct.id, STORE_ID_BYTES)));
@@ -178,7 +169,7 @@ rate_limited(struct srv_req *req, struct srv_app *app, const uint8_t *login,
 	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_ADDRESS,
 	    (const uint8_t *)peer, strlen(peer), now - l->window,
 	    &n_addr)) != 0)
-		return store_err(req, r);
+		return srv_reply_store(req, r, "account");
 	if (n_login < l->failures_account && n_addr < l->failures_address)
 		return 0;
 	*limited = 1;
@@ -217,7 +208,7 @@ srv_route_session_start(struct srv_req *req)
 		goto out;
 	r = m->ops->account_get_by_login(m, b.login, b.login_len, &acct);
 	if (r != 0 && r != COFFER_ERR_NOTFOUND) {
-		r = store_err(req, r);
+		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	known = r == 0 && acct.record_len == RECORD_STORED;
@@ -250,7 +241,7 @@ srv_route_session_start(struct srv_req *req)
 	    b.login_len, now)) != 0 ||
 	    (r = m->ops->attempt_add(m, STORE_ATTEMPT_ADDRESS,
 	    (const uint8_t *)peer, strlen(peer), now)) != 0) {
-		r = store_err(req, r);
+		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	if (srv_auth_pending_put(app->auth, &p, now, id) != 0) {
@@ -300,7 +291,7 @@ srv_route_session_finish(struct srv_req *req)
 	}
 	if ((r = m->ops->attempt_clear(m, STORE_ATTEMPT_LOGIN, p.login,
 	    p.login_len)) != 0) {
-		r = store_err(req, r);
+		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	r = srv_session_new(app->store, p.account, b.has_device ? b.device :
@@ -311,7 +302,7 @@ srv_route_session_finish(struct srv_req *req)
 		goto out;
 	}
 	if (r != 0) {
-		r = store_err(req, r);
+		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	srv_log(SRV_LOG_INFO, "login", (char *)NULL);
@@ -350,7 +341,7 @@ srv_route_session_delete(struct srv_req *req)
 	r = app->store->meta->ops->session_delete(app->store->meta,
 	    srv_req_account(req), hash);
 	if (r != 0 && r != COFFER_ERR_NOTFOUND)
-		return store_err(req, r);
+		return srv_reply_store(req, r, "account");
 	return srv_reply_empty(req, 204);
 }
 
@@ -364,7 +355,7 @@ srv_route_sessions_delete(struct srv_req *req)
 	r = app->store->meta->ops->session_delete_all(app->store->meta,
 	    srv_req_account(req), NULL, NULL);
 	if (r != 0)
-		return store_err(req, r);
+		return srv_reply_store(req, r, "account");
 	return srv_reply_empty(req, 204);
 }
 
@@ -381,7 +372,7 @@ srv_route_account_get(struct srv_req *req)
 	if (r == COFFER_ERR_NOTFOUND)
 		return srv_reply_error(req, SRV_E_UNAUTHORIZED, "no such account");
 	if (r != 0)
-		return store_err(req, r);
+		return srv_reply_store(req, r, "account");
 	return srv_reply_json(req, 200, json_pack("{s:o, s:I}", "account",
 	    srv_json_id(acct.id, STORE_ID_BYTES), "created",
 	    (json_int_t)acct.created));
