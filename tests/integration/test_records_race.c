@@ -1,7 +1,7 @@
 /* Records under races, on the real cofferd: clients racing on one record
  * with read-modify-write (exactly one wins per version, the others get
  * 409 with the current version), and kill -9 in the middle of record
- * writes, ten rounds, after each of which every acknowledged write is
+ * writes, twenty rounds, after each of which every acknowledged write is
  * there, whole. The routes one by one are test_records.c. */
 #include "route_util.h"
 
@@ -147,7 +147,7 @@ test_race(void **state)
 
 #define WRITERS		2
 #define PER_WRITER	8
-#define KILL_ROUNDS	10
+#define KILL_ROUNDS	20
 
 struct writer {
 	int		 k;
