@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "store/types.h"
 
 #include <coffer/opaque.h>
 
-enum kind { K_PATH, K_BOOL, K_UINT, K_LOGFMT, K_LISTEN };
+enum kind { K_PATH, K_BOOL, K_UINT, K_LOGFMT, K_LISTEN, K_SIZE };
 
 static const struct key {
 	const char	*name;
@@ -50,6 +51,7 @@ static const struct key {
 	    offsetof(struct srv_config, login_failures_account), 1, 100000 },
 	{ "login_failures_address", K_UINT,
 	    offsetof(struct srv_config, login_failures_address), 1, 100000 },
+	{ "quota", K_SIZE, offsetof(struct srv_config, quota), 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -75,6 +77,7 @@ srv_config_init(struct srv_config *c)
 	c->login_window = 15 * 60;
 	c->login_failures_account = 10;
 	c->login_failures_address = 100;
+	c->quota = STORE_QUOTA_DEFAULT;
 	if ((c->listen = strdup(SRV_DEFAULT_LISTEN)) == NULL)
 		return -1;
 	return 0;
@@ -88,6 +91,35 @@ srv_config_cleanup(struct srv_config *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	memset(c, 0, sizeof(*c));
+}
+
+/* A byte count: decimal digits (no sign, blanks or leading zeros), then
+ * optionally one of K, M, G, T (powers of 1024); at most 2^63 - 1. */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' &&
+	    s[1] <= '9'))
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > STORE_SIZE_MAX)
+			return -1;
+	}
+	if (*s != '\0') {
+		if ((u = strchr(units, *s)) == NULL || s[1] != '\0')
+			return -1;
+		shift = 10 * (unsigned)(u - units + 1);
+		if (v > STORE_SIZE_MAX >> shift)
+			return -1;
+	}
+	*out = v << shift;
+	return 0;
 }
 
 /* Decimal digits only: no sign, no blanks, no leading zeros. */
@@ -200,6 +232,14 @@ set_key(struct srv_config *c, const struct key *k, const char *value,
 			return -1;
 		}
 		*(unsigned *)field = (unsigned)u;
+		return 0;
+	case K_SIZE:
+		if (parse_size(value, (uint64_t *)field) != 0) {
+			snprintf(err, errlen, "%s: expected a byte count such "
+			    "as 1073741824 or 1G (suffixes K, M, G, T)",
+			    k->name);
+			return -1;
+		}
 		return 0;
 	case K_LOGFMT:
 		if (strcmp(value, "text") == 0)

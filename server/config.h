@@ -11,6 +11,7 @@
 #define COFFERD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "log.h"
@@ -40,6 +41,7 @@ struct srv_config {
 	unsigned		 login_window;	/* s, for the failure counts */
 	unsigned		 login_failures_account; /* per window */
 	unsigned		 login_failures_address; /* per window */
+	uint64_t		 quota;	/* bytes per account, by default */
 };
 
 /** srv_config_init(c): fill ${c} with the defaults. Returns 0, or -1 if

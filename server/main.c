@@ -237,6 +237,7 @@ int
 main(int argc, char **argv)
 {
 	struct srv_config cfg;
+	struct store_config scfg;
 	struct srv_http *http = NULL;
 	struct srv_http_opts o;
 	struct srv_app app = { NULL, NULL, NULL };
@@ -323,7 +324,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	app.data_dir = a.data;
-	if ((r = store_open(&app.store, a.data, NULL)) != 0) {
+	store_config_init(&scfg);
+	scfg.quota_default = cfg.quota;
+	if ((r = store_open(&app.store, a.data, &scfg)) != 0) {
 		srv_log(SRV_LOG_ERROR, "store_open_failed", "data", a.data,
 		    "reason", coffer_strerror(r), (char *)NULL);
 		goto out;

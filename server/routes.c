@@ -49,6 +49,17 @@ const struct srv_route srv_routes[] = {
 	    srv_record_delete_query },
 	{ SRV_GET, "/v1/zones/{zone:id}/changes", srv_route_changes,
 	    SRV_BODY_NONE, 0, 1, srv_changes_query },
+	/* Blobs (route_blobs.c). */
+	{ SRV_PUT, "/v1/blobs/{blob:blobid}", srv_route_blob_put,
+	    SRV_BODY_STREAM, SRV_BLOB_MAX, 1, NULL },
+	{ SRV_GET, "/v1/blobs/{blob:blobid}", srv_route_blob_get,
+	    SRV_BODY_NONE, 0, 1, NULL },
+	{ SRV_DELETE, "/v1/blobs/{blob:blobid}", srv_route_blob_delete,
+	    SRV_BODY_NONE, 0, 1, NULL },
+	{ SRV_POST, "/v1/blobs/exists", srv_route_blobs_exists,
+	    SRV_BODY_JSON, SRV_BLOB_EXISTS_BODY, 1, NULL },
+	{ SRV_GET, "/v1/usage", srv_route_usage, SRV_BODY_NONE, 0, 1, NULL },
+	/* End of blobs. */
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

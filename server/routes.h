@@ -165,4 +165,40 @@ int srv_reply_store(struct srv_req *req, int r, const char *what);
  * (500). */
 int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 
+/* --- Blobs (route_blobs.c): PUT, GET, DELETE /v1/blobs/{blob:blobid},
+ * POST /v1/blobs/exists, GET /v1/usage. --- */
+
+/* The largest blob PUT takes: a longer Content-Length is 413 before a
+ * byte is read. Clients cut bigger files into blobs (chunks). */
+#define SRV_BLOB_MAX		((uint64_t)256 << 20)
+/* Ids per existence query (STORE_EXISTS_MAX), and that query's body cap:
+ * 1000 quoted ids with separators fit in 70 KB. */
+#define SRV_BLOB_EXISTS_MAX	1000
+#define SRV_BLOB_EXISTS_BODY	(128u * 1024)
+
+/* The ids of a POST /v1/blobs/exists body, in request order. */
+struct srv_blob_ids {
+	uint8_t	(*ids)[SRV_BLOB_ID_LEN];	/* heap; n entries */
+	size_t	  n;
+};
+
+/** srv_parse_blob_exists(body, out, e): check the body {"ids": [ID,
+ * ...]}: no other key, an array of 0 to SRV_BLOB_EXISTS_MAX blob ids of 64
+ * lower-case hex digits (duplicates allowed). Returns 0 with the ids in
+ * ${out} (release with srv_blob_ids_cleanup), or -1 with ${e} set
+ * (missing_field, invalid_field; internal when out of memory) and ${out}
+ * empty. */
+int srv_parse_blob_exists(const json_t *body, struct srv_blob_ids *out,
+    struct srv_json_err *e);
+
+/** srv_blob_ids_cleanup(ids): free ${ids}' array and zero it. */
+void srv_blob_ids_cleanup(struct srv_blob_ids *ids);
+
+int srv_route_blob_put(struct srv_req *req);
+int srv_route_blob_get(struct srv_req *req);
+int srv_route_blob_delete(struct srv_req *req);
+int srv_route_blobs_exists(struct srv_req *req);
+int srv_route_usage(struct srv_req *req);
+/* --- end of blobs --- */
+
 #endif
