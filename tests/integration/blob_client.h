@@ -214,7 +214,7 @@ bc_exists(struct srv *s, const struct test_account *a,
 {
 	const char *hdrs[] = { a->auth, "Content-Type: application/json",
 	    NULL };
-	json_t *req = json_array(), *v = NULL, *m = NULL;
+	json_t *req = json_array(), *obj, *v = NULL, *m = NULL;
 	char hex[65], *text, *body = NULL;
 	size_t i;
 
@@ -224,7 +224,9 @@ bc_exists(struct srv *s, const struct test_account *a,
 		bc_hex(hex, i < n ? ids[i] : extra);
 		json_array_append_new(req, json_string(hex));
 	}
-	text = json_dumps(json_pack("{s:o}", "ids", req), JSON_COMPACT);
+	obj = json_pack("{s:o}", "ids", req);
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
 	if (text != NULL && http_request("POST", srv_url(s, "/v1/blobs/exists"),
 	    hdrs, text, strlen(text), status, &body) == 0 &&
 	    (v = json_loads(body, 0, NULL)) != NULL &&
