@@ -45,11 +45,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A port nobody answers on (nginx cannot be told to pick one).
+# A port below the ephemeral range (where wrk's own sockets live) that
+# nobody answers on; nginx cannot be told to pick one.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
@@ -98,9 +100,12 @@ for f in b4k b1m; do
 done
 
 # --- nginx ---
-nport=$(free_port)
 mkdir -p "$tmp/nginx/logs" "$tmp/nginx/tmp"
-cat >"$tmp/nginx.conf" <<CONF
+# start_nginx PORT: write the configuration and start nginx in the
+# foreground (in the background of this script); 0 once it serves.
+start_nginx() {
+	nport=$1
+	cat >"$tmp/nginx.conf" <<CONF
 daemon off;
 worker_processes $sthreads;
 pid $tmp/nginx/nginx.pid;
@@ -123,13 +128,20 @@ http {
 	}
 }
 CONF
-"$nginx" -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/logs/error.log" \
-	2>"$tmp/nginx/logs/stderr" &
-npid=$!
-for _ in $(seq 1 50); do
-	curl -sf -o /dev/null "http://127.0.0.1:$nport/b4k" && break
-	kill -0 "$npid" 2>/dev/null || die "nginx exited: $(cat "$tmp/nginx/logs/stderr")"
-	sleep 0.1
+	"$nginx" -p "$tmp/nginx" -c "$tmp/nginx.conf" \
+		-e "$tmp/nginx/logs/error.log" 2>"$tmp/nginx/logs/stderr" &
+	npid=$!
+	for _ in $(seq 1 50); do
+		curl -sf -o /dev/null "http://127.0.0.1:$nport/b4k" && return 0
+		kill -0 "$npid" 2>/dev/null || { npid=; return 1; }
+		sleep 0.1
+	done
+	die "nginx does not serve the files: $(tail -3 "$tmp/nginx/logs/error.log")"
+}
+for try in 1 2 3 4 5; do
+	start_nginx "$(free_port)" && break
+	grep -q 'in use' "$tmp/nginx/logs/stderr" && [ "$try" -lt 5 ] ||
+		die "nginx exited: $(cat "$tmp/nginx/logs/stderr")"
 done
 curl -sf "http://127.0.0.1:$nport/b1m" | cmp -s - "$tmp/www/b1m" ||
 	die "nginx does not serve the files"

@@ -21,8 +21,9 @@
 #include "blob_client.h"
 #include "routes.h"
 
-static struct srv *S;
+static struct srv *S, *Q;	/* Q: test_quota's, freed even if it fails */
 static struct test_account A, B;
+static char *Qdir;
 
 static int
 group_setup(void **state)
@@ -463,7 +464,7 @@ test_cut_upload(void **state)
 static void
 test_quota(void **state)
 {
-	struct srv *q = NULL;
+	struct srv *q;
 	struct test_account a;
 	struct bc_race race;
 	char *dir, conf[4096], hex[65];
@@ -473,10 +474,11 @@ test_quota(void **state)
 	long st;
 
 	(void)state;
-	assert_non_null(dir = srv_tmpdir());
+	assert_non_null(dir = Qdir = srv_tmpdir());
 	snprintf(conf, sizeof(conf), "%s/cofferd.conf", dir);
 	assert_int_equal(srv_write_file(conf, "quota = 1M\n"), 0);
-	assert_int_equal(srv_start(&q, args), 0);
+	assert_int_equal(srv_start(&Q, args), 0);
+	q = Q;
 	assert_int_equal(test_account_new(q, &a), 0);
 	assert_int_equal(bc_usage(q, &a, &quota), 0);
 	assert_int_equal(quota, 1 << 20);
@@ -510,9 +512,18 @@ test_quota(void **state)
 	assert_int_equal(bc_count_files(srv_data(q), hex), 0);
 	assert_int_equal(bc_count_files(srv_data(q), ".tmp-"), 0);
 	assert_int_equal(srv_stop(q), 0);
-	srv_free(&q);
-	srv_rmtree(dir);
-	free(dir);
+}
+
+static int
+quota_teardown(void **state)
+{
+	(void)state;
+	srv_free(&Q);
+	if (Qdir != NULL)
+		srv_rmtree(Qdir);
+	free(Qdir);
+	Qdir = NULL;
+	return 0;
 }
 
 int
@@ -527,7 +538,7 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_large_upload),
 		cmocka_unit_test(test_cut_upload),
-		cmocka_unit_test(test_quota),
+		cmocka_unit_test_teardown(test_quota, quota_teardown),
 	};
 
 	return cmocka_run_group_tests_name("blobs", tests, group_setup,

@@ -47,6 +47,8 @@ struct writer {
 	int			 stalling;	/* this upload is the one */
 	atomic_int		 stalled, killed;
 	long			 bad_status;
+	pthread_t		 thread;
+	int			 running;	/* thread to join */
 };
 
 static void
@@ -175,19 +177,38 @@ check_all(struct writer *w)
 	assert_int_equal(bc_count_files(srv_data(w->s), ".tmp-"), 0);
 }
 
+/* The writer, freed with its server even when the test fails. */
+static struct writer *W;
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (W != NULL) {
+		/* A failed assertion may leave the writer running. */
+		atomic_store(&W->killed, 1);
+		srv_free(&W->s);
+		if (W->running)
+			pthread_join(W->thread, NULL);
+		pthread_mutex_destroy(&W->mu);
+		free(W);
+		W = NULL;
+	}
+	return 0;
+}
+
 static void
 test_kill9_mid_write(void **state)
 {
 	const char *args[] = { "--test-routes", NULL };
-	struct test_account a;
+	static struct test_account a;
 	struct writer *w;
 	struct http_resp r;
-	pthread_t t;
 	unsigned round, absent = 0, whole = 0;
 
 	(void)state;
 	assert_int_equal(sodium_init() < 0, 0);
-	assert_non_null(w = calloc(1, sizeof(*w)));
+	assert_non_null(w = W = calloc(1, sizeof(*w)));
 	pthread_mutex_init(&w->mu, NULL);
 	assert_int_equal(srv_start(&w->s, args), 0);
 	assert_int_equal(test_account_new(w->s, &a), 0);
@@ -201,7 +222,9 @@ test_kill9_mid_write(void **state)
 		w->in_flight = 0;
 		atomic_store(&w->stalled, 0);
 		atomic_store(&w->killed, 0);
-		assert_int_equal(pthread_create(&t, NULL, writer_run, w), 0);
+		assert_int_equal(pthread_create(&w->thread, NULL, writer_run, w),
+		    0);
+		w->running = 1;
 		if (w->stall) {
 			assert_true(wait_for(w, has_stalled, 0));
 			/* Let the server take in what was sent. */
@@ -213,7 +236,8 @@ test_kill9_mid_write(void **state)
 		}
 		assert_int_equal(srv_kill9(w->s), 0);
 		atomic_store(&w->killed, 1);
-		pthread_join(t, NULL);
+		pthread_join(w->thread, NULL);
+		w->running = 0;
 		assert_int_equal(w->bad_status, 0);
 		assert_int_equal(srv_restart(w->s), 0);
 
@@ -243,16 +267,13 @@ test_kill9_mid_write(void **state)
 	    w->n, absent, whole);
 	assert_true(absent >= ROUNDS / 2);
 	assert_int_equal(srv_stop(w->s), 0);
-	srv_free(&w->s);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kill9_mid_write),
+		cmocka_unit_test_teardown(test_kill9_mid_write, teardown),
 	};
 
 	return cmocka_run_group_tests_name("blobs_crash", tests, NULL, NULL);
