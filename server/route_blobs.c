@@ -61,32 +61,18 @@ blob_lock(const uint8_t *account, const uint8_t *id)
 	return m;
 }
 
-/* Answer a store error ${r} of operation ${op} with the status
- * docs/STORAGE.md gives it; the unexpected ones are logged. */
+/* Answer a store error ${r}: the blob's own meanings of CONFLICT and
+ * TOOBIG here, the rest as every route does (srv_reply_store). */
 static int
-reply_store(struct srv_req *req, const char *op, int r)
+reply_store(struct srv_req *req, int r)
 {
-	switch (r) {
-	case COFFER_ERR_NOTFOUND:
-		return srv_reply_error(req, SRV_E_NO_SUCH_OBJECT,
-		    "no such blob");
-	case COFFER_ERR_CONFLICT:
+	if (r == COFFER_ERR_CONFLICT)
 		return srv_reply_error(req, SRV_E_CONFLICT, "this blob id is "
 		    "held with another size");
-	case COFFER_ERR_QUOTA:
-		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "the "
-		    "account's storage quota would be exceeded");
-	case COFFER_ERR_TOOBIG:
+	if (r == COFFER_ERR_TOOBIG)
 		return srv_reply_error(req, SRV_E_BODY_TOO_LARGE, "the blob "
 		    "is over the store's size cap");
-	case COFFER_ERR_BUSY:
-		return srv_reply_retry(req, SRV_E_UNAVAILABLE, 1, "the store "
-		    "is busy; retry");
-	default:
-		srv_log(SRV_LOG_ERROR, "blob_store_failed", "op", op, "reason",
-		    coffer_strerror(r), (char *)NULL);
-		return srv_reply_error(req, SRV_E_INTERNAL, "the store failed");
-	}
+	return srv_reply_store(req, r, "blob");
 }
 
 /* {"id": ID, "size": N} with ${status}. */
@@ -94,14 +80,8 @@ static int
 reply_blob(struct srv_req *req, unsigned status, const uint8_t *id,
     uint64_t size)
 {
-	json_t *o = json_pack("{s:o*, s:I}", "id", srv_json_id(id,
-	    SRV_BLOB_ID_LEN), "size", (json_int_t)size);
-
-	if (o == NULL || json_object_get(o, "id") == NULL) {
-		json_decref(o);
-		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
-	}
-	return srv_reply_json(req, status, o);
+	return srv_reply_object(req, status, json_pack("{s:o, s:I}", "id",
+	    srv_json_id(id, SRV_BLOB_ID_LEN), "size", (json_int_t)size));
 }
 
 /* --- PUT /v1/blobs/{blob:blobid} --- */
@@ -127,7 +107,7 @@ put_write(void *ctx, struct srv_req *req, const uint8_t *buf, size_t n)
 	int r;
 
 	if ((r = p->st->blob->ops->put_write(p->w, buf, n)) != 0) {
-		reply_store(req, "put_write", r);
+		reply_store(req, r);
 		return -1;
 	}
 	return 0;
@@ -160,7 +140,7 @@ put_finish(void *ctx, struct srv_req *req)
 	if (r == 0)
 		r = reply_blob(req, added ? 201 : 200, p->id, size);
 	else
-		r = reply_store(req, "put_commit", r);
+		r = reply_store(req, r);
 	put_free(p);
 	return r;
 }
@@ -199,7 +179,7 @@ srv_route_blob_put(struct srv_req *req)
 		r = 0;
 	pthread_mutex_unlock(lk);
 	if (r != 0)
-		return reply_store(req, "put_check", r);
+		return reply_store(req, r);
 	if (held && have == len)
 		return reply_blob(req, 200, id, have);
 	if (held)
@@ -209,7 +189,7 @@ srv_route_blob_put(struct srv_req *req)
 	/* Refuse at once what cannot fit; blob_ref_add checks again at the
 	 * end, against what others wrote meanwhile. */
 	if ((r = st->meta->ops->usage(st->meta, account, &u)) != 0)
-		return reply_store(req, "usage", r);
+		return reply_store(req, r);
 	if (u.used > u.quota || len > u.quota - u.used)
 		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "the blob "
 		    "has %llu bytes; %llu of the quota's %llu are free",
@@ -224,7 +204,7 @@ srv_route_blob_put(struct srv_req *req)
 	if ((r = st->blob->ops->put_begin(st->blob, account, id, &p->w)) !=
 	    0) {
 		free(p);
-		return reply_store(req, "put_begin", r);
+		return reply_store(req, r);
 	}
 	if (srv_req_set_sink(req, &put_sink, p) != 0) {
 		put_free(p);
@@ -291,7 +271,7 @@ srv_route_blob_get(struct srv_req *req)
 
 	if ((r = st->meta->ops->blob_ref_get(st->meta, account, id, &size)) !=
 	    0)
-		return reply_store(req, "get", r);
+		return reply_store(req, r);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
 	g->b = st->blob;
@@ -318,7 +298,7 @@ srv_route_blob_get(struct srv_req *req)
 		}
 		if (r != 0) {
 			get_release(g);
-			return reply_store(req, "get_open", r);
+			return reply_store(req, r);
 		}
 	}
 	return srv_reply_stream(req, size, get_read, g, get_release);
@@ -341,7 +321,7 @@ srv_route_blob_delete(struct srv_req *req)
 		r2 = st->blob->ops->remove(st->blob, account, id);
 	pthread_mutex_unlock(lk);
 	if (r != 0)
-		return reply_store(req, "delete", r);
+		return reply_store(req, r);
 	/* The reference is gone, so the blob is: unreferenced bytes are
 	 * invisible, and the next PUT of this id drops them. */
 	if (r2 != 0 && r2 != COFFER_ERR_NOTFOUND)
@@ -423,7 +403,7 @@ srv_route_blobs_exists(struct srv_req *req)
 	if (ids.n > 0 && (r = m->ops->blob_ref_exists(m, account,
 	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids.ids, ids.n,
 	    present)) != 0) {
-		r = reply_store(req, "exists", r);
+		r = reply_store(req, r);
 		goto out;
 	}
 	for (i = 0; i < ids.n; i++) {
@@ -433,7 +413,7 @@ srv_route_blobs_exists(struct srv_req *req)
 		if (r == COFFER_ERR_NOTFOUND)	/* deleted meanwhile */
 			continue;
 		if (r != 0) {
-			r = reply_store(req, "exists", r);
+			r = reply_store(req, r);
 			goto out;
 		}
 		srv_id_encode(hex, ids.ids[i], SRV_BLOB_ID_LEN);
@@ -444,8 +424,8 @@ srv_route_blobs_exists(struct srv_req *req)
 			goto out;
 		}
 	}
-	r = srv_reply_json(req, 200, json_pack("{s:o}", "exists", map));
-	map = NULL;
+	r = srv_reply_object(req, 200, json_pack("{s:o}", "exists", map));
+	map = NULL;		/* taken by json_pack, even when it fails */
 out:
 	json_decref(map);
 	free(present);
@@ -464,7 +444,7 @@ srv_route_usage(struct srv_req *req)
 	int r;
 
 	if ((r = m->ops->usage(m, srv_req_account(req), &u)) != 0)
-		return reply_store(req, "usage", r);
-	return srv_reply_json(req, 200, json_pack("{s:I, s:I}", "used",
+		return reply_store(req, r);
+	return srv_reply_object(req, 200, json_pack("{s:I, s:I}", "used",
 	    (json_int_t)u.used, "quota", (json_int_t)u.quota));
 }

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "blob_client.h"
+#include "route_util.h"
 #include "routes.h"
 
 static struct srv *S, *Q;	/* Q: test_quota's, freed even if it fails */
@@ -354,6 +355,8 @@ test_bad_requests(void **state)
 	const char *json[] = { A.auth, "Content-Type: application/json", NULL };
 	char path[200], head[300], hex[65];
 	uint8_t id[32], held[32];
+	struct test_account victim;
+	struct rt_bad_tokens bad;
 	long st;
 
 	(void)state;
@@ -370,14 +373,17 @@ test_bad_requests(void **state)
 	    "00112233445566778899aabbccddeeff", hdrs, "x", 400, "invalid_id");
 	expect("DELETE", "/v1/blobs/00112233445566778899aabbccddeeff"
 	    "00112233445566778899aabbccddeef", hdrs, NULL, 400, "invalid_id");
-	/* No token, a forged one, another scheme. */
+	/* No token, a forged one, another scheme; a signed-out session, an
+	 * expired one, a random token (route_util.h). */
 	expect("PUT", path, nohdr, "abc", 401, "unauthorized");
 	expect("PUT", path, forged, "abc", 401, "unauthorized");
-	expect("GET", path, forged, NULL, 401, "unauthorized");
-	expect("DELETE", path, forged, NULL, 401, "unauthorized");
-	expect("GET", "/v1/usage", forged, NULL, 401, "unauthorized");
-	expect("POST", "/v1/blobs/exists", forged, "{\"ids\": []}", 401,
-	    "unauthorized");
+	assert_int_equal(test_account_new(S, &victim), 0);
+	rt_bad_tokens_make(S, &victim, &bad);
+	rt_unauthorized(S, &bad, "PUT", path, "{}");
+	rt_unauthorized(S, &bad, "GET", path, NULL);
+	rt_unauthorized(S, &bad, "DELETE", path, NULL);
+	rt_unauthorized(S, &bad, "POST", "/v1/blobs/exists", "{\"ids\": []}");
+	rt_unauthorized(S, &bad, "GET", "/v1/usage", NULL);
 	/* Types and lengths. */
 	expect("PUT", path, json, "{}", 415, "unsupported_media_type");
 	snprintf(head, sizeof(head), "PUT %s HTTP/1.1", path);
