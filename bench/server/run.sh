@@ -177,9 +177,32 @@ for f in b4k b1m; do
 		'BEGIN { printf "%-22s %12.0f %10.1f %10s %8.2f\n", what, r, r * s / 1e6, p, c / r }'
 done
 
-# TODO(records): authenticated record writes/s and reads/s, once the
-# records routes (PUT/GET /v1/zones/{zone}/records/{record}) are on main:
-# create a zone, then wrk with a Lua script that PUTs a new version of one
-# of N records per request (body {"data": base64url, "expected": version}
-# as the route defines it) and one that GETs them, both with the bearer
-# token; print them in the table above (no nginx equivalent: no ratio).
+# --- records: authenticated writes and reads (no nginx equivalent) ---
+# Only when the build has the records routes.
+zone=00112233445566778899aabbccddeeff
+st=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+	-H "Authorization: $COFFER_BENCH_AUTH" -H 'Content-Type: application/json' \
+	-d '{"category":"notes"}' "http://127.0.0.1:$cport/v1/zones/$zone")
+if [ "$st" = 201 ]; then
+	nrec=64
+	data=$(head -c 256 /dev/zero | base64 -w0 | tr '+/' '-_' | tr -d '=')
+	for i in $(seq 0 $((nrec - 1))); do
+		st=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+			-H "Authorization: $COFFER_BENCH_AUTH" \
+			-H 'Content-Type: application/json' \
+			-d "{\"data\":\"$data\",\"version\":0}" \
+			"http://127.0.0.1:$cport/v1/zones/$zone/records/$(printf '%032x' "$i")")
+		[ "$st" = 200 ] || [ "$st" = 201 ] || die "record $i: HTTP $st"
+	done
+	export COFFER_BENCH_ZONE=$zone COFFER_BENCH_RECORDS=$nrec COFFER_BENCH_SIZE=256
+	w=$(COFFER_BENCH_MODE=put run records-put "http://127.0.0.1:$cport/" \
+		-s "$here/records.lua")
+	r=$(COFFER_BENCH_MODE=get run records-get "http://127.0.0.1:$cport/" \
+		-s "$here/records.lua")
+	awk -v what="cofferd record PUT" -v r="$w" -v p="$(p50 records-put)" \
+		'BEGIN { printf "%-22s %12.0f %10s %10s   (new 256-byte records, each fsynced)\n", what, r, "-", p }'
+	awk -v what="cofferd record GET" -v r="$r" -v p="$(p50 records-get)" \
+		'BEGIN { printf "%-22s %12.0f %10s %10s   (256-byte records)\n", what, r, "-", p }'
+else
+	echo "# no records routes in this build (PUT /v1/zones/{zone}: HTTP $st): record runs skipped"
+fi
