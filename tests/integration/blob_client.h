@@ -99,8 +99,8 @@ bc_put_gen(struct srv *s, const struct test_account *a, const uint8_t *id,
     uint64_t len, const uint8_t *seed, void (*hook)(struct bc_gen *, size_t),
     void *cls, long *status, json_t **resp)
 {
-	const char *hdrs[] = { a->auth, "Content-Type: application/octet-stream",
-	    NULL };
+	const char *hdrs[] = { a->auth,
+	    "Content-Type: application/octet-stream", NULL };
 	struct bc_gen g = { seed != NULL ? seed : id, 0, len, hook, cls };
 	struct http_opts o;
 	struct http_resp r;

@@ -347,7 +347,8 @@ raw(const char *head, const char *extra, int want, int timeout_s)
 static void
 test_bad_requests(void **state)
 {
-	static const char *const octet = "Content-Type: application/octet-stream";
+	static const char *const octet =
+	    "Content-Type: application/octet-stream";
 	const char *hdrs[] = { A.auth, octet, NULL };
 	const char *nohdr[] = { octet, NULL };
 	const char *forged[] = { "Authorization: Bearer "

@@ -30,21 +30,24 @@
 #define ACKED_MAX	1000
 #define WAIT_MS		20000
 
+/* The blobs acknowledged (ids, lens, n), the upload in flight (cur), and
+ * in mid-body rounds which upload to hold (the one after stall_after
+ * acknowledgements, at stall_num / stall_den of its body). */
 struct writer {
 	struct srv		*s;
 	struct test_account	*a;
 	pthread_mutex_t		 mu;
-	uint8_t			 ids[ACKED_MAX][32];	/* acknowledged */
+	uint8_t			 ids[ACKED_MAX][32];
 	uint64_t		 lens[ACKED_MAX];
 	size_t			 n;
-	uint8_t			 cur[32];	/* the upload in flight */
+	uint8_t			 cur[32];
 	uint64_t		 cur_len;
 	int			 in_flight;
 	size_t			 round_acked;
-	int			 stall;		/* hold an upload mid-body */
-	size_t			 stall_after;	/* ...after this many acks */
-	uint64_t		 stall_num, stall_den;	/* ...at this fraction */
-	int			 stalling;	/* this upload is the one */
+	int			 stall;
+	size_t			 stall_after;
+	uint64_t		 stall_num, stall_den;
+	int			 stalling;	/* this upload is held */
 	atomic_int		 stalled, killed;
 	long			 bad_status;
 	pthread_t		 thread;
@@ -222,8 +225,8 @@ test_kill9_mid_write(void **state)
 		w->in_flight = 0;
 		atomic_store(&w->stalled, 0);
 		atomic_store(&w->killed, 0);
-		assert_int_equal(pthread_create(&w->thread, NULL, writer_run, w),
-		    0);
+		assert_int_equal(pthread_create(&w->thread, NULL, writer_run,
+		    w), 0);
 		w->running = 1;
 		if (w->stall) {
 			assert_true(wait_for(w, has_stalled, 0));
@@ -248,8 +251,8 @@ test_kill9_mid_write(void **state)
 			    &r), 0);
 			if (r.status == 200 && !w->stall && w->n < ACKED_MAX) {
 				assert_int_equal(r.len, w->cur_len);
-				assert_true(bc_match(w->cur, 0, (const uint8_t *)
-				    r.body, r.len));
+				assert_true(bc_match(w->cur, 0,
+				    (const uint8_t *)r.body, r.len));
 				memcpy(w->ids[w->n], w->cur, 32);
 				w->lens[w->n++] = w->cur_len;
 				whole++;
