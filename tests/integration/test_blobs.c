@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "blob_client.h"
+#include "config.h"
 #include "route_util.h"
 #include "routes.h"
 
@@ -533,10 +534,53 @@ quota_teardown(void **state)
 	return 0;
 }
 
+/* The quota setting (config.c): bytes with an optional K, M, G or T;
+ * strict about the rest. */
+static void
+test_quota_setting(void **state)
+{
+	static const struct {
+		const char	*text;
+		uint64_t	 want;	/* UINT64_MAX: refused */
+	} t[] = {
+		{ "0", 0 }, { "1", 1 }, { "1048576", 1 << 20 },
+		{ "1K", 1024 }, { "5G", (uint64_t)5 << 30 },
+		{ "8388607T", (uint64_t)8388607 << 40 },
+		{ "9223372036854775807", (uint64_t)INT64_MAX },
+		{ "9223372036854775808", UINT64_MAX },
+		{ "8388608T", UINT64_MAX }, { "01", UINT64_MAX },
+		{ "K", UINT64_MAX }, { "1KB", UINT64_MAX }, { "1k", UINT64_MAX },
+		{ "1P", UINT64_MAX }, { "-1", UINT64_MAX }, { "1 G", UINT64_MAX },
+		{ "", UINT64_MAX }, { "0x10", UINT64_MAX },
+	};
+	struct srv_config c;
+	char err[200];
+	size_t i;
+	int r;
+
+	(void)state;
+	assert_int_equal(srv_config_init(&c), 0);
+	assert_int_equal(c.quota, (uint64_t)5 << 30);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c.quota = 7;
+		r = srv_config_set(&c, "quota", t[i].text, err, sizeof(err));
+		if (t[i].want == UINT64_MAX) {
+			assert_int_equal(r, -1);
+			assert_non_null(strstr(err, "quota"));
+			assert_int_equal(c.quota, 7);
+		} else {
+			assert_int_equal(r, 0);
+			assert_int_equal(c.quota, t[i].want);
+		}
+	}
+	srv_config_cleanup(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quota_setting),
 		cmocka_unit_test(test_put_get_range),
 		cmocka_unit_test(test_idempotent_and_conflict),
 		cmocka_unit_test(test_delete),
