@@ -25,6 +25,7 @@
 #include <coffer/err.h>
 
 #include "auth.h"
+#include "session.h"
 #include "store/store.h"
 #include "version.h"
 
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 	struct store_config scfg;
 	struct srv_http *http = NULL;
 	struct srv_http_opts o;
-	struct srv_app app = { NULL, NULL, NULL };
+	struct srv_app app = { NULL, NULL, NULL, NULL };
 	struct srv_route *routes = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -338,7 +339,8 @@ main(int argc, char **argv)
 		    cfg.login_failures_account, cfg.login_failures_address,
 		    cfg.session_ttl };
 
-		if (srv_auth_open(&app.auth, a.data, &kp, &lim, err,
+		if (srv_session_cache_new(&app.sessions) != 0 ||
+		    srv_auth_open(&app.auth, a.data, &kp, &lim, err,
 		    sizeof(err)) != 0) {
 			srv_log(SRV_LOG_ERROR, "auth_open_failed", "reason", err,
 			    (char *)NULL);
@@ -410,6 +412,7 @@ main(int argc, char **argv)
 	}
 	srv_http_stop(&http);
 	srv_auth_close(&app.auth);
+	srv_session_cache_free(&app.sessions);
 	store_close(&app.store);
 	if (cfg.port_file != NULL)
 		unlink(cfg.port_file);
@@ -418,6 +421,7 @@ main(int argc, char **argv)
 out:
 	srv_http_stop(&http);
 	srv_auth_close(&app.auth);
+	srv_session_cache_free(&app.sessions);
 	store_close(&app.store);
 	free(routes);
 	if (cert != NULL)

@@ -340,6 +340,7 @@ srv_route_session_delete(struct srv_req *req)
 	own_token_hash(req, hash);
 	r = app->store->meta->ops->session_delete(app->store->meta,
 	    srv_req_account(req), hash);
+	srv_session_cache_clear(app->sessions);
 	if (r != 0 && r != COFFER_ERR_NOTFOUND)
 		return srv_reply_store(req, r, "account");
 	return srv_reply_empty(req, 204);
@@ -354,6 +355,7 @@ srv_route_sessions_delete(struct srv_req *req)
 
 	r = app->store->meta->ops->session_delete_all(app->store->meta,
 	    srv_req_account(req), NULL, NULL);
+	srv_session_cache_clear(app->sessions);
 	if (r != 0)
 		return srv_reply_store(req, r, "account");
 	return srv_reply_empty(req, 204);

@@ -20,6 +20,7 @@
 #include <coffer/err.h>
 
 #include "routes.h"
+#include "session.h"
 #include "store/store.h"
 
 _Static_assert(SRV_DEVICE_NAME_MAX == STORE_DEVICE_NAME_MAX,
@@ -238,8 +239,11 @@ srv_route_device_delete(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	int r;
 
-	if ((r = m->ops->device_remove(m, srv_req_account(req),
-	    srv_req_param_id(req, "device"))) != 0)
+	r = m->ops->device_remove(m, srv_req_account(req),
+	    srv_req_param_id(req, "device"));
+	/* The device's sessions ended with it. */
+	srv_session_cache_clear(app->sessions);
+	if (r != 0)
 		return srv_reply_store(req, r, "device");
 	return srv_reply_empty(req, 204);
 }

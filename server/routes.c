@@ -68,14 +68,13 @@ srv_auth_session(void *app, const char *token, size_t len,
     uint8_t account[SRV_ID_LEN])
 {
 	struct srv_app *a = app;
-	struct store_session s;
 	int r;
 
-	r = srv_session_check(a->store, token, len, (int64_t)time(NULL), &s);
+	r = srv_session_check(a->store, a->sessions, token, len,
+	    (int64_t)time(NULL), account);
 	if (r == COFFER_ERR_FORMAT || r == COFFER_ERR_NOTFOUND)
 		return SRV_E_UNAUTHORIZED;
 	if (r != 0)
 		return SRV_E_INTERNAL;
-	memcpy(account, s.account, SRV_ID_LEN);
 	return SRV_E_NONE;
 }

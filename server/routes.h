@@ -18,11 +18,13 @@
  * it when they exist. */
 struct store;
 struct srv_auth;
+struct srv_session_cache;
 
 struct srv_app {
 	const char	*data_dir;
 	struct store	*store;		/* the data folder's stores */
 	struct srv_auth	*auth;		/* OPAQUE setup, logins in flight */
+	struct srv_session_cache *sessions;	/* lately checked tokens */
 };
 
 extern const struct srv_route srv_routes[];

@@ -1,6 +1,8 @@
 /* srv_session_*: bearer tokens for sessions. */
 #include "session.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -39,13 +41,75 @@ out:
 	return r;
 }
 
+struct cache_slot {
+	uint8_t		hash[STORE_TOKEN_HASH_BYTES];
+	uint8_t		account[STORE_ID_BYTES];
+	int64_t		expires;	/* the session's */
+	int64_t		until;		/* trusted until */
+};
+
+struct srv_session_cache {
+	pthread_mutex_t		 lock;
+	struct cache_slot	*slots;	/* sodium_malloc: hashes are secret */
+};
+
 int
-srv_session_check(struct store *st, const char *token, size_t len,
-    int64_t now, struct store_session *out)
+srv_session_cache_new(struct srv_session_cache **out)
 {
+	struct srv_session_cache *c;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->slots = sodium_allocarray(SRV_SESSION_CACHE_SLOTS,
+	    sizeof(*c->slots))) == NULL) {
+		free(c);
+		return COFFER_ERR_NOMEM;
+	}
+	memset(c->slots, 0, SRV_SESSION_CACHE_SLOTS * sizeof(*c->slots));
+	pthread_mutex_init(&c->lock, NULL);
+	*out = c;
+	return 0;
+}
+
+void
+srv_session_cache_free(struct srv_session_cache **p)
+{
+	if (p == NULL || *p == NULL)
+		return;
+	sodium_free((*p)->slots);
+	pthread_mutex_destroy(&(*p)->lock);
+	free(*p);
+	*p = NULL;
+}
+
+void
+srv_session_cache_clear(struct srv_session_cache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	sodium_memzero(c->slots, SRV_SESSION_CACHE_SLOTS * sizeof(*c->slots));
+	pthread_mutex_unlock(&c->lock);
+}
+
+static struct cache_slot *
+slot_of(struct srv_session_cache *c, const uint8_t *hash)
+{
+	return &c->slots[((size_t)hash[0] << 8 | hash[1]) %
+	    SRV_SESSION_CACHE_SLOTS];
+}
+
+int
+srv_session_check(struct store *st, struct srv_session_cache *cache,
+    const char *token, size_t len, int64_t now,
+    uint8_t account[STORE_ID_BYTES])
+{
+	struct store_session s;
+	struct cache_slot *slot;
 	uint8_t hash[STORE_TOKEN_HASH_BYTES];
 	uint8_t raw[SRV_TOKEN_BYTES + 1];
 	size_t n;
+	int r;
 
 	/* Refuse what cannot be a token before touching the store. */
 	if (len != SRV_TOKEN_LEN || coffer_b64url_decode(raw, sizeof(raw), &n,
@@ -53,5 +117,28 @@ srv_session_check(struct store *st, const char *token, size_t len,
 		return COFFER_ERR_FORMAT;
 	sodium_memzero(raw, sizeof(raw));
 	store_token_hash(hash, (const uint8_t *)token, len);
-	return st->meta->ops->session_lookup(st->meta, hash, now, out);
+	if (cache != NULL) {
+		pthread_mutex_lock(&cache->lock);
+		slot = slot_of(cache, hash);
+		r = sodium_memcmp(slot->hash, hash, sizeof(hash)) == 0 &&
+		    now < slot->until && now < slot->expires;
+		if (r)
+			memcpy(account, slot->account, STORE_ID_BYTES);
+		pthread_mutex_unlock(&cache->lock);
+		if (r)
+			return 0;
+	}
+	if ((r = st->meta->ops->session_lookup(st->meta, hash, now, &s)) != 0)
+		return r;
+	memcpy(account, s.account, STORE_ID_BYTES);
+	if (cache != NULL) {
+		pthread_mutex_lock(&cache->lock);
+		slot = slot_of(cache, hash);
+		memcpy(slot->hash, hash, sizeof(hash));
+		memcpy(slot->account, s.account, STORE_ID_BYTES);
+		slot->expires = s.expires;
+		slot->until = now + SRV_SESSION_CACHE_TTL;
+		pthread_mutex_unlock(&cache->lock);
+	}
+	return 0;
 }

@@ -22,11 +22,34 @@ int srv_session_new(struct store *st, const uint8_t account[STORE_ID_BYTES],
     const uint8_t *device, int64_t now, int64_t ttl,
     char token[SRV_TOKEN_LEN + 1]);
 
-/** srv_session_check(st, token, len, now, out): the live session of the
- * bearer ${token} of ${len} characters into ${out}. Returns 0,
- * COFFER_ERR_FORMAT (not a token's shape) or COFFER_ERR_NOTFOUND (no such
- * session, expired or revoked), or the store's error. */
-int srv_session_check(struct store *st, const char *token, size_t len,
-    int64_t now, struct store_session *out);
+/* A small cache of sessions checked lately, so that a busy client's
+ * requests skip the store's lookup. An entry is trusted for at most
+ * SRV_SESSION_CACHE_TTL seconds and never past its session's expiry;
+ * whatever ends sessions in this process (sign-out, device removal)
+ * clears the cache, so that ending stays immediate. */
+#define SRV_SESSION_CACHE_SLOTS	1024
+#define SRV_SESSION_CACHE_TTL	5	/* s */
+
+struct srv_session_cache;
+
+/** srv_session_cache_new(out): an empty cache. Returns 0 or
+ * COFFER_ERR_NOMEM. */
+int srv_session_cache_new(struct srv_session_cache **out);
+
+/** srv_session_cache_free(p): free *${p}; NULL accepted. */
+void srv_session_cache_free(struct srv_session_cache **p);
+
+/** srv_session_cache_clear(c): forget every entry (NULL accepted): call
+ * after ending any session. */
+void srv_session_cache_clear(struct srv_session_cache *c);
+
+/** srv_session_check(st, cache, token, len, now, account): the account
+ * of the live session of the bearer ${token} of ${len} characters, from
+ * ${cache} (may be NULL) or the store. Returns 0, COFFER_ERR_FORMAT (not a
+ * token's shape) or COFFER_ERR_NOTFOUND (no such session, expired or
+ * revoked), or the store's error. */
+int srv_session_check(struct store *st, struct srv_session_cache *cache,
+    const char *token, size_t len, int64_t now,
+    uint8_t account[STORE_ID_BYTES]);
 
 #endif
