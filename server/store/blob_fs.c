@@ -10,6 +10,9 @@
  * accounts (".trash-*") are swept at open. Everything works relative to
  * folder descriptors (openat and friends), never through symbolic links.
  */
+/* syscall(2), for openat2, which glibc 2.36 does not wrap. */
+#define _DEFAULT_SOURCE
+
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -19,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 #include <sodium.h>
 
@@ -295,6 +301,27 @@ bfs_put_abort(struct store_blob_writer **wp)
 	*wp = NULL;
 }
 
+/* Open account/fan/name below the root in one openat2 call, with no
+ * symbolic link and no way out of the root; -1 with errno (ENOSYS where
+ * the kernel lacks openat2). */
+static int
+open_beneath(const struct bfs *b, const uint8_t *account, const uint8_t *id,
+    const char *name)
+{
+	struct open_how how;
+	char acct[ACCT_HEX], fan[COFFER_HEX_LEN(1)];
+	char path[ACCT_HEX + COFFER_HEX_LEN(1) + ID_HEX];
+
+	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	hex(fan, sizeof(fan), id, 1);
+	snprintf(path, sizeof(path), "%s/%s/%s", acct, fan, name);
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, b->rootfd, path, &how, sizeof(how));
+}
+
 static int
 bfs_get_open(struct store_blob *bb, const uint8_t *account,
     const uint8_t *id, uint64_t offset, struct store_blob_reader **rp,
@@ -308,12 +335,23 @@ bfs_get_open(struct store_blob *bb, const uint8_t *account,
 	if (bb == NULL || account == NULL || id == NULL || rp == NULL)
 		goto out;
 	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
-	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
-		goto out;
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-	    -1) {
+	/* One openat2 call where the kernel has it (Linux 5.6+), refusing
+	 * symbolic links and escapes as the three openat calls do; a blob
+	 * GET spends measurably less in system calls so. */
+	if ((fd = open_beneath(BFS(bb), account, id, name)) == -1 &&
+	    errno != ENOSYS) {
 		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
 		goto out;
+	}
+	if (fd == -1) {
+		if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
+			goto out;
+		if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW)) == -1) {
+			r = errno == ENOENT ? COFFER_ERR_NOTFOUND :
+			    COFFER_ERR_IO;
+			goto out;
+		}
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		r = COFFER_ERR_IO;

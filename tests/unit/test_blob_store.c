@@ -24,6 +24,7 @@
 #include <coffer/err.h>
 
 #include "store/blob.h"
+#include "server_harness.h"
 #include "store_test.h"
 
 struct backend {
@@ -416,6 +417,49 @@ struct worker {
 };
 
 /* Own blobs written and read back, and one blob everybody writes. */
+/* The folder backend follows no symbolic link: a blob file, a fan-out
+ * folder or an account folder replaced by a link (to another account's
+ * blobs, or out of the store) reads as absent or fails, never as the
+ * link's target. */
+static void
+test_fs_no_symlinks(void **state)
+{
+	struct fx *f = *state;
+	struct store_blob_reader *rd = NULL;
+	uint8_t a[STORE_ID_BYTES], b[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	char ah[33], bh[33], idh[65], p[8192], q[8192], outside[4200];
+	uint64_t size;
+
+	if (strcmp(be->name, "fs") != 0)
+		skip();
+	ids(a, 1, id, 7);
+	ids(b, 2, id, 7);
+	assert_int_equal(put(f->b, a, id, 100, 1, 100), 0);
+	assert_int_equal(put(f->b, b, id, 100, 2, 100), 0);
+	sodium_bin2hex(ah, sizeof(ah), a, sizeof(a));
+	sodium_bin2hex(bh, sizeof(bh), b, sizeof(b));
+	sodium_bin2hex(idh, sizeof(idh), id, sizeof(id));
+	/* The file itself: a link to a file outside the store. */
+	snprintf(outside, sizeof(outside), "%s.outside", f->where);
+	assert_int_equal(srv_write_file(outside, "secret"), 0);
+	snprintf(p, sizeof(p), "%s/%s/07/%s", f->where, ah, idh);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_not_equal(OPS->get_open(f->b, a, id, 0, &rd, &size), 0);
+	assert_null(rd);
+	/* An account folder: a link to another account's folder. */
+	snprintf(p, sizeof(p), "%s/%s", f->where, ah);
+	snprintf(q, sizeof(q), "%s/%s", f->where, bh);
+	rm_rf(p);
+	assert_int_equal(symlink(q, p), 0);
+	assert_int_not_equal(OPS->get_open(f->b, a, id, 0, &rd, &size), 0);
+	assert_null(rd);
+	/* The other account still reads its own. */
+	assert_int_equal(check(f->b, b, id, 0, 100, 2), 0);
+	unlink(p);
+	unlink(outside);
+}
+
 static void *
 worker(void *arg)
 {
@@ -496,6 +540,7 @@ main(void)
 		CASE(test_crash_leftovers),
 		CASE(test_threads),
 		CASE(test_memory_flat),
+		CASE(test_fs_no_symlinks),
 #undef CASE
 	};
 	size_t i;
