@@ -126,7 +126,7 @@ same_files(int a, int b)
 	do {
 		n = read(a, x, sizeof(x));
 		m = read(b, y, sizeof(y));
-		if (n != m || n < 0 || (n > 0 && memcmp(x, y, (size_t)n) != 0))
+		if (n != m || n < 0 || (n > 0 && sodium_memcmp(x, y, (size_t)n) != 0))
 			return 0;
 	} while (n > 0);
 	return 1;

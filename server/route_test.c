@@ -242,7 +242,7 @@ enum srv_err
 srv_auth_test(void *app, const char *token, size_t len,
     uint8_t account[SRV_ID_LEN])
 {
-	if (len < 5 || memcmp(token, "test-", 5) != 0)
+	if (len < 5 || strncmp(token, "test-", 5) != 0)
 		return srv_auth_session(app, token, len, account);
 	if (len != 5 + 2 * SRV_ID_LEN ||
 	    srv_id_decode(token + 5, 2 * SRV_ID_LEN, account, SRV_ID_LEN) != 0)

@@ -39,7 +39,7 @@ fuzz_record(const uint8_t *data, size_t size, const struct coffer_key *kek)
 		if ((b = coffer_buf_new_secret(1024)) == NULL ||
 		    coffer_keyrecord_encode(b, k, role, cat) != 0 ||
 		    coffer_buf_len(b) != size ||
-		    memcmp(coffer_buf_data(b), data, size) != 0)
+		    sodium_memcmp(coffer_buf_data(b), data, size) != 0)
 			abort();
 		coffer_buf_free(&b);
 		ver = coffer_key_version(k);

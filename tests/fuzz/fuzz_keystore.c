@@ -37,7 +37,7 @@ fuzz_keystore(const uint8_t *data, size_t size)
 	if ((b = coffer_buf_new_secret(COFFER_KEYSTORE_MAX)) == NULL ||
 	    coffer_keystore_encode(b, d, NULL, 0, NULL) != 0 ||
 	    coffer_buf_len(b) != size ||
-	    memcmp(coffer_buf_data(b), data, size) != 0)
+	    sodium_memcmp(coffer_buf_data(b), data, size) != 0)
 		abort();
 	coffer_buf_free(&b);
 	coffer_device_free(&d);
@@ -54,7 +54,7 @@ fuzz_card(const uint8_t *data, size_t size)
 	if ((b = coffer_buf_new(1024)) == NULL ||
 	    coffer_device_card_write(b, &c) != 0 ||
 	    coffer_buf_len(b) != size ||
-	    memcmp(coffer_buf_data(b), data, size) != 0)
+	    sodium_memcmp(coffer_buf_data(b), data, size) != 0)
 		abort();
 	coffer_buf_free(&b);
 }
