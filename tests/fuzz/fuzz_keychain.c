@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/envelope.h>
 #include <coffer/err.h>
 #include <coffer/keychain.h>

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/device.h>
 #include <coffer/err.h>
 #include <coffer/keystore.h>
