@@ -113,7 +113,7 @@ setup_world(void)
 	    coffer_opaque_client_login_finish_det(c, w.ke3, key, ek, w.ke2,
 	    320, &w.cfg, NULL, NULL) != 0 ||
 	    coffer_opaque_server_login_finish(sv, key2, w.ke3, 64) != 0 ||
-	    memcmp(key, key2, 64) != 0)
+	    sodium_memcmp(key, key2, 64) != 0)
 		abort();
 	coffer_opaque_client_free(&c);
 	coffer_opaque_server_free(&sv);

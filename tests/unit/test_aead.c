@@ -37,11 +37,11 @@ check_xchacha(const struct vec *v)
 		goto out;
 	for (i = 0; i < NIMPL; i++) {
 		if (coffer_aead_seal(impls[i], out, gtag, pt, ptl, ad, adl,
-		    nonce, key) != 0 || memcmp(out, ct, ctl) != 0 ||
-		    memcmp(gtag, tag, 16) != 0)
+		    nonce, key) != 0 || sodium_memcmp(out, ct, ctl) != 0 ||
+		    sodium_memcmp(gtag, tag, 16) != 0)
 			goto out;
 		if (coffer_aead_open(impls[i], out, ct, ctl, tag, ad, adl,
-		    nonce, key) != 0 || memcmp(out, pt, ptl) != 0)
+		    nonce, key) != 0 || sodium_memcmp(out, pt, ptl) != 0)
 			goto out;
 	}
 	bad = 0;

@@ -410,7 +410,7 @@ check_vector(const struct vec *v)
 	    COFFER_ENVELOPE_SECRET, device ? NULL : opener, device ? pk : NULL,
 	    device ? coffer_key_version(opener) : 0, nonce,
 	    device ? eph : NULL) != 0 || coffer_buf_len(b) != bl ||
-	    memcmp(coffer_buf_data(b), blob, bl) != 0)
+	    sodium_memcmp(coffer_buf_data(b), blob, bl) != 0)
 		goto out;
 	bad = 0;
 out:

@@ -103,7 +103,7 @@ check_keystore(const struct vec *v)
 	if ((b = coffer_buf_new_secret(COFFER_KEYSTORE_MAX)) == NULL ||
 	    coffer_keystore_encode_det(b, d, pcp, strlen(pc), &p, salt,
 	    nonce) != 0 || coffer_buf_len(b) != fl ||
-	    memcmp(coffer_buf_data(b), file, fl) != 0)
+	    sodium_memcmp(coffer_buf_data(b), file, fl) != 0)
 		goto out;
 	if (coffer_keystore_parse(&e, file, fl, pcp, strlen(pc)) != 0 ||
 	    !coffer_device_equal(d, e))

@@ -341,7 +341,7 @@ check_flow(const struct vec *v, int rfc)
 	 * the registration. */
 	if (memcmp(fl.session_c, fl.session_s, 64) != 0 ||
 	    memcmp(fl.export_r, fl.export_l, 64) != 0 ||
-	    memcmp(fl.tr_cli.handshake_secret, fl.tr_srv.handshake_secret,
+	    sodium_memcmp(fl.tr_cli.handshake_secret, fl.tr_srv.handshake_secret,
 	    64) != 0 ||
 	    memcmp(fl.tr_cli.randomized_password,
 	    fl.tr_reg.randomized_password, 64) != 0)

@@ -59,7 +59,7 @@ check_sign(const struct vec *v)
 	if (expect == 0) {
 		if (vec_hexn(v, "seed", seed, 32) ||
 		    coffer_key_import(&k, COFFER_KEY_ED25519, seed, NULL, 1) ||
-		    coffer_key_public(k, gsig) || memcmp(gsig, pk, 32) != 0 ||
+		    coffer_key_public(k, gsig) || sodium_memcmp(gsig, pk, 32) != 0 ||
 		    coffer_sign(gsig, k, ctx, m, ml) != 0 ||
 		    memcmp(gsig, sig, 64) != 0)
 			goto out;
