@@ -3,7 +3,7 @@
  * id), list, get, remove (its sessions end with it); every bad input
  * refused with its code and nothing written; another account's devices
  * are 404; signed-out, expired and random tokens are 401. */
-#include "route_util.h"
+#include "route_fixture.h"
 
 #include <coffer/buf.h>
 #include <coffer/device.h>
@@ -11,9 +11,6 @@
 
 #define CARD	COFFER_DEVICE_CARD_BYTES
 
-static struct srv *S;
-static struct test_account A, B, Victim;
-static struct rt_bad_tokens Bad;
 
 /* A device of the tests: its card's bytes, their base64url, its id in hex
  * and the path /v1/devices/{id}. */
@@ -78,31 +75,6 @@ device_ids(const struct test_account *a, char *out, size_t size)
 		strncat(out, ",", size - strlen(out) - 1);
 	}
 	json_decref(j);
-}
-
-static int
-group_setup(void **state)
-{
-	const char *args[] = { "--test-routes", NULL };
-
-	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
-	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0 ||
-	    test_account_new(S, &Victim) != 0)
-		return -1;
-	rt_bad_tokens_make(S, &Victim, &Bad);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
 }
 
 /* Register, again (200), and what a different card or name meets. */

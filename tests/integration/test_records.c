@@ -6,41 +6,13 @@
  * with its code and nothing written; another account's zones are 404;
  * bad tokens are 401. The races (clients on one record, kill -9 during
  * writes) are test_records_race.c. */
-#include "route_util.h"
+#include "route_fixture.h"
 
-static struct srv *S;
-static struct test_account A, B, Victim;
-static struct rt_bad_tokens Bad;
 
 #define Z1	"0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define Z2	"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 #define ZNONE	"ffffffffffffffffffffffffffffffff"
 #define R1	"00000000000000000000000000000001"
-
-static int
-group_setup(void **state)
-{
-	const char *args[] = { "--test-routes", NULL };
-
-	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
-	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0 ||
-	    test_account_new(S, &Victim) != 0)
-		return -1;
-	rt_bad_tokens_make(S, &Victim, &Bad);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
 
 /* Paths. */
 static const char *
