@@ -81,14 +81,20 @@ make_setup(struct srv_auth *a, const char *path, char *err, size_t errlen)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0 ||
 	    write(fd, coffer_buf_data(b), coffer_buf_len(b)) !=
-	    (ssize_t)coffer_buf_len(b) || store_fs_sync_fd(fd) != 0 ||
-	    close(fd) != 0) {
+	    (ssize_t)coffer_buf_len(b) || store_fs_sync_fd(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fd = -1;
 		unlink(tmp);
 		goto out;
 	}
+	r = close(fd);
 	fd = -1;
+	if (r != 0) {
+		r = -1;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	r = -1;
 	if (rename(tmp, path) != 0 || store_fs_sync_parent(path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
