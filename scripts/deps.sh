@@ -5,10 +5,11 @@
 set -eu
 
 pkgs_build="gcc make cmake pkg-config libsodium-dev libssl-dev
-	libmicrohttpd-dev libjansson-dev libsqlite3-dev"
-pkgs_test="libcmocka-dev libcurl4-openssl-dev"
+	libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
+	libzstd-dev"
+pkgs_test="libcmocka-dev"
 pkgs_fuzz="clang libclang-rt-14-dev"
-pkgs_bench=""
+pkgs_bench="restic borgbackup time"
 
 [ $# -gt 0 ] || set -- build test
 want=""
