@@ -29,6 +29,12 @@ enum coffer_err {
 	COFFER_ERR_CONFLICT = -20,	/* the object changed: version or size mismatch */
 	COFFER_ERR_QUOTA = -21,		/* a quota would be exceeded */
 	COFFER_ERR_BUSY = -22,		/* locked or overloaded: try again */
+	COFFER_ERR_NETWORK = -23,	/* the server could not be reached */
+	COFFER_ERR_SERVER = -24,	/* the server failed or answered nonsense */
+	COFFER_ERR_UNAUTHORIZED = -25,	/* not signed in, or sign-in refused */
+	COFFER_ERR_NOSPACE = -26,	/* no space left on the local disk */
+	COFFER_ERR_CORRUPT = -27,	/* a stored object fails its checks */
+	COFFER_ERR_CANCELLED = -28,	/* the caller asked to stop */
 };
 
 /** coffer_strerror(err): a static English sentence for ${err}; never NULL,

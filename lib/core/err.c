@@ -30,6 +30,12 @@ static const struct {
 	{ COFFER_ERR_CONFLICT, "conflict: the object has changed" },
 	{ COFFER_ERR_QUOTA, "quota exceeded" },
 	{ COFFER_ERR_BUSY, "busy: try again later" },
+	{ COFFER_ERR_NETWORK, "the server could not be reached" },
+	{ COFFER_ERR_SERVER, "the server failed or gave an invalid answer" },
+	{ COFFER_ERR_UNAUTHORIZED, "not signed in, or sign-in refused" },
+	{ COFFER_ERR_NOSPACE, "no space left on the device" },
+	{ COFFER_ERR_CORRUPT, "stored data is corrupt or was altered" },
+	{ COFFER_ERR_CANCELLED, "cancelled" },
 };
 
 const char *

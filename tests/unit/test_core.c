@@ -20,7 +20,7 @@ test_strerror(void **state)
 	int e;
 
 	(void)state;
-	for (e = 0; e >= COFFER_ERR_BUSY; e--) {
+	for (e = 0; e >= COFFER_ERR_CANCELLED; e--) {
 		assert_non_null(coffer_strerror(e));
 		assert_string_not_equal(coffer_strerror(e), "unknown error");
 	}
