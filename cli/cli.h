@@ -1,19 +1,140 @@
-/* The coffer CLI: one table of commands (cli/coffer.c); each command is a
- * function in a file of its own. */
+/* The coffer CLI: one table of commands (cli/coffer.c) from which the
+ * option parser, `coffer help`, `coffer help COMMAND` and `coffer COMMAND
+ * --help` all work; each command is a function in a cmd_*.c file. Only
+ * cli/ prints. */
 #ifndef COFFER_CLI_H
 #define COFFER_CLI_H
 
-struct cli_cmd {
-	const char	*name;
-	int		(*run)(int argc, char **argv);
-	const char	*summary;
-};
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 /* Exit codes: 0 success, 1 the operation failed, 2 usage error. */
 #define CLI_OK		0
 #define CLI_FAIL	1
 #define CLI_USAGE	2
 
-int cmd_selftest(int argc, char **argv);
+/* An option of a command: --name, or --name VALUE when arg is set. */
+struct cli_opt {
+	const char	*name;		/* without the leading "--" */
+	const char	*arg;		/* the value's name ("NAME"), NULL: flag */
+	const char	*help;		/* one line */
+	int		 required;	/* the command refuses to run without */
+};
+
+#define CLI_OPTS_MAX	8
+
+/* Command flags. */
+#define CLI_SERVER	0x1	/* talks to the server */
+#define CLI_HIDDEN	0x2	/* not in `coffer help` (aliases) */
+
+struct cli;
+
+/* One row of the command table: "coffer NAME [SUB] [OPTIONS] ARGS". */
+struct cli_cmd {
+	const char		*name;
+	const char		*sub;		/* NULL: no subcommand */
+	const char		*args;		/* positional synopsis, or NULL */
+	int			 minpos;	/* positional arguments, */
+	int			 maxpos;	/* -1: no upper bound */
+	const struct cli_opt	*opts;		/* {NULL}-terminated, or NULL */
+	const char		*summary;	/* one line for `coffer help` */
+	const char		*help;		/* paragraphs for --help */
+	int			(*run)(struct cli *);
+	unsigned		 flags;
+};
+
+/* The state of one run of the program: global options, the parsed command
+ * line of the command, its JSON answer. */
+struct cli {
+	const char		*server;	/* --server, COFFER_SERVER */
+	const char		*home;		/* --home, COFFER_HOME, ~/.coffer */
+	const char		*ca;		/* --ca */
+	int			 json;		/* --json */
+	int			 quiet;		/* --quiet */
+	const struct cli_cmd	*cmd;
+	const char		*val[CLI_OPTS_MAX];	/* option values */
+	char			**pos;			/* positional args */
+	int			 npos;
+	json_t			*out;		/* the --json answer */
+	int			 failed;	/* an error was reported */
+	char			 homebuf[4096];
+};
+
+/* The table (cli/coffer.c). */
+extern const struct cli_cmd cli_cmds[];
+extern const size_t cli_ncmds;
+extern const struct cli_opt cli_global_opts[];
+
+/* cli/args.c: parse the arguments of ${c}->cmd (after the command words)
+ * into ${c}; global options are accepted there too. Returns CLI_OK, or
+ * CLI_USAGE after printing why, or -1 when --help was asked (the caller
+ * prints the command's help). */
+int cli_parse(struct cli *c, int argc, char **argv);
+/* Parse global options at the front of argv; *${used} tells how many
+ * arguments they took. Returns CLI_OK, CLI_USAGE, or -1 for --help and
+ * -2 for --version. */
+int cli_parse_global(struct cli *c, int argc, char **argv, int *used);
+/* The value of option --${name} of the running command (a flag gives
+ * ""), or NULL when it was not given. */
+const char *cli_opt(const struct cli *c, const char *name);
+/* --${name} as a number in [0, ${max}] into *${out}; *${out} is left
+ * alone when the option is absent. Returns CLI_OK or CLI_USAGE. */
+int cli_opt_uint(struct cli *c, const char *name, uint64_t max,
+    uint64_t *out);
+/* Fill the home folder default (COFFER_HOME, then $HOME/.coffer). */
+int cli_defaults(struct cli *c);
+
+/* cli/help.c. */
+void cli_help_all(struct cli *c);
+/* Help for every row named ${name} (and ${sub} when not NULL). Returns
+ * CLI_OK, or CLI_USAGE when there is none. */
+int cli_help_cmd(struct cli *c, const char *name, const char *sub);
+/* "coffer NAME SUB [--opt ARG]... ARGS" of ${cmd} into ${buf}. */
+void cli_synopsis(const struct cli_cmd *cmd, char *buf, size_t size);
+
+/* cli/out.c: errors and the --json answer. */
+/* Report a usage error ("coffer: <msg>" and the usage line of the running
+ * command on stderr; {"error":"usage"} with --json). Returns CLI_USAGE. */
+int cli_usage(struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Report a failure: "coffer: <what>: <coffer_strerror(err)> (<detail>)"
+ * on stderr (detail omitted when NULL or empty); with --json also
+ * {"error": name, "message": line} on stdout. Returns CLI_FAIL. */
+int cli_fail(struct cli *c, int err, const char *what, const char *detail);
+/* Report a failure that has no coffer error code. Returns CLI_FAIL. */
+int cli_failf(struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Set ${key} of the JSON answer (steals ${v}). */
+void cli_json_set(struct cli *c, const char *key, json_t *v);
+/* Print a line on stdout unless --json (text for people or scripts). */
+void cli_print(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print a line on stderr unless --quiet or --json (a summary). */
+void cli_note(const struct cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print the JSON answer, if --json, at the end of the command. */
+void cli_json_flush(struct cli *c);
+/* The short stable name of an error code ("notfound"), for --json. */
+const char *cli_errname(int err);
+
+/* cli/password.c: the secret of an account. */
+struct cli_secret {
+	char	*p;	/* sodium_malloc'd, NUL-terminated */
+	size_t	 len;
+};
+/* Read the password: --password-file (first line), COFFER_PASSWORD, or a
+ * no-echo prompt on the terminal (asked twice when ${confirm}). Returns
+ * CLI_OK, or CLI_FAIL/CLI_USAGE after reporting why. */
+int cli_password(struct cli *c, struct cli_secret *s, int confirm);
+/* Wipe and free. */
+void cli_secret_free(struct cli_secret *s);
+/* The login name: --login, COFFER_LOGIN, or a prompt on the terminal into
+ * ${buf}. Returns CLI_OK or reports and returns CLI_FAIL/CLI_USAGE. */
+int cli_login_name(struct cli *c, char *buf, size_t size, const char **out);
+
+/* Commands. */
+int cmd_selftest(struct cli *c);
 
 #endif

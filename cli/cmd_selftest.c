@@ -1,5 +1,6 @@
 /* coffer selftest: exercise the cryptographic core through the public API
  * and say what each step showed. Exits 1 on the first step that fails. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,11 @@ st_step(struct st *st, int ok, const char *what)
 	st->steps++;
 	if (!ok)
 		st->failed++;
-	printf("  %-4s %s\n", ok ? "ok" : "FAIL", what);
+	if (st->json != NULL)
+		json_array_append_new(st->json, json_pack("{s:s, s:b}",
+		    "step", what, "ok", ok));
+	else
+		printf("  %-4s %s\n", ok ? "ok" : "FAIL", what);
 }
 
 static void
@@ -127,21 +132,16 @@ check_recovery_key(struct st *st)
 }
 
 int
-cmd_selftest(int argc, char **argv)
+cmd_selftest(struct cli *c)
 {
-	struct st st = { 0, 0, NULL };
+	struct st st = { 0, 0, NULL, NULL };
 	char dir[] = "/tmp/coffer-selftest-XXXXXX";
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: coffer selftest\n");
-		return CLI_USAGE;
-	}
-	if ((st.dir = mkdtemp(dir)) == NULL) {
-		perror("coffer: mkdtemp");
-		return CLI_FAIL;
-	}
-	printf("coffer selftest: the cryptographic core, on this machine\n");
+	if ((st.dir = mkdtemp(dir)) == NULL)
+		return cli_failf(c, "mkdtemp %s: %s", dir, strerror(errno));
+	if (c->json)
+		st.json = json_array();
+	cli_print(c, "coffer selftest: the cryptographic core, on this machine");
 	check_envelopes(&st);
 	check_signatures(&st);
 	check_recovery_key(&st);
@@ -149,8 +149,11 @@ cmd_selftest(int argc, char **argv)
 	st_keychain(&st);
 	st_stream(&st);
 	if (rmdir(dir) != 0)
-		perror("coffer: rmdir");
-	printf("selftest: %d passed, %d failed\n", st.steps - st.failed,
+		cli_note(c, "coffer: rmdir %s: %s", dir, strerror(errno));
+	cli_print(c, "selftest: %d passed, %d failed", st.steps - st.failed,
 	    st.failed);
+	cli_json_set(c, "steps", st.json);
+	cli_json_set(c, "passed", json_integer(st.steps - st.failed));
+	cli_json_set(c, "failed", json_integer(st.failed));
 	return st.failed ? CLI_FAIL : CLI_OK;
 }

@@ -1,5 +1,5 @@
-/* coffer: the command-line device client. Commands dispatch from one
- * table; `coffer help` prints it. */
+/* coffer: the command-line device client. One table of commands: the
+ * parser, `coffer help` and every command's --help come from it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,93 +9,309 @@
 #include <coffer/version.h>
 
 #include "cli.h"
+#include "commands.h"
 
-static int cmd_help(int, char **);
-static int cmd_version(int, char **);
-static int cmd_categories(int, char **);
+static int cmd_help(struct cli *);
+static int cmd_version(struct cli *);
+static int cmd_categories(struct cli *);
 
-static const struct cli_cmd cmds[] = {
-	{ "help", cmd_help, "show this list of commands" },
-	{ "version", cmd_version, "print the version of coffer and libcoffer" },
-	{ "categories", cmd_categories,
-	    "list the data categories and how each is protected" },
-	{ "selftest", cmd_selftest,
-	    "check this build's cryptography end to end, on this machine" },
+const struct cli_opt cli_global_opts[] = {
+	{ "server", "URL", "the server (default: $COFFER_SERVER)", 0 },
+	{ "home", "DIR", "this device's folder (default: $COFFER_HOME, "
+	    "~/.coffer)", 0 },
+	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
+	{ "json", NULL, "one JSON object on standard output", 0 },
+	{ "quiet", NULL, "no progress and no summary line", 0 },
+	{ "help", NULL, "show help (also -h)", 0 },
+	{ "version", NULL, "print the version", 0 },
+	{ NULL, NULL, NULL, 0 },
 };
 
-static void
-usage(FILE *f)
-{
-	size_t i;
+static const struct cli_opt login_opts[] = {
+	{ "login", "NAME", "the account's login name (default: "
+	    "$COFFER_LOGIN, or asked)", 0 },
+	{ "password-file", "FILE", "read the password from the first line "
+	    "of FILE (default: $COFFER_PASSWORD, or asked without echo)", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
 
-	fprintf(f,
-	    "usage: coffer [--help] [--version] COMMAND [ARGS...]\n"
-	    "\n"
-	    "coffer is the device client of an end-to-end encrypted cloud: it\n"
-	    "encrypts on this device, and the server stores only ciphertext.\n"
-	    "Account, backup, record and sync commands arrive with the server.\n"
-	    "\n"
-	    "commands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
-}
+#define CATEGORY_OPT { "category", "NAME", "the record category "	\
+	    "(see 'coffer categories')", 1 }
+#define SET_OPT { "set", "NAME", "the backup set (default: default)", 0 }
+
+static const struct cli_opt record_put_opts[] = {
+	CATEGORY_OPT,
+	{ "data", "TEXT", "the record's payload (default: standard input)", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt record_opts[] = {
+	CATEGORY_OPT,
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt set_opts[] = {
+	SET_OPT,
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt restore_opts[] = {
+	SET_OPT,
+	{ "target", "DIR", "restore into DIR (created if missing)", 1 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt forget_opts[] = {
+	SET_OPT,
+	{ "keep-last", "N", "keep the N newest snapshots", 0 },
+	{ "keep-daily", "N", "keep the newest snapshot of each of the last "
+	    "N days", 0 },
+	{ "keep-weekly", "N", "keep the newest snapshot of each of the last "
+	    "N weeks", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt check_opts[] = {
+	SET_OPT,
+	{ "read-data", NULL, "also download and verify every chunk", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+const struct cli_cmd cli_cmds[] = {
+	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 2, NULL,
+	    "list the commands, or explain one",
+	    "Without an argument, list every command with a one-line summary\n"
+	    "and the global options. With a command, print its usage, what it\n"
+	    "does and its options.", cmd_help, 0 },
+	{ "version", NULL, NULL, 0, 0, NULL,
+	    "print the version of coffer and libcoffer",
+	    "Print the version of this program and of the libcoffer library\n"
+	    "it runs with.", cmd_version, 0 },
+	{ "categories", NULL, NULL, 0, 0, NULL,
+	    "list the data categories and how each is protected",
+	    "List the data categories (id, name, protection class, title).\n"
+	    "A record's category decides which key encrypts it.",
+	    cmd_categories, 0 },
+	{ "selftest", NULL, NULL, 0, 0, NULL,
+	    "check this build's cryptography end to end, on this machine",
+	    "Exercise the cryptographic core (envelopes, signatures, recovery\n"
+	    "keys, keystores, the keychain, streams) and print one line per\n"
+	    "step. Exits 1 if a step fails.", cmd_selftest, 0 },
+	{ "account", "create", NULL, 0, 0, login_opts,
+	    "create an account and enrol this device as its first",
+	    "Create an account on the server (OPAQUE: the server never sees\n"
+	    "the password), make this device's keys and the account's keychain,\n"
+	    "and sign in. The password is asked twice on the terminal unless\n"
+	    "--password-file or COFFER_PASSWORD gives it.",
+	    cmd_account_create, CLI_SERVER },
+	{ "account", "login", NULL, 0, 0, login_opts,
+	    "sign in to an existing account",
+	    "Sign in with the account's login name and password. On a new\n"
+	    "device this enrols the device; it can read the account's data once\n"
+	    "a trusted device approves it ('coffer device approve').",
+	    cmd_account_login, CLI_SERVER },
+	{ "account", "logout", NULL, 0, 0, NULL,
+	    "sign out of the server",
+	    "End the session on the server and forget it on this device. The\n"
+	    "device keys stay in the home folder.", cmd_account_logout,
+	    CLI_SERVER },
+	{ "account", "status", NULL, 0, 0, NULL,
+	    "show the account, the device and the session",
+	    "Show the server, the login name, the account and device ids,\n"
+	    "whether this device is trusted, and whether the session is live.",
+	    cmd_account_status, CLI_SERVER },
+	{ "device", "list", NULL, 0, 0, NULL,
+	    "list the account's devices",
+	    "List the devices of the account: id, name, whether trusted, and\n"
+	    "which one is this device.", cmd_device_list, CLI_SERVER },
+	{ "device", "approve", "ID", 1, 1, NULL,
+	    "let a new device read the account's data",
+	    "Seal the keychain root to the device ID (from 'coffer device\n"
+	    "list' on either device), so it can read everything this one can.\n"
+	    "Run it on a trusted device.", cmd_device_approve, CLI_SERVER },
+	{ "record", "put", "[ID]", 0, 1, record_put_opts,
+	    "store a record (new, or replacing ID)",
+	    "Encrypt the payload (--data TEXT, or standard input) under the\n"
+	    "category's key and store it. Prints the record's id. With ID,\n"
+	    "replace that record.", cmd_record_put, CLI_SERVER },
+	{ "record", "get", "ID", 1, 1, record_opts,
+	    "write a record's payload to standard output",
+	    "Fetch, authenticate and decrypt the record ID and write its\n"
+	    "payload, unchanged, to standard output.", cmd_record_get,
+	    CLI_SERVER },
+	{ "record", "list", NULL, 0, 0, record_opts,
+	    "list the records of a category",
+	    "List the records of the category, one per line: id and size.",
+	    cmd_record_list, CLI_SERVER },
+	{ "record", "delete", "ID", 1, 1, record_opts,
+	    "delete a record",
+	    "Delete the record ID on the server.", cmd_record_delete,
+	    CLI_SERVER },
+	{ "sync", NULL, NULL, 0, 0, NULL,
+	    "fetch what changed on the server since the last sync",
+	    "Read the change feed from this device's last change token and\n"
+	    "update the local copy; print how many records changed.",
+	    cmd_sync, CLI_SERVER },
+	{ "backup", "create", "PATH...", 1, -1, set_opts,
+	    "back up files and folders; prints the snapshot id",
+	    "Back up each PATH (files, folders, links, owners, times, xattrs)\n"
+	    "into the backup set: chunks are deduplicated, compressed,\n"
+	    "encrypted and packed on this device; unchanged files are skipped\n"
+	    "by the local cache. Shows progress on a terminal.",
+	    cmd_backup_create, CLI_SERVER },
+	{ "backup", "list", NULL, 0, 0, set_opts,
+	    "list the snapshots of a backup set",
+	    "List the snapshots: id, time, host and paths, oldest first.",
+	    cmd_backup_list, CLI_SERVER },
+	{ "backup", "ls", "SNAP", 1, 1, set_opts,
+	    "list the files of a snapshot",
+	    "List every entry of the snapshot SNAP (an id, a unique prefix\n"
+	    "of one, or 'latest'): type, mode, size, time and path.",
+	    cmd_backup_ls, CLI_SERVER },
+	{ "backup", "restore", "SNAP", 1, 1, restore_opts,
+	    "restore a snapshot into a folder",
+	    "Restore the snapshot SNAP (an id, a unique prefix, or 'latest')\n"
+	    "into DIR: every chunk is verified, metadata restored. Shows\n"
+	    "progress on a terminal.", cmd_backup_restore, CLI_SERVER },
+	{ "backup", "forget", NULL, 0, 0, forget_opts,
+	    "drop snapshots by a keep policy",
+	    "Remove the snapshots that no --keep-* rule keeps. The data stays\n"
+	    "until 'coffer backup prune'.", cmd_backup_forget, CLI_SERVER },
+	{ "backup", "prune", NULL, 0, 0, set_opts,
+	    "delete the data no snapshot uses",
+	    "Delete the packs no snapshot references and repack the partly\n"
+	    "used ones.", cmd_backup_prune, CLI_SERVER },
+	{ "backup", "check", NULL, 0, 0, check_opts,
+	    "verify the repository",
+	    "Verify the structure of the repository (snapshots, trees, index,\n"
+	    "packs); with --read-data, download and verify every byte.",
+	    cmd_backup_check, CLI_SERVER },
+};
+const size_t cli_ncmds = sizeof(cli_cmds) / sizeof(cli_cmds[0]);
 
 static int
-cmd_help(int argc, char **argv)
+cmd_help(struct cli *c)
 {
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return 0;
-}
-
-static int
-cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("coffer %s (libcoffer %s)\n", COFFER_VERSION, coffer_version());
-	return 0;
-}
-
-static int
-cmd_categories(int argc, char **argv)
-{
-	const struct coffer_category *c;
-	size_t i, n = coffer_category_count();
-
-	(void)argc;
-	(void)argv;
-	printf("%-3s %-22s %-16s %s\n", "id", "name", "protection", "title");
-	for (i = 0; i < n; i++) {
-		c = coffer_category_at(i);
-		printf("%-3u %-22s %-16s %s\n", (unsigned)c->id, c->name,
-		    coffer_category_class_name(c->cls), c->title);
+	if (c->npos == 0) {
+		cli_help_all(c);
+		return CLI_OK;
 	}
-	return 0;
+	c->cmd = NULL;	/* a usage error here is about the whole program */
+	return cli_help_cmd(c, c->pos[0], c->npos > 1 ? c->pos[1] : NULL);
+}
+
+static int
+cmd_version(struct cli *c)
+{
+	cli_json_set(c, "coffer", json_string(COFFER_VERSION));
+	cli_json_set(c, "libcoffer", json_string(coffer_version()));
+	cli_print(c, "coffer %s (libcoffer %s)", COFFER_VERSION,
+	    coffer_version());
+	return CLI_OK;
+}
+
+static int
+cmd_categories(struct cli *c)
+{
+	const struct coffer_category *k;
+	size_t i, n = coffer_category_count();
+	json_t *a = json_array();
+
+	cli_print(c, "%-3s %-22s %-16s %s", "id", "name", "protection",
+	    "title");
+	for (i = 0; i < n; i++) {
+		k = coffer_category_at(i);
+		cli_print(c, "%-3u %-22s %-16s %s", (unsigned)k->id, k->name,
+		    coffer_category_class_name(k->cls), k->title);
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s}",
+		    "id", (int)k->id, "name", k->name, "protection",
+		    coffer_category_class_name(k->cls), "title", k->title));
+	}
+	cli_json_set(c, "categories", a);
+	return CLI_OK;
+}
+
+/* The row for "NAME [SUB]" at argv[0..]; *${words} tells how many
+ * arguments named it. Returns NULL after a usage error. */
+static const struct cli_cmd *
+lookup(struct cli *c, int argc, char **argv, int *words)
+{
+	const char *name = argv[0], *sub = argc > 1 ? argv[1] : NULL;
+	const struct cli_cmd *group = NULL;
+	char subs[256];
+	size_t i, n = 0;
+
+	subs[0] = '\0';
+	for (i = 0; i < cli_ncmds; i++) {
+		if (strcmp(cli_cmds[i].name, name) != 0)
+			continue;
+		if (cli_cmds[i].sub == NULL) {
+			*words = 1;
+			return &cli_cmds[i];
+		}
+		group = &cli_cmds[i];
+		if (sub != NULL && strcmp(cli_cmds[i].sub, sub) == 0) {
+			*words = 2;
+			return &cli_cmds[i];
+		}
+		n += (size_t)snprintf(subs + n, n < sizeof(subs) ?
+		    sizeof(subs) - n : 0, "%s%s", n ? ", " : "",
+		    cli_cmds[i].sub);
+	}
+	if (group == NULL)
+		cli_usage(c, "unknown command '%s' (see 'coffer help')", name);
+	else if (sub == NULL)
+		cli_usage(c, "'coffer %s' needs a subcommand: %s", name, subs);
+	else
+		cli_usage(c, "unknown subcommand '%s %s' (one of: %s)", name,
+		    sub, subs);
+	return NULL;
+}
+
+static int
+run(struct cli *c, int argc, char **argv)
+{
+	int used = 0, words, r;
+
+	if ((r = cli_parse_global(c, argc, argv, &used)) == -1) {
+		cli_help_all(c);
+		return CLI_OK;
+	}
+	if (r == -2)
+		return cmd_version(c);
+	if (r != CLI_OK)
+		return r;
+	argc -= used;
+	argv += used;
+	if (argc == 0)
+		return cli_usage(c, "no command given");
+	/* "coffer account --help": the group's help. */
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return cli_help_cmd(c, argv[0], NULL);
+	if ((c->cmd = lookup(c, argc, argv, &words)) == NULL)
+		return CLI_USAGE;
+	if ((r = cli_parse(c, argc - words, argv + words)) == -1)
+		return cli_help_cmd(c, c->cmd->name, c->cmd->sub);
+	if (r == -2)
+		return cmd_version(c);
+	if (r != CLI_OK)
+		return r;
+	if ((r = cli_defaults(c)) != CLI_OK)
+		return r;
+	if (coffer_init() != 0)
+		return cli_fail(c, COFFER_ERR_CRYPTO, "initialising libcoffer",
+		    NULL);
+	return c->cmd->run(c);
 }
 
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	struct cli c;
+	int r;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
+	memset(&c, 0, sizeof(c));
+	r = run(&c, argc - 1, argv + 1);
+	cli_json_flush(&c);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "coffer: writing standard output failed\n");
+		return CLI_FAIL;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return cmd_help(argc - 1, argv + 1);
-	if (strcmp(argv[1], "--version") == 0)
-		return cmd_version(argc - 1, argv + 1);
-	if (coffer_init() != 0) {
-		fprintf(stderr, "coffer: %s\n", coffer_strerror(COFFER_ERR_CRYPTO));
-		return 1;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "coffer: unknown command '%s' (see 'coffer help')\n",
-	    argv[1]);
-	return 2;
+	return r;
 }

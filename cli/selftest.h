@@ -2,10 +2,13 @@
 #ifndef COFFER_CLI_SELFTEST_H
 #define COFFER_CLI_SELFTEST_H
 
+#include <jansson.h>
+
 struct st {
 	int		 failed;
 	int		 steps;
 	const char	*dir;	/* a private temporary folder */
+	json_t		*json;	/* with --json: the steps, else NULL */
 };
 
 /* Record and print one step's outcome. */

@@ -1,0 +1,222 @@
+/* Strict option parsing from the command table: every option is known to
+ * the table or refused with a message that names it. Options may come
+ * before, between or after positional arguments; "--" ends them. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define HELP	(-1)
+#define VERSION	(-2)
+
+static const struct cli_opt *
+find_opt(const struct cli_opt *opts, const char *name, size_t nlen,
+    size_t *index)
+{
+	size_t i;
+
+	for (i = 0; opts != NULL && opts[i].name != NULL; i++)
+		if (strlen(opts[i].name) == nlen &&
+		    strncmp(opts[i].name, name, nlen) == 0) {
+			*index = i;
+			return &opts[i];
+		}
+	return NULL;
+}
+
+/* Store a global option's value. Returns CLI_OK, HELP or VERSION. */
+static int
+set_global(struct cli *c, const char *name, const char *v)
+{
+	if (strcmp(name, "server") == 0)
+		c->server = v;
+	else if (strcmp(name, "home") == 0)
+		c->home = v;
+	else if (strcmp(name, "ca") == 0)
+		c->ca = v;
+	else if (strcmp(name, "json") == 0)
+		c->json = 1;
+	else if (strcmp(name, "quiet") == 0)
+		c->quiet = 1;
+	else if (strcmp(name, "help") == 0)
+		return HELP;
+	else if (strcmp(name, "version") == 0)
+		return VERSION;
+	return CLI_OK;
+}
+
+/* One "--name[=value]" at argv[*i] (with its value maybe in argv[*i+1]),
+ * looked up in the command's options (when ${cmd}) then the global ones.
+ * Returns CLI_OK, CLI_USAGE, HELP or VERSION. */
+static int
+one_option(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv,
+    int *i)
+{
+	const char *a = argv[*i] + 2, *eq = strchr(a, '='), *v = NULL;
+	size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a), idx;
+	const struct cli_opt *o = NULL;
+	int global = 0;
+
+	if (cmd != NULL)
+		o = find_opt(cmd->opts, a, nlen, &idx);
+	if (o == NULL) {
+		o = find_opt(cli_global_opts, a, nlen, &idx);
+		global = 1;
+	}
+	if (o == NULL) {
+		if (cmd != NULL)
+			return cli_usage(c, "unknown option '--%.*s' for "
+			    "'coffer %s%s%s'", (int)nlen, a, cmd->name,
+			    cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+		return cli_usage(c, "unknown option '--%.*s'", (int)nlen, a);
+	}
+	if (o->arg == NULL && eq != NULL)
+		return cli_usage(c, "option '--%s' takes no value", o->name);
+	if (o->arg != NULL) {
+		if (eq != NULL)
+			v = eq + 1;
+		else if (*i + 1 < argc)
+			v = argv[++*i];
+		else
+			return cli_usage(c, "option '--%s' needs a value (%s)",
+			    o->name, o->arg);
+		if (*v == '\0')
+			return cli_usage(c, "option '--%s' has an empty value",
+			    o->name);
+	}
+	if (global)
+		return set_global(c, o->name, v);
+	if (c->val[idx] != NULL)
+		return cli_usage(c, "option '--%s' given twice", o->name);
+	c->val[idx] = v != NULL ? v : "";
+	return CLI_OK;
+}
+
+int
+cli_parse_global(struct cli *c, int argc, char **argv, int *used)
+{
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0)
+			return HELP;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (argv[i][0] == '-' && argv[i][1] != '\0')
+				return cli_usage(c, "unknown option '%s'",
+				    argv[i]);
+			break;
+		}
+		if ((r = one_option(c, NULL, argc, argv, &i)) != CLI_OK)
+			return r;
+	}
+	*used = i;
+	return CLI_OK;
+}
+
+int
+cli_parse(struct cli *c, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = c->cmd;
+	int i, r, dashdash = 0;
+
+	c->npos = 0;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (!dashdash && strcmp(a, "-h") == 0)
+			return HELP;
+		if (!dashdash && strncmp(a, "--", 2) == 0) {
+			if ((r = one_option(c, cmd, argc, argv, &i)) != CLI_OK)
+				return r;
+			continue;
+		}
+		if (!dashdash && a[0] == '-' && a[1] != '\0')
+			return cli_usage(c, "unknown option '%s'", a);
+		/* Positional arguments are gathered at the front of argv. */
+		argv[c->npos++] = argv[i];
+	}
+	c->pos = argv;
+	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++)
+		if (cmd->opts[i].required && c->val[i] == NULL)
+			return cli_usage(c, "option '--%s %s' is required",
+			    cmd->opts[i].name, cmd->opts[i].arg);
+	if (c->npos < cmd->minpos)
+		return cli_usage(c, "missing argument%s: %s",
+		    cmd->minpos - c->npos > 1 ? "s" : "",
+		    cmd->args != NULL ? cmd->args : "");
+	if (cmd->maxpos >= 0 && c->npos > cmd->maxpos)
+		return cli_usage(c, "unexpected argument '%s'",
+		    c->pos[cmd->maxpos]);
+	return CLI_OK;
+}
+
+const char *
+cli_opt(const struct cli *c, const char *name)
+{
+	size_t i;
+
+	if (c->cmd == NULL)
+		return NULL;
+	if (find_opt(c->cmd->opts, name, strlen(name), &i) == NULL)
+		return NULL;
+	return c->val[i];
+}
+
+int
+cli_opt_uint(struct cli *c, const char *name, uint64_t max, uint64_t *out)
+{
+	const char *v = cli_opt(c, name);
+	char *end;
+	uintmax_t n;
+
+	if (v == NULL)
+		return CLI_OK;
+	errno = 0;
+	n = strtoumax(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n > max)
+		return cli_usage(c, "option '--%s': '%s' is not a number "
+		    "from 0 to %" PRIu64, name, v, max);
+	*out = (uint64_t)n;
+	return CLI_OK;
+}
+
+int
+cli_defaults(struct cli *c)
+{
+	const char *h;
+	struct passwd *pw;
+
+	if (c->server == NULL && (h = getenv("COFFER_SERVER")) != NULL &&
+	    *h != '\0')
+		c->server = h;
+	if (c->home != NULL)
+		return CLI_OK;
+	if ((h = getenv("COFFER_HOME")) != NULL && *h != '\0') {
+		c->home = h;
+		return CLI_OK;
+	}
+	if ((h = getenv("HOME")) == NULL || *h == '\0') {
+		if ((pw = getpwuid(getuid())) == NULL || pw->pw_dir == NULL)
+			return cli_failf(c, "no home folder: give --home DIR "
+			    "or set COFFER_HOME");
+		h = pw->pw_dir;
+	}
+	if ((size_t)snprintf(c->homebuf, sizeof(c->homebuf), "%s/.coffer",
+	    h) >= sizeof(c->homebuf))
+		return cli_failf(c, "home folder path too long: %s", h);
+	c->home = c->homebuf;
+	return CLI_OK;
+}

@@ -1,0 +1,30 @@
+/* The command handlers of the table in cli/coffer.c, one file per group. */
+#ifndef COFFER_CLI_COMMANDS_H
+#define COFFER_CLI_COMMANDS_H
+
+struct cli;
+
+/* cli/cmd_account.c */
+int cmd_account_create(struct cli *c);
+int cmd_account_login(struct cli *c);
+int cmd_account_logout(struct cli *c);
+int cmd_account_status(struct cli *c);
+/* cli/cmd_device.c */
+int cmd_device_list(struct cli *c);
+int cmd_device_approve(struct cli *c);
+int cmd_sync(struct cli *c);
+/* cli/cmd_record.c */
+int cmd_record_put(struct cli *c);
+int cmd_record_get(struct cli *c);
+int cmd_record_list(struct cli *c);
+int cmd_record_delete(struct cli *c);
+/* cli/cmd_backup.c */
+int cmd_backup_create(struct cli *c);
+int cmd_backup_list(struct cli *c);
+int cmd_backup_ls(struct cli *c);
+int cmd_backup_restore(struct cli *c);
+int cmd_backup_forget(struct cli *c);
+int cmd_backup_prune(struct cli *c);
+int cmd_backup_check(struct cli *c);
+
+#endif
