@@ -14,6 +14,21 @@
 #define HELP	(-1)
 #define VERSION	(-2)
 
+/* A decimal number in [0, ${max}]: 0, or -1 if ${v} is not one. */
+static int
+parse_uint(const char *v, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uintmax_t n;
+
+	errno = 0;
+	n = strtoumax(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n > max)
+		return -1;
+	*out = (uint64_t)n;
+	return 0;
+}
+
 static const struct cli_opt *
 find_opt(const struct cli_opt *opts, const char *name, size_t nlen,
     size_t *index)
@@ -60,6 +75,7 @@ one_option(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv,
 	const char *a = argv[*i] + 2, *eq = strchr(a, '='), *v = NULL;
 	size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a), idx;
 	const struct cli_opt *o = NULL;
+	uint64_t n;
 	int global = 0;
 
 	if (cmd != NULL)
@@ -88,6 +104,12 @@ one_option(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv,
 		if (*v == '\0')
 			return cli_usage(c, "option '--%s' has an empty value",
 			    o->name);
+		/* Values named N are counts: checked here, once for all. */
+		if (strcmp(o->arg, "N") == 0 &&
+		    parse_uint(v, CLI_COUNT_MAX, &n) != 0)
+			return cli_usage(c, "option '--%s': '%s' is not a "
+			    "number from 0 to %u", o->name, v,
+			    (unsigned)CLI_COUNT_MAX);
 	}
 	if (global)
 		return set_global(c, o->name, v);
@@ -179,17 +201,12 @@ int
 cli_opt_uint(struct cli *c, const char *name, uint64_t max, uint64_t *out)
 {
 	const char *v = cli_opt(c, name);
-	char *end;
-	uintmax_t n;
 
 	if (v == NULL)
 		return CLI_OK;
-	errno = 0;
-	n = strtoumax(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n > max)
+	if (parse_uint(v, max, out) != 0)
 		return cli_usage(c, "option '--%s': '%s' is not a number "
 		    "from 0 to %" PRIu64, name, v, max);
-	*out = (uint64_t)n;
 	return CLI_OK;
 }
 

@@ -24,6 +24,8 @@ struct cli_opt {
 };
 
 #define CLI_OPTS_MAX	8
+/* The largest value of an option whose value is named "N". */
+#define CLI_COUNT_MAX	1000000u
 
 /* Command flags. */
 #define CLI_SERVER	0x1	/* talks to the server */

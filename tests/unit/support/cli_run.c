@@ -1,0 +1,125 @@
+/* Run the coffer program from tests (cli_run.h). */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+#include "server_harness.h"
+
+#define ARGV_MAX	64
+#define DEADLINE_S	120
+
+extern char **environ;
+
+/* In the child: no COFFER_* of the test runner, then ${env}. */
+static void
+child_env(const char *const env[])
+{
+	size_t i;
+	char name[128], *eq;
+
+	for (i = 0; environ[i] != NULL;) {
+		if (strncmp(environ[i], "COFFER_", 7) != 0 ||
+		    (eq = strchr(environ[i], '=')) == NULL ||
+		    (size_t)(eq - environ[i]) >= sizeof(name)) {
+			i++;
+			continue;
+		}
+		memcpy(name, environ[i], (size_t)(eq - environ[i]));
+		name[eq - environ[i]] = '\0';
+		unsetenv(name);
+	}
+	for (i = 0; env != NULL && env[i] != NULL; i++) {
+		if ((eq = strchr(env[i], '=')) == NULL ||
+		    (size_t)(eq - env[i]) >= sizeof(name))
+			continue;
+		memcpy(name, env[i], (size_t)(eq - env[i]));
+		name[eq - env[i]] = '\0';
+		setenv(name, eq + 1, 1);
+	}
+}
+
+static int
+wait_deadline(pid_t pid)
+{
+	struct timespec ts = { 0, 5000000 };
+	time_t end = time(NULL) + DEADLINE_S;
+	int st;
+
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (time(NULL) > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+cli_run(struct cli_res *r, const char *const env[], const char *input, ...)
+{
+	char *argv[ARGV_MAX + 2], *dir, in[300], out[300], err[300];
+	const char *a;
+	size_t n = 1;
+	va_list ap;
+	pid_t pid;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	argv[0] = (char *)COFFER_BUILD_DIR "/coffer";
+	va_start(ap, input);
+	while ((a = va_arg(ap, const char *)) != NULL && n < ARGV_MAX)
+		argv[n++] = (char *)(uintptr_t)a;
+	va_end(ap);
+	argv[n] = NULL;
+	if ((dir = srv_tmpdir()) == NULL)
+		return -1;
+	snprintf(in, sizeof(in), "%s/in", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	if (srv_write_file(in, input != NULL ? input : "") != 0)
+		goto out;
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		goto out;
+	if (pid == 0) {
+		int i = open(in, O_RDONLY), o = open(out, O_WRONLY | O_CREAT,
+		    0600), e = open(err, O_WRONLY | O_CREAT, 0600);
+
+		if (i < 0 || o < 0 || e < 0 || dup2(i, 0) < 0 ||
+		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		setsid();
+		child_env(env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	r->status = wait_deadline(pid);
+	r->out = srv_slurp(out, &r->outlen);
+	r->err = srv_slurp(err, NULL);
+	if (r->out != NULL && r->err != NULL)
+		rc = 0;
+	else
+		cli_res_free(r);
+out:
+	srv_rmtree(dir);
+	free(dir);
+	return rc;
+}
+
+void
+cli_res_free(struct cli_res *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

@@ -1,0 +1,36 @@
+/* Run the real coffer program from a test (build/coffer), with an
+ * environment of the test's choosing, standard input from a string, and
+ * standard output and error captured. The child runs in a new session, so
+ * it has no terminal: a prompt cannot hang a test.
+ *
+ *	struct cli_res r;
+ *	const char *env[] = { "COFFER_PASSWORD=pw", NULL };
+ *	assert_int_equal(cli_run(&r, env, NULL, "--home", home,
+ *	    "account", "status", (char *)NULL), 0);
+ *	assert_int_equal(r.status, 0);
+ *	cli_res_free(&r); */
+#ifndef COFFER_TEST_CLI_RUN_H
+#define COFFER_TEST_CLI_RUN_H
+
+#include <stddef.h>
+
+struct cli_res {
+	int	 status;	/* exit status, -1 if killed by a signal */
+	char	*out;		/* standard output, NUL-terminated */
+	size_t	 outlen;
+	char	*err;		/* standard error, NUL-terminated */
+};
+
+/** cli_run(r, env, input, ...): run COFFER_BUILD_DIR/coffer with the
+ * NULL-terminated arguments after ${input}, every COFFER_* variable of
+ * this process removed and the NULL-terminated "NAME=value" list ${env}
+ * (may be NULL) added, and ${input} (NULL: empty) on standard input.
+ * Killed after 120 s. Returns 0 with *${r} filled (free it with
+ * cli_res_free), or -1 if it could not run. */
+int cli_run(struct cli_res *r, const char *const env[], const char *input,
+    ...);
+
+/** cli_res_free(r): free the captured output; accepts a zeroed ${r}. */
+void cli_res_free(struct cli_res *r);
+
+#endif
