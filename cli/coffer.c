@@ -66,6 +66,11 @@ static const struct cli_opt forget_opts[] = {
 	    "N weeks", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
+static const struct cli_opt approve_opts[] = {
+	{ "code", "CODE", "refuse unless the device's verification code is "
+	    "CODE", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
 static const struct cli_opt check_opts[] = {
 	SET_OPT,
 	{ "read-data", NULL, "also download and verify every chunk", 0 },
@@ -117,13 +122,17 @@ const struct cli_cmd cli_cmds[] = {
 	    cmd_account_status, CLI_SERVER },
 	{ "device", "list", NULL, 0, 0, NULL,
 	    "list the account's devices",
-	    "List the devices of the account: id, name, whether trusted, and\n"
-	    "which one is this device.", cmd_device_list, CLI_SERVER },
-	{ "device", "approve", "ID", 1, 1, NULL,
+	    "List the devices of the account: id, verification code, whether\n"
+	    "trusted or waiting for approval, and which one is this device.",
+	    cmd_device_list, CLI_SERVER },
+	{ "device", "approve", "ID", 1, 1, approve_opts,
 	    "let a new device read the account's data",
-	    "Seal the keychain root to the device ID (from 'coffer device\n"
-	    "list' on either device), so it can read everything this one can.\n"
-	    "Run it on a trusted device.", cmd_device_approve, CLI_SERVER },
+	    "Check the card of the device ID (from 'coffer device list', or\n"
+	    "shown by 'coffer account login' on the new device) and seal the\n"
+	    "keychain root to it, so it can read everything this one can. Run\n"
+	    "it on a trusted device; with --code, only if the verification\n"
+	    "code the new device shows is CODE.", cmd_device_approve,
+	    CLI_SERVER },
 	{ "record", "put", "[ID]", 0, 1, record_put_opts,
 	    "store a record (new, or replacing ID)",
 	    "Encrypt the payload (--data TEXT, or standard input) under the\n"
