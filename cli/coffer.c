@@ -161,22 +161,25 @@ const struct cli_cmd cli_cmds[] = {
 	    "Back up each PATH (files, folders, links, owners, times, xattrs)\n"
 	    "into the backup set: chunks are deduplicated, compressed,\n"
 	    "encrypted and packed on this device; unchanged files are skipped\n"
-	    "by the local cache. Shows progress on a terminal.",
+	    "by the local cache. Shows progress on a terminal. Ctrl-C stops\n"
+	    "cleanly: the next run reuses what was stored.",
 	    cmd_backup_create, CLI_SERVER },
 	{ "backup", "list", NULL, 0, 0, set_opts,
 	    "list the snapshots of a backup set",
 	    "List the snapshots: id, time, host and paths, oldest first.",
 	    cmd_backup_list, CLI_SERVER },
-	{ "backup", "ls", "SNAP", 1, 1, set_opts,
+	{ "backup", "ls", "SNAP [PATH]", 1, 2, set_opts,
 	    "list the files of a snapshot",
 	    "List every entry of the snapshot SNAP (an id, a unique prefix\n"
-	    "of one, or 'latest'): type, mode, size, time and path.",
+	    "of at least 8 hex digits, or 'latest'), or only those below PATH\n"
+	    "in it: type, mode, size, time and path.",
 	    cmd_backup_ls, CLI_SERVER },
-	{ "backup", "restore", "SNAP", 1, 1, restore_opts,
+	{ "backup", "restore", "SNAP [PATH]", 1, 2, restore_opts,
 	    "restore a snapshot into a folder",
-	    "Restore the snapshot SNAP (an id, a unique prefix, or 'latest')\n"
-	    "into DIR: every chunk is verified, metadata restored. Shows\n"
-	    "progress on a terminal.", cmd_backup_restore, CLI_SERVER },
+	    "Restore the snapshot SNAP (an id, a unique prefix, or 'latest'),\n"
+	    "or only PATH in it, into DIR: every chunk is verified before it\n"
+	    "is written, metadata restored. Shows progress on a terminal.\n"
+	    "Ctrl-C stops cleanly.", cmd_backup_restore, CLI_SERVER },
 	{ "backup", "forget", NULL, 0, 0, forget_opts,
 	    "drop snapshots by a keep policy",
 	    "Remove the snapshots that no --keep-* rule keeps. The data stays\n"

@@ -186,7 +186,7 @@ test_usage_errors(void **state)
 		    "'--read-data' takes no value" },
 		{ { "backup", "list", "--set", "a", "--set", "b" }, "option "
 		    "'--set' given twice" },
-		{ { "backup", "ls", "a", "b" }, "unexpected argument 'b'" },
+		{ { "backup", "ls", "a", "b", "c" }, "unexpected argument 'c'" },
 		{ { "record", "get", "--category", "notes" }, "missing "
 		    "argument: ID" },
 		{ { "record", "list" }, "option '--category NAME' is "
