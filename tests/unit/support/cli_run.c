@@ -67,20 +67,32 @@ wait_deadline(pid_t pid)
 int
 cli_run(struct cli_res *r, const char *const env[], const char *input, ...)
 {
-	char *argv[ARGV_MAX + 2], *dir, in[300], out[300], err[300];
-	const char *a;
-	size_t n = 1;
+	const char *args[ARGV_MAX + 1], *a;
+	size_t n = 0;
 	va_list ap;
+
+	va_start(ap, input);
+	while ((a = va_arg(ap, const char *)) != NULL && n < ARGV_MAX)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return cli_runv(r, env, input, args);
+}
+
+int
+cli_runv(struct cli_res *r, const char *const env[], const char *input,
+    const char *const args[])
+{
+	char *argv[ARGV_MAX + 2], *dir, in[300], out[300], err[300];
+	size_t n;
 	pid_t pid;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	argv[0] = (char *)COFFER_BUILD_DIR "/coffer";
-	va_start(ap, input);
-	while ((a = va_arg(ap, const char *)) != NULL && n < ARGV_MAX)
-		argv[n++] = (char *)(uintptr_t)a;
-	va_end(ap);
-	argv[n] = NULL;
+	for (n = 0; args[n] != NULL && n < ARGV_MAX; n++)
+		argv[n + 1] = (char *)(uintptr_t)args[n];
+	argv[n + 1] = NULL;
 	if ((dir = srv_tmpdir()) == NULL)
 		return -1;
 	snprintf(in, sizeof(in), "%s/in", dir);

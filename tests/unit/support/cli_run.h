@@ -30,6 +30,11 @@ struct cli_res {
 int cli_run(struct cli_res *r, const char *const env[], const char *input,
     ...);
 
+/** cli_runv(r, env, input, args): the same with the arguments in the
+ * NULL-terminated array ${args}. */
+int cli_runv(struct cli_res *r, const char *const env[], const char *input,
+    const char *const args[]);
+
 /** cli_res_free(r): free the captured output; accepts a zeroed ${r}. */
 void cli_res_free(struct cli_res *r);
 

@@ -1,0 +1,53 @@
+/* Open the client library for the global options; errors and ids. */
+#include <string.h>
+
+#include <coffer/encoding.h>
+#include <coffer/err.h>
+
+#include "session.h"
+
+int
+cli_client_open(struct cli *c, struct coffer_client **out)
+{
+	struct coffer_client_opts o;
+	struct coffer_client *cl = NULL;
+	int r;
+
+	if (c->server == NULL)
+		return cli_usage(c, "no server: give --server URL or set "
+		    "COFFER_SERVER");
+	memset(&o, 0, sizeof(o));
+	o.ca_file = c->ca;
+	if ((r = coffer_client_open(&cl, c->server, c->home, &o)) != 0)
+		return cli_fail(c, r, "opening the client", c->home);
+	*out = cl;
+	return CLI_OK;
+}
+
+int
+cli_client_fail(struct cli *c, const struct coffer_client *cl, int err,
+    const char *what)
+{
+	return cli_fail(c, err, what, cl != NULL ? coffer_client_errmsg(cl) :
+	    NULL);
+}
+
+int
+cli_parse_id(struct cli *c, const char *arg, uint8_t *out, size_t n,
+    const char *what)
+{
+	size_t len = 0;
+
+	if (strlen(arg) != 2 * n || coffer_hex_decode(out, n, &len, arg,
+	    strlen(arg)) != 0 || len != n)
+		return cli_usage(c, "'%s' is not a %s (%zu hex digits)", arg,
+		    what, 2 * n);
+	return CLI_OK;
+}
+
+void
+cli_hex(char *out, const uint8_t *in, size_t n)
+{
+	if (coffer_hex_encode(out, 2 * n + 1, in, n) != 0)
+		out[0] = '\0';
+}
