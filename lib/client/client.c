@@ -171,6 +171,7 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 {
 	struct coffer_net_opts no = { 0 };
 	struct coffer_client *c = NULL;
+	pthread_mutexattr_t ma;
 	char path[4096];
 	int r = COFFER_ERR_INVALID;
 
@@ -184,7 +185,14 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 	r = COFFER_ERR_NOMEM;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto out;
-	(void)pthread_mutex_init(&c->lock, NULL);
+	/* Recursive: a backup store's ref listing calls back into the
+	 * engine, which may call the store again. */
+	if (pthread_mutexattr_init(&ma) != 0 ||
+	    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&c->lock, &ma) != 0)
+		goto out;
+	c->locked = 1;
+	(void)pthread_mutexattr_destroy(&ma);
 	if ((c->home = strdup(home_dir)) == NULL)
 		goto out;
 	if (opts != NULL && opts->passcode != NULL) {
@@ -234,7 +242,8 @@ coffer_client_free(struct coffer_client **p)
 		coffer_key_free(&c->zkeys[i].key);
 	if (c->passcode != NULL)
 		sodium_free(c->passcode);
-	(void)pthread_mutex_destroy(&c->lock);
+	if (c->locked)
+		(void)pthread_mutex_destroy(&c->lock);
 	free(c->home);
 	free(c);
 	*p = NULL;

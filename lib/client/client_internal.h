@@ -48,7 +48,8 @@ struct coffer_client {
 	struct coffer_net	*net;
 	char			*home;
 	sqlite3			*db;
-	pthread_mutex_t		 lock;	/* db, keys, errmsg */
+	pthread_mutex_t		 lock;	/* db, keys, errmsg: backup refs */
+	int			 locked;	/* lock is made */
 	struct coffer_device	*device;
 	struct coffer_key	*root;		/* when trusted */
 	uint8_t			 kczone[ID_BYTES]; /* the keychain zone */
