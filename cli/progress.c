@@ -117,3 +117,58 @@ cli_progress_end(struct cli_progress *p)
 	p->on = 0;
 	return t;
 }
+
+static void *
+tick(void *arg)
+{
+	struct cli_ticker *t = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&t->lock);
+	while (!t->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(REDRAW_S * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&t->cond, &t->lock, &ts);
+		if (!t->stop)
+			t->fn(t->arg);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+void
+cli_ticker_start(struct cli_ticker *t, const struct cli_progress *p,
+    void (*fn)(void *), void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	if (!p->on)
+		return;
+	t->fn = fn;
+	t->arg = arg;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	t->running = pthread_create(&t->thread, NULL, tick, t) == 0;
+	if (!t->running) {
+		pthread_cond_destroy(&t->cond);
+		pthread_mutex_destroy(&t->lock);
+	}
+}
+
+void
+cli_ticker_stop(struct cli_ticker *t)
+{
+	if (!t->running)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stop = 1;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	t->running = 0;
+}

@@ -28,6 +28,23 @@ void cli_progress_update(struct cli_progress *p, uint64_t files,
     uint64_t bytes, uint64_t total_bytes);
 /* Clear the line; returns the seconds since init. */
 double cli_progress_end(struct cli_progress *p);
+/* A thread that calls fn(arg) every tenth of a second, for counters the
+ * library updates without calling back. */
+struct cli_ticker {
+	pthread_t	 thread;
+	int		 running;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 stop;
+	void		(*fn)(void *);
+	void		*arg;
+};
+
+/* Start ticking (only when ${p} draws). */
+void cli_ticker_start(struct cli_ticker *t, const struct cli_progress *p,
+    void (*fn)(void *), void *arg);
+/* Stop and join; accepts a ticker that never started. */
+void cli_ticker_stop(struct cli_ticker *t);
 /* ${n} bytes for people: "512 B", "3.4 MiB". */
 void cli_fmt_bytes(char *buf, size_t size, double n);
 

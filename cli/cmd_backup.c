@@ -1,0 +1,428 @@
+/* coffer backup create|list|ls|restore|forget|prune|check: the backup
+ * engine (coffer/backup.h) on the storage and zone key the client gives
+ * for the backup set, with its cache in HOME/cache/backup/SET. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <coffer/backup.h>
+#include <coffer/err.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "progress.h"
+#include "session.h"
+
+#define SNAP_HEX	(2 * COFFER_SNAPSHOT_ID_BYTES + 1)
+#define SET_MAX		64
+
+/* An open backup set: the client, its store and key, the repository. */
+struct bset {
+	struct coffer_client		*cl;
+	struct coffer_bstore		 store;
+	struct coffer_key		*key;
+	struct coffer_backup_repo	*repo;
+	const char			*name;
+};
+
+/* A set name becomes a folder name: letters, digits, '.', '_', '-'. */
+static int
+check_set(struct cli *c, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-' || (s[i] == '.' && i > 0)))
+			break;
+	if (n == 0 || n > SET_MAX || i < n)
+		return cli_usage(c, "option '--set': '%s' is not a set name "
+		    "(1 to %d letters, digits, '.', '_', '-'; not starting "
+		    "with '.')", s, SET_MAX);
+	return CLI_OK;
+}
+
+/* mkdir ${path} 0700 unless it exists. */
+static int
+mkdir_one(struct cli *c, const char *path)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cli_failf(c, "creating %s: %s", path, strerror(errno));
+	return CLI_OK;
+}
+
+static void
+bset_close(struct bset *b)
+{
+	coffer_backup_close(&b->repo);
+	coffer_key_free(&b->key);
+	coffer_client_backup_store_close(&b->store);
+	coffer_client_free(&b->cl);
+}
+
+static int
+bset_open(struct cli *c, struct bset *b, const char *what)
+{
+	static const char *const parents[] = { "cache", "cache/backup" };
+	char dir[4096];
+	size_t i;
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	if ((b->name = cli_opt(c, "set")) == NULL)
+		b->name = "default";
+	if ((r = check_set(c, b->name)) != CLI_OK)
+		return r;
+	if ((r = cli_client_open(c, &b->cl)) != CLI_OK)
+		return r;
+	if ((r = coffer_client_backup_store(b->cl, b->name, &b->store)) != 0 ||
+	    (r = coffer_client_backup_key(b->cl, b->name, &b->key)) != 0)
+		return cli_client_fail(c, b->cl, r, what);
+	/* The client made the home; the cache's parents are ours. */
+	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", c->home, parents[i]);
+		if ((r = mkdir_one(c, dir)) != CLI_OK)
+			return r;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/cache/backup/%s", c->home,
+	    b->name) >= sizeof(dir))
+		return cli_failf(c, "%s: home folder path too long", what);
+	if ((r = coffer_backup_open(&b->repo, &b->store, b->key, dir)) != 0)
+		return cli_fail(c, r, what, dir);
+	return CLI_OK;
+}
+
+static int
+repo_fail(struct cli *c, const struct bset *b, int r, const char *what)
+{
+	return cli_fail(c, r, what, coffer_backup_error_detail(b->repo));
+}
+
+/* Ctrl-C asks the engine to stop (it keeps what it stored for the next
+ * run); a second one kills as usual. */
+static struct coffer_backup_progress *volatile running;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	if (running != NULL)
+		running->cancel = 1;
+}
+
+static void
+catch_interrupt(struct coffer_backup_progress *p, int on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	running = on ? p : NULL;
+	sa.sa_handler = on ? on_interrupt : SIG_DFL;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct watch {
+	struct cli_progress			 bar;
+	uint64_t				 total;	/* 0: unknown */
+	const struct coffer_backup_progress	*pg;	/* for the ticker */
+};
+
+static void
+on_progress(void *arg, const struct coffer_backup_progress *p)
+{
+	struct watch *w = arg;
+
+	/* A backup's total grows while the scanner runs ahead. */
+	cli_progress_update(&w->bar, p->files, p->bytes_read,
+	    w->total != 0 ? w->total : p->bytes);
+}
+
+/* Restore counts without calling back: read its counters. */
+static void
+on_tick(void *arg)
+{
+	struct watch *w = arg;
+
+	cli_progress_update(&w->bar,
+	    __atomic_load_n(&w->pg->files, __ATOMIC_RELAXED),
+	    __atomic_load_n(&w->pg->bytes_read, __ATOMIC_RELAXED), w->total);
+}
+
+static void
+snap_hex(char *out, const uint8_t id[COFFER_SNAPSHOT_ID_BYTES])
+{
+	cli_hex(out, id, COFFER_SNAPSHOT_ID_BYTES);
+}
+
+int
+cmd_backup_create(struct cli *c)
+{
+	struct coffer_backup_progress p;
+	struct coffer_backup_options o;
+	uint8_t id[COFFER_SNAPSHOT_ID_BYTES];
+	char hex[SNAP_HEX], b[32], n[32], s[32];
+	struct watch w;
+	struct bset set;
+	double t;
+	int r;
+
+	if ((r = bset_open(c, &set, "backup create")) != CLI_OK)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	memset(&o, 0, sizeof(o));
+	memset(&w, 0, sizeof(w));
+	p.fn = on_progress;
+	p.arg = &w;
+	o.progress = &p;
+	cli_progress_init(&w.bar, c);
+	catch_interrupt(&p, 1);
+	r = coffer_backup_create(set.repo, (const char *const *)c->pos,
+	    (size_t)c->npos, &o, id);
+	catch_interrupt(&p, 0);
+	t = cli_progress_end(&w.bar);
+	if (r != 0) {
+		r = repo_fail(c, &set, r, "backup create");
+		goto out;
+	}
+	snap_hex(hex, id);
+	cli_print(c, "%s", hex);
+	cli_fmt_bytes(b, sizeof(b), (double)p.bytes);
+	cli_fmt_bytes(n, sizeof(n), (double)p.bytes_new);
+	cli_fmt_bytes(s, sizeof(s), (double)p.bytes_stored);
+	cli_note(c, "snapshot %.8s: %llu files, %llu folders, %s (%s new, "
+	    "%s stored) in %.1f s%s", hex, (unsigned long long)p.files,
+	    (unsigned long long)p.dirs, b, n, s, t, p.warnings ?
+	    ", some entries skipped" : "");
+	cli_json_set(c, "snapshot", json_string(hex));
+	cli_json_set(c, "files", json_integer((json_int_t)p.files));
+	cli_json_set(c, "dirs", json_integer((json_int_t)p.dirs));
+	cli_json_set(c, "bytes", json_integer((json_int_t)p.bytes));
+	cli_json_set(c, "bytes_new", json_integer((json_int_t)p.bytes_new));
+	cli_json_set(c, "bytes_stored",
+	    json_integer((json_int_t)p.bytes_stored));
+	cli_json_set(c, "warnings", json_integer((json_int_t)p.warnings));
+	cli_json_set(c, "seconds", json_real(t));
+	r = CLI_OK;
+out:
+	bset_close(&set);
+	return r;
+}
+
+struct snaps {
+	struct cli	*c;
+	json_t		*list;
+	const uint8_t	*want;		/* find this one's size */
+	uint64_t	 bytes;
+};
+
+static int
+one_snapshot(void *arg, const struct coffer_backup_snapshot *s)
+{
+	struct snaps *l = arg;
+	char hex[SNAP_HEX], when[32], size[32], paths[1024];
+	time_t t = (time_t)(s->time_ns / 1000000000);
+	json_t *jp = json_array();
+	struct tm tm;
+	size_t i, n = 0;
+
+	if (l->want != NULL) {
+		if (memcmp(l->want, s->id, COFFER_SNAPSHOT_ID_BYTES) == 0)
+			l->bytes = s->bytes;
+		json_decref(jp);
+		return 0;
+	}
+	snap_hex(hex, s->id);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+	    localtime_r(&t, &tm));
+	cli_fmt_bytes(size, sizeof(size), (double)s->bytes);
+	paths[0] = '\0';
+	for (i = 0; i < s->npaths; i++) {
+		json_array_append_new(jp, json_string(s->paths[i]));
+		if (n < sizeof(paths))
+			n += (size_t)snprintf(paths + n, sizeof(paths) - n,
+			    "%s%s", i ? " " : "", s->paths[i]);
+	}
+	json_array_append_new(l->list, json_pack("{s:s, s:I, s:s, s:o, "
+	    "s:I, s:I, s:I}", "id", hex, "time", (json_int_t)(s->time_ns /
+	    1000000000), "host", s->host != NULL ? s->host : "", "paths", jp,
+	    "files", (json_int_t)s->files, "dirs", (json_int_t)s->dirs,
+	    "bytes", (json_int_t)s->bytes));
+	cli_print(l->c, "%s  %s  %-16s %9s  %s", hex, when,
+	    s->host != NULL ? s->host : "", size, paths);
+	return 0;
+}
+
+int
+cmd_backup_list(struct cli *c)
+{
+	struct snaps l = { c, json_array(), NULL, 0 };
+	struct bset set;
+	int r;
+
+	if ((r = bset_open(c, &set, "backup list")) != CLI_OK)
+		goto out;
+	if ((r = coffer_backup_list(set.repo, one_snapshot, &l)) != 0) {
+		r = repo_fail(c, &set, r, "backup list");
+		goto out;
+	}
+	cli_json_set(c, "snapshots", l.list);
+	l.list = NULL;
+out:
+	json_decref(l.list);
+	bset_close(&set);
+	return r;
+}
+
+static const char *
+type_name(int type)
+{
+	static const char *const names[] = { "?", "file", "dir", "symlink",
+	    "fifo", "chardev", "blockdev", "socket", "hardlink" };
+
+	return type > 0 && (size_t)type < sizeof(names) / sizeof(names[0]) ?
+	    names[type] : names[0];
+}
+
+static int
+one_entry(void *arg, const struct coffer_backup_entry *e)
+{
+	struct snaps *l = arg;
+	time_t t = (time_t)(e->mtime_ns / 1000000000);
+	char when[32];
+	struct tm tm;
+
+	json_array_append_new(l->list, json_pack("{s:s, s:s, s:i, s:I, s:I, "
+	    "s:s?}", "path", e->path, "type", type_name(e->type), "mode",
+	    (int)e->mode, "size", (json_int_t)e->size, "mtime",
+	    (json_int_t)(e->mtime_ns / 1000000000), "target", e->target));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+	cli_print(l->c, "%-8s %04o %12llu  %s  %s%s%s", type_name(e->type),
+	    (unsigned)e->mode & 07777, (unsigned long long)e->size, when,
+	    e->path, e->target != NULL ? " -> " : "",
+	    e->target != NULL ? e->target : "");
+	return 0;
+}
+
+/* Open the set and resolve SNAP (pos[0]) into ${id}. */
+static int
+open_snapshot(struct cli *c, struct bset *set, const char *what,
+    uint8_t id[COFFER_SNAPSHOT_ID_BYTES])
+{
+	int r;
+
+	if ((r = bset_open(c, set, what)) != CLI_OK)
+		return r;
+	if ((r = coffer_backup_resolve(set->repo, c->pos[0], id)) != 0)
+		return cli_fail(c, r, what, c->pos[0]);
+	return CLI_OK;
+}
+
+int
+cmd_backup_ls(struct cli *c)
+{
+	struct snaps l = { c, json_array(), NULL, 0 };
+	uint8_t id[COFFER_SNAPSHOT_ID_BYTES];
+	char hex[SNAP_HEX];
+	struct bset set;
+	int r;
+
+	if ((r = open_snapshot(c, &set, "backup ls", id)) != CLI_OK)
+		goto out;
+	if ((r = coffer_backup_ls(set.repo, id, c->npos > 1 ? c->pos[1] :
+	    NULL, one_entry, &l)) != 0) {
+		r = repo_fail(c, &set, r, "backup ls");
+		goto out;
+	}
+	snap_hex(hex, id);
+	cli_json_set(c, "snapshot", json_string(hex));
+	cli_json_set(c, "entries", l.list);
+	l.list = NULL;
+out:
+	json_decref(l.list);
+	bset_close(&set);
+	return r;
+}
+
+int
+cmd_backup_restore(struct cli *c)
+{
+	struct snaps l = { c, NULL, NULL, 0 };
+	struct coffer_backup_progress p;
+	struct coffer_backup_options o;
+	uint8_t id[COFFER_SNAPSHOT_ID_BYTES];
+	char hex[SNAP_HEX], b[32];
+	struct cli_ticker tick;
+	struct watch w;
+	struct bset set;
+	double t;
+	int r;
+
+	if ((r = open_snapshot(c, &set, "backup restore", id)) != CLI_OK)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	memset(&o, 0, sizeof(o));
+	memset(&w, 0, sizeof(w));
+	/* The snapshot's size, for the ETA. */
+	l.want = id;
+	if (coffer_backup_list(set.repo, one_snapshot, &l) == 0)
+		w.total = l.bytes;
+	w.pg = &p;
+	o.progress = &p;
+	cli_progress_init(&w.bar, c);
+	cli_ticker_start(&tick, &w.bar, on_tick, &w);
+	catch_interrupt(&p, 1);
+	r = coffer_backup_restore(set.repo, id, c->npos > 1 ? c->pos[1] : NULL,
+	    cli_opt(c, "target"), &o);
+	catch_interrupt(&p, 0);
+	cli_ticker_stop(&tick);
+	t = cli_progress_end(&w.bar);
+	if (r != 0) {
+		r = repo_fail(c, &set, r, "backup restore");
+		goto out;
+	}
+	snap_hex(hex, id);
+	cli_fmt_bytes(b, sizeof(b), (double)p.bytes_read);
+	cli_note(c, "restored snapshot %.8s into %s: %llu files, %s in %.1f s",
+	    hex, cli_opt(c, "target"), (unsigned long long)p.files, b, t);
+	cli_json_set(c, "snapshot", json_string(hex));
+	cli_json_set(c, "target", json_string(cli_opt(c, "target")));
+	cli_json_set(c, "files", json_integer((json_int_t)p.files));
+	cli_json_set(c, "bytes", json_integer((json_int_t)p.bytes_read));
+	cli_json_set(c, "seconds", json_real(t));
+	r = CLI_OK;
+out:
+	bset_close(&set);
+	return r;
+}
+
+/* forget, prune and check wait for the engine's functions. */
+static int
+not_yet(struct cli *c)
+{
+	return cli_failf(c, "backup %s: not implemented yet", c->cmd->sub);
+}
+
+int
+cmd_backup_forget(struct cli *c)
+{
+	return not_yet(c);
+}
+
+int
+cmd_backup_prune(struct cli *c)
+{
+	return not_yet(c);
+}
+
+int
+cmd_backup_check(struct cli *c)
+{
+	return not_yet(c);
+}
