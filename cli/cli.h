@@ -110,6 +110,8 @@ int cli_failf(struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Set ${key} of the JSON answer (steals ${v}). */
 void cli_json_set(struct cli *c, const char *key, json_t *v);
+/* Set ${key} of the JSON answer to the number ${v}. */
+void cli_json_u64(struct cli *c, const char *key, uint64_t v);
 /* Print a line on stdout unless --json (text for people or scripts). */
 void cli_print(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -201,13 +201,12 @@ cmd_backup_create(struct cli *c)
 	    (unsigned long long)p.dirs, b, n, s, t, p.warnings ?
 	    ", some entries skipped" : "");
 	cli_json_set(c, "snapshot", json_string(hex));
-	cli_json_set(c, "files", json_integer((json_int_t)p.files));
-	cli_json_set(c, "dirs", json_integer((json_int_t)p.dirs));
-	cli_json_set(c, "bytes", json_integer((json_int_t)p.bytes));
-	cli_json_set(c, "bytes_new", json_integer((json_int_t)p.bytes_new));
-	cli_json_set(c, "bytes_stored",
-	    json_integer((json_int_t)p.bytes_stored));
-	cli_json_set(c, "warnings", json_integer((json_int_t)p.warnings));
+	cli_json_u64(c, "files", p.files);
+	cli_json_u64(c, "dirs", p.dirs);
+	cli_json_u64(c, "bytes", p.bytes);
+	cli_json_u64(c, "bytes_new", p.bytes_new);
+	cli_json_u64(c, "bytes_stored", p.bytes_stored);
+	cli_json_u64(c, "warnings", p.warnings);
 	cli_json_set(c, "seconds", json_real(t));
 	r = CLI_OK;
 out:
@@ -393,8 +392,8 @@ cmd_backup_restore(struct cli *c)
 	    hex, cli_opt(c, "target"), (unsigned long long)p.files, b, t);
 	cli_json_set(c, "snapshot", json_string(hex));
 	cli_json_set(c, "target", json_string(cli_opt(c, "target")));
-	cli_json_set(c, "files", json_integer((json_int_t)p.files));
-	cli_json_set(c, "bytes", json_integer((json_int_t)p.bytes_read));
+	cli_json_u64(c, "files", p.files);
+	cli_json_u64(c, "bytes", p.bytes_read);
 	cli_json_set(c, "seconds", json_real(t));
 	r = CLI_OK;
 out:

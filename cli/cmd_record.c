@@ -87,7 +87,7 @@ cmd_record_put(struct cli *c)
 	}
 	cli_hex(hex, id, sizeof(id));
 	cli_json_set(c, "id", json_string(hex));
-	cli_json_set(c, "size", json_integer((json_int_t)coffer_buf_len(b)));
+	cli_json_u64(c, "size", coffer_buf_len(b));
 	cli_print(c, "%s", hex);
 	r = CLI_OK;
 out:
@@ -135,7 +135,7 @@ cmd_record_get(struct cli *c)
 		goto out;
 	}
 	cli_json_set(c, "id", json_string(c->pos[0]));
-	cli_json_set(c, "version", json_integer((json_int_t)version));
+	cli_json_u64(c, "version", version);
 	if (c->json)
 		json_payload(c, coffer_buf_data(b), coffer_buf_len(b));
 	else if (coffer_buf_len(b) > 0 && fwrite(coffer_buf_data(b), 1,

@@ -132,6 +132,12 @@ cli_json_set(struct cli *c, const char *key, json_t *v)
 }
 
 void
+cli_json_u64(struct cli *c, const char *key, uint64_t v)
+{
+	cli_json_set(c, key, json_integer((json_int_t)v));
+}
+
+void
 cli_print(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
