@@ -153,8 +153,9 @@ const struct cli_cmd cli_cmds[] = {
 	    CLI_SERVER },
 	{ "sync", NULL, NULL, 0, 0, NULL,
 	    "fetch what changed on the server since the last sync",
-	    "Read the change feed from this device's last change token and\n"
-	    "update the local copy; print how many records changed.",
+	    "Bring the keychain and every zone this device knows up to date\n"
+	    "from their change feeds, checking every record. A device that was\n"
+	    "approved picks up the keychain root here.",
 	    cmd_sync, CLI_SERVER },
 	{ "backup", "create", "PATH...", 1, -1, set_opts,
 	    "back up files and folders; prints the snapshot id",
