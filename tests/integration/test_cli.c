@@ -257,6 +257,37 @@ test_json(void **state)
 	cli_res_free(&r);
 }
 
+/* On a terminal: the login name is echoed, the password is not; asked
+ * twice on account create, and two different answers are refused before
+ * anything reaches the server (there is none at this address). */
+static void
+test_password_prompt(void **state)
+{
+	static const char *const env[] = {
+	    "COFFER_SERVER=http://127.0.0.1:9", NULL };
+	static const struct cli_chat chat[] = {
+		{ "Login name: ", "carol\n" },
+		{ "Password: ", "s3cret-one\n" },
+		{ "Password again: ", "s3cret-two\n" },
+	};
+	struct cli_res r;
+	char *tmp, home[600];
+	const char *args[] = { "--home", home, "account", "create", NULL };
+
+	(void)state;
+	assert_non_null(tmp = srv_tmpdir());
+	snprintf(home, sizeof(home), "%s/home", tmp);
+	if (cli_run_tty(&r, env, chat, 3, args) != 0)
+		fail_msg("the terminal conversation broke off: %s", r.out);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "carol"));
+	assert_null(strstr(r.out, "s3cret"));
+	assert_non_null(strstr(r.out, "coffer: the two passwords differ"));
+	cli_res_free(&r);
+	srv_rmtree(tmp);
+	free(tmp);
+}
+
 /* The commands that worked before the table stay. */
 static void
 test_local_commands(void **state)
@@ -288,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_password_prompt),
 		cmocka_unit_test(test_local_commands),
 	};
 

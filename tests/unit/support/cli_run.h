@@ -35,6 +35,23 @@ int cli_run(struct cli_res *r, const char *const env[], const char *input,
 int cli_runv(struct cli_res *r, const char *const env[], const char *input,
     const char *const args[]);
 
+/* One turn of a terminal conversation: wait for ${expect} in what the
+ * program wrote, then type ${send}. */
+struct cli_chat {
+	const char	*expect;
+	const char	*send;
+};
+
+/** cli_run_tty(r, env, chat, nchat, args): run coffer ARGS (as cli_runv)
+ * on a new pseudo-terminal that is its controlling terminal and its
+ * standard input, output and error; hold the ${nchat} turns of ${chat},
+ * then read to the end. r->out is everything the terminal showed (input
+ * echoed by the terminal included), r->err is empty. Returns 0, or -1 if
+ * it could not run or a turn's text did not come within 30 s (then *${r}
+ * holds what came, for the message; free it in both cases). */
+int cli_run_tty(struct cli_res *r, const char *const env[],
+    const struct cli_chat *chat, size_t nchat, const char *const args[]);
+
 /** cli_res_free(r): free the captured output; accepts a zeroed ${r}. */
 void cli_res_free(struct cli_res *r);
 
