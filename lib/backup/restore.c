@@ -416,7 +416,7 @@ rs_finish(struct rs *s, const char *sub)
 	for (it = s->links; it != NULL; it = it->next) {
 		const char *t = (const char *)it->n.target;
 
-		if (strlen(t) <= skip || strncmp(t, sub, skip) != 0 ||
+		if (strlen(t) <= skip || (skip > 0 && strncmp(t, sub, skip) != 0) ||
 		    tmp_then_rename(s, it->path, make_link, &it->n) != 0) {
 			__atomic_fetch_add(&s->pg->warnings, 1,
 			    __ATOMIC_RELAXED);
