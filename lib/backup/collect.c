@@ -15,7 +15,7 @@
 
 #include "backup/run.h"
 
-#define PACK_DEFAULT	((size_t)8 * 1024 * 1024)
+#define PACK_DEFAULT	((size_t)4 * 1024 * 1024)
 #define LEVEL_DEFAULT	1
 #define RING		4096
 #define SEG_TARGET	65536

@@ -95,7 +95,7 @@ fcr_next(struct fcache_r *r)
 	r->rec.size = be64(fixed + 16);
 	r->rec.mtime_ns = (int64_t)be64(fixed + 24);
 	r->rec.ctime_ns = (int64_t)be64(fixed + 32);
-	n = (size_t)(be64(fixed + 36) >> 32);
+	n = (size_t)(be64(fixed + 36) & 0xffffffffu);
 	if (n > FC_CHUNKS_MAX)
 		return 0;
 	if (n * BK_ID > r->cap) {

@@ -48,6 +48,7 @@ struct rs {
 	size_t				 qn;
 	int				 walk_done, err;
 	struct item			*links, *dirs;	/* dirs: deepest first */
+	size_t				 skip;	/* of hard-link targets */
 };
 
 static void
@@ -292,13 +293,55 @@ rs_queue(struct rs *s, struct item *it)
 	return rc;
 }
 
+/* Make a link or special file at its temporary name with make(), then
+ * rename it over path. */
+static int
+tmp_then_rename(struct rs *s, const char *path, int (*make)(struct rs *,
+    const char *, const struct bk_node *), const struct bk_node *n)
+{
+	char *tmp;
+	size_t l = strlen(path);
+	int rc = 0;
+
+	if ((tmp = malloc(l + sizeof(TMP_SUFFIX))) == NULL)
+		return COFFER_ERR_NOMEM;
+	memcpy(tmp, path, l);
+	memcpy(tmp + l, TMP_SUFFIX, sizeof(TMP_SUFFIX));
+	unlinkat(s->tfd, tmp, 0);
+	if (make(s, tmp, n) != 0)
+		rc = io_fail(s, "create", path);
+	else if (renameat(s->tfd, tmp, s->tfd, path) != 0) {
+		rc = io_fail(s, "rename", path);
+		unlinkat(s->tfd, tmp, 0);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int
+make_symlink(struct rs *s, const char *tmp, const struct bk_node *n)
+{
+	char tgt[BK_PATH_MAX + 1];
+
+	memcpy(tgt, n->target, n->target_len);
+	tgt[n->target_len] = '\0';
+	return symlinkat(tgt, s->tfd, tmp);
+}
+
+static int
+make_node(struct rs *s, const char *tmp, const struct bk_node *n)
+{
+	mode_t m = n->type == BK_FIFO ? S_IFIFO : n->type == BK_CHR ?
+	    S_IFCHR : n->type == BK_BLK ? S_IFBLK : S_IFSOCK;
+
+	return mknodat(s->tfd, tmp, m | 0600, (dev_t)n->rdev);
+}
+
 static int
 rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 {
 	struct rs *s = arg;
 	struct item *it;
-	char tgt[BK_PATH_MAX + 1];
-	mode_t m;
 	int rc;
 
 	if (s->err != 0)
@@ -330,10 +373,8 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			return COFFER_ERR_NOMEM;
 		return rs_queue(s, it);
 	case BK_SYMLINK:
-		memcpy(tgt, n->target, n->target_len);
-		tgt[n->target_len] = '\0';
-		if (symlinkat(tgt, s->tfd, path) != 0)
-			return io_fail(s, "symlink", path);
+		if ((rc = tmp_then_rename(s, path, make_symlink, n)) != 0)
+			return rc;
 		break;
 	default:
 		if (!s->root && n->type != BK_FIFO) {
@@ -341,16 +382,21 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			    __ATOMIC_RELAXED);
 			return 0;
 		}
-		m = n->type == BK_FIFO ? S_IFIFO : n->type == BK_CHR ? S_IFCHR :
-		    n->type == BK_BLK ? S_IFBLK : S_IFSOCK;
-		if (mknodat(s->tfd, path, m | 0600, (dev_t)n->rdev) != 0)
-			return io_fail(s, "mknod", path);
+		if ((rc = tmp_then_rename(s, path, make_node, n)) != 0)
+			return rc;
 		break;
 	}
 	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
 	if ((rc = set_meta(s, -1, path, n)) != 0)
 		return rc;
 	return 0;
+}
+
+static int
+make_link(struct rs *s, const char *tmp, const struct bk_node *n)
+{
+	return linkat(s->tfd, (const char *)n->target + s->skip, s->tfd, tmp,
+	    0);
 }
 
 static int
@@ -366,11 +412,12 @@ rs_finish(struct rs *s, const char *sub)
 
 		skip = last != NULL ? (size_t)(last - sub) + 1 : 0;
 	}
+	s->skip = skip;
 	for (it = s->links; it != NULL; it = it->next) {
 		const char *t = (const char *)it->n.target;
 
-		if (strlen(t) <= skip || strncmp(t, sub, skip) != 0 ||
-		    linkat(s->tfd, t + skip, s->tfd, it->path, 0) != 0) {
+		if (strlen(t) <= skip || (skip > 0 && strncmp(t, sub, skip) != 0) ||
+		    tmp_then_rename(s, it->path, make_link, &it->n) != 0) {
 			__atomic_fetch_add(&s->pg->warnings, 1,
 			    __ATOMIC_RELAXED);
 			continue;

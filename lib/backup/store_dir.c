@@ -323,7 +323,7 @@ sdir_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 		    strlen(de->d_name), NULL, &bl, NULL) != 0 ||
 		    bl != sizeof(name))
 			continue;
-		snprintf(path, sizeof(path), "refs/%s", de->d_name);
+		snprintf(path, sizeof(path), "refs/%.32s", de->d_name);
 		if ((r = sdir_ref_read(s, path, buf, &len)) == COFFER_ERR_NOTFOUND)
 			continue;	/* deleted while listing */
 		if (r != 0 || (r = fn(arg, name, buf, len)) != 0)
