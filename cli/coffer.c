@@ -16,8 +16,8 @@ static int cmd_version(struct cli *);
 static int cmd_categories(struct cli *);
 
 const struct cli_opt cli_global_opts[] = {
-	{ "server", "URL", "the server (default: $COFFER_SERVER)", 0 },
-	{ "home", "DIR", "this device's folder (default: $COFFER_HOME, "
+	{ "server", "URL", "the server (else $COFFER_SERVER)", 0 },
+	{ "home", "DIR", "this device's folder (else $COFFER_HOME, "
 	    "~/.coffer)", 0 },
 	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
 	{ "json", NULL, "one JSON object on standard output", 0 },
@@ -28,10 +28,10 @@ const struct cli_opt cli_global_opts[] = {
 };
 
 static const struct cli_opt login_opts[] = {
-	{ "login", "NAME", "the account's login name (default: "
-	    "$COFFER_LOGIN, or asked)", 0 },
-	{ "password-file", "FILE", "read the password from the first line "
-	    "of FILE (default: $COFFER_PASSWORD, or asked without echo)", 0 },
+	{ "login", "NAME", "the login name (else $COFFER_LOGIN, or asked)",
+	    0 },
+	{ "password-file", "FILE", "the password is its first line (else "
+	    "$COFFER_PASSWORD)", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -93,7 +93,7 @@ const struct cli_cmd cli_cmds[] = {
 	    "A record's category decides which key encrypts it.",
 	    cmd_categories, 0 },
 	{ "selftest", NULL, NULL, 0, 0, NULL,
-	    "check this build's cryptography end to end, on this machine",
+	    "check this build's cryptography on this machine",
 	    "Exercise the cryptographic core (envelopes, signatures, recovery\n"
 	    "keys, keystores, the keychain, streams) and print one line per\n"
 	    "step. Exits 1 if a step fails.", cmd_selftest, 0 },
