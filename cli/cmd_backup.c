@@ -297,10 +297,13 @@ one_entry(void *arg, const struct coffer_backup_entry *e)
 	char when[32];
 	struct tm tm;
 
-	json_array_append_new(l->list, json_pack("{s:s, s:s, s:i, s:I, s:I, "
-	    "s:s?}", "path", e->path, "type", type_name(e->type), "mode",
-	    (int)e->mode, "size", (json_int_t)e->size, "mtime",
-	    (json_int_t)(e->mtime_ns / 1000000000), "target", e->target));
+	/* A snapshot may hold millions: JSON only when asked for. */
+	if (l->list != NULL)
+		json_array_append_new(l->list, json_pack("{s:s, s:s, s:i, s:I, "
+		    "s:I, s:s?}", "path", e->path, "type", type_name(e->type),
+		    "mode", (int)e->mode, "size", (json_int_t)e->size, "mtime",
+		    (json_int_t)(e->mtime_ns / 1000000000), "target",
+		    e->target));
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
 	cli_print(l->c, "%-8s %04o %12llu  %s  %s%s%s", type_name(e->type),
 	    (unsigned)e->mode & 07777, (unsigned long long)e->size, when,
@@ -326,7 +329,7 @@ open_snapshot(struct cli *c, struct bset *set, const char *what,
 int
 cmd_backup_ls(struct cli *c)
 {
-	struct snaps l = { c, json_array(), NULL, 0 };
+	struct snaps l = { c, c->json ? json_array() : NULL, NULL, 0 };
 	uint8_t id[COFFER_SNAPSHOT_ID_BYTES];
 	char hex[SNAP_HEX];
 	struct bset set;
