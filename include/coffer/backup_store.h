@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <coffer/buf.h>
+#include <coffer/export.h>
 
 #define COFFER_BSTORE_ID_BYTES		32
 #define COFFER_BSTORE_NAME_BYTES	16
@@ -83,5 +84,17 @@ struct coffer_bstore {
 	const struct coffer_bstore_ops	*ops;
 	void				*ctx;
 };
+
+/** coffer_bstore_dir_open(out, dir): a store in the local folder ${dir}
+ * (created if missing, with blobs/, refs/ and tmp/ inside): every object
+ * is written to a temporary file, fsynced, renamed into place and its
+ * folder fsynced. Fills *${out}; release with coffer_bstore_dir_close.
+ * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOMEM or COFFER_ERR_IO. */
+COFFER_API int coffer_bstore_dir_open(struct coffer_bstore *out,
+    const char *dir) COFFER_WUR;
+
+/** coffer_bstore_dir_close(s): close a store made by coffer_bstore_dir_open
+ * and clear *${s}; does nothing for NULL or another kind of store. */
+COFFER_API void coffer_bstore_dir_close(struct coffer_bstore *s);
 
 #endif

@@ -1,0 +1,165 @@
+/* The backup engine (docs/PROTOCOL-backup.md): deduplicated, compressed,
+ * encrypted snapshots of folders in a repository that lives in a storage
+ * ops table (coffer/backup_store.h). Everything the store receives is
+ * ciphertext of padded size; the keys come from the backup set's zone key.
+ *
+ * A repository handle is used by one thread at a time; the engine runs
+ * its own threads inside create and restore. Errors are coffer error
+ * codes; coffer_backup_error_detail() names the object or file concerned.
+ * The library never prints. */
+#ifndef COFFER_BACKUP_H
+#define COFFER_BACKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coffer/backup_store.h>
+#include <coffer/cdc.h>
+#include <coffer/export.h>
+#include <coffer/key.h>
+
+#define COFFER_SNAPSHOT_ID_BYTES	16
+
+struct coffer_backup_repo;
+
+/* Counters of a running create or restore, updated by the engine (read
+ * them from the callback; the values are a consistent picture only
+ * there). Set cancel to nonzero from any thread to stop the run with
+ * COFFER_ERR_CANCELLED. */
+struct coffer_backup_progress {
+	uint64_t	 files;		/* files seen (all kinds) */
+	uint64_t	 dirs;		/* folders seen */
+	uint64_t	 files_read;	/* regular files whose bytes were read */
+	uint64_t	 bytes;		/* bytes of the regular files seen */
+	uint64_t	 bytes_read;	/* bytes read (or written by restore) */
+	uint64_t	 bytes_new;	/* plaintext bytes of new chunks */
+	uint64_t	 bytes_stored;	/* bytes handed to the store */
+	uint64_t	 packs;		/* packs stored */
+	uint64_t	 warnings;	/* entries skipped (vanished, unreadable,
+					 * special files when not root) */
+	volatile int	 cancel;
+	/* Called from the engine's coordinating thread now and then
+	 * (may be NULL). */
+	void		(*fn)(void *arg,
+			    const struct coffer_backup_progress *p);
+	void		*arg;
+};
+
+struct coffer_backup_options {
+	const char			 *host;		/* NULL: gethostname */
+	const char *const		 *excludes;	/* fnmatch patterns on
+							 * names and paths */
+	size_t				  nexcludes;
+	unsigned			  threads;	/* 0: online CPUs */
+	struct coffer_backup_progress	 *progress;	/* may be NULL */
+	/* Tuning (0/NULL: the defaults of PROTOCOL-backup.md). */
+	const struct coffer_cdc_params	 *cdc;
+	size_t				  pack_size;
+	int				  zstd_level;	/* -1: no compression */
+};
+
+struct coffer_backup_snapshot {
+	uint8_t		 id[COFFER_SNAPSHOT_ID_BYTES];
+	int64_t		 time_ns, end_ns;
+	const char	*host;
+	const char *const *paths;
+	size_t		 npaths;
+	uint64_t	 files, dirs, bytes, bytes_new, bytes_stored;
+};
+
+enum coffer_backup_ftype {
+	COFFER_BACKUP_FILE = 1, COFFER_BACKUP_DIR = 2,
+	COFFER_BACKUP_SYMLINK = 3, COFFER_BACKUP_FIFO = 4,
+	COFFER_BACKUP_CHR = 5, COFFER_BACKUP_BLK = 6, COFFER_BACKUP_SOCK = 7,
+	COFFER_BACKUP_HARDLINK = 8,
+};
+
+struct coffer_backup_entry {
+	const char	*path;		/* inside the snapshot, '/'-separated */
+	int		 type;		/* enum coffer_backup_ftype */
+	uint32_t	 mode;		/* permission bits */
+	uint32_t	 uid, gid;
+	const char	*user, *group;
+	int64_t		 mtime_ns;
+	uint64_t	 size;
+	const char	*target;	/* symlink or hard-link target, or NULL */
+};
+
+typedef int (*coffer_backup_snapshot_fn)(void *arg,
+    const struct coffer_backup_snapshot *s);
+typedef int (*coffer_backup_entry_fn)(void *arg,
+    const struct coffer_backup_entry *e);
+
+/** coffer_backup_open(out, store, zone_key, cache_dir): a handle on the
+ * repository in ${store} (copied; it must outlive the handle), keyed by
+ * the backup set's symmetric ${zone_key} (the handle derives its own keys
+ * and keeps no reference to it), with its local cache in ${cache_dir}
+ * (created 0700 if missing; one per repository). Reconciles the cache
+ * with the repository's index and folds in the packs of an interrupted
+ * backup that the store holds. Returns 0, COFFER_ERR_INVALID,
+ * COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_CORRUPT or a store error. */
+COFFER_API int coffer_backup_open(struct coffer_backup_repo **out,
+    const struct coffer_bstore *store, const struct coffer_key *zone_key,
+    const char *cache_dir) COFFER_WUR;
+
+/** coffer_backup_close(p): close and free *${p}, wiping its keys; sets
+ * *${p} to NULL; accepts NULL. */
+COFFER_API void coffer_backup_close(struct coffer_backup_repo **p);
+
+/** coffer_backup_error_detail(r): a sentence about the last error of ${r}
+ * (the pack, chunk, file or store message concerned), or "" if none;
+ * owned by ${r}, valid until its next call. */
+COFFER_API const char *coffer_backup_error_detail(
+    const struct coffer_backup_repo *r);
+
+/** coffer_backup_create(r, paths, npaths, opt, id): back up the ${npaths}
+ * files or folders ${paths} (the snapshot's top level holds their last
+ * components, which must differ) with options ${opt} (may be NULL) and
+ * write the new snapshot's id to ${id}. Returns 0, COFFER_ERR_INVALID,
+ * COFFER_ERR_NOTFOUND (a path), COFFER_ERR_CANCELLED, COFFER_ERR_NOMEM,
+ * COFFER_ERR_IO, COFFER_ERR_NOSPACE (the cache's disk) or a store error;
+ * packs stored before a failure are reused by the next run. */
+COFFER_API int coffer_backup_create(struct coffer_backup_repo *r,
+    const char *const *paths, size_t npaths,
+    const struct coffer_backup_options *opt,
+    uint8_t id[COFFER_SNAPSHOT_ID_BYTES]) COFFER_WUR;
+
+/** coffer_backup_list(r, fn, arg): call ${fn}(${arg}, snapshot) for each
+ * snapshot, oldest first; a nonzero return stops and is returned.
+ * Returns 0, COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_NOMEM
+ * or a store error. */
+COFFER_API int coffer_backup_list(struct coffer_backup_repo *r,
+    coffer_backup_snapshot_fn fn, void *arg) COFFER_WUR;
+
+/** coffer_backup_resolve(r, spec, id): the snapshot named by ${spec}:
+ * "latest" (the newest) or a unique prefix of at least 8 of the 32 hex
+ * digits of its id. Returns 0, COFFER_ERR_NOTFOUND, COFFER_ERR_INVALID
+ * (malformed or ambiguous ${spec}) or an error of coffer_backup_list. */
+COFFER_API int coffer_backup_resolve(struct coffer_backup_repo *r,
+    const char *spec, uint8_t id[COFFER_SNAPSHOT_ID_BYTES]) COFFER_WUR;
+
+/** coffer_backup_ls(r, id, subpath, fn, arg): call ${fn}(${arg}, entry)
+ * for every entry of snapshot ${id} below ${subpath} (NULL or "" for all),
+ * folders before their contents, names in byte order. Returns 0,
+ * COFFER_ERR_NOTFOUND (snapshot or path), COFFER_ERR_CORRUPT, a store
+ * error, or what ${fn} returned. */
+COFFER_API int coffer_backup_ls(struct coffer_backup_repo *r,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *subpath,
+    coffer_backup_entry_fn fn, void *arg) COFFER_WUR;
+
+/** coffer_backup_restore(r, id, subpath, target, opt): restore snapshot
+ * ${id} (or only ${subpath} in it) into the folder ${target} (created if
+ * missing). Files are written as NAME.coffer-tmp and renamed when whole
+ * and verified; modes, times, xattrs (and owners when root) are set last,
+ * folders' after their contents. ${opt} may be NULL (threads and progress
+ * are used). Returns 0, COFFER_ERR_NOTFOUND (snapshot, path, or a pack
+ * the store lacks: the detail names it), COFFER_ERR_CORRUPT (a chunk
+ * fails its checks: the detail names pack and chunk), COFFER_ERR_NOSPACE
+ * (the detail names the file), COFFER_ERR_IO, COFFER_ERR_CANCELLED or a
+ * store error. */
+COFFER_API int coffer_backup_restore(struct coffer_backup_repo *r,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *subpath,
+    const char *target, const struct coffer_backup_options *opt)
+    COFFER_WUR;
+
+#endif

@@ -1,0 +1,194 @@
+/* Stored chunks (docs/PROTOCOL-backup.md, "Stored chunk"):
+ *
+ *   version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
+ *
+ * XChaCha20-Poly1305 under the data key, AD = id || type || version ||
+ * flags; the plaintext is the chunk, zstd-compressed when flags has
+ * BK_FLAG_ZSTD. Whether to compress is decided on a 64 KiB sample first
+ * so that incompressible data costs one small attempt. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include <coffer/err.h>
+
+#include "backup/format.h"
+#include "crypto/aead.h"
+
+#define SAMPLE		(64u * 1024)
+/* Compress only when the sample shrinks below 15/16 of its size. */
+#define GAIN_NUM	15
+#define GAIN_DEN	16
+
+struct bk_zctx {
+	ZSTD_CCtx	*c;
+	ZSTD_DCtx	*d;
+	int		 level;
+	uint8_t		*scratch;
+	size_t		 cap;
+};
+
+int
+bk_zctx_new(struct bk_zctx **out, int level)
+{
+	struct bk_zctx *z;
+
+	if ((z = calloc(1, sizeof(*z))) == NULL)
+		return COFFER_ERR_NOMEM;
+	z->level = level;
+	if ((z->c = ZSTD_createCCtx()) == NULL ||
+	    (z->d = ZSTD_createDCtx()) == NULL) {
+		bk_zctx_free(&z);
+		return COFFER_ERR_NOMEM;
+	}
+	*out = z;
+	return 0;
+}
+
+void
+bk_zctx_free(struct bk_zctx **p)
+{
+	struct bk_zctx *z;
+
+	if (p == NULL || (z = *p) == NULL)
+		return;
+	ZSTD_freeCCtx(z->c);
+	ZSTD_freeDCtx(z->d);
+	if (z->scratch != NULL)
+		sodium_memzero(z->scratch, z->cap);
+	free(z->scratch);
+	free(z);
+	*p = NULL;
+}
+
+static int
+zctx_scratch(struct bk_zctx *z, size_t n)
+{
+	uint8_t *p;
+
+	if (n <= z->cap)
+		return 0;
+	if ((p = malloc(n)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if (z->scratch != NULL)
+		sodium_memzero(z->scratch, z->cap);
+	free(z->scratch);
+	z->scratch = p;
+	z->cap = n;
+	return 0;
+}
+
+size_t
+bk_chunk_bound(size_t len)
+{
+	return len + BK_CHUNK_OVER;
+}
+
+static void
+chunk_ad(uint8_t ad[BK_ID + 3], const uint8_t id[BK_ID], uint8_t type,
+    uint8_t flags)
+{
+	memcpy(ad, id, BK_ID);
+	ad[BK_ID] = type;
+	ad[BK_ID + 1] = BK_VERSION;
+	ad[BK_ID + 2] = flags;
+}
+
+/* Compressed length of p into dst (cap bytes) when it gains, else 0. */
+static size_t
+chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
+    uint8_t *dst, size_t cap)
+{
+	size_t n;
+
+	if (z->level <= 0 || len < 64)
+		return 0;
+	if (len > 2 * SAMPLE) {
+		if (zctx_scratch(z, ZSTD_compressBound(SAMPLE)) != 0)
+			return 0;
+		n = ZSTD_compressCCtx(z->c, z->scratch, z->cap, p, SAMPLE,
+		    z->level);
+		if (ZSTD_isError(n) || n * GAIN_DEN > SAMPLE * GAIN_NUM)
+			return 0;
+	}
+	n = ZSTD_compressCCtx(z->c, dst, cap, p, len, z->level);
+	if (ZSTD_isError(n) || n * GAIN_DEN > len * GAIN_NUM)
+		return 0;
+	return n;
+}
+
+int
+bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
+    uint8_t *out, size_t *outlen)
+{
+	uint8_t ad[BK_ID + 3], *body = out + BK_CHUNK_HDR;
+	size_t n;
+	int r;
+
+	if (len > BK_CHUNK_MAX)
+		return COFFER_ERR_TOOBIG;
+	n = chunk_compress(z, p, len, body, len);
+	out[0] = BK_VERSION;
+	out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
+	randombytes_buf(out + 2, BK_NONCE);
+	chunk_ad(ad, id, type, out[1]);
+	if (n > 0)
+		r = coffer_aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
+		    n, ad, sizeof(ad), out + 2, k->data);
+	else {
+		n = len;
+		r = coffer_aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
+		    ad, sizeof(ad), out + 2, k->data);
+	}
+	if (r != 0)
+		return r;
+	*outlen = BK_CHUNK_OVER + n;
+	return 0;
+}
+
+int
+bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
+    size_t rlen, uint8_t *out)
+{
+	uint8_t ad[BK_ID + 3], got[BK_ID];
+	size_t clen, n;
+	int r;
+
+	if (slen < BK_CHUNK_OVER)
+		return COFFER_ERR_TRUNCATED;
+	if (s[0] != BK_VERSION)
+		return COFFER_ERR_VERSION;
+	if ((s[1] & ~BK_FLAG_ZSTD) != 0)
+		return COFFER_ERR_FORMAT;
+	if (rlen > BK_CHUNK_MAX)
+		return COFFER_ERR_TOOBIG;
+	clen = slen - BK_CHUNK_OVER;
+	chunk_ad(ad, id, type, s[1]);
+	if (s[1] == 0) {
+		if (clen != rlen)
+			return COFFER_ERR_FORMAT;
+		if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, out,
+		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
+		    sizeof(ad), s + 2, k->data)) != 0)
+			return r;
+	} else {
+		if ((r = zctx_scratch(z, clen)) != 0)
+			return r;
+		if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, z->scratch,
+		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
+		    sizeof(ad), s + 2, k->data)) != 0)
+			return r;
+		n = ZSTD_decompressDCtx(z->d, out, rlen, z->scratch, clen);
+		if (ZSTD_isError(n) || n != rlen)
+			return COFFER_ERR_FORMAT;
+	}
+	if ((r = bk_hmac(h, out, rlen, got)) != 0)
+		return r;
+	if (sodium_memcmp(got, id, BK_ID) != 0)
+		return COFFER_ERR_AUTH;
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* The files cache (docs/PROTOCOL-backup.md, "Local cache"): one record per
+ * regular file, in the order the scanner visits them (component-wise
+ * path order), so that a run reads the previous run's file as a merge
+ * join with its own walk: memory does not grow with the number of files.
+ *
+ *   files.cache  "CFBKFC1\n" | records
+ *   record       path (u16 len) | dev, ino, size (u64) | mtime_ns,
+ *                ctime_ns (i64) | nchunks (u32) | chunk ids
+ *
+ * A record that does not parse ends the reader (the cache is advisory:
+ * files it does not describe are read again). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <coffer/err.h>
+
+#include "backup/cache.h"
+
+#define FC_MAGIC	"CFBKFC1\n"
+#define FC_FIXED	(8 * 5 + 4)
+#define FC_CHUNKS_MAX	(BK_CHUNK_MAX / BK_ID)
+
+struct fcache_r {
+	FILE		*f;
+	int		 have;		/* rec holds a record not yet passed */
+	struct fc_rec	 rec;
+	uint8_t		 path[BK_PATH_MAX + 1];
+	uint8_t		*chunks;
+	size_t		 cap;
+};
+
+struct fcache_w {
+	FILE		*f;
+	int		 dirfd;
+};
+
+int
+bk_path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	size_t i, n = al < bl ? al : bl;
+	unsigned ca, cb;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i]) {
+			ca = a[i] == '/' ? 0 : (unsigned)a[i] + 1;
+			cb = b[i] == '/' ? 0 : (unsigned)b[i] + 1;
+			return ca < cb ? -1 : 1;
+		}
+	return al < bl ? -1 : al > bl;
+}
+
+static uint64_t
+be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Read the next record into r->rec; 0 at the end or on a bad record. */
+static int
+fcr_next(struct fcache_r *r)
+{
+	uint8_t fixed[FC_FIXED], l[2], *nc;
+	size_t plen, n;
+
+	r->have = 0;
+	if (r->f == NULL || fread(l, 1, 2, r->f) != 2)
+		return 0;
+	plen = (size_t)l[0] << 8 | l[1];
+	if (plen == 0 || plen > BK_PATH_MAX ||
+	    fread(r->path, 1, plen, r->f) != plen ||
+	    fread(fixed, 1, FC_FIXED, r->f) != FC_FIXED)
+		return 0;
+	r->rec.path = r->path;
+	r->rec.path_len = plen;
+	r->rec.dev = be64(fixed);
+	r->rec.ino = be64(fixed + 8);
+	r->rec.size = be64(fixed + 16);
+	r->rec.mtime_ns = (int64_t)be64(fixed + 24);
+	r->rec.ctime_ns = (int64_t)be64(fixed + 32);
+	n = (size_t)(be64(fixed + 36) & 0xffffffffu);
+	if (n > FC_CHUNKS_MAX)
+		return 0;
+	if (n * BK_ID > r->cap) {
+		if ((nc = realloc(r->chunks, n * BK_ID)) == NULL)
+			return 0;
+		r->chunks = nc;
+		r->cap = n * BK_ID;
+	}
+	if (n > 0 && fread(r->chunks, BK_ID, n, r->f) != n)
+		return 0;
+	r->rec.chunks = r->chunks;
+	r->rec.nchunks = (uint32_t)n;
+	r->have = 1;
+	return 1;
+}
+
+int
+fcache_r_open(struct fcache_r **out, int dirfd)
+{
+	struct fcache_r *r;
+	char magic[8];
+	int fd;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((fd = openat(dirfd, "files.cache", O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (r->f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	if (r->f != NULL && (fread(magic, 1, 8, r->f) != 8 ||
+	    memcmp(magic, FC_MAGIC, 8) != 0)) {
+		fclose(r->f);
+		r->f = NULL;
+	}
+	fcr_next(r);
+	*out = r;
+	return 0;
+}
+
+void
+fcache_r_close(struct fcache_r **p)
+{
+	struct fcache_r *r;
+
+	if (p == NULL || (r = *p) == NULL)
+		return;
+	if (r->f != NULL)
+		fclose(r->f);
+	free(r->chunks);
+	free(r);
+	*p = NULL;
+}
+
+int
+fcache_r_find(struct fcache_r *r, const uint8_t *path, size_t len,
+    struct fc_rec *rec)
+{
+	int c;
+
+	while (r->have) {
+		c = bk_path_cmp(r->rec.path, r->rec.path_len, path, len);
+		if (c == 0) {
+			*rec = r->rec;
+			return 1;
+		}
+		if (c > 0)
+			return 0;
+		fcr_next(r);
+	}
+	return 0;
+}
+
+int
+fcache_w_open(struct fcache_w **out, int dirfd)
+{
+	struct fcache_w *w;
+	int fd;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return COFFER_ERR_NOMEM;
+	w->dirfd = dirfd;
+	if ((fd = openat(dirfd, "files.cache.new", O_WRONLY | O_CREAT |
+	    O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    (w->f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		free(w);
+		return COFFER_ERR_IO;
+	}
+	if (fwrite(FC_MAGIC, 1, 8, w->f) != 8) {
+		fclose(w->f);
+		free(w);
+		return COFFER_ERR_IO;
+	}
+	*out = w;
+	return 0;
+}
+
+int
+fcache_w_add(struct fcache_w *w, const struct fc_rec *rec)
+{
+	uint8_t fixed[2 + FC_FIXED];
+
+	if (rec->path_len == 0 || rec->path_len > BK_PATH_MAX ||
+	    rec->nchunks > FC_CHUNKS_MAX)
+		return COFFER_ERR_INVALID;
+	put_be(fixed, rec->path_len, 2);
+	if (fwrite(fixed, 1, 2, w->f) != 2 ||
+	    fwrite(rec->path, 1, rec->path_len, w->f) != rec->path_len)
+		return COFFER_ERR_IO;
+	put_be(fixed, rec->dev, 8);
+	put_be(fixed + 8, rec->ino, 8);
+	put_be(fixed + 16, rec->size, 8);
+	put_be(fixed + 24, (uint64_t)rec->mtime_ns, 8);
+	put_be(fixed + 32, (uint64_t)rec->ctime_ns, 8);
+	put_be(fixed + 40, rec->nchunks, 4);
+	if (fwrite(fixed, 1, FC_FIXED, w->f) != FC_FIXED ||
+	    (rec->nchunks > 0 && fwrite(rec->chunks, BK_ID, rec->nchunks,
+	    w->f) != rec->nchunks))
+		return COFFER_ERR_IO;
+	return 0;
+}
+
+int
+fcache_w_close(struct fcache_w **p, int commit)
+{
+	struct fcache_w *w;
+	int r = 0;
+
+	if (p == NULL || (w = *p) == NULL)
+		return 0;
+	if (commit && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
+		r = errno == ENOSPC ? COFFER_ERR_NOSPACE : COFFER_ERR_IO;
+	if (fclose(w->f) != 0 && r == 0 && commit)
+		r = COFFER_ERR_IO;
+	if (commit && r == 0 && renameat(w->dirfd, "files.cache.new",
+	    w->dirfd, "files.cache") != 0)
+		r = COFFER_ERR_IO;
+	if (!commit || r != 0)
+		unlinkat(w->dirfd, "files.cache.new", 0);
+	free(w);
+	*p = NULL;
+	return r;
+}

@@ -1,0 +1,252 @@
+/* The backup repository's formats (docs/PROTOCOL-backup.md), internal to
+ * the engine, the tests and the fuzzers. Every parser here is strict: an
+ * unknown version, a short or long input, a field over its cap, unsorted
+ * or duplicate entries are refused with a precise error, and sealed
+ * objects are authenticated before a byte of them is parsed. */
+#ifndef COFFER_BACKUP_FORMAT_H
+#define COFFER_BACKUP_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coffer/backup_store.h>
+#include <coffer/buf.h>
+#include <coffer/key.h>
+
+#define BK_ID		32	/* chunk ids, pack ids, segment ids */
+#define BK_NAME		16	/* ref names (snapshot ids) */
+#define BK_NONCE	24
+#define BK_TAG		16
+#define BK_VERSION	1
+
+/* Stored chunk: version, flags, nonce, ciphertext, tag. */
+#define BK_CHUNK_HDR	(2 + BK_NONCE)
+#define BK_CHUNK_OVER	(BK_CHUNK_HDR + BK_TAG)
+#define BK_CHUNK_MAX	((size_t)64 * 1024 * 1024)	/* plaintext cap */
+#define BK_FLAG_ZSTD	0x01
+
+enum bk_type {
+	BK_DATA = 0,
+	BK_TREE = 1,
+};
+
+/* Sealed metadata box: version, nonce, AEAD(kind, body length, body,
+ * zero padding), tag. */
+#define BK_BOX_OVER	(1 + BK_NONCE + BK_TAG + 5)
+
+enum bk_kind {
+	BK_KIND_PACK = 1,	/* a pack's header */
+	BK_KIND_SEGMENT = 2,	/* an index segment blob */
+	BK_KIND_INDEX = 3,	/* an INDEX ref */
+	BK_KIND_SNAPSHOT = 4,	/* a SNAPSHOT ref */
+};
+
+#define BK_PACK_ENTRIES_MAX	(1u << 20)
+#define BK_PACK_HDR_MAX		((size_t)64 * 1024 * 1024)
+#define BK_SEG_ENTRIES_MAX	(1u << 20)
+#define BK_INDEX_SEGS_MAX	((COFFER_BSTORE_REF_MAX - 256) / BK_ID)
+
+/* The keys of one repository, derived from the backup set's zone key. */
+struct bkeys {
+	uint8_t			 id[32];	/* HMAC-SHA-256 chunk ids */
+	uint8_t			 data[32];	/* AEAD of chunks */
+	uint8_t			 meta[32];	/* AEAD of boxes */
+	struct coffer_key	*cdc;		/* the chunker's key */
+};
+
+/** bkeys_new(out, zone): derive the repository keys from the symmetric
+ * ${zone} key into sodium_malloc memory. Returns 0, COFFER_ERR_INVALID or
+ * COFFER_ERR_NOMEM. */
+int bkeys_new(struct bkeys **out, const struct coffer_key *zone);
+/** bkeys_free(p): wipe and free; accepts NULL. */
+void bkeys_free(struct bkeys **p);
+
+/** bk_padme(len): the Padmé bucket of ${len}: ${len} rounded up so that
+ * only the top floor(log2(log2(len))) + 1 bits may be nonzero. */
+uint64_t bk_padme(uint64_t len);
+
+/* Chunk ids: HMAC-SHA-256 under the id key; one context per thread. */
+struct bk_hmac;
+int bk_hmac_new(struct bk_hmac **out, const struct bkeys *k);
+void bk_hmac_free(struct bk_hmac **p);
+int bk_hmac(struct bk_hmac *h, const uint8_t *p, size_t len,
+    uint8_t id[BK_ID]);
+
+/* Stored chunks. A compression context per thread. */
+struct bk_zctx;
+int bk_zctx_new(struct bk_zctx **out, int level);
+void bk_zctx_free(struct bk_zctx **p);
+
+/** bk_chunk_bound(len): the largest stored form of ${len} plaintext
+ * bytes. */
+size_t bk_chunk_bound(size_t len);
+
+/** bk_chunk_seal(z, k, id, type, p, len, out, outlen): write the stored
+ * form of the ${len} plaintext bytes at ${p} (chunk ${id}, ${type}) to
+ * ${out} (bk_chunk_bound(${len}) bytes available), compressed when zstd
+ * gains (a 64 KiB sample is tried first), and its length to *${outlen}.
+ * Returns 0, COFFER_ERR_TOOBIG or COFFER_ERR_CRYPTO. */
+int bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
+    uint8_t *out, size_t *outlen);
+
+/** bk_chunk_open(z, h, k, id, type, s, slen, rlen, out): authenticate the
+ * stored chunk ${s} of ${slen} bytes as chunk ${id} of ${type} with
+ * ${rlen} plaintext bytes, decompress it into ${out} (${rlen} bytes) and
+ * check that its HMAC is ${id}. Returns 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_VERSION, COFFER_ERR_FORMAT (flags, size), COFFER_ERR_AUTH
+ * (tag, or the plaintext's id differs) or COFFER_ERR_TOOBIG. */
+int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
+    size_t rlen, uint8_t *out);
+
+/** bk_box_seal(k, kind, bind, bindlen, body, len, total, out): seal ${body}
+ * into a box of ${kind} bound to ${bind} (an object's id or name), padded
+ * with zeros inside the ciphertext so the box is max(minimal, ${total})
+ * bytes, appended to ${out}. Returns 0, COFFER_ERR_TOOBIG or
+ * COFFER_ERR_NOMEM. */
+int bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+    size_t bindlen, const uint8_t *body, size_t len, size_t total,
+    struct coffer_buf *out);
+
+/** bk_box_open(k, kind, bind, bindlen, box, len, out): authenticate and
+ * open a box of *${kind} (0: any, then set) bound to ${bind}; its body
+ * goes to ${out} (a secret buffer). Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION,
+ * COFFER_ERR_AUTH, COFFER_ERR_CONTEXT (another kind), COFFER_ERR_FORMAT
+ * (length, nonzero padding), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
+int bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
+    size_t bindlen, const uint8_t *box, size_t len, struct coffer_buf *out);
+
+/* An entry of a pack or of an index segment. */
+struct bk_entry {
+	uint8_t		id[BK_ID];
+	uint8_t		type;
+	uint32_t	offset;
+	uint32_t	slen;	/* stored length */
+	uint32_t	rlen;	/* plaintext length */
+};
+
+/** bk_pack_trailer(k, packid, e, n, chunks_len, out): append the header
+ * box of a pack whose ${chunks_len} bytes of stored chunks ${e}[0..${n})
+ * precede it, and the 4-byte length, so that the pack's size is a Padmé
+ * bucket. Returns as bk_box_seal. */
+int bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
+    const struct bk_entry *e, size_t n, size_t chunks_len,
+    struct coffer_buf *out);
+
+/** bk_pack_parse(k, packid, pack, len, out, n): open and check the header
+ * of the whole pack ${pack}: *${out} gets a malloc'd array of *${n}
+ * entries whose offsets tile the pack's chunk area exactly. Returns 0 or
+ * an error as bk_box_open, or COFFER_ERR_FORMAT. */
+int bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
+    const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n);
+
+/* An index segment: packs, each with its entries. */
+struct bk_seg_pack {
+	uint8_t			 id[BK_ID];
+	uint32_t		 len;
+	struct bk_entry		*e;
+	size_t			 n;
+};
+
+/** bk_seg_encode(k, segid, packs, n, out): seal an index segment of ${n}
+ * packs (sorted by id, entries by offset) as blob ${segid}. Returns 0,
+ * COFFER_ERR_FORMAT (unsorted), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
+int bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
+    const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out);
+
+/** bk_seg_decode(k, segid, blob, len, fn, arg): open segment ${segid},
+ * check all of it, then call ${fn}(${arg}, pack) for each pack. Returns 0,
+ * an error of bk_box_open, COFFER_ERR_FORMAT (unsorted, duplicate,
+ * overlapping or out-of-pack entries), or what ${fn} returned. */
+typedef int (*bk_seg_fn)(void *arg, const struct bk_seg_pack *p);
+int bk_seg_decode(const struct bkeys *k, const uint8_t segid[BK_ID],
+    const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg);
+
+/* Trees. */
+enum bk_ftype {
+	BK_FILE = 1, BK_DIR = 2, BK_SYMLINK = 3, BK_FIFO = 4, BK_CHR = 5,
+	BK_BLK = 6, BK_SOCK = 7, BK_HARDLINK = 8,
+};
+
+#define BK_NAME_MAX	255
+#define BK_PATH_MAX	4095
+#define BK_XATTR_NAME_MAX 255
+#define BK_XATTR_VALUE_MAX 65536
+#define BK_XATTRS_MAX	1024
+
+struct bk_node {
+	const uint8_t	*name;
+	size_t		 name_len;
+	uint8_t		 type;
+	uint32_t	 mode;		/* 07777 bits */
+	uint32_t	 uid, gid;
+	const uint8_t	*user, *group;
+	size_t		 user_len, group_len;
+	int64_t		 mtime_ns, ctime_ns;
+	uint64_t	 size;
+	uint64_t	 rdev;		/* BK_CHR, BK_BLK */
+	const uint8_t	*target;	/* BK_SYMLINK, BK_HARDLINK */
+	size_t		 target_len;
+	const uint8_t	*subtree;	/* BK_DIR: BK_ID bytes */
+	const uint8_t	*chunks;	/* BK_FILE: nchunks * BK_ID bytes */
+	uint32_t	 nchunks;
+	const uint8_t	*xattrs;	/* encoded: see bk_xattr_next */
+	size_t		 xattrs_len;
+	uint16_t	 nxattrs;
+};
+
+/** bk_tree_begin(b): start a tree in ${b}. bk_tree_add(b, n, prev,
+ * prevlen): append node ${n}, whose name must sort after ${prev}
+ * (NULL for the first). bk_tree_end(b, count): patch the count. Return 0,
+ * COFFER_ERR_FORMAT (order, type, field), COFFER_ERR_TOOBIG or
+ * COFFER_ERR_NOMEM. */
+int bk_tree_begin(struct coffer_buf *b);
+int bk_tree_add(struct coffer_buf *b, const struct bk_node *n,
+    const uint8_t *prev, size_t prevlen);
+int bk_tree_end(struct coffer_buf *b, uint32_t count);
+
+/** bk_tree_decode(p, len, out, n): check the tree plaintext ${p} and give
+ * a malloc'd array of *${n} nodes pointing into it. Returns 0,
+ * COFFER_ERR_VERSION, COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING,
+ * COFFER_ERR_FORMAT, COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
+int bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out,
+    size_t *n);
+
+/** bk_xattr_put(b, name, nlen, value, vlen): append one xattr record to
+ * ${b}. bk_xattr_next(p, len, off, ...): the record at *${off} of an
+ * already checked list. */
+int bk_xattr_put(struct coffer_buf *b, const char *name, size_t nlen,
+    const uint8_t *value, size_t vlen);
+void bk_xattr_next(const uint8_t *p, size_t *off, const uint8_t **name,
+    size_t *nlen, const uint8_t **value, size_t *vlen);
+
+/* Refs. */
+struct bk_snapshot {
+	int64_t		 time_ns, end_ns;
+	char		*host;
+	char		**paths;
+	size_t		 npaths;
+	uint8_t		 root[BK_ID];
+	uint8_t		 parent[BK_NAME];
+	int		 has_parent;
+	uint64_t	 files, dirs, bytes, bytes_new, bytes_stored;
+};
+
+/** bk_snapshot_encode(k, name, s, out): seal snapshot ${s} as ref
+ * ${name}. bk_snapshot_parse(p, len, s): parse the body of an opened
+ * SNAPSHOT box; bk_snapshot_clear(s) frees its strings. */
+int bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const struct bk_snapshot *s, struct coffer_buf *out);
+int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
+void bk_snapshot_clear(struct bk_snapshot *s);
+
+/** bk_indexref_encode(k, name, segs, n, out): seal an INDEX ref naming
+ * ${n} segment ids (sorted, distinct). bk_indexref_parse(p, len, segs,
+ * n): parse the body of an opened INDEX box into a malloc'd array. */
+int bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
+int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
+    size_t *n);
+
+#endif

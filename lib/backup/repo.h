@@ -1,0 +1,65 @@
+/* The repository handle and what create, restore and ls share. Internal
+ * to lib/backup. */
+#ifndef COFFER_BACKUP_REPO_H
+#define COFFER_BACKUP_REPO_H
+
+#include <pthread.h>
+
+#include <coffer/backup.h>
+
+#include "backup/cache.h"
+#include "backup/format.h"
+
+struct coffer_backup_repo {
+	struct coffer_bstore	 store;
+	struct bkeys		*k;
+	int			 cachefd;
+	struct cidx		*idx;
+	struct journal		*jn;
+	int			 need_sync;	/* a run failed: refold */
+	pthread_mutex_t		 lock;
+	int			 failed;	/* detail set by this call */
+	char			 detail[512];
+};
+
+/* Per-thread crypto state for reading chunks. */
+struct bk_reader {
+	struct bk_zctx	*z;
+	struct bk_hmac	*h;
+};
+
+/** repo_fail(r, err, fmt, ...): record a detail (the first of a call
+ * wins) and return ${err}. repo_clear(r): start a new call. */
+int repo_fail(struct coffer_backup_repo *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void repo_clear(struct coffer_backup_repo *r);
+/** repo_store_fail(r, err, what, id, idlen): the detail for a store
+ * error about object ${id}, with the store's own message. */
+int repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,
+    const uint8_t *id, size_t idlen);
+void bk_hex(char *out, const uint8_t *p, size_t n);
+
+/** repo_sync(r): fold the repository's index segments and the journal's
+ * surviving packs into the local index. */
+int repo_sync(struct coffer_backup_repo *r);
+
+int bk_reader_init(struct bk_reader *rd, const struct bkeys *k);
+void bk_reader_clear(struct bk_reader *rd);
+
+/** repo_read_chunk(r, rd, id, type, out): fetch, authenticate and verify
+ * chunk ${id} into ${out} (reset first). Returns 0, COFFER_ERR_CORRUPT,
+ * COFFER_ERR_NOTFOUND (pack missing) or a store error, with a detail. */
+int repo_read_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+    const uint8_t id[BK_ID], uint8_t type, struct coffer_buf *out);
+
+/** repo_open_chunk(r, rd, packid, e, s, out): check the stored chunk
+ * ${s} (as fetched) of entry ${e} into ${out} (e->rlen bytes). */
+int repo_open_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+    const uint8_t packid[BK_ID], const struct bk_entry *e, const uint8_t *s,
+    size_t slen, uint8_t *out);
+
+/** repo_snapshot(r, id, s): load snapshot ${id}. */
+int repo_snapshot(struct coffer_backup_repo *r,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], struct bk_snapshot *s);
+
+#endif

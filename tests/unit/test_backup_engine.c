@@ -1,0 +1,633 @@
+/* The backup engine end to end over a folder store (include/coffer/
+ * backup.h): round trip of every file kind, dedup, incremental, resume
+ * after a failed store, and a store that lies (corrupt, missing, swapped
+ * bytes), each with its precise error. Small CDC and pack sizes keep it
+ * fast. */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include <coffer/backup.h>
+#include <coffer/backup_store.h>
+#include <coffer/err.h>
+#include <coffer/key.h>
+
+#include "backup/format.h"
+
+static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
+
+/* A store over a folder that counts and misbehaves on request. */
+struct tstore {
+	struct coffer_bstore	 in;
+	struct coffer_bstore	 out;
+	int			 puts;		/* blobs put */
+	int			 fail_after;	/* puts before failing; -1 */
+	int			 corrupt;	/* flip a byte of each get */
+	int			 swap;		/* get returns another blob */
+	uint8_t			 other[32];
+};
+
+static int
+ts_put(void *ctx, struct coffer_bstore_xfer *x, size_t n)
+{
+	struct tstore *t = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t->fail_after >= 0 && t->puts + (int)i >= t->fail_after) {
+			for (; i < n; i++)
+				x[i].result = COFFER_ERR_NETWORK;
+			return COFFER_ERR_NETWORK;
+		}
+	t->puts += (int)n;
+	return t->in.ops->put_many(t->in.ctx, x, n);
+}
+
+static int
+ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
+{
+	struct tstore *t = ctx;
+	size_t i;
+	int r;
+
+	if (t->swap)
+		for (i = 0; i < n; i++)
+			memcpy(x[i].id, t->other, 32);
+	if ((r = t->in.ops->get_many(t->in.ctx, x, n)) != 0)
+		return r;
+	if (t->corrupt)
+		for (i = 0; i < n; i++)
+			if (coffer_buf_len(x[i].out) > 0)
+				coffer_buf_mutable(x[i].out)[
+				    coffer_buf_len(x[i].out) / 2] ^= 1;
+	return 0;
+}
+
+static int
+ts_exists(void *ctx, const uint8_t (*ids)[32], size_t n, uint64_t *s)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->exists(t->in.ctx, ids, n, s);
+}
+
+static int
+ts_del(void *ctx, const uint8_t id[32])
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->del(t->in.ctx, id);
+}
+
+static int
+ts_ref_put(void *ctx, const uint8_t name[16], const uint8_t *d, size_t l)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_put(t->in.ctx, name, d, l);
+}
+
+static int
+ts_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_list(t->in.ctx, fn, arg);
+}
+
+static int
+ts_ref_del(void *ctx, const uint8_t name[16])
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_del(t->in.ctx, name);
+}
+
+static const char *
+ts_message(void *ctx)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->message(t->in.ctx);
+}
+
+static const struct coffer_bstore_ops ts_ops = {
+	ts_put, ts_get, ts_exists, ts_del, ts_ref_put, ts_ref_list,
+	ts_ref_del, ts_message,
+};
+
+struct fx {
+	char			 base[64];
+	char			 src[96], repo[96], cache[96], dst[96];
+	struct tstore		 ts;
+	struct coffer_key	*key;
+	struct coffer_backup_repo *r;
+};
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(p);
+}
+
+static void
+rm_rf(const char *p)
+{
+	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static void
+fx_open(struct fx *f)
+{
+	f->ts.out.ops = &ts_ops;
+	f->ts.out.ctx = &f->ts;
+	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
+	    f->cache), 0);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->base, "/tmp/coffer-bk-XXXXXX");
+	assert_non_null(mkdtemp(f->base));
+	snprintf(f->src, sizeof(f->src), "%s/data", f->base);
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->base);
+	snprintf(f->cache, sizeof(f->cache), "%s/cache", f->base);
+	snprintf(f->dst, sizeof(f->dst), "%s/out", f->base);
+	assert_int_equal(mkdir(f->src, 0755), 0);
+	assert_int_equal(coffer_bstore_dir_open(&f->ts.in, f->repo), 0);
+	f->ts.fail_after = -1;
+	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
+	    1), 0);
+	fx_open(f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	coffer_backup_close(&f->r);
+	coffer_bstore_dir_close(&f->ts.in);
+	coffer_key_free(&f->key);
+	rm_rf(f->base);
+	free(f);
+	return 0;
+}
+
+static int
+backup(struct fx *f, struct coffer_backup_progress *pg, uint8_t id[16])
+{
+	struct coffer_backup_options o;
+	const char *paths[1];
+
+	memset(&o, 0, sizeof(o));
+	o.cdc = &small_cdc;
+	o.pack_size = 256 * 1024;
+	o.progress = pg;
+	o.host = "testhost";
+	paths[0] = f->src;
+	return coffer_backup_create(f->r, paths, 1, &o, id);
+}
+
+/* Compare two trees entry by entry: kinds, bytes, modes, mtimes, link
+ * targets, xattrs. */
+static void
+same_tree(const char *a, const char *b)
+{
+	struct dirent **na = NULL, **nb = NULL;
+	char pa[1024], pb[1024], la[512], lb[512];
+	struct stat sa, sb;
+	int n, m, i;
+
+	assert_int_equal(lstat(a, &sa), 0);
+	assert_int_equal(lstat(b, &sb), 0);
+	assert_int_equal(sa.st_mode, sb.st_mode);
+	if (!S_ISDIR(sa.st_mode))
+		assert_int_equal(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	if (S_ISREG(sa.st_mode)) {
+		FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+		int ca, cb;
+
+		assert_non_null(fa);
+		assert_non_null(fb);
+		assert_int_equal(sa.st_size, sb.st_size);
+		do {
+			ca = fgetc(fa);
+			cb = fgetc(fb);
+			assert_int_equal(ca, cb);
+		} while (ca != EOF);
+		fclose(fa);
+		fclose(fb);
+		assert_int_equal(lgetxattr(a, "user.coffer", la, sizeof(la)),
+		    lgetxattr(b, "user.coffer", lb, sizeof(lb)));
+	}
+	if (S_ISLNK(sa.st_mode)) {
+		ssize_t x = readlink(a, la, sizeof(la)), y = readlink(b, lb,
+		    sizeof(lb));
+
+		assert_int_equal(x, y);
+		assert_memory_equal(la, lb, (size_t)x);
+	}
+	if (!S_ISDIR(sa.st_mode))
+		return;
+	assert_int_equal(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	n = scandir(a, &na, NULL, alphasort);
+	m = scandir(b, &nb, NULL, alphasort);
+	assert_int_equal(n, m);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(na[i]->d_name, nb[i]->d_name);
+		if (strcmp(na[i]->d_name, ".") != 0 &&
+		    strcmp(na[i]->d_name, "..") != 0) {
+			snprintf(pa, sizeof(pa), "%s/%s", a, na[i]->d_name);
+			snprintf(pb, sizeof(pb), "%s/%s", b, nb[i]->d_name);
+			same_tree(pa, pb);
+		}
+		free(na[i]);
+		free(nb[i]);
+	}
+	free(na);
+	free(nb);
+}
+
+static void
+make_tree(struct fx *f)
+{
+	static const uint8_t nonutf8[] = "bad\xff\xfe name";
+	char p[512], q[512];
+	uint8_t *big;
+	size_t i;
+	int fd;
+
+	big = malloc(3 << 20);
+	assert_non_null(big);
+	randombytes_buf(big, 1 << 20);
+	for (i = 1 << 20; i < (size_t)3 << 20; i++)	/* compressible */
+		big[i] = (uint8_t)("coffer backup "[i % 14]);
+	write_file(f->src, "big", big, 3 << 20);
+	write_file(f->src, "empty", NULL, 0);
+	write_file(f->src, "small", (const uint8_t *)"hello", 5);
+	write_file(f->src, "line\nbreak and \xc3\xa9t\xc3\xa9",
+	    (const uint8_t *)"x", 1);
+	write_file(f->src, (const char *)nonutf8, big, 1000);
+	snprintf(p, sizeof(p), "%s/sub", f->src);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof(p), "%s/sub/deeper", f->src);
+	assert_int_equal(mkdir(p, 0700), 0);
+	write_file(p, "file", big + 100, 70000);
+	/* sparse: 1 MiB hole then data */
+	snprintf(p, sizeof(p), "%s/sparse", f->src);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "end", 3, 1 << 20), 3);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/link", f->src);
+	assert_int_equal(symlink("sub/deeper/file", p), 0);
+	snprintf(p, sizeof(p), "%s/small", f->src);
+	snprintf(q, sizeof(q), "%s/sub/hard", f->src);
+	assert_int_equal(link(p, q), 0);
+	snprintf(p, sizeof(p), "%s/fifo", f->src);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	snprintf(p, sizeof(p), "%s/small", f->src);
+	(void)setxattr(p, "user.coffer", "value", 5, 0);	/* may be ENOTSUP */
+	free(big);
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct coffer_backup_progress pg;
+	uint8_t id[16], got[16];
+	char p[256], q[256], hex[33];
+	struct stat a, b;
+
+	make_tree(f);
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	assert_true(pg.files >= 9);
+	assert_int_equal(coffer_backup_resolve(f->r, "latest", got), 0);
+	assert_memory_equal(id, got, 16);
+	sodium_bin2hex(hex, sizeof(hex), id, 16);
+	hex[8] = '\0';
+	assert_int_equal(coffer_backup_resolve(f->r, hex, got), 0);
+	assert_memory_equal(id, got, 16);
+	assert_int_equal(coffer_backup_resolve(f->r, "0123", got),
+	    COFFER_ERR_INVALID);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    0);
+	snprintf(p, sizeof(p), "%s/data", f->dst);
+	same_tree(f->src, p);
+	/* hard links share an inode; the sparse file has a hole */
+	snprintf(p, sizeof(p), "%s/data/small", f->dst);
+	snprintf(q, sizeof(q), "%s/data/sub/hard", f->dst);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(stat(q, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	snprintf(p, sizeof(p), "%s/data/sparse", f->dst);
+	assert_int_equal(stat(p, &a), 0);
+	assert_true(a.st_blocks * 512 < 512 * 1024);
+}
+
+static void
+test_dedup_and_incremental(void **state)
+{
+	struct fx *f = *state;
+	struct coffer_backup_progress pg;
+	uint8_t id[16], buf[5000];
+	int puts;
+
+	make_tree(f);
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	assert_true(pg.files_read >= 6);
+	puts = f->ts.puts;
+	/* No change: nothing read, nothing stored. */
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(pg.files_read, 0);
+	assert_int_equal(f->ts.puts, puts);
+	/* One file changed: only it is read. */
+	randombytes_buf(buf, sizeof(buf));
+	write_file(f->src, "small", buf, sizeof(buf));
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(pg.files_read, 1);
+	/* A new cache folder: everything read again, nothing new stored
+	 * but a pack of trees. */
+	coffer_backup_close(&f->r);
+	strcat(f->cache, "2");
+	fx_open(f);
+	puts = f->ts.puts;
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	assert_true(pg.files_read >= 6);
+	assert_int_equal(pg.bytes_new, 0);
+	assert_int_equal(f->ts.puts, puts);
+}
+
+static void
+test_resume(void **state)
+{
+	struct fx *f = *state;
+	struct coffer_backup_progress pg;
+	uint8_t id[16];
+	int before;
+
+	make_tree(f);
+	f->ts.fail_after = 3;
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), COFFER_ERR_NETWORK);
+	assert_true(f->ts.puts >= 1);
+	before = f->ts.puts;
+	coffer_backup_close(&f->r);
+	f->ts.fail_after = -1;
+	fx_open(f);
+	memset(&pg, 0, sizeof(pg));
+	assert_int_equal(backup(f, &pg, id), 0);
+	/* The packs stored before the failure were not stored again:
+	 * their chunks are not new. */
+	assert_true(pg.bytes_new < 3u << 20);
+	assert_true(f->ts.puts > before);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    0);
+}
+
+/* Remove every pack blob but keep the index: a precise NOTFOUND. */
+static char *found_blob;
+
+static int
+first_blob(const char *p, const struct stat *st, int flag, struct FTW *fw)
+{
+	(void)st; (void)fw;
+	if (flag == FTW_F && strstr(p, "/blobs/") != NULL &&
+	    st->st_size > 200000 && found_blob == NULL)
+		found_blob = strdup(p);
+	return 0;
+}
+
+static void
+test_lying_store(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[16];
+	char p[512], out[256];
+	struct stat st;
+
+	make_tree(f);
+	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(mkdir(f->dst, 0700), 0);
+	/* corrupt bytes */
+	f->ts.corrupt = 1;
+	snprintf(out, sizeof(out), "%s/a", f->dst);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL),
+	    COFFER_ERR_CORRUPT);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), "pack"));
+	f->ts.corrupt = 0;
+	/* another blob's bytes */
+	f->ts.swap = 1;
+	memset(f->ts.other, 0xab, 32);
+	snprintf(out, sizeof(out), "%s/b", f->dst);
+	assert_int_not_equal(coffer_backup_restore(f->r, id, NULL, out, NULL),
+	    0);
+	f->ts.swap = 0;
+	/* A good restore, then a failing one into the same place leaves
+	 * the restored files intact. */
+	snprintf(out, sizeof(out), "%s/c", f->dst);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL), 0);
+	f->ts.corrupt = 1;
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL),
+	    COFFER_ERR_CORRUPT);
+	f->ts.corrupt = 0;
+	snprintf(p, sizeof(p), "%s/data", out);
+	same_tree(f->src, p);
+	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
+	assert_int_not_equal(stat(p, &st), 0);
+	/* a missing pack */
+	nftw(f->repo, first_blob, 16, FTW_PHYS);
+	{
+		char *victim = found_blob;
+
+		found_blob = NULL;
+		assert_non_null(victim);
+		assert_int_equal(unlink(victim), 0);
+		free(victim);
+	}
+	snprintf(out, sizeof(out), "%s/d", f->dst);
+	{
+		int rc = coffer_backup_restore(f->r, id, NULL, out, NULL);
+
+		assert_true(rc == COFFER_ERR_NOTFOUND);
+		assert_non_null(strstr(coffer_backup_error_detail(f->r),
+		    "missing"));
+	}
+}
+
+/* Different keys cut the same file differently; packs are Padmé. */
+static int
+check_padme(const char *p, const struct stat *st, int flag, struct FTW *fw)
+{
+	(void)fw;
+	if (flag == FTW_F && strstr(p, "/blobs/") != NULL &&
+	    bk_padme((uint64_t)st->st_size) != (uint64_t)st->st_size)
+		return 1;
+	return 0;
+}
+
+static int
+count_cuts(void *ctx, size_t off, size_t len)
+{
+	(void)off;
+	(void)len;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void
+test_fingerprint_defence(void **state)
+{
+	struct fx *f = *state;
+	struct coffer_key *k2 = NULL;
+	struct bkeys *b1 = NULL, *b2 = NULL;
+	struct coffer_cdc *c1 = NULL, *c2 = NULL;
+	uint8_t *d, id[16];
+	size_t n1 = 0, n2 = 0, len = 1 << 20;
+
+	make_tree(f);
+	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(nftw(f->repo, check_padme, 16, FTW_PHYS), 0);
+	assert_int_equal(coffer_key_generate(&k2, COFFER_KEY_SYMMETRIC, 1), 0);
+	assert_int_equal(bkeys_new(&b1, f->key), 0);
+	assert_int_equal(bkeys_new(&b2, k2), 0);
+	assert_int_equal(coffer_cdc_new(&c1, b1->cdc, &small_cdc), 0);
+	assert_int_equal(coffer_cdc_new(&c2, b2->cdc, &small_cdc), 0);
+	d = malloc(len);
+	assert_non_null(d);
+	randombytes_buf(d, len);
+	{
+		size_t cuts1[256], cuts2[256], i, same = 0;
+		struct { size_t *v, n; } x1 = { cuts1, 0 }, x2 = { cuts2, 0 };
+
+		(void)x1;
+		(void)x2;
+		assert_int_equal(coffer_cdc_split(c1, d, len, count_cuts, &n1),
+		    0);
+		assert_int_equal(coffer_cdc_split(c2, d, len, count_cuts, &n2),
+		    0);
+		(void)i;
+		(void)same;
+	}
+	/* Both cut (tens of chunks); boundaries compared below by sizes. */
+	assert_true(n1 > 8 && n2 > 8);
+	{
+		size_t a = 0, b = 0, cut;
+
+		coffer_cdc_reset(c1);
+		coffer_cdc_reset(c2);
+		assert_int_equal(coffer_cdc_next(c1, d, len, 1, &a), 1);
+		assert_int_equal(coffer_cdc_next(c2, d, len, 1, &b), 1);
+		assert_int_not_equal(a, b);
+		(void)cut;
+	}
+	free(d);
+	coffer_cdc_free(&c1);
+	coffer_cdc_free(&c2);
+	bkeys_free(&b1);
+	bkeys_free(&b2);
+	coffer_key_free(&k2);
+}
+
+static int
+ls_count(void *arg, const struct coffer_backup_entry *e)
+{
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_ls_and_subpath(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[16];
+	char p[256];
+	int n = 0;
+
+	make_tree(f);
+	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(coffer_backup_ls(f->r, id, NULL, ls_count, &n), 0);
+	assert_true(n >= 12);
+	n = 0;
+	assert_int_equal(coffer_backup_ls(f->r, id, "data/sub", ls_count, &n),
+	    0);
+	assert_int_equal(n, 4);	/* sub, deeper, deeper/file, hard */
+	assert_int_equal(coffer_backup_ls(f->r, id, "data/nope", ls_count,
+	    &n), COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_backup_restore(f->r, id, "data/sub/deeper",
+	    f->dst, NULL), 0);
+	snprintf(p, sizeof(p), "%s/deeper", f->dst);
+	{
+		char q[256];
+
+		snprintf(q, sizeof(q), "%s/sub/deeper", f->src);
+		same_tree(q, p);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_and_incremental,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lying_store, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_defence,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ls_and_subpath, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests_name("backup_engine", tests, NULL,
+	    NULL);
+}
