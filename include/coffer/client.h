@@ -1,0 +1,228 @@
+/* The coffer client: a handle bound to a server URL and a device's home
+ * folder (docs/PROTOCOL-client.md). It creates accounts and signs in with
+ * OPAQUE, enrols the device (device keys, keychain root, account key,
+ * category and zone keys, all kept on the server wrapped), approves other
+ * devices, and keeps end-to-end encrypted records in zones, synced by
+ * change token. It also gives the backup engine its storage
+ * (coffer/backup_store.h) and key.
+ *
+ * Functions return 0 or a negative coffer error; after an error,
+ * coffer_client_errmsg() says what failed (the server's status and
+ * message, the field of an answer that was refused, the record). A handle
+ * is for one thread at a time, except the backup store it hands out.
+ * Passwords are passed as (pointer, length) and never kept. */
+#ifndef COFFER_CLIENT_H
+#define COFFER_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coffer/backup_store.h>
+#include <coffer/buf.h>
+#include <coffer/export.h>
+#include <coffer/key.h>
+
+#define COFFER_RECORD_ID_BYTES		16
+#define COFFER_CLIENT_DEVICE_ID_BYTES	16
+/* The largest record payload (the server's 1 MiB less the sealing). */
+#define COFFER_RECORD_MAX		(((size_t)1 << 20) - 1024)
+/* A verification code: "1234-5678" and its NUL. */
+#define COFFER_CLIENT_CODE_LEN		10
+#define COFFER_CLIENT_LOGIN_MAX		256
+
+struct coffer_client;
+
+struct coffer_client_opts {
+	const char	*ca_file;	/* PEM file of CAs to trust, or NULL */
+	const uint8_t	*passcode;	/* the device keystore's, or NULL */
+	size_t		 passcode_len;
+	unsigned	 retries;	/* extra attempts; 0: the default (4) */
+	unsigned	 backoff_ms;	/* first back-off; 0: 250 ms */
+};
+
+struct coffer_client_status {
+	int		signed_in;	/* a session token is held */
+	int		has_account;	/* the home belongs to an account */
+	int		has_device;	/* device keys exist and are registered */
+	int		trusted;	/* the device holds the keychain root */
+	char		login[COFFER_CLIENT_LOGIN_MAX + 1];
+	uint8_t		account[16];
+	uint8_t		device[COFFER_CLIENT_DEVICE_ID_BYTES];
+};
+
+/** coffer_client_open(out, server_url, home_dir, opts): a client for the
+ * server at ${server_url} ("https://host:port") keeping its state in
+ * ${home_dir}, made (mode 0700) if missing; ${opts} may be NULL. The home
+ * must be the user's own and closed to others, else COFFER_ERR_PERM.
+ * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_PERM, COFFER_ERR_IO,
+ * COFFER_ERR_PASSCODE (the keystore's passcode is wrong),
+ * COFFER_ERR_NOMEM or COFFER_ERR_NETWORK. */
+COFFER_API int coffer_client_open(struct coffer_client **out,
+    const char *server_url, const char *home_dir,
+    const struct coffer_client_opts *opts) COFFER_WUR;
+
+/** coffer_client_free(p): close the client *${p}, wipe its keys, set *${p}
+ * to NULL; accepts NULL. */
+COFFER_API void coffer_client_free(struct coffer_client **p);
+
+/** coffer_client_errmsg(c): a sentence about the last error of ${c} ("" if
+ * none), valid until the next call on ${c}. */
+COFFER_API const char *coffer_client_errmsg(const struct coffer_client *c);
+
+/** coffer_client_http_status(c): the HTTP status of the last failed
+ * request of ${c}, or 0. */
+COFFER_API long coffer_client_http_status(const struct coffer_client *c);
+
+/** coffer_client_account_create(c, login, password, password_len): create
+ * an account named ${login} (1 to COFFER_CLIENT_LOGIN_MAX bytes) with the
+ * password, sign in and enrol this device as the account's first.
+ * Returns 0, COFFER_ERR_STATE (the home has an account), COFFER_ERR_CONFLICT
+ * (the login is taken), or an error of coffer_client_login. */
+COFFER_API int coffer_client_account_create(struct coffer_client *c,
+    const char *login, const uint8_t *password, size_t password_len)
+    COFFER_WUR;
+
+/** coffer_client_login(c, login, password, password_len): sign in with
+ * OPAQUE and keep the session token in the home. A home that has no
+ * device yet makes its device keys and registers them; if the account has
+ * no keychain this device creates it (first device), else the device
+ * waits to be approved by a trusted one (coffer_client_status says
+ * trusted = 0). Returns 0, COFFER_ERR_UNAUTHORIZED (a wrong password or
+ * unknown login), COFFER_ERR_BUSY (too many attempts), COFFER_ERR_STATE
+ * (the home belongs to another login), COFFER_ERR_NETWORK,
+ * COFFER_ERR_SERVER, COFFER_ERR_IO, COFFER_ERR_NOMEM. */
+COFFER_API int coffer_client_login(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len) COFFER_WUR;
+
+/** coffer_client_logout(c): end the session on the server (best effort)
+ * and forget the token. The device keys and the state stay. Returns 0 or
+ * COFFER_ERR_IO. */
+COFFER_API int coffer_client_logout(struct coffer_client *c) COFFER_WUR;
+
+/** coffer_client_status(c, st): what the home holds, into ${st} (no
+ * server call). Returns 0 or COFFER_ERR_INVALID. */
+COFFER_API int coffer_client_status(struct coffer_client *c,
+    struct coffer_client_status *st) COFFER_WUR;
+
+/** coffer_client_device_code(c, device_id, code): the verification code
+ * of the device card registered for ${device_id} ("1234-5678"): both the
+ * new device and the approving one show it, and the user compares them.
+ * Returns 0, COFFER_ERR_NOTFOUND, COFFER_ERR_AUTH (the card does not hold),
+ * or a server error. */
+COFFER_API int coffer_client_device_code(struct coffer_client *c,
+    const uint8_t device_id[COFFER_CLIENT_DEVICE_ID_BYTES],
+    char code[COFFER_CLIENT_CODE_LEN]) COFFER_WUR;
+
+/** coffer_client_device_approve(c, device_id, code): from a trusted
+ * device, check the card of ${device_id} (self-signature, id) and, if
+ * ${code} is not NULL, that its verification code is ${code}; then seal
+ * the keychain root to it. The new device takes it up at its next sync.
+ * Returns 0, COFFER_ERR_STATE (this device is not trusted),
+ * COFFER_ERR_NOTFOUND, COFFER_ERR_AUTH (a bad card or another code), or a
+ * server error. */
+COFFER_API int coffer_client_device_approve(struct coffer_client *c,
+    const uint8_t device_id[COFFER_CLIENT_DEVICE_ID_BYTES], const char *code)
+    COFFER_WUR;
+
+/** Called by coffer_client_device_list for each device; nonzero stops. */
+typedef int (*coffer_client_device_fn)(void *arg,
+    const uint8_t device_id[COFFER_CLIENT_DEVICE_ID_BYTES], int trusted,
+    int self);
+
+/** coffer_client_device_list(c, fn, arg): call ${fn} for each device of the
+ * account: whether the keychain holds a root sealed to it, and whether it
+ * is this one. Returns 0, what ${fn} returned, or a server error. */
+COFFER_API int coffer_client_device_list(struct coffer_client *c,
+    coffer_client_device_fn fn, void *arg) COFFER_WUR;
+
+/** coffer_client_sync(c): bring the keychain and every zone this home
+ * knows up to date (a device waiting for approval picks up its root
+ * here). Returns 0, COFFER_ERR_AUTH (the server gave a record that does
+ * not open, an older one than seen, or one moved from elsewhere), or a
+ * server error. */
+COFFER_API int coffer_client_sync(struct coffer_client *c) COFFER_WUR;
+
+/** Merge callback of coffer_client_record_update: given the server's
+ * current payload and the caller's, append the merged payload to ${out}.
+ * Return 0, or an error that the update then returns. */
+typedef int (*coffer_record_merge_fn)(void *arg, const uint8_t *theirs,
+    size_t theirs_len, const uint8_t *mine, size_t mine_len,
+    struct coffer_buf *out);
+
+/** Called by coffer_client_record_list for each live record; nonzero
+ * stops the listing and is returned. */
+typedef int (*coffer_record_fn)(void *arg,
+    const uint8_t id[COFFER_RECORD_ID_BYTES], uint64_t version,
+    const uint8_t *data, size_t len);
+
+/* Records live in zones named by a category (coffer/category.h: "notes",
+ * "reminders", "bookmarks"...; not "keychain" or "backup") and a zone name
+ * (NULL: "default"), made on first use. */
+
+/** coffer_client_record_create(c, category, zone, data, len, id): seal
+ * ${len} bytes (at most COFFER_RECORD_MAX) as a new record with a random id,
+ * returned in ${id}. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (this
+ * device is not approved yet), COFFER_ERR_QUOTA, or a server error. */
+COFFER_API int coffer_client_record_create(struct coffer_client *c,
+    const char *category, const char *zone, const uint8_t *data, size_t len,
+    uint8_t id[COFFER_RECORD_ID_BYTES]) COFFER_WUR;
+
+/** coffer_client_record_get(c, category, zone, id, out, version): read the
+ * record from the server, check it, append its payload to ${out} and set
+ * *${version} (may be NULL). Returns 0, COFFER_ERR_NOTFOUND (none, or
+ * deleted), COFFER_ERR_AUTH (it does not open, is older than a version seen
+ * before, or belongs elsewhere), or as create. */
+COFFER_API int coffer_client_record_get(struct coffer_client *c,
+    const char *category, const char *zone,
+    const uint8_t id[COFFER_RECORD_ID_BYTES], struct coffer_buf *out,
+    uint64_t *version) COFFER_WUR;
+
+/** coffer_client_record_update(c, category, zone, id, data, len, merge,
+ * arg): replace the record's payload, if it is still at the version this
+ * home last saw. If another device changed it meanwhile: with ${merge}
+ * NULL, COFFER_ERR_CONFLICT (the home now holds the new version: read it
+ * and try again); else ${merge} is called with both payloads and its
+ * result written. Returns 0, COFFER_ERR_CONFLICT, COFFER_ERR_NOTFOUND, or
+ * as get. */
+COFFER_API int coffer_client_record_update(struct coffer_client *c,
+    const char *category, const char *zone,
+    const uint8_t id[COFFER_RECORD_ID_BYTES], const uint8_t *data, size_t len,
+    coffer_record_merge_fn merge, void *arg) COFFER_WUR;
+
+/** coffer_client_record_delete(c, category, zone, id): delete the record
+ * (the server keeps a tombstone, so other devices learn of it). Returns 0,
+ * COFFER_ERR_NOTFOUND, COFFER_ERR_CONFLICT (changed since last seen), or
+ * as get. */
+COFFER_API int coffer_client_record_delete(struct coffer_client *c,
+    const char *category, const char *zone,
+    const uint8_t id[COFFER_RECORD_ID_BYTES]) COFFER_WUR;
+
+/** coffer_client_record_list(c, category, zone, fn, arg): sync the zone,
+ * then call ${fn} for each live record of the home's copy. Returns 0, what
+ * ${fn} returned, or as coffer_client_sync. */
+COFFER_API int coffer_client_record_list(struct coffer_client *c,
+    const char *category, const char *zone, coffer_record_fn fn, void *arg)
+    COFFER_WUR;
+
+/** coffer_client_backup_store(c, set_name, store): the storage of the
+ * backup set ${set_name} (NULL: "default") on the server, in *${store}:
+ * blobs (/v1/blobs, four transfers in flight) and refs (the records of
+ * the set's zone, category "backup"). It may be used from several threads
+ * while ${c} lives; release it with coffer_client_backup_store_close.
+ * Returns 0, COFFER_ERR_STATE (not approved yet), COFFER_ERR_NOMEM, or a
+ * server error. */
+COFFER_API int coffer_client_backup_store(struct coffer_client *c,
+    const char *set_name, struct coffer_bstore *store) COFFER_WUR;
+
+/** coffer_client_backup_store_close(store): release what
+ * coffer_client_backup_store made; accepts a zeroed or closed store. */
+COFFER_API void coffer_client_backup_store_close(struct coffer_bstore *store);
+
+/** coffer_client_backup_key(c, set_name, out): a copy of the zone key of
+ * the backup set ${set_name} (symmetric), from which the backup engine
+ * derives its keys. Free it with coffer_key_free. Returns 0 or as
+ * coffer_client_backup_store. */
+COFFER_API int coffer_client_backup_key(struct coffer_client *c,
+    const char *set_name, struct coffer_key **out) COFFER_WUR;
+
+#endif

@@ -1,0 +1,289 @@
+/* Accounts and sessions: OPAQUE registration and sign-in (lib/auth's
+ * client side), the session token in the home, sign-out. */
+#include <coffer/client.h>
+#include <coffer/encoding.h>
+#include <coffer/err.h>
+#include <coffer/opaque.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client/client_internal.h"
+#include "core/file.h"
+
+#define B64(n)	COFFER_B64URL_LEN(n)
+
+/* The key-stretching costs the server names: {"alg", "t_cost", "m_cost"}. */
+static int
+read_ksf(struct coffer_client *c, const json_t *j,
+    struct coffer_opaque_params *p)
+{
+	static const char *const keys[] = { "alg", "t_cost", "m_cost", NULL };
+	const json_t *k = json_object_get(j, "ksf");
+	const char *alg;
+	uint64_t t, m;
+	char d[COFFER_NET_DETAIL];
+
+	if (!json_is_object(k) || coffer_json_only(k, keys, d) != 0 ||
+	    coffer_json_str(k, "alg", &alg, d) != 0 ||
+	    strcmp(alg, "argon2id") != 0 ||
+	    coffer_json_int(k, "t_cost", &t, d) != 0 ||
+	    coffer_json_int(k, "m_cost", &m, d) != 0 ||
+	    t < 1 || t > COFFER_OPAQUE_T_MAX || m < COFFER_OPAQUE_M_MIN ||
+	    m > COFFER_OPAQUE_M_MAX)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
+		    "field \"ksf\" is not a valid argon2id cost");
+	p->t_cost = (uint32_t)t;
+	p->m_cost = (uint32_t)m;
+	return 0;
+}
+
+static int
+check_login(struct coffer_client *c, const char *login, const uint8_t *pw,
+    size_t pwlen)
+{
+	if (c == NULL)
+		return COFFER_ERR_INVALID;
+	c->errmsg[0] = '\0';
+	c->status = 0;
+	if (login == NULL || login[0] == '\0' ||
+	    strlen(login) > COFFER_CLIENT_LOGIN_MAX)
+		return cl_fail(c, COFFER_ERR_INVALID, "a login is 1 to %d bytes",
+		    COFFER_CLIENT_LOGIN_MAX);
+	if (pw == NULL || pwlen == 0 || pwlen > COFFER_OPAQUE_PASSWORD_MAX)
+		return cl_fail(c, COFFER_ERR_INVALID, "a password is 1 to %d "
+		    "bytes", COFFER_OPAQUE_PASSWORD_MAX);
+	return 0;
+}
+
+int
+coffer_client_account_create(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len)
+{
+	struct coffer_opaque_client *oc = NULL;
+	struct coffer_opaque_params ksf;
+	struct coffer_buf *b = NULL;
+	uint8_t req[COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES];
+	uint8_t resp[COFFER_OPAQUE_REGISTRATION_RESPONSE_BYTES];
+	uint8_t rec[COFFER_OPAQUE_RECORD_BYTES];
+	uint8_t exp[COFFER_OPAQUE_EXPORT_KEY_BYTES];
+	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], rb[B64(sizeof(rec))], *body = NULL;
+	json_t *j = NULL;
+	int r;
+
+	if ((r = check_login(c, login, password, password_len)) != 0)
+		return r;
+	if ((b = coffer_buf_new(64)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = st_get(c, "account", b);
+	coffer_buf_free(&b);
+	if (r != COFFER_ERR_NOTFOUND)
+		return r != 0 ? r : cl_fail(c, COFFER_ERR_STATE, "this home "
+		    "belongs to an account already");
+	if ((r = coffer_opaque_client_register_start(&oc, req, password,
+	    password_len)) != 0 ||
+	    (r = coffer_b64url_encode(lb, sizeof(lb), (const uint8_t *)login,
+	    strlen(login))) != 0 ||
+	    (r = coffer_b64url_encode(rb, sizeof(rb), req, sizeof(req))) != 0 ||
+	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "request",
+	    rb)) != 0)
+		goto out;
+	/* Register/start stores nothing: safe to send again. */
+	if ((r = cl_json(c, "POST", "/v1/accounts/register/start", body,
+	    CL_IDEMPOTENT | CL_NOAUTH, &j, NULL)) != 0)
+		goto out;
+	if ((r = read_ksf(c, j, &ksf)) != 0 ||
+	    (r = coffer_json_b64_exact(j, "response", resp, sizeof(resp),
+	    c->errmsg)) != 0)
+		goto out;
+	if ((r = coffer_opaque_client_register_finish(oc, rec, exp, resp,
+	    sizeof(resp), &ksf, NULL)) != 0) {
+		r = cl_fail(c, COFFER_ERR_SERVER, "the server's registration "
+		    "answer: %s", coffer_strerror(r));
+		goto out;
+	}
+	free(body);
+	body = NULL;
+	json_decref(j);
+	j = NULL;
+	if ((r = coffer_b64url_encode(rb, sizeof(rb), rec, sizeof(rec))) != 0 ||
+	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "record",
+	    rb)) != 0)
+		goto out;
+	if ((r = cl_json(c, "POST", "/v1/accounts", body, CL_NOAUTH, &j,
+	    NULL)) != 0)
+		goto out;
+	r = coffer_client_login(c, login, password, password_len);
+out:
+	sodium_memzero(exp, sizeof(exp));
+	coffer_opaque_client_free(&oc);
+	json_decref(j);
+	free(body);
+	return r;
+}
+
+/* Keep the session: the token file (0600), the account in the state. */
+static int
+keep_session(struct coffer_client *c, const char *login, const json_t *j)
+{
+	static const char *const keys[] = { "token", "account", "expires",
+		NULL };
+	uint8_t account[ID_BYTES];
+	const char *tok;
+	char path[4096];
+	uint64_t expires;
+	size_t i;
+	int r;
+
+	if ((r = coffer_json_only(j, keys, c->errmsg)) != 0 ||
+	    (r = coffer_json_str(j, "token", &tok, c->errmsg)) != 0 ||
+	    (r = coffer_json_hex(j, "account", account, ID_BYTES,
+	    c->errmsg)) != 0 ||
+	    (r = coffer_json_int(j, "expires", &expires, c->errmsg)) != 0)
+		return r;
+	for (i = 0; tok[i] != '\0'; i++)
+		if (tok[i] <= ' ' || tok[i] > '~')
+			break;
+	if (i == 0 || tok[i] != '\0' || i > COFFER_NET_TOKEN_MAX)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
+		    "field \"token\" is not a token");
+	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0 ||
+	    (r = coffer_file_write_atomic(path, (const uint8_t *)tok, i)) != 0)
+		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
+	if ((r = coffer_net_set_token(c->net, tok)) != 0 ||
+	    (r = st_set(c, "login", login, strlen(login))) != 0 ||
+	    (r = st_set(c, "account", account, sizeof(account))) != 0)
+		return r;
+	return 0;
+}
+
+/* The device id to name at sign-in, once it is registered. */
+static int
+device_body(struct coffer_client *c, char hex[ID_HEX])
+{
+	struct coffer_buf *b = NULL;
+	int r;
+
+	hex[0] = '\0';
+	if (c->device == NULL)
+		return 0;
+	if ((b = coffer_buf_new(8)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = st_get(c, "registered", b);
+	coffer_buf_free(&b);
+	if (r == COFFER_ERR_NOTFOUND)
+		return 0;
+	return r != 0 ? r : cl_hex(hex, coffer_device_id(c->device));
+}
+
+int
+coffer_client_login(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len)
+{
+	struct coffer_opaque_client *oc = NULL;
+	struct coffer_opaque_params ksf;
+	struct coffer_buf *b = NULL;
+	uint8_t ke1[COFFER_OPAQUE_KE1_BYTES], ke2[COFFER_OPAQUE_KE2_BYTES];
+	uint8_t ke3[COFFER_OPAQUE_KE3_BYTES];
+	uint8_t sk[COFFER_OPAQUE_SESSION_KEY_BYTES];
+	uint8_t exp[COFFER_OPAQUE_EXPORT_KEY_BYTES];
+	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], kb[B64(sizeof(ke1))];
+	char lid[ID_HEX], dev[ID_HEX], *body = NULL;
+	const char *s;
+	json_t *j = NULL;
+	int r;
+
+	if ((r = check_login(c, login, password, password_len)) != 0)
+		return r;
+	if ((b = coffer_buf_new(COFFER_CLIENT_LOGIN_MAX + 1)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = st_get(c, "login", b);
+	if (r == 0 && (coffer_buf_len(b) != strlen(login) ||
+	    memcmp(coffer_buf_data(b), login, strlen(login)) != 0))
+		r = cl_fail(c, COFFER_ERR_STATE, "this home belongs to "
+		    "another login");
+	coffer_buf_free(&b);
+	if (r != 0 && r != COFFER_ERR_NOTFOUND)
+		return r;
+	if ((r = coffer_opaque_client_login_start(&oc, ke1, password,
+	    password_len)) != 0 ||
+	    (r = coffer_b64url_encode(lb, sizeof(lb), (const uint8_t *)login,
+	    strlen(login))) != 0 ||
+	    (r = coffer_b64url_encode(kb, sizeof(kb), ke1, sizeof(ke1))) != 0 ||
+	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "ke1",
+	    kb)) != 0)
+		goto out;
+	/* Each start counts as an attempt: not sent twice. */
+	if ((r = cl_json(c, "POST", "/v1/sessions/start", body, CL_NOAUTH,
+	    &j, NULL)) != 0)
+		goto out;
+	if ((r = read_ksf(c, j, &ksf)) != 0 ||
+	    (r = coffer_json_b64_exact(j, "ke2", ke2, sizeof(ke2),
+	    c->errmsg)) != 0 ||
+	    (r = coffer_json_str(j, "login_id", &s, c->errmsg)) != 0)
+		goto out;
+	if (strlen(s) != ID_HEX - 1) {
+		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer: field "
+		    "\"login_id\" is not an id");
+		goto out;
+	}
+	memcpy(lid, s, ID_HEX);
+	if ((r = coffer_opaque_client_login_finish(oc, ke3, sk, exp, ke2,
+	    sizeof(ke2), &ksf, NULL)) != 0) {
+		r = cl_fail(c, r == COFFER_ERR_AUTH ? COFFER_ERR_UNAUTHORIZED :
+		    COFFER_ERR_SERVER, "sign-in refused: wrong password or "
+		    "unknown login");
+		goto out;
+	}
+	free(body);
+	body = NULL;
+	json_decref(j);
+	j = NULL;
+	if ((r = device_body(c, dev)) != 0 ||
+	    (r = coffer_b64url_encode(kb, sizeof(kb), ke3, sizeof(ke3))) != 0)
+		goto out;
+	r = dev[0] ? coffer_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
+	    "ke3", kb, "device", dev) : coffer_json_body(&body, "{s:s,s:s}",
+	    "login_id", lid, "ke3", kb);
+	if (r != 0 || (r = cl_json(c, "POST", "/v1/sessions/finish", body,
+	    CL_NOAUTH, &j, NULL)) != 0 ||
+	    (r = keep_session(c, login, j)) != 0)
+		goto out;
+	r = kc_enrol(c);
+out:
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(exp, sizeof(exp));
+	sodium_memzero(kb, sizeof(kb));
+	coffer_opaque_client_free(&oc);
+	json_decref(j);
+	if (body != NULL)
+		sodium_memzero(body, strlen(body));
+	free(body);
+	return r;
+}
+
+int
+coffer_client_logout(struct coffer_client *c)
+{
+	struct coffer_net_req q = { 0 };
+	char path[4096];
+	int r;
+
+	if (c == NULL)
+		return COFFER_ERR_INVALID;
+	q.method = "DELETE";
+	q.path = "/v1/sessions/current";
+	q.idempotent = 1;
+	(void)coffer_net_run(c->net, &q, 1, 1);	/* best effort */
+	coffer_net_req_cleanup(&q);
+	(void)coffer_net_set_token(c->net, NULL);
+	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
+		return r;
+	if (unlink(path) != 0 && access(path, F_OK) == 0)
+		return cl_fail(c, COFFER_ERR_IO, "cannot remove %s", path);
+	return 0;
+}

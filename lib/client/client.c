@@ -1,0 +1,303 @@
+/* The client handle: open a home folder, its errors, its requests. */
+#include <coffer/client.h>
+#include <coffer/encoding.h>
+#include <coffer/err.h>
+#include <coffer/keychain.h>
+#include <coffer/keystore.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client/client_internal.h"
+#include "core/file.h"
+
+int
+cl_fail(struct coffer_client *c, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+cl_req(struct coffer_client *c, struct coffer_net_req *q)
+{
+	int r;
+
+	r = coffer_net_run(c->net, q, 1, 1);
+	if (r != 0) {
+		c->status = q->status;
+		(void)snprintf(c->errmsg, sizeof(c->errmsg), "%s", q->detail);
+	}
+	return r;
+}
+
+int
+cl_json(struct coffer_client *c, const char *method, const char *path,
+    const char *body, int flags, json_t **out, json_t **err)
+{
+	struct coffer_net_req q = { 0 };
+	struct coffer_buf *reply = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (err != NULL)
+		*err = NULL;
+	if (out != NULL && (reply = coffer_buf_new(flags & CL_BIG ?
+	    COFFER_NET_JSON_MAX * 2 : COFFER_NET_JSON_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	q.method = method;
+	q.path = path;
+	if (body != NULL) {
+		q.content_type = "application/json";
+		q.body = (const uint8_t *)body;
+		q.body_len = strlen(body);
+	}
+	q.idempotent = (flags & CL_IDEMPOTENT) != 0;
+	q.no_auth = (flags & CL_NOAUTH) != 0;
+	q.reply = reply;
+	if ((r = cl_req(c, &q)) == 0 && out != NULL &&
+	    (r = coffer_json_reply(&q, out)) != 0)
+		(void)cl_fail(c, r, "%s", q.detail);
+	if (err != NULL) {
+		*err = q.err;
+		q.err = NULL;
+	}
+	coffer_net_req_cleanup(&q);
+	coffer_buf_free(&reply);
+	return r;
+}
+
+int
+cl_path(char *out, size_t cap, const char *home, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", home, name);
+
+	return n < 0 || (size_t)n >= cap ? COFFER_ERR_TOOBIG : 0;
+}
+
+int
+cl_hex(char out[ID_HEX], const uint8_t id[ID_BYTES])
+{
+	return coffer_hex_encode(out, ID_HEX, id, ID_BYTES);
+}
+
+/* The home folder: made if missing, and ours alone. */
+static int
+home_check(struct coffer_client *c, const char *home)
+{
+	struct stat st;
+
+	if (mkdir(home, 0700) != 0 && errno != EEXIST)
+		return cl_fail(c, COFFER_ERR_IO, "cannot make %s: %s", home,
+		    strerror(errno));
+	if (lstat(home, &st) != 0)
+		return cl_fail(c, COFFER_ERR_IO, "%s: %s", home,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return cl_fail(c, COFFER_ERR_PERM, "%s must be a folder of "
+		    "yours with mode 0700", home);
+	return 0;
+}
+
+/* The session token file, if any. */
+static int
+load_token(struct coffer_client *c)
+{
+	struct coffer_buf *b = NULL;
+	char path[4096], tok[COFFER_NET_TOKEN_MAX + 1];
+	int r;
+
+	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
+		return r;
+	if ((b = coffer_buf_new_secret(COFFER_NET_TOKEN_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = coffer_file_read_private(path, COFFER_NET_TOKEN_MAX, b);
+	if (r == 0) {
+		memcpy(tok, coffer_buf_data(b), coffer_buf_len(b));
+		tok[coffer_buf_len(b)] = '\0';
+		r = coffer_net_set_token(c->net, tok);
+		sodium_memzero(tok, sizeof(tok));
+	} else if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+	else
+		r = cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
+	coffer_buf_free(&b);
+	return r;
+}
+
+/* The root, if this device holds one: sealed to it in the state. */
+static int
+load_root(struct coffer_client *c)
+{
+	struct coffer_buf *b = NULL;
+	int r = COFFER_ERR_NOMEM;
+
+	if (c->device == NULL)
+		return 0;
+	if ((b = coffer_buf_new(4096)) == NULL)
+		goto out;
+	if ((r = st_get(c, "root", b)) == COFFER_ERR_NOTFOUND) {
+		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((r = coffer_keychain_open_from_device(&c->root,
+	    coffer_buf_data(b), coffer_buf_len(b), COFFER_ROLE_ROOT, 0, 1,
+	    coffer_device_agree_key(c->device))) != 0)
+		r = cl_fail(c, r, "the keychain root in the home does not "
+		    "open: %s", coffer_strerror(r));
+out:
+	coffer_buf_free(&b);
+	return r;
+}
+
+int
+coffer_client_open(struct coffer_client **out, const char *server_url,
+    const char *home_dir, const struct coffer_client_opts *opts)
+{
+	struct coffer_net_opts no = { 0 };
+	struct coffer_client *c = NULL;
+	pthread_mutexattr_t ma;
+	char path[4096];
+	int r = COFFER_ERR_INVALID;
+
+	if (out == NULL)
+		return COFFER_ERR_INVALID;
+	*out = NULL;
+	if (server_url == NULL || home_dir == NULL || home_dir[0] == '\0')
+		goto out;
+	if ((r = coffer_init()) != 0)
+		goto out;
+	r = COFFER_ERR_NOMEM;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto out;
+	/* Recursive: a backup store's ref listing calls back into the
+	 * engine, which may call the store again. */
+	if (pthread_mutexattr_init(&ma) != 0 ||
+	    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&c->lock, &ma) != 0)
+		goto out;
+	c->locked = 1;
+	(void)pthread_mutexattr_destroy(&ma);
+	if ((c->home = strdup(home_dir)) == NULL)
+		goto out;
+	if (opts != NULL && opts->passcode != NULL) {
+		if ((c->passcode = sodium_malloc(opts->passcode_len + 1)) ==
+		    NULL)
+			goto out;
+		memcpy(c->passcode, opts->passcode, opts->passcode_len);
+		c->passcode_len = opts->passcode_len;
+	}
+	if (opts != NULL) {
+		no.ca_file = opts->ca_file;
+		no.retries = opts->retries;
+		no.backoff_ms = opts->backoff_ms;
+	}
+	if ((r = coffer_net_new(&c->net, server_url, &no)) != 0 ||
+	    (r = home_check(c, home_dir)) != 0 ||
+	    (r = st_open(c)) != 0 ||
+	    (r = cl_path(path, sizeof(path), c->home, "device.key")) != 0)
+		goto out;
+	r = coffer_keystore_load(&c->device, path, c->passcode,
+	    c->passcode_len);
+	if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+	if (r != 0 || (r = load_token(c)) != 0 || (r = load_root(c)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	coffer_client_free(&c);
+	return r;
+}
+
+void
+coffer_client_free(struct coffer_client **p)
+{
+	struct coffer_client *c;
+	size_t i;
+
+	if (p == NULL || (c = *p) == NULL)
+		return;
+	coffer_net_free(&c->net);
+	if (c->db != NULL)
+		(void)sqlite3_close_v2(c->db);
+	coffer_device_free(&c->device);
+	coffer_key_free(&c->root);
+	for (i = 0; i < c->nzkeys; i++)
+		coffer_key_free(&c->zkeys[i].key);
+	if (c->passcode != NULL)
+		sodium_free(c->passcode);
+	if (c->locked)
+		(void)pthread_mutex_destroy(&c->lock);
+	free(c->home);
+	free(c);
+	*p = NULL;
+}
+
+const char *
+coffer_client_errmsg(const struct coffer_client *c)
+{
+	return c == NULL ? "" : c->errmsg;
+}
+
+long
+coffer_client_http_status(const struct coffer_client *c)
+{
+	return c == NULL ? 0 : c->status;
+}
+
+int
+coffer_client_status(struct coffer_client *c, struct coffer_client_status *st)
+{
+	struct coffer_buf *b = NULL;
+	char path[4096];
+	struct stat sb;
+	int r = COFFER_ERR_INVALID;
+
+	if (c == NULL || st == NULL)
+		goto out;
+	memset(st, 0, sizeof(*st));
+	r = COFFER_ERR_NOMEM;
+	if ((b = coffer_buf_new(COFFER_CLIENT_LOGIN_MAX + 64)) == NULL)
+		goto out;
+	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
+		goto out;
+	st->signed_in = lstat(path, &sb) == 0;
+	if (st_get(c, "login", b) == 0 &&
+	    coffer_buf_len(b) <= COFFER_CLIENT_LOGIN_MAX) {
+		memcpy(st->login, coffer_buf_data(b), coffer_buf_len(b));
+		coffer_buf_reset(b);
+		if (st_get(c, "account", b) == 0 &&
+		    coffer_buf_len(b) == sizeof(st->account)) {
+			memcpy(st->account, coffer_buf_data(b),
+			    sizeof(st->account));
+			st->has_account = 1;
+		}
+	}
+	coffer_buf_reset(b);
+	if (c->device != NULL && st_get(c, "registered", b) == 0) {
+		st->has_device = 1;
+		memcpy(st->device, coffer_device_id(c->device),
+		    sizeof(st->device));
+	}
+	st->trusted = c->root != NULL;
+	r = 0;
+out:
+	coffer_buf_free(&b);
+	return r;
+}

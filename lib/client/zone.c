@@ -1,0 +1,312 @@
+/* Zones on the server: made on demand, records written with optimistic
+ * concurrency, and synced by change token into the home's copy. */
+#include <coffer/category.h>
+#include <coffer/encoding.h>
+#include <coffer/err.h>
+#include <coffer/kdf.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client_internal.h"
+#include "core/key_internal.h"
+
+#define TOKEN_MAX	256
+
+enum zone_kind
+zn_kind(const char *category)
+{
+	return strcmp(category, "backup") == 0 ||
+	    strcmp(category, "keychain") == 0 ? ZONE_RAW : ZONE_SEALED;
+}
+
+int
+zn_open(struct coffer_client *c, const char *category, const char *name,
+    struct zone *z)
+{
+	uint8_t info[256];
+	char path[128], hex[ID_HEX], tok[TOKEN_MAX + 1], *body = NULL;
+	size_t cl, nl;
+	int r;
+
+	memset(z, 0, sizeof(*z));
+	if (name == NULL)
+		name = "default";
+	if (category == NULL ||
+	    (z->cat = coffer_category_by_name(category)) == NULL)
+		return cl_fail(c, COFFER_ERR_INVALID, "no category \"%s\"",
+		    category == NULL ? "" : category);
+	if (c->root == NULL)
+		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
+		    "approved yet: approve it from a trusted device, then "
+		    "sync");
+	cl = strlen(category);
+	nl = strlen(name);
+	if (nl == 0 || cl + nl + 1 > sizeof(info))
+		return cl_fail(c, COFFER_ERR_INVALID, "bad zone name");
+	z->kind = zn_kind(category);
+	/* The id hides the name: only holders of the root can tell which
+	 * zone is which. */
+	memcpy(info, category, cl);
+	info[cl] = 0;
+	memcpy(info + cl + 1, name, nl);
+	if ((r = coffer_kdf(z->id, ID_BYTES, coffer_key_secret(c->root),
+	    COFFER_KEY_BYTES, "coffer/zone-id/v1", info, cl + 1 + nl)) != 0)
+		return r;
+	if (st_zone_token(c, z->id, tok, sizeof(tok)) == 0)
+		return 0;
+	if ((r = cl_hex(hex, z->id)) != 0 ||
+	    (r = coffer_json_body(&body, "{s:s}", "category", category)) != 0)
+		return r;
+	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
+	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
+	    NULL)) == 0)
+		r = st_zone_put(c, z->id, category, NULL);
+	free(body);
+	return r;
+}
+
+/* Check one change of a sealed zone before it enters the home. */
+static int
+check_change(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[ID_BYTES], const uint8_t *data, size_t len)
+{
+	struct coffer_buf *pt = NULL;
+	uint64_t counter;
+	int r;
+
+	if (z->kind != ZONE_SEALED)
+		return 0;
+	if ((pt = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = rc_open(c, z, id, data, len, pt, &counter)) == 0)
+		r = st_seen_put(c, z->id, id, counter);
+	coffer_buf_free(&pt);
+	return r;
+}
+
+static const char *const change_keys[] = { "record", "version", "deleted",
+	"data", NULL };
+static const char *const page_keys[] = { "changes", "token", "more", NULL };
+
+/* Take one page of the change feed into the home. */
+static int
+take_page(struct coffer_client *c, const struct zone *z, json_t *j,
+    char *detail, char *tok, int *more)
+{
+	struct coffer_buf *data = NULL;
+	const char *t;
+	json_t *a, *ch;
+	struct rec rec;
+	size_t i;
+	int r;
+
+	if ((r = coffer_json_only(j, page_keys, detail)) != 0 ||
+	    (r = coffer_json_bool(j, "more", more, detail)) != 0 ||
+	    (r = coffer_json_str(j, "token", &t, detail)) != 0)
+		return r;
+	if (strlen(t) == 0 || strlen(t) > TOKEN_MAX)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
+		    "field \"token\" has a bad length");
+	a = json_object_get(j, "changes");
+	if (!json_is_array(a) || json_array_size(a) > 1000)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
+		    "field \"changes\" is not an array of at most 1000");
+	if ((data = coffer_buf_new(RECORD_DATA_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	json_array_foreach(a, i, ch) {
+		memset(&rec, 0, sizeof(rec));
+		coffer_buf_reset(data);
+		if (!json_is_object(ch) ||
+		    (r = coffer_json_only(ch, change_keys, detail)) != 0 ||
+		    (r = coffer_json_hex(ch, "record", rec.id, ID_BYTES,
+		    detail)) != 0 ||
+		    (r = coffer_json_int(ch, "version", &rec.version,
+		    detail)) != 0 ||
+		    (r = coffer_json_bool(ch, "deleted", &rec.deleted,
+		    detail)) != 0) {
+			r = COFFER_ERR_SERVER;
+			goto out;
+		}
+		if (!rec.deleted && (r = coffer_json_b64(ch, "data", data,
+		    RECORD_DATA_MAX, detail)) != 0)
+			goto out;
+		if (!rec.deleted && (r = check_change(c, z, rec.id,
+		    coffer_buf_data(data), coffer_buf_len(data))) != 0)
+			goto out;
+		if ((r = st_rec_put(c, z->id, &rec, coffer_buf_data(data),
+		    coffer_buf_len(data))) != 0)
+			goto out;
+	}
+	(void)snprintf(tok, TOKEN_MAX + 1, "%s", t);
+	r = 0;
+out:
+	coffer_buf_free(&data);
+	return r;
+}
+
+int
+zn_sync(struct coffer_client *c, const struct zone *z)
+{
+	char path[TOKEN_MAX + 128], hex[ID_HEX], tok[TOKEN_MAX + 1];
+	json_t *j = NULL;
+	int r, more = 1, restarted = 0;
+
+	if ((r = cl_hex(hex, z->id)) != 0)
+		return r;
+	if ((r = st_zone_token(c, z->id, tok, sizeof(tok))) != 0 &&
+	    r != COFFER_ERR_NOTFOUND)
+		return r;
+	while (more) {
+		(void)snprintf(path, sizeof(path), "/v1/zones/%s/changes%s%s",
+		    hex, tok[0] ? "?since=" : "", tok);
+		r = cl_json(c, "GET", path, NULL, CL_IDEMPOTENT | CL_BIG, &j,
+		    NULL);
+		if (r == COFFER_ERR_STATE && !restarted) {
+			/* The token is refused or ahead of the store: start
+			 * again from nothing. */
+			restarted = 1;
+			tok[0] = '\0';
+			if ((r = st_rec_drop_zone(c, z->id)) != 0)
+				break;
+			continue;
+		}
+		if (r != 0 || (r = st_begin(c)) != 0)
+			break;
+		r = take_page(c, z, j, c->errmsg, tok, &more);
+		if (r == 0)
+			r = st_zone_put(c, z->id, z->cat->name, tok);
+		json_decref(j);
+		j = NULL;
+		if ((r = st_end(c, r)) != 0)
+			break;
+	}
+	json_decref(j);
+	return r;
+}
+
+/* A record's path. */
+static int
+rec_path(char *out, size_t cap, const struct zone *z,
+    const uint8_t id[ID_BYTES])
+{
+	char zh[ID_HEX], rh[ID_HEX];
+	int r;
+
+	if ((r = cl_hex(zh, z->id)) != 0 || (r = cl_hex(rh, id)) != 0)
+		return r;
+	(void)snprintf(out, cap, "/v1/zones/%s/records/%s", zh, rh);
+	return 0;
+}
+
+/* A write's answer: {"version": n}; a 409's: the current version. */
+static int
+version_answer(struct coffer_client *c, int r, json_t *j, json_t *err,
+    uint64_t *version)
+{
+	if (r == COFFER_ERR_CONFLICT && err != NULL &&
+	    coffer_json_int(err, "version", version, c->errmsg) != 0)
+		r = COFFER_ERR_SERVER;
+	else if (r == 0)
+		r = coffer_json_int(j, "version", version, c->errmsg);
+	json_decref(j);
+	json_decref(err);
+	return r;
+}
+
+int
+zn_put(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[ID_BYTES], uint64_t *version, const uint8_t *data,
+    size_t len)
+{
+	struct rec rec;
+	json_t *j = NULL, *err = NULL;
+	char path[128], *b64 = NULL, *body = NULL;
+	int r = COFFER_ERR_NOMEM;
+
+	if (len == 0 || len > RECORD_DATA_MAX)
+		return cl_fail(c, COFFER_ERR_TOOBIG, "a record of %zu bytes",
+		    len);
+	if ((b64 = malloc(COFFER_B64URL_LEN(len))) == NULL)
+		goto out;
+	if ((r = coffer_b64url_encode(b64, COFFER_B64URL_LEN(len), data,
+	    len)) != 0 ||
+	    (r = coffer_json_body(&body, "{s:s,s:I}", "data", b64, "version",
+	    (json_int_t)*version)) != 0 ||
+	    (r = rec_path(path, sizeof(path), z, id)) != 0)
+		goto out;
+	/* Idempotent: conditional on the version. */
+	r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, &j, &err);
+	if ((r = version_answer(c, r, j, err, version)) == 0) {
+		memcpy(rec.id, id, ID_BYTES);
+		rec.version = *version;
+		rec.deleted = 0;
+		r = st_rec_put(c, z->id, &rec, data, len);
+	}
+out:
+	free(b64);
+	free(body);
+	return r;
+}
+
+static const char *const record_keys[] = { "data", "version", NULL };
+
+int
+zn_fetch(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[ID_BYTES], struct rec *rec, struct coffer_buf *data)
+{
+	char path[128], detail[COFFER_NET_DETAIL];
+	json_t *j = NULL, *err = NULL;
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->id, id, ID_BYTES);
+	if ((r = rec_path(path, sizeof(path), z, id)) != 0)
+		return r;
+	if ((r = cl_json(c, "GET", path, NULL, CL_IDEMPOTENT, &j,
+	    &err)) != 0) {
+		/* A tombstone says so, with its version. */
+		if (r == COFFER_ERR_NOTFOUND && err != NULL &&
+		    json_is_true(json_object_get(err, "deleted")) &&
+		    coffer_json_int(err, "version", &rec->version,
+		    detail) == 0) {
+			rec->deleted = 1;
+			(void)st_rec_put(c, z->id, rec, NULL, 0);
+		}
+	} else if ((r = coffer_json_only(j, record_keys, c->errmsg)) != 0 ||
+	    (r = coffer_json_int(j, "version", &rec->version,
+	    c->errmsg)) != 0 ||
+	    (r = coffer_json_b64(j, "data", data, RECORD_DATA_MAX,
+	    c->errmsg)) != 0)
+		r = COFFER_ERR_SERVER;
+	json_decref(j);
+	json_decref(err);
+	return r;
+}
+
+int
+zn_delete(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[ID_BYTES], uint64_t *version)
+{
+	struct rec rec;
+	json_t *j = NULL, *err = NULL;
+	char path[160];
+	size_t n;
+	int r;
+
+	if ((r = rec_path(path, sizeof(path), z, id)) != 0)
+		return r;
+	n = strlen(path);
+	(void)snprintf(path + n, sizeof(path) - n, "?version=%llu",
+	    (unsigned long long)*version);
+	/* Idempotent: conditional on the version. */
+	r = cl_json(c, "DELETE", path, NULL, CL_IDEMPOTENT, &j, &err);
+	if ((r = version_answer(c, r, j, err, version)) == 0) {
+		memcpy(rec.id, id, ID_BYTES);
+		rec.version = *version;
+		rec.deleted = 1;
+		r = st_rec_put(c, z->id, &rec, NULL, 0);
+	}
+	return r;
+}

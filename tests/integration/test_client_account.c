@@ -1,0 +1,211 @@
+/* libcoffer's client against the real cofferd: account creation, sign
+ * out and in, wrong passwords, the home folder's files, and a second
+ * device approved by the first, then syncing records between both. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <coffer/encoding.h>
+
+#include "client_fixture.h"
+
+static void
+test_create_signout_signin(void **state)
+{
+	struct coffer_client_status st;
+	struct coffer_client *c;
+	char home[4096], path[4200], login[64];
+	struct stat sb;
+
+	(void)state;
+	home_path(home, sizeof(home));
+	fresh_login(login, sizeof(login), "alice");
+	assert_non_null(c = client_at(home));
+	assert_int_equal(coffer_client_account_create(c, login,
+	    PW("correct horse")), 0);
+	assert_int_equal(coffer_client_status(c, &st), 0);
+	assert_true(st.signed_in && st.has_account && st.has_device &&
+	    st.trusted);
+	assert_string_equal(st.login, login);
+	/* The home and its files are private. */
+	assert_int_equal(stat(home, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	(void)snprintf(path, sizeof(path), "%s/device.key", home);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	(void)snprintf(path, sizeof(path), "%s/session", home);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	(void)snprintf(path, sizeof(path), "%s/state.db", home);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* A second account in the same home is refused. */
+	assert_int_equal(coffer_client_account_create(c, "other",
+	    PW("pw")), COFFER_ERR_STATE);
+
+	assert_int_equal(coffer_client_logout(c), 0);
+	assert_int_equal(coffer_client_status(c, &st), 0);
+	assert_false(st.signed_in);
+	assert_true(st.trusted);
+	coffer_client_free(&c);
+
+	/* Reopened: the keys are there, the session is not. */
+	assert_non_null(c = client_at(home));
+	assert_int_equal(coffer_client_login(c, login, PW("wrong horse")),
+	    COFFER_ERR_UNAUTHORIZED);
+	assert_true(strlen(coffer_client_errmsg(c)) > 0);
+	assert_int_equal(coffer_client_login(c, login, PW("correct horse")),
+	    0);
+	assert_int_equal(coffer_client_status(c, &st), 0);
+	assert_true(st.signed_in && st.trusted);
+	/* The login of another account is refused in this home. */
+	assert_int_equal(coffer_client_login(c, "someone-else",
+	    PW("correct horse")), COFFER_ERR_STATE);
+	coffer_client_free(&c);
+}
+
+static void
+test_taken_and_unknown(void **state)
+{
+	struct coffer_client *c, *d;
+	char h1[4096], h2[4096], login[64];
+
+	(void)state;
+	home_path(h1, sizeof(h1));
+	home_path(h2, sizeof(h2));
+	fresh_login(login, sizeof(login), "bob");
+	assert_non_null(c = client_at(h1));
+	assert_non_null(d = client_at(h2));
+	assert_int_equal(coffer_client_account_create(c, login, PW("pw one")),
+	    0);
+	assert_int_equal(coffer_client_account_create(d, login, PW("pw two")),
+	    COFFER_ERR_CONFLICT);
+	assert_int_equal(coffer_client_http_status(d), 409);
+	assert_int_equal(coffer_client_login(d, "nobody-here", PW("pw")),
+	    COFFER_ERR_UNAUTHORIZED);
+	coffer_client_free(&c);
+	coffer_client_free(&d);
+}
+
+struct seen {
+	unsigned	n;
+	char		text[8][64];
+};
+
+static int
+collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len)
+{
+	struct seen *s = arg;
+
+	(void)id;
+	(void)version;
+	if (s->n < 8 && len < 64) {
+		memcpy(s->text[s->n], data, len);
+		s->text[s->n][len] = '\0';
+	}
+	s->n++;
+	return 0;
+}
+
+static int
+count_devices(void *arg, const uint8_t id[16], int trusted, int self)
+{
+	unsigned *n = arg;
+
+	(void)id;
+	(void)self;
+	n[0]++;
+	n[1] += trusted != 0;
+	return 0;
+}
+
+static void
+test_second_device(void **state)
+{
+	struct coffer_client_status st1, st2;
+	struct coffer_client *a, *b;
+	uint8_t id[COFFER_RECORD_ID_BYTES];
+	char h1[4096], h2[4096], login[64];
+	char code_a[COFFER_CLIENT_CODE_LEN], code_b[COFFER_CLIENT_CODE_LEN];
+	struct seen s = { 0 };
+	unsigned devs[2] = { 0, 0 };
+
+	(void)state;
+	home_path(h1, sizeof(h1));
+	home_path(h2, sizeof(h2));
+	fresh_login(login, sizeof(login), "carol");
+	assert_non_null(a = client_at(h1));
+	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
+	assert_int_equal(coffer_client_record_create(a, "notes", NULL,
+	    PW("first note"), id), 0);
+
+	/* The second device signs in, registers its keys and waits. */
+	assert_non_null(b = client_at(h2));
+	assert_int_equal(coffer_client_login(b, login, PW("pw")), 0);
+	assert_int_equal(coffer_client_status(b, &st2), 0);
+	assert_true(st2.signed_in && st2.has_device);
+	assert_false(st2.trusted);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
+	    &s), COFFER_ERR_STATE);
+
+	/* Both show the same code; the first approves with it. */
+	assert_int_equal(coffer_client_device_code(b, st2.device, code_b), 0);
+	assert_int_equal(coffer_client_device_code(a, st2.device, code_a), 0);
+	assert_string_equal(code_a, code_b);
+	assert_int_equal(coffer_client_device_approve(a, st2.device,
+	    "0000-0000") == COFFER_ERR_AUTH || strcmp(code_a, "0000-0000") == 0,
+	    1);
+	assert_int_equal(coffer_client_device_approve(a, st2.device, code_a),
+	    0);
+	assert_int_equal(coffer_client_device_list(a, count_devices, devs), 0);
+	assert_int_equal(devs[0], 2);
+	assert_int_equal(devs[1], 2);
+
+	/* The second picks the root up at its next sync and reads. */
+	assert_int_equal(coffer_client_sync(b), 0);
+	assert_int_equal(coffer_client_status(b, &st2), 0);
+	assert_true(st2.trusted);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
+	    &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0], "first note");
+
+	/* And writes: the first sees it. */
+	assert_int_equal(coffer_client_record_create(b, "notes", NULL,
+	    PW("from b"), id), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(coffer_client_record_list(a, "notes", NULL, collect,
+	    &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(coffer_client_status(a, &st1), 0);
+	assert_memory_not_equal(st1.device, st2.device, 16);
+
+	/* A delete on one is a delete on the other after sync. */
+	assert_int_equal(coffer_client_record_delete(a, "notes", NULL, id), 0);
+	assert_int_equal(coffer_client_sync(b), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
+	    &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.text[0], "first note");
+	coffer_client_free(&a);
+	coffer_client_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_signout_signin),
+		cmocka_unit_test(test_taken_and_unknown),
+		cmocka_unit_test(test_second_device),
+	};
+
+	return cmocka_run_group_tests(tests, server_setup, server_teardown);
+}

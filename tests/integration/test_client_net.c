@@ -1,0 +1,324 @@
+/* The client's HTTP layer (lib/net): retries and their limits against a
+ * tiny scripted HTTP server in the test (503 then 200, 429 with
+ * Retry-After, a 400 never retried, a POST not sent twice, oversized and
+ * malformed answers), batches run in parallel, and the real cofferd killed
+ * with SIGKILL and started again under a live client. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client_fixture.h"
+#include "net/net.h"
+
+/* --- a scripted server: answers the n-th request with script[n] --- */
+
+struct fake {
+	int		 fd;
+	unsigned	 port;
+	pthread_t	 thread;
+	const char	*const *script;
+	unsigned	 count;		/* requests seen */
+	int		 stop;
+};
+
+static void
+read_request(int c)
+{
+	char buf[8192], *h;
+	size_t got = 0, want = 0;
+	ssize_t n;
+
+	while (got < sizeof(buf) - 1) {
+		if ((n = read(c, buf + got, sizeof(buf) - 1 - got)) <= 0)
+			return;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if ((h = strstr(buf, "\r\n\r\n")) != NULL) {
+			char *cl = strstr(buf, "Content-Length: ");
+
+			if (cl != NULL)
+				want = (size_t)strtoul(cl + 16, NULL, 10);
+			if (got - (size_t)(h + 4 - buf) >= want)
+				return;
+		}
+	}
+}
+
+static void *
+fake_run(void *arg)
+{
+	struct fake *f = arg;
+	const char *ans;
+	int c;
+
+	while (!f->stop) {
+		if ((c = accept(f->fd, NULL, NULL)) < 0)
+			break;
+		if (f->stop) {
+			close(c);
+			break;
+		}
+		read_request(c);
+		ans = f->script[f->count] != NULL ? f->script[f->count] :
+		    "HTTP/1.1 500 Out of script\r\nContent-Length: 0\r\n"
+		    "Connection: close\r\n\r\n";
+		if (f->script[f->count] != NULL)
+			f->count++;
+		if (write(c, ans, strlen(ans)) < 0)
+			f->count += 1000;	/* seen as a failure */
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+fake_start(struct fake *f, const char *const *script)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	memset(f, 0, sizeof(*f));
+	f->script = script;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((f->fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(f->fd, 16), 0);
+	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &len), 0);
+	f->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_run, f), 0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	struct sockaddr_in a;
+	int c;
+
+	f->stop = 1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)f->port);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	(void)connect(c, (struct sockaddr *)&a, sizeof(a));	/* wake it */
+	close(c);
+	pthread_join(f->thread, NULL);
+	close(f->fd);
+}
+
+static struct coffer_net *
+net_for(const struct fake *f)
+{
+	struct coffer_net_opts o = { 0 };
+	struct coffer_net *n = NULL;
+	char url[64];
+
+	o.backoff_ms = 10;
+	o.backoff_max_ms = 40;
+	o.retries = 3;
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u", f->port);
+	assert_int_equal(coffer_net_new(&n, url, &o), 0);
+	return n;
+}
+
+#define R503 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " \
+	"application/json\r\nContent-Length: 44\r\nConnection: close\r\n\r\n" \
+	"{\"error\":\"unavailable\",\"message\":\"later!\"}  "
+#define R200 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 13\r\nConnection: close\r\n\r\n{\"version\":7}"
+
+/* Run one GET or POST against the fake with ${script}; its result. */
+static int
+one(const char *const *script, const char *method, int idempotent,
+    unsigned *count, struct coffer_net_req *out)
+{
+	struct coffer_net_req q = { 0 };
+	struct coffer_buf *reply = coffer_buf_new(1024);
+	struct coffer_net *n;
+	struct fake f;
+	int r;
+
+	assert_non_null(reply);
+	fake_start(&f, script);
+	n = net_for(&f);
+	q.method = method;
+	q.path = "/v1/x";
+	q.idempotent = idempotent;
+	q.reply = reply;
+	if (strcmp(method, "POST") == 0) {
+		q.content_type = "application/json";
+		q.body = (const uint8_t *)"{}";
+		q.body_len = 2;
+	}
+	r = coffer_net_run(n, &q, 1, 1);
+	if (out != NULL) {
+		*out = q;
+		out->err = NULL;	/* freed below */
+	}
+	coffer_net_req_cleanup(&q);
+	coffer_net_free(&n);
+	fake_stop(&f);
+	*count = f.count;
+	coffer_buf_free(&reply);
+	return r;
+}
+
+static void
+test_retries(void **state)
+{
+	static const char *const s1[] = { R503, R503, R200, NULL };
+	static const char *const s2[] = { R503, R503, R503, R503, R503, NULL };
+	static const char *const s3[] = { "HTTP/1.1 429 Too Many\r\n"
+		"Retry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n"
+		"\r\n", R200, NULL };
+	static const char *const s4[] = { "HTTP/1.1 400 Bad\r\nContent-Type: "
+		"application/json\r\nContent-Length: 50\r\nConnection: close"
+		"\r\n\r\n{\"error\":\"invalid_field\",\"message\":\"no good\"}"
+		"     ", R200, NULL };
+	static const char *const s5[] = { "HTTP/1.1 409 Conflict\r\n"
+		"Content-Length: 42\r\nConnection: close\r\n\r\n"
+		"{\"error\":\"conflict\",\"message\":\"stale\"}    ", NULL };
+	struct coffer_net_req q;
+	unsigned count;
+
+	(void)state;
+	/* 503, 503, then 200: success on the third attempt. */
+	if (one(s1, "GET", 1, &count, &q) != 0)
+		fail_msg("%s (%u)", q.detail, count);
+	assert_int_equal(count, 3);
+	assert_int_equal(q.status, 200);
+	/* Always 503: BUSY after 1 + 3 attempts, the message kept. */
+	assert_int_equal(one(s2, "GET", 1, &count, &q), COFFER_ERR_BUSY);
+	assert_int_equal(count, 4);
+	assert_int_equal(q.status, 503);
+	assert_non_null(strstr(q.detail, "later!"));
+	/* A POST that is not idempotent goes once. */
+	assert_int_equal(one(s1, "POST", 0, &count, &q), COFFER_ERR_BUSY);
+	assert_int_equal(count, 1);
+	/* 429 with Retry-After: waits and retries. */
+	if (one(s3, "GET", 1, &count, &q) != 0)
+		fail_msg("%s (%u)", q.detail, count);
+	assert_int_equal(count, 2);
+	/* 400 is never retried; the server's code and message are kept. */
+	assert_int_equal(one(s4, "GET", 1, &count, &q), COFFER_ERR_SERVER);
+	assert_int_equal(count, 1);
+	assert_string_equal(q.code, "invalid_field");
+	assert_non_null(strstr(q.detail, "no good"));
+	assert_int_equal(one(s5, "PUT", 1, &count, &q), COFFER_ERR_CONFLICT);
+	assert_int_equal(count, 1);
+}
+
+static void
+test_answers(void **state)
+{
+	static char ans[2400];
+	const char *big[] = { ans, NULL };
+	size_t hl;
+	struct coffer_net_req q;
+	char detail[COFFER_NET_DETAIL];
+	uint64_t v;
+	json_t *j;
+	unsigned count;
+
+	(void)state;
+	hl = (size_t)snprintf(ans, sizeof(ans), "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 2000\r\nConnection: close\r\n\r\n");
+	memset(ans + hl, ' ', 2000);
+	ans[hl + 2000] = '\0';
+	/* Over the reply's cap (1024): refused, named. */
+	assert_int_equal(one(big, "GET", 1, &count, &q), COFFER_ERR_SERVER);
+	assert_non_null(strstr(q.detail, "over"));
+	/* Strict fields. */
+	assert_int_equal(coffer_json_load(&j, (const uint8_t *)
+	    "{\"version\":\"7\",\"a\":1,\"a\":2}", 27, detail),
+	    COFFER_ERR_SERVER);
+	assert_int_equal(coffer_json_load(&j, (const uint8_t *)
+	    "{\"version\":\"7\"}", 15, detail), 0);
+	assert_int_equal(coffer_json_int(j, "version", &v, detail),
+	    COFFER_ERR_SERVER);
+	assert_non_null(strstr(detail, "\"version\""));
+	assert_int_equal(coffer_json_int(j, "other", &v, detail),
+	    COFFER_ERR_SERVER);
+	assert_non_null(strstr(detail, "missing"));
+	json_decref(j);
+	assert_int_equal(coffer_json_load(&j, (const uint8_t *)"[1]", 3,
+	    detail), COFFER_ERR_SERVER);
+}
+
+/* A port free now, for a server that must come back on the same one. */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void
+test_kill_and_restart(void **state)
+{
+	struct coffer_client_status st;
+	struct coffer_client *c;
+	struct srv *main_srv = S;
+	uint8_t id[16];
+	char home[4096], login[64], conf[4096], listen[64];
+	const char *args[] = { "--config", conf, "--listen", listen, NULL };
+
+	(void)state;
+	(void)snprintf(conf, sizeof(conf), "%s/cofferd.conf", Tmp);
+	(void)snprintf(listen, sizeof(listen), "127.0.0.1:%u", free_port());
+	assert_int_equal(srv_start(&S, args), 0);
+	home_path(home, sizeof(home));
+	fresh_login(login, sizeof(login), "net");
+	assert_non_null(c = client_at(home));
+	assert_int_equal(coffer_client_account_create(c, login, PW("pw")), 0);
+	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
+	    PW("before"), id), 0);
+	/* The server dies: a network error once the retries are spent. */
+	assert_int_equal(srv_kill9(S), 0);
+	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
+	    PW("during"), id), COFFER_ERR_NETWORK);
+	assert_true(strlen(coffer_client_errmsg(c)) > 0);
+	/* It comes back: the same client carries on, session and all. */
+	assert_int_equal(srv_restart(S), 0);
+	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
+	    PW("after"), id), 0);
+	assert_int_equal(coffer_client_sync(c), 0);
+	assert_int_equal(coffer_client_status(c, &st), 0);
+	assert_true(st.signed_in);
+	coffer_client_free(&c);
+	assert_int_equal(srv_stop(S), 0);
+	srv_free(&S);
+	S = main_srv;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_kill_and_restart),
+	};
+
+	return cmocka_run_group_tests(tests, server_setup, server_teardown);
+}
