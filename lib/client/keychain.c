@@ -36,15 +36,6 @@ kc_record_id(uint8_t out[ID_BYTES], enum kc_type t, const uint8_t *arg,
 	return 0;
 }
 
-static void
-kc_zone(const struct coffer_client *c, struct zone *z)
-{
-	memset(z, 0, sizeof(*z));
-	memcpy(z->id, c->kczone, ID_BYTES);
-	z->cat = coffer_category_by_name("keychain");
-	z->kind = ZONE_RAW;
-}
-
 /* Find the account's keychain zone: the oldest zone of its category. */
 static int
 find_kczone(struct coffer_client *c)
@@ -99,6 +90,25 @@ out:
 	return r;
 }
 
+/* The keychain zone of ${z}: known from this run, the home, or the
+ * server. */
+static int
+kc_zone(struct coffer_client *c, struct zone *z)
+{
+	int r;
+
+	memset(z, 0, sizeof(*z));
+	if ((r = find_kczone(c)) != 0)
+		return r;
+	if (!c->has_kczone)
+		return cl_fail(c, COFFER_ERR_STATE, "the account has no "
+		    "keychain zone");
+	memcpy(z->id, c->kczone, ID_BYTES);
+	z->cat = coffer_category_by_name("keychain");
+	z->kind = ZONE_RAW;
+	return 0;
+}
+
 /* The keychain record ${rid} from the home (synced first if absent). */
 static int
 kc_lookup(struct coffer_client *c, const uint8_t rid[ID_BYTES], int sync,
@@ -108,7 +118,8 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[ID_BYTES], int sync,
 	struct rec rec;
 	int r;
 
-	kc_zone(c, &z);
+	if ((r = kc_zone(c, &z)) != 0)
+		return r;
 	coffer_buf_reset(blob);
 	r = st_rec_get(c, z.id, rid, &rec, blob);
 	if ((r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) && sync) {
@@ -128,8 +139,10 @@ kc_store(struct coffer_client *c, const uint8_t rid[ID_BYTES],
 {
 	struct zone z;
 	uint64_t version = 0;
+	int r;
 
-	kc_zone(c, &z);
+	if ((r = kc_zone(c, &z)) != 0)
+		return r;
 	return zn_put(c, &z, rid, &version, coffer_buf_data(blob),
 	    coffer_buf_len(blob));
 }
@@ -325,8 +338,7 @@ kc_refresh(struct coffer_client *c)
 		goto out;
 	/* Synced every time: the keychain is small and this is how an
 	 * approval or a new zone key arrives. */
-	kc_zone(c, &z);
-	if ((r = zn_sync(c, &z)) != 0)
+	if ((r = kc_zone(c, &z)) != 0 || (r = zn_sync(c, &z)) != 0)
 		goto out;
 	if (c->root != NULL)
 		goto out;

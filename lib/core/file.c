@@ -134,30 +134,33 @@ out:
 	return r;
 }
 
-/* Read the whole regular file behind ${fd} into ${b} (capped). */
+/* Read the whole regular file behind ${fd} into ${b}: at most ${max}
+ * bytes, which is all ${b} needs room for; one byte more is
+ * COFFER_ERR_TOOBIG (the file grew since fstat). */
 static int
 read_capped(int fd, size_t max, struct coffer_buf *b)
 {
-	uint8_t *p;
-	size_t got = 0, room = max + 1;
+	uint8_t *p, extra;
+	size_t got = 0;
 	ssize_t n;
 	int r;
 
-	if ((r = coffer_buf_extend(b, room, &p)) != 0)
+	if ((r = coffer_buf_extend(b, max, &p)) != 0)
 		return r;
-	while (got < room) {
-		if ((n = read(fd, p + got, room - got)) < 0) {
-			if (errno == EINTR)
-				continue;
+	for (;;) {
+		n = got < max ? read(fd, p + got, max - got) :
+		    read(fd, &extra, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return COFFER_ERR_IO;
-		}
 		if (n == 0)
 			break;
+		if (got == max)
+			return COFFER_ERR_TOOBIG;
 		got += (size_t)n;
 	}
-	if (got > max)
-		return COFFER_ERR_TOOBIG;
-	coffer_buf_truncate(b, coffer_buf_len(b) - room + got);
+	coffer_buf_truncate(b, coffer_buf_len(b) - max + got);
 	return 0;
 }
 

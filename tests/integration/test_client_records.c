@@ -163,6 +163,27 @@ test_round_trip(void **state)
 	    PW("x"), id), COFFER_ERR_INVALID);
 }
 
+/* A new handle on the same home (as a new run of the CLI is) finds the
+ * keychain zone in the home: it writes, and reads what the first wrote. */
+static void
+test_reopened_home(void **state)
+{
+	struct coffer_client *again;
+	uint8_t id[16], id2[16];
+
+	(void)state;
+	assert_int_equal(coffer_client_record_create(A, "notes", NULL,
+	    PW("before"), id), 0);
+	assert_non_null(again = client_at(HomeA));
+	get_text(again, id, "before");
+	if (coffer_client_record_create(again, "reminders", NULL, PW("after"),
+	    id2) != 0)
+		fail_msg("create: %s", coffer_client_errmsg(again));
+	coffer_client_free(&again);
+	assert_int_equal(coffer_client_sync(B), 0);
+	assert_int_equal(coffer_client_sync(A), 0);
+}
+
 static int
 merge_concat(void *arg, const uint8_t *theirs, size_t tl,
     const uint8_t *mine, size_t ml, struct coffer_buf *out)
@@ -296,6 +317,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_reopened_home),
 		cmocka_unit_test(test_conflict_and_delete),
 		cmocka_unit_test(test_replay_refused),
 	};
