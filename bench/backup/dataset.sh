@@ -30,6 +30,10 @@ rule=v1
 usr_budget=$((609 * 1024 * 1024))
 usr_cap=$((32 * 1024 * 1024))
 stamp=@1700000000
+case ${1:-} in
+-h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+-*) die "usage: dataset.sh [DIR]" ;;
+esac
 dir=${1:-$bench_root/data}
 case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 dir=${dir%/}
