@@ -405,6 +405,8 @@ struct fcase {
 	int				 rc;
 };
 
+static const char *const other[] = { "/other" }, *const data[] = { "/data" };
+
 static const struct fcase fcases[] = {
 	{ "last 3 of 5", { "2024-03-01 10:00", "2024-03-02 10:00", "2024-03-03 10:00",
 	    "2024-03-04 10:00", "2024-03-05 10:00" }, NULL, { .keep_last = 3 },
@@ -426,6 +428,12 @@ static const struct fcase fcases[] = {
 	{ "host filter", { "2024-03-01 10:00", "2024-03-02 10:00", "2024-03-03 10:00",
 	    "2024-03-04 10:00" }, "abab", { .keep_last = 1, .host = "a" },
 	    "0111", 0 },
+	{ "paths filter: none match", { "2024-03-01 10:00",
+	    "2024-03-02 10:00" }, NULL, { .keep_last = 1, .paths = other,
+	    .npaths = 1 }, "11", 0 },
+	{ "paths filter: all match", { "2024-03-01 10:00",
+	    "2024-03-02 10:00" }, NULL, { .keep_last = 1, .paths = data,
+	    .npaths = 1 }, "01", 0 },
 	{ "nothing kept is refused", { "2024-03-01 10:00", "2024-03-02 10:00" },
 	    NULL, { .keep_last = 0 }, "11", COFFER_ERR_INVALID },
 	{ "remove_all", { "2024-03-01 10:00", "2024-03-02 10:00" }, NULL,
@@ -536,7 +544,8 @@ test_forget_policies(void **state)
 				fail_msg("%s: kept %s, want %s", fc->name,
 				    sn.got, fc->keep);
 			/* every considered snapshot was reported */
-			assert_int_equal(sn.reports, fc->hosts ? 2 : (int)sn.n);
+			assert_int_equal(sn.reports, fc->hosts ? 2 :
+			    fc->pol.paths == other ? 0 : (int)sn.n);
 		}
 }
 
