@@ -163,7 +163,7 @@ one(const char *const *script, const char *method, int idempotent,
 	r = coffer_net_run(n, &q, 1, 1);
 	if (out != NULL) {
 		*out = q;
-		q.err = NULL;
+		out->err = NULL;	/* freed below */
 	}
 	coffer_net_req_cleanup(&q);
 	coffer_net_free(&n);

@@ -113,18 +113,34 @@ srv_write_file(const char *path, const char *text)
 	return r;
 }
 
-/* fork + exec cofferd with argv, stdout/stderr to the given fds. */
+/* fork + exec argv[0] with argv, stdin from ${infd} (-1: /dev/null),
+ * stdout/stderr to the given fds, and the "NAME=value" strings of ${env}
+ * (NULL-terminated, may be NULL) added to the environment. */
 static pid_t
-spawn(char *const argv[], int outfd, int errfd)
+spawn_env(char *const argv[], const char *const env[], int infd, int outfd,
+    int errfd)
 {
 	pid_t pid = fork();
+	size_t i;
 
 	if (pid != 0)
 		return pid;
-	if (dup2(outfd, 1) < 0 || dup2(errfd, 2) < 0)
+	if (infd < 0)
+		infd = open("/dev/null", O_RDONLY);
+	if (infd < 0 || dup2(infd, 0) < 0 || dup2(outfd, 1) < 0 ||
+	    dup2(errfd, 2) < 0)
 		_exit(127);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		if (putenv((char *)(uintptr_t)env[i]) != 0)
+			_exit(127);
 	execv(argv[0], argv);
 	_exit(127);
+}
+
+static pid_t
+spawn(char *const argv[], int outfd, int errfd)
+{
+	return spawn_env(argv, NULL, -1, outfd, errfd);
 }
 
 static int
@@ -380,31 +396,38 @@ srv_vmhwm_kib(const struct srv *s)
 }
 
 int
-srv_run(const char *const args[], int *status, char **out, char **err)
+srv_exec(const char *prog, const char *const args[], const char *const env[],
+    const char *input, unsigned timeout_s, int *status, char **out,
+    char **err)
 {
-	char *argv[ARGS_MAX + 2], *dir, opath[300], epath[300];
+	char *argv[ARGS_MAX + 2], *dir, path[4][300];
 	size_t i;
 	pid_t pid;
-	int ofd = -1, efd = -1, st, r = -1;
+	int ofd = -1, efd = -1, ifd = -1, st = 0, r = -1;
 	unsigned waited;
 
 	if ((dir = srv_tmpdir()) == NULL)
 		return -1;
-	snprintf(opath, sizeof(opath), "%s/out", dir);
-	snprintf(epath, sizeof(epath), "%s/err", dir);
-	argv[0] = (char *)COFFER_BUILD_DIR "/cofferd";
+	snprintf(path[0], sizeof(path[0]), "%s/out", dir);
+	snprintf(path[1], sizeof(path[1]), "%s/err", dir);
+	snprintf(path[2], sizeof(path[2]), "%s/in", dir);
+	snprintf(path[3], sizeof(path[3]), "%s/%s", COFFER_BUILD_DIR, prog);
+	argv[0] = path[3];
 	for (i = 0; args[i] != NULL && i < ARGS_MAX; i++)
 		argv[i + 1] = (char *)(uintptr_t)args[i];
 	argv[i + 1] = NULL;
-	if ((ofd = open(opath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    (efd = open(epath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if ((ofd = open(path[0], O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    (efd = open(path[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		goto out;
-	if ((pid = spawn(argv, ofd, efd)) < 0)
+	if (input != NULL && (srv_write_file(path[2], input) != 0 ||
+	    (ifd = open(path[2], O_RDONLY | O_CLOEXEC)) < 0))
+		goto out;
+	if ((pid = spawn_env(argv, env, ifd, ofd, efd)) < 0)
 		goto out;
 	for (waited = 0;; waited += 5) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
-		if (waited >= WAIT_MS) {
+		if (waited >= timeout_s * 1000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			break;
@@ -413,16 +436,25 @@ srv_run(const char *const args[], int *status, char **out, char **err)
 	}
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	if (out != NULL)
-		*out = srv_slurp(opath, NULL);
+		*out = srv_slurp(path[0], NULL);
 	if (err != NULL)
-		*err = srv_slurp(epath, NULL);
+		*err = srv_slurp(path[1], NULL);
 	r = 0;
 out:
 	if (ofd >= 0)
 		close(ofd);
 	if (efd >= 0)
 		close(efd);
+	if (ifd >= 0)
+		close(ifd);
 	srv_rmtree(dir);
 	free(dir);
 	return r;
+}
+
+int
+srv_run(const char *const args[], int *status, char **out, char **err)
+{
+	return srv_exec("cofferd", args, NULL, NULL, WAIT_MS / 1000, status,
+	    out, err);
 }

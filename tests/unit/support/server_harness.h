@@ -78,6 +78,15 @@ long srv_vmhwm_kib(const struct srv *s);
  * by a signal), or -1 if it could not run. */
 int srv_run(const char *const args[], int *status, char **out, char **err);
 
+/** srv_exec(prog, args, env, input, timeout_s, status, out, err): as
+ * srv_run for the program ${prog} of the build folder ("coffer",
+ * "cofferd"), with the "NAME=value" strings of ${env} (NULL-terminated,
+ * may be NULL) added to its environment, the text ${input} on its stdin
+ * (NULL: /dev/null), killed after ${timeout_s} seconds. */
+int srv_exec(const char *prog, const char *const args[], const char *const env[],
+    const char *input, unsigned timeout_s, int *status, char **out,
+    char **err);
+
 /** srv_tmpdir(): a new empty temporary folder (free the string, remove
  * the folder with srv_rmtree), or NULL. */
 char *srv_tmpdir(void);
