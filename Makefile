@@ -5,6 +5,7 @@
 #   make sanitize   unit tests built with address,undefined sanitizers
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS each
 #   make bench      the crypto benchmark
+#   make bench-backup  coffer against restic and borg (bench/backup/run.sh)
 #   make vectors    rewrite tests/vectors/ from the test binaries
 # CI=true (as CI sets it) turns warnings into errors.
 
@@ -50,6 +51,14 @@ fuzz:
 
 bench: build
 	@$(BUILD)/bench/bench-crypto
+
+# The backup benchmark (bench/README.md): coffer, restic, borg and cp -a on a
+# 1 GiB data set built under COFFER_BENCH_DIR (default /var/tmp/coffer-bench).
+#   make bench-backup BENCH_BACKUP_ARGS="--only restic,borg,cp --runs 3"
+.PHONY: bench-backup
+bench-backup: build
+	@scripts/deps.sh bench
+	@bench/backup/run.sh --build $(BUILD) $(BENCH_BACKUP_ARGS)
 
 vectors: build
 	@scripts/vectors.sh $(BUILD)

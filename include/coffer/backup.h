@@ -162,4 +162,129 @@ COFFER_API int coffer_backup_restore(struct coffer_backup_repo *r,
     const char *target, const struct coffer_backup_options *opt)
     COFFER_WUR;
 
+/* Maintenance (docs/PROTOCOL-backup.md, "Maintenance"). */
+
+/* Why forget keeps a snapshot: a bit per rule that kept it. */
+#define COFFER_KEEP_LAST	0x01
+#define COFFER_KEEP_HOURLY	0x02
+#define COFFER_KEEP_DAILY	0x04
+#define COFFER_KEEP_WEEKLY	0x08
+#define COFFER_KEEP_MONTHLY	0x10
+#define COFFER_KEEP_YEARLY	0x20
+
+/* Which snapshots forget keeps (restic's rules): the newest keep_last;
+ * for each period kind, the newest snapshot of each of the keep_<kind>
+ * newest periods that hold one (periods in local time; weeks are ISO
+ * weeks). A snapshot kept by any rule is kept. Only the snapshots whose
+ * host equals host (NULL: any) and whose paths equal paths (npaths 0:
+ * any) are considered; the others are neither kept nor removed. All
+ * counts 0 is refused unless remove_all is set. */
+struct coffer_backup_policy {
+	unsigned		 keep_last, keep_hourly, keep_daily;
+	unsigned		 keep_weekly, keep_monthly, keep_yearly;
+	const char		*host;
+	const char *const	*paths;
+	size_t			 npaths;
+	int			 remove_all;
+};
+
+/* Called by forget for each snapshot considered, oldest first: keep is 1
+ * or 0, reasons the COFFER_KEEP_* bits. A nonzero return stops forget
+ * (before it removes anything) and is returned. */
+typedef int (*coffer_backup_forget_fn)(void *arg,
+    const struct coffer_backup_snapshot *s, int keep, unsigned reasons);
+
+struct coffer_backup_forget_options {
+	int			 dry_run;	/* report only */
+	coffer_backup_forget_fn	 fn;		/* may be NULL */
+	void			*arg;
+};
+
+/** coffer_backup_forget(r, policy, opt): remove the snapshot refs of
+ * ${r} that ${policy} does not keep (no data: prune frees it), calling
+ * ${opt}->fn for each snapshot considered; with ${opt}->dry_run nothing
+ * is removed. ${opt} may be NULL. Returns 0, COFFER_ERR_INVALID (a NULL
+ * argument, or a policy that keeps nothing without remove_all),
+ * COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_NOMEM, a store
+ * error, or what the callback returned. */
+COFFER_API int coffer_backup_forget(struct coffer_backup_repo *r,
+    const struct coffer_backup_policy *policy,
+    const struct coffer_backup_forget_options *opt) COFFER_WUR;
+
+struct coffer_backup_prune_options {
+	int		 dry_run;	/* plan and count only */
+	int		 allow_journal;	/* run although an interrupted backup
+					 * left packs (they are kept) */
+	/* A partly used pack is repacked when more than this percentage
+	 * of its bytes is unused; 0: 5; -1: every partly used pack; 100:
+	 * never. */
+	int		 max_unused_pct;
+	size_t		 pack_size;	/* of new packs; 0: the default */
+};
+
+struct coffer_backup_prune_stats {
+	uint64_t	 snapshots;	/* walked */
+	uint64_t	 packs;		/* in the index before */
+	uint64_t	 packs_kept, packs_deleted, packs_repacked;
+	uint64_t	 packs_new;	/* written by repacking */
+	uint64_t	 chunks_used, chunks_unused;
+	uint64_t	 segments_deleted, segments_new;
+	uint64_t	 bytes_deleted;	/* packs and segments deleted */
+	uint64_t	 bytes_added;	/* packs and segments written */
+	uint64_t	 bytes_repacked;	/* stored chunks copied */
+};
+
+/** coffer_backup_prune(r, opt, stats): delete from ${r} what no snapshot
+ * uses: packs none of whose chunks is used, and (repacked into new packs
+ * first) packs whose unused share exceeds ${opt}->max_unused_pct; then
+ * rewrite the index segments that named them. New packs, segments and
+ * INDEX ref are stored before any old ref, segment or pack is deleted,
+ * so a failure at any step leaves a repository where every snapshot
+ * restores. Refreshes the local index. ${opt} may be NULL; ${stats} (may
+ * be NULL) gets the counts. Returns 0, COFFER_ERR_STATE (an interrupted
+ * backup's packs are in the journal and allow_journal is not set),
+ * COFFER_ERR_CORRUPT (a ref, segment, tree or repacked chunk fails its
+ * checks, or a tree names a chunk the index lacks: nothing is deleted),
+ * COFFER_ERR_NOTFOUND (a segment or pack is missing), COFFER_ERR_NOMEM,
+ * COFFER_ERR_IO, COFFER_ERR_INVALID or a store error; the detail names
+ * the object. */
+COFFER_API int coffer_backup_prune(struct coffer_backup_repo *r,
+    const struct coffer_backup_prune_options *opt,
+    struct coffer_backup_prune_stats *stats) COFFER_WUR;
+
+#define COFFER_CHECK_INFO	0	/* worth knowing, not damage */
+#define COFFER_CHECK_ERROR	1	/* damage */
+
+/* Called by check for each finding, with a sentence naming the object. */
+typedef void (*coffer_backup_problem_fn)(void *arg, int level,
+    const char *message);
+
+struct coffer_backup_check_options {
+	int				 read_data;	/* every pack's bytes */
+	coffer_backup_problem_fn	 fn;		/* may be NULL */
+	void				*arg;
+};
+
+struct coffer_backup_check_stats {
+	uint64_t	 refs, snapshots, segments, packs, chunks;
+	uint64_t	 packs_read, chunks_read;	/* read_data */
+	uint64_t	 errors, infos;
+};
+
+/** coffer_backup_check(r, opt, stats): verify the repository of ${r}:
+ * every ref opens and parses, every INDEX ref's segments exist and
+ * parse, every snapshot's trees load and name only chunks the index
+ * holds, every pack the index names exists with its size; with
+ * ${opt}->read_data, every pack is read and its header and every chunk
+ * (AEAD and id) checked against the index. Each finding goes to
+ * ${opt}->fn (packs no snapshot uses are reported as information). The
+ * local index is not used (a temporary one is built from the segments in
+ * the cache folder). ${opt} and ${stats} may be NULL. Returns 0 when no
+ * error was found, COFFER_ERR_CORRUPT when any was (the detail holds the
+ * first), COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_INVALID or a store
+ * error that stopped the check. */
+COFFER_API int coffer_backup_check(struct coffer_backup_repo *r,
+    const struct coffer_backup_check_options *opt,
+    struct coffer_backup_check_stats *stats) COFFER_WUR;
+
 #endif

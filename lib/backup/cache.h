@@ -39,6 +39,13 @@ int cidx_add_seg(struct cidx *c, const uint8_t id[BK_ID]);
 size_t cidx_nsegs(struct cidx *c);
 const uint8_t *cidx_seg(struct cidx *c, size_t i);
 size_t cidx_count(struct cidx *c);
+/* The slot holding id (below cidx_nslots; stable until the next add, so
+ * a bitmap over the slots marks chunks): 0 or COFFER_ERR_NOTFOUND. */
+int cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint64_t *slot);
+uint64_t cidx_nslots(struct cidx *c);
+/* The entry in slot: 0 (e, packid filled) or COFFER_ERR_NOTFOUND (empty). */
+int cidx_at(struct cidx *c, uint64_t slot, struct bk_entry *e,
+    uint8_t packid[BK_ID]);
 
 /* Files cache (fcache.c): records in traversal order. */
 struct fc_rec {

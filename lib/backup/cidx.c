@@ -372,28 +372,36 @@ out:
 	return r;
 }
 
+/* Decode an occupied slot (lock held). */
+static void
+slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
+    uint8_t packid[BK_ID])
+{
+	uint32_t v;
+
+	if (e != NULL) {
+		memcpy(e->id, s, BK_ID);
+		e->offset = get32(s + BK_ID + 4);
+		e->slen = get32(s + BK_ID + 8);
+		v = get32(s + BK_ID + 12);
+		e->type = (uint8_t)(v >> 31);
+		e->rlen = v & 0x7fffffffu;
+	}
+	if (packid != NULL)
+		memcpy(packid, c->packs[get32(s + BK_ID) - 1], BK_ID);
+}
+
 int
 cidx_get(struct cidx *c, const uint8_t id[BK_ID], struct bk_entry *e,
     uint8_t packid[BK_ID])
 {
 	const uint8_t *s;
-	uint32_t v;
 	int found;
 
 	pthread_mutex_lock(&c->lock);
 	s = slot_find(c->map, c->nslots, id, &found);
-	if (found) {
-		if (e != NULL) {
-			memcpy(e->id, id, BK_ID);
-			e->offset = get32(s + BK_ID + 4);
-			e->slen = get32(s + BK_ID + 8);
-			v = get32(s + BK_ID + 12);
-			e->type = (uint8_t)(v >> 31);
-			e->rlen = v & 0x7fffffffu;
-		}
-		if (packid != NULL)
-			memcpy(packid, c->packs[get32(s + BK_ID) - 1], BK_ID);
-	}
+	if (found)
+		slot_read(c, s, e, packid);
 	pthread_mutex_unlock(&c->lock);
 	return found ? 0 : COFFER_ERR_NOTFOUND;
 }
@@ -436,4 +444,42 @@ size_t
 cidx_count(struct cidx *c)
 {
 	return (size_t)hdr(c)->count;
+}
+
+int
+cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint64_t *slot)
+{
+	const uint8_t *s;
+	int found;
+
+	pthread_mutex_lock(&c->lock);
+	s = slot_find(c->map, c->nslots, id, &found);
+	*slot = (uint64_t)(s - c->map - HDR) / SLOT;
+	pthread_mutex_unlock(&c->lock);
+	return found ? 0 : COFFER_ERR_NOTFOUND;
+}
+
+uint64_t
+cidx_nslots(struct cidx *c)
+{
+	return c->nslots;
+}
+
+int
+cidx_at(struct cidx *c, uint64_t slot, struct bk_entry *e,
+    uint8_t packid[BK_ID])
+{
+	const uint8_t *s;
+	int r = COFFER_ERR_NOTFOUND;
+
+	pthread_mutex_lock(&c->lock);
+	if (slot < c->nslots) {
+		s = c->map + HDR + slot * SLOT;
+		if (memcmp(s + BK_ID, "\0\0\0\0", 4) != 0) {
+			slot_read(c, s, e, packid);
+			r = 0;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }

@@ -231,8 +231,8 @@ segset_ref(void *arg, const uint8_t *name, uint8_t kind, const uint8_t *p,
 	return 0;
 }
 
-static int
-seg_fold(void *arg, const struct bk_seg_pack *p)
+int
+repo_seg_fold(void *arg, const struct bk_seg_pack *p)
 {
 	struct cidx *idx = arg;
 	uint32_t no;
@@ -262,7 +262,7 @@ repo_fold_seg(struct coffer_backup_repo *r, const uint8_t id[BK_ID])
 		    rc == COFFER_ERR_TRUNCATED ? COFFER_ERR_CORRUPT : rc,
 		    "index segment", id, BK_ID);
 	else if ((rc = bk_seg_decode(r->k, id, coffer_buf_data(x.out),
-	    coffer_buf_len(x.out), seg_fold, r->idx)) != 0) {
+	    coffer_buf_len(x.out), repo_seg_fold, r->idx)) != 0) {
 		if (rc != COFFER_ERR_NOMEM && rc != COFFER_ERR_NOSPACE &&
 		    rc != COFFER_ERR_IO) {
 			char hex[2 * BK_ID + 1];
@@ -327,7 +327,7 @@ journal_fold(void *arg, const struct bk_seg_pack *p)
 {
 	struct coffer_backup_repo *r = arg;
 
-	return seg_fold(r->idx, p);
+	return repo_seg_fold(r->idx, p);
 }
 
 static int

@@ -42,6 +42,9 @@ void bk_hex(char *out, const uint8_t *p, size_t n);
 /** repo_sync(r): fold the repository's index segments and the journal's
  * surviving packs into the local index. */
 int repo_sync(struct coffer_backup_repo *r);
+/** repo_seg_fold(idx, p): a bk_seg_fn adding pack ${p} and its entries to
+ * the chunk index ${idx} (a struct cidx). */
+int repo_seg_fold(void *idx, const struct bk_seg_pack *p);
 
 int bk_reader_init(struct bk_reader *rd, const struct bkeys *k);
 void bk_reader_clear(struct bk_reader *rd);

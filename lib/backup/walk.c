@@ -115,6 +115,21 @@ walk_find(struct coffer_backup_repo *r, struct bk_reader *rd,
 }
 
 int
+walk_root(struct coffer_backup_repo *r, const uint8_t root[BK_ID],
+    char *path, walk_fn fn, void *arg)
+{
+	struct bk_reader rd;
+	int rc;
+
+	path[0] = '\0';
+	if ((rc = bk_reader_init(&rd, r->k)) != 0)
+		return rc;
+	rc = walk_tree(r, &rd, root, path, 0, fn, arg, 0);
+	bk_reader_clear(&rd);
+	return rc;
+}
+
+int
 walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
     const char *sub, char *path, walk_fn fn, void *arg)
 {

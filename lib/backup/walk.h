@@ -18,4 +18,9 @@ typedef int (*walk_fn)(void *arg, const char *path, const struct bk_node *n,
 int walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
     const char *sub, char *path, walk_fn fn, void *arg);
 
+/** walk_root(r, root, path, fn, arg): the same below the tree ${root}
+ * (its nodes, not the root itself). */
+int walk_root(struct coffer_backup_repo *r, const uint8_t root[BK_ID],
+    char *path, walk_fn fn, void *arg);
+
 #endif
