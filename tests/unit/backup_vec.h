@@ -198,7 +198,53 @@ bv_zone(const struct bv_edit *e, const uint8_t *zone, uint8_t out[32])
 		out[0] ^= 0x01;
 }
 
+/* Two entries equal field by field (their padding may differ). */
+static inline int
+bv_entry_eq(const struct bk_entry *a, const struct bk_entry *b)
+{
+	return memcmp(a->id, b->id, BK_ID) == 0 && a->type == b->type &&
+	    a->offset == b->offset && a->slen == b->slen && a->rlen == b->rlen;
+}
+
 #define BV_COUNT(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Apply an edit to a good object and parse it as the edit says: the
+ * error; the object to b, the id it was opened as to id. */
+typedef int (*bv_reject_fn)(const uint8_t zone[32], const struct bv_edit *e,
+    struct coffer_buf *b, uint8_t id[BK_ID]);
+
+/* Write the bad vector of each edit (zone_key, the id field, expect, the
+ * object field), after checking its error; 0 or -1. */
+static inline int
+bv_w_bad(FILE *f, const struct bv_edit *edits, size_t n, bv_reject_fn fn,
+    const char *idfield, const char *objfield)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	uint8_t zone[32], z2[32], id[BK_ID];
+	size_t i;
+	int r;
+
+	if (b == NULL)
+		return -1;
+	bv_fill(zone, 32, 0x11);
+	for (i = 0; i < n; i++) {
+		if ((r = fn(zone, &edits[i], b, id)) != edits[i].expect) {
+			fprintf(stderr, "%s %s: got %s\n", objfield,
+			    edits[i].name, vec_errword(r));
+			coffer_buf_free(&b);
+			return -1;
+		}
+		bv_zone(&edits[i], zone, z2);
+		vec_w_begin(f, edits[i].name);
+		vec_w_hex(f, "zone_key", z2, 32);
+		vec_w_hex(f, idfield, id, BK_ID);
+		vec_w_word(f, "expect", vec_errword(edits[i].expect));
+		vec_w_hex(f, objfield, coffer_buf_data(b), coffer_buf_len(b));
+		vec_w_end(f);
+	}
+	coffer_buf_free(&b);
+	return 0;
+}
 
 /* A vector file and its writer (0 or -1). */
 struct bv_file {
