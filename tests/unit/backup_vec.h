@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/buf.h>
 #include <coffer/err.h>
 #include <coffer/key.h>
@@ -212,6 +214,29 @@ bv_entry_eq(const struct bk_entry *a, const struct bk_entry *b)
  * error; the object to b, the id it was opened as to id. */
 typedef int (*bv_reject_fn)(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *b, uint8_t id[BK_ID]);
+
+/* Run each edit with a fresh random zone key: how many did not fail
+ * exactly as the table says (each printed). */
+static inline size_t
+bv_rejections(const struct bv_edit *edits, size_t n, bv_reject_fn fn)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	uint8_t zone[32], id[BK_ID];
+	size_t i, bad = 0;
+	int r;
+
+	if (b == NULL)
+		return n;
+	randombytes_buf(zone, 32);
+	for (i = 0; i < n; i++)
+		if ((r = fn(zone, &edits[i], b, id)) != edits[i].expect) {
+			fprintf(stderr, "%s: got %s\n", edits[i].name,
+			    vec_errword(r));
+			bad++;
+		}
+	coffer_buf_free(&b);
+	return bad;
+}
 
 /* Write the bad vector of each edit (zone_key, the id field, expect, the
  * object field), after checking its error; 0 or -1. */

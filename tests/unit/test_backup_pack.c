@@ -589,20 +589,11 @@ test_seg_vectors(void **state)
 static void
 test_rejections(void **state)
 {
-	struct coffer_buf *b = coffer_buf_new(1 << 20);
-	uint8_t zone[32], id[BK_ID];
-	size_t i;
-
 	(void)state;
-	assert_non_null(b);
-	randombytes_buf(zone, 32);
-	for (i = 0; i < BV_COUNT(pack_edits); i++)
-		assert_int_equal(pack_reject(zone, &pack_edits[i], b, id),
-		    pack_edits[i].expect);
-	for (i = 0; i < BV_COUNT(seg_edits); i++)
-		assert_int_equal(seg_reject(zone, &seg_edits[i], b, id),
-		    seg_edits[i].expect);
-	coffer_buf_free(&b);
+	assert_int_equal(bv_rejections(pack_edits, BV_COUNT(pack_edits),
+	    pack_reject), 0);
+	assert_int_equal(bv_rejections(seg_edits, BV_COUNT(seg_edits),
+	    seg_reject), 0);
 }
 
 static int
