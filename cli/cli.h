@@ -23,7 +23,7 @@ struct cli_opt {
 	int		 required;	/* the command refuses to run without */
 };
 
-#define CLI_OPTS_MAX	8
+#define CLI_OPTS_MAX	12
 /* The largest value of an option whose value is named "N". */
 #define CLI_COUNT_MAX	1000000u
 

@@ -13,20 +13,11 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "bset.h"
 #include "progress.h"
 #include "session.h"
 
-#define SNAP_HEX	(2 * COFFER_SNAPSHOT_ID_BYTES + 1)
 #define SET_MAX		64
-
-/* An open backup set: the client, its store and key, the repository. */
-struct bset {
-	struct coffer_client		*cl;
-	struct coffer_bstore		 store;
-	struct coffer_key		*key;
-	struct coffer_backup_repo	*repo;
-	const char			*name;
-};
 
 /* A set name becomes a folder name: letters, digits, '.', '_', '-'. */
 static int
@@ -55,7 +46,7 @@ mkdir_one(struct cli *c, const char *path)
 	return CLI_OK;
 }
 
-static void
+void
 bset_close(struct bset *b)
 {
 	coffer_backup_close(&b->repo);
@@ -64,7 +55,7 @@ bset_close(struct bset *b)
 	coffer_client_free(&b->cl);
 }
 
-static int
+int
 bset_open(struct cli *c, struct bset *b, const char *what)
 {
 	static const char *const parents[] = { "cache", "cache/backup" };
@@ -96,8 +87,8 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 	return CLI_OK;
 }
 
-static int
-repo_fail(struct cli *c, const struct bset *b, int r, const char *what)
+int
+bset_fail(struct cli *c, const struct bset *b, int r, const char *what)
 {
 	return cli_fail(c, r, what, coffer_backup_error_detail(b->repo));
 }
@@ -155,7 +146,7 @@ on_tick(void *arg)
 	    __atomic_load_n(&w->pg->bytes_read, __ATOMIC_RELAXED), w->total);
 }
 
-static void
+void
 snap_hex(char *out, const uint8_t id[COFFER_SNAPSHOT_ID_BYTES])
 {
 	cli_hex(out, id, COFFER_SNAPSHOT_ID_BYTES);
@@ -188,7 +179,7 @@ cmd_backup_create(struct cli *c)
 	catch_interrupt(&p, 0);
 	t = cli_progress_end(&w.bar);
 	if (r != 0) {
-		r = repo_fail(c, &set, r, "backup create");
+		r = bset_fail(c, &set, r, "backup create");
 		goto out;
 	}
 	snap_hex(hex, id);
@@ -221,22 +212,16 @@ struct snaps {
 	uint64_t	 bytes;
 };
 
-static int
-one_snapshot(void *arg, const struct coffer_backup_snapshot *s)
+json_t *
+snap_show(struct cli *c, const struct coffer_backup_snapshot *s,
+    const char *prefix, const char *suffix)
 {
-	struct snaps *l = arg;
 	char hex[SNAP_HEX], when[32], size[32], paths[1024];
 	time_t t = (time_t)(s->time_ns / 1000000000);
 	json_t *jp = json_array();
 	struct tm tm;
 	size_t i, n = 0;
 
-	if (l->want != NULL) {
-		if (memcmp(l->want, s->id, COFFER_SNAPSHOT_ID_BYTES) == 0)
-			l->bytes = s->bytes;
-		json_decref(jp);
-		return 0;
-	}
 	snap_hex(hex, s->id);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
 	    localtime_r(&t, &tm));
@@ -248,13 +233,26 @@ one_snapshot(void *arg, const struct coffer_backup_snapshot *s)
 			n += (size_t)snprintf(paths + n, sizeof(paths) - n,
 			    "%s%s", i ? " " : "", s->paths[i]);
 	}
-	json_array_append_new(l->list, json_pack("{s:s, s:I, s:s, s:o, "
-	    "s:I, s:I, s:I}", "id", hex, "time", (json_int_t)(s->time_ns /
-	    1000000000), "host", s->host != NULL ? s->host : "", "paths", jp,
-	    "files", (json_int_t)s->files, "dirs", (json_int_t)s->dirs,
-	    "bytes", (json_int_t)s->bytes));
-	cli_print(l->c, "%s  %s  %-16s %9s  %s", hex, when,
-	    s->host != NULL ? s->host : "", size, paths);
+	cli_print(c, "%s%s  %s  %-16s %9s  %s%s", prefix, hex, when,
+	    s->host != NULL ? s->host : "", size, paths, suffix);
+	return json_pack("{s:s, s:I, s:s, s:o, s:I, s:I, s:I}", "id", hex,
+	    "time", (json_int_t)(s->time_ns / 1000000000), "host",
+	    s->host != NULL ? s->host : "", "paths", jp, "files",
+	    (json_int_t)s->files, "dirs", (json_int_t)s->dirs, "bytes",
+	    (json_int_t)s->bytes);
+}
+
+static int
+one_snapshot(void *arg, const struct coffer_backup_snapshot *s)
+{
+	struct snaps *l = arg;
+
+	if (l->want != NULL) {
+		if (memcmp(l->want, s->id, COFFER_SNAPSHOT_ID_BYTES) == 0)
+			l->bytes = s->bytes;
+		return 0;
+	}
+	json_array_append_new(l->list, snap_show(l->c, s, "", ""));
 	return 0;
 }
 
@@ -268,7 +266,7 @@ cmd_backup_list(struct cli *c)
 	if ((r = bset_open(c, &set, "backup list")) != CLI_OK)
 		goto out;
 	if ((r = coffer_backup_list(set.repo, one_snapshot, &l)) != 0) {
-		r = repo_fail(c, &set, r, "backup list");
+		r = bset_fail(c, &set, r, "backup list");
 		goto out;
 	}
 	cli_json_set(c, "snapshots", l.list);
@@ -339,7 +337,7 @@ cmd_backup_ls(struct cli *c)
 		goto out;
 	if ((r = coffer_backup_ls(set.repo, id, c->npos > 1 ? c->pos[1] :
 	    NULL, one_entry, &l)) != 0) {
-		r = repo_fail(c, &set, r, "backup ls");
+		r = bset_fail(c, &set, r, "backup ls");
 		goto out;
 	}
 	snap_hex(hex, id);
@@ -386,7 +384,7 @@ cmd_backup_restore(struct cli *c)
 	cli_ticker_stop(&tick);
 	t = cli_progress_end(&w.bar);
 	if (r != 0) {
-		r = repo_fail(c, &set, r, "backup restore");
+		r = bset_fail(c, &set, r, "backup restore");
 		goto out;
 	}
 	snap_hex(hex, id);
@@ -402,29 +400,4 @@ cmd_backup_restore(struct cli *c)
 out:
 	bset_close(&set);
 	return r;
-}
-
-/* forget, prune and check wait for the engine's functions. */
-static int
-not_yet(struct cli *c)
-{
-	return cli_failf(c, "backup %s: not implemented yet", c->cmd->sub);
-}
-
-int
-cmd_backup_forget(struct cli *c)
-{
-	return not_yet(c);
-}
-
-int
-cmd_backup_prune(struct cli *c)
-{
-	return not_yet(c);
-}
-
-int
-cmd_backup_check(struct cli *c)
-{
-	return not_yet(c);
 }

@@ -57,13 +57,25 @@ static const struct cli_opt restore_opts[] = {
 	{ "target", "DIR", "restore into DIR (created if missing)", 1 },
 	{ NULL, NULL, NULL, 0 },
 };
+#define DRY_RUN_OPT { "dry-run", NULL, "only say what would be done", 0 }
+
 static const struct cli_opt forget_opts[] = {
 	SET_OPT,
 	{ "keep-last", "N", "keep the N newest snapshots", 0 },
-	{ "keep-daily", "N", "keep the newest snapshot of each of the last "
-	    "N days", 0 },
-	{ "keep-weekly", "N", "keep the newest snapshot of each of the last "
-	    "N weeks", 0 },
+	{ "keep-hourly", "N", "keep the newest of each of the last N hours", 0 },
+	{ "keep-daily", "N", "keep the newest of each of the last N days", 0 },
+	{ "keep-weekly", "N", "keep the newest of each of the last N weeks",
+	    0 },
+	{ "keep-monthly", "N", "keep the newest of each of the last N "
+	    "months", 0 },
+	{ "keep-yearly", "N", "keep the newest of each of the last N years",
+	    0 },
+	DRY_RUN_OPT,
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt prune_opts[] = {
+	SET_OPT,
+	DRY_RUN_OPT,
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt approve_opts[] = {
@@ -183,16 +195,22 @@ const struct cli_cmd cli_cmds[] = {
 	    "Ctrl-C stops cleanly.", cmd_backup_restore, CLI_SERVER },
 	{ "backup", "forget", NULL, 0, 0, forget_opts,
 	    "drop snapshots by a keep policy",
-	    "Remove the snapshots that no --keep-* rule keeps. The data stays\n"
-	    "until 'coffer backup prune'.", cmd_backup_forget, CLI_SERVER },
-	{ "backup", "prune", NULL, 0, 0, set_opts,
+	    "Remove the snapshots that no --keep-* rule keeps (restic's rules:\n"
+	    "periods in local time, ISO weeks; at least one rule is needed).\n"
+	    "Prints each snapshot with keep or remove and the rules that kept\n"
+	    "it. The data stays until 'coffer backup prune'.",
+	    cmd_backup_forget, CLI_SERVER },
+	{ "backup", "prune", NULL, 0, 0, prune_opts,
 	    "delete the data no snapshot uses",
-	    "Delete the packs no snapshot references and repack the partly\n"
-	    "used ones.", cmd_backup_prune, CLI_SERVER },
+	    "Delete the packs no snapshot uses and repack those mostly unused,\n"
+	    "then rewrite the index. New data is stored before anything is\n"
+	    "deleted, so an interrupted prune leaves every snapshot readable.",
+	    cmd_backup_prune, CLI_SERVER },
 	{ "backup", "check", NULL, 0, 0, check_opts,
 	    "verify the repository",
-	    "Verify the structure of the repository (snapshots, trees, index,\n"
-	    "packs); with --read-data, download and verify every byte.",
+	    "Verify the repository: every snapshot, tree, index segment and\n"
+	    "pack; with --read-data, download and verify every chunk. Prints\n"
+	    "each finding; exits 1 if any is damage.",
 	    cmd_backup_check, CLI_SERVER },
 };
 const size_t cli_ncmds = sizeof(cli_cmds) / sizeof(cli_cmds[0]);

@@ -96,13 +96,41 @@ cli_help_all(struct cli *c)
 	printf("\n'coffer help COMMAND' or 'coffer COMMAND --help' tells more.\n");
 }
 
+/* "usage: SYNOPSIS", wrapped at spaces outside brackets to 79 columns. */
+static void
+print_usage(const struct cli_cmd *cmd)
+{
+	char syn[512];
+	const char *p, *brk = NULL;
+	size_t col = 7, depth = 0;
+
+	cli_synopsis(cmd, syn, sizeof(syn));
+	fputs("usage: ", stdout);
+	for (p = syn; *p != '\0'; p++) {
+		if (*p == ' ' && depth == 0) {
+			/* The next unit: up to the next space at depth 0. */
+			size_t d = 0, n = 1;
+
+			for (brk = p + 1; *brk != '\0' && (d > 0 ||
+			    *brk != ' '); brk++, n++)
+				d += *brk == '[' ? 1 : *brk == ']' ? (size_t)-1 : 0;
+			if (col + n > 79) {
+				fputs("\n             ", stdout);
+				col = 13;
+				continue;
+			}
+		}
+		depth += *p == '[' ? 1 : *p == ']' ? (size_t)-1 : 0;
+		putchar(*p);
+		col++;
+	}
+	putchar('\n');
+}
+
 static void
 print_cmd(const struct cli_cmd *cmd, int full)
 {
-	char syn[512];
-
-	cli_synopsis(cmd, syn, sizeof(syn));
-	printf("usage: %s\n", syn);
+	print_usage(cmd);
 	if (!full) {
 		printf("  %s\n", cmd->summary);
 		return;

@@ -97,7 +97,11 @@ typedef int (*coffer_backup_entry_fn)(void *arg,
  * (created 0700 if missing; one per repository). Reconciles the cache
  * with the repository's index and folds in the packs of an interrupted
  * backup that the store holds. Returns 0, COFFER_ERR_INVALID,
- * COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_CORRUPT or a store error. */
+ * COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_CORRUPT (an index segment
+ * fails its checks: the detail names it) or a store error. On an error
+ * with a detail, *${out} is still set, to a handle good only for
+ * coffer_backup_error_detail and coffer_backup_close (as sqlite3_open);
+ * otherwise it is set to NULL. */
 COFFER_API int coffer_backup_open(struct coffer_backup_repo **out,
     const struct coffer_bstore *store, const struct coffer_key *zone_key,
     const char *cache_dir) COFFER_WUR;

@@ -36,6 +36,15 @@ bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out)
 {
+	return bk_box_seal_det(k, kind, bind, bindlen, body, len, total, NULL,
+	    out);
+}
+
+int
+bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+    size_t bindlen, const uint8_t *body, size_t len, size_t total,
+    const uint8_t *nonce, struct coffer_buf *out)
+{
 	uint8_t ad[AD_MAX], *p;
 	size_t adlen, size, plen, old = coffer_buf_len(out);
 	int r;
@@ -53,7 +62,10 @@ bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 		return r;
 	plen = size - (1 + BK_NONCE + BK_TAG);
 	p[0] = BK_VERSION;
-	randombytes_buf(p + 1, BK_NONCE);
+	if (nonce != NULL)
+		memcpy(p + 1, nonce, BK_NONCE);
+	else
+		randombytes_buf(p + 1, BK_NONCE);
 	/* Plaintext in place (the extension is zeroed: padding included). */
 	p[1 + BK_NONCE] = kind;
 	p[2 + BK_NONCE] = (uint8_t)(len >> 24);

@@ -124,6 +124,14 @@ bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen)
 {
+	return bk_chunk_seal_det(z, k, id, type, p, len, NULL, out, outlen);
+}
+
+int
+bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
+    const uint8_t *nonce, uint8_t *out, size_t *outlen)
+{
 	uint8_t ad[BK_ID + 3], *body = out + BK_CHUNK_HDR;
 	size_t n;
 	int r;
@@ -133,7 +141,10 @@ bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
 	n = chunk_compress(z, p, len, body, len);
 	out[0] = BK_VERSION;
 	out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
-	randombytes_buf(out + 2, BK_NONCE);
+	if (nonce != NULL)
+		memcpy(out + 2, nonce, BK_NONCE);
+	else
+		randombytes_buf(out + 2, BK_NONCE);
 	chunk_ad(ad, id, type, out[1]);
 	if (n > 0)
 		r = coffer_aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,

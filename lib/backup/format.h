@@ -90,6 +90,13 @@ int bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen);
 
+/* The _det variants of the sealing calls take the nonce (BK_NONCE bytes;
+ * NULL: random) for the known-answer vectors; the engine never passes
+ * one. */
+int bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
+    const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
+    const uint8_t *nonce, uint8_t *out, size_t *outlen);
+
 /** bk_chunk_open(z, h, k, id, type, s, slen, rlen, out): authenticate the
  * stored chunk ${s} of ${slen} bytes as chunk ${id} of ${type} with
  * ${rlen} plaintext bytes, decompress it into ${out} (${rlen} bytes) and
@@ -108,6 +115,9 @@ int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
 int bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out);
+int bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+    size_t bindlen, const uint8_t *body, size_t len, size_t total,
+    const uint8_t *nonce, struct coffer_buf *out);
 
 /** bk_box_open(k, kind, bind, bindlen, box, len, out): authenticate and
  * open a box of *${kind} (0: any, then set) bound to ${bind}; its body
@@ -133,6 +143,9 @@ struct bk_entry {
 int bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out);
+int bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
+    const struct bk_entry *e, size_t n, size_t chunks_len,
+    const uint8_t *nonce, struct coffer_buf *out);
 
 /** bk_pack_parse(k, packid, pack, len, out, n): open and check the header
  * of the whole pack ${pack}: *${out} gets a malloc'd array of *${n}
@@ -154,6 +167,9 @@ struct bk_seg_pack {
  * COFFER_ERR_FORMAT (unsorted), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
 int bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out);
+int bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
+    const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
+    struct coffer_buf *out);
 
 /** bk_seg_decode(k, segid, blob, len, fn, arg): open segment ${segid},
  * check all of it, then call ${fn}(${arg}, pack) for each pack. Returns 0,
@@ -238,6 +254,9 @@ struct bk_snapshot {
  * SNAPSHOT box; bk_snapshot_clear(s) frees its strings. */
 int bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out);
+int bk_snapshot_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const struct bk_snapshot *s, const uint8_t *nonce,
+    struct coffer_buf *out);
 int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
 void bk_snapshot_clear(struct bk_snapshot *s);
 
@@ -246,6 +265,9 @@ void bk_snapshot_clear(struct bk_snapshot *s);
  * n): parse the body of an opened INDEX box into a malloc'd array. */
 int bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
+int bk_indexref_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
+    struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
     size_t *n);
 

@@ -49,6 +49,14 @@ bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out)
 {
+	return bk_pack_trailer_det(k, packid, e, n, chunks_len, NULL, out);
+}
+
+int
+bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
+    const struct bk_entry *e, size_t n, size_t chunks_len,
+    const uint8_t *nonce, struct coffer_buf *out)
+{
 	struct coffer_buf *body = NULL;
 	uint8_t *p;
 	size_t i, minimal, total, before;
@@ -70,9 +78,9 @@ bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
 	minimal = BK_BOX_OVER + coffer_buf_len(body);
 	total = (size_t)bk_padme(chunks_len + minimal + 4);
 	before = coffer_buf_len(out);
-	if ((r = bk_box_seal(k, BK_KIND_PACK, packid, BK_ID,
+	if ((r = bk_box_seal_det(k, BK_KIND_PACK, packid, BK_ID,
 	    coffer_buf_data(body), coffer_buf_len(body),
-	    total - chunks_len - 4, out)) != 0)
+	    total - chunks_len - 4, nonce, out)) != 0)
 		goto out;
 	if ((r = coffer_buf_put_u32(out,
 	    (uint32_t)(coffer_buf_len(out) - before))) != 0)
@@ -172,6 +180,14 @@ int
 bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out)
 {
+	return bk_seg_encode_det(k, segid, packs, n, NULL, out);
+}
+
+int
+bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
+    const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
+    struct coffer_buf *out)
+{
 	struct coffer_buf *body = NULL;
 	size_t i, j, total = 0, size;
 	uint8_t *p;
@@ -214,8 +230,9 @@ bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
 			put32(p + BK_ID + 9, e->rlen);
 		}
 	}
-	r = bk_box_seal(k, BK_KIND_SEGMENT, segid, BK_ID, coffer_buf_data(body),
-	    size, (size_t)bk_padme(BK_BOX_OVER + size), out);
+	r = bk_box_seal_det(k, BK_KIND_SEGMENT, segid, BK_ID,
+	    coffer_buf_data(body), size, (size_t)bk_padme(BK_BOX_OVER + size),
+	    nonce, out);
 out:
 	coffer_buf_free(&body);
 	return r;

@@ -56,17 +56,26 @@ get_str(struct coffer_reader *rd, char **out, size_t max)
 
 static int
 seal_padded(const struct bkeys *k, uint8_t kind, const uint8_t name[BK_NAME],
-    const struct coffer_buf *body, struct coffer_buf *out)
+    const struct coffer_buf *body, const uint8_t *nonce,
+    struct coffer_buf *out)
 {
 	size_t len = coffer_buf_len(body);
 
-	return bk_box_seal(k, kind, name, BK_NAME, coffer_buf_data(body), len,
-	    (size_t)bk_padme(BK_BOX_OVER + len), out);
+	return bk_box_seal_det(k, kind, name, BK_NAME, coffer_buf_data(body),
+	    len, (size_t)bk_padme(BK_BOX_OVER + len), nonce, out);
 }
 
 int
 bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out)
+{
+	return bk_snapshot_encode_det(k, name, s, NULL, out);
+}
+
+int
+bk_snapshot_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const struct bk_snapshot *s, const uint8_t *nonce,
+    struct coffer_buf *out)
 {
 	static const uint8_t zero[BK_NAME];
 	struct coffer_buf *b;
@@ -95,7 +104,7 @@ bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
 	    (r = coffer_buf_put_u64(b, s->bytes_new)) != 0 ||
 	    (r = coffer_buf_put_u64(b, s->bytes_stored)) != 0)
 		goto out;
-	r = seal_padded(k, BK_KIND_SNAPSHOT, name, b, out);
+	r = seal_padded(k, BK_KIND_SNAPSHOT, name, b, nonce, out);
 out:
 	coffer_buf_free(&b);
 	return r;
@@ -174,6 +183,14 @@ int
 bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out)
 {
+	return bk_indexref_encode_det(k, name, segs, n, NULL, out);
+}
+
+int
+bk_indexref_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+    const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
+    struct coffer_buf *out)
+{
 	struct coffer_buf *b;
 	size_t i;
 	int r;
@@ -187,7 +204,7 @@ bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_buf_put_u32(b, (uint32_t)n)) == 0 &&
 	    (n == 0 || (r = coffer_buf_append(b, segs, n * BK_ID)) == 0))
-		r = seal_padded(k, BK_KIND_INDEX, name, b, out);
+		r = seal_padded(k, BK_KIND_INDEX, name, b, nonce, out);
 	coffer_buf_free(&b);
 	return r;
 }

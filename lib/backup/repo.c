@@ -412,6 +412,7 @@ coffer_backup_open(struct coffer_backup_repo **out,
 	if (out == NULL || store == NULL || store->ops == NULL ||
 	    zone_key == NULL || cache_dir == NULL)
 		return COFFER_ERR_INVALID;
+	*out = NULL;
 	if ((rc = coffer_init()) != 0)
 		return rc;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -436,10 +437,13 @@ coffer_backup_open(struct coffer_backup_repo **out,
 	}
 	if ((rc = repo_sync(r)) != 0)
 		goto out;
-	*out = r;
-	r = NULL;
 out:
-	if (r != NULL && out != NULL)
+	/* As sqlite3_open: a failure that has a detail hands the handle
+	 * back so the caller can read it (and must close it). */
+	if (rc == 0 || r->failed) {
+		*out = r;
+		r = NULL;
+	} else
 		*out = NULL;
 	coffer_backup_close(&r);
 	return rc;

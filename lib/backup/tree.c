@@ -17,6 +17,11 @@
 #include "backup/format.h"
 #include "core/reader.h"
 
+/* The smallest node: a 1-byte name, empty user and group, no xattrs, a
+ * fifo or socket (name length 2 + 1, type 1, mode, uid, gid 12, user and
+ * group lengths 2, times 16, size 8, xattr count 2). */
+#define NODE_MIN	44
+
 static int
 bytes_nonul(const uint8_t *p, size_t n)
 {
@@ -305,9 +310,9 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 	}
 	if ((r = coffer_reader_u32(&rd, &count)) != 0)
 		goto out;
-	/* Every node takes at least 50 bytes: refuse impossible counts
-	 * before allocating. */
-	if ((uint64_t)count * 50 > coffer_reader_left(&rd)) {
+	/* Every node takes at least NODE_MIN bytes: refuse impossible
+	 * counts before allocating. */
+	if ((uint64_t)count * NODE_MIN > coffer_reader_left(&rd)) {
 		r = COFFER_ERR_TRUNCATED;
 		goto out;
 	}

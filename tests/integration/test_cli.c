@@ -195,6 +195,8 @@ test_usage_errors(void **state)
 		    "'--keep-last': 'x' is not a number" },
 		{ { "backup", "forget", "--keep-last", "-1" }, "is not a "
 		    "number" },
+		{ { "backup", "forget", "--set", "x" }, "give at least one "
+		    "--keep-* option" },
 		{ { "version", "extra" }, "unexpected argument 'extra'" },
 		{ { "-x" }, "unknown option '-x'" },
 		{ { "--nope", "help" }, "unknown option '--nope'" },

@@ -4,6 +4,7 @@
  * bytes), each with its precise error. Small CDC and pack sizes keep it
  * fast. */
 #define _GNU_SOURCE
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -31,6 +32,7 @@
 #include <coffer/key.h>
 
 #include "backup/format.h"
+#include "backup/repo.h"
 
 static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
 
@@ -207,6 +209,8 @@ teardown(void **state)
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ts.in);
 	coffer_key_free(&f->key);
+	if (geteuid() == 0)
+		(void)umount2(f->dst, MNT_DETACH);	/* a failed disk-full test */
 	rm_rf(f->base);
 	free(f);
 	return 0;
@@ -511,13 +515,36 @@ check_padme(const char *p, const struct stat *st, int flag, struct FTW *fw)
 	return 0;
 }
 
+/* The cut offsets of one chunker over a buffer. */
+struct cuts {
+	size_t	end[1024];
+	size_t	n;
+};
+
 static int
-count_cuts(void *ctx, size_t off, size_t len)
+collect_cuts(void *ctx, size_t off, size_t len)
 {
-	(void)off;
-	(void)len;
-	(*(size_t *)ctx)++;
+	struct cuts *c = ctx;
+
+	if (c->n == sizeof(c->end) / sizeof(c->end[0]))
+		return COFFER_ERR_TOOBIG;
+	c->end[c->n++] = off + len;
 	return 0;
+}
+
+static void
+cut_with(const struct coffer_key *zone, const uint8_t *d, size_t len,
+    struct cuts *c)
+{
+	struct bkeys *k = NULL;
+	struct coffer_cdc *cdc = NULL;
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(bkeys_new(&k, zone), 0);
+	assert_int_equal(coffer_cdc_new(&cdc, k->cdc, &small_cdc), 0);
+	assert_int_equal(coffer_cdc_split(cdc, d, len, collect_cuts, c), 0);
+	coffer_cdc_free(&cdc);
+	bkeys_free(&k);
 }
 
 static void
@@ -525,52 +552,45 @@ test_fingerprint_defence(void **state)
 {
 	struct fx *f = *state;
 	struct coffer_key *k2 = NULL;
-	struct bkeys *b1 = NULL, *b2 = NULL;
-	struct coffer_cdc *c1 = NULL, *c2 = NULL;
+	struct cuts *c1, *c2, *c3;
 	uint8_t *d, id[16];
-	size_t n1 = 0, n2 = 0, len = 1 << 20;
+	size_t len = 1 << 20, i, j, same = 0;
 
 	make_tree(f);
 	assert_int_equal(backup(f, NULL, id), 0);
 	assert_int_equal(nftw(f->repo, check_padme, 16, FTW_PHYS), 0);
 	assert_int_equal(coffer_key_generate(&k2, COFFER_KEY_SYMMETRIC, 1), 0);
-	assert_int_equal(bkeys_new(&b1, f->key), 0);
-	assert_int_equal(bkeys_new(&b2, k2), 0);
-	assert_int_equal(coffer_cdc_new(&c1, b1->cdc, &small_cdc), 0);
-	assert_int_equal(coffer_cdc_new(&c2, b2->cdc, &small_cdc), 0);
 	d = malloc(len);
-	assert_non_null(d);
+	c1 = malloc(sizeof(*c1));
+	c2 = malloc(sizeof(*c2));
+	c3 = malloc(sizeof(*c3));
+	assert_true(d != NULL && c1 != NULL && c2 != NULL && c3 != NULL);
 	randombytes_buf(d, len);
-	{
-		size_t cuts1[256], cuts2[256], i, same = 0;
-		struct { size_t *v, n; } x1 = { cuts1, 0 }, x2 = { cuts2, 0 };
-
-		(void)x1;
-		(void)x2;
-		assert_int_equal(coffer_cdc_split(c1, d, len, count_cuts, &n1),
-		    0);
-		assert_int_equal(coffer_cdc_split(c2, d, len, count_cuts, &n2),
-		    0);
-		(void)i;
-		(void)same;
+	cut_with(f->key, d, len, c1);
+	cut_with(k2, d, len, c2);
+	cut_with(f->key, d, len, c3);
+	/* The same key cuts the same way; another key gives another whole
+	 * sequence of sizes, sharing few cut points by chance. */
+	assert_true(c1->n > 8 && c2->n > 8);
+	assert_int_equal(c1->n, c3->n);
+	assert_memory_equal(c1->end, c3->end, c1->n * sizeof(c1->end[0]));
+	assert_false(c1->n == c2->n && memcmp(c1->end, c2->end,
+	    c1->n * sizeof(c1->end[0])) == 0);
+	for (i = 0, j = 0; i < c1->n - 1 && j < c2->n - 1;) {
+		if (c1->end[i] == c2->end[j]) {
+			same++;
+			i++;
+			j++;
+		} else if (c1->end[i] < c2->end[j])
+			i++;
+		else
+			j++;
 	}
-	/* Both cut (tens of chunks); boundaries compared below by sizes. */
-	assert_true(n1 > 8 && n2 > 8);
-	{
-		size_t a = 0, b = 0, cut;
-
-		coffer_cdc_reset(c1);
-		coffer_cdc_reset(c2);
-		assert_int_equal(coffer_cdc_next(c1, d, len, 1, &a), 1);
-		assert_int_equal(coffer_cdc_next(c2, d, len, 1, &b), 1);
-		assert_int_not_equal(a, b);
-		(void)cut;
-	}
+	assert_true(same * 4 < c1->n);
 	free(d);
-	coffer_cdc_free(&c1);
-	coffer_cdc_free(&c2);
-	bkeys_free(&b1);
-	bkeys_free(&b2);
+	free(c1);
+	free(c2);
+	free(c3);
 	coffer_key_free(&k2);
 }
 
@@ -611,6 +631,122 @@ test_ls_and_subpath(void **state)
 	}
 }
 
+/* The first index segment an INDEX ref names. */
+struct segfind {
+	struct bkeys	*k;
+	uint8_t		 id[32];
+	int		 found;
+};
+
+static int
+find_seg(void *arg, const uint8_t name[16], const uint8_t *p, size_t len)
+{
+	struct segfind *sf = arg;
+	struct coffer_buf *body = coffer_buf_new_secret(1 << 20);
+	uint8_t kind = BK_KIND_INDEX, (*segs)[BK_ID] = NULL;
+	size_t n;
+
+	assert_non_null(body);
+	if (!sf->found && bk_box_open(sf->k, &kind, name, 16, p, len,
+	    body) == 0 && bk_indexref_parse(coffer_buf_data(body),
+	    coffer_buf_len(body), &segs, &n) == 0 && n > 0) {
+		memcpy(sf->id, segs[0], 32);
+		sf->found = 1;
+	}
+	free(segs);
+	coffer_buf_free(&body);
+	return 0;
+}
+
+/* A truncated index segment: a fresh cache cannot fold it; the open
+ * fails as CORRUPT and its detail names the segment. */
+static void
+test_truncated_segment(void **state)
+{
+	struct fx *f = *state;
+	struct segfind sf;
+	uint8_t id[16];
+	char hex[65], path[256];
+	struct stat st;
+
+	make_tree(f);
+	assert_int_equal(backup(f, NULL, id), 0);
+	memset(&sf, 0, sizeof(sf));
+	assert_int_equal(bkeys_new(&sf.k, f->key), 0);
+	assert_int_equal(f->ts.in.ops->ref_list(f->ts.in.ctx, find_seg, &sf),
+	    0);
+	bkeys_free(&sf.k);
+	assert_true(sf.found);
+	bk_hex(hex, sf.id, 32);
+	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", f->repo, hex, hex);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size / 2), 0);
+	coffer_backup_close(&f->r);
+	rm_rf(f->cache);
+	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
+	    f->cache), COFFER_ERR_CORRUPT);
+	assert_non_null(f->r);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r),
+	    "index segment"));
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), hex));
+	/* Cut below a box's size: the same. */
+	assert_int_equal(truncate(path, 10), 0);
+	coffer_backup_close(&f->r);
+	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
+	    f->cache), COFFER_ERR_CORRUPT);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), hex));
+}
+
+/* A restore that fills the target's disk (a 2 MiB tmpfs, as root):
+ * COFFER_ERR_NOSPACE naming the file; the files restored before it are
+ * whole, and no temporary file is left. */
+static void
+test_restore_disk_full(void **state)
+{
+	struct fx *f = *state;
+	struct coffer_backup_options o;
+	uint8_t id[16], *d;
+	char name[16], p[256], q[256];
+	struct stat st;
+	int i, rc;
+
+	if (geteuid() != 0) {
+		print_message("skipped: mounting a small tmpfs needs root\n");
+		return;
+	}
+	d = malloc(4 << 20);
+	assert_non_null(d);
+	randombytes_buf(d, 4 << 20);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		write_file(f->src, name, d + i * 65536, 65536);
+	}
+	write_file(f->src, "zbig", d, 4 << 20);
+	free(d);
+	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(mkdir(f->dst, 0700), 0);
+	if (mount("tmpfs", f->dst, "tmpfs", 0, "size=2m") != 0) {
+		print_message("skipped: mount tmpfs: %s\n", strerror(errno));
+		return;
+	}
+	/* One worker: the files are restored in name order. */
+	memset(&o, 0, sizeof(o));
+	o.threads = 1;
+	rc = coffer_backup_restore(f->r, id, NULL, f->dst, &o);
+	assert_int_equal(rc, COFFER_ERR_NOSPACE);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), "zbig"));
+	for (i = 0; i < 8; i++) {
+		snprintf(p, sizeof(p), "%s/data/a%d", f->dst, i);
+		snprintf(q, sizeof(q), "%s/a%d", f->src, i);
+		same_tree(q, p);
+	}
+	snprintf(p, sizeof(p), "%s/data/zbig", f->dst);
+	assert_int_not_equal(lstat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/data/zbig.coffer-tmp", f->dst);
+	assert_int_not_equal(lstat(p, &st), 0);
+	assert_int_equal(umount(f->dst), 0);
+}
+
 int
 main(void)
 {
@@ -625,6 +761,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fingerprint_defence,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ls_and_subpath, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_segment, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_restore_disk_full, setup,
 		    teardown),
 	};
 

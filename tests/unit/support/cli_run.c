@@ -19,34 +19,24 @@
 #define ARGV_MAX	64
 #define DEADLINE_S	120
 
-extern char **environ;
+/* The runner's own COFFER_* settings must not leak into a test: the
+ * program takes an empty variable as unset. */
+static const char *const blank_env[] = { "COFFER_SERVER=", "COFFER_HOME=",
+    "COFFER_LOGIN=", "COFFER_PASSWORD=" };
+#define NBLANK	(sizeof(blank_env) / sizeof(blank_env[0]))
+#define ENV_MAX	32
 
-/* In the child: no COFFER_* of the test runner, then ${env}. */
+/* ${out}: the blanks, then ${env}. */
 static void
-child_env(const char *const env[])
+merge_env(const char *out[NBLANK + ENV_MAX + 1], const char *const env[])
 {
-	size_t i;
-	char name[128], *eq;
+	size_t i, n;
 
-	for (i = 0; environ[i] != NULL;) {
-		if (strncmp(environ[i], "COFFER_", 7) != 0 ||
-		    (eq = strchr(environ[i], '=')) == NULL ||
-		    (size_t)(eq - environ[i]) >= sizeof(name)) {
-			i++;
-			continue;
-		}
-		memcpy(name, environ[i], (size_t)(eq - environ[i]));
-		name[eq - environ[i]] = '\0';
-		unsetenv(name);
-	}
-	for (i = 0; env != NULL && env[i] != NULL; i++) {
-		if ((eq = strchr(env[i], '=')) == NULL ||
-		    (size_t)(eq - env[i]) >= sizeof(name))
-			continue;
-		memcpy(name, env[i], (size_t)(eq - env[i]));
-		name[eq - env[i]] = '\0';
-		setenv(name, eq + 1, 1);
-	}
+	for (n = 0; n < NBLANK; n++)
+		out[n] = blank_env[n];
+	for (i = 0; env != NULL && env[i] != NULL && i < ENV_MAX; i++)
+		out[n++] = env[i];
+	out[n] = NULL;
 }
 
 static int
@@ -86,49 +76,17 @@ int
 cli_runv(struct cli_res *r, const char *const env[], const char *input,
     const char *const args[])
 {
-	char *argv[ARGV_MAX + 2], *dir, in[300], out[300], err[300];
-	size_t n;
-	pid_t pid;
-	int rc = -1;
+	const char *e[NBLANK + ENV_MAX + 1];
 
 	memset(r, 0, sizeof(*r));
-	argv[0] = (char *)COFFER_BUILD_DIR "/coffer";
-	for (n = 0; args[n] != NULL && n < ARGV_MAX; n++)
-		argv[n + 1] = (char *)(uintptr_t)args[n];
-	argv[n + 1] = NULL;
-	if ((dir = srv_tmpdir()) == NULL)
-		return -1;
-	snprintf(in, sizeof(in), "%s/in", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(err, sizeof(err), "%s/err", dir);
-	if (srv_write_file(in, input != NULL ? input : "") != 0)
-		goto out;
-	fflush(NULL);
-	if ((pid = fork()) < 0)
-		goto out;
-	if (pid == 0) {
-		int i = open(in, O_RDONLY), o = open(out, O_WRONLY | O_CREAT,
-		    0600), e = open(err, O_WRONLY | O_CREAT, 0600);
-
-		if (i < 0 || o < 0 || e < 0 || dup2(i, 0) < 0 ||
-		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(127);
-		setsid();
-		child_env(env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	r->status = wait_deadline(pid);
-	r->out = srv_slurp(out, &r->outlen);
-	r->err = srv_slurp(err, NULL);
-	if (r->out != NULL && r->err != NULL)
-		rc = 0;
-	else
+	merge_env(e, env);
+	if (srv_exec("coffer", args, e, input, DEADLINE_S, &r->status, &r->out,
+	    &r->err) != 0 || r->out == NULL || r->err == NULL) {
 		cli_res_free(r);
-out:
-	srv_rmtree(dir);
-	free(dir);
-	return rc;
+		return -1;
+	}
+	r->outlen = strlen(r->out);
+	return 0;
 }
 
 void
@@ -176,6 +134,7 @@ cli_run_tty(struct cli_res *r, const char *const env[],
     const struct cli_chat *chat, size_t nchat, const char *const args[])
 {
 	char *argv[ARGV_MAX + 2], *name;
+	const char *e[NBLANK + ENV_MAX + 1];
 	size_t n, cap = 8192, from = 0;
 	pid_t pid;
 	int m, rc = 0;
@@ -185,6 +144,7 @@ cli_run_tty(struct cli_res *r, const char *const env[],
 	for (n = 0; args[n] != NULL && n < ARGV_MAX; n++)
 		argv[n + 1] = (char *)(uintptr_t)args[n];
 	argv[n + 1] = NULL;
+	merge_env(e, env);
 	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) < 0 || grantpt(m) != 0 ||
 	    unlockpt(m) != 0 || (name = ptsname(m)) == NULL ||
 	    (r->out = calloc(1, cap)) == NULL || (r->err = strdup("")) ==
@@ -203,7 +163,9 @@ cli_run_tty(struct cli_res *r, const char *const env[],
 		    dup2(s, 0) < 0 || dup2(s, 1) < 0 || dup2(s, 2) < 0)
 			_exit(127);
 		close(m);
-		child_env(env);
+		for (n = 0; e[n] != NULL; n++)
+			if (putenv((char *)(uintptr_t)e[n]) != 0)
+				_exit(127);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -1,7 +1,7 @@
-/* Run the real coffer program from a test (build/coffer), with an
- * environment of the test's choosing, standard input from a string, and
- * standard output and error captured. The child runs in a new session, so
- * it has no terminal: a prompt cannot hang a test.
+/* Run the real coffer program from a test (build/coffer, through
+ * srv_exec), with an environment of the test's choosing, standard input
+ * from a string, and standard output and error captured; or on a
+ * pseudo-terminal of its own, for the prompts.
  *
  *	struct cli_res r;
  *	const char *env[] = { "COFFER_PASSWORD=pw", NULL };
@@ -17,16 +17,17 @@
 struct cli_res {
 	int	 status;	/* exit status, -1 if killed by a signal */
 	char	*out;		/* standard output, NUL-terminated */
-	size_t	 outlen;
+	size_t	 outlen;	/* up to its first NUL */
 	char	*err;		/* standard error, NUL-terminated */
 };
 
 /** cli_run(r, env, input, ...): run COFFER_BUILD_DIR/coffer with the
- * NULL-terminated arguments after ${input}, every COFFER_* variable of
- * this process removed and the NULL-terminated "NAME=value" list ${env}
- * (may be NULL) added, and ${input} (NULL: empty) on standard input.
- * Killed after 120 s. Returns 0 with *${r} filled (free it with
- * cli_res_free), or -1 if it could not run. */
+ * NULL-terminated arguments after ${input}, the COFFER_* variables of this
+ * process emptied (the program takes that as unset), the NULL-terminated
+ * "NAME=value" list ${env} (may be NULL, at most 32) added, and ${input}
+ * (NULL: /dev/null) on standard input. Killed after 120 s. Returns 0
+ * with *${r} filled (free it with cli_res_free), or -1 if it could not
+ * run. */
 int cli_run(struct cli_res *r, const char *const env[], const char *input,
     ...);
 

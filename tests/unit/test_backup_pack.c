@@ -1,0 +1,622 @@
+/* Packs and index segments (docs/PROTOCOL-backup.md, "Pack", "Index
+ * segment"): known-answer vectors (tests/vectors/backup-pack.txt,
+ * backup-segment.txt, written by --write-vectors) and the table of each
+ * parser's rejections, each with its precise error; the same tables make
+ * the bad vectors. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "backup_vec.h"
+
+#define PACK_ENT	(BK_ID + 9)
+#define SEG_ENT		(BK_ID + 13)
+
+/* ---- packs ---- */
+
+/* Good packs: chunk types and lengths (raw: under 64 bytes). */
+static const struct { size_t n; uint8_t type[2]; size_t len[2]; } gpacks[] = {
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 } },
+	{ 1, { BK_DATA, 0 }, { 1, 0 } },
+	{ 0, { 0, 0 }, { 0, 0 } },
+};
+
+static const struct bv_edit pack_edits[] = {
+	{ "too-short", 0, BV_OUTER, BV_CUT, 3, 0, COFFER_ERR_TRUNCATED },
+	{ "box-length-over", 0, BV_OUTER, BV_SET32, -4, 0xffffff,
+	    COFFER_ERR_TRUNCATED },
+	{ "box-length-short", 0, BV_OUTER, BV_SET32, -4, BK_BOX_OVER - 1,
+	    COFFER_ERR_TRUNCATED },
+	{ "box-length-plus-one", 0, BV_OUTER, BV_XOR, -1, 1,
+	    COFFER_ERR_VERSION },
+	{ "header-tag-byte", 0, BV_OUTER, BV_XOR, -5, 1, COFFER_ERR_AUTH },
+	{ "moved-to-other-id", 0, BV_OUTER, BV_BIND, 0, 0, COFFER_ERR_AUTH },
+	{ "other-key", 0, BV_OUTER, BV_KEY, 0, 0, COFFER_ERR_AUTH },
+	{ "header-kind-segment", 0, BV_PLAIN, BV_SET, 0, BK_KIND_SEGMENT,
+	    COFFER_ERR_CONTEXT },
+	{ "count-over-cap", 0, BV_BODY, BV_SET32, 0, BK_PACK_ENTRIES_MAX + 1,
+	    COFFER_ERR_TOOBIG },
+	{ "count-short", 0, BV_BODY, BV_SET32, 0, 1, COFFER_ERR_TRAILING },
+	{ "count-long", 0, BV_BODY, BV_SET32, 0, 3, COFFER_ERR_TRUNCATED },
+	{ "entries-do-not-tile", 0, BV_BODY, BV_XOR, 4 + PACK_ENT + 36, 1,
+	    COFFER_ERR_FORMAT },
+	{ "entry-type-2", 0, BV_BODY, BV_SET, 4 + BK_ID, 2,
+	    COFFER_ERR_FORMAT },
+	{ "entry-under-overhead", 0, BV_BODY, BV_SET32, 4 + 33,
+	    BK_CHUNK_OVER - 1, COFFER_ERR_FORMAT },
+	{ "raw-length-over-cap", 0, BV_BODY, BV_SET32, 4 + 37,
+	    (uint32_t)BK_CHUNK_MAX + 1, COFFER_ERR_FORMAT },
+};
+
+/* Pack i into out, with edit e (may be NULL); its id to packid. */
+static void
+pack_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+    uint8_t packid[BK_ID], struct coffer_buf *out)
+{
+	struct bk_zctx *z = NULL;
+	struct bk_hmac *h = NULL;
+	struct bk_entry ent[2];
+	struct coffer_buf *hdr = coffer_buf_new(1024);
+	uint8_t p[64], nonce[BK_NONCE], *s;
+	size_t j, slen, chunks = 0, total;
+
+	bv_fill(packid, BK_ID, (uint8_t)(0xc0 + i));
+	coffer_buf_reset(out);
+	if (hdr == NULL || bk_zctx_new(&z, 1) != 0 || bk_hmac_new(&h, k) != 0 ||
+	    coffer_buf_put_u32(hdr, (uint32_t)gpacks[i].n) != 0)
+		abort();
+	for (j = 0; j < gpacks[i].n; j++) {
+		bv_fill(p, gpacks[i].len[j], (uint8_t)(0xd0 + 2 * i + j));
+		bv_fill(nonce, BK_NONCE, (uint8_t)(0xe0 + 2 * i + j));
+		if (bk_hmac(h, p, gpacks[i].len[j], ent[j].id) != 0 ||
+		    coffer_buf_extend(out, bk_chunk_bound(gpacks[i].len[j]),
+		    &s) != 0 ||
+		    bk_chunk_seal_det(z, k, ent[j].id, gpacks[i].type[j], p,
+		    gpacks[i].len[j], nonce, s, &slen) != 0)
+			abort();
+		ent[j].type = gpacks[i].type[j];
+		ent[j].offset = (uint32_t)chunks;
+		ent[j].slen = (uint32_t)slen;
+		ent[j].rlen = (uint32_t)gpacks[i].len[j];
+		chunks += slen;
+		if (coffer_buf_append(hdr, ent[j].id, BK_ID) != 0 ||
+		    coffer_buf_put_u8(hdr, ent[j].type) != 0 ||
+		    coffer_buf_put_u32(hdr, ent[j].slen) != 0 ||
+		    coffer_buf_put_u32(hdr, ent[j].rlen) != 0)
+			abort();
+	}
+	bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
+	if (e == NULL || e->layer == BV_OUTER) {
+		if (bk_pack_trailer_det(k, packid, ent, gpacks[i].n, chunks,
+		    nonce, out) != 0)
+			abort();
+		if (e != NULL)
+			bv_apply(out, e);
+	} else {
+		/* The library's padding rule, for a crafted header. */
+		total = (size_t)bk_padme(chunks + BK_BOX_OVER +
+		    coffer_buf_len(hdr) + 4) - chunks - 4;
+		j = coffer_buf_len(out);
+		bv_box(k, BK_KIND_PACK, packid, BK_ID, coffer_buf_data(hdr),
+		    coffer_buf_len(hdr), total, nonce, e, out);
+		if (coffer_buf_put_u32(out,
+		    (uint32_t)(coffer_buf_len(out) - j)) != 0)
+			abort();
+	}
+	coffer_buf_free(&hdr);
+	bk_zctx_free(&z);
+	bk_hmac_free(&h);
+}
+
+/* Parse pack as packid; 0 or the error, the entries to *e, *n. */
+static int
+pack_try(const struct bkeys *k, const uint8_t packid[BK_ID],
+    const uint8_t *p, size_t len, struct bk_entry **e, size_t *n)
+{
+	*e = NULL;
+	*n = 0;
+	return bk_pack_parse(k, packid, p, len, e, n);
+}
+
+/* Apply edit e to its good pack and parse: the error. */
+static int
+pack_reject(const uint8_t zone[32], const struct bv_edit *e,
+    struct coffer_buf *b, uint8_t packid[BK_ID])
+{
+	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_entry *ent;
+	uint8_t z2[32], other[BK_ID];
+	size_t n;
+	int r;
+
+	pack_make(k, (size_t)e->base, e, packid, b);
+	memcpy(packid, bv_bind(e, packid, other, BK_ID), BK_ID);
+	bv_zone(e, zone, z2);
+	k2 = bv_keys(z2);
+	r = pack_try(k2, packid, coffer_buf_data(b), coffer_buf_len(b), &ent,
+	    &n);
+	free(ent);
+	bkeys_free(&k);
+	bkeys_free(&k2);
+	return r;
+}
+
+/* Rebuild a good pack from the vector's chunks and compare. */
+static int
+pack_rebuild(const struct vec *v, const struct bkeys *k,
+    const uint8_t packid[BK_ID], const uint8_t *pack, size_t len,
+    const struct bk_entry *got, size_t ngot)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	struct bk_entry e[2];
+	struct bk_zctx *z = NULL;
+	struct bk_hmac *h = NULL;
+	uint8_t nonce[BK_NONCE], *pt = NULL, *s, out[64];
+	uint64_t n, type;
+	size_t i, ptl, slen, off = 0;
+	char f[32];
+	int bad = 1;
+
+	if (b == NULL || vec_u64(v, "nchunks", &n) || n != ngot || n > 2 ||
+	    bk_zctx_new(&z, 1) != 0 || bk_hmac_new(&h, k) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(f, sizeof(f), "c%zu_type", i);
+		if (vec_u64(v, f, &type) || type > 255)
+			goto out;
+		snprintf(f, sizeof(f), "c%zu_nonce", i);
+		if (vec_hexn(v, f, nonce, BK_NONCE))
+			goto out;
+		snprintf(f, sizeof(f), "c%zu_plaintext", i);
+		free(pt);
+		pt = NULL;
+		if (vec_hex(v, f, &pt, &ptl) || ptl > sizeof(out) ||
+		    bk_hmac(h, pt, ptl, e[i].id) != 0 ||
+		    coffer_buf_extend(b, bk_chunk_bound(ptl), &s) != 0 ||
+		    bk_chunk_seal_det(z, k, e[i].id, (uint8_t)type, pt, ptl,
+		    nonce, s, &slen) != 0)
+			goto out;
+		coffer_buf_truncate(b, off + slen);
+		e[i].type = (uint8_t)type;
+		e[i].offset = (uint32_t)off;
+		e[i].slen = (uint32_t)slen;
+		e[i].rlen = (uint32_t)ptl;
+		off += slen;
+		/* The parsed entry names this chunk, which opens. */
+		if (!bv_entry_eq(&got[i], &e[i]) ||
+		    bk_chunk_open(z, h, k, e[i].id, e[i].type, pack + e[i].offset,
+		    e[i].slen, e[i].rlen, out) != 0 ||
+		    (ptl > 0 && memcmp(out, pt, ptl) != 0))
+			goto out;
+	}
+	bad = vec_hexn(v, "header_nonce", nonce, BK_NONCE) ||
+	    bk_pack_trailer_det(k, packid, e, n, off, nonce, b) != 0 ||
+	    coffer_buf_len(b) != len ||
+	    memcmp(coffer_buf_data(b), pack, len) != 0;
+out:
+	coffer_buf_free(&b);
+	bk_zctx_free(&z);
+	bk_hmac_free(&h);
+	free(pt);
+	return bad;
+}
+
+static int
+check_pack(const struct vec *v)
+{
+	struct bkeys *k = bv_vkeys(v);
+	struct bk_entry *e = NULL;
+	uint8_t packid[BK_ID], *pack = NULL;
+	size_t len, n;
+	int expect, bad = 1;
+
+	if (k == NULL || vec_err(v, "expect", &expect) ||
+	    vec_hexn(v, "pack_id", packid, BK_ID) ||
+	    vec_hex(v, "pack", &pack, &len))
+		goto out;
+	if (pack_try(k, packid, pack, len, &e, &n) != expect)
+		goto out;
+	bad = expect == 0 && pack_rebuild(v, k, packid, pack, len, e, n);
+out:
+	bkeys_free(&k);
+	free(e);
+	free(pack);
+	return bad;
+}
+
+static int
+w_pack(FILE *f)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	uint8_t zone[32], packid[BK_ID], p[64], nonce[BK_NONCE];
+	struct bkeys *k;
+	char name[32], fl[32];
+	size_t i, j;
+
+	bv_fill(zone, 32, 0x11);
+	k = bv_keys(zone);
+	fprintf(f, "# Packs: stored chunks | header box (kind 1, bound to the "
+	    "pack id) | box length.\n# Good ones rebuild from the chunks' "
+	    "type, nonce, plaintext and the header nonce.\n");
+	for (i = 0; i < BV_COUNT(gpacks); i++) {
+		pack_make(k, i, NULL, packid, b);
+		snprintf(name, sizeof(name), "pack-%zu-chunks", gpacks[i].n);
+		vec_w_begin(f, name);
+		vec_w_hex(f, "zone_key", zone, 32);
+		vec_w_hex(f, "pack_id", packid, BK_ID);
+		vec_w_u64(f, "nchunks", gpacks[i].n);
+		for (j = 0; j < gpacks[i].n; j++) {
+			snprintf(fl, sizeof(fl), "c%zu_type", j);
+			vec_w_u64(f, fl, gpacks[i].type[j]);
+			snprintf(fl, sizeof(fl), "c%zu_nonce", j);
+			bv_fill(nonce, BK_NONCE, (uint8_t)(0xe0 + 2 * i + j));
+			vec_w_hex(f, fl, nonce, BK_NONCE);
+			snprintf(fl, sizeof(fl), "c%zu_plaintext", j);
+			bv_fill(p, gpacks[i].len[j], (uint8_t)(0xd0 + 2 * i + j));
+			vec_w_hex(f, fl, p, gpacks[i].len[j]);
+		}
+		bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
+		vec_w_hex(f, "header_nonce", nonce, BK_NONCE);
+		vec_w_word(f, "expect", "OK");
+		vec_w_hex(f, "pack", coffer_buf_data(b), coffer_buf_len(b));
+		vec_w_end(f);
+	}
+	bkeys_free(&k);
+	coffer_buf_free(&b);
+	return bv_w_bad(f, pack_edits, BV_COUNT(pack_edits), pack_reject,
+	    "pack_id", "pack");
+}
+
+/* ---- index segments ---- */
+
+/* The good segment: pack 0 (2 entries), pack 1 (1 entry); ids that
+ * differ in their first byte only, so one edit makes them equal. */
+static const struct bk_entry gseg_e[3] = {
+	{ { 0 }, BK_DATA, 0, 100, 80 }, { { 0 }, BK_TREE, 100, 60, 200 },
+	{ { 0 }, BK_DATA, 10, BK_CHUNK_OVER, 0 },
+};
+#define SEG_P1	(4 + BK_ID + 8 + 2 * SEG_ENT)	/* pack 1's offset */
+
+static const struct bv_edit seg_edits[] = {
+	{ "truncated", 0, BV_OUTER, BV_CUT, BK_BOX_OVER - 1, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "cut-one", 0, BV_OUTER, BV_CUT, -1, 0, COFFER_ERR_AUTH },
+	{ "moved-to-other-id", 0, BV_OUTER, BV_BIND, 0, 0, COFFER_ERR_AUTH },
+	{ "other-key", 0, BV_OUTER, BV_KEY, 0, 0, COFFER_ERR_AUTH },
+	{ "kind-index", 0, BV_PLAIN, BV_SET, 0, BK_KIND_INDEX,
+	    COFFER_ERR_CONTEXT },
+	{ "padding-nonzero", 0, BV_PLAIN, BV_XOR, -1, 1, COFFER_ERR_FORMAT },
+	{ "packs-unsorted", 0, BV_BODY, BV_SET, SEG_P1, 0x05,
+	    COFFER_ERR_FORMAT },
+	{ "packs-duplicate", 0, BV_BODY, BV_SET, SEG_P1, 0x10,
+	    COFFER_ERR_FORMAT },
+	{ "entries-overlap", 0, BV_BODY, BV_SET32, 4 + 40 + SEG_ENT + 33, 99,
+	    COFFER_ERR_FORMAT },
+	{ "entry-past-pack", 0, BV_BODY, BV_SET32, 4 + BK_ID, 159,
+	    COFFER_ERR_FORMAT },
+	{ "entry-type-2", 0, BV_BODY, BV_SET, 4 + 40 + BK_ID, 2,
+	    COFFER_ERR_FORMAT },
+	{ "npacks-over-cap", 0, BV_BODY, BV_SET32, 0, BK_SEG_ENTRIES_MAX + 1,
+	    COFFER_ERR_TOOBIG },
+	{ "npacks-short", 0, BV_BODY, BV_SET32, 0, 1, COFFER_ERR_TRAILING },
+	{ "count-long", 0, BV_BODY, BV_SET32, SEG_P1 + 36, 2,
+	    COFFER_ERR_TRUNCATED },
+	{ "count-over-cap", 0, BV_BODY, BV_SET32, SEG_P1 + 36,
+	    BK_SEG_ENTRIES_MAX, COFFER_ERR_TOOBIG },
+	{ "trailing-byte", 0, BV_BODY, BV_ADD, 0, 0, COFFER_ERR_TRAILING },
+};
+
+static void
+seg_packs(struct bk_seg_pack sp[2], struct bk_entry e[3])
+{
+	size_t i;
+
+	memcpy(e, gseg_e, sizeof(gseg_e));
+	for (i = 0; i < 3; i++)
+		bv_fill(e[i].id, BK_ID, (uint8_t)(0x30 + i));
+	memset(sp, 0, 2 * sizeof(*sp));
+	bv_fill(sp[0].id, BK_ID, 0x44);
+	bv_fill(sp[1].id, BK_ID, 0x44);
+	sp[0].id[0] = 0x10;
+	sp[1].id[0] = 0x20;
+	sp[0].len = 1000;
+	sp[1].len = 500;
+	sp[0].e = e;
+	sp[0].n = 2;
+	sp[1].e = e + 2;
+	sp[1].n = 1;
+}
+
+/* Segment i (0: two packs, 1: none) with edit e, into out. */
+static void
+seg_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+    uint8_t segid[BK_ID], struct coffer_buf *out)
+{
+	struct coffer_buf *body = coffer_buf_new(1 << 20);
+	struct bk_seg_pack sp[2];
+	struct bk_entry ent[3];
+	uint8_t nonce[BK_NONCE];
+	size_t n = i == 0 ? 2 : 0;
+
+	seg_packs(sp, ent);
+	bv_fill(segid, BK_ID, (uint8_t)(0x60 + i));
+	bv_fill(nonce, BK_NONCE, (uint8_t)(0x68 + i));
+	coffer_buf_reset(out);
+	if (body == NULL || bk_seg_encode_det(k, segid, sp, n, nonce, out) != 0)
+		abort();
+	if (e != NULL && e->layer == BV_OUTER)
+		bv_apply(out, e);
+	else if (e != NULL) {
+		/* The body is the box's plaintext minus kind and length. */
+		uint8_t kind = BK_KIND_SEGMENT;
+		size_t total = coffer_buf_len(out);
+
+		if (bk_box_open(k, &kind, segid, BK_ID, coffer_buf_data(out),
+		    total, body) != 0)
+			abort();
+		coffer_buf_reset(out);
+		bv_box(k, BK_KIND_SEGMENT, segid, BK_ID, coffer_buf_data(body),
+		    coffer_buf_len(body), total, nonce, e, out);
+	}
+	coffer_buf_free(&body);
+}
+
+struct seg_got {
+	struct bk_seg_pack	p[2];
+	struct bk_entry		e[3];
+	size_t			np, ne;
+};
+
+static int
+seg_collect(void *arg, const struct bk_seg_pack *p)
+{
+	struct seg_got *g = arg;
+	size_t i;
+
+	if (g->np == 2 || g->ne + p->n > 3)
+		return COFFER_ERR_INTERNAL;
+	g->p[g->np] = *p;
+	g->p[g->np].e = g->e + g->ne;
+	for (i = 0; i < p->n; i++)
+		g->e[g->ne++] = p->e[i];
+	g->np++;
+	return 0;
+}
+
+static int
+seg_try(const struct bkeys *k, const uint8_t segid[BK_ID], const uint8_t *p,
+    size_t len, struct seg_got *g)
+{
+	memset(g, 0, sizeof(*g));
+	return bk_seg_decode(k, segid, p, len, seg_collect, g);
+}
+
+static int
+seg_reject(const uint8_t zone[32], const struct bv_edit *e,
+    struct coffer_buf *b, uint8_t segid[BK_ID])
+{
+	struct bkeys *k = bv_keys(zone), *k2;
+	struct seg_got g;
+	uint8_t z2[32], other[BK_ID];
+	int r;
+
+	seg_make(k, (size_t)e->base, e, segid, b);
+	memcpy(segid, bv_bind(e, segid, other, BK_ID), BK_ID);
+	bv_zone(e, zone, z2);
+	k2 = bv_keys(z2);
+	r = seg_try(k2, segid, coffer_buf_data(b), coffer_buf_len(b), &g);
+	bkeys_free(&k);
+	bkeys_free(&k2);
+	return r;
+}
+
+/* The vector's packs and entries, as fields p<i>_..., e<i>_<j>_... */
+static int
+seg_fields(const struct vec *v, struct bk_seg_pack sp[2], struct bk_entry e[3],
+    size_t *np)
+{
+	uint64_t n, x[5];
+	size_t i, j, ne = 0, m;
+	char f[80];
+	static const char *const names[] = { "type", "offset", "slen", "rlen",
+	    "len" };
+
+	if (vec_u64(v, "npacks", &n) || n > 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(f, sizeof(f), "p%zu_id", i);
+		if (vec_hexn(v, f, sp[i].id, BK_ID))
+			return -1;
+		snprintf(f, sizeof(f), "p%zu_len", i);
+		if (vec_u64(v, f, &x[4]) || x[4] > UINT32_MAX)
+			return -1;
+		snprintf(f, sizeof(f), "p%zu_count", i);
+		if (vec_u64(v, f, &x[0]) || x[0] > 3 - ne)
+			return -1;
+		sp[i].len = (uint32_t)x[4];
+		sp[i].n = (size_t)x[0];
+		sp[i].e = e + ne;
+		for (j = 0; j < sp[i].n; j++, ne++) {
+			snprintf(f, sizeof(f), "e%zu_%zu_id", i, j);
+			if (vec_hexn(v, f, e[ne].id, BK_ID))
+				return -1;
+			for (m = 0; m < 4; m++) {
+				snprintf(f, sizeof(f), "e%zu_%zu_%s", i, j,
+				    names[m]);
+				if (vec_u64(v, f, &x[m]) || x[m] > UINT32_MAX)
+					return -1;
+			}
+			e[ne].type = (uint8_t)x[0];
+			if (x[0] > 255)
+				return -1;
+			e[ne].offset = (uint32_t)x[1];
+			e[ne].slen = (uint32_t)x[2];
+			e[ne].rlen = (uint32_t)x[3];
+		}
+	}
+	*np = (size_t)n;
+	return 0;
+}
+
+static int
+check_seg(const struct vec *v)
+{
+	struct bkeys *k = bv_vkeys(v);
+	struct coffer_buf *mine = coffer_buf_new(1 << 20);
+	struct bk_seg_pack sp[2];
+	struct bk_entry e[3];
+	struct seg_got g;
+	uint8_t segid[BK_ID], nonce[BK_NONCE], *seg = NULL;
+	size_t len, np, i;
+	int expect, bad = 1;
+
+	memset(sp, 0, sizeof(sp));
+	if (k == NULL || mine == NULL || vec_err(v, "expect", &expect) ||
+	    vec_hexn(v, "seg_id", segid, BK_ID) ||
+	    vec_hex(v, "segment", &seg, &len) ||
+	    seg_try(k, segid, seg, len, &g) != expect)
+		goto out;
+	if (expect == 0) {
+		if (seg_fields(v, sp, e, &np) ||
+		    vec_hexn(v, "nonce", nonce, BK_NONCE) ||
+		    bk_seg_encode_det(k, segid, sp, np, nonce, mine) != 0 ||
+		    coffer_buf_len(mine) != len ||
+		    memcmp(coffer_buf_data(mine), seg, len) != 0 || g.np != np)
+			goto out;
+		for (i = 0; i < np; i++)
+			if (memcmp(g.p[i].id, sp[i].id, BK_ID) != 0 ||
+			    g.p[i].len != sp[i].len || g.p[i].n != sp[i].n)
+				goto out;
+		for (i = 0; i < g.ne; i++)
+			if (!bv_entry_eq(&g.e[i], &e[i]))
+				goto out;
+	}
+	bad = 0;
+out:
+	bkeys_free(&k);
+	coffer_buf_free(&mine);
+	free(seg);
+	return bad;
+}
+
+static void
+w_seg_fields(FILE *f, const struct bk_seg_pack *sp, size_t n)
+{
+	char fl[80];
+	size_t i, j;
+
+	vec_w_u64(f, "npacks", n);
+	for (i = 0; i < n; i++) {
+		snprintf(fl, sizeof(fl), "p%zu_id", i);
+		vec_w_hex(f, fl, sp[i].id, BK_ID);
+		snprintf(fl, sizeof(fl), "p%zu_len", i);
+		vec_w_u64(f, fl, sp[i].len);
+		snprintf(fl, sizeof(fl), "p%zu_count", i);
+		vec_w_u64(f, fl, sp[i].n);
+		for (j = 0; j < sp[i].n; j++) {
+			const struct bk_entry *e = &sp[i].e[j];
+
+			snprintf(fl, sizeof(fl), "e%zu_%zu_id", i, j);
+			vec_w_hex(f, fl, e->id, BK_ID);
+			snprintf(fl, sizeof(fl), "e%zu_%zu_type", i, j);
+			vec_w_u64(f, fl, e->type);
+			snprintf(fl, sizeof(fl), "e%zu_%zu_offset", i, j);
+			vec_w_u64(f, fl, e->offset);
+			snprintf(fl, sizeof(fl), "e%zu_%zu_slen", i, j);
+			vec_w_u64(f, fl, e->slen);
+			snprintf(fl, sizeof(fl), "e%zu_%zu_rlen", i, j);
+			vec_w_u64(f, fl, e->rlen);
+		}
+	}
+}
+
+static int
+w_seg(FILE *f)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	struct bk_seg_pack sp[2];
+	struct bk_entry ent[3];
+	uint8_t zone[32], segid[BK_ID], nonce[BK_NONCE];
+	struct bkeys *k;
+	size_t i;
+
+	bv_fill(zone, 32, 0x11);
+	k = bv_keys(zone);
+	fprintf(f, "# Index segments: a box (kind 2, bound to the segment id, "
+	    "Padme-padded) of\n# npacks | packs (id | len | count | entries "
+	    "id | type | offset | slen | rlen).\n");
+	for (i = 0; i < 2; i++) {
+		seg_make(k, i, NULL, segid, b);
+		seg_packs(sp, ent);
+		bv_fill(nonce, BK_NONCE, (uint8_t)(0x68 + i));
+		vec_w_begin(f, i == 0 ? "two-packs" : "empty");
+		vec_w_hex(f, "zone_key", zone, 32);
+		vec_w_hex(f, "seg_id", segid, BK_ID);
+		vec_w_hex(f, "nonce", nonce, BK_NONCE);
+		w_seg_fields(f, sp, i == 0 ? 2 : 0);
+		vec_w_word(f, "expect", "OK");
+		vec_w_hex(f, "segment", coffer_buf_data(b), coffer_buf_len(b));
+		vec_w_end(f);
+	}
+	bkeys_free(&k);
+	coffer_buf_free(&b);
+	return bv_w_bad(f, seg_edits, BV_COUNT(seg_edits), seg_reject,
+	    "seg_id", "segment");
+}
+
+static void
+test_pack_vectors(void **state)
+{
+	(void)state;
+	vecfile_assert("backup-pack.txt", check_pack, 15);
+}
+
+static void
+test_seg_vectors(void **state)
+{
+	(void)state;
+	vecfile_assert("backup-segment.txt", check_seg, 15);
+}
+
+/* The rejection tables, live: fresh keys, each edit its exact error. */
+static void
+test_rejections(void **state)
+{
+	(void)state;
+	assert_int_equal(bv_rejections(pack_edits, BV_COUNT(pack_edits),
+	    pack_reject), 0);
+	assert_int_equal(bv_rejections(seg_edits, BV_COUNT(seg_edits),
+	    seg_reject), 0);
+}
+
+static int
+write_vectors(const char *dir)
+{
+	static const struct bv_file files[] = {
+		{ "backup-pack.txt", w_pack }, { "backup-segment.txt", w_seg },
+	};
+
+	return bv_write_files(dir, files, BV_COUNT(files));
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pack_vectors),
+		cmocka_unit_test(test_seg_vectors),
+		cmocka_unit_test(test_rejections),
+	};
+	int rc;
+
+	if (vec_write_mode(argc, argv, write_vectors, &rc))
+		return rc;
+	return cmocka_run_group_tests_name("backup_pack", tests, NULL, NULL);
+}
