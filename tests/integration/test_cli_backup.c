@@ -212,12 +212,70 @@ test_incremental_and_sets(void **state)
 	cli_res_free(&r);
 }
 
+/* forget by a keep rule, prune what it freed, check (all bytes), and the
+ * snapshot left still restores whole. */
+static void
+test_maintenance(void **state)
+{
+	struct cli_res r;
+	char target[600], restored[700];
+	json_t *j;
+
+	(void)state;
+	COFFER(&r, "backup", "check");
+	fx_expect(&r, 0, "check");
+	assert_non_null(strstr(r.err, ": 0 errors"));
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "forget", "--keep-last", "1",
+	    "--dry-run");
+	fx_expect(&r, 0, "forget --dry-run");
+	j = fx_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "removed")), 1);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "forget", "--keep-last", "1");
+	fx_expect(&r, 0, "forget");
+	assert_non_null(strstr(r.out, "remove  "));
+	assert_non_null(strstr(r.out, "(last)"));
+	cli_res_free(&r);
+	COFFER(&r, "--json", "backup", "list");
+	j = fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 1);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "prune");
+	fx_expect(&r, 0, "prune");
+	j = fx_json(&r);
+	assert_true(json_is_integer(json_object_get(j, "packs_deleted")));
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "check", "--read-data");
+	fx_expect(&r, 0, "check --read-data");
+	j = fx_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "errors")), 0);
+	assert_true(json_integer_value(json_object_get(j, "chunks_read")) > 0);
+	json_decref(j);
+	cli_res_free(&r);
+
+	fx_path(target, sizeof(target), "restore2");
+	COFFER(&r, "backup", "restore", "latest", "--target", target);
+	fx_expect(&r, 0, "restore after prune");
+	cli_res_free(&r);
+	snprintf(restored, sizeof(restored), "%s/src", target);
+	same_tree(src, restored);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_restore),
 		cmocka_unit_test(test_incremental_and_sets),
+		cmocka_unit_test(test_maintenance),
 	};
 
 	return cmocka_run_group_tests(tests, setup, fx_teardown);
