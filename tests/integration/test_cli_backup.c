@@ -1,0 +1,282 @@
+/* coffer backup against the real cofferd: create, list, ls, restore of a
+ * small tree (text, random bytes, an empty file, a nested folder, a
+ * symbolic link), compared byte for byte; a second, incremental backup;
+ * named sets; usage errors. The tests run in order on one account. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "cli_fixture.h"
+
+static char home[512], src[512];
+static char snap1[33];
+
+static const char *const env[] = { fx_server_env,
+    "COFFER_PASSWORD=pw pw pw", "COFFER_LOGIN=bob", NULL };
+
+#define COFFER(r, ...) fx_run((r), env, home, NULL, \
+	(const char *const[]){ __VA_ARGS__, NULL })
+
+static void
+write_bytes(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	assert_int_equal(close(fd), 0);
+}
+
+static void
+make_tree(void)
+{
+	static uint8_t rnd[3 << 20];
+	char sub[600];
+
+	fx_path(src, sizeof(src), "src");
+	snprintf(sub, sizeof(sub), "%s/nested", src);
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	randombytes_buf(rnd, sizeof(rnd));
+	write_bytes(src, "random.bin", rnd, sizeof(rnd));
+	write_bytes(src, "empty", "", 0);
+	write_bytes(sub, "notes.txt", "marker-a1b2c3 text\n", 19);
+	memset(rnd, 'x', 1 << 20);
+	write_bytes(sub, "zeros.txt", rnd, 1 << 20);
+	snprintf(sub, sizeof(sub), "%s/link", src);
+	assert_int_equal(symlink("nested/notes.txt", sub), 0);
+}
+
+/* Two trees hold the same names, types, permission bits, bytes and link
+ * targets. */
+static void
+same_tree(const char *a, const char *b)
+{
+	struct dirent *e;
+	struct stat sa, sb;
+	char pa[1024], pb[1024], la[256], lb[256], *ca, *cb;
+	size_t na, nb;
+	DIR *d = opendir(a);
+	ssize_t n;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(pa, sizeof(pa), "%s/%s", a, e->d_name);
+		snprintf(pb, sizeof(pb), "%s/%s", b, e->d_name);
+		assert_int_equal(lstat(pa, &sa), 0);
+		if (lstat(pb, &sb) != 0)
+			fail_msg("not restored: %s", pb);
+		assert_int_equal(sa.st_mode, sb.st_mode);
+		if (S_ISDIR(sa.st_mode)) {
+			same_tree(pa, pb);
+		} else if (S_ISLNK(sa.st_mode)) {
+			n = readlink(pa, la, sizeof(la) - 1);
+			assert_true(n > 0);
+			la[n] = '\0';
+			assert_int_equal(readlink(pb, lb, sizeof(lb) - 1), n);
+			lb[n] = '\0';
+			assert_string_equal(la, lb);
+		} else {
+			ca = srv_slurp(pa, &na);
+			cb = srv_slurp(pb, &nb);
+			assert_non_null(ca);
+			assert_non_null(cb);
+			if (na != nb || memcmp(ca, cb, na) != 0)
+				fail_msg("%s differs from %s", pb, pa);
+			free(ca);
+			free(cb);
+		}
+	}
+	closedir(d);
+}
+
+static int
+setup(void **state)
+{
+	struct cli_res r;
+	int st;
+
+	if (fx_setup(state) != 0)
+		return -1;
+	fx_path(home, sizeof(home), "home");
+	if (cli_run(&r, env, NULL, "--home", home, "account", "create",
+	    (char *)NULL) != 0)
+		return -1;
+	st = r.status;
+	if (st != 0)
+		fprintf(stderr, "account create: %s", r.err);
+	cli_res_free(&r);
+	return st == 0 ? 0 : -1;
+}
+
+static void
+test_create_restore(void **state)
+{
+	struct cli_res r;
+	char target[600], restored[700];
+	json_t *j;
+
+	(void)state;
+	make_tree();
+	COFFER(&r, "backup", "create", src);
+	fx_expect(&r, 0, "backup create");
+	assert_int_equal(strlen(r.out), 33);
+	memcpy(snap1, r.out, 32);
+	snap1[32] = '\0';
+	/* Not a terminal: no progress line, only the summary. */
+	assert_null(strchr(r.err, '\r'));
+	assert_non_null(strstr(r.err, "snapshot "));
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "list");
+	fx_expect(&r, 0, "backup list");
+	j = fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "snapshots"), 0), "id")), snap1);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "ls", "latest");
+	fx_expect(&r, 0, "backup ls latest");
+	assert_non_null(strstr(r.out, "src/nested/notes.txt"));
+	assert_non_null(strstr(r.out, "-> nested/notes.txt"));
+	cli_res_free(&r);
+
+	fx_path(target, sizeof(target), "restore");
+	COFFER(&r, "--quiet", "backup", "restore", "latest", "--target",
+	    target);
+	fx_expect(&r, 0, "backup restore");
+	assert_string_equal(r.err, "");
+	cli_res_free(&r);
+	snprintf(restored, sizeof(restored), "%s/src", target);
+	same_tree(src, restored);
+}
+
+static void
+test_incremental_and_sets(void **state)
+{
+	struct cli_res r;
+	json_t *j;
+
+	(void)state;
+	write_bytes(src, "added.txt", "new file\n", 9);
+	COFFER(&r, "--json", "backup", "create", src);
+	fx_expect(&r, 0, "second backup");
+	j = fx_json(&r);
+	assert_string_not_equal(fx_str(j, "snapshot"), snap1);
+	/* Only the new file's bytes are new. */
+	assert_true(json_integer_value(json_object_get(j, "bytes_new")) <
+	    4096);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "ls", snap1);
+	fx_expect(&r, 0, "ls of the first snapshot by id");
+	assert_null(strstr(r.out, "added.txt"));
+	cli_res_free(&r);
+
+	/* Another set is another repository. */
+	COFFER(&r, "--json", "backup", "list", "--set", "photos");
+	fx_expect(&r, 0, "an empty set");
+	j = fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 0);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "list", "--set", "../x");
+	fx_expect(&r, 2, "a set name that is a path");
+	assert_non_null(strstr(r.err, "'../x' is not a set name"));
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "ls", "ffffffffffff");
+	fx_expect(&r, 1, "an unknown snapshot");
+	assert_non_null(strstr(r.err, "coffer: backup ls: "));
+	cli_res_free(&r);
+}
+
+/* forget by a keep rule, prune what it freed, check (all bytes), and the
+ * snapshot left still restores whole. */
+static void
+test_maintenance(void **state)
+{
+	struct cli_res r;
+	char target[600], restored[700];
+	json_t *j;
+
+	(void)state;
+	COFFER(&r, "backup", "check");
+	fx_expect(&r, 0, "check");
+	assert_non_null(strstr(r.err, ": 0 errors"));
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "forget", "--keep-last", "1",
+	    "--dry-run");
+	fx_expect(&r, 0, "forget --dry-run");
+	j = fx_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "removed")), 1);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "backup", "forget", "--keep-last", "1");
+	fx_expect(&r, 0, "forget");
+	assert_non_null(strstr(r.out, "remove  "));
+	assert_non_null(strstr(r.out, "(last)"));
+	cli_res_free(&r);
+	COFFER(&r, "--json", "backup", "list");
+	j = fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 1);
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "prune");
+	fx_expect(&r, 0, "prune");
+	j = fx_json(&r);
+	assert_true(json_is_integer(json_object_get(j, "packs_deleted")));
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, "--json", "backup", "check", "--read-data");
+	fx_expect(&r, 0, "check --read-data");
+	j = fx_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "errors")), 0);
+	assert_true(json_integer_value(json_object_get(j, "chunks_read")) > 0);
+	json_decref(j);
+	cli_res_free(&r);
+
+	fx_path(target, sizeof(target), "restore2");
+	COFFER(&r, "backup", "restore", "latest", "--target", target);
+	fx_expect(&r, 0, "restore after prune");
+	cli_res_free(&r);
+	snprintf(restored, sizeof(restored), "%s/src", target);
+	same_tree(src, restored);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_restore),
+		cmocka_unit_test(test_incremental_and_sets),
+		cmocka_unit_test(test_maintenance),
+	};
+
+	return cmocka_run_group_tests(tests, setup, fx_teardown);
+}
