@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "cli_run.h"
 #include "evil_proxy.h"
 #include "server_harness.h"
 
@@ -55,7 +56,7 @@ static int
 coffer(const char *const *args, char **err)
 {
 	const char *argv[32];
-	char *out = NULL, *e = NULL;
+	struct cli_res r;
 	size_t i, n = 0;
 	int st;
 
@@ -67,13 +68,13 @@ coffer(const char *const *args, char **err)
 	for (i = 0; args[i] != NULL; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	assert_int_equal(srv_exec("coffer", argv, NULL, NULL, 300, &st, &out,
-	    &e), 0);
-	free(out);
-	if (err != NULL)
-		*err = e;
-	else
-		free(e);
+	assert_int_equal(cli_runv(&r, NULL, NULL, argv), 0);
+	st = r.status;
+	if (err != NULL) {
+		*err = r.err;
+		r.err = NULL;
+	}
+	cli_res_free(&r);
 	return st;
 }
 

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "cli_run.h"
 #include "server_harness.h"
 
 #define NEEDLES_MAX	64
@@ -76,9 +77,8 @@ static void
 coffer(const char *const *args, int want_status)
 {
 	const char *argv[32];
-	char *out = NULL, *err = NULL;
+	struct cli_res r;
 	size_t i, n = 0;
-	int st;
 
 	argv[n++] = "--server";
 	argv[n++] = Url;
@@ -87,14 +87,12 @@ coffer(const char *const *args, int want_status)
 	for (i = 0; args[i] != NULL; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	assert_int_equal(srv_exec("coffer", argv, NULL, NULL, 300, &st, &out,
-	    &err), 0);
-	if (st != want_status)
+	assert_int_equal(cli_runv(&r, NULL, NULL, argv), 0);
+	if (r.status != want_status)
 		fail_msg("coffer %s %s: exit %d, want %d\nstdout: %s\nstderr: %s",
-		    args[0], args[1] != NULL ? args[1] : "", st, want_status,
-		    out != NULL ? out : "", err != NULL ? err : "");
-	free(out);
-	free(err);
+		    args[0], args[1] != NULL ? args[1] : "", r.status,
+		    want_status, r.out, r.err);
+	cli_res_free(&r);
 }
 
 static int
