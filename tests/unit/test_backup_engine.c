@@ -484,6 +484,12 @@ test_lying_store(void **state)
 	same_tree(f->src, p);
 	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
 	assert_int_not_equal(stat(p, &st), 0);
+	/* Restoring over the files replaces them whole. */
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL), 0);
+	snprintf(p, sizeof(p), "%s/data", out);
+	same_tree(f->src, p);
+	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
+	assert_int_not_equal(stat(p, &st), 0);
 	/* a missing pack */
 	nftw(f->repo, first_blob, 16, FTW_PHYS);
 	{
