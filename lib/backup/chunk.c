@@ -39,7 +39,9 @@ bk_zctx_new(struct bk_zctx **out, int level)
 		return COFFER_ERR_NOMEM;
 	z->level = level;
 	if ((z->c = ZSTD_createCCtx()) == NULL ||
-	    (z->d = ZSTD_createDCtx()) == NULL) {
+	    (z->d = ZSTD_createDCtx()) == NULL ||
+	    (level > 0 && ZSTD_isError(ZSTD_CCtx_setParameter(z->c,
+	    ZSTD_c_compressionLevel, level)))) {
 		bk_zctx_free(&z);
 		return COFFER_ERR_NOMEM;
 	}
@@ -96,27 +98,37 @@ chunk_ad(uint8_t ad[BK_ID + 3], const uint8_t id[BK_ID], uint8_t type,
 	ad[BK_ID + 2] = flags;
 }
 
-/* Compressed length of p into dst (cap bytes) when it gains, else 0. */
+/* Compressed length of p into dst (cap bytes) when it gains, else 0.
+ * One zstd frame, streamed: a chunk over 2 * SAMPLE goes in with its
+ * first SAMPLE bytes flushed first, and stops there unless they shrank
+ * enough; so a compressible chunk costs no second pass over its
+ * sample. */
 static size_t
 chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
     uint8_t *dst, size_t cap)
 {
-	size_t n;
+	ZSTD_inBuffer in = { p, 0, 0 };
+	ZSTD_outBuffer out = { dst, cap, 0 };
+	size_t left;
 
 	if (z->level <= 0 || len < 64)
 		return 0;
+	if (ZSTD_isError(ZSTD_CCtx_reset(z->c, ZSTD_reset_session_only)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(z->c, len)))
+		return 0;
 	if (len > 2 * SAMPLE) {
-		if (zctx_scratch(z, ZSTD_compressBound(SAMPLE)) != 0)
-			return 0;
-		n = ZSTD_compressCCtx(z->c, z->scratch, z->cap, p, SAMPLE,
-		    z->level);
-		if (ZSTD_isError(n) || n * GAIN_DEN > SAMPLE * GAIN_NUM)
+		in.size = SAMPLE;
+		left = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_flush);
+		if (ZSTD_isError(left) || left != 0 ||
+		    out.pos * GAIN_DEN > SAMPLE * GAIN_NUM)
 			return 0;
 	}
-	n = ZSTD_compressCCtx(z->c, dst, cap, p, len, z->level);
-	if (ZSTD_isError(n) || n * GAIN_DEN > len * GAIN_NUM)
+	in.size = len;
+	left = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_end);
+	if (ZSTD_isError(left) || left != 0 ||
+	    out.pos * GAIN_DEN > len * GAIN_NUM)
 		return 0;
-	return n;
+	return out.pos;
 }
 
 int

@@ -331,6 +331,31 @@ now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* The newest snapshot of the same host and paths: the new one's parent. */
+struct parent_find {
+	const char		*host;
+	const char *const	*paths;
+	size_t			 npaths;
+	int			 found;
+	uint8_t			 id[BK_NAME];
+};
+
+static int
+parent_match(void *arg, const struct coffer_backup_snapshot *s)
+{
+	struct parent_find *pf = arg;
+	size_t i;
+
+	if (strcmp(s->host, pf->host) != 0 || s->npaths != pf->npaths)
+		return 0;
+	for (i = 0; i < s->npaths; i++)
+		if (strcmp(s->paths[i], pf->paths[i]) != 0)
+			return 0;
+	pf->found = 1;		/* the list is oldest first: the last wins */
+	memcpy(pf->id, s->id, BK_NAME);
+	return 0;
+}
+
 static int
 finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
     const char *const *paths, int64_t start,
@@ -355,6 +380,18 @@ finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
 	s.paths = (char **)(uintptr_t)paths;
 	s.npaths = ru->ntop;
 	memcpy(s.root, root, BK_ID);
+	/* One listing of the refs. A parent is a hint: a repository whose
+	 * refs do not list (a damaged one) gets a snapshot without. */
+	{
+		struct parent_find pf = { s.host, paths, s.npaths, 0, { 0 } };
+
+		if (coffer_backup_list(ru->r, parent_match, &pf) == 0 &&
+		    pf.found) {
+			s.has_parent = 1;
+			memcpy(s.parent, pf.id, BK_NAME);
+		}
+		repo_clear(ru->r);
+	}
 	s.files = ru->pg->files - base->files;
 	s.dirs = ru->pg->dirs - base->dirs;
 	s.bytes = ru->pg->bytes - base->bytes;

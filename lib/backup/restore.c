@@ -1,10 +1,9 @@
 /* Restore (docs/PROTOCOL-backup.md, "Restore"): the calling thread walks
- * the trees and creates folders, links and special files; N workers
- * fetch, verify and write regular files as NAME.coffer-tmp, set their
- * metadata and rename them into place, so a failure never leaves a
- * partial file under a real name nor touches one already restored. Hard
- * links are made after every file, folders' metadata last (deepest
- * first). All-zero chunks become holes. */
+ * the trees and creates folders, links and special files, and queues
+ * regular files for the workers (restore_files.c), which write each one
+ * so that a failure never leaves a partial file under a real name nor
+ * touches one already restored. Hard links are made after every file,
+ * folders' metadata last (deepest first). */
 #define _GNU_SOURCE	/* fsetxattr, lsetxattr */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -23,42 +22,32 @@
 
 #include <coffer/err.h>
 
+#include "backup/restore.h"
 #include "backup/walk.h"
 
-#define QMAX	64
-#define TMP_SUFFIX ".coffer-tmp"
+#define QMAX	512	/* files queued: small items (path, chunk ids) */
 
-/* A node copied out of its tree, with its target path. */
-struct item {
-	char		*path;		/* below the target folder */
-	struct bk_node	 n;
-	uint8_t		*mem;		/* chunks, xattrs, target */
-	struct item	*next;
-};
-
-struct rs {
-	struct coffer_backup_repo	*r;
-	struct coffer_backup_progress	*pg;
-	struct coffer_backup_progress	 pg_none;
-	int				 tfd;	/* target folder */
-	int				 root;
-	pthread_mutex_t			 lock;
-	pthread_cond_t			 cond;
-	struct item			*q, *qt;
-	size_t				 qn;
-	int				 walk_done, err;
-	struct item			*links, *dirs;	/* dirs: deepest first */
-	size_t				 skip;	/* of hard-link targets */
-};
-
-static void
-item_free(struct item *it)
+void
+rs_item_free(struct item *it)
 {
 	if (it == NULL)
 		return;
 	free(it->path);
 	free(it->mem);
 	free(it);
+}
+
+char *
+rs_tmp_name(const char *path)
+{
+	size_t l = strlen(path);
+	char *t;
+
+	if ((t = malloc(l + sizeof(TMP_SUFFIX))) != NULL) {
+		memcpy(t, path, l);
+		memcpy(t + l, TMP_SUFFIX, sizeof(TMP_SUFFIX));
+	}
+	return t;
 }
 
 static struct item *
@@ -72,7 +61,7 @@ item_new(const char *path, const struct bk_node *n)
 	    (it->path = strdup(path)) == NULL ||
 	    (it->mem = malloc(cl + n->xattrs_len + n->target_len + 1)) ==
 	    NULL) {
-		item_free(it);
+		rs_item_free(it);
 		return NULL;
 	}
 	it->n = *n;
@@ -95,7 +84,7 @@ item_new(const char *path, const struct bk_node *n)
 	return it;
 }
 
-static int
+int
 rs_fail(struct rs *s, int err)
 {
 	pthread_mutex_lock(&s->lock);
@@ -106,8 +95,8 @@ rs_fail(struct rs *s, int err)
 	return err;
 }
 
-static int
-io_fail(struct rs *s, const char *what, const char *path)
+int
+rs_io_fail(struct rs *s, const char *what, const char *path)
 {
 	int e = errno;
 
@@ -117,8 +106,8 @@ io_fail(struct rs *s, const char *what, const char *path)
 }
 
 /* Metadata of an open file or a path (fd < 0). */
-static int
-set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
+int
+rs_set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
 {
 	struct timespec ts[2];
 	const uint8_t *name, *val;
@@ -128,7 +117,7 @@ set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
 
 	if (s->root && (fd >= 0 ? fchown(fd, n->uid, n->gid) :
 	    fchownat(s->tfd, path, n->uid, n->gid, AT_SYMLINK_NOFOLLOW)) != 0)
-		return io_fail(s, "chown", path);
+		return rs_io_fail(s, "chown", path);
 	for (i = 0; i < n->nxattrs; i++) {
 		bk_xattr_next(n->xattrs, &off, &name, &nl, &val, &vl);
 		memcpy(xname, name, nl);
@@ -139,135 +128,33 @@ set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
 	}
 	if (n->type != BK_SYMLINK && (fd >= 0 ? fchmod(fd, n->mode) :
 	    fchmodat(s->tfd, path, n->mode, 0)) != 0)
-		return io_fail(s, "chmod", path);
+		return rs_io_fail(s, "chmod", path);
 	ts[0].tv_sec = ts[1].tv_sec = n->mtime_ns / 1000000000;
 	ts[0].tv_nsec = ts[1].tv_nsec = n->mtime_ns % 1000000000;
 	if ((fd >= 0 ? futimens(fd, ts) : utimensat(s->tfd, path, ts,
 	    AT_SYMLINK_NOFOLLOW)) != 0)
-		return io_fail(s, "set times of", path);
+		return rs_io_fail(s, "set times of", path);
 	return 0;
 }
 
-static int
-restore_file(struct rs *s, struct bk_reader *rd, struct coffer_buf *b,
-    struct item *it)
+struct item *
+rs_take(struct rs *s, int wait)
 {
-	char *tmp = NULL;
-	uint64_t off = 0;
-	uint32_t i;
-	size_t l;
-	int fd = -1, rc = 0;
+	struct item *it = NULL;
 
-	l = strlen(it->path);
-	if ((tmp = malloc(l + sizeof(TMP_SUFFIX))) == NULL)
-		return COFFER_ERR_NOMEM;
-	memcpy(tmp, it->path, l);
-	memcpy(tmp + l, TMP_SUFFIX, sizeof(TMP_SUFFIX));
-	if ((fd = openat(s->tfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		rc = io_fail(s, "create", tmp);
-		goto out;
-	}
-	for (i = 0; i < it->n.nchunks; i++) {
-		const uint8_t *p;
-		size_t len, w = 0;
-		ssize_t n;
-
-		if (s->pg->cancel) {
-			rc = COFFER_ERR_CANCELLED;
-			goto out;
-		}
-		if ((rc = repo_read_chunk(s->r, rd, it->n.chunks +
-		    (size_t)i * BK_ID, BK_DATA, b)) != 0)
-			goto out;
-		p = coffer_buf_data(b);
-		len = coffer_buf_len(b);
-		if (len > 0 && p[0] == 0 && sodium_is_zero(p, len)) {
-			off += len;		/* a hole */
-			continue;
-		}
-		while (w < len) {
-			if ((n = pwrite(fd, p + w, len - w,
-			    (off_t)(off + w))) < 0) {
-				if (errno == EINTR)
-					continue;
-				rc = io_fail(s, "write", it->path);
-				goto out;
-			}
-			w += (size_t)n;
-		}
-		off += len;
-		__atomic_fetch_add(&s->pg->bytes_read, len, __ATOMIC_RELAXED);
-	}
-	if (off != it->n.size) {
-		rc = repo_fail(s->r, COFFER_ERR_CORRUPT,
-		    "%s: its chunks hold %llu bytes, its entry says %llu",
-		    it->path, (unsigned long long)off,
-		    (unsigned long long)it->n.size);
-		goto out;
-	}
-	if (ftruncate(fd, (off_t)off) != 0) {
-		rc = io_fail(s, "write", it->path);
-		goto out;
-	}
-	if ((rc = set_meta(s, fd, it->path, &it->n)) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = io_fail(s, "write", it->path);
-		goto out;
-	}
-	fd = -1;
-	if (renameat(s->tfd, tmp, s->tfd, it->path) != 0)
-		rc = io_fail(s, "rename", it->path);
-	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlinkat(s->tfd, tmp, 0);
-	free(tmp);
-	return rc;
-}
-
-static void *
-rs_worker(void *arg)
-{
-	struct rs *s = arg;
-	struct bk_reader rd;
-	struct coffer_buf *b = NULL;
-	struct item *it;
-	int rc;
-
-	if ((rc = bk_reader_init(&rd, s->r->k)) != 0 ||
-	    (b = coffer_buf_new_secret(BK_CHUNK_MAX)) == NULL) {
-		rs_fail(s, rc != 0 ? rc : COFFER_ERR_NOMEM);
-		goto out;
-	}
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		while (s->q == NULL && !s->walk_done && s->err == 0)
-			pthread_cond_wait(&s->cond, &s->lock);
-		if ((it = s->q) == NULL || s->err != 0) {
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
+	pthread_mutex_lock(&s->lock);
+	while (wait && s->q == NULL && !s->walk_done && s->err == 0)
+		pthread_cond_wait(&s->cond, &s->lock);
+	if (s->err == 0 && (it = s->q) != NULL) {
 		if ((s->q = it->next) == NULL)
 			s->qt = NULL;
-		s->qn--;
-		pthread_cond_broadcast(&s->cond);
-		pthread_mutex_unlock(&s->lock);
-		rc = restore_file(s, &rd, b, it);
-		item_free(it);
-		if (rc != 0) {
-			rs_fail(s, rc);
-			break;
-		}
+		it->next = NULL;
+		/* Wake the walk only when it may wait for room. */
+		if (s->qn-- == QMAX)
+			pthread_cond_broadcast(&s->cond);
 	}
-out:
-	coffer_buf_free(&b);
-	bk_reader_clear(&rd);
-	return NULL;
+	pthread_mutex_unlock(&s->lock);
+	return it;
 }
 
 static int
@@ -284,12 +171,13 @@ rs_queue(struct rs *s, struct item *it)
 		else
 			s->q = it;
 		s->qt = it;
-		s->qn++;
-		pthread_cond_broadcast(&s->cond);
+		/* Wake the workers only when some may wait for a file. */
+		if (s->qn++ == 0)
+			pthread_cond_broadcast(&s->cond);
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (rc != 0)
-		item_free(it);
+		rs_item_free(it);
 	return rc;
 }
 
@@ -300,18 +188,15 @@ tmp_then_rename(struct rs *s, const char *path, int (*make)(struct rs *,
     const char *, const struct bk_node *), const struct bk_node *n)
 {
 	char *tmp;
-	size_t l = strlen(path);
 	int rc = 0;
 
-	if ((tmp = malloc(l + sizeof(TMP_SUFFIX))) == NULL)
+	if ((tmp = rs_tmp_name(path)) == NULL)
 		return COFFER_ERR_NOMEM;
-	memcpy(tmp, path, l);
-	memcpy(tmp + l, TMP_SUFFIX, sizeof(TMP_SUFFIX));
 	unlinkat(s->tfd, tmp, 0);
 	if (make(s, tmp, n) != 0)
-		rc = io_fail(s, "create", path);
+		rc = rs_io_fail(s, "create", path);
 	else if (renameat(s->tfd, tmp, s->tfd, path) != 0) {
-		rc = io_fail(s, "rename", path);
+		rc = rs_io_fail(s, "rename", path);
 		unlinkat(s->tfd, tmp, 0);
 	}
 	free(tmp);
@@ -353,7 +238,7 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 	switch (n->type) {
 	case BK_DIR:
 		if (mkdirat(s->tfd, path, 0700) != 0 && errno != EEXIST)
-			return io_fail(s, "mkdir", path);
+			return rs_io_fail(s, "mkdir", path);
 		__atomic_fetch_add(&s->pg->dirs, 1, __ATOMIC_RELAXED);
 		/* metadata after the contents, as for hard links */
 		__attribute__((fallthrough));
@@ -387,7 +272,7 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 		break;
 	}
 	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
-	if ((rc = set_meta(s, -1, path, n)) != 0)
+	if ((rc = rs_set_meta(s, -1, path, n)) != 0)
 		return rc;
 	return 0;
 }
@@ -425,7 +310,7 @@ rs_finish(struct rs *s, const char *sub)
 		__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
 	}
 	for (it = s->dirs; it != NULL; it = it->next)
-		if ((rc = set_meta(s, -1, it->path, &it->n)) != 0)
+		if ((rc = rs_set_meta(s, -1, it->path, &it->n)) != 0)
 			return rc;
 	return 0;
 }
@@ -437,7 +322,7 @@ list_free(struct item *it)
 
 	for (; it != NULL; it = nx) {
 		nx = it->next;
-		item_free(it);
+		rs_item_free(it);
 	}
 }
 
@@ -466,7 +351,7 @@ coffer_backup_restore(struct coffer_backup_repo *r,
 	if ((mkdir(target, 0700) != 0 && errno != EEXIST) ||
 	    (s.tfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		s.tfd = -1;
-		rc = io_fail(&s, "open", target);
+		rc = rs_io_fail(&s, "open", target);
 		goto out;
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);

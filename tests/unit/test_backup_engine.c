@@ -375,7 +375,8 @@ test_dedup_and_incremental(void **state)
 {
 	struct fx *f = *state;
 	struct coffer_backup_progress pg;
-	uint8_t id[16], buf[5000];
+	struct bk_snapshot s;
+	uint8_t id[16], first[16], buf[5000];
 	int puts;
 
 	make_tree(f);
@@ -383,11 +384,20 @@ test_dedup_and_incremental(void **state)
 	assert_int_equal(backup(f, &pg, id), 0);
 	assert_true(pg.files_read >= 6);
 	puts = f->ts.puts;
-	/* No change: nothing read, nothing stored. */
+	memcpy(first, id, 16);
+	/* No change: nothing read, nothing stored; the first is the new
+	 * one's parent. */
 	memset(&pg, 0, sizeof(pg));
 	assert_int_equal(backup(f, &pg, id), 0);
 	assert_int_equal(pg.files_read, 0);
 	assert_int_equal(f->ts.puts, puts);
+	assert_int_equal(repo_snapshot(f->r, first, &s), 0);
+	assert_false(s.has_parent);
+	bk_snapshot_clear(&s);
+	assert_int_equal(repo_snapshot(f->r, id, &s), 0);
+	assert_true(s.has_parent);
+	assert_memory_equal(s.parent, first, 16);
+	bk_snapshot_clear(&s);
 	/* One file changed: only it is read. */
 	randombytes_buf(buf, sizeof(buf));
 	write_file(f->src, "small", buf, sizeof(buf));
@@ -480,6 +490,12 @@ test_lying_store(void **state)
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL),
 	    COFFER_ERR_CORRUPT);
 	f->ts.corrupt = 0;
+	snprintf(p, sizeof(p), "%s/data", out);
+	same_tree(f->src, p);
+	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
+	assert_int_not_equal(stat(p, &st), 0);
+	/* Restoring over the files replaces them whole. */
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL), 0);
 	snprintf(p, sizeof(p), "%s/data", out);
 	same_tree(f->src, p);
 	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);

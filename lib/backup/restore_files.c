@@ -1,0 +1,370 @@
+/* Restore's workers (docs/PROTOCOL-backup.md, "Restore"): each takes
+ * files from the queue in order and fetches their chunks in rounds of up
+ * to FETCH_BYTES: one get_many per round, with the ranges of one pack
+ * that touch merged into one transfer (a server costs a round trip per
+ * call, a request per transfer). Each chunk is verified, then written or
+ * left as a hole.
+ *
+ * A file is written as NAME.coffer-tmp and renamed when whole, verified
+ * and with its metadata set: a failure never leaves a partial file under
+ * a real name nor touches one already restored.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <coffer/err.h>
+
+#include "backup/cache.h"
+#include "backup/restore.h"
+
+#define FETCH_BYTES	((size_t)8 << 20)	/* stored bytes a round */
+#define FETCH_CHUNKS	256			/* chunks a round */
+#define XFER_MAX	((uint64_t)16 << 20)	/* a merged range */
+
+struct job {
+	struct item	*it;
+	char		*tmp;		/* NAME.coffer-tmp */
+	int		 fd;		/* -1 until the first chunk */
+	uint64_t	 off;		/* bytes placed (written or holes) */
+	uint64_t	 wend;		/* end of the bytes written */
+	uint32_t	 planned, done;	/* chunks */
+	struct job	*next;
+};
+
+/* A chunk of this round: its entry, its transfer, where it is there. */
+struct want {
+	struct job	*j;
+	struct bk_entry	 e;
+	uint8_t		 pack[BK_ID];
+	size_t		 x;
+	size_t		 at;
+};
+
+struct rw {
+	struct rs		*s;
+	struct bk_reader	 rd;
+	uint8_t			*pt;		/* plaintext (wiped) */
+	size_t			 ptcap;
+	struct job		*head, *tail;
+	struct want		 w[FETCH_CHUNKS];
+	struct want		*ord[FETCH_CHUNKS];
+	size_t			 nw, bytes;
+	struct coffer_bstore_xfer x[FETCH_CHUNKS];
+	size_t			 nx;
+};
+
+static void
+job_free(struct rs *s, struct job *j, int abort)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	if (abort && j->tmp != NULL)
+		unlinkat(s->tfd, j->tmp, 0);
+	free(j->tmp);
+	rs_item_free(j->it);
+	free(j);
+}
+
+static int
+job_open(struct rs *s, struct job *j)
+{
+	if ((j->tmp = rs_tmp_name(j->it->path)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((j->fd = openat(s->tfd, j->tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return rs_io_fail(s, "create", j->tmp);
+	return 0;
+}
+
+static int
+job_finish(struct rs *s, struct job *j)
+{
+	const struct bk_node *n = &j->it->n;
+	int rc;
+
+	if (j->fd < 0 && (rc = job_open(s, j)) != 0)
+		return rc;
+	if (j->off != n->size)
+		return repo_fail(s->r, COFFER_ERR_CORRUPT,
+		    "%s: its chunks hold %llu bytes, its entry says %llu",
+		    j->it->path, (unsigned long long)j->off,
+		    (unsigned long long)n->size);
+	/* A file ending in a hole. */
+	if (j->wend < j->off && ftruncate(j->fd, (off_t)j->off) != 0)
+		return rs_io_fail(s, "write", j->it->path);
+	if ((rc = rs_set_meta(s, j->fd, j->it->path, n)) != 0)
+		return rc;
+	rc = close(j->fd);
+	j->fd = -1;
+	if (rc != 0)
+		return rs_io_fail(s, "write", j->it->path);
+	if (renameat(s->tfd, j->tmp, s->tfd, j->it->path) != 0)
+		return rs_io_fail(s, "rename", j->it->path);
+	free(j->tmp);
+	j->tmp = NULL;
+	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Finish the files at the head whose chunks are all placed. */
+static int
+rw_finish_done(struct rw *w)
+{
+	struct job *j;
+	int rc;
+
+	while ((j = w->head) != NULL && j->done == j->it->n.nchunks) {
+		if ((rc = job_finish(w->s, j)) != 0)
+			return rc;
+		if ((w->head = j->next) == NULL)
+			w->tail = NULL;
+		job_free(w->s, j, 0);
+	}
+	return 0;
+}
+
+/* Plan a round: chunks of the files in hand, then of more files, up to
+ * the round's budget. Blocks for a file only with nothing in hand. */
+static int
+rw_plan(struct rw *w)
+{
+	struct rs *s = w->s;
+	struct job *j;
+	struct item *it;
+	struct want *wa;
+	char hex[2 * BK_ID + 1];
+
+	w->nw = 0;
+	w->bytes = 0;
+	for (;;) {
+		j = w->tail;
+		while (j != NULL && j->planned < j->it->n.nchunks &&
+		    w->nw < FETCH_CHUNKS && w->bytes < FETCH_BYTES) {
+			wa = &w->w[w->nw];
+			wa->j = j;
+			if (cidx_get(s->r->idx, j->it->n.chunks +
+			    (size_t)j->planned * BK_ID, &wa->e, wa->pack) != 0 ||
+			    wa->e.type != BK_DATA) {
+				bk_hex(hex, j->it->n.chunks +
+				    (size_t)j->planned * BK_ID, BK_ID);
+				return repo_fail(s->r, COFFER_ERR_CORRUPT,
+				    "chunk %s is not in the repository's index",
+				    hex);
+			}
+			w->bytes += wa->e.slen;
+			w->nw++;
+			j->planned++;
+		}
+		if (w->nw == FETCH_CHUNKS || w->bytes >= FETCH_BYTES ||
+		    (it = rs_take(s, w->head == NULL)) == NULL)
+			return 0;
+		if ((j = calloc(1, sizeof(*j))) == NULL) {
+			rs_item_free(it);
+			return COFFER_ERR_NOMEM;
+		}
+		j->it = it;
+		j->fd = -1;
+		if (w->tail != NULL)
+			w->tail->next = j;
+		else
+			w->head = j;
+		w->tail = j;
+	}
+}
+
+static int
+want_cmp(const void *a, const void *b)
+{
+	const struct want *x = *(const struct want *const *)a;
+	const struct want *y = *(const struct want *const *)b;
+	int c = memcmp(x->pack, y->pack, BK_ID);
+
+	if (c != 0)
+		return c;
+	return x->e.offset < y->e.offset ? -1 : x->e.offset > y->e.offset;
+}
+
+static void
+rw_free_xfers(struct rw *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nx; i++)
+		coffer_buf_free(&w->x[i].out);
+	w->nx = 0;
+}
+
+/* Fetch the round's chunks: ranges of one pack that touch or overlap
+ * merged into one transfer, every transfer in one call. */
+static int
+rw_fetch(struct rw *w)
+{
+	struct coffer_bstore_xfer *x = NULL;
+	struct want *wa;
+	uint64_t end;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->nw; i++)
+		w->ord[i] = &w->w[i];
+	qsort(w->ord, w->nw, sizeof(w->ord[0]), want_cmp);
+	for (i = 0; i < w->nw; i++) {
+		wa = w->ord[i];
+		end = (uint64_t)wa->e.offset + wa->e.slen;
+		if (x != NULL && memcmp(x->id, wa->pack, BK_ID) == 0 &&
+		    wa->e.offset <= x->offset + x->length &&
+		    end - x->offset <= XFER_MAX) {
+			if (end > x->offset + x->length)
+				x->length = (size_t)(end - x->offset);
+		} else {
+			x = &w->x[w->nx++];
+			memset(x, 0, sizeof(*x));
+			memcpy(x->id, wa->pack, BK_ID);
+			x->offset = wa->e.offset;
+			x->length = wa->e.slen;
+		}
+		wa->x = w->nx - 1;
+		wa->at = (size_t)(wa->e.offset - x->offset);
+	}
+	for (i = 0; i < w->nx; i++)
+		if ((w->x[i].out = coffer_buf_new(w->x[i].length)) == NULL)
+			return COFFER_ERR_NOMEM;
+	rc = w->nx > 0 ? w->s->r->store.ops->get_many(w->s->r->store.ctx,
+	    w->x, w->nx) : 0;
+	for (i = 0; i < w->nx; i++) {
+		x = &w->x[i];
+		if (rc != 0 && x->result == 0)
+			continue;
+		if (rc == 0 && coffer_buf_len(x->out) == x->length)
+			continue;
+		rc = rc != 0 ? x->result : COFFER_ERR_TRUNCATED;
+		return repo_store_fail(w->s->r, rc == COFFER_ERR_FORMAT ||
+		    rc == COFFER_ERR_TRUNCATED ? COFFER_ERR_CORRUPT : rc, "pack",
+		    x->id, BK_ID);
+	}
+	return rc != 0 ? repo_store_fail(w->s->r, rc, "pack", w->x[0].id,
+	    BK_ID) : 0;
+}
+
+static int
+rw_grow(struct rw *w, size_t n)
+{
+	uint8_t *p;
+
+	if (n <= w->ptcap)
+		return 0;
+	if ((p = malloc(n)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if (w->pt != NULL)
+		sodium_memzero(w->pt, w->ptcap);
+	free(w->pt);
+	w->pt = p;
+	w->ptcap = n;
+	return 0;
+}
+
+/* Place one verified chunk: a hole if all zero, else written. */
+static int
+job_put(struct rs *s, struct job *j, const uint8_t *p, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (len > 0 && p[0] == 0 && p[len - 1] == 0 &&
+	    memcmp(p, p + 1, len - 1) == 0) {
+		j->off += len;
+		return 0;
+	}
+	while (done < len) {
+		if ((n = pwrite(j->fd, p + done, len - done,
+		    (off_t)(j->off + done))) < 0) {
+			if (errno == EINTR)
+				continue;
+			return rs_io_fail(s, "write", j->it->path);
+		}
+		done += (size_t)n;
+	}
+	j->off += len;
+	j->wend = j->off;
+	__atomic_fetch_add(&s->pg->bytes_read, len, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Verify and place the round's chunks in file order. */
+static int
+rw_write(struct rw *w)
+{
+	struct rs *s = w->s;
+	struct want *wa;
+	size_t i;
+	int rc;
+
+	if ((rc = rw_finish_done(w)) != 0)
+		return rc;
+	for (i = 0; i < w->nw; i++) {
+		wa = &w->w[i];
+		if (s->pg->cancel)
+			return COFFER_ERR_CANCELLED;
+		if ((wa->j->fd < 0 && (rc = job_open(s, wa->j)) != 0) ||
+		    (rc = rw_grow(w, wa->e.rlen > 0 ? wa->e.rlen : 1)) != 0 ||
+		    (rc = repo_open_chunk(s->r, &w->rd, wa->pack, &wa->e,
+		    coffer_buf_data(w->x[wa->x].out) + wa->at, wa->e.slen,
+		    w->pt)) != 0 ||
+		    (rc = job_put(s, wa->j, w->pt, wa->e.rlen)) != 0)
+			return rc;
+		wa->j->done++;
+		if ((rc = rw_finish_done(w)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void *
+rs_worker(void *arg)
+{
+	struct rw *w;
+	struct job *j;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		rs_fail(arg, COFFER_ERR_NOMEM);
+		return NULL;
+	}
+	w->s = arg;
+	if ((rc = bk_reader_init(&w->rd, w->s->r->k)) == 0)
+		for (;;) {
+			/* Another thread failed: stop, keeping its error. */
+			if (__atomic_load_n(&w->s->err, __ATOMIC_RELAXED) != 0)
+				break;
+			if ((rc = rw_plan(w)) != 0 || w->head == NULL)
+				break;
+			rc = rw_fetch(w);
+			if (rc == 0)
+				rc = rw_write(w);
+			rw_free_xfers(w);
+			if (rc != 0)
+				break;
+		}
+	if (rc != 0)
+		rs_fail(w->s, rc);
+	rw_free_xfers(w);
+	while ((j = w->head) != NULL) {
+		w->head = j->next;
+		job_free(w->s, j, 1);
+	}
+	if (w->pt != NULL)
+		sodium_memzero(w->pt, w->ptcap);
+	free(w->pt);
+	bk_reader_clear(&w->rd);
+	free(w);
+	return NULL;
+}
