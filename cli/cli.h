@@ -103,7 +103,8 @@ int cli_usage(struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Report a failure: "coffer: <what>: <coffer_strerror(err)> (<detail>)"
  * on stderr (detail omitted when NULL or empty); with --json also
- * {"error": name, "message": line} on stdout. Returns CLI_FAIL. */
+ * {"error": coffer_err_name(err), "message": line} on stdout. Returns
+ * CLI_FAIL. */
 int cli_fail(struct cli *c, int err, const char *what, const char *detail);
 /* Report a failure that has no coffer error code. Returns CLI_FAIL. */
 int cli_failf(struct cli *c, const char *fmt, ...)
@@ -120,8 +121,6 @@ void cli_note(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Print the JSON answer, if --json, at the end of the command. */
 void cli_json_flush(struct cli *c);
-/* The short stable name of an error code ("notfound"), for --json. */
-const char *cli_errname(int err);
 
 /* cli/password.c: the secret of an account. */
 struct cli_secret {

@@ -11,8 +11,11 @@
 /* Say who this home is: text lines, or the JSON fields. With ${full},
  * also the server and the session. */
 static void
-show_status(struct cli *c, const struct coffer_client_status *st, int full)
+show_status(struct cli *c, struct coffer_client *cl,
+    const struct coffer_client_status *st, int full)
 {
+	const char *url = coffer_client_server_url(cl);
+
 	char acc[2 * sizeof(st->account) + 1], dev[2 * sizeof(st->device) + 1];
 
 	cli_hex(acc, st->account, sizeof(st->account));
@@ -26,10 +29,10 @@ show_status(struct cli *c, const struct coffer_client_status *st, int full)
 	cli_json_set(c, "device", json_string(dev));
 	cli_json_set(c, "trusted", json_boolean(st->trusted));
 	if (full) {
-		cli_json_set(c, "server", json_string(c->server));
+		cli_json_set(c, "server", json_string(url));
 		cli_json_set(c, "home", json_string(c->home));
 		cli_json_set(c, "signed_in", json_boolean(st->signed_in));
-		cli_print(c, "server:    %s", c->server);
+		cli_print(c, "server:    %s", url);
 		cli_print(c, "home:      %s", c->home);
 		cli_print(c, "signed in: %s", st->signed_in ? "yes" : "no");
 	}
@@ -51,7 +54,7 @@ signed_in(struct cli *c, struct coffer_client *cl, const char *what)
 
 	if ((r = coffer_client_status(cl, &st)) != 0)
 		return cli_client_fail(c, cl, r, what);
-	show_status(c, &st, 0);
+	show_status(c, cl, &st, 0);
 	if (st.trusted)
 		return CLI_OK;
 	cli_hex(dev, st.device, sizeof(st.device));
@@ -137,7 +140,7 @@ cmd_account_status(struct cli *c)
 	if ((r = coffer_client_status(cl, &st)) != 0)
 		r = cli_client_fail(c, cl, r, "account status");
 	else
-		show_status(c, &st, 1);
+		show_status(c, cl, &st, 1);
 	coffer_client_free(&cl);
 	return r;
 }

@@ -82,8 +82,12 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/cache/backup/%s", c->home,
 	    b->name) >= sizeof(dir))
 		return cli_failf(c, "%s: home folder path too long", what);
+	/* A failed open may still hand back a handle that names the object
+	 * at fault (a truncated index segment, say); bset_close frees it. */
 	if ((r = coffer_backup_open(&b->repo, &b->store, b->key, dir)) != 0)
-		return cli_fail(c, r, what, dir);
+		return cli_fail(c, r, what, b->repo != NULL &&
+		    *coffer_backup_error_detail(b->repo) != '\0' ?
+		    coffer_backup_error_detail(b->repo) : dir);
 	return CLI_OK;
 }
 

@@ -82,15 +82,24 @@ int
 cmd_sync(struct cli *c)
 {
 	struct coffer_client *cl = NULL;
+	uint64_t changed = 0, zones = 0;
 	int r;
 
 	if ((r = cli_client_open(c, &cl)) != CLI_OK)
 		return r;
-	if ((r = coffer_client_sync(cl)) != 0)
+	if ((r = coffer_client_sync_count(cl, &changed, &zones)) != 0)
 		r = cli_client_fail(c, cl, r, "sync");
 	else {
 		cli_json_set(c, "synced", json_true());
-		cli_note(c, "sync: up to date");
+		cli_json_u64(c, "changes", changed);
+		cli_json_u64(c, "zones", zones);
+		if (changed == 0)
+			cli_print(c, "sync: up to date");
+		else
+			cli_print(c, "sync: %llu change%s in %llu zone%s",
+			    (unsigned long long)changed, changed == 1 ? "" :
+			    "s", (unsigned long long)zones, zones == 1 ? "" :
+			    "s");
 	}
 	coffer_client_free(&cl);
 	return r;

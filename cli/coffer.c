@@ -16,7 +16,8 @@ static int cmd_version(struct cli *);
 static int cmd_categories(struct cli *);
 
 const struct cli_opt cli_global_opts[] = {
-	{ "server", "URL", "the server (else $COFFER_SERVER)", 0 },
+	{ "server", "URL", "the server (else $COFFER_SERVER, else the one "
+	    "this home signed in to)", 0 },
 	{ "home", "DIR", "this device's folder (else $COFFER_HOME, "
 	    "~/.coffer)", 0 },
 	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
@@ -114,13 +115,15 @@ const struct cli_cmd cli_cmds[] = {
 	    "Create an account on the server (OPAQUE: the server never sees\n"
 	    "the password), make this device's keys and the account's keychain,\n"
 	    "and sign in. The password is asked twice on the terminal unless\n"
-	    "--password-file or COFFER_PASSWORD gives it.",
+	    "--password-file or COFFER_PASSWORD gives it. The home remembers\n"
+	    "the server: later commands need no --server.",
 	    cmd_account_create, CLI_SERVER },
 	{ "account", "login", NULL, 0, 0, login_opts,
 	    "sign in to an existing account",
 	    "Sign in with the account's login name and password. On a new\n"
 	    "device this enrols the device; it can read the account's data once\n"
-	    "a trusted device approves it ('coffer device approve').",
+	    "a trusted device approves it ('coffer device approve'). A new\n"
+	    "--server is remembered by the home once sign-in there succeeds.",
 	    cmd_account_login, CLI_SERVER },
 	{ "account", "logout", NULL, 0, 0, NULL,
 	    "sign out of the server",
@@ -167,7 +170,9 @@ const struct cli_cmd cli_cmds[] = {
 	    "fetch what changed on the server since the last sync",
 	    "Bring the keychain and every zone this device knows up to date\n"
 	    "from their change feeds, checking every record. A device that was\n"
-	    "approved picks up the keychain root here.",
+	    "approved picks up the keychain root here. Prints how many records\n"
+	    "changed and in how many zones ('sync: 3 changes in 2 zones'), or\n"
+	    "'sync: up to date'.",
 	    cmd_sync, CLI_SERVER },
 	{ "backup", "create", "PATH...", 1, -1, set_opts,
 	    "back up files and folders; prints the snapshot id",

@@ -9,51 +9,6 @@
 
 #include "cli.h"
 
-static const struct {
-	int		 code;
-	const char	*name;
-} errnames[] = {
-	{ COFFER_ERR_INTERNAL, "internal" },
-	{ COFFER_ERR_NOMEM, "nomem" },
-	{ COFFER_ERR_INVALID, "invalid" },
-	{ COFFER_ERR_FORMAT, "format" },
-	{ COFFER_ERR_AUTH, "auth" },
-	{ COFFER_ERR_VERSION, "version" },
-	{ COFFER_ERR_CONTEXT, "context" },
-	{ COFFER_ERR_TOOBIG, "toobig" },
-	{ COFFER_ERR_IO, "io" },
-	{ COFFER_ERR_TRUNCATED, "truncated" },
-	{ COFFER_ERR_TRAILING, "trailing" },
-	{ COFFER_ERR_KEY, "key" },
-	{ COFFER_ERR_CHECKSUM, "checksum" },
-	{ COFFER_ERR_CRYPTO, "crypto" },
-	{ COFFER_ERR_PERM, "perm" },
-	{ COFFER_ERR_NOTFOUND, "notfound" },
-	{ COFFER_ERR_EXISTS, "exists" },
-	{ COFFER_ERR_PASSCODE, "passcode" },
-	{ COFFER_ERR_STATE, "state" },
-	{ COFFER_ERR_CONFLICT, "conflict" },
-	{ COFFER_ERR_QUOTA, "quota" },
-	{ COFFER_ERR_BUSY, "busy" },
-	{ COFFER_ERR_NETWORK, "network" },
-	{ COFFER_ERR_SERVER, "server" },
-	{ COFFER_ERR_UNAUTHORIZED, "unauthorized" },
-	{ COFFER_ERR_NOSPACE, "nospace" },
-	{ COFFER_ERR_CORRUPT, "corrupt" },
-	{ COFFER_ERR_CANCELLED, "cancelled" },
-};
-
-const char *
-cli_errname(int err)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (errnames[i].code == err)
-			return errnames[i].name;
-	return "failed";
-}
-
 /* Print "coffer: <msg>" on stderr and, with --json, replace the answer
  * by {"error": name, "message": msg}. */
 static void
@@ -99,7 +54,7 @@ cli_fail(struct cli *c, int err, const char *what, const char *detail)
 		    coffer_strerror(err), detail);
 	else
 		snprintf(msg, sizeof(msg), "%s: %s", what, coffer_strerror(err));
-	report(c, cli_errname(err), msg);
+	report(c, coffer_err_name(err), msg);
 	return CLI_FAIL;
 }
 

@@ -13,12 +13,15 @@ cli_client_open(struct cli *c, struct coffer_client **out)
 	struct coffer_client *cl = NULL;
 	int r;
 
-	if (c->server == NULL)
-		return cli_usage(c, "no server: give --server URL or set "
-		    "COFFER_SERVER");
 	memset(&o, 0, sizeof(o));
 	o.ca_file = c->ca;
-	if ((r = coffer_client_open(&cl, c->server, c->home, &o)) != 0)
+	/* Without --server, the library takes the one the home signed in
+	 * to last. */
+	r = coffer_client_open(&cl, c->server, c->home, &o);
+	if (r == COFFER_ERR_STATE && c->server == NULL)
+		return cli_usage(c, "no server: give --server URL or set "
+		    "COFFER_SERVER (this home has not signed in to one yet)");
+	if (r != 0)
 		return cli_fail(c, r, "opening the client", c->home);
 	*out = cl;
 	return CLI_OK;

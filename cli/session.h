@@ -10,8 +10,9 @@
 
 #include "cli.h"
 
-/* Open the client for --server, --home and --ca. Returns CLI_OK, or
- * reports why not and returns CLI_USAGE (no server) or CLI_FAIL. */
+/* Open the client for --server (else the server the home remembers),
+ * --home and --ca. Returns CLI_OK, or reports why not and returns
+ * CLI_USAGE (no server given nor remembered) or CLI_FAIL. */
 int cli_client_open(struct cli *c, struct coffer_client **out);
 /* Report the library error ${err} of ${what} with the client's message.
  * Returns CLI_FAIL. */

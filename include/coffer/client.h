@@ -29,6 +29,8 @@
 /* A verification code: "1234-5678" and its NUL. */
 #define COFFER_CLIENT_CODE_LEN		10
 #define COFFER_CLIENT_LOGIN_MAX		256
+/* The longest server URL. */
+#define COFFER_CLIENT_URL_MAX		2048
 
 struct coffer_client;
 
@@ -51,10 +53,14 @@ struct coffer_client_status {
 };
 
 /** coffer_client_open(out, server_url, home_dir, opts): a client for the
- * server at ${server_url} ("https://host:port") keeping its state in
- * ${home_dir}, made (mode 0700) if missing; ${opts} may be NULL. The home
+ * server at ${server_url} ("https://host:port", at most
+ * COFFER_CLIENT_URL_MAX bytes) keeping its state in ${home_dir}, made
+ * (mode 0700) if missing; ${opts} may be NULL. With ${server_url} NULL,
+ * the server the home last signed in to (account create or login
+ * remember it; a successful one with another URL replaces it). The home
  * must be the user's own and closed to others, else COFFER_ERR_PERM.
- * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_PERM, COFFER_ERR_IO,
+ * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (${server_url} is NULL
+ * and the home remembers no server), COFFER_ERR_PERM, COFFER_ERR_IO,
  * COFFER_ERR_PASSCODE (the keystore's passcode is wrong),
  * COFFER_ERR_NOMEM or COFFER_ERR_NETWORK. */
 COFFER_API int coffer_client_open(struct coffer_client **out,
@@ -68,6 +74,11 @@ COFFER_API void coffer_client_free(struct coffer_client **p);
 /** coffer_client_errmsg(c): a sentence about the last error of ${c} ("" if
  * none), valid until the next call on ${c}. */
 COFFER_API const char *coffer_client_errmsg(const struct coffer_client *c);
+
+/** coffer_client_server_url(c): the URL of the server ${c} talks to (the
+ * one given to coffer_client_open or remembered by the home), valid while
+ * ${c} lives; "" for NULL. */
+COFFER_API const char *coffer_client_server_url(const struct coffer_client *c);
 
 /** coffer_client_http_status(c): the HTTP status of the last failed
  * request of ${c}, or 0. */
@@ -83,7 +94,8 @@ COFFER_API int coffer_client_account_create(struct coffer_client *c,
     COFFER_WUR;
 
 /** coffer_client_login(c, login, password, password_len): sign in with
- * OPAQUE and keep the session token in the home. A home that has no
+ * OPAQUE and keep the session token in the home, and the server's URL
+ * for later opens without one. A home that has no
  * device yet makes its device keys and registers them; if the account has
  * no keychain this device creates it (first device), else the device
  * waits to be approved by a trusted one (coffer_client_status says
@@ -141,6 +153,16 @@ COFFER_API int coffer_client_device_list(struct coffer_client *c,
  * not open, an older one than seen, or one moved from elsewhere), or a
  * server error. */
 COFFER_API int coffer_client_sync(struct coffer_client *c) COFFER_WUR;
+
+/** coffer_client_sync_count(c, changed, zones): coffer_client_sync, and
+ * how many records of the synced zones (the keychain aside) were new,
+ * changed or deleted since the home last saw them, into *${changed}, and
+ * in how many zones, into *${zones} (either may be NULL; both are set,
+ * to what was counted so far, also on an error). A zone whose change
+ * token the server refused is read again from the start, and all its
+ * records count. Returns as coffer_client_sync. */
+COFFER_API int coffer_client_sync_count(struct coffer_client *c,
+    uint64_t *changed, uint64_t *zones) COFFER_WUR;
 
 /** Merge callback of coffer_client_record_update: given the server's
  * current payload and the caller's, append the merged payload to ${out}.

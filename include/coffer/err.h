@@ -41,4 +41,10 @@ enum coffer_err {
  * also for values it does not know. */
 COFFER_API const char *coffer_strerror(int err);
 
+/** coffer_err_name(err): a static short snake_case name for ${err}
+ * ("network", "corrupt", "notfound"), distinct per code and stable across
+ * releases, for programs and machine-readable output; "unknown" for values
+ * it does not know. */
+COFFER_API const char *coffer_err_name(int err);
+
 #endif

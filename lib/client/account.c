@@ -126,7 +126,8 @@ out:
 	return r;
 }
 
-/* Keep the session: the token file (0600), the account in the state. */
+/* Keep the session: the token file (0600); the account and the server,
+ * which later opens of the home default to, in the state. */
 static int
 keep_session(struct coffer_client *c, const char *login, const json_t *j)
 {
@@ -156,7 +157,8 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
 	if ((r = coffer_net_set_token(c->net, tok)) != 0 ||
 	    (r = st_set(c, "login", login, strlen(login))) != 0 ||
-	    (r = st_set(c, "account", account, sizeof(account))) != 0)
+	    (r = st_set(c, "account", account, sizeof(account))) != 0 ||
+	    (r = st_set(c, "server", c->url, strlen(c->url))) != 0)
 		return r;
 	return 0;
 }

@@ -370,7 +370,7 @@ bs_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 	int r;
 
 	(void)pthread_mutex_lock(&b->c->lock);
-	if ((r = zn_sync(b->c, &b->z)) == 0)
+	if ((r = zn_sync(b->c, &b->z, NULL)) == 0)
 		r = st_rec_each(b->c, b->z.id, list_one, &l);
 	return ref_done(b, r);
 }

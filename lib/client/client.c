@@ -165,6 +165,32 @@ out:
 	return r;
 }
 
+/* The server: the caller's, else the one the home remembers from its last
+ * sign-in (docs/PROTOCOL-client.md §1). */
+static int
+pick_server(struct coffer_client *c, const char *server_url)
+{
+	struct coffer_buf *b = NULL;
+	int r;
+
+	if (server_url != NULL && strlen(server_url) > COFFER_CLIENT_URL_MAX)
+		return cl_fail(c, COFFER_ERR_INVALID, "a server URL is at most "
+		    "%d bytes", COFFER_CLIENT_URL_MAX);
+	if (server_url != NULL)
+		return (c->url = strdup(server_url)) == NULL ?
+		    COFFER_ERR_NOMEM : 0;
+	if ((b = coffer_buf_new(COFFER_CLIENT_URL_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = st_get(c, "server", b)) == COFFER_ERR_NOTFOUND)
+		r = cl_fail(c, COFFER_ERR_STATE, "no server: this home has "
+		    "not signed in to one yet");
+	else if (r == 0 && (c->url = strndup((const char *)coffer_buf_data(b),
+	    coffer_buf_len(b))) == NULL)
+		r = COFFER_ERR_NOMEM;
+	coffer_buf_free(&b);
+	return r;
+}
+
 int
 coffer_client_open(struct coffer_client **out, const char *server_url,
     const char *home_dir, const struct coffer_client_opts *opts)
@@ -178,7 +204,7 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 	if (out == NULL)
 		return COFFER_ERR_INVALID;
 	*out = NULL;
-	if (server_url == NULL || home_dir == NULL || home_dir[0] == '\0')
+	if (home_dir == NULL || home_dir[0] == '\0')
 		goto out;
 	if ((r = coffer_init()) != 0)
 		goto out;
@@ -207,9 +233,10 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 		no.retries = opts->retries;
 		no.backoff_ms = opts->backoff_ms;
 	}
-	if ((r = coffer_net_new(&c->net, server_url, &no)) != 0 ||
-	    (r = home_check(c, home_dir)) != 0 ||
+	if ((r = home_check(c, home_dir)) != 0 ||
 	    (r = st_open(c)) != 0 ||
+	    (r = pick_server(c, server_url)) != 0 ||
+	    (r = coffer_net_new(&c->net, c->url, &no)) != 0 ||
 	    (r = cl_path(path, sizeof(path), c->home, "device.key")) != 0)
 		goto out;
 	r = coffer_keystore_load(&c->device, path, c->passcode,
@@ -245,6 +272,7 @@ coffer_client_free(struct coffer_client **p)
 	if (c->locked)
 		(void)pthread_mutex_destroy(&c->lock);
 	free(c->home);
+	free(c->url);
 	free(c);
 	*p = NULL;
 }
@@ -253,6 +281,12 @@ const char *
 coffer_client_errmsg(const struct coffer_client *c)
 {
 	return c == NULL ? "" : c->errmsg;
+}
+
+const char *
+coffer_client_server_url(const struct coffer_client *c)
+{
+	return c == NULL ? "" : c->url;
 }
 
 long

@@ -46,6 +46,7 @@ struct zone_key {
 
 struct coffer_client {
 	struct coffer_net	*net;
+	char			*url;		/* the server's */
 	char			*home;
 	sqlite3			*db;
 	pthread_mutex_t		 lock;	/* db, keys, errmsg: backup refs */
@@ -137,7 +138,9 @@ int kc_device_card(struct coffer_client *c, const uint8_t id[ID_BYTES],
 enum zone_kind zn_kind(const char *category);
 int zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z);
-int zn_sync(struct coffer_client *c, const struct zone *z);
+/* Sync the zone from its change feed; *${changed} (may be NULL): how many
+ * records the home's copy gained, changed or lost. */
+int zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed);
 int zn_put(struct coffer_client *c, const struct zone *z,
     const uint8_t id[ID_BYTES], uint64_t *version, const uint8_t *data,
     size_t len);

@@ -171,24 +171,43 @@ out:
 int
 coffer_client_sync(struct coffer_client *c)
 {
+	return coffer_client_sync_count(c, NULL, NULL);
+}
+
+int
+coffer_client_sync_count(struct coffer_client *c, uint64_t *changed,
+    uint64_t *zones)
+{
 	struct zone z;
-	uint8_t *zones = NULL;
-	size_t n = 0, i;
+	uint8_t *ids = NULL;
+	uint64_t n, total = 0, nz = 0;
+	size_t count = 0, i;
 	int r;
 
+	if (changed != NULL)
+		*changed = 0;
+	if (zones != NULL)
+		*zones = 0;
 	if (c == NULL)
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
 	if ((r = kc_refresh(c)) != 0 || c->root == NULL)
 		return r;
-	if ((r = st_zones(c, &zones, &n)) != 0)
+	if ((r = st_zones(c, &ids, &count)) != 0)
 		return r;
-	for (i = 0; i < n && r == 0; i++) {
-		if (memcmp(zones + i * ID_BYTES, c->kczone, ID_BYTES) == 0)
+	for (i = 0; i < count && r == 0; i++) {
+		if (memcmp(ids + i * ID_BYTES, c->kczone, ID_BYTES) == 0)
 			continue;
-		if ((r = st_zone_get(c, zones + i * ID_BYTES, &z)) == 0)
-			r = zn_sync(c, &z);
+		n = 0;
+		if ((r = st_zone_get(c, ids + i * ID_BYTES, &z)) == 0)
+			r = zn_sync(c, &z, &n);
+		total += n;
+		nz += n > 0;
 	}
-	free(zones);
+	free(ids);
+	if (changed != NULL)
+		*changed = total;
+	if (zones != NULL)
+		*zones = nz;
 	return r;
 }

@@ -124,7 +124,7 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[ID_BYTES], int sync,
 	r = st_rec_get(c, z.id, rid, &rec, blob);
 	if ((r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) && sync) {
 		coffer_buf_reset(blob);
-		if ((r = zn_sync(c, &z)) != 0)
+		if ((r = zn_sync(c, &z, NULL)) != 0)
 			return r;
 		r = st_rec_get(c, z.id, rid, &rec, blob);
 	}
@@ -338,7 +338,7 @@ kc_refresh(struct coffer_client *c)
 		goto out;
 	/* Synced every time: the keychain is small and this is how an
 	 * approval or a new zone key arrives. */
-	if ((r = kc_zone(c, &z)) != 0 || (r = zn_sync(c, &z)) != 0)
+	if ((r = kc_zone(c, &z)) != 0 || (r = zn_sync(c, &z, NULL)) != 0)
 		goto out;
 	if (c->root != NULL)
 		goto out;

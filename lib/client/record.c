@@ -319,7 +319,7 @@ coffer_client_record_list(struct coffer_client *c, const char *category,
 	if (fn == NULL)
 		return COFFER_ERR_INVALID;
 	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
-	    (r = kc_refresh(c)) != 0 || (r = zn_sync(c, &z)) != 0)
+	    (r = kc_refresh(c)) != 0 || (r = zn_sync(c, &z, NULL)) != 0)
 		return r;
 	l.c = c;
 	l.z = &z;

@@ -90,17 +90,38 @@ static const char *const change_keys[] = { "record", "version", "deleted",
 	"data", NULL };
 static const char *const page_keys[] = { "changes", "token", "more", NULL };
 
-/* Take one page of the change feed into the home. */
+/* Whether ${rec} changes what the home holds: a new live record, another
+ * version, or a delete of one it had. */
+static int
+is_change(struct coffer_client *c, const struct zone *z,
+    const struct rec *rec, int *changed)
+{
+	struct rec old;
+	int r;
+
+	r = st_rec_get(c, z->id, rec->id, &old, NULL);
+	if (r == COFFER_ERR_NOTFOUND) {
+		*changed = !rec->deleted;
+		return 0;
+	}
+	if (r == 0)
+		*changed = old.version != rec->version ||
+		    old.deleted != rec->deleted;
+	return r;
+}
+
+/* Take one page of the change feed into the home; add the records it
+ * changed to *${changed}. */
 static int
 take_page(struct coffer_client *c, const struct zone *z, json_t *j,
-    char *detail, char *tok, int *more)
+    char *detail, char *tok, int *more, uint64_t *changed)
 {
 	struct coffer_buf *data = NULL;
 	const char *t;
 	json_t *a, *ch;
 	struct rec rec;
 	size_t i;
-	int r;
+	int r, diff;
 
 	if ((r = coffer_json_only(j, page_keys, detail)) != 0 ||
 	    (r = coffer_json_bool(j, "more", more, detail)) != 0 ||
@@ -135,9 +156,11 @@ take_page(struct coffer_client *c, const struct zone *z, json_t *j,
 		if (!rec.deleted && (r = check_change(c, z, rec.id,
 		    coffer_buf_data(data), coffer_buf_len(data))) != 0)
 			goto out;
-		if ((r = st_rec_put(c, z->id, &rec, coffer_buf_data(data),
+		if ((r = is_change(c, z, &rec, &diff)) != 0 ||
+		    (r = st_rec_put(c, z->id, &rec, coffer_buf_data(data),
 		    coffer_buf_len(data))) != 0)
 			goto out;
+		*changed += (uint64_t)diff;
 	}
 	(void)snprintf(tok, TOKEN_MAX + 1, "%s", t);
 	r = 0;
@@ -147,10 +170,11 @@ out:
 }
 
 int
-zn_sync(struct coffer_client *c, const struct zone *z)
+zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed)
 {
 	char path[TOKEN_MAX + 128], hex[ID_HEX], tok[TOKEN_MAX + 1];
 	json_t *j = NULL;
+	uint64_t n = 0, page;
 	int r, more = 1, restarted = 0;
 
 	if ((r = cl_hex(hex, z->id)) != 0)
@@ -174,15 +198,19 @@ zn_sync(struct coffer_client *c, const struct zone *z)
 		}
 		if (r != 0 || (r = st_begin(c)) != 0)
 			break;
-		r = take_page(c, z, j, c->errmsg, tok, &more);
+		page = 0;
+		r = take_page(c, z, j, c->errmsg, tok, &more, &page);
 		if (r == 0)
 			r = st_zone_put(c, z->id, z->cat->name, tok);
 		json_decref(j);
 		j = NULL;
 		if ((r = st_end(c, r)) != 0)
 			break;
+		n += page;
 	}
 	json_decref(j);
+	if (changed != NULL)
+		*changed = n;
 	return r;
 }
 

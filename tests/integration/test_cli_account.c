@@ -87,6 +87,69 @@ test_create(void **state)
 	srv_rmtree(home2);
 }
 
+/* `coffer account status` in home1 without a server names ${want}. */
+static void
+expect_server(const char *want)
+{
+	static const char *const env[] = { "COFFER_PASSWORD=" PASSWORD,
+	    NULL };
+	struct cli_res r;
+	json_t *j;
+
+	COFFER_ENV(&r, env, home1, NULL, "--json", "account", "status");
+	fx_expect(&r, 0, "status without a server");
+	j = fx_json(&r);
+	assert_string_equal(fx_str(j, "server"), want);
+	json_decref(j);
+	cli_res_free(&r);
+}
+
+/* The home remembers the server of its last successful sign-in: no
+ * --server afterwards, and another URL replaces it only when signing in
+ * there works (here the same server named "localhost"). */
+static void
+test_server_remembered(void **state)
+{
+	static const char *const none[] = { "COFFER_PASSWORD=" PASSWORD,
+	    "COFFER_LOGIN=alice", NULL };
+	static const char *const wrong[] = { "COFFER_PASSWORD=wrong",
+	    "COFFER_LOGIN=alice", NULL };
+	char url[300], other[300], *port;
+	struct cli_res r;
+	json_t *j;
+
+	(void)state;
+	snprintf(url, sizeof(url), "%s", srv_url(fx_srv, ""));
+	port = strrchr(url, ':');
+	assert_non_null(port);
+	snprintf(other, sizeof(other), "http://localhost%s", port);
+
+	COFFER_ENV(&r, none, home1, NULL, "--json", "record", "list",
+	    "--category", "notes");
+	fx_expect(&r, 0, "record list without a server");
+	j = fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "records")), 0);
+	json_decref(j);
+	cli_res_free(&r);
+	expect_server(url);
+
+	COFFER_ENV(&r, wrong, home1, NULL, "--server", other, "account",
+	    "login");
+	fx_expect(&r, 1, "a failed login elsewhere");
+	cli_res_free(&r);
+	expect_server(url);
+
+	COFFER_ENV(&r, none, home1, NULL, "--server", other, "account",
+	    "login");
+	fx_expect(&r, 0, "a login elsewhere");
+	cli_res_free(&r);
+	expect_server(other);
+	COFFER(&r, home1, NULL, "account", "login");
+	fx_expect(&r, 0, "a login back at the first URL");
+	cli_res_free(&r);
+	expect_server(url);
+}
+
 static void
 test_status_logout_login(void **state)
 {
@@ -268,6 +331,17 @@ test_second_device(void **state)
 	fx_expect(&r, 0, "put on the second device");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "sync");
+	fx_expect(&r, 0, "sync of the first device");
+	assert_string_equal(r.out, "sync: 1 change in 1 zone\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "sync");
+	assert_string_equal(r.out, "sync: up to date\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "--json", "sync");
+	j = fx_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "changes")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "zones")), 0);
+	json_decref(j);
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "--json", "record", "list", "--category",
 	    "notes");
@@ -306,6 +380,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create),
+		cmocka_unit_test(test_server_remembered),
 		cmocka_unit_test(test_status_logout_login),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_second_device),

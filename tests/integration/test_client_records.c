@@ -185,6 +185,62 @@ test_reopened_home(void **state)
 }
 
 static int
+count_one(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len)
+{
+	(void)id;
+	(void)version;
+	(void)data;
+	(void)len;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+/* A handle opened without a URL talks to the server the home signed in
+ * to; a home that never signed in has none. sync_count counts what
+ * another device changed in the zones this home knows, once. */
+static void
+test_remembered_url_and_sync_count(void **state)
+{
+	struct coffer_client *c = NULL;
+	uint8_t id[16], id2[16];
+	uint64_t n = 99, z = 99;
+	char fresh[4096];
+
+	(void)state;
+	assert_int_equal(coffer_client_open(&c, NULL, HomeA, NULL), 0);
+	assert_string_equal(coffer_client_server_url(c), srv_url(S, ""));
+	assert_int_equal(coffer_client_record_create(c, "bookmarks", "count",
+	    PW("one"), id), 0);
+	coffer_client_free(&c);
+	home_path(fresh, sizeof(fresh));
+	assert_int_equal(coffer_client_open(&c, NULL, fresh, NULL),
+	    COFFER_ERR_STATE);
+	assert_null(c);
+
+	/* B learns the zone, then A adds, changes and deletes. */
+	assert_int_equal(coffer_client_record_list(B, "bookmarks", "count",
+	    count_one, &n), 0);
+	assert_int_equal(coffer_client_sync_count(B, &n, &z), 0);
+	assert_true(n == 0 && z == 0);
+	assert_int_equal(coffer_client_record_create(A, "bookmarks", "count",
+	    PW("two"), id2), 0);
+	assert_int_equal(coffer_client_record_update(A, "bookmarks", "count",
+	    id, PW("uno"), NULL, NULL), 0);
+	assert_int_equal(coffer_client_sync_count(B, &n, &z), 0);
+	assert_true(n == 2 && z == 1);
+	assert_int_equal(coffer_client_sync_count(B, &n, &z), 0);
+	assert_true(n == 0 && z == 0);
+	assert_int_equal(coffer_client_record_delete(A, "bookmarks", "count",
+	    id2), 0);
+	assert_int_equal(coffer_client_sync_count(B, &n, NULL), 0);
+	assert_true(n == 1);
+	/* A's own writes are no news to A. */
+	assert_int_equal(coffer_client_sync_count(A, &n, &z), 0);
+	assert_true(n == 0 && z == 0);
+}
+
+static int
 merge_concat(void *arg, const uint8_t *theirs, size_t tl,
     const uint8_t *mine, size_t ml, struct coffer_buf *out)
 {
@@ -318,6 +374,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_reopened_home),
+		cmocka_unit_test(test_remembered_url_and_sync_count),
 		cmocka_unit_test(test_conflict_and_delete),
 		cmocka_unit_test(test_replay_refused),
 	};

@@ -30,6 +30,45 @@ test_strerror(void **state)
 	    coffer_strerror(COFFER_ERR_FORMAT));
 }
 
+/* Each code has its own short snake_case name, and the names scripts
+ * already rely on (coffer --json) do not change. */
+static void
+test_err_name(void **state)
+{
+	static const struct {
+		int		 code;
+		const char	*name;
+	} fixed[] = {
+		{ COFFER_OK, "ok" },
+		{ COFFER_ERR_NOTFOUND, "notfound" },
+		{ COFFER_ERR_NETWORK, "network" },
+		{ COFFER_ERR_UNAUTHORIZED, "unauthorized" },
+		{ COFFER_ERR_CORRUPT, "corrupt" },
+		{ COFFER_ERR_CANCELLED, "cancelled" },
+	};
+	const char *n, *p;
+	size_t i;
+	int e, f;
+
+	(void)state;
+	for (e = 0; e >= COFFER_ERR_CANCELLED; e--) {
+		n = coffer_err_name(e);
+		assert_non_null(n);
+		assert_string_not_equal(n, "unknown");
+		assert_true(n[0] >= 'a' && n[0] <= 'z');
+		for (p = n; *p != '\0'; p++)
+			assert_true((*p >= 'a' && *p <= 'z') || *p == '_' ||
+			    (*p >= '0' && *p <= '9'));
+		for (f = 0; f > e; f--)
+			assert_string_not_equal(n, coffer_err_name(f));
+	}
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		assert_string_equal(coffer_err_name(fixed[i].code),
+		    fixed[i].name);
+	assert_string_equal(coffer_err_name(-9999), "unknown");
+	assert_string_equal(coffer_err_name(1), "unknown");
+}
+
 static void
 test_buf_cap(void **state)
 {
@@ -236,6 +275,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_err_name),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_grow_secret),
 		cmocka_unit_test(test_hex),

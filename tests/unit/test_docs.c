@@ -1,6 +1,7 @@
 /* The docs stay true to the code: every context string the library uses
  * is in docs/CONTEXTS.md, every vector file is read by a test, and every
- * exported function has its doc comment in the header. */
+ * exported function has its doc comment in the header and, for the
+ * headers with a man page, is named in it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,12 +149,36 @@ comment_names(const char *doc, const char *end, const char *fn)
 	return 0;
 }
 
+/* The next COFFER_API function declared in ${text} at or after ${p}:
+ * returns where its declaration starts and sets [*${name}, *${paren}) to
+ * its name; NULL when there is none. */
+static char *
+api_next(char *text, char *p, char **name, char **paren)
+{
+	char *line;
+
+	for (; (p = strstr(p, "COFFER_API ")) != NULL; p = *paren) {
+		if ((*paren = strchr(p, '(')) == NULL)
+			return NULL;
+		for (line = p; line > text && line[-1] != '\n'; line--)
+			;
+		if (*line == '#' || memchr(p, ';', (size_t)(*paren - p)) != NULL)
+			continue;	/* a macro, or not a function */
+		for (*name = *paren; *name > p && ((*name)[-1] == '_' ||
+		    ((*name)[-1] >= 'a' && (*name)[-1] <= 'z') ||
+		    ((*name)[-1] >= '0' && (*name)[-1] <= '9')); (*name)--)
+			;
+		return p;
+	}
+	return NULL;
+}
+
 /* Each COFFER_API function is named in the doc comment ("/" "** ...")
  * that stands above its declaration (one comment may cover a group). */
 static int
 scan_header(const char *path, const struct stat *sb, int type)
 {
-	char *text, *p, *name, *paren, *line, *doc, *end, save;
+	char *text, *p, *name, *paren, *doc, *end, save;
 	size_t n;
 
 	(void)sb;
@@ -162,17 +187,8 @@ scan_header(const char *path, const struct stat *sb, int type)
 		return 0;
 	if ((text = slurp(path)) == NULL)
 		return 1;
-	for (p = text; (p = strstr(p, "COFFER_API ")) != NULL; p = paren) {
-		if ((paren = strchr(p, '(')) == NULL)
-			break;
-		for (line = p; line > text && line[-1] != '\n'; line--)
-			;
-		if (*line == '#' || memchr(p, ';', (size_t)(paren - p)) != NULL)
-			continue;	/* a macro, or not a function */
-		for (name = paren; name > p && (name[-1] == '_' ||
-		    (name[-1] >= 'a' && name[-1] <= 'z') ||
-		    (name[-1] >= '0' && name[-1] <= '9')); name--)
-			;
+	for (p = text; (p = api_next(text, p, &name, &paren)) != NULL;
+	    p = paren) {
 		/* The last doc comment before the declaration. */
 		for (doc = NULL, end = text; (end = strstr(end, "/" "**")) !=
 		    NULL && end < p; end++)
@@ -200,6 +216,56 @@ test_api_documented(void **state)
 	assert_int_equal(missing, 0);
 }
 
+/* Each man page of a header names every COFFER_API function of it in
+ * its NAME section, so `man coffer_backup_prune` can find the page. */
+static void
+test_man_pages(void **state)
+{
+	static const struct {
+		const char	*header;
+		const char	*page;
+	} pages[] = {
+		{ "include/coffer/client.h", "docs/man/coffer_client.3" },
+		{ "include/coffer/backup.h", "docs/man/coffer_backup.3" },
+	};
+	char path[1024], *h, *m, *names, *stop, *p, *name, *paren, *q, save;
+	size_t i, n;
+	int found;
+
+	(void)state;
+	missing = 0;
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", COFFER_SOURCE_DIR,
+		    pages[i].header);
+		assert_non_null(h = slurp(path));
+		snprintf(path, sizeof(path), "%s/%s", COFFER_SOURCE_DIR,
+		    pages[i].page);
+		assert_non_null(m = slurp(path));
+		assert_non_null(names = strstr(m, "\n.SH NAME\n"));
+		assert_non_null(stop = strstr(names + 1, "\n.SH "));
+		*stop = '\0';
+		for (p = h; (p = api_next(h, p, &name, &paren)) != NULL;
+		    p = paren) {
+			save = *paren;
+			*paren = '\0';
+			n = strlen(name);
+			for (found = 0, q = names; !found &&
+			    (q = strstr(q, name)) != NULL; q += n)
+				found = (q[-1] == ' ' || q[-1] == '\n') &&
+				    (q[n] == ',' || q[n] == '\n');
+			if (!found) {
+				print_error("%s: %s is not in its NAME "
+				    "section\n", pages[i].page, name);
+				missing++;
+			}
+			*paren = save;
+		}
+		free(h);
+		free(m);
+	}
+	assert_int_equal(missing, 0);
+}
+
 int
 main(void)
 {
@@ -207,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_contexts_registered),
 		cmocka_unit_test(test_vectors_used),
 		cmocka_unit_test(test_api_documented),
+		cmocka_unit_test(test_man_pages),
 	};
 
 	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
