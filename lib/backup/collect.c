@@ -467,6 +467,7 @@ run_free(struct run *ru)
 		ru->count--;
 	}
 	free(ru->ring);
+	upload_drain(ru);
 	for (i = 0; i < ru->ntop; i++) {
 		free(ru->top_path[i]);
 		free(ru->top_name[i]);

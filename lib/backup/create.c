@@ -405,6 +405,21 @@ upload(struct run *ru, struct pack **v, size_t n)
 	return r;
 }
 
+/* Free the packs still queued when a run ends early (the uploader stops
+ * at the first error and leaves the rest). */
+void
+upload_drain(struct run *ru)
+{
+	struct pack *p;
+
+	while ((p = ru->up) != NULL) {
+		ru->up = p->next;
+		pack_free(p);
+	}
+	ru->up_tail = NULL;
+	ru->up_n = 0;
+}
+
 void *
 upload_main(void *arg)
 {

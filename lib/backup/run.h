@@ -99,6 +99,7 @@ void writer_clear(struct writer *w);
 int pack_flush(struct run *ru, struct pack **pp);
 void *worker_main(void *arg);
 void *upload_main(void *arg);
+void upload_drain(struct run *ru);
 int writer_chunk(struct run *ru, struct writer *w, uint8_t type,
     const uint8_t *p, size_t len, uint8_t id[BK_ID]);
 #define PG_ADD(ru, field, v) \
