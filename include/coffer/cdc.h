@@ -16,7 +16,7 @@
 #include <coffer/export.h>
 #include <coffer/key.h>
 
-/* Defaults: provisional until the backup engine measures dedup ratios. */
+/* Defaults, chosen by measurement (docs/PROTOCOL-backup.md, "Rationale"). */
 #define COFFER_CDC_MIN_DEFAULT	(512u * 1024)
 #define COFFER_CDC_AVG_DEFAULT	(1024u * 1024)
 #define COFFER_CDC_MAX_DEFAULT	(8u * 1024 * 1024)
