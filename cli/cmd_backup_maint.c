@@ -53,7 +53,9 @@ one_forget(void *arg, const struct coffer_backup_snapshot *s, int keep,
 	char why[64], suffix[80];
 	json_t *o, *a = reasons(bits, why, sizeof(why));
 
-	snprintf(suffix, sizeof(suffix), keep ? "  (%s)" : "", why);
+	suffix[0] = '\0';
+	if (keep)
+		snprintf(suffix, sizeof(suffix), "  (%s)", why);
 	o = snap_show(f->c, s, keep ? "keep    " : "remove  ", suffix);
 	json_object_set_new(o, "keep", json_boolean(keep));
 	json_object_set_new(o, "reasons", a);
