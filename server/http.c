@@ -9,7 +9,12 @@
 #include "http_internal.h"
 #include "log.h"
 
-#define CONN_MEMORY	(64u * 1024)	/* per connection: headers, buffers */
+/* Per connection: headers and buffers. MHD reads a body in pieces of
+ * about half of it, each becoming one write() of the blob store: 64 KiB
+ * gave 20k recv + 20k write calls for a 660 MB backup, 256 KiB 5k each
+ * and cut cofferd's CPU by ~0.17 s (0.65 -> 0.48 s). Pages are touched
+ * only as used; the worst case is this times max_connections. */
+#define CONN_MEMORY	(256u * 1024)
 
 static const struct {
 	const char	*name;

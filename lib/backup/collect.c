@@ -165,15 +165,17 @@ coll_loop(struct coll *c)
 		while (ru->err == 0 && !(ru->count > 0 &&
 		    ru->ring[ru->head]->done) && !(ru->scan_done &&
 		    ru->count == 0))
-			pthread_cond_wait(&ru->cond, &ru->lock);
+			pthread_cond_wait(&ru->c_head, &ru->lock);
 		if ((r = ru->err) != 0 || ru->count == 0) {
 			pthread_mutex_unlock(&ru->lock);
 			return r;
 		}
 		e = ru->ring[ru->head];
 		ru->head = (ru->head + 1) % ru->ring_cap;
-		ru->count--;
-		pthread_cond_broadcast(&ru->cond);
+		/* A full ring wakes the scanner when a quarter is free, not
+		 * at each event. */
+		if (ru->count-- == ru->ring_cap - ru->ring_cap / 4)
+			pthread_cond_signal(&ru->c_room);
 		pthread_mutex_unlock(&ru->lock);
 		if ((r = coll_event(c, e)) != 0)
 			return run_fail(ru, r);
@@ -482,8 +484,7 @@ run_free(struct run *ru)
 		}
 	free(ru->hl);
 	fcache_r_close(&ru->fc_old);
-	pthread_mutex_destroy(&ru->lock);
-	pthread_cond_destroy(&ru->cond);
+	run_cond_destroy(ru);
 }
 
 static int
@@ -496,8 +497,7 @@ run_setup(struct run *ru, struct coffer_backup_repo *r,
 	};
 
 	memset(ru, 0, sizeof(*ru));
-	pthread_mutex_init(&ru->lock, NULL);
-	pthread_cond_init(&ru->cond, NULL);
+	run_cond_init(ru);
 	ru->r = r;
 	ru->opt = opt;
 	ru->pg = opt != NULL && opt->progress != NULL ? opt->progress :
@@ -582,7 +582,7 @@ coffer_backup_create(struct coffer_backup_repo *r, const char *const *paths,
 		pthread_join(wk[i], NULL);
 	pthread_mutex_lock(&ru.lock);
 	ru.up_done = 1;
-	pthread_cond_broadcast(&ru.cond);
+	pthread_cond_signal(&ru.c_up);
 	pthread_mutex_unlock(&ru.lock);
 	if (up_on)
 		pthread_join(up, NULL);

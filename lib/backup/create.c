@@ -24,13 +24,40 @@
 
 #define READ_BLOCK	((size_t)1024 * 1024)
 
+void
+run_cond_init(struct run *ru)
+{
+	pthread_mutex_init(&ru->lock, NULL);
+	pthread_cond_init(&ru->c_jobs, NULL);
+	pthread_cond_init(&ru->c_head, NULL);
+	pthread_cond_init(&ru->c_room, NULL);
+	pthread_cond_init(&ru->c_up, NULL);
+	pthread_cond_init(&ru->c_uproom, NULL);
+}
+
+void
+run_cond_destroy(struct run *ru)
+{
+	pthread_mutex_destroy(&ru->lock);
+	pthread_cond_destroy(&ru->c_jobs);
+	pthread_cond_destroy(&ru->c_head);
+	pthread_cond_destroy(&ru->c_room);
+	pthread_cond_destroy(&ru->c_up);
+	pthread_cond_destroy(&ru->c_uproom);
+}
+
 int
 run_fail(struct run *ru, int err)
 {
 	pthread_mutex_lock(&ru->lock);
 	if (ru->err == 0)
 		ru->err = err;
-	pthread_cond_broadcast(&ru->cond);
+	/* An error stops every thread. */
+	pthread_cond_broadcast(&ru->c_jobs);
+	pthread_cond_broadcast(&ru->c_head);
+	pthread_cond_broadcast(&ru->c_room);
+	pthread_cond_broadcast(&ru->c_up);
+	pthread_cond_broadcast(&ru->c_uproom);
 	pthread_mutex_unlock(&ru->lock);
 	return err;
 }
@@ -42,18 +69,21 @@ run_push(struct run *ru, struct ev *e)
 
 	pthread_mutex_lock(&ru->lock);
 	while (ru->count == ru->ring_cap && ru->err == 0)
-		pthread_cond_wait(&ru->cond, &ru->lock);
+		pthread_cond_wait(&ru->c_room, &ru->lock);
 	if ((r = ru->err) == 0) {
 		ru->ring[(ru->head + ru->count) % ru->ring_cap] = e;
-		ru->count++;
+		/* The collector waits on an empty ring or an unfinished
+		 * head only. */
+		if (ru->count++ == 0)
+			pthread_cond_signal(&ru->c_head);
 		if (e->need_read) {
 			if (ru->jobs_tail != NULL)
 				ru->jobs_tail->next = e;
 			else
 				ru->jobs = e;
 			ru->jobs_tail = e;
+			pthread_cond_signal(&ru->c_jobs);
 		}
-		pthread_cond_broadcast(&ru->cond);
 	}
 	pthread_mutex_unlock(&ru->lock);
 	if (r != 0)
@@ -130,7 +160,7 @@ pack_flush(struct run *ru, struct pack **pp)
 	coffer_buf_free(&t);
 	pthread_mutex_lock(&ru->lock);
 	while (ru->up_n >= ru->up_max && ru->err == 0)
-		pthread_cond_wait(&ru->cond, &ru->lock);
+		pthread_cond_wait(&ru->c_uproom, &ru->lock);
 	if ((r = ru->err) == 0) {
 		if (ru->up_tail != NULL)
 			ru->up_tail->next = p;
@@ -139,7 +169,7 @@ pack_flush(struct run *ru, struct pack **pp)
 		ru->up_tail = p;
 		ru->up_n++;
 		p = NULL;
-		pthread_cond_broadcast(&ru->cond);
+		pthread_cond_signal(&ru->c_up);
 	}
 	pthread_mutex_unlock(&ru->lock);
 	pack_free(p);
@@ -335,7 +365,7 @@ worker_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&ru->lock);
 		while (ru->jobs == NULL && !ru->scan_done && ru->err == 0)
-			pthread_cond_wait(&ru->cond, &ru->lock);
+			pthread_cond_wait(&ru->c_jobs, &ru->lock);
 		if ((e = ru->jobs) == NULL || ru->err != 0) {
 			pthread_mutex_unlock(&ru->lock);
 			break;
@@ -346,7 +376,8 @@ worker_main(void *arg)
 		r = work_file(ru, &w, cdc, buf, cap, e);
 		pthread_mutex_lock(&ru->lock);
 		e->done = 1;
-		pthread_cond_broadcast(&ru->cond);
+		if (ru->count > 0 && ru->ring[ru->head] == e)
+			pthread_cond_signal(&ru->c_head);
 		pthread_mutex_unlock(&ru->lock);
 		if (r != 0) {
 			run_fail(ru, r);
@@ -364,7 +395,6 @@ out:
 	writer_clear(&w);
 	pthread_mutex_lock(&ru->lock);
 	ru->workers_live--;
-	pthread_cond_broadcast(&ru->cond);
 	pthread_mutex_unlock(&ru->lock);
 	return NULL;
 }
@@ -431,7 +461,7 @@ upload_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&ru->lock);
 		while (ru->up == NULL && !ru->up_done && ru->err == 0)
-			pthread_cond_wait(&ru->cond, &ru->lock);
+			pthread_cond_wait(&ru->c_up, &ru->lock);
 		if (ru->up == NULL || ru->err != 0) {
 			pthread_mutex_unlock(&ru->lock);
 			break;
@@ -445,7 +475,7 @@ upload_main(void *arg)
 		r = upload(ru, v, n);
 		pthread_mutex_lock(&ru->lock);
 		ru->up_n -= n;
-		pthread_cond_broadcast(&ru->cond);
+		pthread_cond_broadcast(&ru->c_uproom);
 		pthread_mutex_unlock(&ru->lock);
 		for (i = 0; i < n; i++)
 			pack_free(v[i]);

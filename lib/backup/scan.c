@@ -441,7 +441,8 @@ scan_main(void *arg)
 		run_fail(ru, r);
 	pthread_mutex_lock(&ru->lock);
 	ru->scan_done = 1;
-	pthread_cond_broadcast(&ru->cond);
+	pthread_cond_broadcast(&ru->c_jobs);
+	pthread_cond_signal(&ru->c_head);
 	pthread_mutex_unlock(&ru->lock);
 	return NULL;
 }
