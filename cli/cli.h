@@ -136,6 +136,10 @@ void cli_secret_free(struct cli_secret *s);
 /* The login name: --login, COFFER_LOGIN, or a prompt on the terminal into
  * ${buf}. Returns CLI_OK or reports and returns CLI_FAIL/CLI_USAGE. */
 int cli_login_name(struct cli *c, char *buf, size_t size, const char **out);
+/* Ask ${question} on the terminal: CLI_OK for an answer starting with y,
+ * CLI_FAIL for anything else, CLI_USAGE (nothing reported) when there is
+ * no terminal. */
+int cli_confirm(struct cli *c, const char *question);
 
 /* Commands. */
 int cmd_selftest(struct cli *c);

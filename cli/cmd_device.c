@@ -54,11 +54,40 @@ out:
 	return r;
 }
 
+/* The code to approve with: --code, or the card's own once the user has
+ * compared it on the terminal with what the new device shows. */
+static int
+approve_code(struct cli *c, struct coffer_client *cl, const uint8_t *id,
+    char code[COFFER_CLIENT_CODE_LEN], const char **out)
+{
+	char q[200];
+	int r;
+
+	if ((*out = cli_opt(c, "code")) != NULL)
+		return CLI_OK;
+	if ((r = coffer_client_device_code(cl, id, code)) != 0)
+		return cli_client_fail(c, cl, r, "device approve");
+	snprintf(q, sizeof(q), "The new device must show the code %s.\n"
+	    "Approve device %s? [y/N] ", code, c->pos[0]);
+	switch (cli_confirm(c, q)) {
+	case CLI_OK:
+		*out = code;
+		return CLI_OK;
+	case CLI_USAGE:
+		return cli_usage(c, "give --code CODE, the verification code "
+		    "the new device shows (or run on a terminal to compare it)");
+	default:
+		return cli_failf(c, "device %s not approved", c->pos[0]);
+	}
+}
+
 int
 cmd_device_approve(struct cli *c)
 {
 	uint8_t id[COFFER_CLIENT_DEVICE_ID_BYTES];
+	char code[COFFER_CLIENT_CODE_LEN];
 	struct coffer_client *cl = NULL;
+	const char *use;
 	int r;
 
 	if ((r = cli_parse_id(c, c->pos[0], id, sizeof(id), "device id")) !=
@@ -66,14 +95,16 @@ cmd_device_approve(struct cli *c)
 		return r;
 	if ((r = cli_client_open(c, &cl)) != CLI_OK)
 		return r;
-	if ((r = coffer_client_device_approve(cl, id, cli_opt(c, "code"))) !=
-	    0) {
+	if ((r = approve_code(c, cl, id, code, &use)) != CLI_OK)
+		goto out;
+	if ((r = coffer_client_device_approve(cl, id, use)) != 0) {
 		r = cli_client_fail(c, cl, r, "device approve");
 	} else {
 		cli_json_set(c, "approved", json_string(c->pos[0]));
 		cli_note(c, "approved device %s: it can read the account's "
 		    "data after its next sync", c->pos[0]);
 	}
+out:
 	coffer_client_free(&cl);
 	return r;
 }

@@ -80,8 +80,8 @@ static const struct cli_opt prune_opts[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt approve_opts[] = {
-	{ "code", "CODE", "refuse unless the device's verification code is "
-	    "CODE", 0 },
+	{ "code", "CODE", "the verification code the new device shows "
+	    "(else asked)", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt check_opts[] = {
@@ -145,8 +145,10 @@ const struct cli_cmd cli_cmds[] = {
 	    "Check the card of the device ID (from 'coffer device list', or\n"
 	    "shown by 'coffer account login' on the new device) and seal the\n"
 	    "keychain root to it, so it can read everything this one can. Run\n"
-	    "it on a trusted device; with --code, only if the verification\n"
-	    "code the new device shows is CODE.", cmd_device_approve,
+	    "it on a trusted device. Only the verification code ties the card\n"
+	    "to the device in your hand: give the code the new device shows\n"
+	    "with --code, or compare it when asked on the terminal.",
+	    cmd_device_approve,
 	    CLI_SERVER },
 	{ "record", "put", "[ID]", 0, 1, record_put_opts,
 	    "store a record (new, or replacing ID)",

@@ -229,3 +229,20 @@ cli_login_name(struct cli *c, char *buf, size_t size, const char **out)
 	*out = buf;
 	return CLI_OK;
 }
+
+int
+cli_confirm(struct cli *c, const char *question)
+{
+	char buf[16];
+	size_t len;
+	int fd, r;
+
+	if ((fd = open_tty()) < 0)
+		return CLI_USAGE;
+	r = ask(fd, question, 0, buf, sizeof(buf), &len);
+	close(fd);
+	if (r == -1)
+		return cli_failf(c, "reading the answer: %s", strerror(errno));
+	return r == 0 && len >= 1 && (buf[0] == 'y' || buf[0] == 'Y') ?
+	    CLI_OK : CLI_FAIL;
+}

@@ -126,10 +126,13 @@ COFFER_API int coffer_client_device_code(struct coffer_client *c,
     char code[COFFER_CLIENT_CODE_LEN]) COFFER_WUR;
 
 /** coffer_client_device_approve(c, device_id, code): from a trusted
- * device, check the card of ${device_id} (self-signature, id) and, if
- * ${code} is not NULL, that its verification code is ${code}; then seal
- * the keychain root to it. The new device takes it up at its next sync.
- * Returns 0, COFFER_ERR_STATE (this device is not trusted),
+ * device, check the card of ${device_id} (self-signature, id) and that its
+ * verification code is ${code}, the code the new device shows (required:
+ * the device id alone does not bind the card's keys, so without the code
+ * a server could substitute a card of its own); then seal the keychain
+ * root to it. The new device takes it up at its next sync.
+ * Returns 0, COFFER_ERR_INVALID (no code), COFFER_ERR_STATE (this device
+ * is not trusted),
  * COFFER_ERR_NOTFOUND, COFFER_ERR_AUTH (a bad card or another code), or a
  * server error. */
 COFFER_API int coffer_client_device_approve(struct coffer_client *c,

@@ -107,7 +107,10 @@ coffer_client_device_approve(struct coffer_client *c,
 	char mine[COFFER_CLIENT_CODE_LEN];
 	int r;
 
-	if (c == NULL || device_id == NULL)
+	/* The code is what ties the card to the device in the user's hand:
+	 * without it, a server could hand out a card of its own under the
+	 * new device's id and be sealed the root. */
+	if (c == NULL || device_id == NULL || code == NULL)
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
 	if ((r = kc_refresh(c)) != 0)
@@ -117,8 +120,8 @@ coffer_client_device_approve(struct coffer_client *c,
 		    "trusted: it cannot approve others");
 	if ((r = kc_device_card(c, device_id, &card, mine)) != 0)
 		return r;
-	if (code != NULL && (strlen(code) != strlen(mine) ||
-	    sodium_memcmp(code, mine, strlen(mine)) != 0))
+	if (strlen(code) != strlen(mine) ||
+	    sodium_memcmp(code, mine, strlen(mine)) != 0)
 		return cl_fail(c, COFFER_ERR_AUTH, "the verification code does "
 		    "not match the device's card");
 	if ((sealed = coffer_buf_new(1024)) == NULL)

@@ -313,6 +313,25 @@ test_second_device(void **state)
 	    "0000-0000");
 	fx_expect(&r, 1, "approve with another code");
 	cli_res_free(&r);
+	/* Without --code and without a terminal to compare it on: refused. */
+	COFFER(&r, home1, NULL, "device", "approve", dev2);
+	fx_expect(&r, 2, "approve without a code");
+	assert_non_null(strstr(r.err, "--code"));
+	cli_res_free(&r);
+	/* On a terminal the code is shown; "n" approves nothing. */
+	{
+		static const struct cli_chat no[] = { { "[y/N] ", "n\n" } };
+		static const char *const env[] = { fx_server_env, NULL };
+		const char *args[] = { "--home", home1, "device", "approve",
+		    dev2, NULL };
+
+		if (cli_run_tty(&r, env, no, 1, args) != 0)
+			fail_msg("the terminal conversation broke off: %s",
+			    r.out);
+		fx_expect(&r, 1, "approve answered no");
+		assert_non_null(strstr(r.out, code));
+		cli_res_free(&r);
+	}
 	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code", code);
 	fx_expect(&r, 0, "device approve");
 	cli_res_free(&r);

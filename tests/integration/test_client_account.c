@@ -158,6 +158,9 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_device_code(b, st2.device, code_b), 0);
 	assert_int_equal(coffer_client_device_code(a, st2.device, code_a), 0);
 	assert_string_equal(code_a, code_b);
+	/* No code, no approval: the id alone does not bind the keys. */
+	assert_int_equal(coffer_client_device_approve(a, st2.device, NULL),
+	    COFFER_ERR_INVALID);
 	assert_int_equal(coffer_client_device_approve(a, st2.device,
 	    "0000-0000") == COFFER_ERR_AUTH || strcmp(code_a, "0000-0000") == 0,
 	    1);

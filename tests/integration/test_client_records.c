@@ -24,6 +24,7 @@ setup(void **state)
 {
 	char h2[4096], login[64];
 	struct coffer_client_status st;
+	char code[COFFER_CLIENT_CODE_LEN];
 
 	if (server_setup(state) != 0)
 		return -1;
@@ -34,7 +35,8 @@ setup(void **state)
 	    coffer_client_account_create(A, login, PW("pw")) != 0 ||
 	    coffer_client_login(B, login, PW("pw")) != 0 ||
 	    coffer_client_status(B, &st) != 0 ||
-	    coffer_client_device_approve(A, st.device, NULL) != 0 ||
+	    coffer_client_device_code(B, st.device, code) != 0 ||
+	    coffer_client_device_approve(A, st.device, code) != 0 ||
 	    coffer_client_sync(B) != 0)
 		return -1;
 	return 0;
