@@ -4,7 +4,7 @@
  * so that a failure never leaves a partial file under a real name nor
  * touches one already restored. Hard links are made after every file,
  * folders' metadata last (deepest first). */
-#define _GNU_SOURCE	/* fsetxattr, lsetxattr */
+#define _GNU_SOURCE	/* fsetxattr, lsetxattr; syscall(2) for openat2 */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 #include <sodium.h>
 
@@ -37,17 +40,57 @@ rs_item_free(struct item *it)
 	free(it);
 }
 
-char *
-rs_tmp_name(const char *path)
+void
+rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf)
 {
-	size_t l = strlen(path);
-	char *t;
+	uint8_t r[8];
+	char hex[2 * sizeof(r) + 1];
+	int keep = (int)(RS_TMP_MAX - 1 - 1 - (sizeof(TMP_TAG) - 1) -
+	    (sizeof(hex) - 1));
 
-	if ((t = malloc(l + sizeof(TMP_SUFFIX))) != NULL) {
-		memcpy(t, path, l);
-		memcpy(t + l, TMP_SUFFIX, sizeof(TMP_SUFFIX));
-	}
-	return t;
+	randombytes_buf(r, sizeof(r));
+	bk_hex(hex, r, sizeof(r));
+	snprintf(buf, RS_TMP_MAX, ".%.*s" TMP_TAG "%s", keep, leaf, hex);
+}
+
+/* Open path below dfd with flags, with no symbolic link resolved and no
+ * way out of dfd; -1 with errno (ENOSYS before Linux 5.6). */
+static int
+open_beneath(int dfd, const char *path, int flags)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)flags | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+}
+
+int
+rs_parent(struct rs *s, const char *path, const char **leaf)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, e;
+
+	*leaf = slash != NULL ? slash + 1 : path;
+	if (slash == NULL)
+		return s->tfd;
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return -1;
+	fd = open_beneath(s->tfd, dir, O_PATH | O_DIRECTORY);
+	e = errno;
+	free(dir);
+	errno = e;
+	return fd;
+}
+
+void
+rs_close_parent(struct rs *s, int fd)
+{
+	if (fd >= 0 && fd != s->tfd)
+		close(fd);
 }
 
 static struct item *
@@ -107,7 +150,8 @@ rs_io_fail(struct rs *s, const char *what, const char *path)
 
 /* Metadata of an open file or a path (fd < 0). */
 int
-rs_set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
+rs_set_meta(struct rs *s, int fd, int dfd, const char *leaf,
+    const char *path, const struct bk_node *n)
 {
 	struct timespec ts[2];
 	const uint8_t *name, *val;
@@ -116,7 +160,7 @@ rs_set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
 	uint16_t i;
 
 	if (s->root && (fd >= 0 ? fchown(fd, n->uid, n->gid) :
-	    fchownat(s->tfd, path, n->uid, n->gid, AT_SYMLINK_NOFOLLOW)) != 0)
+	    fchownat(dfd, leaf, n->uid, n->gid, AT_SYMLINK_NOFOLLOW)) != 0)
 		return rs_io_fail(s, "chown", path);
 	for (i = 0; i < n->nxattrs; i++) {
 		bk_xattr_next(n->xattrs, &off, &name, &nl, &val, &vl);
@@ -127,11 +171,11 @@ rs_set_meta(struct rs *s, int fd, const char *path, const struct bk_node *n)
 			(void)fsetxattr(fd, xname, val, vl, 0);
 	}
 	if (n->type != BK_SYMLINK && (fd >= 0 ? fchmod(fd, n->mode) :
-	    fchmodat(s->tfd, path, n->mode, 0)) != 0)
+	    fchmodat(dfd, leaf, n->mode, AT_SYMLINK_NOFOLLOW)) != 0)
 		return rs_io_fail(s, "chmod", path);
 	ts[0].tv_sec = ts[1].tv_sec = n->mtime_ns / 1000000000;
 	ts[0].tv_nsec = ts[1].tv_nsec = n->mtime_ns % 1000000000;
-	if ((fd >= 0 ? futimens(fd, ts) : utimensat(s->tfd, path, ts,
+	if ((fd >= 0 ? futimens(fd, ts) : utimensat(dfd, leaf, ts,
 	    AT_SYMLINK_NOFOLLOW)) != 0)
 		return rs_io_fail(s, "set times of", path);
 	return 0;
@@ -181,45 +225,80 @@ rs_queue(struct rs *s, struct item *it)
 	return rc;
 }
 
-/* Make a link or special file at its temporary name with make(), then
- * rename it over path. */
-static int
-tmp_then_rename(struct rs *s, const char *path, int (*make)(struct rs *,
-    const char *, const struct bk_node *), const struct bk_node *n)
-{
-	char *tmp;
-	int rc = 0;
+typedef int (*make_fn)(struct rs *, int, const char *,
+    const struct bk_node *);
 
-	if ((tmp = rs_tmp_name(path)) == NULL)
-		return COFFER_ERR_NOMEM;
-	unlinkat(s->tfd, tmp, 0);
-	if (make(s, tmp, n) != 0)
-		rc = rs_io_fail(s, "create", path);
-	else if (renameat(s->tfd, tmp, s->tfd, path) != 0) {
-		rc = rs_io_fail(s, "rename", path);
-		unlinkat(s->tfd, tmp, 0);
+/* Make a link or special file under a fresh temporary name in its folder
+ * with make() (which fails with EEXIST on a taken name), rename it over
+ * path, then set its metadata (meta). */
+static int
+tmp_then_rename(struct rs *s, const char *path, make_fn make,
+    const struct bk_node *n, int meta)
+{
+	char tmp[RS_TMP_MAX];
+	const char *leaf;
+	int dfd, rc = 0, i, made = -1;
+
+	if ((dfd = rs_parent(s, path, &leaf)) < 0)
+		return rs_io_fail(s, "open the folder of", path);
+	for (i = 0; i < TMP_TRIES && made != 0; i++) {
+		rs_tmp_name(tmp, leaf);
+		if ((made = make(s, dfd, tmp, n)) != 0 && errno != EEXIST)
+			break;
 	}
-	free(tmp);
+	if (made != 0)
+		rc = rs_io_fail(s, "create", path);
+	else if (renameat(dfd, tmp, dfd, leaf) != 0) {
+		rc = rs_io_fail(s, "rename", path);
+		unlinkat(dfd, tmp, 0);
+	} else if (meta)
+		rc = rs_set_meta(s, -1, dfd, leaf, path, n);
+	rs_close_parent(s, dfd);
 	return rc;
 }
 
 static int
-make_symlink(struct rs *s, const char *tmp, const struct bk_node *n)
+make_symlink(struct rs *s, int dfd, const char *tmp, const struct bk_node *n)
 {
 	char tgt[BK_PATH_MAX + 1];
 
+	(void)s;
 	memcpy(tgt, n->target, n->target_len);
 	tgt[n->target_len] = '\0';
-	return symlinkat(tgt, s->tfd, tmp);
+	return symlinkat(tgt, dfd, tmp);
 }
 
 static int
-make_node(struct rs *s, const char *tmp, const struct bk_node *n)
+make_node(struct rs *s, int dfd, const char *tmp, const struct bk_node *n)
 {
 	mode_t m = n->type == BK_FIFO ? S_IFIFO : n->type == BK_CHR ?
 	    S_IFCHR : n->type == BK_BLK ? S_IFBLK : S_IFSOCK;
 
-	return mknodat(s->tfd, tmp, m | 0600, (dev_t)n->rdev);
+	(void)s;
+	return mknodat(dfd, tmp, m | 0600, (dev_t)n->rdev);
+}
+
+/* A folder: made, or one already there that is a real folder. */
+static int
+make_dir(struct rs *s, const char *path)
+{
+	struct stat st;
+	const char *leaf;
+	int dfd, rc = 0;
+
+	if ((dfd = rs_parent(s, path, &leaf)) < 0)
+		return rs_io_fail(s, "open the folder of", path);
+	if (mkdirat(dfd, leaf, 0700) != 0) {
+		if (errno != EEXIST)
+			rc = rs_io_fail(s, "mkdir", path);
+		else if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = rs_io_fail(s, "stat", path);
+		else if (!S_ISDIR(st.st_mode))
+			rc = repo_fail(s->r, COFFER_ERR_IO, "%s is in the way: "
+			    "it is not a folder", path);
+	}
+	rs_close_parent(s, dfd);
+	return rc;
 }
 
 static int
@@ -229,16 +308,16 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 	struct item *it;
 	int rc;
 
-	if (s->err != 0)
-		return s->err;
+	if ((rc = __atomic_load_n(&s->err, __ATOMIC_RELAXED)) != 0)
+		return rc;
 	if (s->pg->cancel)
 		return COFFER_ERR_CANCELLED;
 	if (ev == WALK_LEAVE)
 		return 0;
 	switch (n->type) {
 	case BK_DIR:
-		if (mkdirat(s->tfd, path, 0700) != 0 && errno != EEXIST)
-			return rs_io_fail(s, "mkdir", path);
+		if ((rc = make_dir(s, path)) != 0)
+			return rc;
 		__atomic_fetch_add(&s->pg->dirs, 1, __ATOMIC_RELAXED);
 		/* metadata after the contents, as for hard links */
 		__attribute__((fallthrough));
@@ -258,7 +337,7 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			return COFFER_ERR_NOMEM;
 		return rs_queue(s, it);
 	case BK_SYMLINK:
-		if ((rc = tmp_then_rename(s, path, make_symlink, n)) != 0)
+		if ((rc = tmp_then_rename(s, path, make_symlink, n, 1)) != 0)
 			return rc;
 		break;
 	default:
@@ -267,21 +346,44 @@ rs_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			    __ATOMIC_RELAXED);
 			return 0;
 		}
-		if ((rc = tmp_then_rename(s, path, make_node, n)) != 0)
+		if ((rc = tmp_then_rename(s, path, make_node, n, 1)) != 0)
 			return rc;
 		break;
 	}
 	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
-	if ((rc = rs_set_meta(s, -1, path, n)) != 0)
-		return rc;
 	return 0;
 }
 
+/* The link's target resolved as any path below the target folder. */
 static int
-make_link(struct rs *s, const char *tmp, const struct bk_node *n)
+make_link(struct rs *s, int dfd, const char *tmp, const struct bk_node *n)
 {
-	return linkat(s->tfd, (const char *)n->target + s->skip, s->tfd, tmp,
-	    0);
+	const char *leaf;
+	int tdfd, rc, e;
+
+	if ((tdfd = rs_parent(s, (const char *)n->target + s->skip,
+	    &leaf)) < 0)
+		return -1;
+	rc = linkat(tdfd, leaf, dfd, tmp, 0);
+	e = errno;
+	rs_close_parent(s, tdfd);
+	errno = e;
+	return rc;
+}
+
+/* A folder's metadata through the folder itself, opened with no symbolic
+ * link resolved. */
+static int
+dir_meta(struct rs *s, const struct item *it)
+{
+	int fd, rc;
+
+	if ((fd = open_beneath(s->tfd, it->path, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW)) < 0)
+		return rs_io_fail(s, "open", it->path);
+	rc = rs_set_meta(s, fd, -1, NULL, it->path, &it->n);
+	close(fd);
+	return rc;
 }
 
 static int
@@ -292,7 +394,9 @@ rs_finish(struct rs *s, const char *sub)
 	int rc;
 
 	/* A restored sub-path drops its parents from link targets. */
-	if (sub != NULL && sub[strspn(sub, "/")] != '\0') {
+	if (sub != NULL)
+		sub += strspn(sub, "/");
+	if (sub != NULL && *sub != '\0') {
 		const char *last = strrchr(sub, '/');
 
 		skip = last != NULL ? (size_t)(last - sub) + 1 : 0;
@@ -302,7 +406,7 @@ rs_finish(struct rs *s, const char *sub)
 		const char *t = (const char *)it->n.target;
 
 		if (strlen(t) <= skip || (skip > 0 && strncmp(t, sub, skip) != 0) ||
-		    tmp_then_rename(s, it->path, make_link, &it->n) != 0) {
+		    tmp_then_rename(s, it->path, make_link, &it->n, 0) != 0) {
 			__atomic_fetch_add(&s->pg->warnings, 1,
 			    __ATOMIC_RELAXED);
 			continue;
@@ -310,7 +414,7 @@ rs_finish(struct rs *s, const char *sub)
 		__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
 	}
 	for (it = s->dirs; it != NULL; it = it->next)
-		if ((rc = rs_set_meta(s, -1, it->path, &it->n)) != 0)
+		if ((rc = dir_meta(s, it)) != 0)
 			return rc;
 	return 0;
 }

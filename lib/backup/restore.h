@@ -11,7 +11,11 @@
 
 #include "backup/repo.h"
 
-#define TMP_SUFFIX ".coffer-tmp"
+/* Temporary names: ".NAME.coffer-" and 16 random hex digits, NAME cut
+ * so that the whole fits NAME_MAX. */
+#define TMP_TAG		".coffer-"
+#define RS_TMP_MAX	256
+#define TMP_TRIES	16
 
 /* A node copied out of its tree, with its target path. */
 struct item {
@@ -37,16 +41,25 @@ struct rs {
 };
 
 void rs_item_free(struct item *it);
-/** rs_tmp_name(path): malloc'd path TMP_SUFFIX, or NULL. */
-char *rs_tmp_name(const char *path);
+/** rs_tmp_name(buf, leaf): a fresh unpredictable temporary name for the
+ * entry leaf, in the same folder. */
+void rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf);
+/** rs_parent(s, path, leaf): the folder holding path (below the target),
+ * opened with no symbolic link resolved on the way and no way out of the
+ * target (the target's fd itself for a top-level name: close with
+ * rs_close_parent), with *leaf its last component; -1 with errno. */
+int rs_parent(struct rs *s, const char *path, const char **leaf);
+/** rs_close_parent(s, fd): close a folder from rs_parent. */
+void rs_close_parent(struct rs *s, int fd);
 /** rs_fail(s, err): record the run's first error and wake everyone. */
 int rs_fail(struct rs *s, int err);
 /** rs_io_fail(s, what, path): the detail and code of errno. */
 int rs_io_fail(struct rs *s, const char *what, const char *path);
-/** rs_set_meta(s, fd, path, n): owner (root), xattrs, mode and times of
- * an open file, or of path when fd < 0. */
-int rs_set_meta(struct rs *s, int fd, const char *path,
-    const struct bk_node *n);
+/** rs_set_meta(s, fd, dfd, leaf, path, n): owner (root), xattrs, mode
+ * and times of an open file, or when fd < 0 of the entry leaf in folder
+ * dfd, never following a symbolic link; path names it in errors. */
+int rs_set_meta(struct rs *s, int fd, int dfd, const char *leaf,
+    const char *path, const struct bk_node *n);
 /** rs_take(s, wait): the next queued file, or NULL (none yet and not
  * waiting; or the walk is over, or the run failed). */
 struct item *rs_take(struct rs *s, int wait);

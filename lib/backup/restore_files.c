@@ -5,9 +5,11 @@
  * call, a request per transfer). Each chunk is verified, then written or
  * left as a hole.
  *
- * A file is written as NAME.coffer-tmp and renamed when whole, verified
- * and with its metadata set: a failure never leaves a partial file under
- * a real name nor touches one already restored.
+ * A file is written under a fresh temporary name (.NAME.coffer-RANDOM,
+ * created exclusively) in its folder, opened with no symbolic link on the
+ * way, and renamed when whole, verified and with its metadata set: a
+ * failure never leaves a partial file under a real name nor touches one
+ * already restored.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,7 +34,9 @@
 
 struct job {
 	struct item	*it;
-	char		*tmp;		/* NAME.coffer-tmp */
+	char		 tmp[RS_TMP_MAX];	/* "" until created */
+	const char	*leaf;		/* of it->path */
+	int		 dfd;		/* its folder, -1 until opened */
 	int		 fd;		/* -1 until the first chunk */
 	uint64_t	 off;		/* bytes placed (written or holes) */
 	uint64_t	 wend;		/* end of the bytes written */
@@ -67,9 +71,9 @@ job_free(struct rs *s, struct job *j, int abort)
 {
 	if (j->fd >= 0)
 		close(j->fd);
-	if (abort && j->tmp != NULL)
-		unlinkat(s->tfd, j->tmp, 0);
-	free(j->tmp);
+	if (abort && j->tmp[0] != '\0')
+		unlinkat(j->dfd, j->tmp, 0);
+	rs_close_parent(s, j->dfd);
 	rs_item_free(j->it);
 	free(j);
 }
@@ -77,11 +81,21 @@ job_free(struct rs *s, struct job *j, int abort)
 static int
 job_open(struct rs *s, struct job *j)
 {
-	if ((j->tmp = rs_tmp_name(j->it->path)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((j->fd = openat(s->tfd, j->tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return rs_io_fail(s, "create", j->tmp);
+	int i;
+
+	if ((j->dfd = rs_parent(s, j->it->path, &j->leaf)) < 0)
+		return rs_io_fail(s, "open the folder of", j->it->path);
+	for (i = 0; i < TMP_TRIES && j->fd < 0; i++) {
+		rs_tmp_name(j->tmp, j->leaf);
+		j->fd = openat(j->dfd, j->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (j->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (j->fd < 0) {
+		j->tmp[0] = '\0';
+		return rs_io_fail(s, "create", j->it->path);
+	}
 	return 0;
 }
 
@@ -101,16 +115,15 @@ job_finish(struct rs *s, struct job *j)
 	/* A file ending in a hole. */
 	if (j->wend < j->off && ftruncate(j->fd, (off_t)j->off) != 0)
 		return rs_io_fail(s, "write", j->it->path);
-	if ((rc = rs_set_meta(s, j->fd, j->it->path, n)) != 0)
+	if ((rc = rs_set_meta(s, j->fd, -1, NULL, j->it->path, n)) != 0)
 		return rc;
 	rc = close(j->fd);
 	j->fd = -1;
 	if (rc != 0)
 		return rs_io_fail(s, "write", j->it->path);
-	if (renameat(s->tfd, j->tmp, s->tfd, j->it->path) != 0)
+	if (renameat(j->dfd, j->tmp, j->dfd, j->leaf) != 0)
 		return rs_io_fail(s, "rename", j->it->path);
-	free(j->tmp);
-	j->tmp = NULL;
+	j->tmp[0] = '\0';
 	__atomic_fetch_add(&s->pg->files, 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -172,7 +185,7 @@ rw_plan(struct rw *w)
 			return COFFER_ERR_NOMEM;
 		}
 		j->it = it;
-		j->fd = -1;
+		j->dfd = j->fd = -1;
 		if (w->tail != NULL)
 			w->tail->next = j;
 		else

@@ -104,7 +104,7 @@ cmp_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 
 	(void)sb;
 	(void)ftw;
-	if (strstr(path, ".coffer-tmp") != NULL)
+	if (strstr(path, "/.") != NULL && strstr(path, ".coffer-") != NULL)
 		fail_msg("a temporary file is left: %s", path);
 	if (type != FTW_F)
 		return 0;

@@ -33,6 +33,7 @@
 
 #include "backup/format.h"
 #include "backup/repo.h"
+#include "backup/restore.h"
 
 static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
 
@@ -291,6 +292,35 @@ same_tree(const char *a, const char *b)
 	free(nb);
 }
 
+/* No temporary file (".NAME.coffer-RANDOM") left in folder d. */
+static void
+no_tmp(const char *d)
+{
+	struct dirent *de;
+	DIR *dp = opendir(d);
+
+	assert_non_null(dp);
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] == '.' && strstr(de->d_name, TMP_TAG) !=
+		    NULL)
+			fail_msg("a temporary file is left: %s/%s", d,
+			    de->d_name);
+	closedir(dp);
+}
+
+/* Folder d holds nothing but "." and "..". */
+static void
+empty_dir(const char *d)
+{
+	struct dirent **nl = NULL;
+	int n = scandir(d, &nl, NULL, NULL), i;
+
+	for (i = 0; i < n; i++)
+		free(nl[i]);
+	free(nl);
+	assert_int_equal(n, 2);
+}
+
 static void
 make_tree(struct fx *f)
 {
@@ -463,7 +493,6 @@ test_lying_store(void **state)
 	struct fx *f = *state;
 	uint8_t id[16];
 	char p[512], out[256];
-	struct stat st;
 
 	make_tree(f);
 	assert_int_equal(backup(f, NULL, id), 0);
@@ -492,14 +521,14 @@ test_lying_store(void **state)
 	f->ts.corrupt = 0;
 	snprintf(p, sizeof(p), "%s/data", out);
 	same_tree(f->src, p);
-	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
-	assert_int_not_equal(stat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/data", out);
+	no_tmp(p);
 	/* Restoring over the files replaces them whole. */
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL), 0);
 	snprintf(p, sizeof(p), "%s/data", out);
 	same_tree(f->src, p);
-	snprintf(p, sizeof(p), "%s/data/big.coffer-tmp", out);
-	assert_int_not_equal(stat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/data", out);
+	no_tmp(p);
 	/* a missing pack */
 	nftw(f->repo, first_blob, 16, FTW_PHYS);
 	{
@@ -758,9 +787,74 @@ test_restore_disk_full(void **state)
 	}
 	snprintf(p, sizeof(p), "%s/data/zbig", f->dst);
 	assert_int_not_equal(lstat(p, &st), 0);
-	snprintf(p, sizeof(p), "%s/data/zbig.coffer-tmp", f->dst);
-	assert_int_not_equal(lstat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/data", f->dst);
+	no_tmp(p);
 	assert_int_equal(umount(f->dst), 0);
+}
+
+/* A symbolic link planted in the target where the snapshot has a folder
+ * is refused, and nothing lands where it points; links restored from
+ * the snapshot are never followed either. */
+static void
+test_restore_symlink_escape(void **state)
+{
+	struct fx *f = *state;
+	struct rs s;
+	const char *leaf;
+	uint8_t id[16];
+	char outside[128], p[256];
+
+	snprintf(outside, sizeof(outside), "%s/outside", f->base);
+	assert_int_equal(mkdir(outside, 0700), 0);
+	assert_int_equal(mkdir(f->dst, 0700), 0);
+	write_file(f->src, "file", (const uint8_t *)"secret", 6);
+	assert_int_equal(symlink(outside, strcat(strcpy(p, f->src), "/s")),
+	    0);
+	assert_int_equal(backup(f, NULL, id), 0);
+	/* planted: out/data -> outside */
+	snprintf(p, sizeof(p), "%s/data", f->dst);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    COFFER_ERR_IO);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), "data"));
+	empty_dir(outside);
+	/* A good restore puts the snapshot's own link s back as a link. */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    0);
+	same_tree(f->src, p);
+	empty_dir(outside);
+	/* Paths through it (as a hard link's target) do not resolve. */
+	memset(&s, 0, sizeof(s));
+	s.tfd = open(f->dst, O_RDONLY | O_DIRECTORY);
+	assert_true(s.tfd >= 0);
+	assert_int_equal(rs_parent(&s, "data/s/x", &leaf), -1);
+	assert_int_equal(rs_parent(&s, "data/../../x", &leaf), -1);
+	assert_true((s.tfd = rs_parent(&s, "data/file", &leaf)) >= 0);
+	assert_string_equal(leaf, "file");
+	close(s.tfd);
+}
+
+/* A file named like an old temporary name restores beside its twin. */
+static void
+test_restore_tmp_names(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[16];
+	char p[256];
+
+	write_file(f->src, "x", (const uint8_t *)"one", 3);
+	write_file(f->src, "x.coffer-tmp", (const uint8_t *)"two!", 4);
+	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    0);
+	snprintf(p, sizeof(p), "%s/data", f->dst);
+	same_tree(f->src, p);
+	/* again, over the restored files */
+	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
+	    0);
+	same_tree(f->src, p);
+	no_tmp(p);
 }
 
 int
@@ -781,6 +875,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_segment, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restore_disk_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_restore_symlink_escape,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_tmp_names, setup,
 		    teardown),
 	};
 
