@@ -43,7 +43,7 @@ struct coffer_client_opts {
 };
 
 struct coffer_client_status {
-	int		signed_in;	/* a session token is held */
+	int		signed_in;	/* a session token of this server is held */
 	int		has_account;	/* the home belongs to an account */
 	int		has_device;	/* device keys exist and are registered */
 	int		trusted;	/* the device holds the keychain root */

@@ -191,6 +191,24 @@ pick_server(struct coffer_client *c, const char *server_url)
 	return r;
 }
 
+/* Whether the home's session belongs to the server in use: a token is
+ * only ever sent to the server that issued it (the one the home
+ * remembers from that sign-in). */
+static int
+token_is_for_url(struct coffer_client *c)
+{
+	struct coffer_buf *b;
+	int same;
+
+	if ((b = coffer_buf_new(COFFER_CLIENT_URL_MAX)) == NULL)
+		return 0;
+	same = st_get(c, "server", b) == 0 &&
+	    coffer_buf_len(b) == strlen(c->url) &&
+	    memcmp(coffer_buf_data(b), c->url, coffer_buf_len(b)) == 0;
+	coffer_buf_free(&b);
+	return same;
+}
+
 int
 coffer_client_open(struct coffer_client **out, const char *server_url,
     const char *home_dir, const struct coffer_client_opts *opts)
@@ -243,7 +261,8 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 	    c->passcode_len);
 	if (r == COFFER_ERR_NOTFOUND)
 		r = 0;
-	if (r != 0 || (r = load_token(c)) != 0 || (r = load_root(c)) != 0)
+	if (r != 0 || (token_is_for_url(c) && (r = load_token(c)) != 0) ||
+	    (r = load_root(c)) != 0)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -311,7 +330,8 @@ coffer_client_status(struct coffer_client *c, struct coffer_client_status *st)
 		goto out;
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
 		goto out;
-	st->signed_in = lstat(path, &sb) == 0;
+	/* A session of another server than the one in use does not count. */
+	st->signed_in = lstat(path, &sb) == 0 && token_is_for_url(c);
 	if (st_get(c, "login", b) == 0 &&
 	    coffer_buf_len(b) <= COFFER_CLIENT_LOGIN_MAX) {
 		memcpy(st->login, coffer_buf_data(b), coffer_buf_len(b));

@@ -69,6 +69,44 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Whether ${host} (${len} bytes) is this machine: localhost, [::1] or
+ * 127.a.b.c. */
+static int
+host_is_loopback(const char *host, size_t len)
+{
+	size_t i, dots = 0;
+
+	if ((len == 9 && memcmp(host, "localhost", 9) == 0) ||
+	    (len == 5 && memcmp(host, "[::1]", 5) == 0))
+		return 1;
+	if (len < 7 || memcmp(host, "127.", 4) != 0)
+		return 0;
+	for (i = 3; i < len; i++) {
+		if (host[i] == '.') {
+			if (host[i - 1] == '.' || ++dots > 3)
+				return 0;
+		} else if (host[i] < '0' || host[i] > '9')
+			return 0;
+	}
+	return dots == 3 && host[len - 1] != '.';
+}
+
+/* Plain http:// only to this machine: a session token or an OPAQUE
+ * exchange never crosses a network in the clear. */
+static int
+url_allowed(const char *url)
+{
+	size_t len;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 1;
+	if (strncmp(url, "http://", 7) != 0)
+		return 0;
+	url += 7;
+	len = url[0] == '[' ? strcspn(url, "]") + 1 : strcspn(url, ":/");
+	return host_is_loopback(url, len);
+}
+
 int
 coffer_net_new(struct coffer_net **out, const char *base_url,
     const struct coffer_net_opts *opts)
@@ -78,8 +116,7 @@ coffer_net_new(struct coffer_net **out, const char *base_url,
 	int r = COFFER_ERR_INVALID;
 
 	*out = NULL;
-	if (base_url == NULL || (strncmp(base_url, "http://", 7) != 0 &&
-	    strncmp(base_url, "https://", 8) != 0))
+	if (base_url == NULL || !url_allowed(base_url))
 		goto out;
 	r = COFFER_ERR_NETWORK;
 	(void)pthread_once(&global_once, global_init);

@@ -74,8 +74,9 @@ struct coffer_net_req {
 };
 
 /** coffer_net_new(out, base_url, opts): a handle for the server at
- * ${base_url} ("https://host:port", no trailing path). Returns 0,
- * COFFER_ERR_INVALID (not http:// or https://), COFFER_ERR_NOMEM or
+ * ${base_url} ("https://host:port", no trailing path; plain http:// only
+ * to localhost, 127.x.y.z or [::1]). Returns 0, COFFER_ERR_INVALID (not
+ * https://, nor http:// to this machine), COFFER_ERR_NOMEM or
  * COFFER_ERR_NETWORK (curl could not be set up). */
 int coffer_net_new(struct coffer_net **out, const char *base_url,
     const struct coffer_net_opts *opts);

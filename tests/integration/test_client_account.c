@@ -69,6 +69,53 @@ test_create_signout_signin(void **state)
 	coffer_client_free(&c);
 }
 
+/* The session token goes only to the server that issued it, and plain
+ * http:// only to this machine. */
+static void
+test_token_stays_home(void **state)
+{
+	static const char *const refused[] = { "http://10.0.0.1:8080",
+		"http://127.0.0.1.example.com", "http://localhost.example.com",
+		"http://127.0.0.1.", "http://127.1", "ftp://127.0.0.1",
+		"http://[::2]:80", NULL };
+	static const char *const allowed[] = { "http://127.0.0.1:9",
+		"http://localhost:9", "http://[::1]:9", "https://example.com",
+		NULL };
+	struct coffer_client_opts o = { 0 };
+	struct coffer_client_status st;
+	struct coffer_client *c = NULL, *other;
+	char home[4096], login[64];
+	size_t i;
+
+	(void)state;
+	home_path(home, sizeof(home));
+	fresh_login(login, sizeof(login), "tok");
+	assert_non_null(c = client_at(home));
+	assert_int_equal(coffer_client_account_create(c, login,
+	    PW("correct horse")), 0);
+	coffer_client_free(&c);
+	/* The same home pointed at another server: not signed in there. */
+	assert_int_equal(coffer_client_open(&other, "http://127.0.0.1:9",
+	    home, &o), 0);
+	assert_int_equal(coffer_client_status(other, &st), 0);
+	assert_false(st.signed_in);
+	coffer_client_free(&other);
+	/* Its own server (remembered): signed in. */
+	assert_int_equal(coffer_client_open(&c, NULL, home, &o), 0);
+	assert_int_equal(coffer_client_status(c, &st), 0);
+	assert_true(st.signed_in);
+	coffer_client_free(&c);
+	for (i = 0; refused[i] != NULL; i++)
+		if (coffer_client_open(&c, refused[i], home, &o) !=
+		    COFFER_ERR_INVALID)
+			fail_msg("%s was accepted", refused[i]);
+	for (i = 0; allowed[i] != NULL; i++) {
+		if (coffer_client_open(&c, allowed[i], home, &o) != 0)
+			fail_msg("%s was refused", allowed[i]);
+		coffer_client_free(&c);
+	}
+}
+
 static void
 test_taken_and_unknown(void **state)
 {
@@ -207,6 +254,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_signout_signin),
 		cmocka_unit_test(test_taken_and_unknown),
+		cmocka_unit_test(test_token_stays_home),
 		cmocka_unit_test(test_second_device),
 	};
 
