@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,6 +191,7 @@ cidx_open(struct cidx **out, int dirfd)
 	    fstat(c->fd, &st) == 0 && st.st_size >= HDR &&
 	    pread(c->fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
 	    memcmp(h.magic, IDX_MAGIC, 8) == 0 && h.nslots >= MIN_SLOTS &&
+	    h.nslots <= (SIZE_MAX - HDR) / SLOT &&
 	    (h.nslots & (h.nslots - 1)) == 0 &&
 	    (uint64_t)st.st_size == HDR + h.nslots * SLOT &&
 	    idx_map(c->fd, h.nslots, &c->map) == 0) {
@@ -372,13 +374,16 @@ out:
 	return r;
 }
 
-/* Decode an occupied slot (lock held). */
-static void
+/* Decode an occupied slot (lock held); COFFER_ERR_CORRUPT when its pack
+ * number names no known pack (a damaged cache file). */
+static int
 slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
     uint8_t packid[BK_ID])
 {
-	uint32_t v;
+	uint32_t v, pn = get32(s + BK_ID);
 
+	if (pn == 0 || (size_t)pn - 1 >= c->npacks)
+		return COFFER_ERR_CORRUPT;
 	if (e != NULL) {
 		memcpy(e->id, s, BK_ID);
 		e->offset = get32(s + BK_ID + 4);
@@ -388,7 +393,8 @@ slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
 		e->rlen = v & 0x7fffffffu;
 	}
 	if (packid != NULL)
-		memcpy(packid, c->packs[get32(s + BK_ID) - 1], BK_ID);
+		memcpy(packid, c->packs[pn - 1], BK_ID);
+	return 0;
 }
 
 int
@@ -396,14 +402,13 @@ cidx_get(struct cidx *c, const uint8_t id[BK_ID], struct bk_entry *e,
     uint8_t packid[BK_ID])
 {
 	const uint8_t *s;
-	int found;
+	int found, r;
 
 	pthread_mutex_lock(&c->lock);
 	s = slot_find(c->map, c->nslots, id, &found);
-	if (found)
-		slot_read(c, s, e, packid);
+	r = found ? slot_read(c, s, e, packid) : COFFER_ERR_NOTFOUND;
 	pthread_mutex_unlock(&c->lock);
-	return found ? 0 : COFFER_ERR_NOTFOUND;
+	return r;
 }
 
 int
@@ -475,10 +480,8 @@ cidx_at(struct cidx *c, uint64_t slot, struct bk_entry *e,
 	pthread_mutex_lock(&c->lock);
 	if (slot < c->nslots) {
 		s = c->map + HDR + slot * SLOT;
-		if (memcmp(s + BK_ID, "\0\0\0\0", 4) != 0) {
-			slot_read(c, s, e, packid);
-			r = 0;
-		}
+		if (memcmp(s + BK_ID, "\0\0\0\0", 4) != 0)
+			r = slot_read(c, s, e, packid);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return r;

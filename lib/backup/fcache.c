@@ -230,8 +230,9 @@ fcache_w_close(struct fcache_w **p, int commit)
 		r = errno == ENOSPC ? COFFER_ERR_NOSPACE : COFFER_ERR_IO;
 	if (fclose(w->f) != 0 && r == 0 && commit)
 		r = COFFER_ERR_IO;
-	if (commit && r == 0 && renameat(w->dirfd, "files.cache.new",
-	    w->dirfd, "files.cache") != 0)
+	/* the folder too, so that the rename survives a crash */
+	if (commit && r == 0 && (renameat(w->dirfd, "files.cache.new",
+	    w->dirfd, "files.cache") != 0 || fsync(w->dirfd) != 0))
 		r = COFFER_ERR_IO;
 	if (!commit || r != 0)
 		unlinkat(w->dirfd, "files.cache.new", 0);

@@ -218,7 +218,8 @@ journal_filter(struct journal *j, int (*keep)(void *, const uint8_t *),
 	if ((r = journal_read(j, jfilter_one, &f)) != 0 ||
 	    (fsync(f.fd) != 0 && (r = jerr()) != 0) ||
 	    (renameat(j->dirfd, "journal.new", j->dirfd, "journal") != 0 &&
-	    (r = jerr()) != 0)) {
+	    (r = jerr()) != 0) ||
+	    (fsync(j->dirfd) != 0 && (r = jerr()) != 0)) {
 		close(f.fd);
 		unlinkat(j->dirfd, "journal.new", 0);
 		return r;

@@ -80,8 +80,10 @@ walk_find(struct coffer_backup_repo *r, struct bk_reader *rd,
 			p++;
 		slash = strchr(p, '/');
 		cl = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		if ((rc = repo_read_chunk(r, rd, id, BK_TREE, keep)) != 0)
+		if ((rc = repo_read_chunk(r, rd, id, BK_TREE, keep)) != 0) {
+			free(v);
 			return rc;
+		}
 		free(v);
 		v = NULL;
 		if ((rc = bk_tree_decode(coffer_buf_data(keep),
