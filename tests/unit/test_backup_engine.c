@@ -656,13 +656,20 @@ test_ls_and_subpath(void **state)
 	int n = 0;
 
 	make_tree(f);
+	{
+		char q[256];
+
+		snprintf(p, sizeof(p), "%s/sub/deeper/file", f->src);
+		snprintf(q, sizeof(q), "%s/sub/twin", f->src);
+		assert_int_equal(link(p, q), 0);
+	}
 	assert_int_equal(backup(f, NULL, id), 0);
 	assert_int_equal(coffer_backup_ls(f->r, id, NULL, ls_count, &n), 0);
 	assert_true(n >= 12);
 	n = 0;
 	assert_int_equal(coffer_backup_ls(f->r, id, "data/sub", ls_count, &n),
 	    0);
-	assert_int_equal(n, 4);	/* sub, deeper, deeper/file, hard */
+	assert_int_equal(n, 5);	/* sub, deeper, deeper/file, hard, twin */
 	assert_int_equal(coffer_backup_ls(f->r, id, "data/nope", ls_count,
 	    &n), COFFER_ERR_NOTFOUND);
 	assert_int_equal(coffer_backup_restore(f->r, id, "data/sub/deeper",
@@ -673,6 +680,18 @@ test_ls_and_subpath(void **state)
 
 		snprintf(q, sizeof(q), "%s/sub/deeper", f->src);
 		same_tree(q, p);
+	}
+	/* A sub-path with a leading '/' keeps its hard links inside. */
+	assert_int_equal(coffer_backup_restore(f->r, id, "/data/sub", f->dst,
+	    NULL), 0);
+	{
+		struct stat a, b;
+
+		snprintf(p, sizeof(p), "%s/sub/deeper/file", f->dst);
+		assert_int_equal(lstat(p, &a), 0);
+		snprintf(p, sizeof(p), "%s/sub/twin", f->dst);
+		assert_int_equal(lstat(p, &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);
 	}
 }
 
