@@ -153,8 +153,9 @@ COFFER_API int coffer_backup_ls(struct coffer_backup_repo *r,
 
 /** coffer_backup_restore(r, id, subpath, target, opt): restore snapshot
  * ${id} (or only ${subpath} in it) into the folder ${target} (created if
- * missing). Files are written as NAME.coffer-tmp and renamed when whole
- * and verified; modes, times, xattrs (and owners when root) are set last,
+ * missing). Files are written under a random temporary name
+ * (.NAME.coffer-RANDOM, created exclusively) and renamed when whole and
+ * verified; no symbolic link below ${target} is followed; modes, times, xattrs (and owners when root) are set last,
  * folders' after their contents. ${opt} may be NULL (threads and progress
  * are used). Returns 0, COFFER_ERR_NOTFOUND (snapshot, path, or a pack
  * the store lacks: the detail names it), COFFER_ERR_CORRUPT (a chunk
