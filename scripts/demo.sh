@@ -91,14 +91,18 @@ step "a note, synced to a second device"
 note_id=$("$coffer" "${laptop[@]}" --quiet record put --category notes \
 	--data "$note_marker: buy milk")
 echo "laptop stored note $note_id"
-"$coffer" "${phone[@]}" account login --login "$login" \
-	--password-file "$tmp/password"
-phone_dev=$("$coffer" "${phone[@]}" --json account status |
+# The new device shows its id and verification code; the user compares
+# the code with the one the laptop shows, and approves with it.
+"$coffer" "${phone[@]}" --json account login --login "$login" \
+	--password-file "$tmp/password" >"$tmp/phone.json"
+phone_dev=$(tr -d '\n' <"$tmp/phone.json" |
 	sed -n 's/.*"device": *"\([0-9a-f]*\)".*/\1/p')
-[ -n "$phone_dev" ] || die "no device id for the phone"
-code=$("$coffer" "${phone[@]}" --json account status |
+code=$(tr -d '\n' <"$tmp/phone.json" |
 	sed -n 's/.*"code": *"\([0-9-]*\)".*/\1/p')
-"$coffer" "${laptop[@]}" device approve ${code:+--code "$code"} "$phone_dev"
+[ -n "$phone_dev" ] && [ -n "$code" ] ||
+	{ cat "$tmp/phone.json"; die "no device id or code for the phone"; }
+echo "phone: device $phone_dev waits for approval, verification code $code"
+"$coffer" "${laptop[@]}" device approve --code "$code" "$phone_dev"
 "$coffer" "${phone[@]}" sync
 got=$("$coffer" "${phone[@]}" record get --category notes "$note_id")
 [ "$got" = "$note_marker: buy milk" ] || die "the phone read '$got'"
