@@ -7,7 +7,7 @@
 
 #include "http_internal.h"
 
-#define STREAM_BLOCK	(64u * 1024)
+#define STREAM_BLOCK	(256u * 1024)
 
 static int
 replied(const struct srv_req *req)
