@@ -27,6 +27,8 @@ struct coffer_net {
 	pthread_mutex_t	 lock;		/* pool and token */
 	CURL		*pool[POOL_MAX];
 	size_t		 npool;
+	CURLM		*mpool[POOL_MAX];	/* idle multi handles */
+	size_t		 nmpool;
 	char		 token[COFFER_NET_TOKEN_MAX + 1];
 };
 
@@ -180,6 +182,8 @@ coffer_net_free(struct coffer_net **p)
 		return;
 	for (i = 0; i < n->npool; i++)
 		curl_easy_cleanup(n->pool[i]);
+	for (i = 0; i < n->nmpool; i++)
+		curl_multi_cleanup(n->mpool[i]);
 	if (n->share != NULL)
 		curl_share_cleanup(n->share);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -234,6 +238,35 @@ pool_give(struct coffer_net *n, CURL *e)
 	(void)pthread_mutex_unlock(&n->lock);
 	if (e != NULL)
 		curl_easy_cleanup(e);
+}
+
+/* A multi handle for a batch: an idle one, or a new one. Reusing them
+ * saves the socket pair and the wake-up set-up curl makes for each (a
+ * restore runs thousands of batches). */
+static CURLM *
+multi_take(struct coffer_net *n)
+{
+	CURLM *m = NULL;
+
+	(void)pthread_mutex_lock(&n->lock);
+	if (n->nmpool > 0)
+		m = n->mpool[--n->nmpool];
+	(void)pthread_mutex_unlock(&n->lock);
+	return m != NULL ? m : curl_multi_init();
+}
+
+/* Back to the pool: the batch removed every easy handle from ${m}. */
+static void
+multi_give(struct coffer_net *n, CURLM *m)
+{
+	(void)pthread_mutex_lock(&n->lock);
+	if (n->nmpool < POOL_MAX) {
+		n->mpool[n->nmpool++] = m;
+		m = NULL;
+	}
+	(void)pthread_mutex_unlock(&n->lock);
+	if (m != NULL)
+		curl_multi_cleanup(m);
 }
 
 int
@@ -539,7 +572,7 @@ coffer_net_run(struct coffer_net *n, struct coffer_net_req *reqs,
 		q->reply_len0 = q->reply != NULL ? coffer_buf_len(q->reply) : 0;
 	}
 	r = COFFER_ERR_NOMEM;
-	if ((m = curl_multi_init()) == NULL)
+	if ((m = multi_take(n)) == NULL)
 		goto out;
 	for (;;) {
 		while (active < parallel &&
@@ -588,7 +621,7 @@ coffer_net_run(struct coffer_net *n, struct coffer_net_req *reqs,
 	}
 out:
 	if (m != NULL)
-		curl_multi_cleanup(m);
+		multi_give(n, m);
 	for (i = 0; reqs != NULL && i < count; i++) {
 		coffer_buf_free(&reqs[i].errbuf);
 		free(reqs[i].url);
