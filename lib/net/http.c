@@ -211,15 +211,38 @@ coffer_net_set_token(struct coffer_net *n, const char *token)
 	return 0;
 }
 
+/* The idle handles of ${pool} (${np} of them; CURL and CURLM are both
+ * void): take one, or NULL if there is none. */
+static void *
+unstash(struct coffer_net *n, void **pool, size_t *np)
+{
+	void *h = NULL;
+
+	(void)pthread_mutex_lock(&n->lock);
+	if (*np > 0)
+		h = pool[--*np];
+	(void)pthread_mutex_unlock(&n->lock);
+	return h;
+}
+
+/* Keep ${h} in ${pool} if there is room; else hand it back to be freed. */
+static void *
+stash(struct coffer_net *n, void **pool, size_t *np, void *h)
+{
+	(void)pthread_mutex_lock(&n->lock);
+	if (*np < POOL_MAX) {
+		pool[(*np)++] = h;
+		h = NULL;
+	}
+	(void)pthread_mutex_unlock(&n->lock);
+	return h;
+}
+
 static CURL *
 pool_take(struct coffer_net *n)
 {
-	CURL *e = NULL;
+	CURL *e = unstash(n, n->pool, &n->npool);
 
-	(void)pthread_mutex_lock(&n->lock);
-	if (n->npool > 0)
-		e = n->pool[--n->npool];
-	(void)pthread_mutex_unlock(&n->lock);
 	if (e == NULL)
 		e = curl_easy_init();
 	else
@@ -230,13 +253,7 @@ pool_take(struct coffer_net *n)
 static void
 pool_give(struct coffer_net *n, CURL *e)
 {
-	(void)pthread_mutex_lock(&n->lock);
-	if (n->npool < POOL_MAX) {
-		n->pool[n->npool++] = e;
-		e = NULL;
-	}
-	(void)pthread_mutex_unlock(&n->lock);
-	if (e != NULL)
+	if ((e = stash(n, n->pool, &n->npool, e)) != NULL)
 		curl_easy_cleanup(e);
 }
 
@@ -246,12 +263,8 @@ pool_give(struct coffer_net *n, CURL *e)
 static CURLM *
 multi_take(struct coffer_net *n)
 {
-	CURLM *m = NULL;
+	CURLM *m = unstash(n, n->mpool, &n->nmpool);
 
-	(void)pthread_mutex_lock(&n->lock);
-	if (n->nmpool > 0)
-		m = n->mpool[--n->nmpool];
-	(void)pthread_mutex_unlock(&n->lock);
 	return m != NULL ? m : curl_multi_init();
 }
 
@@ -259,13 +272,7 @@ multi_take(struct coffer_net *n)
 static void
 multi_give(struct coffer_net *n, CURLM *m)
 {
-	(void)pthread_mutex_lock(&n->lock);
-	if (n->nmpool < POOL_MAX) {
-		n->mpool[n->nmpool++] = m;
-		m = NULL;
-	}
-	(void)pthread_mutex_unlock(&n->lock);
-	if (m != NULL)
+	if ((m = stash(n, n->mpool, &n->nmpool, m)) != NULL)
 		curl_multi_cleanup(m);
 }
 
