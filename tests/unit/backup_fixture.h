@@ -1,0 +1,339 @@
+/* The fixture of the backup engine tests (test_backup_engine.c,
+ * test_backup_restore.c): a folder store that counts puts and misbehaves
+ * on request, a source tree of every file kind, and tree comparison.
+ * Included once per test file, after cmocka.h; the helpers are static
+ * inline so each binary keeps what it uses. */
+#ifndef COFFER_TEST_BACKUP_FIXTURE_H
+#define COFFER_TEST_BACKUP_FIXTURE_H
+
+static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
+
+/* A store over a folder that counts and misbehaves on request. */
+struct tstore {
+	struct coffer_bstore	 in;
+	struct coffer_bstore	 out;
+	int			 puts;		/* blobs put */
+	int			 fail_after;	/* puts before failing; -1 */
+	int			 corrupt;	/* flip a byte of each get */
+	int			 swap;		/* get returns another blob */
+	uint8_t			 other[32];
+};
+
+static inline int
+ts_put(void *ctx, struct coffer_bstore_xfer *x, size_t n)
+{
+	struct tstore *t = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t->fail_after >= 0 && t->puts + (int)i >= t->fail_after) {
+			for (; i < n; i++)
+				x[i].result = COFFER_ERR_NETWORK;
+			return COFFER_ERR_NETWORK;
+		}
+	t->puts += (int)n;
+	return t->in.ops->put_many(t->in.ctx, x, n);
+}
+
+static inline int
+ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
+{
+	struct tstore *t = ctx;
+	size_t i;
+	int r;
+
+	if (t->swap)
+		for (i = 0; i < n; i++)
+			memcpy(x[i].id, t->other, 32);
+	if ((r = t->in.ops->get_many(t->in.ctx, x, n)) != 0)
+		return r;
+	if (t->corrupt)
+		for (i = 0; i < n; i++)
+			if (coffer_buf_len(x[i].out) > 0)
+				coffer_buf_mutable(x[i].out)[
+				    coffer_buf_len(x[i].out) / 2] ^= 1;
+	return 0;
+}
+
+static inline int
+ts_exists(void *ctx, const uint8_t (*ids)[32], size_t n, uint64_t *s)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->exists(t->in.ctx, ids, n, s);
+}
+
+static inline int
+ts_del(void *ctx, const uint8_t id[32])
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->del(t->in.ctx, id);
+}
+
+static inline int
+ts_ref_put(void *ctx, const uint8_t name[16], const uint8_t *d, size_t l)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_put(t->in.ctx, name, d, l);
+}
+
+static inline int
+ts_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_list(t->in.ctx, fn, arg);
+}
+
+static inline int
+ts_ref_del(void *ctx, const uint8_t name[16])
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->ref_del(t->in.ctx, name);
+}
+
+static inline const char *
+ts_message(void *ctx)
+{
+	struct tstore *t = ctx;
+
+	return t->in.ops->message(t->in.ctx);
+}
+
+static const struct coffer_bstore_ops ts_ops = {
+	ts_put, ts_get, ts_exists, ts_del, ts_ref_put, ts_ref_list,
+	ts_ref_del, ts_message,
+};
+
+struct fx {
+	char			 base[64];
+	char			 src[96], repo[96], cache[96], dst[96];
+	struct tstore		 ts;
+	struct coffer_key	*key;
+	struct coffer_backup_repo *r;
+};
+
+static inline int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(p);
+}
+
+static inline void
+rm_rf(const char *p)
+{
+	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline void
+write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[512];
+	int fd;
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, name) <
+	    (int)sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static inline void
+fx_open(struct fx *f)
+{
+	f->ts.out.ops = &ts_ops;
+	f->ts.out.ctx = &f->ts;
+	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
+	    f->cache), 0);
+}
+
+static inline int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->base, "/tmp/coffer-bk-XXXXXX");
+	assert_non_null(mkdtemp(f->base));
+	snprintf(f->src, sizeof(f->src), "%s/data", f->base);
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->base);
+	snprintf(f->cache, sizeof(f->cache), "%s/cache", f->base);
+	snprintf(f->dst, sizeof(f->dst), "%s/out", f->base);
+	assert_int_equal(mkdir(f->src, 0755), 0);
+	assert_int_equal(coffer_bstore_dir_open(&f->ts.in, f->repo), 0);
+	f->ts.fail_after = -1;
+	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
+	    1), 0);
+	fx_open(f);
+	*state = f;
+	return 0;
+}
+
+static inline int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	coffer_backup_close(&f->r);
+	coffer_bstore_dir_close(&f->ts.in);
+	coffer_key_free(&f->key);
+	if (geteuid() == 0)
+		(void)umount2(f->dst, MNT_DETACH);	/* a failed disk-full test */
+	rm_rf(f->base);
+	free(f);
+	return 0;
+}
+
+static inline int
+backup(struct fx *f, struct coffer_backup_progress *pg, uint8_t id[16])
+{
+	struct coffer_backup_options o;
+	const char *paths[1];
+
+	memset(&o, 0, sizeof(o));
+	o.cdc = &small_cdc;
+	o.pack_size = 256 * 1024;
+	o.progress = pg;
+	o.host = "testhost";
+	paths[0] = f->src;
+	return coffer_backup_create(f->r, paths, 1, &o, id);
+}
+
+/* Compare two trees entry by entry: kinds, bytes, modes, mtimes, link
+ * targets, xattrs. */
+static inline void
+same_tree(const char *a, const char *b)
+{
+	struct dirent **na = NULL, **nb = NULL;
+	char pa[1024], pb[1024], la[512], lb[512];
+	struct stat sa, sb;
+	int n, m, i;
+
+	assert_int_equal(lstat(a, &sa), 0);
+	assert_int_equal(lstat(b, &sb), 0);
+	assert_int_equal(sa.st_mode, sb.st_mode);
+	if (!S_ISDIR(sa.st_mode))
+		assert_int_equal(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	if (S_ISREG(sa.st_mode)) {
+		FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+		int ca, cb;
+
+		assert_non_null(fa);
+		assert_non_null(fb);
+		assert_int_equal(sa.st_size, sb.st_size);
+		do {
+			ca = fgetc(fa);
+			cb = fgetc(fb);
+			assert_int_equal(ca, cb);
+		} while (ca != EOF);
+		fclose(fa);
+		fclose(fb);
+		assert_int_equal(lgetxattr(a, "user.coffer", la, sizeof(la)),
+		    lgetxattr(b, "user.coffer", lb, sizeof(lb)));
+	}
+	if (S_ISLNK(sa.st_mode)) {
+		ssize_t x = readlink(a, la, sizeof(la)), y = readlink(b, lb,
+		    sizeof(lb));
+
+		assert_int_equal(x, y);
+		assert_memory_equal(la, lb, (size_t)x);
+	}
+	if (!S_ISDIR(sa.st_mode))
+		return;
+	assert_int_equal(sa.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	n = scandir(a, &na, NULL, alphasort);
+	m = scandir(b, &nb, NULL, alphasort);
+	assert_int_equal(n, m);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(na[i]->d_name, nb[i]->d_name);
+		if (strcmp(na[i]->d_name, ".") != 0 &&
+		    strcmp(na[i]->d_name, "..") != 0) {
+			snprintf(pa, sizeof(pa), "%s/%s", a, na[i]->d_name);
+			snprintf(pb, sizeof(pb), "%s/%s", b, nb[i]->d_name);
+			same_tree(pa, pb);
+		}
+		free(na[i]);
+		free(nb[i]);
+	}
+	free(na);
+	free(nb);
+}
+
+/* No temporary file (".NAME.coffer-RANDOM") left in folder d. */
+static inline void
+no_tmp(const char *d)
+{
+	struct dirent *de;
+	DIR *dp = opendir(d);
+
+	assert_non_null(dp);
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] == '.' && strstr(de->d_name, TMP_TAG) !=
+		    NULL)
+			fail_msg("a temporary file is left: %s/%s", d,
+			    de->d_name);
+	closedir(dp);
+}
+
+/* Folder d holds nothing but "." and "..". */
+static inline void
+empty_dir(const char *d)
+{
+	struct dirent **nl = NULL;
+	int n = scandir(d, &nl, NULL, NULL), i;
+
+	for (i = 0; i < n; i++)
+		free(nl[i]);
+	free(nl);
+	assert_int_equal(n, 2);
+}
+
+static inline void
+make_tree(struct fx *f)
+{
+	static const uint8_t nonutf8[] = "bad\xff\xfe name";
+	char p[512], q[512];
+	uint8_t *big;
+	size_t i;
+	int fd;
+
+	big = malloc(3 << 20);
+	assert_non_null(big);
+	randombytes_buf(big, 1 << 20);
+	for (i = 1 << 20; i < (size_t)3 << 20; i++)	/* compressible */
+		big[i] = (uint8_t)("coffer backup "[i % 14]);
+	write_file(f->src, "big", big, 3 << 20);
+	write_file(f->src, "empty", NULL, 0);
+	write_file(f->src, "small", (const uint8_t *)"hello", 5);
+	write_file(f->src, "line\nbreak and \xc3\xa9t\xc3\xa9",
+	    (const uint8_t *)"x", 1);
+	write_file(f->src, (const char *)nonutf8, big, 1000);
+	snprintf(p, sizeof(p), "%s/sub", f->src);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof(p), "%s/sub/deeper", f->src);
+	assert_int_equal(mkdir(p, 0700), 0);
+	write_file(p, "file", big + 100, 70000);
+	/* sparse: 1 MiB hole then data */
+	snprintf(p, sizeof(p), "%s/sparse", f->src);
+	fd = open(p, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "end", 3, 1 << 20), 3);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/link", f->src);
+	assert_int_equal(symlink("sub/deeper/file", p), 0);
+	snprintf(p, sizeof(p), "%s/small", f->src);
+	snprintf(q, sizeof(q), "%s/sub/hard", f->src);
+	assert_int_equal(link(p, q), 0);
+	snprintf(p, sizeof(p), "%s/fifo", f->src);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	snprintf(p, sizeof(p), "%s/small", f->src);
+	(void)setxattr(p, "user.coffer", "value", 5, 0);	/* may be ENOTSUP */
+	free(big);
+}
+
+#endif
