@@ -203,8 +203,10 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 	size_t i;
 	int r;
 
+	/* Zone ids are not secret, but they are derived from the root:
+	 * compare them in constant time like the rest of the keychain. */
 	for (i = 0; i < c->nzkeys; i++) {
-		if (memcmp(c->zkeys[i].zone, z->id, ID_BYTES) == 0) {
+		if (sodium_memcmp(c->zkeys[i].zone, z->id, ID_BYTES) == 0) {
 			*out = c->zkeys[i].key;
 			return 0;
 		}

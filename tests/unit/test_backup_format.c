@@ -37,16 +37,17 @@ check_keys(const struct vec *v)
 	if (vec_get(v, "plaintext") != NULL) {
 		if (vec_hex(v, "plaintext", &pt, &ptl) ||
 		    vec_hexn(v, "id", want, 32) || bk_hmac_new(&h, k) != 0 ||
-		    bk_hmac(h, pt, ptl, id) != 0 || memcmp(id, want, 32) != 0)
+		    bk_hmac(h, pt, ptl, id) != 0 ||
+		    sodium_memcmp(id, want, 32) != 0)
 			goto out;
 	} else if (vec_hexn(v, "id_key", want, 32) ||
-	    memcmp(want, k->id, 32) != 0 ||
+	    sodium_memcmp(want, k->id, 32) != 0 ||
 	    vec_hexn(v, "data_key", want, 32) ||
-	    memcmp(want, k->data, 32) != 0 ||
+	    sodium_memcmp(want, k->data, 32) != 0 ||
 	    vec_hexn(v, "meta_key", want, 32) ||
-	    memcmp(want, k->meta, 32) != 0 ||
+	    sodium_memcmp(want, k->meta, 32) != 0 ||
 	    vec_hexn(v, "cdc_key", want, 32) ||
-	    memcmp(want, coffer_key_secret(k->cdc), 32) != 0)
+	    sodium_memcmp(want, coffer_key_secret(k->cdc), 32) != 0)
 		goto out;
 	bad = 0;
 out:
