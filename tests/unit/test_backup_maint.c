@@ -30,6 +30,7 @@
 #include <coffer/key.h>
 
 #include "backup/format.h"
+#include "tree_compare.h"
 
 static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
 
@@ -135,19 +136,6 @@ struct fx {
 	char			 found[8192];	/* check's findings */
 };
 
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st; (void)flag; (void)f;
-	return remove(p);
-}
-
-static void
-rm_rf(const char *p)
-{
-	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void
 reopen(struct fx *f)
 {
@@ -251,50 +239,6 @@ backup_versions(struct fx *f, int n)
 }
 
 /* Compare folder a with b: names, kinds, bytes. */
-static void
-same_files(const char *a, const char *b)
-{
-	struct dirent **na = NULL, **nb = NULL;
-	char pa[512], pb[512];
-	struct stat sa, sb;
-	int n, m, i;
-
-	assert_int_equal(lstat(a, &sa), 0);
-	assert_int_equal(lstat(b, &sb), 0);
-	assert_int_equal(sa.st_mode & S_IFMT, sb.st_mode & S_IFMT);
-	if (S_ISREG(sa.st_mode)) {
-		FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-		int ca, cb;
-
-		assert_non_null(fa);
-		assert_non_null(fb);
-		assert_int_equal(sa.st_size, sb.st_size);
-		do {
-			ca = fgetc(fa);
-			cb = fgetc(fb);
-			assert_int_equal(ca, cb);
-		} while (ca != EOF);
-		fclose(fa);
-		fclose(fb);
-		return;
-	}
-	n = scandir(a, &na, NULL, alphasort);
-	m = scandir(b, &nb, NULL, alphasort);
-	assert_int_equal(n, m);
-	for (i = 0; i < n; i++) {
-		assert_string_equal(na[i]->d_name, nb[i]->d_name);
-		if (na[i]->d_name[0] != '.') {
-			snprintf(pa, sizeof(pa), "%s/%s", a, na[i]->d_name);
-			snprintf(pb, sizeof(pb), "%s/%s", b, nb[i]->d_name);
-			same_files(pa, pb);
-		}
-		free(na[i]);
-		free(nb[i]);
-	}
-	free(na);
-	free(nb);
-}
-
 /* Snapshot v restores byte-identical to base/vV/data. */
 static void
 restores(struct fx *f, int v)
@@ -307,7 +251,7 @@ restores(struct fx *f, int v)
 	    NULL), 0);
 	snprintf(got, sizeof(got), "%s/data", out);
 	snprintf(want, sizeof(want), "%s/v%d/data", f->base, v);
-	same_files(want, got);
+	same_tree(want, got);
 	rm_rf(out);
 }
 
