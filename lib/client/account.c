@@ -5,6 +5,7 @@
 #include <coffer/err.h>
 #include <coffer/opaque.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,10 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0 ||
 	    (r = coffer_file_write_atomic(path, (const uint8_t *)tok, i)) != 0)
 		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
-	if ((r = coffer_net_set_token(c->net, tok)) != 0 ||
+	r = coffer_net_set_token(c->net, tok);
+	/* The reply's copy of the token goes with the reply: wipe it now. */
+	sodium_memzero((char *)(uintptr_t)tok, i);
+	if (r != 0 ||
 	    (r = st_set(c, "login", login, strlen(login))) != 0 ||
 	    (r = st_set(c, "account", account, sizeof(account))) != 0 ||
 	    (r = st_set(c, "server", c->url, strlen(c->url))) != 0)

@@ -211,6 +211,19 @@ coffer_net_set_token(struct coffer_net *n, const char *token)
 	return 0;
 }
 
+/* Free a request's headers, wiping them first: one is the bearer token
+ * (curl_slist_append keeps its own copy). */
+static void
+headers_free(struct coffer_net_req *q)
+{
+	struct curl_slist *h;
+
+	for (h = q->headers; h != NULL; h = h->next)
+		sodium_memzero(h->data, strlen(h->data));
+	curl_slist_free_all(q->headers);
+	q->headers = NULL;
+}
+
 /* The idle handles of ${pool} (${np} of them; CURL and CURLM are both
  * void): take one, or NULL if there is none. */
 static void *
@@ -527,8 +540,7 @@ finish(struct coffer_net *n, struct coffer_net_req *q, CURLcode rc)
 		q->not_before_ms = now_ms() + backoff_ms(n, q->attempt,
 		    (long)ra);
 	}
-	curl_slist_free_all(q->headers);
-	q->headers = NULL;
+	headers_free(q);
 }
 
 /* The next request that may start now, or NULL; *${wait} is how long until
@@ -590,8 +602,7 @@ coffer_net_run(struct coffer_net *n, struct coffer_net_req *reqs,
 				    "%s %s: could not start", q->method,
 				    q->path);
 				q->state = Q_DONE;
-				curl_slist_free_all(q->headers);
-				q->headers = NULL;
+				headers_free(q);
 				if (q->easy != NULL)
 					pool_give(n, q->easy);
 				q->easy = NULL;
