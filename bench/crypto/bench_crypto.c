@@ -447,7 +447,7 @@ usage(FILE *f)
 	fprintf(f, "usage: bench-crypto [--quick] [--csv] [--extra]\n"
 	    "  --quick  ~0.04 s per repetition (about 10 s in all)\n"
 	    "  --csv    comma-separated values on stdout, summary on stderr\n"
-	    "  --extra  also time coffer_aead_open of forged tags\n");
+	    "  --extra  also time aead_open of forged tags\n");
 }
 
 int

@@ -253,13 +253,13 @@ run_ossl_cc_open(struct bench_state *st, size_t len)
 	return 0;
 }
 
-/* ---- coffer_aead_seal/open: XChaCha20-Poly1305, both implementations ---- */
+/* ---- aead_seal/open: XChaCha20-Poly1305, both implementations ---- */
 
 static int
 coffer_seal(enum coffer_aead_impl impl, struct bench_state *st, size_t len)
 {
 	sodium_increment(st->nonce, sizeof(st->nonce));
-	if (coffer_aead_seal(impl, st->out, st->tag, st->in, len, st->ad,
+	if (aead_seal(impl, st->out, st->tag, st->in, len, st->ad,
 	    ADLEN, st->nonce, st->key) != 0)
 		return -1;
 	sink(st->tag, 16);
@@ -270,14 +270,14 @@ static int
 coffer_prep(enum coffer_aead_impl impl, struct bench_state *st, size_t len)
 {
 	memcpy(st->ononce, st->nonce, sizeof(st->ononce));
-	return coffer_aead_seal(impl, st->ct, st->otag, st->in, len, st->ad,
+	return aead_seal(impl, st->ct, st->otag, st->in, len, st->ad,
 	    ADLEN, st->ononce, st->key);
 }
 
 static int
 coffer_open(enum coffer_aead_impl impl, struct bench_state *st, size_t len)
 {
-	if (coffer_aead_open(impl, st->out, st->ct, len, st->otag, st->ad,
+	if (aead_open(impl, st->out, st->ct, len, st->otag, st->ad,
 	    ADLEN, st->ononce, st->key) != 0)
 		return -1;
 	sink(st->out, len);
@@ -299,7 +299,7 @@ static int
 coffer_open_bad(enum coffer_aead_impl impl, struct bench_state *st,
     size_t len)
 {
-	if (coffer_aead_open(impl, st->out, st->ct, len, st->otag, st->ad,
+	if (aead_open(impl, st->out, st->ct, len, st->otag, st->ad,
 	    ADLEN, st->ononce, st->key) != COFFER_ERR_AUTH)
 		return -1;
 	sink(st->out, len);

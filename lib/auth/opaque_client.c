@@ -78,7 +78,7 @@ coffer_opaque_client_free(struct coffer_opaque_client **p)
 }
 
 int
-coffer_opaque_client_register_start_det(struct coffer_opaque_client **out,
+opaque_client_register_start_det(struct coffer_opaque_client **out,
     uint8_t request[COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES],
     const uint8_t *password, size_t passwordlen, const uint8_t blind[32])
 {
@@ -90,7 +90,7 @@ coffer_opaque_client_register_start_det(struct coffer_opaque_client **out,
 		return COFFER_ERR_INVALID;
 	if ((r = client_new(&st, CLIENT_REGISTER, password, passwordlen)) != 0)
 		goto out;
-	if ((r = coffer_oprf_blind_with(blind, req, password,
+	if ((r = oprf_blind_with(blind, req, password,
 	    passwordlen)) != 0)
 		goto out;
 	memcpy(st->blind, blind, 32);
@@ -113,7 +113,7 @@ coffer_opaque_client_register_start(struct coffer_opaque_client **out,
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	crypto_core_ristretto255_scalar_random(blind);
-	r = coffer_opaque_client_register_start_det(out, request, password,
+	r = opaque_client_register_start_det(out, request, password,
 	    passwordlen, blind);
 	sodium_memzero(blind, sizeof(blind));
 	return r;
@@ -127,13 +127,13 @@ finish_check(const struct coffer_opaque_client *st, enum client_phase phase,
     const struct opq_cfg *cfg, const struct coffer_opaque_ids *ids)
 {
 	if (st == NULL || a == NULL || b == NULL || cfg == NULL ||
-	    (msg == NULL && msglen != 0) || coffer_opaque_ids_check(ids) != 0)
+	    (msg == NULL && msglen != 0) || opaque_ids_check(ids) != 0)
 		return COFFER_ERR_INVALID;
 	return st->phase == phase ? 0 : COFFER_ERR_STATE;
 }
 
 int
-coffer_opaque_client_register_finish_det(struct coffer_opaque_client *st,
+opaque_client_register_finish_det(struct coffer_opaque_client *st,
     uint8_t record[COFFER_OPAQUE_RECORD_BYTES],
     uint8_t export_key[COFFER_OPAQUE_EXPORT_KEY_BYTES],
     const uint8_t *response, size_t responselen, const struct opq_cfg *cfg,
@@ -157,23 +157,23 @@ coffer_opaque_client_register_finish_det(struct coffer_opaque_client *st,
 	if (envelope_nonce == NULL)
 		return COFFER_ERR_INVALID;
 	memset(&t, 0, sizeof(t));
-	if ((r = coffer_opaque_read_exact(t.resp, sizeof(t.resp),
+	if ((r = opaque_read_exact(t.resp, sizeof(t.resp),
 	    response, responselen)) != 0 ||
-	    (r = coffer_oprf_element_check(evaluated)) != 0 ||
-	    (r = coffer_oprf_element_check(server_pk)) != 0)
+	    (r = oprf_element_check(evaluated)) != 0 ||
+	    (r = oprf_element_check(server_pk)) != 0)
 		goto out;
-	if ((r = coffer_oprf_finalize(t.out, st->password, st->pwlen,
+	if ((r = oprf_finalize(t.out, st->password, st->pwlen,
 	    st->blind, evaluated)) != 0 ||
-	    (r = coffer_opaque_randomized_password(t.rwd, t.out, cfg)) != 0)
+	    (r = opaque_randomized_password(t.rwd, t.out, cfg)) != 0)
 		goto out;
 	/* Store (RFC 9807 section 4.1.2). */
 	memcpy(nonce, envelope_nonce, OPQ_NN);
-	if ((r = coffer_opaque_expand(masking_key, OPQ_NH, t.rwd, OPQ_NH,
+	if ((r = opaque_expand(masking_key, OPQ_NH, t.rwd, OPQ_NH,
 	    NULL, 0, "MaskingKey")) != 0 ||
-	    (r = coffer_opaque_envelope_keys(t.rwd, nonce, t.auth_key,
+	    (r = opaque_envelope_keys(t.rwd, nonce, t.auth_key,
 	    t.export_key, NULL, client_pk)) != 0)
 		goto out;
-	coffer_opaque_envelope_tag(tag, t.auth_key, nonce, server_pk,
+	opaque_envelope_tag(tag, t.auth_key, nonce, server_pk,
 	    client_pk, ids);
 	memcpy(record, t.rec, sizeof(t.rec));
 	memcpy(export_key, t.export_key, OPQ_NH);
@@ -202,15 +202,15 @@ coffer_opaque_client_register_finish(struct coffer_opaque_client *st,
 	uint8_t nonce[OPQ_NN];
 	int r;
 
-	if ((r = coffer_opaque_cfg(&cfg, params)) != 0)
+	if ((r = opaque_cfg(&cfg, params)) != 0)
 		return r;
 	randombytes_buf(nonce, sizeof(nonce));
-	return coffer_opaque_client_register_finish_det(st, record, export_key,
+	return opaque_client_register_finish_det(st, record, export_key,
 	    response, responselen, &cfg, ids, nonce, NULL);
 }
 
 int
-coffer_opaque_client_login_start_det(struct coffer_opaque_client **out,
+opaque_client_login_start_det(struct coffer_opaque_client **out,
     uint8_t ke1[COFFER_OPAQUE_KE1_BYTES], const uint8_t *password,
     size_t passwordlen, const uint8_t blind[32],
     const uint8_t client_nonce[32], const uint8_t keyshare_seed[32])
@@ -224,9 +224,9 @@ coffer_opaque_client_login_start_det(struct coffer_opaque_client **out,
 	if ((r = client_new(&st, CLIENT_LOGIN, password, passwordlen)) != 0)
 		goto out;
 	/* KE1 = blinded_message || client_nonce || client_public_keyshare */
-	if ((r = coffer_oprf_blind_with(blind, st->ke1, password,
+	if ((r = oprf_blind_with(blind, st->ke1, password,
 	    passwordlen)) != 0 ||
-	    (r = coffer_opaque_dh_keypair(st->secret, st->ke1 + OPQ_NOE +
+	    (r = opaque_dh_keypair(st->secret, st->ke1 + OPQ_NOE +
 	    OPQ_NN, keyshare_seed)) != 0)
 		goto out;
 	memcpy(st->ke1 + OPQ_NOE, client_nonce, OPQ_NN);
@@ -252,7 +252,7 @@ coffer_opaque_client_login_start(struct coffer_opaque_client **out,
 	crypto_core_ristretto255_scalar_random(blind);
 	randombytes_buf(nonce, sizeof(nonce));
 	randombytes_buf(seed, sizeof(seed));
-	r = coffer_opaque_client_login_start_det(out, ke1, password,
+	r = opaque_client_login_start_det(out, ke1, password,
 	    passwordlen, blind, nonce, seed);
 	sodium_memzero(blind, sizeof(blind));
 	sodium_memzero(seed, sizeof(seed));
@@ -260,7 +260,7 @@ coffer_opaque_client_login_start(struct coffer_opaque_client **out,
 }
 
 int
-coffer_opaque_client_login_finish_det(struct coffer_opaque_client *st,
+opaque_client_login_finish_det(struct coffer_opaque_client *st,
     uint8_t ke3[COFFER_OPAQUE_KE3_BYTES],
     uint8_t session_key[COFFER_OPAQUE_SESSION_KEY_BYTES],
     uint8_t export_key[COFFER_OPAQUE_EXPORT_KEY_BYTES],
@@ -298,26 +298,26 @@ coffer_opaque_client_login_finish_det(struct coffer_opaque_client *st,
 		return COFFER_ERR_INVALID;
 	memset(&t, 0, sizeof(t));
 	/* The cheap checks of what is in the clear come first. */
-	if ((r = coffer_opaque_read_exact(t.ke2, sizeof(t.ke2), ke2,
+	if ((r = opaque_read_exact(t.ke2, sizeof(t.ke2), ke2,
 	    ke2len)) != 0 ||
-	    (r = coffer_oprf_element_check(evaluated)) != 0 ||
-	    (r = coffer_oprf_element_check(server_keyshare)) != 0)
+	    (r = oprf_element_check(evaluated)) != 0 ||
+	    (r = oprf_element_check(server_keyshare)) != 0)
 		goto out;
 	/* RecoverCredentials (RFC 9807 section 6.3.2.3). */
-	if ((r = coffer_oprf_finalize(t.out, st->password, st->pwlen,
+	if ((r = oprf_finalize(t.out, st->password, st->pwlen,
 	    st->blind, evaluated)) != 0 ||
-	    (r = coffer_opaque_randomized_password(t.rwd, t.out, cfg)) != 0 ||
-	    (r = coffer_opaque_expand(t.masking_key, OPQ_NH, t.rwd, OPQ_NH,
+	    (r = opaque_randomized_password(t.rwd, t.out, cfg)) != 0 ||
+	    (r = opaque_expand(t.masking_key, OPQ_NH, t.rwd, OPQ_NH,
 	    NULL, 0, "MaskingKey")) != 0 ||
-	    (r = coffer_opaque_mask(t.unmasked, t.masking_key, masking_nonce,
+	    (r = opaque_mask(t.unmasked, t.masking_key, masking_nonce,
 	    masked)) != 0)
 		goto out;
 	/* Recover (section 4.1.3): a wrong password, server key or identity
 	 * shows as a tag that does not hold. */
-	if ((r = coffer_opaque_envelope_keys(t.rwd, env_nonce, t.auth_key,
+	if ((r = opaque_envelope_keys(t.rwd, env_nonce, t.auth_key,
 	    t.export_key, t.client_sk, t.client_pk)) != 0)
 		goto out;
-	coffer_opaque_envelope_tag(t.tag, t.auth_key, env_nonce, server_pk,
+	opaque_envelope_tag(t.tag, t.auth_key, env_nonce, server_pk,
 	    t.client_pk, ids);
 	if (sodium_memcmp(t.tag, env_tag, OPQ_NM) != 0) {
 		r = COFFER_ERR_AUTH;
@@ -325,20 +325,20 @@ coffer_opaque_client_login_finish_det(struct coffer_opaque_client *st,
 	}
 	/* The tag covers the server key, which the client checked when it
 	 * registered: an invalid one here is a forgery all the same. */
-	if (coffer_oprf_element_check(server_pk) != 0) {
+	if (oprf_element_check(server_pk) != 0) {
 		r = COFFER_ERR_AUTH;
 		goto out;
 	}
 	/* AuthClientFinalize (section 6.4.3). */
-	if ((r = coffer_opaque_dh(t.ikm, st->secret, server_keyshare)) != 0 ||
-	    (r = coffer_opaque_dh(t.ikm + OPQ_NPK, st->secret,
+	if ((r = opaque_dh(t.ikm, st->secret, server_keyshare)) != 0 ||
+	    (r = opaque_dh(t.ikm + OPQ_NPK, st->secret,
 	    server_pk)) != 0 ||
-	    (r = coffer_opaque_dh(t.ikm + 2 * OPQ_NPK, t.client_sk,
+	    (r = opaque_dh(t.ikm + 2 * OPQ_NPK, t.client_sk,
 	    server_keyshare)) != 0)
 		goto out;
-	coffer_opaque_preamble(&t.pre, cfg, ids, t.client_pk, server_pk,
+	opaque_preamble(&t.pre, cfg, ids, t.client_pk, server_pk,
 	    st->ke1, t.ke2, server_nonce, server_keyshare);
-	if ((r = coffer_opaque_derive_keys(t.ikm, &t.pre, t.server_mac,
+	if ((r = opaque_derive_keys(t.ikm, &t.pre, t.server_mac,
 	    t.client_mac, t.session_key, tr)) != 0)
 		goto out;
 	if (sodium_memcmp(t.server_mac, server_mac, OPQ_NM) != 0) {
@@ -373,8 +373,8 @@ coffer_opaque_client_login_finish(struct coffer_opaque_client *st,
 	struct opq_cfg cfg;
 	int r;
 
-	if ((r = coffer_opaque_cfg(&cfg, params)) != 0)
+	if ((r = opaque_cfg(&cfg, params)) != 0)
 		return r;
-	return coffer_opaque_client_login_finish_det(st, ke3, session_key,
+	return opaque_client_login_finish_det(st, ke3, session_key,
 	    export_key, ke2, ke2len, &cfg, ids, NULL);
 }

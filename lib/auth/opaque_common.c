@@ -28,7 +28,7 @@ _Static_assert(COFFER_OPAQUE_EXPORT_KEY_BYTES == OPQ_NH, "export key");
 _Static_assert(COFFER_OPAQUE_ID_MAX <= 65535, "I2OSP(len, 2)");
 
 int
-coffer_opaque_cfg_raw(struct opq_cfg *cfg, enum opq_ksf ksf, uint32_t t_cost,
+opaque_cfg_raw(struct opq_cfg *cfg, enum opq_ksf ksf, uint32_t t_cost,
     uint32_t m_cost, const uint8_t *context, size_t contextlen)
 {
 	if (cfg == NULL || contextlen > OPQ_CONTEXT_MAX ||
@@ -52,7 +52,7 @@ coffer_opaque_cfg_raw(struct opq_cfg *cfg, enum opq_ksf ksf, uint32_t t_cost,
 }
 
 int
-coffer_opaque_cfg(struct opq_cfg *cfg, const struct coffer_opaque_params *p)
+opaque_cfg(struct opq_cfg *cfg, const struct coffer_opaque_params *p)
 {
 	char ctx[OPQ_CONTEXT_MAX];
 	uint32_t t = p == NULL ? COFFER_OPAQUE_T_COST : p->t_cost;
@@ -68,12 +68,12 @@ coffer_opaque_cfg(struct opq_cfg *cfg, const struct coffer_opaque_params *p)
 	    COFFER_OPAQUE_CONTEXT, (unsigned long)t, (unsigned long)m);
 	if (n < 0 || (size_t)n >= sizeof(ctx))
 		return COFFER_ERR_INVALID;
-	return coffer_opaque_cfg_raw(cfg, OPQ_KSF_ARGON2ID, t, m,
+	return opaque_cfg_raw(cfg, OPQ_KSF_ARGON2ID, t, m,
 	    (const uint8_t *)ctx, (size_t)n);
 }
 
 int
-coffer_opaque_ids_check(const struct coffer_opaque_ids *ids)
+opaque_ids_check(const struct coffer_opaque_ids *ids)
 {
 	if (ids == NULL)
 		return 0;
@@ -86,7 +86,7 @@ coffer_opaque_ids_check(const struct coffer_opaque_ids *ids)
 }
 
 int
-coffer_opaque_expand(uint8_t *out, size_t outlen, const uint8_t *prk,
+opaque_expand(uint8_t *out, size_t outlen, const uint8_t *prk,
     size_t prklen, const uint8_t *a, size_t alen, const char *label)
 {
 	uint8_t info[COFFER_OPAQUE_ID_MAX + 32];
@@ -98,21 +98,21 @@ coffer_opaque_expand(uint8_t *out, size_t outlen, const uint8_t *prk,
 	if (alen > 0)
 		memcpy(info, a, alen);
 	memcpy(info + alen, label, ll);
-	r = coffer_hkdf_expand(COFFER_HKDF_SHA512, out, outlen, prk, prklen,
+	r = hkdf_expand(COFFER_HKDF_SHA512, out, outlen, prk, prklen,
 	    info, alen + ll);
 	sodium_memzero(info, sizeof(info));
 	return r;
 }
 
 int
-coffer_opaque_dh_keypair(uint8_t *sk, uint8_t pk[OPQ_NPK],
+opaque_dh_keypair(uint8_t *sk, uint8_t pk[OPQ_NPK],
     const uint8_t seed[OPQ_NSEED])
 {
 	static const char info[] = "OPAQUE-DeriveDiffieHellmanKeyPair";
 	uint8_t s[OPQ_NSK];
 	int r;
 
-	r = coffer_oprf_derive_key_pair(s, pk, seed, (const uint8_t *)info,
+	r = oprf_derive_key_pair(s, pk, seed, (const uint8_t *)info,
 	    sizeof(info) - 1) == 0 ? 0 : COFFER_ERR_CRYPTO;
 	if (r == 0 && sk != NULL)
 		memcpy(sk, s, OPQ_NSK);
@@ -121,7 +121,7 @@ coffer_opaque_dh_keypair(uint8_t *sk, uint8_t pk[OPQ_NPK],
 }
 
 int
-coffer_opaque_dh(uint8_t out[OPQ_NPK], const uint8_t sk[OPQ_NSK],
+opaque_dh(uint8_t out[OPQ_NPK], const uint8_t sk[OPQ_NSK],
     const uint8_t pk[OPQ_NPK])
 {
 	/* libsodium refuses an identity result; with a valid non-identity
@@ -131,7 +131,7 @@ coffer_opaque_dh(uint8_t out[OPQ_NPK], const uint8_t sk[OPQ_NSK],
 }
 
 int
-coffer_opaque_randomized_password(uint8_t rwd[OPQ_NH],
+opaque_randomized_password(uint8_t rwd[OPQ_NH],
     const uint8_t oprf_output[OPQ_NH], const struct opq_cfg *cfg)
 {
 	static const uint8_t salt[crypto_pwhash_SALTBYTES];	/* zeros */
@@ -158,7 +158,7 @@ coffer_opaque_randomized_password(uint8_t rwd[OPQ_NH],
 	default:
 		goto out;
 	}
-	r = coffer_hkdf_extract(COFFER_HKDF_SHA512, rwd, NULL, 0, ikm,
+	r = hkdf_extract(COFFER_HKDF_SHA512, rwd, NULL, 0, ikm,
 	    sizeof(ikm));
 out:
 	sodium_memzero(ikm, sizeof(ikm));
@@ -166,21 +166,21 @@ out:
 }
 
 int
-coffer_opaque_envelope_keys(const uint8_t rwd[OPQ_NH],
+opaque_envelope_keys(const uint8_t rwd[OPQ_NH],
     const uint8_t nonce[OPQ_NN], uint8_t auth_key[OPQ_NH],
     uint8_t export_key[OPQ_NH], uint8_t *sk, uint8_t pk[OPQ_NPK])
 {
 	uint8_t seed[OPQ_NSEED];
 	int r;
 
-	if ((r = coffer_opaque_expand(auth_key, OPQ_NH, rwd, OPQ_NH, nonce,
+	if ((r = opaque_expand(auth_key, OPQ_NH, rwd, OPQ_NH, nonce,
 	    OPQ_NN, "AuthKey")) != 0 ||
-	    (r = coffer_opaque_expand(export_key, OPQ_NH, rwd, OPQ_NH, nonce,
+	    (r = opaque_expand(export_key, OPQ_NH, rwd, OPQ_NH, nonce,
 	    OPQ_NN, "ExportKey")) != 0 ||
-	    (r = coffer_opaque_expand(seed, OPQ_NSEED, rwd, OPQ_NH, nonce,
+	    (r = opaque_expand(seed, OPQ_NSEED, rwd, OPQ_NH, nonce,
 	    OPQ_NN, "PrivateKey")) != 0)
 		goto out;
-	r = coffer_opaque_dh_keypair(sk, pk, seed);
+	r = opaque_dh_keypair(sk, pk, seed);
 out:
 	sodium_memzero(seed, sizeof(seed));
 	return r;
@@ -219,7 +219,7 @@ ids_or_keys(const struct coffer_opaque_ids *ids, const uint8_t *client_pk,
 }
 
 void
-coffer_opaque_envelope_tag(uint8_t tag[OPQ_NM], const uint8_t auth_key[OPQ_NH],
+opaque_envelope_tag(uint8_t tag[OPQ_NM], const uint8_t auth_key[OPQ_NH],
     const uint8_t nonce[OPQ_NN], const uint8_t server_pk[OPQ_NPK],
     const uint8_t client_pk[OPQ_NPK], const struct coffer_opaque_ids *ids)
 {
@@ -240,7 +240,7 @@ coffer_opaque_envelope_tag(uint8_t tag[OPQ_NM], const uint8_t auth_key[OPQ_NH],
 }
 
 int
-coffer_opaque_oprf_key(uint8_t sk[OPQ_NOK],
+opaque_oprf_key(uint8_t sk[OPQ_NOK],
     const struct coffer_opaque_server_setup *setup, const uint8_t *cred_id,
     size_t cred_idlen)
 {
@@ -251,23 +251,23 @@ coffer_opaque_oprf_key(uint8_t sk[OPQ_NOK],
 	if (cred_idlen == 0 || cred_idlen > COFFER_OPAQUE_ID_MAX ||
 	    cred_id == NULL)
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_opaque_expand(seed, OPQ_NOK, setup->oprf_seed,
+	if ((r = opaque_expand(seed, OPQ_NOK, setup->oprf_seed,
 	    setup->seedlen, cred_id, cred_idlen, "OprfKey")) == 0)
-		r = coffer_oprf_derive_key_pair(sk, NULL, seed,
+		r = oprf_derive_key_pair(sk, NULL, seed,
 		    (const uint8_t *)info, sizeof(info) - 1);
 	sodium_memzero(seed, sizeof(seed));
 	return r;
 }
 
 int
-coffer_opaque_mask(uint8_t out[OPQ_MASKED], const uint8_t masking_key[OPQ_NH],
+opaque_mask(uint8_t out[OPQ_MASKED], const uint8_t masking_key[OPQ_NH],
     const uint8_t masking_nonce[OPQ_NN], const uint8_t in[OPQ_MASKED])
 {
 	uint8_t pad[OPQ_MASKED];
 	size_t i;
 	int r;
 
-	if ((r = coffer_opaque_expand(pad, sizeof(pad), masking_key, OPQ_NH,
+	if ((r = opaque_expand(pad, sizeof(pad), masking_key, OPQ_NH,
 	    masking_nonce, OPQ_NN, "CredentialResponsePad")) == 0)
 		for (i = 0; i < OPQ_MASKED; i++)
 			out[i] = in[i] ^ pad[i];
@@ -276,7 +276,7 @@ coffer_opaque_mask(uint8_t out[OPQ_MASKED], const uint8_t masking_key[OPQ_NH],
 }
 
 void
-coffer_opaque_preamble(crypto_hash_sha512_state *st, const struct opq_cfg *cfg,
+opaque_preamble(crypto_hash_sha512_state *st, const struct opq_cfg *cfg,
     const struct coffer_opaque_ids *ids, const uint8_t client_pk[OPQ_NPK],
     const uint8_t server_pk[OPQ_NPK],
     const uint8_t ke1[COFFER_OPAQUE_KE1_BYTES],
@@ -324,7 +324,7 @@ expand_label(uint8_t out[OPQ_NX], const uint8_t secret[OPQ_NX],
 	if (ctxlen > 0)
 		memcpy(info + n, ctx, ctxlen);
 	n += ctxlen;
-	return coffer_hkdf_expand(COFFER_HKDF_SHA512, out, OPQ_NX, secret,
+	return hkdf_expand(COFFER_HKDF_SHA512, out, OPQ_NX, secret,
 	    OPQ_NX, info, n);
 }
 
@@ -341,7 +341,7 @@ hmac(uint8_t out[OPQ_NM], const uint8_t key[OPQ_NM], const uint8_t *m,
 }
 
 int
-coffer_opaque_derive_keys(const uint8_t ikm[3 * OPQ_NPK],
+opaque_derive_keys(const uint8_t ikm[3 * OPQ_NPK],
     const crypto_hash_sha512_state *preamble, uint8_t server_mac[OPQ_NM],
     uint8_t client_mac[OPQ_NM], uint8_t session_key[OPQ_NX],
     struct opq_trace *tr)
@@ -354,7 +354,7 @@ coffer_opaque_derive_keys(const uint8_t ikm[3 * OPQ_NPK],
 	} t;
 	int r;
 
-	if ((r = coffer_hkdf_extract(COFFER_HKDF_SHA512, t.prk, NULL, 0, ikm,
+	if ((r = hkdf_extract(COFFER_HKDF_SHA512, t.prk, NULL, 0, ikm,
 	    3 * OPQ_NPK)) != 0)
 		goto out;
 	t.st = *preamble;
@@ -382,14 +382,14 @@ out:
 }
 
 int
-coffer_opaque_read_exact(uint8_t *out, size_t n, const uint8_t *msg,
+opaque_read_exact(uint8_t *out, size_t n, const uint8_t *msg,
     size_t msglen)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	int r;
 
-	coffer_reader_init(&rd, msg, msglen);
-	if ((r = coffer_reader_copy(&rd, out, n)) != 0)
+	reader_init(&rd, msg, msglen);
+	if ((r = reader_copy(&rd, out, n)) != 0)
 		return r;
-	return coffer_reader_end(&rd);
+	return reader_end(&rd);
 }

@@ -76,13 +76,13 @@ coffer_opaque_server_register(const struct coffer_opaque_server_setup *setup,
 	    cred_idlen == 0 || cred_idlen > COFFER_OPAQUE_ID_MAX ||
 	    (request == NULL && requestlen != 0))
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_opaque_read_exact(blinded, sizeof(blinded), request,
+	if ((r = opaque_read_exact(blinded, sizeof(blinded), request,
 	    requestlen)) != 0 ||
-	    (r = coffer_oprf_element_check(blinded)) != 0)
+	    (r = oprf_element_check(blinded)) != 0)
 		goto out;
-	if ((r = coffer_opaque_oprf_key(key, setup, cred_id,
+	if ((r = opaque_oprf_key(key, setup, cred_id,
 	    cred_idlen)) != 0 ||
-	    (r = coffer_oprf_blind_evaluate(evaluated, key, blinded)) != 0)
+	    (r = oprf_blind_evaluate(evaluated, key, blinded)) != 0)
 		goto out;
 	memcpy(response, evaluated, OPQ_NOE);
 	memcpy(response + OPQ_NOE, setup->pk, OPQ_NPK);
@@ -99,9 +99,9 @@ coffer_opaque_server_record_check(const uint8_t *record, size_t recordlen)
 
 	if (record == NULL && recordlen != 0)
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_opaque_read_exact(rec, sizeof(rec), record,
+	if ((r = opaque_read_exact(rec, sizeof(rec), record,
 	    recordlen)) == 0)
-		r = coffer_oprf_element_check(rec);	/* client key */
+		r = oprf_element_check(rec);	/* client key */
 	sodium_memzero(rec, sizeof(rec));
 	return r;
 }
@@ -117,14 +117,14 @@ fake_record(uint8_t out[OPQ_FAKE], const struct coffer_opaque_server_setup *s,
 
 	if ((r = coffer_kdf(okm, sizeof(okm), s->oprf_seed, s->seedlen,
 	    fake_ctx, cred_id, cred_idlen)) == 0 &&
-	    (r = coffer_opaque_dh_keypair(NULL, out, okm)) == 0)
+	    (r = opaque_dh_keypair(NULL, out, okm)) == 0)
 		memcpy(out + OPQ_NPK, okm + OPQ_NSEED, OPQ_NH);
 	sodium_memzero(okm, sizeof(okm));
 	return r;
 }
 
 int
-coffer_opaque_server_login_start_det(struct coffer_opaque_server **out,
+opaque_server_login_start_det(struct coffer_opaque_server **out,
     uint8_t ke2[COFFER_OPAQUE_KE2_BYTES],
     const struct coffer_opaque_server_setup *setup, const uint8_t *record,
     size_t recordlen, const uint8_t *cred_id, size_t cred_idlen,
@@ -162,15 +162,15 @@ coffer_opaque_server_login_start_det(struct coffer_opaque_server **out,
 	    cred_idlen > COFFER_OPAQUE_ID_MAX || (ke1 == NULL && ke1len != 0) ||
 	    (record == NULL && recordlen != 0) || masking_nonce == NULL ||
 	    server_nonce == NULL || keyshare_seed == NULL ||
-	    coffer_opaque_ids_check(ids) != 0)
+	    opaque_ids_check(ids) != 0)
 		return COFFER_ERR_INVALID;
 	memset(&t, 0, sizeof(t));
-	if ((r = coffer_opaque_read_exact(t.ke1, sizeof(t.ke1), ke1,
+	if ((r = opaque_read_exact(t.ke1, sizeof(t.ke1), ke1,
 	    ke1len)) != 0 ||
-	    (r = coffer_oprf_element_check(blinded)) != 0 ||
-	    (r = coffer_oprf_element_check(client_keyshare)) != 0)
+	    (r = oprf_element_check(blinded)) != 0 ||
+	    (r = oprf_element_check(client_keyshare)) != 0)
 		goto out;
-	if (!is_fake && (r = coffer_opaque_read_exact(t.rec, sizeof(t.rec),
+	if (!is_fake && (r = opaque_read_exact(t.rec, sizeof(t.rec),
 	    record, recordlen)) != 0)
 		goto out;
 	/* The fake record is derived for every login, real or not, so that
@@ -181,36 +181,36 @@ coffer_opaque_server_login_start_det(struct coffer_opaque_server **out,
 		goto out;
 	if (is_fake)		/* its envelope is all zeros */
 		memcpy(t.rec, t.fake, OPQ_FAKE);
-	if ((r = coffer_oprf_element_check(client_pk)) != 0)
+	if ((r = oprf_element_check(client_pk)) != 0)
 		goto out;
 
 	/* CreateCredentialResponse (section 6.3.2.2). */
-	if ((r = coffer_opaque_oprf_key(t.oprf_key, setup, cred_id,
+	if ((r = opaque_oprf_key(t.oprf_key, setup, cred_id,
 	    cred_idlen)) != 0 ||
-	    (r = coffer_oprf_blind_evaluate(cred_resp, t.oprf_key,
+	    (r = oprf_blind_evaluate(cred_resp, t.oprf_key,
 	    blinded)) != 0)
 		goto out;
 	memcpy(cred_resp + OPQ_NOE, masking_nonce, OPQ_NN);
 	memcpy(t.plain, setup->pk, OPQ_NPK);
 	memcpy(t.plain + OPQ_NPK, envelope, OPQ_ENVELOPE);
-	if ((r = coffer_opaque_mask(cred_resp + OPQ_NOE + OPQ_NN, masking_key,
+	if ((r = opaque_mask(cred_resp + OPQ_NOE + OPQ_NN, masking_key,
 	    masking_nonce, t.plain)) != 0)
 		goto out;
 
 	/* AuthServerRespond (section 6.4.4). */
 	memcpy(t.ke2 + OPQ_CRED_RESP, server_nonce, OPQ_NN);
-	if ((r = coffer_opaque_dh_keypair(t.share_sk, server_share,
+	if ((r = opaque_dh_keypair(t.share_sk, server_share,
 	    keyshare_seed)) != 0)
 		goto out;
-	coffer_opaque_preamble(&t.pre, cfg, ids, client_pk, setup->pk, t.ke1,
+	opaque_preamble(&t.pre, cfg, ids, client_pk, setup->pk, t.ke1,
 	    cred_resp, server_nonce, server_share);
-	if ((r = coffer_opaque_dh(t.ikm, t.share_sk, client_keyshare)) != 0 ||
-	    (r = coffer_opaque_dh(t.ikm + OPQ_NPK, setup->sk,
+	if ((r = opaque_dh(t.ikm, t.share_sk, client_keyshare)) != 0 ||
+	    (r = opaque_dh(t.ikm + OPQ_NPK, setup->sk,
 	    client_keyshare)) != 0 ||
-	    (r = coffer_opaque_dh(t.ikm + 2 * OPQ_NPK, t.share_sk,
+	    (r = opaque_dh(t.ikm + 2 * OPQ_NPK, t.share_sk,
 	    client_pk)) != 0)
 		goto out;
-	if ((r = coffer_opaque_derive_keys(t.ikm, &t.pre, server_mac,
+	if ((r = opaque_derive_keys(t.ikm, &t.pre, server_mac,
 	    t.client_mac, t.session_key, tr)) != 0)
 		goto out;
 	if ((r = server_new(out, is_fake, t.client_mac, t.session_key)) != 0)
@@ -236,14 +236,14 @@ coffer_opaque_server_login_start(struct coffer_opaque_server **out,
 	uint8_t mnonce[OPQ_NN], snonce[OPQ_NN], seed[OPQ_NSEED];
 	int r;
 
-	if ((r = coffer_opaque_cfg(&cfg, params)) != 0)
+	if ((r = opaque_cfg(&cfg, params)) != 0)
 		return r;
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(mnonce, sizeof(mnonce));
 	randombytes_buf(snonce, sizeof(snonce));
 	randombytes_buf(seed, sizeof(seed));
-	r = coffer_opaque_server_login_start_det(out, ke2, setup, record,
+	r = opaque_server_login_start_det(out, ke2, setup, record,
 	    recordlen, cred_id, cred_idlen, ke1, ke1len, &cfg, ids, mnonce,
 	    snonce, seed, NULL, NULL);
 	sodium_memzero(seed, sizeof(seed));
@@ -262,7 +262,7 @@ coffer_opaque_server_login_finish(struct coffer_opaque_server *st,
 		return COFFER_ERR_INVALID;
 	if (st->phase != SERVER_STARTED)
 		return COFFER_ERR_STATE;
-	if ((r = coffer_opaque_read_exact(mac, sizeof(mac), ke3, ke3len)) != 0)
+	if ((r = opaque_read_exact(mac, sizeof(mac), ke3, ke3len)) != 0)
 		goto out;
 	/* AuthServerFinalize: constant time in the MAC. */
 	bad = (sodium_memcmp(mac, st->expected_mac, OPQ_NM) != 0) |
@@ -304,27 +304,27 @@ int
 coffer_opaque_server_state_load(struct coffer_opaque_server **out,
     const uint8_t *p, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *mac, *key;
 	uint8_t version, flag;
 	int r;
 
 	if (out == NULL || (p == NULL && len != 0))
 		return COFFER_ERR_INVALID;
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, state_magic,
+	reader_init(&rd, p, len);
+	if ((r = reader_magic(&rd, state_magic,
 	    sizeof(state_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	    (r = reader_u8(&rd, &version)) != 0)
 		return r;
 	if (version != STATE_VERSION)
 		return COFFER_ERR_VERSION;
-	if ((r = coffer_reader_u8(&rd, &flag)) != 0)
+	if ((r = reader_u8(&rd, &flag)) != 0)
 		return r;
 	if (flag > 1)
 		return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_bytes(&rd, OPQ_NM, &mac)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, OPQ_NX, &key)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_bytes(&rd, OPQ_NM, &mac)) != 0 ||
+	    (r = reader_bytes(&rd, OPQ_NX, &key)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		return r;
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;

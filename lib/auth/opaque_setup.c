@@ -45,7 +45,7 @@ coffer_opaque_server_setup_import(struct coffer_opaque_server_setup **out,
 		r = COFFER_ERR_CRYPTO;
 		goto out;
 	}
-	if (coffer_oprf_scalar_check(private_key) != 0)
+	if (oprf_scalar_check(private_key) != 0)
 		goto out;
 	if ((s = sodium_malloc(sizeof(*s))) == NULL) {
 		r = COFFER_ERR_NOMEM;
@@ -121,30 +121,30 @@ int
 coffer_opaque_server_setup_load(struct coffer_opaque_server_setup **out,
     const uint8_t *p, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *seed, *sk;
 	uint8_t version, seedlen;
 	int r;
 
 	if (out == NULL || (p == NULL && len != 0))
 		return COFFER_ERR_INVALID;
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, setup_magic,
+	reader_init(&rd, p, len);
+	if ((r = reader_magic(&rd, setup_magic,
 	    sizeof(setup_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	    (r = reader_u8(&rd, &version)) != 0)
 		return r;
 	if (version != SETUP_VERSION)
 		return COFFER_ERR_VERSION;
-	if ((r = coffer_reader_u8(&rd, &seedlen)) != 0)
+	if ((r = reader_u8(&rd, &seedlen)) != 0)
 		return r;
 	if (seedlen < COFFER_OPAQUE_SEED_MIN ||
 	    seedlen > COFFER_OPAQUE_SEED_MAX)
 		return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_bytes(&rd, seedlen, &seed)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, OPQ_NSK, &sk)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_bytes(&rd, seedlen, &seed)) != 0 ||
+	    (r = reader_bytes(&rd, OPQ_NSK, &sk)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		return r;
-	if (coffer_oprf_scalar_check(sk) != 0)
+	if (oprf_scalar_check(sk) != 0)
 		return COFFER_ERR_FORMAT;
 	return coffer_opaque_server_setup_import(out, seed, seedlen, sk);
 }

@@ -10,9 +10,9 @@
 
 #include <sodium.h>
 
-#define NE	COFFER_OPRF_ELEMENT_BYTES
-#define NS	COFFER_OPRF_SCALAR_BYTES
-#define NH	COFFER_OPRF_HASH_BYTES
+#define NE	OPRF_ELEMENT_BYTES
+#define NS	OPRF_SCALAR_BYTES
+#define NH	OPRF_HASH_BYTES
 
 _Static_assert(NE == crypto_core_ristretto255_BYTES, "element size");
 _Static_assert(NS == crypto_core_ristretto255_SCALARBYTES, "scalar size");
@@ -42,7 +42,7 @@ make_dst(uint8_t dst[DST_MAX], const char *prefix)
 }
 
 int
-coffer_oprf_expand_xmd(uint8_t *out, size_t outlen, const uint8_t *msg,
+oprf_expand_xmd(uint8_t *out, size_t outlen, const uint8_t *msg,
     size_t msglen, const uint8_t *dst, size_t dstlen)
 {
 	static const uint8_t z_pad[128];	/* s_in_bytes of SHA-512 */
@@ -95,20 +95,20 @@ coffer_oprf_expand_xmd(uint8_t *out, size_t outlen, const uint8_t *msg,
 }
 
 int
-coffer_oprf_hash_to_group(uint8_t p[NE], const uint8_t *in, size_t inlen)
+oprf_hash_to_group(uint8_t p[NE], const uint8_t *in, size_t inlen)
 {
 	uint8_t dst[DST_MAX], u[64];
 	size_t dlen;
 	int r;
 
-	if (p == NULL || inlen > COFFER_OPRF_INPUT_MAX)
+	if (p == NULL || inlen > OPRF_INPUT_MAX)
 		return COFFER_ERR_INVALID;
 	if (sodium_init() < 0)
 		return COFFER_ERR_CRYPTO;
 	dlen = make_dst(dst, "HashToGroup-");
 	/* hash_to_ristretto255: 64 uniform bytes through the one-way map,
 	 * which is libsodium's crypto_core_ristretto255_from_hash. */
-	if ((r = coffer_oprf_expand_xmd(u, sizeof(u), in, inlen, dst,
+	if ((r = oprf_expand_xmd(u, sizeof(u), in, inlen, dst,
 	    dlen)) != 0)
 		goto out;
 	crypto_core_ristretto255_from_hash(p, u);
@@ -119,7 +119,7 @@ out:
 }
 
 int
-coffer_oprf_hash_to_scalar(uint8_t s[NS], const uint8_t *in, size_t inlen,
+oprf_hash_to_scalar(uint8_t s[NS], const uint8_t *in, size_t inlen,
     const uint8_t *dst, size_t dstlen)
 {
 	uint8_t def[DST_MAX], u[64];
@@ -131,7 +131,7 @@ coffer_oprf_hash_to_scalar(uint8_t s[NS], const uint8_t *in, size_t inlen,
 		dstlen = make_dst(def, "HashToScalar-");
 		dst = def;
 	}
-	if ((r = coffer_oprf_expand_xmd(u, sizeof(u), in, inlen, dst,
+	if ((r = oprf_expand_xmd(u, sizeof(u), in, inlen, dst,
 	    dstlen)) == 0)
 		crypto_core_ristretto255_scalar_reduce(s, u);
 	sodium_memzero(u, sizeof(u));
@@ -139,17 +139,17 @@ coffer_oprf_hash_to_scalar(uint8_t s[NS], const uint8_t *in, size_t inlen,
 }
 
 int
-coffer_oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
+oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
     const uint8_t *info, size_t infolen)
 {
 	/* deriveInput || counter = seed || I2OSP(len(info), 2) || info ||
 	 * I2OSP(counter, 1) */
-	uint8_t in[NS + 2 + COFFER_OPRF_INFO_MAX + 1], dst[DST_MAX], s[NS];
+	uint8_t in[NS + 2 + OPRF_INFO_MAX + 1], dst[DST_MAX], s[NS];
 	size_t dlen, n;
 	unsigned int counter;
 	int r = COFFER_ERR_INVALID;
 
-	if (sk == NULL || seed == NULL || infolen > COFFER_OPRF_INFO_MAX ||
+	if (sk == NULL || seed == NULL || infolen > OPRF_INFO_MAX ||
 	    (info == NULL && infolen != 0))
 		return COFFER_ERR_INVALID;
 	if (sodium_init() < 0)
@@ -164,7 +164,7 @@ coffer_oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
 	r = COFFER_ERR_CRYPTO;	/* DeriveKeyPairError, unless found */
 	for (counter = 0; counter <= 255; counter++) {
 		in[n] = (uint8_t)counter;
-		if (coffer_oprf_hash_to_scalar(s, in, n + 1, dst, dlen) != 0) {
+		if (oprf_hash_to_scalar(s, in, n + 1, dst, dlen) != 0) {
 			r = COFFER_ERR_INVALID;
 			break;
 		}
@@ -184,7 +184,7 @@ coffer_oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
 }
 
 int
-coffer_oprf_element_check(const uint8_t p[NE])
+oprf_element_check(const uint8_t p[NE])
 {
 	if (p == NULL || sodium_init() < 0)
 		return COFFER_ERR_FORMAT;
@@ -200,7 +200,7 @@ coffer_oprf_element_check(const uint8_t p[NE])
 }
 
 int
-coffer_oprf_scalar_check(const uint8_t s[NS])
+oprf_scalar_check(const uint8_t s[NS])
 {
 	uint8_t wide[64] = { 0 }, red[NS];
 	int bad;
@@ -217,15 +217,15 @@ coffer_oprf_scalar_check(const uint8_t s[NS])
 }
 
 int
-coffer_oprf_blind_with(const uint8_t blind[NS], uint8_t blinded[NE],
+oprf_blind_with(const uint8_t blind[NS], uint8_t blinded[NE],
     const uint8_t *in, size_t inlen)
 {
 	uint8_t p[NE];
 	int r;
 
-	if (blinded == NULL || coffer_oprf_scalar_check(blind) != 0)
+	if (blinded == NULL || oprf_scalar_check(blind) != 0)
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_oprf_hash_to_group(p, in, inlen)) != 0)
+	if ((r = oprf_hash_to_group(p, in, inlen)) != 0)
 		goto out;
 	r = crypto_scalarmult_ristretto255(blinded, blind, p) == 0 ? 0 :
 	    COFFER_ERR_CRYPTO;
@@ -235,7 +235,7 @@ out:
 }
 
 int
-coffer_oprf_blind(uint8_t blind[NS], uint8_t blinded[NE], const uint8_t *in,
+oprf_blind(uint8_t blind[NS], uint8_t blinded[NE], const uint8_t *in,
     size_t inlen)
 {
 	int r;
@@ -245,13 +245,13 @@ coffer_oprf_blind(uint8_t blind[NS], uint8_t blinded[NE], const uint8_t *in,
 	if (sodium_init() < 0)
 		return COFFER_ERR_CRYPTO;
 	crypto_core_ristretto255_scalar_random(blind);	/* never zero */
-	if ((r = coffer_oprf_blind_with(blind, blinded, in, inlen)) != 0)
+	if ((r = oprf_blind_with(blind, blinded, in, inlen)) != 0)
 		sodium_memzero(blind, NS);
 	return r;
 }
 
 int
-coffer_oprf_blind_evaluate(uint8_t evaluated[NE], const uint8_t sk[NS],
+oprf_blind_evaluate(uint8_t evaluated[NE], const uint8_t sk[NS],
     const uint8_t blinded[NE])
 {
 	uint8_t e[NE];
@@ -259,9 +259,9 @@ coffer_oprf_blind_evaluate(uint8_t evaluated[NE], const uint8_t sk[NS],
 
 	if (evaluated == NULL)
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_oprf_element_check(blinded)) != 0)
+	if ((r = oprf_element_check(blinded)) != 0)
 		return r;
-	if (coffer_oprf_scalar_check(sk) != 0)
+	if (oprf_scalar_check(sk) != 0)
 		return COFFER_ERR_INVALID;
 	if (crypto_scalarmult_ristretto255(e, sk, blinded) != 0)
 		return COFFER_ERR_CRYPTO;
@@ -270,7 +270,7 @@ coffer_oprf_blind_evaluate(uint8_t evaluated[NE], const uint8_t sk[NS],
 }
 
 int
-coffer_oprf_finalize(uint8_t out[NH], const uint8_t *in, size_t inlen,
+oprf_finalize(uint8_t out[NH], const uint8_t *in, size_t inlen,
     const uint8_t blind[NS], const uint8_t evaluated[NE])
 {
 	static const char fin[] = "Finalize";
@@ -278,12 +278,12 @@ coffer_oprf_finalize(uint8_t out[NH], const uint8_t *in, size_t inlen,
 	uint8_t inv[NS], n[NE], len[2];
 	int r;
 
-	if (out == NULL || inlen > COFFER_OPRF_INPUT_MAX ||
+	if (out == NULL || inlen > OPRF_INPUT_MAX ||
 	    (in == NULL && inlen != 0))
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_oprf_element_check(evaluated)) != 0)
+	if ((r = oprf_element_check(evaluated)) != 0)
 		return r;
-	if (coffer_oprf_scalar_check(blind) != 0)
+	if (oprf_scalar_check(blind) != 0)
 		return COFFER_ERR_INVALID;
 	r = COFFER_ERR_CRYPTO;
 	if (crypto_core_ristretto255_scalar_invert(inv, blind) != 0 ||

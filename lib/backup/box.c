@@ -74,7 +74,7 @@ bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 	p[5 + BK_NONCE] = (uint8_t)len;
 	if (len > 0)
 		memcpy(p + 6 + BK_NONCE, body, len);
-	if ((r = coffer_aead_seal(COFFER_AEAD_DEFAULT, p + 1 + BK_NONCE,
+	if ((r = aead_seal(COFFER_AEAD_DEFAULT, p + 1 + BK_NONCE,
 	    p + 1 + BK_NONCE + plen, p + 1 + BK_NONCE, plen, ad, adlen,
 	    p + 1, k->meta)) != 0) {
 		sodium_memzero(p, size);
@@ -103,7 +103,7 @@ bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
 	plen = len - (1 + BK_NONCE + BK_TAG);
 	if ((r = coffer_buf_extend(out, plen, &p)) != 0)
 		return r;
-	if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, p, box + 1 + BK_NONCE,
+	if ((r = aead_open(COFFER_AEAD_DEFAULT, p, box + 1 + BK_NONCE,
 	    plen, box + 1 + BK_NONCE + plen, ad, adlen, box + 1,
 	    k->meta)) != 0)
 		goto fail;

@@ -100,7 +100,7 @@ coffer_cdc_new(struct coffer_cdc **out, const struct coffer_key *key,
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = coffer_kdf(bytes, sizeof(bytes), coffer_key_secret(key),
+	if ((r = coffer_kdf(bytes, sizeof(bytes), key_secret(key),
 	    COFFER_KEY_BYTES, CDC_CONTEXT, NULL, 0)) != 0)
 		goto out;
 	for (i = 0; i < 256; i++) {

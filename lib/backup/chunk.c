@@ -159,11 +159,11 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
 		randombytes_buf(out + 2, BK_NONCE);
 	chunk_ad(ad, id, type, out[1]);
 	if (n > 0)
-		r = coffer_aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
+		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
 		    n, ad, sizeof(ad), out + 2, k->data);
 	else {
 		n = len;
-		r = coffer_aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
+		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
 		    ad, sizeof(ad), out + 2, k->data);
 	}
 	if (r != 0)
@@ -194,14 +194,14 @@ bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
 	if (s[1] == 0) {
 		if (clen != rlen)
 			return COFFER_ERR_FORMAT;
-		if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, out,
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, out,
 		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
 		    sizeof(ad), s + 2, k->data)) != 0)
 			return r;
 	} else {
 		if ((r = zctx_scratch(z, clen)) != 0)
 			return r;
-		if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, z->scratch,
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, z->scratch,
 		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
 		    sizeof(ad), s + 2, k->data)) != 0)
 			return r;

@@ -37,7 +37,7 @@ bkeys_new(struct bkeys **out, const struct coffer_key *zone)
 		goto out;
 	}
 	memset(k, 0, sizeof(*k));
-	s = coffer_key_secret(zone);
+	s = key_secret(zone);
 	if ((r = coffer_kdf(k->id, sizeof(k->id), s, COFFER_KEY_BYTES, CTX_ID,
 	    NULL, 0)) != 0 ||
 	    (r = coffer_kdf(k->data, sizeof(k->data), s, COFFER_KEY_BYTES,

@@ -95,22 +95,22 @@ static int
 pack_body(const uint8_t *p, size_t len, size_t chunks_len,
     struct bk_entry **out, size_t *n)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	struct bk_entry *e = NULL;
 	uint32_t count, i;
 	uint64_t off = 0;
 	const uint8_t *q;
 	int r;
 
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_u32(&rd, &count)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_u32(&rd, &count)) != 0)
 		goto out;
 	if (count > BK_PACK_ENTRIES_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
-	if (coffer_reader_left(&rd) != (size_t)count * PACK_ENT) {
-		r = coffer_reader_left(&rd) < (size_t)count * PACK_ENT ?
+	if (reader_left(&rd) != (size_t)count * PACK_ENT) {
+		r = reader_left(&rd) < (size_t)count * PACK_ENT ?
 		    COFFER_ERR_TRUNCATED : COFFER_ERR_TRAILING;
 		goto out;
 	}
@@ -119,7 +119,7 @@ pack_body(const uint8_t *p, size_t len, size_t chunks_len,
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		if ((r = coffer_reader_bytes(&rd, PACK_ENT, &q)) != 0)
+		if ((r = reader_bytes(&rd, PACK_ENT, &q)) != 0)
 			goto out;
 		memcpy(e[i].id, q, BK_ID);
 		e[i].type = q[BK_ID];
@@ -243,7 +243,7 @@ out:
 static int
 seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	struct bk_seg_pack sp;
 	uint8_t prev[BK_ID];
 	uint32_t npacks, count, i, j;
@@ -252,15 +252,15 @@ seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 	int r;
 
 	memset(&sp, 0, sizeof(sp));
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_u32(&rd, &npacks)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_u32(&rd, &npacks)) != 0)
 		return r;
 	if (npacks > BK_SEG_ENTRIES_MAX)
 		return COFFER_ERR_TOOBIG;
 	for (i = 0; i < npacks; i++) {
-		if ((r = coffer_reader_copy(&rd, sp.id, BK_ID)) != 0 ||
-		    (r = coffer_reader_u32(&rd, &sp.len)) != 0 ||
-		    (r = coffer_reader_u32(&rd, &count)) != 0)
+		if ((r = reader_copy(&rd, sp.id, BK_ID)) != 0 ||
+		    (r = reader_u32(&rd, &sp.len)) != 0 ||
+		    (r = reader_u32(&rd, &count)) != 0)
 			goto out;
 		if (i > 0 && memcmp(prev, sp.id, BK_ID) >= 0) {
 			r = COFFER_ERR_FORMAT;
@@ -271,7 +271,7 @@ seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 			r = COFFER_ERR_TOOBIG;
 			goto out;
 		}
-		if (coffer_reader_left(&rd) < (size_t)count * SEG_ENT) {
+		if (reader_left(&rd) < (size_t)count * SEG_ENT) {
 			r = COFFER_ERR_TRUNCATED;
 			goto out;
 		}
@@ -283,7 +283,7 @@ seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 		for (j = 0, end = 0; j < count; j++) {
 			struct bk_entry e;
 
-			if ((r = coffer_reader_bytes(&rd, SEG_ENT, &q)) != 0)
+			if ((r = reader_bytes(&rd, SEG_ENT, &q)) != 0)
 				goto out;
 			memcpy(e.id, q, BK_ID);
 			e.type = q[BK_ID];
@@ -304,7 +304,7 @@ seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 		free(sp.e);
 		sp.e = NULL;
 	}
-	r = coffer_reader_end(&rd);
+	r = reader_end(&rd);
 out:
 	free(sp.e);
 	return r;

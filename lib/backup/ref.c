@@ -33,17 +33,17 @@ put_str(struct coffer_buf *b, const char *s, size_t max)
 }
 
 static int
-get_str(struct coffer_reader *rd, char **out, size_t max)
+get_str(struct reader *rd, char **out, size_t max)
 {
 	const uint8_t *p;
 	uint16_t n;
 	int r;
 
-	if ((r = coffer_reader_u16(rd, &n)) != 0)
+	if ((r = reader_u16(rd, &n)) != 0)
 		return r;
 	if (n > max)
 		return COFFER_ERR_TOOBIG;
-	if ((r = coffer_reader_bytes(rd, n, &p)) != 0)
+	if ((r = reader_bytes(rd, n, &p)) != 0)
 		return r;
 	if (n > 0 && memchr(p, 0, n) != NULL)
 		return COFFER_ERR_FORMAT;
@@ -113,7 +113,7 @@ out:
 int
 bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	uint64_t t;
 	uint16_t n;
 	uint8_t hp;
@@ -121,15 +121,15 @@ bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_u64(&rd, &t)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_u64(&rd, &t)) != 0)
 		goto out;
 	s->time_ns = (int64_t)t;
-	if ((r = coffer_reader_u64(&rd, &t)) != 0)
+	if ((r = reader_u64(&rd, &t)) != 0)
 		goto out;
 	s->end_ns = (int64_t)t;
 	if ((r = get_str(&rd, &s->host, HOST_MAX)) != 0 ||
-	    (r = coffer_reader_u16(&rd, &n)) != 0)
+	    (r = reader_u16(&rd, &n)) != 0)
 		goto out;
 	if (n > PATHS_MAX) {
 		r = COFFER_ERR_TOOBIG;
@@ -144,15 +144,15 @@ bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s)
 			goto out;
 		s->npaths = i + 1;
 	}
-	if ((r = coffer_reader_copy(&rd, s->root, BK_ID)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &hp)) != 0 ||
-	    (r = coffer_reader_copy(&rd, s->parent, BK_NAME)) != 0 ||
-	    (r = coffer_reader_u64(&rd, &s->files)) != 0 ||
-	    (r = coffer_reader_u64(&rd, &s->dirs)) != 0 ||
-	    (r = coffer_reader_u64(&rd, &s->bytes)) != 0 ||
-	    (r = coffer_reader_u64(&rd, &s->bytes_new)) != 0 ||
-	    (r = coffer_reader_u64(&rd, &s->bytes_stored)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_copy(&rd, s->root, BK_ID)) != 0 ||
+	    (r = reader_u8(&rd, &hp)) != 0 ||
+	    (r = reader_copy(&rd, s->parent, BK_NAME)) != 0 ||
+	    (r = reader_u64(&rd, &s->files)) != 0 ||
+	    (r = reader_u64(&rd, &s->dirs)) != 0 ||
+	    (r = reader_u64(&rd, &s->bytes)) != 0 ||
+	    (r = reader_u64(&rd, &s->bytes_new)) != 0 ||
+	    (r = reader_u64(&rd, &s->bytes_stored)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		goto out;
 	if (hp > 1 || (hp == 0 && !sodium_is_zero(s->parent, BK_NAME))) {
 		r = COFFER_ERR_FORMAT;
@@ -213,23 +213,23 @@ int
 bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
     size_t *n)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	uint8_t (*v)[BK_ID] = NULL;
 	uint32_t count, i;
 	int r;
 
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_u32(&rd, &count)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_u32(&rd, &count)) != 0)
 		return r;
 	if (count > BK_INDEX_SEGS_MAX)
 		return COFFER_ERR_TOOBIG;
-	if (coffer_reader_left(&rd) != (size_t)count * BK_ID)
-		return coffer_reader_left(&rd) < (size_t)count * BK_ID ?
+	if (reader_left(&rd) != (size_t)count * BK_ID)
+		return reader_left(&rd) < (size_t)count * BK_ID ?
 		    COFFER_ERR_TRUNCATED : COFFER_ERR_TRAILING;
 	if ((v = malloc((count ? count : 1) * sizeof(*v))) == NULL)
 		return COFFER_ERR_NOMEM;
 	for (i = 0; i < count; i++) {
-		if ((r = coffer_reader_copy(&rd, v[i], BK_ID)) != 0)
+		if ((r = reader_copy(&rd, v[i], BK_ID)) != 0)
 			goto fail;
 		if (i > 0 && memcmp(v[i - 1], v[i], BK_ID) >= 0) {
 			r = COFFER_ERR_FORMAT;

@@ -69,7 +69,7 @@ order(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 static int
 xattrs_walk(const uint8_t *p, size_t len, uint16_t count)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *name, *prev = NULL, *v;
 	uint8_t nl;
 	uint32_t vl;
@@ -78,15 +78,15 @@ xattrs_walk(const uint8_t *p, size_t len, uint16_t count)
 
 	if (count > BK_XATTRS_MAX)
 		return COFFER_ERR_TOOBIG;
-	coffer_reader_init(&rd, p, len);
+	reader_init(&rd, p, len);
 	for (i = 0; i < count; i++) {
-		if ((r = coffer_reader_u8(&rd, &nl)) != 0 ||
-		    (r = coffer_reader_bytes(&rd, nl, &name)) != 0 ||
-		    (r = coffer_reader_u32(&rd, &vl)) != 0)
+		if ((r = reader_u8(&rd, &nl)) != 0 ||
+		    (r = reader_bytes(&rd, nl, &name)) != 0 ||
+		    (r = reader_u32(&rd, &vl)) != 0)
 			return r;
 		if (vl > BK_XATTR_VALUE_MAX)
 			return COFFER_ERR_TOOBIG;
-		if ((r = coffer_reader_bytes(&rd, vl, &v)) != 0)
+		if ((r = reader_bytes(&rd, vl, &v)) != 0)
 			return r;
 		if (nl == 0 || !bytes_nonul(name, nl) ||
 		    (prev != NULL && order(prev, prevl, name, nl) >= 0))
@@ -94,7 +94,7 @@ xattrs_walk(const uint8_t *p, size_t len, uint16_t count)
 		prev = name;
 		prevl = nl;
 	}
-	return coffer_reader_end(&rd);
+	return reader_end(&rd);
 }
 
 static int
@@ -209,7 +209,7 @@ out:
 }
 
 static int
-tree_node(struct coffer_reader *rd, struct bk_node *n)
+tree_node(struct reader *rd, struct bk_node *n)
 {
 	uint16_t u16;
 	uint8_t u8;
@@ -218,57 +218,57 @@ tree_node(struct coffer_reader *rd, struct bk_node *n)
 	int r;
 
 	memset(n, 0, sizeof(*n));
-	if ((r = coffer_reader_u16(rd, &u16)) != 0 ||
-	    (r = coffer_reader_bytes(rd, u16, &n->name)) != 0 ||
-	    (r = coffer_reader_u8(rd, &n->type)) != 0 ||
-	    (r = coffer_reader_u32(rd, &n->mode)) != 0 ||
-	    (r = coffer_reader_u32(rd, &n->uid)) != 0 ||
-	    (r = coffer_reader_u32(rd, &n->gid)) != 0)
+	if ((r = reader_u16(rd, &u16)) != 0 ||
+	    (r = reader_bytes(rd, u16, &n->name)) != 0 ||
+	    (r = reader_u8(rd, &n->type)) != 0 ||
+	    (r = reader_u32(rd, &n->mode)) != 0 ||
+	    (r = reader_u32(rd, &n->uid)) != 0 ||
+	    (r = reader_u32(rd, &n->gid)) != 0)
 		return r;
 	n->name_len = u16;
-	if ((r = coffer_reader_u8(rd, &u8)) != 0 ||
-	    (r = coffer_reader_bytes(rd, u8, &n->user)) != 0)
+	if ((r = reader_u8(rd, &u8)) != 0 ||
+	    (r = reader_bytes(rd, u8, &n->user)) != 0)
 		return r;
 	n->user_len = u8;
-	if ((r = coffer_reader_u8(rd, &u8)) != 0 ||
-	    (r = coffer_reader_bytes(rd, u8, &n->group)) != 0)
+	if ((r = reader_u8(rd, &u8)) != 0 ||
+	    (r = reader_bytes(rd, u8, &n->group)) != 0)
 		return r;
 	n->group_len = u8;
-	if ((r = coffer_reader_u64(rd, &u64)) != 0)
+	if ((r = reader_u64(rd, &u64)) != 0)
 		return r;
 	n->mtime_ns = (int64_t)u64;
-	if ((r = coffer_reader_u64(rd, &u64)) != 0)
+	if ((r = reader_u64(rd, &u64)) != 0)
 		return r;
 	n->ctime_ns = (int64_t)u64;
-	if ((r = coffer_reader_u64(rd, &n->size)) != 0)
+	if ((r = reader_u64(rd, &n->size)) != 0)
 		return r;
 	switch (n->type) {
 	case BK_FILE:
-		if ((r = coffer_reader_u32(rd, &n->nchunks)) != 0)
+		if ((r = reader_u32(rd, &n->nchunks)) != 0)
 			return r;
-		if ((uint64_t)n->nchunks * BK_ID > coffer_reader_left(rd))
+		if ((uint64_t)n->nchunks * BK_ID > reader_left(rd))
 			return COFFER_ERR_TRUNCATED;
-		r = coffer_reader_bytes(rd, (size_t)n->nchunks * BK_ID,
+		r = reader_bytes(rd, (size_t)n->nchunks * BK_ID,
 		    &n->chunks);
 		break;
 	case BK_DIR:
-		r = coffer_reader_bytes(rd, BK_ID, &n->subtree);
+		r = reader_bytes(rd, BK_ID, &n->subtree);
 		break;
 	case BK_SYMLINK: case BK_HARDLINK:
-		if ((r = coffer_reader_u16(rd, &u16)) != 0)
+		if ((r = reader_u16(rd, &u16)) != 0)
 			return r;
 		n->target_len = u16;
-		r = coffer_reader_bytes(rd, u16, &n->target);
+		r = reader_bytes(rd, u16, &n->target);
 		break;
 	case BK_CHR: case BK_BLK:
-		r = coffer_reader_u64(rd, &n->rdev);
+		r = reader_u64(rd, &n->rdev);
 		break;
 	case BK_FIFO: case BK_SOCK:
 		break;
 	default:
 		return COFFER_ERR_FORMAT;
 	}
-	if (r != 0 || (r = coffer_reader_u16(rd, &n->nxattrs)) != 0)
+	if (r != 0 || (r = reader_u16(rd, &n->nxattrs)) != 0)
 		return r;
 	/* Find the list's end by walking it without the order check. */
 	start = rd->off;
@@ -276,13 +276,13 @@ tree_node(struct coffer_reader *rd, struct bk_node *n)
 		uint32_t vl;
 		const uint8_t *skip;
 
-		if ((r = coffer_reader_u8(rd, &u8)) != 0 ||
-		    (r = coffer_reader_bytes(rd, u8, &skip)) != 0 ||
-		    (r = coffer_reader_u32(rd, &vl)) != 0)
+		if ((r = reader_u8(rd, &u8)) != 0 ||
+		    (r = reader_bytes(rd, u8, &skip)) != 0 ||
+		    (r = reader_u32(rd, &vl)) != 0)
 			return r;
 		if (vl > BK_XATTR_VALUE_MAX)
 			return COFFER_ERR_TOOBIG;
-		if ((r = coffer_reader_bytes(rd, vl, &skip)) != 0)
+		if ((r = reader_bytes(rd, vl, &skip)) != 0)
 			return r;
 	}
 	n->xattrs = rd->p + start;
@@ -293,7 +293,7 @@ tree_node(struct coffer_reader *rd, struct bk_node *n)
 int
 bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	struct bk_node *v = NULL;
 	uint8_t version;
 	uint32_t count, i;
@@ -301,18 +301,18 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 
 	if (len > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_u8(&rd, &version)) != 0)
 		goto out;
 	if (version != BK_VERSION) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}
-	if ((r = coffer_reader_u32(&rd, &count)) != 0)
+	if ((r = reader_u32(&rd, &count)) != 0)
 		goto out;
 	/* Every node takes at least NODE_MIN bytes: refuse impossible
 	 * counts before allocating. */
-	if ((uint64_t)count * NODE_MIN > coffer_reader_left(&rd)) {
+	if ((uint64_t)count * NODE_MIN > reader_left(&rd)) {
 		r = COFFER_ERR_TRUNCATED;
 		goto out;
 	}
@@ -329,7 +329,7 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 			goto out;
 		}
 	}
-	if ((r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_end(&rd)) != 0)
 		goto out;
 	*out = v;
 	*n = count;

@@ -27,7 +27,7 @@ read_ksf(struct coffer_client *c, const json_t *j,
 	const json_t *k = json_object_get(j, "ksf");
 	const char *alg;
 	uint64_t t, m;
-	char d[COFFER_NET_DETAIL];
+	char d[NET_DETAIL];
 
 	if (!json_is_object(k) || coffer_json_only(k, keys, d) != 0 ||
 	    coffer_json_str(k, "alg", &alg, d) != 0 ||
@@ -150,13 +150,13 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 	for (i = 0; tok[i] != '\0'; i++)
 		if (tok[i] <= ' ' || tok[i] > '~')
 			break;
-	if (i == 0 || tok[i] != '\0' || i > COFFER_NET_TOKEN_MAX)
+	if (i == 0 || tok[i] != '\0' || i > NET_TOKEN_MAX)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
 		    "field \"token\" is not a token");
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0 ||
-	    (r = coffer_file_write_atomic(path, (const uint8_t *)tok, i)) != 0)
+	    (r = file_write_atomic(path, (const uint8_t *)tok, i)) != 0)
 		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
-	r = coffer_net_set_token(c->net, tok);
+	r = net_set_token(c->net, tok);
 	/* The reply's copy of the token goes with the reply: wipe it now. */
 	sodium_memzero((char *)(uintptr_t)tok, i);
 	if (r != 0 ||
@@ -275,7 +275,7 @@ out:
 int
 coffer_client_logout(struct coffer_client *c)
 {
-	struct coffer_net_req q = { 0 };
+	struct net_req q = { 0 };
 	char path[4096];
 	int r;
 
@@ -284,9 +284,9 @@ coffer_client_logout(struct coffer_client *c)
 	q.method = "DELETE";
 	q.path = "/v1/sessions/current";
 	q.idempotent = 1;
-	(void)coffer_net_run(c->net, &q, 1, 1);	/* best effort */
-	coffer_net_req_cleanup(&q);
-	(void)coffer_net_set_token(c->net, NULL);
+	(void)net_run(c->net, &q, 1, 1);	/* best effort */
+	net_req_cleanup(&q);
+	(void)net_set_token(c->net, NULL);
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
 		return r;
 	if (unlink(path) != 0 && access(path, F_OK) == 0)

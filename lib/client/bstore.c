@@ -20,7 +20,7 @@
 struct msg_slot {
 	pthread_t	thread;
 	int		used;
-	char		text[COFFER_NET_DETAIL];
+	char		text[NET_DETAIL];
 };
 
 struct bctx {
@@ -87,12 +87,12 @@ blob_path(char out[BLOB_PATH], const uint8_t id[COFFER_BSTORE_ID_BYTES])
 
 /* Run a batch of blob requests; the first failure's detail is kept. */
 static int
-run_batch(struct bctx *b, struct coffer_net_req *q, size_t n)
+run_batch(struct bctx *b, struct net_req *q, size_t n)
 {
 	size_t i;
 	int r;
 
-	r = coffer_net_run(b->c->net, q, n, PARALLEL);
+	r = net_run(b->c->net, q, n, PARALLEL);
 	for (i = 0; i < n; i++)
 		if (q[i].result != 0) {
 			(void)say(b, r, q[i].detail);
@@ -102,7 +102,7 @@ run_batch(struct bctx *b, struct coffer_net_req *q, size_t n)
 }
 
 struct batch {
-	struct coffer_net_req	*q;
+	struct net_req	*q;
 	char			(*path)[BLOB_PATH];
 	struct coffer_buf	**reply;
 };
@@ -126,7 +126,7 @@ batch_free(struct batch *t, size_t n)
 	size_t i;
 
 	for (i = 0; t->q != NULL && i < n; i++)
-		coffer_net_req_cleanup(&t->q[i]);
+		net_req_cleanup(&t->q[i]);
 	for (i = 0; t->reply != NULL && i < n; i++)
 		coffer_buf_free(&t->reply[i]);
 	free(t->q);
@@ -241,7 +241,7 @@ bs_exists(void *ctx, const uint8_t (*ids)[COFFER_BSTORE_ID_BYTES], size_t n,
     uint64_t *sizes)
 {
 	struct bctx *b = ctx;
-	struct coffer_net_req q = { 0 };
+	struct net_req q = { 0 };
 	struct coffer_buf *reply = NULL;
 	char hex[COFFER_HEX_LEN(COFFER_BSTORE_ID_BYTES)], *body = NULL;
 	json_t *req = NULL, *a, *j = NULL, *ex, *v;
@@ -253,7 +253,7 @@ bs_exists(void *ctx, const uint8_t (*ids)[COFFER_BSTORE_ID_BYTES], size_t n,
 	r = COFFER_ERR_NOMEM;
 	if ((req = json_object()) == NULL || (a = json_array()) == NULL ||
 	    json_object_set_new(req, "ids", a) != 0 ||
-	    (reply = coffer_buf_new(COFFER_NET_JSON_MAX)) == NULL)
+	    (reply = coffer_buf_new(NET_JSON_MAX)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		blob_hex(hex, ids[i]);
@@ -299,7 +299,7 @@ out:
 		(void)say(b, r, q.detail);
 	json_decref(req);
 	json_decref(j);
-	coffer_net_req_cleanup(&q);
+	net_req_cleanup(&q);
 	coffer_buf_free(&reply);
 	free(body);
 	return r;
@@ -309,7 +309,7 @@ static int
 bs_del(void *ctx, const uint8_t id[COFFER_BSTORE_ID_BYTES])
 {
 	struct bctx *b = ctx;
-	struct coffer_net_req q = { 0 };
+	struct net_req q = { 0 };
 	char path[BLOB_PATH];
 	int r;
 
@@ -318,7 +318,7 @@ bs_del(void *ctx, const uint8_t id[COFFER_BSTORE_ID_BYTES])
 	q.path = path;
 	q.idempotent = 1;
 	r = run_batch(b, &q, 1);
-	coffer_net_req_cleanup(&q);
+	net_req_cleanup(&q);
 	return r;
 }
 
@@ -474,5 +474,5 @@ coffer_client_backup_key(struct coffer_client *c, const char *set_name,
 	if ((r = set_zone(c, set_name, &z, &k)) != 0)
 		return r;
 	return coffer_key_import(out, COFFER_KEY_SYMMETRIC,
-	    coffer_key_secret(k), coffer_key_id(k), coffer_key_version(k));
+	    key_secret(k), coffer_key_id(k), coffer_key_version(k));
 }

@@ -30,11 +30,11 @@ cl_fail(struct coffer_client *c, int r, const char *fmt, ...)
 }
 
 int
-cl_req(struct coffer_client *c, struct coffer_net_req *q)
+cl_req(struct coffer_client *c, struct net_req *q)
 {
 	int r;
 
-	r = coffer_net_run(c->net, q, 1, 1);
+	r = net_run(c->net, q, 1, 1);
 	if (r != 0) {
 		c->status = q->status;
 		(void)snprintf(c->errmsg, sizeof(c->errmsg), "%s", q->detail);
@@ -46,7 +46,7 @@ int
 cl_json(struct coffer_client *c, const char *method, const char *path,
     const char *body, int flags, json_t **out, json_t **err)
 {
-	struct coffer_net_req q = { 0 };
+	struct net_req q = { 0 };
 	struct coffer_buf *reply = NULL;
 	int r;
 
@@ -55,7 +55,7 @@ cl_json(struct coffer_client *c, const char *method, const char *path,
 	if (err != NULL)
 		*err = NULL;
 	if (out != NULL && (reply = coffer_buf_new(flags & CL_BIG ?
-	    COFFER_NET_JSON_MAX * 2 : COFFER_NET_JSON_MAX)) == NULL)
+	    NET_JSON_MAX * 2 : NET_JSON_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	q.method = method;
 	q.path = path;
@@ -74,7 +74,7 @@ cl_json(struct coffer_client *c, const char *method, const char *path,
 		*err = q.err;
 		q.err = NULL;
 	}
-	coffer_net_req_cleanup(&q);
+	net_req_cleanup(&q);
 	coffer_buf_free(&reply);
 	return r;
 }
@@ -117,18 +117,18 @@ static int
 load_token(struct coffer_client *c)
 {
 	struct coffer_buf *b = NULL;
-	char path[4096], tok[COFFER_NET_TOKEN_MAX + 1];
+	char path[4096], tok[NET_TOKEN_MAX + 1];
 	int r;
 
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0)
 		return r;
-	if ((b = coffer_buf_new_secret(COFFER_NET_TOKEN_MAX)) == NULL)
+	if ((b = coffer_buf_new_secret(NET_TOKEN_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	r = coffer_file_read_private(path, COFFER_NET_TOKEN_MAX, b);
+	r = file_read_private(path, NET_TOKEN_MAX, b);
 	if (r == 0) {
 		memcpy(tok, coffer_buf_data(b), coffer_buf_len(b));
 		tok[coffer_buf_len(b)] = '\0';
-		r = coffer_net_set_token(c->net, tok);
+		r = net_set_token(c->net, tok);
 		sodium_memzero(tok, sizeof(tok));
 	} else if (r == COFFER_ERR_NOTFOUND)
 		r = 0;
@@ -213,7 +213,7 @@ int
 coffer_client_open(struct coffer_client **out, const char *server_url,
     const char *home_dir, const struct coffer_client_opts *opts)
 {
-	struct coffer_net_opts no = { 0 };
+	struct net_opts no = { 0 };
 	struct coffer_client *c = NULL;
 	pthread_mutexattr_t ma;
 	char path[4096];
@@ -254,7 +254,7 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 	if ((r = home_check(c, home_dir)) != 0 ||
 	    (r = st_open(c)) != 0 ||
 	    (r = pick_server(c, server_url)) != 0 ||
-	    (r = coffer_net_new(&c->net, c->url, &no)) != 0 ||
+	    (r = net_new(&c->net, c->url, &no)) != 0 ||
 	    (r = cl_path(path, sizeof(path), c->home, "device.key")) != 0)
 		goto out;
 	r = coffer_keystore_load(&c->device, path, c->passcode,
@@ -279,7 +279,7 @@ coffer_client_free(struct coffer_client **p)
 
 	if (p == NULL || (c = *p) == NULL)
 		return;
-	coffer_net_free(&c->net);
+	net_free(&c->net);
 	if (c->db != NULL)
 		(void)sqlite3_close_v2(c->db);
 	coffer_device_free(&c->device);

@@ -45,7 +45,7 @@ struct zone_key {
 };
 
 struct coffer_client {
-	struct coffer_net	*net;
+	struct net	*net;
 	char			*url;		/* the server's */
 	char			*home;
 	sqlite3			*db;
@@ -59,7 +59,7 @@ struct coffer_client {
 	size_t			 nzkeys;
 	uint8_t			*passcode;
 	size_t			 passcode_len;
-	char			 errmsg[COFFER_NET_DETAIL];
+	char			 errmsg[NET_DETAIL];
 	long			 status;
 };
 
@@ -80,11 +80,11 @@ struct rec {
 /* client.c */
 int cl_fail(struct coffer_client *c, int r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int cl_req(struct coffer_client *c, struct coffer_net_req *q);
+int cl_req(struct coffer_client *c, struct net_req *q);
 /* cl_json flags. */
 #define CL_IDEMPOTENT	1	/* may be sent again */
 #define CL_NOAUTH	2	/* no session token */
-#define CL_BIG		4	/* an answer up to twice COFFER_NET_JSON_MAX */
+#define CL_BIG		4	/* an answer up to twice NET_JSON_MAX */
 /* One request with an optional JSON ${body}; with ${out}, its answer as a
  * JSON object; with ${err}, the server's error object (or NULL). */
 int cl_json(struct coffer_client *c, const char *method, const char *path,

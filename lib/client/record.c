@@ -51,7 +51,7 @@ rc_open(struct coffer_client *c, const struct zone *z,
 {
 	const struct coffer_key *k;
 	struct coffer_buf *b = NULL;
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *zid, *rid;
 	uint64_t seen = 0;
 	uint8_t ver;
@@ -68,12 +68,12 @@ rc_open(struct coffer_client *c, const struct zone *z,
 		    hex, coffer_strerror(r));
 		goto out;
 	}
-	coffer_reader_init(&rd, coffer_buf_data(b), coffer_buf_len(b));
-	if (coffer_reader_magic(&rd, record_magic, 4) != 0 ||
-	    coffer_reader_u8(&rd, &ver) != 0 || ver != RECORD_VERSION ||
-	    coffer_reader_bytes(&rd, ID_BYTES, &zid) != 0 ||
-	    coffer_reader_bytes(&rd, ID_BYTES, &rid) != 0 ||
-	    coffer_reader_u64(&rd, counter) != 0) {
+	reader_init(&rd, coffer_buf_data(b), coffer_buf_len(b));
+	if (reader_magic(&rd, record_magic, 4) != 0 ||
+	    reader_u8(&rd, &ver) != 0 || ver != RECORD_VERSION ||
+	    reader_bytes(&rd, ID_BYTES, &zid) != 0 ||
+	    reader_bytes(&rd, ID_BYTES, &rid) != 0 ||
+	    reader_u64(&rd, counter) != 0) {
 		r = cl_fail(c, COFFER_ERR_FORMAT, "record %s is malformed", hex);
 		goto out;
 	}

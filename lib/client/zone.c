@@ -51,7 +51,7 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 	memcpy(info, category, cl);
 	info[cl] = 0;
 	memcpy(info + cl + 1, name, nl);
-	if ((r = coffer_kdf(z->id, ID_BYTES, coffer_key_secret(c->root),
+	if ((r = coffer_kdf(z->id, ID_BYTES, key_secret(c->root),
 	    COFFER_KEY_BYTES, "coffer/zone-id/v1", info, cl + 1 + nl)) != 0)
 		return r;
 	if (st_zone_token(c, z->id, tok, sizeof(tok)) == 0)
@@ -284,7 +284,7 @@ int
 zn_fetch(struct coffer_client *c, const struct zone *z,
     const uint8_t id[ID_BYTES], struct rec *rec, struct coffer_buf *data)
 {
-	char path[128], detail[COFFER_NET_DETAIL];
+	char path[128], detail[NET_DETAIL];
 	json_t *j = NULL, *err = NULL;
 	int r;
 

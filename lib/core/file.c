@@ -95,7 +95,7 @@ sync_dir(const char *dir)
 }
 
 int
-coffer_file_write_atomic(const char *path, const uint8_t *p, size_t len)
+file_write_atomic(const char *path, const uint8_t *p, size_t len)
 {
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, created = 0, r = COFFER_ERR_INVALID;
@@ -165,7 +165,7 @@ read_capped(int fd, size_t max, struct coffer_buf *b)
 }
 
 int
-coffer_file_read_private(const char *path, size_t max, struct coffer_buf *out)
+file_read_private(const char *path, size_t max, struct coffer_buf *out)
 {
 	struct stat st;
 	size_t len0 = coffer_buf_len(out);

@@ -8,20 +8,20 @@
 
 #include <coffer/buf.h>
 
-/** coffer_file_write_atomic(path, p, len): replace ${path} with the ${len}
+/** file_write_atomic(path, p, len): replace ${path} with the ${len}
  * bytes at ${p}: a new file of mode 0600 in the same directory, written,
  * synced and renamed over ${path}, then the directory synced. On failure
  * before the rename ${path} is untouched and the temporary file removed.
  * Returns 0, COFFER_ERR_INVALID (an empty ${path}), COFFER_ERR_NOMEM,
  * COFFER_ERR_NOSPACE (the disk is full) or COFFER_ERR_IO. */
-int coffer_file_write_atomic(const char *path, const uint8_t *p, size_t len);
+int file_write_atomic(const char *path, const uint8_t *p, size_t len);
 
-/** coffer_file_read_private(path, max, out): append the whole file at
+/** file_read_private(path, max, out): append the whole file at
  * ${path} to ${out}. It must be a regular file (not a symbolic link) owned
  * by the effective user with no permission bits for group or others, else
  * COFFER_ERR_PERM; at most ${max} bytes, else COFFER_ERR_TOOBIG. Returns 0,
  * those, COFFER_ERR_NOTFOUND, COFFER_ERR_NOMEM or COFFER_ERR_IO. */
-int coffer_file_read_private(const char *path, size_t max,
+int file_read_private(const char *path, size_t max,
     struct coffer_buf *out);
 
 #endif

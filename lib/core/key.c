@@ -153,7 +153,7 @@ coffer_key_id(const struct coffer_key *k)
 }
 
 const uint8_t *
-coffer_key_secret(const struct coffer_key *k)
+key_secret(const struct coffer_key *k)
 {
 	return k->secret;
 }

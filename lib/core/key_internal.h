@@ -4,7 +4,7 @@
 
 #include <coffer/key.h>
 
-/** coffer_key_secret(k): the 32 secret bytes of ${k}, owned by ${k}. */
-const uint8_t *coffer_key_secret(const struct coffer_key *k);
+/** key_secret(k): the 32 secret bytes of ${k}, owned by ${k}. */
+const uint8_t *key_secret(const struct coffer_key *k);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 void
-coffer_reader_init(struct coffer_reader *r, const void *p, size_t len)
+reader_init(struct reader *r, const void *p, size_t len)
 {
 	r->p = p;
 	r->len = p == NULL ? 0 : len;
@@ -14,15 +14,15 @@ coffer_reader_init(struct coffer_reader *r, const void *p, size_t len)
 }
 
 size_t
-coffer_reader_left(const struct coffer_reader *r)
+reader_left(const struct reader *r)
 {
 	return r->len - r->off;
 }
 
 int
-coffer_reader_bytes(struct coffer_reader *r, size_t n, const uint8_t **p)
+reader_bytes(struct reader *r, size_t n, const uint8_t **p)
 {
-	if (n > coffer_reader_left(r))
+	if (n > reader_left(r))
 		return COFFER_ERR_TRUNCATED;
 	*p = r->p + r->off;
 	r->off += n;
@@ -30,13 +30,13 @@ coffer_reader_bytes(struct coffer_reader *r, size_t n, const uint8_t **p)
 }
 
 static int
-reader_be(struct coffer_reader *r, size_t n, uint64_t *v)
+reader_be(struct reader *r, size_t n, uint64_t *v)
 {
 	const uint8_t *p;
 	size_t i;
 	int e;
 
-	if ((e = coffer_reader_bytes(r, n, &p)) != 0)
+	if ((e = reader_bytes(r, n, &p)) != 0)
 		return e;
 	*v = 0;
 	for (i = 0; i < n; i++)
@@ -45,7 +45,7 @@ reader_be(struct coffer_reader *r, size_t n, uint64_t *v)
 }
 
 int
-coffer_reader_u8(struct coffer_reader *r, uint8_t *v)
+reader_u8(struct reader *r, uint8_t *v)
 {
 	uint64_t x;
 	int e;
@@ -56,7 +56,7 @@ coffer_reader_u8(struct coffer_reader *r, uint8_t *v)
 }
 
 int
-coffer_reader_u16(struct coffer_reader *r, uint16_t *v)
+reader_u16(struct reader *r, uint16_t *v)
 {
 	uint64_t x;
 	int e;
@@ -67,7 +67,7 @@ coffer_reader_u16(struct coffer_reader *r, uint16_t *v)
 }
 
 int
-coffer_reader_u32(struct coffer_reader *r, uint32_t *v)
+reader_u32(struct reader *r, uint32_t *v)
 {
 	uint64_t x;
 	int e;
@@ -78,18 +78,18 @@ coffer_reader_u32(struct coffer_reader *r, uint32_t *v)
 }
 
 int
-coffer_reader_u64(struct coffer_reader *r, uint64_t *v)
+reader_u64(struct reader *r, uint64_t *v)
 {
 	return reader_be(r, 8, v);
 }
 
 int
-coffer_reader_copy(struct coffer_reader *r, void *out, size_t n)
+reader_copy(struct reader *r, void *out, size_t n)
 {
 	const uint8_t *p;
 	int e;
 
-	if ((e = coffer_reader_bytes(r, n, &p)) != 0)
+	if ((e = reader_bytes(r, n, &p)) != 0)
 		return e;
 	if (n > 0)
 		memcpy(out, p, n);
@@ -97,19 +97,19 @@ coffer_reader_copy(struct coffer_reader *r, void *out, size_t n)
 }
 
 int
-coffer_reader_magic(struct coffer_reader *r, const void *magic, size_t n)
+reader_magic(struct reader *r, const void *magic, size_t n)
 {
 	const uint8_t *p;
 	int e;
 
-	if ((e = coffer_reader_bytes(r, n, &p)) != 0)
+	if ((e = reader_bytes(r, n, &p)) != 0)
 		return e;
 	/* Magic numbers are public: memcmp is fine here. */
 	return memcmp(p, magic, n) == 0 ? 0 : COFFER_ERR_FORMAT;
 }
 
 int
-coffer_reader_end(const struct coffer_reader *r)
+reader_end(const struct reader *r)
 {
-	return coffer_reader_left(r) == 0 ? 0 : COFFER_ERR_TRAILING;
+	return reader_left(r) == 0 ? 0 : COFFER_ERR_TRAILING;
 }

@@ -15,11 +15,11 @@
 #define COFFER_AEAD_BUILD_DEFAULT COFFER_AEAD_OPENSSL
 #endif
 
-_Static_assert(COFFER_AEAD_KEYBYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+_Static_assert(AEAD_KEYBYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
     "key size");
-_Static_assert(COFFER_AEAD_NONCEBYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+_Static_assert(AEAD_NONCEBYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
     "nonce size");
-_Static_assert(COFFER_AEAD_TAGBYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES,
+_Static_assert(AEAD_TAGBYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES,
     "tag size");
 
 /* XChaCha20: subkey = HChaCha20(key, nonce[0..16]), and the RFC 8439 nonce
@@ -68,7 +68,7 @@ evp_chacha(int enc, uint8_t *out, uint8_t *tag, const uint8_t *in, size_t n,
 	    enc) != 1)
 		goto out;
 	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-	    COFFER_AEAD_TAGBYTES, tag) != 1)
+	    AEAD_TAGBYTES, tag) != 1)
 		goto out;
 	if ((adlen > 0 && evp_update(ctx, NULL, ad, adlen) != 0) ||
 	    evp_update(ctx, out, in, n) != 0)
@@ -80,7 +80,7 @@ evp_chacha(int enc, uint8_t *out, uint8_t *tag, const uint8_t *in, size_t n,
 		goto out;
 	}
 	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
-	    COFFER_AEAD_TAGBYTES, tag) != 1)
+	    AEAD_TAGBYTES, tag) != 1)
 		goto out;
 	r = 0;
 out:
@@ -96,7 +96,7 @@ pick(enum coffer_aead_impl impl)
 }
 
 int
-coffer_aead_seal(enum coffer_aead_impl impl, uint8_t *c, uint8_t *tag,
+aead_seal(enum coffer_aead_impl impl, uint8_t *c, uint8_t *tag,
     const uint8_t *m, size_t mlen, const uint8_t *ad, size_t adlen,
     const uint8_t *nonce, const uint8_t *key)
 {
@@ -116,7 +116,7 @@ coffer_aead_seal(enum coffer_aead_impl impl, uint8_t *c, uint8_t *tag,
 }
 
 int
-coffer_aead_open(enum coffer_aead_impl impl, uint8_t *m, const uint8_t *c,
+aead_open(enum coffer_aead_impl impl, uint8_t *m, const uint8_t *c,
     size_t clen, const uint8_t *tag, const uint8_t *ad, size_t adlen,
     const uint8_t *nonce, const uint8_t *key)
 {

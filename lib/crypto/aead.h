@@ -10,9 +10,9 @@
 
 #include <coffer/export.h>
 
-#define COFFER_AEAD_KEYBYTES	32
-#define COFFER_AEAD_NONCEBYTES	24
-#define COFFER_AEAD_TAGBYTES	16
+#define AEAD_KEYBYTES	32
+#define AEAD_NONCEBYTES	24
+#define AEAD_TAGBYTES	16
 
 enum coffer_aead_impl {
 	COFFER_AEAD_DEFAULT = 0,	/* the one bench/crypto chose */
@@ -20,19 +20,19 @@ enum coffer_aead_impl {
 	COFFER_AEAD_OPENSSL = 2,
 };
 
-/** coffer_aead_seal(impl, c, tag, m, mlen, ad, adlen, nonce, key): encrypt
+/** aead_seal(impl, c, tag, m, mlen, ad, adlen, nonce, key): encrypt
  * ${mlen} bytes of ${m} into ${c} (may equal ${m}) and write the 16-byte
  * ${tag}. Returns 0, COFFER_ERR_INVALID or COFFER_ERR_CRYPTO. */
-int coffer_aead_seal(enum coffer_aead_impl impl, uint8_t *c, uint8_t *tag,
+int aead_seal(enum coffer_aead_impl impl, uint8_t *c, uint8_t *tag,
     const uint8_t *m, size_t mlen, const uint8_t *ad, size_t adlen,
     const uint8_t *nonce, const uint8_t *key) COFFER_WUR;
 
-/** coffer_aead_open(impl, m, c, clen, tag, ad, adlen, nonce, key): verify
+/** aead_open(impl, m, c, clen, tag, ad, adlen, nonce, key): verify
  * and decrypt into ${m}. Returns 0, COFFER_ERR_AUTH (${m} then holds
  * zeros, never unauthenticated plaintext), COFFER_ERR_INVALID or
  * COFFER_ERR_CRYPTO. Callers that must leave their output untouched on
  * failure decrypt into scratch space (the envelope uses a buffer's tail). */
-int coffer_aead_open(enum coffer_aead_impl impl, uint8_t *m, const uint8_t *c,
+int aead_open(enum coffer_aead_impl impl, uint8_t *m, const uint8_t *c,
     size_t clen, const uint8_t *tag, const uint8_t *ad, size_t adlen,
     const uint8_t *nonce, const uint8_t *key) COFFER_WUR;
 

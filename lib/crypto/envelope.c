@@ -34,21 +34,21 @@ struct env_parsed {
 static int
 env_parse(struct env_parsed *e, const uint8_t *in, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	uint8_t version, type, alg, clen;
 	size_t i;
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	coffer_reader_init(&rd, in, len);
-	if ((r = coffer_reader_magic(&rd, env_magic, sizeof(env_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, in, len);
+	if ((r = reader_magic(&rd, env_magic, sizeof(env_magic))) != 0 ||
+	    (r = reader_u8(&rd, &version)) != 0)
 		return r;
 	if (version != COFFER_ENVELOPE_VERSION)
 		return COFFER_ERR_VERSION;
-	if ((r = coffer_reader_u8(&rd, &type)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &alg)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &clen)) != 0)
+	if ((r = reader_u8(&rd, &type)) != 0 ||
+	    (r = reader_u8(&rd, &alg)) != 0 ||
+	    (r = reader_u8(&rd, &clen)) != 0)
 		return r;
 	if ((type != COFFER_ENVELOPE_SECRET && type != COFFER_ENVELOPE_PUBLIC) ||
 	    alg != ALG_XCHACHA20POLY1305 || clen == 0 ||
@@ -56,27 +56,27 @@ env_parse(struct env_parsed *e, const uint8_t *in, size_t len)
 		return COFFER_ERR_FORMAT;
 	e->type = (enum coffer_envelope_type)type;
 	e->ctxlen = clen;
-	if ((r = coffer_reader_bytes(&rd, clen, &e->ctx)) != 0)
+	if ((r = reader_bytes(&rd, clen, &e->ctx)) != 0)
 		return r;
 	for (i = 0; i < clen; i++)
 		if (e->ctx[i] <= 0x20 || e->ctx[i] >= 0x7f)
 			return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_bytes(&rd, COFFER_KEY_ID_BYTES, &e->key_id)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &e->key_version)) != 0)
+	if ((r = reader_bytes(&rd, COFFER_KEY_ID_BYTES, &e->key_id)) != 0 ||
+	    (r = reader_u32(&rd, &e->key_version)) != 0)
 		return r;
 	if (type == COFFER_ENVELOPE_PUBLIC &&
-	    (r = coffer_reader_bytes(&rd, COFFER_PUBLIC_BYTES, &e->epk)) != 0)
+	    (r = reader_bytes(&rd, COFFER_PUBLIC_BYTES, &e->epk)) != 0)
 		return r;
-	if ((r = coffer_reader_bytes(&rd, COFFER_AEAD_NONCEBYTES, &e->nonce)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &e->ctlen)) != 0)
+	if ((r = reader_bytes(&rd, AEAD_NONCEBYTES, &e->nonce)) != 0 ||
+	    (r = reader_u32(&rd, &e->ctlen)) != 0)
 		return r;
 	if (e->ctlen > COFFER_ENVELOPE_MAX)
 		return COFFER_ERR_TOOBIG;
 	e->hdrlen = rd.off;
-	if ((r = coffer_reader_bytes(&rd, e->ctlen, &e->ct)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, COFFER_AEAD_TAGBYTES, &e->tag)) != 0)
+	if ((r = reader_bytes(&rd, e->ctlen, &e->ct)) != 0 ||
+	    (r = reader_bytes(&rd, AEAD_TAGBYTES, &e->tag)) != 0)
 		return r;
-	return coffer_reader_end(&rd);
+	return reader_end(&rd);
 }
 
 /* The X25519 envelope key: KDF(shared, x25519_ctx, epk || rpk). */
@@ -92,7 +92,7 @@ x25519_key(uint8_t key[32], const uint8_t *shared, const uint8_t *epk,
 }
 
 int
-coffer_envelope_seal_det(struct coffer_buf *out, enum coffer_envelope_type type,
+envelope_seal_det(struct coffer_buf *out, enum coffer_envelope_type type,
     const struct coffer_key *key, const uint8_t *pk, uint32_t key_version,
     const char *context, const uint8_t *pt, size_t ptlen,
     const uint8_t *nonce, const uint8_t *eph)
@@ -113,7 +113,7 @@ coffer_envelope_seal_det(struct coffer_buf *out, enum coffer_envelope_type type,
 	if (type == COFFER_ENVELOPE_SECRET) {
 		if (key == NULL || coffer_key_kind(key) != COFFER_KEY_SYMMETRIC)
 			goto out;
-		memcpy(k, coffer_key_secret(key), 32);
+		memcpy(k, key_secret(key), 32);
 		memcpy(id, coffer_key_id(key), sizeof(id));
 		key_version = coffer_key_version(key);
 	} else if (type == COFFER_ENVELOPE_PUBLIC) {
@@ -143,13 +143,13 @@ coffer_envelope_seal_det(struct coffer_buf *out, enum coffer_envelope_type type,
 	    (r = coffer_buf_put_u32(out, key_version)) != 0 ||
 	    (type == COFFER_ENVELOPE_PUBLIC &&
 	    (r = coffer_buf_append(out, epk, sizeof(epk))) != 0) ||
-	    (r = coffer_buf_append(out, nonce, COFFER_AEAD_NONCEBYTES)) != 0 ||
+	    (r = coffer_buf_append(out, nonce, AEAD_NONCEBYTES)) != 0 ||
 	    (r = coffer_buf_put_u32(out, (uint32_t)ptlen)) != 0)
 		goto out;
 	hdr = coffer_buf_len(out) - start;
-	if ((r = coffer_buf_extend(out, ptlen + COFFER_AEAD_TAGBYTES, &p)) != 0)
+	if ((r = coffer_buf_extend(out, ptlen + AEAD_TAGBYTES, &p)) != 0)
 		goto out;
-	r = coffer_aead_seal(COFFER_AEAD_DEFAULT, p, p + ptlen, pt, ptlen,
+	r = aead_seal(COFFER_AEAD_DEFAULT, p, p + ptlen, pt, ptlen,
 	    coffer_buf_data(out) + start, hdr, nonce, k);
 out:
 	if (r != 0)
@@ -163,12 +163,12 @@ int
 coffer_envelope_seal(struct coffer_buf *out, const struct coffer_key *key,
     const char *context, const uint8_t *pt, size_t ptlen)
 {
-	uint8_t nonce[COFFER_AEAD_NONCEBYTES];
+	uint8_t nonce[AEAD_NONCEBYTES];
 
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(nonce, sizeof(nonce));
-	return coffer_envelope_seal_det(out, COFFER_ENVELOPE_SECRET, key, NULL,
+	return envelope_seal_det(out, COFFER_ENVELOPE_SECRET, key, NULL,
 	    0, context, pt, ptlen, nonce, NULL);
 }
 
@@ -177,14 +177,14 @@ coffer_envelope_seal_to(struct coffer_buf *out,
     const uint8_t pk[COFFER_PUBLIC_BYTES], uint32_t key_version,
     const char *context, const uint8_t *pt, size_t ptlen)
 {
-	uint8_t nonce[COFFER_AEAD_NONCEBYTES], eph[32];
+	uint8_t nonce[AEAD_NONCEBYTES], eph[32];
 	int r;
 
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(nonce, sizeof(nonce));
 	randombytes_buf(eph, sizeof(eph));
-	r = coffer_envelope_seal_det(out, COFFER_ENVELOPE_PUBLIC, NULL, pk,
+	r = envelope_seal_det(out, COFFER_ENVELOPE_PUBLIC, NULL, pk,
 	    key_version, context, pt, ptlen, nonce, eph);
 	sodium_memzero(eph, sizeof(eph));
 	return r;
@@ -239,11 +239,11 @@ coffer_envelope_open(struct coffer_buf *out, const struct coffer_key *key,
 		goto out;
 	}
 	if (e.type == COFFER_ENVELOPE_SECRET)
-		memcpy(k, coffer_key_secret(key), 32);
+		memcpy(k, key_secret(key), 32);
 	else {
 		if ((r = coffer_key_public(key, rpk)) != 0)
 			goto out;
-		if (crypto_scalarmult(shared, coffer_key_secret(key),
+		if (crypto_scalarmult(shared, key_secret(key),
 		    e.epk) != 0) {
 			r = COFFER_ERR_AUTH;	/* a low-order point: forged */
 			goto out;
@@ -255,7 +255,7 @@ coffer_envelope_open(struct coffer_buf *out, const struct coffer_key *key,
 	 * holds; otherwise it is wiped and cut off again. */
 	if ((r = coffer_buf_extend(out, e.ctlen, &p)) != 0)
 		goto out;
-	r = coffer_aead_open(COFFER_AEAD_DEFAULT, p, e.ct, e.ctlen, e.tag, env,
+	r = aead_open(COFFER_AEAD_DEFAULT, p, e.ct, e.ctlen, e.tag, env,
 	    e.hdrlen, e.nonce, k);
 out:
 	if (r != 0 && coffer_buf_len(out) > start) {

@@ -45,7 +45,7 @@ hmac_final(enum coffer_hkdf_hash h, union hmac_state *st, uint8_t *out)
 }
 
 size_t
-coffer_hkdf_hashlen(enum coffer_hkdf_hash h)
+hkdf_hashlen(enum coffer_hkdf_hash h)
 {
 	switch (h) {
 	case COFFER_HKDF_SHA256:
@@ -57,12 +57,12 @@ coffer_hkdf_hashlen(enum coffer_hkdf_hash h)
 }
 
 int
-coffer_hkdf_extract(enum coffer_hkdf_hash h, uint8_t *prk, const uint8_t *salt,
+hkdf_extract(enum coffer_hkdf_hash h, uint8_t *prk, const uint8_t *salt,
     size_t saltlen, const uint8_t *ikm, size_t ikmlen)
 {
 	static const uint8_t zeros[64];
 	union hmac_state st;
-	size_t hl = coffer_hkdf_hashlen(h);
+	size_t hl = hkdf_hashlen(h);
 
 	if (hl == 0 || (salt == NULL && saltlen != 0) ||
 	    (ikm == NULL && ikmlen != 0))
@@ -79,12 +79,12 @@ coffer_hkdf_extract(enum coffer_hkdf_hash h, uint8_t *prk, const uint8_t *salt,
 }
 
 int
-coffer_hkdf_expand(enum coffer_hkdf_hash h, uint8_t *out, size_t outlen,
+hkdf_expand(enum coffer_hkdf_hash h, uint8_t *out, size_t outlen,
     const uint8_t *prk, size_t prklen, const uint8_t *info, size_t infolen)
 {
 	union hmac_state st;
 	uint8_t t[64];
-	size_t hl = coffer_hkdf_hashlen(h), done = 0, n;
+	size_t hl = hkdf_hashlen(h), done = 0, n;
 	uint8_t ctr = 0;
 
 	if (hl == 0 || outlen > 255 * hl || prk == NULL || prklen == 0 ||

@@ -13,19 +13,19 @@ enum coffer_hkdf_hash {
 	COFFER_HKDF_SHA512 = 2,
 };
 
-/** coffer_hkdf_hashlen(h): 32 or 64, or 0 for an unknown ${h}. */
-size_t coffer_hkdf_hashlen(enum coffer_hkdf_hash h);
+/** hkdf_hashlen(h): 32 or 64, or 0 for an unknown ${h}. */
+size_t hkdf_hashlen(enum coffer_hkdf_hash h);
 
-/** coffer_hkdf_extract(h, prk, salt, saltlen, ikm, ikmlen): PRK =
+/** hkdf_extract(h, prk, salt, saltlen, ikm, ikmlen): PRK =
  * HMAC-Hash(salt, IKM) into ${prk} (hashlen bytes). An empty salt means
  * hashlen zero bytes, as the RFC says. Returns 0 or COFFER_ERR_INVALID. */
-int coffer_hkdf_extract(enum coffer_hkdf_hash h, uint8_t *prk,
+int hkdf_extract(enum coffer_hkdf_hash h, uint8_t *prk,
     const uint8_t *salt, size_t saltlen, const uint8_t *ikm, size_t ikmlen)
     COFFER_WUR;
 
-/** coffer_hkdf_expand(h, out, outlen, prk, prklen, info, infolen): OKM of
+/** hkdf_expand(h, out, outlen, prk, prklen, info, infolen): OKM of
  * ${outlen} bytes (at most 255 * hashlen). Returns 0 or COFFER_ERR_INVALID. */
-int coffer_hkdf_expand(enum coffer_hkdf_hash h, uint8_t *out, size_t outlen,
+int hkdf_expand(enum coffer_hkdf_hash h, uint8_t *out, size_t outlen,
     const uint8_t *prk, size_t prklen, const uint8_t *info, size_t infolen)
     COFFER_WUR;
 

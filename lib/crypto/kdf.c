@@ -50,10 +50,10 @@ coffer_kdf(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmlen,
 	memcpy(full, label, 1 + clen);
 	if (infolen > 0)
 		memcpy(full + 1 + clen, info, infolen);
-	if ((r = coffer_hkdf_extract(COFFER_HKDF_SHA512, prk,
+	if ((r = hkdf_extract(COFFER_HKDF_SHA512, prk,
 	    (const uint8_t *)kdf_salt, sizeof(kdf_salt) - 1, ikm, ikmlen)) != 0)
 		goto out;
-	r = coffer_hkdf_expand(COFFER_HKDF_SHA512, out, outlen, prk,
+	r = hkdf_expand(COFFER_HKDF_SHA512, out, outlen, prk,
 	    sizeof(prk), full, 1 + clen + infolen);
 out:
 	sodium_memzero(prk, sizeof(prk));
@@ -75,7 +75,7 @@ coffer_kdf_key(struct coffer_key **out, const struct coffer_key *parent,
 	*out = NULL;
 	if (parent == NULL)
 		return COFFER_ERR_INVALID;
-	if ((r = coffer_kdf(okm, sizeof(okm), coffer_key_secret(parent),
+	if ((r = coffer_kdf(okm, sizeof(okm), key_secret(parent),
 	    COFFER_KEY_BYTES, context, info, infolen)) == 0)
 		r = coffer_key_import(out, COFFER_KEY_SYMMETRIC, okm,
 		    okm + COFFER_KEY_BYTES, version);

@@ -56,7 +56,7 @@ coffer_sign(uint8_t sig[COFFER_SIGN_BYTES], const struct coffer_key *key,
 	}
 	if ((r = sign_input(&m, &mlen, context, msg, len)) != 0)
 		goto out;
-	if (crypto_sign_seed_keypair(pk, sk, coffer_key_secret(key)) != 0 ||
+	if (crypto_sign_seed_keypair(pk, sk, key_secret(key)) != 0 ||
 	    crypto_sign_detached(sig, NULL, m, mlen, sk) != 0) {
 		r = COFFER_ERR_CRYPTO;
 		goto out;

@@ -20,16 +20,16 @@ static const char subkey_ctx[] = "coffer/stream/v1";
 #define ALG_XCHACHA20POLY1305	1
 #define FLAG_CHUNK		0x00
 #define FLAG_FINAL		0x01
-#define TAGBYTES		COFFER_AEAD_TAGBYTES
-#define SUBKEYBYTES		COFFER_AEAD_KEYBYTES
+#define TAGBYTES		AEAD_TAGBYTES
+#define SUBKEYBYTES		AEAD_KEYBYTES
 /* The fd helpers read this much at a time. */
 #define FD_READ			((size_t)64 << 10)
 
 _Static_assert(COFFER_STREAM_CHUNK_OVERHEAD == 1 + TAGBYTES, "chunk framing");
 _Static_assert(COFFER_STREAM_FINAL_OVERHEAD == 5 + TAGBYTES, "final framing");
-_Static_assert(COFFER_STREAM_NONCEBYTES == COFFER_AEAD_NONCEBYTES, "nonce");
+_Static_assert(STREAM_NONCEBYTES == AEAD_NONCEBYTES, "nonce");
 _Static_assert(COFFER_STREAM_HEADER_MAX == 4 + 3 + COFFER_CONTEXT_MAX +
-    COFFER_KEY_ID_BYTES + 4 + 1 + COFFER_STREAM_NONCEBYTES, "header size");
+    COFFER_KEY_ID_BYTES + 4 + 1 + STREAM_NONCEBYTES, "header size");
 _Static_assert(COFFER_STREAM_CHUNK_LOG2_MAX < 32, "final length is a u32");
 
 enum st_state {
@@ -81,27 +81,27 @@ struct st_header {
 static int
 hdr_parse(struct st_header *h, const uint8_t *in, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	char ctx[COFFER_CONTEXT_MAX + 1];
 	uint8_t version, alg, clen, log2;
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	coffer_reader_init(&rd, in, len);
-	if ((r = coffer_reader_magic(&rd, st_magic, sizeof(st_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, in, len);
+	if ((r = reader_magic(&rd, st_magic, sizeof(st_magic))) != 0 ||
+	    (r = reader_u8(&rd, &version)) != 0)
 		return r;
 	if (version != COFFER_STREAM_VERSION)
 		return COFFER_ERR_VERSION;
-	if ((r = coffer_reader_u8(&rd, &alg)) != 0)
+	if ((r = reader_u8(&rd, &alg)) != 0)
 		return r;
 	if (alg != ALG_XCHACHA20POLY1305)
 		return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_u8(&rd, &clen)) != 0)
+	if ((r = reader_u8(&rd, &clen)) != 0)
 		return r;
 	if (clen == 0 || clen > COFFER_CONTEXT_MAX)
 		return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_bytes(&rd, clen, &h->ctx)) != 0)
+	if ((r = reader_bytes(&rd, clen, &h->ctx)) != 0)
 		return r;
 	/* One rule for contexts: the one callers are held to (and no NUL
 	 * hiding the rest from it). */
@@ -110,15 +110,15 @@ hdr_parse(struct st_header *h, const uint8_t *in, size_t len)
 	if (strlen(ctx) != clen || !coffer_context_valid(ctx))
 		return COFFER_ERR_FORMAT;
 	h->ctxlen = clen;
-	if ((r = coffer_reader_bytes(&rd, COFFER_KEY_ID_BYTES, &h->key_id)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &h->key_version)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &log2)) != 0)
+	if ((r = reader_bytes(&rd, COFFER_KEY_ID_BYTES, &h->key_id)) != 0 ||
+	    (r = reader_u32(&rd, &h->key_version)) != 0 ||
+	    (r = reader_u8(&rd, &log2)) != 0)
 		return r;
 	if (log2 < COFFER_STREAM_CHUNK_LOG2_MIN ||
 	    log2 > COFFER_STREAM_CHUNK_LOG2_MAX)
 		return COFFER_ERR_FORMAT;
 	h->chunk_log2 = log2;
-	if ((r = coffer_reader_bytes(&rd, COFFER_STREAM_NONCEBYTES,
+	if ((r = reader_bytes(&rd, STREAM_NONCEBYTES,
 	    &h->nonce)) != 0)
 		return r;
 	h->len = rd.off;
@@ -147,8 +147,8 @@ hdr_write(uint8_t *out, const char *context, const struct coffer_key *key,
 	out[off++] = (uint8_t)(v >> 8);
 	out[off++] = (uint8_t)v;
 	out[off++] = (uint8_t)chunk_log2;
-	memcpy(out + off, nonce, COFFER_STREAM_NONCEBYTES);
-	off += COFFER_STREAM_NONCEBYTES;
+	memcpy(out + off, nonce, STREAM_NONCEBYTES);
+	off += STREAM_NONCEBYTES;
 	return off;
 }
 
@@ -159,21 +159,21 @@ subkey_derive(uint8_t **subkey, const struct coffer_key *key,
 {
 	if ((*subkey = sodium_malloc(SUBKEYBYTES)) == NULL)
 		return COFFER_ERR_NOMEM;
-	return coffer_kdf(*subkey, SUBKEYBYTES, coffer_key_secret(key),
+	return coffer_kdf(*subkey, SUBKEYBYTES, key_secret(key),
 	    COFFER_KEY_BYTES, subkey_ctx, header, hlen);
 }
 
 /* Chunk i's AEAD nonce: u64 BE i, 15 zero bytes, then 1 for the final
  * chunk and 0 for any other. */
 static void
-chunk_nonce(uint8_t nonce[COFFER_AEAD_NONCEBYTES], uint64_t i, int final)
+chunk_nonce(uint8_t nonce[AEAD_NONCEBYTES], uint64_t i, int final)
 {
 	int k;
 
-	memset(nonce, 0, COFFER_AEAD_NONCEBYTES);
+	memset(nonce, 0, AEAD_NONCEBYTES);
 	for (k = 7; k >= 0; k--, i >>= 8)
 		nonce[k] = (uint8_t)i;
-	nonce[COFFER_AEAD_NONCEBYTES - 1] = final ? 1 : 0;
+	nonce[AEAD_NONCEBYTES - 1] = final ? 1 : 0;
 }
 
 static int
@@ -186,9 +186,9 @@ chunk_log2_resolve(unsigned *log2)
 }
 
 int
-coffer_stream_sealer_new_det(struct coffer_stream_sealer **s,
+stream_sealer_new_det(struct coffer_stream_sealer **s,
     const struct coffer_key *key, const char *context, unsigned chunk_log2,
-    const uint8_t nonce[COFFER_STREAM_NONCEBYTES],
+    const uint8_t nonce[STREAM_NONCEBYTES],
     struct coffer_buf *header_out)
 {
 	struct coffer_stream_sealer *t = NULL;
@@ -234,7 +234,7 @@ coffer_stream_sealer_new(struct coffer_stream_sealer **s,
     const struct coffer_key *key, const char *context, unsigned chunk_log2,
     struct coffer_buf *header_out)
 {
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES];
+	uint8_t nonce[STREAM_NONCEBYTES];
 
 	if (coffer_init() != 0) {
 		if (s != NULL)
@@ -242,7 +242,7 @@ coffer_stream_sealer_new(struct coffer_stream_sealer **s,
 		return COFFER_ERR_CRYPTO;
 	}
 	randombytes_buf(nonce, sizeof(nonce));
-	return coffer_stream_sealer_new_det(s, key, context, chunk_log2, nonce,
+	return stream_sealer_new_det(s, key, context, chunk_log2, nonce,
 	    header_out);
 }
 
@@ -252,7 +252,7 @@ seal_chunk(struct coffer_stream_sealer *s, const uint8_t *p, size_t n,
     int final, struct coffer_buf *out)
 {
 	static const uint8_t none[1];
-	uint8_t nonce[COFFER_AEAD_NONCEBYTES], *dst;
+	uint8_t nonce[AEAD_NONCEBYTES], *dst;
 	size_t fl = final ? 5 : 1;
 	int r;
 
@@ -269,7 +269,7 @@ seal_chunk(struct coffer_stream_sealer *s, const uint8_t *p, size_t n,
 		dst[4] = (uint8_t)n;
 	}
 	chunk_nonce(nonce, s->counter, final);
-	if ((r = coffer_aead_seal(COFFER_AEAD_DEFAULT, dst + fl, dst + fl + n,
+	if ((r = aead_seal(COFFER_AEAD_DEFAULT, dst + fl, dst + fl + n,
 	    n > 0 ? p : none, n, s->header, s->hlen, nonce, s->subkey)) != 0)
 		return r;
 	s->counter++;
@@ -378,7 +378,7 @@ coffer_stream_opener_new(struct coffer_stream_opener **o,
 	t->state = ST_HEADER;
 	memcpy(t->context, context, strlen(context) + 1);
 	if ((r = coffer_key_import(&t->key, COFFER_KEY_SYMMETRIC,
-	    coffer_key_secret(key), coffer_key_id(key),
+	    key_secret(key), coffer_key_id(key),
 	    coffer_key_version(key))) != 0)
 		goto out;
 	*o = t;
@@ -472,7 +472,7 @@ static int
 open_chunk(struct coffer_stream_opener *o, const uint8_t *p, size_t n,
     struct coffer_buf *out)
 {
-	uint8_t nonce[COFFER_AEAD_NONCEBYTES], none[1], *dst = none;
+	uint8_t nonce[AEAD_NONCEBYTES], none[1], *dst = none;
 	int final = p[0] == FLAG_FINAL;
 	size_t fl = final ? 5 : 1, ctlen = n - fl - TAGBYTES;
 	int r;
@@ -483,7 +483,7 @@ open_chunk(struct coffer_stream_opener *o, const uint8_t *p, size_t n,
 		return r;
 	chunk_nonce(nonce, o->counter, final);
 	/* aead_open leaves zeros, never unverified plaintext, in dst. */
-	if ((r = coffer_aead_open(COFFER_AEAD_DEFAULT, dst, p + fl, ctlen,
+	if ((r = aead_open(COFFER_AEAD_DEFAULT, dst, p + fl, ctlen,
 	    p + fl + ctlen, o->header, o->hlen, nonce, o->subkey)) != 0)
 		return r;
 	o->counter++;

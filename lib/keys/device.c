@@ -30,7 +30,7 @@ struct coffer_device {
 };
 
 int
-coffer_device_assemble(struct coffer_device **out,
+device_assemble(struct coffer_device **out,
     const uint8_t id[COFFER_DEVICE_ID_BYTES], struct coffer_key **sign,
     struct coffer_key **agree)
 {
@@ -77,7 +77,7 @@ coffer_device_generate(struct coffer_device **out)
 	if ((r = coffer_key_generate(&sign, COFFER_KEY_ED25519, 1)) != 0 ||
 	    (r = coffer_key_generate(&agree, COFFER_KEY_X25519, 1)) != 0)
 		goto out;
-	r = coffer_device_assemble(out, id, &sign, &agree);
+	r = device_assemble(out, id, &sign, &agree);
 out:
 	coffer_key_free(&sign);
 	coffer_key_free(&agree);
@@ -85,7 +85,7 @@ out:
 }
 
 int
-coffer_device_import(struct coffer_device **out,
+device_import(struct coffer_device **out,
     const uint8_t id[COFFER_DEVICE_ID_BYTES],
     const uint8_t sign_seed[COFFER_KEY_BYTES], uint32_t sign_version,
     const uint8_t agree_secret[COFFER_KEY_BYTES], uint32_t agree_version)
@@ -98,14 +98,14 @@ coffer_device_import(struct coffer_device **out,
 	    sign_version)) == 0 &&
 	    (r = coffer_key_import(&agree, COFFER_KEY_X25519, agree_secret, NULL,
 	    agree_version)) == 0)
-		r = coffer_device_assemble(out, id, &sign, &agree);
+		r = device_assemble(out, id, &sign, &agree);
 	coffer_key_free(&sign);
 	coffer_key_free(&agree);
 	return r;
 }
 
 int
-coffer_device_equal(const struct coffer_device *a,
+device_equal(const struct coffer_device *a,
     const struct coffer_device *b)
 {
 	return sodium_memcmp(coffer_device_id(a), coffer_device_id(b),
@@ -186,7 +186,7 @@ card_signed_bytes(uint8_t out[CARD_SIGNED_BYTES],
 }
 
 int
-coffer_device_card_write(struct coffer_buf *out,
+device_card_write(struct coffer_buf *out,
     const struct coffer_device_card *card)
 {
 	uint8_t b[CARD_SIGNED_BYTES];
@@ -217,7 +217,7 @@ coffer_device_card_encode(struct coffer_buf *out,
 	card_signed_bytes(b, &c);
 	if ((r = coffer_sign(c.sig, d->sign, card_ctx, b, sizeof(b))) != 0)
 		return r;
-	return coffer_device_card_write(out, &c);
+	return device_card_write(out, &c);
 }
 
 /* An X25519 public key we accept from a peer: the canonical encoding of a
@@ -250,7 +250,7 @@ int
 coffer_device_card_parse(struct coffer_device_card *card, const uint8_t *p,
     size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	struct coffer_device_card c;
 	uint8_t version;
 	int r;
@@ -261,21 +261,21 @@ coffer_device_card_parse(struct coffer_device_card *card, const uint8_t *p,
 		r = COFFER_ERR_CRYPTO;
 		goto out;
 	}
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, card_magic, sizeof(card_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_magic(&rd, card_magic, sizeof(card_magic))) != 0 ||
+	    (r = reader_u8(&rd, &version)) != 0)
 		goto out;
 	if (version != COFFER_DEVICE_CARD_VERSION) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}
-	if ((r = coffer_reader_copy(&rd, c.device_id, sizeof(c.device_id))) != 0 ||
-	    (r = coffer_reader_u32(&rd, &c.sign_version)) != 0 ||
-	    (r = coffer_reader_copy(&rd, c.sign_pk, sizeof(c.sign_pk))) != 0 ||
-	    (r = coffer_reader_u32(&rd, &c.agree_version)) != 0 ||
-	    (r = coffer_reader_copy(&rd, c.agree_pk, sizeof(c.agree_pk))) != 0 ||
-	    (r = coffer_reader_copy(&rd, c.sig, sizeof(c.sig))) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_copy(&rd, c.device_id, sizeof(c.device_id))) != 0 ||
+	    (r = reader_u32(&rd, &c.sign_version)) != 0 ||
+	    (r = reader_copy(&rd, c.sign_pk, sizeof(c.sign_pk))) != 0 ||
+	    (r = reader_u32(&rd, &c.agree_version)) != 0 ||
+	    (r = reader_copy(&rd, c.agree_pk, sizeof(c.agree_pk))) != 0 ||
+	    (r = reader_copy(&rd, c.sig, sizeof(c.sig))) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		goto out;
 	if (c.sign_version == 0 || c.agree_version == 0 ||
 	    crypto_core_ed25519_is_valid_point(c.sign_pk) != 1 ||

@@ -80,7 +80,7 @@ coffer_category_key_generate(struct coffer_key **out, uint8_t category,
 }
 
 int
-coffer_keyrecord_encode(struct coffer_buf *out, const struct coffer_key *key,
+keyrecord_encode(struct coffer_buf *out, const struct coffer_key *key,
     enum coffer_key_role role, uint8_t category)
 {
 	enum coffer_key_kind kind;
@@ -98,7 +98,7 @@ coffer_keyrecord_encode(struct coffer_buf *out, const struct coffer_key *key,
 	    (r = coffer_buf_put_u32(out, coffer_key_version(key))) != 0 ||
 	    (r = coffer_buf_append(out, coffer_key_id(key),
 	    COFFER_KEY_ID_BYTES)) != 0 ||
-	    (r = coffer_buf_append(out, coffer_key_secret(key),
+	    (r = coffer_buf_append(out, key_secret(key),
 	    COFFER_KEY_BYTES)) != 0)
 		goto out;
 out:
@@ -108,10 +108,10 @@ out:
 }
 
 int
-coffer_keyrecord_parse(struct coffer_key **out, enum coffer_key_role *role,
+keyrecord_parse(struct coffer_key **out, enum coffer_key_role *role,
     uint8_t *category, const uint8_t *p, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	struct coffer_key *k = NULL;
 	enum coffer_key_kind want;
 	const uint8_t *id, *secret;
@@ -120,21 +120,21 @@ coffer_keyrecord_parse(struct coffer_key **out, enum coffer_key_role *role,
 	int r;
 
 	*out = NULL;
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, kr_magic, sizeof(kr_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_magic(&rd, kr_magic, sizeof(kr_magic))) != 0 ||
+	    (r = reader_u8(&rd, &version)) != 0)
 		goto out;
 	if (version != COFFER_KEYRECORD_VERSION) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}
-	if ((r = coffer_reader_u8(&rd, &kind)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &rl)) != 0 ||
-	    (r = coffer_reader_u8(&rd, &cat)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &kv)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, COFFER_KEY_ID_BYTES, &id)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, COFFER_KEY_BYTES, &secret)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_u8(&rd, &kind)) != 0 ||
+	    (r = reader_u8(&rd, &rl)) != 0 ||
+	    (r = reader_u8(&rd, &cat)) != 0 ||
+	    (r = reader_u32(&rd, &kv)) != 0 ||
+	    (r = reader_bytes(&rd, COFFER_KEY_ID_BYTES, &id)) != 0 ||
+	    (r = reader_bytes(&rd, COFFER_KEY_BYTES, &secret)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		goto out;
 	if (!label_ok((enum coffer_key_role)rl, cat, kv) ||
 	    !role_kind((enum coffer_key_role)rl, &want) || kind != want) {
@@ -160,7 +160,7 @@ out:
 }
 
 int
-coffer_keychain_wrap_det(struct coffer_buf *out, const struct coffer_key *key,
+keychain_wrap_det(struct coffer_buf *out, const struct coffer_key *key,
     enum coffer_key_role role, uint8_t category,
     enum coffer_envelope_type type, const struct coffer_key *kek,
     const uint8_t *pk, uint32_t pk_version, const uint8_t *nonce,
@@ -174,13 +174,13 @@ coffer_keychain_wrap_det(struct coffer_buf *out, const struct coffer_key *key,
 	    sodium_memcmp(coffer_key_id(key), coffer_key_id(kek),
 	    COFFER_KEY_ID_BYTES) == 0)))
 		goto out;
-	if ((rec = coffer_buf_new_secret(COFFER_KEYRECORD_BYTES)) == NULL) {
+	if ((rec = coffer_buf_new_secret(KEYRECORD_BYTES)) == NULL) {
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = coffer_keyrecord_encode(rec, key, role, category)) != 0)
+	if ((r = keyrecord_encode(rec, key, role, category)) != 0)
 		goto out;
-	r = coffer_envelope_seal_det(out, type, kek, pk, pk_version,
+	r = envelope_seal_det(out, type, kek, pk, pk_version,
 	    type == COFFER_ENVELOPE_SECRET ? wrap_ctx : device_ctx,
 	    coffer_buf_data(rec), coffer_buf_len(rec), nonce, eph);
 out:
@@ -197,7 +197,7 @@ coffer_keychain_wrap(struct coffer_buf *out, const struct coffer_key *key,
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(nonce, sizeof(nonce));
-	return coffer_keychain_wrap_det(out, key, role, category,
+	return keychain_wrap_det(out, key, role, category,
 	    COFFER_ENVELOPE_SECRET, kek, NULL, 0, nonce, NULL);
 }
 
@@ -214,7 +214,7 @@ coffer_keychain_seal_to_device(struct coffer_buf *out,
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(nonce, sizeof(nonce));
 	randombytes_buf(eph, sizeof(eph));
-	r = coffer_keychain_wrap_det(out, key, role, category,
+	r = keychain_wrap_det(out, key, role, category,
 	    COFFER_ENVELOPE_PUBLIC, NULL, device_pk, device_key_version, nonce,
 	    eph);
 	sodium_memzero(eph, sizeof(eph));
@@ -242,7 +242,7 @@ unwrap(struct coffer_key **out, const uint8_t *blob, size_t len,
 		goto out;
 	}
 	if ((r = coffer_envelope_open(rec, kek, context, blob, len)) != 0 ||
-	    (r = coffer_keyrecord_parse(&k, &got_role, &got_cat,
+	    (r = keyrecord_parse(&k, &got_role, &got_cat,
 	    coffer_buf_data(rec), coffer_buf_len(rec))) != 0)
 		goto out;
 	if (got_role != role || got_cat != category ||

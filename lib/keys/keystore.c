@@ -27,9 +27,9 @@ static const char ks_ctx[] = "coffer/keystore/v1";
 /* The version the passcode key carries in the envelope header. */
 #define PASSCODE_KEY_VERSION	1
 
-_Static_assert(COFFER_KEYSTORE_SALT_BYTES == crypto_pwhash_SALTBYTES,
+_Static_assert(KEYSTORE_SALT_BYTES == crypto_pwhash_SALTBYTES,
     "Argon2 salt size");
-_Static_assert(COFFER_KEYSTORE_SALT_BYTES == COFFER_KEY_ID_BYTES,
+_Static_assert(KEYSTORE_SALT_BYTES == COFFER_KEY_ID_BYTES,
     "the salt is the passcode key's id");
 _Static_assert(COFFER_KEYSTORE_OPSLIMIT_MIN >=
     crypto_pwhash_argon2id_OPSLIMIT_MIN, "Argon2 opslimit floor");
@@ -102,10 +102,10 @@ payload_write(struct coffer_buf *b, const struct coffer_device *d)
 	if ((r = coffer_buf_append(b, coffer_device_id(d),
 	    COFFER_DEVICE_ID_BYTES)) != 0 ||
 	    (r = coffer_buf_put_u32(b, coffer_key_version(s))) != 0 ||
-	    (r = coffer_buf_append(b, coffer_key_secret(s),
+	    (r = coffer_buf_append(b, key_secret(s),
 	    COFFER_KEY_BYTES)) != 0 ||
 	    (r = coffer_buf_put_u32(b, coffer_key_version(a))) != 0 ||
-	    (r = coffer_buf_append(b, coffer_key_secret(a),
+	    (r = coffer_buf_append(b, key_secret(a),
 	    COFFER_KEY_BYTES)) != 0)
 		return r;
 	return 0;
@@ -114,30 +114,30 @@ payload_write(struct coffer_buf *b, const struct coffer_device *d)
 static int
 payload_parse(struct coffer_device **out, const uint8_t *p, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *id, *seed, *xsec;
 	uint32_t sv, av;
 	int r;
 
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_bytes(&rd, COFFER_DEVICE_ID_BYTES, &id)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &sv)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, COFFER_KEY_BYTES, &seed)) != 0 ||
-	    (r = coffer_reader_u32(&rd, &av)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, COFFER_KEY_BYTES, &xsec)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_bytes(&rd, COFFER_DEVICE_ID_BYTES, &id)) != 0 ||
+	    (r = reader_u32(&rd, &sv)) != 0 ||
+	    (r = reader_bytes(&rd, COFFER_KEY_BYTES, &seed)) != 0 ||
+	    (r = reader_u32(&rd, &av)) != 0 ||
+	    (r = reader_bytes(&rd, COFFER_KEY_BYTES, &xsec)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		goto out;
 	if (sv == 0 || av == 0) {
 		r = COFFER_ERR_FORMAT;
 		goto out;
 	}
-	r = coffer_device_import(out, id, seed, sv, xsec, av);
+	r = device_import(out, id, seed, sv, xsec, av);
 out:
 	return r;
 }
 
 int
-coffer_keystore_encode_det(struct coffer_buf *out,
+keystore_encode_det(struct coffer_buf *out,
     const struct coffer_device *device, const uint8_t *passcode,
     size_t passcode_len, const struct coffer_keystore_params *params,
     const uint8_t *salt, const uint8_t *nonce)
@@ -181,11 +181,11 @@ coffer_keystore_encode_det(struct coffer_buf *out,
 	}
 	if ((r = coffer_buf_put_u32(out, params->opslimit)) != 0 ||
 	    (r = coffer_buf_put_u32(out, params->memlimit_kib)) != 0 ||
-	    (r = coffer_buf_append(out, salt, COFFER_KEYSTORE_SALT_BYTES)) != 0 ||
+	    (r = coffer_buf_append(out, salt, KEYSTORE_SALT_BYTES)) != 0 ||
 	    (r = passcode_key(&k, passcode, passcode_len, params->opslimit,
 	    params->memlimit_kib, salt)) != 0)
 		goto out;
-	r = coffer_envelope_seal_det(out, COFFER_ENVELOPE_SECRET, k, NULL, 0,
+	r = envelope_seal_det(out, COFFER_ENVELOPE_SECRET, k, NULL, 0,
 	    ks_ctx, coffer_buf_data(pl), coffer_buf_len(pl), nonce, NULL);
 out:
 	if (r != 0 && out != NULL && coffer_buf_len(out) > start) {
@@ -205,14 +205,14 @@ coffer_keystore_encode(struct coffer_buf *out,
     size_t passcode_len, const struct coffer_keystore_params *params)
 {
 	struct coffer_keystore_params def = coffer_keystore_params_default();
-	uint8_t salt[COFFER_KEYSTORE_SALT_BYTES];
-	uint8_t nonce[COFFER_KEYSTORE_NONCE_BYTES];
+	uint8_t salt[KEYSTORE_SALT_BYTES];
+	uint8_t nonce[KEYSTORE_NONCE_BYTES];
 
 	if (coffer_init() != 0)
 		return COFFER_ERR_CRYPTO;
 	randombytes_buf(salt, sizeof(salt));
 	randombytes_buf(nonce, sizeof(nonce));
-	return coffer_keystore_encode_det(out, device, passcode, passcode_len,
+	return keystore_encode_det(out, device, passcode, passcode_len,
 	    params != NULL ? params : &def, salt, nonce);
 }
 
@@ -229,21 +229,21 @@ struct ks_outer {
 /* The sealed part: its envelope header must be ours before anyone pays
  * for Argon2. */
 static int
-outer_sealed(struct ks_outer *o, struct coffer_reader *rd)
+outer_sealed(struct ks_outer *o, struct reader *rd)
 {
 	struct coffer_envelope_info info;
 	int r;
 
-	if ((r = coffer_reader_u32(rd, &o->ops)) != 0 ||
-	    (r = coffer_reader_u32(rd, &o->mem)) != 0)
+	if ((r = reader_u32(rd, &o->ops)) != 0 ||
+	    (r = reader_u32(rd, &o->mem)) != 0)
 		return r;
 	if (!params_ok(o->ops, o->mem))
 		return COFFER_ERR_FORMAT;
-	if ((r = coffer_reader_bytes(rd, COFFER_KEYSTORE_SALT_BYTES,
+	if ((r = reader_bytes(rd, KEYSTORE_SALT_BYTES,
 	    &o->salt)) != 0)
 		return r;
-	o->envlen = coffer_reader_left(rd);
-	if ((r = coffer_reader_bytes(rd, o->envlen, &o->env)) != 0 ||
+	o->envlen = reader_left(rd);
+	if ((r = reader_bytes(rd, o->envlen, &o->env)) != 0 ||
 	    (r = coffer_envelope_peek(&info, o->env, o->envlen)) != 0)
 		return r;
 	if (strcmp(info.context, ks_ctx) != 0)
@@ -253,7 +253,7 @@ outer_sealed(struct ks_outer *o, struct coffer_reader *rd)
 		return COFFER_ERR_FORMAT;
 	/* The key id is the salt: public labels, compared as such. */
 	if (sodium_memcmp(info.key_id, o->salt,
-	    COFFER_KEYSTORE_SALT_BYTES) != 0 ||
+	    KEYSTORE_SALT_BYTES) != 0 ||
 	    info.key_version != PASSCODE_KEY_VERSION)
 		return COFFER_ERR_KEY;
 	return 0;
@@ -262,21 +262,21 @@ outer_sealed(struct ks_outer *o, struct coffer_reader *rd)
 static int
 outer_parse(struct ks_outer *o, const uint8_t *p, size_t len)
 {
-	struct coffer_reader rd;
+	struct reader rd;
 	const uint8_t *sum;
 	uint8_t version, h[CHECKSUM_BYTES];
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	coffer_reader_init(&rd, p, len);
-	if ((r = coffer_reader_magic(&rd, ks_magic, sizeof(ks_magic))) != 0 ||
-	    (r = coffer_reader_u8(&rd, &version)) != 0)
+	reader_init(&rd, p, len);
+	if ((r = reader_magic(&rd, ks_magic, sizeof(ks_magic))) != 0 ||
+	    (r = reader_u8(&rd, &version)) != 0)
 		goto out;
 	if (version != COFFER_KEYSTORE_VERSION) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}
-	if ((r = coffer_reader_u8(&rd, &o->prot)) != 0)
+	if ((r = reader_u8(&rd, &o->prot)) != 0)
 		goto out;
 	if (o->prot == PROT_PASSCODE) {
 		r = outer_sealed(o, &rd);
@@ -286,9 +286,9 @@ outer_parse(struct ks_outer *o, const uint8_t *p, size_t len)
 		r = COFFER_ERR_FORMAT;
 		goto out;
 	}
-	if ((r = coffer_reader_bytes(&rd, PAYLOAD_BYTES, &o->payload)) != 0 ||
-	    (r = coffer_reader_bytes(&rd, CHECKSUM_BYTES, &sum)) != 0 ||
-	    (r = coffer_reader_end(&rd)) != 0)
+	if ((r = reader_bytes(&rd, PAYLOAD_BYTES, &o->payload)) != 0 ||
+	    (r = reader_bytes(&rd, CHECKSUM_BYTES, &sum)) != 0 ||
+	    (r = reader_end(&rd)) != 0)
 		goto out;
 	crypto_generichash(h, sizeof(h), p, len - CHECKSUM_BYTES, NULL, 0);
 	if (sodium_memcmp(h, sum, sizeof(h)) != 0)
@@ -299,7 +299,7 @@ out:
 }
 
 int
-coffer_keystore_peek(int *sealed, const uint8_t *p, size_t len)
+keystore_peek(int *sealed, const uint8_t *p, size_t len)
 {
 	struct ks_outer o;
 	int r;

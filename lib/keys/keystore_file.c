@@ -22,7 +22,7 @@ coffer_keystore_save(const char *path, const struct coffer_device *device,
 	if ((r = coffer_keystore_encode(b, device, passcode, passcode_len,
 	    params)) != 0)
 		goto out;
-	r = coffer_file_write_atomic(path, coffer_buf_data(b),
+	r = file_write_atomic(path, coffer_buf_data(b),
 	    coffer_buf_len(b));
 out:
 	coffer_buf_free(&b);
@@ -39,7 +39,7 @@ coffer_keystore_load(struct coffer_device **out, const char *path,
 	*out = NULL;
 	if ((b = coffer_buf_new_secret(COFFER_KEYSTORE_MAX + 1)) == NULL)
 		goto out;
-	if ((r = coffer_file_read_private(path, COFFER_KEYSTORE_MAX, b)) != 0)
+	if ((r = file_read_private(path, COFFER_KEYSTORE_MAX, b)) != 0)
 		goto out;
 	r = coffer_keystore_parse(out, coffer_buf_data(b), coffer_buf_len(b),
 	    passcode, passcode_len);

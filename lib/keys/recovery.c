@@ -38,7 +38,7 @@ ct_is_zero(unsigned int x)
 }
 
 uint8_t
-coffer_gf32_mul(uint8_t a, uint8_t b)
+gf32_mul(uint8_t a, uint8_t b)
 {
 	unsigned int r = 0, x = a & 31u, i;
 
@@ -59,21 +59,21 @@ gf_inv(uint8_t v)
 	int i;
 
 	for (i = 0; i < 30; i++)
-		r = coffer_gf32_mul(r, v);
+		r = gf32_mul(r, v);
 	return r;
 }
 
 void
-coffer_recovery_syndrome(const uint8_t sym[NSYM], uint8_t s[2])
+recovery_syndrome(const uint8_t sym[NSYM], uint8_t s[2])
 {
 	uint8_t p1 = 1, p2 = 1, s1 = 0, s2 = 0;
 	size_t i;
 
 	for (i = 0; i < NSYM; i++) {
-		s1 ^= coffer_gf32_mul(sym[i], p1);
-		s2 ^= coffer_gf32_mul(sym[i], p2);
-		p1 = coffer_gf32_mul(p1, 2);		/* a^i */
-		p2 = coffer_gf32_mul(p2, 4);		/* a^(2i) */
+		s1 ^= gf32_mul(sym[i], p1);
+		s2 ^= gf32_mul(sym[i], p2);
+		p1 = gf32_mul(p1, 2);		/* a^i */
+		p2 = gf32_mul(p2, 4);		/* a^(2i) */
 	}
 	s[0] = s1;
 	s[1] = s2;
@@ -89,7 +89,7 @@ key_valid(const uint8_t sym[NSYM])
 
 	for (i = 0; i < NSYM; i++)
 		high |= sym[i] >> 5;
-	coffer_recovery_syndrome(sym, s);
+	recovery_syndrome(sym, s);
 	return (int)ct_is_zero(high | s[0] | s[1]);
 }
 
@@ -104,15 +104,15 @@ set_check(uint8_t sym[NSYM])
 	size_t i;
 
 	sym[NDATA] = sym[NDATA + 1] = 0;
-	coffer_recovery_syndrome(sym, s);
+	recovery_syndrome(sym, s);
 	for (i = 0; i < NDATA; i++)
-		x = coffer_gf32_mul(x, 2);
-	y = coffer_gf32_mul(x, 2);
+		x = gf32_mul(x, 2);
+	y = gf32_mul(x, 2);
 	xy = x ^ y;
-	sym[NDATA] = coffer_gf32_mul(coffer_gf32_mul(s[0], y) ^ s[1],
-	    gf_inv(coffer_gf32_mul(x, xy)));
-	sym[NDATA + 1] = coffer_gf32_mul(coffer_gf32_mul(s[0], x) ^ s[1],
-	    gf_inv(coffer_gf32_mul(y, xy)));
+	sym[NDATA] = gf32_mul(gf32_mul(s[0], y) ^ s[1],
+	    gf_inv(gf32_mul(x, xy)));
+	sym[NDATA + 1] = gf32_mul(gf32_mul(s[0], x) ^ s[1],
+	    gf_inv(gf32_mul(y, xy)));
 	sodium_memzero(s, sizeof(s));
 }
 
@@ -242,7 +242,7 @@ out:
 }
 
 int
-coffer_recovery_key_from_data(struct coffer_recovery_key *rk,
+recovery_key_from_data(struct coffer_recovery_key *rk,
     const uint8_t data[NDATA])
 {
 	uint8_t sym[NSYM];
@@ -284,7 +284,7 @@ coffer_recovery_key_generate(char out[COFFER_RECOVERY_KEY_LEN + 1])
 	/* 32 divides 2^32: no bias; randombytes_uniform rejects anyway. */
 	for (i = 0; i < NDATA; i++)
 		data[i] = (uint8_t)randombytes_uniform(32);
-	if ((r = coffer_recovery_key_from_data(&rk, data)) != 0)
+	if ((r = recovery_key_from_data(&rk, data)) != 0)
 		goto out;
 	r = coffer_recovery_key_format(out, &rk);
 out:

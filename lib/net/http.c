@@ -18,10 +18,10 @@
 
 enum { Q_PENDING = 0, Q_RUNNING, Q_DONE };
 
-struct coffer_net {
+struct net {
 	char		*base;
 	char		*ca_file;
-	struct coffer_net_opts opts;
+	struct net_opts opts;
 	CURLSH		*share;
 	pthread_mutex_t	 share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t	 lock;		/* pool and token */
@@ -29,7 +29,7 @@ struct coffer_net {
 	size_t		 npool;
 	CURLM		*mpool[POOL_MAX];	/* idle multi handles */
 	size_t		 nmpool;
-	char		 token[COFFER_NET_TOKEN_MAX + 1];
+	char		 token[NET_TOKEN_MAX + 1];
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -44,7 +44,7 @@ global_init(void)
 static void
 share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
 {
-	struct coffer_net *n = arg;
+	struct net *n = arg;
 
 	(void)h;
 	(void)a;
@@ -55,7 +55,7 @@ share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
 static void
 share_unlock(CURL *h, curl_lock_data d, void *arg)
 {
-	struct coffer_net *n = arg;
+	struct net *n = arg;
 
 	(void)h;
 	if ((int)d >= 0 && d < CURL_LOCK_DATA_LAST)
@@ -110,10 +110,10 @@ url_allowed(const char *url)
 }
 
 int
-coffer_net_new(struct coffer_net **out, const char *base_url,
-    const struct coffer_net_opts *opts)
+net_new(struct net **out, const char *base_url,
+    const struct net_opts *opts)
 {
-	struct coffer_net *n = NULL;
+	struct net *n = NULL;
 	size_t len, i;
 	int r = COFFER_ERR_INVALID;
 
@@ -134,7 +134,7 @@ coffer_net_new(struct coffer_net **out, const char *base_url,
 		n->opts = *opts;
 	if (n->opts.retries == 0)
 		n->opts.retries = 4;
-	else if (n->opts.retries == COFFER_NET_NO_RETRY)
+	else if (n->opts.retries == NET_NO_RETRY)
 		n->opts.retries = 0;
 	if (n->opts.backoff_ms == 0)
 		n->opts.backoff_ms = 250;
@@ -168,14 +168,14 @@ coffer_net_new(struct coffer_net **out, const char *base_url,
 	n = NULL;
 	r = 0;
 out:
-	coffer_net_free(&n);
+	net_free(&n);
 	return r;
 }
 
 void
-coffer_net_free(struct coffer_net **p)
+net_free(struct net **p)
 {
-	struct coffer_net *n;
+	struct net *n;
 	size_t i;
 
 	if (p == NULL || (n = *p) == NULL)
@@ -197,11 +197,11 @@ coffer_net_free(struct coffer_net **p)
 }
 
 int
-coffer_net_set_token(struct coffer_net *n, const char *token)
+net_set_token(struct net *n, const char *token)
 {
 	if (n == NULL)
 		return COFFER_ERR_INVALID;
-	if (token != NULL && strlen(token) > COFFER_NET_TOKEN_MAX)
+	if (token != NULL && strlen(token) > NET_TOKEN_MAX)
 		return COFFER_ERR_TOOBIG;
 	(void)pthread_mutex_lock(&n->lock);
 	sodium_memzero(n->token, sizeof(n->token));
@@ -214,7 +214,7 @@ coffer_net_set_token(struct coffer_net *n, const char *token)
 /* Free a request's headers, wiping them first: one is the bearer token
  * (curl_slist_append keeps its own copy). */
 static void
-headers_free(struct coffer_net_req *q)
+headers_free(struct net_req *q)
 {
 	struct curl_slist *h;
 
@@ -227,7 +227,7 @@ headers_free(struct coffer_net_req *q)
 /* The idle handles of ${pool} (${np} of them; CURL and CURLM are both
  * void): take one, or NULL if there is none. */
 static void *
-unstash(struct coffer_net *n, void **pool, size_t *np)
+unstash(struct net *n, void **pool, size_t *np)
 {
 	void *h = NULL;
 
@@ -240,7 +240,7 @@ unstash(struct coffer_net *n, void **pool, size_t *np)
 
 /* Keep ${h} in ${pool} if there is room; else hand it back to be freed. */
 static void *
-stash(struct coffer_net *n, void **pool, size_t *np, void *h)
+stash(struct net *n, void **pool, size_t *np, void *h)
 {
 	(void)pthread_mutex_lock(&n->lock);
 	if (*np < POOL_MAX) {
@@ -252,7 +252,7 @@ stash(struct coffer_net *n, void **pool, size_t *np, void *h)
 }
 
 static CURL *
-pool_take(struct coffer_net *n)
+pool_take(struct net *n)
 {
 	CURL *e = unstash(n, n->pool, &n->npool);
 
@@ -264,7 +264,7 @@ pool_take(struct coffer_net *n)
 }
 
 static void
-pool_give(struct coffer_net *n, CURL *e)
+pool_give(struct net *n, CURL *e)
 {
 	if ((e = stash(n, n->pool, &n->npool, e)) != NULL)
 		curl_easy_cleanup(e);
@@ -274,7 +274,7 @@ pool_give(struct coffer_net *n, CURL *e)
  * saves the socket pair and the wake-up set-up curl makes for each (a
  * restore runs thousands of batches). */
 static CURLM *
-multi_take(struct coffer_net *n)
+multi_take(struct net *n)
 {
 	CURLM *m = unstash(n, n->mpool, &n->nmpool);
 
@@ -283,14 +283,14 @@ multi_take(struct coffer_net *n)
 
 /* Back to the pool: the batch removed every easy handle from ${m}. */
 static void
-multi_give(struct coffer_net *n, CURLM *m)
+multi_give(struct net *n, CURLM *m)
 {
 	if ((m = stash(n, n->mpool, &n->nmpool, m)) != NULL)
 		curl_multi_cleanup(m);
 }
 
 int
-coffer_net_status_err(long status, const char *code)
+net_status_err(long status, const char *code)
 {
 	if (code != NULL && (strcmp(code, "invalid_change_token") == 0 ||
 	    strcmp(code, "resync") == 0))
@@ -322,7 +322,7 @@ coffer_net_status_err(long status, const char *code)
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct coffer_net_req *q = arg;
+	struct net_req *q = arg;
 	struct coffer_buf *b;
 	size_t len = size * nmemb;
 	long status = 0;
@@ -339,9 +339,9 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 static int
-set_headers(struct coffer_net *n, struct coffer_net_req *q)
+set_headers(struct net *n, struct net_req *q)
 {
-	char line[COFFER_NET_TOKEN_MAX + 64];
+	char line[NET_TOKEN_MAX + 64];
 	struct curl_slist *h;
 
 	if (q->content_type != NULL) {
@@ -375,7 +375,7 @@ set_headers(struct coffer_net *n, struct coffer_net_req *q)
 
 /* Set up the easy handle of ${q} for one attempt. */
 static int
-prepare(struct coffer_net *n, struct coffer_net_req *q)
+prepare(struct net *n, struct net_req *q)
 {
 	CURL *e = q->easy;
 	size_t len;
@@ -420,14 +420,14 @@ prepare(struct coffer_net *n, struct coffer_net_req *q)
 }
 
 static int
-start(struct coffer_net *n, CURLM *m, struct coffer_net_req *q)
+start(struct net *n, CURLM *m, struct net_req *q)
 {
 	int r = COFFER_ERR_NOMEM;
 
 	if (q->reply != NULL)
 		coffer_buf_truncate(q->reply, q->reply_len0);
 	if (q->errbuf == NULL &&
-	    (q->errbuf = coffer_buf_new(COFFER_NET_ERROR_MAX)) == NULL)
+	    (q->errbuf = coffer_buf_new(NET_ERROR_MAX)) == NULL)
 		goto out;
 	coffer_buf_reset(q->errbuf);
 	q->toobig = 0;
@@ -447,10 +447,10 @@ out:
 
 /* Read {"error": code, "message": text} from an error answer. */
 static void
-read_error(struct coffer_net_req *q)
+read_error(struct net_req *q)
 {
 	const char *code = "", *msg = "";
-	char ignored[COFFER_NET_DETAIL];
+	char ignored[NET_DETAIL];
 
 	json_decref(q->err);
 	q->err = NULL;
@@ -482,7 +482,7 @@ transient(CURLcode rc)
 }
 
 static uint64_t
-backoff_ms(const struct coffer_net *n, unsigned attempt, long retry_after)
+backoff_ms(const struct net *n, unsigned attempt, long retry_after)
 {
 	uint64_t d = n->opts.backoff_ms;
 
@@ -500,7 +500,7 @@ backoff_ms(const struct coffer_net *n, unsigned attempt, long retry_after)
 /* One attempt of ${q} ended with ${rc}: set its result, and queue it again
  * if it may be retried. */
 static void
-finish(struct coffer_net *n, struct coffer_net_req *q, CURLcode rc)
+finish(struct net *n, struct net_req *q, CURLcode rc)
 {
 	curl_off_t ra = -1;
 	int retry = 0;
@@ -514,7 +514,7 @@ finish(struct coffer_net *n, struct coffer_net_req *q, CURLcode rc)
 		(void)snprintf(q->detail, sizeof(q->detail),
 		    "HTTP %ld: the answer is over %zu bytes", q->status,
 		    q->status / 100 == 2 && q->reply != NULL ?
-		    coffer_buf_max(q->reply) : COFFER_NET_ERROR_MAX);
+		    coffer_buf_max(q->reply) : NET_ERROR_MAX);
 	} else if (rc != CURLE_OK) {
 		q->result = COFFER_ERR_NETWORK;
 		(void)snprintf(q->detail, sizeof(q->detail), "%s %s: %s",
@@ -529,7 +529,7 @@ finish(struct coffer_net *n, struct coffer_net_req *q, CURLcode rc)
 		q->detail[0] = '\0';
 	} else {
 		read_error(q);
-		q->result = coffer_net_status_err(q->status, q->code);
+		q->result = net_status_err(q->status, q->code);
 		retry = q->idempotent && (q->status / 100 == 5 ||
 		    q->status == 429) && ra <= RETRY_AFTER_MAX_S;
 	}
@@ -545,8 +545,8 @@ finish(struct coffer_net *n, struct coffer_net_req *q, CURLcode rc)
 
 /* The next request that may start now, or NULL; *${wait} is how long until
  * one may (UINT64_MAX if none is pending). */
-static struct coffer_net_req *
-next_ready(struct coffer_net_req *reqs, size_t count, uint64_t *wait)
+static struct net_req *
+next_ready(struct net_req *reqs, size_t count, uint64_t *wait)
 {
 	uint64_t now = now_ms();
 	size_t i;
@@ -564,10 +564,10 @@ next_ready(struct coffer_net_req *reqs, size_t count, uint64_t *wait)
 }
 
 int
-coffer_net_run(struct coffer_net *n, struct coffer_net_req *reqs,
+net_run(struct net *n, struct net_req *reqs,
     size_t count, unsigned parallel)
 {
-	struct coffer_net_req *q;
+	struct net_req *q;
 	CURLMsg *msg;
 	CURLM *m = NULL;
 	uint64_t wait;
@@ -649,7 +649,7 @@ out:
 }
 
 void
-coffer_net_req_cleanup(struct coffer_net_req *q)
+net_req_cleanup(struct net_req *q)
 {
 	if (q == NULL)
 		return;

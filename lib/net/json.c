@@ -13,7 +13,7 @@
 static int
 bad(char *detail, const char *key, const char *why)
 {
-	(void)snprintf(detail, COFFER_NET_DETAIL, "the server's answer: "
+	(void)snprintf(detail, NET_DETAIL, "the server's answer: "
 	    "field \"%s\" %s", key, why);
 	return COFFER_ERR_SERVER;
 }
@@ -30,7 +30,7 @@ coffer_json_load(json_t **out, const uint8_t *p, size_t len, char *detail)
 	j = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &e);
 	if (j == NULL || !json_is_object(j)) {
 		json_decref(j);
-		(void)snprintf(detail, COFFER_NET_DETAIL, "the server's "
+		(void)snprintf(detail, NET_DETAIL, "the server's "
 		    "answer is not a JSON object%s%s", j == NULL ? ": " : "",
 		    j == NULL ? e.text : "");
 		return COFFER_ERR_SERVER;
@@ -167,7 +167,7 @@ coffer_json_b64_exact(const json_t *j, const char *key, uint8_t *out,
 }
 
 int
-coffer_json_reply(struct coffer_net_req *q, json_t **out)
+coffer_json_reply(struct net_req *q, json_t **out)
 {
 	int r;
 

@@ -1,10 +1,10 @@
 /* HTTP to a cofferd over libcurl (internal to libcoffer).
  *
- * One struct coffer_net per server: a pool of easy handles (each reused
+ * One struct net per server: a pool of easy handles (each reused
  * for request after request, so its connection stays open: HTTP/1.1
  * keep-alive), a CURLSH share of DNS, connections and TLS sessions
  * between them, and curl multi for batches of transfers run P at a time.
- * Every request is a struct coffer_net_req; coffer_net_run runs a batch
+ * Every request is a struct net_req; net_run runs a batch
  * of them and retries, with exponential back-off and jitter, those that
  * failed on the network, with a 5xx or with 429 (Retry-After honoured),
  * when the request is idempotent. A request that never left (no
@@ -24,18 +24,18 @@
 #include <coffer/buf.h>
 
 /* Caps on what is read into memory. */
-#define COFFER_NET_JSON_MAX	((size_t)8 << 20)	/* a JSON answer */
-#define COFFER_NET_ERROR_MAX	((size_t)16 << 10)	/* an error answer */
-#define COFFER_NET_DETAIL	256
-#define COFFER_NET_TOKEN_MAX	128
-#define COFFER_NET_NO_RETRY	0xffffffffu
+#define NET_JSON_MAX	((size_t)8 << 20)	/* a JSON answer */
+#define NET_ERROR_MAX	((size_t)16 << 10)	/* an error answer */
+#define NET_DETAIL	256
+#define NET_TOKEN_MAX	128
+#define NET_NO_RETRY	0xffffffffu
 
-struct coffer_net;
+struct net;
 
-struct coffer_net_opts {
+struct net_opts {
 	const char	*ca_file;	/* PEM bundle to trust, or NULL */
 	unsigned	 retries;	/* extra attempts; 0: 4,
-					   COFFER_NET_NO_RETRY: none */
+					   NET_NO_RETRY: none */
 	unsigned	 backoff_ms;	/* first back-off; default 250 */
 	unsigned	 backoff_max_ms; /* longest back-off; default 8000 */
 	unsigned	 connect_timeout_s; /* default 10 */
@@ -43,9 +43,9 @@ struct coffer_net_opts {
 					   default 60 */
 };
 
-/* One request. The caller fills the first block; coffer_net_run fills
+/* One request. The caller fills the first block; net_run fills
  * the second. */
-struct coffer_net_req {
+struct net_req {
 	const char		*method;	/* "GET", "PUT", ... */
 	const char		*path;		/* "/v1/zones/..." */
 	const char		*content_type;	/* with a body, else NULL */
@@ -60,8 +60,8 @@ struct coffer_net_req {
 	int			 result;	/* 0 or a coffer error */
 	char			 code[32];	/* server's error code, or "" */
 	json_t			*err;		/* the server's error object */
-	char			 detail[COFFER_NET_DETAIL];
-	/* Private to coffer_net_run. */
+	char			 detail[NET_DETAIL];
+	/* Private to net_run. */
 	size_t			 reply_len0;
 	struct coffer_buf	*errbuf;
 	unsigned		 attempt;
@@ -73,39 +73,39 @@ struct coffer_net_req {
 	char			*url;
 };
 
-/** coffer_net_new(out, base_url, opts): a handle for the server at
+/** net_new(out, base_url, opts): a handle for the server at
  * ${base_url} ("https://host:port", no trailing path; plain http:// only
  * to localhost, 127.x.y.z or [::1]). Returns 0, COFFER_ERR_INVALID (not
  * https://, nor http:// to this machine), COFFER_ERR_NOMEM or
  * COFFER_ERR_NETWORK (curl could not be set up). */
-int coffer_net_new(struct coffer_net **out, const char *base_url,
-    const struct coffer_net_opts *opts);
+int net_new(struct net **out, const char *base_url,
+    const struct net_opts *opts);
 
-/** coffer_net_free(p): free *${p} and set it to NULL; accepts NULL. */
-void coffer_net_free(struct coffer_net **p);
+/** net_free(p): free *${p} and set it to NULL; accepts NULL. */
+void net_free(struct net **p);
 
-/** coffer_net_set_token(n, token): the bearer token sent from now on
+/** net_set_token(n, token): the bearer token sent from now on
  * (copied; NULL to send none). Returns 0, COFFER_ERR_INVALID or
  * COFFER_ERR_TOOBIG. */
-int coffer_net_set_token(struct coffer_net *n, const char *token);
+int net_set_token(struct net *n, const char *token);
 
-/** coffer_net_run(n, reqs, count, parallel): run ${count} requests with at
+/** net_run(n, reqs, count, parallel): run ${count} requests with at
  * most ${parallel} in flight, each retried as the header says. Each gets
  * its status, result and detail. Returns 0 when every request got a 2xx,
  * else the result of the first that failed. */
-int coffer_net_run(struct coffer_net *n, struct coffer_net_req *reqs,
+int net_run(struct net *n, struct net_req *reqs,
     size_t count, unsigned parallel);
 
-/** coffer_net_req_cleanup(q): release what coffer_net_run attached to
+/** net_req_cleanup(q): release what net_run attached to
  * ${q} (the error object); the caller's fields stay. */
-void coffer_net_req_cleanup(struct coffer_net_req *q);
+void net_req_cleanup(struct net_req *q);
 
-/** coffer_net_status_err(status, code): the coffer error for an HTTP
+/** net_status_err(status, code): the coffer error for an HTTP
  * ${status} with the server's error ${code} (may be ""). */
-int coffer_net_status_err(long status, const char *code);
+int net_status_err(long status, const char *code);
 
 /* Strict reading of JSON answers. Each getter sets ${detail} (at least
- * COFFER_NET_DETAIL bytes) to a sentence naming the field when it fails
+ * NET_DETAIL bytes) to a sentence naming the field when it fails
  * with COFFER_ERR_SERVER. */
 
 /** coffer_json_load(out, p, len, detail): one JSON object, no duplicate
@@ -148,7 +148,7 @@ int coffer_json_b64_exact(const json_t *j, const char *key, uint8_t *out,
 /** coffer_json_reply(q, out): parse the 2xx JSON reply of ${q} into *${out},
  * setting q->result and q->detail on failure. Returns 0 or
  * COFFER_ERR_SERVER. */
-int coffer_json_reply(struct coffer_net_req *q, json_t **out);
+int coffer_json_reply(struct net_req *q, json_t **out);
 
 /** coffer_json_body(out, fmt, ...): a request body built with jansson's
  * json_pack(${fmt}), serialised compactly into a new string *${out}

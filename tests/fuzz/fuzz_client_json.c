@@ -20,7 +20,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 {
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
-	char detail[COFFER_NET_DETAIL];
+	char detail[NET_DETAIL];
 	uint8_t id[16], exact[64];
 	const char *s;
 	uint64_t v;

@@ -34,12 +34,12 @@ fuzz_record(const uint8_t *data, size_t size, const struct coffer_key *kek)
 	uint32_t ver = 2;
 	int r, w;
 
-	r = coffer_keyrecord_parse(&k, &role, &cat, data, size);
+	r = keyrecord_parse(&k, &role, &cat, data, size);
 	if ((r == 0) != (k != NULL))
 		abort();
 	if (r == 0) {
 		if ((b = coffer_buf_new_secret(1024)) == NULL ||
-		    coffer_keyrecord_encode(b, k, role, cat) != 0 ||
+		    keyrecord_encode(b, k, role, cat) != 0 ||
 		    coffer_buf_len(b) != size ||
 		    sodium_memcmp(coffer_buf_data(b), data, size) != 0)
 			abort();
@@ -47,7 +47,7 @@ fuzz_record(const uint8_t *data, size_t size, const struct coffer_key *kek)
 		ver = coffer_key_version(k);
 	}
 	if ((env = coffer_buf_new(4096)) == NULL ||
-	    coffer_envelope_seal_det(env, COFFER_ENVELOPE_SECRET, kek, NULL, 0,
+	    envelope_seal_det(env, COFFER_ENVELOPE_SECRET, kek, NULL, 0,
 	    "coffer/wrap/v1", data, size, nonce, NULL) != 0)
 		abort();
 	w = coffer_keychain_unwrap(&u, coffer_buf_data(env),

@@ -1,7 +1,7 @@
 /* Fuzz the keystore parser and the device card parser, which share this
  * harness (both read what a device keeps about itself). The keystore is
  * parsed without a passcode, so no Argon2 work is ever done: a sealed
- * keystore is checked up to its envelope header (coffer_keystore_peek).
+ * keystore is checked up to its envelope header (keystore_peek).
  * Invariants: parse agrees with peek; whatever parses re-encodes to the
  * same bytes. */
 #include <stdint.h>
@@ -26,7 +26,7 @@ fuzz_keystore(const uint8_t *data, size_t size)
 	struct coffer_buf *b;
 	int sealed, r, p;
 
-	r = coffer_keystore_peek(&sealed, data, size);
+	r = keystore_peek(&sealed, data, size);
 	p = coffer_keystore_parse(&d, data, size, NULL, 0);
 	if (r != 0 ? p != r : sealed ? p != COFFER_ERR_PASSCODE :
 	    (p != 0 && p != COFFER_ERR_FORMAT))
@@ -54,7 +54,7 @@ fuzz_card(const uint8_t *data, size_t size)
 	if (coffer_device_card_parse(&c, data, size) != 0)
 		return;
 	if ((b = coffer_buf_new(1024)) == NULL ||
-	    coffer_device_card_write(b, &c) != 0 ||
+	    device_card_write(b, &c) != 0 ||
 	    coffer_buf_len(b) != size ||
 	    sodium_memcmp(coffer_buf_data(b), data, size) != 0)
 		abort();

@@ -62,7 +62,7 @@ client_login(struct coffer_opaque_client **c, uint8_t ke1[96])
 	fixed(b, 3, 1);
 	fixed(n, 4, 0);
 	fixed(s, 5, 0);
-	if (coffer_opaque_client_login_start_det(c, ke1, pw, sizeof(pw) - 1,
+	if (opaque_client_login_start_det(c, ke1, pw, sizeof(pw) - 1,
 	    b, n, s) != 0)
 		abort();
 }
@@ -76,7 +76,7 @@ server_login(struct coffer_opaque_server **sv, uint8_t ke2[320],
 	fixed(m, 6, 0);
 	fixed(n, 7, 0);
 	fixed(s, 8, 0);
-	return coffer_opaque_server_login_start_det(sv, ke2, w.setup, rec,
+	return opaque_server_login_start_det(sv, ke2, w.setup, rec,
 	    reclen, cred, sizeof(cred) - 1, ke1, ke1len, &w.cfg, NULL, m, n,
 	    s, NULL, NULL);
 }
@@ -95,22 +95,22 @@ setup_world(void)
 	fixed(sk, 2, 1);
 	fixed(blind, 9, 1);
 	fixed(nonce, 10, 0);
-	if (coffer_opaque_cfg_raw(&w.cfg, OPQ_KSF_IDENTITY, 0, 0,
+	if (opaque_cfg_raw(&w.cfg, OPQ_KSF_IDENTITY, 0, 0,
 	    (const uint8_t *)"fuzz", 4) != 0 ||
 	    coffer_opaque_server_setup_import(&w.setup, seed, sizeof(seed),
 	    sk) != 0 ||
-	    coffer_opaque_client_register_start_det(&c, req, pw, sizeof(pw) - 1,
+	    opaque_client_register_start_det(&c, req, pw, sizeof(pw) - 1,
 	    blind) != 0 ||
 	    coffer_opaque_server_register(w.setup, resp, req, 32, cred,
 	    sizeof(cred) - 1) != 0 ||
-	    coffer_opaque_client_register_finish_det(c, w.rec, ek, resp, 64,
+	    opaque_client_register_finish_det(c, w.rec, ek, resp, 64,
 	    &w.cfg, NULL, nonce, NULL) != 0)
 		abort();
 	coffer_opaque_client_free(&c);
 	client_login(&c, w.ke1);
 	if (server_login(&sv, w.ke2, w.rec, 192, w.ke1, 96) != 0 ||
 	    coffer_opaque_server_state_save(sv, w.state) != 0 ||
-	    coffer_opaque_client_login_finish_det(c, w.ke3, key, ek, w.ke2,
+	    opaque_client_login_finish_det(c, w.ke3, key, ek, w.ke2,
 	    320, &w.cfg, NULL, NULL) != 0 ||
 	    coffer_opaque_server_login_finish(sv, key2, w.ke3, 64) != 0 ||
 	    sodium_memcmp(key, key2, 64) != 0)
@@ -128,8 +128,8 @@ fuzz_request(const uint8_t *d, size_t n)
 	if (coffer_opaque_server_register(w.setup, a, d, n, cred,
 	    sizeof(cred) - 1) != 0)
 		return;
-	if (n != 32 || coffer_oprf_element_check(d) != 0 ||
-	    coffer_oprf_element_check(a) != 0 ||
+	if (n != 32 || oprf_element_check(d) != 0 ||
+	    oprf_element_check(a) != 0 ||
 	    coffer_opaque_server_register(w.setup, b, d, n, cred,
 	    sizeof(cred) - 1) != 0 || memcmp(a, b, 64) != 0)
 		abort();
@@ -139,7 +139,7 @@ static void
 fuzz_record(const uint8_t *d, size_t n)
 {
 	if (coffer_opaque_server_record_check(d, n) == 0 &&
-	    (n != 192 || coffer_oprf_element_check(d) != 0))
+	    (n != 192 || oprf_element_check(d) != 0))
 		abort();
 }
 
@@ -151,13 +151,13 @@ fuzz_response(const uint8_t *d, size_t n)
 
 	fixed(blind, 9, 1);
 	fixed(nonce, 10, 0);
-	if (coffer_opaque_client_register_start_det(&c, req, pw, sizeof(pw) - 1,
+	if (opaque_client_register_start_det(&c, req, pw, sizeof(pw) - 1,
 	    blind) != 0)
 		abort();
-	if (coffer_opaque_client_register_finish_det(c, rec, ek, d, n, &w.cfg,
+	if (opaque_client_register_finish_det(c, rec, ek, d, n, &w.cfg,
 	    NULL, nonce, NULL) == 0 && (n != 64 ||
-	    coffer_oprf_element_check(d) != 0 ||
-	    coffer_oprf_element_check(d + 32) != 0 ||
+	    oprf_element_check(d) != 0 ||
+	    oprf_element_check(d + 32) != 0 ||
 	    coffer_opaque_server_record_check(rec, 192) != 0))
 		abort();
 	coffer_opaque_client_free(&c);
@@ -182,10 +182,10 @@ fuzz_ke1(const uint8_t *d, size_t n)
 			abort();
 		return;
 	}
-	if (n != 96 || coffer_oprf_element_check(d) != 0 ||
-	    coffer_oprf_element_check(d + 64) != 0 ||
-	    coffer_oprf_element_check(ke2) != 0 ||
-	    coffer_oprf_element_check(ke2 + 224) != 0 ||
+	if (n != 96 || oprf_element_check(d) != 0 ||
+	    oprf_element_check(d + 64) != 0 ||
+	    oprf_element_check(ke2) != 0 ||
+	    oprf_element_check(ke2 + 224) != 0 ||
 	    coffer_opaque_server_state_save(sv, st) != 0)
 		abort();
 	coffer_opaque_server_free(&sv);
@@ -204,7 +204,7 @@ fuzz_ke2(const uint8_t *d, size_t n)
 	int r;
 
 	client_login(&c, ke1);
-	r = coffer_opaque_client_login_finish_det(c, ke3, key, ek, d, n,
+	r = opaque_client_login_finish_det(c, ke3, key, ek, d, n,
 	    &w.cfg, NULL, NULL);
 	if (r == 0 && (n != 320 || memcmp(d, w.ke2, 320) != 0 ||
 	    memcmp(ke3, w.ke3, 64) != 0))
@@ -272,17 +272,17 @@ fuzz_roundtrip(const uint8_t *d, size_t n)
 		return;
 	fixed(blind, 11, 1);
 	fixed(nonce, 12, 0);
-	if (coffer_opaque_client_register_start_det(&c, req, d, n,
+	if (opaque_client_register_start_det(&c, req, d, n,
 	    blind) != 0 ||
 	    coffer_opaque_server_register(w.setup, resp, req, 32, cred,
 	    sizeof(cred) - 1) != 0 ||
-	    coffer_opaque_client_register_finish_det(c, rec, ek, resp, 64,
+	    opaque_client_register_finish_det(c, rec, ek, resp, 64,
 	    &w.cfg, NULL, nonce, NULL) != 0)
 		abort();
 	coffer_opaque_client_free(&c);
 	if (coffer_opaque_client_login_start(&c, ke1, d, n) != 0 ||
 	    server_login(&sv, ke2, rec, 192, ke1, 96) != 0 ||
-	    coffer_opaque_client_login_finish_det(c, ke3, k1, ek2, ke2, 320,
+	    opaque_client_login_finish_det(c, ke3, k1, ek2, ke2, 320,
 	    &w.cfg, NULL, NULL) != 0 ||
 	    coffer_opaque_server_login_finish(sv, k2, ke3, 64) != 0 ||
 	    memcmp(k1, k2, 64) != 0 || memcmp(ek, ek2, 64) != 0)
@@ -294,7 +294,7 @@ fuzz_roundtrip(const uint8_t *d, size_t n)
 	other[n] = 0;
 	if (coffer_opaque_client_login_start(&c, ke1, other, n + 1) != 0 ||
 	    server_login(&sv, ke2, rec, 192, ke1, 96) != 0 ||
-	    coffer_opaque_client_login_finish_det(c, ke3, k1, ek2, ke2, 320,
+	    opaque_client_login_finish_det(c, ke3, k1, ek2, ke2, 320,
 	    &w.cfg, NULL, NULL) != COFFER_ERR_AUTH)
 		abort();
 	coffer_opaque_client_free(&c);

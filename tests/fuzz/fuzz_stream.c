@@ -93,7 +93,7 @@ fz_opener(const struct coffer_key *k, const uint8_t *p, size_t n,
 	struct coffer_buf *again = coffer_buf_new(1 << 20);
 	struct coffer_stream_sealer *s = NULL;
 	struct coffer_stream_info info;
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES];
+	uint8_t nonce[STREAM_NONCEBYTES];
 	int r;
 
 	if (whole == NULL || split == NULL || again == NULL)
@@ -118,7 +118,7 @@ fz_opener(const struct coffer_key *k, const uint8_t *p, size_t n,
 	if (coffer_stream_peek(&info, p, n) != 0)
 		abort();
 	memcpy(nonce, p + info.header_len - sizeof(nonce), sizeof(nonce));
-	if (coffer_stream_sealer_new_det(&s, k, fz_ctx, info.chunk_log2, nonce,
+	if (stream_sealer_new_det(&s, k, fz_ctx, info.chunk_log2, nonce,
 	    again) != 0 ||
 	    coffer_stream_sealer_update(s, coffer_buf_data(whole),
 	    coffer_buf_len(whole), again) != 0 ||

@@ -116,18 +116,18 @@ fake_stop(struct fake *f)
 	close(f->fd);
 }
 
-static struct coffer_net *
+static struct net *
 net_for(const struct fake *f)
 {
-	struct coffer_net_opts o = { 0 };
-	struct coffer_net *n = NULL;
+	struct net_opts o = { 0 };
+	struct net *n = NULL;
 	char url[64];
 
 	o.backoff_ms = 10;
 	o.backoff_max_ms = 40;
 	o.retries = 3;
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u", f->port);
-	assert_int_equal(coffer_net_new(&n, url, &o), 0);
+	assert_int_equal(net_new(&n, url, &o), 0);
 	return n;
 }
 
@@ -140,11 +140,11 @@ net_for(const struct fake *f)
 /* Run one GET or POST against the fake with ${script}; its result. */
 static int
 one(const char *const *script, const char *method, int idempotent,
-    unsigned *count, struct coffer_net_req *out)
+    unsigned *count, struct net_req *out)
 {
-	struct coffer_net_req q = { 0 };
+	struct net_req q = { 0 };
 	struct coffer_buf *reply = coffer_buf_new(1024);
-	struct coffer_net *n;
+	struct net *n;
 	struct fake f;
 	int r;
 
@@ -160,13 +160,13 @@ one(const char *const *script, const char *method, int idempotent,
 		q.body = (const uint8_t *)"{}";
 		q.body_len = 2;
 	}
-	r = coffer_net_run(n, &q, 1, 1);
+	r = net_run(n, &q, 1, 1);
 	if (out != NULL) {
 		*out = q;
 		out->err = NULL;	/* freed below */
 	}
-	coffer_net_req_cleanup(&q);
-	coffer_net_free(&n);
+	net_req_cleanup(&q);
+	net_free(&n);
 	fake_stop(&f);
 	*count = f.count;
 	coffer_buf_free(&reply);
@@ -188,7 +188,7 @@ test_retries(void **state)
 	static const char *const s5[] = { "HTTP/1.1 409 Conflict\r\n"
 		"Content-Length: 42\r\nConnection: close\r\n\r\n"
 		"{\"error\":\"conflict\",\"message\":\"stale\"}    ", NULL };
-	struct coffer_net_req q;
+	struct net_req q;
 	unsigned count;
 
 	(void)state;
@@ -224,8 +224,8 @@ test_answers(void **state)
 	static char ans[2400];
 	const char *big[] = { ans, NULL };
 	size_t hl;
-	struct coffer_net_req q;
-	char detail[COFFER_NET_DETAIL];
+	struct net_req q;
+	char detail[NET_DETAIL];
 	uint64_t v;
 	json_t *j;
 	unsigned count;

@@ -134,7 +134,7 @@ bv_seal_plain(const struct bkeys *k, const uint8_t *bind, size_t bindlen,
 		abort();
 	p[0] = BK_VERSION;
 	memcpy(p + 1, nonce, BK_NONCE);
-	if (coffer_aead_seal(COFFER_AEAD_DEFAULT, p + 1 + BK_NONCE,
+	if (aead_seal(COFFER_AEAD_DEFAULT, p + 1 + BK_NONCE,
 	    p + 1 + BK_NONCE + len, pt, len, ad, 1 + bindlen, nonce,
 	    k->meta) != 0)
 		abort();

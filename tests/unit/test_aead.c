@@ -36,11 +36,11 @@ check_xchacha(const struct vec *v)
 	if ((out = malloc(ptl + 1)) == NULL)
 		goto out;
 	for (i = 0; i < NIMPL; i++) {
-		if (coffer_aead_seal(impls[i], out, gtag, pt, ptl, ad, adl,
+		if (aead_seal(impls[i], out, gtag, pt, ptl, ad, adl,
 		    nonce, key) != 0 || sodium_memcmp(out, ct, ctl) != 0 ||
 		    sodium_memcmp(gtag, tag, 16) != 0)
 			goto out;
-		if (coffer_aead_open(impls[i], out, ct, ctl, tag, ad, adl,
+		if (aead_open(impls[i], out, ct, ctl, tag, ad, adl,
 		    nonce, key) != 0 || sodium_memcmp(out, pt, ptl) != 0)
 			goto out;
 	}
@@ -79,15 +79,15 @@ test_cross_implementation(void **state)
 		randombytes_buf(key, sizeof(key));
 		randombytes_buf(nonce, sizeof(nonce));
 		randombytes_buf(ad, sizeof(ad));
-		assert_int_equal(coffer_aead_seal(COFFER_AEAD_SODIUM, c1, t1, m,
+		assert_int_equal(aead_seal(COFFER_AEAD_SODIUM, c1, t1, m,
 		    lens[i], ad, i % 2 ? sizeof(ad) : 0, nonce, key), 0);
-		assert_int_equal(coffer_aead_seal(COFFER_AEAD_OPENSSL, c2, t2, m,
+		assert_int_equal(aead_seal(COFFER_AEAD_OPENSSL, c2, t2, m,
 		    lens[i], ad, i % 2 ? sizeof(ad) : 0, nonce, key), 0);
 		assert_memory_equal(t1, t2, 16);
 		if (lens[i] > 0)
 			assert_memory_equal(c1, c2, lens[i]);
 		/* Each opens what the other sealed. */
-		assert_int_equal(coffer_aead_open(COFFER_AEAD_OPENSSL, c2, c1,
+		assert_int_equal(aead_open(COFFER_AEAD_OPENSSL, c2, c1,
 		    lens[i], t1, ad, i % 2 ? sizeof(ad) : 0, nonce, key), 0);
 		if (lens[i] > 0)
 			assert_memory_equal(c2, m, lens[i]);
@@ -106,27 +106,27 @@ test_open_failure_wipes(void **state)
 	(void)state;
 	memset(m, 'P', sizeof(m));
 	for (i = 0; i < NIMPL; i++) {
-		assert_int_equal(coffer_aead_seal(impls[i], c, tag, m, sizeof(m),
+		assert_int_equal(aead_seal(impls[i], c, tag, m, sizeof(m),
 		    NULL, 0, nonce, key), 0);
 		tag[3] ^= 1;
 		memset(out, 0xee, sizeof(out));
-		assert_int_equal(coffer_aead_open(impls[i], out, c, sizeof(c),
+		assert_int_equal(aead_open(impls[i], out, c, sizeof(c),
 		    tag, NULL, 0, nonce, key), COFFER_ERR_AUTH);
 		for (j = 0; j < sizeof(out); j++)
 			assert_true(out[j] == 0 || out[j] == 0xee);
 		tag[3] ^= 1;
 		/* Every bit of ciphertext, nonce and key matters. */
 		c[50] ^= 0x80;
-		assert_int_equal(coffer_aead_open(impls[i], out, c, sizeof(c),
+		assert_int_equal(aead_open(impls[i], out, c, sizeof(c),
 		    tag, NULL, 0, nonce, key), COFFER_ERR_AUTH);
 		c[50] ^= 0x80;
 		nonce[23] ^= 1;
-		assert_int_equal(coffer_aead_open(impls[i], out, c, sizeof(c),
+		assert_int_equal(aead_open(impls[i], out, c, sizeof(c),
 		    tag, NULL, 0, nonce, key), COFFER_ERR_AUTH);
 		nonce[23] ^= 1;
-		assert_int_equal(coffer_aead_open(impls[i], out, c, sizeof(c),
+		assert_int_equal(aead_open(impls[i], out, c, sizeof(c),
 		    tag, (const uint8_t *)"x", 1, nonce, key), COFFER_ERR_AUTH);
-		assert_int_equal(coffer_aead_open(impls[i], out, c, sizeof(c),
+		assert_int_equal(aead_open(impls[i], out, c, sizeof(c),
 		    tag, NULL, 0, nonce, key), 0);
 		assert_memory_equal(out, m, sizeof(m));
 	}
@@ -138,11 +138,11 @@ test_invalid(void **state)
 	uint8_t key[32] = { 0 }, nonce[24] = { 0 }, tag[16], c[4];
 
 	(void)state;
-	assert_int_equal(coffer_aead_seal(COFFER_AEAD_SODIUM, c, tag, NULL, 4,
+	assert_int_equal(aead_seal(COFFER_AEAD_SODIUM, c, tag, NULL, 4,
 	    NULL, 0, nonce, key), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_aead_seal((enum coffer_aead_impl)7, c, tag,
+	assert_int_equal(aead_seal((enum coffer_aead_impl)7, c, tag,
 	    c, 4, NULL, 0, nonce, key), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_aead_open(COFFER_AEAD_OPENSSL, c, c, 4, NULL,
+	assert_int_equal(aead_open(COFFER_AEAD_OPENSSL, c, c, 4, NULL,
 	    NULL, 0, nonce, key), COFFER_ERR_INVALID);
 }
 

@@ -47,7 +47,7 @@ check_keys(const struct vec *v)
 	    vec_hexn(v, "meta_key", want, 32) ||
 	    sodium_memcmp(want, k->meta, 32) != 0 ||
 	    vec_hexn(v, "cdc_key", want, 32) ||
-	    sodium_memcmp(want, coffer_key_secret(k->cdc), 32) != 0)
+	    sodium_memcmp(want, key_secret(k->cdc), 32) != 0)
 		goto out;
 	bad = 0;
 out:
@@ -79,7 +79,7 @@ w_keys(FILE *f)
 		vec_w_hex(f, "id_key", k->id, 32);
 		vec_w_hex(f, "data_key", k->data, 32);
 		vec_w_hex(f, "meta_key", k->meta, 32);
-		vec_w_hex(f, "cdc_key", coffer_key_secret(k->cdc), 32);
+		vec_w_hex(f, "cdc_key", key_secret(k->cdc), 32);
 		vec_w_word(f, "expect", "OK");
 		vec_w_end(f);
 		bkeys_free(&k);

@@ -205,7 +205,7 @@ test_reader(void **state)
 {
 	static const uint8_t in[] = { 'M', 'A', 1, 0, 2, 0, 0, 0, 3,
 	    0, 0, 0, 0, 0, 0, 0, 4, 9 };
-	struct coffer_reader r;
+	struct reader r;
 	uint8_t u8;
 	uint16_t u16;
 	uint32_t u32;
@@ -213,26 +213,26 @@ test_reader(void **state)
 	const uint8_t *p;
 
 	(void)state;
-	coffer_reader_init(&r, in, sizeof(in));
-	assert_int_equal(coffer_reader_magic(&r, "MB", 2), COFFER_ERR_FORMAT);
-	coffer_reader_init(&r, in, sizeof(in));
-	assert_int_equal(coffer_reader_magic(&r, "MA", 2), 0);
-	assert_int_equal(coffer_reader_u8(&r, &u8), 0);
+	reader_init(&r, in, sizeof(in));
+	assert_int_equal(reader_magic(&r, "MB", 2), COFFER_ERR_FORMAT);
+	reader_init(&r, in, sizeof(in));
+	assert_int_equal(reader_magic(&r, "MA", 2), 0);
+	assert_int_equal(reader_u8(&r, &u8), 0);
 	assert_int_equal(u8, 1);
-	assert_int_equal(coffer_reader_u16(&r, &u16), 0);
+	assert_int_equal(reader_u16(&r, &u16), 0);
 	assert_int_equal(u16, 2);
-	assert_int_equal(coffer_reader_u32(&r, &u32), 0);
+	assert_int_equal(reader_u32(&r, &u32), 0);
 	assert_int_equal(u32, 3);
-	assert_int_equal(coffer_reader_u64(&r, &u64), 0);
+	assert_int_equal(reader_u64(&r, &u64), 0);
 	assert_int_equal(u64, 4);
-	assert_int_equal(coffer_reader_end(&r), COFFER_ERR_TRAILING);
-	assert_int_equal(coffer_reader_u16(&r, &u16), COFFER_ERR_TRUNCATED);
-	assert_int_equal(coffer_reader_left(&r), 1);
-	assert_int_equal(coffer_reader_bytes(&r, 2, &p), COFFER_ERR_TRUNCATED);
-	assert_int_equal(coffer_reader_bytes(&r, 1, &p), 0);
+	assert_int_equal(reader_end(&r), COFFER_ERR_TRAILING);
+	assert_int_equal(reader_u16(&r, &u16), COFFER_ERR_TRUNCATED);
+	assert_int_equal(reader_left(&r), 1);
+	assert_int_equal(reader_bytes(&r, 2, &p), COFFER_ERR_TRUNCATED);
+	assert_int_equal(reader_bytes(&r, 1, &p), 0);
 	assert_int_equal(*p, 9);
-	assert_int_equal(coffer_reader_end(&r), 0);
-	assert_int_equal(coffer_reader_bytes(&r, SIZE_MAX, &p),
+	assert_int_equal(reader_end(&r), 0);
+	assert_int_equal(reader_bytes(&r, SIZE_MAX, &p),
 	    COFFER_ERR_TRUNCATED);
 }
 

@@ -74,7 +74,7 @@ test_assemble(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(coffer_key_generate(&s, cases[i].sign, 4), 0);
 		assert_int_equal(coffer_key_generate(&a, cases[i].agree, 7), 0);
-		assert_int_equal(coffer_device_assemble(&d, id, &s, &a),
+		assert_int_equal(device_assemble(&d, id, &s, &a),
 		    cases[i].err);
 		if (cases[i].err == 0) {
 			assert_null(s);
@@ -93,7 +93,7 @@ test_assemble(void **state)
 		coffer_key_free(&s);
 		coffer_key_free(&a);
 	}
-	assert_int_equal(coffer_device_assemble(&d, id, &s, &a),
+	assert_int_equal(device_assemble(&d, id, &s, &a),
 	    COFFER_ERR_INVALID);
 }
 
@@ -117,7 +117,7 @@ test_card_roundtrip(void **state)
 	assert_memory_equal(c.agree_pk, coffer_device_agree_public(d), 32);
 	assert_int_equal(c.sign_version, 1);
 	assert_int_equal(c.agree_version, 1);
-	assert_int_equal(coffer_device_card_write(w, &c), 0);
+	assert_int_equal(device_card_write(w, &c), 0);
 	assert_int_equal(coffer_buf_len(w), coffer_buf_len(b));
 	assert_memory_equal(coffer_buf_data(w), coffer_buf_data(b),
 	    coffer_buf_len(b));
@@ -247,7 +247,7 @@ test_card_bad_keys(void **state)
 		else
 			c.agree_version = 0;
 		coffer_buf_reset(b);
-		assert_int_equal(coffer_device_card_write(b, &c), 0);
+		assert_int_equal(device_card_write(b, &c), 0);
 		assert_int_equal(coffer_sign(coffer_buf_mutable(b) +
 		    CARD_SIGNED, coffer_device_sign_key(d),
 		    "coffer/device-card/v1", coffer_buf_data(b), CARD_SIGNED),
@@ -259,7 +259,7 @@ test_card_bad_keys(void **state)
 	/* The same re-signing with nothing changed holds: the cases above
 	 * fail for their key alone. */
 	coffer_buf_reset(b);
-	assert_int_equal(coffer_device_card_write(b, &good), 0);
+	assert_int_equal(device_card_write(b, &good), 0);
 	assert_int_equal(coffer_sign(coffer_buf_mutable(b) + CARD_SIGNED,
 	    coffer_device_sign_key(d), "coffer/device-card/v1",
 	    coffer_buf_data(b), CARD_SIGNED), 0);
@@ -296,7 +296,7 @@ test_card_key_swap(void **state)
 	 * signature: refused. */
 	memcpy(c.sign_pk, coffer_device_sign_public(m), 32);
 	coffer_buf_reset(b);
-	assert_int_equal(coffer_device_card_write(b, &c), 0);
+	assert_int_equal(device_card_write(b, &c), 0);
 	assert_int_equal(coffer_device_card_parse(&c, coffer_buf_data(b),
 	    coffer_buf_len(b)), COFFER_ERR_AUTH);
 	coffer_buf_free(&b);
@@ -341,7 +341,7 @@ check_card(const struct vec *v)
 	    vec_u64(v, "agree_version", &av) ||
 	    vec_hexn(v, "agree_secret", x, 32) || sv > UINT32_MAX ||
 	    av > UINT32_MAX ||
-	    coffer_device_import(&d, id, s, (uint32_t)sv, x, (uint32_t)av) != 0)
+	    device_import(&d, id, s, (uint32_t)sv, x, (uint32_t)av) != 0)
 		goto out;
 	if ((b = coffer_buf_new(1024)) == NULL ||
 	    coffer_device_card_encode(b, d) != 0 || coffer_buf_len(b) != cl ||
@@ -392,7 +392,7 @@ resign(uint8_t out[COFFER_DEVICE_CARD_BYTES],
 {
 	struct coffer_buf *b = coffer_buf_new(1024);
 
-	if (coffer_device_card_write(b, c) != 0)
+	if (device_card_write(b, c) != 0)
 		abort();
 	memcpy(out, coffer_buf_data(b), COFFER_DEVICE_CARD_BYTES);
 	if (coffer_sign(out + CARD_SIGNED, key, ctx, out, CARD_SIGNED) != 0)
@@ -412,7 +412,7 @@ w_card_good(struct wr *w, const char *name, uint8_t seed, uint32_t sv,
 	fill(id, sizeof(id), seed);
 	fill(s, sizeof(s), (uint8_t)(seed + 1));
 	fill(x, sizeof(x), (uint8_t)(seed + 2));
-	if (coffer_device_import(&d, id, s, sv, x, av) != 0 ||
+	if (device_import(&d, id, s, sv, x, av) != 0 ||
 	    coffer_device_card_encode(b, d) != 0)
 		abort();
 	memcpy(card, coffer_buf_data(b), COFFER_DEVICE_CARD_BYTES);

@@ -96,7 +96,7 @@ check_envelope(const struct vec *v)
 		    (pub && (vec_hexn(v, "eph", eph, 32) || !clamped(eph) ||
 		    coffer_key_public(key, pk) != 0)))
 			goto out;
-		if (coffer_envelope_seal_det(sealed, pub ?
+		if (envelope_seal_det(sealed, pub ?
 		    COFFER_ENVELOPE_PUBLIC : COFFER_ENVELOPE_SECRET,
 		    pub ? NULL : key, pub ? pk : NULL, coffer_key_version(key),
 		    ctx, pt, ptl, nonce, pub ? eph : NULL) != 0 ||
@@ -412,7 +412,7 @@ w_good(FILE *f, const char *name, const struct gkey *k, const char *ctx,
 	if (pub && coffer_key_public(key, pk) != 0)
 		abort();
 	coffer_buf_reset(env);
-	if (coffer_envelope_seal_det(env, pub ? COFFER_ENVELOPE_PUBLIC :
+	if (envelope_seal_det(env, pub ? COFFER_ENVELOPE_PUBLIC :
 	    COFFER_ENVELOPE_SECRET, pub ? NULL : key, pub ? pk : NULL,
 	    k->version, ctx, pt, ptl, nonce, pub ? eph : NULL) != 0)
 		abort();

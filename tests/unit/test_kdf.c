@@ -35,10 +35,10 @@ check_rfc5869(const struct vec *v)
 	    vec_hex(v, "okm", &okm, &okml) || vec_u64(v, "length", &len) ||
 	    len != okml || prkl != 32)
 		goto out;
-	if (coffer_hkdf_extract(COFFER_HKDF_SHA256, gprk, salt, saltl, ikm,
+	if (hkdf_extract(COFFER_HKDF_SHA256, gprk, salt, saltl, ikm,
 	    ikml) != 0 || memcmp(gprk, prk, 32) != 0)
 		goto out;
-	if (coffer_hkdf_expand(COFFER_HKDF_SHA256, gokm, len, gprk, 32, info,
+	if (hkdf_expand(COFFER_HKDF_SHA256, gokm, len, gprk, 32, info,
 	    infol) != 0 || memcmp(gokm, okm, len) != 0)
 		goto out;
 	bad = 0;
@@ -85,9 +85,9 @@ test_hkdf_sha512_vs_openssl(void **state)
 		EVP_KDF_CTX_free(kctx);
 		EVP_KDF_free(kdf);
 
-		assert_int_equal(coffer_hkdf_extract(COFFER_HKDF_SHA512, prk,
+		assert_int_equal(hkdf_extract(COFFER_HKDF_SHA512, prk,
 		    salt, sizeof(salt), ikm, sizeof(ikm)), 0);
-		assert_int_equal(coffer_hkdf_expand(COFFER_HKDF_SHA512, b,
+		assert_int_equal(hkdf_expand(COFFER_HKDF_SHA512, b,
 		    lens[i], prk, 64, info, sizeof(info)), 0);
 		assert_memory_equal(a, b, lens[i]);
 	}
@@ -99,11 +99,11 @@ test_hkdf_limits(void **state)
 	uint8_t prk[64] = { 1 }, out[8];
 
 	(void)state;
-	assert_int_equal(coffer_hkdf_expand(COFFER_HKDF_SHA256, out, 255 * 32 + 1,
+	assert_int_equal(hkdf_expand(COFFER_HKDF_SHA256, out, 255 * 32 + 1,
 	    prk, 32, NULL, 0), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_hkdf_expand((enum coffer_hkdf_hash)9, out, 8,
+	assert_int_equal(hkdf_expand((enum coffer_hkdf_hash)9, out, 8,
 	    prk, 32, NULL, 0), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_hkdf_expand(COFFER_HKDF_SHA256, out, 8, prk, 0,
+	assert_int_equal(hkdf_expand(COFFER_HKDF_SHA256, out, 8, prk, 0,
 	    NULL, 0), COFFER_ERR_INVALID);
 }
 

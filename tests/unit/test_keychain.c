@@ -190,7 +190,7 @@ test_swaps(void **state)
 	assert_int_equal(coffer_device_generate(&a), 0);
 	assert_int_equal(coffer_device_generate(&m), 0);
 	assert_int_equal(coffer_key_import(&av2, COFFER_KEY_X25519,
-	    coffer_key_secret(coffer_device_agree_key(a)), NULL, 2), 0);
+	    key_secret(coffer_device_agree_key(a)), NULL, 2), 0);
 	assert_int_equal(coffer_keychain_wrap(w19, c19, R_CAT, 19, root), 0);
 	assert_int_equal(coffer_keychain_wrap(w18, c18, R_CAT, 18, root), 0);
 	assert_int_equal(coffer_keychain_seal_to_device(d19, c19, R_CAT, 19,
@@ -405,7 +405,7 @@ check_vector(const struct vec *v)
 	    coffer_key_import(&key, (enum coffer_key_kind)kind, s, id,
 	    (uint32_t)ver) != 0 || !coffer_key_equal(key, got) ||
 	    (b = coffer_buf_new(1024)) == NULL ||
-	    coffer_keychain_wrap_det(b, key, (enum coffer_key_role)role,
+	    keychain_wrap_det(b, key, (enum coffer_key_role)role,
 	    (uint8_t)cat, device ? COFFER_ENVELOPE_PUBLIC :
 	    COFFER_ENVELOPE_SECRET, device ? NULL : opener, device ? pk : NULL,
 	    device ? coffer_key_version(opener) : 0, nonce,
@@ -443,10 +443,10 @@ w_opener(struct wr *w, int device)
 {
 	vec_w_word(w->f, "mode", device ? "device" : "wrap");
 	if (device) {
-		vec_w_hex(w->f, "device_secret", coffer_key_secret(w->dev), 32);
+		vec_w_hex(w->f, "device_secret", key_secret(w->dev), 32);
 		vec_w_u64(w->f, "device_version", coffer_key_version(w->dev));
 	} else {
-		vec_w_hex(w->f, "kek_secret", coffer_key_secret(w->kek), 32);
+		vec_w_hex(w->f, "kek_secret", key_secret(w->kek), 32);
 		vec_w_hex(w->f, "kek_id", coffer_key_id(w->kek), 16);
 		vec_w_u64(w->f, "kek_version", coffer_key_version(w->kek));
 	}
@@ -465,14 +465,14 @@ w_good(struct wr *w, const char *name, int device, const struct coffer_key *key,
 	if (coffer_key_public(w->dev, pk) != 0)
 		abort();
 	coffer_buf_reset(b);
-	if (coffer_keychain_wrap_det(b, key, (enum coffer_key_role)role, cat,
+	if (keychain_wrap_det(b, key, (enum coffer_key_role)role, cat,
 	    device ? COFFER_ENVELOPE_PUBLIC : COFFER_ENVELOPE_SECRET,
 	    w->kek, pk, coffer_key_version(w->dev), nonce, eph) != 0)
 		abort();
 	vec_w_begin(w->f, name);
 	w_opener(w, device);
 	vec_w_word(w->f, "kind", kind_words[coffer_key_kind(key)]);
-	vec_w_hex(w->f, "key_secret", coffer_key_secret(key), 32);
+	vec_w_hex(w->f, "key_secret", key_secret(key), 32);
 	vec_w_hex(w->f, "key_id", coffer_key_id(key), 16);
 	vec_w_word(w->f, "role", role_words[role]);
 	vec_w_u64(w->f, "category", cat);
@@ -561,7 +561,7 @@ w_records(struct wr *w, const struct coffer_key *c19)
 	size_t i;
 
 	fill(nonce, sizeof(nonce), 0x90);
-	if (coffer_keyrecord_encode(rec, c19, R_CAT, 19) != 0)
+	if (keyrecord_encode(rec, c19, R_CAT, 19) != 0)
 		abort();
 	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
 		memset(r, 0, sizeof(r));
@@ -569,7 +569,7 @@ w_records(struct wr *w, const struct coffer_key *c19)
 		if (records[i].off != SIZE_MAX)
 			r[records[i].off] = records[i].v;
 		coffer_buf_reset(b);
-		if (coffer_envelope_seal_det(b, COFFER_ENVELOPE_SECRET, w->kek,
+		if (envelope_seal_det(b, COFFER_ENVELOPE_SECRET, w->kek,
 		    NULL, 0, "coffer/wrap/v1", r, records[i].n, nonce,
 		    NULL) != 0)
 			abort();
@@ -593,12 +593,12 @@ w_records(struct wr *w, const struct coffer_key *c19)
 	if (coffer_key_import(&acct, COFFER_KEY_ED25519, seed, NULL, 1) != 0)
 		abort();
 	coffer_buf_reset(rec);
-	if (coffer_keyrecord_encode(rec, acct, R_ACCT, 0) != 0)
+	if (keyrecord_encode(rec, acct, R_ACCT, 0) != 0)
 		abort();
 	memcpy(r, coffer_buf_data(rec), 60);
 	r[12] ^= 1;
 	coffer_buf_reset(b);
-	if (coffer_envelope_seal_det(b, COFFER_ENVELOPE_SECRET, w->kek, NULL, 0,
+	if (envelope_seal_det(b, COFFER_ENVELOPE_SECRET, w->kek, NULL, 0,
 	    "coffer/wrap/v1", r, 60, nonce, NULL) != 0)
 		abort();
 	w_bad(w, "record-account-id-mismatch", 0, NULL, coffer_buf_data(b),
@@ -640,9 +640,9 @@ write_vectors(const char *dir)
 
 	w.kek = root;
 	w.dev = det_key(COFFER_KEY_X25519, 7, 1);
-	if (coffer_key_import(&twin, COFFER_KEY_SYMMETRIC, coffer_key_secret(okek),
+	if (coffer_key_import(&twin, COFFER_KEY_SYMMETRIC, key_secret(okek),
 	    coffer_key_id(root), 1) != 0 ||
-	    coffer_key_import(&dev2, COFFER_KEY_X25519, coffer_key_secret(w.dev),
+	    coffer_key_import(&dev2, COFFER_KEY_X25519, key_secret(w.dev),
 	    NULL, 2) != 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/keychain.txt", dir);

@@ -62,7 +62,7 @@ vec_device(const struct vec *v, struct coffer_device **d)
 	    vec_hexn(v, "agree_secret", x, 32) || sv > UINT32_MAX ||
 	    av > UINT32_MAX)
 		return -1;
-	return coffer_device_import(d, id, s, (uint32_t)sv, x, (uint32_t)av);
+	return device_import(d, id, s, (uint32_t)sv, x, (uint32_t)av);
 }
 
 static int
@@ -101,12 +101,12 @@ check_keystore(const struct vec *v)
 	p.opslimit = pcp == NULL ? 0 : (uint32_t)ops;
 	p.memlimit_kib = pcp == NULL ? 0 : (uint32_t)mem;
 	if ((b = coffer_buf_new_secret(COFFER_KEYSTORE_MAX)) == NULL ||
-	    coffer_keystore_encode_det(b, d, pcp, strlen(pc), &p, salt,
+	    keystore_encode_det(b, d, pcp, strlen(pc), &p, salt,
 	    nonce) != 0 || coffer_buf_len(b) != fl ||
 	    sodium_memcmp(coffer_buf_data(b), file, fl) != 0)
 		goto out;
 	if (coffer_keystore_parse(&e, file, fl, pcp, strlen(pc)) != 0 ||
-	    !coffer_device_equal(d, e))
+	    !device_equal(d, e))
 		goto out;
 	bad = 0;
 out:
@@ -145,7 +145,7 @@ w_device(struct wr *w, const char *format, uint8_t seed, uint32_t sv,
 	fill(id, sizeof(id), seed);
 	fill(s, sizeof(s), (uint8_t)(seed + 1));
 	fill(x, sizeof(x), (uint8_t)(seed + 2));
-	if (coffer_device_import(&d, id, s, sv, x, av) != 0)
+	if (device_import(&d, id, s, sv, x, av) != 0)
 		abort();
 	vec_w_word(w->f, "format", format);
 	vec_w_hex(w->f, "device_id", id, sizeof(id));
@@ -201,7 +201,7 @@ w_good(struct wr *w, const char *name, uint8_t seed, uint32_t sv,
 	d = w_device(w, "keystore", seed, sv, av);
 	vec_w_str(w->f, "passcode", pc);
 	coffer_buf_reset(out);
-	if (coffer_keystore_encode_det(out, d, pc[0] ? (const uint8_t *)pc :
+	if (keystore_encode_det(out, d, pc[0] ? (const uint8_t *)pc :
 	    NULL, strlen(pc), p, salt, nonce) != 0)
 		abort();
 	if (pc[0] != '\0') {
@@ -240,7 +240,7 @@ w_sealed(uint8_t *out, const char *pc, uint32_t ops, uint32_t mem,
 	    coffer_key_import(&k, COFFER_KEY_SYMMETRIC, dk, kid, kver) != 0)
 		abort();
 	crypto_scalarmult_base(pk, dk);
-	if (coffer_envelope_seal_det(b, pub ? COFFER_ENVELOPE_PUBLIC :
+	if (envelope_seal_det(b, pub ? COFFER_ENVELOPE_PUBLIC :
 	    COFFER_ENVELOPE_SECRET, k, pk, kver, ctx, pl, pllen, nonce,
 	    eph) != 0)
 		abort();
@@ -421,7 +421,7 @@ det_device(uint8_t seed, uint32_t sv, uint32_t av)
 	fill(id, sizeof(id), seed);
 	fill(s, sizeof(s), (uint8_t)(seed + 1));
 	fill(x, sizeof(x), (uint8_t)(seed + 2));
-	assert_int_equal(coffer_device_import(&d, id, s, sv, x, av), 0);
+	assert_int_equal(device_import(&d, id, s, sv, x, av), 0);
 	return d;
 }
 
@@ -457,7 +457,7 @@ test_roundtrip(void **state)
 		assert_int_equal(coffer_buf_len(b), cases[i].len);
 		assert_int_equal(coffer_keystore_parse(&e, coffer_buf_data(b),
 		    coffer_buf_len(b), pc, n), 0);
-		assert_true(coffer_device_equal(d, e));
+		assert_true(device_equal(d, e));
 		coffer_device_free(&e);
 		if (pc == NULL)
 			continue;

@@ -105,7 +105,7 @@ test_save_load(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_size, 126);
 	assert_int_equal(coffer_keystore_load(&e, path, NULL, 0), 0);
-	assert_true(coffer_device_equal(d, e));
+	assert_true(device_equal(d, e));
 	coffer_device_free(&e);
 	assert_int_equal(coffer_keystore_load(&e, path,
 	    (const uint8_t *)"pc", 2), COFFER_ERR_PASSCODE);
@@ -122,7 +122,7 @@ test_save_load(void **state)
 	assert_null(e);
 	assert_int_equal(coffer_keystore_load(&e, path,
 	    (const uint8_t *)"pc", 2), 0);
-	assert_true(coffer_device_equal(d, e));
+	assert_true(device_equal(d, e));
 	coffer_device_free(&e);
 	/* A relative path: the temporary file and the sync go to ".". */
 	assert_int_equal(chdir(dir), 0);
@@ -310,7 +310,7 @@ test_save_atomic(void **state)
 	assert_int_equal(coffer_keystore_save(path, a, NULL, 0, NULL), 0);
 	assert_int_equal(coffer_keystore_save(path, b, NULL, 0, NULL), 0);
 	assert_int_equal(coffer_keystore_load(&e, path, NULL, 0), 0);
-	assert_true(coffer_device_equal(b, e));
+	assert_true(device_equal(b, e));
 	coffer_device_free(&e);
 
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -329,7 +329,7 @@ test_save_atomic(void **state)
 	    COFFER_ERR_IO);
 	/* The keystore beside is still b's. */
 	assert_int_equal(coffer_keystore_load(&e, path, NULL, 0), 0);
-	assert_true(coffer_device_equal(b, e));
+	assert_true(device_equal(b, e));
 	coffer_device_free(&e);
 	assert_int_equal(tdir_temps(dir), 0);
 	tdir_remove(dir);

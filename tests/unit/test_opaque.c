@@ -150,13 +150,13 @@ flow_cfg(const struct flow *fl, struct opq_cfg *cfg)
 	struct coffer_opaque_params p;
 
 	if (fl->t == 0)
-		return coffer_opaque_cfg_raw(cfg, OPQ_KSF_IDENTITY, 0, 0,
+		return opaque_cfg_raw(cfg, OPQ_KSF_IDENTITY, 0, 0,
 		    fl->ctx, fl->ctxlen);
 	if (fl->t > UINT32_MAX || fl->m > UINT32_MAX)
 		return COFFER_ERR_INVALID;
 	p.t_cost = (uint32_t)fl->t;
 	p.m_cost = (uint32_t)fl->m;
-	return coffer_opaque_cfg(cfg, &p);
+	return opaque_cfg(cfg, &p);
 }
 
 static struct coffer_opaque_ids
@@ -187,13 +187,13 @@ flow_register(struct flow *fl)
 
 	if ((r = flow_cfg(fl, &cfg)) != 0 || (r = flow_setup(fl, &s)) != 0 ||
 	    (r = coffer_opaque_server_setup_public_key(s, fl->pk)) != 0 ||
-	    (r = coffer_opaque_oprf_key(fl->tr_srv.oprf_key, s, fl->cred,
+	    (r = opaque_oprf_key(fl->tr_srv.oprf_key, s, fl->cred,
 	    fl->credlen)) != 0 ||
-	    (r = coffer_opaque_client_register_start_det(&c, fl->req, fl->pw,
+	    (r = opaque_client_register_start_det(&c, fl->req, fl->pw,
 	    fl->pwlen, fl->blind_r)) != 0 ||
 	    (r = coffer_opaque_server_register(s, fl->resp, fl->req, 32,
 	    fl->cred, fl->credlen)) != 0 ||
-	    (r = coffer_opaque_client_register_finish_det(c, fl->rec_out,
+	    (r = opaque_client_register_finish_det(c, fl->rec_out,
 	    fl->export_r, fl->resp, 64, &cfg, &ids, fl->env_nonce,
 	    &fl->tr_reg)) != 0)
 		goto out;
@@ -238,13 +238,13 @@ flow_login_as(struct flow *fl, const uint8_t *record, const uint8_t *fake,
 		ss = sv_view->setup;
 	if (sv_view != NULL && sv_view->ids != NULL)
 		sids = sv_view->ids;
-	if ((r = coffer_opaque_client_login_start_det(&c, fl->ke1_out, fl->pw,
+	if ((r = opaque_client_login_start_det(&c, fl->ke1_out, fl->pw,
 	    fl->pwlen, fl->blind_l, fl->cnonce, fl->cseed)) != 0 ||
-	    (r = coffer_opaque_server_login_start_det(&sv, fl->ke2, ss, record,
+	    (r = opaque_server_login_start_det(&sv, fl->ke2, ss, record,
 	    record == NULL ? 0 : 192, fl->cred, fl->credlen, fl->ke1_out, 96,
 	    scfg, sids, fl->mnonce, fl->snonce, fl->sseed, fake,
 	    &fl->tr_srv)) != 0 ||
-	    (r = coffer_opaque_client_login_finish_det(c, fl->ke3,
+	    (r = opaque_client_login_finish_det(c, fl->ke3,
 	    fl->session_c, fl->export_l, fl->ke2, 320, &cfg, &ids,
 	    &fl->tr_cli)) != 0)
 		goto out;
@@ -386,14 +386,14 @@ check_rfc_fake(const struct vec *v)
 	/* The fake key pair and the KE1 key share hold together. */
 	if (crypto_scalarmult_ristretto255_base(fake, csk) != 0 ||
 	    memcmp(fake, cpk, 32) != 0 ||
-	    coffer_opaque_dh_keypair(NULL, share, fl.cseed) != 0 ||
+	    opaque_dh_keypair(NULL, share, fl.cseed) != 0 ||
 	    memcmp(share, ke1 + 64, 32) != 0)
 		goto out;
 	if (flow_cfg(&fl, &cfg) != 0 || flow_setup(&fl, &s) != 0 ||
 	    coffer_opaque_server_setup_public_key(s, fl.pk) != 0 ||
 	    same(v, "server_public_key", fl.pk, 32) != 0)
 		goto out;
-	if (coffer_opaque_server_login_start_det(&sv, ke2, s, NULL, 0, fl.cred,
+	if (opaque_server_login_start_det(&sv, ke2, s, NULL, 0, fl.cred,
 	    fl.credlen, ke1, 96, &cfg, &ids, fl.mnonce, fl.snonce, fl.sseed,
 	    fake, NULL) != 0 || same(v, "ke2", ke2, 320) != 0)
 		goto out;
@@ -456,7 +456,7 @@ check_unknown(const struct vec *v)
 		goto out;
 	ids = flow_ids(&fl);
 	if (flow_cfg(&fl, &cfg) != 0 || flow_setup(&fl, &s) != 0 ||
-	    coffer_opaque_server_login_start_det(&sv, ke2, s, NULL, 0, fl.cred,
+	    opaque_server_login_start_det(&sv, ke2, s, NULL, 0, fl.cred,
 	    fl.credlen, fl.ke1_out, 96, &cfg, &ids, fl.mnonce, fl.snonce,
 	    fl.sseed, NULL, NULL) != 0 ||
 	    coffer_opaque_server_login_finish(sv, key, zero, 64) !=
@@ -529,32 +529,32 @@ check_step(const struct vec *v, size_t step)
 		    fl.cred, fl.credlen);
 		break;
 	case 1:
-		if (coffer_opaque_client_register_start_det(&c, req, fl.pw,
+		if (opaque_client_register_start_det(&c, req, fl.pw,
 		    fl.pwlen, fl.blind_r) != 0)
 			goto out;
-		r = coffer_opaque_client_register_finish_det(c, o1, o2, fl.msg,
+		r = opaque_client_register_finish_det(c, o1, o2, fl.msg,
 		    fl.msglen, &cfg, &ids, fl.env_nonce, NULL);
 		break;
 	case 2:
 		r = coffer_opaque_server_record_check(fl.msg, fl.msglen);
 		break;
 	case 3:
-		r = coffer_opaque_server_login_start_det(&sv, o1, s, fl.rec,
+		r = opaque_server_login_start_det(&sv, o1, s, fl.rec,
 		    192, fl.cred, fl.credlen, fl.msg, fl.msglen, &cfg, &ids,
 		    fl.mnonce, fl.snonce, fl.sseed, NULL, NULL);
 		if ((r == 0) != (sv != NULL))
 			goto out;
 		break;
 	case 4:
-		if (coffer_opaque_client_login_start_det(&c, o1, fl.pw,
+		if (opaque_client_login_start_det(&c, o1, fl.pw,
 		    fl.pwlen, fl.blind_l, fl.cnonce, fl.cseed) != 0)
 			goto out;
 		memcpy(o1, sent, sizeof(o1));
-		r = coffer_opaque_client_login_finish_det(c, o1, o2, o3,
+		r = opaque_client_login_finish_det(c, o1, o2, o3,
 		    fl.msg, fl.msglen, &cfg, &ids, NULL);
 		break;
 	case 5:
-		if (coffer_opaque_server_login_start_det(&sv, ke2, s, fl.rec,
+		if (opaque_server_login_start_det(&sv, ke2, s, fl.rec,
 		    192, fl.cred, fl.credlen, fl.ke1, 96, &cfg, &ids,
 		    fl.mnonce, fl.snonce, fl.sseed, NULL, NULL) != 0)
 			goto out;
@@ -577,7 +577,7 @@ check_step(const struct vec *v, size_t step)
 	case 8:
 		/* state-made: the state of the given server login, saved;
 		 * both kinds: it loads back to the same. */
-		if (step == 8 && (coffer_opaque_server_login_start_det(&sv,
+		if (step == 8 && (opaque_server_login_start_det(&sv,
 		    ke2, s, fl.rec, 192, fl.cred, fl.credlen, fl.ke1, 96, &cfg,
 		    &ids, fl.mnonce, fl.snonce, fl.sseed, NULL, NULL) != 0 ||
 		    coffer_opaque_server_state_save(sv, made) != 0 ||
@@ -950,7 +950,7 @@ w_messages(FILE *f)
 	w_step(f, "setup-empty", 6, &fl, m, 0, COFFER_ERR_TRUNCATED);
 
 	/* The saved server login state. */
-	if (coffer_opaque_server_login_start_det(&sv, m, s, fl.rec, 192,
+	if (opaque_server_login_start_det(&sv, m, s, fl.rec, 192,
 	    fl.cred, fl.credlen, fl.ke1, 96, &cfg, &ids, fl.mnonce, fl.snonce,
 	    fl.sseed, NULL, NULL) != 0 ||
 	    coffer_opaque_server_state_save(sv, m) != 0)

@@ -41,16 +41,16 @@ check_oprf(const struct vec *v)
 	    vec_hexn(v, "evaluation_element", eval, 32) ||
 	    vec_hexn(v, "output", out, 64))
 		goto out;
-	if (coffer_oprf_derive_key_pair(gsk, gpk, seed, info, infol) != 0 ||
+	if (oprf_derive_key_pair(gsk, gpk, seed, info, infol) != 0 ||
 	    memcmp(gsk, sk, 32) != 0)
 		goto out;
-	if (coffer_oprf_blind_with(blind, gb, in, inl) != 0 ||
+	if (oprf_blind_with(blind, gb, in, inl) != 0 ||
 	    memcmp(gb, blinded, 32) != 0)
 		goto out;
-	if (coffer_oprf_blind_evaluate(ge, sk, blinded) != 0 ||
+	if (oprf_blind_evaluate(ge, sk, blinded) != 0 ||
 	    memcmp(ge, eval, 32) != 0)
 		goto out;
-	if (coffer_oprf_finalize(go, in, inl, blind, eval) != 0 ||
+	if (oprf_finalize(go, in, inl, blind, eval) != 0 ||
 	    memcmp(go, out, 64) != 0)
 		goto out;
 	bad = 0;
@@ -74,7 +74,7 @@ check_xmd(const struct vec *v)
 		goto out;
 	if ((got = malloc(len)) == NULL)
 		goto out;
-	if (coffer_oprf_expand_xmd(got, len, (const uint8_t *)msg,
+	if (oprf_expand_xmd(got, len, (const uint8_t *)msg,
 	    strlen(msg), (const uint8_t *)dst, strlen(dst)) != 0 ||
 	    memcmp(got, want, len) != 0)
 		goto out;
@@ -123,23 +123,23 @@ test_invalid_elements(void **state)
 	bad[3][0] = 0xed;
 	bad[3][31] = 0x7f;
 	/* [4]: a valid element with its top bit set */
-	assert_int_equal(coffer_oprf_hash_to_group(bad[4], (const uint8_t *)"x",
+	assert_int_equal(oprf_hash_to_group(bad[4], (const uint8_t *)"x",
 	    1), 0);
 	memcpy(good, bad[4], 32);
 	bad[4][31] |= 0x80;
-	assert_int_equal(coffer_oprf_element_check(good), 0);
-	assert_int_equal(coffer_oprf_derive_key_pair(sk, NULL, seed, NULL, 0),
+	assert_int_equal(oprf_element_check(good), 0);
+	assert_int_equal(oprf_derive_key_pair(sk, NULL, seed, NULL, 0),
 	    0);
 	crypto_core_ristretto255_scalar_random(blind);
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(coffer_oprf_element_check(bad[i]),
+		assert_int_equal(oprf_element_check(bad[i]),
 		    COFFER_ERR_FORMAT);
 		memset(e, 0xee, 32);
-		assert_int_equal(coffer_oprf_blind_evaluate(e, sk, bad[i]),
+		assert_int_equal(oprf_blind_evaluate(e, sk, bad[i]),
 		    COFFER_ERR_FORMAT);
 		assert_int_equal(e[0], 0xee);	/* untouched */
 		memset(out, 0xee, 64);
-		assert_int_equal(coffer_oprf_finalize(out, (const uint8_t *)"x",
+		assert_int_equal(oprf_finalize(out, (const uint8_t *)"x",
 		    1, blind, bad[i]), COFFER_ERR_FORMAT);
 		assert_int_equal(out[0], 0xee);
 	}
@@ -151,59 +151,59 @@ test_invalid_scalars(void **state)
 	uint8_t s[32], p[32], e[32], out[64];
 
 	(void)state;
-	assert_int_equal(coffer_oprf_hash_to_group(p, (const uint8_t *)"x", 1),
+	assert_int_equal(oprf_hash_to_group(p, (const uint8_t *)"x", 1),
 	    0);
 	memset(s, 0, 32);
-	assert_int_equal(coffer_oprf_scalar_check(s), COFFER_ERR_FORMAT);
-	assert_int_equal(coffer_oprf_scalar_check(order), COFFER_ERR_FORMAT);
+	assert_int_equal(oprf_scalar_check(s), COFFER_ERR_FORMAT);
+	assert_int_equal(oprf_scalar_check(order), COFFER_ERR_FORMAT);
 	memcpy(s, order, 32);
 	s[0]--;					/* L - 1 */
-	assert_int_equal(coffer_oprf_scalar_check(s), 0);
+	assert_int_equal(oprf_scalar_check(s), 0);
 	s[31] |= 0x20;				/* a top bit */
-	assert_int_equal(coffer_oprf_scalar_check(s), COFFER_ERR_FORMAT);
+	assert_int_equal(oprf_scalar_check(s), COFFER_ERR_FORMAT);
 	memset(s, 0, 32);
-	assert_int_equal(coffer_oprf_blind_with(s, e, (const uint8_t *)"x", 1),
+	assert_int_equal(oprf_blind_with(s, e, (const uint8_t *)"x", 1),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_blind_with(order, e, (const uint8_t *)"x",
+	assert_int_equal(oprf_blind_with(order, e, (const uint8_t *)"x",
 	    1), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_blind_evaluate(e, order, p),
+	assert_int_equal(oprf_blind_evaluate(e, order, p),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_finalize(out, (const uint8_t *)"x", 1, s,
+	assert_int_equal(oprf_finalize(out, (const uint8_t *)"x", 1, s,
 	    p), COFFER_ERR_INVALID);
 }
 
 static void
 test_limits(void **state)
 {
-	static uint8_t big[COFFER_OPRF_INPUT_MAX + 1];
+	static uint8_t big[OPRF_INPUT_MAX + 1];
 	uint8_t out[64], p[32], s[32], seed[32] = { 0 }, info[1025] = { 0 };
 	uint8_t *long_out;
 	uint8_t dst[256] = { 'D' };
 
 	(void)state;
-	assert_int_equal(coffer_oprf_expand_xmd(out, 0, NULL, 0, dst, 1),
+	assert_int_equal(oprf_expand_xmd(out, 0, NULL, 0, dst, 1),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_expand_xmd(out, 32, NULL, 0, dst, 0),
+	assert_int_equal(oprf_expand_xmd(out, 32, NULL, 0, dst, 0),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_expand_xmd(out, 32, NULL, 0, dst, 256),
+	assert_int_equal(oprf_expand_xmd(out, 32, NULL, 0, dst, 256),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_expand_xmd(out, 32, NULL, 1, dst, 1),
+	assert_int_equal(oprf_expand_xmd(out, 32, NULL, 1, dst, 1),
 	    COFFER_ERR_INVALID);
 	long_out = malloc(255 * 64 + 1);
 	assert_non_null(long_out);
-	assert_int_equal(coffer_oprf_expand_xmd(long_out, 255 * 64, NULL, 0,
+	assert_int_equal(oprf_expand_xmd(long_out, 255 * 64, NULL, 0,
 	    dst, 255), 0);
-	assert_int_equal(coffer_oprf_expand_xmd(long_out, 255 * 64 + 1, NULL,
+	assert_int_equal(oprf_expand_xmd(long_out, 255 * 64 + 1, NULL,
 	    0, dst, 1), COFFER_ERR_INVALID);
 	free(long_out);
-	assert_int_equal(coffer_oprf_hash_to_group(p, big, sizeof(big)),
+	assert_int_equal(oprf_hash_to_group(p, big, sizeof(big)),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_hash_to_group(p, big, sizeof(big) - 1),
+	assert_int_equal(oprf_hash_to_group(p, big, sizeof(big) - 1),
 	    0);
-	assert_int_equal(coffer_oprf_hash_to_group(p, NULL, 0), 0);
-	assert_int_equal(coffer_oprf_derive_key_pair(s, NULL, seed, info,
+	assert_int_equal(oprf_hash_to_group(p, NULL, 0), 0);
+	assert_int_equal(oprf_derive_key_pair(s, NULL, seed, info,
 	    sizeof(info)), COFFER_ERR_INVALID);
-	assert_int_equal(coffer_oprf_derive_key_pair(s, NULL, seed, info,
+	assert_int_equal(oprf_derive_key_pair(s, NULL, seed, info,
 	    sizeof(info) - 1), 0);
 }
 
@@ -219,27 +219,27 @@ test_blind_independence(void **state)
 
 	(void)state;
 	randombytes_buf(seed, sizeof(seed));
-	assert_int_equal(coffer_oprf_derive_key_pair(sk, NULL, seed,
+	assert_int_equal(oprf_derive_key_pair(sk, NULL, seed,
 	    (const uint8_t *)"k1", 2), 0);
-	assert_int_equal(coffer_oprf_derive_key_pair(sk2, NULL, seed,
+	assert_int_equal(oprf_derive_key_pair(sk2, NULL, seed,
 	    (const uint8_t *)"k2", 2), 0);
 	assert_memory_not_equal(sk, sk2, 32);
 
-	assert_int_equal(coffer_oprf_blind(blind, b, in, sizeof(in)), 0);
-	assert_int_equal(coffer_oprf_blind_evaluate(e, sk, b), 0);
-	assert_int_equal(coffer_oprf_finalize(o1, in, sizeof(in), blind, e), 0);
-	assert_int_equal(coffer_oprf_blind(blind, b, in, sizeof(in)), 0);
-	assert_int_equal(coffer_oprf_blind_evaluate(e, sk, b), 0);
-	assert_int_equal(coffer_oprf_finalize(o2, in, sizeof(in), blind, e), 0);
+	assert_int_equal(oprf_blind(blind, b, in, sizeof(in)), 0);
+	assert_int_equal(oprf_blind_evaluate(e, sk, b), 0);
+	assert_int_equal(oprf_finalize(o1, in, sizeof(in), blind, e), 0);
+	assert_int_equal(oprf_blind(blind, b, in, sizeof(in)), 0);
+	assert_int_equal(oprf_blind_evaluate(e, sk, b), 0);
+	assert_int_equal(oprf_finalize(o2, in, sizeof(in), blind, e), 0);
 	assert_memory_equal(o1, o2, 64);
 
-	assert_int_equal(coffer_oprf_blind_evaluate(e, sk2, b), 0);
-	assert_int_equal(coffer_oprf_finalize(o3, in, sizeof(in), blind, e), 0);
+	assert_int_equal(oprf_blind_evaluate(e, sk2, b), 0);
+	assert_int_equal(oprf_finalize(o3, in, sizeof(in), blind, e), 0);
 	assert_memory_not_equal(o1, o3, 64);
 
-	assert_int_equal(coffer_oprf_blind(blind, b, in2, sizeof(in2)), 0);
-	assert_int_equal(coffer_oprf_blind_evaluate(e, sk, b), 0);
-	assert_int_equal(coffer_oprf_finalize(o4, in2, sizeof(in2), blind, e),
+	assert_int_equal(oprf_blind(blind, b, in2, sizeof(in2)), 0);
+	assert_int_equal(oprf_blind_evaluate(e, sk, b), 0);
+	assert_int_equal(oprf_finalize(o4, in2, sizeof(in2), blind, e),
 	    0);
 	assert_memory_not_equal(o1, o4, 64);
 }

@@ -49,7 +49,7 @@ seeded_key(struct coffer_recovery_key *rk, const char *seed)
 	    NULL, 0);
 	for (i = 0; i < NDATA; i++)
 		h[i] &= 31;
-	assert_int_equal(coffer_recovery_key_from_data(rk, h), 0);
+	assert_int_equal(recovery_key_from_data(rk, h), 0);
 }
 
 /* The schoolbook GF(2^5) product, for comparison. */
@@ -76,17 +76,17 @@ test_gf32(void **state)
 	(void)state;
 	for (a = 0; a < 32; a++)
 		for (b = 0; b < 32; b++)
-			assert_int_equal(coffer_gf32_mul((uint8_t)a, (uint8_t)b),
+			assert_int_equal(gf32_mul((uint8_t)a, (uint8_t)b),
 			    ref_mul((uint8_t)a, (uint8_t)b));
 	/* Every non-zero element has an inverse: a field. */
 	for (a = 1; a < 32; a++) {
 		for (b = 1, c = 0; b < 32; b++)
-			c += coffer_gf32_mul((uint8_t)a, (uint8_t)b) == 1;
+			c += gf32_mul((uint8_t)a, (uint8_t)b) == 1;
 		assert_int_equal(c, 1);
 	}
 	/* x is primitive: its powers run through all 31 non-zero elements. */
 	for (p = 2, order = 1; p != 1; order++)
-		p = coffer_gf32_mul(p, 2);
+		p = gf32_mul(p, 2);
 	assert_int_equal(order, 31);
 }
 
@@ -106,7 +106,7 @@ test_code_distance(void **state)
 	for (i = 0; i < NSYM; i++)
 		for (u = 1; u < 32; u++) {
 			e[i] = (uint8_t)u;
-			coffer_recovery_syndrome(e, s);
+			recovery_syndrome(e, s);
 			assert_true((s[0] | s[1]) != 0);
 			e[i] = 0;
 			tried++;
@@ -117,7 +117,7 @@ test_code_distance(void **state)
 				for (v = 1; v < 32; v++) {
 					e[i] = (uint8_t)u;
 					e[j] = (uint8_t)v;
-					coffer_recovery_syndrome(e, s);
+					recovery_syndrome(e, s);
 					assert_true((s[0] | s[1]) != 0);
 					e[i] = e[j] = 0;
 					tried++;
@@ -142,7 +142,7 @@ test_one_in_1024(void **state)
 		for (c = 0, ok = 0; c < 1024; c++) {
 			w[26] = (uint8_t)(c >> 5);
 			w[27] = (uint8_t)(c & 31);
-			coffer_recovery_syndrome(w, s);
+			recovery_syndrome(w, s);
 			if ((s[0] | s[1]) == 0)
 				assert_memory_equal(w, rk.sym, NSYM);
 			ok += (s[0] | s[1]) == 0;
@@ -161,9 +161,9 @@ some_keys(struct coffer_recovery_key rk[5])
 	seeded_key(&rk[1], "key-2");
 	seeded_key(&rk[2], "key-3");
 	memset(d, 0, sizeof(d));
-	assert_int_equal(coffer_recovery_key_from_data(&rk[3], d), 0);
+	assert_int_equal(recovery_key_from_data(&rk[3], d), 0);
 	memset(d, 31, sizeof(d));
-	assert_int_equal(coffer_recovery_key_from_data(&rk[4], d), 0);
+	assert_int_equal(recovery_key_from_data(&rk[4], d), 0);
 }
 
 static void
@@ -229,7 +229,7 @@ test_transpositions(void **state)
 	/* Data whose check symbols (11, 21) differ from it and each other. */
 	for (i = 0; i < NDATA; i++)
 		d[i] = (uint8_t)((i * 5 + 9) % 32);
-	assert_int_equal(coffer_recovery_key_from_data(&rk[5], d), 0);
+	assert_int_equal(recovery_key_from_data(&rk[5], d), 0);
 	for (k = 0, n = 0; k < 6; k++)
 		for (i = 0; i < NSYM; i++)
 			for (j = i + 1; j < NSYM; j++) {
@@ -285,12 +285,12 @@ test_generate(void **state)
 	memset(&rk2, 0xee, sizeof(rk2));
 	memset(d, 0, sizeof(d));
 	d[25] = 32;
-	assert_int_equal(coffer_recovery_key_from_data(&rk2, d),
+	assert_int_equal(recovery_key_from_data(&rk2, d),
 	    COFFER_ERR_INVALID);
 	assert_int_equal(rk2.sym[0], 0xee);
-	assert_int_equal(coffer_recovery_key_from_data(NULL, d),
+	assert_int_equal(recovery_key_from_data(NULL, d),
 	    COFFER_ERR_INVALID);
-	assert_int_equal(coffer_recovery_key_from_data(&rk2, NULL),
+	assert_int_equal(recovery_key_from_data(&rk2, NULL),
 	    COFFER_ERR_INVALID);
 	coffer_recovery_key_cleanup(&rk);
 	for (i = 0; i < NSYM; i++)
@@ -307,11 +307,11 @@ test_format(void **state)
 
 	(void)state;
 	memset(d, 0, sizeof(d));
-	assert_int_equal(coffer_recovery_key_from_data(&rk, d), 0);
+	assert_int_equal(recovery_key_from_data(&rk, d), 0);
 	assert_int_equal(coffer_recovery_key_format(text, &rk), 0);
 	assert_string_equal(text, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA");
 	memset(d, 31, sizeof(d));
-	assert_int_equal(coffer_recovery_key_from_data(&rk, d), 0);
+	assert_int_equal(recovery_key_from_data(&rk, d), 0);
 	assert_int_equal(coffer_recovery_key_format(text, &rk), 0);
 	assert_memory_equal(text, "9999-9999-9999-9999-9999-9999-99", 32);
 	/* A struct that is not a valid key does not format. */
@@ -511,7 +511,7 @@ test_derive(void **state)
 	/* The construction of the spec, spelled out. */
 	assert_int_equal(coffer_kdf(okm, sizeof(okm), rk.sym, NDATA,
 	    "coffer/recovery-key/v1", salt, 10), 0);
-	assert_memory_equal(coffer_key_secret(k1), okm, 32);
+	assert_memory_equal(key_secret(k1), okm, 32);
 	assert_memory_equal(coffer_key_id(k1), okm + 32, 16);
 	assert_int_equal(coffer_recovery_key_derive(&k2, &rk, salt, 10, 3), 0);
 	assert_true(coffer_key_equal(k1, k2));
@@ -594,13 +594,13 @@ check_vector(const struct vec *v)
 	    vec_hexn(v, "symbols", sym, NSYM) != 0 ||
 	    vec_hexn(v, "key", key, 32) != 0 || vec_hexn(v, "id", id, 16) != 0)
 		goto out;
-	if (coffer_recovery_key_from_data(&rk2, data) != 0 ||
+	if (recovery_key_from_data(&rk2, data) != 0 ||
 	    coffer_recovery_key_format(out, &rk2) != 0 ||
 	    strcmp(out, text) != 0 || memcmp(rk2.sym, sym, NSYM) != 0 ||
 	    memcmp(rk.sym, sym, NSYM) != 0)
 		goto out;
 	if (coffer_recovery_key_derive(&k, &rk, salt, saltl, 1) != 0 ||
-	    sodium_memcmp(coffer_key_secret(k), key, 32) != 0 ||
+	    sodium_memcmp(key_secret(k), key, 32) != 0 ||
 	    sodium_memcmp(coffer_key_id(k), id, 16) != 0)
 		goto out;
 	bad = 0;
@@ -639,7 +639,7 @@ write_good(FILE *f, const struct good_case *c)
 	for (i = 0; i < NDATA; i++)
 		h[i] = strcmp(c->seed, "zero") == 0 ? 0 :
 		    strcmp(c->seed, "max") == 0 ? 31 : h[i] & 31;
-	if (coffer_recovery_key_from_data(&rk, h) != 0 ||
+	if (recovery_key_from_data(&rk, h) != 0 ||
 	    coffer_recovery_key_format(key, &rk) != 0)
 		abort();
 	spell(in, COFFER_RECOVERY_KEY_INPUT_MAX, key, c->spelling);
@@ -653,7 +653,7 @@ write_good(FILE *f, const struct good_case *c)
 	vec_w_hex(f, "salt", (const uint8_t *)c->salt, strlen(c->salt));
 	vec_w_word(f, "expect", "OK");
 	vec_w_hex(f, "symbols", rk.sym, NSYM);
-	vec_w_hex(f, "key", coffer_key_secret(k), 32);
+	vec_w_hex(f, "key", key_secret(k), 32);
 	vec_w_hex(f, "id", coffer_key_id(k), 16);
 	vec_w_end(f);
 	coffer_key_free(&k);
@@ -749,7 +749,7 @@ write_vectors(const char *dir)
 	    NULL, 0);
 	for (i = 0; i < NDATA; i++)
 		h[i] &= 31;
-	if (coffer_recovery_key_from_data(&rk, h) != 0 ||
+	if (recovery_key_from_data(&rk, h) != 0 ||
 	    coffer_recovery_key_format(key, &rk) != 0)
 		abort();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -72,7 +72,7 @@ seal(const struct coffer_key *k, const char *ctx, unsigned log2,
 	int r;
 
 	r = nonce != NULL ?
-	    coffer_stream_sealer_new_det(&s, k, ctx, log2, nonce, out) :
+	    stream_sealer_new_det(&s, k, ctx, log2, nonce, out) :
 	    coffer_stream_sealer_new(&s, k, ctx, log2, out);
 	while (r == 0 && off < n) {
 		step = piece(how, n - off);
@@ -201,7 +201,7 @@ test_deterministic(void **state)
 {
 	struct coffer_key *k = test_key_symmetric(2, 7);
 	struct coffer_buf *a = coffer_buf_new(1 << 20), *b = coffer_buf_new(1 << 20);
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES] = { 1 }, pt[3 * CS];
+	uint8_t nonce[STREAM_NONCEBYTES] = { 1 }, pt[3 * CS];
 	size_t hl = 52 + strlen(CTX);
 
 	(void)state;
@@ -291,7 +291,7 @@ static void
 test_attacks(void **state)
 {
 	struct coffer_key *k = test_key_symmetric(3, 1);
-	uint8_t na[COFFER_STREAM_NONCEBYTES] = { 0xa }, nb[COFFER_STREAM_NONCEBYTES] = { 0xb };
+	uint8_t na[STREAM_NONCEBYTES] = { 0xa }, nb[STREAM_NONCEBYTES] = { 0xb };
 	struct parts a, b;
 	const uint8_t *s;
 	struct coffer_buf *t;
@@ -354,7 +354,7 @@ static void
 test_every_byte(void **state)
 {
 	struct coffer_key *k = test_key_symmetric(4, 1);
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES] = { 4 };
+	uint8_t nonce[STREAM_NONCEBYTES] = { 4 };
 	struct coffer_buf *out = coffer_buf_new_secret(1 << 20);
 	struct parts a;
 	uint8_t *m;
@@ -463,7 +463,7 @@ test_header_fields(void **state)
 		{ 28 + c, 0xff, COFFER_ERR_AUTH },	/* stream nonce */
 		{ 51 + c, 0xff, COFFER_ERR_AUTH },
 	};
-	uint8_t *m, nonce[COFFER_STREAM_NONCEBYTES];
+	uint8_t *m, nonce[STREAM_NONCEBYTES];
 	size_t i;
 
 	(void)state;
@@ -493,7 +493,7 @@ static void
 test_failure_semantics(void **state)
 {
 	struct coffer_key *k = test_key_symmetric(8, 1);
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES] = { 8 };
+	uint8_t nonce[STREAM_NONCEBYTES] = { 8 };
 	struct coffer_stream_opener *o = NULL;
 	struct coffer_buf *out = coffer_buf_new_secret(1 << 20);
 	struct parts a;
@@ -708,7 +708,7 @@ check_stream(const struct vec *v)
 	struct coffer_key *k = NULL;
 	struct coffer_buf *out = coffer_buf_new_secret(1 << 20);
 	struct coffer_buf *st2 = coffer_buf_new(1 << 20);
-	uint8_t secret[32], id[16], nonce[COFFER_STREAM_NONCEBYTES];
+	uint8_t secret[32], id[16], nonce[STREAM_NONCEBYTES];
 	uint8_t *st = NULL, *pt = NULL;
 	size_t stl, ptl;
 	uint64_t ver, log2;
@@ -808,7 +808,7 @@ vbytes(uint8_t *p, size_t n, const char *label, unsigned i)
 static void
 w_key(FILE *f, const struct coffer_key *k, const char *ctx)
 {
-	vec_w_hex(f, "key", coffer_key_secret(k), 32);
+	vec_w_hex(f, "key", key_secret(k), 32);
 	vec_w_hex(f, "key_id", coffer_key_id(k), 16);
 	vec_w_u64(f, "key_version", coffer_key_version(k));
 	vec_w_str(f, "context", ctx);
@@ -819,7 +819,7 @@ static int
 w_good(FILE *f, const char *name, const struct coffer_key *k, const char *ctx,
     unsigned log2, unsigned seed, size_t ptlen, struct coffer_buf *st)
 {
-	uint8_t nonce[COFFER_STREAM_NONCEBYTES], *pt = malloc(ptlen + 1);
+	uint8_t nonce[STREAM_NONCEBYTES], *pt = malloc(ptlen + 1);
 	struct coffer_buf *back = coffer_buf_new_secret(1 << 20);
 	int r = -1;
 
