@@ -16,7 +16,7 @@
 #include "commands.h"
 #include "session.h"
 
-#define ID_HEX	(2 * COFFER_RECORD_ID_BYTES + 1)
+#define ID_HEX	COFFER_HEX_LEN(COFFER_RECORD_ID_BYTES)
 
 /* The payload: --data, or standard input (at most COFFER_RECORD_MAX). */
 static int

@@ -15,10 +15,10 @@
 #include <coffer/buf.h>
 #include <coffer/err.h>
 
-#include "store/fsutil.h"
+#include "core/file.h"
 
 struct slot {
-	uint8_t			id[STORE_ID_BYTES];
+	uint8_t			id[COFFER_WIRE_ID_BYTES];
 	int			used;
 	struct srv_pending	p;
 };
@@ -81,7 +81,7 @@ make_setup(struct srv_auth *a, const char *path, char *err, size_t errlen)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0 ||
 	    write(fd, coffer_buf_data(b), coffer_buf_len(b)) !=
-	    (ssize_t)coffer_buf_len(b) || store_fs_sync_fd(fd) != 0) {
+	    (ssize_t)coffer_buf_len(b) || file_sync(fd) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -95,7 +95,7 @@ make_setup(struct srv_auth *a, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	r = -1;
-	if (rename(tmp, path) != 0 || store_fs_sync_parent(path) != 0) {
+	if (rename(tmp, path) != 0 || file_sync_parent(path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -180,7 +180,7 @@ srv_auth_limits(const struct srv_auth *a)
 
 int
 srv_auth_pending_put(struct srv_auth *a, const struct srv_pending *p,
-    int64_t now, uint8_t id[STORE_ID_BYTES])
+    int64_t now, uint8_t id[COFFER_WIRE_ID_BYTES])
 {
 	struct slot *free_slot = NULL;
 	size_t i;
@@ -197,14 +197,14 @@ srv_auth_pending_put(struct srv_auth *a, const struct srv_pending *p,
 		randombytes_buf(free_slot->id, sizeof(free_slot->id));
 		free_slot->p = *p;
 		free_slot->used = 1;
-		memcpy(id, free_slot->id, STORE_ID_BYTES);
+		memcpy(id, free_slot->id, COFFER_WIRE_ID_BYTES);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return free_slot != NULL ? 0 : COFFER_ERR_BUSY;
 }
 
 int
-srv_auth_pending_take(struct srv_auth *a, const uint8_t id[STORE_ID_BYTES],
+srv_auth_pending_take(struct srv_auth *a, const uint8_t id[COFFER_WIRE_ID_BYTES],
     int64_t now, struct srv_pending *out)
 {
 	int r = COFFER_ERR_NOTFOUND;
@@ -213,7 +213,7 @@ srv_auth_pending_take(struct srv_auth *a, const uint8_t id[STORE_ID_BYTES],
 	pthread_mutex_lock(&a->lock);
 	for (i = 0; i < SRV_PENDING_MAX; i++) {
 		if (!a->slots[i].used || sodium_memcmp(a->slots[i].id, id,
-		    STORE_ID_BYTES) != 0)
+		    COFFER_WIRE_ID_BYTES) != 0)
 			continue;
 		if (a->slots[i].p.expires > now) {
 			*out = a->slots[i].p;

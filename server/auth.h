@@ -28,9 +28,9 @@ struct srv_auth_limits {
 /* A login between its two steps. */
 struct srv_pending {
 	uint8_t		state[COFFER_OPAQUE_SERVER_STATE_BYTES];
-	uint8_t		account[STORE_ID_BYTES];
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
 	int		has_account;	/* 0: an unknown login (fake KE2) */
-	uint8_t		login[STORE_LOGIN_MAX];
+	uint8_t		login[COFFER_WIRE_LOGIN_MAX];
 	size_t		login_len;
 	int64_t		expires;
 };
@@ -58,12 +58,12 @@ const struct srv_auth_limits *srv_auth_limits(const struct srv_auth *a);
 /** srv_auth_pending_put(a, p, id): keep ${p} under a new random ${id}.
  * Returns 0 or COFFER_ERR_BUSY (SRV_PENDING_MAX logins in flight). */
 int srv_auth_pending_put(struct srv_auth *a, const struct srv_pending *p,
-    int64_t now, uint8_t id[STORE_ID_BYTES]);
+    int64_t now, uint8_t id[COFFER_WIRE_ID_BYTES]);
 
 /** srv_auth_pending_take(a, id, now, out): remove the login ${id} and
  * give it in ${out}: each is taken once. Returns 0 or
  * COFFER_ERR_NOTFOUND (none, taken already, or expired). */
-int srv_auth_pending_take(struct srv_auth *a, const uint8_t id[STORE_ID_BYTES],
+int srv_auth_pending_take(struct srv_auth *a, const uint8_t id[COFFER_WIRE_ID_BYTES],
     int64_t now, struct srv_pending *out);
 
 #endif

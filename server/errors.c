@@ -76,3 +76,21 @@ srv_err_count(void)
 {
 	return SRV_E_COUNT_;
 }
+
+enum srv_err
+srv_err_of_json(enum wire_json_fault fault)
+{
+	switch (fault) {
+	case WIRE_JSON_MALFORMED:
+		return SRV_E_MALFORMED_JSON;
+	case WIRE_JSON_MISSING:
+		return SRV_E_MISSING_FIELD;
+	case WIRE_JSON_INVALID:
+		return SRV_E_INVALID_FIELD;
+	case WIRE_JSON_TOO_LARGE:
+		return SRV_E_BODY_TOO_LARGE;
+	case WIRE_JSON_INTERNAL:
+		break;
+	}
+	return SRV_E_INTERNAL;
+}

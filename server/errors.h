@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "wire/json.h"
+
 enum srv_err {
 	SRV_E_NONE = 0,
 	SRV_E_MALFORMED_JSON,		/* 400 not JSON, duplicate key, too deep */
@@ -43,6 +45,11 @@ unsigned srv_err_status(enum srv_err e);
 
 /** srv_err_summary(e): a default English message for ${e}; never NULL. */
 const char *srv_err_summary(enum srv_err e);
+
+/** srv_err_of_json(fault): the error a request body's ${fault} (a failed
+ * wire_json_* getter) answers: malformed_json, missing_field,
+ * invalid_field, body_too_large or internal. */
+enum srv_err srv_err_of_json(enum wire_json_fault fault);
 
 /** srv_err_count(): the number of codes; codes are 1..count-1 (0 is
  * SRV_E_NONE), for tests and docs that walk the table. */

@@ -358,7 +358,7 @@ take_body(struct srv_req *req, const char *data, size_t n)
 static void
 end_body(struct srv_req *req)
 {
-	struct srv_json_err e;
+	struct wire_json_err e;
 	const struct srv_route *r;
 
 	if (req->resp != NULL || req->c == NULL)
@@ -370,8 +370,8 @@ end_body(struct srv_req *req)
 		return;
 	}
 	if (r->body == SRV_BODY_JSON) {
-		if (srv_json_parse(req->body, req->content_length,
-		    SRV_JSON_MAX_DEPTH, &req->json, &e) != 0) {
+		if (wire_json_parse(req->body, req->content_length,
+		    WIRE_JSON_MAX_DEPTH, &req->json, &e) != 0) {
 			srv_reply_json_err(req, &e);
 			return;
 		}

@@ -20,7 +20,7 @@
  * where the route takes none [413], the Content-Type [415], a
  * Content-Length where it takes one [411], the length against the
  * route's cap [413]; and for a JSON route, the body itself
- * (srv_json_parse) [400 malformed_json]. So a handler only checks
+ * (wire_json_parse) [400 malformed_json]. So a handler only checks
  * meaning (and headers it reads itself, which are not checked).
  *
  * Body kinds:
@@ -49,7 +49,7 @@
 #include <jansson.h>
 
 #include "errors.h"
-#include "json.h"
+#include "wire/json.h"
 
 #define SRV_JSON_BODY_DEFAULT	(64u * 1024)	/* cap when a route says 0 */
 #define SRV_JSON_BODY_HARD_MAX	(16u * 1024 * 1024)
@@ -121,7 +121,7 @@ struct srv_sink {
  * answer (SRV_E_UNAUTHORIZED, SRV_E_RATE_LIMITED, SRV_E_UNAVAILABLE...).
  * Runs on the pool threads: must be thread-safe. */
 typedef enum srv_err (*srv_auth_fn)(void *app, const char *token,
-    size_t len, uint8_t account[SRV_ID_LEN]);
+    size_t len, uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 struct srv_http_opts {
 	const struct sockaddr	*addr;
@@ -203,7 +203,7 @@ int srv_req_param_uint(const struct srv_req *req, const char *name,
 const char *srv_req_query(const struct srv_req *req, const char *name);
 
 /** srv_req_query_uint(req, name, out): a uint query parameter. Returns 0,
- * or SRV_JSON_ABSENT if absent (*${out} untouched). */
+ * or WIRE_JSON_ABSENT if absent (*${out} untouched). */
 int srv_req_query_uint(const struct srv_req *req, const char *name,
     uint64_t *out);
 
@@ -262,7 +262,7 @@ int srv_reply_error_with(struct srv_req *req, enum srv_err code,
 
 /** srv_reply_json_err(req, e): srv_reply_error with ${e}'s code and
  * message (a failed srv_json_get_*). Returns as srv_reply_error. */
-int srv_reply_json_err(struct srv_req *req, const struct srv_json_err *e);
+int srv_reply_json_err(struct srv_req *req, const struct wire_json_err *e);
 
 /** srv_reply_header(req, name, value): add a header to the reply, before
  * or after the srv_reply_* call (Retry-After with 429, ETag...). At most

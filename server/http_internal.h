@@ -43,7 +43,7 @@ struct param {
 	const char	*name;	/* points into the pattern */
 	size_t		 namelen;
 	const char	*text;	/* points into req->path */
-	uint8_t		 id[SRV_BLOB_ID_LEN];
+	uint8_t		 id[COFFER_WIRE_BLOB_ID_BYTES];
 	uint64_t	 u;
 };
 
@@ -79,7 +79,7 @@ struct srv_req {
 	int			 drop_body;	/* replied: read and drop */
 	/* Auth. */
 	int			 authed;
-	uint8_t			 account[SRV_ID_LEN];
+	uint8_t			 account[COFFER_WIRE_ID_BYTES];
 	/* The reply. */
 	struct MHD_Response	*resp;
 	unsigned		 status;

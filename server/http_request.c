@@ -16,9 +16,9 @@ srv__parse_ptype(enum srv_ptype t, const char *s, size_t n, uint8_t *id,
 
 	switch (t) {
 	case SRV_P_ID:
-		return srv_id_decode(s, n, id, SRV_ID_LEN);
+		return wire_id_decode(s, n, id, COFFER_WIRE_ID_BYTES);
 	case SRV_P_BLOBID:
-		return srv_id_decode(s, n, id, SRV_BLOB_ID_LEN);
+		return wire_id_decode(s, n, id, COFFER_WIRE_BLOB_ID_BYTES);
 	case SRV_P_UINT:
 		if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
 			return -1;
@@ -115,7 +115,7 @@ check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 {
 	struct qstate *st = cls;
 	const struct srv_query_spec *q = st->req->c->r->query;
-	uint8_t id[SRV_BLOB_ID_LEN];
+	uint8_t id[COFFER_WIRE_BLOB_ID_BYTES];
 	uint64_t u;
 	size_t i;
 
@@ -247,7 +247,7 @@ srv__req_check_body(struct srv_req *req, uint64_t *cap)
 	const char *cl = srv_req_header(req, "Content-Length");
 	const char *ct = srv_req_header(req, "Content-Type");
 	uint64_t len;
-	uint8_t unused[SRV_BLOB_ID_LEN];
+	uint8_t unused[COFFER_WIRE_BLOB_ID_BYTES];
 	int has_body = srv__req_check_has_body(req);
 
 	*cap = r->body_max != 0 ? r->body_max : r->body == SRV_BODY_JSON ?
@@ -355,11 +355,11 @@ srv_req_query_uint(const struct srv_req *req, const char *name,
     uint64_t *out)
 {
 	const char *v = srv_req_query(req, name);
-	uint8_t unused[SRV_BLOB_ID_LEN];
+	uint8_t unused[COFFER_WIRE_BLOB_ID_BYTES];
 
 	if (v == NULL || srv__parse_ptype(SRV_P_UINT, v, strlen(v), unused,
 	    out) != 0)
-		return SRV_JSON_ABSENT;
+		return WIRE_JSON_ABSENT;
 	return 0;
 }
 

@@ -154,9 +154,10 @@ srv_reply_retry(struct srv_req *req, enum srv_err code, unsigned seconds,
 #pragma GCC diagnostic pop
 
 int
-srv_reply_json_err(struct srv_req *req, const struct srv_json_err *e)
+srv_reply_json_err(struct srv_req *req, const struct wire_json_err *e)
 {
-	return srv_reply_error(req, e->code, "%s", e->message);
+	return srv_reply_error(req, srv_err_of_json(e->fault), "%s",
+	    e->message);
 }
 
 int

@@ -54,7 +54,7 @@ free_body(struct srv_auth_body *b)
 
 int
 srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
-    struct srv_auth_body *out, struct srv_json_err *e)
+    struct srv_auth_body *out, struct wire_json_err *e)
 {
 	const char *const keys[] = { "login", field, "login_id", "device",
 	    NULL };
@@ -66,18 +66,18 @@ srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
 	/* Finish bodies name a login_id and maybe a device; the others
 	 * name a login. */
 	if (strcmp(field, "ke3") == 0) {
-		if (srv_json_only_keys(body, keys + 1, e) != 0 ||
-		    srv_json_get_id(body, "login_id", 1, out->login_id,
-		    STORE_ID_BYTES, e) != 0 ||
-		    (r = srv_json_get_id(body, "device", 0, out->device,
-		    STORE_ID_BYTES, e)) < 0)
+		if (wire_json_only_keys(body, keys + 1, e) != 0 ||
+		    wire_json_id(body, "login_id", 1, out->login_id,
+		    COFFER_WIRE_ID_BYTES, e) != 0 ||
+		    (r = wire_json_id(body, "device", 0, out->device,
+		    COFFER_WIRE_ID_BYTES, e)) < 0)
 			goto bad;
 		out->has_device = r == 0;
-	} else if (srv_json_only_keys(body, keys2, e) != 0 ||
-	    srv_json_get_bytes(body, "login", 1, 1, STORE_LOGIN_MAX,
+	} else if (wire_json_only_keys(body, keys2, e) != 0 ||
+	    wire_json_bytes(body, "login", 1, 1, COFFER_WIRE_LOGIN_MAX,
 	    &out->login, &out->login_len, e) != 0)
 		goto bad;
-	if (srv_json_get_bytes(body, field, 1, msglen, msglen, &out->msg, &n,
+	if (wire_json_bytes(body, field, 1, msglen, msglen, &out->msg, &n,
 	    e) != 0)
 		goto bad;
 	return 0;
@@ -93,7 +93,7 @@ srv_route_register_start(struct srv_req *req)
 {
 	struct srv_app *app = srv_req_app(req);
 	struct srv_auth_body b;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	uint8_t resp[COFFER_OPAQUE_REGISTRATION_RESPONSE_BYTES];
 	int r;
 
@@ -111,7 +111,7 @@ srv_route_register_start(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_INTERNAL, "OPAQUE: %s",
 		    coffer_strerror(r));
 	return srv_reply_json(req, 200, json_pack("{s:o, s:o}", "response",
-	    srv_json_bytes(resp, sizeof(resp)), "ksf",
+	    wire_json_new_bytes(resp, sizeof(resp)), "ksf",
 	    ksf_json(srv_auth_params(app->auth))));
 }
 
@@ -123,7 +123,7 @@ srv_route_account_create(struct srv_req *req)
 	const struct coffer_opaque_params *p = srv_auth_params(app->auth);
 	struct store_account acct;
 	struct srv_auth_body b;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	uint8_t rec[RECORD_STORED];
 	int r;
 
@@ -149,7 +149,7 @@ srv_route_account_create(struct srv_req *req)
 		return srv_reply_store(req, r, "account");
 	srv_log(SRV_LOG_INFO, "account_created", (char *)NULL);
 	return srv_reply_json(req, 201, json_pack("{s:o}", "account",
-	    srv_json_id(acct.id, STORE_ID_BYTES)));
+	    wire_json_new_id(acct.id, COFFER_WIRE_ID_BYTES)));
 }
 
 /* 429 if the login or the address failed too often within the window. */
@@ -193,8 +193,8 @@ srv_route_session_start(struct srv_req *req)
 	struct store_account acct;
 	struct srv_pending p;
 	struct srv_auth_body b;
-	struct srv_json_err e;
-	uint8_t ke2[COFFER_OPAQUE_KE2_BYTES], id[STORE_ID_BYTES];
+	struct wire_json_err e;
+	uint8_t ke2[COFFER_OPAQUE_KE2_BYTES], id[COFFER_WIRE_ID_BYTES];
 	const char *peer = srv_req_peer(req);
 	int64_t now = (int64_t)time(NULL);
 	int r, limited, known;
@@ -233,7 +233,7 @@ srv_route_session_start(struct srv_req *req)
 	}
 	p.has_account = known;
 	if (known)
-		memcpy(p.account, acct.id, STORE_ID_BYTES);
+		memcpy(p.account, acct.id, COFFER_WIRE_ID_BYTES);
 	memcpy(p.login, b.login, b.login_len);
 	p.login_len = b.login_len;
 	p.expires = now + SRV_PENDING_TTL;
@@ -250,7 +250,7 @@ srv_route_session_start(struct srv_req *req)
 		goto out;
 	}
 	r = srv_reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "login_id",
-	    srv_json_id(id, STORE_ID_BYTES), "ke2", srv_json_bytes(ke2,
+	    wire_json_new_id(id, COFFER_WIRE_ID_BYTES), "ke2", wire_json_new_bytes(ke2,
 	    sizeof(ke2)), "ksf", ksf_json(&params)));
 out:
 	coffer_opaque_server_free(&st);
@@ -268,7 +268,7 @@ srv_route_session_finish(struct srv_req *req)
 	struct coffer_opaque_server *st = NULL;
 	struct srv_pending p;
 	struct srv_auth_body b;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	uint8_t sk[COFFER_OPAQUE_SESSION_KEY_BYTES];
 	char token[SRV_TOKEN_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
@@ -307,7 +307,7 @@ srv_route_session_finish(struct srv_req *req)
 	}
 	srv_log(SRV_LOG_INFO, "login", (char *)NULL);
 	r = srv_reply_json(req, 200, json_pack("{s:s, s:o, s:I}", "token",
-	    token, "account", srv_json_id(p.account, STORE_ID_BYTES),
+	    token, "account", wire_json_new_id(p.account, COFFER_WIRE_ID_BYTES),
 	    "expires", (json_int_t)(now +
 	    (int64_t)srv_auth_limits(app->auth)->session_ttl)));
 out:
@@ -376,6 +376,6 @@ srv_route_account_get(struct srv_req *req)
 	if (r != 0)
 		return srv_reply_store(req, r, "account");
 	return srv_reply_json(req, 200, json_pack("{s:o, s:I}", "account",
-	    srv_json_id(acct.id, STORE_ID_BYTES), "created",
+	    wire_json_new_id(acct.id, COFFER_WIRE_ID_BYTES), "created",
 	    (json_int_t)acct.created));
 }

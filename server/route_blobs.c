@@ -30,9 +30,9 @@
 
 #define BLOB_LOCKS	64
 
-_Static_assert(SRV_BLOB_ID_LEN == STORE_BLOB_ID_BYTES, "blob id sizes");
-_Static_assert(SRV_ID_LEN == STORE_ID_BYTES, "account id sizes");
-_Static_assert(SRV_BLOB_EXISTS_MAX <= STORE_EXISTS_MAX, "exists batch");
+_Static_assert(COFFER_WIRE_BLOB_ID_BYTES == COFFER_WIRE_BLOB_ID_BYTES, "blob id sizes");
+_Static_assert(COFFER_WIRE_ID_BYTES == COFFER_WIRE_ID_BYTES, "account id sizes");
+_Static_assert(COFFER_WIRE_EXISTS_MAX <= COFFER_WIRE_EXISTS_MAX, "exists batch");
 
 static pthread_mutex_t blob_locks[BLOB_LOCKS];
 static pthread_once_t blob_locks_once = PTHREAD_ONCE_INIT;
@@ -81,15 +81,15 @@ reply_blob(struct srv_req *req, unsigned status, const uint8_t *id,
     uint64_t size)
 {
 	return srv_reply_object(req, status, json_pack("{s:o, s:I}", "id",
-	    srv_json_id(id, SRV_BLOB_ID_LEN), "size", (json_int_t)size));
+	    wire_json_new_id(id, COFFER_WIRE_BLOB_ID_BYTES), "size", (json_int_t)size));
 }
 
 /* --- PUT /v1/blobs/{blob:blobid} --- */
 
 struct put {
 	struct store			*st;
-	uint8_t				 account[SRV_ID_LEN];
-	uint8_t				 id[SRV_BLOB_ID_LEN];
+	uint8_t				 account[COFFER_WIRE_ID_BYTES];
+	uint8_t				 id[COFFER_WIRE_BLOB_ID_BYTES];
 	struct store_blob_writer	*w;
 };
 
@@ -199,8 +199,8 @@ srv_route_blob_put(struct srv_req *req)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
 	p->st = st;
-	memcpy(p->account, account, SRV_ID_LEN);
-	memcpy(p->id, id, SRV_BLOB_ID_LEN);
+	memcpy(p->account, account, COFFER_WIRE_ID_BYTES);
+	memcpy(p->id, id, COFFER_WIRE_BLOB_ID_BYTES);
 	if ((r = st->blob->ops->put_begin(st->blob, account, id, &p->w)) !=
 	    0) {
 		free(p);
@@ -217,8 +217,8 @@ srv_route_blob_put(struct srv_req *req)
 
 struct get {
 	struct store_blob		*b;
-	uint8_t				 account[SRV_ID_LEN];
-	uint8_t				 id[SRV_BLOB_ID_LEN];
+	uint8_t				 account[COFFER_WIRE_ID_BYTES];
+	uint8_t				 id[COFFER_WIRE_BLOB_ID_BYTES];
 	struct store_blob_reader	*r;
 	uint64_t			 pos;	/* where r reads next */
 };
@@ -275,8 +275,8 @@ srv_route_blob_get(struct srv_req *req)
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
 	g->b = st->blob;
-	memcpy(g->account, account, SRV_ID_LEN);
-	memcpy(g->id, id, SRV_BLOB_ID_LEN);
+	memcpy(g->account, account, COFFER_WIRE_ID_BYTES);
+	memcpy(g->id, id, COFFER_WIRE_BLOB_ID_BYTES);
 	/* Open where the reply starts, so that a missing file is a clean
 	 * error rather than a cut body; a bad range needs no reader
 	 * (srv_reply_stream answers 416). */
@@ -341,7 +341,7 @@ srv_blob_ids_cleanup(struct srv_blob_ids *ids)
 
 int
 srv_parse_blob_exists(const json_t *body, struct srv_blob_ids *out,
-    struct srv_json_err *e)
+    struct wire_json_err *e)
 {
 	static const char *const keys[] = { "ids", NULL };
 	json_t *arr, *v;
@@ -350,25 +350,25 @@ srv_parse_blob_exists(const json_t *body, struct srv_blob_ids *out,
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(body)) {
-		e->code = SRV_E_MALFORMED_JSON;
+		e->fault = WIRE_JSON_MALFORMED;
 		snprintf(e->message, sizeof(e->message), "the body must be "
 		    "a JSON object");
 		return -1;
 	}
-	if (srv_json_only_keys(body, keys, e) != 0 ||
-	    srv_json_get_array(body, "ids", 1, 0, SRV_BLOB_EXISTS_MAX, &arr,
+	if (wire_json_only_keys(body, keys, e) != 0 ||
+	    wire_json_array(body, "ids", 1, 0, COFFER_WIRE_EXISTS_MAX, &arr,
 	    e) != 0)
 		return -1;
 	if ((n = json_array_size(arr)) == 0)
 		return 0;
 	if ((out->ids = calloc(n, sizeof(*out->ids))) == NULL) {
-		e->code = SRV_E_INTERNAL;
+		e->fault = WIRE_JSON_INTERNAL;
 		snprintf(e->message, sizeof(e->message), "out of memory");
 		return -1;
 	}
 	json_array_foreach(arr, i, v) {
 		snprintf(what, sizeof(what), "ids[%zu]", i);
-		if (srv_json_as_id(v, what, out->ids[i], SRV_BLOB_ID_LEN,
+		if (wire_json_as_id(v, what, out->ids[i], COFFER_WIRE_BLOB_ID_BYTES,
 		    e) != 0) {
 			srv_blob_ids_cleanup(out);
 			return -1;
@@ -385,10 +385,10 @@ srv_route_blobs_exists(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	const uint8_t *account = srv_req_account(req);
 	struct srv_blob_ids ids;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	uint8_t *present = NULL;
 	json_t *map = NULL;
-	char hex[2 * SRV_BLOB_ID_LEN + 1];
+	char hex[2 * COFFER_WIRE_BLOB_ID_BYTES + 1];
 	uint64_t size;
 	size_t i;
 	int r;
@@ -401,7 +401,7 @@ srv_route_blobs_exists(struct srv_req *req)
 		goto out;
 	}
 	if (ids.n > 0 && (r = m->ops->blob_ref_exists(m, account,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids.ids, ids.n,
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])ids.ids, ids.n,
 	    present)) != 0) {
 		r = reply_store(req, r);
 		goto out;
@@ -416,7 +416,7 @@ srv_route_blobs_exists(struct srv_req *req)
 			r = reply_store(req, r);
 			goto out;
 		}
-		srv_id_encode(hex, ids.ids[i], SRV_BLOB_ID_LEN);
+		wire_id_encode(hex, ids.ids[i], COFFER_WIRE_BLOB_ID_BYTES);
 		if (json_object_set_new(map, hex, json_integer((json_int_t)
 		    size)) != 0) {
 			r = srv_reply_error(req, SRV_E_INTERNAL,

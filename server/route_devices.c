@@ -23,11 +23,11 @@
 #include "session.h"
 #include "store/store.h"
 
-_Static_assert(SRV_DEVICE_NAME_MAX == STORE_DEVICE_NAME_MAX,
+_Static_assert(COFFER_WIRE_DEVICE_NAME_MAX == COFFER_WIRE_DEVICE_NAME_MAX,
     "the route's name cap is the store's");
-_Static_assert(COFFER_DEVICE_CARD_BYTES <= STORE_CARD_MAX,
+_Static_assert(COFFER_DEVICE_CARD_BYTES <= COFFER_WIRE_CARD_MAX,
     "a card fits the store");
-_Static_assert(COFFER_DEVICE_ID_BYTES == SRV_ID_LEN, "device ids are ids");
+_Static_assert(COFFER_DEVICE_ID_BYTES == COFFER_WIRE_ID_BYTES, "device ids are ids");
 
 static const char *const device_keys[] = { "card", "name", NULL };
 
@@ -61,22 +61,22 @@ card_reason(int r)
 
 int
 srv_parse_device_put(const json_t *body, struct srv_device_put *out,
-    struct srv_json_err *e)
+    struct wire_json_err *e)
 {
 	struct srv_device_put p;
 	int r;
 
 	memset(&p, 0, sizeof(p));
 	memset(out, 0, sizeof(*out));
-	if (srv_json_only_keys(body, device_keys, e) != 0 ||
-	    srv_json_get_bytes(body, "card", 1, 1, STORE_CARD_MAX, &p.raw,
+	if (wire_json_only_keys(body, device_keys, e) != 0 ||
+	    wire_json_bytes(body, "card", 1, 1, COFFER_WIRE_CARD_MAX, &p.raw,
 	    &p.raw_len, e) != 0 ||
-	    srv_json_get_bytes(body, "name", 0, 1, SRV_DEVICE_NAME_MAX,
+	    wire_json_bytes(body, "name", 0, 1, COFFER_WIRE_DEVICE_NAME_MAX,
 	    &p.name, &p.name_len, e) < 0)
 		goto fail;
 	if ((r = coffer_device_card_parse(&p.card, p.raw, p.raw_len)) != 0) {
-		e->code = r == COFFER_ERR_CRYPTO || r == COFFER_ERR_NOMEM ?
-		    SRV_E_INTERNAL : SRV_E_INVALID_FIELD;
+		e->fault = r == COFFER_ERR_CRYPTO || r == COFFER_ERR_NOMEM ?
+		    WIRE_JSON_INTERNAL : WIRE_JSON_INVALID;
 		snprintf(e->message, sizeof(e->message), "field \"card\" %s",
 		    card_reason(r));
 		goto fail;
@@ -94,11 +94,11 @@ device_json(const struct store_device *d)
 {
 	json_t *o;
 
-	o = json_pack("{s:o, s:o, s:I}", "device", srv_json_id(d->id,
-	    SRV_ID_LEN), "card", srv_json_bytes(d->card, d->card_len),
+	o = json_pack("{s:o, s:o, s:I}", "device", wire_json_new_id(d->id,
+	    COFFER_WIRE_ID_BYTES), "card", wire_json_new_bytes(d->card, d->card_len),
 	    "created", (json_int_t)d->created);
 	if (o != NULL && d->name_len > 0 && json_object_set_new(o, "name",
-	    srv_json_bytes(d->name, d->name_len)) != 0) {
+	    wire_json_new_bytes(d->name, d->name_len)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -124,14 +124,14 @@ srv_route_device_put(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	const uint8_t *id = srv_req_param_id(req, "device");
 	struct srv_device_put p;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	struct store_device *d = NULL;
 	unsigned status = 201;
 	int r;
 
 	if (srv_parse_device_put(srv_req_json(req), &p, &e) != 0)
 		return srv_reply_json_err(req, &e);
-	if (sodium_memcmp(p.card.device_id, id, SRV_ID_LEN) != 0) {
+	if (sodium_memcmp(p.card.device_id, id, COFFER_WIRE_ID_BYTES) != 0) {
 		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"card\" "
 		    "is the card of another device than the path's");
 		goto out;
@@ -140,7 +140,7 @@ srv_route_device_put(struct srv_req *req)
 		r = -1;
 		goto out;
 	}
-	memcpy(d->id, id, SRV_ID_LEN);
+	memcpy(d->id, id, COFFER_WIRE_ID_BYTES);
 	memcpy(d->card, p.raw, p.raw_len);
 	d->card_len = p.raw_len;
 	if (p.name_len > 0)
@@ -164,7 +164,7 @@ srv_route_device_put(struct srv_req *req)
 		status = 200;
 	} else if (r == COFFER_ERR_TOOBIG) {
 		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "an account "
-		    "holds at most %d devices", STORE_DEVICES_MAX);
+		    "holds at most %d devices", COFFER_WIRE_DEVICES_MAX);
 		goto out;
 	} else if (r != 0) {
 		r = srv_reply_store(req, r, "account");
@@ -198,7 +198,7 @@ srv_route_device_get(struct srv_req *req)
 }
 
 /* GET /v1/devices: every device of the account, oldest first. The store
- * caps them at STORE_DEVICES_MAX, so one reply holds them all. */
+ * caps them at COFFER_WIRE_DEVICES_MAX, so one reply holds them all. */
 int
 srv_route_device_list(struct srv_req *req)
 {
@@ -209,10 +209,10 @@ srv_route_device_list(struct srv_req *req)
 	size_t i, n = 0;
 	int r;
 
-	if ((v = calloc(STORE_DEVICES_MAX, sizeof(*v))) == NULL)
+	if ((v = calloc(COFFER_WIRE_DEVICES_MAX, sizeof(*v))) == NULL)
 		return -1;
 	if ((r = m->ops->device_list(m, srv_req_account(req), v,
-	    STORE_DEVICES_MAX, &n)) != 0) {
+	    COFFER_WIRE_DEVICES_MAX, &n)) != 0) {
 		/* TOOBIG cannot come from a store that keeps the cap. */
 		r = srv_reply_store(req, r, "account");
 		goto out;

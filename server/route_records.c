@@ -23,13 +23,13 @@
 #include "routes.h"
 #include "store/store.h"
 
-_Static_assert(SRV_RECORD_DATA_MAX == STORE_RECORD_MAX,
+_Static_assert(COFFER_WIRE_RECORD_MAX == COFFER_WIRE_RECORD_MAX,
     "the route's record cap is the store's");
 _Static_assert(SRV_RECORD_BODY_MAX <= SRV_JSON_BODY_HARD_MAX,
     "a record body fits the HTTP layer");
 
-/* The most base64url characters SRV_RECORD_DATA_MAX bytes take. */
-#define RECORD_B64_MAX	((SRV_RECORD_DATA_MAX * 4 + 2) / 3)
+/* The most base64url characters COFFER_WIRE_RECORD_MAX bytes take. */
+#define RECORD_B64_MAX	((COFFER_WIRE_RECORD_MAX * 4 + 2) / 3)
 
 /* The largest version a client can name: the store refuses 2^63 - 1 as
  * an expected version (the next would not fit its columns). */
@@ -81,7 +81,7 @@ srv_record_put_cleanup(struct srv_record_put *p)
 
 int
 srv_parse_record_put(const json_t *body, struct srv_record_put *out,
-    struct srv_json_err *e)
+    struct wire_json_err *e)
 {
 	struct srv_record_put p;
 	json_t *data;
@@ -89,20 +89,20 @@ srv_parse_record_put(const json_t *body, struct srv_record_put *out,
 	memset(&p, 0, sizeof(p));
 	memset(out, 0, sizeof(*out));
 	/* The cheap checks first: a bad version costs no 1 MiB decode. */
-	if (srv_json_only_keys(body, record_keys, e) != 0 ||
-	    srv_json_get_uint(body, "version", 1, 0, VERSION_MAX, &p.version,
+	if (wire_json_only_keys(body, record_keys, e) != 0 ||
+	    wire_json_uint(body, "version", 1, 0, VERSION_MAX, &p.version,
 	    e) != 0)
 		return -1;
 	/* Data over the cap is a body too large, not a malformed one: the
 	 * client must split it, not fix it. */
 	data = json_object_get(body, "data");
 	if (json_is_string(data) && json_string_length(data) > RECORD_B64_MAX) {
-		e->code = SRV_E_BODY_TOO_LARGE;
+		e->fault = WIRE_JSON_TOO_LARGE;
 		snprintf(e->message, sizeof(e->message), "field \"data\" is "
-		    "over %zu bytes", SRV_RECORD_DATA_MAX);
+		    "over %zu bytes", COFFER_WIRE_RECORD_MAX);
 		return -1;
 	}
-	if (srv_json_get_bytes(body, "data", 1, 1, SRV_RECORD_DATA_MAX,
+	if (wire_json_bytes(body, "data", 1, 1, COFFER_WIRE_RECORD_MAX,
 	    &p.data, &p.len, e) != 0)
 		return -1;
 	*out = p;
@@ -141,7 +141,7 @@ srv_route_record_put(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	struct store_put_result res;
 	struct srv_record_put p;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	int r;
 
 	if (srv_parse_record_put(srv_req_json(req), &p, &e) != 0)
@@ -183,7 +183,7 @@ srv_route_record_get(struct srv_req *req)
 		    (unsigned long long)rec.version);
 	else
 		r = srv_reply_object(req, 200, json_pack("{s:o, s:I}", "data",
-		    srv_json_bytes(rec.data, rec.len), "version",
+		    wire_json_new_bytes(rec.data, rec.len), "version",
 		    (json_int_t)rec.version));
 	store_record_cleanup(&rec);
 	return r;
@@ -223,11 +223,11 @@ change_json(const struct store_record *rec)
 {
 	json_t *o;
 
-	o = json_pack("{s:o, s:I, s:b}", "record", srv_json_id(rec->id,
-	    SRV_ID_LEN), "version", (json_int_t)rec->version, "deleted",
+	o = json_pack("{s:o, s:I, s:b}", "record", wire_json_new_id(rec->id,
+	    COFFER_WIRE_ID_BYTES), "version", (json_int_t)rec->version, "deleted",
 	    rec->deleted);
 	if (o != NULL && !rec->deleted && json_object_set_new(o, "data",
-	    srv_json_bytes(rec->data, rec->len)) != 0) {
+	    wire_json_new_bytes(rec->data, rec->len)) != 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -269,7 +269,7 @@ srv_route_changes(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	struct store_changes ch;
 	json_t *list = NULL, *o;
-	uint64_t limit = STORE_FEED_MAX;
+	uint64_t limit = COFFER_WIRE_FEED_MAX;
 	size_t i;
 	int r;
 
@@ -278,8 +278,8 @@ srv_route_changes(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "query "
 		    "parameter \"limit\" must be at least 1");
 	/* More than a page holds is a page: the client follows "more". */
-	if (limit > STORE_FEED_MAX)
-		limit = STORE_FEED_MAX;
+	if (limit > COFFER_WIRE_FEED_MAX)
+		limit = COFFER_WIRE_FEED_MAX;
 	if ((r = m->ops->changes(m, srv_req_account(req),
 	    srv_req_param_id(req, "zone"), srv_req_query(req, "since"),
 	    (size_t)limit, &ch)) != 0)

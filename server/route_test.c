@@ -57,7 +57,7 @@ count_finish(void *ctx, struct srv_req *req)
 
 	crypto_generichash_final(&c->h, digest, sizeof(digest));
 	r = srv_reply_json(req, 200, json_pack("{s:I, s:o}", "bytes",
-	    (json_int_t)c->bytes, "blake2b", srv_json_id(digest, 32)));
+	    (json_int_t)c->bytes, "blake2b", wire_json_new_id(digest, 32)));
 	free(c);
 	return r;
 }
@@ -153,7 +153,7 @@ static int
 test_whoami(struct srv_req *req)
 {
 	return srv_reply_json(req, 200, json_pack("{s:o}", "account",
-	    srv_json_id(srv_req_account(req), SRV_ID_LEN)));
+	    wire_json_new_id(srv_req_account(req), COFFER_WIRE_ID_BYTES)));
 }
 
 /* GET /v1/_test/items/{item:id}/{blob:blobid}?limit=&cursor=&kind=:
@@ -162,8 +162,8 @@ static int
 test_items(struct srv_req *req)
 {
 	json_t *o = json_pack("{s:o, s:o}", "item",
-	    srv_json_id(srv_req_param_id(req, "item"), SRV_ID_LEN), "blob",
-	    srv_json_id(srv_req_param_id(req, "blob"), SRV_BLOB_ID_LEN));
+	    wire_json_new_id(srv_req_param_id(req, "item"), COFFER_WIRE_ID_BYTES), "blob",
+	    wire_json_new_id(srv_req_param_id(req, "blob"), COFFER_WIRE_BLOB_ID_BYTES));
 	uint64_t limit;
 	const char *v;
 
@@ -211,7 +211,7 @@ test_session(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_INTERNAL, "store: %s",
 		    coffer_strerror(r));
 	r = srv_reply_json(req, 200, json_pack("{s:o, s:s}", "account",
-	    srv_json_id(acct.id, SRV_ID_LEN), "token", token));
+	    wire_json_new_id(acct.id, COFFER_WIRE_ID_BYTES), "token", token));
 	sodium_memzero(token, sizeof(token));
 	return r;
 }
@@ -240,12 +240,12 @@ const size_t srv_ntest_routes = sizeof(srv_test_routes) /
 
 enum srv_err
 srv_auth_test(void *app, const char *token, size_t len,
-    uint8_t account[SRV_ID_LEN])
+    uint8_t account[COFFER_WIRE_ID_BYTES])
 {
 	if (len < 5 || strncmp(token, "test-", 5) != 0)
 		return srv_auth_session(app, token, len, account);
-	if (len != 5 + 2 * SRV_ID_LEN ||
-	    srv_id_decode(token + 5, 2 * SRV_ID_LEN, account, SRV_ID_LEN) != 0)
+	if (len != 5 + 2 * COFFER_WIRE_ID_BYTES ||
+	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account, COFFER_WIRE_ID_BYTES) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;
 }

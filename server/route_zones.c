@@ -25,24 +25,24 @@ static const char *const zone_keys[] = { "category", NULL };
 
 int
 srv_parse_zone_put(const json_t *body, uint8_t *category,
-    struct srv_json_err *e)
+    struct wire_json_err *e)
 {
 	const struct coffer_category *c;
 	const char *name;
 
-	if (srv_json_only_keys(body, zone_keys, e) != 0)
+	if (wire_json_only_keys(body, zone_keys, e) != 0)
 		return -1;
 	if (json_is_integer(json_object_get(body, "category"))) {
-		e->code = SRV_E_INVALID_FIELD;
+		e->fault = WIRE_JSON_INVALID;
 		snprintf(e->message, sizeof(e->message), "field \"category\" "
 		    "must be a category name such as \"notes\", not a number");
 		return -1;
 	}
-	if (srv_json_get_string(body, "category", 1, 1, CATEGORY_NAME_MAX,
+	if (wire_json_string(body, "category", 1, 1, CATEGORY_NAME_MAX,
 	    &name, e) != 0)
 		return -1;
 	if ((c = coffer_category_by_name(name)) == NULL) {
-		e->code = SRV_E_INVALID_FIELD;
+		e->fault = WIRE_JSON_INVALID;
 		/* The name is at most 64 bytes: quote it whole. */
 		snprintf(e->message, sizeof(e->message), "field \"category\": "
 		    "no category is named \"%s\"", name);
@@ -61,8 +61,8 @@ zone_json(const struct store_zone *z)
 
 	if (c == NULL)
 		return NULL;
-	return json_pack("{s:o, s:s, s:I, s:I}", "zone", srv_json_id(z->id,
-	    SRV_ID_LEN), "category", c->name, "seq", (json_int_t)z->seq,
+	return json_pack("{s:o, s:s, s:I, s:I}", "zone", wire_json_new_id(z->id,
+	    COFFER_WIRE_ID_BYTES), "category", c->name, "seq", (json_int_t)z->seq,
 	    "created", (json_int_t)z->created);
 }
 
@@ -75,7 +75,7 @@ srv_route_zone_put(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	const uint8_t *id = srv_req_param_id(req, "zone");
 	const struct coffer_category *c;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	struct store_zone z;
 	uint8_t category = 0;
 	int r, created = 0;
@@ -96,7 +96,7 @@ srv_route_zone_put(struct srv_req *req)
 	}
 	if (r == COFFER_ERR_TOOBIG)
 		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "an account "
-		    "holds at most %d zones", STORE_ZONES_MAX);
+		    "holds at most %d zones", COFFER_WIRE_ZONES_MAX);
 	if (r != 0)
 		return srv_reply_store(req, r, "account");
 	return srv_reply_object(req, created ? 201 : 200, zone_json(&z));
@@ -118,7 +118,7 @@ srv_route_zone_get(struct srv_req *req)
 }
 
 /* GET /v1/zones: every zone of the account, oldest first; the store caps
- * them at STORE_ZONES_MAX (about 100 KiB of JSON), so one reply holds
+ * them at COFFER_WIRE_ZONES_MAX (about 100 KiB of JSON), so one reply holds
  * them all. */
 int
 srv_route_zone_list(struct srv_req *req)
@@ -130,10 +130,10 @@ srv_route_zone_list(struct srv_req *req)
 	size_t i, n = 0;
 	int r;
 
-	if ((v = calloc(STORE_ZONES_MAX, sizeof(*v))) == NULL)
+	if ((v = calloc(COFFER_WIRE_ZONES_MAX, sizeof(*v))) == NULL)
 		return -1;
 	if ((r = m->ops->zone_list(m, srv_req_account(req), v,
-	    STORE_ZONES_MAX, &n)) != 0) {
+	    COFFER_WIRE_ZONES_MAX, &n)) != 0) {
 		r = srv_reply_store(req, r, "account");
 		goto out;
 	}

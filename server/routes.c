@@ -51,7 +51,7 @@ const struct srv_route srv_routes[] = {
 	    SRV_BODY_NONE, 0, 1, srv_changes_query },
 	/* Blobs (route_blobs.c). */
 	{ SRV_PUT, "/v1/blobs/{blob:blobid}", srv_route_blob_put,
-	    SRV_BODY_STREAM, SRV_BLOB_MAX, 1, NULL },
+	    SRV_BODY_STREAM, COFFER_WIRE_BLOB_MAX, 1, NULL },
 	{ SRV_GET, "/v1/blobs/{blob:blobid}", srv_route_blob_get,
 	    SRV_BODY_NONE, 0, 1, NULL },
 	{ SRV_DELETE, "/v1/blobs/{blob:blobid}", srv_route_blob_delete,
@@ -65,7 +65,7 @@ const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 
 enum srv_err
 srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[SRV_ID_LEN])
+    uint8_t account[COFFER_WIRE_ID_BYTES])
 {
 	struct srv_app *a = app;
 	int r;

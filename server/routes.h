@@ -41,14 +41,14 @@ extern const size_t srv_ntest_routes;
  * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[SRV_ID_LEN]);
+    uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 /** srv_auth_test(app, token, len, account): the test suite's check:
  * "test-" and 32 hex digits is the account with that id; anything else
  * goes to srv_auth_session. Only with --test-routes. Returns as
  * srv_auth_session. */
 enum srv_err srv_auth_test(void *app, const char *token, size_t len,
-    uint8_t account[SRV_ID_LEN]);
+    uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 /* Handlers (route_<area>.c). */
 int srv_route_health(struct srv_req *req);
@@ -78,7 +78,7 @@ struct srv_auth_body {
  * decode to exactly ${msglen} bytes. Returns 0 (free out->login and
  * out->msg) or -1 with ${e} set and nothing to free. */
 int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
-    struct srv_auth_body *out, struct srv_json_err *e);
+    struct srv_auth_body *out, struct wire_json_err *e);
 
 /* --- Devices, zones, records and the change feed (route_devices.c,
  * route_zones.c, route_records.c; docs/openapi.yaml says what each
@@ -99,13 +99,11 @@ extern const struct srv_query_spec srv_record_delete_query[];
 extern const struct srv_query_spec srv_changes_query[];
 
 /* Body caps: a card and a name fit in 4 KiB; a record's body is its
- * ciphertext (at most STORE_RECORD_MAX, 1 MiB) in base64url and a
+ * ciphertext (at most COFFER_WIRE_RECORD_MAX, 1 MiB) in base64url and a
  * little JSON around it. */
 #define SRV_DEVICE_BODY_MAX	4096u
 #define SRV_ZONE_BODY_MAX	1024u
-#define SRV_RECORD_DATA_MAX	((size_t)1 << 20)	/* = STORE_RECORD_MAX */
-#define SRV_RECORD_BODY_MAX	((SRV_RECORD_DATA_MAX + 2) / 3 * 4 + 1024)
-#define SRV_DEVICE_NAME_MAX	512u	/* = STORE_DEVICE_NAME_MAX */
+#define SRV_RECORD_BODY_MAX	((COFFER_WIRE_RECORD_MAX + 2) / 3 * 4 + 1024)
 
 /* The body of PUT /v1/devices/{device}: a device card that parses and
  * whose self-signature holds, and an optional encrypted name. */
@@ -121,12 +119,12 @@ struct srv_device_put {
  * /v1/devices/{device} ({"card": b64url, "name": b64url, optional}; no
  * other member) into ${out}: the card must decode, parse and carry a valid
  * self-signature (coffer_device_card_parse); the name must decode to
- * 1..SRV_DEVICE_NAME_MAX bytes. Returns 0 (release ${out} with
+ * 1..COFFER_WIRE_DEVICE_NAME_MAX bytes. Returns 0 (release ${out} with
  * srv_device_put_cleanup), or -1 with ${e} set (missing_field,
  * invalid_field; internal when out of memory) and ${out} holding
  * nothing. */
 int srv_parse_device_put(const json_t *body, struct srv_device_put *out,
-    struct srv_json_err *e);
+    struct wire_json_err *e);
 
 /** srv_device_put_cleanup(p): free what ${p} holds and zero it. */
 void srv_device_put_cleanup(struct srv_device_put *p);
@@ -136,22 +134,22 @@ void srv_device_put_cleanup(struct srv_device_put *p);
  * include/coffer/category.h) and set *${category} to its wire id.
  * Returns 0, or -1 with ${e} set (missing_field, invalid_field). */
 int srv_parse_zone_put(const json_t *body, uint8_t *category,
-    struct srv_json_err *e);
+    struct wire_json_err *e);
 
 /* The body of PUT /v1/zones/{zone}/records/{record}. */
 struct srv_record_put {
-	uint8_t		*data;		/* heap, 1..SRV_RECORD_DATA_MAX bytes */
+	uint8_t		*data;		/* heap, 1..COFFER_WIRE_RECORD_MAX bytes */
 	size_t		 len;
 	uint64_t	 version;	/* the version the client saw; 0: new */
 };
 
 /** srv_parse_record_put(body, out, e): check ${body} as {"data": b64url
- * ciphertext of 1..SRV_RECORD_DATA_MAX bytes, "version": 0..2^63-2} into
+ * ciphertext of 1..COFFER_WIRE_RECORD_MAX bytes, "version": 0..2^63-2} into
  * ${out}. Returns 0 (release ${out} with srv_record_put_cleanup), or -1
  * with ${e} set (missing_field, invalid_field, body_too_large for data
  * over the cap; internal when out of memory) and ${out} holding nothing. */
 int srv_parse_record_put(const json_t *body, struct srv_record_put *out,
-    struct srv_json_err *e);
+    struct wire_json_err *e);
 
 /** srv_record_put_cleanup(p): free what ${p} holds and zero it. */
 void srv_record_put_cleanup(struct srv_record_put *p);
@@ -170,28 +168,26 @@ int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 /* --- Blobs (route_blobs.c): PUT, GET, DELETE /v1/blobs/{blob:blobid},
  * POST /v1/blobs/exists, GET /v1/usage. --- */
 
-/* The largest blob PUT takes: a longer Content-Length is 413 before a
- * byte is read. Clients cut bigger files into blobs (chunks). */
-#define SRV_BLOB_MAX		((uint64_t)256 << 20)
-/* Ids per existence query (STORE_EXISTS_MAX), and that query's body cap:
- * 1000 quoted ids with separators fit in 70 KB. */
-#define SRV_BLOB_EXISTS_MAX	1000
+/* A blob PUT over COFFER_WIRE_BLOB_MAX is 413 before a byte is read:
+ * clients cut bigger files into blobs (chunks). The existence query's
+ * body cap: COFFER_WIRE_EXISTS_MAX (1000) quoted ids with separators fit
+ * in 70 KB. */
 #define SRV_BLOB_EXISTS_BODY	(128u * 1024)
 
 /* The ids of a POST /v1/blobs/exists body, in request order. */
 struct srv_blob_ids {
-	uint8_t	(*ids)[SRV_BLOB_ID_LEN];	/* heap; n entries */
+	uint8_t	(*ids)[COFFER_WIRE_BLOB_ID_BYTES];	/* heap; n entries */
 	size_t	  n;
 };
 
 /** srv_parse_blob_exists(body, out, e): check the body {"ids": [ID,
- * ...]}: no other key, an array of 0 to SRV_BLOB_EXISTS_MAX blob ids of 64
+ * ...]}: no other key, an array of 0 to COFFER_WIRE_EXISTS_MAX blob ids of 64
  * lower-case hex digits (duplicates allowed). Returns 0 with the ids in
  * ${out} (release with srv_blob_ids_cleanup), or -1 with ${e} set
  * (missing_field, invalid_field; internal when out of memory) and ${out}
  * empty. */
 int srv_parse_blob_exists(const json_t *body, struct srv_blob_ids *out,
-    struct srv_json_err *e);
+    struct wire_json_err *e);
 
 /** srv_blob_ids_cleanup(ids): free ${ids}' array and zero it. */
 void srv_blob_ids_cleanup(struct srv_blob_ids *ids);

@@ -11,7 +11,7 @@
 #include <coffer/err.h>
 
 int
-srv_session_new(struct store *st, const uint8_t account[STORE_ID_BYTES],
+srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES],
     const uint8_t *device, int64_t now, int64_t ttl,
     char token[SRV_TOKEN_LEN + 1])
 {
@@ -25,9 +25,9 @@ srv_session_new(struct store *st, const uint8_t account[STORE_ID_BYTES],
 	    sizeof(raw))) != 0)
 		goto out;
 	store_token_hash(s.token_hash, (const uint8_t *)token, SRV_TOKEN_LEN);
-	memcpy(s.account, account, STORE_ID_BYTES);
+	memcpy(s.account, account, COFFER_WIRE_ID_BYTES);
 	if (device != NULL) {
-		memcpy(s.device, device, STORE_ID_BYTES);
+		memcpy(s.device, device, COFFER_WIRE_ID_BYTES);
 		s.has_device = 1;
 	}
 	s.created = now;
@@ -43,7 +43,7 @@ out:
 
 struct cache_slot {
 	uint8_t		hash[STORE_TOKEN_HASH_BYTES];
-	uint8_t		account[STORE_ID_BYTES];
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
 	int64_t		expires;	/* the session's */
 	int64_t		until;		/* trusted until */
 };
@@ -102,7 +102,7 @@ slot_of(struct srv_session_cache *c, const uint8_t *hash)
 int
 srv_session_check(struct store *st, struct srv_session_cache *cache,
     const char *token, size_t len, int64_t now,
-    uint8_t account[STORE_ID_BYTES])
+    uint8_t account[COFFER_WIRE_ID_BYTES])
 {
 	struct store_session s;
 	struct cache_slot *slot;
@@ -123,19 +123,19 @@ srv_session_check(struct store *st, struct srv_session_cache *cache,
 		r = sodium_memcmp(slot->hash, hash, sizeof(hash)) == 0 &&
 		    now < slot->until && now < slot->expires;
 		if (r)
-			memcpy(account, slot->account, STORE_ID_BYTES);
+			memcpy(account, slot->account, COFFER_WIRE_ID_BYTES);
 		pthread_mutex_unlock(&cache->lock);
 		if (r)
 			return 0;
 	}
 	if ((r = st->meta->ops->session_lookup(st->meta, hash, now, &s)) != 0)
 		return r;
-	memcpy(account, s.account, STORE_ID_BYTES);
+	memcpy(account, s.account, COFFER_WIRE_ID_BYTES);
 	if (cache != NULL) {
 		pthread_mutex_lock(&cache->lock);
 		slot = slot_of(cache, hash);
 		memcpy(slot->hash, hash, sizeof(hash));
-		memcpy(slot->account, s.account, STORE_ID_BYTES);
+		memcpy(slot->account, s.account, COFFER_WIRE_ID_BYTES);
 		slot->expires = s.expires;
 		slot->until = now + SRV_SESSION_CACHE_TTL;
 		pthread_mutex_unlock(&cache->lock);

@@ -18,7 +18,7 @@
  * ${account} (and of ${device}, or none if NULL) valid until ${now} +
  * ${ttl}; its token, NUL terminated, in ${token}. Returns 0 or the
  * store's error (NOTFOUND: no such account or device). */
-int srv_session_new(struct store *st, const uint8_t account[STORE_ID_BYTES],
+int srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES],
     const uint8_t *device, int64_t now, int64_t ttl,
     char token[SRV_TOKEN_LEN + 1]);
 
@@ -50,6 +50,6 @@ void srv_session_cache_clear(struct srv_session_cache *c);
  * revoked), or the store's error. */
 int srv_session_check(struct store *st, struct srv_session_cache *cache,
     const char *token, size_t len, int64_t now,
-    uint8_t account[STORE_ID_BYTES]);
+    uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 #endif

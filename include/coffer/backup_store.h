@@ -23,12 +23,13 @@
 
 #include <coffer/buf.h>
 #include <coffer/export.h>
+#include <coffer/wire.h>
 
-#define COFFER_BSTORE_ID_BYTES		32
+#define COFFER_BSTORE_ID_BYTES		COFFER_WIRE_BLOB_ID_BYTES
 #define COFFER_BSTORE_NAME_BYTES	16
-#define COFFER_BSTORE_BLOB_MAX		((size_t)256 * 1024 * 1024)
+#define COFFER_BSTORE_BLOB_MAX		((size_t)COFFER_WIRE_BLOB_MAX)
 #define COFFER_BSTORE_REF_MAX		((size_t)1024 * 1024)
-#define COFFER_BSTORE_BATCH_MAX		1000
+#define COFFER_BSTORE_BATCH_MAX		COFFER_WIRE_EXISTS_MAX
 #define COFFER_BSTORE_ABSENT		UINT64_MAX
 
 /* One transfer of a batch. put: id, data, len. get: id, offset and length

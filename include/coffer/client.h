@@ -21,14 +21,15 @@
 #include <coffer/buf.h>
 #include <coffer/export.h>
 #include <coffer/key.h>
+#include <coffer/wire.h>
 
-#define COFFER_RECORD_ID_BYTES		16
-#define COFFER_CLIENT_DEVICE_ID_BYTES	16
-/* The largest record payload (the server's 1 MiB less the sealing). */
-#define COFFER_RECORD_MAX		(((size_t)1 << 20) - 1024)
+#define COFFER_RECORD_ID_BYTES		COFFER_WIRE_ID_BYTES
+#define COFFER_CLIENT_DEVICE_ID_BYTES	COFFER_WIRE_ID_BYTES
+/* The largest record payload (the server's cap less the sealing). */
+#define COFFER_RECORD_MAX		(COFFER_WIRE_RECORD_MAX - 1024)
 /* A verification code: "1234-5678" and its NUL. */
 #define COFFER_CLIENT_CODE_LEN		10
-#define COFFER_CLIENT_LOGIN_MAX		256
+#define COFFER_CLIENT_LOGIN_MAX		COFFER_WIRE_LOGIN_MAX
 /* The longest server URL. */
 #define COFFER_CLIENT_URL_MAX		2048
 
@@ -48,7 +49,7 @@ struct coffer_client_status {
 	int		has_device;	/* device keys exist and are registered */
 	int		trusted;	/* the device holds the keychain root */
 	char		login[COFFER_CLIENT_LOGIN_MAX + 1];
-	uint8_t		account[16];
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
 	uint8_t		device[COFFER_CLIENT_DEVICE_ID_BYTES];
 };
 

@@ -14,8 +14,9 @@
 #include <coffer/export.h>
 #include <coffer/key.h>
 #include <coffer/sign.h>
+#include <coffer/wire.h>
 
-#define COFFER_DEVICE_ID_BYTES		16
+#define COFFER_DEVICE_ID_BYTES		COFFER_WIRE_ID_BYTES
 #define COFFER_DEVICE_CARD_VERSION	1
 /* The encoded size of a version 1 device card. */
 #define COFFER_DEVICE_CARD_BYTES	157

@@ -17,7 +17,7 @@
 #include <coffer/err.h>
 #include <coffer/kdf.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #define CDC_CONTEXT	"coffer/cdc-gear/v1"
 

@@ -13,7 +13,7 @@
 #include <coffer/kdf.h>
 
 #include "backup/format.h"
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #define CTX_ID		"coffer/backup-id/v1"
 #define CTX_DATA	"coffer/backup-data/v1"

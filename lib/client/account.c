@@ -29,11 +29,11 @@ read_ksf(struct coffer_client *c, const json_t *j,
 	uint64_t t, m;
 	char d[NET_DETAIL];
 
-	if (!json_is_object(k) || coffer_json_only(k, keys, d) != 0 ||
-	    coffer_json_str(k, "alg", &alg, d) != 0 ||
+	if (!json_is_object(k) || net_json_only(k, keys, d) != 0 ||
+	    net_json_str(k, "alg", &alg, d) != 0 ||
 	    strcmp(alg, "argon2id") != 0 ||
-	    coffer_json_int(k, "t_cost", &t, d) != 0 ||
-	    coffer_json_int(k, "m_cost", &m, d) != 0 ||
+	    net_json_int(k, "t_cost", &t, d) != 0 ||
+	    net_json_int(k, "m_cost", &m, d) != 0 ||
 	    t < 1 || t > COFFER_OPAQUE_T_MAX || m < COFFER_OPAQUE_M_MIN ||
 	    m > COFFER_OPAQUE_M_MAX)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
@@ -90,7 +90,7 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	    (r = coffer_b64url_encode(lb, sizeof(lb), (const uint8_t *)login,
 	    strlen(login))) != 0 ||
 	    (r = coffer_b64url_encode(rb, sizeof(rb), req, sizeof(req))) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "request",
+	    (r = net_json_body(&body, "{s:s,s:s}", "login", lb, "request",
 	    rb)) != 0)
 		goto out;
 	/* Register/start stores nothing: safe to send again. */
@@ -98,7 +98,7 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	    CL_IDEMPOTENT | CL_NOAUTH, &j, NULL)) != 0)
 		goto out;
 	if ((r = read_ksf(c, j, &ksf)) != 0 ||
-	    (r = coffer_json_b64_exact(j, "response", resp, sizeof(resp),
+	    (r = net_json_b64_exact(j, "response", resp, sizeof(resp),
 	    c->errmsg)) != 0)
 		goto out;
 	if ((r = coffer_opaque_client_register_finish(oc, rec, exp, resp,
@@ -112,7 +112,7 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	json_decref(j);
 	j = NULL;
 	if ((r = coffer_b64url_encode(rb, sizeof(rb), rec, sizeof(rec))) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "record",
+	    (r = net_json_body(&body, "{s:s,s:s}", "login", lb, "record",
 	    rb)) != 0)
 		goto out;
 	if ((r = cl_json(c, "POST", "/v1/accounts", body, CL_NOAUTH, &j,
@@ -134,18 +134,18 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 {
 	static const char *const keys[] = { "token", "account", "expires",
 		NULL };
-	uint8_t account[ID_BYTES];
+	uint8_t account[COFFER_WIRE_ID_BYTES];
 	const char *tok;
 	char path[4096];
 	uint64_t expires;
 	size_t i;
 	int r;
 
-	if ((r = coffer_json_only(j, keys, c->errmsg)) != 0 ||
-	    (r = coffer_json_str(j, "token", &tok, c->errmsg)) != 0 ||
-	    (r = coffer_json_hex(j, "account", account, ID_BYTES,
+	if ((r = net_json_only(j, keys, c->errmsg)) != 0 ||
+	    (r = net_json_str(j, "token", &tok, c->errmsg)) != 0 ||
+	    (r = net_json_hex(j, "account", account, COFFER_WIRE_ID_BYTES,
 	    c->errmsg)) != 0 ||
-	    (r = coffer_json_int(j, "expires", &expires, c->errmsg)) != 0)
+	    (r = net_json_int(j, "expires", &expires, c->errmsg)) != 0)
 		return r;
 	for (i = 0; tok[i] != '\0'; i++)
 		if (tok[i] <= ' ' || tok[i] > '~')
@@ -154,7 +154,8 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
 		    "field \"token\" is not a token");
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0 ||
-	    (r = file_write_atomic(path, (const uint8_t *)tok, i)) != 0)
+	    (r = file_write_atomic(path, (const uint8_t *)tok, i,
+	    0600)) != 0)
 		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
 	r = net_set_token(c->net, tok);
 	/* The reply's copy of the token goes with the reply: wipe it now. */
@@ -220,7 +221,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	    (r = coffer_b64url_encode(lb, sizeof(lb), (const uint8_t *)login,
 	    strlen(login))) != 0 ||
 	    (r = coffer_b64url_encode(kb, sizeof(kb), ke1, sizeof(ke1))) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s,s:s}", "login", lb, "ke1",
+	    (r = net_json_body(&body, "{s:s,s:s}", "login", lb, "ke1",
 	    kb)) != 0)
 		goto out;
 	/* Each start counts as an attempt: not sent twice. */
@@ -228,9 +229,9 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	    &j, NULL)) != 0)
 		goto out;
 	if ((r = read_ksf(c, j, &ksf)) != 0 ||
-	    (r = coffer_json_b64_exact(j, "ke2", ke2, sizeof(ke2),
+	    (r = net_json_b64_exact(j, "ke2", ke2, sizeof(ke2),
 	    c->errmsg)) != 0 ||
-	    (r = coffer_json_str(j, "login_id", &s, c->errmsg)) != 0)
+	    (r = net_json_str(j, "login_id", &s, c->errmsg)) != 0)
 		goto out;
 	if (strlen(s) != ID_HEX - 1) {
 		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer: field "
@@ -252,8 +253,8 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	if ((r = device_body(c, dev)) != 0 ||
 	    (r = coffer_b64url_encode(kb, sizeof(kb), ke3, sizeof(ke3))) != 0)
 		goto out;
-	r = dev[0] ? coffer_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
-	    "ke3", kb, "device", dev) : coffer_json_body(&body, "{s:s,s:s}",
+	r = dev[0] ? net_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
+	    "ke3", kb, "device", dev) : net_json_body(&body, "{s:s,s:s}",
 	    "login_id", lid, "ke3", kb);
 	if (r != 0 || (r = cl_json(c, "POST", "/v1/sessions/finish", body,
 	    CL_NOAUTH, &j, NULL)) != 0 ||

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "client/client_internal.h"
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #define PARALLEL	4
 #define MSG_SLOTS	16
@@ -169,8 +169,8 @@ bs_put_many(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 	for (i = 0; i < n; i++) {
 		/* The answer names the size the server holds. */
 		if ((x[i].result = t.q[i].result) == 0 &&
-		    (x[i].result = coffer_json_reply(&t.q[i], &j)) == 0) {
-			if (coffer_json_int(j, "size", &size, t.q[i].detail) !=
+		    (x[i].result = net_json_reply(&t.q[i], &j)) == 0) {
+			if (net_json_int(j, "size", &size, t.q[i].detail) !=
 			    0 || size != x[i].len)
 				x[i].result = say(b, COFFER_ERR_SERVER,
 				    "the server's answer to a blob upload "
@@ -271,7 +271,7 @@ bs_exists(void *ctx, const uint8_t (*ids)[COFFER_BSTORE_ID_BYTES], size_t n,
 	q.reply = reply;
 	if ((r = run_batch(b, &q, 1)) != 0)
 		goto out;
-	if ((r = coffer_json_reply(&q, &j)) != 0)
+	if ((r = net_json_reply(&q, &j)) != 0)
 		goto out;
 	ex = json_object_get(j, "exists");
 	if (json_object_size(j) != 1 || !json_is_object(ex) ||
@@ -386,7 +386,7 @@ bs_ref_del(void *ctx, const uint8_t name[COFFER_BSTORE_NAME_BYTES])
 	(void)pthread_mutex_lock(&b->c->lock);
 	r = st_rec_get(b->c, b->z.id, name, &rec, NULL);
 	if (r != 0 || rec.deleted) {
-		if ((scratch = coffer_buf_new(RECORD_DATA_MAX)) == NULL)
+		if ((scratch = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
 			r = COFFER_ERR_NOMEM;
 		else
 			r = zn_fetch(b->c, &b->z, name, &rec, scratch);

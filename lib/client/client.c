@@ -68,7 +68,7 @@ cl_json(struct coffer_client *c, const char *method, const char *path,
 	q.no_auth = (flags & CL_NOAUTH) != 0;
 	q.reply = reply;
 	if ((r = cl_req(c, &q)) == 0 && out != NULL &&
-	    (r = coffer_json_reply(&q, out)) != 0)
+	    (r = net_json_reply(&q, out)) != 0)
 		(void)cl_fail(c, r, "%s", q.detail);
 	if (err != NULL) {
 		*err = q.err;
@@ -88,9 +88,9 @@ cl_path(char *out, size_t cap, const char *home, const char *name)
 }
 
 int
-cl_hex(char out[ID_HEX], const uint8_t id[ID_BYTES])
+cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES])
 {
-	return coffer_hex_encode(out, ID_HEX, id, ID_BYTES);
+	return coffer_hex_encode(out, ID_HEX, id, COFFER_WIRE_ID_BYTES);
 }
 
 /* The home folder: made if missing, and ours alone. */

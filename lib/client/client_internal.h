@@ -13,15 +13,13 @@
 #include <coffer/client.h>
 #include <coffer/category.h>
 #include <coffer/device.h>
+#include <coffer/encoding.h>
 #include <coffer/key.h>
 
 #include "net/net.h"
 
-#define ID_BYTES	16
-#define ID_HEX		(ID_BYTES * 2 + 1)
+#define ID_HEX		COFFER_HEX_LEN(COFFER_WIRE_ID_BYTES)	/* and NUL */
 #define ZONE_KEYS_MAX	16
-/* The server's cap on a record's data. */
-#define RECORD_DATA_MAX	((size_t)1 << 20)
 
 /* Keychain record ids (docs/PROTOCOL-client.md, "Keychain zone"). */
 enum kc_type {
@@ -40,7 +38,7 @@ enum zone_kind {
 };
 
 struct zone_key {
-	uint8_t			 zone[ID_BYTES];
+	uint8_t			 zone[COFFER_WIRE_ID_BYTES];
 	struct coffer_key	*key;
 };
 
@@ -53,7 +51,7 @@ struct coffer_client {
 	int			 locked;	/* lock is made */
 	struct coffer_device	*device;
 	struct coffer_key	*root;		/* when trusted */
-	uint8_t			 kczone[ID_BYTES]; /* the keychain zone */
+	uint8_t			 kczone[COFFER_WIRE_ID_BYTES]; /* the keychain zone */
 	int			 has_kczone;
 	struct zone_key		 zkeys[ZONE_KEYS_MAX];
 	size_t			 nzkeys;
@@ -65,14 +63,14 @@ struct coffer_client {
 
 /* A zone as the client knows it. */
 struct zone {
-	uint8_t			 id[ID_BYTES];
+	uint8_t			 id[COFFER_WIRE_ID_BYTES];
 	const struct coffer_category *cat;
 	enum zone_kind		 kind;
 };
 
 /* A record from a zone (local copy or server). */
 struct rec {
-	uint8_t			 id[ID_BYTES];
+	uint8_t			 id[COFFER_WIRE_ID_BYTES];
 	uint64_t		 version;
 	int			 deleted;
 };
@@ -90,48 +88,48 @@ int cl_req(struct coffer_client *c, struct net_req *q);
 int cl_json(struct coffer_client *c, const char *method, const char *path,
     const char *body, int flags, json_t **out, json_t **err);
 int cl_path(char *out, size_t cap, const char *home, const char *name);
-int cl_hex(char out[ID_HEX], const uint8_t id[ID_BYTES]);
+int cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES]);
 
 /* state.c: the SQLite state in the home folder. */
 int st_open(struct coffer_client *c);
 int st_get(struct coffer_client *c, const char *k, struct coffer_buf *out);
 int st_set(struct coffer_client *c, const char *k, const void *v,
     size_t len);
-int st_zone_token(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+int st_zone_token(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     char *tok, size_t cap);
-int st_zone_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+int st_zone_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const char *category, const char *token);
 int st_zones(struct coffer_client *c, uint8_t **ids, size_t *n);
-int st_zone_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+int st_zone_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     struct zone *z);
-int st_rec_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], struct rec *r, struct coffer_buf *data);
-int st_rec_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+int st_rec_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r, struct coffer_buf *data);
+int st_rec_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const struct rec *r, const uint8_t *data, size_t len);
-int st_rec_drop_zone(struct coffer_client *c, const uint8_t zone[ID_BYTES]);
+int st_rec_drop_zone(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES]);
 typedef int (*st_rec_fn)(void *arg, const struct rec *r, const uint8_t *data,
     size_t len);
-int st_rec_each(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+int st_rec_each(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     st_rec_fn fn, void *arg);
-int st_seen_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], uint64_t *counter);
-int st_seen_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], uint64_t counter);
+int st_seen_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter);
+int st_seen_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter);
 int st_begin(struct coffer_client *c);
 int st_end(struct coffer_client *c, int r);
 
 /* keychain.c */
-int kc_record_id(uint8_t out[ID_BYTES], enum kc_type t, const uint8_t *arg,
+int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *arg,
     size_t len);
 int kc_enrol(struct coffer_client *c);
 int kc_refresh(struct coffer_client *c);
 int kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
     const struct coffer_key **out);
-int kc_seal_root(struct coffer_client *c, const uint8_t id[ID_BYTES],
+int kc_seal_root(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t agree_version,
     struct coffer_buf *sealed);
-int kc_is_trusted(struct coffer_client *c, const uint8_t id[ID_BYTES]);
-int kc_device_card(struct coffer_client *c, const uint8_t id[ID_BYTES],
+int kc_is_trusted(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES]);
+int kc_device_card(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     struct coffer_device_card *card, char code[COFFER_CLIENT_CODE_LEN]);
 
 /* zone.c */
@@ -142,19 +140,19 @@ int zn_open(struct coffer_client *c, const char *category, const char *name,
  * records the home's copy gained, changed or lost. */
 int zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed);
 int zn_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version, const uint8_t *data,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, const uint8_t *data,
     size_t len);
 int zn_fetch(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], struct rec *r, struct coffer_buf *data);
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r, struct coffer_buf *data);
 int zn_delete(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version);
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version);
 
 /* record.c */
 int rc_seal(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t counter, const uint8_t *pt,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter, const uint8_t *pt,
     size_t len, struct coffer_buf *out);
 int rc_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], const uint8_t *ct, size_t len,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
     struct coffer_buf *pt, uint64_t *counter);
 
 #endif

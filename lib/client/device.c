@@ -22,16 +22,16 @@ parse_device(struct coffer_client *c, const json_t *j,
     struct coffer_device_card *card, uint8_t raw[COFFER_DEVICE_CARD_BYTES])
 {
 	char *detail = c->errmsg;
-	uint8_t id[ID_BYTES];
+	uint8_t id[COFFER_WIRE_ID_BYTES];
 	char hex[ID_HEX];
 	uint64_t created;
 	int r;
 
 	if (!json_is_object(j) ||
-	    (r = coffer_json_only(j, device_keys, detail)) != 0 ||
-	    (r = coffer_json_hex(j, "device", id, ID_BYTES, detail)) != 0 ||
-	    (r = coffer_json_int(j, "created", &created, detail)) != 0 ||
-	    (r = coffer_json_b64_exact(j, "card", raw,
+	    (r = net_json_only(j, device_keys, detail)) != 0 ||
+	    (r = net_json_hex(j, "device", id, COFFER_WIRE_ID_BYTES, detail)) != 0 ||
+	    (r = net_json_int(j, "created", &created, detail)) != 0 ||
+	    (r = net_json_b64_exact(j, "card", raw,
 	    COFFER_DEVICE_CARD_BYTES, detail)) != 0)
 		return json_is_object(j) ? COFFER_ERR_SERVER : cl_fail(c,
 		    COFFER_ERR_SERVER, "the server's answer: a device is not "
@@ -41,7 +41,7 @@ parse_device(struct coffer_client *c, const json_t *j,
 	    COFFER_DEVICE_CARD_BYTES)) != 0)
 		return cl_fail(c, COFFER_ERR_AUTH, "the card of device %s "
 		    "does not hold: %s", hex, coffer_strerror(r));
-	if (sodium_memcmp(card->device_id, id, ID_BYTES) != 0)
+	if (sodium_memcmp(card->device_id, id, COFFER_WIRE_ID_BYTES) != 0)
 		return cl_fail(c, COFFER_ERR_AUTH, "the card of device %s "
 		    "names another device", hex);
 	return 0;
@@ -68,7 +68,7 @@ card_code(const uint8_t raw[COFFER_DEVICE_CARD_BYTES],
 }
 
 int
-kc_device_card(struct coffer_client *c, const uint8_t id[ID_BYTES],
+kc_device_card(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     struct coffer_device_card *card, char code[COFFER_CLIENT_CODE_LEN])
 {
 	uint8_t raw[COFFER_DEVICE_CARD_BYTES];
@@ -161,7 +161,7 @@ coffer_client_device_list(struct coffer_client *c,
 		if ((r = parse_device(c, e, &card, raw)) != 0)
 			goto out;
 		self = c->device != NULL && memcmp(card.device_id,
-		    coffer_device_id(c->device), ID_BYTES) == 0;
+		    coffer_device_id(c->device), COFFER_WIRE_ID_BYTES) == 0;
 		if ((r = fn(arg, card.device_id,
 		    kc_is_trusted(c, card.device_id), self)) != 0)
 			goto out;
@@ -199,10 +199,10 @@ coffer_client_sync_count(struct coffer_client *c, uint64_t *changed,
 	if ((r = st_zones(c, &ids, &count)) != 0)
 		return r;
 	for (i = 0; i < count && r == 0; i++) {
-		if (memcmp(ids + i * ID_BYTES, c->kczone, ID_BYTES) == 0)
+		if (memcmp(ids + i * COFFER_WIRE_ID_BYTES, c->kczone, COFFER_WIRE_ID_BYTES) == 0)
 			continue;
 		n = 0;
-		if ((r = st_zone_get(c, ids + i * ID_BYTES, &z)) == 0)
+		if ((r = st_zone_get(c, ids + i * COFFER_WIRE_ID_BYTES, &z)) == 0)
 			r = zn_sync(c, &z, &n);
 		total += n;
 		nz += n > 0;

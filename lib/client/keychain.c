@@ -21,17 +21,17 @@
 #define WRAPPED_MAX	1024
 
 int
-kc_record_id(uint8_t out[ID_BYTES], enum kc_type t, const uint8_t *arg,
+kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *arg,
     size_t len)
 {
 	crypto_generichash_state st;
 	uint8_t tb = (uint8_t)t;
 
 	if (crypto_generichash_init(&st, (const uint8_t *)KC_ID_CONTEXT,
-	    sizeof(KC_ID_CONTEXT) - 1, ID_BYTES) != 0 ||
+	    sizeof(KC_ID_CONTEXT) - 1, COFFER_WIRE_ID_BYTES) != 0 ||
 	    crypto_generichash_update(&st, &tb, 1) != 0 ||
 	    crypto_generichash_update(&st, arg, len) != 0 ||
-	    crypto_generichash_final(&st, out, ID_BYTES) != 0)
+	    crypto_generichash_final(&st, out, COFFER_WIRE_ID_BYTES) != 0)
 		return COFFER_ERR_CRYPTO;
 	return 0;
 }
@@ -53,8 +53,8 @@ find_kczone(struct coffer_client *c)
 	if ((b = coffer_buf_new(64)) == NULL)
 		return COFFER_ERR_NOMEM;
 	/* Known from an earlier run. */
-	if (st_get(c, "kczone", b) == 0 && coffer_buf_len(b) == ID_BYTES) {
-		memcpy(c->kczone, coffer_buf_data(b), ID_BYTES);
+	if (st_get(c, "kczone", b) == 0 && coffer_buf_len(b) == COFFER_WIRE_ID_BYTES) {
+		memcpy(c->kczone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
 		c->has_kczone = 1;
 		goto out;
 	}
@@ -69,19 +69,19 @@ find_kczone(struct coffer_client *c)
 	}
 	json_array_foreach(a, i, e) {
 		if (!json_is_object(e) ||
-		    (r = coffer_json_only(e, zone_keys, c->errmsg)) != 0 ||
-		    (r = coffer_json_str(e, "category", &cat, c->errmsg)) != 0) {
+		    (r = net_json_only(e, zone_keys, c->errmsg)) != 0 ||
+		    (r = net_json_str(e, "category", &cat, c->errmsg)) != 0) {
 			r = COFFER_ERR_SERVER;
 			goto out;
 		}
 		if (strcmp(cat, "keychain") != 0)
 			continue;
-		if ((r = coffer_json_hex(e, "zone", c->kczone, ID_BYTES,
+		if ((r = net_json_hex(e, "zone", c->kczone, COFFER_WIRE_ID_BYTES,
 		    c->errmsg)) != 0)
 			goto out;
 		c->has_kczone = 1;
 		if ((r = st_zone_put(c, c->kczone, "keychain", NULL)) == 0)
-			r = st_set(c, "kczone", c->kczone, ID_BYTES);
+			r = st_set(c, "kczone", c->kczone, COFFER_WIRE_ID_BYTES);
 		goto out;
 	}
 out:
@@ -103,7 +103,7 @@ kc_zone(struct coffer_client *c, struct zone *z)
 	if (!c->has_kczone)
 		return cl_fail(c, COFFER_ERR_STATE, "the account has no "
 		    "keychain zone");
-	memcpy(z->id, c->kczone, ID_BYTES);
+	memcpy(z->id, c->kczone, COFFER_WIRE_ID_BYTES);
 	z->cat = coffer_category_by_name("keychain");
 	z->kind = ZONE_RAW;
 	return 0;
@@ -111,7 +111,7 @@ kc_zone(struct coffer_client *c, struct zone *z)
 
 /* The keychain record ${rid} from the home (synced first if absent). */
 static int
-kc_lookup(struct coffer_client *c, const uint8_t rid[ID_BYTES], int sync,
+kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES], int sync,
     struct coffer_buf *blob)
 {
 	struct zone z;
@@ -134,7 +134,7 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[ID_BYTES], int sync,
 }
 
 static int
-kc_store(struct coffer_client *c, const uint8_t rid[ID_BYTES],
+kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
     const struct coffer_buf *blob)
 {
 	struct zone z;
@@ -151,7 +151,7 @@ kc_store(struct coffer_client *c, const uint8_t rid[ID_BYTES],
  * keychain record ${rid}; made, wrapped and stored if absent and
  * ${create}. */
 static int
-kc_key(struct coffer_client *c, const uint8_t rid[ID_BYTES],
+kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
     enum coffer_key_role role, uint8_t category, const struct coffer_key *kek,
     int create, struct coffer_key **out)
 {
@@ -199,14 +199,14 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
     const struct coffer_key **out)
 {
 	struct coffer_key *cat = NULL, *kek = NULL, *zk = NULL;
-	uint8_t rid[ID_BYTES], cid = z->cat->id;
+	uint8_t rid[COFFER_WIRE_ID_BYTES], cid = z->cat->id;
 	size_t i;
 	int r;
 
 	/* Zone ids are not secret, but they are derived from the root:
 	 * compare them in constant time like the rest of the keychain. */
 	for (i = 0; i < c->nzkeys; i++) {
-		if (sodium_memcmp(c->zkeys[i].zone, z->id, ID_BYTES) == 0) {
+		if (sodium_memcmp(c->zkeys[i].zone, z->id, COFFER_WIRE_ID_BYTES) == 0) {
 			*out = c->zkeys[i].key;
 			return 0;
 		}
@@ -220,9 +220,9 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 		goto out;
 	/* The zone key's kek names the zone: a wrapped key moved to
 	 * another zone's record does not open. */
-	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id, ID_BYTES,
+	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id, COFFER_WIRE_ID_BYTES,
 	    1)) != 0 ||
-	    (r = kc_record_id(rid, KC_ZONE, z->id, ID_BYTES)) != 0 ||
+	    (r = kc_record_id(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, kek, create, &zk)) != 0)
 		goto out;
 	if (c->nzkeys == ZONE_KEYS_MAX) {
@@ -231,7 +231,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 		    sizeof(c->zkeys[0]) * (ZONE_KEYS_MAX - 1));
 		c->nzkeys--;
 	}
-	memcpy(c->zkeys[c->nzkeys].zone, z->id, ID_BYTES);
+	memcpy(c->zkeys[c->nzkeys].zone, z->id, COFFER_WIRE_ID_BYTES);
 	c->zkeys[c->nzkeys].key = zk;
 	*out = zk;
 	c->nzkeys++;
@@ -245,16 +245,16 @@ out:
 
 /* Seal the root to a device and store it for that device. */
 int
-kc_seal_root(struct coffer_client *c, const uint8_t id[ID_BYTES],
+kc_seal_root(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t agree_version,
     struct coffer_buf *sealed)
 {
-	uint8_t rid[ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
 	if ((r = coffer_keychain_seal_to_device(sealed, c->root,
 	    COFFER_ROLE_ROOT, 0, agree_pk, agree_version)) != 0 ||
-	    (r = kc_record_id(rid, KC_ROOT_FOR_DEVICE, id, ID_BYTES)) != 0)
+	    (r = kc_record_id(rid, KC_ROOT_FOR_DEVICE, id, COFFER_WIRE_ID_BYTES)) != 0)
 		return r;
 	return kc_store(c, rid, sealed);
 }
@@ -265,19 +265,19 @@ kc_create(struct coffer_client *c)
 {
 	struct coffer_buf *b = NULL;
 	struct coffer_key *acct = NULL;
-	uint8_t rid[ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	char path[64], hex[ID_HEX];
 	static const char body[] = "{\"category\":\"keychain\"}";
 	int r;
 
-	randombytes_buf(c->kczone, ID_BYTES);
+	randombytes_buf(c->kczone, COFFER_WIRE_ID_BYTES);
 	if ((r = cl_hex(hex, c->kczone)) != 0)
 		return r;
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
 	    NULL)) != 0 ||
 	    (r = st_zone_put(c, c->kczone, "keychain", NULL)) != 0 ||
-	    (r = st_set(c, "kczone", c->kczone, ID_BYTES)) != 0)
+	    (r = st_set(c, "kczone", c->kczone, COFFER_WIRE_ID_BYTES)) != 0)
 		goto out;
 	c->has_kczone = 1;
 	r = COFFER_ERR_NOMEM;
@@ -307,14 +307,14 @@ out:
 }
 
 int
-kc_is_trusted(struct coffer_client *c, const uint8_t id[ID_BYTES])
+kc_is_trusted(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
 {
 	struct coffer_buf *b = NULL;
-	uint8_t rid[ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
 	if (!c->has_kczone || kc_record_id(rid, KC_ROOT_FOR_DEVICE, id,
-	    ID_BYTES) != 0 || (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	    COFFER_WIRE_ID_BYTES) != 0 || (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return 0;
 	r = kc_lookup(c, rid, 0, b);
 	coffer_buf_free(&b);
@@ -326,7 +326,7 @@ kc_refresh(struct coffer_client *c)
 {
 	struct coffer_buf *b = NULL;
 	struct zone z;
-	uint8_t rid[ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
 	if (c->device == NULL || (r = find_kczone(c)) != 0)
@@ -336,7 +336,7 @@ kc_refresh(struct coffer_client *c)
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_record_id(rid, KC_ROOT_FOR_DEVICE,
-	    coffer_device_id(c->device), ID_BYTES)) != 0)
+	    coffer_device_id(c->device), COFFER_WIRE_ID_BYTES)) != 0)
 		goto out;
 	/* Synced every time: the keychain is small and this is how an
 	 * approval or a new zone key arrives. */
@@ -377,7 +377,7 @@ register_device(struct coffer_client *c)
 	if ((r = coffer_device_card_encode(card, c->device)) != 0 ||
 	    (r = coffer_b64url_encode(b64, sizeof(b64), coffer_buf_data(card),
 	    coffer_buf_len(card))) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s}", "card", b64)) != 0 ||
+	    (r = net_json_body(&body, "{s:s}", "card", b64)) != 0 ||
 	    (r = cl_hex(hex, coffer_device_id(c->device))) != 0)
 		goto out;
 	(void)snprintf(path, sizeof(path), "/v1/devices/%s", hex);

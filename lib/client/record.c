@@ -14,13 +14,13 @@
 
 #define RECORD_CONTEXT	"coffer/record/v1"
 #define RECORD_VERSION	1
-#define RECORD_HEAD	(4 + 1 + ID_BYTES + ID_BYTES + 8)
+#define RECORD_HEAD	(4 + 1 + COFFER_WIRE_ID_BYTES + COFFER_WIRE_ID_BYTES + 8)
 
 static const uint8_t record_magic[4] = { 'C', 'F', 'R', 'C' };
 
 int
 rc_seal(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t counter, const uint8_t *pt,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter, const uint8_t *pt,
     size_t len, struct coffer_buf *out)
 {
 	const struct coffer_key *k;
@@ -33,8 +33,8 @@ rc_seal(struct coffer_client *c, const struct zone *z,
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_buf_append(b, record_magic, 4)) != 0 ||
 	    (r = coffer_buf_put_u8(b, RECORD_VERSION)) != 0 ||
-	    (r = coffer_buf_append(b, z->id, ID_BYTES)) != 0 ||
-	    (r = coffer_buf_append(b, id, ID_BYTES)) != 0 ||
+	    (r = coffer_buf_append(b, z->id, COFFER_WIRE_ID_BYTES)) != 0 ||
+	    (r = coffer_buf_append(b, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = coffer_buf_put_u64(b, counter)) != 0 ||
 	    (r = coffer_buf_append(b, pt, len)) != 0 ||
 	    (r = coffer_envelope_seal(out, k, RECORD_CONTEXT,
@@ -46,7 +46,7 @@ rc_seal(struct coffer_client *c, const struct zone *z,
 
 int
 rc_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], const uint8_t *ct, size_t len,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
     struct coffer_buf *pt, uint64_t *counter)
 {
 	const struct coffer_key *k;
@@ -61,7 +61,7 @@ rc_open(struct coffer_client *c, const struct zone *z,
 	(void)cl_hex(hex, id);
 	if ((r = kc_zone_key(c, z, 0, &k)) != 0)
 		return r;
-	if ((b = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL)
+	if ((b = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_envelope_open(b, k, RECORD_CONTEXT, ct, len)) != 0) {
 		r = cl_fail(c, COFFER_ERR_AUTH, "record %s does not open: %s",
@@ -71,15 +71,15 @@ rc_open(struct coffer_client *c, const struct zone *z,
 	reader_init(&rd, coffer_buf_data(b), coffer_buf_len(b));
 	if (reader_magic(&rd, record_magic, 4) != 0 ||
 	    reader_u8(&rd, &ver) != 0 || ver != RECORD_VERSION ||
-	    reader_bytes(&rd, ID_BYTES, &zid) != 0 ||
-	    reader_bytes(&rd, ID_BYTES, &rid) != 0 ||
+	    reader_bytes(&rd, COFFER_WIRE_ID_BYTES, &zid) != 0 ||
+	    reader_bytes(&rd, COFFER_WIRE_ID_BYTES, &rid) != 0 ||
 	    reader_u64(&rd, counter) != 0) {
 		r = cl_fail(c, COFFER_ERR_FORMAT, "record %s is malformed", hex);
 		goto out;
 	}
 	/* Sealed by us for this place, or moved here by the server. */
-	if (sodium_memcmp(zid, z->id, ID_BYTES) != 0 ||
-	    sodium_memcmp(rid, id, ID_BYTES) != 0) {
+	if (sodium_memcmp(zid, z->id, COFFER_WIRE_ID_BYTES) != 0 ||
+	    sodium_memcmp(rid, id, COFFER_WIRE_ID_BYTES) != 0) {
 		r = cl_fail(c, COFFER_ERR_AUTH, "record %s was sealed for "
 		    "another zone or record id", hex);
 		goto out;
@@ -122,7 +122,7 @@ generic_zone(struct coffer_client *c, const char *category, const char *name,
  * over ${version}. */
 static int
 seal_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version, const uint8_t *data,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, const uint8_t *data,
     size_t len)
 {
 	struct coffer_buf *ct = NULL;
@@ -135,7 +135,7 @@ seal_put(struct coffer_client *c, const struct zone *z,
 	if ((r = st_seen_get(c, z->id, id, &counter)) != 0)
 		return r;
 	counter++;
-	if ((ct = coffer_buf_new(RECORD_DATA_MAX)) == NULL)
+	if ((ct = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = rc_seal(c, z, id, counter, data, len, ct)) == 0 &&
 	    (r = zn_put(c, z, id, version, coffer_buf_data(ct),
@@ -156,20 +156,20 @@ coffer_client_record_create(struct coffer_client *c, const char *category,
 
 	if ((r = generic_zone(c, category, zone, &z)) != 0)
 		return r;
-	randombytes_buf(id, ID_BYTES);
+	randombytes_buf(id, COFFER_WIRE_ID_BYTES);
 	return seal_put(c, &z, id, &version, data, len);
 }
 
 /* Read a record from the server, check it and keep it in the home. */
 static int
 fetch_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], struct rec *rec, struct coffer_buf *out)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *out)
 {
 	struct coffer_buf *ct = NULL;
 	uint64_t counter;
 	int r;
 
-	if ((ct = coffer_buf_new(RECORD_DATA_MAX)) == NULL)
+	if ((ct = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = zn_fetch(c, z, id, rec, ct)) == 0 &&
 	    (r = rc_open(c, z, id, coffer_buf_data(ct), coffer_buf_len(ct),
@@ -200,7 +200,7 @@ coffer_client_record_get(struct coffer_client *c, const char *category,
 /* The version of ${id} the home knows, read from the server if none. */
 static int
 known_version(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version)
 {
 	struct coffer_buf *scratch = NULL;
 	struct rec rec;
@@ -210,7 +210,7 @@ known_version(struct coffer_client *c, const struct zone *z,
 		*version = rec.version;
 		return 0;
 	}
-	if ((scratch = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL)
+	if ((scratch = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	r = fetch_open(c, z, id, &rec, scratch);
 	coffer_buf_free(&scratch);
@@ -234,8 +234,8 @@ coffer_client_record_update(struct coffer_client *c, const char *category,
 	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
 	    (r = known_version(c, &z, id, &version)) != 0)
 		return r;
-	if ((theirs = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL ||
-	    (merged = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL) {
+	if ((theirs = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL ||
+	    (merged = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL) {
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
@@ -325,7 +325,7 @@ coffer_client_record_list(struct coffer_client *c, const char *category,
 	l.z = &z;
 	l.fn = fn;
 	l.arg = arg;
-	if ((l.pt = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL)
+	if ((l.pt = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	r = st_rec_each(c, z.id, list_one, &l);
 	coffer_buf_free(&l.pt);

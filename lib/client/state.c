@@ -128,7 +128,7 @@ st_set(struct coffer_client *c, const char *k, const void *v, size_t len)
 }
 
 int
-st_zone_token(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+st_zone_token(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     char *tok, size_t cap)
 {
 	sqlite3_stmt *s = NULL;
@@ -137,7 +137,7 @@ st_zone_token(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 
 	if ((r = prep(c, &s, "SELECT token FROM zones WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	tok[0] = '\0';
 	if ((r = one_row(c, s)) == 0 &&
 	    (t = sqlite3_column_text(s, 0)) != NULL)
@@ -147,7 +147,7 @@ st_zone_token(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_zone_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+st_zone_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const char *category, const char *token)
 {
 	sqlite3_stmt *s = NULL;
@@ -157,7 +157,7 @@ st_zone_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	    "VALUES(?1, ?2, ?3) ON CONFLICT(zone) DO UPDATE SET "
 	    "token = ?3")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	(void)sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
 	if (token != NULL && token[0] != '\0')
 		(void)sqlite3_bind_text(s, 3, token, -1, SQLITE_STATIC);
@@ -176,14 +176,14 @@ st_zones(struct coffer_client *c, uint8_t **ids, size_t *n)
 	if ((r = prep(c, &s, "SELECT zone FROM zones ORDER BY zone")) != 0)
 		return r;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(s, 0) != ID_BYTES)
+		if (sqlite3_column_bytes(s, 0) != COFFER_WIRE_ID_BYTES)
 			continue;
-		if ((p = realloc(*ids, (*n + 1) * ID_BYTES)) == NULL) {
+		if ((p = realloc(*ids, (*n + 1) * COFFER_WIRE_ID_BYTES)) == NULL) {
 			r = COFFER_ERR_NOMEM;
 			break;
 		}
 		*ids = p;
-		memcpy(p + *n * ID_BYTES, sqlite3_column_blob(s, 0), ID_BYTES);
+		memcpy(p + *n * COFFER_WIRE_ID_BYTES, sqlite3_column_blob(s, 0), COFFER_WIRE_ID_BYTES);
 		(*n)++;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
@@ -198,7 +198,7 @@ st_zones(struct coffer_client *c, uint8_t **ids, size_t *n)
 }
 
 int
-st_zone_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+st_zone_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     struct zone *z)
 {
 	sqlite3_stmt *s = NULL;
@@ -208,10 +208,10 @@ st_zone_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	memset(z, 0, sizeof(*z));
 	if ((r = prep(c, &s, "SELECT category FROM zones WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	if ((r = one_row(c, s)) == 0) {
 		cat = (const char *)sqlite3_column_text(s, 0);
-		memcpy(z->id, zone, ID_BYTES);
+		memcpy(z->id, zone, COFFER_WIRE_ID_BYTES);
 		z->cat = coffer_category_by_name(cat != NULL ? cat : "");
 		z->kind = zn_kind(cat != NULL ? cat : "");
 		if (z->cat == NULL)
@@ -223,8 +223,8 @@ st_zone_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_rec_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], struct rec *rec, struct coffer_buf *data)
+st_rec_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *data)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -232,10 +232,10 @@ st_rec_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	if ((r = prep(c, &s, "SELECT version, deleted, data FROM records "
 	    "WHERE zone = ? AND record = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	if ((r = one_row(c, s)) == 0) {
-		memcpy(rec->id, id, ID_BYTES);
+		memcpy(rec->id, id, COFFER_WIRE_ID_BYTES);
 		rec->version = (uint64_t)sqlite3_column_int64(s, 0);
 		rec->deleted = sqlite3_column_int(s, 1) != 0;
 		r = blob_out(s, 2, data);
@@ -245,7 +245,7 @@ st_rec_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_rec_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+st_rec_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const struct rec *rec, const uint8_t *data, size_t len)
 {
 	sqlite3_stmt *s = NULL;
@@ -254,8 +254,8 @@ st_rec_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	if ((r = prep(c, &s, "INSERT OR REPLACE INTO records(zone, record, "
 	    "version, deleted, data) VALUES(?, ?, ?, ?, ?)")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, rec->id, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 2, rec->id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	(void)sqlite3_bind_int64(s, 3, (sqlite3_int64)rec->version);
 	(void)sqlite3_bind_int(s, 4, rec->deleted != 0);
 	if (data != NULL && !rec->deleted)
@@ -264,19 +264,19 @@ st_rec_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_rec_drop_zone(struct coffer_client *c, const uint8_t zone[ID_BYTES])
+st_rec_drop_zone(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES])
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
 	if ((r = prep(c, &s, "DELETE FROM records WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	return done(c, s);
 }
 
 int
-st_rec_each(struct coffer_client *c, const uint8_t zone[ID_BYTES],
+st_rec_each(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
     st_rec_fn fn, void *arg)
 {
 	sqlite3_stmt *s = NULL;
@@ -286,11 +286,11 @@ st_rec_each(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	if ((r = prep(c, &s, "SELECT record, version, data FROM records "
 	    "WHERE zone = ? AND deleted = 0 ORDER BY record")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(s, 0) != ID_BYTES)
+		if (sqlite3_column_bytes(s, 0) != COFFER_WIRE_ID_BYTES)
 			continue;
-		memcpy(rec.id, sqlite3_column_blob(s, 0), ID_BYTES);
+		memcpy(rec.id, sqlite3_column_blob(s, 0), COFFER_WIRE_ID_BYTES);
 		rec.version = (uint64_t)sqlite3_column_int64(s, 1);
 		rec.deleted = 0;
 		if ((r = fn(arg, &rec, sqlite3_column_blob(s, 2),
@@ -304,8 +304,8 @@ st_rec_each(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_seen_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], uint64_t *counter)
+st_seen_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -314,8 +314,8 @@ st_seen_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	if ((r = prep(c, &s, "SELECT counter FROM seen WHERE zone = ? AND "
 	    "record = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	if ((r = one_row(c, s)) == 0)
 		*counter = (uint64_t)sqlite3_column_int64(s, 0);
 	else if (r == COFFER_ERR_NOTFOUND)
@@ -325,8 +325,8 @@ st_seen_get(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 }
 
 int
-st_seen_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
-    const uint8_t id[ID_BYTES], uint64_t counter)
+st_seen_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -336,8 +336,8 @@ st_seen_put(struct coffer_client *c, const uint8_t zone[ID_BYTES],
 	    "VALUES(?1, ?2, ?3) ON CONFLICT(zone, record) DO UPDATE SET "
 	    "counter = max(counter, ?3)")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
 	(void)sqlite3_bind_int64(s, 3, (sqlite3_int64)counter);
 	return done(c, s);
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "client/client_internal.h"
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #define TOKEN_MAX	256
 
@@ -51,13 +51,13 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 	memcpy(info, category, cl);
 	info[cl] = 0;
 	memcpy(info + cl + 1, name, nl);
-	if ((r = coffer_kdf(z->id, ID_BYTES, key_secret(c->root),
+	if ((r = coffer_kdf(z->id, COFFER_WIRE_ID_BYTES, key_secret(c->root),
 	    COFFER_KEY_BYTES, "coffer/zone-id/v1", info, cl + 1 + nl)) != 0)
 		return r;
 	if (st_zone_token(c, z->id, tok, sizeof(tok)) == 0)
 		return 0;
 	if ((r = cl_hex(hex, z->id)) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s}", "category", category)) != 0)
+	    (r = net_json_body(&body, "{s:s}", "category", category)) != 0)
 		return r;
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
@@ -70,7 +70,7 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 /* Check one change of a sealed zone before it enters the home. */
 static int
 check_change(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], const uint8_t *data, size_t len)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *data, size_t len)
 {
 	struct coffer_buf *pt = NULL;
 	uint64_t counter;
@@ -78,7 +78,7 @@ check_change(struct coffer_client *c, const struct zone *z,
 
 	if (z->kind != ZONE_SEALED)
 		return 0;
-	if ((pt = coffer_buf_new_secret(RECORD_DATA_MAX)) == NULL)
+	if ((pt = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = rc_open(c, z, id, data, len, pt, &counter)) == 0)
 		r = st_seen_put(c, z->id, id, counter);
@@ -123,9 +123,9 @@ take_page(struct coffer_client *c, const struct zone *z, json_t *j,
 	size_t i;
 	int r, diff;
 
-	if ((r = coffer_json_only(j, page_keys, detail)) != 0 ||
-	    (r = coffer_json_bool(j, "more", more, detail)) != 0 ||
-	    (r = coffer_json_str(j, "token", &t, detail)) != 0)
+	if ((r = net_json_only(j, page_keys, detail)) != 0 ||
+	    (r = net_json_bool(j, "more", more, detail)) != 0 ||
+	    (r = net_json_str(j, "token", &t, detail)) != 0)
 		return r;
 	if (strlen(t) == 0 || strlen(t) > TOKEN_MAX)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
@@ -134,24 +134,24 @@ take_page(struct coffer_client *c, const struct zone *z, json_t *j,
 	if (!json_is_array(a) || json_array_size(a) > 1000)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
 		    "field \"changes\" is not an array of at most 1000");
-	if ((data = coffer_buf_new(RECORD_DATA_MAX)) == NULL)
+	if ((data = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	json_array_foreach(a, i, ch) {
 		memset(&rec, 0, sizeof(rec));
 		coffer_buf_reset(data);
 		if (!json_is_object(ch) ||
-		    (r = coffer_json_only(ch, change_keys, detail)) != 0 ||
-		    (r = coffer_json_hex(ch, "record", rec.id, ID_BYTES,
+		    (r = net_json_only(ch, change_keys, detail)) != 0 ||
+		    (r = net_json_hex(ch, "record", rec.id, COFFER_WIRE_ID_BYTES,
 		    detail)) != 0 ||
-		    (r = coffer_json_int(ch, "version", &rec.version,
+		    (r = net_json_int(ch, "version", &rec.version,
 		    detail)) != 0 ||
-		    (r = coffer_json_bool(ch, "deleted", &rec.deleted,
+		    (r = net_json_bool(ch, "deleted", &rec.deleted,
 		    detail)) != 0) {
 			r = COFFER_ERR_SERVER;
 			goto out;
 		}
-		if (!rec.deleted && (r = coffer_json_b64(ch, "data", data,
-		    RECORD_DATA_MAX, detail)) != 0)
+		if (!rec.deleted && (r = net_json_b64(ch, "data", data,
+		    COFFER_WIRE_RECORD_MAX, detail)) != 0)
 			goto out;
 		if (!rec.deleted && (r = check_change(c, z, rec.id,
 		    coffer_buf_data(data), coffer_buf_len(data))) != 0)
@@ -217,7 +217,7 @@ zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed)
 /* A record's path. */
 static int
 rec_path(char *out, size_t cap, const struct zone *z,
-    const uint8_t id[ID_BYTES])
+    const uint8_t id[COFFER_WIRE_ID_BYTES])
 {
 	char zh[ID_HEX], rh[ID_HEX];
 	int r;
@@ -234,10 +234,10 @@ version_answer(struct coffer_client *c, int r, json_t *j, json_t *err,
     uint64_t *version)
 {
 	if (r == COFFER_ERR_CONFLICT && err != NULL &&
-	    coffer_json_int(err, "version", version, c->errmsg) != 0)
+	    net_json_int(err, "version", version, c->errmsg) != 0)
 		r = COFFER_ERR_SERVER;
 	else if (r == 0)
-		r = coffer_json_int(j, "version", version, c->errmsg);
+		r = net_json_int(j, "version", version, c->errmsg);
 	json_decref(j);
 	json_decref(err);
 	return r;
@@ -245,7 +245,7 @@ version_answer(struct coffer_client *c, int r, json_t *j, json_t *err,
 
 int
 zn_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version, const uint8_t *data,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, const uint8_t *data,
     size_t len)
 {
 	struct rec rec;
@@ -253,21 +253,21 @@ zn_put(struct coffer_client *c, const struct zone *z,
 	char path[128], *b64 = NULL, *body = NULL;
 	int r = COFFER_ERR_NOMEM;
 
-	if (len == 0 || len > RECORD_DATA_MAX)
+	if (len == 0 || len > COFFER_WIRE_RECORD_MAX)
 		return cl_fail(c, COFFER_ERR_TOOBIG, "a record of %zu bytes",
 		    len);
 	if ((b64 = malloc(COFFER_B64URL_LEN(len))) == NULL)
 		goto out;
 	if ((r = coffer_b64url_encode(b64, COFFER_B64URL_LEN(len), data,
 	    len)) != 0 ||
-	    (r = coffer_json_body(&body, "{s:s,s:I}", "data", b64, "version",
+	    (r = net_json_body(&body, "{s:s,s:I}", "data", b64, "version",
 	    (json_int_t)*version)) != 0 ||
 	    (r = rec_path(path, sizeof(path), z, id)) != 0)
 		goto out;
 	/* Idempotent: conditional on the version. */
 	r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, &j, &err);
 	if ((r = version_answer(c, r, j, err, version)) == 0) {
-		memcpy(rec.id, id, ID_BYTES);
+		memcpy(rec.id, id, COFFER_WIRE_ID_BYTES);
 		rec.version = *version;
 		rec.deleted = 0;
 		r = st_rec_put(c, z->id, &rec, data, len);
@@ -282,14 +282,14 @@ static const char *const record_keys[] = { "data", "version", NULL };
 
 int
 zn_fetch(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], struct rec *rec, struct coffer_buf *data)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *data)
 {
 	char path[128], detail[NET_DETAIL];
 	json_t *j = NULL, *err = NULL;
 	int r;
 
 	memset(rec, 0, sizeof(*rec));
-	memcpy(rec->id, id, ID_BYTES);
+	memcpy(rec->id, id, COFFER_WIRE_ID_BYTES);
 	if ((r = rec_path(path, sizeof(path), z, id)) != 0)
 		return r;
 	if ((r = cl_json(c, "GET", path, NULL, CL_IDEMPOTENT, &j,
@@ -297,15 +297,15 @@ zn_fetch(struct coffer_client *c, const struct zone *z,
 		/* A tombstone says so, with its version. */
 		if (r == COFFER_ERR_NOTFOUND && err != NULL &&
 		    json_is_true(json_object_get(err, "deleted")) &&
-		    coffer_json_int(err, "version", &rec->version,
+		    net_json_int(err, "version", &rec->version,
 		    detail) == 0) {
 			rec->deleted = 1;
 			(void)st_rec_put(c, z->id, rec, NULL, 0);
 		}
-	} else if ((r = coffer_json_only(j, record_keys, c->errmsg)) != 0 ||
-	    (r = coffer_json_int(j, "version", &rec->version,
+	} else if ((r = net_json_only(j, record_keys, c->errmsg)) != 0 ||
+	    (r = net_json_int(j, "version", &rec->version,
 	    c->errmsg)) != 0 ||
-	    (r = coffer_json_b64(j, "data", data, RECORD_DATA_MAX,
+	    (r = net_json_b64(j, "data", data, COFFER_WIRE_RECORD_MAX,
 	    c->errmsg)) != 0)
 		r = COFFER_ERR_SERVER;
 	json_decref(j);
@@ -315,7 +315,7 @@ zn_fetch(struct coffer_client *c, const struct zone *z,
 
 int
 zn_delete(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[ID_BYTES], uint64_t *version)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version)
 {
 	struct rec rec;
 	json_t *j = NULL, *err = NULL;
@@ -331,7 +331,7 @@ zn_delete(struct coffer_client *c, const struct zone *z,
 	/* Idempotent: conditional on the version. */
 	r = cl_json(c, "DELETE", path, NULL, CL_IDEMPOTENT, &j, &err);
 	if ((r = version_answer(c, r, j, err, version)) == 0) {
-		memcpy(rec.id, id, ID_BYTES);
+		memcpy(rec.id, id, COFFER_WIRE_ID_BYTES);
 		rec.version = *version;
 		rec.deleted = 1;
 		r = st_rec_put(c, z->id, &rec, NULL, 0);

@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "core/sysendian.h"
+
 struct coffer_buf {
 	uint8_t	*data;
 	size_t	 len;
@@ -151,8 +153,9 @@ coffer_buf_put_u8(struct coffer_buf *b, uint8_t v)
 int
 coffer_buf_put_u16(struct coffer_buf *b, uint16_t v)
 {
-	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t x[2];
 
+	be16enc(x, v);
 	return coffer_buf_append(b, x, sizeof(x));
 }
 
@@ -160,10 +163,8 @@ int
 coffer_buf_put_u32(struct coffer_buf *b, uint32_t v)
 {
 	uint8_t x[4];
-	int i;
 
-	for (i = 3; i >= 0; i--, v >>= 8)
-		x[i] = (uint8_t)v;
+	be32enc(x, v);
 	return coffer_buf_append(b, x, sizeof(x));
 }
 
@@ -171,10 +172,8 @@ int
 coffer_buf_put_u64(struct coffer_buf *b, uint64_t v)
 {
 	uint8_t x[8];
-	int i;
 
-	for (i = 7; i >= 0; i--, v >>= 8)
-		x[i] = (uint8_t)v;
+	be64enc(x, v);
 	return coffer_buf_append(b, x, sizeof(x));
 }
 

@@ -1,9 +1,11 @@
-/* Private files: atomic replacement and owner-only reads (file.h). */
+/* file_*: every write, sync and atomic replacement of the project, and
+ * owner-only reads (file.h). */
 #include <coffer/encoding.h>
 #include <coffer/err.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,57 +16,38 @@
 
 #include "core/file.h"
 
+#ifndef PATH_MAX
+#define PATH_MAX	4096
+#endif
+
 #define TMP_RAND_BYTES	8
 static const char tmp_infix[] = ".tmp-";
 
-/* ${path} plus ".tmp-" and 16 random hex digits, in the same directory;
- * and the directory itself, to sync after the rename. */
+/* ${path} plus ".tmp-" and 16 random hex digits, in the same directory. */
 static int
-tmp_paths(const char *path, char **tmp, char **dir)
+tmp_path(const char *path, char **tmp)
 {
 	uint8_t rnd[TMP_RAND_BYTES];
 	char hex[COFFER_HEX_LEN(TMP_RAND_BYTES)];
-	const char *slash;
-	size_t plen = strlen(path), dlen;
-	int r = COFFER_ERR_NOMEM;
+	size_t plen = strlen(path);
+	int r;
 
 	*tmp = NULL;
-	*dir = NULL;
 	randombytes_buf(rnd, sizeof(rnd));
 	if ((r = coffer_hex_encode(hex, sizeof(hex), rnd, sizeof(rnd))) != 0)
-		goto out;
-	r = COFFER_ERR_NOMEM;
+		return r;
 	if ((*tmp = malloc(plen + sizeof(tmp_infix) - 1 + sizeof(hex))) == NULL)
-		goto out;
+		return COFFER_ERR_NOMEM;
 	memcpy(*tmp, path, plen);
 	memcpy(*tmp + plen, tmp_infix, sizeof(tmp_infix) - 1);
 	memcpy(*tmp + plen + sizeof(tmp_infix) - 1, hex, sizeof(hex));
-	if ((slash = strrchr(path, '/')) == NULL)
-		dlen = 0;
-	else
-		dlen = slash == path ? 1 : (size_t)(slash - path);
-	if ((*dir = malloc(dlen == 0 ? 2 : dlen + 1)) == NULL)
-		goto out;
-	if (dlen == 0)
-		memcpy(*dir, ".", 2);
-	else {
-		memcpy(*dir, path, dlen);
-		(*dir)[dlen] = '\0';
-	}
-	r = 0;
-out:
-	if (r != 0) {
-		free(*tmp);
-		free(*dir);
-		*tmp = NULL;
-		*dir = NULL;
-	}
-	return r;
+	return 0;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
+int
+file_write_all(int fd, const void *buf, size_t len)
 {
+	const uint8_t *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
@@ -80,41 +63,93 @@ write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int
-sync_dir(const char *dir)
+int
+file_sync(int fd)
 {
-	int fd, r = 0;
+	while (fsync(fd) != 0)
+		if (errno != EINTR)
+			return COFFER_ERR_IO;
+	return 0;
+}
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+int
+file_sync_dir_at(int dirfd, const char *path)
+{
+	int fd, r, e;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
 		return COFFER_ERR_IO;
-	if (fsync(fd) != 0)
+	r = file_sync(fd);
+	e = errno;
+	if (close(fd) != 0 && r == 0)
 		r = COFFER_ERR_IO;
-	if (close(fd) != 0)
-		r = COFFER_ERR_IO;
+	else
+		errno = e;
 	return r;
 }
 
 int
-file_write_atomic(const char *path, const uint8_t *p, size_t len)
+file_sync_parent(const char *path)
 {
-	char *tmp = NULL, *dir = NULL;
+	char dir[PATH_MAX];
+	size_t n = strlen(path);
+
+	/* Drop trailing slashes, then the last name, then the slashes
+	 * before it: what is left is the parent ("." or "/" at the top). */
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		memcpy(dir, ".", 2);
+	} else {
+		if (n >= sizeof(dir))
+			return COFFER_ERR_TOOBIG;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	return file_sync_dir_at(AT_FDCWD, dir);
+}
+
+int
+file_mkdir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return file_sync_parent(path);
+	if (errno == ENOENT)
+		return COFFER_ERR_NOTFOUND;
+	if (errno != EEXIST)
+		return COFFER_ERR_IO;
+	if (stat(path, &st) != 0)
+		return COFFER_ERR_IO;
+	return S_ISDIR(st.st_mode) ? 0 : COFFER_ERR_EXISTS;
+}
+
+int
+file_write_atomic(const char *path, const uint8_t *p, size_t len,
+    mode_t mode)
+{
+	char *tmp = NULL;
 	int fd = -1, created = 0, r = COFFER_ERR_INVALID;
 
 	if (path == NULL || path[0] == '\0')
 		goto out;
-	if ((r = tmp_paths(path, &tmp, &dir)) != 0)
+	if ((r = tmp_path(path, &tmp)) != 0)
 		goto out;
 	r = COFFER_ERR_IO;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
+	    O_CLOEXEC, mode)) < 0)
 		goto out;
 	created = 1;
-	if ((r = write_all(fd, p, len)) != 0)
-		goto out;
-	r = COFFER_ERR_IO;
-	if (fsync(fd) != 0)
+	if ((r = file_write_all(fd, p, len)) != 0 || (r = file_sync(fd)) != 0)
 		goto out;
 	/* close() can report a failed write-back: check it. */
+	r = COFFER_ERR_IO;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto out;
@@ -123,14 +158,13 @@ file_write_atomic(const char *path, const uint8_t *p, size_t len)
 	if (rename(tmp, path) != 0)
 		goto out;
 	created = 0;
-	r = sync_dir(dir);
+	r = file_sync_parent(path);
 out:
 	if (fd >= 0)
 		(void)close(fd);
 	if (created)
 		(void)unlink(tmp);
 	free(tmp);
-	free(dir);
 	return r;
 }
 

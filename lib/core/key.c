@@ -2,7 +2,7 @@
 #include <coffer/err.h>
 #include <coffer/key.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #include <string.h>
 

@@ -2,10 +2,10 @@
 #include <coffer/envelope.h>
 #include <coffer/err.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "core/reader.h"
 #include "crypto/aead.h"
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 
 #include <string.h>
 

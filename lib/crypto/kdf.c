@@ -2,7 +2,7 @@
 #include <coffer/err.h>
 #include <coffer/kdf.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "crypto/hkdf.h"
 
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #include <coffer/kdf.h>
 #include <coffer/sign.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 #include <stdlib.h>
 #include <string.h>

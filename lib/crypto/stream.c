@@ -2,7 +2,7 @@
 #include <coffer/err.h>
 #include <coffer/stream.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "core/reader.h"
 #include "crypto/aead.h"
 #include "crypto/stream_internal.h"

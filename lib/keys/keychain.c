@@ -5,9 +5,9 @@
 #include <coffer/err.h>
 #include <coffer/keychain.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "core/reader.h"
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 #include "keys/keychain_internal.h"
 
 #include <string.h>

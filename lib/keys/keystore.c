@@ -4,9 +4,9 @@
 #include <coffer/err.h>
 #include <coffer/keystore.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "core/reader.h"
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 #include "keys/device_internal.h"
 #include "keys/keystore_internal.h"
 

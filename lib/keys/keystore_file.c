@@ -23,7 +23,7 @@ coffer_keystore_save(const char *path, const struct coffer_device *device,
 	    params)) != 0)
 		goto out;
 	r = file_write_atomic(path, coffer_buf_data(b),
-	    coffer_buf_len(b));
+	    coffer_buf_len(b), 0600);
 out:
 	coffer_buf_free(&b);
 	return r;

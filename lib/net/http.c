@@ -454,10 +454,10 @@ read_error(struct net_req *q)
 
 	json_decref(q->err);
 	q->err = NULL;
-	if (coffer_json_load(&q->err, coffer_buf_data(q->errbuf),
+	if (net_json_load(&q->err, coffer_buf_data(q->errbuf),
 	    coffer_buf_len(q->errbuf), ignored) == 0) {
-		(void)coffer_json_str(q->err, "error", &code, ignored);
-		(void)coffer_json_str(q->err, "message", &msg, ignored);
+		(void)net_json_str(q->err, "error", &code, ignored);
+		(void)net_json_str(q->err, "message", &msg, ignored);
 	}
 	(void)snprintf(q->code, sizeof(q->code), "%s", code);
 	(void)snprintf(q->detail, sizeof(q->detail), "HTTP %ld%s%s%s%s",

@@ -108,51 +108,51 @@ int net_status_err(long status, const char *code);
  * NET_DETAIL bytes) to a sentence naming the field when it fails
  * with COFFER_ERR_SERVER. */
 
-/** coffer_json_load(out, p, len, detail): one JSON object, no duplicate
+/** net_json_load(out, p, len, detail): one JSON object, no duplicate
  * keys. Returns 0 or COFFER_ERR_SERVER. */
-int coffer_json_load(json_t **out, const uint8_t *p, size_t len,
+int net_json_load(json_t **out, const uint8_t *p, size_t len,
     char *detail);
 
-/** coffer_json_only(j, keys, detail): refuse keys of ${j} not in the
+/** net_json_only(j, keys, detail): refuse keys of ${j} not in the
  * NULL-terminated ${keys}. Returns 0 or COFFER_ERR_SERVER. */
-int coffer_json_only(const json_t *j, const char *const *keys,
+int net_json_only(const json_t *j, const char *const *keys,
     char *detail);
 
-/** coffer_json_int(j, key, out, detail): a non-negative integer field. */
-int coffer_json_int(const json_t *j, const char *key, uint64_t *out,
+/** net_json_int(j, key, out, detail): a non-negative integer field. */
+int net_json_int(const json_t *j, const char *key, uint64_t *out,
     char *detail);
 
-/** coffer_json_bool(j, key, out, detail): a boolean field. */
-int coffer_json_bool(const json_t *j, const char *key, int *out,
+/** net_json_bool(j, key, out, detail): a boolean field. */
+int net_json_bool(const json_t *j, const char *key, int *out,
     char *detail);
 
-/** coffer_json_str(j, key, out, detail): a string field (owned by ${j}). */
-int coffer_json_str(const json_t *j, const char *key, const char **out,
+/** net_json_str(j, key, out, detail): a string field (owned by ${j}). */
+int net_json_str(const json_t *j, const char *key, const char **out,
     char *detail);
 
-/** coffer_json_hex(j, key, out, n, detail): a field of exactly ${n} bytes
+/** net_json_hex(j, key, out, n, detail): a field of exactly ${n} bytes
  * as lower-case hex. */
-int coffer_json_hex(const json_t *j, const char *key, uint8_t *out,
+int net_json_hex(const json_t *j, const char *key, uint8_t *out,
     size_t n, char *detail);
 
-/** coffer_json_b64(j, key, out, max, detail): a base64url field of at
+/** net_json_b64(j, key, out, max, detail): a base64url field of at
  * most ${max} bytes, appended to ${out}. */
-int coffer_json_b64(const json_t *j, const char *key, struct coffer_buf *out,
+int net_json_b64(const json_t *j, const char *key, struct coffer_buf *out,
     size_t max, char *detail);
 
-/** coffer_json_b64_exact(j, key, out, n, detail): a base64url field of
+/** net_json_b64_exact(j, key, out, n, detail): a base64url field of
  * exactly ${n} bytes into ${out}. */
-int coffer_json_b64_exact(const json_t *j, const char *key, uint8_t *out,
+int net_json_b64_exact(const json_t *j, const char *key, uint8_t *out,
     size_t n, char *detail);
 
-/** coffer_json_reply(q, out): parse the 2xx JSON reply of ${q} into *${out},
+/** net_json_reply(q, out): parse the 2xx JSON reply of ${q} into *${out},
  * setting q->result and q->detail on failure. Returns 0 or
  * COFFER_ERR_SERVER. */
-int coffer_json_reply(struct net_req *q, json_t **out);
+int net_json_reply(struct net_req *q, json_t **out);
 
-/** coffer_json_body(out, fmt, ...): a request body built with jansson's
+/** net_json_body(out, fmt, ...): a request body built with jansson's
  * json_pack(${fmt}), serialised compactly into a new string *${out}
  * (free it). Returns 0 or COFFER_ERR_NOMEM. */
-int coffer_json_body(char **out, const char *fmt, ...);
+int net_json_body(char **out, const char *fmt, ...);
 
 #endif

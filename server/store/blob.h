@@ -51,8 +51,8 @@ struct store_blob_ops {
 	void	(*close)(struct store_blob **bp);
 
 	int	(*put_begin)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES],
 		    struct store_blob_writer **wp);
 	int	(*put_write)(struct store_blob_writer *w, const uint8_t *buf,
 		    size_t len);
@@ -60,24 +60,24 @@ struct store_blob_ops {
 	void	(*put_abort)(struct store_blob_writer **wp);
 
 	int	(*get_open)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t offset,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES], uint64_t offset,
 		    struct store_blob_reader **rp, uint64_t *size);
 	int	(*get_read)(struct store_blob_reader *r, uint8_t *buf,
 		    size_t cap, size_t *got);
 	void	(*get_close)(struct store_blob_reader **rp);
 
 	int	(*size)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t *size);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES], uint64_t *size);
 	int	(*exists)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES]);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
 	int	(*remove)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES]);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
 	int	(*purge_account)(struct store_blob *b,
-		    const uint8_t account[STORE_ID_BYTES]);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES]);
 };
 
 /*

@@ -32,10 +32,10 @@
 #include <coffer/err.h>
 
 #include "store/blob.h"
-#include "store/fsutil.h"
+#include "core/file.h"
 
-#define ACCT_HEX	COFFER_HEX_LEN(STORE_ID_BYTES)
-#define ID_HEX		COFFER_HEX_LEN(STORE_BLOB_ID_BYTES)
+#define ACCT_HEX	COFFER_HEX_LEN(COFFER_WIRE_ID_BYTES)
+#define ID_HEX		COFFER_HEX_LEN(COFFER_WIRE_BLOB_ID_BYTES)
 #define TMP_PREFIX	".tmp-"
 #define TRASH_PREFIX	".trash-"
 #define NAME_MAX_LEN	128
@@ -83,11 +83,11 @@ blob_dir(struct bfs *b, const uint8_t *account, const uint8_t *id,
 	char acct[ACCT_HEX], fan[COFFER_HEX_LEN(1)];
 	int afd = -1, fd = -1, r = COFFER_ERR_IO;
 
-	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	hex(acct, sizeof(acct), account, COFFER_WIRE_ID_BYTES);
 	hex(fan, sizeof(fan), id, 1);
 	if (create) {
 		if (mkdirat(b->rootfd, acct, 0700) == 0) {
-			if ((r = store_fs_sync_fd(b->rootfd)) != 0)
+			if ((r = file_sync(b->rootfd)) != 0)
 				goto out;
 		} else if (errno != EEXIST) {
 			goto out;
@@ -100,7 +100,7 @@ blob_dir(struct bfs *b, const uint8_t *account, const uint8_t *id,
 	}
 	if (create) {
 		if (mkdirat(afd, fan, 0700) == 0) {
-			if ((r = store_fs_sync_fd(afd)) != 0)
+			if ((r = file_sync(afd)) != 0)
 				goto out;
 		} else if (errno != EEXIST) {
 			r = COFFER_ERR_IO;
@@ -153,7 +153,7 @@ bfs_put_begin(struct store_blob *bb, const uint8_t *account,
 	w->base.ops = &store_blob_fs_ops;
 	w->b = BFS(bb);
 	w->fd = w->dirfd = -1;
-	hex(w->name, sizeof(w->name), id, STORE_BLOB_ID_BYTES);
+	hex(w->name, sizeof(w->name), id, COFFER_WIRE_BLOB_ID_BYTES);
 	if ((r = blob_dir(w->b, account, id, 1, &w->dirfd)) != 0)
 		goto out;
 	if ((r = file_size(w->dirfd, w->name, &have)) == 0) {
@@ -253,7 +253,7 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 	}
 	fd = w->fd;
 	w->fd = -1;
-	if ((r = store_fs_sync_fd(fd)) != 0) {
+	if ((r = file_sync(fd)) != 0) {
 		close(fd);
 		goto out;
 	}
@@ -284,7 +284,7 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 	/* Drop the temporary name before the folder's fsync covers both. */
 	if (w->tmp[0] != '\0' && unlinkat(w->dirfd, w->tmp, 0) == 0)
 		w->tmp[0] = '\0';
-	r = store_fs_sync_fd(w->dirfd);
+	r = file_sync(w->dirfd);
 out:
 	if (r == 0 && size != NULL)
 		*size = w->size;
@@ -312,7 +312,7 @@ open_beneath(const struct bfs *b, const uint8_t *account, const uint8_t *id,
 	char acct[ACCT_HEX], fan[COFFER_HEX_LEN(1)];
 	char path[ACCT_HEX + COFFER_HEX_LEN(1) + ID_HEX];
 
-	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	hex(acct, sizeof(acct), account, COFFER_WIRE_ID_BYTES);
 	hex(fan, sizeof(fan), id, 1);
 	snprintf(path, sizeof(path), "%s/%s/%s", acct, fan, name);
 	memset(&how, 0, sizeof(how));
@@ -334,7 +334,7 @@ bfs_get_open(struct store_blob *bb, const uint8_t *account,
 
 	if (bb == NULL || account == NULL || id == NULL || rp == NULL)
 		goto out;
-	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	hex(name, sizeof(name), id, COFFER_WIRE_BLOB_ID_BYTES);
 	/* One openat2 call where the kernel has it (Linux 5.6+), refusing
 	 * symbolic links and escapes as the three openat calls do; a blob
 	 * GET spends measurably less in system calls so. */
@@ -423,7 +423,7 @@ bfs_size(struct store_blob *bb, const uint8_t *account, const uint8_t *id,
 
 	if (bb == NULL || account == NULL || id == NULL)
 		goto out;
-	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	hex(name, sizeof(name), id, COFFER_WIRE_BLOB_ID_BYTES);
 	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0 ||
 	    (r = file_size(dirfd, name, &have)) != 0)
 		goto out;
@@ -449,14 +449,14 @@ bfs_remove(struct store_blob *bb, const uint8_t *account, const uint8_t *id)
 
 	if (bb == NULL || account == NULL || id == NULL)
 		goto out;
-	hex(name, sizeof(name), id, STORE_BLOB_ID_BYTES);
+	hex(name, sizeof(name), id, COFFER_WIRE_BLOB_ID_BYTES);
 	if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
 		goto out;
 	if (unlinkat(dirfd, name, 0) != 0) {
 		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
 		goto out;
 	}
-	r = store_fs_sync_fd(dirfd);
+	r = file_sync(dirfd);
 out:
 	if (dirfd != -1)
 		close(dirfd);
@@ -509,7 +509,7 @@ bfs_purge_account(struct store_blob *bb, const uint8_t *account)
 
 	if (bb == NULL || account == NULL)
 		goto out;
-	hex(acct, sizeof(acct), account, STORE_ID_BYTES);
+	hex(acct, sizeof(acct), account, COFFER_WIRE_ID_BYTES);
 	randombytes_buf(rb, sizeof(rb));
 	hex(rnd, sizeof(rnd), rb, sizeof(rb));
 	memcpy(trash, TRASH_PREFIX, sizeof(TRASH_PREFIX) - 1);
@@ -522,7 +522,7 @@ bfs_purge_account(struct store_blob *bb, const uint8_t *account)
 		r = errno == ENOENT ? 0 : COFFER_ERR_IO;
 		goto out;
 	}
-	if ((r = store_fs_sync_fd(b->rootfd)) != 0)
+	if ((r = file_sync(b->rootfd)) != 0)
 		goto out;
 	r = rm_tree(b->rootfd, trash, RM_DEPTH);
 out:
@@ -633,7 +633,7 @@ bfs_open(struct store_blob **bp, const char *where,
 		r = COFFER_ERR_CRYPTO;
 		goto out;
 	}
-	if ((r = store_fs_mkdir(where)) != 0)
+	if ((r = file_mkdir(where)) != 0)
 		goto out;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
 		r = COFFER_ERR_NOMEM;

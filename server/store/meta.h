@@ -15,7 +15,7 @@
  *    cap entries. A struct holding heap memory (a record, a page of
  *    changes) is released with its _cleanup function below; after an
  *    error it is zeroed, so that the cleanup is always safe;
- *  - ids are fixed-size byte strings (STORE_ID_BYTES, STORE_BLOB_ID_BYTES);
+ *  - ids are fixed-size byte strings (COFFER_WIRE_ID_BYTES, COFFER_WIRE_BLOB_ID_BYTES);
  *    variable inputs above their cap give COFFER_ERR_TOOBIG and write
  *    nothing;
  *  - everything an account owns is reached only through its account id:
@@ -42,20 +42,12 @@
  * one added in version N. */
 #define STORE_META_OPS_VERSION	1
 
-/* Caps on what a client may hand the store. */
-#define STORE_LOGIN_MAX		256	/* login identifier bytes */
+/* Caps on what a client may hand the store, beyond coffer/wire.h's. */
 #define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
 #define STORE_STATE_MAX		4096	/* account protection-state blob */
-#define STORE_CARD_MAX		1024	/* device card (157 today) */
-#define STORE_DEVICE_NAME_MAX	512	/* encrypted device name */
-#define STORE_DEVICES_MAX	100	/* devices per account */
-#define STORE_ZONES_MAX		1000	/* zones per account */
 #define STORE_SESSIONS_MAX	256	/* sessions per account (oldest go) */
-#define STORE_RECORD_MAX	((size_t)1 << 20)	/* record ciphertext */
 #define STORE_RECORD_OVERHEAD	128	/* usage charged per record row */
-#define STORE_FEED_MAX		1000	/* change entries per page */
 #define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
-#define STORE_EXISTS_MAX	1000	/* blob ids per existence query */
 #define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
 #define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
 
@@ -74,8 +66,8 @@ struct store_meta {
 };
 
 struct store_account {
-	uint8_t		id[STORE_ID_BYTES];	/* server-assigned, random */
-	uint8_t		login[STORE_LOGIN_MAX];	/* as the client gave it */
+	uint8_t		id[COFFER_WIRE_ID_BYTES];	/* server-assigned, random */
+	uint8_t		login[COFFER_WIRE_LOGIN_MAX];	/* as the client gave it */
 	size_t		login_len;
 	uint8_t		record[STORE_OPAQUE_RECORD_MAX];
 	size_t		record_len;
@@ -93,8 +85,8 @@ struct store_account_state {
 
 struct store_session {
 	uint8_t		token_hash[STORE_TOKEN_HASH_BYTES];
-	uint8_t		account[STORE_ID_BYTES];
-	uint8_t		device[STORE_ID_BYTES];	/* zeros if !has_device */
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];	/* zeros if !has_device */
 	int		has_device;
 	int64_t		created;
 	int64_t		expires;	/* expired when now >= expires */
@@ -107,23 +99,23 @@ enum store_attempt_kind {
 };
 
 struct store_device {
-	uint8_t		id[STORE_ID_BYTES];	/* chosen by the client */
-	uint8_t		card[STORE_CARD_MAX];	/* signed public keys */
+	uint8_t		id[COFFER_WIRE_ID_BYTES];	/* chosen by the client */
+	uint8_t		card[COFFER_WIRE_CARD_MAX];	/* signed public keys */
 	size_t		card_len;
-	uint8_t		name[STORE_DEVICE_NAME_MAX];	/* encrypted name */
+	uint8_t		name[COFFER_WIRE_DEVICE_NAME_MAX];	/* encrypted name */
 	size_t		name_len;
 	int64_t		created;
 };
 
 struct store_zone {
-	uint8_t		id[STORE_ID_BYTES];	/* chosen by the client */
+	uint8_t		id[COFFER_WIRE_ID_BYTES];	/* chosen by the client */
 	uint8_t		category;		/* 1..255 */
 	uint64_t	seq;	/* the zone's last change sequence number */
 	int64_t		created;
 };
 
 struct store_record {
-	uint8_t		id[STORE_ID_BYTES];
+	uint8_t		id[COFFER_WIRE_ID_BYTES];
 	uint64_t	version;	/* 1 on creation, +1 per change */
 	uint64_t	seq;		/* zone change number of the last change */
 	int		deleted;	/* a tombstone: no data */
@@ -167,20 +159,20 @@ struct store_meta_ops {
 		    size_t login_len, const uint8_t *record, size_t record_len,
 		    int64_t now, struct store_account *out);
 	int	(*account_get)(struct store_meta *m,
-		    const uint8_t id[STORE_ID_BYTES], struct store_account *out);
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], struct store_account *out);
 	int	(*account_get_by_login)(struct store_meta *m,
 		    const uint8_t *login, size_t login_len,
 		    struct store_account *out);
 	int	(*account_set_record)(struct store_meta *m,
-		    const uint8_t id[STORE_ID_BYTES], const uint8_t *record,
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *record,
 		    size_t record_len);
 	int	(*account_delete)(struct store_meta *m,
-		    const uint8_t id[STORE_ID_BYTES]);
+		    const uint8_t id[COFFER_WIRE_ID_BYTES]);
 	int	(*account_state_get)(struct store_meta *m,
-		    const uint8_t id[STORE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES],
 		    struct store_account_state *out);
 	int	(*account_state_put)(struct store_meta *m,
-		    const uint8_t id[STORE_ID_BYTES], const uint8_t *data,
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *data,
 		    size_t len, uint64_t expected, uint64_t *version);
 
 	/* Sessions. */
@@ -193,10 +185,10 @@ struct store_meta_ops {
 		    const uint8_t hash[STORE_TOKEN_HASH_BYTES], int64_t now,
 		    int64_t expires);
 	int	(*session_delete)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    const uint8_t hash[STORE_TOKEN_HASH_BYTES]);
 	int	(*session_delete_all)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    const uint8_t *keep_hash, uint64_t *deleted);
 	int	(*session_prune)(struct store_meta *m, int64_t now,
 		    uint64_t *deleted);
@@ -216,71 +208,71 @@ struct store_meta_ops {
 
 	/* Devices. */
 	int	(*device_add)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    const struct store_device *d, int64_t now);
 	int	(*device_get)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], struct store_device *out);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], struct store_device *out);
 	int	(*device_list)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    struct store_device *out, size_t cap, size_t *n);
 	int	(*device_remove)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES]);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES]);
 
 	/* Zones. */
 	int	(*zone_ensure)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], uint8_t category,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], uint8_t category,
 		    int64_t now, struct store_zone *out, int *created);
 	int	(*zone_get)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], struct store_zone *out);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], struct store_zone *out);
 	int	(*zone_list)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    struct store_zone *out, size_t cap, size_t *n);
 
 	/* Records. */
 	int	(*record_put)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t zone[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], const uint8_t *data,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t zone[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *data,
 		    size_t len, uint64_t expected,
 		    struct store_put_result *res);
 	int	(*record_delete)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t zone[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], uint64_t expected,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t zone[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t expected,
 		    struct store_put_result *res);
 	int	(*record_get)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t zone[STORE_ID_BYTES],
-		    const uint8_t id[STORE_ID_BYTES], struct store_record *out);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t zone[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], struct store_record *out);
 	int	(*changes)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t zone[STORE_ID_BYTES], const char *token,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t zone[COFFER_WIRE_ID_BYTES], const char *token,
 		    size_t limit, struct store_changes *out);
 
 	/* Blob references and quota. */
 	int	(*blob_ref_add)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t size,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES], uint64_t size,
 		    int *added);
 	int	(*blob_ref_get)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES], uint64_t *size);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES], uint64_t *size);
 	int	(*blob_ref_exists)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t (*ids)[STORE_BLOB_ID_BYTES], size_t n,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t (*ids)[COFFER_WIRE_BLOB_ID_BYTES], size_t n,
 		    uint8_t *present);
 	int	(*blob_ref_delete)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
-		    const uint8_t id[STORE_BLOB_ID_BYTES]);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
 	int	(*usage)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES],
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    struct store_usage *out);
 	int	(*quota_set)(struct store_meta *m,
-		    const uint8_t account[STORE_ID_BYTES], uint64_t quota);
+		    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t quota);
 };
 
 /*
@@ -297,7 +289,7 @@ struct store_meta_ops {
  *
  * account_create(m, login, login_len, record, record_len, now, out): a new
  *   account with a random id. INVALID (empty login or record), TOOBIG
- *   (login over STORE_LOGIN_MAX, record over STORE_OPAQUE_RECORD_MAX),
+ *   (login over COFFER_WIRE_LOGIN_MAX, record over STORE_OPAQUE_RECORD_MAX),
  *   EXISTS (the login is taken).
  * account_get(m, id, out), account_get_by_login(m, login, login_len, out):
  *   NOTFOUND; TOOBIG for an oversized login.
@@ -338,7 +330,7 @@ struct store_meta_ops {
  * attempt_prune(m, before, deleted): drop attempts older than ${before}.
  *
  * device_add(m, account, d, now): INVALID (empty card), TOOBIG (card,
- *   name, or STORE_DEVICES_MAX reached), NOTFOUND (no account), EXISTS.
+ *   name, or COFFER_WIRE_DEVICES_MAX reached), NOTFOUND (no account), EXISTS.
  * device_get(m, account, id, out): NOTFOUND.
  * device_list(m, account, out, cap, n): the account's devices, oldest
  *   first, into ${out}[0..*${n}). TOOBIG if more than ${cap} (the first
@@ -348,7 +340,7 @@ struct store_meta_ops {
  * zone_ensure(m, account, id, category, now, out, created): the zone,
  *   created if absent (*${created} = 1, NULL accepted). INVALID (category
  *   0), EXISTS (the id is a zone of another category), TOOBIG
- *   (STORE_ZONES_MAX reached), NOTFOUND (no account).
+ *   (COFFER_WIRE_ZONES_MAX reached), NOTFOUND (no account).
  * zone_get(m, account, id, out): NOTFOUND.
  * zone_list(m, account, out, cap, n): as device_list.
  *
@@ -356,7 +348,7 @@ struct store_meta_ops {
  *   record if its current version is ${expected}; 0 means "absent or a
  *   tombstone". The new version is the old + 1 (1 for a new record), and
  *   the zone's sequence number goes up by one and is the record's. TOOBIG
- *   (len over STORE_RECORD_MAX), NOTFOUND (no account or zone), CONFLICT
+ *   (len over COFFER_WIRE_RECORD_MAX), NOTFOUND (no account or zone), CONFLICT
  *   (${res} holds the current state), QUOTA (growing past the quota).
  * record_delete(m, account, zone, id, expected, res): make the record a
  *   tombstone (data dropped, version + 1, new sequence number) if its
@@ -366,7 +358,7 @@ struct store_meta_ops {
  *   (deleted = 1, len = 0). NOTFOUND.
  * changes(m, account, zone, token, limit, out): the records changed after
  *   ${token} (NULL or "" for the zone's beginning), in sequence order, at
- *   most ${limit} (capped to STORE_FEED_MAX; 0 means the cap) and about
+ *   most ${limit} (capped to COFFER_WIRE_FEED_MAX; 0 means the cap) and about
  *   STORE_FEED_BYTES of data; each record appears once, in its latest
  *   state, tombstones included. ${out}->next resumes after the page;
  *   ${out}->more says another page is there already. NOTFOUND (no account
@@ -382,7 +374,7 @@ struct store_meta_ops {
  *   TOOBIG (size over STORE_SIZE_MAX), NOTFOUND (no account).
  * blob_ref_get(m, account, id, size): NOTFOUND.
  * blob_ref_exists(m, account, ids, n, present): ${present}[i] = 1 if the
- *   account holds ${ids}[i], else 0. TOOBIG (n over STORE_EXISTS_MAX),
+ *   account holds ${ids}[i], else 0. TOOBIG (n over COFFER_WIRE_EXISTS_MAX),
  *   NOTFOUND (no account).
  * blob_ref_delete(m, account, id): NOTFOUND.
  * usage(m, account, out): NOTFOUND.

@@ -14,7 +14,7 @@
 
 #include <coffer/err.h>
 
-#include "store/fsutil.h"
+#include "core/file.h"
 #include "store/meta_sqlite.h"
 
 static const char *const msq_sql_text[MSQ_NSQL] = {
@@ -185,14 +185,14 @@ msq_col_copy(sqlite3_stmt *st, int col, uint8_t *out, size_t cap,
 }
 
 int
-msq_col_id(sqlite3_stmt *st, int col, uint8_t out[STORE_ID_BYTES])
+msq_col_id(sqlite3_stmt *st, int col, uint8_t out[COFFER_WIRE_ID_BYTES])
 {
 	size_t n;
 	int r;
 
-	if ((r = msq_col_copy(st, col, out, STORE_ID_BYTES, &n)) != 0)
+	if ((r = msq_col_copy(st, col, out, COFFER_WIRE_ID_BYTES, &n)) != 0)
 		return r;
-	return n == STORE_ID_BYTES ? 0 : COFFER_ERR_INTERNAL;
+	return n == COFFER_WIRE_ID_BYTES ? 0 : COFFER_ERR_INTERNAL;
 }
 
 int
@@ -234,13 +234,13 @@ msq_exec(sqlite3_stmt *st)
 }
 
 int
-msq_aid(struct msq_conn *c, const uint8_t id[STORE_ID_BYTES], int64_t *aid)
+msq_aid(struct msq_conn *c, const uint8_t id[COFFER_WIRE_ID_BYTES], int64_t *aid)
 {
 	sqlite3_stmt *st;
 	int r;
 
 	if ((r = msq_prep(c, MSQ_ACCOUNT_AID, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		return r;
 	*aid = sqlite3_column_int64(st, 0);
@@ -591,7 +591,7 @@ msq_open(struct store_meta **mp, const char *where,
 	if ((r = conn_open(ms, &c)) != 0)
 		goto out;
 	ms->nconn = 1;
-	if ((r = setup(ms, c)) != 0 || (r = store_fs_sync_parent(ms->path)) != 0)
+	if ((r = setup(ms, c)) != 0 || (r = file_sync_parent(ms->path)) != 0)
 		goto out;
 	pool_put(ms, c);
 	c = NULL;

@@ -145,11 +145,11 @@ int msq_bind_i64(sqlite3_stmt *st, int i, int64_t v);
 
 /* Column helpers. msq_col_copy: the blob of column col into out (at most
  * cap bytes: a longer value is COFFER_ERR_INTERNAL, the store is damaged);
- * msq_col_id: exactly STORE_ID_BYTES bytes; msq_col_dup: a malloc'd copy
+ * msq_col_id: exactly COFFER_WIRE_ID_BYTES bytes; msq_col_dup: a malloc'd copy
  * (never NULL on success). */
 int msq_col_copy(sqlite3_stmt *st, int col, uint8_t *out, size_t cap,
     size_t *len);
-int msq_col_id(sqlite3_stmt *st, int col, uint8_t out[STORE_ID_BYTES]);
+int msq_col_id(sqlite3_stmt *st, int col, uint8_t out[COFFER_WIRE_ID_BYTES]);
 int msq_col_dup(sqlite3_stmt *st, int col, uint8_t **out, size_t *len);
 
 /* Step a statement that must yield one row: 0 (a row), NOTFOUND (none),
@@ -158,7 +158,7 @@ int msq_row(sqlite3_stmt *st);
 int msq_exec(sqlite3_stmt *st);
 
 /* The internal key of an account: 0, NOTFOUND or an error. */
-int msq_aid(struct msq_conn *c, const uint8_t id[STORE_ID_BYTES],
+int msq_aid(struct msq_conn *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     int64_t *aid);
 /* Add delta bytes to an account's usage; COFFER_ERR_QUOTA (nothing
  * changed) when that grows it past its quota. */
@@ -221,7 +221,7 @@ int msq_blob_ref_add(struct store_meta *, const uint8_t *, const uint8_t *,
 int msq_blob_ref_get(struct store_meta *, const uint8_t *, const uint8_t *,
     uint64_t *);
 int msq_blob_ref_exists(struct store_meta *, const uint8_t *,
-    const uint8_t (*)[STORE_BLOB_ID_BYTES], size_t, uint8_t *);
+    const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES], size_t, uint8_t *);
 int msq_blob_ref_delete(struct store_meta *, const uint8_t *,
     const uint8_t *);
 int msq_usage(struct store_meta *, const uint8_t *, struct store_usage *);

@@ -40,7 +40,7 @@ msq_account_create(struct store_meta *m, const uint8_t *login,
 	if (login == NULL || login_len == 0 || record == NULL ||
 	    record_len == 0 || out == NULL)
 		goto out;
-	if (login_len > STORE_LOGIN_MAX ||
+	if (login_len > COFFER_WIRE_LOGIN_MAX ||
 	    record_len > STORE_OPAQUE_RECORD_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
@@ -95,7 +95,7 @@ msq_account_get(struct store_meta *m, const uint8_t *id,
 {
 	if (id == NULL || out == NULL)
 		return COFFER_ERR_INVALID;
-	return account_get(m, MSQ_ACCOUNT_BY_ID, id, STORE_ID_BYTES, out);
+	return account_get(m, MSQ_ACCOUNT_BY_ID, id, COFFER_WIRE_ID_BYTES, out);
 }
 
 int
@@ -104,7 +104,7 @@ msq_account_get_by_login(struct store_meta *m, const uint8_t *login,
 {
 	if (login == NULL || login_len == 0 || out == NULL)
 		return COFFER_ERR_INVALID;
-	if (login_len > STORE_LOGIN_MAX)
+	if (login_len > COFFER_WIRE_LOGIN_MAX)
 		return COFFER_ERR_TOOBIG;
 	return account_get(m, MSQ_ACCOUNT_BY_LOGIN, login, login_len, out);
 }
@@ -122,7 +122,7 @@ account_write(struct store_meta *m, enum msq_sql q, const uint8_t *id,
 	if ((r = msq_begin(MS(m), &c, 1)) != 0)
 		goto out;
 	if ((r = msq_prep(c, q, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (p != NULL && (r = msq_bind_blob(st, 2, p, n)) != 0) ||
 	    (with_v && (r = msq_bind_i64(st, 2, v)) != 0) ||
 	    (r = msq_exec(st)) != 0)
@@ -171,7 +171,7 @@ msq_quota_set(struct store_meta *m, const uint8_t *id, uint64_t quota)
 	if ((r = msq_begin(MS(m), &c, 1)) != 0)
 		goto out;
 	if ((r = msq_prep(c, MSQ_QUOTA_SET, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (quota != 0 && (r = msq_bind_i64(st, 2, (int64_t)quota)) != 0) ||
 	    (r = msq_exec(st)) != 0)
 		goto out;
@@ -198,7 +198,7 @@ msq_account_state_get(struct store_meta *m, const uint8_t *id,
 	if ((r = msq_begin(MS(m), &c, 0)) != 0)
 		goto out;
 	if ((r = msq_prep(c, MSQ_STATE_GET, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		goto out;
 	if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
@@ -233,7 +233,7 @@ msq_account_state_put(struct store_meta *m, const uint8_t *id,
 	if ((r = msq_begin(MS(m), &c, 1)) != 0)
 		goto out;
 	if ((r = msq_prep(c, MSQ_STATE_PUT, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_blob(st, 2, data, len)) != 0 ||
 	    (r = msq_bind_i64(st, 3, (int64_t)expected)) != 0 ||
 	    (r = msq_exec(st)) != 0)
@@ -244,7 +244,7 @@ msq_account_state_put(struct store_meta *m, const uint8_t *id,
 	}
 	/* No row changed: no account, or another version. */
 	if ((r = msq_prep(c, MSQ_STATE_GET, &st)) != 0 ||
-	    (r = msq_bind_blob(st, 1, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 1, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		goto out;
 	now_version = (uint64_t)sqlite3_column_int64(st, 1);
@@ -274,7 +274,7 @@ msq_session_create(struct store_meta *m, const struct store_session *s)
 		goto out;
 	if (s->has_device && ((r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, s->device, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, s->device, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0))
 		goto out;
 	if (s->has_device)

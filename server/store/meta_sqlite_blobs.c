@@ -19,7 +19,7 @@ blob_size(struct msq_conn *c, int64_t aid, const uint8_t *id, uint64_t *size)
 
 	if ((r = msq_prep(c, MSQ_BLOB_GET, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_BLOB_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_BLOB_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		return r;
 	*size = (uint64_t)sqlite3_column_int64(st, 0);
@@ -56,7 +56,7 @@ msq_blob_ref_add(struct store_meta *m, const uint8_t *account,
 		goto out;
 	if ((r = msq_prep(c, MSQ_BLOB_INSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_BLOB_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_BLOB_ID_BYTES)) != 0 ||
 	    (r = msq_bind_i64(st, 3, (int64_t)size)) != 0 ||
 	    (r = msq_exec(st)) != 0)
 		goto out;
@@ -91,10 +91,10 @@ out:
 
 int
 msq_blob_ref_exists(struct store_meta *m, const uint8_t *account,
-    const uint8_t (*ids)[STORE_BLOB_ID_BYTES], size_t n, uint8_t *present)
+    const uint8_t (*ids)[COFFER_WIRE_BLOB_ID_BYTES], size_t n, uint8_t *present)
 {
 	struct msq_conn *c = NULL;
-	uint8_t found[STORE_EXISTS_MAX];
+	uint8_t found[COFFER_WIRE_EXISTS_MAX];
 	uint64_t size;
 	int64_t aid;
 	size_t i;
@@ -102,7 +102,7 @@ msq_blob_ref_exists(struct store_meta *m, const uint8_t *account,
 
 	if (account == NULL || (n > 0 && (ids == NULL || present == NULL)))
 		goto out;
-	if (n > STORE_EXISTS_MAX) {
+	if (n > COFFER_WIRE_EXISTS_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
@@ -140,7 +140,7 @@ msq_blob_ref_delete(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
 	    (r = msq_prep(c, MSQ_BLOB_DELETE, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_BLOB_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_BLOB_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		goto out;
 	size = sqlite3_column_int64(st, 0);

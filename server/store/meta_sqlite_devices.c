@@ -37,7 +37,7 @@ msq_device_add(struct store_meta *m, const uint8_t *account,
 
 	if (account == NULL || d == NULL || d->card_len == 0)
 		goto out;
-	if (d->card_len > STORE_CARD_MAX || d->name_len > STORE_DEVICE_NAME_MAX) {
+	if (d->card_len > COFFER_WIRE_CARD_MAX || d->name_len > COFFER_WIRE_DEVICE_NAME_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
@@ -46,7 +46,7 @@ msq_device_add(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
 	    (r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, d->id, STORE_ID_BYTES)) != 0)
+	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0)
 		goto out;
 	if ((r = msq_row(st)) != COFFER_ERR_NOTFOUND) {
 		if (r == 0)
@@ -56,13 +56,13 @@ msq_device_add(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_prep(c, MSQ_DEVICE_COUNT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
 		goto out;
-	if (sqlite3_column_int64(st, 0) >= STORE_DEVICES_MAX) {
+	if (sqlite3_column_int64(st, 0) >= COFFER_WIRE_DEVICES_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
 	if ((r = msq_prep(c, MSQ_DEVICE_INSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, d->id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_blob(st, 3, d->card, d->card_len)) != 0 ||
 	    (r = msq_bind_blob(st, 4, d->name, d->name_len)) != 0 ||
 	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
@@ -89,7 +89,7 @@ msq_device_get(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
 	    (r = msq_prep(c, MSQ_DEVICE_GET, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		goto out;
 	r = row_device(st, out);
@@ -153,7 +153,7 @@ msq_device_remove(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
 	    (r = msq_prep(c, MSQ_DEVICE_DELETE, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_exec(st)) != 0)
 		goto out;
 	if (sqlite3_changes(c->db) == 0)

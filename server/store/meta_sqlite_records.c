@@ -52,7 +52,7 @@ zone_find(struct msq_conn *c, int64_t aid, const uint8_t *id,
 
 	if ((r = msq_prep(c, MSQ_ZONE_GET, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0)
 		return r;
 	return row_zone(st, out);
@@ -97,7 +97,7 @@ msq_zone_ensure(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_prep(c, MSQ_ZONE_COUNT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
 		goto out;
-	if (sqlite3_column_int64(st, 0) >= STORE_ZONES_MAX) {
+	if (sqlite3_column_int64(st, 0) >= COFFER_WIRE_ZONES_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
@@ -105,12 +105,12 @@ msq_zone_ensure(struct store_meta *m, const uint8_t *account,
 	 * had its id before (a store restored from an older copy). */
 	memset(&zr, 0, sizeof(zr));
 	randombytes_buf(zr.nonce, sizeof(zr.nonce));
-	memcpy(zr.z.id, id, STORE_ID_BYTES);
+	memcpy(zr.z.id, id, COFFER_WIRE_ID_BYTES);
 	zr.z.category = category;
 	zr.z.created = now;
 	if ((r = msq_prep(c, MSQ_ZONE_INSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_i64(st, 3, category)) != 0 ||
 	    (r = msq_bind_blob(st, 4, zr.nonce, sizeof(zr.nonce))) != 0 ||
 	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
@@ -202,7 +202,7 @@ record_head(struct msq_conn *c, int64_t zid, const uint8_t *id,
 	memset(h, 0, sizeof(*h));
 	if ((r = msq_prep(c, MSQ_RECORD_HEAD, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, zid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0)
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0)
 		return r;
 	if ((r = msq_row(st)) == COFFER_ERR_NOTFOUND)
 		return 0;
@@ -239,7 +239,7 @@ record_write(struct msq *ms, struct msq_conn *c, int64_t aid, int64_t zid,
 	seq = (uint64_t)sqlite3_column_int64(st, 0);
 	if ((r = msq_prep(c, MSQ_RECORD_UPSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, zid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_i64(st, 3, (int64_t)(h->version + 1))) != 0 ||
 	    (r = msq_bind_i64(st, 4, (int64_t)seq)) != 0 ||
 	    (r = msq_bind_i64(st, 5, deleted)) != 0 ||
@@ -275,7 +275,7 @@ msq_record_put(struct store_meta *m, const uint8_t *account,
 	if (account == NULL || zone == NULL || id == NULL || res == NULL ||
 	    (data == NULL && len > 0) || expected > (uint64_t)INT64_MAX - 1)
 		goto out;
-	if (len > STORE_RECORD_MAX) {
+	if (len > COFFER_WIRE_RECORD_MAX) {
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
@@ -374,7 +374,7 @@ msq_record_get(struct store_meta *m, const uint8_t *account,
 	if ((r = zone_of(c, account, zone, &aid, &zr)) != 0 ||
 	    (r = msq_prep(c, MSQ_RECORD_GET, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, zr.zid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, id, STORE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_row(st)) != 0 || (r = row_record(st, &rec)) != 0)
 		goto out;
 out:
@@ -405,8 +405,8 @@ msq_changes(struct store_meta *m, const uint8_t *account,
 	memset(&ch, 0, sizeof(ch));
 	if (account == NULL || zone == NULL || out == NULL)
 		goto out;
-	if (limit == 0 || limit > STORE_FEED_MAX)
-		limit = STORE_FEED_MAX;
+	if (limit == 0 || limit > COFFER_WIRE_FEED_MAX)
+		limit = COFFER_WIRE_FEED_MAX;
 	if ((ch.v = calloc(limit, sizeof(*ch.v))) == NULL) {
 		r = COFFER_ERR_NOMEM;
 		goto out;

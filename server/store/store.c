@@ -19,7 +19,7 @@
 
 #include <coffer/err.h>
 
-#include "store/fsutil.h"
+#include "core/file.h"
 #include "store/store.h"
 
 #ifndef PATH_MAX
@@ -94,7 +94,7 @@ store_open(struct store **sp, const char *dir, const struct store_config *cfg)
 		goto out;
 	}
 	s->lock_fd = -1;
-	if ((r = store_fs_mkdir(dir)) != 0)
+	if ((r = file_mkdir(dir)) != 0)
 		goto out;
 	/* Others who can write here could swap our files. */
 	if (stat(dir, &st) != 0) {

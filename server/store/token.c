@@ -20,7 +20,7 @@ _Static_assert(COFFER_B64URL_LEN(STORE_TOKEN_BYTES) >= STORE_TOKEN_LEN + 1,
 static void
 token_tag(uint8_t tag[TOKEN_TAG], const uint8_t key[STORE_TOKEN_KEY_BYTES],
     const uint8_t signed_part[TOKEN_SIGNED],
-    const uint8_t account[STORE_ID_BYTES], const uint8_t zone[STORE_ID_BYTES])
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t zone[COFFER_WIRE_ID_BYTES])
 {
 	crypto_generichash_state st;
 
@@ -28,8 +28,8 @@ token_tag(uint8_t tag[TOKEN_TAG], const uint8_t key[STORE_TOKEN_KEY_BYTES],
 	crypto_generichash_update(&st, (const uint8_t *)TOKEN_CONTEXT,
 	    sizeof(TOKEN_CONTEXT) - 1);
 	crypto_generichash_update(&st, signed_part, TOKEN_SIGNED);
-	crypto_generichash_update(&st, account, STORE_ID_BYTES);
-	crypto_generichash_update(&st, zone, STORE_ID_BYTES);
+	crypto_generichash_update(&st, account, COFFER_WIRE_ID_BYTES);
+	crypto_generichash_update(&st, zone, COFFER_WIRE_ID_BYTES);
 	crypto_generichash_final(&st, tag, TOKEN_TAG);
 	sodium_memzero(&st, sizeof(st));
 }
@@ -37,7 +37,7 @@ token_tag(uint8_t tag[TOKEN_TAG], const uint8_t key[STORE_TOKEN_KEY_BYTES],
 int
 store_token_encode(char out[STORE_TOKEN_LEN + 1],
     const uint8_t key[STORE_TOKEN_KEY_BYTES],
-    const uint8_t account[STORE_ID_BYTES], const uint8_t zone[STORE_ID_BYTES],
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t nonce[STORE_ZONE_NONCE_BYTES], uint64_t seq)
 {
 	uint8_t b[STORE_TOKEN_BYTES];
@@ -66,7 +66,7 @@ out:
 int
 store_token_decode(uint64_t *seq, const char *token,
     const uint8_t key[STORE_TOKEN_KEY_BYTES],
-    const uint8_t account[STORE_ID_BYTES], const uint8_t zone[STORE_ID_BYTES],
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t nonce[STORE_ZONE_NONCE_BYTES])
 {
 	uint8_t b[STORE_TOKEN_BYTES], tag[TOKEN_TAG];

@@ -31,7 +31,7 @@
  * COFFER_ERR_INVALID (${seq} over INT64_MAX). */
 int store_token_encode(char out[STORE_TOKEN_LEN + 1],
     const uint8_t key[STORE_TOKEN_KEY_BYTES],
-    const uint8_t account[STORE_ID_BYTES], const uint8_t zone[STORE_ID_BYTES],
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t nonce[STORE_ZONE_NONCE_BYTES], uint64_t seq);
 
 /** store_token_decode(seq, token, key, account, zone, nonce): check
@@ -43,7 +43,7 @@ int store_token_encode(char out[STORE_TOKEN_LEN + 1],
  * no store makes). *${seq} is untouched on error. */
 int store_token_decode(uint64_t *seq, const char *token,
     const uint8_t key[STORE_TOKEN_KEY_BYTES],
-    const uint8_t account[STORE_ID_BYTES], const uint8_t zone[STORE_ID_BYTES],
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t nonce[STORE_ZONE_NONCE_BYTES]);
 
 #endif

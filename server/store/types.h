@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 #include <coffer/err.h>
+#include <coffer/wire.h>
 
-/* Every id the client or the server makes is 16 random bytes (accounts,
- * devices, zones, records); blob ids are 32 bytes. */
-#define STORE_ID_BYTES		16
-#define STORE_BLOB_ID_BYTES	32
+/* Ids are COFFER_WIRE_ID_BYTES (accounts, devices, zones, records) and
+ * COFFER_WIRE_BLOB_ID_BYTES (blobs); caps on what a client may hand the
+ * store are the wire's too (coffer/wire.h), with the few of meta.h. */
 
 /* Defaults of struct store_config. */
 #define STORE_QUOTA_DEFAULT	((uint64_t)5 << 30)	/* 5 GiB */

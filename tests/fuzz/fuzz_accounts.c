@@ -7,7 +7,7 @@
 
 #include <coffer/opaque.h>
 
-#include "json.h"
+#include "wire/json.h"
 #include "routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,12 +26,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct srv_auth_body b;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *j = NULL;
 	size_t i;
 
-	if (size > 8192 || srv_json_parse((const char *)data, size,
-	    SRV_JSON_MAX_DEPTH, &j, &e) != 0)
+	if (size > 8192 || wire_json_parse((const char *)data, size,
+	    WIRE_JSON_MAX_DEPTH, &j, &e) != 0)
 		return 0;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (srv_parse_auth_body(j, kinds[i].field, kinds[i].len, &b,

@@ -30,20 +30,20 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 
 	if (b == NULL)
 		return 0;
-	if (coffer_json_load(&j, p, len, detail) == 0) {
-		(void)coffer_json_only(j, keys, detail);
+	if (net_json_load(&j, p, len, detail) == 0) {
+		(void)net_json_only(j, keys, detail);
 		for (i = 0; keys[i] != NULL; i++) {
-			if (coffer_json_int(j, keys[i], &v, detail) != 0 &&
+			if (net_json_int(j, keys[i], &v, detail) != 0 &&
 			    strstr(detail, keys[i]) == NULL)
 				__builtin_trap();
-			(void)coffer_json_bool(j, keys[i], &flag, detail);
-			(void)coffer_json_str(j, keys[i], &s, detail);
-			(void)coffer_json_hex(j, keys[i], id, sizeof(id),
+			(void)net_json_bool(j, keys[i], &flag, detail);
+			(void)net_json_str(j, keys[i], &s, detail);
+			(void)net_json_hex(j, keys[i], id, sizeof(id),
 			    detail);
-			(void)coffer_json_b64_exact(j, keys[i], exact,
+			(void)net_json_b64_exact(j, keys[i], exact,
 			    sizeof(exact), detail);
 			coffer_buf_reset(b);
-			if (coffer_json_b64(j, keys[i], b, 100, detail) == 0 &&
+			if (net_json_b64(j, keys[i], b, 100, detail) == 0 &&
 			    coffer_buf_len(b) > 100)
 				__builtin_trap();
 		}

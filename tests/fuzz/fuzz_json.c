@@ -1,4 +1,4 @@
-/* Fuzz the request-body parsing helpers: srv_json_parse (depth pre-scan,
+/* Fuzz the request-body parsing helpers: wire_json_parse (depth pre-scan,
  * duplicates, UTF-8), the typed getters over whatever it accepts, the id
  * decoder and the Range parser. Invariants: an accepted body is an
  * object no deeper than the cap that dumps and re-parses to an equal
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "json.h"
+#include "wire/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,7 +39,7 @@ depth(const json_t *v)
 static void
 getters(const json_t *o)
 {
-	struct srv_json_err e;
+	struct wire_json_err e;
 	const char *key, *s;
 	json_t *v, *a;
 	uint64_t u;
@@ -48,26 +48,26 @@ getters(const json_t *o)
 	int t;
 
 	json_object_foreach((json_t *)(uintptr_t)o, key, v) {
-		if (srv_json_get_string(o, key, 1, 0, 64, &s, &e) == 0 &&
+		if (wire_json_string(o, key, 1, 0, 64, &s, &e) == 0 &&
 		    strlen(s) > 64)
 			abort();
-		if (srv_json_get_uint(o, key, 1, 0, 1000, &u, &e) == 0 &&
+		if (wire_json_uint(o, key, 1, 0, 1000, &u, &e) == 0 &&
 		    u > 1000)
 			abort();
-		(void)srv_json_get_bool(o, key, 1, &t, &e);
-		if (srv_json_get_id(o, key, 1, id, 16, &e) == 0) {
+		(void)wire_json_bool(o, key, 1, &t, &e);
+		if (wire_json_id(o, key, 1, id, 16, &e) == 0) {
 			char hex[33];
 
-			srv_id_encode(hex, id, 16);
+			wire_id_encode(hex, id, 16);
 			if (strcmp(hex, json_string_value(v)) != 0)
 				abort();
 		}
-		if (srv_json_get_bytes(o, key, 1, 0, 48, &b, &n, &e) == 0) {
+		if (wire_json_bytes(o, key, 1, 0, 48, &b, &n, &e) == 0) {
 			if (n > 48 || (n == 0) != (b == NULL))
 				abort();
 			free(b);
 		}
-		if (srv_json_get_array(o, key, 1, 0, 8, &a, &e) == 0 &&
+		if (wire_json_array(o, key, 1, 0, 8, &a, &e) == 0 &&
 		    json_array_size(a) > 8)
 			abort();
 	}
@@ -76,7 +76,7 @@ getters(const json_t *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *v = NULL, *w;
 	uint64_t start, len, osize;
 	uint8_t id[32];
@@ -91,17 +91,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1] = '\0';
 	switch (data[0] % 3) {
 	case 0:
-		if (srv_json_parse(text, size - 1, SRV_JSON_MAX_DEPTH, &v,
+		if (wire_json_parse(text, size - 1, WIRE_JSON_MAX_DEPTH, &v,
 		    &e) != 0) {
-			if (v != NULL || e.code != SRV_E_MALFORMED_JSON)
+			if (v != NULL || srv_err_of_json(e.fault) != SRV_E_MALFORMED_JSON)
 				abort();
 			break;
 		}
-		if (!json_is_object(v) || depth(v) > SRV_JSON_MAX_DEPTH)
+		if (!json_is_object(v) || depth(v) > WIRE_JSON_MAX_DEPTH)
 			abort();
 		if ((s = json_dumps(v, JSON_COMPACT)) == NULL)
 			abort();
-		if (srv_json_parse(s, strlen(s), SRV_JSON_MAX_DEPTH, &w,
+		if (wire_json_parse(s, strlen(s), WIRE_JSON_MAX_DEPTH, &w,
 		    &e) != 0 || !json_equal(v, w))
 			abort();
 		free(s);
@@ -110,10 +110,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(v);
 		break;
 	case 1:
-		if (srv_id_decode(text, size - 1, id, 16) == 0) {
+		if (wire_id_decode(text, size - 1, id, 16) == 0) {
 			char hex[33];
 
-			srv_id_encode(hex, id, 16);
+			wire_id_encode(hex, id, 16);
 			if (size - 1 != 32 || memcmp(hex, text, 32) != 0)
 				abort();
 		}

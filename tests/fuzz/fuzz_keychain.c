@@ -15,7 +15,7 @@
 #include <coffer/err.h>
 #include <coffer/keychain.h>
 
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 #include "keys/keychain_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

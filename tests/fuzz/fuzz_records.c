@@ -1,6 +1,6 @@
 /* Fuzz the request-body parsers of the device, zone and record routes
  * (server/routes.h: srv_parse_device_put, srv_parse_zone_put,
- * srv_parse_record_put), behind srv_json_parse as the HTTP layer runs
+ * srv_parse_record_put), behind wire_json_parse as the HTTP layer runs
  * them. Invariants: no crash or leak; a refused body leaves the output
  * empty with a 4xx code (or internal); an accepted one holds exactly what
  * the JSON said: its bytes re-encode to the very strings sent, sizes and
@@ -13,7 +13,7 @@
 #include <coffer/category.h>
 #include <coffer/device.h>
 
-#include "json.h"
+#include "wire/json.h"
 #include "routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 same_b64(const json_t *v, const uint8_t *p, size_t n)
 {
-	json_t *again = srv_json_bytes(p, n);
+	json_t *again = wire_json_new_bytes(p, n);
 	int ok = again != NULL && json_equal(again, v);
 
 	json_decref(again);
@@ -30,10 +30,10 @@ same_b64(const json_t *v, const uint8_t *p, size_t n)
 }
 
 static void
-refused(const struct srv_json_err *e)
+refused(const struct wire_json_err *e)
 {
-	if (e->code != SRV_E_MISSING_FIELD && e->code != SRV_E_INVALID_FIELD &&
-	    e->code != SRV_E_BODY_TOO_LARGE && e->code != SRV_E_INTERNAL)
+	if (srv_err_of_json(e->fault) != SRV_E_MISSING_FIELD && srv_err_of_json(e->fault) != SRV_E_INVALID_FIELD &&
+	    srv_err_of_json(e->fault) != SRV_E_BODY_TOO_LARGE && srv_err_of_json(e->fault) != SRV_E_INTERNAL)
 		abort();
 	if (e->message[0] == '\0')
 		abort();
@@ -44,11 +44,11 @@ device(const json_t *body)
 {
 	struct srv_device_put p;
 	struct coffer_device_card card;
-	struct srv_json_err e;
+	struct wire_json_err e;
 
 	if (srv_parse_device_put(body, &p, &e) != 0) {
 		refused(&e);
-		if (e.code == SRV_E_BODY_TOO_LARGE || p.raw != NULL ||
+		if (srv_err_of_json(e.fault) == SRV_E_BODY_TOO_LARGE || p.raw != NULL ||
 		    p.name != NULL || p.raw_len != 0 || p.name_len != 0)
 			abort();
 		return;
@@ -59,7 +59,7 @@ device(const json_t *body)
 	    memcmp(&card, &p.card, sizeof(card)) != 0)
 		abort();
 	if (json_object_get(body, "name") != NULL ? p.name_len == 0 ||
-	    p.name_len > SRV_DEVICE_NAME_MAX ||
+	    p.name_len > COFFER_WIRE_DEVICE_NAME_MAX ||
 	    !same_b64(json_object_get(body, "name"), p.name, p.name_len) :
 	    p.name != NULL || p.name_len != 0)
 		abort();
@@ -70,7 +70,7 @@ static void
 zone(const json_t *body)
 {
 	const struct coffer_category *c;
-	struct srv_json_err e;
+	struct wire_json_err e;
 	const char *name;
 	uint8_t id = 0;
 
@@ -88,7 +88,7 @@ static void
 record(const json_t *body)
 {
 	struct srv_record_put p;
-	struct srv_json_err e;
+	struct wire_json_err e;
 
 	if (srv_parse_record_put(body, &p, &e) != 0) {
 		refused(&e);
@@ -96,7 +96,7 @@ record(const json_t *body)
 			abort();
 		return;
 	}
-	if (p.len == 0 || p.len > SRV_RECORD_DATA_MAX || p.data == NULL ||
+	if (p.len == 0 || p.len > COFFER_WIRE_RECORD_MAX || p.data == NULL ||
 	    p.version > (uint64_t)INT64_MAX - 1 ||
 	    !same_b64(json_object_get(body, "data"), p.data, p.len) ||
 	    json_integer_value(json_object_get(body, "version")) !=
@@ -108,12 +108,12 @@ record(const json_t *body)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *body = NULL;
 
 	if (size > 200000)
 		return 0;
-	if (srv_json_parse((const char *)data, size, SRV_JSON_MAX_DEPTH, &body,
+	if (wire_json_parse((const char *)data, size, WIRE_JSON_MAX_DEPTH, &body,
 	    &e) != 0)
 		return 0;
 	device(body);

@@ -10,8 +10,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t key[STORE_TOKEN_KEY_BYTES] = { 1, 2, 3, 4 };
-static const uint8_t account[STORE_ID_BYTES] = { 5 };
-static const uint8_t zone[STORE_ID_BYTES] = { 6 };
+static const uint8_t account[COFFER_WIRE_ID_BYTES] = { 5 };
+static const uint8_t zone[COFFER_WIRE_ID_BYTES] = { 6 };
 static const uint8_t nonce[STORE_ZONE_NONCE_BYTES] = { 7 };
 
 int

@@ -24,7 +24,7 @@
 
 #include "account.h"
 #include "http_client.h"
-#include "json.h"
+#include "wire/json.h"
 #include "server_harness.h"
 #include "session.h"
 #include "store/store.h"
@@ -178,11 +178,11 @@ static void
 rt_make_tokens(struct store *st, void *arg)
 {
 	struct rt_tokens_arg *a = arg;
-	uint8_t id[SRV_ID_LEN], raw[SRV_TOKEN_BYTES];
+	uint8_t id[COFFER_WIRE_ID_BYTES], raw[SRV_TOKEN_BYTES];
 	char token[SRV_TOKEN_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
 
-	assert_int_equal(srv_id_decode(a->victim->id, 32, id, sizeof(id)), 0);
+	assert_int_equal(wire_id_decode(a->victim->id, 32, id, sizeof(id)), 0);
 	/* A session that ended a while ago. */
 	assert_int_equal(srv_session_new(st, id, NULL, now - 3600, 60, token),
 	    0);

@@ -421,7 +421,7 @@ static void
 test_large_upload(void **state)
 {
 	uint8_t id[32];
-	const uint64_t n = SRV_BLOB_MAX;
+	const uint64_t n = COFFER_WIRE_BLOB_MAX;
 	struct http_resp r;
 	long before, after, st;
 

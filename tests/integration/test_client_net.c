@@ -239,19 +239,19 @@ test_answers(void **state)
 	assert_int_equal(one(big, "GET", 1, &count, &q), COFFER_ERR_SERVER);
 	assert_non_null(strstr(q.detail, "over"));
 	/* Strict fields. */
-	assert_int_equal(coffer_json_load(&j, (const uint8_t *)
+	assert_int_equal(net_json_load(&j, (const uint8_t *)
 	    "{\"version\":\"7\",\"a\":1,\"a\":2}", 27, detail),
 	    COFFER_ERR_SERVER);
-	assert_int_equal(coffer_json_load(&j, (const uint8_t *)
+	assert_int_equal(net_json_load(&j, (const uint8_t *)
 	    "{\"version\":\"7\"}", 15, detail), 0);
-	assert_int_equal(coffer_json_int(j, "version", &v, detail),
+	assert_int_equal(net_json_int(j, "version", &v, detail),
 	    COFFER_ERR_SERVER);
 	assert_non_null(strstr(detail, "\"version\""));
-	assert_int_equal(coffer_json_int(j, "other", &v, detail),
+	assert_int_equal(net_json_int(j, "other", &v, detail),
 	    COFFER_ERR_SERVER);
 	assert_non_null(strstr(detail, "missing"));
 	json_decref(j);
-	assert_int_equal(coffer_json_load(&j, (const uint8_t *)"[1]", 3,
+	assert_int_equal(net_json_load(&j, (const uint8_t *)"[1]", 3,
 	    detail), COFFER_ERR_SERVER);
 }
 

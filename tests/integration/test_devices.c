@@ -35,7 +35,7 @@ dev_new(struct dev *v)
 	coffer_buf_free(&b);
 	assert_int_equal(coffer_b64url_encode(v->b64, sizeof(v->b64), v->card,
 	    CARD), 0);
-	srv_id_encode(v->hex, coffer_device_id(v->d), 16);
+	wire_id_encode(v->hex, coffer_device_id(v->d), 16);
 	snprintf(v->path, sizeof(v->path), "/v1/devices/%s", v->hex);
 }
 
@@ -377,7 +377,7 @@ bind_session(struct store *st, void *arg)
 	uint8_t id[16];
 	char token[SRV_TOKEN_LEN + 1];
 
-	assert_int_equal(srv_id_decode(b->a->id, 32, id, sizeof(id)), 0);
+	assert_int_equal(wire_id_decode(b->a->id, 32, id, sizeof(id)), 0);
 	assert_int_equal(srv_session_new(st, id, b->device, (int64_t)time(NULL),
 	    3600, token), 0);
 	snprintf(b->auth, sizeof(b->auth), "Authorization: Bearer %s", token);

@@ -157,7 +157,7 @@ test_malformed_json(void **state)
 	for (i = 0; bad[i] != NULL; i++)
 		expect("POST", "/v1/_test/echo", JSON_CT, bad[i], 400,
 		    "malformed_json");
-	/* 16 levels pass; 17 do not (SRV_JSON_MAX_DEPTH). */
+	/* 16 levels pass; 17 do not (WIRE_JSON_MAX_DEPTH). */
 	memset(ok_deep, 0, sizeof(ok_deep));
 	memset(deep, 0, sizeof(deep));
 	strcpy(ok_deep, "{\"a\":");

@@ -686,7 +686,7 @@ set_quota(struct store *st, void *arg)
 	struct quota_arg *q = arg;
 	uint8_t id[16];
 
-	assert_int_equal(srv_id_decode(q->a->id, 32, id, sizeof(id)), 0);
+	assert_int_equal(wire_id_decode(q->a->id, 32, id, sizeof(id)), 0);
 	assert_int_equal(st->meta->ops->quota_set(st->meta, id, q->quota), 0);
 }
 

@@ -45,12 +45,12 @@ enum { ACK_RECORD = 1, ACK_BLOB = 2 };
 
 struct ack {
 	uint8_t		kind;
-	uint8_t		id[STORE_BLOB_ID_BYTES];
+	uint8_t		id[COFFER_WIRE_BLOB_ID_BYTES];
 	uint64_t	value;		/* record version or blob size */
 };
 
 static const uint8_t account_login[] = "crash-test";
-static const uint8_t zone_id[STORE_ID_BYTES] = { 0x2a };
+static const uint8_t zone_id[COFFER_WIRE_ID_BYTES] = { 0x2a };
 
 /* Record id i; content of (record, version); blob id n and its size and
  * content: all functions of the ids, so the parent can check anything it
@@ -58,7 +58,7 @@ static const uint8_t zone_id[STORE_ID_BYTES] = { 0x2a };
 static void
 record_id(uint8_t *id, unsigned i)
 {
-	memset(id, 0, STORE_ID_BYTES);
+	memset(id, 0, COFFER_WIRE_ID_BYTES);
 	id[0] = (uint8_t)i;
 	id[1] = 0x5c;
 }
@@ -76,7 +76,7 @@ record_content(uint8_t *out, const uint8_t *id, uint64_t version)
 static void
 blob_id(uint8_t *id, uint32_t n)
 {
-	memset(id, 0, STORE_BLOB_ID_BYTES);
+	memset(id, 0, COFFER_WIRE_BLOB_ID_BYTES);
 	memcpy(id, &n, sizeof(n));
 	id[31] = 0xb1;
 }
@@ -114,7 +114,7 @@ static int
 child_blob(struct store *st, const uint8_t *acct, uint32_t n)
 {
 	struct store_blob_writer *w = NULL;
-	uint8_t id[STORE_BLOB_ID_BYTES], buf[8192];
+	uint8_t id[COFFER_WIRE_BLOB_ID_BYTES], buf[8192];
 	uint64_t size, off, i;
 	size_t k;
 	int r;
@@ -151,7 +151,7 @@ child(const char *dir, int fd, uint32_t first)
 	struct store_put_result res;
 	struct store_record rec;
 	struct store_zone z;
-	uint8_t rid[STORE_ID_BYTES], data[4096];
+	uint8_t rid[COFFER_WIRE_ID_BYTES], data[4096];
 	uint64_t version;
 	size_t len;
 	uint32_t i, n;
@@ -237,7 +237,7 @@ check_visible(struct store *st, const uint8_t *acct, const char *dir,
     uint32_t first)
 {
 	struct dirent *e;
-	uint8_t id[STORE_BLOB_ID_BYTES];
+	uint8_t id[COFFER_WIRE_BLOB_ID_BYTES];
 	unsigned v;
 	char sub[4096];
 	DIR *d;
@@ -256,7 +256,7 @@ check_visible(struct store *st, const uint8_t *acct, const char *dir,
 			n += check_visible(st, acct, sub, first);
 			continue;
 		}
-		for (i = 0; i < STORE_BLOB_ID_BYTES; i++) {
+		for (i = 0; i < COFFER_WIRE_BLOB_ID_BYTES; i++) {
 			assert_int_equal(sscanf(e->d_name + 2 * i, "%2x", &v),
 			    1);
 			id[i] = (uint8_t)v;
@@ -274,7 +274,7 @@ verify(const char *dir, struct state *s, uint32_t first)
 	struct store *st = NULL;
 	struct store_account a;
 	struct store_record rec;
-	uint8_t rid[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES], want[4096];
+	uint8_t rid[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES], want[4096];
 	char blobs[4096 + 8];
 	uint64_t size;
 	size_t i, len;

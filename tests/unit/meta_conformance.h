@@ -156,7 +156,7 @@ mk_account(struct fx *f, const char *s, struct store_account *a)
 static inline void
 fill_id(uint8_t *id, uint8_t v)
 {
-	memset(id, v, STORE_ID_BYTES);
+	memset(id, v, COFFER_WIRE_ID_BYTES);
 }
 
 static inline void
@@ -174,7 +174,7 @@ mk_session(struct store_session *s, const uint8_t *acct, uint8_t tag,
 {
 	memset(s, 0, sizeof(*s));
 	store_token_hash(s->token_hash, &tag, 1);
-	memcpy(s->account, acct, STORE_ID_BYTES);
+	memcpy(s->account, acct, COFFER_WIRE_ID_BYTES);
 	s->created = created;
 	s->expires = expires;
 }
@@ -206,7 +206,7 @@ page(struct fx *f, const uint8_t *acct, const uint8_t *zid, const char *tok,
 static inline void
 blob_id(uint8_t *id, uint8_t v)
 {
-	memset(id, v, STORE_BLOB_ID_BYTES);
+	memset(id, v, COFFER_WIRE_BLOB_ID_BYTES);
 }
 
 static inline void

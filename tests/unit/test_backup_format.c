@@ -16,7 +16,7 @@
 #include <sodium.h>
 
 #include "backup_vec.h"
-#include "core/key_internal.h"
+#include "core/secret.h"
 
 /* ---- keys and chunk ids ---- */
 

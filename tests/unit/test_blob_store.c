@@ -234,8 +234,8 @@ check(struct store_blob *b, const uint8_t *acct, const uint8_t *id,
 static void
 ids(uint8_t *acct, uint8_t a, uint8_t *id, uint8_t i)
 {
-	memset(acct, a, STORE_ID_BYTES);
-	memset(id, i, STORE_BLOB_ID_BYTES);
+	memset(acct, a, COFFER_WIRE_ID_BYTES);
+	memset(id, i, COFFER_WIRE_BLOB_ID_BYTES);
 }
 
 static void
@@ -244,7 +244,7 @@ test_put_get(void **state)
 	struct fx *f = *state;
 	static const uint64_t sizes[] = { 0, 1, 4095, 4096, 65537,
 	    (1u << 20) + 3 };
-	uint8_t acct[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t acct[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	struct store_blob_reader *rd = NULL;
 	uint64_t size;
 	size_t i;
@@ -283,7 +283,7 @@ static void
 test_idempotent(void **state)
 {
 	struct fx *f = *state;
-	uint8_t acct[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t acct[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	struct store_blob_writer *w = NULL;
 
 	ids(acct, 1, id, 1);
@@ -305,7 +305,7 @@ static void
 test_abort_and_errors(void **state)
 {
 	struct fx *f = *state;
-	uint8_t acct[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES], buf[600];
+	uint8_t acct[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES], buf[600];
 	struct store_blob_writer *w = NULL;
 
 	memset(buf, 1, sizeof(buf));
@@ -338,7 +338,7 @@ static void
 test_remove_purge(void **state)
 {
 	struct fx *f = *state;
-	uint8_t a[STORE_ID_BYTES], b[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t a[COFFER_WIRE_ID_BYTES], b[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	int i;
 
 	for (i = 0; i < 5; i++) {
@@ -374,7 +374,7 @@ static void
 test_isolation(void **state)
 {
 	struct fx *f = *state;
-	uint8_t a[STORE_ID_BYTES], b[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t a[COFFER_WIRE_ID_BYTES], b[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	uint64_t size;
 
 	ids(a, 1, id, 3);
@@ -394,7 +394,7 @@ static void
 test_crash_leftovers(void **state)
 {
 	struct fx *f = *state;
-	uint8_t a[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t a[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 
 	if (be->crash_leftovers == NULL)
 		skip();
@@ -426,7 +426,7 @@ test_fs_no_symlinks(void **state)
 {
 	struct fx *f = *state;
 	struct store_blob_reader *rd = NULL;
-	uint8_t a[STORE_ID_BYTES], b[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t a[COFFER_WIRE_ID_BYTES], b[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	char ah[33], bh[33], idh[65], p[8192], q[8192], outside[4200];
 	uint64_t size;
 
@@ -464,7 +464,7 @@ static void *
 worker(void *arg)
 {
 	struct worker *w = arg;
-	uint8_t acct[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t acct[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	int i, r;
 
 	for (i = 0; i < 20; i++) {
@@ -516,7 +516,7 @@ test_memory_flat(void **state)
 {
 	struct fx *f = *state;
 	const uint64_t size = (uint64_t)96 << 20;
-	uint8_t acct[STORE_ID_BYTES], id[STORE_BLOB_ID_BYTES];
+	uint8_t acct[COFFER_WIRE_ID_BYTES], id[COFFER_WIRE_BLOB_ID_BYTES];
 	long before;
 
 	ids(acct, 1, id, 1);

@@ -15,7 +15,7 @@
 #include <coffer/envelope.h>
 #include <coffer/err.h>
 
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 #include "vecfile.h"
 
 #define PREFIX "already here"

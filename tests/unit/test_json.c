@@ -1,4 +1,4 @@
-/* The request-parsing helpers of cofferd: srv_json_parse and the typed
+/* The request-parsing helpers of cofferd: wire_json_parse and the typed
  * getters (server/json.c), the id and byte encodings, the Range parser
  * (server/http_response.c), the error table (server/errors.c) and the
  * escaping of log lines (server/log.c). */
@@ -14,16 +14,16 @@
 
 #include "errors.h"
 #include "http.h"
-#include "json.h"
+#include "wire/json.h"
 #include "log.h"
 
 static json_t *
 parse_ok(const char *text)
 {
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *v = NULL;
 
-	if (srv_json_parse(text, strlen(text), SRV_JSON_MAX_DEPTH, &v, &e) != 0)
+	if (wire_json_parse(text, strlen(text), WIRE_JSON_MAX_DEPTH, &v, &e) != 0)
 		print_error("%s: %s\n", text, e.message);
 	assert_non_null(v);
 	return v;
@@ -45,7 +45,7 @@ test_parse(void **state)
 		"{\"a\":99999999999999999999}", "{\"a\" 1}", "{\"a\":[1,]}",
 		NULL
 	};
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *v;
 	size_t i;
 
@@ -54,22 +54,22 @@ test_parse(void **state)
 		json_decref(parse_ok(good[i]));
 	for (i = 0; bad[i] != NULL; i++) {
 		v = NULL;
-		if (srv_json_parse(bad[i], strlen(bad[i]), SRV_JSON_MAX_DEPTH,
+		if (wire_json_parse(bad[i], strlen(bad[i]), WIRE_JSON_MAX_DEPTH,
 		    &v, &e) != -1)
 			print_error("accepted: %s\n", bad[i]);
 		assert_null(v);
-		assert_int_equal(e.code, SRV_E_MALFORMED_JSON);
+		assert_int_equal(srv_err_of_json(e.fault), SRV_E_MALFORMED_JSON);
 		assert_true(strlen(e.message) > 0);
 	}
 	/* A NUL inside the buffer ends nothing: it is an error. */
-	assert_int_equal(srv_json_parse("{}\0", 3, 4, &v, &e), -1);
+	assert_int_equal(wire_json_parse("{}\0", 3, 4, &v, &e), -1);
 }
 
 static void
 test_depth(void **state)
 {
 	char buf[4096];
-	struct srv_json_err e;
+	struct wire_json_err e;
 	json_t *v;
 	unsigned d, max;
 	size_t n;
@@ -91,7 +91,7 @@ test_depth(void **state)
 				buf[n++] = '1';
 			buf[n++] = '}';
 			v = NULL;
-			assert_int_equal(srv_json_parse(buf, n, max, &v, &e),
+			assert_int_equal(wire_json_parse(buf, n, max, &v, &e),
 			    d <= max ? 0 : -1);
 			if (d > max)
 				assert_non_null(strstr(e.message, "deeper"));
@@ -104,7 +104,7 @@ test_depth(void **state)
 
 		assert_non_null(p);
 		memset(p, '[', big);
-		assert_int_equal(srv_json_parse(p, big, SRV_JSON_MAX_DEPTH, &v,
+		assert_int_equal(wire_json_parse(p, big, WIRE_JSON_MAX_DEPTH, &v,
 		    &e), -1);
 		free(p);
 	}
@@ -122,7 +122,7 @@ test_getters(void **state)
 	static const char *const allowed[] = { "s", "n", "neg", "r", "big",
 	    "t", "f", "id", "ID", "b", "bp", "bs", "e", "arr", "z", NULL };
 	static const char *const fewer[] = { "s", NULL };
-	struct srv_json_err e;
+	struct wire_json_err e;
 	const char *s;
 	uint64_t u;
 	uint8_t id[16], *b;
@@ -131,67 +131,67 @@ test_getters(void **state)
 	int t;
 
 	(void)state;
-	assert_int_equal(srv_json_only_keys(o, allowed, &e), 0);
-	assert_int_equal(srv_json_only_keys(o, fewer, &e), -1);
-	assert_int_equal(e.code, SRV_E_INVALID_FIELD);
+	assert_int_equal(wire_json_only_keys(o, allowed, &e), 0);
+	assert_int_equal(wire_json_only_keys(o, fewer, &e), -1);
+	assert_int_equal(srv_err_of_json(e.fault), SRV_E_INVALID_FIELD);
 
-	assert_int_equal(srv_json_get_string(o, "s", 1, 1, 3, &s, &e), 0);
+	assert_int_equal(wire_json_string(o, "s", 1, 1, 3, &s, &e), 0);
 	assert_string_equal(s, "abc");
-	assert_int_equal(srv_json_get_string(o, "s", 1, 4, 9, &s, &e), -1);
-	assert_int_equal(e.code, SRV_E_INVALID_FIELD);
-	assert_int_equal(srv_json_get_string(o, "n", 1, 0, 9, &s, &e), -1);
-	assert_int_equal(srv_json_get_string(o, "nope", 1, 0, 9, &s, &e), -1);
-	assert_int_equal(e.code, SRV_E_MISSING_FIELD);
+	assert_int_equal(wire_json_string(o, "s", 1, 4, 9, &s, &e), -1);
+	assert_int_equal(srv_err_of_json(e.fault), SRV_E_INVALID_FIELD);
+	assert_int_equal(wire_json_string(o, "n", 1, 0, 9, &s, &e), -1);
+	assert_int_equal(wire_json_string(o, "nope", 1, 0, 9, &s, &e), -1);
+	assert_int_equal(srv_err_of_json(e.fault), SRV_E_MISSING_FIELD);
 	assert_non_null(strstr(e.message, "\"nope\""));
-	assert_int_equal(srv_json_get_string(o, "nope", 0, 0, 9, &s, &e),
-	    SRV_JSON_ABSENT);
+	assert_int_equal(wire_json_string(o, "nope", 0, 0, 9, &s, &e),
+	    WIRE_JSON_ABSENT);
 
-	assert_int_equal(srv_json_get_uint(o, "n", 1, 0, 10, &u, &e), 0);
+	assert_int_equal(wire_json_uint(o, "n", 1, 0, 10, &u, &e), 0);
 	assert_int_equal(u, 5);
-	assert_int_equal(srv_json_get_uint(o, "n", 1, 6, 10, &u, &e), -1);
-	assert_int_equal(srv_json_get_uint(o, "n", 1, 0, 4, &u, &e), -1);
-	assert_int_equal(srv_json_get_uint(o, "neg", 1, 0, 10, &u, &e), -1);
-	assert_int_equal(srv_json_get_uint(o, "r", 1, 0, 10, &u, &e), -1);
-	assert_int_equal(srv_json_get_uint(o, "s", 1, 0, 10, &u, &e), -1);
-	assert_int_equal(srv_json_get_uint(o, "big", 1, 0, UINT64_MAX, &u,
+	assert_int_equal(wire_json_uint(o, "n", 1, 6, 10, &u, &e), -1);
+	assert_int_equal(wire_json_uint(o, "n", 1, 0, 4, &u, &e), -1);
+	assert_int_equal(wire_json_uint(o, "neg", 1, 0, 10, &u, &e), -1);
+	assert_int_equal(wire_json_uint(o, "r", 1, 0, 10, &u, &e), -1);
+	assert_int_equal(wire_json_uint(o, "s", 1, 0, 10, &u, &e), -1);
+	assert_int_equal(wire_json_uint(o, "big", 1, 0, UINT64_MAX, &u,
 	    &e), 0);
 	assert_true(u == INT64_MAX);
 
-	assert_int_equal(srv_json_get_bool(o, "t", 1, &t, &e), 0);
+	assert_int_equal(wire_json_bool(o, "t", 1, &t, &e), 0);
 	assert_int_equal(t, 1);
-	assert_int_equal(srv_json_get_bool(o, "f", 1, &t, &e), 0);
+	assert_int_equal(wire_json_bool(o, "f", 1, &t, &e), 0);
 	assert_int_equal(t, 0);
-	assert_int_equal(srv_json_get_bool(o, "n", 1, &t, &e), -1);
-	assert_int_equal(srv_json_get_bool(o, "z", 1, &t, &e), -1);
+	assert_int_equal(wire_json_bool(o, "n", 1, &t, &e), -1);
+	assert_int_equal(wire_json_bool(o, "z", 1, &t, &e), -1);
 
-	assert_int_equal(srv_json_get_id(o, "id", 1, id, 16, &e), 0);
+	assert_int_equal(wire_json_id(o, "id", 1, id, 16, &e), 0);
 	assert_int_equal(id[0], 0x00);
 	assert_int_equal(id[15], 0xff);
-	assert_int_equal(srv_json_get_id(o, "ID", 1, id, 16, &e), -1);
-	assert_int_equal(srv_json_get_id(o, "id", 1, id, 32, &e), -1);
-	assert_int_equal(srv_json_get_id(o, "n", 1, id, 16, &e), -1);
-	assert_int_equal(e.code, SRV_E_INVALID_FIELD);
+	assert_int_equal(wire_json_id(o, "ID", 1, id, 16, &e), -1);
+	assert_int_equal(wire_json_id(o, "id", 1, id, 32, &e), -1);
+	assert_int_equal(wire_json_id(o, "n", 1, id, 16, &e), -1);
+	assert_int_equal(srv_err_of_json(e.fault), SRV_E_INVALID_FIELD);
 
-	assert_int_equal(srv_json_get_bytes(o, "b", 1, 0, 16, &b, &bl, &e), 0);
+	assert_int_equal(wire_json_bytes(o, "b", 1, 0, 16, &b, &bl, &e), 0);
 	assert_int_equal(bl, 3);
 	assert_memory_equal(b, "\x00\x01\x02", 3);
 	free(b);
-	assert_int_equal(srv_json_get_bytes(o, "b", 1, 4, 16, &b, &bl, &e), -1);
-	assert_int_equal(srv_json_get_bytes(o, "b", 1, 0, 2, &b, &bl, &e), -1);
-	assert_int_equal(srv_json_get_bytes(o, "bp", 1, 0, 16, &b, &bl, &e),
+	assert_int_equal(wire_json_bytes(o, "b", 1, 4, 16, &b, &bl, &e), -1);
+	assert_int_equal(wire_json_bytes(o, "b", 1, 0, 2, &b, &bl, &e), -1);
+	assert_int_equal(wire_json_bytes(o, "bp", 1, 0, 16, &b, &bl, &e),
 	    -1);
-	assert_int_equal(srv_json_get_bytes(o, "bs", 1, 0, 16, &b, &bl, &e),
+	assert_int_equal(wire_json_bytes(o, "bs", 1, 0, 16, &b, &bl, &e),
 	    -1);
-	assert_int_equal(srv_json_get_bytes(o, "e", 1, 0, 16, &b, &bl, &e), 0);
+	assert_int_equal(wire_json_bytes(o, "e", 1, 0, 16, &b, &bl, &e), 0);
 	assert_null(b);
 	assert_int_equal(bl, 0);
-	assert_int_equal(srv_json_get_bytes(o, "e", 1, 1, 16, &b, &bl, &e), -1);
+	assert_int_equal(wire_json_bytes(o, "e", 1, 1, 16, &b, &bl, &e), -1);
 
-	assert_int_equal(srv_json_get_array(o, "arr", 1, 1, 3, &a, &e), 0);
+	assert_int_equal(wire_json_array(o, "arr", 1, 1, 3, &a, &e), 0);
 	assert_int_equal(json_array_size(a), 3);
-	assert_int_equal(srv_json_get_array(o, "arr", 1, 4, 9, &a, &e), -1);
-	assert_int_equal(srv_json_get_array(o, "s", 1, 0, 9, &a, &e), -1);
-	assert_int_equal(srv_json_as_id(json_array_get(a, 0), "element", id,
+	assert_int_equal(wire_json_array(o, "arr", 1, 4, 9, &a, &e), -1);
+	assert_int_equal(wire_json_array(o, "s", 1, 0, 9, &a, &e), -1);
+	assert_int_equal(wire_json_as_id(json_array_get(a, 0), "element", id,
 	    16, &e), -1);
 	assert_non_null(strstr(e.message, "element"));
 	json_decref(o);
@@ -223,28 +223,28 @@ test_ids_and_bytes(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = srv_id_decode(cases[i].s, strlen(cases[i].s), id,
+		int r = wire_id_decode(cases[i].s, strlen(cases[i].s), id,
 		    cases[i].n);
 
 		assert_int_equal(r, cases[i].ok ? 0 : -1);
 		if (!cases[i].ok)
 			continue;
-		srv_id_encode(hex, id, cases[i].n);
+		wire_id_encode(hex, id, cases[i].n);
 		assert_string_equal(hex, cases[i].s);
-		assert_non_null(v = srv_json_id(id, cases[i].n));
+		assert_non_null(v = wire_json_new_id(id, cases[i].n));
 		assert_string_equal(json_string_value(v), cases[i].s);
 		json_decref(v);
 	}
 	for (i = 0; i < 32; i++)
 		id[i] = (uint8_t)(i * 37);
-	assert_non_null(v = srv_json_bytes(id, 32));
+	assert_non_null(v = wire_json_new_bytes(id, 32));
 	{
 		json_t *o = json_pack("{s:O}", "b", v);
-		struct srv_json_err e;
+		struct wire_json_err e;
 		uint8_t *b;
 		size_t bl;
 
-		assert_int_equal(srv_json_get_bytes(o, "b", 1, 32, 32, &b, &bl,
+		assert_int_equal(wire_json_bytes(o, "b", 1, 32, 32, &b, &bl,
 		    &e), 0);
 		memcpy(back, b, 32);
 		free(b);
@@ -253,7 +253,7 @@ test_ids_and_bytes(void **state)
 	assert_memory_equal(back, id, 32);
 	assert_null(strchr(json_string_value(v), '='));
 	json_decref(v);
-	assert_non_null(v = srv_json_bytes(NULL, 0));
+	assert_non_null(v = wire_json_new_bytes(NULL, 0));
 	assert_string_equal(json_string_value(v), "");
 	json_decref(v);
 }

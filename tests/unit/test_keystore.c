@@ -18,7 +18,7 @@
 #include <coffer/err.h>
 #include <coffer/keystore.h>
 
-#include "crypto/envelope_internal.h"
+#include "crypto/envelope_det.h"
 #include "keys/device_internal.h"
 #include "keys/keystore_internal.h"
 #include "vecfile.h"

@@ -36,7 +36,7 @@ test_records(void **state)
 	struct store_put_result res;
 	struct store_record rec;
 	struct store_zone z;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES], r2[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES], r2[COFFER_WIRE_ID_BYTES];
 
 	mk_account(f, "alice", &a);
 	mk_zone(f, a.id, 1, zid);
@@ -66,7 +66,7 @@ test_records(void **state)
 	assert_int_equal(rec.deleted, 0);
 	assert_int_equal(rec.len, 3);
 	assert_memory_equal(rec.data, "two", 3);
-	assert_memory_equal(rec.id, rid, STORE_ID_BYTES);
+	assert_memory_equal(rec.id, rid, COFFER_WIRE_ID_BYTES);
 	store_record_cleanup(&rec);
 	/* Delete: conditional, then a tombstone with a version bump. */
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid, 1, &res),
@@ -109,16 +109,16 @@ test_record_limits(void **state)
 	struct store_record rec;
 	struct store_usage u;
 	struct store_zone z;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES], *big;
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES], *big;
 
-	big = malloc(STORE_RECORD_MAX + 1);
+	big = malloc(COFFER_WIRE_RECORD_MAX + 1);
 	assert_non_null(big);
-	randombytes_buf(big, STORE_RECORD_MAX + 1);
+	randombytes_buf(big, COFFER_WIRE_RECORD_MAX + 1);
 	mk_account(f, "alice", &a);
 	mk_zone(f, a.id, 1, zid);
 	fill_id(rid, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big,
-	    STORE_RECORD_MAX + 1, 0, &res), COFFER_ERR_TOOBIG);
+	    COFFER_WIRE_RECORD_MAX + 1, 0, &res), COFFER_ERR_TOOBIG);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->zone_get(f->m, a.id, zid, &z), 0);
@@ -126,16 +126,16 @@ test_record_limits(void **state)
 	assert_int_equal(OPS->usage(f->m, a.id, &u), 0);
 	assert_int_equal(u.used, 0);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big,
-	    STORE_RECORD_MAX, 0, &res), 0);
+	    COFFER_WIRE_RECORD_MAX, 0, &res), 0);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big + 1,
-	    STORE_RECORD_MAX + 1, 1, &res), COFFER_ERR_TOOBIG);
+	    COFFER_WIRE_RECORD_MAX + 1, 1, &res), COFFER_ERR_TOOBIG);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec), 0);
 	assert_int_equal(rec.version, 1);
-	assert_int_equal(rec.len, STORE_RECORD_MAX);
-	assert_memory_equal(rec.data, big, STORE_RECORD_MAX);
+	assert_int_equal(rec.len, COFFER_WIRE_RECORD_MAX);
+	assert_memory_equal(rec.data, big, COFFER_WIRE_RECORD_MAX);
 	store_record_cleanup(&rec);
 	assert_int_equal(OPS->usage(f->m, a.id, &u), 0);
-	assert_int_equal(u.used, STORE_RECORD_MAX + STORE_RECORD_OVERHEAD);
+	assert_int_equal(u.used, COFFER_WIRE_RECORD_MAX + STORE_RECORD_OVERHEAD);
 	free(big);
 }
 
@@ -146,7 +146,7 @@ test_changes_paging(void **state)
 	struct store_account a;
 	struct store_put_result res;
 	struct store_changes c, d;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES], *big;
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES], *big;
 	char first[STORE_TOKEN_LEN + 1], end[STORE_TOKEN_LEN + 1], data[16];
 	size_t i;
 
@@ -200,12 +200,12 @@ test_changes_paging(void **state)
 	store_changes_cleanup(&c);
 	/* Pages also stop before STORE_FEED_BYTES of data: here after the
 	 * two small changes and three of the 1 MiB records. */
-	big = calloc(1, STORE_RECORD_MAX);
+	big = calloc(1, COFFER_WIRE_RECORD_MAX);
 	assert_non_null(big);
 	for (i = 0; i < 5; i++) {
 		fill_id(rid, (uint8_t)(100 + i));
 		assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big,
-		    STORE_RECORD_MAX, 0, &res), 0);
+		    COFFER_WIRE_RECORD_MAX, 0, &res), 0);
 	}
 	free(big);
 	page(f, a.id, zid, end, 100, &c, 5, 1);
@@ -220,7 +220,7 @@ test_changes_tokens(void **state)
 	struct fx *f = *state;
 	struct store_account a, b;
 	struct store_changes c;
-	uint8_t z1[STORE_ID_BYTES], z2[STORE_ID_BYTES], rid[STORE_ID_BYTES];
+	uint8_t z1[COFFER_WIRE_ID_BYTES], z2[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	char tok[STORE_TOKEN_LEN + 1], bad[STORE_TOKEN_LEN + 2];
 
 	mk_account(f, "alice", &a);
@@ -280,7 +280,7 @@ test_changes_rollback(void **state)
 	struct fx *f = *state;
 	struct store_account a;
 	struct store_changes c;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	char tok[STORE_TOKEN_LEN + 1];
 
 	if (be->snapshot == NULL)
@@ -309,11 +309,11 @@ test_blob_refs(void **state)
 	struct fx *f = *state;
 	struct store_account a;
 	struct store_usage u;
-	uint8_t (*ids)[STORE_BLOB_ID_BYTES], present[3];
+	uint8_t (*ids)[COFFER_WIRE_BLOB_ID_BYTES], present[3];
 	uint64_t size;
 	int added;
 
-	ids = calloc(STORE_EXISTS_MAX + 1, sizeof(*ids));
+	ids = calloc(COFFER_WIRE_EXISTS_MAX + 1, sizeof(*ids));
 	assert_non_null(ids);
 	mk_account(f, "alice", &a);
 	blob_id(ids[0], 1);
@@ -332,14 +332,14 @@ test_blob_refs(void **state)
 	    COFFER_ERR_NOTFOUND);
 	memset(present, 7, sizeof(present));
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids, 3, present), 0);
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])ids, 3, present), 0);
 	assert_int_equal(present[0], 1);
 	assert_int_equal(present[1], 0);
 	assert_int_equal(present[2], 1);
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids, 0, present), 0);
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])ids, 0, present), 0);
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids, STORE_EXISTS_MAX + 1,
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])ids, COFFER_WIRE_EXISTS_MAX + 1,
 	    present), COFFER_ERR_TOOBIG);
 	assert_int_equal(OPS->usage(f->m, a.id, &u), 0);
 	assert_int_equal(u.used, 100);
@@ -355,7 +355,7 @@ test_blob_refs(void **state)
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[1], 1, NULL),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])ids, 1, present),
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])ids, 1, present),
 	    COFFER_ERR_NOTFOUND);
 	free(ids);
 }
@@ -367,8 +367,8 @@ test_quota(void **state)
 	struct store_account a, b;
 	struct store_put_result res;
 	struct store_record rec;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES];
-	uint8_t b1[STORE_BLOB_ID_BYTES], b2[STORE_BLOB_ID_BYTES], data[900];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
+	uint8_t b1[COFFER_WIRE_BLOB_ID_BYTES], b2[COFFER_WIRE_BLOB_ID_BYTES], data[900];
 
 	memset(data, 1, sizeof(data));
 	be->ops->close(&f->m);
@@ -430,8 +430,8 @@ test_isolation(void **state)
 	struct store_record rec;
 	struct store_changes c;
 	struct store_zone z;
-	uint8_t zid[STORE_ID_BYTES], only_b[STORE_ID_BYTES], rid[STORE_ID_BYTES];
-	uint8_t x[STORE_BLOB_ID_BYTES], present;
+	uint8_t zid[COFFER_WIRE_ID_BYTES], only_b[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
+	uint8_t x[COFFER_WIRE_BLOB_ID_BYTES], present;
 	uint64_t size;
 
 	mk_account(f, "alice", &a);
@@ -466,7 +466,7 @@ test_isolation(void **state)
 	assert_int_equal(OPS->blob_ref_get(f->m, a.id, x, &size),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
-	    (const uint8_t (*)[STORE_BLOB_ID_BYTES])&x, 1, &present), 0);
+	    (const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES])&x, 1, &present), 0);
 	assert_int_equal(present, 0);
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, x),
 	    COFFER_ERR_NOTFOUND);

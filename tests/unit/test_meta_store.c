@@ -28,7 +28,7 @@ test_accounts(void **state)
 {
 	struct fx *f = *state;
 	struct store_account a, b, g;
-	uint8_t big[STORE_LOGIN_MAX + 1], rec[STORE_OPAQUE_RECORD_MAX + 1];
+	uint8_t big[COFFER_WIRE_LOGIN_MAX + 1], rec[STORE_OPAQUE_RECORD_MAX + 1];
 
 	memset(big, 'x', sizeof(big));
 	memset(rec, 9, sizeof(rec));
@@ -37,7 +37,7 @@ test_accounts(void **state)
 	assert_int_equal(a.record_len, 192);
 	assert_int_equal(a.created, T0);
 	assert_int_equal(OPS->account_get(f->m, a.id, &g), 0);
-	assert_memory_equal(g.id, a.id, STORE_ID_BYTES);
+	assert_memory_equal(g.id, a.id, COFFER_WIRE_ID_BYTES);
 	assert_int_equal(g.login_len, 5);
 	assert_memory_equal(g.login, "alice", 5);
 	assert_int_equal(g.record_len, 192);
@@ -45,7 +45,7 @@ test_accounts(void **state)
 	assert_int_equal(g.created, T0);
 	assert_int_equal(OPS->account_get_by_login(f->m,
 	    (const uint8_t *)"alice", 5, &g), 0);
-	assert_memory_equal(g.id, a.id, STORE_ID_BYTES);
+	assert_memory_equal(g.id, a.id, COFFER_WIRE_ID_BYTES);
 	/* Bytes, not text: a prefix or a case change is another login. */
 	assert_int_equal(OPS->account_get_by_login(f->m,
 	    (const uint8_t *)"Alice", 5, &g), COFFER_ERR_NOTFOUND);
@@ -54,7 +54,7 @@ test_accounts(void **state)
 	assert_int_equal(OPS->account_create(f->m, (const uint8_t *)"alice", 5,
 	    rec, 10, T0, &b), COFFER_ERR_EXISTS);
 	mk_account(f, "bob", &b);
-	assert_memory_not_equal(a.id, b.id, STORE_ID_BYTES);
+	assert_memory_not_equal(a.id, b.id, COFFER_WIRE_ID_BYTES);
 	/* Limits and bad arguments write nothing. */
 	assert_int_equal(OPS->account_create(f->m, big, sizeof(big), rec, 10,
 	    T0, &g), COFFER_ERR_TOOBIG);
@@ -68,7 +68,7 @@ test_accounts(void **state)
 	    10, T0, &g), COFFER_ERR_INVALID);
 	assert_int_equal(OPS->account_create(f->m, (const uint8_t *)"d", 1,
 	    rec, 0, T0, &g), COFFER_ERR_INVALID);
-	assert_int_equal(OPS->account_create(f->m, big, STORE_LOGIN_MAX, rec,
+	assert_int_equal(OPS->account_create(f->m, big, COFFER_WIRE_LOGIN_MAX, rec,
 	    STORE_OPAQUE_RECORD_MAX, T0, &g), 0);
 	/* A password change replaces the record. */
 	assert_int_equal(OPS->account_set_record(f->m, a.id, rec, 50), 0);
@@ -84,7 +84,7 @@ test_accounts(void **state)
 	    COFFER_ERR_NOTFOUND);
 	/* The login is free again. */
 	mk_account(f, "alice", &g);
-	assert_memory_not_equal(g.id, a.id, STORE_ID_BYTES);
+	assert_memory_not_equal(g.id, a.id, COFFER_WIRE_ID_BYTES);
 }
 
 static void
@@ -140,7 +140,7 @@ test_sessions(void **state)
 	assert_int_equal(OPS->session_create(f->m, &s), 0);
 	assert_int_equal(OPS->session_create(f->m, &s), COFFER_ERR_EXISTS);
 	assert_int_equal(OPS->session_lookup(f->m, s.token_hash, T0 + 1, &g), 0);
-	assert_memory_equal(g.account, a.id, STORE_ID_BYTES);
+	assert_memory_equal(g.account, a.id, COFFER_WIRE_ID_BYTES);
 	assert_int_equal(g.has_device, 0);
 	assert_int_equal(g.expires, T0 + 100);
 	assert_int_equal(g.last_used, T0);
@@ -178,7 +178,7 @@ test_sessions(void **state)
 	assert_int_equal(OPS->session_create(f->m, &t), 0);
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g), 0);
 	assert_int_equal(g.has_device, 1);
-	assert_memory_equal(g.device, d.id, STORE_ID_BYTES);
+	assert_memory_equal(g.device, d.id, COFFER_WIRE_ID_BYTES);
 	assert_int_equal(OPS->device_remove(f->m, a.id, d.id), 0);
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g),
 	    COFFER_ERR_NOTFOUND);
@@ -328,35 +328,35 @@ test_devices(void **state)
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->device_add(f->m, b.id, &d, T0), 0);
 	/* Limits. */
-	d.card_len = STORE_CARD_MAX + 1;
+	d.card_len = COFFER_WIRE_CARD_MAX + 1;
 	fill_id(d.id, 2);
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), COFFER_ERR_TOOBIG);
 	d.card_len = 0;
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0),
 	    COFFER_ERR_INVALID);
 	d.card_len = 157;
-	d.name_len = STORE_DEVICE_NAME_MAX + 1;
+	d.name_len = COFFER_WIRE_DEVICE_NAME_MAX + 1;
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), COFFER_ERR_TOOBIG);
 	assert_int_equal(OPS->device_get(f->m, a.id, d.id, &g),
 	    COFFER_ERR_NOTFOUND);
 	d.name_len = 0;
-	for (i = 2; i <= STORE_DEVICES_MAX; i++) {
+	for (i = 2; i <= COFFER_WIRE_DEVICES_MAX; i++) {
 		fill_id(d.id, (uint8_t)i);
 		assert_int_equal(OPS->device_add(f->m, a.id, &d, T0 + i), 0);
 	}
 	fill_id(d.id, 0xff);
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), COFFER_ERR_TOOBIG);
-	list = calloc(STORE_DEVICES_MAX, sizeof(*list));
+	list = calloc(COFFER_WIRE_DEVICES_MAX, sizeof(*list));
 	assert_non_null(list);
-	assert_int_equal(OPS->device_list(f->m, a.id, list, STORE_DEVICES_MAX,
+	assert_int_equal(OPS->device_list(f->m, a.id, list, COFFER_WIRE_DEVICES_MAX,
 	    &n), 0);
-	assert_int_equal(n, STORE_DEVICES_MAX);
-	for (i = 0; i < STORE_DEVICES_MAX; i++)
+	assert_int_equal(n, COFFER_WIRE_DEVICES_MAX);
+	for (i = 0; i < COFFER_WIRE_DEVICES_MAX; i++)
 		assert_int_equal(list[i].id[0], i + 1);	/* oldest first */
 	assert_int_equal(OPS->device_list(f->m, a.id, list, 3, &n),
 	    COFFER_ERR_TOOBIG);
 	assert_int_equal(n, 3);
-	assert_int_equal(OPS->device_list(f->m, b.id, list, STORE_DEVICES_MAX,
+	assert_int_equal(OPS->device_list(f->m, b.id, list, COFFER_WIRE_DEVICES_MAX,
 	    &n), 0);
 	assert_int_equal(n, 1);
 	fill_id(d.id, 1);
@@ -376,7 +376,7 @@ test_zones(void **state)
 	struct fx *f = *state;
 	struct store_account a, b;
 	struct store_zone z, g, list[4];
-	uint8_t zid[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES];
 	size_t n;
 	int created;
 
@@ -397,7 +397,7 @@ test_zones(void **state)
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 0, T0, &g, NULL),
 	    COFFER_ERR_INVALID);
 	assert_int_equal(OPS->zone_get(f->m, a.id, zid, &g), 0);
-	assert_memory_equal(g.id, zid, STORE_ID_BYTES);
+	assert_memory_equal(g.id, zid, COFFER_WIRE_ID_BYTES);
 	assert_int_equal(OPS->zone_get(f->m, b.id, zid, &g),
 	    COFFER_ERR_NOTFOUND);
 	/* Bob's zone of the same id and another category is his own. */
@@ -425,12 +425,12 @@ test_zone_cap(void **state)
 	struct fx *f = *state;
 	struct store_account a;
 	struct store_zone z;
-	uint8_t zid[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES];
 	uint32_t i;
 
 	mk_account(f, "alice", &a);
 	memset(zid, 0, sizeof(zid));
-	for (i = 0; i < STORE_ZONES_MAX; i++) {
+	for (i = 0; i < COFFER_WIRE_ZONES_MAX; i++) {
 		memcpy(zid, &i, sizeof(i));
 		assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 1, T0, &z,
 		    NULL), 0);
@@ -454,8 +454,8 @@ test_account_delete_cascade(void **state)
 	struct store_device d;
 	struct store_record rec;
 	struct store_zone zl[2];
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES];
-	uint8_t x[STORE_BLOB_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
+	uint8_t x[COFFER_WIRE_BLOB_ID_BYTES];
 	size_t n;
 
 	mk_account(f, "alice", &a);
@@ -514,7 +514,7 @@ worker(void *arg)
 	struct store_put_result res;
 	struct store_record rec;
 	struct store_zone z;
-	uint8_t rid[STORE_ID_BYTES], shared[STORE_ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES], shared[COFFER_WIRE_ID_BYTES];
 	int i, won = 0, r;
 
 	fill_id(shared, 0xff);
@@ -558,7 +558,7 @@ test_threads(void **state)
 	struct store_record rec;
 	struct worker w[NTHREADS];
 	pthread_t th[NTHREADS];
-	uint8_t zid[STORE_ID_BYTES], shared[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], shared[COFFER_WIRE_ID_BYTES];
 	int i;
 
 	/* Fewer connections than threads: callers queue for them. */
@@ -592,7 +592,7 @@ test_reopen(void **state)
 	struct store_account a, g;
 	struct store_put_result res;
 	struct store_record rec;
-	uint8_t zid[STORE_ID_BYTES], rid[STORE_ID_BYTES];
+	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 
 	mk_account(f, "alice", &a);
 	mk_zone(f, a.id, 1, zid);

@@ -16,7 +16,7 @@
 #include <coffer/key.h>
 #include <coffer/recovery.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "keys/recovery_internal.h"
 #include "vecfile.h"
 

@@ -25,7 +25,7 @@
 #include <coffer/key.h>
 #include <coffer/stream.h>
 
-#include "core/key_internal.h"
+#include "core/secret.h"
 #include "crypto/stream_internal.h"
 #include "testkeys.h"
 #include "vecfile.h"

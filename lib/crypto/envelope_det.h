@@ -1,6 +1,7 @@
-/* Envelope internals shared by the seal/open code and the vector tests. */
-#ifndef COFFER_ENVELOPE_INTERNAL_H
-#define COFFER_ENVELOPE_INTERNAL_H
+/* The envelope seal with its randomness given: for the keys modules'
+ * deterministic formats and the vector tests. */
+#ifndef COFFER_CRYPTO_ENVELOPE_DET_H
+#define COFFER_CRYPTO_ENVELOPE_DET_H
 
 #include <coffer/envelope.h>
 
