@@ -1,7 +1,7 @@
 /* coffer_oprf_*: RFC 9497 modeOPRF with ristretto255-SHA512. The group
  * arithmetic, the hash-to-group map and SHA-512 are libsodium's; this file
  * adds expand_message_xmd (RFC 9380 section 5.3.1) and the RFC's framing.
- * Checked against RFC 9497 appendix A.1.1 by tests/unit/test_oprf.c. */
+ * Checked against RFC 9497 appendix A.1.1 by tests/lib/test_oprf.c. */
 #include <coffer/err.h>
 
 #include "auth/oprf.h"

@@ -3,7 +3,7 @@
  * length), typed parameters, auth, streamed upload and download with
  * Range, concurrency, what the log keeps. The server runs with
  * --test-routes (routes.h). The route table against docs/openapi.yaml is
- * tests/unit/test_routes.c. */
+ * tests/server/test_routes.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

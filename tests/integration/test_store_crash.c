@@ -34,7 +34,7 @@
 #include <coffer/err.h>
 
 #include "store/store.h"
-#include "../unit/store_test.h"
+#include "../server/store_test.h"
 
 #define ROUNDS		20
 #define NRECORDS	48

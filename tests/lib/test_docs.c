@@ -112,8 +112,10 @@ test_vectors_used(void **state)
 	(void)state;
 	tests_text = calloc(1, TEXT_MAX * 4 + 1);
 	assert_non_null(tests_text);
-	assert_int_equal(ftw(COFFER_SOURCE_DIR "/tests/unit", gather_tests, 16),
+	assert_int_equal(ftw(COFFER_SOURCE_DIR "/tests/lib", gather_tests, 16),
 	    0);
+	assert_int_equal(ftw(COFFER_SOURCE_DIR "/tests/server", gather_tests,
+	    16), 0);
 	d = opendir(COFFER_SOURCE_DIR "/tests/vectors");
 	assert_non_null(d);
 	missing = 0;
