@@ -7,6 +7,7 @@
 #include "auth/opaque_internal.h"
 #include "auth/oprf.h"
 #include "core/reader.h"
+#include "core/sysendian.h"
 #include "crypto/hkdf.h"
 
 #include <stdio.h>
@@ -190,7 +191,9 @@ static void
 put_len2(crypto_auth_hmacsha512_state *h, crypto_hash_sha512_state *s,
     size_t n)
 {
-	uint8_t b[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+	uint8_t b[2];
+
+	be16enc(b, (uint16_t)n);
 
 	if (h != NULL)
 		crypto_auth_hmacsha512_update(h, b, 2);

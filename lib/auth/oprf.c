@@ -5,6 +5,7 @@
 #include <coffer/err.h>
 
 #include "auth/oprf.h"
+#include "core/sysendian.h"
 
 #include <string.h>
 
@@ -54,8 +55,7 @@ oprf_expand_xmd(uint8_t *out, size_t outlen, const uint8_t *msg,
 	    (ell = (outlen + NH - 1) / NH) > 255 || dst == NULL ||
 	    dstlen == 0 || dstlen > 255 || (msg == NULL && msglen != 0))
 		return COFFER_ERR_INVALID;
-	lib[0] = (uint8_t)(outlen >> 8);
-	lib[1] = (uint8_t)outlen;
+	be16enc(lib, (uint16_t)outlen);
 	dlen = (uint8_t)dstlen;
 
 	/* b_0 = H(Z_pad || msg || l_i_b_str || I2OSP(0, 1) || DST_prime) */
@@ -156,8 +156,7 @@ oprf_derive_key_pair(uint8_t sk[NS], uint8_t *pk, const uint8_t seed[NS],
 		return COFFER_ERR_CRYPTO;
 	dlen = make_dst(dst, "DeriveKeyPair");
 	memcpy(in, seed, NS);
-	in[NS] = (uint8_t)(infolen >> 8);
-	in[NS + 1] = (uint8_t)infolen;
+	be16enc(in + NS, (uint16_t)infolen);
 	if (infolen > 0)
 		memcpy(in + NS + 2, info, infolen);
 	n = NS + 2 + infolen;
@@ -290,8 +289,7 @@ oprf_finalize(uint8_t out[NH], const uint8_t *in, size_t inlen,
 	    crypto_scalarmult_ristretto255(n, inv, evaluated) != 0)
 		goto out;
 	crypto_hash_sha512_init(&st);
-	len[0] = (uint8_t)(inlen >> 8);
-	len[1] = (uint8_t)inlen;
+	be16enc(len, (uint16_t)inlen);
 	crypto_hash_sha512_update(&st, len, 2);
 	if (inlen > 0)
 		crypto_hash_sha512_update(&st, in, inlen);

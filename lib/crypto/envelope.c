@@ -224,7 +224,7 @@ coffer_envelope_open(struct coffer_buf *out, const struct coffer_key *key,
 	if ((r = env_parse(&e, env, len)) != 0)
 		goto out;
 	if (e.ctxlen != strlen(context) ||
-	    memcmp(e.ctx, context, e.ctxlen) != 0) {
+	    sodium_memcmp(e.ctx, context, e.ctxlen) != 0) {
 		r = COFFER_ERR_CONTEXT;
 		goto out;
 	}

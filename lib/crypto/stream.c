@@ -4,6 +4,7 @@
 
 #include "core/secret.h"
 #include "core/reader.h"
+#include "core/sysendian.h"
 #include "crypto/aead.h"
 #include "crypto/stream_internal.h"
 
@@ -142,10 +143,8 @@ hdr_write(uint8_t *out, const char *context, const struct coffer_key *key,
 	off += clen;
 	memcpy(out + off, coffer_key_id(key), COFFER_KEY_ID_BYTES);
 	off += COFFER_KEY_ID_BYTES;
-	out[off++] = (uint8_t)(v >> 24);
-	out[off++] = (uint8_t)(v >> 16);
-	out[off++] = (uint8_t)(v >> 8);
-	out[off++] = (uint8_t)v;
+	be32enc(out + off, v);
+	off += 4;
 	out[off++] = (uint8_t)chunk_log2;
 	memcpy(out + off, nonce, STREAM_NONCEBYTES);
 	off += STREAM_NONCEBYTES;
@@ -168,11 +167,8 @@ subkey_derive(uint8_t **subkey, const struct coffer_key *key,
 static void
 chunk_nonce(uint8_t nonce[AEAD_NONCEBYTES], uint64_t i, int final)
 {
-	int k;
-
 	memset(nonce, 0, AEAD_NONCEBYTES);
-	for (k = 7; k >= 0; k--, i >>= 8)
-		nonce[k] = (uint8_t)i;
+	be64enc(nonce, i);
 	nonce[AEAD_NONCEBYTES - 1] = final ? 1 : 0;
 }
 
@@ -263,10 +259,7 @@ seal_chunk(struct coffer_stream_sealer *s, const uint8_t *p, size_t n,
 		return r;
 	dst[0] = final ? FLAG_FINAL : FLAG_CHUNK;
 	if (final) {
-		dst[1] = (uint8_t)(n >> 24);
-		dst[2] = (uint8_t)(n >> 16);
-		dst[3] = (uint8_t)(n >> 8);
-		dst[4] = (uint8_t)n;
+		be32enc(dst + 1, (uint32_t)n);
 	}
 	chunk_nonce(nonce, s->counter, final);
 	if ((r = aead_seal(COFFER_AEAD_DEFAULT, dst + fl, dst + fl + n,
@@ -415,7 +408,7 @@ open_header(struct coffer_stream_opener *o, const uint8_t **in, size_t *len)
 	*len -= h.len - o->hlen;
 	o->hlen = h.len;
 	if (h.ctxlen != strlen(o->context) ||
-	    memcmp(h.ctx, o->context, h.ctxlen) != 0)
+	    sodium_memcmp(h.ctx, o->context, h.ctxlen) != 0)
 		return COFFER_ERR_CONTEXT;
 	/* Key ids and versions are public labels, not secrets. */
 	if (sodium_memcmp(h.key_id, coffer_key_id(o->key),
@@ -457,8 +450,7 @@ chunk_need(const uint8_t *p, size_t n, size_t cs, size_t *need, int *known)
 	*need = 5;
 	if (n < 5)
 		return 0;
-	flen = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 8 | p[4];
+	flen = be32dec(p + 1);
 	/* A full chunk is never final: the final one is shorter. */
 	if (flen >= cs)
 		return COFFER_ERR_FORMAT;

@@ -5,6 +5,7 @@
 #include <coffer/sign.h>
 
 #include "core/reader.h"
+#include "core/sysendian.h"
 #include "keys/device_internal.h"
 
 #include <stdlib.h>
@@ -170,17 +171,11 @@ card_signed_bytes(uint8_t out[CARD_SIGNED_BYTES],
 	*p++ = COFFER_DEVICE_CARD_VERSION;
 	memcpy(p, c->device_id, COFFER_DEVICE_ID_BYTES);
 	p += COFFER_DEVICE_ID_BYTES;
-	p[0] = (uint8_t)(c->sign_version >> 24);
-	p[1] = (uint8_t)(c->sign_version >> 16);
-	p[2] = (uint8_t)(c->sign_version >> 8);
-	p[3] = (uint8_t)c->sign_version;
+	be32enc(p, c->sign_version);
 	p += 4;
 	memcpy(p, c->sign_pk, COFFER_PUBLIC_BYTES);
 	p += COFFER_PUBLIC_BYTES;
-	p[0] = (uint8_t)(c->agree_version >> 24);
-	p[1] = (uint8_t)(c->agree_version >> 16);
-	p[2] = (uint8_t)(c->agree_version >> 8);
-	p[3] = (uint8_t)c->agree_version;
+	be32enc(p, c->agree_version);
 	p += 4;
 	memcpy(p, c->agree_pk, COFFER_PUBLIC_BYTES);
 }
