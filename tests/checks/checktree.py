@@ -8,7 +8,7 @@ and also runs by hand:
     tests/checks/checktree.py cycles   SRC BUILD
     tests/checks/checktree.py exports  SRC BUILD
     tests/checks/checktree.py hardening SRC BUILD
-    tests/checks/checktree.py selftest
+    tests/checks/checktree.py selftest SRC
 
 banned:    no strcpy, strcat, sprintf, vsprintf, gets, strtok, atoi, atol,
            rand, srand in production code (lib/, server/, cli/, escrow/);
@@ -328,14 +328,13 @@ def elf(args, path):
                           capture_output=True, text=True).stdout
 
 
-def check_hardening(build):
+def check_hardening(paths):
     found = []
-    for name in ("cofferd", "coffer", "coffer-escrowd", "libcoffer.so"):
-        path = os.path.join(build, name)
+    for path in paths:
+        name = os.path.basename(path)
         dyn, seg = elf(["-dW"], path), elf(["-lW"], path)
         syms = elf(["--dyn-syms", "-W"], path)
-        if "GNU_RELRO" not in seg or "BIND_NOW" not in dyn and \
-                "NOW" not in dyn:
+        if "GNU_RELRO" not in seg or "NOW" not in dyn:
             found.append("%s: no full RELRO (-z relro -z now)" % name)
         stack = [l for l in seg.splitlines() if "GNU_STACK" in l]
         if not stack or "RWE" in stack[0]:
@@ -344,12 +343,17 @@ def check_hardening(build):
             found.append("%s: not position-independent" % name)
         if "__stack_chk_fail" not in syms:
             found.append("%s: no stack protector" % name)
-        if name != "coffer-escrowd" and not re.search(r"__\w+_chk\b", syms):
+        if not re.search(r"__\w+_chk\b", syms):
             found.append("%s: no fortified calls (_FORTIFY_SOURCE)" % name)
     return found
 
 
-def selftest():
+def programs(build):
+    return [os.path.join(build, n) for n in
+            ("cofferd", "coffer", "coffer-escrowd", "libcoffer.so")]
+
+
+def selftest(src):
     """Each check must catch a planted fault."""
     failures = []
     planted = {
@@ -363,9 +367,35 @@ def selftest():
             not any("y.c:1: strcpy" in g for g in got) or \
             any("z.c" in g for g in got):
         failures.append("banned: %r" % got)
+    planted = {
+        "lib/core/up.c": '#include "net/net.h"\n',
+        "server/peek.c": '#include "crypto/stream_internal.h"\n',
+        "cli/lib.c": '#include "core/file.h"\n',
+        "lib/client/ok.c": '#include "net/net.h"\n',
+    }
+    got = check_layers(src, planted)
+    if len(got) != 4 or any("ok.c" in g for g in got):
+        failures.append("layers: %r" % got)
     loops = scc({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
     if loops != [["a", "b", "c"]]:
         failures.append("cycles: %r" % loops)
+    # A program built without any hardening fails every point.
+    tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                       "checktree-%d" % os.getpid())
+    os.makedirs(tmp, exist_ok=True)
+    prog = os.path.join(tmp, "soft")
+    with open(prog + ".c", "w") as f:
+        f.write("int main(void) { return 0; }\n")
+    subprocess.run(["cc", "-O0", "-no-pie", "-fno-stack-protector",
+                    "-U_FORTIFY_SOURCE", "-Wl,-z,norelro", "-Wl,-z,lazy",
+                    "-Wl,-z,execstack", "-o", prog, prog + ".c"],
+                   check=True)
+    got = check_hardening([prog])
+    os.unlink(prog)
+    os.unlink(prog + ".c")
+    os.rmdir(tmp)
+    if len(got) != 5:
+        failures.append("hardening: %r" % got)
     return failures
 
 
@@ -375,7 +405,7 @@ def main(argv):
         return 2
     what = argv[1]
     if what == "selftest":
-        found = selftest()
+        found = selftest(os.path.abspath(argv[2]))
     else:
         src = os.path.abspath(argv[2])
         files = {rel: read(src, rel) for rel in sources(src)}
@@ -388,7 +418,7 @@ def main(argv):
         elif what == "exports":
             found = check_exports(src, os.path.abspath(argv[3]))
         elif what == "hardening":
-            found = check_hardening(os.path.abspath(argv[3]))
+            found = check_hardening(programs(os.path.abspath(argv[3])))
         else:
             print("checktree: unknown check %r" % what, file=sys.stderr)
             return 2
