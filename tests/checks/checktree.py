@@ -20,7 +20,8 @@ cycles:    no two files call or include each other in a loop: the call
            graph is read from the object files (nm), the include graph
            from the sources.
 exports:   every coffer_ symbol libcoffer defines is exported by
-           libcoffer.so, and every exported symbol is coffer_.
+           libcoffer.so, every symbol libcoffer.so exports or libcoffer.a
+           offers is coffer_, and the two offer the same.
 hardening: the programs and libcoffer.so are PIE/PIC with full RELRO, a
            non-executable stack, the stack protector and fortified calls.
 
@@ -311,6 +312,16 @@ def check_exports(src, build):
     exported = {l.split()[0] for l in out.splitlines() if l.strip()}
     found = ["libcoffer.so exports %s, which is not coffer_" % s
              for s in sorted(exported) if not s.startswith("coffer_")]
+    out = subprocess.run(["nm", "-g", "--defined-only", "-P",
+                          os.path.join(build, "libcoffer.a")], check=True,
+                         capture_output=True, text=True).stdout
+    archived = {l.split()[0] for l in out.splitlines()
+                if len(l.split()) >= 2 and not l.endswith(":")}
+    found += ["libcoffer.a offers %s, which is not coffer_" % s
+              for s in sorted(archived) if not s.startswith("coffer_")]
+    if archived != exported:
+        found.append("libcoffer.a and libcoffer.so offer different "
+                     "symbols: %s" % " ".join(sorted(archived ^ exported)))
     for source, path in sorted(objects(src, build).items()):
         if not source.startswith("lib/"):
             continue
