@@ -211,7 +211,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 		return COFFER_ERR_NOMEM;
 	r = st_get(c, "login", b);
 	if (r == 0 && (coffer_buf_len(b) != strlen(login) ||
-	    memcmp(coffer_buf_data(b), login, strlen(login)) != 0))
+	    sodium_memcmp(coffer_buf_data(b), login, strlen(login)) != 0))
 		r = cl_fail(c, COFFER_ERR_STATE, "this home belongs to "
 		    "another login");
 	coffer_buf_free(&b);

@@ -157,7 +157,7 @@ coffer_client_device_list(struct coffer_client *c,
 	json_array_foreach(a, i, e) {
 		if ((r = parse_device(c, e, &card, raw)) != 0)
 			goto out;
-		self = c->device != NULL && memcmp(card.device_id,
+		self = c->device != NULL && sodium_memcmp(card.device_id,
 		    coffer_device_id(c->device), COFFER_WIRE_ID_BYTES) == 0;
 		if ((r = fn(arg, card.device_id,
 		    kc_is_trusted(c, card.device_id), self)) != 0)

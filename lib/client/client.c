@@ -128,7 +128,8 @@ token_is_for_url(struct coffer_client *c)
 		return 0;
 	same = st_get(c, "server", b) == 0 &&
 	    coffer_buf_len(b) == strlen(c->url) &&
-	    memcmp(coffer_buf_data(b), c->url, coffer_buf_len(b)) == 0;
+	    sodium_memcmp(coffer_buf_data(b), c->url,
+	    coffer_buf_len(b)) == 0;
 	coffer_buf_free(&b);
 	return same;
 }

@@ -7,7 +7,6 @@
 #include <coffer/err.h>
 
 #include <stdlib.h>
-#include <string.h>
 
 #include <sodium.h>
 
@@ -44,7 +43,7 @@ coffer_client_sync_count(struct coffer_client *c, uint64_t *changed,
 	for (i = 0; i < count && r == 0; i++) {
 		id = ids + i * COFFER_WIRE_ID_BYTES;
 		/* Synced by kc_refresh above, and not counted. */
-		if (memcmp(id, c->kczone, COFFER_WIRE_ID_BYTES) == 0)
+		if (sodium_memcmp(id, c->kczone, COFFER_WIRE_ID_BYTES) == 0)
 			continue;
 		n = 0;
 		if ((r = st_zone_get(c, id, &z)) == 0)

@@ -78,10 +78,10 @@ host_is_loopback(const char *host, size_t len)
 {
 	size_t i, dots = 0;
 
-	if ((len == 9 && memcmp(host, "localhost", 9) == 0) ||
-	    (len == 5 && memcmp(host, "[::1]", 5) == 0))
+	if ((len == 9 && sodium_memcmp(host, "localhost", 9) == 0) ||
+	    (len == 5 && sodium_memcmp(host, "[::1]", 5) == 0))
 		return 1;
-	if (len < 7 || memcmp(host, "127.", 4) != 0)
+	if (len < 7 || sodium_memcmp(host, "127.", 4) != 0)
 		return 0;
 	for (i = 3; i < len; i++) {
 		if (host[i] == '.') {
