@@ -110,8 +110,7 @@ int cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES]);
  * nothing of lib/client but common.c. */
 int st_open(struct coffer_client *c);
 int st_get(struct coffer_client *c, const char *k, struct coffer_buf *out);
-int st_set(struct coffer_client *c, const char *k, const void *v,
-    size_t len);
+int st_set(struct coffer_client *c, const char *k, const void *v, size_t len);
 int st_zone_token(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], char *tok, size_t cap);
 int st_zone_put(struct coffer_client *c,

@@ -21,7 +21,7 @@ enum { Q_PENDING = 0, Q_RUNNING, Q_DONE };
 struct net {
 	char		*base;
 	char		*ca_file;
-	struct net_opts opts;
+	struct net_opts	 opts;
 	CURLSH		*share;
 	pthread_mutex_t	 share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t	 lock;		/* pool and token */
@@ -110,8 +110,7 @@ url_allowed(const char *url)
 }
 
 int
-net_new(struct net **out, const char *base_url,
-    const struct net_opts *opts)
+net_new(struct net **out, const char *base_url, const struct net_opts *opts)
 {
 	struct net *n = NULL;
 	size_t len, i;
@@ -564,8 +563,7 @@ next_ready(struct net_req *reqs, size_t count, uint64_t *wait)
 }
 
 int
-net_run(struct net *n, struct net_req *reqs,
-    size_t count, unsigned parallel)
+net_run(struct net *n, struct net_req *reqs, size_t count, unsigned parallel)
 {
 	struct net_req *q;
 	CURLMsg *msg;
