@@ -21,6 +21,12 @@ enum coffer_category_class {
 	COFFER_CLASS_INTEROP = 3,
 };
 
+/* The two categories whose data comes sealed in a format of its own, not as
+ * generic records: the account's keychain (wrapped keys) and backup sets
+ * (the backup engine's ciphertext). docs/PROTOCOL-client.md §3 and §5. */
+#define COFFER_CATEGORY_KEYCHAIN	"keychain"
+#define COFFER_CATEGORY_BACKUP		"backup"
+
 struct coffer_category {
 	uint8_t				id;	/* wire value, 1..255 */
 	const char			*name;	/* stable slug: "notes" */
@@ -45,6 +51,12 @@ COFFER_API const struct coffer_category *coffer_category_by_name(
  * encrypted when Advanced Data Protection is on (${adp} != 0) or off. */
 COFFER_API int coffer_category_is_e2e(const struct coffer_category *c,
     int adp);
+
+/** coffer_category_is_generic(c): 1 if data of ${c} is kept as generic
+ * records, which the client seals under their zone's key
+ * (coffer_client_record_*); 0 for COFFER_CATEGORY_KEYCHAIN and
+ * COFFER_CATEGORY_BACKUP, whose data is sealed already, and for NULL. */
+COFFER_API int coffer_category_is_generic(const struct coffer_category *c);
 
 /** coffer_category_class_name(cls): "always-e2e", "adp-e2e", "interop"
  * or "unknown". */

@@ -181,7 +181,8 @@ typedef int (*coffer_record_fn)(void *arg,
     const uint8_t id[COFFER_RECORD_ID_BYTES], uint64_t version,
     const uint8_t *data, size_t len);
 
-/* Records live in zones named by a category (coffer/category.h: "notes",
+/* Records live in zones named by a category (coffer/category.h: one that
+ * holds generic records, coffer_category_is_generic: "notes",
  * "reminders", "bookmarks"...; not "keychain" or "backup") and a zone name
  * (NULL: "default"), made on first use. */
 

@@ -53,8 +53,8 @@ check_login(struct coffer_client *c, const char *login, const uint8_t *pw,
 	c->status = 0;
 	if (login == NULL || login[0] == '\0' ||
 	    strlen(login) > COFFER_CLIENT_LOGIN_MAX)
-		return cl_fail(c, COFFER_ERR_INVALID, "a login is 1 to %d bytes",
-		    COFFER_CLIENT_LOGIN_MAX);
+		return cl_fail(c, COFFER_ERR_INVALID, "a login is 1 to %d "
+		    "bytes", COFFER_CLIENT_LOGIN_MAX);
 	if (pw == NULL || pwlen == 0 || pwlen > COFFER_OPAQUE_PASSWORD_MAX)
 		return cl_fail(c, COFFER_ERR_INVALID, "a password is 1 to %d "
 		    "bytes", COFFER_OPAQUE_PASSWORD_MAX);
@@ -72,7 +72,8 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	uint8_t resp[COFFER_OPAQUE_REGISTRATION_RESPONSE_BYTES];
 	uint8_t rec[COFFER_OPAQUE_RECORD_BYTES];
 	uint8_t exp[COFFER_OPAQUE_EXPORT_KEY_BYTES];
-	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], rb[B64(sizeof(rec))], *body = NULL;
+	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], rb[B64(sizeof(rec))];
+	char *body = NULL;
 	json_t *j = NULL;
 	int r;
 
@@ -210,7 +211,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 		return COFFER_ERR_NOMEM;
 	r = st_get(c, "login", b);
 	if (r == 0 && (coffer_buf_len(b) != strlen(login) ||
-	    memcmp(coffer_buf_data(b), login, strlen(login)) != 0))
+	    sodium_memcmp(coffer_buf_data(b), login, strlen(login)) != 0))
 		r = cl_fail(c, COFFER_ERR_STATE, "this home belongs to "
 		    "another login");
 	coffer_buf_free(&b);
@@ -260,7 +261,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	    CL_NOAUTH, &j, NULL)) != 0 ||
 	    (r = keep_session(c, login, j)) != 0)
 		goto out;
-	r = kc_enrol(c);
+	r = enrol_device(c);
 out:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(exp, sizeof(exp));

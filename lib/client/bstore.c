@@ -102,7 +102,7 @@ run_batch(struct bctx *b, struct net_req *q, size_t n)
 }
 
 struct batch {
-	struct net_req	*q;
+	struct net_req		*q;
 	char			(*path)[BLOB_PATH];
 	struct coffer_buf	**reply;
 };
@@ -370,7 +370,7 @@ bs_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 	int r;
 
 	(void)pthread_mutex_lock(&b->c->lock);
-	if ((r = zn_sync(b->c, &b->z, NULL)) == 0)
+	if ((r = zn_sync(b->c, &b->z, NULL, NULL, NULL)) == 0)
 		r = st_rec_each(b->c, b->z.id, list_one, &l);
 	return ref_done(b, r);
 }
@@ -418,7 +418,7 @@ set_zone(struct coffer_client *c, const char *set_name, struct zone *z,
 	if (c == NULL)
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
-	if ((r = zn_open(c, "backup", set_name, z)) != 0)
+	if ((r = zn_open(c, COFFER_CATEGORY_BACKUP, set_name, z)) != 0)
 		return r;
 	return kc_zone_key(c, z, 1, key);
 }

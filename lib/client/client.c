@@ -1,12 +1,11 @@
-/* The client handle: open a home folder, its errors, its requests. */
+/* The client handle, at the top of lib/client: open a home folder, free
+ * it, its last error, what it holds. */
 #include <coffer/client.h>
-#include <coffer/encoding.h>
 #include <coffer/err.h>
 #include <coffer/keychain.h>
 #include <coffer/keystore.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,81 +16,6 @@
 
 #include "client/client_internal.h"
 #include "core/file.h"
-
-int
-cl_fail(struct coffer_client *c, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-int
-cl_req(struct coffer_client *c, struct net_req *q)
-{
-	int r;
-
-	r = net_run(c->net, q, 1, 1);
-	if (r != 0) {
-		c->status = q->status;
-		(void)snprintf(c->errmsg, sizeof(c->errmsg), "%s", q->detail);
-	}
-	return r;
-}
-
-int
-cl_json(struct coffer_client *c, const char *method, const char *path,
-    const char *body, int flags, json_t **out, json_t **err)
-{
-	struct net_req q = { 0 };
-	struct coffer_buf *reply = NULL;
-	int r;
-
-	if (out != NULL)
-		*out = NULL;
-	if (err != NULL)
-		*err = NULL;
-	if (out != NULL && (reply = coffer_buf_new(flags & CL_BIG ?
-	    NET_JSON_MAX * 2 : NET_JSON_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	q.method = method;
-	q.path = path;
-	if (body != NULL) {
-		q.content_type = "application/json";
-		q.body = (const uint8_t *)body;
-		q.body_len = strlen(body);
-	}
-	q.idempotent = (flags & CL_IDEMPOTENT) != 0;
-	q.no_auth = (flags & CL_NOAUTH) != 0;
-	q.reply = reply;
-	if ((r = cl_req(c, &q)) == 0 && out != NULL &&
-	    (r = net_json_reply(&q, out)) != 0)
-		(void)cl_fail(c, r, "%s", q.detail);
-	if (err != NULL) {
-		*err = q.err;
-		q.err = NULL;
-	}
-	net_req_cleanup(&q);
-	coffer_buf_free(&reply);
-	return r;
-}
-
-int
-cl_path(char *out, size_t cap, const char *home, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", home, name);
-
-	return n < 0 || (size_t)n >= cap ? COFFER_ERR_TOOBIG : 0;
-}
-
-int
-cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES])
-{
-	return coffer_hex_encode(out, ID_HEX, id, COFFER_WIRE_ID_BYTES);
-}
 
 /* The home folder: made if missing, and ours alone. */
 static int
@@ -204,7 +128,8 @@ token_is_for_url(struct coffer_client *c)
 		return 0;
 	same = st_get(c, "server", b) == 0 &&
 	    coffer_buf_len(b) == strlen(c->url) &&
-	    memcmp(coffer_buf_data(b), c->url, coffer_buf_len(b)) == 0;
+	    sodium_memcmp(coffer_buf_data(b), c->url,
+	    coffer_buf_len(b)) == 0;
 	coffer_buf_free(&b);
 	return same;
 }

@@ -1,8 +1,7 @@
-/* Generic records: payloads sealed under their zone's key, bound to the
- * zone id, the record id and an inner counter (docs/PROTOCOL-client.md,
- * "Records"). */
+/* Generic records (coffer_client_record_*): made, read, updated with a
+ * merge on conflict, deleted and listed, each sealed by record_seal.c
+ * (docs/PROTOCOL-client.md, "Zones and records"). */
 #include <coffer/client.h>
-#include <coffer/envelope.h>
 #include <coffer/err.h>
 
 #include <string.h>
@@ -10,94 +9,6 @@
 #include <sodium.h>
 
 #include "client/client_internal.h"
-#include "core/reader.h"
-
-#define RECORD_CONTEXT	"coffer/record/v1"
-#define RECORD_VERSION	1
-#define RECORD_HEAD	(4 + 1 + COFFER_WIRE_ID_BYTES + COFFER_WIRE_ID_BYTES + 8)
-
-static const uint8_t record_magic[4] = { 'C', 'F', 'R', 'C' };
-
-int
-rc_seal(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter, const uint8_t *pt,
-    size_t len, struct coffer_buf *out)
-{
-	const struct coffer_key *k;
-	struct coffer_buf *b = NULL;
-	int r;
-
-	if ((r = kc_zone_key(c, z, 1, &k)) != 0)
-		return r;
-	if ((b = coffer_buf_new_secret(RECORD_HEAD + len)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = coffer_buf_append(b, record_magic, 4)) != 0 ||
-	    (r = coffer_buf_put_u8(b, RECORD_VERSION)) != 0 ||
-	    (r = coffer_buf_append(b, z->id, COFFER_WIRE_ID_BYTES)) != 0 ||
-	    (r = coffer_buf_append(b, id, COFFER_WIRE_ID_BYTES)) != 0 ||
-	    (r = coffer_buf_put_u64(b, counter)) != 0 ||
-	    (r = coffer_buf_append(b, pt, len)) != 0 ||
-	    (r = coffer_envelope_seal(out, k, RECORD_CONTEXT,
-	    coffer_buf_data(b), coffer_buf_len(b))) != 0)
-		r = cl_fail(c, r, "sealing a record: %s", coffer_strerror(r));
-	coffer_buf_free(&b);
-	return r;
-}
-
-int
-rc_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
-    struct coffer_buf *pt, uint64_t *counter)
-{
-	const struct coffer_key *k;
-	struct coffer_buf *b = NULL;
-	struct reader rd;
-	const uint8_t *zid, *rid;
-	uint64_t seen = 0;
-	uint8_t ver;
-	char hex[ID_HEX];
-	int r;
-
-	(void)cl_hex(hex, id);
-	if ((r = kc_zone_key(c, z, 0, &k)) != 0)
-		return r;
-	if ((b = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = coffer_envelope_open(b, k, RECORD_CONTEXT, ct, len)) != 0) {
-		r = cl_fail(c, COFFER_ERR_AUTH, "record %s does not open: %s",
-		    hex, coffer_strerror(r));
-		goto out;
-	}
-	reader_init(&rd, coffer_buf_data(b), coffer_buf_len(b));
-	if (reader_magic(&rd, record_magic, 4) != 0 ||
-	    reader_u8(&rd, &ver) != 0 || ver != RECORD_VERSION ||
-	    reader_bytes(&rd, COFFER_WIRE_ID_BYTES, &zid) != 0 ||
-	    reader_bytes(&rd, COFFER_WIRE_ID_BYTES, &rid) != 0 ||
-	    reader_u64(&rd, counter) != 0) {
-		r = cl_fail(c, COFFER_ERR_FORMAT, "record %s is malformed", hex);
-		goto out;
-	}
-	/* Sealed by us for this place, or moved here by the server. */
-	if (sodium_memcmp(zid, z->id, COFFER_WIRE_ID_BYTES) != 0 ||
-	    sodium_memcmp(rid, id, COFFER_WIRE_ID_BYTES) != 0) {
-		r = cl_fail(c, COFFER_ERR_AUTH, "record %s was sealed for "
-		    "another zone or record id", hex);
-		goto out;
-	}
-	if ((r = st_seen_get(c, z->id, id, &seen)) != 0)
-		goto out;
-	if (*counter < seen) {
-		r = cl_fail(c, COFFER_ERR_AUTH, "record %s is older than one "
-		    "seen before (counter %llu < %llu): a replay", hex,
-		    (unsigned long long)*counter, (unsigned long long)seen);
-		goto out;
-	}
-	r = coffer_buf_append(pt, coffer_buf_data(b) + RECORD_HEAD,
-	    coffer_buf_len(b) - RECORD_HEAD);
-out:
-	coffer_buf_free(&b);
-	return r;
-}
 
 /* Open the zone of a generic record. */
 static int
@@ -112,7 +23,7 @@ generic_zone(struct coffer_client *c, const char *category, const char *name,
 	c->status = 0;
 	if ((r = zn_open(c, category, name, z)) != 0)
 		return r;
-	if (z->kind != ZONE_SEALED)
+	if (!coffer_category_is_generic(z->cat))
 		return cl_fail(c, COFFER_ERR_INVALID, "category %s holds no "
 		    "generic records", category);
 	return 0;
@@ -122,8 +33,8 @@ generic_zone(struct coffer_client *c, const char *category, const char *name,
  * over ${version}. */
 static int
 seal_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, const uint8_t *data,
-    size_t len)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
+    const uint8_t *data, size_t len)
 {
 	struct coffer_buf *ct = NULL;
 	uint64_t counter;
@@ -163,7 +74,8 @@ coffer_client_record_create(struct coffer_client *c, const char *category,
 /* Read a record from the server, check it and keep it in the home. */
 static int
 fetch_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *out)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec,
+    struct coffer_buf *out)
 {
 	struct coffer_buf *ct = NULL;
 	uint64_t counter;
@@ -249,8 +161,8 @@ coffer_client_record_update(struct coffer_client *c, const char *category,
 			goto out;
 		version = rec.version;
 		if (merge == NULL) {
-			r = cl_fail(c, COFFER_ERR_CONFLICT, "the record changed "
-			    "on the server (now version %llu)",
+			r = cl_fail(c, COFFER_ERR_CONFLICT, "the record "
+			    "changed on the server (now version %llu)",
 			    (unsigned long long)version);
 			goto out;
 		}
@@ -319,7 +231,8 @@ coffer_client_record_list(struct coffer_client *c, const char *category,
 	if (fn == NULL)
 		return COFFER_ERR_INVALID;
 	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
-	    (r = kc_refresh(c)) != 0 || (r = zn_sync(c, &z, NULL)) != 0)
+	    (r = kc_refresh(c)) != 0 ||
+	    (r = zn_sync(c, &z, rc_check, NULL, NULL)) != 0)
 		return r;
 	l.c = c;
 	l.z = &z;

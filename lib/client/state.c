@@ -2,7 +2,8 @@
  * mode 0600 (docs/PROTOCOL-client.md, "Home folder"). It holds the
  * account's names, each zone's change token, the local copy of each
  * zone's records (as the server stores them: ciphertext) and the highest
- * inner counter seen per record. */
+ * inner counter seen per record. Storage alone: what is kept is decided
+ * by the callers, and nothing here calls back up into them. */
 #include <coffer/err.h>
 
 #include <errno.h>
@@ -87,6 +88,14 @@ one_row(struct coffer_client *c, sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? COFFER_ERR_NOTFOUND : db_fail(c, "read");
 }
 
+/* An id, bound for the statement's life (the caller's copy outlives it). */
+static void
+bind_id(sqlite3_stmt *s, int col, const uint8_t id[COFFER_WIRE_ID_BYTES])
+{
+	(void)sqlite3_bind_blob(s, col, id, COFFER_WIRE_ID_BYTES,
+	    SQLITE_STATIC);
+}
+
 static int
 blob_out(sqlite3_stmt *s, int col, struct coffer_buf *out)
 {
@@ -128,8 +137,8 @@ st_set(struct coffer_client *c, const char *k, const void *v, size_t len)
 }
 
 int
-st_zone_token(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    char *tok, size_t cap)
+st_zone_token(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES], char *tok, size_t cap)
 {
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
@@ -137,7 +146,7 @@ st_zone_token(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 
 	if ((r = prep(c, &s, "SELECT token FROM zones WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
 	tok[0] = '\0';
 	if ((r = one_row(c, s)) == 0 &&
 	    (t = sqlite3_column_text(s, 0)) != NULL)
@@ -147,8 +156,9 @@ st_zone_token(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_zone_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const char *category, const char *token)
+st_zone_put(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES], const char *category,
+    const char *token)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -157,7 +167,7 @@ st_zone_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	    "VALUES(?1, ?2, ?3) ON CONFLICT(zone) DO UPDATE SET "
 	    "token = ?3")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
 	(void)sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
 	if (token != NULL && token[0] != '\0')
 		(void)sqlite3_bind_text(s, 3, token, -1, SQLITE_STATIC);
@@ -178,12 +188,14 @@ st_zones(struct coffer_client *c, uint8_t **ids, size_t *n)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 0) != COFFER_WIRE_ID_BYTES)
 			continue;
-		if ((p = realloc(*ids, (*n + 1) * COFFER_WIRE_ID_BYTES)) == NULL) {
+		if ((p = realloc(*ids, (*n + 1) * COFFER_WIRE_ID_BYTES)) ==
+		    NULL) {
 			r = COFFER_ERR_NOMEM;
 			break;
 		}
 		*ids = p;
-		memcpy(p + *n * COFFER_WIRE_ID_BYTES, sqlite3_column_blob(s, 0), COFFER_WIRE_ID_BYTES);
+		memcpy(p + *n * COFFER_WIRE_ID_BYTES, sqlite3_column_blob(s, 0),
+		    COFFER_WIRE_ID_BYTES);
 		(*n)++;
 	}
 	if (r == 0 && rc != SQLITE_DONE)
@@ -198,8 +210,8 @@ st_zones(struct coffer_client *c, uint8_t **ids, size_t *n)
 }
 
 int
-st_zone_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    struct zone *z)
+st_zone_get(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES], struct zone *z)
 {
 	sqlite3_stmt *s = NULL;
 	const char *cat;
@@ -208,12 +220,11 @@ st_zone_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	memset(z, 0, sizeof(*z));
 	if ((r = prep(c, &s, "SELECT category FROM zones WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
 	if ((r = one_row(c, s)) == 0) {
 		cat = (const char *)sqlite3_column_text(s, 0);
 		memcpy(z->id, zone, COFFER_WIRE_ID_BYTES);
 		z->cat = coffer_category_by_name(cat != NULL ? cat : "");
-		z->kind = zn_kind(cat != NULL ? cat : "");
 		if (z->cat == NULL)
 			r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: a zone of "
 			    "an unknown category");
@@ -223,8 +234,10 @@ st_zone_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_rec_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *data)
+st_rec_get(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec,
+    struct coffer_buf *data)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -232,8 +245,8 @@ st_rec_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	if ((r = prep(c, &s, "SELECT version, deleted, data FROM records "
 	    "WHERE zone = ? AND record = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
+	bind_id(s, 2, id);
 	if ((r = one_row(c, s)) == 0) {
 		memcpy(rec->id, id, COFFER_WIRE_ID_BYTES);
 		rec->version = (uint64_t)sqlite3_column_int64(s, 0);
@@ -245,8 +258,9 @@ st_rec_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_rec_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const struct rec *rec, const uint8_t *data, size_t len)
+st_rec_put(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES], const struct rec *rec,
+    const uint8_t *data, size_t len)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -254,8 +268,8 @@ st_rec_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	if ((r = prep(c, &s, "INSERT OR REPLACE INTO records(zone, record, "
 	    "version, deleted, data) VALUES(?, ?, ?, ?, ?)")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, rec->id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
+	bind_id(s, 2, rec->id);
 	(void)sqlite3_bind_int64(s, 3, (sqlite3_int64)rec->version);
 	(void)sqlite3_bind_int(s, 4, rec->deleted != 0);
 	if (data != NULL && !rec->deleted)
@@ -264,20 +278,21 @@ st_rec_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_rec_drop_zone(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES])
+st_rec_drop_zone(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES])
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
 	if ((r = prep(c, &s, "DELETE FROM records WHERE zone = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
 	return done(c, s);
 }
 
 int
-st_rec_each(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    st_rec_fn fn, void *arg)
+st_rec_each(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES], st_rec_fn fn, void *arg)
 {
 	sqlite3_stmt *s = NULL;
 	struct rec rec;
@@ -286,11 +301,12 @@ st_rec_each(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	if ((r = prep(c, &s, "SELECT record, version, data FROM records "
 	    "WHERE zone = ? AND deleted = 0 ORDER BY record")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 0) != COFFER_WIRE_ID_BYTES)
 			continue;
-		memcpy(rec.id, sqlite3_column_blob(s, 0), COFFER_WIRE_ID_BYTES);
+		memcpy(rec.id, sqlite3_column_blob(s, 0),
+		    COFFER_WIRE_ID_BYTES);
 		rec.version = (uint64_t)sqlite3_column_int64(s, 1);
 		rec.deleted = 0;
 		if ((r = fn(arg, &rec, sqlite3_column_blob(s, 2),
@@ -304,7 +320,8 @@ st_rec_each(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_seen_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+st_seen_get(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter)
 {
 	sqlite3_stmt *s = NULL;
@@ -314,8 +331,8 @@ st_seen_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	if ((r = prep(c, &s, "SELECT counter FROM seen WHERE zone = ? AND "
 	    "record = ?")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
+	bind_id(s, 2, id);
 	if ((r = one_row(c, s)) == 0)
 		*counter = (uint64_t)sqlite3_column_int64(s, 0);
 	else if (r == COFFER_ERR_NOTFOUND)
@@ -325,7 +342,8 @@ st_seen_get(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 }
 
 int
-st_seen_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
+st_seen_put(struct coffer_client *c,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter)
 {
 	sqlite3_stmt *s = NULL;
@@ -336,8 +354,8 @@ st_seen_put(struct coffer_client *c, const uint8_t zone[COFFER_WIRE_ID_BYTES],
 	    "VALUES(?1, ?2, ?3) ON CONFLICT(zone, record) DO UPDATE SET "
 	    "counter = max(counter, ?3)")) != 0)
 		return r;
-	(void)sqlite3_bind_blob(s, 1, zone, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
-	(void)sqlite3_bind_blob(s, 2, id, COFFER_WIRE_ID_BYTES, SQLITE_STATIC);
+	bind_id(s, 1, zone);
+	bind_id(s, 2, id);
 	(void)sqlite3_bind_int64(s, 3, (sqlite3_int64)counter);
 	return done(c, s);
 }

@@ -1,5 +1,7 @@
 /* Zones on the server: made on demand, records written with optimistic
- * concurrency, and synced by change token into the home's copy. */
+ * concurrency, and synced by change token into the home's copy. What a
+ * record must be to enter the home is the caller's check, given to
+ * zn_sync: this file neither opens nor seals records. */
 #include <coffer/category.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
@@ -13,13 +15,6 @@
 #include "core/secret.h"
 
 #define TOKEN_MAX	256
-
-enum zone_kind
-zn_kind(const char *category)
-{
-	return strcmp(category, "backup") == 0 ||
-	    strcmp(category, "keychain") == 0 ? ZONE_RAW : ZONE_SEALED;
-}
 
 int
 zn_open(struct coffer_client *c, const char *category, const char *name,
@@ -45,7 +40,6 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 	nl = strlen(name);
 	if (nl == 0 || cl + nl + 1 > sizeof(info))
 		return cl_fail(c, COFFER_ERR_INVALID, "bad zone name");
-	z->kind = zn_kind(category);
 	/* The id hides the name: only holders of the root can tell which
 	 * zone is which. */
 	memcpy(info, category, cl);
@@ -64,25 +58,6 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 	    NULL)) == 0)
 		r = st_zone_put(c, z->id, category, NULL);
 	free(body);
-	return r;
-}
-
-/* Check one change of a sealed zone before it enters the home. */
-static int
-check_change(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *data, size_t len)
-{
-	struct coffer_buf *pt = NULL;
-	uint64_t counter;
-	int r;
-
-	if (z->kind != ZONE_SEALED)
-		return 0;
-	if ((pt = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = rc_open(c, z, id, data, len, pt, &counter)) == 0)
-		r = st_seen_put(c, z->id, id, counter);
-	coffer_buf_free(&pt);
 	return r;
 }
 
@@ -110,11 +85,13 @@ is_change(struct coffer_client *c, const struct zone *z,
 	return r;
 }
 
-/* Take one page of the change feed into the home; add the records it
- * changed to *${changed}. */
+/* Take one page of the change feed into the home, each live record
+ * checked by ${check} first (if not NULL); add the records it changed to
+ * *${changed}. */
 static int
-take_page(struct coffer_client *c, const struct zone *z, json_t *j,
-    char *detail, char *tok, int *more, uint64_t *changed)
+take_page(struct coffer_client *c, const struct zone *z, zn_check_fn check,
+    void *arg, json_t *j, char *detail, char *tok, int *more,
+    uint64_t *changed)
 {
 	struct coffer_buf *data = NULL;
 	const char *t;
@@ -141,8 +118,8 @@ take_page(struct coffer_client *c, const struct zone *z, json_t *j,
 		coffer_buf_reset(data);
 		if (!json_is_object(ch) ||
 		    (r = net_json_only(ch, change_keys, detail)) != 0 ||
-		    (r = net_json_hex(ch, "record", rec.id, COFFER_WIRE_ID_BYTES,
-		    detail)) != 0 ||
+		    (r = net_json_hex(ch, "record", rec.id,
+		    COFFER_WIRE_ID_BYTES, detail)) != 0 ||
 		    (r = net_json_int(ch, "version", &rec.version,
 		    detail)) != 0 ||
 		    (r = net_json_bool(ch, "deleted", &rec.deleted,
@@ -153,8 +130,8 @@ take_page(struct coffer_client *c, const struct zone *z, json_t *j,
 		if (!rec.deleted && (r = net_json_b64(ch, "data", data,
 		    COFFER_WIRE_RECORD_MAX, detail)) != 0)
 			goto out;
-		if (!rec.deleted && (r = check_change(c, z, rec.id,
-		    coffer_buf_data(data), coffer_buf_len(data))) != 0)
+		if (!rec.deleted && check != NULL && (r = check(arg, c, z,
+		    rec.id, coffer_buf_data(data), coffer_buf_len(data))) != 0)
 			goto out;
 		if ((r = is_change(c, z, &rec, &diff)) != 0 ||
 		    (r = st_rec_put(c, z->id, &rec, coffer_buf_data(data),
@@ -170,7 +147,8 @@ out:
 }
 
 int
-zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed)
+zn_sync(struct coffer_client *c, const struct zone *z, zn_check_fn check,
+    void *arg, uint64_t *changed)
 {
 	char path[TOKEN_MAX + 128], hex[ID_HEX], tok[TOKEN_MAX + 1];
 	json_t *j = NULL;
@@ -199,7 +177,8 @@ zn_sync(struct coffer_client *c, const struct zone *z, uint64_t *changed)
 		if (r != 0 || (r = st_begin(c)) != 0)
 			break;
 		page = 0;
-		r = take_page(c, z, j, c->errmsg, tok, &more, &page);
+		r = take_page(c, z, check, arg, j, c->errmsg, tok, &more,
+		    &page);
 		if (r == 0)
 			r = st_zone_put(c, z->id, z->cat->name, tok);
 		json_decref(j);
@@ -245,8 +224,8 @@ version_answer(struct coffer_client *c, int r, json_t *j, json_t *err,
 
 int
 zn_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, const uint8_t *data,
-    size_t len)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
+    const uint8_t *data, size_t len)
 {
 	struct rec rec;
 	json_t *j = NULL, *err = NULL;
@@ -282,7 +261,8 @@ static const char *const record_keys[] = { "data", "version", NULL };
 
 int
 zn_fetch(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec, struct coffer_buf *data)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec,
+    struct coffer_buf *data)
 {
 	char path[128], detail[NET_DETAIL];
 	json_t *j = NULL, *err = NULL;

@@ -21,7 +21,7 @@ enum { Q_PENDING = 0, Q_RUNNING, Q_DONE };
 struct net {
 	char		*base;
 	char		*ca_file;
-	struct net_opts opts;
+	struct net_opts	 opts;
 	CURLSH		*share;
 	pthread_mutex_t	 share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t	 lock;		/* pool and token */
@@ -78,10 +78,10 @@ host_is_loopback(const char *host, size_t len)
 {
 	size_t i, dots = 0;
 
-	if ((len == 9 && memcmp(host, "localhost", 9) == 0) ||
-	    (len == 5 && memcmp(host, "[::1]", 5) == 0))
+	if ((len == 9 && sodium_memcmp(host, "localhost", 9) == 0) ||
+	    (len == 5 && sodium_memcmp(host, "[::1]", 5) == 0))
 		return 1;
-	if (len < 7 || memcmp(host, "127.", 4) != 0)
+	if (len < 7 || sodium_memcmp(host, "127.", 4) != 0)
 		return 0;
 	for (i = 3; i < len; i++) {
 		if (host[i] == '.') {
@@ -110,8 +110,7 @@ url_allowed(const char *url)
 }
 
 int
-net_new(struct net **out, const char *base_url,
-    const struct net_opts *opts)
+net_new(struct net **out, const char *base_url, const struct net_opts *opts)
 {
 	struct net *n = NULL;
 	size_t len, i;
@@ -564,8 +563,7 @@ next_ready(struct net_req *reqs, size_t count, uint64_t *wait)
 }
 
 int
-net_run(struct net *n, struct net_req *reqs,
-    size_t count, unsigned parallel)
+net_run(struct net *n, struct net_req *reqs, size_t count, unsigned parallel)
 {
 	struct net_req *q;
 	CURLMsg *msg;

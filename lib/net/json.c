@@ -58,8 +58,7 @@ net_json_bool(const json_t *j, const char *key, int *out, char *detail)
 }
 
 int
-net_json_str(const json_t *j, const char *key, const char **out,
-    char *detail)
+net_json_str(const json_t *j, const char *key, const char **out, char *detail)
 {
 	struct wire_json_err e;
 

@@ -1,13 +1,13 @@
 /* HTTP to a cofferd over libcurl (internal to libcoffer).
  *
- * One struct net per server: a pool of easy handles (each reused
- * for request after request, so its connection stays open: HTTP/1.1
+ * One struct net per server: a pool of easy handles (each reused for
+ * request after request, so its connection stays open: HTTP/1.1
  * keep-alive), a CURLSH share of DNS, connections and TLS sessions
  * between them, and curl multi for batches of transfers run P at a time.
- * Every request is a struct net_req; net_run runs a batch
- * of them and retries, with exponential back-off and jitter, those that
- * failed on the network, with a 5xx or with 429 (Retry-After honoured),
- * when the request is idempotent. A request that never left (no
+ * Every request is a struct net_req; net_run runs a batch of them and
+ * retries, with exponential back-off and jitter, those that failed on
+ * the network, with a 5xx or with 429 (Retry-After honoured), when the
+ * request is idempotent. A request that never left (no
  * connection) is retried whatever its method. Other 4xx are never retried.
  *
  * Results are coffer errors with a detail string naming the HTTP status,
@@ -43,8 +43,8 @@ struct net_opts {
 					   default 60 */
 };
 
-/* One request. The caller fills the first block; net_run fills
- * the second. */
+/* One request. The caller fills the first block; net_run fills the
+ * second. */
 struct net_req {
 	const char		*method;	/* "GET", "PUT", ... */
 	const char		*path;		/* "/v1/zones/..." */
@@ -54,7 +54,7 @@ struct net_req {
 	const char		*range;		/* "bytes=A-B" or NULL */
 	int			 idempotent;	/* may be sent again */
 	int			 no_auth;	/* no bearer token */
-	struct coffer_buf	*reply;		/* the body of a 2xx (appended) */
+	struct coffer_buf	*reply;		/* a 2xx's body (appended) */
 
 	long			 status;	/* HTTP status, 0 if none */
 	int			 result;	/* 0 or a coffer error */
@@ -73,9 +73,9 @@ struct net_req {
 	char			*url;
 };
 
-/** net_new(out, base_url, opts): a handle for the server at
- * ${base_url} ("https://host:port", no trailing path; plain http:// only
- * to localhost, 127.x.y.z or [::1]). Returns 0, COFFER_ERR_INVALID (not
+/** net_new(out, base_url, opts): a handle for the server at ${base_url}
+ * ("https://host:port", no trailing path; plain http:// only to
+ * localhost, 127.x.y.z or [::1]). Returns 0, COFFER_ERR_INVALID (not
  * https://, nor http:// to this machine), COFFER_ERR_NOMEM or
  * COFFER_ERR_NETWORK (curl could not be set up). */
 int net_new(struct net **out, const char *base_url,
@@ -84,47 +84,45 @@ int net_new(struct net **out, const char *base_url,
 /** net_free(p): free *${p} and set it to NULL; accepts NULL. */
 void net_free(struct net **p);
 
-/** net_set_token(n, token): the bearer token sent from now on
- * (copied; NULL to send none). Returns 0, COFFER_ERR_INVALID or
+/** net_set_token(n, token): the bearer token sent from now on (copied;
+ * NULL to send none). Returns 0, COFFER_ERR_INVALID or
  * COFFER_ERR_TOOBIG. */
 int net_set_token(struct net *n, const char *token);
 
-/** net_run(n, reqs, count, parallel): run ${count} requests with at
- * most ${parallel} in flight, each retried as the header says. Each gets
- * its status, result and detail. Returns 0 when every request got a 2xx,
+/** net_run(n, reqs, count, parallel): run ${count} requests with at most
+ * ${parallel} in flight, each retried as the header says. Each gets its
+ * status, result and detail. Returns 0 when every request got a 2xx,
  * else the result of the first that failed. */
-int net_run(struct net *n, struct net_req *reqs,
-    size_t count, unsigned parallel);
+int net_run(struct net *n, struct net_req *reqs, size_t count,
+    unsigned parallel);
 
-/** net_req_cleanup(q): release what net_run attached to
- * ${q} (the error object); the caller's fields stay. */
+/** net_req_cleanup(q): release what net_run attached to ${q} (the error
+ * object); the caller's fields stay. */
 void net_req_cleanup(struct net_req *q);
 
 /** net_status_err(status, code): the coffer error for an HTTP
  * ${status} with the server's error ${code} (may be ""). */
 int net_status_err(long status, const char *code);
 
-/* Strict reading of JSON answers. Each getter sets ${detail} (at least
- * NET_DETAIL bytes) to a sentence naming the field when it fails
- * with COFFER_ERR_SERVER. */
+/* Strict reading of JSON answers: thin adapters over the wire module's
+ * reader (wire/json.h), which report its faults as the client does. Each
+ * getter sets ${detail} (at least NET_DETAIL bytes) to a sentence naming
+ * the field when it fails with COFFER_ERR_SERVER. */
 
 /** net_json_load(out, p, len, detail): one JSON object, no duplicate
  * keys. Returns 0 or COFFER_ERR_SERVER. */
-int net_json_load(json_t **out, const uint8_t *p, size_t len,
-    char *detail);
+int net_json_load(json_t **out, const uint8_t *p, size_t len, char *detail);
 
 /** net_json_only(j, keys, detail): refuse keys of ${j} not in the
  * NULL-terminated ${keys}. Returns 0 or COFFER_ERR_SERVER. */
-int net_json_only(const json_t *j, const char *const *keys,
-    char *detail);
+int net_json_only(const json_t *j, const char *const *keys, char *detail);
 
 /** net_json_int(j, key, out, detail): a non-negative integer field. */
 int net_json_int(const json_t *j, const char *key, uint64_t *out,
     char *detail);
 
 /** net_json_bool(j, key, out, detail): a boolean field. */
-int net_json_bool(const json_t *j, const char *key, int *out,
-    char *detail);
+int net_json_bool(const json_t *j, const char *key, int *out, char *detail);
 
 /** net_json_str(j, key, out, detail): a string field (owned by ${j}). */
 int net_json_str(const json_t *j, const char *key, const char **out,

@@ -88,6 +88,13 @@ coffer_category_is_e2e(const struct coffer_category *c, int adp)
 	    (c->cls == COFFER_CLASS_ADP_E2E && adp);
 }
 
+int
+coffer_category_is_generic(const struct coffer_category *c)
+{
+	return c != NULL && strcmp(c->name, COFFER_CATEGORY_KEYCHAIN) != 0 &&
+	    strcmp(c->name, COFFER_CATEGORY_BACKUP) != 0;
+}
+
 const char *
 coffer_category_class_name(enum coffer_category_class cls)
 {

@@ -23,21 +23,21 @@
 static char home1[512], home2[512];
 static char note_id[33];
 
-static const char *const default_env[] = { fx_server_env,
+static const char *const default_env[] = { cli_fx_server_env,
     "COFFER_PASSWORD=" PASSWORD, "COFFER_LOGIN=alice", NULL };
 
-#define COFFER(r, home, input, ...) fx_run((r), default_env, (home), \
+#define COFFER(r, home, input, ...) cli_fx_run((r), default_env, (home), \
 	(input), (const char *const[]){ __VA_ARGS__, NULL })
-#define COFFER_ENV(r, env, home, input, ...) fx_run((r), (env), (home), \
+#define COFFER_ENV(r, env, home, input, ...) cli_fx_run((r), (env), (home), \
 	(input), (const char *const[]){ __VA_ARGS__, NULL })
 
 static int
 setup(void **state)
 {
-	if (fx_setup(state) != 0)
+	if (cli_fx_setup(state) != 0)
 		return -1;
-	fx_path(home1, sizeof(home1), "home1");
-	fx_path(home2, sizeof(home2), "home2");
+	cli_fx_path(home1, sizeof(home1), "home1");
+	cli_fx_path(home2, sizeof(home2), "home2");
 	return 0;
 }
 
@@ -46,14 +46,14 @@ test_create(void **state)
 {
 	static const char *const no_server[] = { "COFFER_PASSWORD=x", NULL };
 	static const char *const no_password[] = { "COFFER_LOGIN=alice",
-	    fx_server_env, NULL };
+	    cli_fx_server_env, NULL };
 	struct cli_res r;
 	json_t *j;
 	int fd;
 
 	(void)state;
 	COFFER_ENV(&r, no_server, home1, NULL, "account", "status");
-	fx_expect(&r, 2, "no server");
+	cli_fx_expect(&r, 2, "no server");
 	assert_non_null(strstr(r.err, "coffer: no server: give --server URL"));
 	cli_res_free(&r);
 
@@ -62,7 +62,7 @@ test_create(void **state)
 	 * program would ask on this one.) */
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) < 0) {
 		COFFER_ENV(&r, no_password, home1, NULL, "account", "create");
-		fx_expect(&r, 1, "no password");
+		cli_fx_expect(&r, 1, "no password");
 		assert_non_null(strstr(r.err, "coffer: no password: give "
 		    "--password-file FILE or set COFFER_PASSWORD"));
 		cli_res_free(&r);
@@ -71,17 +71,17 @@ test_create(void **state)
 	}
 
 	COFFER(&r, home1, NULL, "--json", "account", "create");
-	fx_expect(&r, 0, "account create");
-	j = fx_json(&r);
-	assert_string_equal(fx_str(j, "login"), "alice");
-	assert_int_equal(strlen(fx_str(j, "device")), 32);
+	cli_fx_expect(&r, 0, "account create");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "login"), "alice");
+	assert_int_equal(strlen(cli_fx_str(j, "device")), 32);
 	assert_true(json_is_true(json_object_get(j, "trusted")));
 	json_decref(j);
 	cli_res_free(&r);
 
 	/* The same login again, from another home: taken. */
 	COFFER(&r, home2, NULL, "account", "create");
-	fx_expect(&r, 1, "account create twice");
+	cli_fx_expect(&r, 1, "account create twice");
 	assert_non_null(strstr(r.err, "coffer: account create: "));
 	cli_res_free(&r);
 	srv_rmtree(home2);
@@ -97,9 +97,9 @@ expect_server(const char *want)
 	json_t *j;
 
 	COFFER_ENV(&r, env, home1, NULL, "--json", "account", "status");
-	fx_expect(&r, 0, "status without a server");
-	j = fx_json(&r);
-	assert_string_equal(fx_str(j, "server"), want);
+	cli_fx_expect(&r, 0, "status without a server");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "server"), want);
 	json_decref(j);
 	cli_res_free(&r);
 }
@@ -119,15 +119,15 @@ test_server_remembered(void **state)
 	json_t *j;
 
 	(void)state;
-	snprintf(url, sizeof(url), "%s", srv_url(fx_srv, ""));
+	snprintf(url, sizeof(url), "%s", srv_url(cli_fx_server(), ""));
 	port = strrchr(url, ':');
 	assert_non_null(port);
 	snprintf(other, sizeof(other), "http://localhost%s", port);
 
 	COFFER_ENV(&r, none, home1, NULL, "--json", "record", "list",
 	    "--category", "notes");
-	fx_expect(&r, 0, "record list without a server");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "record list without a server");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "records")), 0);
 	json_decref(j);
 	cli_res_free(&r);
@@ -135,17 +135,17 @@ test_server_remembered(void **state)
 
 	COFFER_ENV(&r, wrong, home1, NULL, "--server", other, "account",
 	    "login");
-	fx_expect(&r, 1, "a failed login elsewhere");
+	cli_fx_expect(&r, 1, "a failed login elsewhere");
 	cli_res_free(&r);
 	expect_server(url);
 
 	COFFER_ENV(&r, none, home1, NULL, "--server", other, "account",
 	    "login");
-	fx_expect(&r, 0, "a login elsewhere");
+	cli_fx_expect(&r, 0, "a login elsewhere");
 	cli_res_free(&r);
 	expect_server(other);
 	COFFER(&r, home1, NULL, "account", "login");
-	fx_expect(&r, 0, "a login back at the first URL");
+	cli_fx_expect(&r, 0, "a login back at the first URL");
 	cli_res_free(&r);
 	expect_server(url);
 }
@@ -153,46 +153,46 @@ test_server_remembered(void **state)
 static void
 test_status_logout_login(void **state)
 {
-	static const char *const wrong[] = { fx_server_env,
+	static const char *const wrong[] = { cli_fx_server_env,
 	    "COFFER_PASSWORD=wrong", "COFFER_LOGIN=alice", NULL };
-	static const char *const by_file[] = { fx_server_env, NULL };
+	static const char *const by_file[] = { cli_fx_server_env, NULL };
 	struct cli_res r;
 	char pwfile[600];
 	json_t *j;
 
 	(void)state;
 	COFFER(&r, home1, NULL, "account", "status");
-	fx_expect(&r, 0, "status");
+	cli_fx_expect(&r, 0, "status");
 	assert_non_null(strstr(r.out, "login:     alice"));
 	assert_non_null(strstr(r.out, "signed in: yes"));
 	cli_res_free(&r);
 
 	COFFER(&r, home1, NULL, "account", "logout");
-	fx_expect(&r, 0, "logout");
+	cli_fx_expect(&r, 0, "logout");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "--json", "account", "status");
-	fx_expect(&r, 0, "status after logout");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "status after logout");
+	j = cli_fx_json(&r);
 	assert_true(json_is_false(json_object_get(j, "signed_in")));
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER_ENV(&r, wrong, home1, NULL, "--json", "account", "login");
-	fx_expect(&r, 1, "wrong password");
-	j = fx_json(&r);
-	assert_string_equal(fx_str(j, "error"), "unauthorized");
-	assert_non_null(strstr(fx_str(j, "message"), "account login: "));
+	cli_fx_expect(&r, 1, "wrong password");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "error"), "unauthorized");
+	assert_non_null(strstr(cli_fx_str(j, "message"), "account login: "));
 	json_decref(j);
 	assert_non_null(strstr(r.err, "coffer: account login: "));
 	cli_res_free(&r);
 
 	/* The first line of the file, without its line end. */
-	fx_path(pwfile, sizeof(pwfile), "pw");
+	cli_fx_path(pwfile, sizeof(pwfile), "pw");
 	assert_int_equal(srv_write_file(pwfile, PASSWORD "\r\nsecond line\n"),
 	    0);
 	COFFER_ENV(&r, by_file, home1, NULL, "account", "login", "--login",
 	    "alice", "--password-file", pwfile);
-	fx_expect(&r, 0, "login with --password-file");
+	cli_fx_expect(&r, 0, "login with --password-file");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "account", "status");
 	assert_non_null(strstr(r.out, "signed in: yes"));
@@ -209,7 +209,7 @@ test_records(void **state)
 	(void)state;
 	COFFER(&r, home1, NULL, "record", "put", "--category", "notes",
 	    "--data", "buy milk");
-	fx_expect(&r, 0, "record put --data");
+	cli_fx_expect(&r, 0, "record put --data");
 	assert_int_equal(strlen(r.out), 33);	/* hex and "\n" */
 	memcpy(note_id, r.out, 32);
 	note_id[32] = '\0';
@@ -217,14 +217,14 @@ test_records(void **state)
 
 	COFFER(&r, home1, NULL, "record", "get", "--category", "notes",
 	    note_id);
-	fx_expect(&r, 0, "record get");
+	cli_fx_expect(&r, 0, "record get");
 	assert_string_equal(r.out, "buy milk");
 	cli_res_free(&r);
 
 	/* From standard input, bytes unchanged (a NUL-free binary tail). */
 	COFFER(&r, home1, "line one\nline two\n\x01\xff", "record", "put",
 	    "--category", "notes");
-	fx_expect(&r, 0, "record put from stdin");
+	cli_fx_expect(&r, 0, "record put from stdin");
 	memcpy(id, r.out, 32);
 	id[32] = '\0';
 	cli_res_free(&r);
@@ -235,8 +235,8 @@ test_records(void **state)
 
 	COFFER(&r, home1, NULL, "--json", "record", "list", "--category",
 	    "notes");
-	fx_expect(&r, 0, "record list");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "record list");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "records")), 2);
 	json_decref(j);
 	cli_res_free(&r);
@@ -244,26 +244,26 @@ test_records(void **state)
 	/* A new version of a record. */
 	COFFER(&r, home1, "edited", "record", "put", "--category", "notes",
 	    id);
-	fx_expect(&r, 0, "record put ID");
+	cli_fx_expect(&r, 0, "record put ID");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "--json", "record", "get", "--category",
 	    "notes", id);
-	j = fx_json(&r);
-	assert_string_equal(fx_str(j, "data"), "edited");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "data"), "edited");
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, home1, NULL, "record", "delete", "--category", "notes", id);
-	fx_expect(&r, 0, "record delete");
+	cli_fx_expect(&r, 0, "record delete");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "record", "get", "--category", "notes", id);
-	fx_expect(&r, 1, "record get after delete");
+	cli_fx_expect(&r, 1, "record get after delete");
 	assert_non_null(strstr(r.err, "coffer: record get: not found"));
 	cli_res_free(&r);
 
 	COFFER(&r, home1, NULL, "record", "get", "--category", "notes",
 	    "xyz");
-	fx_expect(&r, 2, "a malformed id");
+	cli_fx_expect(&r, 2, "a malformed id");
 	assert_non_null(strstr(r.err, "'xyz' is not a record id"));
 	cli_res_free(&r);
 }
@@ -281,29 +281,29 @@ test_second_device(void **state)
 
 	(void)state;
 	COFFER(&r, home2, NULL, "--json", "account", "login");
-	fx_expect(&r, 0, "login on a second device");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "login on a second device");
+	j = cli_fx_json(&r);
 	assert_true(json_is_false(json_object_get(j, "trusted")));
-	snprintf(dev2, sizeof(dev2), "%s", fx_str(j, "device"));
-	snprintf(code, sizeof(code), "%s", fx_str(j, "code"));
+	snprintf(dev2, sizeof(dev2), "%s", cli_fx_str(j, "device"));
+	snprintf(code, sizeof(code), "%s", cli_fx_str(j, "code"));
 	json_decref(j);
 	cli_res_free(&r);
 
 	/* Not approved yet: it cannot read. */
 	COFFER(&r, home2, NULL, "record", "get", "--category", "notes",
 	    note_id);
-	fx_expect(&r, 1, "read before approval");
+	cli_fx_expect(&r, 1, "read before approval");
 	cli_res_free(&r);
 
 	COFFER(&r, home1, NULL, "--json", "device", "list");
-	fx_expect(&r, 0, "device list");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "device list");
+	j = cli_fx_json(&r);
 	json_array_foreach(json_object_get(j, "devices"), i, d) {
-		if (strcmp(fx_str(d, "id"), dev2) != 0)
+		if (strcmp(cli_fx_str(d, "id"), dev2) != 0)
 			continue;
 		found = 1;
 		assert_true(json_is_false(json_object_get(d, "trusted")));
-		assert_string_equal(fx_str(d, "code"), code);
+		assert_string_equal(cli_fx_str(d, "code"), code);
 	}
 	assert_true(found);
 	json_decref(j);
@@ -311,60 +311,60 @@ test_second_device(void **state)
 
 	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code",
 	    "0000-0000");
-	fx_expect(&r, 1, "approve with another code");
+	cli_fx_expect(&r, 1, "approve with another code");
 	cli_res_free(&r);
 	/* Without --code and without a terminal to compare it on: refused. */
 	COFFER(&r, home1, NULL, "device", "approve", dev2);
-	fx_expect(&r, 2, "approve without a code");
+	cli_fx_expect(&r, 2, "approve without a code");
 	assert_non_null(strstr(r.err, "--code"));
 	cli_res_free(&r);
 	/* On a terminal the code is shown; "n" approves nothing. */
 	{
 		static const struct cli_chat no[] = { { "[y/N] ", "n\n" } };
-		static const char *const env[] = { fx_server_env, NULL };
+		static const char *const env[] = { cli_fx_server_env, NULL };
 		const char *args[] = { "--home", home1, "device", "approve",
 		    dev2, NULL };
 
 		if (cli_run_tty(&r, env, no, 1, args) != 0)
 			fail_msg("the terminal conversation broke off: %s",
 			    r.out);
-		fx_expect(&r, 1, "approve answered no");
+		cli_fx_expect(&r, 1, "approve answered no");
 		assert_non_null(strstr(r.out, code));
 		cli_res_free(&r);
 	}
 	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code", code);
-	fx_expect(&r, 0, "device approve");
+	cli_fx_expect(&r, 0, "device approve");
 	cli_res_free(&r);
 
 	COFFER(&r, home2, NULL, "sync");
-	fx_expect(&r, 0, "sync");
+	cli_fx_expect(&r, 0, "sync");
 	cli_res_free(&r);
 	COFFER(&r, home2, NULL, "record", "get", "--category", "notes",
 	    note_id);
-	fx_expect(&r, 0, "the note on the second device");
+	cli_fx_expect(&r, 0, "the note on the second device");
 	assert_string_equal(r.out, "buy milk");
 	cli_res_free(&r);
 
 	COFFER(&r, home2, NULL, "record", "put", "--category", "notes",
 	    "--data", "from the phone");
-	fx_expect(&r, 0, "put on the second device");
+	cli_fx_expect(&r, 0, "put on the second device");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "sync");
-	fx_expect(&r, 0, "sync of the first device");
+	cli_fx_expect(&r, 0, "sync of the first device");
 	assert_string_equal(r.out, "sync: 1 change in 1 zone\n");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "sync");
 	assert_string_equal(r.out, "sync: up to date\n");
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "--json", "sync");
-	j = fx_json(&r);
+	j = cli_fx_json(&r);
 	assert_int_equal(json_integer_value(json_object_get(j, "changes")), 0);
 	assert_int_equal(json_integer_value(json_object_get(j, "zones")), 0);
 	json_decref(j);
 	cli_res_free(&r);
 	COFFER(&r, home1, NULL, "--json", "record", "list", "--category",
 	    "notes");
-	j = fx_json(&r);
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "records")), 2);
 	json_decref(j);
 	cli_res_free(&r);
@@ -374,7 +374,7 @@ test_second_device(void **state)
 static void
 test_terminal_login(void **state)
 {
-	static const char *const env[] = { fx_server_env,
+	static const char *const env[] = { cli_fx_server_env,
 	    "COFFER_LOGIN=alice", NULL };
 	static const struct cli_chat chat[] = {
 		{ "Password: ", PASSWORD "\n" },
@@ -384,11 +384,11 @@ test_terminal_login(void **state)
 
 	(void)state;
 	COFFER(&r, home1, NULL, "account", "logout");
-	fx_expect(&r, 0, "logout");
+	cli_fx_expect(&r, 0, "logout");
 	cli_res_free(&r);
 	if (cli_run_tty(&r, env, chat, 1, args) != 0)
 		fail_msg("the terminal conversation broke off: %s", r.out);
-	fx_expect(&r, 0, "login on a terminal");
+	cli_fx_expect(&r, 0, "login on a terminal");
 	assert_null(strstr(r.out, PASSWORD));
 	assert_non_null(strstr(r.out, "trusted:   yes"));
 	cli_res_free(&r);
@@ -406,5 +406,5 @@ main(void)
 		cmocka_unit_test(test_terminal_login),
 	};
 
-	return cmocka_run_group_tests(tests, setup, fx_teardown);
+	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);
 }

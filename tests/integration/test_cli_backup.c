@@ -24,12 +24,12 @@ static char home[512], src[512];
 static char snap1[33];
 
 /* Only account create names the server: the home remembers it. */
-static const char *const create_env[] = { fx_server_env,
+static const char *const create_env[] = { cli_fx_server_env,
     "COFFER_PASSWORD=pw pw pw", "COFFER_LOGIN=bob", NULL };
 static const char *const env[] = { "COFFER_PASSWORD=pw pw pw",
     "COFFER_LOGIN=bob", NULL };
 
-#define COFFER(r, ...) fx_run((r), env, home, NULL, \
+#define COFFER(r, ...) cli_fx_run((r), env, home, NULL, \
 	(const char *const[]){ __VA_ARGS__, NULL })
 
 static void
@@ -51,7 +51,7 @@ make_tree(void)
 	static uint8_t rnd[3 << 20];
 	char sub[600];
 
-	fx_path(src, sizeof(src), "src");
+	cli_fx_path(src, sizeof(src), "src");
 	snprintf(sub, sizeof(sub), "%s/nested", src);
 	assert_int_equal(mkdir(src, 0755), 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -116,9 +116,9 @@ setup(void **state)
 	struct cli_res r;
 	int st;
 
-	if (fx_setup(state) != 0)
+	if (cli_fx_setup(state) != 0)
 		return -1;
-	fx_path(home, sizeof(home), "home");
+	cli_fx_path(home, sizeof(home), "home");
 	if (cli_run(&r, create_env, NULL, "--home", home, "account",
 	    "create", (char *)NULL) != 0)
 		return -1;
@@ -139,7 +139,7 @@ test_create_restore(void **state)
 	(void)state;
 	make_tree();
 	COFFER(&r, "backup", "create", src);
-	fx_expect(&r, 0, "backup create");
+	cli_fx_expect(&r, 0, "backup create");
 	assert_int_equal(strlen(r.out), 33);
 	memcpy(snap1, r.out, 32);
 	snap1[32] = '\0';
@@ -149,8 +149,8 @@ test_create_restore(void **state)
 	cli_res_free(&r);
 
 	COFFER(&r, "--json", "backup", "list");
-	fx_expect(&r, 0, "backup list");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "backup list");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(j, "snapshots"), 0), "id")), snap1);
@@ -158,15 +158,15 @@ test_create_restore(void **state)
 	cli_res_free(&r);
 
 	COFFER(&r, "backup", "ls", "latest");
-	fx_expect(&r, 0, "backup ls latest");
+	cli_fx_expect(&r, 0, "backup ls latest");
 	assert_non_null(strstr(r.out, "src/nested/notes.txt"));
 	assert_non_null(strstr(r.out, "-> nested/notes.txt"));
 	cli_res_free(&r);
 
-	fx_path(target, sizeof(target), "restore");
+	cli_fx_path(target, sizeof(target), "restore");
 	COFFER(&r, "--quiet", "backup", "restore", "latest", "--target",
 	    target);
-	fx_expect(&r, 0, "backup restore");
+	cli_fx_expect(&r, 0, "backup restore");
 	assert_string_equal(r.err, "");
 	cli_res_free(&r);
 	snprintf(restored, sizeof(restored), "%s/src", target);
@@ -182,9 +182,9 @@ test_incremental_and_sets(void **state)
 	(void)state;
 	write_bytes(src, "added.txt", "new file\n", 9);
 	COFFER(&r, "--json", "backup", "create", src);
-	fx_expect(&r, 0, "second backup");
-	j = fx_json(&r);
-	assert_string_not_equal(fx_str(j, "snapshot"), snap1);
+	cli_fx_expect(&r, 0, "second backup");
+	j = cli_fx_json(&r);
+	assert_string_not_equal(cli_fx_str(j, "snapshot"), snap1);
 	/* Only the new file's bytes are new. */
 	assert_true(json_integer_value(json_object_get(j, "bytes_new")) <
 	    4096);
@@ -192,25 +192,25 @@ test_incremental_and_sets(void **state)
 	cli_res_free(&r);
 
 	COFFER(&r, "backup", "ls", snap1);
-	fx_expect(&r, 0, "ls of the first snapshot by id");
+	cli_fx_expect(&r, 0, "ls of the first snapshot by id");
 	assert_null(strstr(r.out, "added.txt"));
 	cli_res_free(&r);
 
 	/* Another set is another repository. */
 	COFFER(&r, "--json", "backup", "list", "--set", "photos");
-	fx_expect(&r, 0, "an empty set");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "an empty set");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 0);
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, "backup", "list", "--set", "../x");
-	fx_expect(&r, 2, "a set name that is a path");
+	cli_fx_expect(&r, 2, "a set name that is a path");
 	assert_non_null(strstr(r.err, "'../x' is not a set name"));
 	cli_res_free(&r);
 
 	COFFER(&r, "backup", "ls", "ffffffffffff");
-	fx_expect(&r, 1, "an unknown snapshot");
+	cli_fx_expect(&r, 1, "an unknown snapshot");
 	assert_non_null(strstr(r.err, "coffer: backup ls: "));
 	cli_res_free(&r);
 }
@@ -226,47 +226,47 @@ test_maintenance(void **state)
 
 	(void)state;
 	COFFER(&r, "backup", "check");
-	fx_expect(&r, 0, "check");
+	cli_fx_expect(&r, 0, "check");
 	assert_non_null(strstr(r.err, ": 0 errors"));
 	cli_res_free(&r);
 
 	COFFER(&r, "--json", "backup", "forget", "--keep-last", "1",
 	    "--dry-run");
-	fx_expect(&r, 0, "forget --dry-run");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "forget --dry-run");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_integer_value(json_object_get(j, "removed")), 1);
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, "backup", "forget", "--keep-last", "1");
-	fx_expect(&r, 0, "forget");
+	cli_fx_expect(&r, 0, "forget");
 	assert_non_null(strstr(r.out, "remove  "));
 	assert_non_null(strstr(r.out, "(last)"));
 	cli_res_free(&r);
 	COFFER(&r, "--json", "backup", "list");
-	j = fx_json(&r);
+	j = cli_fx_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "snapshots")), 1);
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, "--json", "backup", "prune");
-	fx_expect(&r, 0, "prune");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "prune");
+	j = cli_fx_json(&r);
 	assert_true(json_is_integer(json_object_get(j, "packs_deleted")));
 	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, "--json", "backup", "check", "--read-data");
-	fx_expect(&r, 0, "check --read-data");
-	j = fx_json(&r);
+	cli_fx_expect(&r, 0, "check --read-data");
+	j = cli_fx_json(&r);
 	assert_int_equal(json_integer_value(json_object_get(j, "errors")), 0);
 	assert_true(json_integer_value(json_object_get(j, "chunks_read")) > 0);
 	json_decref(j);
 	cli_res_free(&r);
 
-	fx_path(target, sizeof(target), "restore2");
+	cli_fx_path(target, sizeof(target), "restore2");
 	COFFER(&r, "backup", "restore", "latest", "--target", target);
-	fx_expect(&r, 0, "restore after prune");
+	cli_fx_expect(&r, 0, "restore after prune");
 	cli_res_free(&r);
 	snprintf(restored, sizeof(restored), "%s/src", target);
 	same_tree(src, restored);
@@ -281,5 +281,5 @@ main(void)
 		cmocka_unit_test(test_maintenance),
 	};
 
-	return cmocka_run_group_tests(tests, setup, fx_teardown);
+	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);
 }

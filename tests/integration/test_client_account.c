@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,9 +24,9 @@ test_create_signout_signin(void **state)
 	struct stat sb;
 
 	(void)state;
-	home_path(home, sizeof(home));
-	fresh_login(login, sizeof(login), "alice");
-	assert_non_null(c = client_at(home));
+	client_fx_home(home, sizeof(home));
+	client_fx_login(login, sizeof(login), "alice");
+	assert_non_null(c = client_fx_open(home));
 	assert_int_equal(coffer_client_account_create(c, login,
 	    PW("correct horse")), 0);
 	assert_int_equal(coffer_client_status(c, &st), 0);
@@ -55,7 +56,7 @@ test_create_signout_signin(void **state)
 	coffer_client_free(&c);
 
 	/* Reopened: the keys are there, the session is not. */
-	assert_non_null(c = client_at(home));
+	assert_non_null(c = client_fx_open(home));
 	assert_int_equal(coffer_client_login(c, login, PW("wrong horse")),
 	    COFFER_ERR_UNAUTHORIZED);
 	assert_true(strlen(coffer_client_errmsg(c)) > 0);
@@ -88,9 +89,9 @@ test_token_stays_home(void **state)
 	size_t i;
 
 	(void)state;
-	home_path(home, sizeof(home));
-	fresh_login(login, sizeof(login), "tok");
-	assert_non_null(c = client_at(home));
+	client_fx_home(home, sizeof(home));
+	client_fx_login(login, sizeof(login), "tok");
+	assert_non_null(c = client_fx_open(home));
 	assert_int_equal(coffer_client_account_create(c, login,
 	    PW("correct horse")), 0);
 	coffer_client_free(&c);
@@ -123,11 +124,11 @@ test_taken_and_unknown(void **state)
 	char h1[4096], h2[4096], login[64];
 
 	(void)state;
-	home_path(h1, sizeof(h1));
-	home_path(h2, sizeof(h2));
-	fresh_login(login, sizeof(login), "bob");
-	assert_non_null(c = client_at(h1));
-	assert_non_null(d = client_at(h2));
+	client_fx_home(h1, sizeof(h1));
+	client_fx_home(h2, sizeof(h2));
+	client_fx_login(login, sizeof(login), "bob");
+	assert_non_null(c = client_fx_open(h1));
+	assert_non_null(d = client_fx_open(h2));
 	assert_int_equal(coffer_client_account_create(c, login, PW("pw one")),
 	    0);
 	assert_int_equal(coffer_client_account_create(d, login, PW("pw two")),
@@ -184,16 +185,16 @@ test_second_device(void **state)
 	unsigned devs[2] = { 0, 0 };
 
 	(void)state;
-	home_path(h1, sizeof(h1));
-	home_path(h2, sizeof(h2));
-	fresh_login(login, sizeof(login), "carol");
-	assert_non_null(a = client_at(h1));
+	client_fx_home(h1, sizeof(h1));
+	client_fx_home(h2, sizeof(h2));
+	client_fx_login(login, sizeof(login), "carol");
+	assert_non_null(a = client_fx_open(h1));
 	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
 	assert_int_equal(coffer_client_record_create(a, "notes", NULL,
 	    PW("first note"), id), 0);
 
 	/* The second device signs in, registers its keys and waits. */
-	assert_non_null(b = client_at(h2));
+	assert_non_null(b = client_fx_open(h2));
 	assert_int_equal(coffer_client_login(b, login, PW("pw")), 0);
 	assert_int_equal(coffer_client_status(b, &st2), 0);
 	assert_true(st2.signed_in && st2.has_device);
@@ -258,5 +259,6 @@ main(void)
 		cmocka_unit_test(test_second_device),
 	};
 
-	return cmocka_run_group_tests(tests, server_setup, server_teardown);
+	return cmocka_run_group_tests(tests, client_fx_setup,
+	    client_fx_teardown);
 }

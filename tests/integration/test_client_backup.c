@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,11 +21,11 @@ setup(void **state)
 {
 	char home[4096], login[64];
 
-	if (server_setup(state) != 0)
+	if (client_fx_setup(state) != 0)
 		return -1;
-	home_path(home, sizeof(home));
-	fresh_login(login, sizeof(login), "bk");
-	if ((A = client_at(home)) == NULL ||
+	client_fx_home(home, sizeof(home));
+	client_fx_login(login, sizeof(login), "bk");
+	if ((A = client_fx_open(home)) == NULL ||
 	    coffer_client_account_create(A, login, PW("pw")) != 0)
 		return -1;
 	return 0;
@@ -34,7 +35,7 @@ static int
 teardown(void **state)
 {
 	coffer_client_free(&A);
-	return server_teardown(state);
+	return client_fx_teardown(state);
 }
 
 #define NBLOBS	10

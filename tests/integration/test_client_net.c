@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -278,37 +280,38 @@ test_kill_and_restart(void **state)
 {
 	struct coffer_client_status st;
 	struct coffer_client *c;
-	struct srv *main_srv = S;
+	struct srv *main_srv, *s = NULL;
 	uint8_t id[16];
 	char home[4096], login[64], conf[4096], listen[64];
 	const char *args[] = { "--config", conf, "--listen", listen, NULL };
 
 	(void)state;
-	(void)snprintf(conf, sizeof(conf), "%s/cofferd.conf", Tmp);
+	(void)snprintf(conf, sizeof(conf), "%s/cofferd.conf", client_fx_tmp());
 	(void)snprintf(listen, sizeof(listen), "127.0.0.1:%u", free_port());
-	assert_int_equal(srv_start(&S, args), 0);
-	home_path(home, sizeof(home));
-	fresh_login(login, sizeof(login), "net");
-	assert_non_null(c = client_at(home));
+	assert_int_equal(srv_start(&s, args), 0);
+	main_srv = client_fx_use_server(s);
+	client_fx_home(home, sizeof(home));
+	client_fx_login(login, sizeof(login), "net");
+	assert_non_null(c = client_fx_open(home));
 	assert_int_equal(coffer_client_account_create(c, login, PW("pw")), 0);
 	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
 	    PW("before"), id), 0);
 	/* The server dies: a network error once the retries are spent. */
-	assert_int_equal(srv_kill9(S), 0);
+	assert_int_equal(srv_kill9(s), 0);
 	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
 	    PW("during"), id), COFFER_ERR_NETWORK);
 	assert_true(strlen(coffer_client_errmsg(c)) > 0);
 	/* It comes back: the same client carries on, session and all. */
-	assert_int_equal(srv_restart(S), 0);
+	assert_int_equal(srv_restart(s), 0);
 	assert_int_equal(coffer_client_record_create(c, "notes", NULL,
 	    PW("after"), id), 0);
 	assert_int_equal(coffer_client_sync(c), 0);
 	assert_int_equal(coffer_client_status(c, &st), 0);
 	assert_true(st.signed_in);
 	coffer_client_free(&c);
-	assert_int_equal(srv_stop(S), 0);
-	srv_free(&S);
-	S = main_srv;
+	assert_int_equal(srv_stop(s), 0);
+	srv_free(&s);
+	(void)client_fx_use_server(main_srv);
 }
 
 int
@@ -320,5 +323,6 @@ main(void)
 		cmocka_unit_test(test_kill_and_restart),
 	};
 
-	return cmocka_run_group_tests(tests, server_setup, server_teardown);
+	return cmocka_run_group_tests(tests, client_fx_setup,
+	    client_fx_teardown);
 }

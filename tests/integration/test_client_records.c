@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,12 +28,13 @@ setup(void **state)
 	struct coffer_client_status st;
 	char code[COFFER_CLIENT_CODE_LEN];
 
-	if (server_setup(state) != 0)
+	if (client_fx_setup(state) != 0)
 		return -1;
-	home_path(HomeA, sizeof(HomeA));
-	home_path(h2, sizeof(h2));
-	fresh_login(login, sizeof(login), "rec");
-	if ((A = client_at(HomeA)) == NULL || (B = client_at(h2)) == NULL ||
+	client_fx_home(HomeA, sizeof(HomeA));
+	client_fx_home(h2, sizeof(h2));
+	client_fx_login(login, sizeof(login), "rec");
+	if ((A = client_fx_open(HomeA)) == NULL ||
+	    (B = client_fx_open(h2)) == NULL ||
 	    coffer_client_account_create(A, login, PW("pw")) != 0 ||
 	    coffer_client_login(B, login, PW("pw")) != 0 ||
 	    coffer_client_status(B, &st) != 0 ||
@@ -47,7 +50,7 @@ teardown(void **state)
 {
 	coffer_client_free(&A);
 	coffer_client_free(&B);
-	return server_teardown(state);
+	return client_fx_teardown(state);
 }
 
 /* "Authorization: Bearer <A's token>" from A's home. */
@@ -76,8 +79,8 @@ raw_get(const char *zone, const uint8_t id[16], char *data, size_t cap,
 	assert_int_equal(coffer_hex_encode(rid, sizeof(rid), id, 16), 0);
 	(void)snprintf(url_path, sizeof(url_path), "/v1/zones/%s/records/%s",
 	    zone, rid);
-	assert_int_equal(http_request("GET", srv_url(S, url_path), h, NULL, 0,
-	    &st, &body), 0);
+	assert_int_equal(http_request("GET", srv_url(client_fx_server(),
+	    url_path), h, NULL, 0, &st, &body), 0);
 	assert_int_equal(st, 200);
 	assert_non_null(j = json_loads(body, 0, NULL));
 	(void)snprintf(data, cap, "%s",
@@ -105,8 +108,8 @@ raw_put(const char *zone, const uint8_t id[16], const char *data,
 	assert_non_null(json = malloc(n));
 	(void)snprintf(json, n, "{\"data\":\"%s\",\"version\":%lld}", data,
 	    version);
-	assert_int_equal(http_request("PUT", srv_url(S, url_path), h, json,
-	    strlen(json), &st, NULL), 0);
+	assert_int_equal(http_request("PUT", srv_url(client_fx_server(),
+	    url_path), h, json, strlen(json), &st, NULL), 0);
 	assert_int_equal(st, 200);
 	free(json);
 }
@@ -176,7 +179,7 @@ test_reopened_home(void **state)
 	(void)state;
 	assert_int_equal(coffer_client_record_create(A, "notes", NULL,
 	    PW("before"), id), 0);
-	assert_non_null(again = client_at(HomeA));
+	assert_non_null(again = client_fx_open(HomeA));
 	get_text(again, id, "before");
 	if (coffer_client_record_create(again, "reminders", NULL, PW("after"),
 	    id2) != 0)
@@ -211,11 +214,12 @@ test_remembered_url_and_sync_count(void **state)
 
 	(void)state;
 	assert_int_equal(coffer_client_open(&c, NULL, HomeA, NULL), 0);
-	assert_string_equal(coffer_client_server_url(c), srv_url(S, ""));
+	assert_string_equal(coffer_client_server_url(c),
+	    srv_url(client_fx_server(), ""));
 	assert_int_equal(coffer_client_record_create(c, "bookmarks", "count",
 	    PW("one"), id), 0);
 	coffer_client_free(&c);
-	home_path(fresh, sizeof(fresh));
+	client_fx_home(fresh, sizeof(fresh));
 	assert_int_equal(coffer_client_open(&c, NULL, fresh, NULL),
 	    COFFER_ERR_STATE);
 	assert_null(c);
@@ -310,16 +314,18 @@ test_replay_refused(void **state)
 		auth_header(auth, sizeof(auth));
 		assert_int_equal(coffer_hex_encode(rid, sizeof(rid), id, 16),
 		    0);
-		assert_int_equal(http_request("GET", srv_url(S, "/v1/zones"),
-		    h, NULL, 0, &st, &body), 0);
+		assert_int_equal(http_request("GET",
+		    srv_url(client_fx_server(), "/v1/zones"), h, NULL, 0, &st,
+		    &body), 0);
 		j = json_loads(body, 0, NULL);
 		a = json_object_get(j, "zones");
 		json_array_foreach(a, i, e) {
 			z = json_string_value(json_object_get(e, "zone"));
 			(void)snprintf(p, sizeof(p), "/v1/zones/%s/records/%s",
 			    z, rid);
-			assert_int_equal(http_request("GET", srv_url(S, p), h,
-			    NULL, 0, &st, NULL), 0);
+			assert_int_equal(http_request("GET",
+			    srv_url(client_fx_server(), p), h, NULL, 0, &st,
+			    NULL), 0);
 			if (st == 200)
 				(void)snprintf(zone, sizeof(zone), "%s", z);
 		}

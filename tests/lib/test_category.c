@@ -195,6 +195,37 @@ test_is_e2e(void **state)
 	assert_int_equal(coffer_category_is_e2e(NULL, 1), 0);
 }
 
+/* Generic records everywhere but the keychain and backup sets, which
+ * bring their own sealing. */
+static void
+test_is_generic(void **state)
+{
+	const struct coffer_category *c;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < coffer_category_count(); i++) {
+		c = coffer_category_at(i);
+		if (coffer_category_is_generic(c))
+			n++;
+		else
+			assert_true(strcmp(c->name, "keychain") == 0 ||
+			    strcmp(c->name, "backup") == 0);
+	}
+	assert_int_equal(n, 26);
+	assert_string_equal(COFFER_CATEGORY_KEYCHAIN, "keychain");
+	assert_string_equal(COFFER_CATEGORY_BACKUP, "backup");
+	assert_int_equal(coffer_category_is_generic(coffer_category_by_name(
+	    COFFER_CATEGORY_KEYCHAIN)), 0);
+	assert_int_equal(coffer_category_is_generic(coffer_category_by_name(
+	    COFFER_CATEGORY_BACKUP)), 0);
+	assert_int_equal(coffer_category_is_generic(coffer_category_by_name(
+	    "notes")), 1);
+	assert_int_equal(coffer_category_is_generic(coffer_category_by_name(
+	    "mail")), 1);
+	assert_int_equal(coffer_category_is_generic(NULL), 0);
+}
+
 static void
 test_class_names(void **state)
 {
@@ -217,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_ids_and_names),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_is_e2e),
+		cmocka_unit_test(test_is_generic),
 		cmocka_unit_test(test_class_names),
 	};
 

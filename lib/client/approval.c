@@ -1,5 +1,7 @@
-/* Devices of the account: verification codes, approval of a new device
- * by a trusted one (the root sealed to it), the device list, and sync. */
+/* Device approval (docs/PROTOCOL-client.md, "Keychain zone"): the
+ * verification code of a device's card, approval of a new device by a
+ * trusted one (the keychain root sealed to it), and the account's devices
+ * with whether each is trusted. A device's own enrolment is enrol.c's. */
 #include <coffer/client.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
@@ -29,7 +31,8 @@ parse_device(struct coffer_client *c, const json_t *j,
 
 	if (!json_is_object(j) ||
 	    (r = net_json_only(j, device_keys, detail)) != 0 ||
-	    (r = net_json_hex(j, "device", id, COFFER_WIRE_ID_BYTES, detail)) != 0 ||
+	    (r = net_json_hex(j, "device", id, COFFER_WIRE_ID_BYTES,
+	    detail)) != 0 ||
 	    (r = net_json_int(j, "created", &created, detail)) != 0 ||
 	    (r = net_json_b64_exact(j, "card", raw,
 	    COFFER_DEVICE_CARD_BYTES, detail)) != 0)
@@ -67,8 +70,9 @@ card_code(const uint8_t raw[COFFER_DEVICE_CARD_BYTES],
 	return 0;
 }
 
-int
-kc_device_card(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
+/* The card the server holds for device ${id}, checked, and its code. */
+static int
+device_card(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
     struct coffer_device_card *card, char code[COFFER_CLIENT_CODE_LEN])
 {
 	uint8_t raw[COFFER_DEVICE_CARD_BYTES];
@@ -95,7 +99,7 @@ coffer_client_device_code(struct coffer_client *c,
 
 	if (c == NULL || device_id == NULL || code == NULL)
 		return COFFER_ERR_INVALID;
-	return kc_device_card(c, device_id, &card, code);
+	return device_card(c, device_id, &card, code);
 }
 
 int
@@ -118,7 +122,7 @@ coffer_client_device_approve(struct coffer_client *c,
 	if (c->root == NULL)
 		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
 		    "trusted: it cannot approve others");
-	if ((r = kc_device_card(c, device_id, &card, mine)) != 0)
+	if ((r = device_card(c, device_id, &card, mine)) != 0)
 		return r;
 	if (strlen(code) != strlen(mine) ||
 	    sodium_memcmp(code, mine, strlen(mine)) != 0)
@@ -148,19 +152,12 @@ coffer_client_device_list(struct coffer_client *c,
 		return COFFER_ERR_INVALID;
 	if ((r = kc_refresh(c)) != 0)
 		return r;
-	if ((r = cl_json(c, "GET", "/v1/devices", NULL, CL_IDEMPOTENT, &j,
-	    NULL)) != 0)
+	if ((r = cl_list(c, "/v1/devices", "devices", &j, &a)) != 0)
 		goto out;
-	a = json_object_get(j, "devices");
-	if (json_object_size(j) != 1 || !json_is_array(a)) {
-		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer: field "
-		    "\"devices\" is not an array");
-		goto out;
-	}
 	json_array_foreach(a, i, e) {
 		if ((r = parse_device(c, e, &card, raw)) != 0)
 			goto out;
-		self = c->device != NULL && memcmp(card.device_id,
+		self = c->device != NULL && sodium_memcmp(card.device_id,
 		    coffer_device_id(c->device), COFFER_WIRE_ID_BYTES) == 0;
 		if ((r = fn(arg, card.device_id,
 		    kc_is_trusted(c, card.device_id), self)) != 0)
@@ -168,49 +165,5 @@ coffer_client_device_list(struct coffer_client *c,
 	}
 out:
 	json_decref(j);
-	return r;
-}
-
-int
-coffer_client_sync(struct coffer_client *c)
-{
-	return coffer_client_sync_count(c, NULL, NULL);
-}
-
-int
-coffer_client_sync_count(struct coffer_client *c, uint64_t *changed,
-    uint64_t *zones)
-{
-	struct zone z;
-	uint8_t *ids = NULL;
-	uint64_t n, total = 0, nz = 0;
-	size_t count = 0, i;
-	int r;
-
-	if (changed != NULL)
-		*changed = 0;
-	if (zones != NULL)
-		*zones = 0;
-	if (c == NULL)
-		return COFFER_ERR_INVALID;
-	c->errmsg[0] = '\0';
-	if ((r = kc_refresh(c)) != 0 || c->root == NULL)
-		return r;
-	if ((r = st_zones(c, &ids, &count)) != 0)
-		return r;
-	for (i = 0; i < count && r == 0; i++) {
-		if (memcmp(ids + i * COFFER_WIRE_ID_BYTES, c->kczone, COFFER_WIRE_ID_BYTES) == 0)
-			continue;
-		n = 0;
-		if ((r = st_zone_get(c, ids + i * COFFER_WIRE_ID_BYTES, &z)) == 0)
-			r = zn_sync(c, &z, &n);
-		total += n;
-		nz += n > 0;
-	}
-	free(ids);
-	if (changed != NULL)
-		*changed = total;
-	if (zones != NULL)
-		*zones = nz;
 	return r;
 }

@@ -1,15 +1,16 @@
-/* The keychain on the server (docs/PROTOCOL-client.md, "Keychain zone"):
- * first-device enrolment, the root sealed to each trusted device, and
- * category and zone keys wrapped, made on first use. */
+/* The keychain zone on the server, kept in sync with the home
+ * (docs/PROTOCOL-client.md, "Keychain zone"): the account's wrapped keys.
+ * The first device makes the zone, the root and the account key; the root
+ * is sealed to each trusted device; category and zone keys are wrapped,
+ * made on first use. The records are envelopes already: the zone is
+ * synced without a check of its own, and each key is checked as it is
+ * unwrapped. */
 #include <coffer/category.h>
-#include <coffer/encoding.h>
 #include <coffer/err.h>
 #include <coffer/kdf.h>
 #include <coffer/keychain.h>
-#include <coffer/keystore.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -20,9 +21,17 @@
 #define ZONE_KEK_CONTEXT "coffer/zone-kek/v1"
 #define WRAPPED_MAX	1024
 
-int
-kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *arg,
-    size_t len)
+/* Keychain record ids (docs/PROTOCOL-client.md, "Keychain zone"). */
+enum kc_type {
+	KC_ROOT_FOR_DEVICE = 1,
+	KC_ACCOUNT = 2,
+	KC_CATEGORY = 3,
+	KC_ZONE = 4,
+};
+
+static int
+kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
+    const uint8_t *arg, size_t len)
 {
 	crypto_generichash_state st;
 	uint8_t tb = (uint8_t)t;
@@ -53,20 +62,14 @@ find_kczone(struct coffer_client *c)
 	if ((b = coffer_buf_new(64)) == NULL)
 		return COFFER_ERR_NOMEM;
 	/* Known from an earlier run. */
-	if (st_get(c, "kczone", b) == 0 && coffer_buf_len(b) == COFFER_WIRE_ID_BYTES) {
+	if (st_get(c, "kczone", b) == 0 &&
+	    coffer_buf_len(b) == COFFER_WIRE_ID_BYTES) {
 		memcpy(c->kczone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
 		c->has_kczone = 1;
 		goto out;
 	}
-	if ((r = cl_json(c, "GET", "/v1/zones", NULL, CL_IDEMPOTENT, &j,
-	    NULL)) != 0)
+	if ((r = cl_list(c, "/v1/zones", "zones", &j, &a)) != 0)
 		goto out;
-	a = json_object_get(j, "zones");
-	if (json_object_size(j) != 1 || !json_is_array(a)) {
-		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer: field "
-		    "\"zones\" is not an array");
-		goto out;
-	}
 	json_array_foreach(a, i, e) {
 		if (!json_is_object(e) ||
 		    (r = net_json_only(e, zone_keys, c->errmsg)) != 0 ||
@@ -74,14 +77,16 @@ find_kczone(struct coffer_client *c)
 			r = COFFER_ERR_SERVER;
 			goto out;
 		}
-		if (strcmp(cat, "keychain") != 0)
+		if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) != 0)
 			continue;
-		if ((r = net_json_hex(e, "zone", c->kczone, COFFER_WIRE_ID_BYTES,
-		    c->errmsg)) != 0)
+		if ((r = net_json_hex(e, "zone", c->kczone,
+		    COFFER_WIRE_ID_BYTES, c->errmsg)) != 0)
 			goto out;
 		c->has_kczone = 1;
-		if ((r = st_zone_put(c, c->kczone, "keychain", NULL)) == 0)
-			r = st_set(c, "kczone", c->kczone, COFFER_WIRE_ID_BYTES);
+		if ((r = st_zone_put(c, c->kczone, COFFER_CATEGORY_KEYCHAIN,
+		    NULL)) == 0)
+			r = st_set(c, "kczone", c->kczone,
+			    COFFER_WIRE_ID_BYTES);
 		goto out;
 	}
 out:
@@ -104,15 +109,14 @@ kc_zone(struct coffer_client *c, struct zone *z)
 		return cl_fail(c, COFFER_ERR_STATE, "the account has no "
 		    "keychain zone");
 	memcpy(z->id, c->kczone, COFFER_WIRE_ID_BYTES);
-	z->cat = coffer_category_by_name("keychain");
-	z->kind = ZONE_RAW;
+	z->cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
 	return 0;
 }
 
 /* The keychain record ${rid} from the home (synced first if absent). */
 static int
-kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES], int sync,
-    struct coffer_buf *blob)
+kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    int sync, struct coffer_buf *blob)
 {
 	struct zone z;
 	struct rec rec;
@@ -124,7 +128,7 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES], int 
 	r = st_rec_get(c, z.id, rid, &rec, blob);
 	if ((r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) && sync) {
 		coffer_buf_reset(blob);
-		if ((r = zn_sync(c, &z, NULL)) != 0)
+		if ((r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 			return r;
 		r = st_rec_get(c, z.id, rid, &rec, blob);
 	}
@@ -206,7 +210,8 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 	/* Zone ids are not secret, but they are derived from the root:
 	 * compare them in constant time like the rest of the keychain. */
 	for (i = 0; i < c->nzkeys; i++) {
-		if (sodium_memcmp(c->zkeys[i].zone, z->id, COFFER_WIRE_ID_BYTES) == 0) {
+		if (sodium_memcmp(c->zkeys[i].zone, z->id,
+		    COFFER_WIRE_ID_BYTES) == 0) {
 			*out = c->zkeys[i].key;
 			return 0;
 		}
@@ -220,9 +225,10 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 		goto out;
 	/* The zone key's kek names the zone: a wrapped key moved to
 	 * another zone's record does not open. */
-	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id, COFFER_WIRE_ID_BYTES,
-	    1)) != 0 ||
-	    (r = kc_record_id(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES)) != 0 ||
+	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id,
+	    COFFER_WIRE_ID_BYTES, 1)) != 0 ||
+	    (r = kc_record_id(rid, KC_ZONE, z->id,
+	    COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, kek, create, &zk)) != 0)
 		goto out;
 	if (c->nzkeys == ZONE_KEYS_MAX) {
@@ -254,7 +260,8 @@ kc_seal_root(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
 
 	if ((r = coffer_keychain_seal_to_device(sealed, c->root,
 	    COFFER_ROLE_ROOT, 0, agree_pk, agree_version)) != 0 ||
-	    (r = kc_record_id(rid, KC_ROOT_FOR_DEVICE, id, COFFER_WIRE_ID_BYTES)) != 0)
+	    (r = kc_record_id(rid, KC_ROOT_FOR_DEVICE, id,
+	    COFFER_WIRE_ID_BYTES)) != 0)
 		return r;
 	return kc_store(c, rid, sealed);
 }
@@ -267,7 +274,8 @@ kc_create(struct coffer_client *c)
 	struct coffer_key *acct = NULL;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	char path[64], hex[ID_HEX];
-	static const char body[] = "{\"category\":\"keychain\"}";
+	static const char body[] = "{\"category\":\""
+	    COFFER_CATEGORY_KEYCHAIN "\"}";
 	int r;
 
 	randombytes_buf(c->kczone, COFFER_WIRE_ID_BYTES);
@@ -276,7 +284,8 @@ kc_create(struct coffer_client *c)
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
 	    NULL)) != 0 ||
-	    (r = st_zone_put(c, c->kczone, "keychain", NULL)) != 0 ||
+	    (r = st_zone_put(c, c->kczone, COFFER_CATEGORY_KEYCHAIN,
+	    NULL)) != 0 ||
 	    (r = st_set(c, "kczone", c->kczone, COFFER_WIRE_ID_BYTES)) != 0)
 		goto out;
 	c->has_kczone = 1;
@@ -314,7 +323,8 @@ kc_is_trusted(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
 	int r;
 
 	if (!c->has_kczone || kc_record_id(rid, KC_ROOT_FOR_DEVICE, id,
-	    COFFER_WIRE_ID_BYTES) != 0 || (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	    COFFER_WIRE_ID_BYTES) != 0 ||
+	    (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return 0;
 	r = kc_lookup(c, rid, 0, b);
 	coffer_buf_free(&b);
@@ -340,7 +350,8 @@ kc_refresh(struct coffer_client *c)
 		goto out;
 	/* Synced every time: the keychain is small and this is how an
 	 * approval or a new zone key arrives. */
-	if ((r = kc_zone(c, &z)) != 0 || (r = zn_sync(c, &z, NULL)) != 0)
+	if ((r = kc_zone(c, &z)) != 0 ||
+	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 		goto out;
 	if (c->root != NULL)
 		goto out;
@@ -363,59 +374,12 @@ out:
 	return r;
 }
 
-/* Register this device's card (idempotent on the server). */
-static int
-register_device(struct coffer_client *c)
-{
-	struct coffer_buf *card = NULL;
-	char path[64], hex[ID_HEX], b64[COFFER_B64URL_LEN(
-	    COFFER_DEVICE_CARD_BYTES)], *body = NULL;
-	int r = COFFER_ERR_NOMEM;
-
-	if ((card = coffer_buf_new(COFFER_DEVICE_CARD_BYTES)) == NULL)
-		goto out;
-	if ((r = coffer_device_card_encode(card, c->device)) != 0 ||
-	    (r = coffer_b64url_encode(b64, sizeof(b64), coffer_buf_data(card),
-	    coffer_buf_len(card))) != 0 ||
-	    (r = net_json_body(&body, "{s:s}", "card", b64)) != 0 ||
-	    (r = cl_hex(hex, coffer_device_id(c->device))) != 0)
-		goto out;
-	(void)snprintf(path, sizeof(path), "/v1/devices/%s", hex);
-	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
-	    NULL)) == 0)
-		r = st_set(c, "registered", "1", 1);
-out:
-	coffer_buf_free(&card);
-	free(body);
-	return r;
-}
-
 int
-kc_enrol(struct coffer_client *c)
+kc_join(struct coffer_client *c)
 {
-	struct coffer_buf *b = NULL;
-	char path[4096];
 	int r;
 
-	if (c->device == NULL) {
-		if ((r = cl_path(path, sizeof(path), c->home,
-		    "device.key")) != 0 ||
-		    (r = coffer_device_generate(&c->device)) != 0)
-			return r;
-		if ((r = coffer_keystore_save(path, c->device, c->passcode,
-		    c->passcode_len, NULL)) != 0)
-			return cl_fail(c, r, "%s: %s", path,
-			    coffer_strerror(r));
-	}
-	if ((b = coffer_buf_new(8)) == NULL)
-		return COFFER_ERR_NOMEM;
-	r = st_get(c, "registered", b);
-	coffer_buf_free(&b);
-	if (r == COFFER_ERR_NOTFOUND)
-		r = register_device(c);
-	if (r != 0 || (r = find_kczone(c)) != 0)
+	if ((r = find_kczone(c)) != 0)
 		return r;
-	if (!c->has_kczone)
-		return kc_create(c);
-	return kc_refresh(c);
+	return c->has_kczone ? kc_refresh(c) : kc_create(c);
 }

@@ -1,0 +1,89 @@
+/* The client tests' fixture (client_fixture.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "client_fixture.h"
+
+static struct srv *fx_server;
+static char *fx_tmp;
+static unsigned fx_homes;
+static unsigned fx_logins;
+
+int
+client_fx_setup(void **state)
+{
+	char conf[4096];
+	const char *args[] = { "--config", conf, NULL };
+
+	(void)state;
+	if ((fx_tmp = srv_tmpdir()) == NULL)
+		return -1;
+	(void)snprintf(conf, sizeof(conf), "%s/cofferd.conf", fx_tmp);
+	if (srv_write_file(conf, "opaque_t_cost = 1\nopaque_m_cost = 1024\n"
+	    "login_failures_account = 50\n") != 0)
+		return -1;
+	return srv_start(&fx_server, args);
+}
+
+int
+client_fx_teardown(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = srv_stop(fx_server);
+	srv_free(&fx_server);
+	srv_rmtree(fx_tmp);
+	free(fx_tmp);
+	fx_tmp = NULL;
+	return rc == 0 ? 0 : -1;
+}
+
+struct srv *
+client_fx_server(void)
+{
+	return fx_server;
+}
+
+struct srv *
+client_fx_use_server(struct srv *s)
+{
+	struct srv *was = fx_server;
+
+	fx_server = s;
+	return was;
+}
+
+const char *
+client_fx_tmp(void)
+{
+	return fx_tmp;
+}
+
+void
+client_fx_home(char *out, size_t cap)
+{
+	(void)snprintf(out, cap, "%s/home%u", fx_tmp, fx_homes++);
+}
+
+struct coffer_client *
+client_fx_open(const char *home)
+{
+	struct coffer_client_opts o = { 0 };
+	struct coffer_client *c = NULL;
+	char url[256];
+
+	o.backoff_ms = 20;
+	(void)snprintf(url, sizeof(url), "%s", srv_url(fx_server, ""));
+	if (coffer_client_open(&c, url, home, &o) != 0)
+		return NULL;
+	return c;
+}
+
+void
+client_fx_login(char *out, size_t cap, const char *tag)
+{
+	(void)snprintf(out, cap, "%s-%u-%ld", tag, fx_logins++,
+	    (long)getpid());
+}

@@ -1,0 +1,58 @@
+/* The fixture of the client tests (test_client_*.c): one real cofferd on
+ * loopback with cheap OPAQUE key stretching, and client homes in a
+ * temporary folder.
+ *
+ *	int main(void) {
+ *		...
+ *		return cmocka_run_group_tests(tests, client_fx_setup,
+ *		    client_fx_teardown);
+ *	}
+ *	... c = client_fx_open(home) after client_fx_home(home, size) ... */
+#ifndef COFFER_TEST_CLIENT_FIXTURE_H
+#define COFFER_TEST_CLIENT_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <coffer/client.h>
+#include <coffer/err.h>
+
+#include "server_harness.h"
+
+/* A password literal as (pointer, length). */
+#define PW(s)	(const uint8_t *)(s), strlen(s)
+
+/** client_fx_setup(state): a cmocka group setup: a temporary folder and
+ * a cofferd in it (opaque_t_cost 1, opaque_m_cost 1024,
+ * login_failures_account 50). Returns 0 or -1. */
+int client_fx_setup(void **state);
+
+/** client_fx_teardown(state): the matching group teardown: stop the
+ * server, remove the folder. Returns 0, or -1 if the server did not stop
+ * cleanly. */
+int client_fx_teardown(void **state);
+
+/** client_fx_server(): the server clients are opened on. */
+struct srv *client_fx_server(void);
+
+/** client_fx_use_server(s): open clients on ${s} from now on (a test's
+ * own server). Returns the one used until now, to be put back. */
+struct srv *client_fx_use_server(struct srv *s);
+
+/** client_fx_tmp(): the temporary folder. */
+const char *client_fx_tmp(void);
+
+/** client_fx_home(out, cap): a new home folder path (not made yet) under
+ * the temporary folder. */
+void client_fx_home(char *out, size_t cap);
+
+/** client_fx_open(home): a client of the server on the home ${home}
+ * (first back-off 20 ms), or NULL. */
+struct coffer_client *client_fx_open(const char *home);
+
+/** client_fx_login(out, cap, tag): a login name nobody used yet on this
+ * server: ${tag}, a counter and the process id. */
+void client_fx_login(char *out, size_t cap, const char *tag);
+
+#endif
