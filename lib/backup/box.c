@@ -32,7 +32,7 @@ box_ad(uint8_t ad[AD_MAX], const uint8_t *bind, size_t bindlen, size_t *adlen)
 }
 
 int
-bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+bk_box_seal(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out)
 {
@@ -41,7 +41,7 @@ bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 }
 
 int
-bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+bk_box_seal_det(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     const uint8_t *nonce, struct coffer_buf *out)
 {
@@ -84,7 +84,7 @@ bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 }
 
 int
-bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
+bk_box_open(const struct bk_keys *k, uint8_t *kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *box, size_t len, struct coffer_buf *out)
 {
 	uint8_t ad[AD_MAX], *p;

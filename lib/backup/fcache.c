@@ -38,8 +38,9 @@ struct fcache_w {
 	int		 dirfd;
 };
 
-int
-bk_path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+/* Component-wise path order: '/' sorts before every other byte. */
+static int
+path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
 	size_t i, n = al < bl ? al : bl;
 	unsigned ca, cb;
@@ -155,7 +156,7 @@ fcache_r_find(struct fcache_r *r, const uint8_t *path, size_t len,
 	int c;
 
 	while (r->have) {
-		c = bk_path_cmp(r->rec.path, r->rec.path_len, path, len);
+		c = path_cmp(r->rec.path, r->rec.path_len, path, len);
 		if (c == 0) {
 			*rec = r->rec;
 			return 1;

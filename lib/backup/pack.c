@@ -45,7 +45,7 @@ entry_valid(const struct bk_entry *e)
 }
 
 int
-bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out)
 {
@@ -53,7 +53,7 @@ bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
 }
 
 int
-bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out)
 {
@@ -149,7 +149,7 @@ out:
 }
 
 int
-bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_parse(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n)
 {
 	struct coffer_buf *body = NULL;
@@ -177,14 +177,14 @@ bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
 }
 
 int
-bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_encode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out)
 {
 	return bk_seg_encode_det(k, segid, packs, n, NULL, out);
 }
 
 int
-bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -311,7 +311,7 @@ out:
 }
 
 int
-bk_seg_decode(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg)
 {
 	struct coffer_buf *body = NULL;

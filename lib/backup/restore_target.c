@@ -33,7 +33,7 @@ rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf)
 	    (sizeof(hex) - 1));
 
 	randombytes_buf(r, sizeof(r));
-	bk_hex(hex, r, sizeof(r));
+	repo_hex(hex, r, sizeof(r));
 	snprintf(buf, RS_TMP_MAX, ".%.*s" TMP_TAG "%s", keep, leaf, hex);
 }
 

@@ -80,7 +80,7 @@ struct run {
 	pthread_cond_t			 c_head;	/* collector: head done */
 	pthread_cond_t			 c_room;	/* scanner: ring room */
 	pthread_cond_t			 c_up;		/* uploader: a pack */
-	pthread_cond_t			 c_uproom;	/* run_pack_push: room */
+	pthread_cond_t			 c_uproom;	/* writers: pack room */
 	int				 err;	/* first error; stops all */
 	/* ring of events in order */
 	struct ev			**ring;

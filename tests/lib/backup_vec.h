@@ -37,22 +37,22 @@ bv_fill(uint8_t *p, size_t n, uint8_t seed)
 
 /* The repository keys of the zone key secret s (aborts on failure: a
  * test fixture). */
-static inline struct bkeys *
+static inline struct bk_keys *
 bv_keys(const uint8_t s[32])
 {
 	static const uint8_t kid[16] = { 0x5a };
 	struct coffer_key *zone = NULL;
-	struct bkeys *k = NULL;
+	struct bk_keys *k = NULL;
 
 	if (coffer_key_import(&zone, COFFER_KEY_SYMMETRIC, s, kid, 1) != 0 ||
-	    bkeys_new(&k, zone) != 0)
+	    bk_keys_new(&k, zone) != 0)
 		abort();
 	coffer_key_free(&zone);
 	return k;
 }
 
 /* Keys from the vector's zone_key field, or NULL. */
-static inline struct bkeys *
+static inline struct bk_keys *
 bv_vkeys(const struct vec *v)
 {
 	uint8_t s[32];
@@ -122,7 +122,7 @@ bv_apply(struct coffer_buf *b, const struct bv_edit *e)
 /* A box around a plaintext given whole (kind | length | body | padding),
  * sealed independently of lib/backup/box.c. */
 static inline void
-bv_seal_plain(const struct bkeys *k, const uint8_t *bind, size_t bindlen,
+bv_seal_plain(const struct bk_keys *k, const uint8_t *bind, size_t bindlen,
     const uint8_t *pt, size_t len, const uint8_t nonce[BK_NONCE],
     struct coffer_buf *out)
 {
@@ -159,7 +159,7 @@ bv_plain(uint8_t kind, const uint8_t *body, size_t len, size_t total,
 /* Seal body as a box of kind bound to bind, with a BV_PLAIN or BV_BODY
  * edit applied at its layer (e may be NULL). */
 static inline void
-bv_box(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+bv_box(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     const uint8_t nonce[BK_NONCE], const struct bv_edit *e,
     struct coffer_buf *out)

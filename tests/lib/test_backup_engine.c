@@ -180,15 +180,15 @@ static void
 cut_with(const struct coffer_key *zone, const uint8_t *d, size_t len,
     struct cuts *c)
 {
-	struct bkeys *k = NULL;
+	struct bk_keys *k = NULL;
 	struct coffer_cdc *cdc = NULL;
 
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(bkeys_new(&k, zone), 0);
+	assert_int_equal(bk_keys_new(&k, zone), 0);
 	assert_int_equal(coffer_cdc_new(&cdc, k->cdc, &small_cdc), 0);
 	assert_int_equal(coffer_cdc_split(cdc, d, len, collect_cuts, c), 0);
 	coffer_cdc_free(&cdc);
-	bkeys_free(&k);
+	bk_keys_free(&k);
 }
 
 static void

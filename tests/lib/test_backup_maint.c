@@ -130,7 +130,7 @@ struct fx {
 	char			 repo[96], cache[96];
 	struct wstore		 ws;
 	struct coffer_key	*key;
-	struct bkeys		*bk;
+	struct bk_keys		*bk;
 	struct coffer_backup_repo *r;
 	uint8_t			 snap[3][16];
 	char			 found[8192];	/* check's findings */
@@ -160,7 +160,7 @@ setup(void **state)
 	f->ws.fail_at = -1;
 	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
 	    1), 0);
-	assert_int_equal(bkeys_new(&f->bk, f->key), 0);
+	assert_int_equal(bk_keys_new(&f->bk, f->key), 0);
 	reopen(f);
 	*state = f;
 	return 0;
@@ -173,7 +173,7 @@ teardown(void **state)
 
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ws.in);
-	bkeys_free(&f->bk);
+	bk_keys_free(&f->bk);
 	coffer_key_free(&f->key);
 	rm_rf(f->base);
 	free(f);

@@ -114,7 +114,7 @@ test_lying_store(void **state)
 
 /* The first index segment an INDEX ref names. */
 struct segfind {
-	struct bkeys	*k;
+	struct bk_keys	*k;
 	uint8_t		 id[32];
 	int		 found;
 };
@@ -153,12 +153,12 @@ test_truncated_segment(void **state)
 	make_tree(f);
 	assert_int_equal(backup(f, NULL, id), 0);
 	memset(&sf, 0, sizeof(sf));
-	assert_int_equal(bkeys_new(&sf.k, f->key), 0);
+	assert_int_equal(bk_keys_new(&sf.k, f->key), 0);
 	assert_int_equal(f->ts.in.ops->ref_list(f->ts.in.ctx, find_seg, &sf),
 	    0);
-	bkeys_free(&sf.k);
+	bk_keys_free(&sf.k);
 	assert_true(sf.found);
-	bk_hex(hex, sf.id, 32);
+	repo_hex(hex, sf.id, 32);
 	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", f->repo, hex, hex);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(truncate(path, st.st_size / 2), 0);
