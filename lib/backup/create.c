@@ -52,8 +52,6 @@ segw_drop(struct segw *s)
 static int
 segw_flush(struct segw *s)
 {
-	struct coffer_bstore_xfer x;
-	struct coffer_buf *b = NULL;
 	uint8_t (*nv)[BK_ID];
 	size_t i, j;
 	int r;
@@ -73,24 +71,11 @@ segw_flush(struct segw *s)
 	if ((nv = realloc(s->ids, (s->nids + 1) * BK_ID)) == NULL)
 		return COFFER_ERR_NOMEM;
 	s->ids = nv;
-	memset(&x, 0, sizeof(x));
-	randombytes_buf(x.id, BK_ID);
-	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = bk_seg_encode(s->r->k, x.id, s->p, s->n, b)) != 0)
-		goto out;
-	x.data = coffer_buf_data(b);
-	x.len = coffer_buf_len(b);
-	if ((r = s->r->store.ops->put_many(s->r->store.ctx, &x, 1)) != 0) {
-		r = repo_store_fail(s->r, r, "storing index segment", x.id,
-		    BK_ID);
-		goto out;
-	}
-	memcpy(s->ids[s->nids++], x.id, BK_ID);
+	if ((r = repo_put_seg(s->r, s->p, s->n, s->ids[s->nids], NULL)) != 0)
+		return r;
+	s->nids++;
 	segw_drop(s);
-out:
-	coffer_buf_free(&b);
-	return r;
+	return 0;
 }
 
 static int

@@ -148,39 +148,23 @@ plan_finish(struct pr *s)
 static int
 seg_flush(struct pr *s)
 {
-	struct coffer_bstore_xfer x;
-	struct coffer_buf *b = NULL;
-	size_t i;
+	size_t i, len;
 	int rc;
 
 	if (s->spn == 0)
 		return 0;
 	qsort(s->sp, s->spn, sizeof(*s->sp), maint_id_cmp);
-	memset(&x, 0, sizeof(x));
-	randombytes_buf(x.id, BK_ID);
-	if ((rc = maint_grow(&s->news, &s->newcap, s->nnew, BK_ID)) != 0)
+	if ((rc = maint_grow(&s->news, &s->newcap, s->nnew, BK_ID)) != 0 ||
+	    (rc = repo_put_seg(s->r, s->sp, s->spn, s->news[s->nnew],
+	    &len)) != 0)
 		goto out;
-	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL) {
-		rc = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = bk_seg_encode(s->r->k, x.id, s->sp, s->spn, b)) != 0)
-		goto out;
-	x.data = coffer_buf_data(b);
-	x.len = coffer_buf_len(b);
-	if ((rc = s->r->store.ops->put_many(s->r->store.ctx, &x, 1)) != 0) {
-		rc = repo_store_fail(s->r, rc, "storing index segment", x.id,
-		    BK_ID);
-		goto out;
-	}
-	memcpy(s->news[s->nnew++], x.id, BK_ID);
+	s->nnew++;
 	s->st.segments_new++;
-	s->st.bytes_added += x.len;
+	s->st.bytes_added += len;
 out:
 	for (i = 0; i < s->spn; i++)
 		free(s->sp[i].e);
 	s->spn = s->spe = 0;
-	coffer_buf_free(&b);
 	return rc;
 }
 

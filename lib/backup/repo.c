@@ -247,6 +247,35 @@ repo_seg_fold(void *arg, const struct bk_seg_pack *p)
 	return 0;
 }
 
+int
+repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
+    size_t n, uint8_t id[BK_ID], size_t *len)
+{
+	struct coffer_bstore_xfer x;
+	struct coffer_buf *b = NULL;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	randombytes_buf(x.id, BK_ID);
+	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((rc = bk_seg_encode(r->k, x.id, packs, n, b)) != 0)
+		goto out;
+	x.data = coffer_buf_data(b);
+	x.len = coffer_buf_len(b);
+	if ((rc = r->store.ops->put_many(r->store.ctx, &x, 1)) != 0) {
+		rc = repo_store_fail(r, rc, "storing index segment", x.id,
+		    BK_ID);
+		goto out;
+	}
+	memcpy(id, x.id, BK_ID);
+	if (len != NULL)
+		*len = x.len;
+out:
+	coffer_buf_free(&b);
+	return rc;
+}
+
 static int
 repo_fold_seg(struct coffer_backup_repo *r, const uint8_t id[BK_ID])
 {

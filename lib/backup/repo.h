@@ -47,6 +47,13 @@ int repo_sync(struct coffer_backup_repo *r);
 /** repo_seg_fold(idx, p): a bk_seg_fn adding pack ${p} and its entries to
  * the chunk index ${idx} (a struct cidx). */
 int repo_seg_fold(void *idx, const struct bk_seg_pack *p);
+/** repo_put_seg(r, packs, n, id, len): seal an index segment of the ${n}
+ * ${packs} (sorted by id) as a blob of a fresh random id and store it;
+ * its id into ${id}, its size into *${len} (${len} may be NULL). Returns
+ * 0, an error of bk_seg_encode, COFFER_ERR_NOMEM, or a store error with
+ * a detail. */
+int repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
+    size_t n, uint8_t id[BK_ID], size_t *len);
 
 /** repo_reader_init(rd, k): a thread's contexts for reading chunks under
  * ${k}. repo_reader_clear(rd) frees them. Returns 0, COFFER_ERR_NOMEM
