@@ -20,7 +20,7 @@
 
 #include <coffer/err.h>
 
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 #include "backup/walk.h"
 
 static struct item *

@@ -26,7 +26,7 @@
 #include <coffer/err.h>
 
 #include "backup/cache.h"
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #define FETCH_BYTES	((size_t)8 << 20)	/* stored bytes a round */
 #define FETCH_CHUNKS	256			/* chunks a round */

@@ -1,9 +1,9 @@
-/* What a restore's threads share (restore.h): the bounded queue of
+/* What a restore's threads share (restore_run.h): the bounded queue of
  * regular files from the walk (restore.c) to the workers
  * (restore_files.c), and the first error, which stops them all. */
 #include <stdlib.h>
 
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #define QMAX	512	/* files queued: small items (path, chunk ids) */
 

@@ -1,4 +1,4 @@
-/* The restore target (restore.h): folders opened below it with no
+/* The restore target (restore_run.h): folders opened below it with no
  * symbolic link resolved and no way out of it, fresh temporary names,
  * metadata set without following a link, and the detail of a failed
  * call. Shared by the walk (restore.c) and the workers
@@ -22,7 +22,7 @@
 
 #include <coffer/err.h>
 
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 void
 rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf)

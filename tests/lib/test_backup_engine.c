@@ -34,7 +34,7 @@
 
 #include "backup/format.h"
 #include "backup/repo.h"
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #include "backup_fixture.h"
 

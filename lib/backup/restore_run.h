@@ -3,8 +3,8 @@
  * fetch in batches, verify and write. Both call down to the queue
  * (restore_run.c) and the target folder's operations
  * (restore_target.c). Internal to lib/backup. */
-#ifndef COFFER_BACKUP_RESTORE_H
-#define COFFER_BACKUP_RESTORE_H
+#ifndef COFFER_BACKUP_RESTORE_RUN_H
+#define COFFER_BACKUP_RESTORE_RUN_H
 
 #include <pthread.h>
 #include <stddef.h>
