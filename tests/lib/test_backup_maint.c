@@ -175,7 +175,7 @@ teardown(void **state)
 	coffer_bstore_dir_close(&f->ws.in);
 	bk_keys_free(&f->bk);
 	coffer_key_free(&f->key);
-	rm_rf(f->base);
+	tree_rm_rf(f->base);
 	free(f);
 	return 0;
 }
@@ -246,13 +246,13 @@ restores(struct fx *f, int v)
 	char out[160], got[200], want[200];
 
 	snprintf(out, sizeof(out), "%s/out", f->base);
-	rm_rf(out);
+	tree_rm_rf(out);
 	assert_int_equal(coffer_backup_restore(f->r, f->snap[v], NULL, out,
 	    NULL), 0);
 	snprintf(got, sizeof(got), "%s/data", out);
 	snprintf(want, sizeof(want), "%s/v%d/data", f->base, v);
-	same_tree(want, got);
-	rm_rf(out);
+	tree_compare(want, got);
+	tree_rm_rf(out);
 }
 
 static void
@@ -642,8 +642,8 @@ test_prune_crash_safety(void **state)
 	po.max_unused_pct = -1;		/* repack too */
 	po.pack_size = 48 * 1024;
 	for (k = 0; rc != 0 && k < 400; k++) {
-		rm_rf(f->repo);
-		rm_rf(f->cache);
+		tree_rm_rf(f->repo);
+		tree_rm_rf(f->cache);
 		copy_tree(saved, f->repo);
 		assert_int_equal(coffer_bstore_dir_open(&f->ws.in, f->repo),
 		    0);
