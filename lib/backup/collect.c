@@ -173,7 +173,7 @@ collect_init(struct coll *c, struct run *ru)
 int
 collect_root(struct coll *c, uint8_t root[BK_ID])
 {
-	struct ev *dir = NULL;
+	struct ev *dir = NULL;	/* the root has no folder event */
 	int r;
 
 	if ((r = tb_pop(c, root, &dir)) != 0)
