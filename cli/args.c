@@ -14,6 +14,20 @@
 #define HELP	(-1)
 #define VERSION	(-2)
 
+/* The global options: set_global below gives each its meaning. */
+const struct cli_opt cli_global_opts[] = {
+	{ "server", "URL", "the server (else $COFFER_SERVER, else the one "
+	    "this home signed in to)", 0 },
+	{ "home", "DIR", "this device's folder (else $COFFER_HOME, "
+	    "~/.coffer)", 0 },
+	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
+	{ "json", NULL, "one JSON object on standard output", 0 },
+	{ "quiet", NULL, "no progress and no summary line", 0 },
+	{ "help", NULL, "show help (also -h)", 0 },
+	{ "version", NULL, "print the version", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
 /* A decimal number in [0, ${max}]: 0, or -1 if ${v} is not one. */
 static int
 parse_uint(const char *v, uint64_t max, uint64_t *out)

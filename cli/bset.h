@@ -1,6 +1,7 @@
-/* A backup set opened for a command (cli/cmd_backup.c): the client, the
+/* A backup set opened for a command (cli/bset.c): the client, the
  * set's store and zone key, the repository with its cache in
- * HOME/cache/backup/SET. Shared by the backup commands. */
+ * HOME/cache/backup/SET; and a snapshot's line. Shared by the backup
+ * commands. */
 #ifndef COFFER_CLI_BSET_H
 #define COFFER_CLI_BSET_H
 
@@ -31,10 +32,11 @@ void bset_close(struct bset *b);
  * CLI_FAIL. */
 int bset_fail(struct cli *c, const struct bset *b, int err, const char *what);
 /* The hex of a snapshot id into ${out} (SNAP_HEX bytes). */
-void snap_hex(char *out, const uint8_t id[COFFER_SNAPSHOT_ID_BYTES]);
+void bset_snap_hex(char *out, const uint8_t id[COFFER_SNAPSHOT_ID_BYTES]);
 /* Print a snapshot's line (between ${prefix} and ${suffix}) unless
  * --json; return its JSON object. */
-json_t *snap_show(struct cli *c, const struct coffer_backup_snapshot *s,
-    const char *prefix, const char *suffix);
+json_t *bset_snap_show(struct cli *c,
+    const struct coffer_backup_snapshot *s, const char *prefix,
+    const char *suffix);
 
 #endif

@@ -64,12 +64,10 @@ struct cli {
 	char			 homebuf[4096];
 };
 
-/* The table (cli/coffer.c). */
-extern const struct cli_cmd cli_cmds[];
-extern const size_t cli_ncmds;
+/* cli/args.c: the global options ({NULL}-terminated), accepted before or
+ * after the command. */
 extern const struct cli_opt cli_global_opts[];
-
-/* cli/args.c: parse the arguments of ${c}->cmd (after the command words)
+/* Parse the arguments of ${c}->cmd (after the command words)
  * into ${c}; global options are accepted there too. Returns CLI_OK, or
  * CLI_USAGE after printing why, or -1 when --help was asked (the caller
  * prints the command's help). */
@@ -88,13 +86,18 @@ int cli_opt_uint(struct cli *c, const char *name, uint64_t max,
 /* Fill the home folder default (COFFER_HOME, then $HOME/.coffer). */
 int cli_defaults(struct cli *c);
 
-/* cli/help.c. */
-void cli_help_all(struct cli *c);
+/* cli/synopsis.c: "coffer NAME SUB [--opt ARG]... ARGS" of ${cmd} into
+ * ${buf}. */
+void cli_synopsis(const struct cli_cmd *cmd, char *buf, size_t size);
+
+/* cli/help.c, over the command table ${cmds} of ${ncmds} rows. */
+/* The listing of `coffer help`: every row not hidden, and the global
+ * options. */
+void cli_help_all(struct cli *c, const struct cli_cmd *cmds, size_t ncmds);
 /* Help for every row named ${name} (and ${sub} when not NULL). Returns
  * CLI_OK, or CLI_USAGE when there is none. */
-int cli_help_cmd(struct cli *c, const char *name, const char *sub);
-/* "coffer NAME SUB [--opt ARG]... ARGS" of ${cmd} into ${buf}. */
-void cli_synopsis(const struct cli_cmd *cmd, char *buf, size_t size);
+int cli_help_cmd(struct cli *c, const struct cli_cmd *cmds, size_t ncmds,
+    const char *name, const char *sub);
 
 /* cli/out.c: errors and the --json answer. */
 /* Report a usage error ("coffer: <msg>" and the usage line of the running

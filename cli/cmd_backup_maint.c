@@ -56,7 +56,8 @@ one_forget(void *arg, const struct coffer_backup_snapshot *s, int keep,
 	suffix[0] = '\0';
 	if (keep)
 		snprintf(suffix, sizeof(suffix), "  (%s)", why);
-	o = snap_show(f->c, s, keep ? "keep    " : "remove  ", suffix);
+	o = bset_snap_show(f->c, s, keep ? "keep    " : "remove  ",
+	    suffix);
 	json_object_set_new(o, "keep", json_boolean(keep));
 	json_object_set_new(o, "reasons", a);
 	json_array_append_new(f->list, o);

@@ -15,19 +15,6 @@ static int cmd_help(struct cli *);
 static int cmd_version(struct cli *);
 static int cmd_categories(struct cli *);
 
-const struct cli_opt cli_global_opts[] = {
-	{ "server", "URL", "the server (else $COFFER_SERVER, else the one "
-	    "this home signed in to)", 0 },
-	{ "home", "DIR", "this device's folder (else $COFFER_HOME, "
-	    "~/.coffer)", 0 },
-	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
-	{ "json", NULL, "one JSON object on standard output", 0 },
-	{ "quiet", NULL, "no progress and no summary line", 0 },
-	{ "help", NULL, "show help (also -h)", 0 },
-	{ "version", NULL, "print the version", 0 },
-	{ NULL, NULL, NULL, 0 },
-};
-
 static const struct cli_opt login_opts[] = {
 	{ "login", "NAME", "the login name (else $COFFER_LOGIN, or asked)",
 	    0 },
@@ -90,7 +77,7 @@ static const struct cli_opt check_opts[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 
-const struct cli_cmd cli_cmds[] = {
+static const struct cli_cmd cmds[] = {
 	{ "help", NULL, "[COMMAND [SUBCOMMAND]]", 0, 2, NULL,
 	    "list the commands, or explain one",
 	    "Without an argument, list every command with a one-line summary\n"
@@ -220,17 +207,18 @@ const struct cli_cmd cli_cmds[] = {
 	    "each finding; exits 1 if any is damage.",
 	    cmd_backup_check, CLI_SERVER },
 };
-const size_t cli_ncmds = sizeof(cli_cmds) / sizeof(cli_cmds[0]);
+static const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 
 static int
 cmd_help(struct cli *c)
 {
 	if (c->npos == 0) {
-		cli_help_all(c);
+		cli_help_all(c, cmds, ncmds);
 		return CLI_OK;
 	}
 	c->cmd = NULL;	/* a usage error here is about the whole program */
-	return cli_help_cmd(c, c->pos[0], c->npos > 1 ? c->pos[1] : NULL);
+	return cli_help_cmd(c, cmds, ncmds, c->pos[0], c->npos > 1 ?
+	    c->pos[1] : NULL);
 }
 
 static int
@@ -275,21 +263,21 @@ lookup(struct cli *c, int argc, char **argv, int *words)
 	size_t i, n = 0;
 
 	subs[0] = '\0';
-	for (i = 0; i < cli_ncmds; i++) {
-		if (strcmp(cli_cmds[i].name, name) != 0)
+	for (i = 0; i < ncmds; i++) {
+		if (strcmp(cmds[i].name, name) != 0)
 			continue;
-		if (cli_cmds[i].sub == NULL) {
+		if (cmds[i].sub == NULL) {
 			*words = 1;
-			return &cli_cmds[i];
+			return &cmds[i];
 		}
-		group = &cli_cmds[i];
-		if (sub != NULL && strcmp(cli_cmds[i].sub, sub) == 0) {
+		group = &cmds[i];
+		if (sub != NULL && strcmp(cmds[i].sub, sub) == 0) {
 			*words = 2;
-			return &cli_cmds[i];
+			return &cmds[i];
 		}
 		n += (size_t)snprintf(subs + n, n < sizeof(subs) ?
 		    sizeof(subs) - n : 0, "%s%s", n ? ", " : "",
-		    cli_cmds[i].sub);
+		    cmds[i].sub);
 	}
 	if (group == NULL)
 		cli_usage(c, "unknown command '%s' (see 'coffer help')", name);
@@ -307,7 +295,7 @@ run(struct cli *c, int argc, char **argv)
 	int used = 0, words, r;
 
 	if ((r = cli_parse_global(c, argc, argv, &used)) == -1) {
-		cli_help_all(c);
+		cli_help_all(c, cmds, ncmds);
 		return CLI_OK;
 	}
 	if (r == -2)
@@ -321,11 +309,12 @@ run(struct cli *c, int argc, char **argv)
 	/* "coffer account --help": the group's help. */
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0))
-		return cli_help_cmd(c, argv[0], NULL);
+		return cli_help_cmd(c, cmds, ncmds, argv[0], NULL);
 	if ((c->cmd = lookup(c, argc, argv, &words)) == NULL)
 		return CLI_USAGE;
 	if ((r = cli_parse(c, argc - words, argv + words)) == -1)
-		return cli_help_cmd(c, c->cmd->name, c->cmd->sub);
+		return cli_help_cmd(c, cmds, ncmds, c->cmd->name,
+		    c->cmd->sub);
 	if (r == -2)
 		return cmd_version(c);
 	if (r != CLI_OK)

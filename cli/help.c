@@ -1,5 +1,6 @@
-/* Help generated from the command table: the listing of `coffer help`,
- * and per command its synopsis, long text and options. */
+/* Help generated from the command table (which the caller passes): the
+ * listing of `coffer help`, and per command its synopsis, long text and
+ * options. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,26 +11,6 @@ cmd_words(const struct cli_cmd *cmd, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s%s", cmd->name, cmd->sub ? " " : "",
 	    cmd->sub ? cmd->sub : "");
-}
-
-void
-cli_synopsis(const struct cli_cmd *cmd, char *buf, size_t size)
-{
-	size_t i, n;
-
-	n = (size_t)snprintf(buf, size, "coffer %s%s%s", cmd->name,
-	    cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
-	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
-		if (n >= size)
-			return;
-		n += (size_t)snprintf(buf + n, size - n, " %s--%s%s%s%s",
-		    cmd->opts[i].required ? "" : "[", cmd->opts[i].name,
-		    cmd->opts[i].arg ? " " : "",
-		    cmd->opts[i].arg ? cmd->opts[i].arg : "",
-		    cmd->opts[i].required ? "" : "]");
-	}
-	if (cmd->args != NULL && n < size)
-		snprintf(buf + n, size - n, " %s", cmd->args);
 }
 
 static void
@@ -65,7 +46,7 @@ cmd_json(const struct cli_cmd *cmd)
 }
 
 void
-cli_help_all(struct cli *c)
+cli_help_all(struct cli *c, const struct cli_cmd *cmds, size_t ncmds)
 {
 	char words[64];
 	json_t *a;
@@ -73,9 +54,9 @@ cli_help_all(struct cli *c)
 
 	if (c->json) {
 		a = json_array();
-		for (i = 0; i < cli_ncmds; i++)
-			if (!(cli_cmds[i].flags & CLI_HIDDEN))
-				json_array_append_new(a, cmd_json(&cli_cmds[i]));
+		for (i = 0; i < ncmds; i++)
+			if (!(cmds[i].flags & CLI_HIDDEN))
+				json_array_append_new(a, cmd_json(&cmds[i]));
 		cli_json_set(c, "commands", a);
 		return;
 	}
@@ -85,11 +66,11 @@ cli_help_all(struct cli *c)
 	    "encrypts on this device, and the server stores only ciphertext.\n"
 	    "\n"
 	    "commands:\n");
-	for (i = 0; i < cli_ncmds; i++) {
-		if (cli_cmds[i].flags & CLI_HIDDEN)
+	for (i = 0; i < ncmds; i++) {
+		if (cmds[i].flags & CLI_HIDDEN)
 			continue;
-		cmd_words(&cli_cmds[i], words, sizeof(words));
-		printf("  %-18s %s\n", words, cli_cmds[i].summary);
+		cmd_words(&cmds[i], words, sizeof(words));
+		printf("  %-18s %s\n", words, cmds[i].summary);
 	}
 	printf("\nglobal options (before or after the command):\n");
 	print_opts(cli_global_opts, stdout);
@@ -144,13 +125,14 @@ print_cmd(const struct cli_cmd *cmd, int full)
 }
 
 int
-cli_help_cmd(struct cli *c, const char *name, const char *sub)
+cli_help_cmd(struct cli *c, const struct cli_cmd *cmds, size_t ncmds,
+    const char *name, const char *sub)
 {
 	size_t i, n = 0, only = 0;
 	json_t *a = json_array();
 
-	for (i = 0; i < cli_ncmds; i++) {
-		const struct cli_cmd *cmd = &cli_cmds[i];
+	for (i = 0; i < ncmds; i++) {
+		const struct cli_cmd *cmd = &cmds[i];
 
 		if (strcmp(cmd->name, name) != 0 || (sub != NULL &&
 		    (cmd->sub == NULL || strcmp(cmd->sub, sub) != 0)))
@@ -174,12 +156,12 @@ cli_help_cmd(struct cli *c, const char *name, const char *sub)
 	json_decref(a);
 	/* One row: its full help; a group: a synopsis per subcommand. */
 	if (n == 1) {
-		print_cmd(&cli_cmds[only], 1);
+		print_cmd(&cmds[only], 1);
 		return CLI_OK;
 	}
-	for (i = 0; i < cli_ncmds; i++)
-		if (strcmp(cli_cmds[i].name, name) == 0)
-			print_cmd(&cli_cmds[i], 0);
+	for (i = 0; i < ncmds; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			print_cmd(&cmds[i], 0);
 	printf("\n'coffer help %s SUBCOMMAND' tells more.\n", name);
 	return CLI_OK;
 }

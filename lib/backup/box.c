@@ -15,6 +15,7 @@
 #include <coffer/err.h>
 
 #include "backup/format.h"
+#include "core/sysendian.h"
 #include "crypto/aead.h"
 
 #define AD_MAX	(1 + BK_ID)
@@ -32,7 +33,7 @@ box_ad(uint8_t ad[AD_MAX], const uint8_t *bind, size_t bindlen, size_t *adlen)
 }
 
 int
-bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+bk_box_seal(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out)
 {
@@ -41,7 +42,7 @@ bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 }
 
 int
-bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+bk_box_seal_det(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     const uint8_t *nonce, struct coffer_buf *out)
 {
@@ -68,10 +69,7 @@ bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 		randombytes_buf(p + 1, BK_NONCE);
 	/* Plaintext in place (the extension is zeroed: padding included). */
 	p[1 + BK_NONCE] = kind;
-	p[2 + BK_NONCE] = (uint8_t)(len >> 24);
-	p[3 + BK_NONCE] = (uint8_t)(len >> 16);
-	p[4 + BK_NONCE] = (uint8_t)(len >> 8);
-	p[5 + BK_NONCE] = (uint8_t)len;
+	be32enc(p + 2 + BK_NONCE, (uint32_t)len);
 	if (len > 0)
 		memcpy(p + 6 + BK_NONCE, body, len);
 	if ((r = aead_seal(COFFER_AEAD_DEFAULT, p + 1 + BK_NONCE,
@@ -84,7 +82,7 @@ bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 }
 
 int
-bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
+bk_box_open(const struct bk_keys *k, uint8_t *kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *box, size_t len, struct coffer_buf *out)
 {
 	uint8_t ad[AD_MAX], *p;
@@ -111,8 +109,7 @@ bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
 		r = COFFER_ERR_CONTEXT;
 		goto fail;
 	}
-	blen = (size_t)p[1] << 24 | (size_t)p[2] << 16 | (size_t)p[3] << 8 |
-	    p[4];
+	blen = be32dec(p + 1);
 	if (blen > plen - 5) {
 		r = COFFER_ERR_FORMAT;
 		goto fail;

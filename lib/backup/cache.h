@@ -70,8 +70,6 @@ int fcache_w_open(struct fcache_w **out, int dirfd);
 int fcache_w_add(struct fcache_w *w, const struct fc_rec *rec);
 /* Finish and replace the previous cache (commit) or drop it. */
 int fcache_w_close(struct fcache_w **p, int commit);
-/* Component-wise path order: '/' sorts before every other byte. */
-int bk_path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
 
 /* Journal (journal.c): packs uploaded by the running backup. */
 struct journal;

@@ -18,6 +18,7 @@
 #include <coffer/kdf.h>
 
 #include "core/secret.h"
+#include "core/sysendian.h"
 
 #define CDC_CONTEXT	"coffer/cdc-gear/v1"
 
@@ -103,14 +104,8 @@ coffer_cdc_new(struct coffer_cdc **out, const struct coffer_key *key,
 	if ((r = coffer_kdf(bytes, sizeof(bytes), key_secret(key),
 	    COFFER_KEY_BYTES, CDC_CONTEXT, NULL, 0)) != 0)
 		goto out;
-	for (i = 0; i < 256; i++) {
-		const uint8_t *b = bytes + 8 * i;
-
-		c->gear[i] = (uint64_t)b[0] | (uint64_t)b[1] << 8 |
-		    (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
-		    (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 |
-		    (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
-	}
+	for (i = 0; i < 256; i++)
+		c->gear[i] = le64dec(bytes + 8 * i);
 	bits = cdc_log2(params->avg);
 	c->mask_s = cdc_masks[bits + 2];
 	c->mask_l = cdc_masks[bits - 2];

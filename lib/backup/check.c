@@ -22,9 +22,9 @@ struct ckpack {
 
 struct ck {
 	struct coffer_backup_repo		*r;
-	struct mreport				 m;
-	struct mrefs				 refs;
-	struct mindex				 x;
+	struct maint_report			 m;
+	struct maint_refs			 refs;
+	struct maint_index			 x;
 	struct ckpack				*p;
 	size_t					 np, cap;
 	struct coffer_backup_check_stats	 st;
@@ -35,7 +35,7 @@ ck_pack(void *arg, const struct bk_seg_pack *p)
 {
 	struct ck *c = arg;
 
-	if (mgrow(&c->p, &c->cap, c->np, sizeof(*c->p)) != 0)
+	if (maint_grow(&c->p, &c->cap, c->np, sizeof(*c->p)) != 0)
 		return COFFER_ERR_NOMEM;
 	memset(&c->p[c->np], 0, sizeof(c->p[0]));
 	memcpy(c->p[c->np].id, p->id, BK_ID);
@@ -57,14 +57,14 @@ ck_packs(struct ck *c)
 
 	if (c->np == 0)
 		return 0;
-	qsort(c->p, c->np, sizeof(*c->p), mid_cmp);
+	qsort(c->p, c->np, sizeof(*c->p), maint_id_cmp);
 	for (i = j = 0; i < c->np; i++) {
 		if (j > 0 && memcmp(c->p[j - 1].id, c->p[i].id, BK_ID) == 0) {
 			if (c->p[j - 1].len == c->p[i].len &&
 			    c->p[j - 1].n == c->p[i].n)
 				continue;
-			bk_hex(hex, c->p[i].id, BK_ID);
-			if ((rc = mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+			repo_hex(hex, c->p[i].id, BK_ID);
+			if ((rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 			    COFFER_ERR_CORRUPT, "pack %s is indexed twice, "
 			    "with different lengths or entries", hex)) != 0)
 				return rc;
@@ -76,8 +76,8 @@ ck_packs(struct ck *c)
 	for (s = 0; s < nslots; s++)
 		if ((c->x.used[s / 8] >> (s & 7) & 1) &&
 		    cidx_at(c->x.idx, s, NULL, pid) == 0 &&
-		    (q = bsearch(pid, c->p, c->np, sizeof(*c->p), mid_cmp)) !=
-		    NULL)
+		    (q = bsearch(pid, c->p, c->np, sizeof(*c->p),
+		    maint_id_cmp)) != NULL)
 			q->used = 1;
 	return 0;
 }
@@ -110,13 +110,13 @@ ck_exists(struct ck *c)
 			break;
 		}
 		for (j = 0; j < n && rc == 0; j++) {
-			bk_hex(hex, ids[j], BK_ID);
+			repo_hex(hex, ids[j], BK_ID);
 			if (sizes[j] == COFFER_BSTORE_ABSENT)
-				rc = mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    COFFER_ERR_NOTFOUND, "pack %s is missing "
 				    "from the store", hex);
 			else if (sizes[j] != c->p[i + j].len)
-				rc = mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    COFFER_ERR_CORRUPT, "pack %s holds %llu "
 				    "bytes, the index says %u", hex,
 				    (unsigned long long)sizes[j],
@@ -124,9 +124,10 @@ ck_exists(struct ck *c)
 			else
 				c->p[i + j].present = 1;
 			if (rc == 0 && !c->p[i + j].used)
-				rc = mfind(c->r, &c->m, COFFER_CHECK_INFO, 0,
-				    "pack %s is in the index but no snapshot "
-				    "uses it (prune deletes it)", hex);
+				rc = maint_find(c->r, &c->m,
+				    COFFER_CHECK_INFO, 0, "pack %s is in the "
+				    "index but no snapshot uses it (prune "
+				    "deletes it)", hex);
 		}
 	}
 out:
@@ -137,7 +138,7 @@ out:
 
 /* One header entry against the index, then its bytes. */
 static int
-ck_entry(struct ck *c, struct bk_reader *rd, struct coffer_buf *plain,
+ck_entry(struct ck *c, struct repo_reader *rd, struct coffer_buf *plain,
     const struct ckpack *p, const uint8_t *data, const struct bk_entry *e)
 {
 	struct bk_entry got;
@@ -145,16 +146,16 @@ ck_entry(struct ck *c, struct bk_reader *rd, struct coffer_buf *plain,
 	char ph[2 * BK_ID + 1], ch[2 * BK_ID + 1];
 	int rc;
 
-	bk_hex(ph, p->id, BK_ID);
-	bk_hex(ch, e->id, BK_ID);
+	repo_hex(ph, p->id, BK_ID);
+	repo_hex(ch, e->id, BK_ID);
 	if (cidx_get(c->x.idx, e->id, &got, pid) != 0)
-		return mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: chunk %s of its header is "
 		    "not in the index", ph, ch);
 	if (memcmp(pid, p->id, BK_ID) == 0 && (got.offset != e->offset ||
 	    got.slen != e->slen || got.rlen != e->rlen ||
 	    got.type != e->type))
-		return mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: the index entry of chunk %s "
 		    "differs from the pack's header", ph, ch);
 	coffer_buf_reset(plain);
@@ -164,7 +165,7 @@ ck_entry(struct ck *c, struct bk_reader *rd, struct coffer_buf *plain,
 	if ((rc = bk_chunk_open(rd->z, rd->h, c->r->k, e->id, e->type,
 	    data + e->offset, e->slen, e->rlen, out)) != 0 &&
 	    rc != COFFER_ERR_NOMEM)
-		return mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: chunk %s at offset %u fails "
 		    "its checks (%s)", ph, ch, e->offset, coffer_strerror(rc));
 	return rc;
@@ -175,13 +176,13 @@ static int
 ck_read(struct ck *c)
 {
 	struct coffer_buf *b = NULL, *plain = NULL;
-	struct bk_reader rd;
+	struct repo_reader rd;
 	struct bk_entry *e = NULL;
 	char hex[2 * BK_ID + 1];
 	size_t i, j, n;
 	int rc;
 
-	if ((rc = bk_reader_init(&rd, c->r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, c->r->k)) != 0)
 		return rc;
 	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL ||
 	    (plain = coffer_buf_new_secret(BK_CHUNK_MAX)) == NULL) {
@@ -191,11 +192,12 @@ ck_read(struct ck *c)
 	for (i = 0; i < c->np && rc == 0; i++) {
 		if (!c->p[i].present)
 			continue;
-		bk_hex(hex, c->p[i].id, BK_ID);
-		if ((rc = mget(c->r, c->p[i].id, "pack", b)) != 0) {
+		repo_hex(hex, c->p[i].id, BK_ID);
+		if ((rc = maint_get(c->r, c->p[i].id, "pack", b)) != 0) {
 			if (rc == COFFER_ERR_NOTFOUND ||
 			    rc == COFFER_ERR_CORRUPT)
-				rc = mfind(c->r, &c->m, COFFER_CHECK_ERROR, rc,
+				rc = maint_find(c->r, &c->m,
+				    COFFER_CHECK_ERROR, rc,
 				    "pack %s cannot be read (%s)", hex,
 				    coffer_strerror(rc));
 			continue;
@@ -206,13 +208,13 @@ ck_read(struct ck *c)
 		if ((rc = bk_pack_parse(c->r->k, c->p[i].id, coffer_buf_data(b),
 		    coffer_buf_len(b), &e, &n)) != 0) {
 			if (rc != COFFER_ERR_NOMEM)
-				rc = mfind(c->r, &c->m, COFFER_CHECK_ERROR,
+				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    COFFER_ERR_CORRUPT, "pack %s: its header "
 				    "fails its checks (%s)", hex,
 				    coffer_strerror(rc));
 			continue;
 		}
-		if (n != c->p[i].n && (rc = mfind(c->r, &c->m,
+		if (n != c->p[i].n && (rc = maint_find(c->r, &c->m,
 		    COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT, "pack %s: its "
 		    "header lists %zu chunks, the index %zu", hex, n,
 		    c->p[i].n)) != 0)
@@ -225,7 +227,7 @@ out:
 	free(e);
 	coffer_buf_free(&b);
 	coffer_buf_free(&plain);
-	bk_reader_clear(&rd);
+	repo_reader_clear(&rd);
 	return rc;
 }
 
@@ -247,9 +249,10 @@ coffer_backup_check(struct coffer_backup_repo *r,
 		c.m.fn = opt->fn;
 		c.m.arg = opt->arg;
 	}
-	if ((rc = mrefs_load(r, &c.m, &c.refs)) != 0 ||
-	    (rc = mindex_build(r, &c.m, &c.refs, &c.x, ck_pack, &c)) != 0 ||
-	    (rc = mindex_mark(r, &c.m, &c.x, &c.refs)) != 0 ||
+	if ((rc = maint_refs_load(r, &c.m, &c.refs)) != 0 ||
+	    (rc = maint_index_build(r, &c.m, &c.refs, &c.x, ck_pack,
+	    &c)) != 0 ||
+	    (rc = maint_index_mark(r, &c.m, &c.x, &c.refs)) != 0 ||
 	    (rc = ck_packs(&c)) != 0 || (rc = ck_exists(&c)) != 0)
 		goto out;
 	if (opt != NULL && opt->read_data && (rc = ck_read(&c)) != 0)
@@ -268,8 +271,8 @@ out:
 		repo_clear(r);
 		rc = repo_fail(r, COFFER_ERR_CORRUPT, "%s", c.m.first);
 	}
-	mindex_free(&c.x);
-	mrefs_free(&c.refs);
+	maint_index_free(&c.x);
+	maint_refs_free(&c.refs);
 	free(c.p);
 	return rc;
 }

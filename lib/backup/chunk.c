@@ -132,7 +132,7 @@ chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
 }
 
 int
-bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
+bk_chunk_seal(struct bk_zctx *z, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen)
 {
@@ -140,7 +140,7 @@ bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
 }
 
 int
-bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
+bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     const uint8_t *nonce, uint8_t *out, size_t *outlen)
 {
@@ -173,7 +173,7 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
 }
 
 int
-bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
+bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out)
 {

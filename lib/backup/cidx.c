@@ -25,6 +25,7 @@
 #include <coffer/err.h>
 
 #include "backup/cache.h"
+#include "core/file.h"
 
 #define IDX_MAGIC	"CFBKIDX1"
 #define HDR		64
@@ -167,7 +168,7 @@ list_add(int fd, uint8_t (**v)[BK_ID], size_t *n, size_t *cap,
 		*v = nv;
 		*cap *= 2;
 	}
-	if (write(fd, id, BK_ID) != BK_ID)
+	if (file_write_all(fd, id, BK_ID) != 0)
 		return errno_err();
 	memcpy((*v)[*n], id, BK_ID);
 	(*n)++;
@@ -230,7 +231,7 @@ cidx_close(struct cidx **p, int clean)
 		return;
 	if (c->map != NULL) {
 		if (clean && msync(c->map, c->maplen, MS_SYNC) == 0 &&
-		    fsync(c->packfd) == 0 && fsync(c->segfd) == 0) {
+		    file_sync(c->packfd) == 0 && file_sync(c->segfd) == 0) {
 			hdr(c)->dirty = 0;
 			msync(c->map, HDR, MS_SYNC);
 		}
@@ -329,14 +330,18 @@ idx_grow(struct cidx *c)
 	return 0;
 }
 
+/* chunks.idx is a local cache, mapped and never read on another machine:
+ * its fields are in the host's byte order on purpose, so a lookup
+ * copies them without swapping (core/sysendian.h is for the formats that
+ * leave the machine). The file's layout does not change with this. */
 static void
-put32(uint8_t *p, uint32_t v)
+slot_put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
 }
 
 static uint32_t
-get32(const uint8_t *p)
+slot_get32(const uint8_t *p)
 {
 	uint32_t v;
 
@@ -364,10 +369,10 @@ cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e)
 		goto out;
 	}
 	memcpy(s, e->id, BK_ID);
-	put32(s + BK_ID + 4, e->offset);
-	put32(s + BK_ID + 8, e->slen);
-	put32(s + BK_ID + 12, (uint32_t)e->type << 31 | e->rlen);
-	put32(s + BK_ID, no + 1);
+	slot_put32(s + BK_ID + 4, e->offset);
+	slot_put32(s + BK_ID + 8, e->slen);
+	slot_put32(s + BK_ID + 12, (uint32_t)e->type << 31 | e->rlen);
+	slot_put32(s + BK_ID, no + 1);
 	hdr(c)->count++;
 out:
 	pthread_mutex_unlock(&c->lock);
@@ -380,15 +385,15 @@ static int
 slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
     uint8_t packid[BK_ID])
 {
-	uint32_t v, pn = get32(s + BK_ID);
+	uint32_t v, pn = slot_get32(s + BK_ID);
 
 	if (pn == 0 || (size_t)pn - 1 >= c->npacks)
 		return COFFER_ERR_CORRUPT;
 	if (e != NULL) {
 		memcpy(e->id, s, BK_ID);
-		e->offset = get32(s + BK_ID + 4);
-		e->slen = get32(s + BK_ID + 8);
-		v = get32(s + BK_ID + 12);
+		e->offset = slot_get32(s + BK_ID + 4);
+		e->slen = slot_get32(s + BK_ID + 8);
+		v = slot_get32(s + BK_ID + 12);
 		e->type = (uint8_t)(v >> 31);
 		e->rlen = v & 0x7fffffffu;
 	}

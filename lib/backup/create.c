@@ -1,16 +1,9 @@
-/* A backup run (docs/PROTOCOL-backup.md, "Pipeline"): the scanner thread
- * pushes events in traversal order; N workers read, chunk, identify,
- * deduplicate, compress, encrypt and pack the files that changed; the
- * uploader stores full packs several at a time and journals each; the
- * calling thread collects events in order, builds one tree per folder as
- * its contents finish, writes the new files cache and, at the end, the
- * index segments, the INDEX ref and the SNAPSHOT ref. Queues are bounded:
- * memory is a few packs and read buffers per thread, not the data set. */
-#define _GNU_SOURCE	/* O_NOATIME */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
+/* coffer_backup_create (docs/PROTOCOL-backup.md, "Pipeline"): start the
+ * run's threads (the scanner, N workers, the uploader), collect on the
+ * calling thread, then write the journal's packs into index segments,
+ * the INDEX ref and the SNAPSHOT ref, clear the journal and commit the new
+ * files cache. Queues are bounded: memory is a few packs and read buffers
+ * per thread, not the data set. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,467 +15,301 @@
 
 #include "backup/run.h"
 
-#define READ_BLOCK	((size_t)1024 * 1024)
+#define SEG_TARGET	65536
 
-void
-run_cond_init(struct run *ru)
+/* Index segments from the journal. */
+struct segw {
+	struct coffer_backup_repo	*r;
+	struct bk_seg_pack		*p;
+	size_t				 n, cap, entries;
+	uint8_t				(*ids)[BK_ID];
+	size_t				 nids;
+};
+
+static int
+sp_cmp(const void *a, const void *b)
 {
-	pthread_mutex_init(&ru->lock, NULL);
-	pthread_cond_init(&ru->c_jobs, NULL);
-	pthread_cond_init(&ru->c_head, NULL);
-	pthread_cond_init(&ru->c_room, NULL);
-	pthread_cond_init(&ru->c_up, NULL);
-	pthread_cond_init(&ru->c_uproom, NULL);
+	return memcmp(((const struct bk_seg_pack *)a)->id,
+	    ((const struct bk_seg_pack *)b)->id, BK_ID);
 }
 
-void
-run_cond_destroy(struct run *ru)
+static int
+id_cmp(const void *a, const void *b)
 {
-	pthread_mutex_destroy(&ru->lock);
-	pthread_cond_destroy(&ru->c_jobs);
-	pthread_cond_destroy(&ru->c_head);
-	pthread_cond_destroy(&ru->c_room);
-	pthread_cond_destroy(&ru->c_up);
-	pthread_cond_destroy(&ru->c_uproom);
-}
-
-int
-run_fail(struct run *ru, int err)
-{
-	pthread_mutex_lock(&ru->lock);
-	if (ru->err == 0)
-		ru->err = err;
-	/* An error stops every thread. */
-	pthread_cond_broadcast(&ru->c_jobs);
-	pthread_cond_broadcast(&ru->c_head);
-	pthread_cond_broadcast(&ru->c_room);
-	pthread_cond_broadcast(&ru->c_up);
-	pthread_cond_broadcast(&ru->c_uproom);
-	pthread_mutex_unlock(&ru->lock);
-	return err;
-}
-
-int
-run_push(struct run *ru, struct ev *e)
-{
-	int r;
-
-	pthread_mutex_lock(&ru->lock);
-	while (ru->count == ru->ring_cap && ru->err == 0)
-		pthread_cond_wait(&ru->c_room, &ru->lock);
-	if ((r = ru->err) == 0) {
-		ru->ring[(ru->head + ru->count) % ru->ring_cap] = e;
-		/* The collector waits on an empty ring or an unfinished
-		 * head only. */
-		if (ru->count++ == 0)
-			pthread_cond_signal(&ru->c_head);
-		if (e->need_read) {
-			if (ru->jobs_tail != NULL)
-				ru->jobs_tail->next = e;
-			else
-				ru->jobs = e;
-			ru->jobs_tail = e;
-			pthread_cond_signal(&ru->c_jobs);
-		}
-	}
-	pthread_mutex_unlock(&ru->lock);
-	if (r != 0)
-		ev_free(e);
-	return r;
+	return memcmp(a, b, BK_ID);
 }
 
 static void
-pack_free(struct pack *p)
+segw_drop(struct segw *s)
 {
-	if (p == NULL)
-		return;
-	free(p->data);
-	free(p->e);
-	free(p);
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->p[i].e);
+	s->n = s->entries = 0;
 }
 
 static int
-pack_new(struct run *ru, struct pack **out)
+segw_flush(struct segw *s)
 {
-	struct pack *p;
+	uint8_t (*nv)[BK_ID];
+	size_t i, j;
 	int r;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return COFFER_ERR_NOMEM;
-	p->cap = ru->pack_size + bk_chunk_bound(ru->cdc.max);
-	p->ecap = 256;
-	if ((p->data = malloc(p->cap)) == NULL ||
-	    (p->e = malloc(p->ecap * sizeof(*p->e))) == NULL) {
-		pack_free(p);
-		return COFFER_ERR_NOMEM;
-	}
-	randombytes_buf(p->id, BK_ID);
-	if ((r = cidx_pack(ru->r->idx, p->id, &p->no)) != 0) {
-		pack_free(p);
-		return r;
-	}
-	*out = p;
-	return 0;
-}
-
-/* Close a pack (header, padding) and queue it for the uploader. */
-int
-pack_flush(struct run *ru, struct pack **pp)
-{
-	struct pack *p = *pp;
-	struct coffer_buf *t;
-	uint8_t *nd;
-	int r;
-
-	*pp = NULL;
-	if (p == NULL)
+	if (s->n == 0)
 		return 0;
-	if (p->n == 0) {
-		pack_free(p);
-		return 0;
-	}
-	if ((t = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL) {
-		pack_free(p);
-		return COFFER_ERR_NOMEM;
-	}
-	if ((r = bk_pack_trailer(ru->r->k, p->id, p->e, p->n, p->len, t)) != 0)
-		goto fail;
-	if (p->len + coffer_buf_len(t) > p->cap) {
-		if ((nd = realloc(p->data, p->len + coffer_buf_len(t))) == NULL) {
-			r = COFFER_ERR_NOMEM;
-			goto fail;
-		}
-		p->data = nd;
-		p->cap = p->len + coffer_buf_len(t);
-	}
-	memcpy(p->data + p->len, coffer_buf_data(t), coffer_buf_len(t));
-	p->len += coffer_buf_len(t);
-	coffer_buf_free(&t);
-	pthread_mutex_lock(&ru->lock);
-	while (ru->up_n >= ru->up_max && ru->err == 0)
-		pthread_cond_wait(&ru->c_uproom, &ru->lock);
-	if ((r = ru->err) == 0) {
-		if (ru->up_tail != NULL)
-			ru->up_tail->next = p;
-		else
-			ru->up = p;
-		ru->up_tail = p;
-		ru->up_n++;
-		p = NULL;
-		pthread_cond_signal(&ru->c_up);
-	}
-	pthread_mutex_unlock(&ru->lock);
-	pack_free(p);
-	return r;
-fail:
-	coffer_buf_free(&t);
-	pack_free(p);
-	return r;
-}
-
-int
-writer_chunk(struct run *ru, struct writer *w, uint8_t type,
-    const uint8_t *p, size_t len, uint8_t id[BK_ID])
-{
-	struct bk_entry *e;
-	size_t slen;
-	int r;
-
-	if ((r = bk_hmac(w->h, p, len, id)) != 0)
-		return r;
-	if (cidx_get(ru->r->idx, id, NULL, NULL) == 0)
-		return 0;
-	if (w->pack != NULL && w->pack->len + bk_chunk_bound(len) >
-	    w->pack->cap && (r = pack_flush(ru, &w->pack)) != 0)
-		return r;
-	if (w->pack == NULL && (r = pack_new(ru, &w->pack)) != 0)
-		return r;
-	if (w->pack->len + bk_chunk_bound(len) > w->pack->cap) {
-		uint8_t *nd = realloc(w->pack->data, bk_chunk_bound(len));
-
-		if (nd == NULL)
-			return COFFER_ERR_NOMEM;
-		w->pack->data = nd;
-		w->pack->cap = bk_chunk_bound(len);
-	}
-	if (w->pack->n == w->pack->ecap) {
-		e = realloc(w->pack->e, 2 * w->pack->ecap * sizeof(*e));
-		if (e == NULL)
-			return COFFER_ERR_NOMEM;
-		w->pack->e = e;
-		w->pack->ecap *= 2;
-	}
-	if ((r = bk_chunk_seal(w->z, ru->r->k, id, type, p, len,
-	    w->pack->data + w->pack->len, &slen)) != 0)
-		return r;
-	e = &w->pack->e[w->pack->n];
-	memcpy(e->id, id, BK_ID);
-	e->type = type;
-	e->offset = (uint32_t)w->pack->len;
-	e->slen = (uint32_t)slen;
-	e->rlen = (uint32_t)len;
-	if ((r = cidx_add(ru->r->idx, w->pack->no, e)) < 0)
-		return r;
-	if (r == 1)		/* another thread stored it meanwhile */
-		return 0;
-	w->pack->len += slen;
-	w->pack->n++;
-	PG_ADD(ru, bytes_new, len);
-	if (w->pack->len >= ru->pack_size ||
-	    w->pack->n >= BK_PACK_ENTRIES_MAX)
-		return pack_flush(ru, &w->pack);
-	return 0;
-}
-
-int
-writer_init(struct run *ru, struct writer *w)
-{
-	int r;
-
-	memset(w, 0, sizeof(*w));
-	if ((r = bk_zctx_new(&w->z, ru->level)) == 0)
-		r = bk_hmac_new(&w->h, ru->r->k);
-	return r;
-}
-
-void
-writer_clear(struct writer *w)
-{
-	bk_zctx_free(&w->z);
-	bk_hmac_free(&w->h);
-	pack_free(w->pack);
-	w->pack = NULL;
-}
-
-/* Append a chunk id to the event's list. */
-static int
-ev_add_chunk(struct ev *e, uint32_t *cap, const uint8_t id[BK_ID])
-{
-	uint8_t *nc;
-
-	if (e->nchunks == *cap) {
-		*cap = *cap ? 2 * *cap : 16;
-		if ((nc = realloc(e->chunks, (size_t)*cap * BK_ID)) == NULL)
-			return COFFER_ERR_NOMEM;
-		e->chunks = nc;
-	}
-	memcpy(e->chunks + (size_t)e->nchunks * BK_ID, id, BK_ID);
-	e->nchunks++;
-	return 0;
-}
-
-/* Read, chunk and store one file. */
-static int
-work_file(struct run *ru, struct writer *w, struct coffer_cdc *cdc,
-    uint8_t *buf, size_t cap, struct ev *e)
-{
-	size_t fill = 0, fed = 0, start = 0, cut;
-	uint64_t total = 0;
-	uint32_t ccap = 0;
-	uint8_t id[BK_ID];
-	ssize_t n;
-	int fd, eof = 0, r = 0, c;
-
-	if ((fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOATIME)) < 0 && errno == EPERM)
-		fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		e->skip = 1;
-		PG_ADD(ru, warnings, 1);
-		return 0;
-	}
-	coffer_cdc_reset(cdc);
-	PG_ADD(ru, files_read, 1);
-	for (;;) {
-		if (ru->pg->cancel) {
-			r = COFFER_ERR_CANCELLED;
-			break;
-		}
-		if (fed == fill && !eof) {
-			if (start > 0) {
-				memmove(buf, buf + start, fill - start);
-				fill -= start;
-				fed -= start;
-				start = 0;
-			}
-			n = read(fd, buf + fill, cap - fill < READ_BLOCK ?
-			    cap - fill : READ_BLOCK);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				r = repo_fail(ru->r, COFFER_ERR_IO,
-				    "reading %s: %s", e->path,
-				    strerror(errno));
-				break;
-			}
-			if (n == 0)
-				eof = 1;
-			fill += (size_t)n;
-			total += (uint64_t)n;
-			PG_ADD(ru, bytes_read, n);
+	qsort(s->p, s->n, sizeof(*s->p), sp_cmp);
+	/* A pack journaled twice (a resumed run) is indexed once. */
+	for (i = 1, j = 0; i < s->n; i++) {
+		if (memcmp(s->p[i].id, s->p[j].id, BK_ID) == 0) {
+			free(s->p[i].e);
 			continue;
 		}
-		if ((c = coffer_cdc_next(cdc, buf + fed, fill - fed, eof,
-		    &cut)) < 0) {
-			r = c;
-			break;
-		}
-		if (c == 1) {
-			fed += cut;
-			if ((r = writer_chunk(ru, w, BK_DATA, buf + start,
-			    fed - start, id)) != 0 ||
-			    (r = ev_add_chunk(e, &ccap, id)) != 0)
-				break;
-			start = fed;
-			continue;
-		}
-		fed = fill;
-		if (eof)
-			break;
+		s->p[++j] = s->p[i];
 	}
-	close(fd);
-	e->node.size = total;
-	return r;
+	s->n = j + 1;
+	if ((nv = realloc(s->ids, (s->nids + 1) * BK_ID)) == NULL)
+		return COFFER_ERR_NOMEM;
+	s->ids = nv;
+	if ((r = repo_put_seg(s->r, s->p, s->n, s->ids[s->nids], NULL)) != 0)
+		return r;
+	s->nids++;
+	segw_drop(s);
+	return 0;
 }
 
-void *
-worker_main(void *arg)
+static int
+segw_pack(void *arg, const struct bk_seg_pack *p)
 {
-	struct run *ru = arg;
-	struct coffer_cdc *cdc = NULL;
-	struct writer w;
-	struct ev *e;
-	uint8_t *buf = NULL;
-	size_t cap = ru->cdc.max + READ_BLOCK;
+	struct segw *s = arg;
+	struct bk_seg_pack *nv;
 	int r;
 
-	if ((r = writer_init(ru, &w)) != 0 ||
-	    (r = coffer_cdc_new(&cdc, ru->r->k->cdc, &ru->cdc)) != 0 ||
-	    (buf = malloc(cap)) == NULL) {
-		run_fail(ru, r != 0 ? r : COFFER_ERR_NOMEM);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		if ((nv = realloc(s->p, s->cap * sizeof(*nv))) == NULL)
+			return COFFER_ERR_NOMEM;
+		s->p = nv;
+	}
+	s->p[s->n] = *p;
+	if ((s->p[s->n].e = malloc((p->n ? p->n : 1) * sizeof(*p->e))) == NULL)
+		return COFFER_ERR_NOMEM;
+	memcpy(s->p[s->n].e, p->e, p->n * sizeof(*p->e));
+	s->n++;
+	if ((s->entries += p->n) >= SEG_TARGET && (r = segw_flush(s)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+finish_index(struct coffer_backup_repo *r)
+{
+	struct segw s;
+	struct coffer_buf *b = NULL;
+	uint8_t name[BK_NAME];
+	size_t i;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	if ((rc = journal_read(r->jn, segw_pack, &s)) != 0 ||
+	    (rc = segw_flush(&s)) != 0 || s.nids == 0)
+		goto out;
+	qsort(s.ids, s.nids, BK_ID, id_cmp);
+	randombytes_buf(name, sizeof(name));
+	if ((b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL) {
+		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	for (;;) {
-		pthread_mutex_lock(&ru->lock);
-		while (ru->jobs == NULL && !ru->scan_done && ru->err == 0)
-			pthread_cond_wait(&ru->c_jobs, &ru->lock);
-		if ((e = ru->jobs) == NULL || ru->err != 0) {
-			pthread_mutex_unlock(&ru->lock);
-			break;
-		}
-		if ((ru->jobs = e->next) == NULL)
-			ru->jobs_tail = NULL;
-		pthread_mutex_unlock(&ru->lock);
-		r = work_file(ru, &w, cdc, buf, cap, e);
-		pthread_mutex_lock(&ru->lock);
-		e->done = 1;
-		if (ru->count > 0 && ru->ring[ru->head] == e)
-			pthread_cond_signal(&ru->c_head);
-		pthread_mutex_unlock(&ru->lock);
-		if (r != 0) {
-			run_fail(ru, r);
-			break;
-		}
+	if ((rc = bk_indexref_encode(r->k, name,
+	    (const uint8_t (*)[BK_ID])s.ids, s.nids, b)) != 0)
+		goto out;
+	if ((rc = r->store.ops->ref_put(r->store.ctx, name,
+	    coffer_buf_data(b), coffer_buf_len(b))) != 0) {
+		rc = repo_store_fail(r, rc, "storing index ref", name,
+		    BK_NAME);
+		goto out;
 	}
-	if ((r = pack_flush(ru, &w.pack)) != 0)
-		run_fail(ru, r);
+	for (i = 0; i < s.nids; i++)
+		if ((rc = cidx_add_seg(r->idx, s.ids[i])) != 0)
+			goto out;
 out:
-	if (buf != NULL) {
-		sodium_memzero(buf, cap);
-		free(buf);
-	}
-	coffer_cdc_free(&cdc);
-	writer_clear(&w);
-	pthread_mutex_lock(&ru->lock);
-	ru->workers_live--;
-	pthread_mutex_unlock(&ru->lock);
-	return NULL;
+	segw_drop(&s);
+	free(s.p);
+	free(s.ids);
+	coffer_buf_free(&b);
+	return rc;
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* The newest snapshot of the same host and paths: the new one's parent. */
+struct parent_find {
+	const char		*host;
+	const char *const	*paths;
+	size_t			 npaths;
+	int			 found;
+	uint8_t			 id[BK_NAME];
+};
+
+static int
+parent_match(void *arg, const struct coffer_backup_snapshot *s)
+{
+	struct parent_find *pf = arg;
+	size_t i;
+
+	if (strcmp(s->host, pf->host) != 0 || s->npaths != pf->npaths)
+		return 0;
+	for (i = 0; i < s->npaths; i++)
+		if (strcmp(s->paths[i], pf->paths[i]) != 0)
+			return 0;
+	pf->found = 1;		/* the list is oldest first: the last wins */
+	memcpy(pf->id, s->id, BK_NAME);
+	return 0;
 }
 
 static int
-upload(struct run *ru, struct pack **v, size_t n)
+finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
+    const char *const *paths, int64_t start,
+    const struct coffer_backup_progress *base, uint8_t id[BK_NAME])
 {
-	struct coffer_bstore_xfer x[UP_MAX];
-	struct bk_seg_pack sp;
-	size_t i;
+	struct bk_snapshot s;
+	struct coffer_buf *b;
+	char host[256];
 	int r;
 
-	memset(x, 0, sizeof(x));
-	for (i = 0; i < n; i++) {
-		memcpy(x[i].id, v[i]->id, BK_ID);
-		x[i].data = v[i]->data;
-		x[i].len = v[i]->len;
+	memset(&s, 0, sizeof(s));
+	s.time_ns = start;
+	s.end_ns = now_ns();
+	if (ru->opt != NULL && ru->opt->host != NULL)
+		s.host = (char *)(uintptr_t)ru->opt->host;
+	else {
+		if (gethostname(host, sizeof(host)) != 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		s.host = host;
 	}
-	r = ru->r->store.ops->put_many(ru->r->store.ctx, x, n);
-	for (i = 0; i < n; i++) {
-		if (x[i].result != 0) {
-			if (r == 0)
-				r = x[i].result;
-			repo_store_fail(ru->r, x[i].result, "storing pack",
-			    v[i]->id, BK_ID);
-			continue;
+	s.paths = (char **)(uintptr_t)paths;
+	s.npaths = ru->ntop;
+	memcpy(s.root, root, BK_ID);
+	/* One listing of the refs. A parent is a hint: a repository whose
+	 * refs do not list (a damaged one) gets a snapshot without. */
+	{
+		struct parent_find pf = { s.host, paths, s.npaths, 0, { 0 } };
+
+		if (coffer_backup_list(ru->r, parent_match, &pf) == 0 &&
+		    pf.found) {
+			s.has_parent = 1;
+			memcpy(s.parent, pf.id, BK_NAME);
 		}
-		memcpy(sp.id, v[i]->id, BK_ID);
-		sp.len = (uint32_t)v[i]->len;
-		sp.e = v[i]->e;
-		sp.n = v[i]->n;
-		if (journal_add(ru->r->jn, &sp) != 0 && r == 0)
-			r = repo_fail(ru->r, COFFER_ERR_IO,
-			    "writing the journal in the cache folder");
-		PG_ADD(ru, packs, 1);
-		PG_ADD(ru, bytes_stored, v[i]->len);
+		repo_clear(ru->r);
 	}
+	s.files = ru->pg->files - base->files;
+	s.dirs = ru->pg->dirs - base->dirs;
+	s.bytes = ru->pg->bytes - base->bytes;
+	s.bytes_new = ru->pg->bytes_new - base->bytes_new;
+	s.bytes_stored = ru->pg->bytes_stored - base->bytes_stored;
+	randombytes_buf(id, BK_NAME);
+	if ((b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = bk_snapshot_encode(ru->r->k, id, &s, b)) == 0 &&
+	    (r = ru->r->store.ops->ref_put(ru->r->store.ctx, id,
+	    coffer_buf_data(b), coffer_buf_len(b))) != 0)
+		r = repo_store_fail(ru->r, r, "storing snapshot", id, BK_NAME);
+	coffer_buf_free(&b);
 	return r;
 }
 
-/* Free the packs still queued when a run ends early (the uploader stops
- * at the first error and leaves the rest). */
-void
-upload_drain(struct run *ru)
+int
+coffer_backup_create(struct coffer_backup_repo *r, const char *const *paths,
+    size_t npaths, const struct coffer_backup_options *opt,
+    uint8_t id[COFFER_SNAPSHOT_ID_BYTES])
 {
-	struct pack *p;
+	struct run ru;
+	struct coll c;
+	struct coffer_backup_progress base;
+	pthread_t scan, up, *wk = NULL;
+	unsigned nw, i, started = 0;
+	int rc, scan_on = 0, up_on = 0;
+	uint8_t root[BK_ID];
+	int64_t start = now_ns();
+	long cpus;
 
-	while ((p = ru->up) != NULL) {
-		ru->up = p->next;
-		pack_free(p);
+	if (r == NULL || paths == NULL || npaths == 0 || id == NULL)
+		return COFFER_ERR_INVALID;
+	repo_clear(r);
+	memset(&c, 0, sizeof(c));
+	if ((rc = run_init(&ru, r, paths, npaths, opt)) != 0)
+		goto out;
+	if (r->need_sync && (rc = repo_sync(r)) != 0)
+		goto out;
+	base = *ru.pg;
+	if ((rc = collect_init(&c, &ru)) != 0)
+		goto out;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	nw = opt != NULL && opt->threads > 0 ? opt->threads :
+	    cpus > 0 ? (unsigned)cpus : 1;
+	if ((wk = calloc(nw, sizeof(*wk))) == NULL) {
+		rc = COFFER_ERR_NOMEM;
+		goto out;
 	}
-	ru->up_tail = NULL;
-	ru->up_n = 0;
-}
-
-void *
-upload_main(void *arg)
-{
-	struct run *ru = arg;
-	struct pack *v[UP_MAX];
-	size_t n, i;
-	int r;
-
-	for (;;) {
-		pthread_mutex_lock(&ru->lock);
-		while (ru->up == NULL && !ru->up_done && ru->err == 0)
-			pthread_cond_wait(&ru->c_up, &ru->lock);
-		if (ru->up == NULL || ru->err != 0) {
-			pthread_mutex_unlock(&ru->lock);
+	ru.workers_live = nw;
+	for (i = 0; i < nw; i++, started++)
+		if (pthread_create(&wk[i], NULL, worker_main, &ru) != 0)
 			break;
-		}
-		for (n = 0; n < UP_MAX && ru->up != NULL; n++) {
-			v[n] = ru->up;
-			if ((ru->up = v[n]->next) == NULL)
-				ru->up_tail = NULL;
-		}
-		pthread_mutex_unlock(&ru->lock);
-		r = upload(ru, v, n);
-		pthread_mutex_lock(&ru->lock);
-		ru->up_n -= n;
-		pthread_cond_broadcast(&ru->c_uproom);
-		pthread_mutex_unlock(&ru->lock);
-		for (i = 0; i < n; i++)
-			pack_free(v[i]);
-		if (r != 0) {
-			run_fail(ru, r);
-			break;
-		}
+	ru.workers_live = started;
+	if (started == 0 || pthread_create(&up, NULL, upload_main, &ru) != 0) {
+		run_fail(&ru, COFFER_ERR_NOMEM);
+	} else {
+		up_on = 1;
+		if (pthread_create(&scan, NULL, scan_main, &ru) != 0)
+			run_fail(&ru, COFFER_ERR_NOMEM);
+		else
+			scan_on = 1;
 	}
-	return NULL;
+	if (scan_on)
+		rc = collect_loop(&c);
+	if (rc == 0)
+		rc = collect_root(&c, root);
+	if (rc != 0)
+		run_fail(&ru, rc);
+	if (scan_on)
+		pthread_join(scan, NULL);
+	for (i = 0; i < started; i++)
+		pthread_join(wk[i], NULL);
+	pthread_mutex_lock(&ru.lock);
+	ru.up_done = 1;
+	pthread_cond_signal(&ru.c_up);
+	pthread_mutex_unlock(&ru.lock);
+	if (up_on)
+		pthread_join(up, NULL);
+	if ((rc = ru.err) != 0) {
+		if (rc == COFFER_ERR_CANCELLED)
+			repo_fail(r, rc, "cancelled");
+		else if (!r->failed)
+			repo_fail(r, rc, "backup failed: %s",
+			    coffer_strerror(rc));
+		goto out;
+	}
+	collect_progress(&c, 1);
+	if ((rc = finish_index(r)) != 0 ||
+	    (rc = finish_snapshot(&ru, root, paths, start, &base, id)) != 0)
+		goto out;
+	if ((rc = journal_clear(r->jn)) != 0 ||
+	    (rc = collect_commit(&c)) != 0)
+		goto out;
+out:
+	if (rc != 0)
+		r->need_sync = 1;
+	collect_clear(&c);
+	free(wk);
+	run_cleanup(&ru);
+	return rc;
 }

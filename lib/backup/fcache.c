@@ -19,6 +19,8 @@
 #include <coffer/err.h>
 
 #include "backup/cache.h"
+#include "core/file.h"
+#include "core/sysendian.h"
 
 #define FC_MAGIC	"CFBKFC1\n"
 #define FC_FIXED	(8 * 5 + 4)
@@ -38,8 +40,9 @@ struct fcache_w {
 	int		 dirfd;
 };
 
-int
-bk_path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+/* Component-wise path order: '/' sorts before every other byte. */
+static int
+path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
 	size_t i, n = al < bl ? al : bl;
 	unsigned ca, cb;
@@ -53,26 +56,6 @@ bk_path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return al < bl ? -1 : al > bl;
 }
 
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	int i;
-
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* Read the next record into r->rec; 0 at the end or on a bad record. */
 static int
 fcr_next(struct fcache_r *r)
@@ -83,19 +66,19 @@ fcr_next(struct fcache_r *r)
 	r->have = 0;
 	if (r->f == NULL || fread(l, 1, 2, r->f) != 2)
 		return 0;
-	plen = (size_t)l[0] << 8 | l[1];
+	plen = be16dec(l);
 	if (plen == 0 || plen > BK_PATH_MAX ||
 	    fread(r->path, 1, plen, r->f) != plen ||
 	    fread(fixed, 1, FC_FIXED, r->f) != FC_FIXED)
 		return 0;
 	r->rec.path = r->path;
 	r->rec.path_len = plen;
-	r->rec.dev = be64(fixed);
-	r->rec.ino = be64(fixed + 8);
-	r->rec.size = be64(fixed + 16);
-	r->rec.mtime_ns = (int64_t)be64(fixed + 24);
-	r->rec.ctime_ns = (int64_t)be64(fixed + 32);
-	n = (size_t)(be64(fixed + 36) & 0xffffffffu);
+	r->rec.dev = be64dec(fixed);
+	r->rec.ino = be64dec(fixed + 8);
+	r->rec.size = be64dec(fixed + 16);
+	r->rec.mtime_ns = (int64_t)be64dec(fixed + 24);
+	r->rec.ctime_ns = (int64_t)be64dec(fixed + 32);
+	n = be32dec(fixed + 40);
 	if (n > FC_CHUNKS_MAX)
 		return 0;
 	if (n * BK_ID > r->cap) {
@@ -155,7 +138,7 @@ fcache_r_find(struct fcache_r *r, const uint8_t *path, size_t len,
 	int c;
 
 	while (r->have) {
-		c = bk_path_cmp(r->rec.path, r->rec.path_len, path, len);
+		c = path_cmp(r->rec.path, r->rec.path_len, path, len);
 		if (c == 0) {
 			*rec = r->rec;
 			return 1;
@@ -201,16 +184,16 @@ fcache_w_add(struct fcache_w *w, const struct fc_rec *rec)
 	if (rec->path_len == 0 || rec->path_len > BK_PATH_MAX ||
 	    rec->nchunks > FC_CHUNKS_MAX)
 		return COFFER_ERR_INVALID;
-	put_be(fixed, rec->path_len, 2);
+	be16enc(fixed, (uint16_t)rec->path_len);
 	if (fwrite(fixed, 1, 2, w->f) != 2 ||
 	    fwrite(rec->path, 1, rec->path_len, w->f) != rec->path_len)
 		return COFFER_ERR_IO;
-	put_be(fixed, rec->dev, 8);
-	put_be(fixed + 8, rec->ino, 8);
-	put_be(fixed + 16, rec->size, 8);
-	put_be(fixed + 24, (uint64_t)rec->mtime_ns, 8);
-	put_be(fixed + 32, (uint64_t)rec->ctime_ns, 8);
-	put_be(fixed + 40, rec->nchunks, 4);
+	be64enc(fixed, rec->dev);
+	be64enc(fixed + 8, rec->ino);
+	be64enc(fixed + 16, rec->size);
+	be64enc(fixed + 24, (uint64_t)rec->mtime_ns);
+	be64enc(fixed + 32, (uint64_t)rec->ctime_ns);
+	be32enc(fixed + 40, rec->nchunks);
 	if (fwrite(fixed, 1, FC_FIXED, w->f) != FC_FIXED ||
 	    (rec->nchunks > 0 && fwrite(rec->chunks, BK_ID, rec->nchunks,
 	    w->f) != rec->nchunks))
@@ -226,13 +209,13 @@ fcache_w_close(struct fcache_w **p, int commit)
 
 	if (p == NULL || (w = *p) == NULL)
 		return 0;
-	if (commit && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
+	if (commit && (fflush(w->f) != 0 || file_sync(fileno(w->f)) != 0))
 		r = errno == ENOSPC ? COFFER_ERR_NOSPACE : COFFER_ERR_IO;
 	if (fclose(w->f) != 0 && r == 0 && commit)
 		r = COFFER_ERR_IO;
 	/* the folder too, so that the rename survives a crash */
 	if (commit && r == 0 && (renameat(w->dirfd, "files.cache.new",
-	    w->dirfd, "files.cache") != 0 || fsync(w->dirfd) != 0))
+	    w->dirfd, "files.cache") != 0 || file_sync(w->dirfd) != 0))
 		r = COFFER_ERR_IO;
 	if (!commit || r != 0)
 		unlinkat(w->dirfd, "files.cache.new", 0);

@@ -47,19 +47,19 @@ enum bk_kind {
 #define BK_INDEX_SEGS_MAX	((COFFER_BSTORE_REF_MAX - 256) / BK_ID)
 
 /* The keys of one repository, derived from the backup set's zone key. */
-struct bkeys {
+struct bk_keys {
 	uint8_t			 id[32];	/* HMAC-SHA-256 chunk ids */
 	uint8_t			 data[32];	/* AEAD of chunks */
 	uint8_t			 meta[32];	/* AEAD of boxes */
 	struct coffer_key	*cdc;		/* the chunker's key */
 };
 
-/** bkeys_new(out, zone): derive the repository keys from the symmetric
+/** bk_keys_new(out, zone): derive the repository keys from the symmetric
  * ${zone} key into sodium_malloc memory. Returns 0, COFFER_ERR_INVALID or
  * COFFER_ERR_NOMEM. */
-int bkeys_new(struct bkeys **out, const struct coffer_key *zone);
-/** bkeys_free(p): wipe and free; accepts NULL. */
-void bkeys_free(struct bkeys **p);
+int bk_keys_new(struct bk_keys **out, const struct coffer_key *zone);
+/** bk_keys_free(p): wipe and free; accepts NULL. */
+void bk_keys_free(struct bk_keys **p);
 
 /** bk_padme(len): the Padmé bucket of ${len}: ${len} rounded up so that
  * only the top floor(log2(log2(len))) + 1 bits may be nonzero. */
@@ -67,7 +67,7 @@ uint64_t bk_padme(uint64_t len);
 
 /* Chunk ids: HMAC-SHA-256 under the id key; one context per thread. */
 struct bk_hmac;
-int bk_hmac_new(struct bk_hmac **out, const struct bkeys *k);
+int bk_hmac_new(struct bk_hmac **out, const struct bk_keys *k);
 void bk_hmac_free(struct bk_hmac **p);
 int bk_hmac(struct bk_hmac *h, const uint8_t *p, size_t len,
     uint8_t id[BK_ID]);
@@ -86,14 +86,14 @@ size_t bk_chunk_bound(size_t len);
  * ${out} (bk_chunk_bound(${len}) bytes available), compressed when zstd
  * gains (a 64 KiB sample is tried first), and its length to *${outlen}.
  * Returns 0, COFFER_ERR_TOOBIG or COFFER_ERR_CRYPTO. */
-int bk_chunk_seal(struct bk_zctx *z, const struct bkeys *k,
+int bk_chunk_seal(struct bk_zctx *z, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen);
 
 /* The _det variants of the sealing calls take the nonce (BK_NONCE bytes;
  * NULL: random) for the known-answer vectors; the engine never passes
  * one. */
-int bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
+int bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     const uint8_t *nonce, uint8_t *out, size_t *outlen);
 
@@ -103,7 +103,7 @@ int bk_chunk_seal_det(struct bk_zctx *z, const struct bkeys *k,
  * check that its HMAC is ${id}. Returns 0, COFFER_ERR_TRUNCATED,
  * COFFER_ERR_VERSION, COFFER_ERR_FORMAT (flags, size), COFFER_ERR_AUTH
  * (tag, or the plaintext's id differs) or COFFER_ERR_TOOBIG. */
-int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
+int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keys *k,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out);
 
@@ -112,10 +112,10 @@ int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bkeys *k,
  * with zeros inside the ciphertext so the box is max(minimal, ${total})
  * bytes, appended to ${out}. Returns 0, COFFER_ERR_TOOBIG or
  * COFFER_ERR_NOMEM. */
-int bk_box_seal(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+int bk_box_seal(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out);
-int bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+int bk_box_seal_det(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     const uint8_t *nonce, struct coffer_buf *out);
 
@@ -124,7 +124,7 @@ int bk_box_seal_det(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
  * goes to ${out} (a secret buffer). Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION,
  * COFFER_ERR_AUTH, COFFER_ERR_CONTEXT (another kind), COFFER_ERR_FORMAT
  * (length, nonzero padding), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
-int bk_box_open(const struct bkeys *k, uint8_t *kind, const uint8_t *bind,
+int bk_box_open(const struct bk_keys *k, uint8_t *kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *box, size_t len, struct coffer_buf *out);
 
 /* An entry of a pack or of an index segment. */
@@ -140,10 +140,10 @@ struct bk_entry {
  * box of a pack whose ${chunks_len} bytes of stored chunks ${e}[0..${n})
  * precede it, and the 4-byte length, so that the pack's size is a Padmé
  * bucket. Returns as bk_box_seal. */
-int bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
+int bk_pack_trailer(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out);
-int bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
+int bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out);
 
@@ -151,7 +151,7 @@ int bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
  * of the whole pack ${pack}: *${out} gets a malloc'd array of *${n}
  * entries whose offsets tile the pack's chunk area exactly. Returns 0 or
  * an error as bk_box_open, or COFFER_ERR_FORMAT. */
-int bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
+int bk_pack_parse(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n);
 
 /* An index segment: packs, each with its entries. */
@@ -165,9 +165,9 @@ struct bk_seg_pack {
 /** bk_seg_encode(k, segid, packs, n, out): seal an index segment of ${n}
  * packs (sorted by id, entries by offset) as blob ${segid}. Returns 0,
  * COFFER_ERR_FORMAT (unsorted), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
-int bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
+int bk_seg_encode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out);
-int bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
+int bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
     struct coffer_buf *out);
 
@@ -176,7 +176,7 @@ int bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
  * an error of bk_box_open, COFFER_ERR_FORMAT (unsorted, duplicate,
  * overlapping or out-of-pack entries), or what ${fn} returned. */
 typedef int (*bk_seg_fn)(void *arg, const struct bk_seg_pack *p);
-int bk_seg_decode(const struct bkeys *k, const uint8_t segid[BK_ID],
+int bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg);
 
 /* Trees. */
@@ -252,9 +252,9 @@ struct bk_snapshot {
 /** bk_snapshot_encode(k, name, s, out): seal snapshot ${s} as ref
  * ${name}. bk_snapshot_parse(p, len, s): parse the body of an opened
  * SNAPSHOT box; bk_snapshot_clear(s) frees its strings. */
-int bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+int bk_snapshot_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out);
-int bk_snapshot_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+int bk_snapshot_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
@@ -263,9 +263,9 @@ void bk_snapshot_clear(struct bk_snapshot *s);
 /** bk_indexref_encode(k, name, segs, n, out): seal an INDEX ref naming
  * ${n} segment ids (sorted, distinct). bk_indexref_parse(p, len, segs,
  * n): parse the body of an opened INDEX box into a malloc'd array. */
-int bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+int bk_indexref_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
-int bk_indexref_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+int bk_indexref_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],

@@ -20,6 +20,8 @@
 #include <coffer/err.h>
 
 #include "backup/cache.h"
+#include "core/file.h"
+#include "core/sysendian.h"
 
 #define ENT	(BK_ID + 1 + 12)
 #define SUM	16
@@ -29,6 +31,8 @@ struct journal {
 	int	fd;
 };
 
+/* The journal's error for errno, as the failed call left it (core/file.h
+ * keeps it): only ENOSPC is told apart. */
 static int
 jerr(void)
 {
@@ -62,39 +66,6 @@ journal_close(struct journal **p)
 	*p = NULL;
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return jerr();
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int
 rec_append(int fd, const struct bk_seg_pack *sp)
 {
@@ -104,19 +75,19 @@ rec_append(int fd, const struct bk_seg_pack *sp)
 
 	if ((b = malloc(4 + blen + SUM)) == NULL)
 		return COFFER_ERR_NOMEM;
-	put32(b, (uint32_t)blen);
+	be32enc(b, (uint32_t)blen);
 	memcpy(b + 4, sp->id, BK_ID);
-	put32(b + 4 + BK_ID, sp->len);
-	put32(b + 8 + BK_ID, (uint32_t)sp->n);
+	be32enc(b + 4 + BK_ID, sp->len);
+	be32enc(b + 8 + BK_ID, (uint32_t)sp->n);
 	for (i = 0, q = b + 12 + BK_ID; i < sp->n; i++, q += ENT) {
 		memcpy(q, sp->e[i].id, BK_ID);
 		q[BK_ID] = sp->e[i].type;
-		put32(q + BK_ID + 1, sp->e[i].offset);
-		put32(q + BK_ID + 5, sp->e[i].slen);
-		put32(q + BK_ID + 9, sp->e[i].rlen);
+		be32enc(q + BK_ID + 1, sp->e[i].offset);
+		be32enc(q + BK_ID + 5, sp->e[i].slen);
+		be32enc(q + BK_ID + 9, sp->e[i].rlen);
 	}
 	crypto_generichash(b + 4 + blen, SUM, b + 4, blen, NULL, 0);
-	r = write_all(fd, b, 4 + blen + SUM);
+	r = file_write_all(fd, b, 4 + blen + SUM) == 0 ? 0 : jerr();
 	free(b);
 	return r;
 }
@@ -130,7 +101,7 @@ journal_add(struct journal *j, const struct bk_seg_pack *p)
 		return jerr();
 	if ((r = rec_append(j->fd, p)) != 0)
 		return r;
-	return fdatasync(j->fd) == 0 ? 0 : jerr();
+	return file_sync(j->fd) == 0 ? 0 : jerr();
 }
 
 int
@@ -146,7 +117,7 @@ journal_read(struct journal *j, bk_seg_fn fn, void *arg)
 	for (;;) {
 		if (pread(j->fd, l, 4, off) != 4)
 			break;
-		blen = get32(l);
+		blen = be32dec(l);
 		if (blen < BK_ID + 8 || blen > BK_ID + 8 +
 		    (size_t)BK_PACK_ENTRIES_MAX * ENT)
 			break;
@@ -162,8 +133,8 @@ journal_read(struct journal *j, bk_seg_fn fn, void *arg)
 		if (sodium_memcmp(sum, b + blen, SUM) != 0)
 			break;
 		memcpy(sp.id, b, BK_ID);
-		sp.len = get32(b + BK_ID);
-		sp.n = get32(b + BK_ID + 4);
+		sp.len = be32dec(b + BK_ID);
+		sp.n = be32dec(b + BK_ID + 4);
 		if (sp.n * ENT != blen - BK_ID - 8)
 			break;
 		free(sp.e);
@@ -176,9 +147,9 @@ journal_read(struct journal *j, bk_seg_fn fn, void *arg)
 
 			memcpy(sp.e[i].id, q, BK_ID);
 			sp.e[i].type = q[BK_ID];
-			sp.e[i].offset = get32(q + BK_ID + 1);
-			sp.e[i].slen = get32(q + BK_ID + 5);
-			sp.e[i].rlen = get32(q + BK_ID + 9);
+			sp.e[i].offset = be32dec(q + BK_ID + 1);
+			sp.e[i].slen = be32dec(q + BK_ID + 5);
+			sp.e[i].rlen = be32dec(q + BK_ID + 9);
 		}
 		if ((r = fn(arg, &sp)) != 0)
 			break;
@@ -216,10 +187,10 @@ journal_filter(struct journal *j, int (*keep)(void *, const uint8_t *),
 	    O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return jerr();
 	if ((r = journal_read(j, jfilter_one, &f)) != 0 ||
-	    (fsync(f.fd) != 0 && (r = jerr()) != 0) ||
+	    (file_sync(f.fd) != 0 && (r = jerr()) != 0) ||
 	    (renameat(j->dirfd, "journal.new", j->dirfd, "journal") != 0 &&
 	    (r = jerr()) != 0) ||
-	    (fsync(j->dirfd) != 0 && (r = jerr()) != 0)) {
+	    (file_sync(j->dirfd) != 0 && (r = jerr()) != 0)) {
 		close(f.fd);
 		unlinkat(j->dirfd, "journal.new", 0);
 		return r;
@@ -232,7 +203,7 @@ journal_filter(struct journal *j, int (*keep)(void *, const uint8_t *),
 int
 journal_clear(struct journal *j)
 {
-	if (ftruncate(j->fd, 0) != 0 || fsync(j->fd) != 0)
+	if (ftruncate(j->fd, 0) != 0 || file_sync(j->fd) != 0)
 		return jerr();
 	return 0;
 }

@@ -21,9 +21,9 @@
 #define CTX_CDC		"coffer/backup-cdc/v1"
 
 int
-bkeys_new(struct bkeys **out, const struct coffer_key *zone)
+bk_keys_new(struct bk_keys **out, const struct coffer_key *zone)
 {
-	struct bkeys *k = NULL;
+	struct bk_keys *k = NULL;
 	const uint8_t *s;
 	int r = COFFER_ERR_INTERNAL;
 
@@ -49,14 +49,14 @@ bkeys_new(struct bkeys **out, const struct coffer_key *zone)
 	*out = k;
 	k = NULL;
 out:
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	return r;
 }
 
 void
-bkeys_free(struct bkeys **p)
+bk_keys_free(struct bk_keys **p)
 {
-	struct bkeys *k;
+	struct bk_keys *k;
 
 	if (p == NULL || (k = *p) == NULL)
 		return;
@@ -89,7 +89,7 @@ struct bk_hmac {
 };
 
 int
-bk_hmac_new(struct bk_hmac **out, const struct bkeys *k)
+bk_hmac_new(struct bk_hmac **out, const struct bk_keys *k)
 {
 	struct bk_hmac *h;
 	OSSL_PARAM params[2];

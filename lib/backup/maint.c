@@ -25,8 +25,8 @@ static const char *const tmp_files[] = {
 };
 
 int
-mfind(struct coffer_backup_repo *r, struct mreport *m, int level, int err,
-    const char *fmt, ...)
+maint_find(struct coffer_backup_repo *r, struct maint_report *m, int level,
+    int err, const char *fmt, ...)
 {
 	char msg[sizeof(r->detail)];
 	va_list ap;
@@ -48,7 +48,7 @@ mfind(struct coffer_backup_repo *r, struct mreport *m, int level, int err,
 }
 
 int
-mgrow(void *pp, size_t *cap, size_t n, size_t size)
+maint_grow(void *pp, size_t *cap, size_t n, size_t size)
 {
 	void *nv;
 	size_t nc;
@@ -64,7 +64,7 @@ mgrow(void *pp, size_t *cap, size_t n, size_t size)
 }
 
 int
-mid_cmp(const void *a, const void *b)
+maint_id_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, BK_ID);
 }
@@ -72,8 +72,8 @@ mid_cmp(const void *a, const void *b)
 /* Refs. */
 struct mrl {
 	struct coffer_backup_repo	*r;
-	struct mreport			*m;
-	struct mrefs			*o;
+	struct maint_report		*m;
+	struct maint_refs		*o;
 	struct coffer_buf		*body;
 	size_t				 icap, scap, ncap;
 };
@@ -87,11 +87,12 @@ mrl_index(struct mrl *l, const uint8_t *name, const uint8_t *p, size_t len)
 
 	if ((rc = bk_indexref_parse(p, len, &segs, &n)) != 0)
 		return rc;
-	if ((rc = mgrow(&l->o->index, &l->icap, l->o->nindex, BK_NAME)) != 0)
+	if ((rc = maint_grow(&l->o->index, &l->icap, l->o->nindex,
+	    BK_NAME)) != 0)
 		goto out;
 	memcpy(l->o->index[l->o->nindex++], name, BK_NAME);
 	for (i = 0; i < n; i++) {
-		if ((rc = mgrow(&l->o->segs, &l->scap, l->o->nsegs,
+		if ((rc = maint_grow(&l->o->segs, &l->scap, l->o->nsegs,
 		    BK_ID)) != 0)
 			goto out;
 		memcpy(l->o->segs[l->o->nsegs++], segs[i], BK_ID);
@@ -111,8 +112,9 @@ mrl_snap(struct mrl *l, const uint8_t *name, const uint8_t *p, size_t len)
 	memset(&s, 0, sizeof(s));
 	if ((rc = bk_snapshot_parse(p, len, &s)) != 0)
 		return rc;
-	if ((rc = mgrow(&l->o->snaps, &c, l->o->nsnaps, BK_NAME)) == 0 &&
-	    (rc = mgrow(&l->o->roots, &l->ncap, l->o->nsnaps, BK_ID)) == 0) {
+	if ((rc = maint_grow(&l->o->snaps, &c, l->o->nsnaps, BK_NAME)) == 0 &&
+	    (rc = maint_grow(&l->o->roots, &l->ncap, l->o->nsnaps,
+	    BK_ID)) == 0) {
 		memcpy(l->o->snaps[l->o->nsnaps], name, BK_NAME);
 		memcpy(l->o->roots[l->o->nsnaps++], s.root, BK_ID);
 	}
@@ -130,7 +132,7 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	int rc;
 
 	l->o->nrefs++;
-	bk_hex(hex, name, BK_NAME);
+	repo_hex(hex, name, BK_NAME);
 	if ((rc = bk_box_open(l->r->k, &kind, name, BK_NAME, data, len,
 	    l->body)) == 0) {
 		if (kind == BK_KIND_INDEX)
@@ -144,13 +146,13 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	}
 	if (rc == 0 || rc == COFFER_ERR_NOMEM)
 		return rc;
-	return mfind(l->r, l->m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
+	return maint_find(l->r, l->m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
 	    "ref %s fails its checks (%s)", hex, coffer_strerror(rc));
 }
 
 int
-mrefs_load(struct coffer_backup_repo *r, struct mreport *m,
-    struct mrefs *out)
+maint_refs_load(struct coffer_backup_repo *r, struct maint_report *m,
+    struct maint_refs *out)
 {
 	struct mrl l;
 	size_t i, j;
@@ -168,11 +170,11 @@ mrefs_load(struct coffer_backup_repo *r, struct mreport *m,
 		rc = repo_fail(r, rc, "listing refs: %s", coffer_strerror(rc));
 	coffer_buf_free(&l.body);
 	if (rc != 0) {
-		mrefs_free(out);
+		maint_refs_free(out);
 		return rc;
 	}
 	if (out->nsegs > 0)
-		qsort(out->segs, out->nsegs, BK_ID, mid_cmp);
+		qsort(out->segs, out->nsegs, BK_ID, maint_id_cmp);
 	for (i = j = 0; i < out->nsegs; i++)
 		if (j == 0 ||
 		    memcmp(out->segs[j - 1], out->segs[i], BK_ID) != 0)
@@ -182,7 +184,7 @@ mrefs_load(struct coffer_backup_repo *r, struct mreport *m,
 }
 
 void
-mrefs_free(struct mrefs *m)
+maint_refs_free(struct maint_refs *m)
 {
 	free(m->index);
 	free(m->segs);
@@ -192,8 +194,8 @@ mrefs_free(struct mrefs *m)
 }
 
 int
-mget(struct coffer_backup_repo *r, const uint8_t id[BK_ID], const char *what,
-    struct coffer_buf *out)
+maint_get(struct coffer_backup_repo *r, const uint8_t id[BK_ID],
+    const char *what, struct coffer_buf *out)
 {
 	struct coffer_bstore_xfer x;
 	int rc;
@@ -225,7 +227,7 @@ mseg_pack(void *arg, const struct bk_seg_pack *p)
 }
 
 int
-mseg_each(struct coffer_backup_repo *r, struct mreport *m,
+maint_seg_each(struct coffer_backup_repo *r, struct maint_report *m,
     const uint8_t (*segs)[BK_ID], size_t n, bk_seg_fn fn, void *arg)
 {
 	struct coffer_buf *b;
@@ -237,11 +239,11 @@ mseg_each(struct coffer_backup_repo *r, struct mreport *m,
 	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	for (i = 0; i < n && rc == 0; i++) {
-		bk_hex(hex, segs[i], BK_ID);
-		if ((rc = mget(r, segs[i], "index segment", b)) != 0) {
+		repo_hex(hex, segs[i], BK_ID);
+		if ((rc = maint_get(r, segs[i], "index segment", b)) != 0) {
 			if (rc == COFFER_ERR_NOTFOUND ||
 			    rc == COFFER_ERR_CORRUPT)
-				rc = mfind(r, m, COFFER_CHECK_ERROR, rc,
+				rc = maint_find(r, m, COFFER_CHECK_ERROR, rc,
 				    "index segment %s %s", hex,
 				    rc == COFFER_ERR_NOTFOUND ?
 				    "is missing from the store" :
@@ -252,7 +254,8 @@ mseg_each(struct coffer_backup_repo *r, struct mreport *m,
 		rc = bk_seg_decode(r->k, segs[i], coffer_buf_data(b),
 		    coffer_buf_len(b), mseg_pack, &s);
 		if (rc != 0 && s.err == 0 && rc != COFFER_ERR_NOMEM)
-			rc = mfind(r, m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
+			rc = maint_find(r, m, COFFER_CHECK_ERROR,
+			    COFFER_ERR_CORRUPT,
 			    "index segment %s fails its checks (%s)", hex,
 			    coffer_strerror(rc));
 	}
@@ -288,8 +291,9 @@ mbuild_pack(void *arg, const struct bk_seg_pack *p)
 }
 
 int
-mindex_build(struct coffer_backup_repo *r, struct mreport *m,
-    const struct mrefs *refs, struct mindex *x, bk_seg_fn fn, void *arg)
+maint_index_build(struct coffer_backup_repo *r, struct maint_report *m,
+    const struct maint_refs *refs, struct maint_index *x, bk_seg_fn fn,
+    void *arg)
 {
 	struct mbuild b;
 	int rc;
@@ -310,7 +314,7 @@ mindex_build(struct coffer_backup_repo *r, struct mreport *m,
 	b.idx = x->idx;
 	b.fn = fn;
 	b.arg = arg;
-	if ((rc = mseg_each(r, m, (const uint8_t (*)[BK_ID])refs->segs,
+	if ((rc = maint_seg_each(r, m, (const uint8_t (*)[BK_ID])refs->segs,
 	    refs->nsegs, mbuild_pack, &b)) != 0)
 		goto out;
 	/* The table no longer grows: slots are stable from here on. */
@@ -318,12 +322,12 @@ mindex_build(struct coffer_backup_repo *r, struct mreport *m,
 		rc = COFFER_ERR_NOMEM;
 out:
 	if (rc != 0)
-		mindex_free(x);
+		maint_index_free(x);
 	return rc;
 }
 
 void
-mindex_free(struct mindex *x)
+maint_index_free(struct maint_index *x)
 {
 	cidx_close(&x->idx, 0);
 	if (x->dirfd >= 0) {
@@ -338,7 +342,7 @@ mindex_free(struct mindex *x)
 /* Mark id: 1 if it was marked already, 0 if now marked, or
  * COFFER_ERR_NOTFOUND. */
 static int
-mindex_set(struct mindex *x, const uint8_t id[BK_ID])
+maint_index_set(struct maint_index *x, const uint8_t id[BK_ID])
 {
 	uint64_t s;
 	uint8_t bit;
@@ -354,7 +358,7 @@ mindex_set(struct mindex *x, const uint8_t id[BK_ID])
 }
 
 int
-mindex_used(struct mindex *x, const uint8_t id[BK_ID])
+maint_index_used(struct maint_index *x, const uint8_t id[BK_ID])
 {
 	uint64_t s;
 
@@ -365,8 +369,8 @@ mindex_used(struct mindex *x, const uint8_t id[BK_ID])
 /* The marking walk. */
 struct mmark {
 	struct coffer_backup_repo	*r;
-	struct mreport			*m;
-	struct mindex			*x;
+	struct maint_report		*m;
+	struct maint_index		*x;
 	char				 snap[2 * BK_NAME + 1];
 };
 
@@ -381,21 +385,22 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 	if (ev != WALK_ENTER)
 		return 0;
 	if (n->type == BK_DIR) {
-		if ((rc = mindex_set(k->x, n->subtree)) == 1)
+		if ((rc = maint_index_set(k->x, n->subtree)) == 1)
 			return WALK_SKIP;	/* walked already */
 		if (rc == 0)
 			return 0;
-		bk_hex(hex, n->subtree, BK_ID);
-		rc = mfind(k->r, k->m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
+		repo_hex(hex, n->subtree, BK_ID);
+		rc = maint_find(k->r, k->m, COFFER_CHECK_ERROR,
+		    COFFER_ERR_CORRUPT,
 		    "snapshot %s: the tree %s of %s is not in the index",
 		    k->snap, hex, path);
 		return rc != 0 ? rc : WALK_SKIP;
 	}
 	for (i = 0; n->type == BK_FILE && i < n->nchunks; i++) {
-		if (mindex_set(k->x, n->chunks + (size_t)i * BK_ID) >= 0)
+		if (maint_index_set(k->x, n->chunks + (size_t)i * BK_ID) >= 0)
 			continue;
-		bk_hex(hex, n->chunks + (size_t)i * BK_ID, BK_ID);
-		if ((rc = mfind(k->r, k->m, COFFER_CHECK_ERROR,
+		repo_hex(hex, n->chunks + (size_t)i * BK_ID, BK_ID);
+		if ((rc = maint_find(k->r, k->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "snapshot %s: chunk %s of %s is not "
 		    "in the index", k->snap, hex, path)) != 0)
 			return rc;
@@ -404,8 +409,8 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 }
 
 int
-mindex_mark(struct coffer_backup_repo *r, struct mreport *m,
-    struct mindex *x, const struct mrefs *refs)
+maint_index_mark(struct coffer_backup_repo *r, struct maint_report *m,
+    struct maint_index *x, const struct maint_refs *refs)
 {
 	struct mmark k = { r, m, x, "" };
 	struct cidx *keep = r->idx;
@@ -418,14 +423,14 @@ mindex_mark(struct coffer_backup_repo *r, struct mreport *m,
 	/* Trees are read through the segments' index, not the cache's. */
 	r->idx = x->idx;
 	for (i = 0; i < refs->nsnaps && rc == 0; i++) {
-		bk_hex(k.snap, refs->snaps[i], BK_NAME);
-		if ((set = mindex_set(x, refs->roots[i])) == 1)
+		repo_hex(k.snap, refs->snaps[i], BK_NAME);
+		if ((set = maint_index_set(x, refs->roots[i])) == 1)
 			continue;	/* the same tree as an earlier one */
 		if (set != 0) {
-			bk_hex(hex, refs->roots[i], BK_ID);
-			rc = mfind(r, m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
-			    "snapshot %s: its root tree %s is not in the "
-			    "index", k.snap, hex);
+			repo_hex(hex, refs->roots[i], BK_ID);
+			rc = maint_find(r, m, COFFER_CHECK_ERROR,
+			    COFFER_ERR_CORRUPT, "snapshot %s: its root tree %s "
+			    "is not in the index", k.snap, hex);
 			continue;
 		}
 		/* The walk's own detail names what failed. */
@@ -433,7 +438,7 @@ mindex_mark(struct coffer_backup_repo *r, struct mreport *m,
 		rc = walk_root(r, refs->roots[i], path, mmark_node, &k);
 		if (rc != 0 && rc != COFFER_ERR_NOMEM && !m->strict) {
 			memcpy(msg, r->detail, sizeof(msg));
-			rc = mfind(r, m, COFFER_CHECK_ERROR, rc,
+			rc = maint_find(r, m, COFFER_CHECK_ERROR, rc,
 			    "snapshot %s: %s", k.snap, msg);
 		}
 	}

@@ -16,25 +16,10 @@
 
 #include "backup/format.h"
 #include "core/reader.h"
+#include "core/sysendian.h"
 
 #define PACK_ENT	(BK_ID + 1 + 4 + 4)
 #define SEG_ENT		(BK_ID + 1 + 4 + 4 + 4)
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 static int
 entry_valid(const struct bk_entry *e)
@@ -45,7 +30,7 @@ entry_valid(const struct bk_entry *e)
 }
 
 int
-bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out)
 {
@@ -53,7 +38,7 @@ bk_pack_trailer(const struct bkeys *k, const uint8_t packid[BK_ID],
 }
 
 int
-bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out)
 {
@@ -68,12 +53,12 @@ bk_pack_trailer_det(const struct bkeys *k, const uint8_t packid[BK_ID],
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_buf_extend(body, 4 + n * PACK_ENT, &p)) != 0)
 		goto out;
-	put32(p, (uint32_t)n);
+	be32enc(p, (uint32_t)n);
 	for (i = 0, p += 4; i < n; i++, p += PACK_ENT) {
 		memcpy(p, e[i].id, BK_ID);
 		p[BK_ID] = e[i].type;
-		put32(p + BK_ID + 1, e[i].slen);
-		put32(p + BK_ID + 5, e[i].rlen);
+		be32enc(p + BK_ID + 1, e[i].slen);
+		be32enc(p + BK_ID + 5, e[i].rlen);
 	}
 	minimal = BK_BOX_OVER + coffer_buf_len(body);
 	total = (size_t)bk_padme(chunks_len + minimal + 4);
@@ -123,8 +108,8 @@ pack_body(const uint8_t *p, size_t len, size_t chunks_len,
 			goto out;
 		memcpy(e[i].id, q, BK_ID);
 		e[i].type = q[BK_ID];
-		e[i].slen = get32(q + BK_ID + 1);
-		e[i].rlen = get32(q + BK_ID + 5);
+		e[i].slen = be32dec(q + BK_ID + 1);
+		e[i].rlen = be32dec(q + BK_ID + 5);
 		e[i].offset = (uint32_t)off;
 		if (!entry_valid(&e[i])) {
 			r = COFFER_ERR_FORMAT;
@@ -149,7 +134,7 @@ out:
 }
 
 int
-bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
+bk_pack_parse(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n)
 {
 	struct coffer_buf *body = NULL;
@@ -161,7 +146,7 @@ bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
 		return COFFER_ERR_TRUNCATED;
 	if (len > COFFER_BSTORE_BLOB_MAX)
 		return COFFER_ERR_TOOBIG;
-	blen = get32(pack + len - 4);
+	blen = be32dec(pack + len - 4);
 	if (blen > len - 4)
 		return COFFER_ERR_TRUNCATED;
 	if (blen > BK_PACK_HDR_MAX)
@@ -177,14 +162,14 @@ bk_pack_parse(const struct bkeys *k, const uint8_t packid[BK_ID],
 }
 
 int
-bk_seg_encode(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_encode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out)
 {
 	return bk_seg_encode_det(k, segid, packs, n, NULL, out);
 }
 
 int
-bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -213,21 +198,21 @@ bk_seg_encode_det(const struct bkeys *k, const uint8_t segid[BK_ID],
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_buf_extend(body, size, &p)) != 0)
 		goto out;
-	put32(p, (uint32_t)n);
+	be32enc(p, (uint32_t)n);
 	p += 4;
 	for (i = 0; i < n; i++) {
 		memcpy(p, packs[i].id, BK_ID);
-		put32(p + BK_ID, packs[i].len);
-		put32(p + BK_ID + 4, (uint32_t)packs[i].n);
+		be32enc(p + BK_ID, packs[i].len);
+		be32enc(p + BK_ID + 4, (uint32_t)packs[i].n);
 		p += BK_ID + 8;
 		for (j = 0; j < packs[i].n; j++, p += SEG_ENT) {
 			const struct bk_entry *e = &packs[i].e[j];
 
 			memcpy(p, e->id, BK_ID);
 			p[BK_ID] = e->type;
-			put32(p + BK_ID + 1, e->offset);
-			put32(p + BK_ID + 5, e->slen);
-			put32(p + BK_ID + 9, e->rlen);
+			be32enc(p + BK_ID + 1, e->offset);
+			be32enc(p + BK_ID + 5, e->slen);
+			be32enc(p + BK_ID + 9, e->rlen);
 		}
 	}
 	r = bk_box_seal_det(k, BK_KIND_SEGMENT, segid, BK_ID,
@@ -287,9 +272,9 @@ seg_walk(const uint8_t *p, size_t len, bk_seg_fn fn, void *arg)
 				goto out;
 			memcpy(e.id, q, BK_ID);
 			e.type = q[BK_ID];
-			e.offset = get32(q + BK_ID + 1);
-			e.slen = get32(q + BK_ID + 5);
-			e.rlen = get32(q + BK_ID + 9);
+			e.offset = be32dec(q + BK_ID + 1);
+			e.slen = be32dec(q + BK_ID + 5);
+			e.rlen = be32dec(q + BK_ID + 9);
 			if (!entry_valid(&e) || e.offset < end ||
 			    (end = (uint64_t)e.offset + e.slen) > sp.len) {
 				r = COFFER_ERR_FORMAT;
@@ -311,7 +296,7 @@ out:
 }
 
 int
-bk_seg_decode(const struct bkeys *k, const uint8_t segid[BK_ID],
+bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
     const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg)
 {
 	struct coffer_buf *body = NULL;

@@ -41,9 +41,9 @@ struct pplan {
 
 struct pr {
 	struct coffer_backup_repo		*r;
-	struct mreport				 m;
-	struct mrefs				 refs;
-	struct mindex				 x;
+	struct maint_report			 m;
+	struct maint_refs			 refs;
+	struct maint_index			 x;
 	struct coffer_backup_prune_stats	 st;
 	int					 pct;
 	size_t					 pack_size;
@@ -54,7 +54,7 @@ struct pr {
 	size_t					 cur;
 	/* repacking */
 	struct coffer_buf			*blob, *plain, *pack;
-	struct bk_reader			 rd;
+	struct repo_reader			 rd;
 	struct bk_entry				*pe;
 	size_t					 pn, pecap;
 	/* the segment being written */
@@ -72,7 +72,7 @@ owned(struct pr *s, const uint8_t packid[BK_ID], const struct bk_entry *e)
 	struct bk_entry got;
 	uint8_t pid[BK_ID];
 
-	return mindex_used(&s->x, e->id) &&
+	return maint_index_used(&s->x, e->id) &&
 	    cidx_get(s->x.idx, e->id, &got, pid) == 0 &&
 	    memcmp(pid, packid, BK_ID) == 0 && got.offset == e->offset;
 }
@@ -94,7 +94,7 @@ plan_pack(void *arg, const struct bk_seg_pack *p)
 		else
 			unused += p->e[i].slen;
 	}
-	if ((rc = mgrow(&s->p, &s->pcap, s->np, sizeof(*s->p))) != 0)
+	if ((rc = maint_grow(&s->p, &s->pcap, s->np, sizeof(*s->p))) != 0)
 		return rc;
 	q = &s->p[s->np++];
 	memset(q, 0, sizeof(*q));
@@ -125,7 +125,7 @@ plan_finish(struct pr *s)
 	for (i = 0; i < s->np; i++)
 		s->p[i].listed = !s->affected[s->p[i].seg];
 	if (s->np > 0)
-		qsort(s->p, s->np, sizeof(*s->p), mid_cmp);
+		qsort(s->p, s->np, sizeof(*s->p), maint_id_cmp);
 	for (i = j = 0; i < s->np; i++) {
 		if (j > 0 && memcmp(s->p[j - 1].id, s->p[i].id, BK_ID) == 0) {
 			s->p[j - 1].listed |= s->p[i].listed;
@@ -148,39 +148,23 @@ plan_finish(struct pr *s)
 static int
 seg_flush(struct pr *s)
 {
-	struct coffer_bstore_xfer x;
-	struct coffer_buf *b = NULL;
-	size_t i;
+	size_t i, len;
 	int rc;
 
 	if (s->spn == 0)
 		return 0;
-	qsort(s->sp, s->spn, sizeof(*s->sp), mid_cmp);
-	memset(&x, 0, sizeof(x));
-	randombytes_buf(x.id, BK_ID);
-	if ((rc = mgrow(&s->news, &s->newcap, s->nnew, BK_ID)) != 0)
+	qsort(s->sp, s->spn, sizeof(*s->sp), maint_id_cmp);
+	if ((rc = maint_grow(&s->news, &s->newcap, s->nnew, BK_ID)) != 0 ||
+	    (rc = repo_put_seg(s->r, s->sp, s->spn, s->news[s->nnew],
+	    &len)) != 0)
 		goto out;
-	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL) {
-		rc = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = bk_seg_encode(s->r->k, x.id, s->sp, s->spn, b)) != 0)
-		goto out;
-	x.data = coffer_buf_data(b);
-	x.len = coffer_buf_len(b);
-	if ((rc = s->r->store.ops->put_many(s->r->store.ctx, &x, 1)) != 0) {
-		rc = repo_store_fail(s->r, rc, "storing index segment", x.id,
-		    BK_ID);
-		goto out;
-	}
-	memcpy(s->news[s->nnew++], x.id, BK_ID);
+	s->nnew++;
 	s->st.segments_new++;
-	s->st.bytes_added += x.len;
+	s->st.bytes_added += len;
 out:
 	for (i = 0; i < s->spn; i++)
 		free(s->sp[i].e);
 	s->spn = s->spe = 0;
-	coffer_buf_free(&b);
 	return rc;
 }
 
@@ -191,7 +175,7 @@ seg_add(struct pr *s, const struct bk_seg_pack *p)
 	struct bk_seg_pack *q;
 	int rc;
 
-	if ((rc = mgrow(&s->sp, &s->spcap, s->spn, sizeof(*s->sp))) != 0)
+	if ((rc = maint_grow(&s->sp, &s->spcap, s->spn, sizeof(*s->sp))) != 0)
 		return rc;
 	q = &s->sp[s->spn];
 	*q = *p;
@@ -248,7 +232,7 @@ pack_add(struct pr *s, const struct bk_entry *e, const uint8_t *stored)
 	if (s->pn > 0 && (coffer_buf_len(s->pack) + e->slen > s->pack_size ||
 	    s->pn >= BK_PACK_ENTRIES_MAX) && (rc = pack_flush(s)) != 0)
 		return rc;
-	if ((rc = mgrow(&s->pe, &s->pecap, s->pn, sizeof(*s->pe))) != 0)
+	if ((rc = maint_grow(&s->pe, &s->pecap, s->pn, sizeof(*s->pe))) != 0)
 		return rc;
 	q = &s->pe[s->pn];
 	*q = *e;
@@ -269,7 +253,7 @@ repack(struct pr *s, const struct bk_seg_pack *p)
 	size_t i, len;
 	int rc;
 
-	if ((rc = mget(s->r, p->id, "pack", s->blob)) != 0)
+	if ((rc = maint_get(s->r, p->id, "pack", s->blob)) != 0)
 		return rc;
 	d = coffer_buf_data(s->blob);
 	len = coffer_buf_len(s->blob);
@@ -298,7 +282,7 @@ write_pack(void *arg, const struct bk_seg_pack *p)
 	struct pr *s = arg;
 	struct pplan *q;
 
-	q = bsearch(p->id, s->p, s->np, sizeof(*s->p), mid_cmp);
+	q = bsearch(p->id, s->p, s->np, sizeof(*s->p), maint_id_cmp);
 	if (q == NULL)
 		return COFFER_ERR_INTERNAL;
 	if (q->action == P_KEEP && !q->listed) {
@@ -323,7 +307,7 @@ commit_index(struct pr *s)
 
 	for (i = 0; i < s->refs.nsegs && rc == 0; i++)
 		if (s->affected[i])
-			rc = mseg_each(s->r, &s->m,
+			rc = maint_seg_each(s->r, &s->m,
 			    (const uint8_t (*)[BK_ID])s->refs.segs + i, 1,
 			    write_pack, s);
 	if (rc != 0 || (rc = pack_flush(s)) != 0 || (rc = seg_flush(s)) != 0)
@@ -331,13 +315,13 @@ commit_index(struct pr *s)
 	for (i = 0; i < s->refs.nsegs + s->nnew; i++) {
 		if (i < s->refs.nsegs && s->affected[i])
 			continue;
-		if ((rc = mgrow(&all, &cap, n, BK_ID)) != 0)
+		if ((rc = maint_grow(&all, &cap, n, BK_ID)) != 0)
 			goto out;
 		memcpy(all[n++], i < s->refs.nsegs ? s->refs.segs[i] :
 		    s->news[i - s->refs.nsegs], BK_ID);
 	}
 	if (n > 0)
-		qsort(all, n, BK_ID, mid_cmp);
+		qsort(all, n, BK_ID, maint_id_cmp);
 	if ((b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL) {
 		rc = COFFER_ERR_NOMEM;
 		goto out;
@@ -427,7 +411,8 @@ plan_all(struct pr *s)
 		rc = COFFER_ERR_NOMEM;
 	for (i = 0; i < s->refs.nsegs && rc == 0; i++) {
 		s->cur = i;
-		if ((rc = mget(s->r, s->refs.segs[i], "index segment", b)) == 0)
+		if ((rc = maint_get(s->r, s->refs.segs[i], "index segment",
+		    b)) == 0)
 			rc = bk_seg_decode(s->r->k, s->refs.segs[i],
 			    coffer_buf_data(b), coffer_buf_len(b), plan_pack,
 			    s);
@@ -455,9 +440,9 @@ pr_free(struct pr *s)
 	coffer_buf_free(&s->blob);
 	coffer_buf_free(&s->plain);
 	coffer_buf_free(&s->pack);
-	bk_reader_clear(&s->rd);
-	mindex_free(&s->x);
-	mrefs_free(&s->refs);
+	repo_reader_clear(&s->rd);
+	maint_index_free(&s->x);
+	maint_refs_free(&s->refs);
 }
 
 int
@@ -493,9 +478,9 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 		    jn);
 		goto out;
 	}
-	if ((rc = mrefs_load(r, &s.m, &s.refs)) != 0 ||
-	    (rc = mindex_build(r, &s.m, &s.refs, &s.x, NULL, NULL)) != 0 ||
-	    (rc = mindex_mark(r, &s.m, &s.x, &s.refs)) != 0 ||
+	if ((rc = maint_refs_load(r, &s.m, &s.refs)) != 0 ||
+	    (rc = maint_index_build(r, &s.m, &s.refs, &s.x, NULL, NULL)) != 0 ||
+	    (rc = maint_index_mark(r, &s.m, &s.x, &s.refs)) != 0 ||
 	    (rc = plan_all(&s)) != 0)
 		goto out;
 	s.st.snapshots = s.refs.nsnaps;
@@ -509,7 +494,7 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((rc = bk_reader_init(&s.rd, r->k)) != 0 ||
+	if ((rc = repo_reader_init(&s.rd, r->k)) != 0 ||
 	    (rc = commit_index(&s)) != 0)
 		goto out;
 	/* From here the local index names objects being deleted. */

@@ -55,7 +55,7 @@ get_str(struct reader *rd, char **out, size_t max)
 }
 
 static int
-seal_padded(const struct bkeys *k, uint8_t kind, const uint8_t name[BK_NAME],
+seal_padded(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
     const struct coffer_buf *body, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -66,14 +66,14 @@ seal_padded(const struct bkeys *k, uint8_t kind, const uint8_t name[BK_NAME],
 }
 
 int
-bk_snapshot_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+bk_snapshot_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out)
 {
 	return bk_snapshot_encode_det(k, name, s, NULL, out);
 }
 
 int
-bk_snapshot_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+bk_snapshot_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -180,14 +180,14 @@ bk_snapshot_clear(struct bk_snapshot *s)
 }
 
 int
-bk_indexref_encode(const struct bkeys *k, const uint8_t name[BK_NAME],
+bk_indexref_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out)
 {
 	return bk_indexref_encode_det(k, name, segs, n, NULL, out);
 }
 
 int
-bk_indexref_encode_det(const struct bkeys *k, const uint8_t name[BK_NAME],
+bk_indexref_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
     struct coffer_buf *out)
 {

@@ -20,7 +20,7 @@
 #include "backup/repo.h"
 
 void
-bk_hex(char *out, const uint8_t *p, size_t n)
+repo_hex(char *out, const uint8_t *p, size_t n)
 {
 	sodium_bin2hex(out, 2 * n + 1, p, n);
 }
@@ -58,7 +58,7 @@ repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,
 	    r->store.ops->message(r->store.ctx) : NULL;
 	char hex[2 * BK_ID + 1];
 
-	bk_hex(hex, id, idlen);
+	repo_hex(hex, id, idlen);
 	if (err == COFFER_ERR_NOTFOUND)
 		return repo_fail(r, err, "%s %s is missing from the store",
 		    what, hex);
@@ -73,26 +73,26 @@ coffer_backup_error_detail(const struct coffer_backup_repo *r)
 }
 
 int
-bk_reader_init(struct bk_reader *rd, const struct bkeys *k)
+repo_reader_init(struct repo_reader *rd, const struct bk_keys *k)
 {
 	int r;
 
 	memset(rd, 0, sizeof(*rd));
 	if ((r = bk_zctx_new(&rd->z, 0)) != 0 ||
 	    (r = bk_hmac_new(&rd->h, k)) != 0)
-		bk_reader_clear(rd);
+		repo_reader_clear(rd);
 	return r;
 }
 
 void
-bk_reader_clear(struct bk_reader *rd)
+repo_reader_clear(struct repo_reader *rd)
 {
 	bk_zctx_free(&rd->z);
 	bk_hmac_free(&rd->h);
 }
 
 int
-repo_open_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t packid[BK_ID], const struct bk_entry *e, const uint8_t *s,
     size_t slen, uint8_t *out)
 {
@@ -104,15 +104,15 @@ repo_open_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
 		return 0;
 	if (rc == COFFER_ERR_NOMEM)
 		return rc;
-	bk_hex(ph, packid, BK_ID);
-	bk_hex(ch, e->id, BK_ID);
+	repo_hex(ph, packid, BK_ID);
+	repo_hex(ch, e->id, BK_ID);
 	return repo_fail(r, COFFER_ERR_CORRUPT,
 	    "chunk %s at offset %u of pack %s fails its checks (%s)", ch,
 	    e->offset, ph, coffer_strerror(rc));
 }
 
 int
-repo_read_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t id[BK_ID], uint8_t type, struct coffer_buf *out)
 {
 	struct coffer_bstore_xfer x;
@@ -124,7 +124,7 @@ repo_read_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
 
 	coffer_buf_reset(out);
 	if (cidx_get(r->idx, id, &e, packid) != 0 || e.type != type) {
-		bk_hex(hex, id, BK_ID);
+		repo_hex(hex, id, BK_ID);
 		return repo_fail(r, COFFER_ERR_CORRUPT,
 		    "chunk %s is not in the repository's index", hex);
 	}
@@ -172,7 +172,7 @@ refwalk_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	    w->body)) != 0) {
 		if (rc == COFFER_ERR_NOMEM)
 			return rc;
-		bk_hex(hex, name, BK_NAME);
+		repo_hex(hex, name, BK_NAME);
 		return repo_fail(w->r, COFFER_ERR_CORRUPT,
 		    "ref %s fails its checks (%s)", hex, coffer_strerror(rc));
 	}
@@ -247,6 +247,35 @@ repo_seg_fold(void *arg, const struct bk_seg_pack *p)
 	return 0;
 }
 
+int
+repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
+    size_t n, uint8_t id[BK_ID], size_t *len)
+{
+	struct coffer_bstore_xfer x;
+	struct coffer_buf *b = NULL;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	randombytes_buf(x.id, BK_ID);
+	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((rc = bk_seg_encode(r->k, x.id, packs, n, b)) != 0)
+		goto out;
+	x.data = coffer_buf_data(b);
+	x.len = coffer_buf_len(b);
+	if ((rc = r->store.ops->put_many(r->store.ctx, &x, 1)) != 0) {
+		rc = repo_store_fail(r, rc, "storing index segment", x.id,
+		    BK_ID);
+		goto out;
+	}
+	memcpy(id, x.id, BK_ID);
+	if (len != NULL)
+		*len = x.len;
+out:
+	coffer_buf_free(&b);
+	return rc;
+}
+
 static int
 repo_fold_seg(struct coffer_backup_repo *r, const uint8_t id[BK_ID])
 {
@@ -267,7 +296,7 @@ repo_fold_seg(struct coffer_backup_repo *r, const uint8_t id[BK_ID])
 		    rc != COFFER_ERR_IO) {
 			char hex[2 * BK_ID + 1];
 
-			bk_hex(hex, id, BK_ID);
+			repo_hex(hex, id, BK_ID);
 			rc = repo_fail(r, COFFER_ERR_CORRUPT,
 			    "index segment %s fails its checks (%s)", hex,
 			    coffer_strerror(rc));
@@ -420,7 +449,7 @@ coffer_backup_open(struct coffer_backup_repo **out,
 	pthread_mutex_init(&r->lock, NULL);
 	r->store = *store;
 	r->cachefd = -1;
-	if ((rc = bkeys_new(&r->k, zone_key)) != 0)
+	if ((rc = bk_keys_new(&r->k, zone_key)) != 0)
 		goto out;
 	if ((mkdir(cache_dir, 0700) != 0 && errno != EEXIST) ||
 	    (r->cachefd = open(cache_dir, O_RDONLY | O_DIRECTORY |
@@ -461,7 +490,7 @@ coffer_backup_close(struct coffer_backup_repo **p)
 	journal_close(&r->jn);
 	if (r->cachefd >= 0)
 		close(r->cachefd);
-	bkeys_free(&r->k);
+	bk_keys_free(&r->k);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*p = NULL;
@@ -497,7 +526,7 @@ snaplist_ref(void *arg, const uint8_t *name, uint8_t kind, const uint8_t *p,
 		sl->names = b;
 	}
 	if ((rc = bk_snapshot_parse(p, len, &sl->v[sl->n])) != 0) {
-		bk_hex(hex, name, BK_NAME);
+		repo_hex(hex, name, BK_NAME);
 		return repo_fail(sl->r, COFFER_ERR_CORRUPT,
 		    "snapshot %s does not parse (%s)", hex,
 		    coffer_strerror(rc));
@@ -603,7 +632,7 @@ coffer_backup_resolve(struct coffer_backup_repo *r, const char *spec,
 		}
 	} else
 		for (i = 0; i < sl.n; i++) {
-			bk_hex(hex, sl.names[i], BK_NAME);
+			repo_hex(hex, sl.names[i], BK_NAME);
 			if (strncasecmp(hex, spec, len) == 0) {
 				memcpy(id, sl.names[i], BK_NAME);
 				found++;
@@ -639,7 +668,7 @@ repo_snapshot(struct coffer_backup_repo *r,
 		}
 	snaplist_free(&sl);
 	if (rc != 0) {
-		bk_hex(hex, id, BK_NAME);
+		repo_hex(hex, id, BK_NAME);
 		rc = repo_fail(r, rc, "no snapshot %s", hex);
 	}
 	return rc;

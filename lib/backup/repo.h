@@ -12,7 +12,7 @@
 
 struct coffer_backup_repo {
 	struct coffer_bstore	 store;
-	struct bkeys		*k;
+	struct bk_keys		*k;
 	int			 cachefd;
 	struct cidx		*idx;
 	struct journal		*jn;
@@ -23,7 +23,7 @@ struct coffer_backup_repo {
 };
 
 /* Per-thread crypto state for reading chunks. */
-struct bk_reader {
+struct repo_reader {
 	struct bk_zctx	*z;
 	struct bk_hmac	*h;
 };
@@ -37,7 +37,9 @@ void repo_clear(struct coffer_backup_repo *r);
  * error about object ${id}, with the store's own message. */
 int repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,
     const uint8_t *id, size_t idlen);
-void bk_hex(char *out, const uint8_t *p, size_t n);
+/** repo_hex(out, p, n): the lower-case hex of the ${n} bytes at ${p}
+ * into ${out} (2 ${n} + 1 bytes), for details. */
+void repo_hex(char *out, const uint8_t *p, size_t n);
 
 /** repo_sync(r): fold the repository's index segments and the journal's
  * surviving packs into the local index. */
@@ -45,19 +47,29 @@ int repo_sync(struct coffer_backup_repo *r);
 /** repo_seg_fold(idx, p): a bk_seg_fn adding pack ${p} and its entries to
  * the chunk index ${idx} (a struct cidx). */
 int repo_seg_fold(void *idx, const struct bk_seg_pack *p);
+/** repo_put_seg(r, packs, n, id, len): seal an index segment of the ${n}
+ * ${packs} (sorted by id) as a blob of a fresh random id and store it;
+ * its id into ${id}, its size into *${len} (${len} may be NULL). Returns
+ * 0, an error of bk_seg_encode, COFFER_ERR_NOMEM, or a store error with
+ * a detail. */
+int repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
+    size_t n, uint8_t id[BK_ID], size_t *len);
 
-int bk_reader_init(struct bk_reader *rd, const struct bkeys *k);
-void bk_reader_clear(struct bk_reader *rd);
+/** repo_reader_init(rd, k): a thread's contexts for reading chunks under
+ * ${k}. repo_reader_clear(rd) frees them. Returns 0, COFFER_ERR_NOMEM
+ * or COFFER_ERR_CRYPTO. */
+int repo_reader_init(struct repo_reader *rd, const struct bk_keys *k);
+void repo_reader_clear(struct repo_reader *rd);
 
 /** repo_read_chunk(r, rd, id, type, out): fetch, authenticate and verify
  * chunk ${id} into ${out} (reset first). Returns 0, COFFER_ERR_CORRUPT,
  * COFFER_ERR_NOTFOUND (pack missing) or a store error, with a detail. */
-int repo_read_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+int repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t id[BK_ID], uint8_t type, struct coffer_buf *out);
 
 /** repo_open_chunk(r, rd, packid, e, s, out): check the stored chunk
  * ${s} (as fetched) of entry ${e} into ${out} (e->rlen bytes). */
-int repo_open_chunk(struct coffer_backup_repo *r, struct bk_reader *rd,
+int repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t packid[BK_ID], const struct bk_entry *e, const uint8_t *s,
     size_t slen, uint8_t *out);
 

@@ -3,12 +3,12 @@
  * regular files for the workers (restore_files.c), which write each one
  * so that a failure never leaves a partial file under a real name nor
  * touches one already restored. Hard links are made after every file,
- * folders' metadata last (deepest first). */
-#define _GNU_SOURCE	/* fsetxattr, lsetxattr; syscall(2) for openat2 */
+ * folders' metadata last (deepest first). Both sides call down to the
+ * queue (restore_run.c) and the target folder's operations
+ * (restore_target.c). */
+#define _GNU_SOURCE	/* mknodat */
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/types.h>
-#include <sys/xattr.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,80 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
-#include <sys/syscall.h>
-
-#include <sodium.h>
-
 #include <coffer/err.h>
 
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 #include "backup/walk.h"
-
-#define QMAX	512	/* files queued: small items (path, chunk ids) */
-
-void
-rs_item_free(struct item *it)
-{
-	if (it == NULL)
-		return;
-	free(it->path);
-	free(it->mem);
-	free(it);
-}
-
-void
-rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf)
-{
-	uint8_t r[8];
-	char hex[2 * sizeof(r) + 1];
-	int keep = (int)(RS_TMP_MAX - 1 - 1 - (sizeof(TMP_TAG) - 1) -
-	    (sizeof(hex) - 1));
-
-	randombytes_buf(r, sizeof(r));
-	bk_hex(hex, r, sizeof(r));
-	snprintf(buf, RS_TMP_MAX, ".%.*s" TMP_TAG "%s", keep, leaf, hex);
-}
-
-/* Open path below dfd with flags, with no symbolic link resolved and no
- * way out of dfd; -1 with errno (ENOSYS before Linux 5.6). */
-static int
-open_beneath(int dfd, const char *path, int flags)
-{
-	struct open_how how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)flags | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-	    RESOLVE_NO_MAGICLINKS;
-	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-}
-
-int
-rs_parent(struct rs *s, const char *path, const char **leaf)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, e;
-
-	*leaf = slash != NULL ? slash + 1 : path;
-	if (slash == NULL)
-		return s->tfd;
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-		return -1;
-	fd = open_beneath(s->tfd, dir, O_PATH | O_DIRECTORY);
-	e = errno;
-	free(dir);
-	errno = e;
-	return fd;
-}
-
-void
-rs_close_parent(struct rs *s, int fd)
-{
-	if (fd >= 0 && fd != s->tfd)
-		close(fd);
-}
 
 static struct item *
 item_new(const char *path, const struct bk_node *n)
@@ -125,104 +55,6 @@ item_new(const char *path, const struct bk_node *n)
 	m[n->target_len] = '\0';
 	it->n.target = m;
 	return it;
-}
-
-int
-rs_fail(struct rs *s, int err)
-{
-	pthread_mutex_lock(&s->lock);
-	if (s->err == 0)
-		s->err = err;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	return err;
-}
-
-int
-rs_io_fail(struct rs *s, const char *what, const char *path)
-{
-	int e = errno;
-
-	return repo_fail(s->r, e == ENOSPC || e == EDQUOT ?
-	    COFFER_ERR_NOSPACE : COFFER_ERR_IO, "%s %s: %s", what, path,
-	    strerror(e));
-}
-
-/* Metadata of an open file or a path (fd < 0). */
-int
-rs_set_meta(struct rs *s, int fd, int dfd, const char *leaf,
-    const char *path, const struct bk_node *n)
-{
-	struct timespec ts[2];
-	const uint8_t *name, *val;
-	size_t off = 0, nl, vl;
-	char xname[BK_XATTR_NAME_MAX + 1];
-	uint16_t i;
-
-	if (s->root && (fd >= 0 ? fchown(fd, n->uid, n->gid) :
-	    fchownat(dfd, leaf, n->uid, n->gid, AT_SYMLINK_NOFOLLOW)) != 0)
-		return rs_io_fail(s, "chown", path);
-	for (i = 0; i < n->nxattrs; i++) {
-		bk_xattr_next(n->xattrs, &off, &name, &nl, &val, &vl);
-		memcpy(xname, name, nl);
-		xname[nl] = '\0';
-		/* Best effort: the target's file system may refuse some. */
-		if (fd >= 0)
-			(void)fsetxattr(fd, xname, val, vl, 0);
-	}
-	if (n->type != BK_SYMLINK && (fd >= 0 ? fchmod(fd, n->mode) :
-	    fchmodat(dfd, leaf, n->mode, AT_SYMLINK_NOFOLLOW)) != 0)
-		return rs_io_fail(s, "chmod", path);
-	ts[0].tv_sec = ts[1].tv_sec = n->mtime_ns / 1000000000;
-	ts[0].tv_nsec = ts[1].tv_nsec = n->mtime_ns % 1000000000;
-	if ((fd >= 0 ? futimens(fd, ts) : utimensat(dfd, leaf, ts,
-	    AT_SYMLINK_NOFOLLOW)) != 0)
-		return rs_io_fail(s, "set times of", path);
-	return 0;
-}
-
-struct item *
-rs_take(struct rs *s, int wait)
-{
-	struct item *it = NULL;
-
-	pthread_mutex_lock(&s->lock);
-	while (wait && s->q == NULL && !s->walk_done && s->err == 0)
-		pthread_cond_wait(&s->cond, &s->lock);
-	if (s->err == 0 && (it = s->q) != NULL) {
-		if ((s->q = it->next) == NULL)
-			s->qt = NULL;
-		it->next = NULL;
-		/* Wake the walk only when it may wait for room. */
-		if (s->qn-- == QMAX)
-			pthread_cond_broadcast(&s->cond);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return it;
-}
-
-static int
-rs_queue(struct rs *s, struct item *it)
-{
-	int rc;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->qn >= QMAX && s->err == 0)
-		pthread_cond_wait(&s->cond, &s->lock);
-	if ((rc = s->err) == 0) {
-		if (s->qt != NULL)
-			s->qt->next = it;
-		else
-			s->q = it;
-		s->qt = it;
-		/* Wake the workers only when some may wait for a file. */
-		if (s->qn++ == 0)
-			pthread_cond_broadcast(&s->cond);
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (rc != 0)
-		rs_item_free(it);
-	return rc;
 }
 
 typedef int (*make_fn)(struct rs *, int, const char *,
@@ -378,7 +210,7 @@ dir_meta(struct rs *s, const struct item *it)
 {
 	int fd, rc;
 
-	if ((fd = open_beneath(s->tfd, it->path, O_RDONLY | O_DIRECTORY |
+	if ((fd = rs_open_beneath(s->tfd, it->path, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW)) < 0)
 		return rs_io_fail(s, "open", it->path);
 	rc = rs_set_meta(s, fd, -1, NULL, it->path, &it->n);

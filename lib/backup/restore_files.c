@@ -26,7 +26,7 @@
 #include <coffer/err.h>
 
 #include "backup/cache.h"
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #define FETCH_BYTES	((size_t)8 << 20)	/* stored bytes a round */
 #define FETCH_CHUNKS	256			/* chunks a round */
@@ -55,7 +55,7 @@ struct want {
 
 struct rw {
 	struct rs		*s;
-	struct bk_reader	 rd;
+	struct repo_reader	 rd;
 	uint8_t			*pt;		/* plaintext (wiped) */
 	size_t			 ptcap;
 	struct job		*head, *tail;
@@ -167,7 +167,7 @@ rw_plan(struct rw *w)
 			if (cidx_get(s->r->idx, j->it->n.chunks +
 			    (size_t)j->planned * BK_ID, &wa->e, wa->pack) != 0 ||
 			    wa->e.type != BK_DATA) {
-				bk_hex(hex, j->it->n.chunks +
+				repo_hex(hex, j->it->n.chunks +
 				    (size_t)j->planned * BK_ID, BK_ID);
 				return repo_fail(s->r, COFFER_ERR_CORRUPT,
 				    "chunk %s is not in the repository's index",
@@ -353,7 +353,7 @@ rs_worker(void *arg)
 		return NULL;
 	}
 	w->s = arg;
-	if ((rc = bk_reader_init(&w->rd, w->s->r->k)) == 0)
+	if ((rc = repo_reader_init(&w->rd, w->s->r->k)) == 0)
 		for (;;) {
 			/* Another thread failed: stop, keeping its error. */
 			if (__atomic_load_n(&w->s->err, __ATOMIC_RELAXED) != 0)
@@ -377,7 +377,7 @@ rs_worker(void *arg)
 	if (w->pt != NULL)
 		sodium_memzero(w->pt, w->ptcap);
 	free(w->pt);
-	bk_reader_clear(&w->rd);
+	repo_reader_clear(&w->rd);
 	free(w);
 	return NULL;
 }

@@ -1,9 +1,22 @@
-/* One backup run: the scanner, the workers, the uploader and the
- * collector share this (docs/PROTOCOL-backup.md, "Pipeline"). Internal. */
+/* One backup run (docs/PROTOCOL-backup.md, "Pipeline"): what its stages
+ * share. Internal. The files, bottom up:
+ *
+ *   run.c      the run's state, its queues (events, packs) and its first
+ *              error: below every stage
+ *   writer.c   chunks into packs (id, dedup, seal, pack), for the workers
+ *              and the collector
+ *   scan.c     the scanner thread: events in traversal order
+ *   worker.c   the worker threads: read, chunk and store changed files
+ *   upload.c   the uploader thread: full packs to the store, journaled
+ *   collect.c  the calling thread: events in order into trees and the
+ *              files cache
+ *   create.c   coffer_backup_create: starts the threads, then writes the
+ *              index segments, the INDEX ref and the SNAPSHOT ref */
 #ifndef COFFER_BACKUP_RUN_H
 #define COFFER_BACKUP_RUN_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include <coffer/backup.h>
 #include <coffer/cdc.h>
@@ -67,7 +80,7 @@ struct run {
 	pthread_cond_t			 c_head;	/* collector: head done */
 	pthread_cond_t			 c_room;	/* scanner: ring room */
 	pthread_cond_t			 c_up;		/* uploader: a pack */
-	pthread_cond_t			 c_uproom;	/* pack_flush: room */
+	pthread_cond_t			 c_uproom;	/* writers: pack room */
 	int				 err;	/* first error; stops all */
 	/* ring of events in order */
 	struct ev			**ring;
@@ -95,23 +108,95 @@ struct hl {
 	struct hl	*next;
 };
 
-/* scan.c: the scanner thread. */
-void *scan_main(void *arg);
-void ev_free(struct ev *e);
-/* create.c */
-int run_fail(struct run *ru, int err);
-void run_cond_init(struct run *ru);
-void run_cond_destroy(struct run *ru);
-int run_push(struct run *ru, struct ev *e);
-int writer_init(struct run *ru, struct writer *w);
-void writer_clear(struct writer *w);
-int pack_flush(struct run *ru, struct pack **pp);
-void *worker_main(void *arg);
-void *upload_main(void *arg);
-void upload_drain(struct run *ru);
-int writer_chunk(struct run *ru, struct writer *w, uint8_t type,
-    const uint8_t *p, size_t len, uint8_t id[BK_ID]);
 #define PG_ADD(ru, field, v) \
 	__atomic_fetch_add(&(ru)->pg->field, (uint64_t)(v), __ATOMIC_RELAXED)
+
+/* run.c */
+/** run_init(ru, r, paths, npaths, opt): set up the run of ${r} over
+ * ${paths} with ${opt} (may be NULL): defaults, the event ring, the
+ * previous files cache and the top-level names (last components, sorted,
+ * distinct). Call run_cleanup(ru) in every case. Returns 0,
+ * COFFER_ERR_INVALID, COFFER_ERR_NOTFOUND (a path) or COFFER_ERR_NOMEM,
+ * with a detail in ${r} for a bad path. */
+int run_init(struct run *ru, struct coffer_backup_repo *r,
+    const char *const *paths, size_t npaths,
+    const struct coffer_backup_options *opt);
+/** run_cleanup(ru): free what the run still holds (events, packs,
+ * names, hard links, the files cache reader). */
+void run_cleanup(struct run *ru);
+/** run_fail(ru, err): record the run's first error and wake every
+ * thread. Returns ${err}. */
+int run_fail(struct run *ru, int err);
+/** run_ev_push(ru, e): append event ${e} to the ring (waiting for room),
+ * and to the workers' jobs when it needs reading. Returns 0, or the
+ * run's error after freeing ${e}. */
+int run_ev_push(struct run *ru, struct ev *e);
+/** run_ev_free(e): free an event; accepts NULL. */
+void run_ev_free(struct ev *e);
+/** run_pack_push(ru, p): queue the closed pack ${p} for the uploader
+ * (waiting for room). Returns 0, or the run's error after freeing
+ * ${p}. */
+int run_pack_push(struct run *ru, struct pack *p);
+/** run_pack_free(p): free a pack; accepts NULL. */
+void run_pack_free(struct pack *p);
+
+/* writer.c */
+/** writer_init(ru, w): a thread's compression and HMAC contexts, no pack
+ * yet. writer_clear(w) frees them and an unflushed pack. */
+int writer_init(struct run *ru, struct writer *w);
+void writer_clear(struct writer *w);
+/** writer_chunk(ru, w, type, p, len, id): the id of the ${len} bytes at
+ * ${p} into ${id}; unless the index has it, seal it into the writer's
+ * pack (a full pack goes to the uploader). Returns 0 or an error. */
+int writer_chunk(struct run *ru, struct writer *w, uint8_t type,
+    const uint8_t *p, size_t len, uint8_t id[BK_ID]);
+/** writer_flush(ru, w): close the writer's pack (header, padding) and
+ * queue it for the uploader; nothing for no pack or an empty one.
+ * Returns 0 or an error. */
+int writer_flush(struct run *ru, struct writer *w);
+
+/* scan.c: the scanner thread. */
+void *scan_main(void *arg);
+/* worker.c: a worker thread. */
+void *worker_main(void *arg);
+/* upload.c: the uploader thread. */
+void *upload_main(void *arg);
+
+/* collect.c: the collector, on the calling thread. */
+/* A tree being built: one per open folder, the root at the bottom. */
+struct tb {
+	struct coffer_buf	*b;
+	uint32_t		 count;
+	uint8_t			 last[BK_NAME_MAX];
+	size_t			 last_len;
+	struct ev		*dir;
+};
+
+struct coll {
+	struct run		*ru;
+	struct writer		 w;
+	struct tb		*st;
+	size_t			 depth, cap;
+	struct fcache_w		*fc;
+	struct timespec		 last_cb;
+};
+
+/** collect_init(c, ru): the collector of ${ru}: its writer, the new
+ * files cache and the root tree. Call collect_clear(c) in every case. */
+int collect_init(struct coll *c, struct run *ru);
+/** collect_loop(c): take the events in order as they finish, until the
+ * scanner is done and the ring empty. Returns 0 or the run's error. */
+int collect_loop(struct coll *c);
+/** collect_root(c, root): close and store the root tree (its id into
+ * ${root}) and flush the collector's pack. */
+int collect_root(struct coll *c, uint8_t root[BK_ID]);
+/** collect_progress(c, force): call the progress callback, at most ten
+ * times a second unless ${force}. */
+void collect_progress(struct coll *c, int force);
+/** collect_commit(c): replace the previous files cache by the new one. */
+int collect_commit(struct coll *c);
+/** collect_clear(c): drop what the collector holds (an uncommitted
+ * files cache is removed). */
+void collect_clear(struct coll *c);
 
 #endif

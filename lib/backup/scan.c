@@ -25,18 +25,6 @@
 
 #define XLIST_MAX	65536
 
-void
-ev_free(struct ev *e)
-{
-	if (e == NULL)
-		return;
-	coffer_buf_free(&e->buf);
-	free(e->path);
-	free(e->spath);
-	free(e->chunks);
-	free(e);
-}
-
 static int64_t
 ts_ns(const struct timespec *t)
 {
@@ -49,8 +37,10 @@ id_name(struct run *ru, int group, uint32_t id)
 	uint64_t *c = group ? ru->gid_c : ru->uid_c;
 	char (*n)[256] = group ? ru->gname : ru->uname;
 	char buf[4096];
+	const char *name = NULL;
 	struct passwd pw, *pp = NULL;
 	struct group gr, *gp = NULL;
+	size_t len;
 	int slot;
 
 	for (slot = 0; slot < 2; slot++)
@@ -65,11 +55,14 @@ id_name(struct run *ru, int group, uint32_t id)
 	n[slot][0] = '\0';
 	if (group) {
 		if (getgrgid_r(id, &gr, buf, sizeof(buf), &gp) == 0 &&
-		    gp != NULL && strlen(gp->gr_name) < sizeof(n[0]))
-			strcpy(n[slot], gp->gr_name);
+		    gp != NULL)
+			name = gp->gr_name;
 	} else if (getpwuid_r(id, &pw, buf, sizeof(buf), &pp) == 0 &&
-	    pp != NULL && strlen(pp->pw_name) < sizeof(n[0]))
-		strcpy(n[slot], pp->pw_name);
+	    pp != NULL)
+		name = pp->pw_name;
+	/* A name too long for the cache is left out, as none. */
+	if (name != NULL && (len = strlen(name)) < sizeof(n[0]))
+		memcpy(n[slot], name, len + 1);
 	c[slot] = (uint64_t)id + 1;
 	return n[slot];
 }
@@ -409,7 +402,7 @@ scan_entry(struct run *ru, int dfd, const char *at, const char *name,
 		}
 	}
 	e->done = !e->need_read;
-	r = run_push(ru, e);
+	r = run_ev_push(ru, e);
 	e = NULL;
 	if (r != 0 || st.st_mode == 0 || !S_ISDIR(st.st_mode))
 		goto out;
@@ -421,9 +414,9 @@ scan_entry(struct run *ru, int dfd, const char *at, const char *name,
 	}
 	end->kind = EV_DIR_END;
 	end->done = 1;
-	r = run_push(ru, end);
+	r = run_ev_push(ru, end);
 out:
-	ev_free(e);
+	run_ev_free(e);
 	return r;
 }
 

@@ -24,6 +24,8 @@
 #include <coffer/backup_store.h>
 #include <coffer/err.h>
 
+#include "core/file.h"
+
 struct sdir {
 	int		 fd;		/* DIR */
 	pthread_mutex_t	 lock;
@@ -61,19 +63,6 @@ ref_path(char *out, size_t n, const uint8_t name[COFFER_BSTORE_NAME_BYTES])
 	snprintf(out, n, "refs/%s", hex);
 }
 
-static int
-fsync_at(int dfd, const char *dir)
-{
-	int fd, r = 0;
-
-	if ((fd = openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fsync(fd) != 0)
-		r = -1;
-	close(fd);
-	return r;
-}
-
 /* Write data to a new temporary file; its name goes to tmp. */
 static int
 sdir_write_tmp(struct sdir *s, const uint8_t *data, size_t len, char *tmp,
@@ -81,8 +70,6 @@ sdir_write_tmp(struct sdir *s, const uint8_t *data, size_t len, char *tmp,
 {
 	uint8_t rnd[12];
 	char hex[25];
-	size_t off = 0;
-	ssize_t w;
 	int fd, e;
 
 	randombytes_buf(rnd, sizeof(rnd));
@@ -91,15 +78,9 @@ sdir_write_tmp(struct sdir *s, const uint8_t *data, size_t len, char *tmp,
 	if ((fd = openat(s->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) < 0)
 		return sdir_err(s, errno, "create", tmp);
-	while (off < len) {
-		if ((w = write(fd, data + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
+	/* The family leaves errno as the failed call set it: the detail
+	 * below names it. */
+	if (file_write_all(fd, data, len) != 0 || file_sync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -137,7 +118,7 @@ sdir_put_one(struct sdir *s, struct coffer_bstore_xfer *x)
 		unlinkat(s->fd, tmp, 0);
 		return r;
 	}
-	if (fsync_at(s->fd, dir) != 0)
+	if (file_sync_dir_at(s->fd, dir) != 0)
 		return sdir_err(s, errno, "fsync", dir);
 	return 0;
 }
@@ -263,7 +244,7 @@ sdir_ref_put(void *ctx, const uint8_t name[COFFER_BSTORE_NAME_BYTES],
 		r = errno == EEXIST ? COFFER_ERR_EXISTS :
 		    sdir_err(s, errno, "link", path);
 	unlinkat(s->fd, tmp, 0);
-	if (r == 0 && fsync_at(s->fd, "refs") != 0)
+	if (r == 0 && file_sync_dir_at(s->fd, "refs") != 0)
 		r = sdir_err(s, errno, "fsync", "refs");
 	return r;
 }

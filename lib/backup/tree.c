@@ -16,6 +16,7 @@
 
 #include "backup/format.h"
 #include "core/reader.h"
+#include "core/sysendian.h"
 
 /* The smallest node: a 1-byte name, empty user and group, no xattrs, a
  * fifo or socket (name length 2 + 1, type 1, mode, uid, gid 12, user and
@@ -149,10 +150,7 @@ bk_tree_end(struct coffer_buf *b, uint32_t count)
 
 	if (coffer_buf_len(b) < 5)
 		return COFFER_ERR_INVALID;
-	p[1] = (uint8_t)(count >> 24);
-	p[2] = (uint8_t)(count >> 16);
-	p[3] = (uint8_t)(count >> 8);
-	p[4] = (uint8_t)count;
+	be32enc(p + 1, count);
 	return 0;
 }
 
@@ -367,8 +365,7 @@ bk_xattr_next(const uint8_t *p, size_t *off, const uint8_t **name,
 	*nlen = p[o];
 	*name = p + o + 1;
 	o += 1 + *nlen;
-	*vlen = (size_t)p[o] << 24 | (size_t)p[o + 1] << 16 |
-	    (size_t)p[o + 2] << 8 | p[o + 3];
+	*vlen = be32dec(p + o);
 	*value = p + o + 4;
 	*off = o + 4 + *vlen;
 }

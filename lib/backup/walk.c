@@ -9,7 +9,7 @@
 #include "backup/walk.h"
 
 static int
-walk_tree(struct coffer_backup_repo *r, struct bk_reader *rd,
+walk_tree(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t id[BK_ID], char *path, size_t plen, walk_fn fn, void *arg,
     unsigned depth)
 {
@@ -28,7 +28,7 @@ walk_tree(struct coffer_backup_repo *r, struct bk_reader *rd,
 	    &n)) != 0) {
 		char hex[2 * BK_ID + 1];
 
-		bk_hex(hex, id, BK_ID);
+		repo_hex(hex, id, BK_ID);
 		rc = repo_fail(r, COFFER_ERR_CORRUPT,
 		    "tree %s does not parse (%s)", hex, coffer_strerror(rc));
 		goto out;
@@ -64,7 +64,7 @@ out:
 /* Find the node at sub below tree id: a copy of its tree's bytes keeps it
  * valid. */
 static int
-walk_find(struct coffer_backup_repo *r, struct bk_reader *rd,
+walk_find(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t root[BK_ID], const char *sub, struct coffer_buf *keep,
     struct bk_node *out)
 {
@@ -120,14 +120,14 @@ int
 walk_root(struct coffer_backup_repo *r, const uint8_t root[BK_ID],
     char *path, walk_fn fn, void *arg)
 {
-	struct bk_reader rd;
+	struct repo_reader rd;
 	int rc;
 
 	path[0] = '\0';
-	if ((rc = bk_reader_init(&rd, r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, r->k)) != 0)
 		return rc;
 	rc = walk_tree(r, &rd, root, path, 0, fn, arg, 0);
-	bk_reader_clear(&rd);
+	repo_reader_clear(&rd);
 	return rc;
 }
 
@@ -136,7 +136,7 @@ walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
     const char *sub, char *path, walk_fn fn, void *arg)
 {
 	struct bk_snapshot s;
-	struct bk_reader rd;
+	struct repo_reader rd;
 	struct coffer_buf *keep = NULL;
 	struct bk_node node;
 	size_t l;
@@ -146,7 +146,7 @@ walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
 	path[0] = '\0';
 	if ((rc = repo_snapshot(r, snap, &s)) != 0)
 		return rc;
-	if ((rc = bk_reader_init(&rd, r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, r->k)) != 0)
 		goto out;
 	if (sub == NULL || sub[strspn(sub, "/")] == '\0') {
 		rc = walk_tree(r, &rd, s.root, path, 0, fn, arg, 0);
@@ -173,7 +173,7 @@ walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
 	}
 out:
 	coffer_buf_free(&keep);
-	bk_reader_clear(&rd);
+	repo_reader_clear(&rd);
 	bk_snapshot_clear(&s);
 	return rc;
 }

@@ -26,7 +26,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct bkeys *fk;
+static struct bk_keys *fk;
 static const uint8_t fbind[BK_ID] = { 7 }, fnonce[BK_NONCE] = { 9 };
 
 static void
@@ -36,7 +36,7 @@ fz_keys(void)
 	struct coffer_key *zone = NULL;
 
 	if (coffer_key_import(&zone, COFFER_KEY_SYMMETRIC, secret, kid, 1) != 0 ||
-	    bkeys_new(&fk, zone) != 0)
+	    bk_keys_new(&fk, zone) != 0)
 		abort();
 	coffer_key_free(&zone);
 }

@@ -34,22 +34,23 @@
 
 #include "backup/format.h"
 #include "backup/repo.h"
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #include "backup_fixture.h"
+#include "tree_compare.h"
 
 static void
 test_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct coffer_backup_progress pg;
 	uint8_t id[16], got[16];
 	char p[256], q[256], hex[33];
 	struct stat a, b;
 
-	make_tree(f);
+	bfx_make_tree(f);
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	assert_true(pg.files >= 9);
 	assert_int_equal(coffer_backup_resolve(f->r, "latest", got), 0);
 	assert_memory_equal(id, got, 16);
@@ -62,7 +63,7 @@ test_round_trip(void **state)
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
 	    0);
 	snprintf(p, sizeof(p), "%s/data", f->dst);
-	same_tree(f->src, p);
+	tree_compare(f->src, p);
 	/* hard links share an inode; the sparse file has a hole */
 	snprintf(p, sizeof(p), "%s/data/small", f->dst);
 	snprintf(q, sizeof(q), "%s/data/sub/hard", f->dst);
@@ -77,22 +78,22 @@ test_round_trip(void **state)
 static void
 test_dedup_and_incremental(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct coffer_backup_progress pg;
 	struct bk_snapshot s;
 	uint8_t id[16], first[16], buf[5000];
 	int puts;
 
-	make_tree(f);
+	bfx_make_tree(f);
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	assert_true(pg.files_read >= 6);
 	puts = f->ts.puts;
 	memcpy(first, id, 16);
 	/* No change: nothing read, nothing stored; the first is the new
 	 * one's parent. */
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	assert_int_equal(pg.files_read, 0);
 	assert_int_equal(f->ts.puts, puts);
 	assert_int_equal(repo_snapshot(f->r, first, &s), 0);
@@ -104,18 +105,18 @@ test_dedup_and_incremental(void **state)
 	bk_snapshot_clear(&s);
 	/* One file changed: only it is read. */
 	randombytes_buf(buf, sizeof(buf));
-	write_file(f->src, "small", buf, sizeof(buf));
+	bfx_write_file(f->src, "small", buf, sizeof(buf));
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	assert_int_equal(pg.files_read, 1);
 	/* A new cache folder: everything read again, nothing new stored
 	 * but a pack of trees. */
 	coffer_backup_close(&f->r);
 	strcat(f->cache, "2");
-	fx_open(f);
+	bfx_open(f);
 	puts = f->ts.puts;
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	assert_true(pg.files_read >= 6);
 	assert_int_equal(pg.bytes_new, 0);
 	assert_int_equal(f->ts.puts, puts);
@@ -124,22 +125,22 @@ test_dedup_and_incremental(void **state)
 static void
 test_resume(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct coffer_backup_progress pg;
 	uint8_t id[16];
 	int before;
 
-	make_tree(f);
+	bfx_make_tree(f);
 	f->ts.fail_after = 3;
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), COFFER_ERR_NETWORK);
+	assert_int_equal(bfx_backup(f, &pg, id), COFFER_ERR_NETWORK);
 	assert_true(f->ts.puts >= 1);
 	before = f->ts.puts;
 	coffer_backup_close(&f->r);
 	f->ts.fail_after = -1;
-	fx_open(f);
+	bfx_open(f);
 	memset(&pg, 0, sizeof(pg));
-	assert_int_equal(backup(f, &pg, id), 0);
+	assert_int_equal(bfx_backup(f, &pg, id), 0);
 	/* The packs stored before the failure were not stored again:
 	 * their chunks are not new. */
 	assert_true(pg.bytes_new < 3u << 20);
@@ -180,28 +181,28 @@ static void
 cut_with(const struct coffer_key *zone, const uint8_t *d, size_t len,
     struct cuts *c)
 {
-	struct bkeys *k = NULL;
+	struct bk_keys *k = NULL;
 	struct coffer_cdc *cdc = NULL;
 
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(bkeys_new(&k, zone), 0);
-	assert_int_equal(coffer_cdc_new(&cdc, k->cdc, &small_cdc), 0);
+	assert_int_equal(bk_keys_new(&k, zone), 0);
+	assert_int_equal(coffer_cdc_new(&cdc, k->cdc, &bfx_small_cdc), 0);
 	assert_int_equal(coffer_cdc_split(cdc, d, len, collect_cuts, c), 0);
 	coffer_cdc_free(&cdc);
-	bkeys_free(&k);
+	bk_keys_free(&k);
 }
 
 static void
 test_fingerprint_defence(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct coffer_key *k2 = NULL;
 	struct cuts *c1, *c2, *c3;
 	uint8_t *d, id[16];
 	size_t len = 1 << 20, i, j, same = 0;
 
-	make_tree(f);
-	assert_int_equal(backup(f, NULL, id), 0);
+	bfx_make_tree(f);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(nftw(f->repo, check_padme, 16, FTW_PHYS), 0);
 	assert_int_equal(coffer_key_generate(&k2, COFFER_KEY_SYMMETRIC, 1), 0);
 	d = malloc(len);
@@ -249,12 +250,12 @@ ls_count(void *arg, const struct coffer_backup_entry *e)
 static void
 test_ls_and_subpath(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	uint8_t id[16];
 	char p[256];
 	int n = 0;
 
-	make_tree(f);
+	bfx_make_tree(f);
 	{
 		char q[256];
 
@@ -262,7 +263,7 @@ test_ls_and_subpath(void **state)
 		snprintf(q, sizeof(q), "%s/sub/twin", f->src);
 		assert_int_equal(link(p, q), 0);
 	}
-	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(coffer_backup_ls(f->r, id, NULL, ls_count, &n), 0);
 	assert_true(n >= 12);
 	n = 0;
@@ -278,7 +279,7 @@ test_ls_and_subpath(void **state)
 		char q[256];
 
 		snprintf(q, sizeof(q), "%s/sub/deeper", f->src);
-		same_tree(q, p);
+		tree_compare(q, p);
 	}
 	/* A sub-path with a leading '/' keeps its hard links inside. */
 	assert_int_equal(coffer_backup_restore(f->r, id, "/data/sub", f->dst,
@@ -298,16 +299,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_dedup_and_incremental, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_resume, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_fingerprint_defence, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_ls_and_subpath, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_and_incremental,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_resume,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_defence,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_ls_and_subpath,
+		    bfx_setup, bfx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("backup_engine", tests, NULL,

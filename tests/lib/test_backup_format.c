@@ -23,14 +23,14 @@
 static int
 check_keys(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct bk_hmac *h = NULL;
 	uint8_t want[32], id[32], *pt = NULL;
 	size_t ptl;
 	int bad = 1;
 
 	if (k == NULL || vec_err(v, "expect", &bad) || bad != 0) {
-		bkeys_free(&k);
+		bk_keys_free(&k);
 		return 1;
 	}
 	bad = 1;
@@ -52,7 +52,7 @@ check_keys(const struct vec *v)
 	bad = 0;
 out:
 	bk_hmac_free(&h);
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	free(pt);
 	return bad;
 }
@@ -63,7 +63,7 @@ w_keys(FILE *f)
 	static const char *const texts[] = { "", "abc" };
 	uint8_t zone[32], id[32], big[4096];
 	struct bk_hmac *h = NULL;
-	struct bkeys *k;
+	struct bk_keys *k;
 	char name[32];
 	size_t i;
 
@@ -82,7 +82,7 @@ w_keys(FILE *f)
 		vec_w_hex(f, "cdc_key", key_secret(k->cdc), 32);
 		vec_w_word(f, "expect", "OK");
 		vec_w_end(f);
-		bkeys_free(&k);
+		bk_keys_free(&k);
 	}
 	bv_fill(zone, 32, 0x11);
 	k = bv_keys(zone);
@@ -104,7 +104,7 @@ w_keys(FILE *f)
 		vec_w_end(f);
 	}
 	bk_hmac_free(&h);
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	return 0;
 }
 
@@ -160,7 +160,7 @@ static const struct bv_edit chunk_edits[] = {
 
 /* Seal good chunk i (with a BV_BODY edit) into out; its id to id. */
 static void
-chunk_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+chunk_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
     uint8_t nonce[BK_NONCE], uint8_t id[BK_ID], struct coffer_buf *out)
 {
 	struct bk_zctx *z = NULL;
@@ -187,7 +187,7 @@ chunk_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
 
 /* Open a stored chunk as the vector or edit says; 0 or the error. */
 static int
-chunk_try(const struct bkeys *k, const uint8_t id[BK_ID], uint8_t type,
+chunk_try(const struct bk_keys *k, const uint8_t id[BK_ID], uint8_t type,
     const uint8_t *s, size_t slen, size_t rlen, uint8_t *out)
 {
 	struct bk_zctx *z = NULL;
@@ -207,7 +207,7 @@ static int
 chunk_edit(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *s, uint8_t id[BK_ID], uint8_t *type, size_t *rlen)
 {
-	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_keys *k = bv_keys(zone), *k2;
 	uint8_t nonce[BK_NONCE], z2[32], other[BK_ID], *out;
 	int r;
 
@@ -226,15 +226,15 @@ chunk_edit(const uint8_t zone[32], const struct bv_edit *e,
 	r = chunk_try(k2, id, *type, coffer_buf_data(s), coffer_buf_len(s),
 	    *rlen, out);
 	free(out);
-	bkeys_free(&k);
-	bkeys_free(&k2);
+	bk_keys_free(&k);
+	bk_keys_free(&k2);
 	return r;
 }
 
 static int
 check_chunk(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
 	uint8_t *pt = NULL, *s = NULL, *mine = NULL, *out = NULL;
@@ -275,7 +275,7 @@ check_chunk(const struct vec *v)
 		goto out;
 	bad = 0;
 out:
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	bk_zctx_free(&z);
 	bk_hmac_free(&h);
 	free(pt); free(s); free(mine); free(out);
@@ -287,7 +287,7 @@ w_chunk(FILE *f)
 {
 	struct coffer_buf *s = coffer_buf_new(1 << 20);
 	uint8_t zone[32], id[BK_ID], nonce[BK_NONCE], p[4096], type;
-	struct bkeys *k;
+	struct bk_keys *k;
 	char name[64];
 	size_t i, rlen;
 	int r;
@@ -335,7 +335,7 @@ w_chunk(FILE *f)
 		vec_w_hex(f, "stored", coffer_buf_data(s), coffer_buf_len(s));
 		vec_w_end(f);
 	}
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&s);
 	return 0;
 }
@@ -386,7 +386,7 @@ box_body(size_t i, uint8_t *p)
 
 /* Box i, edited by e (may be NULL), into out; its binding to bind. */
 static void
-box_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+box_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
     uint8_t nonce[BK_NONCE], uint8_t *bind, struct coffer_buf *out)
 {
 	uint8_t body[64];
@@ -408,7 +408,7 @@ box_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
 /* Open box as kind, bound to bind; the body must come out as want (if
  * not NULL), and the output be left empty on an error. */
 static int
-box_try(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+box_try(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *box, size_t len, const uint8_t *want,
     size_t wlen)
 {
@@ -430,7 +430,7 @@ box_try(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 static int
 check_box(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct coffer_buf *mine = coffer_buf_new(1 << 20);
 	uint8_t *box = NULL, *bind = NULL, *body = NULL, nonce[BK_NONCE];
 	uint64_t kind, total;
@@ -451,7 +451,7 @@ check_box(const struct vec *v)
 	bad = box_try(k, (uint8_t)kind, bind, bindl, box, boxl,
 	    expect == 0 ? body : NULL, bodyl) != expect;
 out:
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&mine);
 	free(box); free(bind); free(body);
 	return bad;
@@ -463,7 +463,7 @@ box_reject(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *b)
 {
 	uint8_t z2[32], nonce[BK_NONCE], bind[BK_ID], other[BK_ID];
-	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_keys *k = bv_keys(zone), *k2;
 	size_t bl = gboxes[e->base].bindlen;
 	int r;
 
@@ -473,8 +473,8 @@ box_reject(const uint8_t zone[32], const struct bv_edit *e,
 	r = box_try(k2, e->op == BV_KIND ? (uint8_t)e->arg :
 	    gboxes[e->base].kind, bv_bind(e, bind, other, bl), bl,
 	    coffer_buf_data(b), coffer_buf_len(b), NULL, 0);
-	bkeys_free(&k);
-	bkeys_free(&k2);
+	bk_keys_free(&k);
+	bk_keys_free(&k2);
 	return r;
 }
 
@@ -485,7 +485,7 @@ w_box(FILE *f)
 	uint8_t zone[32], z2[32], nonce[BK_NONCE], bind[BK_ID], other[BK_ID];
 	uint8_t body[64], kind;
 	const uint8_t *ob;
-	struct bkeys *k;
+	struct bk_keys *k;
 	char name[32];
 	size_t i, bl;
 	int r;
@@ -535,7 +535,7 @@ w_box(FILE *f)
 		vec_w_hex(f, "box", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return 0;
 }

@@ -130,7 +130,7 @@ struct fx {
 	char			 repo[96], cache[96];
 	struct wstore		 ws;
 	struct coffer_key	*key;
-	struct bkeys		*bk;
+	struct bk_keys		*bk;
 	struct coffer_backup_repo *r;
 	uint8_t			 snap[3][16];
 	char			 found[8192];	/* check's findings */
@@ -160,7 +160,7 @@ setup(void **state)
 	f->ws.fail_at = -1;
 	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
 	    1), 0);
-	assert_int_equal(bkeys_new(&f->bk, f->key), 0);
+	assert_int_equal(bk_keys_new(&f->bk, f->key), 0);
 	reopen(f);
 	*state = f;
 	return 0;
@@ -173,9 +173,9 @@ teardown(void **state)
 
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ws.in);
-	bkeys_free(&f->bk);
+	bk_keys_free(&f->bk);
 	coffer_key_free(&f->key);
-	rm_rf(f->base);
+	tree_rm_rf(f->base);
 	free(f);
 	return 0;
 }
@@ -246,13 +246,13 @@ restores(struct fx *f, int v)
 	char out[160], got[200], want[200];
 
 	snprintf(out, sizeof(out), "%s/out", f->base);
-	rm_rf(out);
+	tree_rm_rf(out);
 	assert_int_equal(coffer_backup_restore(f->r, f->snap[v], NULL, out,
 	    NULL), 0);
 	snprintf(got, sizeof(got), "%s/data", out);
 	snprintf(want, sizeof(want), "%s/v%d/data", f->base, v);
-	same_tree(want, got);
-	rm_rf(out);
+	tree_compare(want, got);
+	tree_rm_rf(out);
 }
 
 static void
@@ -642,8 +642,8 @@ test_prune_crash_safety(void **state)
 	po.max_unused_pct = -1;		/* repack too */
 	po.pack_size = 48 * 1024;
 	for (k = 0; rc != 0 && k < 400; k++) {
-		rm_rf(f->repo);
-		rm_rf(f->cache);
+		tree_rm_rf(f->repo);
+		tree_rm_rf(f->cache);
 		copy_tree(saved, f->repo);
 		assert_int_equal(coffer_bstore_dir_open(&f->ws.in, f->repo),
 		    0);

@@ -57,7 +57,7 @@ static const struct bv_edit pack_edits[] = {
 
 /* Pack i into out, with edit e (may be NULL); its id to packid. */
 static void
-pack_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+pack_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
     uint8_t packid[BK_ID], struct coffer_buf *out)
 {
 	struct bk_zctx *z = NULL;
@@ -117,7 +117,7 @@ pack_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
 
 /* Parse pack as packid; 0 or the error, the entries to *e, *n. */
 static int
-pack_try(const struct bkeys *k, const uint8_t packid[BK_ID],
+pack_try(const struct bk_keys *k, const uint8_t packid[BK_ID],
     const uint8_t *p, size_t len, struct bk_entry **e, size_t *n)
 {
 	*e = NULL;
@@ -130,7 +130,7 @@ static int
 pack_reject(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *b, uint8_t packid[BK_ID])
 {
-	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_keys *k = bv_keys(zone), *k2;
 	struct bk_entry *ent;
 	uint8_t z2[32], other[BK_ID];
 	size_t n;
@@ -143,14 +143,14 @@ pack_reject(const uint8_t zone[32], const struct bv_edit *e,
 	r = pack_try(k2, packid, coffer_buf_data(b), coffer_buf_len(b), &ent,
 	    &n);
 	free(ent);
-	bkeys_free(&k);
-	bkeys_free(&k2);
+	bk_keys_free(&k);
+	bk_keys_free(&k2);
 	return r;
 }
 
 /* Rebuild a good pack from the vector's chunks and compare. */
 static int
-pack_rebuild(const struct vec *v, const struct bkeys *k,
+pack_rebuild(const struct vec *v, const struct bk_keys *k,
     const uint8_t packid[BK_ID], const uint8_t *pack, size_t len,
     const struct bk_entry *got, size_t ngot)
 {
@@ -211,7 +211,7 @@ out:
 static int
 check_pack(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct bk_entry *e = NULL;
 	uint8_t packid[BK_ID], *pack = NULL;
 	size_t len, n;
@@ -225,7 +225,7 @@ check_pack(const struct vec *v)
 		goto out;
 	bad = expect == 0 && pack_rebuild(v, k, packid, pack, len, e, n);
 out:
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	free(e);
 	free(pack);
 	return bad;
@@ -236,7 +236,7 @@ w_pack(FILE *f)
 {
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
 	uint8_t zone[32], packid[BK_ID], p[64], nonce[BK_NONCE];
-	struct bkeys *k;
+	struct bk_keys *k;
 	char name[32], fl[32];
 	size_t i, j;
 
@@ -268,7 +268,7 @@ w_pack(FILE *f)
 		vec_w_hex(f, "pack", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return bv_w_bad(f, pack_edits, BV_COUNT(pack_edits), pack_reject,
 	    "pack_id", "pack");
@@ -336,7 +336,7 @@ seg_packs(struct bk_seg_pack sp[2], struct bk_entry e[3])
 
 /* Segment i (0: two packs, 1: none) with edit e, into out. */
 static void
-seg_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+seg_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
     uint8_t segid[BK_ID], struct coffer_buf *out)
 {
 	struct coffer_buf *body = coffer_buf_new(1 << 20);
@@ -391,7 +391,7 @@ seg_collect(void *arg, const struct bk_seg_pack *p)
 }
 
 static int
-seg_try(const struct bkeys *k, const uint8_t segid[BK_ID], const uint8_t *p,
+seg_try(const struct bk_keys *k, const uint8_t segid[BK_ID], const uint8_t *p,
     size_t len, struct seg_got *g)
 {
 	memset(g, 0, sizeof(*g));
@@ -402,7 +402,7 @@ static int
 seg_reject(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *b, uint8_t segid[BK_ID])
 {
-	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_keys *k = bv_keys(zone), *k2;
 	struct seg_got g;
 	uint8_t z2[32], other[BK_ID];
 	int r;
@@ -412,8 +412,8 @@ seg_reject(const uint8_t zone[32], const struct bv_edit *e,
 	bv_zone(e, zone, z2);
 	k2 = bv_keys(z2);
 	r = seg_try(k2, segid, coffer_buf_data(b), coffer_buf_len(b), &g);
-	bkeys_free(&k);
-	bkeys_free(&k2);
+	bk_keys_free(&k);
+	bk_keys_free(&k2);
 	return r;
 }
 
@@ -468,7 +468,7 @@ seg_fields(const struct vec *v, struct bk_seg_pack sp[2], struct bk_entry e[3],
 static int
 check_seg(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct coffer_buf *mine = coffer_buf_new(1 << 20);
 	struct bk_seg_pack sp[2];
 	struct bk_entry e[3];
@@ -500,7 +500,7 @@ check_seg(const struct vec *v)
 	}
 	bad = 0;
 out:
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&mine);
 	free(seg);
 	return bad;
@@ -544,7 +544,7 @@ w_seg(FILE *f)
 	struct bk_seg_pack sp[2];
 	struct bk_entry ent[3];
 	uint8_t zone[32], segid[BK_ID], nonce[BK_NONCE];
-	struct bkeys *k;
+	struct bk_keys *k;
 	size_t i;
 
 	bv_fill(zone, 32, 0x11);
@@ -565,7 +565,7 @@ w_seg(FILE *f)
 		vec_w_hex(f, "segment", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return bv_w_bad(f, seg_edits, BV_COUNT(seg_edits), seg_reject,
 	    "seg_id", "segment");

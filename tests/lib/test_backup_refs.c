@@ -99,7 +99,7 @@ static const struct bv_edit ref_edits[] = {
 
 /* Good ref i, with edit e (may be NULL), into out; its name to name. */
 static void
-ref_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
+ref_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
     uint8_t name[BK_NAME], struct coffer_buf *out)
 {
 	struct coffer_buf *body = coffer_buf_new_secret(1 << 20);
@@ -135,7 +135,7 @@ ref_make(const struct bkeys *k, size_t i, const struct bv_edit *e,
 /* Open a ref as kind and parse its body: 0 or the error; a snapshot to
  * *s (cleared by the caller), an index to *segs, *n. */
 static int
-ref_try(const struct bkeys *k, uint8_t kind, const uint8_t name[BK_NAME],
+ref_try(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
     const uint8_t *p, size_t len, struct bk_snapshot *s,
     uint8_t (**segs)[BK_ID], size_t *n)
 {
@@ -160,7 +160,7 @@ static int
 ref_reject(const uint8_t zone[32], const struct bv_edit *e,
     struct coffer_buf *b, uint8_t id[BK_ID])
 {
-	struct bkeys *k = bv_keys(zone), *k2;
+	struct bk_keys *k = bv_keys(zone), *k2;
 	struct bk_snapshot s;
 	uint8_t (*segs)[BK_ID], z2[32], other[BK_NAME];
 	size_t n;
@@ -176,8 +176,8 @@ ref_reject(const uint8_t zone[32], const struct bv_edit *e,
 	    coffer_buf_len(b), &s, &segs, &n);
 	bk_snapshot_clear(&s);
 	free(segs);
-	bkeys_free(&k);
-	bkeys_free(&k2);
+	bk_keys_free(&k);
+	bk_keys_free(&k2);
 	return r;
 }
 
@@ -238,7 +238,7 @@ snap_eq(const struct bk_snapshot *a, const struct bk_snapshot *b)
 static int
 check_ref(const struct vec *v)
 {
-	struct bkeys *k = bv_vkeys(v);
+	struct bk_keys *k = bv_vkeys(v);
 	struct coffer_buf *mine = coffer_buf_new(1 << 20);
 	struct bk_snapshot got, want;
 	uint8_t name[BK_NAME], nonce[BK_NONCE], *ref = NULL, *segs = NULL;
@@ -273,7 +273,7 @@ out:
 	free(want.host);
 	free(paths[0]);
 	free(paths[1]);
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&mine);
 	free(ref); free(segs); free(gsegs);
 	return bad;
@@ -312,7 +312,7 @@ w_refs(FILE *f)
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
 	struct bk_snapshot s;
 	uint8_t zone[32], name[BK_NAME], nonce[BK_NONCE], segs[2][BK_ID];
-	struct bkeys *k;
+	struct bk_keys *k;
 	size_t i;
 	int r;
 
@@ -360,7 +360,7 @@ w_refs(FILE *f)
 		vec_w_hex(f, "ref", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bkeys_free(&k);
+	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return 0;
 }

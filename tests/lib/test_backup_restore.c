@@ -33,9 +33,10 @@
 
 #include "backup/format.h"
 #include "backup/repo.h"
-#include "backup/restore.h"
+#include "backup/restore_run.h"
 
 #include "backup_fixture.h"
+#include "tree_compare.h"
 
 /* Remove every pack blob but keep the index: a precise NOTFOUND. */
 static char *found_blob;
@@ -53,12 +54,12 @@ first_blob(const char *p, const struct stat *st, int flag, struct FTW *fw)
 static void
 test_lying_store(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	uint8_t id[16];
 	char p[512], out[256];
 
-	make_tree(f);
-	assert_int_equal(backup(f, NULL, id), 0);
+	bfx_make_tree(f);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(mkdir(f->dst, 0700), 0);
 	/* corrupt bytes */
 	f->ts.corrupt = 1;
@@ -83,15 +84,15 @@ test_lying_store(void **state)
 	    COFFER_ERR_CORRUPT);
 	f->ts.corrupt = 0;
 	snprintf(p, sizeof(p), "%s/data", out);
-	same_tree(f->src, p);
+	tree_compare(f->src, p);
 	snprintf(p, sizeof(p), "%s/data", out);
-	no_tmp(p);
+	bfx_no_tmp(p);
 	/* Restoring over the files replaces them whole. */
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, out, NULL), 0);
 	snprintf(p, sizeof(p), "%s/data", out);
-	same_tree(f->src, p);
+	tree_compare(f->src, p);
 	snprintf(p, sizeof(p), "%s/data", out);
-	no_tmp(p);
+	bfx_no_tmp(p);
 	/* a missing pack */
 	nftw(f->repo, first_blob, 16, FTW_PHYS);
 	{
@@ -114,7 +115,7 @@ test_lying_store(void **state)
 
 /* The first index segment an INDEX ref names. */
 struct segfind {
-	struct bkeys	*k;
+	struct bk_keys	*k;
 	uint8_t		 id[32];
 	int		 found;
 };
@@ -144,26 +145,26 @@ find_seg(void *arg, const uint8_t name[16], const uint8_t *p, size_t len)
 static void
 test_truncated_segment(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct segfind sf;
 	uint8_t id[16];
 	char hex[65], path[256];
 	struct stat st;
 
-	make_tree(f);
-	assert_int_equal(backup(f, NULL, id), 0);
+	bfx_make_tree(f);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	memset(&sf, 0, sizeof(sf));
-	assert_int_equal(bkeys_new(&sf.k, f->key), 0);
+	assert_int_equal(bk_keys_new(&sf.k, f->key), 0);
 	assert_int_equal(f->ts.in.ops->ref_list(f->ts.in.ctx, find_seg, &sf),
 	    0);
-	bkeys_free(&sf.k);
+	bk_keys_free(&sf.k);
 	assert_true(sf.found);
-	bk_hex(hex, sf.id, 32);
+	repo_hex(hex, sf.id, 32);
 	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", f->repo, hex, hex);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(truncate(path, st.st_size / 2), 0);
 	coffer_backup_close(&f->r);
-	rm_rf(f->cache);
+	tree_rm_rf(f->cache);
 	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
 	    f->cache), COFFER_ERR_CORRUPT);
 	assert_non_null(f->r);
@@ -184,7 +185,7 @@ test_truncated_segment(void **state)
 static void
 test_restore_disk_full(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct coffer_backup_options o;
 	uint8_t id[16], *d;
 	char name[16], p[256], q[256];
@@ -200,11 +201,11 @@ test_restore_disk_full(void **state)
 	randombytes_buf(d, 4 << 20);
 	for (i = 0; i < 8; i++) {
 		snprintf(name, sizeof(name), "a%d", i);
-		write_file(f->src, name, d + i * 65536, 65536);
+		bfx_write_file(f->src, name, d + i * 65536, 65536);
 	}
-	write_file(f->src, "zbig", d, 4 << 20);
+	bfx_write_file(f->src, "zbig", d, 4 << 20);
 	free(d);
-	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(mkdir(f->dst, 0700), 0);
 	if (mount("tmpfs", f->dst, "tmpfs", 0, "size=2m") != 0) {
 		print_message("skipped: mount tmpfs: %s\n", strerror(errno));
@@ -219,12 +220,12 @@ test_restore_disk_full(void **state)
 	for (i = 0; i < 8; i++) {
 		snprintf(p, sizeof(p), "%s/data/a%d", f->dst, i);
 		snprintf(q, sizeof(q), "%s/a%d", f->src, i);
-		same_tree(q, p);
+		tree_compare(q, p);
 	}
 	snprintf(p, sizeof(p), "%s/data/zbig", f->dst);
 	assert_int_not_equal(lstat(p, &st), 0);
 	snprintf(p, sizeof(p), "%s/data", f->dst);
-	no_tmp(p);
+	bfx_no_tmp(p);
 	assert_int_equal(umount(f->dst), 0);
 }
 
@@ -234,7 +235,7 @@ test_restore_disk_full(void **state)
 static void
 test_restore_symlink_escape(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	struct rs s;
 	const char *leaf;
 	uint8_t id[16];
@@ -243,23 +244,23 @@ test_restore_symlink_escape(void **state)
 	snprintf(outside, sizeof(outside), "%s/outside", f->base);
 	assert_int_equal(mkdir(outside, 0700), 0);
 	assert_int_equal(mkdir(f->dst, 0700), 0);
-	write_file(f->src, "file", (const uint8_t *)"secret", 6);
+	bfx_write_file(f->src, "file", (const uint8_t *)"secret", 6);
 	assert_int_equal(symlink(outside, strcat(strcpy(p, f->src), "/s")),
 	    0);
-	assert_int_equal(backup(f, NULL, id), 0);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	/* planted: out/data -> outside */
 	snprintf(p, sizeof(p), "%s/data", f->dst);
 	assert_int_equal(symlink(outside, p), 0);
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
 	    COFFER_ERR_IO);
 	assert_non_null(strstr(coffer_backup_error_detail(f->r), "data"));
-	empty_dir(outside);
+	bfx_empty_dir(outside);
 	/* A good restore puts the snapshot's own link s back as a link. */
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
 	    0);
-	same_tree(f->src, p);
-	empty_dir(outside);
+	tree_compare(f->src, p);
+	bfx_empty_dir(outside);
 	/* Paths through it (as a hard link's target) do not resolve. */
 	memset(&s, 0, sizeof(s));
 	s.tfd = open(f->dst, O_RDONLY | O_DIRECTORY);
@@ -275,38 +276,38 @@ test_restore_symlink_escape(void **state)
 static void
 test_restore_tmp_names(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 	uint8_t id[16];
 	char p[256];
 
-	write_file(f->src, "x", (const uint8_t *)"one", 3);
-	write_file(f->src, "x.coffer-tmp", (const uint8_t *)"two!", 4);
-	assert_int_equal(backup(f, NULL, id), 0);
+	bfx_write_file(f->src, "x", (const uint8_t *)"one", 3);
+	bfx_write_file(f->src, "x.coffer-tmp", (const uint8_t *)"two!", 4);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
 	    0);
 	snprintf(p, sizeof(p), "%s/data", f->dst);
-	same_tree(f->src, p);
+	tree_compare(f->src, p);
 	/* again, over the restored files */
 	assert_int_equal(coffer_backup_restore(f->r, id, NULL, f->dst, NULL),
 	    0);
-	same_tree(f->src, p);
-	no_tmp(p);
+	tree_compare(f->src, p);
+	bfx_no_tmp(p);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lying_store, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_segment, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_restore_disk_full, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_restore_symlink_escape, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_restore_tmp_names, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_lying_store,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_segment,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_disk_full,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_symlink_escape,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_tmp_names,
+		    bfx_setup, bfx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("backup_restore", tests, NULL,

@@ -1,15 +1,4 @@
-/* Shared helpers of the backup format tests (test_backup_format.c,
- * test_backup_tree.c): deterministic bytes, repository keys from a vector,
- * an independent box sealer for crafted plaintexts, and the edits that
- * turn a good object into each rejected one (docs/PROTOCOL-backup.md).
- *
- * An edit applies to one of three layers: the outer bytes (what the store
- * holds), the box plaintext (kind | length | body | padding, resealed
- * with the right key and binding), or the body (then boxed normally).
- * The same table yields the bad vectors and the live rejection test. */
-#ifndef COFFER_TEST_BACKUP_VEC_H
-#define COFFER_TEST_BACKUP_VEC_H
-
+/* Shared helpers of the backup format tests (backup_vec.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +12,11 @@
 
 #include "backup/format.h"
 #include "crypto/aead.h"
+
+#include "backup_vec.h"
 #include "vecfile.h"
 
-/* Bytes that differ by seed and position. */
-static inline void
+void
 bv_fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	size_t i;
@@ -35,24 +25,21 @@ bv_fill(uint8_t *p, size_t n, uint8_t seed)
 		p[i] = (uint8_t)(seed * 31u + i * 7u + (i >> 8));
 }
 
-/* The repository keys of the zone key secret s (aborts on failure: a
- * test fixture). */
-static inline struct bkeys *
+struct bk_keys *
 bv_keys(const uint8_t s[32])
 {
 	static const uint8_t kid[16] = { 0x5a };
 	struct coffer_key *zone = NULL;
-	struct bkeys *k = NULL;
+	struct bk_keys *k = NULL;
 
 	if (coffer_key_import(&zone, COFFER_KEY_SYMMETRIC, s, kid, 1) != 0 ||
-	    bkeys_new(&k, zone) != 0)
+	    bk_keys_new(&k, zone) != 0)
 		abort();
 	coffer_key_free(&zone);
 	return k;
 }
 
-/* Keys from the vector's zone_key field, or NULL. */
-static inline struct bkeys *
+struct bk_keys *
 bv_vkeys(const struct vec *v)
 {
 	uint8_t s[32];
@@ -62,32 +49,7 @@ bv_vkeys(const struct vec *v)
 	return bv_keys(s);
 }
 
-/* Layers and operations of an edit. */
-enum { BV_OUTER, BV_PLAIN, BV_BODY };
-enum {
-	BV_XOR,		/* p[off] ^= arg */
-	BV_SET,		/* p[off] = arg */
-	BV_SET32,	/* big-endian arg at off */
-	BV_CUT,		/* keep off bytes */
-	BV_ADD,		/* append the byte arg */
-	BV_BIND,	/* open with another binding (id or name) */
-	BV_KEY,		/* open with another zone key */
-	BV_KIND,	/* open as another kind (arg), or another type */
-	BV_RLEN,	/* open with the plaintext length plus arg */
-};
-
-struct bv_edit {
-	const char	*name;
-	int		 base;	/* which good object it starts from */
-	int		 layer;
-	int		 op;
-	long		 off;	/* < 0: from the end */
-	uint32_t	 arg;
-	int		 expect;
-};
-
-/* Apply a byte operation to b; other operations leave it. */
-static inline void
+void
 bv_apply(struct coffer_buf *b, const struct bv_edit *e)
 {
 	uint8_t *p = coffer_buf_mutable(b);
@@ -119,10 +81,8 @@ bv_apply(struct coffer_buf *b, const struct bv_edit *e)
 	}
 }
 
-/* A box around a plaintext given whole (kind | length | body | padding),
- * sealed independently of lib/backup/box.c. */
-static inline void
-bv_seal_plain(const struct bkeys *k, const uint8_t *bind, size_t bindlen,
+void
+bv_seal_plain(const struct bk_keys *k, const uint8_t *bind, size_t bindlen,
     const uint8_t *pt, size_t len, const uint8_t nonce[BK_NONCE],
     struct coffer_buf *out)
 {
@@ -140,8 +100,7 @@ bv_seal_plain(const struct bkeys *k, const uint8_t *bind, size_t bindlen,
 		abort();
 }
 
-/* The box plaintext of body, padded to total box bytes. */
-static inline void
+void
 bv_plain(uint8_t kind, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *pt)
 {
@@ -156,10 +115,8 @@ bv_plain(uint8_t kind, const uint8_t *body, size_t len, size_t total,
 		abort();
 }
 
-/* Seal body as a box of kind bound to bind, with a BV_PLAIN or BV_BODY
- * edit applied at its layer (e may be NULL). */
-static inline void
-bv_box(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
+void
+bv_box(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     const uint8_t nonce[BK_NONCE], const struct bv_edit *e,
     struct coffer_buf *out)
@@ -180,8 +137,7 @@ bv_box(const struct bkeys *k, uint8_t kind, const uint8_t *bind,
 	coffer_buf_free(&pt);
 }
 
-/* The binding or key an edit opens with: the original, or another. */
-static inline const uint8_t *
+const uint8_t *
 bv_bind(const struct bv_edit *e, const uint8_t *bind, uint8_t *other,
     size_t len)
 {
@@ -192,7 +148,7 @@ bv_bind(const struct bv_edit *e, const uint8_t *bind, uint8_t *other,
 	return other;
 }
 
-static inline void
+void
 bv_zone(const struct bv_edit *e, const uint8_t *zone, uint8_t out[32])
 {
 	memcpy(out, zone, 32);
@@ -200,24 +156,14 @@ bv_zone(const struct bv_edit *e, const uint8_t *zone, uint8_t out[32])
 		out[0] ^= 0x01;
 }
 
-/* Two entries equal field by field (their padding may differ). */
-static inline int
+int
 bv_entry_eq(const struct bk_entry *a, const struct bk_entry *b)
 {
 	return memcmp(a->id, b->id, BK_ID) == 0 && a->type == b->type &&
 	    a->offset == b->offset && a->slen == b->slen && a->rlen == b->rlen;
 }
 
-#define BV_COUNT(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Apply an edit to a good object and parse it as the edit says: the
- * error; the object to b, the id it was opened as to id. */
-typedef int (*bv_reject_fn)(const uint8_t zone[32], const struct bv_edit *e,
-    struct coffer_buf *b, uint8_t id[BK_ID]);
-
-/* Run each edit with a fresh random zone key: how many did not fail
- * exactly as the table says (each printed). */
-static inline size_t
+size_t
 bv_rejections(const struct bv_edit *edits, size_t n, bv_reject_fn fn)
 {
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
@@ -238,9 +184,7 @@ bv_rejections(const struct bv_edit *edits, size_t n, bv_reject_fn fn)
 	return bad;
 }
 
-/* Write the bad vector of each edit (zone_key, the id field, expect, the
- * object field), after checking its error; 0 or -1. */
-static inline int
+int
 bv_w_bad(FILE *f, const struct bv_edit *edits, size_t n, bv_reject_fn fn,
     const char *idfield, const char *objfield)
 {
@@ -271,14 +215,7 @@ bv_w_bad(FILE *f, const struct bv_edit *edits, size_t n, bv_reject_fn fn,
 	return 0;
 }
 
-/* A vector file and its writer (0 or -1). */
-struct bv_file {
-	const char	*name;
-	int		(*w)(FILE *);
-};
-
-/* --write-vectors: write each file into dir. */
-static inline int
+int
 bv_write_files(const char *dir, const struct bv_file *files, size_t n)
 {
 	char path[4096];
@@ -296,5 +233,3 @@ bv_write_files(const char *dir, const struct bv_file *files, size_t n)
 	}
 	return 0;
 }
-
-#endif

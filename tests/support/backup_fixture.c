@@ -1,30 +1,39 @@
-/* The fixture of the backup engine tests (test_backup_engine.c,
- * test_backup_restore.c): a folder store that counts puts and misbehaves
- * on request, a source tree of every file kind, and tree comparison.
- * Included once per test file, after cmocka.h; the helpers are static
- * inline so each binary keeps what it uses. */
-#ifndef COFFER_TEST_BACKUP_FIXTURE_H
-#define COFFER_TEST_BACKUP_FIXTURE_H
+/* The fixture of the backup engine tests (backup_fixture.h). */
+#define _GNU_SOURCE	/* umount2, MNT_DETACH */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include <coffer/err.h>
+
+#include "backup/restore_run.h"	/* TMP_TAG */
+
+#include "backup_fixture.h"
 #include "tree_compare.h"
 
-static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
+const struct coffer_cdc_params bfx_small_cdc = { 4096, 16384, 65536 };
 
-/* A store over a folder that counts and misbehaves on request. */
-struct tstore {
-	struct coffer_bstore	 in;
-	struct coffer_bstore	 out;
-	int			 puts;		/* blobs put */
-	int			 fail_after;	/* puts before failing; -1 */
-	int			 corrupt;	/* flip a byte of each get */
-	int			 swap;		/* get returns another blob */
-	uint8_t			 other[32];
-};
-
-static inline int
+/* The store's operations: each passes to the folder store, counting
+ * puts and misbehaving as the test asked. */
+static int
 ts_put(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -37,10 +46,10 @@ ts_put(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 	return t->in.ops->put_many(t->in.ctx, x, n);
 }
 
-static inline int
+static int
 ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 	size_t i;
 	int r;
 
@@ -57,50 +66,50 @@ ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 	return 0;
 }
 
-static inline int
+static int
 ts_exists(void *ctx, const uint8_t (*ids)[32], size_t n, uint64_t *s)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->exists(t->in.ctx, ids, n, s);
 }
 
-static inline int
+static int
 ts_del(void *ctx, const uint8_t id[32])
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->del(t->in.ctx, id);
 }
 
-static inline int
+static int
 ts_ref_put(void *ctx, const uint8_t name[16], const uint8_t *d, size_t l)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->ref_put(t->in.ctx, name, d, l);
 }
 
-static inline int
+static int
 ts_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->ref_list(t->in.ctx, fn, arg);
 }
 
-static inline int
+static int
 ts_ref_del(void *ctx, const uint8_t name[16])
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->ref_del(t->in.ctx, name);
 }
 
-static inline const char *
+static const char *
 ts_message(void *ctx)
 {
-	struct tstore *t = ctx;
+	struct bfx_store *t = ctx;
 
 	return t->in.ops->message(t->in.ctx);
 }
@@ -110,16 +119,8 @@ static const struct coffer_bstore_ops ts_ops = {
 	ts_ref_del, ts_message,
 };
 
-struct fx {
-	char			 base[64];
-	char			 src[96], repo[96], cache[96], dst[96];
-	struct tstore		 ts;
-	struct coffer_key	*key;
-	struct coffer_backup_repo *r;
-};
-
-static inline void
-write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+void
+bfx_write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
 {
 	char path[512];
 	int fd;
@@ -132,8 +133,8 @@ write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
 	close(fd);
 }
 
-static inline void
-fx_open(struct fx *f)
+void
+bfx_open(struct bfx *f)
 {
 	f->ts.out.ops = &ts_ops;
 	f->ts.out.ctx = &f->ts;
@@ -141,13 +142,13 @@ fx_open(struct fx *f)
 	    f->cache), 0);
 }
 
-static inline int
-setup(void **state)
+int
+bfx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct bfx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->base, "/tmp/coffer-bk-XXXXXX");
+	snprintf(f->base, sizeof(f->base), "%s", "/tmp/coffer-bk-XXXXXX");
 	assert_non_null(mkdtemp(f->base));
 	snprintf(f->src, sizeof(f->src), "%s/data", f->base);
 	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->base);
@@ -158,34 +159,34 @@ setup(void **state)
 	f->ts.fail_after = -1;
 	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
 	    1), 0);
-	fx_open(f);
+	bfx_open(f);
 	*state = f;
 	return 0;
 }
 
-static inline int
-teardown(void **state)
+int
+bfx_teardown(void **state)
 {
-	struct fx *f = *state;
+	struct bfx *f = *state;
 
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ts.in);
 	coffer_key_free(&f->key);
 	if (geteuid() == 0)
 		(void)umount2(f->dst, MNT_DETACH);	/* a failed disk-full test */
-	rm_rf(f->base);
+	tree_rm_rf(f->base);
 	free(f);
 	return 0;
 }
 
-static inline int
-backup(struct fx *f, struct coffer_backup_progress *pg, uint8_t id[16])
+int
+bfx_backup(struct bfx *f, struct coffer_backup_progress *pg, uint8_t id[16])
 {
 	struct coffer_backup_options o;
 	const char *paths[1];
 
 	memset(&o, 0, sizeof(o));
-	o.cdc = &small_cdc;
+	o.cdc = &bfx_small_cdc;
 	o.pack_size = 256 * 1024;
 	o.progress = pg;
 	o.host = "testhost";
@@ -193,8 +194,8 @@ backup(struct fx *f, struct coffer_backup_progress *pg, uint8_t id[16])
 	return coffer_backup_create(f->r, paths, 1, &o, id);
 }
 
-static inline void
-no_tmp(const char *d)
+void
+bfx_no_tmp(const char *d)
 {
 	struct dirent *de;
 	DIR *dp = opendir(d);
@@ -208,9 +209,8 @@ no_tmp(const char *d)
 	closedir(dp);
 }
 
-/* Folder d holds nothing but "." and "..". */
-static inline void
-empty_dir(const char *d)
+void
+bfx_empty_dir(const char *d)
 {
 	struct dirent **nl = NULL;
 	int n = scandir(d, &nl, NULL, NULL), i;
@@ -221,8 +221,8 @@ empty_dir(const char *d)
 	assert_int_equal(n, 2);
 }
 
-static inline void
-make_tree(struct fx *f)
+void
+bfx_make_tree(struct bfx *f)
 {
 	static const uint8_t nonutf8[] = "bad\xff\xfe name";
 	char p[512], q[512];
@@ -235,17 +235,17 @@ make_tree(struct fx *f)
 	randombytes_buf(big, 1 << 20);
 	for (i = 1 << 20; i < (size_t)3 << 20; i++)	/* compressible */
 		big[i] = (uint8_t)("coffer backup "[i % 14]);
-	write_file(f->src, "big", big, 3 << 20);
-	write_file(f->src, "empty", NULL, 0);
-	write_file(f->src, "small", (const uint8_t *)"hello", 5);
-	write_file(f->src, "line\nbreak and \xc3\xa9t\xc3\xa9",
+	bfx_write_file(f->src, "big", big, 3 << 20);
+	bfx_write_file(f->src, "empty", NULL, 0);
+	bfx_write_file(f->src, "small", (const uint8_t *)"hello", 5);
+	bfx_write_file(f->src, "line\nbreak and \xc3\xa9t\xc3\xa9",
 	    (const uint8_t *)"x", 1);
-	write_file(f->src, (const char *)nonutf8, big, 1000);
+	bfx_write_file(f->src, (const char *)nonutf8, big, 1000);
 	snprintf(p, sizeof(p), "%s/sub", f->src);
 	assert_int_equal(mkdir(p, 0750), 0);
 	snprintf(p, sizeof(p), "%s/sub/deeper", f->src);
 	assert_int_equal(mkdir(p, 0700), 0);
-	write_file(p, "file", big + 100, 70000);
+	bfx_write_file(p, "file", big + 100, 70000);
 	/* sparse: 1 MiB hole then data */
 	snprintf(p, sizeof(p), "%s/sparse", f->src);
 	fd = open(p, O_WRONLY | O_CREAT, 0600);
@@ -263,5 +263,3 @@ make_tree(struct fx *f)
 	(void)setxattr(p, "user.coffer", "value", 5, 0);	/* may be ENOTSUP */
 	free(big);
 }
-
-#endif

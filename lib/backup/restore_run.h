@@ -1,8 +1,10 @@
 /* Restore's shared state (docs/PROTOCOL-backup.md, "Restore"): the walk
  * (restore.c) queues regular files that the workers (restore_files.c)
- * fetch in batches, verify and write. Internal to lib/backup. */
-#ifndef COFFER_BACKUP_RESTORE_H
-#define COFFER_BACKUP_RESTORE_H
+ * fetch in batches, verify and write. Both call down to the queue
+ * (restore_run.c) and the target folder's operations
+ * (restore_target.c). Internal to lib/backup. */
+#ifndef COFFER_BACKUP_RESTORE_RUN_H
+#define COFFER_BACKUP_RESTORE_RUN_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -40,10 +42,26 @@ struct rs {
 	size_t				 skip;	/* of hard-link targets */
 };
 
+/* restore_run.c: the queue and the first error. */
+/** rs_item_free(it): free a queued item; accepts NULL. */
 void rs_item_free(struct item *it);
+/** rs_fail(s, err): record the run's first error and wake everyone. */
+int rs_fail(struct rs *s, int err);
+/** rs_queue(s, it): queue the file ${it} for the workers, waiting for
+ * room. Returns 0, or the run's error after freeing ${it}. */
+int rs_queue(struct rs *s, struct item *it);
+/** rs_take(s, wait): the next queued file, or NULL (none yet and not
+ * waiting; or the walk is over, or the run failed). */
+struct item *rs_take(struct rs *s, int wait);
+
+/* restore_target.c: the target folder. */
 /** rs_tmp_name(buf, leaf): a fresh unpredictable temporary name for the
  * entry leaf, in the same folder. */
 void rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf);
+/** rs_open_beneath(dfd, path, flags): open ${path} below ${dfd} with
+ * ${flags}, with no symbolic link resolved and no way out of ${dfd}; -1
+ * with errno (ENOSYS before Linux 5.6). */
+int rs_open_beneath(int dfd, const char *path, int flags);
 /** rs_parent(s, path, leaf): the folder holding path (below the target),
  * opened with no symbolic link resolved on the way and no way out of the
  * target (the target's fd itself for a top-level name: close with
@@ -51,8 +69,6 @@ void rs_tmp_name(char buf[RS_TMP_MAX], const char *leaf);
 int rs_parent(struct rs *s, const char *path, const char **leaf);
 /** rs_close_parent(s, fd): close a folder from rs_parent. */
 void rs_close_parent(struct rs *s, int fd);
-/** rs_fail(s, err): record the run's first error and wake everyone. */
-int rs_fail(struct rs *s, int err);
 /** rs_io_fail(s, what, path): the detail and code of errno. */
 int rs_io_fail(struct rs *s, const char *what, const char *path);
 /** rs_set_meta(s, fd, dfd, leaf, path, n): owner (root), xattrs, mode
@@ -60,9 +76,8 @@ int rs_io_fail(struct rs *s, const char *what, const char *path);
  * dfd, never following a symbolic link; path names it in errors. */
 int rs_set_meta(struct rs *s, int fd, int dfd, const char *leaf,
     const char *path, const struct bk_node *n);
-/** rs_take(s, wait): the next queued file, or NULL (none yet and not
- * waiting; or the walk is over, or the run failed). */
-struct item *rs_take(struct rs *s, int wait);
+
+/* restore_files.c */
 /** rs_worker(s): a restoring thread. */
 void *rs_worker(void *arg);
 

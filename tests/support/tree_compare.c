@@ -1,37 +1,38 @@
-/* Folder helpers of the backup tests (backup_fixture.h,
- * test_backup_maint.c): remove a tree, and compare two trees entry by
- * entry. Included after cmocka.h; static inline, so each binary keeps
- * what it uses. */
-#ifndef COFFER_TEST_TREE_COMPARE_H
-#define COFFER_TEST_TREE_COMPARE_H
-
+/* Folder helpers of the backup tests (tree_compare.h). */
+#define _GNU_SOURCE	/* lgetxattr */
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include <dirent.h>
 #include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static inline int
+#include <cmocka.h>
+
+#include "tree_compare.h"
+
+static int
 rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st; (void)flag; (void)f;
 	return remove(p);
 }
 
-static inline void
-rm_rf(const char *p)
+void
+tree_rm_rf(const char *p)
 {
 	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Compare two trees entry by entry: kinds, bytes, modes, mtimes, link
- * targets, xattrs. */
-static inline void
-same_tree(const char *a, const char *b)
+void
+tree_compare(const char *a, const char *b)
 {
 	struct dirent **na = NULL, **nb = NULL;
 	char pa[1024], pb[1024], la[512], lb[512];
@@ -79,7 +80,7 @@ same_tree(const char *a, const char *b)
 		    strcmp(na[i]->d_name, "..") != 0) {
 			snprintf(pa, sizeof(pa), "%s/%s", a, na[i]->d_name);
 			snprintf(pb, sizeof(pb), "%s/%s", b, nb[i]->d_name);
-			same_tree(pa, pb);
+			tree_compare(pa, pb);
 		}
 		free(na[i]);
 		free(nb[i]);
@@ -87,7 +88,3 @@ same_tree(const char *a, const char *b)
 	free(na);
 	free(nb);
 }
-
-/* No temporary file (".NAME.coffer-RANDOM") left in folder d. */
-
-#endif

@@ -1,0 +1,75 @@
+/* The fixture of the backup engine tests (test_backup_engine.c,
+ * test_backup_restore.c): a folder store that counts puts and misbehaves
+ * on request, a source tree of every file kind, and a backup of it. */
+#ifndef COFFER_TEST_BACKUP_FIXTURE_H
+#define COFFER_TEST_BACKUP_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coffer/backup.h>
+#include <coffer/backup_store.h>
+#include <coffer/cdc.h>
+#include <coffer/key.h>
+
+/* Small chunks (4/16/64 KiB), so that small files make several. */
+extern const struct coffer_cdc_params bfx_small_cdc;
+
+/* A store over a folder that counts and misbehaves on request. */
+struct bfx_store {
+	struct coffer_bstore	 in;		/* the folder store */
+	struct coffer_bstore	 out;		/* what the engine is given */
+	int			 puts;		/* blobs put */
+	int			 fail_after;	/* puts before failing; -1 */
+	int			 corrupt;	/* flip a byte of each get */
+	int			 swap;		/* get returns another blob */
+	uint8_t			 other[32];
+};
+
+/* One test's folders (src, repo, cache, dst under base), store, key and
+ * open repository. */
+struct bfx {
+	char			 base[64];
+	char			 src[96], repo[96], cache[96], dst[96];
+	struct bfx_store	 ts;
+	struct coffer_key	*key;
+	struct coffer_backup_repo *r;
+};
+
+/** bfx_setup(state): cmocka setup: a fresh struct bfx into *${state}:
+ * an empty source folder, the store over a new folder, a key and the
+ * repository open. bfx_teardown(state) closes and removes it all. */
+int bfx_setup(void **state);
+int bfx_teardown(void **state);
+
+/** bfx_open(f): open the repository of ${f} over its counting store
+ * (again, after the test closed it). */
+void bfx_open(struct bfx *f);
+
+/** bfx_write_file(dir, name, p, n): make the file ${dir}/${name} with the
+ * ${n} bytes at ${p}, mode 0640. */
+void bfx_write_file(const char *dir, const char *name, const uint8_t *p,
+    size_t n);
+
+/** bfx_make_tree(f): fill the source folder with every file kind: big
+ * (random then compressible), empty, small with an xattr and a hard
+ * link, names with a line break and with non-UTF-8 bytes, nested
+ * folders, a sparse file, a symbolic link and a FIFO. */
+void bfx_make_tree(struct bfx *f);
+
+/** bfx_backup(f, pg, id): back up the source folder with small chunks
+ * and 256 KiB packs as host "testhost", progress into ${pg} (may be
+ * NULL), the snapshot id into ${id}. Returns coffer_backup_create's
+ * result. */
+int bfx_backup(struct bfx *f, struct coffer_backup_progress *pg,
+    uint8_t id[16]);
+
+/** bfx_no_tmp(d): fail the running test if folder ${d} holds a
+ * temporary file of a restore (".NAME.coffer-RANDOM"). */
+void bfx_no_tmp(const char *d);
+
+/** bfx_empty_dir(d): fail the running test unless folder ${d} holds
+ * nothing but "." and "..". */
+void bfx_empty_dir(const char *d);
+
+#endif
