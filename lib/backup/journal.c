@@ -101,7 +101,7 @@ journal_add(struct journal *j, const struct bk_seg_pack *p)
 		return jerr();
 	if ((r = rec_append(j->fd, p)) != 0)
 		return r;
-	return file_sync(j->fd) == 0 ? 0 : jerr();
+	return file_datasync(j->fd) == 0 ? 0 : jerr();
 }
 
 int

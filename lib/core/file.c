@@ -73,6 +73,15 @@ file_sync(int fd)
 }
 
 int
+file_datasync(int fd)
+{
+	while (fdatasync(fd) != 0)
+		if (errno != EINTR)
+			return COFFER_ERR_IO;
+	return 0;
+}
+
+int
 file_sync_dir_at(int dirfd, const char *path)
 {
 	int fd, r, e;

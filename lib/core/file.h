@@ -21,6 +21,11 @@ int file_write_all(int fd, const void *p, size_t len);
  * COFFER_ERR_IO. */
 int file_sync(int fd);
 
+/** file_datasync(fd): fdatasync ${fd}, retrying EINTR: the data and
+ * what reading it back needs (the size), not the times. Returns 0 or
+ * COFFER_ERR_IO. */
+int file_datasync(int fd);
+
 /** file_sync_dir_at(dirfd, path): fsync the folder ${path} (relative to
  * ${dirfd}, or AT_FDCWD), so that names made or removed in it are
  * durable. Returns 0 or COFFER_ERR_IO. */
