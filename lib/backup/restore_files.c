@@ -27,6 +27,7 @@
 
 #include "backup/cache.h"
 #include "backup/restore_run.h"
+#include "core/file.h"
 
 #define FETCH_BYTES	((size_t)8 << 20)	/* stored bytes a round */
 #define FETCH_CHUNKS	256			/* chunks a round */
@@ -289,23 +290,13 @@ rw_grow(struct rw *w, size_t n)
 static int
 job_put(struct rs *s, struct job *j, const uint8_t *p, size_t len)
 {
-	size_t done = 0;
-	ssize_t n;
-
 	if (len > 0 && p[0] == 0 && p[len - 1] == 0 &&
 	    memcmp(p, p + 1, len - 1) == 0) {
 		j->off += len;
 		return 0;
 	}
-	while (done < len) {
-		if ((n = pwrite(j->fd, p + done, len - done,
-		    (off_t)(j->off + done))) < 0) {
-			if (errno == EINTR)
-				continue;
-			return rs_io_fail(s, "write", j->it->path);
-		}
-		done += (size_t)n;
-	}
+	if (file_pwrite_all(j->fd, p, len, (off_t)j->off) != 0)
+		return rs_io_fail(s, "write", j->it->path);
 	j->off += len;
 	j->wend = j->off;
 	__atomic_fetch_add(&s->pg->bytes_read, len, __ATOMIC_RELAXED);

@@ -64,6 +64,26 @@ file_write_all(int fd, const void *buf, size_t len)
 }
 
 int
+file_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, p, len, off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == ENOSPC || errno == EDQUOT ?
+			    COFFER_ERR_NOSPACE : COFFER_ERR_IO;
+		}
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 file_sync(int fd)
 {
 	while (fsync(fd) != 0)

@@ -17,6 +17,11 @@
  * (ENOSPC, EDQUOT) or COFFER_ERR_IO. */
 int file_write_all(int fd, const void *p, size_t len);
 
+/** file_pwrite_all(fd, p, len, off): file_write_all at offset ${off} of
+ * ${fd} (pwrite: the file offset is untouched). Returns as
+ * file_write_all. */
+int file_pwrite_all(int fd, const void *p, size_t len, off_t off);
+
 /** file_sync(fd): fsync ${fd}, retrying EINTR. Returns 0 or
  * COFFER_ERR_IO. */
 int file_sync(int fd);
