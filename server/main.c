@@ -19,8 +19,9 @@
 #include <sodium.h>
 
 #include "config.h"
-#include "http.h"
-#include "log.h"
+#include "http/http.h"
+#include "http/log.h"
+#include "http/service.h"
 #include "routes.h"
 #include <coffer/err.h>
 
@@ -29,8 +30,38 @@
 #include "store/store.h"
 #include "version.h"
 
-#define PEM_MAX		(1u << 20)
-#define ARGS_MAX	16
+/* The options, in the order of flags[]: first those that are settings
+ * (setting_keys[] names their config keys), then the rest. */
+enum {
+	F_LISTEN, F_PORT_FILE, F_TLS_CERT, F_TLS_KEY, F_LOG_FORMAT,
+	F_ALLOW_REMOTE_PLAINTEXT, F_SETTINGS,
+	F_DATA = F_SETTINGS, F_CONFIG, F_HELP, F_H, F_VERSION, F_TEST_ROUTES,
+	F_COUNT
+};
+
+static const struct srv_arg flags[F_COUNT] = {
+	[F_LISTEN] = { "--listen", 1 },
+	[F_PORT_FILE] = { "--port-file", 1 },
+	[F_TLS_CERT] = { "--tls-cert", 1 },
+	[F_TLS_KEY] = { "--tls-key", 1 },
+	[F_LOG_FORMAT] = { "--log-format", 1 },
+	[F_ALLOW_REMOTE_PLAINTEXT] = { "--allow-remote-plaintext", 0 },
+	[F_DATA] = { "--data", 1 },
+	[F_CONFIG] = { "--config", 1 },
+	[F_HELP] = { "--help", 0 },
+	[F_H] = { "-h", 0 },
+	[F_VERSION] = { "--version", 0 },
+	[F_TEST_ROUTES] = { "--test-routes", 0 },
+};
+
+static const char *const setting_keys[F_SETTINGS] = {
+	[F_LISTEN] = "listen",
+	[F_PORT_FILE] = "port_file",
+	[F_TLS_CERT] = "tls_cert",
+	[F_TLS_KEY] = "tls_key",
+	[F_LOG_FORMAT] = "log_format",
+	[F_ALLOW_REMOTE_PLAINTEXT] = "allow_remote_plaintext",
+};
 
 static void
 usage(FILE *f)
@@ -64,152 +95,36 @@ usage(FILE *f)
 struct args {
 	const char	*data;
 	const char	*config;
-	const char	*key[ARGS_MAX], *value[ARGS_MAX];
+	const char	*key[F_SETTINGS], *value[F_SETTINGS];
 	size_t		 n;
 	int		 help, version, test_routes;
-};
-
-/* Options that are settings, by config key; the rest are handled here. */
-static const struct {
-	const char	*flag;
-	const char	*key;
-	int		 has_value;
-} flags[] = {
-	{ "--listen", "listen", 1 },
-	{ "--port-file", "port_file", 1 },
-	{ "--tls-cert", "tls_cert", 1 },
-	{ "--tls-key", "tls_key", 1 },
-	{ "--log-format", "log_format", 1 },
-	{ "--allow-remote-plaintext", "allow_remote_plaintext", 0 },
-	{ "--data", NULL, 1 },
-	{ "--config", NULL, 1 },
-	{ "--help", NULL, 0 },
-	{ "-h", NULL, 0 },
-	{ "--version", NULL, 0 },
-	{ "--test-routes", NULL, 0 },
 };
 
 static int
 parse_args(struct args *a, int argc, char **argv)
 {
-	size_t i, j, nflags = sizeof(flags) / sizeof(flags[0]);
-	unsigned char seen[sizeof(flags) / sizeof(flags[0])] = { 0 };
-	const char *arg, *val, *eq;
-	size_t alen;
-	int k;
+	const char *v[F_COUNT];
+	char err[300];
+	size_t i;
 
 	memset(a, 0, sizeof(*a));
-	for (k = 1; k < argc; k++) {
-		arg = argv[k];
-		eq = strchr(arg, '=');
-		alen = eq != NULL && arg[0] == '-' && arg[1] == '-' ?
-		    (size_t)(eq - arg) : strlen(arg);
-		for (i = 0; i < nflags; i++)
-			if (strlen(flags[i].flag) == alen &&
-			    strncmp(flags[i].flag, arg, alen) == 0)
-				break;
-		if (i == nflags) {
-			fprintf(stderr, "cofferd: unknown argument \"%s\"\n"
-			    "Try cofferd --help.\n", arg);
-			return -1;
-		}
-		if (seen[i]++) {
-			fprintf(stderr, "cofferd: %s given twice\n",
-			    flags[i].flag);
-			return -1;
-		}
-		val = NULL;
-		if (flags[i].has_value) {
-			if (arg[alen] == '=')
-				val = arg + alen + 1;
-			else if (k + 1 < argc)
-				val = argv[++k];
-			if (val == NULL || *val == '\0') {
-				fprintf(stderr, "cofferd: %s needs a value\n",
-				    flags[i].flag);
-				return -1;
-			}
-		} else if (arg[alen] == '=') {
-			fprintf(stderr, "cofferd: %s takes no value\n",
-			    flags[i].flag);
-			return -1;
-		}
-		if (flags[i].key != NULL) {
-			j = a->n++;
-			a->key[j] = flags[i].key;
-			a->value[j] = val != NULL ? val : "yes";
-		} else if (strcmp(arg, "--help") == 0 ||
-		    strcmp(arg, "-h") == 0) {
-			a->help = 1;
-		} else if (strcmp(arg, "--version") == 0) {
-			a->version = 1;
-		} else if (strcmp(arg, "--test-routes") == 0) {
-			a->test_routes = 1;
-		} else if (strncmp(arg, "--data", alen) == 0) {
-			a->data = val;
-		} else {
-			a->config = val;
-		}
+	if (srv_args_parse("cofferd", flags, F_COUNT, argc, argv, v, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "cofferd: %s\n", err);
+		return -1;
 	}
-	if (a->data == NULL)
-		a->data = SRV_DEFAULT_DATA;
+	/* Settings go through the config's parser, over the file. */
+	for (i = 0; i < F_SETTINGS; i++)
+		if (v[i] != NULL) {
+			a->key[a->n] = setting_keys[i];
+			a->value[a->n++] = v[i];
+		}
+	a->data = v[F_DATA] != NULL ? v[F_DATA] : SRV_DEFAULT_DATA;
+	a->config = v[F_CONFIG];
+	a->help = v[F_HELP] != NULL || v[F_H] != NULL;
+	a->version = v[F_VERSION] != NULL;
+	a->test_routes = v[F_TEST_ROUTES] != NULL;
 	return 0;
-}
-
-/* Read a PEM file whole into sodium_malloc'd memory (it may be a key). */
-static char *
-read_pem(const char *path, size_t *lenp)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if ((buf = sodium_malloc(PEM_MAX + 1)) == NULL)
-		goto fail;
-	while (len < PEM_MAX && (n = read(fd, buf + len, PEM_MAX - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		len += (size_t)n;
-	}
-	if (len == PEM_MAX || len == 0)
-		goto fail;
-	buf[len] = '\0';
-	close(fd);
-	*lenp = len;
-	return buf;
-fail:
-	close(fd);
-	sodium_free(buf);
-	return NULL;
-}
-
-/* Write "PORT\n" to path through a temporary file and rename, so the
- * reader never sees a partial file. */
-static int
-write_port_file(const char *path, unsigned port)
-{
-	char tmp[PATH_MAX], text[16];
-	int fd, n, r = -1;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -1;
-	n = snprintf(text, sizeof(text), "%u\n", port);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		return -1;
-	if (write(fd, text, (size_t)n) == n && fsync(fd) == 0)
-		r = 0;
-	if (close(fd) != 0)
-		r = -1;
-	if (r == 0 && rename(tmp, path) != 0)
-		r = -1;
-	if (r != 0)
-		unlink(tmp);
-	return r;
 }
 
 static int
@@ -243,15 +158,14 @@ main(int argc, char **argv)
 	struct srv_http_opts o;
 	struct srv_app app = { NULL, NULL, NULL, NULL };
 	struct srv_route *routes = NULL;
+	struct srv_tls tls = { NULL, NULL };
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct args a;
 	sigset_t sigs;
-	char err[400], cfgpath[PATH_MAX], portstr[8], threads[8];
-	char *cert = NULL, *key = NULL;
-	size_t len, i;
-	unsigned left;
-	int sig, rc = 2, r;
+	char err[400], cfgpath[PATH_MAX], portstr[8];
+	size_t i;
+	int rc = 2, r;
 
 	if (srv_config_init(&cfg) != 0 || parse_args(&a, argc, argv) != 0)
 		goto out;
@@ -293,7 +207,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.tls_cert == NULL && !cfg.allow_remote_plaintext &&
-	    !srv_addr_is_loopback((struct sockaddr *)&ss)) {
+	    !srv_listen_is_loopback((struct sockaddr *)&ss)) {
 		fprintf(stderr, "cofferd: refusing plain HTTP on %s, which is "
 		    "not a loopback address: give --tls-cert and --tls-key, or "
 		    "--allow-remote-plaintext behind a TLS proxy\n", cfg.listen);
@@ -307,23 +221,13 @@ main(int argc, char **argv)
 	}
 	if (make_data_dir(a.data) != 0)
 		goto out;
-	if (cfg.tls_cert != NULL &&
-	    ((cert = read_pem(cfg.tls_cert, &len)) == NULL ||
-	    (key = read_pem(cfg.tls_key, &len)) == NULL)) {
-		fprintf(stderr, "cofferd: cannot read %s (missing, empty or "
-		    "over 1 MiB)\n", cert == NULL ? cfg.tls_cert : cfg.tls_key);
+	if (cfg.tls_cert != NULL && srv_tls_load(&tls, cfg.tls_cert,
+	    cfg.tls_key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cofferd: %s\n", err);
 		goto out;
 	}
 
-	/* The pool threads inherit this mask: only sigwait below sees the
-	 * stop signals. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	srv_signal_block(&sigs);
 	app.data_dir = a.data;
 	store_config_init(&scfg);
 	scfg.quota_default = cfg.quota;
@@ -350,8 +254,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.addr = (struct sockaddr *)&ss;
 	o.addrlen = sl;
-	o.tls_cert_pem = cert;
-	o.tls_key_pem = key;
+	o.tls_cert_pem = tls.cert;
+	o.tls_key_pem = tls.key;
 	o.threads = cfg.threads;
 	o.max_connections = cfg.max_connections;
 	o.per_ip_connections = cfg.per_ip_connections;
@@ -379,38 +283,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(portstr, sizeof(portstr), "%u", srv_http_port(http));
-	snprintf(threads, sizeof(threads), "%u", cfg.threads);
 	if (cfg.port_file != NULL &&
-	    write_port_file(cfg.port_file, srv_http_port(http)) != 0) {
+	    srv_listen_write_port(cfg.port_file, srv_http_port(http)) != 0) {
 		srv_log(SRV_LOG_ERROR, "port_file_failed", "path",
 		    cfg.port_file, "reason", strerror(errno), (char *)NULL);
 		goto out;
 	}
 	srv_log(SRV_LOG_INFO, "listening", "version", cofferd_version(),
-	    "listen", cfg.listen, "port", portstr, "tls", cert != NULL ? "yes" :
-	    "no", "data", a.data, "config", access(cfgpath, F_OK) == 0 ?
+	    "listen", cfg.listen, "port", portstr, "tls", tls.cert != NULL ?
+	    "yes" : "no", "data", a.data, "config", access(cfgpath, F_OK) == 0 ?
 	    cfgpath : "-", (char *)NULL);
-	for (;;) {
-		if ((r = sigwait(&sigs, &sig)) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			srv_log(SRV_LOG_INFO, "sighup", "action", "ignored: logs "
-			    "go to stderr", (char *)NULL);
-			continue;
-		}
-		break;
-	}
-	srv_log(SRV_LOG_INFO, "stopping", "signal", sig == SIGTERM ? "TERM" :
-	    "INT", (char *)NULL);
-	srv_http_quiesce(http);
-	if ((left = srv_http_wait_idle(http, cfg.shutdown_timeout * 1000)) > 0) {
-		char n[12];
-
-		snprintf(n, sizeof(n), "%u", left);
-		srv_log(SRV_LOG_WARN, "shutdown_timeout", "abandoned", n,
-		    (char *)NULL);
-	}
-	srv_http_stop(&http);
+	srv_signal_wait(&sigs);
+	srv_http_shutdown(&http, cfg.shutdown_timeout * 1000);
 	srv_auth_close(&app.auth);
 	srv_session_cache_free(&app.sessions);
 	store_close(&app.store);
@@ -424,10 +308,7 @@ out:
 	srv_session_cache_free(&app.sessions);
 	store_close(&app.store);
 	free(routes);
-	if (cert != NULL)
-		sodium_free(cert);
-	if (key != NULL)
-		sodium_free(key);
+	srv_tls_cleanup(&tls);
 	srv_config_cleanup(&cfg);
 	return rc;
 }

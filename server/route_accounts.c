@@ -12,7 +12,7 @@
 #include <coffer/opaque.h>
 
 #include "auth.h"
-#include "log.h"
+#include "http/log.h"
 #include "routes.h"
 #include "session.h"
 #include "store/store.h"

@@ -10,7 +10,7 @@
 
 #include <coffer/err.h>
 
-#include "log.h"
+#include "http/log.h"
 #include "session.h"
 #include "store/store.h"
 #include "routes.h"

@@ -12,7 +12,7 @@
 
 #include <coffer/device.h>
 
-#include "http.h"
+#include "http/http.h"
 
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
@@ -153,17 +153,6 @@ int srv_parse_record_put(const json_t *body, struct srv_record_put *out,
 
 /** srv_record_put_cleanup(p): free what ${p} holds and zero it. */
 void srv_record_put_cleanup(struct srv_record_put *p);
-
-/** srv_reply_store(req, r, what): answer the store's error ${r} for a
- * request about a ${what} ("zone", "record"...): NOTFOUND 404
- * no_such_object, QUOTA 507, BUSY 503 with Retry-After, anything else 500
- * (logged with the route). Returns as srv_reply_error. */
-int srv_reply_store(struct srv_req *req, int r, const char *what);
-
-/** srv_reply_object(req, status, o): srv_reply_json of ${o}, where a NULL
- * ${o} (a failed json_pack) is out of memory, not "{}". Returns 0, or -1
- * (500). */
-int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 
 /* --- Blobs (route_blobs.c): PUT, GET, DELETE /v1/blobs/{blob:blobid},
  * POST /v1/blobs/exists, GET /v1/usage. --- */

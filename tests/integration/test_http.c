@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <sodium.h>
 
-#include "http.h"
+#include "http/http.h"
 #include "http_client.h"
 #include "routes.h"
 #include "server_harness.h"

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
-#include "http.h"
+#include "http/errors.h"
+#include "http/http.h"
 #include "wire/json.h"
-#include "log.h"
+#include "http/log.h"
 
 static json_t *
 parse_ok(const char *text)

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
-#include "http.h"
+#include "http/errors.h"
+#include "http/http.h"
 #include "routes.h"
 #include "server_harness.h"
 

@@ -23,6 +23,18 @@ srv_log_setup(enum srv_log_format format, int fd)
 	log_fd = fd;
 }
 
+int
+srv_log_format_parse(const char *s, enum srv_log_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = SRV_LOG_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = SRV_LOG_JSON;
+	else
+		return -1;
+	return 0;
+}
+
 static const char *const level_names[] = { "info", "warn", "error" };
 
 struct line {
