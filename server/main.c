@@ -22,7 +22,7 @@
 #include "http/http.h"
 #include "http/log.h"
 #include "http/service.h"
-#include "routes.h"
+#include "routes/routes.h"
 #include <coffer/err.h>
 
 #include "auth.h"

@@ -14,7 +14,7 @@
 #include <coffer/device.h>
 
 #include "wire/json.h"
-#include "routes.h"
+#include "routes/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

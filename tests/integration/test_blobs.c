@@ -21,7 +21,7 @@
 #include "blob_client.h"
 #include "config.h"
 #include "route_util.h"
-#include "routes.h"
+#include "routes/routes.h"
 
 static struct srv *S, *Q;	/* Q: test_quota's, freed even if it fails */
 static struct test_account A, B;

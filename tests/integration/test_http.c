@@ -18,7 +18,7 @@
 
 #include "http/http.h"
 #include "http_client.h"
-#include "routes.h"
+#include "routes/routes.h"
 #include "server_harness.h"
 
 static struct srv *S;

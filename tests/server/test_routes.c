@@ -14,7 +14,7 @@
 
 #include "http/errors.h"
 #include "http/http.h"
-#include "routes.h"
+#include "routes/routes.h"
 #include "server_harness.h"
 
 static char *
