@@ -30,24 +30,11 @@ struct srv_app {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-/* Routes for the test suite only (cofferd --test-routes): echo, byte
- * counting sink, generated stream with Range, slow reply, auth check.
- * Never in openapi.yaml. */
-extern const struct srv_route srv_test_routes[];
-extern const size_t srv_ntest_routes;
-
 /** srv_auth_session(app, token, len, account): the bearer-token check of
  * the API: maps a live session token to its account. Returns SRV_E_NONE,
  * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
-
-/** srv_auth_test(app, token, len, account): the test suite's check:
- * "test-" and 32 hex digits is the account with that id; anything else
- * goes to srv_auth_session. Only with --test-routes. Returns as
- * srv_auth_session. */
-enum srv_err srv_auth_test(void *app, const char *token, size_t len,
     uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 /* Handlers (route_<area>.c). */

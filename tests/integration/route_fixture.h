@@ -14,10 +14,8 @@ static struct rt_bad_tokens Bad;
 static int
 group_setup(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
-
 	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
+	if (sodium_init() < 0 || srv_start_test(&S, NULL) != 0 ||
 	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0 ||
 	    test_account_new(S, &Victim) != 0)
 		return -1;

@@ -30,10 +30,8 @@ static char *Qdir;
 static int
 group_setup(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
-
 	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
+	if (sodium_init() < 0 || srv_start_test(&S, NULL) != 0 ||
 	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0)
 		return -1;
 	return 0;
@@ -476,7 +474,7 @@ test_quota(void **state)
 	struct test_account a;
 	struct bc_race race;
 	char *dir, conf[4096], hex[65];
-	const char *args[] = { "--test-routes", "--config", conf, NULL };
+	const char *args[] = { "--config", conf, NULL };
 	uint8_t id[32], id2[32];
 	uint64_t quota;
 	long st;
@@ -485,7 +483,7 @@ test_quota(void **state)
 	assert_non_null(dir = Qdir = srv_tmpdir());
 	snprintf(conf, sizeof(conf), "%s/cofferd.conf", dir);
 	assert_int_equal(srv_write_file(conf, "quota = 1M\n"), 0);
-	assert_int_equal(srv_start(&Q, args), 0);
+	assert_int_equal(srv_start_test(&Q, args), 0);
 	q = Q;
 	assert_int_equal(test_account_new(q, &a), 0);
 	assert_int_equal(bc_usage(q, &a, &quota), 0);

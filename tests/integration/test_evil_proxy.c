@@ -47,12 +47,11 @@ via(const char *method, const char *path, const void *body, size_t len,
 static int
 group_setup(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
 	char up[128];
 	struct http_resp r;
 
 	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
+	if (sodium_init() < 0 || srv_start_test(&S, NULL) != 0 ||
 	    test_account_new(S, &A) != 0)
 		return -1;
 	snprintf(up, sizeof(up), "%s", srv_url(S, ""));

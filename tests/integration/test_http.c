@@ -1,9 +1,9 @@
 /* cofferd's HTTP layer, through the real server: routing, the error
  * shape, body checks (malformed, duplicate keys, depth, type, size,
  * length), typed parameters, auth, streamed upload and download with
- * Range, concurrency, what the log keeps. The server runs with
- * --test-routes (routes.h). The route table against docs/openapi.yaml is
- * tests/server/test_routes.c. */
+ * Range, concurrency, what the log keeps. The server is cofferd-test
+ * (cofferd with the test routes, cofferd_test.h). The route table against
+ * docs/openapi.yaml is tests/server/test_routes.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,12 +35,10 @@ static const char *const OCTET_CT[] = {
 static int
 group_setup(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
-
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	return srv_start(&S, args);
+	return srv_start_test(&S, NULL);
 }
 
 static int

@@ -17,11 +17,10 @@ static struct test_account A;
 static int
 group_setup(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
 	long st = 0;
 
 	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
+	if (sodium_init() < 0 || srv_start_test(&S, NULL) != 0 ||
 	    test_account_new(S, &A) != 0)
 		return -1;
 	json_decref(rt_call(S, "PUT", "/v1/zones/" Z2, A.auth,

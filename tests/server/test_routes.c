@@ -1,7 +1,8 @@
 /* The route table as data: every pattern well formed, no clashes, and
  * docs/openapi.yaml true to it both ways (every route documented with its
  * method; every operation marked "x-implemented: true" served), with
- * every error code of server/errors.c and its status. */
+ * every error code of server/http/errors.c and its status; the test
+ * routes of cofferd-test (cofferd_test.h) well formed too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cofferd_test.h"
 #include "http/errors.h"
 #include "http/http.h"
 #include "routes/routes.h"

@@ -1,7 +1,8 @@
-/* Routes for the test suite (cofferd --test-routes; routes.h). They let
- * the integration tests drive the HTTP layer's paths that no public route
- * exercises yet: a streamed upload into a sink, a streamed download with
- * Range, a slow request during shutdown, typed parameters, auth. */
+/* The test suite's routes and auth hook (cofferd_test.h), served by
+ * cofferd-test only. They let the integration tests drive the HTTP
+ * layer's paths that no public route exercises yet: a streamed upload
+ * into a sink, a streamed download with Range, a slow request during
+ * shutdown, typed parameters, auth. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +11,11 @@
 
 #include <coffer/err.h>
 
+#include "cofferd_test.h"
 #include "http/log.h"
+#include "routes/routes.h"
 #include "session.h"
 #include "store/store.h"
-#include "routes.h"
 
 #define TEST_STREAM_MAX	(64ull << 30)
 
@@ -245,7 +247,8 @@ srv_auth_test(void *app, const char *token, size_t len,
 	if (len < 5 || strncmp(token, "test-", 5) != 0)
 		return srv_auth_session(app, token, len, account);
 	if (len != 5 + 2 * COFFER_WIRE_ID_BYTES ||
-	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account, COFFER_WIRE_ID_BYTES) != 0)
+	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account,
+	    COFFER_WIRE_ID_BYTES) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;
 }
