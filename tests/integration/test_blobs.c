@@ -20,33 +20,13 @@
 
 #include "blob_client.h"
 #include "config.h"
-#include "route_util.h"
+#include "route_fixture.h"
 #include "routes/routes.h"
 
 static struct srv *S, *Q;	/* Q: test_quota's, freed even if it fails */
 static struct test_account A, B;
 static char *Qdir;
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	if (sodium_init() < 0 || srv_start_test(&S, NULL) != 0 ||
-	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct rt_group group = { &S, { &A, &B }, NULL, NULL, NULL };
 
 /* GET with a Range: status, Content-Range and the bytes. */
 static void
@@ -590,6 +570,5 @@ main(void)
 		cmocka_unit_test_teardown(test_quota, quota_teardown),
 	};
 
-	return cmocka_run_group_tests_name("blobs", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("blobs", tests, &group);
 }

@@ -18,6 +18,7 @@
 
 #include "http/http.h"
 #include "http_client.h"
+#include "route_fixture.h"
 #include "routes/routes.h"
 #include "server_harness.h"
 
@@ -32,25 +33,7 @@ static const char *const OCTET_CT[] = {
 #define BLOB	"000102030405060708090a0b0c0d0e0f" \
 		"101112131415161718191a1b1c1d1e1f"
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	if (sodium_init() < 0)
-		return -1;
-	return srv_start_test(&S, NULL);
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct rt_group group = { &S, { NULL }, NULL, NULL, NULL };
 
 /* One request; the status, and the error code when want_code is set. */
 static void
@@ -629,6 +612,5 @@ main(void)
 		cmocka_unit_test(test_logs_keep_no_secrets),
 	};
 
-	return cmocka_run_group_tests_name("http", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("http", tests, &group);
 }

@@ -125,8 +125,9 @@ test_test_program_has_all(void **state)
 		/* Routed: whatever it answers without a body or a token,
 		 * it is not "no such route". */
 		if (st == 404)
-			print_error("%s %s: %ld %s\n", srv_method_name(r->method),
-			    path, st, body != NULL ? body : "");
+			print_error("%s %s: %ld %s\n",
+			    srv_method_name(r->method), path, st,
+			    body != NULL ? body : "");
 		assert_int_not_equal(st, 404);
 		assert_false(http_is_error(body, "not_found"));
 		free(body);

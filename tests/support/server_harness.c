@@ -38,15 +38,23 @@ sleep_ms(unsigned ms)
 		;
 }
 
+int
+srv_mkdtemp(char *dir, size_t cap, const char *prefix)
+{
+	const char *t = getenv("TMPDIR");
+
+	if ((size_t)snprintf(dir, cap, "%s/%s-XXXXXX", t != NULL &&
+	    *t != '\0' ? t : "/tmp", prefix) >= cap)
+		return -1;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
 char *
 srv_tmpdir(void)
 {
-	const char *t = getenv("TMPDIR");
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/coffer-test-XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(path) == NULL)
+	if (srv_mkdtemp(path, sizeof(path), "coffer-test") != 0)
 		return NULL;
 	return strdup(path);
 }

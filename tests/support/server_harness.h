@@ -104,6 +104,11 @@ int srv_exec(const char *prog, const char *const args[], const char *const env[]
     const char *input, unsigned timeout_s, int *status, char **out,
     char **err);
 
+/** srv_mkdtemp(dir, cap, prefix): a new empty folder
+ * $TMPDIR/${prefix}-XXXXXX (mode 0700; /tmp without TMPDIR), its path in
+ * ${dir} of ${cap} bytes. Returns 0 or -1. */
+int srv_mkdtemp(char *dir, size_t cap, const char *prefix);
+
 /** srv_tmpdir(): a new empty temporary folder (free the string, remove
  * the folder with srv_rmtree), or NULL. */
 char *srv_tmpdir(void);
