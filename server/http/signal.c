@@ -24,8 +24,8 @@ srv_signal_wait(const sigset_t *set)
 		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			srv_log(SRV_LOG_INFO, "sighup", "action", "ignored: logs "
-			    "go to stderr", (char *)NULL);
+			srv_log(SRV_LOG_INFO, "sighup", "action",
+			    "ignored: logs go to stderr", (char *)NULL);
 			continue;
 		}
 		break;

@@ -164,15 +164,17 @@ static int
 test_items(struct srv_req *req)
 {
 	json_t *o = json_pack("{s:o, s:o}", "item",
-	    wire_json_new_id(srv_req_param_id(req, "item"), COFFER_WIRE_ID_BYTES), "blob",
-	    wire_json_new_id(srv_req_param_id(req, "blob"), COFFER_WIRE_BLOB_ID_BYTES));
+	    wire_json_new_id(srv_req_param_id(req, "item"),
+	    COFFER_WIRE_ID_BYTES), "blob", wire_json_new_id(
+	    srv_req_param_id(req, "blob"), COFFER_WIRE_BLOB_ID_BYTES));
 	uint64_t limit;
 	const char *v;
 
 	if (o == NULL)
 		return -1;
 	if (srv_req_query_uint(req, "limit", &limit) == 0)
-		json_object_set_new(o, "limit", json_integer((json_int_t)limit));
+		json_object_set_new(o, "limit",
+		    json_integer((json_int_t)limit));
 	if ((v = srv_req_query(req, "cursor")) != NULL)
 		json_object_set_new(o, "cursor", json_string(v));
 	if ((v = srv_req_query(req, "kind")) != NULL)
