@@ -1,9 +1,11 @@
 /* The API's route table, its handlers, and what they share.
  *
  * srv_routes[] is the whole public API: every entry must be documented in
- * docs/openapi.yaml with the same method and path (test_http checks both
- * ways). Add a route by writing its handler in a route_<area>.c file,
- * declaring it here, and adding a line to srv_routes[] in routes.c. */
+ * docs/openapi.yaml with the same method and path
+ * (tests/server/test_routes.c checks both ways). Add a route by writing
+ * its handler in a route_<area>.c file, declaring it here, and adding a
+ * line to srv_routes[] in routes.c. The test suite's routes are not
+ * here: cofferd-test adds them (tests/support/cofferd_test.h). */
 #ifndef COFFERD_ROUTES_H
 #define COFFERD_ROUTES_H
 
