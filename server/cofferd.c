@@ -6,9 +6,7 @@
  * 2: usage or configuration error; exit 1: a runtime failure (cannot
  * listen, cannot create the data folder, cannot read the TLS files). */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +16,16 @@
 
 #include <sodium.h>
 
+#include <coffer/err.h>
+#include <coffer/opaque.h>
+
+#include "auth.h"
 #include "cofferd.h"
 #include "config.h"
 #include "http/http.h"
 #include "http/log.h"
 #include "http/service.h"
 #include "routes/routes.h"
-#include <coffer/err.h>
-
-#include "auth.h"
 #include "session.h"
 #include "store/store.h"
 #include "version.h"
@@ -147,18 +146,111 @@ make_data_dir(const char *dir)
 	return 0;
 }
 
-/* The routes to serve: the API's, then ${extra}'s, in a new table in
- * *${out} (free it). Returns 0 or -1 (out of memory). */
+/* The settings: cofferd.conf (${a}->config, or the data folder's if it
+ * exists) under the command line, into ${cfg}; the listen address into
+ * ${ss} and ${sl}, checked against TLS; the config file's path into
+ * ${cfgpath}. Returns 0, or -1 after saying why on stderr (exit 2). */
 static int
-route_table(const struct cofferd_extra *extra, struct srv_route **out)
+settings(const struct args *a, struct srv_config *cfg, char *cfgpath,
+    size_t cfgsize, struct sockaddr_storage *ss, socklen_t *sl)
 {
-	size_t n = extra != NULL ? extra->nroutes : 0;
+	char err[400];
+	size_t i;
 
-	if ((*out = calloc(srv_nroutes + n, sizeof(**out))) == NULL)
+	if (a->config != NULL)
+		snprintf(cfgpath, cfgsize, "%s", a->config);
+	else if (snprintf(cfgpath, cfgsize, "%s/%s", a->data,
+	    SRV_CONFIG_NAME) >= (int)cfgsize) {
+		fprintf(stderr, "cofferd: data folder path too long\n");
+		return -1;
+	}
+	if (srv_config_load(cfg, cfgpath, a->config != NULL, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "cofferd: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < a->n; i++)
+		if (srv_config_set(cfg, a->key[i], a->value[i], err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "cofferd: command line: %s\n", err);
+			return -1;
+		}
+	if (srv_listen_parse(cfg->listen, ss, sl) != 0) {
+		fprintf(stderr, "cofferd: bad listen address\n");
+		return -1;
+	}
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+		fprintf(stderr, "cofferd: TLS needs both a certificate "
+		    "(--tls-cert) and a key (--tls-key)\n");
+		return -1;
+	}
+	if (cfg->tls_cert == NULL && !cfg->allow_remote_plaintext &&
+	    !srv_listen_is_loopback((struct sockaddr *)ss)) {
+		fprintf(stderr, "cofferd: refusing plain HTTP on %s, which is "
+		    "not a loopback address: give --tls-cert and --tls-key, or "
+		    "--allow-remote-plaintext behind a TLS proxy\n", cfg->listen);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the handlers reach (routes.h): the stores of ${data}, the session
+ * cache and the sign-in state. Returns 0, or -1 after logging why. */
+static int
+app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
+{
+	struct store_config scfg;
+	struct coffer_opaque_params kp = { cfg->opaque_t_cost,
+	    cfg->opaque_m_cost };
+	struct srv_auth_limits lim = { cfg->login_window,
+	    cfg->login_failures_account, cfg->login_failures_address,
+	    cfg->session_ttl };
+	char err[400];
+	int r;
+
+	app->data_dir = data;
+	store_config_init(&scfg);
+	scfg.quota_default = cfg->quota;
+	if ((r = store_open(&app->store, data, &scfg)) != 0) {
+		srv_log(SRV_LOG_ERROR, "store_open_failed", "data", data,
+		    "reason", coffer_strerror(r), (char *)NULL);
+		return -1;
+	}
+	if (srv_session_cache_new(&app->sessions) != 0 ||
+	    srv_auth_open(&app->auth, data, &kp, &lim, err,
+	    sizeof(err)) != 0) {
+		srv_log(SRV_LOG_ERROR, "auth_open_failed", "reason", err,
+		    (char *)NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+app_close(struct srv_app *app)
+{
+	srv_auth_close(&app->auth);
+	srv_session_cache_free(&app->sessions);
+	store_close(&app->store);
+}
+
+/* The routes to serve: the API's, then ${extra}'s, in a new table in
+ * *${out} (free it) of *${n} routes. Returns 0 or -1 (out of memory). */
+static int
+route_table(const struct cofferd_extra *extra, struct srv_route **out,
+    size_t *n)
+{
+	size_t more = extra != NULL ? extra->nroutes : 0;
+
+	if ((*out = calloc(srv_nroutes + more, sizeof(**out))) == NULL)
 		return -1;
 	memcpy(*out, srv_routes, srv_nroutes * sizeof(**out));
-	if (n > 0)
-		memcpy(*out + srv_nroutes, extra->routes, n * sizeof(**out));
+	if (more > 0) {
+		memcpy(*out + srv_nroutes, extra->routes, more * sizeof(**out));
+		srv_log(SRV_LOG_WARN, "extra_routes", "hint", "routes beyond "
+		    "the API's are on: never in production", (char *)NULL);
+	}
+	*n = srv_nroutes + more;
 	return 0;
 }
 
@@ -166,7 +258,6 @@ int
 cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 {
 	struct srv_config cfg;
-	struct store_config scfg;
 	struct srv_http *http = NULL;
 	struct srv_http_opts o;
 	struct srv_app app = { NULL, NULL, NULL, NULL };
@@ -177,56 +268,22 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	struct args a;
 	sigset_t sigs;
 	char err[400], cfgpath[PATH_MAX], portstr[8];
-	size_t i;
-	int rc = 2, r;
+	int rc = 2;
 
 	if (srv_config_init(&cfg) != 0 || parse_args(&a, argc, argv) != 0)
 		goto out;
-	if (a.help) {
-		usage(stdout);
+	if (a.help || a.version) {
+		if (a.help)
+			usage(stdout);
+		else
+			printf("cofferd %s\n", cofferd_version());
 		rc = 0;
 		goto out;
 	}
-	if (a.version) {
-		printf("cofferd %s\n", cofferd_version());
-		rc = 0;
+	if (settings(&a, &cfg, cfgpath, sizeof(cfgpath), &ss, &sl) != 0)
 		goto out;
-	}
-	if (a.config != NULL)
-		snprintf(cfgpath, sizeof(cfgpath), "%s", a.config);
-	else if (snprintf(cfgpath, sizeof(cfgpath), "%s/%s", a.data,
-	    SRV_CONFIG_NAME) >= (int)sizeof(cfgpath)) {
-		fprintf(stderr, "cofferd: data folder path too long\n");
-		goto out;
-	}
-	if (srv_config_load(&cfg, cfgpath, a.config != NULL, err,
-	    sizeof(err)) < 0) {
-		fprintf(stderr, "cofferd: %s\n", err);
-		goto out;
-	}
-	for (i = 0; i < a.n; i++)
-		if (srv_config_set(&cfg, a.key[i], a.value[i], err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "cofferd: command line: %s\n", err);
-			goto out;
-		}
-	if (srv_listen_parse(cfg.listen, &ss, &sl) != 0) {
-		fprintf(stderr, "cofferd: bad listen address\n");
-		goto out;
-	}
-	if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL)) {
-		fprintf(stderr, "cofferd: TLS needs both a certificate "
-		    "(--tls-cert) and a key (--tls-key)\n");
-		goto out;
-	}
-	if (cfg.tls_cert == NULL && !cfg.allow_remote_plaintext &&
-	    !srv_listen_is_loopback((struct sockaddr *)&ss)) {
-		fprintf(stderr, "cofferd: refusing plain HTTP on %s, which is "
-		    "not a loopback address: give --tls-cert and --tls-key, or "
-		    "--allow-remote-plaintext behind a TLS proxy\n", cfg.listen);
-		goto out;
-	}
 	srv_log_setup(cfg.log_format, 2);
+
 	rc = 1;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "cofferd: libsodium failed to start\n");
@@ -239,32 +296,16 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 		fprintf(stderr, "cofferd: %s\n", err);
 		goto out;
 	}
-
 	srv_signal_block(&sigs);
-	app.data_dir = a.data;
-	store_config_init(&scfg);
-	scfg.quota_default = cfg.quota;
-	if ((r = store_open(&app.store, a.data, &scfg)) != 0) {
-		srv_log(SRV_LOG_ERROR, "store_open_failed", "data", a.data,
-		    "reason", coffer_strerror(r), (char *)NULL);
+	if (app_open(&app, &cfg, a.data) != 0)
 		goto out;
-	}
-	{
-		struct coffer_opaque_params kp = { cfg.opaque_t_cost,
-		    cfg.opaque_m_cost };
-		struct srv_auth_limits lim = { cfg.login_window,
-		    cfg.login_failures_account, cfg.login_failures_address,
-		    cfg.session_ttl };
-
-		if (srv_session_cache_new(&app.sessions) != 0 ||
-		    srv_auth_open(&app.auth, a.data, &kp, &lim, err,
-		    sizeof(err)) != 0) {
-			srv_log(SRV_LOG_ERROR, "auth_open_failed", "reason", err,
-			    (char *)NULL);
-			goto out;
-		}
-	}
 	memset(&o, 0, sizeof(o));
+	if (route_table(extra, &routes, &o.nroutes) != 0)
+		goto out;
+	o.routes = routes;
+	o.auth = extra != NULL && extra->auth != NULL ? extra->auth :
+	    srv_auth_session;
+	o.app = &app;
 	o.addr = (struct sockaddr *)&ss;
 	o.addrlen = sl;
 	o.tls_cert_pem = tls.cert;
@@ -273,16 +314,6 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	o.max_connections = cfg.max_connections;
 	o.per_ip_connections = cfg.per_ip_connections;
 	o.connection_timeout = cfg.connection_timeout;
-	o.app = &app;
-	if (route_table(extra, &routes) != 0)
-		goto out;
-	o.routes = routes;
-	o.nroutes = srv_nroutes + (extra != NULL ? extra->nroutes : 0);
-	o.auth = extra != NULL && extra->auth != NULL ? extra->auth :
-	    srv_auth_session;
-	if (o.nroutes > srv_nroutes)
-		srv_log(SRV_LOG_WARN, "extra_routes", "hint", "routes beyond "
-		    "the API's are on: never in production", (char *)NULL);
 	if (srv_http_start(&http, &o, err, sizeof(err)) != 0) {
 		srv_log(SRV_LOG_ERROR, "start_failed", "listen", cfg.listen,
 		    "reason", err, (char *)NULL);
@@ -299,20 +330,17 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	    "listen", cfg.listen, "port", portstr, "tls", tls.cert != NULL ?
 	    "yes" : "no", "data", a.data, "config", access(cfgpath, F_OK) == 0 ?
 	    cfgpath : "-", (char *)NULL);
+
 	srv_signal_wait(&sigs);
 	srv_http_shutdown(&http, cfg.shutdown_timeout * 1000);
-	srv_auth_close(&app.auth);
-	srv_session_cache_free(&app.sessions);
-	store_close(&app.store);
+	app_close(&app);
 	if (cfg.port_file != NULL)
 		unlink(cfg.port_file);
 	srv_log(SRV_LOG_INFO, "stopped", (char *)NULL);
 	rc = 0;
 out:
 	srv_http_stop(&http);
-	srv_auth_close(&app.auth);
-	srv_session_cache_free(&app.sessions);
-	store_close(&app.store);
+	app_close(&app);
 	free(routes);
 	srv_tls_cleanup(&tls);
 	srv_config_cleanup(&cfg);
