@@ -185,8 +185,8 @@ int srv_route_check(const struct srv_route *routes, size_t n, char *err,
  * ${size} is too small. */
 int srv_route_doc_path(const struct srv_route *r, char *buf, size_t size);
 
-/** srv_method_name(m): "GET", "PUT", "POST", "DELETE", or "?" */
-const char *srv_method_name(enum srv_method m);
+/** srv_route_method_name(m): "GET", "PUT", "POST", "DELETE", or "?" */
+const char *srv_route_method_name(enum srv_method m);
 
 /* --- The request (request.c). Pointers stay valid until the request
  * ends. --- */

@@ -16,7 +16,7 @@ static const struct {
 };
 
 const char *
-srv_method_name(enum srv_method m)
+srv_route_method_name(enum srv_method m)
 {
 	switch (m) {
 	case SRV_GET:
@@ -130,14 +130,14 @@ srv_route_compile_all(struct compiled *c, const struct srv_route *routes,
 		for (j = 0, np = 0; j < c[i].nseg; j++)
 			np += c[i].seg[j].lit == NULL;
 		if (np > PARAMS_MAX || r->handler == NULL ||
-		    srv_method_name(r->method)[0] == '?' ||
+		    srv_route_method_name(r->method)[0] == '?' ||
 		    (r->body == SRV_BODY_JSON &&
 		    r->body_max > SRV_JSON_BODY_HARD_MAX) ||
 		    (r->body == SRV_BODY_STREAM && r->body_max == 0) ||
 		    (r->body == SRV_BODY_NONE && r->body_max != 0)) {
 			snprintf(err, errlen, "route %s %s: bad handler, "
 			    "method, body cap or parameter count",
-			    srv_method_name(r->method), r->pattern);
+			    srv_route_method_name(r->method), r->pattern);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
@@ -233,7 +233,7 @@ srv_route_find(const struct compiled *c, size_t n, const char *path,
 		return 1;
 	allow[0] = '\0';
 	for (i = 0; i < n; i++) {
-		const char *m = srv_method_name(c[i].r->method);
+		const char *m = srv_route_method_name(c[i].r->method);
 
 		if (!same_shape(&c[i], best))
 			continue;

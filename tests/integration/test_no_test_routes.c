@@ -120,13 +120,13 @@ test_test_program_has_all(void **state)
 		concrete_path(r, path, sizeof(path));
 		body = NULL;
 		st = 0;
-		assert_int_equal(http_request(srv_method_name(r->method),
+		assert_int_equal(http_request(srv_route_method_name(r->method),
 		    srv_url(s, path), NULL, NULL, 0, &st, &body), 0);
 		/* Routed: whatever it answers without a body or a token,
 		 * it is not "no such route". */
 		if (st == 404)
 			print_error("%s %s: %ld %s\n",
-			    srv_method_name(r->method), path, st,
+			    srv_route_method_name(r->method), path, st,
 			    body != NULL ? body : "");
 		assert_int_not_equal(st, 404);
 		assert_false(http_is_error(body, "not_found"));
