@@ -63,47 +63,26 @@ out:
 	return r;
 }
 
-/* Make a new setup and write it: temp file, fsync, rename, fsync dir. */
+/* Make a new setup and write it atomically (temporary file, fsync,
+ * rename, fsync of the folder), owner-only. */
 static int
 make_setup(struct srv_auth *a, const char *path, char *err, size_t errlen)
 {
 	struct coffer_buf *b = coffer_buf_new_secret(COFFER_OPAQUE_SETUP_MAX);
-	char tmp[4096];
-	int fd = -1, r = -1;
+	int r = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-	    b == NULL || coffer_opaque_server_setup_generate(&a->setup) != 0 ||
+	if (b == NULL || coffer_opaque_server_setup_generate(&a->setup) != 0 ||
 	    coffer_opaque_server_setup_save(a->setup, b) != 0) {
 		snprintf(err, errlen, "cannot make an OPAQUE key");
 		goto out;
 	}
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 ||
-	    write(fd, coffer_buf_data(b), coffer_buf_len(b)) !=
-	    (ssize_t)coffer_buf_len(b) || file_sync(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r != 0) {
-		r = -1;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	r = -1;
-	if (rename(tmp, path) != 0 || file_sync_parent(path) != 0) {
+	if (file_write_atomic(path, coffer_buf_data(b), coffer_buf_len(b),
+	    0600) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
 		goto out;
 	}
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	coffer_buf_free(&b);
 	return r;
 }

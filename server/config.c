@@ -1,8 +1,6 @@
-/* cofferd.conf and the listen address (config.h). */
-#include <arpa/inet.h>
+/* cofferd.conf (config.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http/service.h"
 #include "store/types.h"
 
 #include <coffer/opaque.h>
@@ -141,70 +140,6 @@ parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	return 0;
 }
 
-int
-srv_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon, *h = s;
-	size_t hl;
-	unsigned long long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return -1;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0 || hl >= sizeof(host) ||
-	    parse_uint(colon + 1, 65535, &port) != 0)
-		return -1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return -1;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		/* inet_pton takes only the four-decimal form. */
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return -1;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a);
-	}
-	return 0;
-}
-
-int
-srv_addr_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-
-		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-
-		return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
-	}
-	return 0;
-}
-
 static int
 set_key(struct srv_config *c, const struct key *k, const char *value,
     char *err, size_t errlen)
@@ -242,11 +177,8 @@ set_key(struct srv_config *c, const struct key *k, const char *value,
 		}
 		return 0;
 	case K_LOGFMT:
-		if (strcmp(value, "text") == 0)
-			*(enum srv_log_format *)field = SRV_LOG_TEXT;
-		else if (strcmp(value, "json") == 0)
-			*(enum srv_log_format *)field = SRV_LOG_JSON;
-		else
+		if (srv_log_format_parse(value, (enum srv_log_format *)field)
+		    != 0)
 			goto bad;
 		return 0;
 	case K_LISTEN:

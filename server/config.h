@@ -1,5 +1,5 @@
-/* cofferd's settings: defaults, the strict cofferd.conf parser and the
- * listen-address parser.
+/* cofferd's settings: defaults and the strict cofferd.conf parser (the
+ * listen address is parsed by srv_listen_parse, http/service.h).
  *
  * cofferd.conf holds "key = value" lines; blank lines and lines whose
  * first non-blank character is '#' are skipped. There are no inline
@@ -12,9 +12,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
-#include "log.h"
+#include "http/log.h"
 
 #define SRV_DEFAULT_DATA	"./var"
 #define SRV_DEFAULT_LISTEN	"127.0.0.1:8780"
@@ -74,14 +73,5 @@ int srv_config_load(struct srv_config *c, const char *path, int must_exist,
 /** srv_config_key(i): the name of config key number ${i}, or NULL past
  * the last; for the tests that check the man page lists them all. */
 const char *srv_config_key(size_t i);
-
-/** srv_listen_parse(s, ss, len): parse "A.B.C.D:PORT" or "[IPV6]:PORT"
- * (numeric addresses only, PORT 0..65535 in decimal, 0 for any free port)
- * into ${ss} and ${len}. Returns 0 or -1 if malformed. */
-int srv_listen_parse(const char *s, struct sockaddr_storage *ss,
-    socklen_t *len);
-
-/** srv_addr_is_loopback(sa): 1 if ${sa} is 127.0.0.0/8 or ::1, else 0. */
-int srv_addr_is_loopback(const struct sockaddr *sa);
 
 #endif

@@ -2,14 +2,16 @@
 # bench/server/run.sh [BUILD_DIR]: cofferd's blob GET against nginx serving
 # the same bytes as static files, on loopback, with wrk.
 #
-# Builds nothing: it runs BUILD_DIR/cofferd (default build/; make build).
-# Needs wrk and nginx (Debian: apt-get install wrk nginx-light). Starts
-# cofferd with --test-routes on a temporary data folder (for a session
-# token), uploads a 4 KiB and a 1 MiB blob, writes the same bytes as files
-# that nginx serves (nginx runs in the foreground from a temporary prefix
-# and configuration on a loopback port: no file outside the temporary
-# folder is touched), then runs wrk against each and prints requests/s,
-# payload MB/s (10^6 bytes of body per second) and cofferd/nginx.
+# Builds nothing: it runs BUILD_DIR/cofferd-test (default build/; make
+# build), cofferd with the test suite's routes (tests/support/
+# cofferd_test.h). Needs wrk and nginx (Debian: apt-get install wrk
+# nginx-light). Starts it on a temporary data folder (the test routes
+# only for a session token), uploads a 4 KiB and a 1 MiB blob, writes the
+# same bytes as files that nginx serves (nginx runs in the foreground from
+# a temporary prefix and configuration on a loopback port: no file outside
+# the temporary folder is touched), then runs wrk against each and prints
+# requests/s, payload MB/s (10^6 bytes of body per second) and
+# cofferd/nginx.
 #
 # Environment: DURATION (s per run, default 10), THREADS (wrk threads,
 # default 2), CONNECTIONS (default 32), SERVER_THREADS (cofferd pool and
@@ -23,7 +25,7 @@ conns=${CONNECTIONS:-32}
 cores=$(nproc)
 sthreads=${SERVER_THREADS:-$cores}
 here=$(cd "$(dirname "$0")" && pwd)
-cofferd="$build/cofferd"
+cofferd="$build/cofferd-test"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -62,7 +64,7 @@ free_port() {
 
 # --- cofferd ---
 "$cofferd" --data "$tmp/data" --listen 127.0.0.1:0 \
-	--port-file "$tmp/cofferd.port" --test-routes \
+	--port-file "$tmp/cofferd.port" \
 	2>"$tmp/cofferd.log" &
 cpid=$!
 for _ in $(seq 1 100); do

@@ -192,7 +192,6 @@ static int
 bfs_put_write(struct store_blob_writer *ww, const uint8_t *buf, size_t len)
 {
 	struct bfs_writer *w = (struct bfs_writer *)(void *)ww;
-	ssize_t n;
 
 	if (w == NULL || (buf == NULL && len > 0))
 		return COFFER_ERR_INVALID;
@@ -203,15 +202,9 @@ bfs_put_write(struct store_blob_writer *ww, const uint8_t *buf, size_t len)
 	w->size += len;
 	if (w->discard)
 		return 0;
-	while (len > 0) {
-		if ((n = write(w->fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return w->err = COFFER_ERR_IO;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
+	/* A full disk is an I/O error here as any other (blob.h). */
+	if (file_write_all(w->fd, buf, len) != 0)
+		return w->err = COFFER_ERR_IO;
 	return 0;
 }
 

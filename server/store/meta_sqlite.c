@@ -1,20 +1,16 @@
 /*
- * The SQLite metadata backend: opening (pragmas, schema migrations, the
- * change-token key), the connection pool, transactions and the helpers the
- * verb files share (meta_sqlite_*.c), and the ops table.
+ * The SQLite metadata backend's base: connections (pragmas), the pool,
+ * transactions and the helpers the verb files share (meta_sqlite_*.c).
+ * Opening, the schema and the ops table sit above them, in
+ * meta_sqlite_open.c.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include <coffer/err.h>
 
-#include "core/file.h"
 #include "store/meta_sqlite.h"
 
 static const char *const msq_sql_text[MSQ_NSQL] = {
@@ -23,83 +19,6 @@ static const char *const msq_sql_text[MSQ_NSQL] = {
 #undef X
 };
 
-/*
- * The schema, one migration per version: migrations[i] takes a store from
- * version i to i + 1. Never edit one that has shipped; append.
- */
-static const char *const migrations[] = {
-	/* 1: the first schema (docs/STORAGE.md, "SQLite schema"). */
-	"CREATE TABLE settings ("
-	"  name TEXT PRIMARY KEY,"
-	"  value BLOB NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE TABLE accounts ("
-	"  aid INTEGER PRIMARY KEY,"
-	"  id BLOB NOT NULL UNIQUE CHECK (length(id) = 16),"
-	"  login BLOB NOT NULL UNIQUE,"
-	"  record BLOB NOT NULL,"
-	"  state BLOB,"
-	"  state_version INTEGER NOT NULL DEFAULT 0,"
-	"  quota INTEGER,"
-	"  used INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL"
-	");"
-	"CREATE TABLE devices ("
-	"  did INTEGER PRIMARY KEY,"
-	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
-	"  id BLOB NOT NULL CHECK (length(id) = 16),"
-	"  card BLOB NOT NULL,"
-	"  name BLOB NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  UNIQUE (aid, id)"
-	");"
-	"CREATE TABLE sessions ("
-	"  hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
-	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
-	"  did INTEGER REFERENCES devices (did) ON DELETE CASCADE,"
-	"  created INTEGER NOT NULL,"
-	"  expires INTEGER NOT NULL,"
-	"  last_used INTEGER NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE INDEX sessions_aid ON sessions (aid, last_used);"
-	"CREATE INDEX sessions_did ON sessions (did);"
-	"CREATE INDEX sessions_expires ON sessions (expires);"
-	"CREATE TABLE attempts ("
-	"  kind INTEGER NOT NULL,"
-	"  key BLOB NOT NULL,"
-	"  at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX attempts_key ON attempts (kind, key, at);"
-	"CREATE INDEX attempts_at ON attempts (at);"
-	"CREATE TABLE zones ("
-	"  zid INTEGER PRIMARY KEY,"
-	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
-	"  id BLOB NOT NULL CHECK (length(id) = 16),"
-	"  category INTEGER NOT NULL CHECK (category BETWEEN 1 AND 255),"
-	"  seq INTEGER NOT NULL DEFAULT 0,"
-	"  nonce BLOB NOT NULL CHECK (length(nonce) = 16),"
-	"  created INTEGER NOT NULL,"
-	"  UNIQUE (aid, id)"
-	");"
-	"CREATE TABLE records ("
-	"  zid INTEGER NOT NULL REFERENCES zones (zid) ON DELETE CASCADE,"
-	"  id BLOB NOT NULL CHECK (length(id) = 16),"
-	"  version INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  deleted INTEGER NOT NULL DEFAULT 0,"
-	"  data BLOB NOT NULL,"
-	"  PRIMARY KEY (zid, id)"
-	");"
-	"CREATE INDEX records_seq ON records (zid, seq);"
-	"CREATE TABLE blobs ("
-	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
-	"  id BLOB NOT NULL CHECK (length(id) = 32),"
-	"  size INTEGER NOT NULL,"
-	"  PRIMARY KEY (aid, id)"
-	") WITHOUT ROWID;",
-};
-
-#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 int
 msq_err(int rc)
@@ -270,9 +189,8 @@ msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid, int64_t delta)
 	return msq_exec(st);
 }
 
-/* A connection, ready: WAL, synchronous=FULL, foreign keys, defensive. */
-static int
-conn_open(struct msq *ms, struct msq_conn **cp)
+int
+msq_conn_open(struct msq *ms, struct msq_conn **cp)
 {
 	static const char *const pragmas =
 	    "PRAGMA synchronous = FULL;"
@@ -331,8 +249,8 @@ out:
 	return r;
 }
 
-static void
-conn_close(struct msq_conn *c)
+void
+msq_conn_close(struct msq_conn *c)
 {
 	size_t i;
 
@@ -360,7 +278,7 @@ pool_get(struct msq *ms, struct msq_conn **cp)
 	}
 	ms->nconn++;
 	pthread_mutex_unlock(&ms->mu);
-	if ((r = conn_open(ms, cp)) != 0) {
+	if ((r = msq_conn_open(ms, cp)) != 0) {
 		pthread_mutex_lock(&ms->mu);
 		ms->nconn--;
 		pthread_cond_signal(&ms->cv);
@@ -369,8 +287,8 @@ pool_get(struct msq *ms, struct msq_conn **cp)
 	return r;
 }
 
-static void
-pool_put(struct msq *ms, struct msq_conn *c)
+void
+msq_pool_put(struct msq *ms, struct msq_conn *c)
 {
 	pthread_mutex_lock(&ms->mu);
 	c->next = ms->idle;
@@ -393,7 +311,7 @@ msq_begin(struct msq *ms, struct msq_conn **cp, int write)
 	    NULL, NULL);
 	if (rc != SQLITE_OK) {
 		r = msq_err(rc);
-		pool_put(ms, c);
+		msq_pool_put(ms, c);
 		goto out;
 	}
 	*cp = c;
@@ -421,237 +339,8 @@ msq_end(struct msq *ms, struct msq_conn *c, int write, int r)
 		r = msq_err(rc);
 	if (!sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	pool_put(ms, c);
+	msq_pool_put(ms, c);
 	if (write)
 		pthread_mutex_unlock(&ms->wmu);
 	return r;
 }
-
-/* Run one statement with the given blob parameters; 0 or an error. */
-static int
-exec_blob(sqlite3 *db, const char *sql, const void *p, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = msq_err(sqlite3_prepare_v2(db, sql, -1, &st, NULL))) == 0 &&
-	    (p == NULL || (r = msq_bind_blob(st, 1, p, n)) == 0))
-		r = msq_exec(st);
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Bring the schema to SCHEMA_VERSION and load the token key, in one write
- * transaction. */
-static int
-setup(struct msq *ms, struct msq_conn *c)
-{
-	uint8_t key[STORE_TOKEN_KEY_BYTES];
-	sqlite3_stmt *st = NULL;
-	size_t n;
-	int rc, v, version, r;
-
-	if ((rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
-	    SQLITE_OK)
-		return msq_err(rc);
-	if ((r = exec_blob(c->db, "CREATE TABLE IF NOT EXISTS schema_version"
-	    " (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)", NULL,
-	    0)) != 0)
-		goto out;
-	if ((r = msq_err(sqlite3_prepare_v2(c->db, "SELECT coalesce(max("
-	    "version), 0) FROM schema_version", -1, &st, NULL))) != 0 ||
-	    (r = msq_row(st)) != 0)
-		goto out;
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (version > SCHEMA_VERSION || version < 0) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
-	for (v = version; v < SCHEMA_VERSION; v++) {
-		if ((rc = sqlite3_exec(c->db, migrations[v], NULL, NULL,
-		    NULL)) != SQLITE_OK) {
-			r = msq_err(rc);
-			goto out;
-		}
-		if ((r = msq_err(sqlite3_prepare_v2(c->db, "INSERT INTO"
-		    " schema_version (version, applied) VALUES (?1,"
-		    " CAST(strftime('%s', 'now') AS INTEGER))", -1, &st,
-		    NULL))) != 0 || (r = msq_bind_i64(st, 1, v + 1)) != 0 ||
-		    (r = msq_exec(st)) != 0)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	/* The change-token key: made once, with the store. */
-	randombytes_buf(key, sizeof(key));
-	if ((r = exec_blob(c->db, "INSERT OR IGNORE INTO settings (name, value)"
-	    " VALUES ('change_token_key', ?1)", key, sizeof(key))) != 0)
-		goto out;
-	if ((r = msq_err(sqlite3_prepare_v2(c->db, "SELECT value FROM settings"
-	    " WHERE name = 'change_token_key'", -1, &st, NULL))) != 0 ||
-	    (r = msq_row(st)) != 0 ||
-	    (r = msq_col_copy(st, 0, ms->token_key, STORE_TOKEN_KEY_BYTES,
-	    &n)) != 0)
-		goto out;
-	if (n != STORE_TOKEN_KEY_BYTES) {
-		r = COFFER_ERR_INTERNAL;
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
-		r = msq_err(rc);
-out:
-	sqlite3_finalize(st);
-	if (!sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	sodium_memzero(key, sizeof(key));
-	return r;
-}
-
-/* Create the file 0600 before SQLite does (it would use 0644 less the
- * umask; the -wal and -shm files copy the database's mode), and refuse a
- * symbolic link in its place. */
-static int
-precreate(const char *path)
-{
-	int fd;
-
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) == -1)
-		return errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
-	close(fd);
-	return 0;
-}
-
-static void
-msq_destroy(struct msq *ms)
-{
-	struct msq_conn *c;
-
-	while ((c = ms->idle) != NULL) {
-		ms->idle = c->next;
-		conn_close(c);
-	}
-	if (ms->token_key != NULL)
-		sodium_free(ms->token_key);
-	free(ms->path);
-	pthread_mutex_destroy(&ms->mu);
-	pthread_mutex_destroy(&ms->wmu);
-	pthread_cond_destroy(&ms->cv);
-	free(ms);
-}
-
-static int
-msq_open(struct store_meta **mp, const char *where,
-    const struct store_config *cfg)
-{
-	struct msq *ms = NULL;
-	struct msq_conn *c = NULL;
-	int r = COFFER_ERR_INVALID;
-
-	if (mp == NULL || where == NULL || cfg == NULL || *where == '\0')
-		goto out;
-	*mp = NULL;
-	if (sodium_init() < 0) {
-		r = COFFER_ERR_CRYPTO;
-		goto out;
-	}
-	if (sqlite3_threadsafe() == 0) {
-		r = COFFER_ERR_INTERNAL;
-		goto out;
-	}
-	if ((ms = calloc(1, sizeof(*ms))) == NULL) {
-		r = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	if (pthread_mutex_init(&ms->mu, NULL) != 0) {
-		free(ms);
-		ms = NULL;
-		r = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	pthread_mutex_init(&ms->wmu, NULL);
-	pthread_cond_init(&ms->cv, NULL);
-	ms->base.ops = &store_meta_sqlite_ops;
-	ms->maxconn = cfg->connections ? cfg->connections :
-	    STORE_CONNECTIONS_DEFAULT;
-	ms->busy_ms = cfg->busy_ms ? cfg->busy_ms : STORE_BUSY_MS_DEFAULT;
-	ms->quota_default = cfg->quota_default ? cfg->quota_default :
-	    STORE_QUOTA_DEFAULT;
-	if ((ms->path = strdup(where)) == NULL ||
-	    (ms->token_key = sodium_malloc(STORE_TOKEN_KEY_BYTES)) == NULL) {
-		r = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = precreate(ms->path)) != 0)
-		goto out;
-	if ((r = conn_open(ms, &c)) != 0)
-		goto out;
-	ms->nconn = 1;
-	if ((r = setup(ms, c)) != 0 || (r = file_sync_parent(ms->path)) != 0)
-		goto out;
-	pool_put(ms, c);
-	c = NULL;
-	*mp = &ms->base;
-	ms = NULL;
-out:
-	if (c != NULL)
-		conn_close(c);
-	if (ms != NULL)
-		msq_destroy(ms);
-	return r;
-}
-
-/* Every call has returned: the connections are all idle. */
-static void
-msq_close(struct store_meta **mp)
-{
-	if (mp == NULL || *mp == NULL)
-		return;
-	msq_destroy((struct msq *)(void *)*mp);
-	*mp = NULL;
-}
-
-const struct store_meta_ops store_meta_sqlite_ops = {
-	.version = STORE_META_OPS_VERSION,
-	.name = "sqlite",
-	.open = msq_open,
-	.close = msq_close,
-	.account_create = msq_account_create,
-	.account_get = msq_account_get,
-	.account_get_by_login = msq_account_get_by_login,
-	.account_set_record = msq_account_set_record,
-	.account_delete = msq_account_delete,
-	.account_state_get = msq_account_state_get,
-	.account_state_put = msq_account_state_put,
-	.session_create = msq_session_create,
-	.session_lookup = msq_session_lookup,
-	.session_touch = msq_session_touch,
-	.session_delete = msq_session_delete,
-	.session_delete_all = msq_session_delete_all,
-	.session_prune = msq_session_prune,
-	.attempt_add = msq_attempt_add,
-	.attempt_count = msq_attempt_count,
-	.attempt_clear = msq_attempt_clear,
-	.attempt_prune = msq_attempt_prune,
-	.device_add = msq_device_add,
-	.device_get = msq_device_get,
-	.device_list = msq_device_list,
-	.device_remove = msq_device_remove,
-	.zone_ensure = msq_zone_ensure,
-	.zone_get = msq_zone_get,
-	.zone_list = msq_zone_list,
-	.record_put = msq_record_put,
-	.record_delete = msq_record_delete,
-	.record_get = msq_record_get,
-	.changes = msq_changes,
-	.blob_ref_add = msq_blob_ref_add,
-	.blob_ref_get = msq_blob_ref_get,
-	.blob_ref_exists = msq_blob_ref_exists,
-	.blob_ref_delete = msq_blob_ref_delete,
-	.usage = msq_usage,
-	.quota_set = msq_quota_set,
-};

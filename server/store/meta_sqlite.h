@@ -124,6 +124,16 @@ struct msq {
 	unsigned		 busy_ms;
 };
 
+/* A connection of ${ms}, ready (WAL, synchronous=FULL, foreign keys,
+ * defensive), for the pool or for opening: msq_conn_open gives 0 with
+ * *cp or an error; msq_conn_close finalizes its statements and closes
+ * it. */
+int msq_conn_open(struct msq *ms, struct msq_conn **cp);
+void msq_conn_close(struct msq_conn *c);
+
+/* msq_pool_put(ms, c): give the idle connection ${c} to ${ms}'s pool. */
+void msq_pool_put(struct msq *ms, struct msq_conn *c);
+
 /* A transaction on a borrowed connection. msq_begin: BEGIN (a snapshot
  * for reads) or, with write, the write mutex and BEGIN IMMEDIATE.
  * msq_end: COMMIT if r is 0, else ROLLBACK; gives the connection back and

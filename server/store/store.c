@@ -1,6 +1,7 @@
 /*
- * store_open / store_close: the data folder, its lock and its two stores;
- * and the small helpers every backend and caller shares.
+ * store_open / store_close: the data folder, its lock and its two stores
+ * (the top of store/: it names the backends' ops tables); and
+ * store_config_init.
  */
 #define _DEFAULT_SOURCE		/* flock(2) */
 
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include <coffer/err.h>
 
@@ -34,35 +34,6 @@ store_config_init(struct store_config *cfg)
 	cfg->blob_max = STORE_BLOB_MAX_DEFAULT;
 	cfg->connections = STORE_CONNECTIONS_DEFAULT;
 	cfg->busy_ms = STORE_BUSY_MS_DEFAULT;
-}
-
-void
-store_record_cleanup(struct store_record *r)
-{
-	if (r == NULL)
-		return;
-	free(r->data);
-	memset(r, 0, sizeof(*r));
-}
-
-void
-store_changes_cleanup(struct store_changes *c)
-{
-	size_t i;
-
-	if (c == NULL)
-		return;
-	for (i = 0; c->v != NULL && i < c->n; i++)
-		store_record_cleanup(&c->v[i]);
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-void
-store_token_hash(uint8_t out[STORE_TOKEN_HASH_BYTES], const uint8_t *token,
-    size_t len)
-{
-	crypto_hash_sha256(out, token, len);
 }
 
 static int

@@ -8,7 +8,7 @@
 #include <coffer/opaque.h>
 
 #include "wire/json.h"
-#include "routes.h"
+#include "routes/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

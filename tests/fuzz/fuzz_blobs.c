@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "wire/json.h"
-#include "routes.h"
+#include "routes/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

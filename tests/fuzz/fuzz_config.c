@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "http/service.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

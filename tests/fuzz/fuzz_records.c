@@ -1,5 +1,5 @@
 /* Fuzz the request-body parsers of the device, zone and record routes
- * (server/routes.h: srv_parse_device_put, srv_parse_zone_put,
+ * (server/routes/routes.h: srv_parse_device_put, srv_parse_zone_put,
  * srv_parse_record_put), behind wire_json_parse as the HTTP layer runs
  * them. Invariants: no crash or leak; a refused body leaves the output
  * empty with a 4xx code (or internal); an accepted one holds exactly what
@@ -14,7 +14,7 @@
 #include <coffer/device.h>
 
 #include "wire/json.h"
-#include "routes.h"
+#include "routes/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

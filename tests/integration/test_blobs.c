@@ -20,35 +20,13 @@
 
 #include "blob_client.h"
 #include "config.h"
-#include "route_util.h"
-#include "routes.h"
+#include "route_fixture.h"
+#include "routes/routes.h"
 
 static struct srv *S, *Q;	/* Q: test_quota's, freed even if it fails */
 static struct test_account A, B;
 static char *Qdir;
-
-static int
-group_setup(void **state)
-{
-	const char *args[] = { "--test-routes", NULL };
-
-	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
-	    test_account_new(S, &A) != 0 || test_account_new(S, &B) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct rt_group group = { &S, { &A, &B }, NULL, NULL, NULL };
 
 /* GET with a Range: status, Content-Range and the bytes. */
 static void
@@ -476,7 +454,7 @@ test_quota(void **state)
 	struct test_account a;
 	struct bc_race race;
 	char *dir, conf[4096], hex[65];
-	const char *args[] = { "--test-routes", "--config", conf, NULL };
+	const char *args[] = { "--config", conf, NULL };
 	uint8_t id[32], id2[32];
 	uint64_t quota;
 	long st;
@@ -485,7 +463,7 @@ test_quota(void **state)
 	assert_non_null(dir = Qdir = srv_tmpdir());
 	snprintf(conf, sizeof(conf), "%s/cofferd.conf", dir);
 	assert_int_equal(srv_write_file(conf, "quota = 1M\n"), 0);
-	assert_int_equal(srv_start(&Q, args), 0);
+	assert_int_equal(srv_start_test(&Q, args), 0);
 	q = Q;
 	assert_int_equal(test_account_new(q, &a), 0);
 	assert_int_equal(bc_usage(q, &a, &quota), 0);
@@ -592,6 +570,5 @@ main(void)
 		cmocka_unit_test_teardown(test_quota, quota_teardown),
 	};
 
-	return cmocka_run_group_tests_name("blobs", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("blobs", tests, &group);
 }

@@ -203,7 +203,6 @@ teardown(void **state)
 static void
 test_kill9_mid_write(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
 	static struct test_account a;
 	struct writer *w;
 	struct http_resp r;
@@ -213,7 +212,7 @@ test_kill9_mid_write(void **state)
 	assert_int_equal(sodium_init() < 0, 0);
 	assert_non_null(w = W = calloc(1, sizeof(*w)));
 	pthread_mutex_init(&w->mu, NULL);
-	assert_int_equal(srv_start(&w->s, args), 0);
+	assert_int_equal(srv_start_test(&w->s, NULL), 0);
 	assert_int_equal(test_account_new(w->s, &a), 0);
 	w->a = &a;
 	for (round = 0; round < ROUNDS; round++) {

@@ -1,16 +1,38 @@
-/* The device routes on the real cofferd (server/route_devices.c):
+/* The device routes on the real cofferd (server/routes/route_devices.c):
  * register by a signed card (idempotent, 409 for another card under the
  * id), list, get, remove (its sessions end with it); every bad input
  * refused with its code and nothing written; another account's devices
  * are 404; signed-out, expired and random tokens are 401. */
-#include "route_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
 
 #include <coffer/buf.h>
 #include <coffer/device.h>
+#include <coffer/encoding.h>
 #include <coffer/sign.h>
+
+#include "http_client.h"
+#include "route_fixture.h"
+#include "session.h"
+#include "store/store.h"
+#include "wire/json.h"
 
 #define CARD	COFFER_DEVICE_CARD_BYTES
 
+static struct srv *S;
+static struct test_account A, B;
+static struct rt_bad_tokens Bad;
+static const struct rt_group group = { &S, { &A, &B }, &Bad, NULL, NULL };
 
 /* A device of the tests: its card's bytes, their base64url, its id in hex
  * and the path /v1/devices/{id}. */
@@ -450,6 +472,5 @@ main(void)
 		cmocka_unit_test(test_device_cap),
 	};
 
-	return cmocka_run_group_tests_name("devices", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("devices", tests, &group);
 }

@@ -16,6 +16,7 @@
 #include "account.h"
 #include "evil_proxy.h"
 #include "http_client.h"
+#include "route_fixture.h"
 #include "server_harness.h"
 
 #define BLOB_LEN	5000
@@ -44,17 +45,14 @@ via(const char *method, const char *path, const void *body, size_t len,
 	assert_int_equal(http_do(&o, r), 0);
 }
 
+/* After the fixture's server and account: the proxy in front of the
+ * server, and two blobs stored through it. */
 static int
-group_setup(void **state)
+proxy_setup(void)
 {
-	const char *args[] = { "--test-routes", NULL };
 	char up[128];
 	struct http_resp r;
 
-	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
-	    test_account_new(S, &A) != 0)
-		return -1;
 	snprintf(up, sizeof(up), "%s", srv_url(S, ""));
 	if (up[strlen(up) - 1] == '/')
 		up[strlen(up) - 1] = '\0';
@@ -75,17 +73,14 @@ group_setup(void **state)
 	return 0;
 }
 
-static int
-group_teardown(void **state)
+static void
+proxy_teardown(void)
 {
-	int rc;
-
-	(void)state;
 	evil_stop(&E);
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
 }
+
+static const struct rt_group group = { &S, { &A }, NULL, proxy_setup,
+    proxy_teardown };
 
 struct lie {
 	struct evil_rule rule;
@@ -181,5 +176,5 @@ main(void)
 		cmocka_unit_test(test_drop),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return RT_RUN_GROUP("evil_proxy", tests, &group);
 }

@@ -1,9 +1,9 @@
 /* cofferd's HTTP layer, through the real server: routing, the error
  * shape, body checks (malformed, duplicate keys, depth, type, size,
  * length), typed parameters, auth, streamed upload and download with
- * Range, concurrency, what the log keeps. The server runs with
- * --test-routes (routes.h). The route table against docs/openapi.yaml is
- * tests/server/test_routes.c. */
+ * Range, concurrency, what the log keeps. The server is cofferd-test
+ * (cofferd with the test routes, cofferd_test.h). The route table against
+ * docs/openapi.yaml is tests/server/test_routes.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +16,10 @@
 #include <pthread.h>
 #include <sodium.h>
 
-#include "http.h"
+#include "http/http.h"
 #include "http_client.h"
-#include "routes.h"
+#include "route_fixture.h"
+#include "routes/routes.h"
 #include "server_harness.h"
 
 static struct srv *S;
@@ -32,27 +33,7 @@ static const char *const OCTET_CT[] = {
 #define BLOB	"000102030405060708090a0b0c0d0e0f" \
 		"101112131415161718191a1b1c1d1e1f"
 
-static int
-group_setup(void **state)
-{
-	const char *args[] = { "--test-routes", NULL };
-
-	(void)state;
-	if (sodium_init() < 0)
-		return -1;
-	return srv_start(&S, args);
-}
-
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct rt_group group = { &S, { NULL }, NULL, NULL, NULL };
 
 /* One request; the status, and the error code when want_code is set. */
 static void
@@ -631,6 +612,5 @@ main(void)
 		cmocka_unit_test(test_logs_keep_no_secrets),
 	};
 
-	return cmocka_run_group_tests_name("http", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("http", tests, &group);
 }

@@ -341,14 +341,13 @@ slow_request(void *arg)
 static void
 test_signals(void **state)
 {
-	const char *args[] = { "--test-routes", NULL };
 	struct slow sl;
 	pthread_t t;
 	long st;
 
 	(void)state;
 	memset(&sl, 0, sizeof(sl));
-	assert_int_equal(srv_start(&sl.s, args), 0);
+	assert_int_equal(srv_start_test(&sl.s, NULL), 0);
 	assert_int_equal(kill(srv_pid(sl.s), SIGHUP), 0);
 	assert_true(srv_wait_log(sl.s, "sighup", 10000));
 	assert_int_equal(http_request("GET", srv_url(sl.s, "/v1/health"), NULL,

@@ -1,13 +1,33 @@
 /* The zone, record and change-feed routes on the real cofferd
- * (server/route_zones.c, server/route_records.c): zones by category,
+ * (server/routes/route_zones.c, route_records.c): zones by category,
  * records under optimistic concurrency with tombstones, the change feed
  * paged and resumed, its tokens checked (400 for one not of the zone, 410
  * when the store went back), the quota (507); every bad input refused
  * with its code and nothing written; another account's zones are 404;
  * bad tokens are 401. The races (clients on one record, kill -9 during
  * writes) are test_records_race.c. */
-#include "route_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include <coffer/encoding.h>
+
+#include "route_fixture.h"
+#include "store/store.h"
+#include "wire/json.h"
+
+static struct srv *S;
+static struct test_account A, B;
+static struct rt_bad_tokens Bad;
+static const struct rt_group group = { &S, { &A, &B }, &Bad, NULL, NULL };
 
 #define Z1	"0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define Z2	"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
@@ -756,6 +776,5 @@ main(void)
 		cmocka_unit_test(test_quota),
 	};
 
-	return cmocka_run_group_tests_name("records", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("records", tests, &group);
 }

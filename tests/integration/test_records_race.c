@@ -3,9 +3,21 @@
  * 409 with the current version), and kill -9 in the middle of record
  * writes, twenty rounds, after each of which every acknowledged write is
  * there, whole. The routes one by one are test_records.c. */
-#include "route_util.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <cmocka.h>
+#include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
+
+#include "http_client.h"
+#include "route_fixture.h"
 
 #define Z2		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 #define RACE_PATH	"/v1/zones/" Z2 "/records/0000000000000000000000000000" \
@@ -14,31 +26,18 @@
 static struct srv *S;
 static struct test_account A;
 
+/* The zone the races write in. */
 static int
-group_setup(void **state)
+make_zone(void)
 {
-	const char *args[] = { "--test-routes", NULL };
 	long st = 0;
 
-	(void)state;
-	if (sodium_init() < 0 || srv_start(&S, args) != 0 ||
-	    test_account_new(S, &A) != 0)
-		return -1;
 	json_decref(rt_call(S, "PUT", "/v1/zones/" Z2, A.auth,
 	    "{\"category\":\"notes\"}", &st));
 	return st == 201 ? 0 : -1;
 }
 
-static int
-group_teardown(void **state)
-{
-	int rc;
-
-	(void)state;
-	rc = srv_stop(S);
-	srv_free(&S);
-	return rc == 0 ? 0 : -1;
-}
+static const struct rt_group group = { &S, { &A }, NULL, make_zone, NULL };
 
 /* The path of a record of Z2 (per thread: the writers run at once). */
 static void
@@ -305,6 +304,5 @@ main(void)
 		cmocka_unit_test(test_kill9),
 	};
 
-	return cmocka_run_group_tests_name("records_race", tests, group_setup,
-	    group_teardown);
+	return RT_RUN_GROUP("records_race", tests, &group);
 }

@@ -14,8 +14,6 @@
 #include "http_client.h"
 #include "server_harness.h"
 
-static const char *const test_args[] = { "--test-routes", NULL };
-
 static void
 whoami(struct srv *s, const char *auth, long want, const char *account)
 {
@@ -52,7 +50,7 @@ test_tokens(void **state)
 	char forged[96];
 
 	(void)state;
-	assert_int_equal(srv_start(&s, test_args), 0);
+	assert_int_equal(srv_start_test(&s, NULL), 0);
 	assert_int_equal(test_account_new(s, &a), 0);
 	assert_int_equal(test_account_new(s, &b), 0);
 	assert_string_not_equal(a.id, b.id);

@@ -34,7 +34,7 @@
 #include <coffer/err.h>
 
 #include "store/store.h"
-#include "../server/store_test.h"
+#include "server_harness.h"
 
 #define ROUNDS		20
 #define NRECORDS	48
@@ -375,7 +375,7 @@ test_kill9_rounds(void **state)
 	memset(&s, 0, sizeof(s));
 	s.blobs = calloc((size_t)MAXBLOBS * ROUNDS, sizeof(*s.blobs));
 	assert_non_null(s.blobs);
-	assert_int_equal(tmp_folder(dir, sizeof(dir), "coffer-crash"), 0);
+	assert_int_equal(srv_mkdtemp(dir, sizeof(dir), "coffer-crash"), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < ROUNDS; i++)
 		round_once(dir, &s);
@@ -384,7 +384,7 @@ test_kill9_rounds(void **state)
 	    " %.2f s\n", ROUNDS, s.checked, s.nblobs, (double)(t1.tv_sec -
 	    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	assert_true(s.nblobs > 0);
-	rm_rf(dir);
+	srv_rmtree(dir);
 	free(s.blobs);
 }
 

@@ -25,7 +25,6 @@
 
 #include "store/blob.h"
 #include "server_harness.h"
-#include "store_test.h"
 
 struct backend {
 	const char			*name;
@@ -43,7 +42,7 @@ struct backend {
 static int
 fs_fresh(char *where, size_t cap)
 {
-	return tmp_folder(where, cap, "coffer-blob");
+	return srv_mkdtemp(where, cap, "coffer-blob");
 }
 
 static void
@@ -113,7 +112,7 @@ fs_stray(const char *where)
 }
 
 static const struct backend backends[] = {
-	{ "fs", &store_blob_fs_ops, fs_fresh, rm_rf, fs_crash_leftovers,
+	{ "fs", &store_blob_fs_ops, fs_fresh, srv_rmtree, fs_crash_leftovers,
 	    fs_stray },
 };
 
@@ -450,7 +449,7 @@ test_fs_no_symlinks(void **state)
 	/* An account folder: a link to another account's folder. */
 	snprintf(p, sizeof(p), "%s/%s", f->where, ah);
 	snprintf(q, sizeof(q), "%s/%s", f->where, bh);
-	rm_rf(p);
+	srv_rmtree(p);
 	assert_int_equal(symlink(q, p), 0);
 	assert_int_not_equal(OPS->get_open(f->b, a, id, 0, &rd, &size), 0);
 	assert_null(rd);

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include "config.h"
+#include "http/service.h"
 #include "server_harness.h"
 
 static void
@@ -247,7 +248,7 @@ test_listen(void **state)
 		if (!cases[i].ok)
 			continue;
 		assert_int_equal(ss.ss_family, cases[i].family);
-		assert_int_equal(srv_addr_is_loopback((struct sockaddr *)&ss),
+		assert_int_equal(srv_listen_is_loopback((struct sockaddr *)&ss),
 		    cases[i].loopback);
 		assert_int_equal(ntohs(cases[i].family == AF_INET ?
 		    ((struct sockaddr_in *)&ss)->sin_port :

@@ -38,17 +38,17 @@ test_records(void **state)
 	struct store_zone z;
 	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES], r2[COFFER_WIRE_ID_BYTES];
 
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
-	fill_id(rid, 2);
-	fill_id(r2, 3);
-	put_ok(f, a.id, zid, rid, "one", 0, 1);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(rid, 2);
+	mc_fill_id(r2, 3);
+	mc_put_ok(f, a.id, zid, rid, "one", 0, 1);
 	/* 0 means "must be absent": a stale create conflicts. */
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
 	    (const uint8_t *)"x", 1, 0, &res), COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 1);
 	assert_int_equal(res.seq, 1);
-	put_ok(f, a.id, zid, rid, "two", 1, 2);
+	mc_put_ok(f, a.id, zid, rid, "two", 1, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
 	    (const uint8_t *)"x", 1, 5, &res), COFFER_ERR_CONFLICT);
 	assert_int_equal(res.version, 2);
@@ -87,13 +87,13 @@ test_records(void **state)
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, r2,
 	    STORE_VERSION_ANY, &res), COFFER_ERR_NOTFOUND);
 	/* A tombstone comes back by its version or by 0; versions go on. */
-	put_ok(f, a.id, zid, rid, "back", 3, 4);
+	mc_put_ok(f, a.id, zid, rid, "back", 3, 4);
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid, 4, &res), 0);
-	put_ok(f, a.id, zid, rid, "again", 0, 6);
-	put_ok(f, a.id, zid, r2, "", 0, 1);
+	mc_put_ok(f, a.id, zid, rid, "again", 0, 6);
+	mc_put_ok(f, a.id, zid, r2, "", 0, 1);
 	assert_int_equal(OPS->zone_get(f->m, a.id, zid, &z), 0);
 	assert_int_equal(z.seq, 7);
-	fill_id(zid, 9);
+	mc_fill_id(zid, 9);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
 	    (const uint8_t *)"x", 1, 0, &res), COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec),
@@ -114,9 +114,9 @@ test_record_limits(void **state)
 	big = malloc(COFFER_WIRE_RECORD_MAX + 1);
 	assert_non_null(big);
 	randombytes_buf(big, COFFER_WIRE_RECORD_MAX + 1);
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
-	fill_id(rid, 2);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(rid, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big,
 	    COFFER_WIRE_RECORD_MAX + 1, 0, &res), COFFER_ERR_TOOBIG);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec),
@@ -150,25 +150,25 @@ test_changes_paging(void **state)
 	char first[STORE_TOKEN_LEN + 1], end[STORE_TOKEN_LEN + 1], data[16];
 	size_t i;
 
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
-	page(f, a.id, zid, NULL, 10, &c, 0, 0);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_page(f, a.id, zid, NULL, 10, &c, 0, 0);
 	store_changes_cleanup(&c);
 	for (i = 0; i < 25; i++) {
-		fill_id(rid, (uint8_t)i);
+		mc_fill_id(rid, (uint8_t)i);
 		snprintf(data, sizeof(data), "rec %zu", i);
-		put_ok(f, a.id, zid, rid, data, 0, 1);
+		mc_put_ok(f, a.id, zid, rid, data, 0, 1);
 	}
-	page(f, a.id, zid, "", 10, &c, 10, 1);
+	mc_page(f, a.id, zid, "", 10, &c, 10, 1);
 	for (i = 0; i < 10; i++) {
 		assert_int_equal(c.v[i].seq, i + 1);
 		assert_int_equal(c.v[i].id[0], i);
 	}
 	memcpy(first, c.next, sizeof(first));
-	page(f, a.id, zid, first, 10, &d, 10, 1);
+	mc_page(f, a.id, zid, first, 10, &d, 10, 1);
 	assert_int_equal(d.v[0].seq, 11);
 	store_changes_cleanup(&c);
-	page(f, a.id, zid, d.next, 10, &c, 5, 0);
+	mc_page(f, a.id, zid, d.next, 10, &c, 5, 0);
 	assert_int_equal(c.v[4].seq, 25);
 	assert_int_equal(c.v[4].len, 6);
 	assert_memory_equal(c.v[4].data, "rec 24", 6);
@@ -176,25 +176,25 @@ test_changes_paging(void **state)
 	store_changes_cleanup(&c);
 	store_changes_cleanup(&d);
 	/* At the end: nothing, and the same place. */
-	page(f, a.id, zid, end, 10, &c, 0, 0);
+	mc_page(f, a.id, zid, end, 10, &c, 0, 0);
 	assert_string_equal(c.next, end);
 	store_changes_cleanup(&c);
 	/* A tombstone and an update show up after the end token. */
-	fill_id(rid, 3);
+	mc_fill_id(rid, 3);
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid,
 	    STORE_VERSION_ANY, &res), 0);
-	fill_id(rid, 7);
-	put_ok(f, a.id, zid, rid, "seven", 1, 2);
-	page(f, a.id, zid, end, 10, &c, 2, 0);
+	mc_fill_id(rid, 7);
+	mc_put_ok(f, a.id, zid, rid, "seven", 1, 2);
+	mc_page(f, a.id, zid, end, 10, &c, 2, 0);
 	assert_int_equal(c.v[0].id[0], 3);
 	assert_int_equal(c.v[0].deleted, 1);
 	assert_int_equal(c.v[1].id[0], 7);
 	assert_int_equal(c.v[1].version, 2);
 	store_changes_cleanup(&c);
 	/* Resuming from the first page: each record once, latest state. */
-	page(f, a.id, zid, first, 0, &c, 17, 0);
+	mc_page(f, a.id, zid, first, 0, &c, 17, 0);
 	store_changes_cleanup(&c);
-	page(f, a.id, zid, NULL, 0, &c, 25, 0);
+	mc_page(f, a.id, zid, NULL, 0, &c, 25, 0);
 	for (i = 0; i < 25; i++)
 		assert_int_equal(c.v[i].deleted, c.v[i].id[0] == 3);
 	store_changes_cleanup(&c);
@@ -203,13 +203,13 @@ test_changes_paging(void **state)
 	big = calloc(1, COFFER_WIRE_RECORD_MAX);
 	assert_non_null(big);
 	for (i = 0; i < 5; i++) {
-		fill_id(rid, (uint8_t)(100 + i));
+		mc_fill_id(rid, (uint8_t)(100 + i));
 		assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, big,
 		    COFFER_WIRE_RECORD_MAX, 0, &res), 0);
 	}
 	free(big);
-	page(f, a.id, zid, end, 100, &c, 5, 1);
-	page(f, a.id, zid, c.next, 100, &d, 2, 0);
+	mc_page(f, a.id, zid, end, 100, &c, 5, 1);
+	mc_page(f, a.id, zid, c.next, 100, &d, 2, 0);
 	store_changes_cleanup(&c);
 	store_changes_cleanup(&d);
 }
@@ -223,16 +223,16 @@ test_changes_tokens(void **state)
 	uint8_t z1[COFFER_WIRE_ID_BYTES], z2[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	char tok[STORE_TOKEN_LEN + 1], bad[STORE_TOKEN_LEN + 2];
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
-	mk_zone(f, a.id, 1, z1);
-	mk_zone(f, a.id, 2, z2);
-	mk_zone(f, b.id, 1, z1);	/* bob's zone of the same id */
-	fill_id(rid, 1);
-	put_ok(f, a.id, z1, rid, "a", 0, 1);
-	put_ok(f, a.id, z2, rid, "a", 0, 1);
-	put_ok(f, b.id, z1, rid, "b", 0, 1);
-	page(f, a.id, z1, NULL, 0, &c, 1, 0);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_zone(f, a.id, 1, z1);
+	mc_zone(f, a.id, 2, z2);
+	mc_zone(f, b.id, 1, z1);	/* bob's zone of the same id */
+	mc_fill_id(rid, 1);
+	mc_put_ok(f, a.id, z1, rid, "a", 0, 1);
+	mc_put_ok(f, a.id, z2, rid, "a", 0, 1);
+	mc_put_ok(f, b.id, z1, rid, "b", 0, 1);
+	mc_page(f, a.id, z1, NULL, 0, &c, 1, 0);
 	memcpy(tok, c.next, sizeof(tok));
 	store_changes_cleanup(&c);
 	memset(&c, 0x5a, sizeof(c));
@@ -266,10 +266,10 @@ test_changes_tokens(void **state)
 	    COFFER_ERR_CONTEXT);
 	assert_int_equal(OPS->changes(f->m, b.id, z1, tok, 0, &c),
 	    COFFER_ERR_CONTEXT);
-	fill_id(z2, 0x77);
+	mc_fill_id(z2, 0x77);
 	assert_int_equal(OPS->changes(f->m, a.id, z2, NULL, 0, &c),
 	    COFFER_ERR_NOTFOUND);
-	page(f, a.id, z1, tok, 0, &c, 0, 0);
+	mc_page(f, a.id, z1, tok, 0, &c, 0, 0);
 	store_changes_cleanup(&c);
 }
 
@@ -283,22 +283,22 @@ test_changes_rollback(void **state)
 	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	char tok[STORE_TOKEN_LEN + 1];
 
-	if (be->snapshot == NULL)
+	if (f->be->snapshot == NULL)
 		skip();
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
-	fill_id(rid, 1);
-	put_ok(f, a.id, zid, rid, "1", 0, 1);
-	be->ops->close(&f->m);
-	assert_int_equal(be->snapshot(f->dir, 0), 0);
-	assert_int_equal(fx_open(f), 0);
-	put_ok(f, a.id, zid, rid, "2", 1, 2);
-	page(f, a.id, zid, NULL, 0, &c, 1, 0);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(rid, 1);
+	mc_put_ok(f, a.id, zid, rid, "1", 0, 1);
+	f->be->ops->close(&f->m);
+	assert_int_equal(f->be->snapshot(f->dir, 0), 0);
+	assert_int_equal(mc_open(f), 0);
+	mc_put_ok(f, a.id, zid, rid, "2", 1, 2);
+	mc_page(f, a.id, zid, NULL, 0, &c, 1, 0);
 	memcpy(tok, c.next, sizeof(tok));
 	store_changes_cleanup(&c);
-	be->ops->close(&f->m);
-	assert_int_equal(be->snapshot(f->dir, 1), 0);
-	assert_int_equal(fx_open(f), 0);
+	f->be->ops->close(&f->m);
+	assert_int_equal(f->be->snapshot(f->dir, 1), 0);
+	assert_int_equal(mc_open(f), 0);
 	assert_int_equal(OPS->changes(f->m, a.id, zid, tok, 0, &c),
 	    COFFER_ERR_STATE);
 }
@@ -315,10 +315,10 @@ test_blob_refs(void **state)
 
 	ids = calloc(COFFER_WIRE_EXISTS_MAX + 1, sizeof(*ids));
 	assert_non_null(ids);
-	mk_account(f, "alice", &a);
-	blob_id(ids[0], 1);
-	blob_id(ids[1], 2);
-	blob_id(ids[2], 3);
+	mc_account(f, "alice", &a);
+	mc_blob_id(ids[0], 1);
+	mc_blob_id(ids[1], 2);
+	mc_blob_id(ids[2], 3);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[0], 100, &added), 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[0], 100, &added), 0);
@@ -351,7 +351,7 @@ test_blob_refs(void **state)
 	assert_int_equal(u.used, 0);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[1],
 	    STORE_SIZE_MAX + 1, NULL), COFFER_ERR_TOOBIG);
-	fill_id(a.id, 0xee);
+	mc_fill_id(a.id, 0xee);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, ids[1], 1, NULL),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->blob_ref_exists(f->m, a.id,
@@ -371,23 +371,23 @@ test_quota(void **state)
 	uint8_t b1[COFFER_WIRE_BLOB_ID_BYTES], b2[COFFER_WIRE_BLOB_ID_BYTES], data[900];
 
 	memset(data, 1, sizeof(data));
-	be->ops->close(&f->m);
+	f->be->ops->close(&f->m);
 	f->cfg.quota_default = 10000;
-	assert_int_equal(fx_open(f), 0);
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
-	mk_zone(f, a.id, 1, zid);
-	fill_id(rid, 1);
-	blob_id(b1, 1);
-	blob_id(b2, 2);
+	assert_int_equal(mc_open(f), 0);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(rid, 1);
+	mc_blob_id(b1, 1);
+	mc_blob_id(b2, 2);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b1, 9000, NULL), 0);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b2, 1001, NULL),
 	    COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->blob_ref_get(f->m, a.id, b2, &res.version),
 	    COFFER_ERR_NOTFOUND);
-	assert_used(f, a.id, 9000, 10000);
+	mc_assert_used(f, a.id, 9000, 10000);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b2, 1000, NULL), 0);
-	assert_used(f, a.id, 10000, 10000);
+	mc_assert_used(f, a.id, 10000, 10000);
 	/* Records count too, with their overhead. */
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 1, 0,
 	    &res), COFFER_ERR_QUOTA);
@@ -396,28 +396,28 @@ test_quota(void **state)
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, b2), 0);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 100, 0,
 	    &res), 0);
-	assert_used(f, a.id, 9228, 10000);
+	mc_assert_used(f, a.id, 9228, 10000);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 900, 1,
 	    &res), COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 50, 1,
 	    &res), 0);
-	assert_used(f, a.id, 9178, 10000);
+	mc_assert_used(f, a.id, 9178, 10000);
 	assert_int_equal(OPS->record_delete(f->m, a.id, zid, rid,
 	    STORE_VERSION_ANY, &res), 0);
-	assert_used(f, a.id, 9128, 10000);
+	mc_assert_used(f, a.id, 9128, 10000);
 	/* The account's own quota, and back to the default. */
 	assert_int_equal(OPS->quota_set(f->m, a.id, 20000), 0);
-	assert_used(f, a.id, 9128, 20000);
+	mc_assert_used(f, a.id, 9128, 20000);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, b2, 10000, NULL), 0);
 	assert_int_equal(OPS->quota_set(f->m, a.id, 0), 0);
-	assert_used(f, a.id, 19128, 10000);
+	mc_assert_used(f, a.id, 19128, 10000);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid, data, 1, 0,
 	    &res), COFFER_ERR_QUOTA);
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, b2), 0);
 	assert_int_equal(OPS->quota_set(f->m, a.id, STORE_SIZE_MAX + 1),
 	    COFFER_ERR_TOOBIG);
-	assert_used(f, b.id, 0, 10000);
-	fill_id(b.id, 0xee);
+	mc_assert_used(f, b.id, 0, 10000);
+	mc_fill_id(b.id, 0xee);
 	assert_int_equal(OPS->quota_set(f->m, b.id, 5), COFFER_ERR_NOTFOUND);
 }
 
@@ -434,19 +434,19 @@ test_isolation(void **state)
 	uint8_t x[COFFER_WIRE_BLOB_ID_BYTES], present;
 	uint64_t size;
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
-	mk_zone(f, a.id, 1, zid);
-	mk_zone(f, b.id, 1, zid);
-	mk_zone(f, b.id, 2, only_b);
-	fill_id(rid, 1);
-	put_ok(f, a.id, zid, rid, "alice's", 0, 1);
-	put_ok(f, b.id, zid, rid, "bob's", 0, 1);
-	put_ok(f, b.id, only_b, rid, "bob's", 0, 1);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_zone(f, a.id, 1, zid);
+	mc_zone(f, b.id, 1, zid);
+	mc_zone(f, b.id, 2, only_b);
+	mc_fill_id(rid, 1);
+	mc_put_ok(f, a.id, zid, rid, "alice's", 0, 1);
+	mc_put_ok(f, b.id, zid, rid, "bob's", 0, 1);
+	mc_put_ok(f, b.id, only_b, rid, "bob's", 0, 1);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec), 0);
 	assert_memory_equal(rec.data, "alice's", 7);
 	store_record_cleanup(&rec);
-	page(f, a.id, zid, NULL, 0, &c, 1, 0);
+	mc_page(f, a.id, zid, NULL, 0, &c, 1, 0);
 	assert_memory_equal(c.v[0].data, "alice's", 7);
 	store_changes_cleanup(&c);
 	/* Bob's zone is not there for Alice, whatever she tries. */
@@ -461,7 +461,7 @@ test_isolation(void **state)
 	assert_int_equal(OPS->changes(f->m, a.id, only_b, NULL, 0, &c),
 	    COFFER_ERR_NOTFOUND);
 	/* Nor his blobs. */
-	blob_id(x, 9);
+	mc_blob_id(x, 9);
 	assert_int_equal(OPS->blob_ref_add(f->m, b.id, x, 5, NULL), 0);
 	assert_int_equal(OPS->blob_ref_get(f->m, a.id, x, &size),
 	    COFFER_ERR_NOTFOUND);
@@ -473,7 +473,7 @@ test_isolation(void **state)
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, x, 7, NULL), 0);
 	assert_int_equal(OPS->blob_ref_get(f->m, b.id, x, &size), 0);
 	assert_int_equal(size, 5);
-	assert_used(f, b.id, 5 + 2 * (5 + STORE_RECORD_OVERHEAD),
+	mc_assert_used(f, b.id, 5 + 2 * (5 + STORE_RECORD_OVERHEAD),
 	    STORE_QUOTA_DEFAULT);
 }
 
@@ -481,7 +481,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, mc_setup, mc_teardown)
 		CASE(test_records),
 		CASE(test_record_limits),
 		CASE(test_changes_paging),
@@ -495,5 +495,5 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	return RUN_EVERY_BACKEND("meta_records", tests);
+	return MC_RUN_EVERY_BACKEND("meta_records", tests);
 }

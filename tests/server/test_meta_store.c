@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <coffer/err.h>
 
 #include "meta_conformance.h"
+#include "server_harness.h"
 #include "store/store.h"
 
 static void
@@ -32,7 +34,7 @@ test_accounts(void **state)
 
 	memset(big, 'x', sizeof(big));
 	memset(rec, 9, sizeof(rec));
-	mk_account(f, "alice", &a);
+	mc_account(f, "alice", &a);
 	assert_int_equal(a.login_len, 5);
 	assert_int_equal(a.record_len, 192);
 	assert_int_equal(a.created, T0);
@@ -53,7 +55,7 @@ test_accounts(void **state)
 	    (const uint8_t *)"alic", 4, &g), COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->account_create(f->m, (const uint8_t *)"alice", 5,
 	    rec, 10, T0, &b), COFFER_ERR_EXISTS);
-	mk_account(f, "bob", &b);
+	mc_account(f, "bob", &b);
 	assert_memory_not_equal(a.id, b.id, COFFER_WIRE_ID_BYTES);
 	/* Limits and bad arguments write nothing. */
 	assert_int_equal(OPS->account_create(f->m, big, sizeof(big), rec, 10,
@@ -83,7 +85,7 @@ test_accounts(void **state)
 	assert_int_equal(OPS->account_set_record(f->m, a.id, rec, 5),
 	    COFFER_ERR_NOTFOUND);
 	/* The login is free again. */
-	mk_account(f, "alice", &g);
+	mc_account(f, "alice", &g);
 	assert_memory_not_equal(g.id, a.id, COFFER_WIRE_ID_BYTES);
 }
 
@@ -97,8 +99,8 @@ test_account_state(void **state)
 	uint64_t v;
 
 	memset(big, 3, sizeof(big));
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
 	assert_int_equal(OPS->account_state_get(f->m, a.id, &s), 0);
 	assert_int_equal(s.len, 0);
 	assert_int_equal(s.version, 0);
@@ -117,7 +119,7 @@ test_account_state(void **state)
 	assert_int_equal(s.version, 2);
 	assert_int_equal(OPS->account_state_get(f->m, b.id, &s), 0);
 	assert_int_equal(s.version, 0);
-	fill_id(a.id, 0xee);
+	mc_fill_id(a.id, 0xee);
 	assert_int_equal(OPS->account_state_get(f->m, a.id, &s),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->account_state_put(f->m, a.id, big, 1, 0, &v),
@@ -134,9 +136,9 @@ test_sessions(void **state)
 	uint64_t n;
 	int i;
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
-	mk_session(&s, a.id, 1, T0, T0 + 100);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_session(&s, a.id, 1, T0, T0 + 100);
 	assert_int_equal(OPS->session_create(f->m, &s), 0);
 	assert_int_equal(OPS->session_create(f->m, &s), COFFER_ERR_EXISTS);
 	assert_int_equal(OPS->session_lookup(f->m, s.token_hash, T0 + 1, &g), 0);
@@ -160,21 +162,21 @@ test_sessions(void **state)
 	    0);
 	assert_int_equal(g.expires, T0 + 500);
 	/* Bad arguments. */
-	mk_session(&t, a.id, 2, T0, T0);
+	mc_session(&t, a.id, 2, T0, T0);
 	assert_int_equal(OPS->session_create(f->m, &t), COFFER_ERR_INVALID);
-	mk_session(&t, a.id, 2, T0, T0 + 10);
-	fill_id(t.account, 0xee);
+	mc_session(&t, a.id, 2, T0, T0 + 10);
+	mc_fill_id(t.account, 0xee);
 	assert_int_equal(OPS->session_create(f->m, &t), COFFER_ERR_NOTFOUND);
 	/* With a device: removing the device ends the session. */
 	memset(&d, 0, sizeof(d));
-	fill_id(d.id, 0x44);
+	mc_fill_id(d.id, 0x44);
 	d.card_len = 157;
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), 0);
-	mk_session(&t, a.id, 2, T0, T0 + 10);
+	mc_session(&t, a.id, 2, T0, T0 + 10);
 	t.has_device = 1;
-	fill_id(t.device, 0x45);
+	mc_fill_id(t.device, 0x45);
 	assert_int_equal(OPS->session_create(f->m, &t), COFFER_ERR_NOTFOUND);
-	fill_id(t.device, 0x44);
+	mc_fill_id(t.device, 0x44);
 	assert_int_equal(OPS->session_create(f->m, &t), 0);
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g), 0);
 	assert_int_equal(g.has_device, 1);
@@ -183,13 +185,13 @@ test_sessions(void **state)
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g),
 	    COFFER_ERR_NOTFOUND);
 	/* Sign out: only the owner's, then all but one. */
-	mk_session(&t, b.id, 3, T0, T0 + 1000);
+	mc_session(&t, b.id, 3, T0, T0 + 1000);
 	assert_int_equal(OPS->session_create(f->m, &t), 0);
 	assert_int_equal(OPS->session_delete(f->m, a.id, t.token_hash),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g), 0);
 	for (i = 10; i < 15; i++) {
-		mk_session(&t, a.id, (uint8_t)i, T0, T0 + 1000);
+		mc_session(&t, a.id, (uint8_t)i, T0, T0 + 1000);
 		assert_int_equal(OPS->session_create(f->m, &t), 0);
 	}
 	assert_int_equal(OPS->session_delete(f->m, a.id, t.token_hash), 0);
@@ -204,7 +206,7 @@ test_sessions(void **state)
 	assert_int_equal(OPS->session_lookup(f->m, s.token_hash, T0, &g),
 	    COFFER_ERR_NOTFOUND);
 	/* Bob's survived all of it; pruning takes it once expired. */
-	mk_session(&t, b.id, 3, T0, T0 + 1000);
+	mc_session(&t, b.id, 3, T0, T0 + 1000);
 	assert_int_equal(OPS->session_lookup(f->m, t.token_hash, T0, &g), 0);
 	assert_int_equal(OPS->session_prune(f->m, T0 + 999, &n), 0);
 	assert_int_equal(n, 0);
@@ -222,9 +224,9 @@ test_session_cap(void **state)
 	uint8_t first[STORE_TOKEN_HASH_BYTES], second[STORE_TOKEN_HASH_BYTES];
 	uint32_t i;
 
-	mk_account(f, "alice", &a);
+	mc_account(f, "alice", &a);
 	for (i = 0; i <= STORE_SESSIONS_MAX; i++) {
-		mk_session(&s, a.id, 0, T0 + i, T0 + 100000);
+		mc_session(&s, a.id, 0, T0 + i, T0 + 100000);
 		store_token_hash(s.token_hash, (const uint8_t *)&i, sizeof(i));
 		if (i == 0)
 			memcpy(first, s.token_hash, sizeof(first));
@@ -305,10 +307,10 @@ test_devices(void **state)
 	size_t n;
 	int i;
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
 	memset(&d, 0, sizeof(d));
-	fill_id(d.id, 1);
+	mc_fill_id(d.id, 1);
 	memset(d.card, 0xca, 157);
 	d.card_len = 157;
 	memset(d.name, 0x11, 40);
@@ -329,7 +331,7 @@ test_devices(void **state)
 	assert_int_equal(OPS->device_add(f->m, b.id, &d, T0), 0);
 	/* Limits. */
 	d.card_len = COFFER_WIRE_CARD_MAX + 1;
-	fill_id(d.id, 2);
+	mc_fill_id(d.id, 2);
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), COFFER_ERR_TOOBIG);
 	d.card_len = 0;
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0),
@@ -341,10 +343,10 @@ test_devices(void **state)
 	    COFFER_ERR_NOTFOUND);
 	d.name_len = 0;
 	for (i = 2; i <= COFFER_WIRE_DEVICES_MAX; i++) {
-		fill_id(d.id, (uint8_t)i);
+		mc_fill_id(d.id, (uint8_t)i);
 		assert_int_equal(OPS->device_add(f->m, a.id, &d, T0 + i), 0);
 	}
-	fill_id(d.id, 0xff);
+	mc_fill_id(d.id, 0xff);
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), COFFER_ERR_TOOBIG);
 	list = calloc(COFFER_WIRE_DEVICES_MAX, sizeof(*list));
 	assert_non_null(list);
@@ -359,12 +361,12 @@ test_devices(void **state)
 	assert_int_equal(OPS->device_list(f->m, b.id, list, COFFER_WIRE_DEVICES_MAX,
 	    &n), 0);
 	assert_int_equal(n, 1);
-	fill_id(d.id, 1);
+	mc_fill_id(d.id, 1);
 	assert_int_equal(OPS->device_remove(f->m, a.id, d.id), 0);
 	assert_int_equal(OPS->device_remove(f->m, a.id, d.id),
 	    COFFER_ERR_NOTFOUND);
 	assert_int_equal(OPS->device_get(f->m, b.id, d.id, &g), 0);
-	fill_id(a.id, 0xee);
+	mc_fill_id(a.id, 0xee);
 	assert_int_equal(OPS->device_list(f->m, a.id, list, 3, &n),
 	    COFFER_ERR_NOTFOUND);
 	free(list);
@@ -380,9 +382,9 @@ test_zones(void **state)
 	size_t n;
 	int created;
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
-	fill_id(zid, 5);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_fill_id(zid, 5);
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 3, T0, &z, &created),
 	    0);
 	assert_int_equal(created, 1);
@@ -404,7 +406,7 @@ test_zones(void **state)
 	assert_int_equal(OPS->zone_ensure(f->m, b.id, zid, 9, T0, &g, &created),
 	    0);
 	assert_int_equal(created, 1);
-	fill_id(zid, 6);
+	mc_fill_id(zid, 6);
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 255, T0, &g, NULL),
 	    0);
 	assert_int_equal(OPS->zone_list(f->m, a.id, list, 4, &n), 0);
@@ -428,7 +430,7 @@ test_zone_cap(void **state)
 	uint8_t zid[COFFER_WIRE_ID_BYTES];
 	uint32_t i;
 
-	mk_account(f, "alice", &a);
+	mc_account(f, "alice", &a);
 	memset(zid, 0, sizeof(zid));
 	for (i = 0; i < COFFER_WIRE_ZONES_MAX; i++) {
 		memcpy(zid, &i, sizeof(i));
@@ -458,23 +460,23 @@ test_account_delete_cascade(void **state)
 	uint8_t x[COFFER_WIRE_BLOB_ID_BYTES];
 	size_t n;
 
-	mk_account(f, "alice", &a);
-	mk_account(f, "bob", &b);
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
 	memset(&d, 0, sizeof(d));
 	d.card_len = 157;
-	fill_id(d.id, 1);
-	fill_id(rid, 1);
-	blob_id(x, 1);
-	mk_session(&s, a.id, 1, T0, T0 + 10);
-	mk_session(&t, b.id, 2, T0, T0 + 10);
+	mc_fill_id(d.id, 1);
+	mc_fill_id(rid, 1);
+	mc_blob_id(x, 1);
+	mc_session(&s, a.id, 1, T0, T0 + 10);
+	mc_session(&t, b.id, 2, T0, T0 + 10);
 	assert_int_equal(OPS->device_add(f->m, a.id, &d, T0), 0);
 	assert_int_equal(OPS->device_add(f->m, b.id, &d, T0), 0);
 	assert_int_equal(OPS->session_create(f->m, &s), 0);
 	assert_int_equal(OPS->session_create(f->m, &t), 0);
-	mk_zone(f, a.id, 1, zid);
-	mk_zone(f, b.id, 1, zid);
-	put_ok(f, a.id, zid, rid, "a", 0, 1);
-	put_ok(f, b.id, zid, rid, "b", 0, 1);
+	mc_zone(f, a.id, 1, zid);
+	mc_zone(f, b.id, 1, zid);
+	mc_put_ok(f, a.id, zid, rid, "a", 0, 1);
+	mc_put_ok(f, b.id, zid, rid, "b", 0, 1);
 	assert_int_equal(OPS->blob_ref_add(f->m, a.id, x, 5, NULL), 0);
 	assert_int_equal(OPS->account_delete(f->m, a.id), 0);
 	assert_int_equal(OPS->session_lookup(f->m, s.token_hash, T0, &g),
@@ -484,12 +486,12 @@ test_account_delete_cascade(void **state)
 	store_record_cleanup(&rec);
 	assert_int_equal(OPS->device_get(f->m, b.id, d.id, &d), 0);
 	/* A new account of the same login starts empty. */
-	mk_account(f, "alice", &a);
+	mc_account(f, "alice", &a);
 	assert_int_equal(OPS->zone_list(f->m, a.id, zl, 2, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(OPS->device_get(f->m, a.id, d.id, &d),
 	    COFFER_ERR_NOTFOUND);
-	assert_used(f, a.id, 0, STORE_QUOTA_DEFAULT);
+	mc_assert_used(f, a.id, 0, STORE_QUOTA_DEFAULT);
 }
 
 #define NTHREADS	4
@@ -517,9 +519,9 @@ worker(void *arg)
 	uint8_t rid[COFFER_WIRE_ID_BYTES], shared[COFFER_WIRE_ID_BYTES];
 	int i, won = 0, r;
 
-	fill_id(shared, 0xff);
+	mc_fill_id(shared, 0xff);
 	for (i = 0; i < NPUTS; i++) {
-		fill_id(rid, w->n);
+		mc_fill_id(rid, w->n);
 		rid[1] = (uint8_t)i;
 		if (m->ops->record_put(m, w->acct, w->zid, rid, rid,
 		    sizeof(rid), 0, &res) != 0 || m->ops->record_get(m,
@@ -562,11 +564,11 @@ test_threads(void **state)
 	int i;
 
 	/* Fewer connections than threads: callers queue for them. */
-	be->ops->close(&f->m);
+	f->be->ops->close(&f->m);
 	f->cfg.connections = 2;
-	assert_int_equal(fx_open(f), 0);
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
+	assert_int_equal(mc_open(f), 0);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
 	for (i = 0; i < NTHREADS; i++) {
 		w[i] = (struct worker){ f, a.id, zid, (uint8_t)i, 0, 0 };
 		assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
@@ -575,11 +577,11 @@ test_threads(void **state)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(w[i].bad, 0);
 	}
-	fill_id(shared, 0xff);
+	mc_fill_id(shared, 0xff);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, shared, &rec), 0);
 	assert_int_equal(rec.version, NTHREADS * NRACE);
 	store_record_cleanup(&rec);
-	page(f, a.id, zid, NULL, 0, &c, NTHREADS * NPUTS + 1, 0);
+	mc_page(f, a.id, zid, NULL, 0, &c, NTHREADS * NPUTS + 1, 0);
 	assert_int_equal(c.v[c.n - 1].seq, NTHREADS * (NPUTS + NRACE));
 	store_changes_cleanup(&c);
 }
@@ -594,14 +596,14 @@ test_reopen(void **state)
 	struct store_record rec;
 	uint8_t zid[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 
-	mk_account(f, "alice", &a);
-	mk_zone(f, a.id, 1, zid);
-	fill_id(rid, 2);
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(rid, 2);
 	assert_int_equal(OPS->record_put(f->m, a.id, zid, rid,
 	    (const uint8_t *)"data", 4, 0, &res), 0);
-	be->ops->close(&f->m);
+	f->be->ops->close(&f->m);
 	assert_null(f->m);
-	assert_int_equal(fx_open(f), 0);
+	assert_int_equal(mc_open(f), 0);
 	assert_int_equal(OPS->account_get(f->m, a.id, &g), 0);
 	assert_int_equal(OPS->record_get(f->m, a.id, zid, rid, &rec), 0);
 	assert_int_equal(rec.len, 4);
@@ -615,18 +617,18 @@ test_future_schema(void **state)
 	struct fx *f = *state;
 	struct store_meta *m2 = NULL;
 
-	if (be->future_schema == NULL)
+	if (f->be->future_schema == NULL)
 		skip();
-	be->ops->close(&f->m);
-	assert_int_equal(be->future_schema(f->where), 0);
-	assert_int_equal(be->ops->open(&m2, f->where, &f->cfg),
+	f->be->ops->close(&f->m);
+	assert_int_equal(f->be->future_schema(f->where), 0);
+	assert_int_equal(f->be->ops->open(&m2, f->where, &f->cfg),
 	    COFFER_ERR_VERSION);
 	assert_null(m2);
 	/* Leave the fixture a store to close. */
-	be->remove(f->dir);
-	assert_int_equal(be->fresh(f->where, sizeof(f->where), f->dir,
+	f->be->remove(f->dir);
+	assert_int_equal(f->be->fresh(f->where, sizeof(f->where), f->dir,
 	    sizeof(f->dir)), 0);
-	assert_int_equal(fx_open(f), 0);
+	assert_int_equal(mc_open(f), 0);
 }
 
 /* store_open: the data folder, its modes, its lock. */
@@ -639,7 +641,7 @@ test_store_open(void **state)
 	FILE *fp;
 
 	(void)state;
-	assert_int_equal(tmp_folder(base, sizeof(base), "coffer-open"), 0);
+	assert_int_equal(srv_mkdtemp(base, sizeof(base), "coffer-open"), 0);
 	snprintf(dir, sizeof(dir), "%s/data", base);
 	assert_int_equal(store_open(&st, dir, NULL), 0);
 	assert_int_equal(stat(dir, &sb), 0);
@@ -670,14 +672,14 @@ test_store_open(void **state)
 	assert_int_equal(store_open(&st, path, NULL), COFFER_ERR_EXISTS);
 	assert_int_equal(store_open(&st, "", NULL), COFFER_ERR_INVALID);
 	assert_null(st);
-	rm_rf(base);
+	srv_rmtree(base);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define CASE(fn) cmocka_unit_test_setup_teardown(fn, mc_setup, mc_teardown)
 		CASE(test_accounts),
 		CASE(test_account_state),
 		CASE(test_sessions),
@@ -701,5 +703,5 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	rc = cmocka_run_group_tests_name("store", once, NULL, NULL);
-	return rc | RUN_EVERY_BACKEND("meta_store", tests);
+	return rc | MC_RUN_EVERY_BACKEND("meta_store", tests);
 }

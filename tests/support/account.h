@@ -11,7 +11,7 @@ struct test_account {
 };
 
 /** test_account_new(s, a): a new account with a session on ${s} (started
- * with --test-routes: POST /v1/_test/session; the accounts routes will
+ * as cofferd-test: POST /v1/_test/session; the accounts routes will
  * replace it with a real OPAQUE sign-up and sign-in). Returns 0 or -1. */
 int test_account_new(struct srv *s, struct test_account *a);
 

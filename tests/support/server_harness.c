@@ -1,4 +1,4 @@
-/* Run the real cofferd from tests (server_harness.h). */
+/* Run the real server programs from tests (server_harness.h). */
 /* nftw() is XSI. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -20,6 +20,7 @@
 #define WAIT_MS		30000
 
 struct srv {
+	char	 prog[300];	/* the program's path */
 	pid_t	 pid;
 	unsigned port;
 	int	 tls;
@@ -37,15 +38,23 @@ sleep_ms(unsigned ms)
 		;
 }
 
+int
+srv_mkdtemp(char *dir, size_t cap, const char *prefix)
+{
+	const char *t = getenv("TMPDIR");
+
+	if ((size_t)snprintf(dir, cap, "%s/%s-XXXXXX", t != NULL &&
+	    *t != '\0' ? t : "/tmp", prefix) >= cap)
+		return -1;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
 char *
 srv_tmpdir(void)
 {
-	const char *t = getenv("TMPDIR");
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/coffer-test-XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	if (mkdtemp(path) == NULL)
+	if (srv_mkdtemp(path, sizeof(path), "coffer-test") != 0)
 		return NULL;
 	return strdup(path);
 }
@@ -152,7 +161,7 @@ launch(struct srv *s)
 	size_t i;
 	int fd, status;
 
-	argv[0] = (char *)COFFER_BUILD_DIR "/cofferd";
+	argv[0] = s->prog;
 	for (i = 0; i < s->nargs; i++)
 		argv[i + 1] = s->args[i];
 	argv[i + 1] = NULL;
@@ -187,8 +196,8 @@ launch(struct srv *s)
 		sleep_ms(5);
 	}
 	text = srv_log_text(s);
-	fprintf(stderr, "srv_start: cofferd did not start; its log:\n%s\n",
-	    text != NULL ? text : "(none)");
+	fprintf(stderr, "srv_start: %s did not start; its log:\n%s\n",
+	    s->prog, text != NULL ? text : "(none)");
 	free(text);
 	if (s->pid > 0)
 		srv_kill9(s);
@@ -205,7 +214,8 @@ add_arg(struct srv *s, const char *a)
 }
 
 int
-srv_start(struct srv **out, const char *const extra_args[])
+srv_start_prog(struct srv **out, const char *prog,
+    const char *const extra_args[])
 {
 	struct srv *s;
 	char *dir = NULL;
@@ -215,6 +225,7 @@ srv_start(struct srv **out, const char *const extra_args[])
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (dir = srv_tmpdir()) == NULL)
 		goto fail;
+	snprintf(s->prog, sizeof(s->prog), "%s/%s", COFFER_BUILD_DIR, prog);
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	snprintf(s->data, sizeof(s->data), "%s/data", dir);
 	snprintf(s->portfile, sizeof(s->portfile), "%s/port", dir);
@@ -225,7 +236,8 @@ srv_start(struct srv **out, const char *const extra_args[])
 		if (strcmp(extra_args[i], "--tls-cert") == 0)
 			s->tls = 1;
 	}
-	if (add_arg(s, "--data") || add_arg(s, s->data) ||
+	if ((strcmp(prog, SRV_ESCROWD) != 0 && (add_arg(s, "--data") ||
+	    add_arg(s, s->data))) ||
 	    add_arg(s, "--port-file") || add_arg(s, s->portfile) ||
 	    (!has_listen && (add_arg(s, "--listen") ||
 	    add_arg(s, "127.0.0.1:0"))))
@@ -242,6 +254,18 @@ fail:
 	free(dir);
 	srv_free(&s);
 	return -1;
+}
+
+int
+srv_start(struct srv **out, const char *const extra_args[])
+{
+	return srv_start_prog(out, SRV_COFFERD, extra_args);
+}
+
+int
+srv_start_test(struct srv **out, const char *const extra_args[])
+{
+	return srv_start_prog(out, SRV_COFFERD_TEST, extra_args);
 }
 
 static int

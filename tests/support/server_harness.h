@@ -1,13 +1,14 @@
-/* Start the real cofferd from a test: a fresh temporary folder per
- * server holding the data folder ("data", created by cofferd itself), the
- * port file and the server's stderr ("stderr.log"), so tests can assert
- * on what it logged. The server listens on 127.0.0.1 with a port the
- * kernel picks, read back from --port-file.
+/* Start a real server program of the build folder from a test: cofferd,
+ * cofferd-test (cofferd with the test routes, cofferd_test.h) or
+ * coffer-escrowd. A fresh temporary folder per server holds the data
+ * folder ("data", created by cofferd itself), the port file and the
+ * server's stderr ("stderr.log"), so tests can assert on what it logged.
+ * The server listens on 127.0.0.1 with a port the kernel picks, read
+ * back from --port-file.
  *
  *	struct srv *s;
- *	const char *args[] = { "--test-routes", NULL };
- *	assert_int_equal(srv_start(&s, args), 0);
- *	... http_request("GET", srv_url(s, "/v1/health"), ...) ...
+ *	assert_int_equal(srv_start_test(&s, NULL), 0);
+ *	... http_request("GET", srv_url(s, "/v1/_test/slow"), ...) ...
  *	assert_int_equal(srv_stop(s), 0);	(SIGTERM, exit status 0)
  *	srv_free(&s);				(removes the folder) */
 #ifndef COFFER_TEST_SERVER_HARNESS_H
@@ -18,12 +19,27 @@
 
 struct srv;
 
-/** srv_start(out, extra_args): run COFFER_BUILD_DIR/cofferd with --data,
- * --port-file and (unless ${extra_args} has one) --listen 127.0.0.1:0,
- * then the NULL-terminated ${extra_args} (may be NULL), and wait until it
- * has written its port (at most 30 s). Returns 0 and *${out}, or -1 with
- * the reason and the server's log printed on stderr. */
+/* The programs srv_start_prog runs. */
+#define SRV_COFFERD		"cofferd"
+#define SRV_COFFERD_TEST	"cofferd-test"
+#define SRV_ESCROWD		"coffer-escrowd"
+
+/** srv_start_prog(out, prog, extra_args): run COFFER_BUILD_DIR/${prog}
+ * (one of the SRV_* programs above) with --data (not for
+ * coffer-escrowd, which has no data folder), --port-file and (unless
+ * ${extra_args} has one) --listen 127.0.0.1:0, then the NULL-terminated
+ * ${extra_args} (may be NULL), and wait until it has written its port (at
+ * most 30 s). Returns 0 and *${out}, or -1 with the reason and the
+ * server's log printed on stderr. */
+int srv_start_prog(struct srv **out, const char *prog,
+    const char *const extra_args[]);
+
+/** srv_start(out, extra_args): srv_start_prog of cofferd. */
 int srv_start(struct srv **out, const char *const extra_args[]);
+
+/** srv_start_test(out, extra_args): srv_start_prog of cofferd-test, for
+ * tests that use the routes under /v1/_test/. */
+int srv_start_test(struct srv **out, const char *const extra_args[]);
 
 /** srv_stop(s): SIGTERM, wait for the exit (at most 30 s, then SIGKILL),
  * reap. Returns the exit status (0 for a clean stop), or -1 if it died
@@ -33,8 +49,9 @@ int srv_stop(struct srv *s);
 /** srv_kill9(s): SIGKILL the server and reap it (a crash). Returns 0. */
 int srv_kill9(struct srv *s);
 
-/** srv_restart(s): start cofferd again, same arguments, same data folder
- * (after srv_stop or srv_kill9). Returns 0 or -1 as srv_start. */
+/** srv_restart(s): start the same program again, same arguments, same
+ * data folder (after srv_stop or srv_kill9). Returns 0 or -1 as
+ * srv_start. */
 int srv_restart(struct srv *s);
 
 /** srv_free(p): kill the server if it runs, remove its temporary folder,
@@ -86,6 +103,11 @@ int srv_run(const char *const args[], int *status, char **out, char **err);
 int srv_exec(const char *prog, const char *const args[], const char *const env[],
     const char *input, unsigned timeout_s, int *status, char **out,
     char **err);
+
+/** srv_mkdtemp(dir, cap, prefix): a new empty folder
+ * $TMPDIR/${prefix}-XXXXXX (mode 0700; /tmp without TMPDIR), its path in
+ * ${dir} of ${cap} bytes. Returns 0 or -1. */
+int srv_mkdtemp(char *dir, size_t cap, const char *prefix);
 
 /** srv_tmpdir(): a new empty temporary folder (free the string, remove
  * the folder with srv_rmtree), or NULL. */

@@ -24,7 +24,7 @@
 
 #include <coffer/err.h>
 
-#include "log.h"
+#include "http/log.h"
 #include "routes.h"
 #include "store/store.h"
 

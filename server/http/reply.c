@@ -1,11 +1,15 @@
-/* Replies: JSON, errors, empty, streamed with Range (http.h). */
+/* Replies: JSON, errors, empty, streamed with Range (http.h). Calls
+ * request.c, errors.c, log.c and range.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <coffer/err.h>
+
 #include "http_internal.h"
+#include "log.h"
 
 #define STREAM_BLOCK	(256u * 1024)
 
@@ -161,6 +165,34 @@ srv_reply_json_err(struct srv_req *req, const struct wire_json_err *e)
 }
 
 int
+srv_reply_object(struct srv_req *req, unsigned status, json_t *o)
+{
+	if (o == NULL)
+		return -1;
+	return srv_reply_json(req, status, o);
+}
+
+int
+srv_reply_store(struct srv_req *req, int r, const char *what)
+{
+	switch (r) {
+	case COFFER_ERR_NOTFOUND:
+		return srv_reply_error(req, SRV_E_NO_SUCH_OBJECT, "no such %s",
+		    what);
+	case COFFER_ERR_QUOTA:
+		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, NULL);
+	case COFFER_ERR_BUSY:
+		return srv_reply_retry(req, SRV_E_UNAVAILABLE, 1, "the store "
+		    "is busy");
+	default:
+		srv_log(SRV_LOG_ERROR, "store_failed", "route",
+		    srv_req_route(req)->pattern, "reason", coffer_strerror(r),
+		    (char *)NULL);
+		return srv_reply_error(req, SRV_E_INTERNAL, NULL);
+	}
+}
+
+int
 srv_reply_header(struct srv_req *req, const char *name, const char *value)
 {
 	char *n, *v;
@@ -180,7 +212,7 @@ srv_reply_header(struct srv_req *req, const char *name, const char *value)
 }
 
 enum MHD_Result
-srv__req_queue(struct srv_req *req)
+srv_reply_queue(struct srv_req *req)
 {
 	size_t i;
 
@@ -204,8 +236,8 @@ srv__req_queue(struct srv_req *req)
 	return MHD_queue_response(req->conn, req->status, req->resp);
 }
 
-void
-srv__stream_unref(struct stream *s)
+static void
+stream_unref(struct stream *s)
 {
 	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1) {
 		if (s->release != NULL)
@@ -215,14 +247,14 @@ srv__stream_unref(struct stream *s)
 }
 
 void
-srv__req_free_reply(struct srv_req *req)
+srv_reply_free(struct srv_req *req)
 {
 	size_t i;
 
 	if (req->resp != NULL)
 		MHD_destroy_response(req->resp);
 	req->resp = NULL;
-	srv__stream_unref(req->stream);
+	stream_unref(req->stream);
 	req->stream = NULL;
 	for (i = 0; i < req->nhdrs; i++) {
 		free(req->hname[i]);
@@ -247,60 +279,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void
 stream_free(void *cls)
 {
-	srv__stream_unref(cls);
-}
-
-/* Digits (leading zeros allowed by RFC 9110), below 2^63. */
-static const char *
-digits(const char *p, uint64_t *v)
-{
-	size_t i;
-
-	*v = 0;
-	for (i = 0; p[i] >= '0' && p[i] <= '9'; i++) {
-		uint64_t d = (uint64_t)(p[i] - '0');
-
-		if (*v > ((uint64_t)INT64_MAX - d) / 10)
-			return NULL;
-		*v = *v * 10 + d;
-	}
-	return i == 0 ? NULL : p + i;
-}
-
-int
-srv_range_parse(const char *h, uint64_t size, uint64_t *start, uint64_t *len)
-{
-	const char *eq, *p;
-	uint64_t a, b;
-
-	if (h == NULL)
-		return 0;
-	if ((eq = strchr(h, '=')) == NULL)
-		return -1;
-	/* RFC 9110 14.2: a range unit we do not know is ignored. */
-	if ((size_t)(eq - h) != 5 || strncasecmp(h, "bytes", 5) != 0)
-		return 0;
-	p = eq + 1;
-	if (*p == '-') {
-		if ((p = digits(p + 1, &b)) == NULL || *p != '\0' || b == 0 ||
-		    size == 0)
-			return -1;
-		*len = b < size ? b : size;
-		*start = size - *len;
-		return 1;
-	}
-	if ((p = digits(p, &a)) == NULL || *p++ != '-' || a >= size)
-		return -1;
-	if (*p == '\0') {
-		*start = a;
-		*len = size - a;
-		return 1;
-	}
-	if ((p = digits(p, &b)) == NULL || *p != '\0' || b < a)
-		return -1;
-	*start = a;
-	*len = (b < size - 1 ? b : size - 1) - a + 1;
-	return 1;
+	stream_unref(cls);
 }
 
 #define SMALL_REPLY	((uint64_t)64 << 10)
@@ -412,7 +391,7 @@ srv_reply_stream(struct srv_req *req, uint64_t size, srv_reader_fn reader,
 out:
 	if (resp != NULL)
 		MHD_destroy_response(resp);
-	srv__stream_unref(s);
+	stream_unref(s);
 	if (release != NULL)
 		release(cls);
 	return r;

@@ -19,7 +19,7 @@
 
 #include <coffer/err.h>
 
-#include "log.h"
+#include "http/log.h"
 #include "routes.h"
 #include "store/store.h"
 
@@ -43,34 +43,6 @@ const struct srv_query_spec srv_record_delete_query[] = {
 const struct srv_query_spec srv_changes_query[] = {
 	{ "since", SRV_P_TOKEN }, { "limit", SRV_P_UINT }, { NULL, 0 }
 };
-
-int
-srv_reply_object(struct srv_req *req, unsigned status, json_t *o)
-{
-	if (o == NULL)
-		return -1;
-	return srv_reply_json(req, status, o);
-}
-
-int
-srv_reply_store(struct srv_req *req, int r, const char *what)
-{
-	switch (r) {
-	case COFFER_ERR_NOTFOUND:
-		return srv_reply_error(req, SRV_E_NO_SUCH_OBJECT, "no such %s",
-		    what);
-	case COFFER_ERR_QUOTA:
-		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, NULL);
-	case COFFER_ERR_BUSY:
-		return srv_reply_retry(req, SRV_E_UNAVAILABLE, 1, "the store "
-		    "is busy");
-	default:
-		srv_log(SRV_LOG_ERROR, "store_failed", "route",
-		    srv_req_route(req)->pattern, "reason", coffer_strerror(r),
-		    (char *)NULL);
-		return srv_reply_error(req, SRV_E_INTERNAL, NULL);
-	}
-}
 
 void
 srv_record_put_cleanup(struct srv_record_put *p)

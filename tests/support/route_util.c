@@ -1,12 +1,4 @@
-/* What the route tests (test_devices.c, test_records.c) share: one
- * request with its checked answer, the tokens that must be refused, and a
- * step on the store while the server is stopped (to make an expired
- * session, or lower a quota: no route does either).
- * Header-only: tests/integration builds each test_*.c alone. Every
- * function asserts (cmocka) rather than returning errors. */
-#ifndef COFFER_TEST_ROUTE_UTIL_H
-#define COFFER_TEST_ROUTE_UTIL_H
-
+/* What the route tests share (route_util.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,19 +14,13 @@
 
 #include <coffer/encoding.h>
 
-#include "account.h"
 #include "http_client.h"
-#include "wire/json.h"
-#include "server_harness.h"
+#include "route_util.h"
 #include "session.h"
 #include "store/store.h"
+#include "wire/json.h"
 
-#define RT_UNUSED	__attribute__((unused))
-
-/* One request: ${auth} is a whole "Authorization: ..." header or NULL,
- * ${body} a JSON text (sent as application/json) or NULL. Returns the
- * parsed answer (NULL if it is not JSON: an empty 204) and its status. */
-static RT_UNUSED json_t *
+json_t *
 rt_call(struct srv *s, const char *method, const char *path,
     const char *auth, const char *body, long *status)
 {
@@ -56,9 +42,7 @@ rt_call(struct srv *s, const char *method, const char *path,
 	return j;
 }
 
-/* Is ${j} an error of ${code} with a message and, unless ${extra}, no
- * other member? */
-static RT_UNUSED int
+int
 rt_is_error(const json_t *j, const char *code, int extra)
 {
 	const json_t *e = json_object_get(j, "error");
@@ -69,9 +53,7 @@ rt_is_error(const json_t *j, const char *code, int extra)
 	    (extra || json_object_size(j) == 2);
 }
 
-/* One request that must answer ${want}; with ${code}, an error of that
- * code and nothing else. Returns the answer (json_decref it). */
-static RT_UNUSED json_t *
+json_t *
 rt_want(struct srv *s, const char *method, const char *path,
     const char *auth, const char *body, long want, const char *code)
 {
@@ -94,16 +76,14 @@ rt_want(struct srv *s, const char *method, const char *path,
 	return j;
 }
 
-/* rt_want for an error whose answer is not needed. */
-static RT_UNUSED void
+void
 rt_refused(struct srv *s, const char *method, const char *path,
     const char *auth, const char *body, long want, const char *code)
 {
 	json_decref(rt_want(s, method, path, auth, body, want, code));
 }
 
-/* An integer member of ${j}, or -1. */
-static RT_UNUSED long long
+long long
 rt_int(const json_t *j, const char *key)
 {
 	const json_t *v = json_object_get(j, key);
@@ -111,8 +91,7 @@ rt_int(const json_t *j, const char *key)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
-/* A string member of ${j}, or "". */
-static RT_UNUSED const char *
+const char *
 rt_str(const json_t *j, const char *key)
 {
 	const char *v = json_string_value(json_object_get(j, key));
@@ -120,8 +99,7 @@ rt_str(const json_t *j, const char *key)
 	return v != NULL ? v : "";
 }
 
-/* ${n} bytes as unpadded base64url, in a new string. */
-static RT_UNUSED char *
+char *
 rt_b64(const uint8_t *p, size_t n)
 {
 	char *s = malloc(COFFER_B64URL_LEN(n));
@@ -132,9 +110,7 @@ rt_b64(const uint8_t *p, size_t n)
 	return s;
 }
 
-/* The bytes of the base64url string ${s}, NUL-terminated, in a new
- * buffer; their count in *${n}. */
-static RT_UNUSED char *
+char *
 rt_unb64(const char *s, size_t *n)
 {
 	size_t cap = strlen(s) / 4 * 3 + 4;
@@ -147,17 +123,9 @@ rt_unb64(const char *s, size_t *n)
 	return p;
 }
 
-/* Tokens every authenticated route must refuse with 401. */
-struct rt_bad_tokens {
-	char	signed_out[96];	/* a session signed out (deleted) */
-	char	expired[96];	/* a session past its expiry */
-	char	random[96];	/* well formed, of no session */
-};
 
-/* A step on the store of ${s}, with the server stopped. */
-typedef void (*rt_store_fn)(struct store *st, void *arg);
 
-static RT_UNUSED void
+void
 rt_offline(struct srv *s, rt_store_fn fn, void *arg)
 {
 	struct store *st = NULL;
@@ -169,15 +137,15 @@ rt_offline(struct srv *s, rt_store_fn fn, void *arg)
 	assert_int_equal(srv_restart(s), 0);
 }
 
-struct rt_tokens_arg {
+struct tokens_arg {
 	const struct test_account	*victim;
 	struct rt_bad_tokens		*out;
 };
 
 static void
-rt_make_tokens(struct store *st, void *arg)
+make_tokens(struct store *st, void *arg)
 {
-	struct rt_tokens_arg *a = arg;
+	struct tokens_arg *a = arg;
 	uint8_t id[COFFER_WIRE_ID_BYTES], raw[SRV_TOKEN_BYTES];
 	char token[SRV_TOKEN_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
@@ -195,25 +163,21 @@ rt_make_tokens(struct store *st, void *arg)
 	    "Authorization: Bearer %s", token);
 }
 
-/** rt_bad_tokens_make(s, victim, out): sign ${victim} (an account made
- * for this) out, and fill ${out}. Restarts the server. */
-static RT_UNUSED void
+void
 rt_bad_tokens_make(struct srv *s, const struct test_account *victim,
     struct rt_bad_tokens *out)
 {
-	struct rt_tokens_arg a = { victim, out };
+	struct tokens_arg a = { victim, out };
 
 	/* Its token was good; signed out, it is good for nothing. */
 	rt_refused(s, "DELETE", "/v1/sessions/current", victim->auth, NULL,
 	    204, NULL);
 	snprintf(out->signed_out, sizeof(out->signed_out), "%s",
 	    victim->auth);
-	rt_offline(s, rt_make_tokens, &a);
+	rt_offline(s, make_tokens, &a);
 }
 
-/** rt_unauthorized(s, t, method, path, body): the route refuses no token,
- * a malformed one, and each of ${t} with 401 unauthorized. */
-static RT_UNUSED void
+void
 rt_unauthorized(struct srv *s, const struct rt_bad_tokens *t,
     const char *method, const char *path, const char *body)
 {
@@ -226,5 +190,3 @@ rt_unauthorized(struct srv *s, const struct rt_bad_tokens *t,
 	rt_refused(s, method, path, t->expired, body, 401, "unauthorized");
 	rt_refused(s, method, path, t->random, body, 401, "unauthorized");
 }
-
-#endif

@@ -1,11 +1,11 @@
-/* cofferd's structured log: one line per event on stderr (or another
+/* A service's structured log: one line per event on stderr (or another
  * descriptor), as "key=value" text or as one JSON object per line.
  *
  * Callers pass only what is safe to keep: never a token, password, key,
  * Authorization header or request body. Values are escaped, so a peer
  * cannot forge a line (no raw control characters reach the log). */
-#ifndef COFFERD_LOG_H
-#define COFFERD_LOG_H
+#ifndef COFFER_HTTP_LOG_H
+#define COFFER_HTTP_LOG_H
 
 enum srv_log_format {
 	SRV_LOG_TEXT = 0,	/* 2026-11-27T15:48:49.123Z info event k=v ... */
@@ -17,6 +17,10 @@ enum srv_log_level {
 	SRV_LOG_WARN = 1,
 	SRV_LOG_ERROR = 2
 };
+
+/** srv_log_format_parse(s, out): "text" or "json" into *${out}. Returns
+ * 0, or -1 for anything else (*${out} untouched). */
+int srv_log_format_parse(const char *s, enum srv_log_format *out);
 
 /** srv_log_setup(format, fd): send later lines to ${fd} in ${format}.
  * Call before any thread logs; the default is text on descriptor 2. */

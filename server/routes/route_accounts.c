@@ -12,7 +12,8 @@
 #include <coffer/opaque.h>
 
 #include "auth.h"
-#include "log.h"
+#include "core/sysendian.h"
+#include "http/log.h"
 #include "routes.h"
 #include "session.h"
 #include "store/store.h"
@@ -20,22 +21,6 @@
 /* The stored record: the OPAQUE RegistrationRecord, then the KSF costs
  * the client used (u32 t, u32 m, big-endian), which its logins need. */
 #define RECORD_STORED	(COFFER_OPAQUE_RECORD_BYTES + 8)
-
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 static json_t *
 ksf_json(const struct coffer_opaque_params *p)
@@ -137,8 +122,8 @@ srv_route_account_create(struct srv_req *req)
 		    "a valid OPAQUE registration record");
 	}
 	memcpy(rec, b.msg, COFFER_OPAQUE_RECORD_BYTES);
-	put_u32(rec + COFFER_OPAQUE_RECORD_BYTES, p->t_cost);
-	put_u32(rec + COFFER_OPAQUE_RECORD_BYTES + 4, p->m_cost);
+	be32enc(rec + COFFER_OPAQUE_RECORD_BYTES, p->t_cost);
+	be32enc(rec + COFFER_OPAQUE_RECORD_BYTES + 4, p->m_cost);
 	r = app->store->meta->ops->account_create(app->store->meta, b.login,
 	    b.login_len, rec, sizeof(rec), (int64_t)time(NULL), &acct);
 	free_body(&b);
@@ -213,8 +198,8 @@ srv_route_session_start(struct srv_req *req)
 	}
 	known = r == 0 && acct.record_len == RECORD_STORED;
 	if (known) {
-		params.t_cost = get_u32(acct.record + COFFER_OPAQUE_RECORD_BYTES);
-		params.m_cost = get_u32(acct.record +
+		params.t_cost = be32dec(acct.record + COFFER_OPAQUE_RECORD_BYTES);
+		params.m_cost = be32dec(acct.record +
 		    COFFER_OPAQUE_RECORD_BYTES + 4);
 	}
 	/* An unknown login gets a fake KE2 that no KE3 can finish. */

@@ -1,4 +1,5 @@
-/* The daemon, the route table and the request life cycle (http.h). */
+/* The daemon and the request's life cycle (http.h): the top of the
+ * layer, calling route.c, check.c, reply.c and log.c. */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,252 +17,26 @@
  * only as used; the worst case is this times max_connections. */
 #define CONN_MEMORY	(256u * 1024)
 
-static const struct {
-	const char	*name;
-	enum srv_ptype	 type;
-} ptypes[] = {
-	{ "id", SRV_P_ID }, { "blobid", SRV_P_BLOBID }, { "uint", SRV_P_UINT },
-	{ "word", SRV_P_WORD }, { "token", SRV_P_TOKEN },
-};
-
-const char *
-srv_method_name(enum srv_method m)
-{
-	switch (m) {
-	case SRV_GET:
-		return "GET";
-	case SRV_PUT:
-		return "PUT";
-	case SRV_POST:
-		return "POST";
-	case SRV_DELETE:
-		return "DELETE";
-	}
-	return "?";
-}
-
-static int
-lit_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-	    ch == '.' || ch == '_' || ch == '-';
-}
-
-/* Split r->pattern into c; -1 with a reason if malformed. */
-static int
-compile(struct compiled *c, const struct srv_route *r, char *err,
-    size_t errlen)
-{
-	const char *p = r->pattern, *q, *colon;
-	size_t i;
-
-	memset(c, 0, sizeof(*c));
-	c->r = r;
-	if (p == NULL || *p != '/')
-		goto bad;
-	while (*p == '/') {
-		struct seg *s = &c->seg[c->nseg];
-
-		if (c->nseg == SEGS_MAX)
-			goto bad;
-		p++;
-		for (q = p; *q != '\0' && *q != '/'; q++)
-			;
-		if (q == p)
-			goto bad;
-		if (*p == '{') {
-			if (q[-1] != '}' || (colon = memchr(p, ':',
-			    (size_t)(q - p))) == NULL || colon == p + 1)
-				goto bad;
-			s->name = p + 1;
-			s->len = (size_t)(colon - s->name);
-			for (i = 0; i < sizeof(ptypes) / sizeof(ptypes[0]); i++)
-				if (strlen(ptypes[i].name) ==
-				    (size_t)(q - 1 - colon - 1) &&
-				    memcmp(ptypes[i].name, colon + 1,
-				    (size_t)(q - colon - 2)) == 0)
-					break;
-			if (i == sizeof(ptypes) / sizeof(ptypes[0]))
-				goto bad;
-			s->type = ptypes[i].type;
-			for (i = 0; i < s->len; i++)
-				if (!lit_char(s->name[i]))
-					goto bad;
-		} else {
-			s->lit = p;
-			s->len = (size_t)(q - p);
-			for (i = 0; i < s->len; i++)
-				if (!lit_char(p[i]))
-					goto bad;
-			c->nlit++;
-		}
-		c->nseg++;
-		p = q;
-	}
-	if (*p != '\0' || c->nseg == 0)
-		goto bad;
-	return 0;
-bad:
-	snprintf(err, errlen, "bad route pattern \"%s\"",
-	    r->pattern != NULL ? r->pattern : "(null)");
-	return -1;
-}
-
-/* Same segments, parameters counted equal whatever their names. */
-static int
-same_shape(const struct compiled *a, const struct compiled *b)
-{
-	size_t i;
-
-	if (a->nseg != b->nseg)
-		return 0;
-	for (i = 0; i < a->nseg; i++) {
-		if ((a->seg[i].lit == NULL) != (b->seg[i].lit == NULL))
-			return 0;
-		if (a->seg[i].lit != NULL && (a->seg[i].len != b->seg[i].len ||
-		    memcmp(a->seg[i].lit, b->seg[i].lit, a->seg[i].len) != 0))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-compile_all(struct compiled *c, const struct srv_route *routes, size_t n,
-    char *err, size_t errlen)
-{
-	size_t i, j, np;
-
-	for (i = 0; i < n; i++) {
-		const struct srv_route *r = &routes[i];
-
-		if (compile(&c[i], r, err, errlen) != 0)
-			return -1;
-		for (j = 0, np = 0; j < c[i].nseg; j++)
-			np += c[i].seg[j].lit == NULL;
-		if (np > PARAMS_MAX || r->handler == NULL ||
-		    srv_method_name(r->method)[0] == '?' ||
-		    (r->body == SRV_BODY_JSON &&
-		    r->body_max > SRV_JSON_BODY_HARD_MAX) ||
-		    (r->body == SRV_BODY_STREAM && r->body_max == 0) ||
-		    (r->body == SRV_BODY_NONE && r->body_max != 0)) {
-			snprintf(err, errlen, "route %s %s: bad handler, "
-			    "method, body cap or parameter count",
-			    srv_method_name(r->method), r->pattern);
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (routes[j].method == r->method &&
-			    same_shape(&c[i], &c[j])) {
-				snprintf(err, errlen, "routes %s and %s clash",
-				    routes[j].pattern, r->pattern);
-				return -1;
-			}
-	}
-	return 0;
-}
-
-int
-srv_route_check(const struct srv_route *routes, size_t n, char *err,
-    size_t errlen)
-{
-	struct compiled *c;
-	int r;
-
-	if ((c = calloc(n + 1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	r = compile_all(c, routes, n, err, errlen);
-	free(c);
-	return r;
-}
-
-int
-srv_route_doc_path(const struct srv_route *r, char *buf, size_t size)
-{
-	const char *p;
-	size_t o = 0;
-	int skip = 0;
-
-	for (p = r->pattern; *p != '\0'; p++) {
-		if (*p == ':' && !skip) {
-			skip = 1;
-			continue;
-		}
-		if (*p == '}')
-			skip = 0;
-		if (skip)
-			continue;
-		if (o + 1 >= size)
-			return -1;
-		buf[o++] = *p;
-	}
-	if (o >= size)
-		return -1;
-	buf[o] = '\0';
-	return 0;
-}
-
-/* Does path (split at '/') have c's shape? Parameter segments match any
- * non-empty text; their types are checked later, for a precise 400. */
-static int
-matches(const struct compiled *c, const char *path)
-{
-	const char *p = path, *q;
-	size_t i;
-
-	for (i = 0; i < c->nseg; i++) {
-		if (*p != '/')
-			return 0;
-		p++;
-		for (q = p; *q != '\0' && *q != '/'; q++)
-			;
-		if (q == p)
-			return 0;
-		if (c->seg[i].lit != NULL && ((size_t)(q - p) != c->seg[i].len ||
-		    memcmp(p, c->seg[i].lit, c->seg[i].len) != 0))
-			return 0;
-		p = q;
-	}
-	return *p == '\0';
-}
-
 /* Route the request: 0 with req->c set, or -1 after an error reply. */
 static int
 route(struct srv_req *req, const char *url)
 {
 	struct srv_http *h = req->h;
-	const struct compiled *best = NULL;
 	char allow[64] = "";
-	size_t i, o = 0;
 
-	/* The most literal shape wins: "/v1/blobs/check" over
-	 * "/v1/blobs/{blob:blobid}". */
-	for (i = 0; i < h->nroutes; i++)
-		if (matches(&h->routes[i], url) &&
-		    (best == NULL || h->routes[i].nlit > best->nlit))
-			best = &h->routes[i];
-	if (best == NULL)
+	switch (srv_route_find(h->routes, h->nroutes, url, req->method, &req->c,
+	    allow, sizeof(allow))) {
+	case 0:
+		return 0;
+	case 1:
 		return srv_reply_error(req, SRV_E_NOT_FOUND, "no route for "
 		    "this path"), -1;
-	for (i = 0; i < h->nroutes; i++) {
-		const struct compiled *c = &h->routes[i];
-		const char *m = srv_method_name(c->r->method);
-
-		if (!same_shape(c, best))
-			continue;
-		if (strcmp(m, req->method) == 0) {
-			req->c = c;
-			return 0;
-		}
-		o += (size_t)snprintf(allow + o, sizeof(allow) - o, "%s%s",
-		    o > 0 ? ", " : "", m);
-		if (o >= sizeof(allow))
-			o = sizeof(allow) - 1;
+	default:
+		srv_reply_error(req, SRV_E_METHOD_NOT_ALLOWED, "allowed: %s",
+		    allow);
+		srv_reply_header(req, "Allow", allow);
+		return -1;
 	}
-	srv_reply_error(req, SRV_E_METHOD_NOT_ALLOWED, "allowed: %s", allow);
-	srv_reply_header(req, "Allow", allow);
-	return -1;
 }
 
 static void
@@ -270,7 +45,7 @@ set_peer(struct srv_req *req)
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
 
-	strcpy(req->peer, "-");
+	snprintf(req->peer, sizeof(req->peer), "-");
 	ci = MHD_get_connection_info(req->conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
@@ -310,9 +85,9 @@ begin(struct srv_req *req, const char *url)
 		srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
 		return;
 	}
-	if (srv__req_check_auth(req) != 0 || srv__req_check_params(req) != 0 ||
-	    srv__req_check_query(req) != 0 ||
-	    srv__req_check_body(req, &cap) != 0)
+	if (srv_check_auth(req) != 0 || srv_check_params(req) != 0 ||
+	    srv_check_query(req) != 0 ||
+	    srv_check_body(req, &cap) != 0)
 		return;
 	switch (req->c->r->body) {
 	case SRV_BODY_NONE:
@@ -410,8 +185,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		/* A reply before a body means the body is never read (the
 		 * connection then closes). Without a body, wait for MHD's
 		 * next call: a reply queued now would also close it. */
-		if (req->resp != NULL && srv__req_check_has_body(req))
-			return srv__req_queue(req);
+		if (req->resp != NULL && srv_check_has_body(req))
+			return srv_reply_queue(req);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -422,7 +197,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (req->queued)
 		return MHD_YES;
 	end_body(req);
-	return srv__req_queue(req);
+	return srv_reply_queue(req);
 }
 
 static const char *
@@ -477,7 +252,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	    req->c != NULL ? req->c->r->pattern : "-", "status",
 	    req->status != 0 ? status : "-", "in", in, "out", out, "ms", ms,
 	    "peer", req->peer, "end", end_name(toe), (char *)NULL);
-	srv__req_free_reply(req);
+	srv_reply_free(req);
 	json_decref(req->json);
 	free(req->body);
 	free(req->path);
@@ -518,7 +293,8 @@ srv_http_start(struct srv_http **out, const struct srv_http_opts *o,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (compile_all(h->routes, o->routes, o->nroutes, err, errlen) != 0)
+	if (srv_route_compile_all(h->routes, o->routes, o->nroutes, err,
+	    errlen) != 0)
 		goto out;
 	h->nroutes = o->nroutes;
 	h->app = o->app;
@@ -614,4 +390,21 @@ srv_http_stop(struct srv_http **hp)
 	free(h->routes);
 	free(h);
 	*hp = NULL;
+}
+
+void
+srv_http_shutdown(struct srv_http **hp, unsigned timeout_ms)
+{
+	unsigned left;
+	char n[12];
+
+	if (*hp == NULL)
+		return;
+	srv_http_quiesce(*hp);
+	if ((left = srv_http_wait_idle(*hp, timeout_ms)) > 0) {
+		snprintf(n, sizeof(n), "%u", left);
+		srv_log(SRV_LOG_WARN, "shutdown_timeout", "abandoned", n,
+		    (char *)NULL);
+	}
+	srv_http_stop(hp);
 }

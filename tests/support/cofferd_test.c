@@ -1,7 +1,8 @@
-/* Routes for the test suite (cofferd --test-routes; routes.h). They let
- * the integration tests drive the HTTP layer's paths that no public route
- * exercises yet: a streamed upload into a sink, a streamed download with
- * Range, a slow request during shutdown, typed parameters, auth. */
+/* The test suite's routes and auth hook (cofferd_test.h), served by
+ * cofferd-test only. They let the integration tests drive the HTTP
+ * layer's paths that no public route exercises yet: a streamed upload
+ * into a sink, a streamed download with Range, a slow request during
+ * shutdown, typed parameters, auth. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,10 +11,11 @@
 
 #include <coffer/err.h>
 
-#include "log.h"
+#include "cofferd_test.h"
+#include "http/log.h"
+#include "routes/routes.h"
 #include "session.h"
 #include "store/store.h"
-#include "routes.h"
 
 #define TEST_STREAM_MAX	(64ull << 30)
 
@@ -162,15 +164,17 @@ static int
 test_items(struct srv_req *req)
 {
 	json_t *o = json_pack("{s:o, s:o}", "item",
-	    wire_json_new_id(srv_req_param_id(req, "item"), COFFER_WIRE_ID_BYTES), "blob",
-	    wire_json_new_id(srv_req_param_id(req, "blob"), COFFER_WIRE_BLOB_ID_BYTES));
+	    wire_json_new_id(srv_req_param_id(req, "item"),
+	    COFFER_WIRE_ID_BYTES), "blob", wire_json_new_id(
+	    srv_req_param_id(req, "blob"), COFFER_WIRE_BLOB_ID_BYTES));
 	uint64_t limit;
 	const char *v;
 
 	if (o == NULL)
 		return -1;
 	if (srv_req_query_uint(req, "limit", &limit) == 0)
-		json_object_set_new(o, "limit", json_integer((json_int_t)limit));
+		json_object_set_new(o, "limit",
+		    json_integer((json_int_t)limit));
 	if ((v = srv_req_query(req, "cursor")) != NULL)
 		json_object_set_new(o, "cursor", json_string(v));
 	if ((v = srv_req_query(req, "kind")) != NULL)
@@ -245,7 +249,8 @@ srv_auth_test(void *app, const char *token, size_t len,
 	if (len < 5 || strncmp(token, "test-", 5) != 0)
 		return srv_auth_session(app, token, len, account);
 	if (len != 5 + 2 * COFFER_WIRE_ID_BYTES ||
-	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account, COFFER_WIRE_ID_BYTES) != 0)
+	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account,
+	    COFFER_WIRE_ID_BYTES) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;
 }

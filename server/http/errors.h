@@ -1,9 +1,10 @@
-/* The API's error codes: one table, one place. Every failed request
- * answers {"error": CODE, "message": TEXT} with the HTTP status the table
- * gives for CODE. docs/openapi.yaml lists the same codes (test_http checks
+/* The error codes of the services on the HTTP layer: one table, one
+ * place. Every failed request answers {"error": CODE, "message": TEXT}
+ * with the HTTP status the table gives for CODE. cofferd's
+ * docs/openapi.yaml lists every code (tests/server/test_routes.c checks
  * it). Append new codes; never renumber or reuse a code string. */
-#ifndef COFFERD_ERRORS_H
-#define COFFERD_ERRORS_H
+#ifndef COFFER_HTTP_ERRORS_H
+#define COFFER_HTTP_ERRORS_H
 
 #include <stddef.h>
 

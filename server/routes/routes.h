@@ -1,9 +1,11 @@
 /* The API's route table, its handlers, and what they share.
  *
  * srv_routes[] is the whole public API: every entry must be documented in
- * docs/openapi.yaml with the same method and path (test_http checks both
- * ways). Add a route by writing its handler in a route_<area>.c file,
- * declaring it here, and adding a line to srv_routes[] in routes.c. */
+ * docs/openapi.yaml with the same method and path
+ * (tests/server/test_routes.c checks both ways). Add a route by writing
+ * its handler in a route_<area>.c file, declaring it here, and adding a
+ * line to srv_routes[] in routes.c. The test suite's routes are not
+ * here: cofferd-test adds them (tests/support/cofferd_test.h). */
 #ifndef COFFERD_ROUTES_H
 #define COFFERD_ROUTES_H
 
@@ -12,7 +14,7 @@
 
 #include <coffer/device.h>
 
-#include "http.h"
+#include "http/http.h"
 
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
@@ -30,24 +32,11 @@ struct srv_app {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-/* Routes for the test suite only (cofferd --test-routes): echo, byte
- * counting sink, generated stream with Range, slow reply, auth check.
- * Never in openapi.yaml. */
-extern const struct srv_route srv_test_routes[];
-extern const size_t srv_ntest_routes;
-
 /** srv_auth_session(app, token, len, account): the bearer-token check of
  * the API: maps a live session token to its account. Returns SRV_E_NONE,
  * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
-
-/** srv_auth_test(app, token, len, account): the test suite's check:
- * "test-" and 32 hex digits is the account with that id; anything else
- * goes to srv_auth_session. Only with --test-routes. Returns as
- * srv_auth_session. */
-enum srv_err srv_auth_test(void *app, const char *token, size_t len,
     uint8_t account[COFFER_WIRE_ID_BYTES]);
 
 /* Handlers (route_<area>.c). */
@@ -153,17 +142,6 @@ int srv_parse_record_put(const json_t *body, struct srv_record_put *out,
 
 /** srv_record_put_cleanup(p): free what ${p} holds and zero it. */
 void srv_record_put_cleanup(struct srv_record_put *p);
-
-/** srv_reply_store(req, r, what): answer the store's error ${r} for a
- * request about a ${what} ("zone", "record"...): NOTFOUND 404
- * no_such_object, QUOTA 507, BUSY 503 with Retry-After, anything else 500
- * (logged with the route). Returns as srv_reply_error. */
-int srv_reply_store(struct srv_req *req, int r, const char *what);
-
-/** srv_reply_object(req, status, o): srv_reply_json of ${o}, where a NULL
- * ${o} (a failed json_pack) is out of memory, not "{}". Returns 0, or -1
- * (500). */
-int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 
 /* --- Blobs (route_blobs.c): PUT, GET, DELETE /v1/blobs/{blob:blobid},
  * POST /v1/blobs/exists, GET /v1/usage. --- */

@@ -1,5 +1,6 @@
-/* The request: checks made before a handler runs, and accessors
- * (http.h). */
+/* What the layer checks before a handler runs, in the order daemon.c
+ * calls them (http.h says which answer each failure gets). Calls route.c,
+ * request.c and reply.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,72 +9,7 @@
 #include "http_internal.h"
 
 int
-srv__parse_ptype(enum srv_ptype t, const char *s, size_t n, uint8_t *id,
-    uint64_t *u)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	switch (t) {
-	case SRV_P_ID:
-		return wire_id_decode(s, n, id, COFFER_WIRE_ID_BYTES);
-	case SRV_P_BLOBID:
-		return wire_id_decode(s, n, id, COFFER_WIRE_BLOB_ID_BYTES);
-	case SRV_P_UINT:
-		if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
-			return -1;
-		for (i = 0; i < n; i++) {
-			if (s[i] < '0' || s[i] > '9')
-				return -1;
-			v = v * 10 + (uint64_t)(s[i] - '0');
-		}
-		if (v > INT64_MAX)
-			return -1;
-		*u = v;
-		return 0;
-	case SRV_P_WORD:
-		if (n == 0 || n > 32)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-			    s[i] == '-'))
-				return -1;
-		return 0;
-	case SRV_P_TOKEN:
-		if (n == 0 || n > 256)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			    (s[i] >= 'A' && s[i] <= 'Z') ||
-			    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-			    s[i] == '-'))
-				return -1;
-		return 0;
-	}
-	return -1;
-}
-
-static const char *
-ptype_text(enum srv_ptype t)
-{
-	switch (t) {
-	case SRV_P_ID:
-		return "32 lower-case hex digits";
-	case SRV_P_BLOBID:
-		return "64 lower-case hex digits";
-	case SRV_P_UINT:
-		return "a decimal number below 2^63";
-	case SRV_P_WORD:
-		return "1 to 32 of [a-z0-9_-]";
-	case SRV_P_TOKEN:
-		return "1 to 256 base64url characters";
-	}
-	return "?";
-}
-
-int
-srv__req_check_params(struct srv_req *req)
+srv_check_params(struct srv_req *req)
 {
 	const struct compiled *c = req->c;
 	char *p = req->path, *q;
@@ -91,12 +27,12 @@ srv__req_check_params(struct srv_req *req)
 			pa->name = c->seg[i].name;
 			pa->namelen = c->seg[i].len;
 			pa->text = p;
-			if (srv__parse_ptype(c->seg[i].type, p, (size_t)(q - p),
+			if (srv_route_parse_param(c->seg[i].type, p, (size_t)(q - p),
 			    pa->id, &pa->u) != 0)
 				return srv_reply_error(req, SRV_E_INVALID_ID,
 				    "path parameter \"%.*s\" must be %s",
 				    (int)pa->namelen, pa->name,
-				    ptype_text(c->seg[i].type)), -1;
+				    srv_route_ptype_text(c->seg[i].type)), -1;
 		}
 		p = q;
 	}
@@ -134,17 +70,17 @@ check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 		return MHD_NO;
 	}
 	st->seen |= 1u << i;
-	if (value == NULL || srv__parse_ptype(q[i].type, value, strlen(value),
+	if (value == NULL || srv_route_parse_param(q[i].type, value, strlen(value),
 	    id, &u) != 0) {
 		snprintf(st->msg, sizeof(st->msg), "query parameter \"%s\" "
-		    "must be %s", q[i].name, ptype_text(q[i].type));
+		    "must be %s", q[i].name, srv_route_ptype_text(q[i].type));
 		return MHD_NO;
 	}
 	return MHD_YES;
 }
 
 int
-srv__req_check_query(struct srv_req *req)
+srv_check_query(struct srv_req *req)
 {
 	struct qstate st;
 
@@ -176,7 +112,7 @@ unauthorized(struct srv_req *req, enum srv_err code, const char *msg)
 }
 
 int
-srv__req_check_auth(struct srv_req *req)
+srv_check_auth(struct srv_req *req)
 {
 	const char *h, *tok;
 	size_t n, i;
@@ -231,7 +167,7 @@ media_ok(const char *ct, const char *want, int charset_ok)
 }
 
 int
-srv__req_check_has_body(const struct srv_req *req)
+srv_check_has_body(const struct srv_req *req)
 {
 	const char *te = srv_req_header(req, "Transfer-Encoding");
 	const char *cl = srv_req_header(req, "Content-Length");
@@ -240,7 +176,7 @@ srv__req_check_has_body(const struct srv_req *req)
 }
 
 int
-srv__req_check_body(struct srv_req *req, uint64_t *cap)
+srv_check_body(struct srv_req *req, uint64_t *cap)
 {
 	const struct srv_route *r = req->c->r;
 	const char *te = srv_req_header(req, "Transfer-Encoding");
@@ -248,7 +184,7 @@ srv__req_check_body(struct srv_req *req, uint64_t *cap)
 	const char *ct = srv_req_header(req, "Content-Type");
 	uint64_t len;
 	uint8_t unused[COFFER_WIRE_BLOB_ID_BYTES];
-	int has_body = srv__req_check_has_body(req);
+	int has_body = srv_check_has_body(req);
 
 	*cap = r->body_max != 0 ? r->body_max : r->body == SRV_BODY_JSON ?
 	    SRV_JSON_BODY_DEFAULT : 0;
@@ -265,7 +201,7 @@ srv__req_check_body(struct srv_req *req, uint64_t *cap)
 		    "application/json" : "application/octet-stream"), -1;
 	if (te != NULL || cl == NULL)
 		return srv_reply_error(req, SRV_E_LENGTH_REQUIRED, NULL), -1;
-	if (srv__parse_ptype(SRV_P_UINT, cl, strlen(cl), unused, &len) != 0)
+	if (srv_route_parse_param(SRV_P_UINT, cl, strlen(cl), unused, &len) != 0)
 		return srv_reply_error(req, SRV_E_INVALID_PARAMETER,
 		    "malformed Content-Length"), -1;
 	if (len > *cap)
@@ -276,131 +212,3 @@ srv__req_check_body(struct srv_req *req, uint64_t *cap)
 	return 0;
 }
 
-void *
-srv_req_app(const struct srv_req *req)
-{
-	return req->h->app;
-}
-
-const struct srv_route *
-srv_req_route(const struct srv_req *req)
-{
-	return req->c != NULL ? req->c->r : NULL;
-}
-
-static const struct param *
-find_param(const struct srv_req *req, const char *name)
-{
-	size_t i, n = strlen(name);
-
-	for (i = 0; i < req->nparams; i++)
-		if (req->params[i].namelen == n &&
-		    memcmp(req->params[i].name, name, n) == 0)
-			return &req->params[i];
-	return NULL;
-}
-
-static enum srv_ptype
-param_type(const struct srv_req *req, const struct param *pa)
-{
-	size_t i;
-
-	for (i = 0; i < req->c->nseg; i++)
-		if (req->c->seg[i].name == pa->name)
-			return req->c->seg[i].type;
-	return 0;
-}
-
-const char *
-srv_req_param(const struct srv_req *req, const char *name)
-{
-	const struct param *pa = find_param(req, name);
-
-	return pa != NULL ? pa->text : NULL;
-}
-
-const uint8_t *
-srv_req_param_id(const struct srv_req *req, const char *name)
-{
-	const struct param *pa = find_param(req, name);
-	enum srv_ptype t;
-
-	if (pa == NULL)
-		return NULL;
-	t = param_type(req, pa);
-	return t == SRV_P_ID || t == SRV_P_BLOBID ? pa->id : NULL;
-}
-
-int
-srv_req_param_uint(const struct srv_req *req, const char *name,
-    uint64_t *out)
-{
-	const struct param *pa = find_param(req, name);
-
-	if (pa == NULL || param_type(req, pa) != SRV_P_UINT)
-		return -1;
-	*out = pa->u;
-	return 0;
-}
-
-const char *
-srv_req_query(const struct srv_req *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
-}
-
-int
-srv_req_query_uint(const struct srv_req *req, const char *name,
-    uint64_t *out)
-{
-	const char *v = srv_req_query(req, name);
-	uint8_t unused[COFFER_WIRE_BLOB_ID_BYTES];
-
-	if (v == NULL || srv__parse_ptype(SRV_P_UINT, v, strlen(v), unused,
-	    out) != 0)
-		return WIRE_JSON_ABSENT;
-	return 0;
-}
-
-const char *
-srv_req_header(const struct srv_req *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *
-srv_req_peer(const struct srv_req *req)
-{
-	return req->peer;
-}
-
-json_t *
-srv_req_json(const struct srv_req *req)
-{
-	return req->json;
-}
-
-const uint8_t *
-srv_req_account(const struct srv_req *req)
-{
-	return req->authed ? req->account : NULL;
-}
-
-uint64_t
-srv_req_content_length(const struct srv_req *req)
-{
-	return req->content_length;
-}
-
-int
-srv_req_set_sink(struct srv_req *req, const struct srv_sink *sink, void *ctx)
-{
-	if (req->c == NULL || req->c->r->body != SRV_BODY_STREAM ||
-	    req->resp != NULL || req->sink != NULL || sink == NULL)
-		return -1;
-	req->sink = sink;
-	req->sink_ctx = ctx;
-	req->sink_open = 1;
-	return 0;
-}

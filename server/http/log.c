@@ -1,11 +1,10 @@
 /* The log writer behind log.h. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "core/file.h"
 #include "log.h"
 
 #define LINE_MAX_	4096
@@ -21,6 +20,18 @@ srv_log_setup(enum srv_log_format format, int fd)
 {
 	log_format = format;
 	log_fd = fd;
+}
+
+int
+srv_log_format_parse(const char *s, enum srv_log_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = SRV_LOG_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = SRV_LOG_JSON;
+	else
+		return -1;
+	return 0;
 }
 
 static const char *const level_names[] = { "info", "warn", "error" };
@@ -170,8 +181,7 @@ srv_log(enum srv_log_level level, const char *event, ...)
 	char buf[LINE_MAX_];
 	struct timespec ts;
 	unsigned n = 0;
-	size_t len, off;
-	ssize_t w;
+	size_t len;
 	va_list ap;
 
 	va_start(ap, event);
@@ -182,10 +192,6 @@ srv_log(enum srv_log_level level, const char *event, ...)
 	len = srv_log_format_line(buf, sizeof(buf), log_format, level,
 	    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, event, keys,
 	    values, n);
-	for (off = 0; off < len; off += (size_t)w)
-		if ((w = write(log_fd, buf + off, len - off)) < 0 &&
-		    errno != EINTR)
-			break;
-		else if (w < 0)
-			w = 0;
+	/* Nowhere to report a failed log write: the line is lost. */
+	(void)file_write_all(log_fd, buf, len);
 }

@@ -1,6 +1,10 @@
-/* cofferd's HTTP layer: libmicrohttpd with its internal thread pool, a
- * route table given as data, validated requests, JSON and streamed
- * replies, and one error shape for every failure.
+/* The HTTP layer of coffer's services (cofferd, coffer-escrowd; library
+ * coffer_http): libmicrohttpd with its internal thread pool, a route
+ * table given as data, validated requests, JSON and streamed replies,
+ * and one error shape for every failure (errors.h). log.h is its
+ * structured log; service.h what a service's main() needs around it.
+ * The layer knows nothing of any service: each gives its routes, an
+ * app pointer and an auth hook.
  *
  * A route is { method, pattern, handler, body kind, body cap, auth,
  * query spec }. The pattern names typed path parameters:
@@ -38,8 +42,8 @@
  * read. Every reply carries Cache-Control: no-store. Every request is
  * logged once it ends (method, route pattern, status, bytes in and out,
  * duration, peer); no header value or body is logged. */
-#ifndef COFFERD_HTTP_H
-#define COFFERD_HTTP_H
+#ifndef COFFER_HTTP_HTTP_H
+#define COFFER_HTTP_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -160,6 +164,14 @@ unsigned srv_http_wait_idle(struct srv_http *h, unsigned timeout_ms);
  * *${h} and set it to NULL; accepts NULL. */
 void srv_http_stop(struct srv_http **h);
 
+/** srv_http_shutdown(h, timeout_ms): the graceful stop: quiesce *${h},
+ * wait at most ${timeout_ms} for the requests in flight (logging
+ * "shutdown_timeout" with the number abandoned), then srv_http_stop.
+ * Accepts a NULL *${h}. */
+void srv_http_shutdown(struct srv_http **h, unsigned timeout_ms);
+
+/* --- Route tables (route.c). --- */
+
 /** srv_route_check(routes, n, err, errlen): check a route table: each
  * pattern well formed (starts with "/", literal segments of
  * [a-z0-9._-], parameters "{name:type}" with a known type, no empty
@@ -173,11 +185,11 @@ int srv_route_check(const struct srv_route *routes, size_t n, char *err,
  * ${size} is too small. */
 int srv_route_doc_path(const struct srv_route *r, char *buf, size_t size);
 
-/** srv_method_name(m): "GET", "PUT", "POST", "DELETE", or "?" */
-const char *srv_method_name(enum srv_method m);
+/** srv_route_method_name(m): "GET", "PUT", "POST", "DELETE", or "?" */
+const char *srv_route_method_name(enum srv_method m);
 
-/* --- The request (http_request.c). Pointers stay valid until the
- * request ends. --- */
+/* --- The request (request.c). Pointers stay valid until the request
+ * ends. --- */
 
 /** srv_req_app(req): the app pointer given to srv_http_start. */
 void *srv_req_app(const struct srv_req *req);
@@ -232,7 +244,7 @@ uint64_t srv_req_content_length(const struct srv_req *req);
 int srv_req_set_sink(struct srv_req *req, const struct srv_sink *sink,
     void *ctx);
 
-/* --- Replies (http_response.c). Each request gets one reply; a second
+/* --- Replies (reply.c). Each request gets one reply; a second
  * srv_reply_* call fails and changes nothing. --- */
 
 /** srv_reply_json(req, status, body): reply ${status} with ${body}
@@ -261,8 +273,20 @@ int srv_reply_error_with(struct srv_req *req, enum srv_err code,
     __attribute__((format(printf, 4, 5)));
 
 /** srv_reply_json_err(req, e): srv_reply_error with ${e}'s code and
- * message (a failed srv_json_get_*). Returns as srv_reply_error. */
+ * message (a failed wire_json_* getter). Returns as srv_reply_error. */
 int srv_reply_json_err(struct srv_req *req, const struct wire_json_err *e);
+
+/** srv_reply_object(req, status, o): srv_reply_json of ${o}, where a NULL
+ * ${o} (a failed json_pack) is out of memory, not "{}". Returns 0, or -1
+ * (500). */
+int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
+
+/** srv_reply_store(req, r, what): answer the COFFER_ERR_* ${r} of a
+ * store (a service's database, folder or key store) for a request about
+ * a ${what} ("zone", "record"...): NOTFOUND 404 no_such_object, QUOTA
+ * 507, BUSY 503 with Retry-After, anything else 500 (logged as
+ * "store_failed" with the route). Returns as srv_reply_error. */
+int srv_reply_store(struct srv_req *req, int r, const char *what);
 
 /** srv_reply_header(req, name, value): add a header to the reply, before
  * or after the srv_reply_* call (Retry-After with 429, ETag...). At most
@@ -291,6 +315,8 @@ typedef ssize_t (*srv_reader_fn)(void *cls, uint64_t pos, uint8_t *buf,
  * ${cls}, also on failure (NULL: nothing to release). Returns 0 or -1. */
 int srv_reply_stream(struct srv_req *req, uint64_t size, srv_reader_fn reader,
     void *cls, void (*release)(void *));
+
+/* --- The Range header (range.c). --- */
 
 /** srv_range_parse(h, size, start, len): parse a Range header value ${h}
  * against an object of ${size} bytes. Returns 0 (no range or a unit other

@@ -1,0 +1,159 @@
+/* What the files of the HTTP layer share, bottom up: route.c (patterns
+ * and typed parameters), request.c (accessors), reply.c (replies),
+ * check.c (what is checked before a handler runs), daemon.c (the daemon
+ * and the request's life cycle). A file calls only files listed before
+ * it. Not for use outside server/http/. */
+#ifndef COFFER_HTTP_INTERNAL_H
+#define COFFER_HTTP_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+
+#define SEGS_MAX	12	/* path segments of a pattern */
+#define PARAMS_MAX	6
+#define HDRS_MAX	8
+
+struct seg {
+	const char	*lit;	/* literal text, or NULL for a parameter */
+	size_t		 len;	/* of lit, or of the parameter's name */
+	const char	*name;	/* parameter name (in the pattern) */
+	enum srv_ptype	 type;
+};
+
+/* A route with its pattern split into segments. */
+struct compiled {
+	const struct srv_route	*r;
+	struct seg		 seg[SEGS_MAX];
+	size_t			 nseg;
+	size_t			 nlit;
+};
+
+struct srv_http {
+	struct MHD_Daemon	*d;
+	struct compiled		*routes;
+	size_t			 nroutes;
+	void			*app;
+	srv_auth_fn		 auth;
+	uint16_t		 port;
+	atomic_uint		 in_flight;
+	atomic_int		 stopping;
+};
+
+struct param {
+	const char	*name;	/* points into the pattern */
+	size_t		 namelen;
+	const char	*text;	/* points into req->path */
+	uint8_t		 id[COFFER_WIRE_BLOB_ID_BYTES];
+	uint64_t	 u;
+};
+
+/* A streamed reply's state, shared by the response (reader) and the
+ * request (bytes for the log): freed when both let go. */
+struct stream {
+	atomic_int	 refs;
+	srv_reader_fn	 read;
+	void		*cls;
+	void		(*release)(void *);
+	uint64_t	 start;
+	atomic_ullong	 sent;
+};
+
+struct srv_req {
+	struct srv_http		*h;
+	struct MHD_Connection	*conn;
+	const struct compiled	*c;	/* NULL: no route matched */
+	char			 method[12];
+	char			 peer[INET6_ADDRSTRLEN];
+	struct timespec		 t0;
+	char			*path;
+	struct param		 params[PARAMS_MAX];
+	size_t			 nparams;
+	/* The body. */
+	uint64_t		 content_length;
+	uint64_t		 bytes_in;
+	char			*body;		/* JSON: content_length + 1 */
+	json_t			*json;
+	const struct srv_sink	*sink;
+	void			*sink_ctx;
+	int			 sink_open;	/* neither finish nor abort */
+	int			 drop_body;	/* replied: read and drop */
+	/* Auth. */
+	int			 authed;
+	uint8_t			 account[COFFER_WIRE_ID_BYTES];
+	/* The reply. */
+	struct MHD_Response	*resp;
+	unsigned		 status;
+	int			 queued;
+	uint64_t		 bytes_out;
+	struct stream		*stream;
+	char			*hname[HDRS_MAX], *hvalue[HDRS_MAX];
+	size_t			 nhdrs;
+};
+
+/* --- route.c --- */
+
+/** srv_route_compile_all(c, routes, n, err, errlen): split the ${n}
+ * ${routes} into ${c} (n entries) and check them as srv_route_check
+ * says. Returns 0, or -1 with the reason in ${err}. */
+int srv_route_compile_all(struct compiled *c, const struct srv_route *routes,
+    size_t n, char *err, size_t errlen);
+
+/** srv_route_find(c, n, path, method, out, allow, allowlen): the route of
+ * the ${n} compiled ${c} for ${method} on ${path}; where several shapes
+ * match, the most literal wins ("/v1/blobs/exists" over
+ * "/v1/blobs/{blob:blobid}"). Returns 0 with *${out} set; 1 if no route
+ * has the path's shape; 2 if some have it but none takes ${method}, with
+ * their methods, comma-separated, in ${allow} (for 405's Allow). */
+int srv_route_find(const struct compiled *c, size_t n, const char *path,
+    const char *method, const struct compiled **out, char *allow,
+    size_t allowlen);
+
+/** srv_route_parse_param(t, s, n, id, u): check the ${n} characters at
+ * ${s} as a parameter of type ${t}; an id or blobid is decoded into ${id}
+ * (room for COFFER_WIRE_BLOB_ID_BYTES), a uint into *${u}. Returns 0 or
+ * -1. */
+int srv_route_parse_param(enum srv_ptype t, const char *s, size_t n,
+    uint8_t *id, uint64_t *u);
+
+/** srv_route_ptype_text(t): what a parameter of type ${t} must be, in
+ * words, for error messages. */
+const char *srv_route_ptype_text(enum srv_ptype t);
+
+/* --- reply.c --- */
+
+/** srv_reply_queue(req): hand the reply set on ${req} (500 if none) to
+ * libmicrohttpd with the headers every reply carries. Returns MHD_YES, or
+ * MHD_NO to close the connection. */
+enum MHD_Result srv_reply_queue(struct srv_req *req);
+
+/** srv_reply_free(req): free the reply and headers ${req} holds. */
+void srv_reply_free(struct srv_req *req);
+
+/* --- check.c: each returns 0, or -1 after an error reply. --- */
+
+/** srv_check_auth(req): the bearer token, if the route needs one,
+ * through the auth hook (401, or the hook's error). */
+int srv_check_auth(struct srv_req *req);
+
+/** srv_check_params(req): every path parameter against its type; cuts
+ * req->path into the parameters' texts (400 invalid_id). */
+int srv_check_params(struct srv_req *req);
+
+/** srv_check_query(req): every query parameter against the route's spec
+ * (400 invalid_parameter). */
+int srv_check_query(struct srv_req *req);
+
+/** srv_check_body(req, cap): the body's framing against the route: its
+ * presence, Content-Type, Content-Length and cap, set in *${cap} (411,
+ * 413, 415, 400). */
+int srv_check_body(struct srv_req *req, uint64_t *cap);
+
+/** srv_check_has_body(req): 1 if the request announces a body, else 0. */
+int srv_check_has_body(const struct srv_req *req);
+
+#endif
