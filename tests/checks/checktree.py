@@ -25,8 +25,8 @@ exports:   every coffer_ symbol libcoffer defines is exported by
 hardening: the programs and libcoffer.so are PIE/PIC with full RELRO, a
            non-executable stack, the stack protector and fortified calls.
 
-Each check prints what it found, one line per finding, and exits 1 if
-there is any; "selftest" feeds each a planted fault and fails unless it
+Each check prints what it found, one "# " line per finding, then one TAP
+line ("ok 1 - NAME" or "not ok 1 - NAME"), and exits 1 if it found any; "selftest" feeds each a planted fault and fails unless it
 is caught, so that no check passes by seeing nothing.
 """
 import os
@@ -433,10 +433,13 @@ def main(argv):
         else:
             print("checktree: unknown check %r" % what, file=sys.stderr)
             return 2
+    # TAP, as the cmocka tests print it (scripts/run-tests.sh counts it).
+    print("1..1")
     for f in found:
-        print(f)
-    print("%s: %d finding%s" % (what, len(found),
-                                "" if len(found) == 1 else "s"))
+        print("# " + f)
+    print("%s 1 - %s (%d finding%s)" % ("not ok" if found else "ok", what,
+                                        len(found),
+                                        "" if len(found) == 1 else "s"))
     return 1 if found else 0
 
 
