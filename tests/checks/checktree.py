@@ -15,7 +15,8 @@ banned:    no strcpy, strcat, sprintf, vsprintf, gets, strtok, atoi, atol,
            no memcmp in the files that handle secrets (SECRET_PLACES, and
            every file that includes "core/secret.h").
 layers:    which folder may include which header (LAYERS), *_internal.h
-           only from its own folder, programs only what they link.
+           only from its own folder, programs only what they link, the
+           HTTP layer (server/http/) nothing of a service.
 cycles:    no two files call or include each other in a loop: the call
            graph is read from the object files (nm), the include graph
            from the sources.
@@ -179,6 +180,18 @@ def check_layers(src, files):
                 if tfolder not in PROGRAMS[parts[0]]:
                     found.append("%s: %s/ may not include %s" %
                                  (where, parts[0], target))
+        # The HTTP layer knows no service; a service other than cofferd
+        # knows none of cofferd's modules.
+        for m in INCLUDE_RE.finditer(text):
+            target = resolve(src, rel, m.group(1))
+            if target is None or not target.startswith("server/"):
+                continue
+            if (rel.startswith("server/http/") or
+                    not rel.startswith("server/")) and \
+                    not target.startswith("server/http/"):
+                found.append("%s:%d: %s may not include %s (only the "
+                             "HTTP layer, server/http/)" %
+                             (rel, line_of(text, m.start()), rel, target))
     return found
 
 
@@ -383,9 +396,12 @@ def selftest(src):
         "server/peek.c": '#include "crypto/stream_internal.h"\n',
         "cli/lib.c": '#include "core/file.h"\n',
         "lib/client/ok.c": '#include "net/net.h"\n',
+        "server/http/up.c": '#include "routes/routes.h"\n',
+        "escrow/peek.c": '#include "store/store.h"\n',
+        "escrow/ok.c": '#include "http/http.h"\n',
     }
     got = check_layers(src, planted)
-    if len(got) != 4 or any("ok.c" in g for g in got):
+    if len(got) != 6 or any("ok.c" in g for g in got):
         failures.append("layers: %r" % got)
     loops = scc({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
     if loops != [["a", "b", "c"]]:
