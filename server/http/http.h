@@ -281,6 +281,13 @@ int srv_reply_json_err(struct srv_req *req, const struct wire_json_err *e);
  * (500). */
 int srv_reply_object(struct srv_req *req, unsigned status, json_t *o);
 
+/** srv_reply_list(req, key, items, n, size, to_json): reply 200 with
+ * {KEY: [...]}, the JSON of each of the ${n} ${items} of ${size} bytes as
+ * ${to_json}(item) makes it. Returns as srv_reply_object: -1 (500) when
+ * out of memory or ${to_json} returns NULL. */
+int srv_reply_list(struct srv_req *req, const char *key, const void *items,
+    size_t n, size_t size, json_t *(*to_json)(const void *item));
+
 /** srv_reply_store(req, r, what): answer the COFFER_ERR_* ${r} of a
  * store (a service's database, folder or key store) for a request about
  * a ${what} ("zone", "record"...): NOTFOUND 404 no_such_object, QUOTA

@@ -173,6 +173,26 @@ srv_reply_object(struct srv_req *req, unsigned status, json_t *o)
 }
 
 int
+srv_reply_list(struct srv_req *req, const char *key, const void *items,
+    size_t n, size_t size, json_t *(*to_json)(const void *item))
+{
+	json_t *list, *o;
+	size_t i;
+	int r = -1;
+
+	if ((list = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((o = to_json((const uint8_t *)items + i * size)) == NULL ||
+		    json_array_append_new(list, o) != 0)
+			goto out;
+	r = srv_reply_object(req, 200, json_pack("{s:O}", key, list));
+out:
+	json_decref(list);
+	return r;
+}
+
+int
 srv_reply_store(struct srv_req *req, int r, const char *what)
 {
 	switch (r) {

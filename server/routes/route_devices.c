@@ -90,8 +90,9 @@ fail:
 
 /* The JSON of a stored device. */
 static json_t *
-device_json(const struct store_device *d)
+device_json(const void *item)
 {
+	const struct store_device *d = item;
 	json_t *o;
 
 	o = json_pack("{s:o, s:o, s:I}", "device", wire_json_new_id(d->id,
@@ -205,28 +206,16 @@ srv_route_device_list(struct srv_req *req)
 	struct srv_app *app = srv_req_app(req);
 	struct store_meta *m = app->store->meta;
 	struct store_device *v;
-	json_t *list = NULL, *o;
-	size_t i, n = 0;
+	size_t n = 0;
 	int r;
 
 	if ((v = calloc(COFFER_WIRE_DEVICES_MAX, sizeof(*v))) == NULL)
 		return -1;
-	if ((r = m->ops->device_list(m, srv_req_account(req), v,
-	    COFFER_WIRE_DEVICES_MAX, &n)) != 0) {
-		/* TOOBIG cannot come from a store that keeps the cap. */
-		r = srv_reply_store(req, r, "account");
-		goto out;
-	}
-	r = -1;
-	if ((list = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((o = device_json(&v[i])) == NULL ||
-		    json_array_append_new(list, o) != 0)
-			goto out;
-	r = srv_reply_object(req, 200, json_pack("{s:O}", "devices", list));
-out:
-	json_decref(list);
+	/* TOOBIG cannot come from a store that keeps the cap. */
+	r = m->ops->device_list(m, srv_req_account(req), v,
+	    COFFER_WIRE_DEVICES_MAX, &n);
+	r = r != 0 ? srv_reply_store(req, r, "account") :
+	    srv_reply_list(req, "devices", v, n, sizeof(*v), device_json);
 	free(v);
 	return r;
 }

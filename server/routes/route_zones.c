@@ -55,8 +55,9 @@ srv_parse_zone_put(const json_t *body, uint8_t *category,
 /* The JSON of a zone; NULL if out of memory or of a category this build
  * does not know (no route makes one: categories are append-only). */
 static json_t *
-zone_json(const struct store_zone *z)
+zone_json(const void *item)
 {
+	const struct store_zone *z = item;
 	const struct coffer_category *c = coffer_category_by_id(z->category);
 
 	if (c == NULL)
@@ -126,27 +127,15 @@ srv_route_zone_list(struct srv_req *req)
 	struct srv_app *app = srv_req_app(req);
 	struct store_meta *m = app->store->meta;
 	struct store_zone *v;
-	json_t *list = NULL, *o;
-	size_t i, n = 0;
+	size_t n = 0;
 	int r;
 
 	if ((v = calloc(COFFER_WIRE_ZONES_MAX, sizeof(*v))) == NULL)
 		return -1;
-	if ((r = m->ops->zone_list(m, srv_req_account(req), v,
-	    COFFER_WIRE_ZONES_MAX, &n)) != 0) {
-		r = srv_reply_store(req, r, "account");
-		goto out;
-	}
-	r = -1;
-	if ((list = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((o = zone_json(&v[i])) == NULL ||
-		    json_array_append_new(list, o) != 0)
-			goto out;
-	r = srv_reply_object(req, 200, json_pack("{s:O}", "zones", list));
-out:
-	json_decref(list);
+	r = m->ops->zone_list(m, srv_req_account(req), v,
+	    COFFER_WIRE_ZONES_MAX, &n);
+	r = r != 0 ? srv_reply_store(req, r, "account") :
+	    srv_reply_list(req, "zones", v, n, sizeof(*v), zone_json);
 	free(v);
 	return r;
 }
