@@ -154,8 +154,10 @@ int zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z);
 /** zn_sync(c, z, check, arg, changed): sync the zone from its change
  * feed, each live record passed to ${check} (with ${arg}) first unless
- * ${check} is NULL; *${changed} (may be NULL): how many records the
- * home's copy gained, changed or lost. */
+ * ${check} is NULL, which only a zone the client does not seal may give
+ * (the keychain's, a backup set's: else COFFER_ERR_INTERNAL);
+ * *${changed} (may be NULL): how many records the home's copy gained,
+ * changed or lost. */
 int zn_sync(struct coffer_client *c, const struct zone *z, zn_check_fn check,
     void *arg, uint64_t *changed);
 int zn_put(struct coffer_client *c, const struct zone *z,

@@ -155,6 +155,11 @@ zn_sync(struct coffer_client *c, const struct zone *z, zn_check_fn check,
 	uint64_t n = 0, page;
 	int r, more = 1, restarted = 0;
 
+	/* A zone whose records the client seals is never synced unchecked:
+	 * fail closed if a caller forgets its check. */
+	if (check == NULL && coffer_category_is_generic(z->cat))
+		return cl_fail(c, COFFER_ERR_INTERNAL, "zone sync: a sealed zone "
+		    "needs its record check");
 	if ((r = cl_hex(hex, z->id)) != 0)
 		return r;
 	if ((r = st_zone_token(c, z->id, tok, sizeof(tok))) != 0 &&

@@ -1,9 +1,11 @@
 /* The listen address and the port file (service.h). Calls route.c for
  * the port's digits. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "http_internal.h"
@@ -80,8 +82,17 @@ int
 srv_listen_write_port(const char *path, unsigned port)
 {
 	char text[16];
-	int n;
+	int n, r, e;
 
 	n = snprintf(text, sizeof(text), "%u\n", port);
-	return file_write_atomic(path, (const uint8_t *)text, (size_t)n, 0644);
+	if ((r = file_write_atomic(path, (const uint8_t *)text, (size_t)n,
+	    0644)) != 0) {
+		/* The file may be in place with only the folder's sync
+		 * failed: no port may be left naming a service that is not
+		 * there. */
+		e = errno;
+		(void)unlink(path);
+		errno = e;
+	}
+	return r;
 }

@@ -48,9 +48,10 @@ int srv_listen_parse(const char *s, struct sockaddr_storage *ss,
 int srv_listen_is_loopback(const struct sockaddr *sa);
 
 /** srv_listen_write_port(path, port): replace ${path} with "PORT\n"
- * (mode 0644) atomically, so that a reader never sees part of it.
- * Returns 0, or a COFFER_ERR_* with errno set as file_write_atomic
- * leaves it. */
+ * (mode 0644) atomically, so that a reader never sees part of it. On
+ * failure ${path} is removed, so that no port names a service that is
+ * not there. Returns 0, or a COFFER_ERR_* with errno set as
+ * file_write_atomic leaves it. */
 int srv_listen_write_port(const char *path, unsigned port);
 
 /* The PEM texts of a certificate chain and its key, for

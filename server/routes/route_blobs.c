@@ -30,10 +30,6 @@
 
 #define BLOB_LOCKS	64
 
-_Static_assert(COFFER_WIRE_BLOB_ID_BYTES == COFFER_WIRE_BLOB_ID_BYTES, "blob id sizes");
-_Static_assert(COFFER_WIRE_ID_BYTES == COFFER_WIRE_ID_BYTES, "account id sizes");
-_Static_assert(COFFER_WIRE_EXISTS_MAX <= COFFER_WIRE_EXISTS_MAX, "exists batch");
-
 static pthread_mutex_t blob_locks[BLOB_LOCKS];
 static pthread_once_t blob_locks_once = PTHREAD_ONCE_INIT;
 

@@ -23,11 +23,8 @@
 #include "session.h"
 #include "store/store.h"
 
-_Static_assert(COFFER_WIRE_DEVICE_NAME_MAX == COFFER_WIRE_DEVICE_NAME_MAX,
-    "the route's name cap is the store's");
 _Static_assert(COFFER_DEVICE_CARD_BYTES <= COFFER_WIRE_CARD_MAX,
     "a card fits the store");
-_Static_assert(COFFER_DEVICE_ID_BYTES == COFFER_WIRE_ID_BYTES, "device ids are ids");
 
 static const char *const device_keys[] = { "card", "name", NULL };
 

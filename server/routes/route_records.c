@@ -23,8 +23,6 @@
 #include "routes.h"
 #include "store/store.h"
 
-_Static_assert(COFFER_WIRE_RECORD_MAX == COFFER_WIRE_RECORD_MAX,
-    "the route's record cap is the store's");
 _Static_assert(SRV_RECORD_BODY_MAX <= SRV_JSON_BODY_HARD_MAX,
     "a record body fits the HTTP layer");
 

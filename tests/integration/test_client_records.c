@@ -15,6 +15,7 @@
 
 #include <coffer/encoding.h>
 
+#include "client/client_internal.h"
 #include "client_fixture.h"
 #include "http_client.h"
 
@@ -166,6 +167,23 @@ test_round_trip(void **state)
 	    PW("x"), id), COFFER_ERR_INVALID);
 	assert_int_equal(coffer_client_record_create(A, "no-such", NULL,
 	    PW("x"), id), COFFER_ERR_INVALID);
+}
+
+/* Zone sync of a zone whose records the client seals is never unchecked:
+ * without its record check it refuses (white-box: no public call can
+ * leave the check out). */
+static void
+test_sealed_zone_needs_check(void **state)
+{
+	struct zone z;
+	uint64_t n = 0;
+
+	(void)state;
+	assert_int_equal(zn_open(A, "notes", NULL, &z), 0);
+	assert_int_equal(zn_sync(A, &z, NULL, NULL, &n), COFFER_ERR_INTERNAL);
+	assert_int_equal(zn_sync(A, &z, rc_check, NULL, &n), 0);
+	assert_int_equal(zn_open(A, COFFER_CATEGORY_KEYCHAIN, NULL, &z), 0);
+	assert_int_equal(zn_sync(A, &z, NULL, NULL, &n), 0);
 }
 
 /* A new handle on the same home (as a new run of the CLI is) finds the
@@ -381,6 +399,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_sealed_zone_needs_check),
 		cmocka_unit_test(test_reopened_home),
 		cmocka_unit_test(test_remembered_url_and_sync_count),
 		cmocka_unit_test(test_conflict_and_delete),
