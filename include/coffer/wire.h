@@ -36,5 +36,7 @@
 #define COFFER_WIRE_ZONES_MAX		1000
 /* Change entries on one page of the feed. */
 #define COFFER_WIRE_FEED_MAX		1000
+/* One entry of the signed device list (docs/PROTOCOL-devices.md §2). */
+#define COFFER_WIRE_DEVLIST_ENTRY_MAX	40960
 
 #endif

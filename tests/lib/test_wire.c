@@ -35,6 +35,7 @@ static const struct {
 	{ "devices_max", COFFER_WIRE_DEVICES_MAX },
 	{ "zones_max", COFFER_WIRE_ZONES_MAX },
 	{ "feed_max", COFFER_WIRE_FEED_MAX },
+	{ "devlist_entry_max", COFFER_WIRE_DEVLIST_ENTRY_MAX },
 };
 
 static char *doc;
