@@ -154,8 +154,9 @@ COFFER_API int coffer_client_device_list(struct coffer_client *c,
 /** coffer_client_sync(c): bring the keychain and every zone this home
  * knows up to date (a device waiting for approval picks up its root
  * here). Returns 0, COFFER_ERR_AUTH (the server gave a record that does
- * not open, an older one than seen, or one moved from elsewhere), or a
- * server error. */
+ * not open, an older one than seen (a deleted record or backup ref put
+ * back among them), other bytes at a counter seen, or one moved from
+ * elsewhere), or a server error. */
 COFFER_API int coffer_client_sync(struct coffer_client *c) COFFER_WUR;
 
 /** coffer_client_sync_count(c, changed, zones): coffer_client_sync, and
@@ -198,7 +199,9 @@ COFFER_API int coffer_client_record_create(struct coffer_client *c,
  * record from the server, check it, append its payload to ${out} and set
  * *${version} (may be NULL). Returns 0, COFFER_ERR_NOTFOUND (none, or
  * deleted), COFFER_ERR_AUTH (it does not open, is older than a version seen
- * before, or belongs elsewhere), or as create. */
+ * before (also: deleted before and put back), is other bytes at a counter
+ * seen before, or belongs elsewhere; ${out} is unchanged), or as
+ * create. */
 COFFER_API int coffer_client_record_get(struct coffer_client *c,
     const char *category, const char *zone,
     const uint8_t id[COFFER_RECORD_ID_BYTES], struct coffer_buf *out,
@@ -216,10 +219,12 @@ COFFER_API int coffer_client_record_update(struct coffer_client *c,
     const uint8_t id[COFFER_RECORD_ID_BYTES], const uint8_t *data, size_t len,
     coffer_record_merge_fn merge, void *arg) COFFER_WUR;
 
-/** coffer_client_record_delete(c, category, zone, id): delete the record
- * (the server keeps a tombstone, so other devices learn of it). Returns 0,
- * COFFER_ERR_NOTFOUND, COFFER_ERR_CONFLICT (changed since last seen), or
- * as get. */
+/** coffer_client_record_delete(c, category, zone, id): delete the record:
+ * a sealed tombstone written over it, which every device that syncs takes
+ * as the record's newest counter, so the old record put back is a replay.
+ * Returns 0, COFFER_ERR_NOTFOUND (none, or deleted already),
+ * COFFER_ERR_CONFLICT (changed since last seen: the home now holds the
+ * new version), or as get. */
 COFFER_API int coffer_client_record_delete(struct coffer_client *c,
     const char *category, const char *zone,
     const uint8_t id[COFFER_RECORD_ID_BYTES]) COFFER_WUR;
@@ -234,7 +239,9 @@ COFFER_API int coffer_client_record_list(struct coffer_client *c,
 /** coffer_client_backup_store(c, set_name, store): the storage of the
  * backup set ${set_name} (NULL: "default") on the server, in *${store}:
  * blobs (/v1/blobs, four transfers in flight) and refs (the records of
- * the set's zone, category "backup"). It may be used from several threads
+ * the set's zone, category "backup"; a deleted ref is a sealed tombstone,
+ * and a ref put back after it is refused, COFFER_ERR_AUTH, by a listing
+ * on any device that saw the tombstone). It may be used from several threads
  * while ${c} lives; release it with coffer_client_backup_store_close.
  * Returns 0, COFFER_ERR_STATE (not approved yet), COFFER_ERR_NOMEM, or a
  * server error. */

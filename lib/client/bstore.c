@@ -1,7 +1,8 @@
 /* The backup engine's storage (coffer/backup_store.h) over a cofferd:
  * blobs through /v1/blobs, four transfers in flight; refs as the records
  * of the backup set's zone (category "backup"), listed through its change
- * feed (docs/PROTOCOL-client.md, "Backup sets"). */
+ * feed and deleted by sealed tombstones (record_seal.c;
+ * docs/PROTOCOL-client.md, "Backup sets"). */
 #include <coffer/client.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
@@ -343,7 +344,7 @@ bs_ref_put(void *ctx, const uint8_t name[COFFER_BSTORE_NAME_BYTES],
 	if (len == 0 || len > COFFER_BSTORE_REF_MAX)
 		return say(b, COFFER_ERR_INVALID, "a ref of 1 byte to 1 MiB");
 	(void)pthread_mutex_lock(&b->c->lock);
-	r = zn_put(b->c, &b->z, name, &version, data, len);
+	r = rc_put(b->c, &b->z, name, &version, 0, data, len);
 	if (r == COFFER_ERR_CONFLICT)
 		r = cl_fail(b->c, COFFER_ERR_EXISTS, "the ref exists");
 	return ref_done(b, r);
@@ -355,13 +356,17 @@ struct list_arg {
 };
 
 static int
-list_one(void *arg, const struct rec *rec, const uint8_t *data, size_t len)
+list_one(void *arg, const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t version,
+    const uint8_t *data, size_t len)
 {
 	struct list_arg *l = arg;
 
-	return l->fn(l->arg, rec->id, data, len);
+	(void)version;
+	return l->fn(l->arg, id, data, len);
 }
 
+/* The set's zone synced, each ref and tombstone checked against what the
+ * home has seen: a ref put back after its tombstone is refused. */
 static int
 bs_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 {
@@ -370,30 +375,21 @@ bs_ref_list(void *ctx, coffer_bstore_ref_fn fn, void *arg)
 	int r;
 
 	(void)pthread_mutex_lock(&b->c->lock);
-	if ((r = zn_sync(b->c, &b->z, NULL, NULL, NULL)) == 0)
-		r = st_rec_each(b->c, b->z.id, list_one, &l);
+	if ((r = zn_sync(b->c, &b->z, rc_check, NULL, NULL)) == 0)
+		r = rc_each(b->c, &b->z, list_one, &l);
 	return ref_done(b, r);
 }
 
+/* A sealed tombstone over the ref (counter 1), not a DELETE: every device
+ * that syncs learns the ref is gone, and refuses it if it comes back. */
 static int
 bs_ref_del(void *ctx, const uint8_t name[COFFER_BSTORE_NAME_BYTES])
 {
 	struct bctx *b = ctx;
-	struct coffer_buf *scratch = NULL;
-	struct rec rec;
 	int r;
 
 	(void)pthread_mutex_lock(&b->c->lock);
-	r = st_rec_get(b->c, b->z.id, name, &rec, NULL);
-	if (r != 0 || rec.deleted) {
-		if ((scratch = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
-			r = COFFER_ERR_NOMEM;
-		else
-			r = zn_fetch(b->c, &b->z, name, &rec, scratch);
-		coffer_buf_free(&scratch);
-	}
-	if (r == 0)
-		r = zn_delete(b->c, &b->z, name, &rec.version);
+	r = rc_delete(b->c, &b->z, name);
 	return ref_done(b, r);
 }
 

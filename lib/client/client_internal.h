@@ -10,12 +10,14 @@
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server
  *   enrol.c           a device's enrolment at sign-in
- *   record_seal.c     the sealed record format
+ *   record_seal.c     records as the client writes and checks them:
+ *                       sealed, tombstones, what was seen before
  *   keychain_sync.c   the keychain zone: the account's wrapped keys
  *   zone.c            zones on the server: writes and the change feed
  *   state.c           the home's SQLite state: storage, nothing more
  *   common.c          what all of them use: errors into the handle,
  *                     requests to the server, paths, ids
+ *   record_format.c   the sealed record format, pure (no handle)
  *
  * docs/PROTOCOL-client.md describes the home folder and what the client
  * keeps on the server. */
@@ -132,12 +134,24 @@ typedef int (*st_rec_fn)(void *arg, const struct rec *r, const uint8_t *data,
     size_t len);
 int st_rec_each(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], st_rec_fn fn, void *arg);
+/* BLAKE2b-256 of a record's bytes as the server holds them. */
+#define SEEN_HASH_BYTES	32
+/** st_seen_get(c, zone, id, counter, hash, has_hash): the highest counter
+ * seen for the record (0 if none) and, if *${has_hash}, the hash of the
+ * bytes seen at it (a home from before hashes were kept has none).
+ * Returns 0 or an I/O error. */
 int st_seen_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter);
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter,
+    uint8_t hash[SEEN_HASH_BYTES], int *has_hash);
+/** st_seen_put(c, zone, id, counter, hash): ${counter} and ${hash} as
+ * seen, if the counter is higher than the one kept, or equal to it with no
+ * hash kept; else nothing changes (seen only grows). Returns 0 or an I/O
+ * error. */
 int st_seen_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter);
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter,
+    const uint8_t hash[SEEN_HASH_BYTES]);
 int st_begin(struct coffer_client *c);
 int st_end(struct coffer_client *c, int r);
 
@@ -154,20 +168,30 @@ int zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z);
 /** zn_sync(c, z, check, arg, changed): sync the zone from its change
  * feed, each live record passed to ${check} (with ${arg}) first unless
- * ${check} is NULL, which only a zone the client does not seal may give
- * (the keychain's, a backup set's: else COFFER_ERR_INTERNAL);
+ * ${check} is NULL, which only the keychain's zone may give (a generic
+ * zone or a backup set's: COFFER_ERR_INTERNAL);
  * *${changed} (may be NULL): how many records the home's copy gained,
  * changed or lost. */
 int zn_sync(struct coffer_client *c, const struct zone *z, zn_check_fn check,
     void *arg, uint64_t *changed);
+/** zn_send(c, z, id, version, data, len): write ${data} over the record
+ * if the server still holds *${version} of it (0: none), and set
+ * *${version} to the new version; on COFFER_ERR_CONFLICT, to the server's
+ * current one. The home is not touched. */
+int zn_send(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
+    const uint8_t *data, size_t len);
+/** zn_put(c, z, id, version, data, len): zn_send, then the written bytes
+ * as the home's copy. */
 int zn_put(struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
     const uint8_t *data, size_t len);
+/** zn_fetch(c, z, id, r, data): the record as the server holds it; a
+ * server-side tombstone is COFFER_ERR_NOTFOUND, and the home's copy is
+ * marked deleted. A live record is not kept: the caller checks it first. */
 int zn_fetch(struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r,
     struct coffer_buf *data);
-int zn_delete(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version);
 
 /* keychain_sync.c: the keychain zone and the keys wrapped in it. */
 int kc_join(struct coffer_client *c);
@@ -181,17 +205,122 @@ int kc_seal_root(struct coffer_client *c,
 int kc_is_trusted(struct coffer_client *c,
     const uint8_t id[COFFER_WIRE_ID_BYTES]);
 
-/* record_seal.c: generic records sealed under their zone's key. */
-int rc_seal(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter,
-    const uint8_t *pt, size_t len, struct coffer_buf *out);
-int rc_open(struct coffer_client *c, const struct zone *z,
+/* record_format.c: the sealed record format, pure: no handle, no state
+ * (docs/PROTOCOL-client.md, "Sealed records"). */
+#define RF_CONTEXT	"coffer/record/v1"
+/* Magic, version, zone id, record id, counter. */
+#define RF_HEAD		45
+/* Counters run from 1 to 2^63 - 1. */
+#define RF_COUNTER_MAX	((uint64_t)INT64_MAX)
+
+/* What an opened record says of itself. */
+struct rf_head {
+	uint64_t	 counter;
+	int		 tomb;		/* a tombstone: deleted, no payload */
+	int		 opened;	/* the envelope's tag held */
+};
+
+/** rf_seal(out, key, zone, id, counter, tomb, pt, len, nonce): append to
+ * ${out} record ${id} of ${zone} sealed under the zone's ${key}: a
+ * tombstone if ${tomb} (then ${len} is 0), else live with the ${len} bytes
+ * of ${pt}, at ${counter} (1..RF_COUNTER_MAX); ${nonce} is the envelope's
+ * 24-byte nonce, NULL for a random one (only vectors give one). Returns
+ * 0, COFFER_ERR_INVALID, COFFER_ERR_TOOBIG (a payload over
+ * COFFER_RECORD_MAX, or ${out} full), or as coffer_envelope_seal; ${out}
+ * is unchanged on error. */
+int rf_seal(struct coffer_buf *out, const struct coffer_key *key,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter, int tomb,
+    const uint8_t *pt, size_t len, const uint8_t *nonce)
+    __attribute__((warn_unused_result));
+/** rf_open(pt, key, zone, id, ct, len, h): open the sealed record ${ct}
+ * asked for as record ${id} of ${zone}, under the zone's ${key}: a live
+ * record's payload is appended to ${pt} (may be NULL), and *${h} says its
+ * counter and kind. Returns 0; COFFER_ERR_TOOBIG (${ct} over
+ * COFFER_WIRE_RECORD_MAX, a payload over COFFER_RECORD_MAX, or ${pt}
+ * full); an error of coffer_envelope_open (h->opened 0); once the tag
+ * held (h->opened 1): COFFER_ERR_TRUNCATED, COFFER_ERR_FORMAT (magic,
+ * counter 0 or past RF_COUNTER_MAX), COFFER_ERR_VERSION,
+ * COFFER_ERR_TRAILING (after a tombstone's counter), COFFER_ERR_AUTH
+ * (sealed for another zone or record id). ${pt} is unchanged on error. */
+int rf_open(struct coffer_buf *pt, const struct coffer_key *key,
+    const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
-    struct coffer_buf *pt, uint64_t *counter);
-/** rc_check: the zn_check_fn of zones of generic records (${arg}
- * unused): the record opens and its counter is kept as seen. */
+    struct rf_head *h) __attribute__((warn_unused_result));
+
+/* record_seal.c: records as the client writes and checks them. A generic
+ * zone's records are sealed (record_format.c); a backup set's are the
+ * engine's refs, stored as given (counter 0), and the sealed tombstones
+ * that delete them (counter 1). Every record from the server is checked
+ * against what the home has seen of it (the seen table) before it is
+ * taken, and taking it moves seen. */
+
+/* What a checked record is. */
+struct rc_view {
+	uint64_t	 counter;	/* 0: a backup set's ref */
+	int		 tomb;		/* a sealed tombstone */
+	uint8_t		 hash[SEEN_HASH_BYTES];	/* of the bytes as stored */
+};
+
+/** rc_verify(c, z, id, ct, len, pt, v): check record ${id} of zone ${z}
+ * as the bytes ${ct}: it opens (or is a ref, in a backup set's zone), is
+ * in its place, and is not older than the newest seen nor other bytes at
+ * the same counter. Its payload (a ref: its bytes) is appended to ${pt}
+ * (may be NULL); *${v} says what it is. Nothing is kept. Returns 0,
+ * COFFER_ERR_AUTH (does not open, moved, replayed, or two different
+ * records at one counter: the message says which), COFFER_ERR_FORMAT, or
+ * an I/O error; ${pt} is unchanged on error. */
+int rc_verify(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
+    struct coffer_buf *pt, struct rc_view *v);
+/** rc_accept(c, z, id, v): a record checked by rc_verify, which the
+ * server accepted or served, as seen. */
+int rc_accept(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], const struct rc_view *v);
+/** rc_check: the zn_check_fn of generic zones and backup sets' zones
+ * (${arg} unused): rc_verify, then rc_accept. */
 int rc_check(void *arg, struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *data, size_t len);
+/** rc_checker(z): the check zn_sync needs for ${z}: rc_check, or NULL for
+ * the keychain's zone (its records are envelopes checked by their use). */
+zn_check_fn rc_checker(const struct zone *z);
+/** rc_fetch(c, z, id, rec, pt): read record ${id} from the server, check
+ * it (rc_verify), and take it: as seen and as the home's copy, in one
+ * transaction. A live record's payload (a ref's bytes) is appended to
+ * ${pt} (may be NULL). Returns 0, COFFER_ERR_NOTFOUND (none, or a
+ * tombstone of either kind), or as zn_fetch and rc_verify. */
+int rc_fetch(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec,
+    struct coffer_buf *pt);
+/** rc_known(c, z, id, version): the version of live record ${id} to write
+ * over: the home's copy if it still checks, else rc_fetch's. Returns 0,
+ * COFFER_ERR_NOTFOUND (deleted), or as rc_fetch. */
+int rc_known(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version);
+/** rc_put(c, z, id, version, tomb, data, len): write record ${id} over
+ * *${version} (0: create): a tombstone if ${tomb}; else the ${len} bytes
+ * of ${data}, sealed at the next counter, or in a backup set's zone a ref
+ * stored as given. When the server takes it, the home's copy and seen move
+ * together; on COFFER_ERR_CONFLICT (*${version} is then the server's)
+ * nothing moves. Returns 0, COFFER_ERR_CONFLICT, COFFER_ERR_TOOBIG,
+ * COFFER_ERR_INVALID, or a server or I/O error. */
+int rc_put(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version, int tomb,
+    const uint8_t *data, size_t len);
+/** rc_delete(c, z, id): write a tombstone over live record ${id}. Returns
+ * 0, COFFER_ERR_NOTFOUND (deleted already, or none), COFFER_ERR_CONFLICT
+ * (it changed on the server: the home now holds the new version), or as
+ * rc_put. */
+int rc_delete(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES]);
+/* Called by rc_each for each live record: its payload (a ref's bytes). */
+typedef int (*rc_each_fn)(void *arg, const uint8_t id[COFFER_WIRE_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len);
+/** rc_each(c, z, fn, arg): ${fn} over the live records of the home's copy
+ * of ${z}, each checked again (rc_verify), tombstones skipped. Returns 0,
+ * ${fn}'s nonzero return, or as rc_verify. */
+int rc_each(struct coffer_client *c, const struct zone *z, rc_each_fn fn,
+    void *arg);
 
 /* enrol.c */
 /** enrol_device(c): at sign-in, make and register this device's keys if

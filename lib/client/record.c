@@ -1,10 +1,9 @@
 /* Generic records (coffer_client_record_*): made, read, updated with a
- * merge on conflict, deleted and listed, each sealed by record_seal.c
- * (docs/PROTOCOL-client.md, "Zones and records"). */
+ * merge on conflict, deleted (a sealed tombstone) and listed, each sealed
+ * and checked by record_seal.c (docs/PROTOCOL-client.md, "Zones and
+ * records"). */
 #include <coffer/client.h>
 #include <coffer/err.h>
-
-#include <string.h>
 
 #include <sodium.h>
 
@@ -29,33 +28,6 @@ generic_zone(struct coffer_client *c, const char *category, const char *name,
 	return 0;
 }
 
-/* Seal ${len} bytes as the next counter of record ${id} and write it
- * over ${version}. */
-static int
-seal_put(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
-    const uint8_t *data, size_t len)
-{
-	struct coffer_buf *ct = NULL;
-	uint64_t counter;
-	int r;
-
-	if (len > COFFER_RECORD_MAX)
-		return cl_fail(c, COFFER_ERR_TOOBIG, "a record payload of "
-		    "%zu bytes (at most %zu)", len, COFFER_RECORD_MAX);
-	if ((r = st_seen_get(c, z->id, id, &counter)) != 0)
-		return r;
-	counter++;
-	if ((ct = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = rc_seal(c, z, id, counter, data, len, ct)) == 0 &&
-	    (r = zn_put(c, z, id, version, coffer_buf_data(ct),
-	    coffer_buf_len(ct))) == 0)
-		r = st_seen_put(c, z->id, id, counter);
-	coffer_buf_free(&ct);
-	return r;
-}
-
 int
 coffer_client_record_create(struct coffer_client *c, const char *category,
     const char *zone, const uint8_t *data, size_t len,
@@ -67,30 +39,10 @@ coffer_client_record_create(struct coffer_client *c, const char *category,
 
 	if ((r = generic_zone(c, category, zone, &z)) != 0)
 		return r;
+	/* Random: an id is never used twice, so a tombstone never stands
+	 * in the way of a new record. */
 	randombytes_buf(id, COFFER_WIRE_ID_BYTES);
-	return seal_put(c, &z, id, &version, data, len);
-}
-
-/* Read a record from the server, check it and keep it in the home. */
-static int
-fetch_open(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *rec,
-    struct coffer_buf *out)
-{
-	struct coffer_buf *ct = NULL;
-	uint64_t counter;
-	int r;
-
-	if ((ct = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = zn_fetch(c, z, id, rec, ct)) == 0 &&
-	    (r = rc_open(c, z, id, coffer_buf_data(ct), coffer_buf_len(ct),
-	    out, &counter)) == 0 &&
-	    (r = st_seen_put(c, z->id, id, counter)) == 0)
-		r = st_rec_put(c, z->id, rec, coffer_buf_data(ct),
-		    coffer_buf_len(ct));
-	coffer_buf_free(&ct);
-	return r;
+	return rc_put(c, &z, id, &version, 0, data, len);
 }
 
 int
@@ -104,29 +56,8 @@ coffer_client_record_get(struct coffer_client *c, const char *category,
 
 	if ((r = generic_zone(c, category, zone, &z)) != 0)
 		return r;
-	if ((r = fetch_open(c, &z, id, &rec, out)) == 0 && version != NULL)
+	if ((r = rc_fetch(c, &z, id, &rec, out)) == 0 && version != NULL)
 		*version = rec.version;
-	return r;
-}
-
-/* The version of ${id} the home knows, read from the server if none. */
-static int
-known_version(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version)
-{
-	struct coffer_buf *scratch = NULL;
-	struct rec rec;
-	int r;
-
-	if ((r = st_rec_get(c, z->id, id, &rec, NULL)) == 0 && !rec.deleted) {
-		*version = rec.version;
-		return 0;
-	}
-	if ((scratch = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	r = fetch_open(c, z, id, &rec, scratch);
-	coffer_buf_free(&scratch);
-	*version = rec.version;
 	return r;
 }
 
@@ -144,7 +75,7 @@ coffer_client_record_update(struct coffer_client *c, const char *category,
 	int r, tries;
 
 	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
-	    (r = known_version(c, &z, id, &version)) != 0)
+	    (r = rc_known(c, &z, id, &version)) != 0)
 		return r;
 	if ((theirs = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL ||
 	    (merged = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL) {
@@ -152,12 +83,13 @@ coffer_client_record_update(struct coffer_client *c, const char *category,
 		goto out;
 	}
 	for (tries = 0; tries < 8; tries++) {
-		r = seal_put(c, &z, id, &version, mine, mine_len);
+		r = rc_put(c, &z, id, &version, 0, mine, mine_len);
 		if (r != COFFER_ERR_CONFLICT)
 			goto out;
-		/* Someone wrote first: take their version into the home. */
+		/* Someone wrote first: take their version into the home (a
+		 * tombstone: deleted, NOTFOUND). */
 		coffer_buf_reset(theirs);
-		if ((r = fetch_open(c, &z, id, &rec, theirs)) != 0)
+		if ((r = rc_fetch(c, &z, id, &rec, theirs)) != 0)
 			goto out;
 		version = rec.version;
 		if (merge == NULL) {
@@ -185,46 +117,17 @@ coffer_client_record_delete(struct coffer_client *c, const char *category,
     const char *zone, const uint8_t id[COFFER_RECORD_ID_BYTES])
 {
 	struct zone z;
-	uint64_t version;
 	int r;
 
-	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
-	    (r = known_version(c, &z, id, &version)) != 0)
+	if ((r = generic_zone(c, category, zone, &z)) != 0)
 		return r;
-	if ((r = zn_delete(c, &z, id, &version)) == COFFER_ERR_CONFLICT)
-		r = cl_fail(c, r, "the record changed on the server (now "
-		    "version %llu)", (unsigned long long)version);
-	return r;
-}
-
-struct list_ctx {
-	struct coffer_client	*c;
-	const struct zone	*z;
-	struct coffer_buf	*pt;
-	coffer_record_fn	 fn;
-	void			*arg;
-};
-
-static int
-list_one(void *arg, const struct rec *rec, const uint8_t *data, size_t len)
-{
-	struct list_ctx *l = arg;
-	uint64_t counter;
-	int r;
-
-	coffer_buf_reset(l->pt);
-	if ((r = rc_open(l->c, l->z, rec->id, data, len, l->pt,
-	    &counter)) != 0)
-		return r;
-	return l->fn(l->arg, rec->id, rec->version, coffer_buf_data(l->pt),
-	    coffer_buf_len(l->pt));
+	return rc_delete(c, &z, id);
 }
 
 int
 coffer_client_record_list(struct coffer_client *c, const char *category,
     const char *zone, coffer_record_fn fn, void *arg)
 {
-	struct list_ctx l;
 	struct zone z;
 	int r;
 
@@ -234,13 +137,5 @@ coffer_client_record_list(struct coffer_client *c, const char *category,
 	    (r = kc_refresh(c)) != 0 ||
 	    (r = zn_sync(c, &z, rc_check, NULL, NULL)) != 0)
 		return r;
-	l.c = c;
-	l.z = &z;
-	l.fn = fn;
-	l.arg = arg;
-	if ((l.pt = coffer_buf_new_secret(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	r = st_rec_each(c, z.id, list_one, &l);
-	coffer_buf_free(&l.pt);
-	return r;
+	return rc_each(c, &z, fn, arg);
 }

@@ -2,7 +2,7 @@
  * mode 0600 (docs/PROTOCOL-client.md, "Home folder"). It holds the
  * account's names, each zone's change token, the local copy of each
  * zone's records (as the server stores them: ciphertext) and the highest
- * inner counter seen per record. Storage alone: what is kept is decided
+ * inner counter seen per record with the hash of the bytes seen at it. Storage alone: what is kept is decided
  * by the callers, and nothing here calls back up into them. */
 #include <coffer/err.h>
 
@@ -25,7 +25,7 @@ static const char schema[] =
     " record BLOB NOT NULL, version INTEGER NOT NULL,"
     " deleted INTEGER NOT NULL, data BLOB, PRIMARY KEY(zone, record));"
     "CREATE TABLE IF NOT EXISTS seen(zone BLOB NOT NULL,"
-    " record BLOB NOT NULL, counter INTEGER NOT NULL,"
+    " record BLOB NOT NULL, counter INTEGER NOT NULL, hash BLOB,"
     " PRIMARY KEY(zone, record));";
 
 static int
@@ -33,6 +33,43 @@ db_fail(struct coffer_client *c, const char *what)
 {
 	return cl_fail(c, COFFER_ERR_IO, "state.db: %s: %s", what,
 	    sqlite3_errmsg(c->db));
+}
+
+/* Whether the seen table has its hash column: *${n} 1 or 0. */
+static int
+seen_has_hash(struct coffer_client *c, int *n)
+{
+	sqlite3_stmt *s = NULL;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM "
+	    "pragma_table_info('seen') WHERE name = 'hash'", -1, &s,
+	    NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+		r = db_fail(c, "schema");
+	else
+		*n = sqlite3_column_int(s, 0);
+	(void)sqlite3_finalize(s);
+	return r;
+}
+
+/* A home from before seen kept hashes: its seen table gains the column,
+ * NULL in every row (the next bytes seen at a row's counter become its
+ * reference). Asked again inside the transaction: another process may
+ * have opened the home at the same time. */
+static int
+migrate_seen(struct coffer_client *c)
+{
+	int r, n = 0;
+
+	if ((r = seen_has_hash(c, &n)) != 0 || n == 1)
+		return r;
+	if ((r = st_begin(c)) != 0)
+		return r;
+	if ((r = seen_has_hash(c, &n)) == 0 && n == 0 &&
+	    sqlite3_exec(c->db, "ALTER TABLE seen ADD COLUMN hash BLOB", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		r = db_fail(c, "migrating seen");
+	return st_end(c, r);
 }
 
 int
@@ -55,7 +92,7 @@ st_open(struct coffer_client *c)
 	(void)sqlite3_busy_timeout(c->db, 10000);
 	if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(c, "schema");
-	return 0;
+	return migrate_seen(c);
 }
 
 static int
@@ -322,21 +359,40 @@ st_rec_each(struct coffer_client *c,
 int
 st_seen_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *counter,
+    uint8_t hash[SEEN_HASH_BYTES], int *has_hash)
 {
 	sqlite3_stmt *s = NULL;
-	int r;
+	sqlite3_int64 n;
+	int r, len;
 
 	*counter = 0;
-	if ((r = prep(c, &s, "SELECT counter FROM seen WHERE zone = ? AND "
-	    "record = ?")) != 0)
+	*has_hash = 0;
+	if ((r = prep(c, &s, "SELECT counter, hash FROM seen WHERE zone = ? "
+	    "AND record = ?")) != 0)
 		return r;
 	bind_id(s, 1, zone);
 	bind_id(s, 2, id);
-	if ((r = one_row(c, s)) == 0)
-		*counter = (uint64_t)sqlite3_column_int64(s, 0);
-	else if (r == COFFER_ERR_NOTFOUND)
+	if ((r = one_row(c, s)) == COFFER_ERR_NOTFOUND) {
 		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	n = sqlite3_column_int64(s, 0);
+	len = sqlite3_column_bytes(s, 1);
+	if (n < 0 || (sqlite3_column_type(s, 1) != SQLITE_NULL &&
+	    len != SEEN_HASH_BYTES)) {
+		r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: a seen row out of "
+		    "shape");
+		goto out;
+	}
+	*counter = (uint64_t)n;
+	if (len == SEEN_HASH_BYTES) {
+		memcpy(hash, sqlite3_column_blob(s, 1), SEEN_HASH_BYTES);
+		*has_hash = 1;
+	}
+out:
 	(void)sqlite3_finalize(s);
 	return r;
 }
@@ -344,19 +400,25 @@ st_seen_get(struct coffer_client *c,
 int
 st_seen_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter)
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter,
+    const uint8_t hash[SEEN_HASH_BYTES])
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	/* Only ever up. */
-	if ((r = prep(c, &s, "INSERT INTO seen(zone, record, counter) "
-	    "VALUES(?1, ?2, ?3) ON CONFLICT(zone, record) DO UPDATE SET "
-	    "counter = max(counter, ?3)")) != 0)
+	if (counter > (uint64_t)INT64_MAX)
+		return cl_fail(c, COFFER_ERR_INVALID, "a counter past 2^63");
+	/* Only ever up; at the same counter a hash only where none is. */
+	if ((r = prep(c, &s, "INSERT INTO seen(zone, record, counter, hash) "
+	    "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(zone, record) DO UPDATE SET "
+	    "counter = excluded.counter, hash = excluded.hash WHERE "
+	    "excluded.counter > seen.counter OR (excluded.counter = "
+	    "seen.counter AND seen.hash IS NULL)")) != 0)
 		return r;
 	bind_id(s, 1, zone);
 	bind_id(s, 2, id);
 	(void)sqlite3_bind_int64(s, 3, (sqlite3_int64)counter);
+	(void)sqlite3_bind_blob(s, 4, hash, SEEN_HASH_BYTES, SQLITE_STATIC);
 	return done(c, s);
 }
 

@@ -1,8 +1,7 @@
 /* Sync of every zone the home knows (docs/PROTOCOL-client.md, "Zones and
  * records"): the keychain first, which is how an approval or a new key
  * arrives, then each zone from its change feed, the records of generic
- * zones checked as they come. */
-#include <coffer/category.h>
+ * zones and backup sets checked as they come. */
 #include <coffer/client.h>
 #include <coffer/err.h>
 
@@ -47,8 +46,7 @@ coffer_client_sync_count(struct coffer_client *c, uint64_t *changed,
 			continue;
 		n = 0;
 		if ((r = st_zone_get(c, id, &z)) == 0)
-			r = zn_sync(c, &z, coffer_category_is_generic(z.cat) ?
-			    rc_check : NULL, NULL, &n);
+			r = zn_sync(c, &z, rc_checker(&z), NULL, &n);
 		total += n;
 		nz += n > 0;
 	}

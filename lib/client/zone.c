@@ -1,7 +1,9 @@
 /* Zones on the server: made on demand, records written with optimistic
  * concurrency, and synced by change token into the home's copy. What a
  * record must be to enter the home is the caller's check, given to
- * zn_sync: this file neither opens nor seals records. */
+ * zn_sync: this file neither opens nor seals records. Records are never
+ * deleted from here: a delete is a tombstone written over the record
+ * (record_seal.c). */
 #include <coffer/category.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
@@ -155,11 +157,12 @@ zn_sync(struct coffer_client *c, const struct zone *z, zn_check_fn check,
 	uint64_t n = 0, page;
 	int r, more = 1, restarted = 0;
 
-	/* A zone whose records the client seals is never synced unchecked:
-	 * fail closed if a caller forgets its check. */
-	if (check == NULL && coffer_category_is_generic(z->cat))
-		return cl_fail(c, COFFER_ERR_INTERNAL, "zone sync: a sealed zone "
-		    "needs its record check");
+	/* A zone of sealed records or of a backup set's refs is never
+	 * synced unchecked: fail closed if a caller forgets its check. */
+	if (check == NULL && (coffer_category_is_generic(z->cat) ||
+	    strcmp(z->cat->name, COFFER_CATEGORY_BACKUP) == 0))
+		return cl_fail(c, COFFER_ERR_INTERNAL, "zone sync: a zone of "
+		    "sealed records or refs needs its record check");
 	if ((r = cl_hex(hex, z->id)) != 0)
 		return r;
 	if ((r = st_zone_token(c, z->id, tok, sizeof(tok))) != 0 &&
@@ -228,11 +231,10 @@ version_answer(struct coffer_client *c, int r, json_t *j, json_t *err,
 }
 
 int
-zn_put(struct coffer_client *c, const struct zone *z,
+zn_send(struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
     const uint8_t *data, size_t len)
 {
-	struct rec rec;
 	json_t *j = NULL, *err = NULL;
 	char path[128], *b64 = NULL, *body = NULL;
 	int r = COFFER_ERR_NOMEM;
@@ -250,16 +252,27 @@ zn_put(struct coffer_client *c, const struct zone *z,
 		goto out;
 	/* Idempotent: conditional on the version. */
 	r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, &j, &err);
-	if ((r = version_answer(c, r, j, err, version)) == 0) {
-		memcpy(rec.id, id, COFFER_WIRE_ID_BYTES);
-		rec.version = *version;
-		rec.deleted = 0;
-		r = st_rec_put(c, z->id, &rec, data, len);
-	}
+	r = version_answer(c, r, j, err, version);
 out:
 	free(b64);
 	free(body);
 	return r;
+}
+
+int
+zn_put(struct coffer_client *c, const struct zone *z,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version,
+    const uint8_t *data, size_t len)
+{
+	struct rec rec;
+	int r;
+
+	if ((r = zn_send(c, z, id, version, data, len)) != 0)
+		return r;
+	memcpy(rec.id, id, COFFER_WIRE_ID_BYTES);
+	rec.version = *version;
+	rec.deleted = 0;
+	return st_rec_put(c, z->id, &rec, data, len);
 }
 
 static const char *const record_keys[] = { "data", "version", NULL };
@@ -295,31 +308,5 @@ zn_fetch(struct coffer_client *c, const struct zone *z,
 		r = COFFER_ERR_SERVER;
 	json_decref(j);
 	json_decref(err);
-	return r;
-}
-
-int
-zn_delete(struct coffer_client *c, const struct zone *z,
-    const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t *version)
-{
-	struct rec rec;
-	json_t *j = NULL, *err = NULL;
-	char path[160];
-	size_t n;
-	int r;
-
-	if ((r = rec_path(path, sizeof(path), z, id)) != 0)
-		return r;
-	n = strlen(path);
-	(void)snprintf(path + n, sizeof(path) - n, "?version=%llu",
-	    (unsigned long long)*version);
-	/* Idempotent: conditional on the version. */
-	r = cl_json(c, "DELETE", path, NULL, CL_IDEMPOTENT, &j, &err);
-	if ((r = version_answer(c, r, j, err, version)) == 0) {
-		memcpy(rec.id, id, COFFER_WIRE_ID_BYTES);
-		rec.version = *version;
-		rec.deleted = 1;
-		r = st_rec_put(c, z->id, &rec, NULL, 0);
-	}
 	return r;
 }

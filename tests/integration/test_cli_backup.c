@@ -113,20 +113,10 @@ same_tree(const char *a, const char *b)
 static int
 setup(void **state)
 {
-	struct cli_res r;
-	int st;
-
 	if (cli_fx_setup(state) != 0)
 		return -1;
 	cli_fx_path(home, sizeof(home), "home");
-	if (cli_run(&r, create_env, NULL, "--home", home, "account",
-	    "create", (char *)NULL) != 0)
-		return -1;
-	st = r.status;
-	if (st != 0)
-		fprintf(stderr, "account create: %s", r.err);
-	cli_res_free(&r);
-	return st == 0 ? 0 : -1;
+	return cli_fx_account(home, create_env);
 }
 
 static void

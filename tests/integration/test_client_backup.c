@@ -1,6 +1,8 @@
 /* The backup store the client gives the backup engine, against the real
  * cofferd: ten blobs in one batch, whole and ranged reads, exists, delete;
- * refs put, list, delete; the backup key, the same from both devices. */
+ * refs put, list, delete; the backup key, the same from both devices; and
+ * a server that puts a deleted ref (a forgotten snapshot) back, over its
+ * tombstone or after dropping it, refused by both devices' listings. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,21 +14,25 @@
 
 #include <sodium.h>
 
+#include <coffer/encoding.h>
+#include <coffer/envelope.h>
+
+#include "client/client_internal.h"
 #include "client_fixture.h"
+#include "operator.h"
 
 static struct coffer_client *A;
+static char Home[4096], Login[64];
 
 static int
 setup(void **state)
 {
-	char home[4096], login[64];
-
 	if (client_fx_setup(state) != 0)
 		return -1;
-	client_fx_home(home, sizeof(home));
-	client_fx_login(login, sizeof(login), "bk");
-	if ((A = client_fx_open(home)) == NULL ||
-	    coffer_client_account_create(A, login, PW("pw")) != 0)
+	client_fx_home(Home, sizeof(Home));
+	client_fx_login(Login, sizeof(Login), "bk");
+	if ((A = client_fx_open(Home)) == NULL ||
+	    coffer_client_account_create(A, Login, PW("pw")) != 0)
 		return -1;
 	return 0;
 }
@@ -173,12 +179,109 @@ test_refs(void **state)
 	coffer_key_free(&k3);
 }
 
+/* ref_list must be refused as not authentic, the message naming the ref
+ * and the replay. */
+static void
+list_refused(struct coffer_bstore *s, const uint8_t name[16])
+{
+	struct refs seen = { 0 };
+	char hex[OP_HEX];
+	const char *m;
+
+	assert_int_equal(coffer_hex_encode(hex, sizeof(hex), name, 16), 0);
+	assert_int_equal(s->ops->ref_list(s->ctx, count_ref, &seen),
+	    COFFER_ERR_AUTH);
+	assert_int_equal(seen.n, 0);
+	assert_non_null(m = s->ops->message(s->ctx));
+	if (strstr(m, hex) == NULL || strstr(m, "replay") == NULL)
+		fail_msg("\"%s\" names neither the ref nor the replay", m);
+}
+
+static unsigned
+ref_count(struct coffer_bstore *s)
+{
+	struct refs seen = { 0 };
+
+	assert_int_equal(s->ops->ref_list(s->ctx, count_ref, &seen), 0);
+	return seen.n;
+}
+
+/* A forgotten snapshot's ref put back by the server: over its tombstone
+ * (an update), or as new after dropping the tombstone. Both devices saw
+ * the tombstone, and both refuse the ref. */
+static void
+test_ref_put_back(void **state)
+{
+	struct coffer_bstore s = { 0 }, sb = { 0 };
+	struct coffer_client *B;
+	struct zone z;
+	uint8_t name[COFFER_BSTORE_NAME_BYTES], keep[COFFER_BSTORE_NAME_BYTES];
+	uint8_t other[COFFER_BSTORE_NAME_BYTES], buf[500];
+	struct coffer_key *k = NULL;
+	struct coffer_buf *env;
+	char hb[4096], zone[OP_HEX], old[1024], tomb[1024];
+	long long v, v_tomb;
+
+	(void)state;
+	assert_non_null(B = client_fx_device(hb, sizeof(hb), Login, A));
+	assert_int_equal(coffer_client_backup_store(A, "put-back", &s), 0);
+	assert_int_equal(coffer_client_backup_store(B, "put-back", &sb), 0);
+	randombytes_buf(name, sizeof(name));
+	randombytes_buf(keep, sizeof(keep));
+	memset(buf, (int)(sizeof(buf) & 0xff), sizeof(buf));
+	assert_int_equal(s.ops->ref_put(s.ctx, name, buf, sizeof(buf)), 0);
+	assert_int_equal(s.ops->ref_put(s.ctx, keep, buf, sizeof(buf)), 0);
+	assert_int_equal(ref_count(&sb), 2);
+	assert_int_equal(zn_open(A, COFFER_CATEGORY_BACKUP, "put-back", &z),
+	    0);
+	assert_int_equal(coffer_hex_encode(zone, sizeof(zone), z.id, 16), 0);
+	op_get(client_fx_server(), Home, zone, name, old, sizeof(old), &v);
+
+	/* Forgotten: a tombstone, which B takes at its next listing. */
+	assert_int_equal(s.ops->ref_del(s.ctx, name), 0);
+	assert_int_equal(ref_count(&sb), 1);
+	assert_int_equal(sb.ops->ref_del(sb.ctx, name), COFFER_ERR_NOTFOUND);
+	op_get(client_fx_server(), Home, zone, name, tomb, sizeof(tomb),
+	    &v_tomb);
+	assert_true(v_tomb == v + 1);
+
+	op_put(client_fx_server(), Home, zone, name, old, v_tomb);
+	list_refused(&s, name);
+	list_refused(&sb, name);
+	/* A ref that reads as an envelope is no ref the client stores: it
+	 * would pass for a tombstone. */
+	assert_int_equal(coffer_key_generate(&k, COFFER_KEY_SYMMETRIC, 1), 0);
+	assert_non_null(env = coffer_buf_new(256));
+	assert_int_equal(coffer_envelope_seal(env, k, "coffer/test/v1", buf,
+	    10), 0);
+	randombytes_buf(other, sizeof(other));
+	assert_int_equal(s.ops->ref_put(s.ctx, other, coffer_buf_data(env),
+	    coffer_buf_len(env)), COFFER_ERR_INVALID);
+	coffer_buf_free(&env);
+	coffer_key_free(&k);
+
+	op_delete(client_fx_server(), Home, zone, name, v_tomb + 1);
+	op_put(client_fx_server(), Home, zone, name, old, 0);
+	list_refused(&s, name);
+	list_refused(&sb, name);
+
+	/* The tombstone back: the ref stays forgotten, the other listed. */
+	op_get(client_fx_server(), Home, zone, name, old, sizeof(old), &v);
+	op_put(client_fx_server(), Home, zone, name, tomb, v);
+	assert_int_equal(ref_count(&s), 1);
+	assert_int_equal(ref_count(&sb), 1);
+	coffer_client_backup_store_close(&s);
+	coffer_client_backup_store_close(&sb);
+	coffer_client_free(&B);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blobs),
 		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_ref_put_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

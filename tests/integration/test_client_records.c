@@ -1,8 +1,11 @@
 /* Generic records through libcoffer's client against the real cofferd:
  * round trip, update, conflicts with and without a merge, delete; and a
  * server that lies: an older ciphertext replayed under a newer version,
- * a record's ciphertext moved to another record id, altered bytes. The
- * lies are played through the HTTP API with the home's own session. */
+ * a deleted record put back (over its tombstone, or after dropping it),
+ * two different records at one counter, a record's ciphertext moved to
+ * another record id, altered bytes; a home from before seen kept hashes.
+ * The lies are played through the HTTP API with the home's own session
+ * (operator.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,36 +15,29 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include <coffer/encoding.h>
 
 #include "client/client_internal.h"
 #include "client_fixture.h"
-#include "http_client.h"
+#include "operator.h"
 
 static struct coffer_client *A, *B;	/* two devices of one account */
-static char HomeA[4096];
+static char HomeA[4096], Login[64];
 
 static int
 setup(void **state)
 {
-	char h2[4096], login[64];
-	struct coffer_client_status st;
-	char code[COFFER_CLIENT_CODE_LEN];
+	char h2[4096];
 
 	if (client_fx_setup(state) != 0)
 		return -1;
 	client_fx_home(HomeA, sizeof(HomeA));
-	client_fx_home(h2, sizeof(h2));
-	client_fx_login(login, sizeof(login), "rec");
+	client_fx_login(Login, sizeof(Login), "rec");
 	if ((A = client_fx_open(HomeA)) == NULL ||
-	    (B = client_fx_open(h2)) == NULL ||
-	    coffer_client_account_create(A, login, PW("pw")) != 0 ||
-	    coffer_client_login(B, login, PW("pw")) != 0 ||
-	    coffer_client_status(B, &st) != 0 ||
-	    coffer_client_device_code(B, st.device, code) != 0 ||
-	    coffer_client_device_approve(A, st.device, code) != 0 ||
-	    coffer_client_sync(B) != 0)
+	    coffer_client_account_create(A, Login, PW("pw")) != 0 ||
+	    (B = client_fx_device(h2, sizeof(h2), Login, A)) == NULL)
 		return -1;
 	return 0;
 }
@@ -54,65 +50,19 @@ teardown(void **state)
 	return client_fx_teardown(state);
 }
 
-/* "Authorization: Bearer <A's token>" from A's home. */
-static void
-auth_header(char *out, size_t cap)
-{
-	char path[4200], *tok;
-
-	(void)snprintf(path, sizeof(path), "%s/session", HomeA);
-	assert_non_null(tok = srv_slurp(path, NULL));
-	(void)snprintf(out, cap, "Authorization: Bearer %s", tok);
-	free(tok);
-}
-
-/* The raw record (data in base64url, version) on the server. */
+/* The operator's hand, with A's session. */
 static void
 raw_get(const char *zone, const uint8_t id[16], char *data, size_t cap,
     long long *version)
 {
-	char auth[256], url_path[128], rid[33], *body = NULL;
-	const char *h[] = { auth, NULL };
-	json_t *j;
-	long st;
-
-	auth_header(auth, sizeof(auth));
-	assert_int_equal(coffer_hex_encode(rid, sizeof(rid), id, 16), 0);
-	(void)snprintf(url_path, sizeof(url_path), "/v1/zones/%s/records/%s",
-	    zone, rid);
-	assert_int_equal(http_request("GET", srv_url(client_fx_server(),
-	    url_path), h, NULL, 0, &st, &body), 0);
-	assert_int_equal(st, 200);
-	assert_non_null(j = json_loads(body, 0, NULL));
-	(void)snprintf(data, cap, "%s",
-	    json_string_value(json_object_get(j, "data")));
-	*version = json_integer_value(json_object_get(j, "version"));
-	json_decref(j);
-	free(body);
+	op_get(client_fx_server(), HomeA, zone, id, data, cap, version);
 }
 
-/* Write raw data over a record as the server could. */
 static void
 raw_put(const char *zone, const uint8_t id[16], const char *data,
     long long version)
 {
-	char auth[256], ct[] = "Content-Type: application/json";
-	char url_path[128], rid[33], *json;
-	const char *h[] = { auth, ct, NULL };
-	size_t n = strlen(data) + 64;
-	long st;
-
-	auth_header(auth, sizeof(auth));
-	assert_int_equal(coffer_hex_encode(rid, sizeof(rid), id, 16), 0);
-	(void)snprintf(url_path, sizeof(url_path), "/v1/zones/%s/records/%s",
-	    zone, rid);
-	assert_non_null(json = malloc(n));
-	(void)snprintf(json, n, "{\"data\":\"%s\",\"version\":%lld}", data,
-	    version);
-	assert_int_equal(http_request("PUT", srv_url(client_fx_server(),
-	    url_path), h, json, strlen(json), &st, NULL), 0);
-	assert_int_equal(st, 200);
-	free(json);
+	op_put(client_fx_server(), HomeA, zone, id, data, version);
 }
 
 static void
@@ -133,6 +83,80 @@ static void
 get_text(struct coffer_client *c, const uint8_t id[16], const char *want)
 {
 	get_in(c, NULL, id, want);
+}
+
+/* A get that must be refused as not authentic, the message naming
+ * ${why}, and nothing given out. */
+static void
+get_refused(struct coffer_client *c, const char *zone, const uint8_t id[16],
+    const char *why)
+{
+	struct coffer_buf *b = coffer_buf_new(1 << 20);
+
+	assert_non_null(b);
+	assert_int_equal(coffer_client_record_get(c, "notes", zone, id, b,
+	    NULL), COFFER_ERR_AUTH);
+	if (strstr(coffer_client_errmsg(c), why) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"",
+		    coffer_client_errmsg(c), why);
+	assert_int_equal(coffer_buf_len(b), 0);
+	coffer_buf_free(&b);
+}
+
+/* A get of a deleted record. */
+static void
+get_gone(struct coffer_client *c, const char *zone, const uint8_t id[16])
+{
+	struct coffer_buf *b = coffer_buf_new(64);
+
+	assert_non_null(b);
+	assert_int_equal(coffer_client_record_get(c, "notes", zone, id, b,
+	    NULL), COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_buf_len(b), 0);
+	coffer_buf_free(&b);
+}
+
+/* Record ${id} of notes/${zone} sealed by hand at ${counter}, as
+ * base64url: what a device that holds the zone key could have sealed (a
+ * write the server refused, say), which the server kept. */
+static void
+forge(const char *zone, const uint8_t id[16], uint64_t counter,
+    const char *text, char *out, size_t cap)
+{
+	const struct coffer_key *k;
+	struct coffer_buf *b = coffer_buf_new(4096);
+	struct zone z;
+
+	assert_non_null(b);
+	assert_int_equal(zn_open(A, "notes", zone, &z), 0);
+	assert_int_equal(kc_zone_key(A, &z, 0, &k), 0);
+	assert_int_equal(rf_seal(b, k, z.id, id, counter, 0,
+	    (const uint8_t *)text, strlen(text), NULL), 0);
+	assert_int_equal(coffer_b64url_encode(out, cap, coffer_buf_data(b),
+	    coffer_buf_len(b)), 0);
+	coffer_buf_free(&b);
+}
+
+/* What ${c}'s home has seen of a record: the counter, and whether its
+ * hash is that of the base64url bytes ${b64} (-1: no hash kept). */
+static int
+seen_is(struct coffer_client *c, const char *zone, const uint8_t id[16],
+    const char *b64, uint64_t *counter)
+{
+	uint8_t raw[4096], want[SEEN_HASH_BYTES], got[SEEN_HASH_BYTES];
+	struct zone z;
+	size_t n;
+	int has;
+
+	assert_int_equal(zn_open(c, "notes", zone, &z), 0);
+	assert_int_equal(st_seen_get(c, z.id, id, counter, got, &has), 0);
+	if (!has)
+		return -1;
+	assert_int_equal(coffer_b64url_decode(raw, sizeof(raw), &n, b64,
+	    strlen(b64)), 0);
+	assert_int_equal(crypto_generichash(want, sizeof(want), raw, n, NULL,
+	    0), 0);
+	return memcmp(want, got, sizeof(got)) == 0;
 }
 
 static void
@@ -320,36 +344,7 @@ test_replay_refused(void **state)
 	(void)state;
 	assert_int_equal(coffer_client_record_create(A, "notes", "replay",
 	    PW("balance: 100"), id), 0);
-	/* Zone ids hide their names: find the one holding the record. */
-	{
-		char auth[256], *body = NULL, p[128], rid[33];
-		const char *z;
-		const char *h[] = { auth, NULL };
-		json_t *j, *a, *e;
-		size_t i;
-		long st;
-
-		auth_header(auth, sizeof(auth));
-		assert_int_equal(coffer_hex_encode(rid, sizeof(rid), id, 16),
-		    0);
-		assert_int_equal(http_request("GET",
-		    srv_url(client_fx_server(), "/v1/zones"), h, NULL, 0, &st,
-		    &body), 0);
-		j = json_loads(body, 0, NULL);
-		a = json_object_get(j, "zones");
-		json_array_foreach(a, i, e) {
-			z = json_string_value(json_object_get(e, "zone"));
-			(void)snprintf(p, sizeof(p), "/v1/zones/%s/records/%s",
-			    z, rid);
-			assert_int_equal(http_request("GET",
-			    srv_url(client_fx_server(), p), h, NULL, 0, &st,
-			    NULL), 0);
-			if (st == 200)
-				(void)snprintf(zone, sizeof(zone), "%s", z);
-		}
-		json_decref(j);
-		free(body);
-	}
+	op_zone_of(client_fx_server(), HomeA, id, zone);
 	raw_get(zone, id, old, sizeof(old), &v_old);
 	assert_int_equal(coffer_client_record_update(A, "notes", "replay", id,
 	    PW("balance: 0"), NULL, NULL), 0);
@@ -394,6 +389,186 @@ test_replay_refused(void **state)
 	}
 }
 
+/* A note A makes in notes/${zname}, which B reads; what the operator
+ * sees of it: its zone, its data and version. */
+static void
+shared_note(const char *zname, const char *text, uint8_t id[16],
+    char zone[OP_HEX], char *data, size_t cap, long long *version)
+{
+	assert_int_equal(coffer_client_record_create(A, "notes", zname,
+	    PW(text), id), 0);
+	get_in(B, zname, id, text);
+	op_zone_of(client_fx_server(), HomeA, id, zone);
+	raw_get(zone, id, data, cap, version);
+}
+
+/* Deleted is deleted for every verb, on both devices; the server sees an
+ * update, not a delete; the old ciphertext put back over the tombstone
+ * is a replay to both. */
+static void
+test_deleted_stays_deleted(void **state)
+{
+	char zone[OP_HEX], old[4096], tomb[4096];
+	long long v_old, v_tomb;
+	uint8_t id[16];
+	uint64_t n = 0;
+
+	(void)state;
+	shared_note("gone", "a secret note", id, zone, old, sizeof(old),
+	    &v_old);
+	assert_int_equal(coffer_client_record_delete(A, "notes", "gone", id),
+	    0);
+	get_gone(A, "gone", id);
+	assert_int_equal(coffer_client_record_update(A, "notes", "gone", id,
+	    PW("again"), NULL, NULL), COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_client_record_delete(A, "notes", "gone", id),
+	    COFFER_ERR_NOTFOUND);
+	/* B, not synced, writes over the version it knows: refused, and
+	 * what it learns is the tombstone. */
+	assert_int_equal(coffer_client_record_update(B, "notes", "gone", id,
+	    PW("b was here"), merge_concat, NULL), COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_client_sync(B), 0);
+	get_gone(B, "gone", id);
+	assert_int_equal(coffer_client_record_delete(B, "notes", "gone", id),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_client_record_list(B, "notes", "gone",
+	    count_one, &n), 0);
+	assert_true(n == 0);
+
+	/* To the server the tombstone is the record's next version. */
+	raw_get(zone, id, tomb, sizeof(tomb), &v_tomb);
+	assert_true(v_tomb == v_old + 1);
+	assert_string_not_equal(tomb, old);
+	/* It puts the old ciphertext back under a newer version. */
+	raw_put(zone, id, old, v_tomb);
+	get_refused(A, "gone", id, "replay");
+	get_refused(B, "gone", id, "replay");
+	assert_int_equal(coffer_client_sync(A), COFFER_ERR_AUTH);
+	assert_non_null(strstr(coffer_client_errmsg(A), "replay"));
+	assert_int_equal(coffer_client_sync(B), COFFER_ERR_AUTH);
+	assert_int_equal(coffer_client_record_list(A, "notes", "gone",
+	    count_one, &n), COFFER_ERR_AUTH);
+	assert_true(n == 0);
+	/* The tombstone back: all is well again, and still deleted. */
+	raw_put(zone, id, tomb, v_tomb + 1);
+	assert_int_equal(coffer_client_sync(A), 0);
+	assert_int_equal(coffer_client_sync(B), 0);
+	get_gone(A, "gone", id);
+}
+
+/* One counter, one record: other bytes at a counter seen are refused; a
+ * write the server refused moves nothing, so the write it took is what
+ * the loser then takes. */
+static void
+test_one_counter_one_record(void **state)
+{
+	char zone[OP_HEX], cur[4096], other[4096];
+	long long v;
+	uint8_t id[16];
+	uint64_t n;
+
+	(void)state;
+	shared_note("fork", "first", id, zone, cur, sizeof(cur), &v);
+	forge("fork", id, 1, "second", other, sizeof(other));
+	raw_put(zone, id, other, v);
+	get_refused(A, "fork", id, "two different records with counter 1");
+	get_refused(B, "fork", id, "two different records with counter 1");
+	assert_int_equal(coffer_client_sync(B), COFFER_ERR_AUTH);
+	raw_put(zone, id, cur, v + 1);
+	get_in(A, "fork", id, "first");
+	assert_int_equal(coffer_client_sync(B), 0);
+
+	/* B's write at counter 2 loses to A's. */
+	assert_int_equal(coffer_client_record_update(A, "notes", "fork", id,
+	    PW("a's"), NULL, NULL), 0);
+	assert_int_equal(coffer_client_record_update(B, "notes", "fork", id,
+	    PW("b's"), NULL, NULL), COFFER_ERR_CONFLICT);
+	raw_get(zone, id, cur, sizeof(cur), &v);
+	assert_int_equal(seen_is(B, "fork", id, cur, &n), 1);
+	assert_true(n == 2);
+	assert_int_equal(seen_is(A, "fork", id, cur, &n), 1);
+	get_in(B, "fork", id, "a's");
+}
+
+/* The server drops the tombstone outright and brings the old record back
+ * as new: every device that saw the tombstone refuses it. A device added
+ * afterwards never saw it and cannot tell (the limit, PROTOCOL-client.md
+ * §4). */
+static void
+test_tombstone_dropped(void **state)
+{
+	struct coffer_client *C;
+	char zone[OP_HEX], old[4096], tomb[4096], hc[4096];
+	long long v, v_tomb;
+	uint8_t id[16];
+
+	(void)state;
+	shared_note("dropped", "was here", id, zone, old, sizeof(old), &v);
+	assert_int_equal(coffer_client_record_delete(A, "notes", "dropped",
+	    id), 0);
+	assert_int_equal(coffer_client_sync(B), 0);
+	raw_get(zone, id, tomb, sizeof(tomb), &v_tomb);
+
+	op_delete(client_fx_server(), HomeA, zone, id, v_tomb);
+	/* Withheld: the server can always do that. */
+	assert_int_equal(coffer_client_sync(A), 0);
+	get_gone(A, "dropped", id);
+	raw_put(zone, id, old, 0);
+	get_refused(A, "dropped", id, "replay");
+	get_refused(B, "dropped", id, "replay");
+	assert_int_equal(coffer_client_sync(A), COFFER_ERR_AUTH);
+	assert_int_equal(coffer_client_sync(B), COFFER_ERR_AUTH);
+
+	assert_non_null(C = client_fx_device(hc, sizeof(hc), Login, A));
+	get_in(C, "dropped", id, "was here");
+	coffer_client_free(&C);
+
+	raw_get(zone, id, old, sizeof(old), &v);
+	raw_put(zone, id, tomb, v);
+	assert_int_equal(coffer_client_sync(A), 0);
+	assert_int_equal(coffer_client_sync(B), 0);
+}
+
+/* A home from before seen kept hashes: its seen table gains the column in
+ * place, rows kept without a hash; the next bytes seen at a row's counter
+ * become the reference, and other bytes after them are refused. */
+static void
+test_home_from_before(void **state)
+{
+	struct coffer_client *E;
+	char he[4096], zone[OP_HEX], cur[4096], other[4096];
+	long long v;
+	uint8_t id[16];
+	uint64_t n;
+
+	(void)state;
+	assert_non_null(E = client_fx_device(he, sizeof(he), Login, A));
+	assert_int_equal(coffer_client_record_create(A, "notes", "old-home",
+	    PW("v1"), id), 0);
+	get_in(E, "old-home", id, "v1");
+	/* state.db as a home from before had it. */
+	assert_int_equal(sqlite3_exec(E->db, "CREATE TABLE seen_old(zone BLOB "
+	    "NOT NULL, record BLOB NOT NULL, counter INTEGER NOT NULL, "
+	    "PRIMARY KEY(zone, record)); INSERT INTO seen_old SELECT zone, "
+	    "record, counter FROM seen; DROP TABLE seen; ALTER TABLE seen_old "
+	    "RENAME TO seen;", NULL, NULL, NULL), SQLITE_OK);
+	coffer_client_free(&E);
+
+	assert_non_null(E = client_fx_open(he));
+	op_zone_of(client_fx_server(), HomeA, id, zone);
+	raw_get(zone, id, cur, sizeof(cur), &v);
+	assert_int_equal(seen_is(E, "old-home", id, cur, &n), -1);
+	assert_true(n == 1);
+	get_in(E, "old-home", id, "v1");
+	assert_int_equal(seen_is(E, "old-home", id, cur, &n), 1);
+	forge("old-home", id, 1, "v1, forged", other, sizeof(other));
+	raw_put(zone, id, other, v);
+	get_refused(E, "old-home", id, "two different records");
+	raw_put(zone, id, cur, v + 1);
+	get_in(E, "old-home", id, "v1");
+	coffer_client_free(&E);
+}
+
 int
 main(void)
 {
@@ -403,6 +578,11 @@ main(void)
 		cmocka_unit_test(test_reopened_home),
 		cmocka_unit_test(test_remembered_url_and_sync_count),
 		cmocka_unit_test(test_conflict_and_delete),
+		cmocka_unit_test(test_deleted_stays_deleted),
+		cmocka_unit_test(test_one_counter_one_record),
+		cmocka_unit_test(test_tombstone_dropped),
+		cmocka_unit_test(test_home_from_before),
+		/* Last: it leaves its lies on the server. */
 		cmocka_unit_test(test_replay_refused),
 	};
 

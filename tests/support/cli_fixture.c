@@ -103,3 +103,19 @@ cli_fx_str(json_t *j, const char *key)
 		fail_msg("no string member \"%s\"", key);
 	return s;
 }
+
+int
+cli_fx_account(const char *home, const char *const env[])
+{
+	struct cli_res r;
+	int st;
+
+	if (cli_run(&r, env, NULL, "--home", home, "account", "create",
+	    (char *)NULL) != 0)
+		return -1;
+	st = r.status;
+	if (st != 0)
+		fprintf(stderr, "account create: %s", r.err);
+	cli_res_free(&r);
+	return st == 0 ? 0 : -1;
+}

@@ -58,4 +58,9 @@ json_t *cli_fx_json(const struct cli_res *r);
  * the test. */
 const char *cli_fx_str(json_t *j, const char *key);
 
+/** cli_fx_account(home, env): run `coffer --home ${home} account create`
+ * with ${env} (the server, login and password), outside a test (a group
+ * setup). Returns 0, or -1 (what coffer said printed). */
+int cli_fx_account(const char *home, const char *const env[]);
+
 #endif

@@ -87,3 +87,23 @@ client_fx_login(char *out, size_t cap, const char *tag)
 	(void)snprintf(out, cap, "%s-%u-%ld", tag, fx_logins++,
 	    (long)getpid());
 }
+
+struct coffer_client *
+client_fx_device(char *home, size_t cap, const char *login,
+    struct coffer_client *approver)
+{
+	struct coffer_client_status st;
+	struct coffer_client *c;
+	char code[COFFER_CLIENT_CODE_LEN];
+
+	client_fx_home(home, cap);
+	if ((c = client_fx_open(home)) == NULL)
+		return NULL;
+	if (coffer_client_login(c, login, PW("pw")) != 0 ||
+	    coffer_client_status(c, &st) != 0 ||
+	    coffer_client_device_code(c, st.device, code) != 0 ||
+	    coffer_client_device_approve(approver, st.device, code) != 0 ||
+	    coffer_client_sync(c) != 0)
+		coffer_client_free(&c);
+	return c;
+}

@@ -55,4 +55,11 @@ struct coffer_client *client_fx_open(const char *home);
  * server: ${tag}, a counter and the process id. */
 void client_fx_login(char *out, size_t cap, const char *tag);
 
+/** client_fx_device(home, cap, login, approver): another device of the
+ * account ${login} (password "pw") on a new home, its path into ${home}:
+ * signed in, approved by the trusted device ${approver}, synced. Returns
+ * the client, or NULL. */
+struct coffer_client *client_fx_device(char *home, size_t cap,
+    const char *login, struct coffer_client *approver);
+
 #endif
