@@ -167,7 +167,7 @@ maint_refs_load(struct coffer_backup_repo *r, struct maint_report *m,
 		return COFFER_ERR_NOMEM;
 	rc = r->store.ops->ref_list(r->store.ctx, mrl_one, &l);
 	if (rc != 0 && !r->failed)
-		rc = repo_fail(r, rc, "listing refs: %s", coffer_strerror(rc));
+		rc = repo_list_fail(r, rc);
 	coffer_buf_free(&l.body);
 	if (rc != 0) {
 		maint_refs_free(out);

@@ -50,12 +50,19 @@ repo_clear(struct coffer_backup_repo *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* The store's own words about its last failure, or NULL. */
+static const char *
+store_message(const struct coffer_backup_repo *r)
+{
+	return r->store.ops->message != NULL ?
+	    r->store.ops->message(r->store.ctx) : NULL;
+}
+
 int
 repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,
     const uint8_t *id, size_t idlen)
 {
-	const char *m = r->store.ops->message != NULL ?
-	    r->store.ops->message(r->store.ctx) : NULL;
+	const char *m = store_message(r);
 	char hex[2 * BK_ID + 1];
 
 	repo_hex(hex, id, idlen);
@@ -64,6 +71,15 @@ repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,
 		    what, hex);
 	return repo_fail(r, err, "%s %s: %s%s%s", what, hex,
 	    coffer_strerror(err), m != NULL ? ": " : "", m != NULL ? m : "");
+}
+
+int
+repo_list_fail(struct coffer_backup_repo *r, int err)
+{
+	const char *m = store_message(r);
+
+	return repo_fail(r, err, "listing refs: %s%s%s", coffer_strerror(err),
+	    m != NULL ? ": " : "", m != NULL ? m : "");
 }
 
 const char *
@@ -191,7 +207,7 @@ repo_refs(struct coffer_backup_repo *r, int (*fn)(void *, const uint8_t *,
 		return COFFER_ERR_NOMEM;
 	rc = r->store.ops->ref_list(r->store.ctx, refwalk_one, &w);
 	if (rc != 0 && !r->failed)
-		rc = repo_fail(r, rc, "listing refs: %s", coffer_strerror(rc));
+		rc = repo_list_fail(r, rc);
 	coffer_buf_free(&w.body);
 	return rc;
 }

@@ -33,6 +33,11 @@ struct repo_reader {
 int repo_fail(struct coffer_backup_repo *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void repo_clear(struct coffer_backup_repo *r);
+/** repo_list_fail(r, err): the detail for a failed listing of the refs,
+ * with the store's own words (a ref the server put back, say). Returns
+ * ${err}. */
+int repo_list_fail(struct coffer_backup_repo *r, int err);
+
 /** repo_store_fail(r, err, what, id, idlen): the detail for a store
  * error about object ${id}, with the store's own message. */
 int repo_store_fail(struct coffer_backup_repo *r, int err, const char *what,

@@ -143,11 +143,10 @@ test_snapshot_put_back(void **state)
 	op_get(cli_fx_server(), home, zone, id, tomb, sizeof(tomb), &v);
 	/* The forgotten snapshot's ref, put back over its tombstone. */
 	op_put(cli_fx_server(), home, zone, id, old, v);
-	/* Refused as not authentic; the client's ref listing names the ref
-	 * and the replay (test_client_backup.c), the engine's message says
-	 * only that listing the refs failed. */
+	/* Refused as not authentic, naming the ref that came back. */
 	COFFER(&r, "backup", "list");
 	refused(&r, "backup list", "not authentic");
+	assert_non_null(strstr(r.err, "put it back"));
 	cli_res_free(&r);
 
 	op_put(cli_fx_server(), home, zone, id, tomb, v + 1);
