@@ -30,6 +30,7 @@ role_kind(enum coffer_key_role role, enum coffer_key_kind *kind)
 	case COFFER_ROLE_ROOT:
 	case COFFER_ROLE_CATEGORY:
 	case COFFER_ROLE_ZONE:
+	case COFFER_ROLE_NAMING:
 		*kind = COFFER_KEY_SYMMETRIC;
 		return 1;
 	case COFFER_ROLE_ACCOUNT:
@@ -39,8 +40,8 @@ role_kind(enum coffer_key_role role, enum coffer_key_kind *kind)
 	return 0;
 }
 
-/* Root and account keys have no category; category and zone keys name a
- * category of the table. */
+/* Root, account and naming keys have no category; category and zone keys
+ * name a category of the table. */
 static int
 role_category_ok(enum coffer_key_role role, uint8_t category)
 {
