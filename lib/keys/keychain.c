@@ -116,19 +116,15 @@ keyrecord_parse(struct coffer_key **out, enum coffer_key_role *role,
 	struct coffer_key *k = NULL;
 	enum coffer_key_kind want;
 	const uint8_t *id, *secret;
-	uint8_t version, kind, rl, cat;
+	uint8_t kind, rl, cat;
 	uint32_t kv;
 	int r;
 
 	*out = NULL;
 	reader_init(&rd, p, len);
-	if ((r = reader_magic(&rd, kr_magic, sizeof(kr_magic))) != 0 ||
-	    (r = reader_u8(&rd, &version)) != 0)
+	if ((r = reader_header(&rd, kr_magic, sizeof(kr_magic),
+	    COFFER_KEYRECORD_VERSION)) != 0)
 		goto out;
-	if (version != COFFER_KEYRECORD_VERSION) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
 	if ((r = reader_u8(&rd, &kind)) != 0 ||
 	    (r = reader_u8(&rd, &rl)) != 0 ||
 	    (r = reader_u8(&rd, &cat)) != 0 ||
