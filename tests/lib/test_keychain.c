@@ -340,19 +340,6 @@ static const char *const role_words[] = { "", "root", "account",
 static const char *const kind_words[] = { "", "symmetric", "x25519",
     "ed25519" };
 
-static int
-word_index(const struct vec *v, const char *field,
-    const char *const *words, size_t n)
-{
-	const char *s = vec_get(v, field);
-	size_t i;
-
-	for (i = 1; s != NULL && i < n; i++)
-		if (strcmp(s, words[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* The key that opens the vector's blob: the kek or the device key. */
 static int
 vec_opener(const struct vec *v, int device, struct coffer_key **k)
@@ -387,7 +374,7 @@ check_vector(const struct vec *v)
 	    strcmp(mode, "device") != 0))
 		goto out;
 	device = strcmp(mode, "device") == 0;
-	role = word_index(v, "role", role_words, 6);
+	role = vec_word(v, "role", role_words, 6);
 	if (role < 0 || vec_u64(v, "category", &cat) || cat > 255 ||
 	    vec_u64(v, "version", &ver) || ver > UINT32_MAX ||
 	    vec_hex(v, "blob", &blob, &bl) || vec_err(v, "expect", &err) ||
@@ -403,7 +390,7 @@ check_vector(const struct vec *v)
 		goto out;
 	}
 	/* Good: the inputs make the blob byte for byte, which opens to them. */
-	kind = word_index(v, "kind", kind_words, 4);
+	kind = vec_word(v, "kind", kind_words, 4);
 	if (kind < 0 || vec_hexn(v, "key_secret", s, 32) ||
 	    vec_hexn(v, "key_id", id, 16) || vec_hexn(v, "nonce", nonce, 24) ||
 	    (device && (vec_hexn(v, "eph", eph, 32) ||
