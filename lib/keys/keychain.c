@@ -16,7 +16,11 @@
 
 static const uint8_t kr_magic[4] = { 'C', 'F', 'K', 'R' };
 static const char wrap_ctx[] = "coffer/wrap/v1";
-static const char device_ctx[] = "coffer/wrap-device/v1";
+static const char device_ctx[] = KEYCHAIN_DEVICE_CONTEXT;
+
+_Static_assert(KEYCHAIN_DEVICE_SEALED_BYTES == 8 + sizeof(device_ctx) - 1 +
+    COFFER_KEY_ID_BYTES + 4 + COFFER_PUBLIC_BYTES + 24 + 4 +
+    KEYRECORD_BYTES + 16, "a key sealed to a device: header, record, tag");
 
 /* The largest plaintext an unwrap takes: a record with a few bytes too
  * many still parses far enough to say TRAILING; a big one is TOOBIG. */

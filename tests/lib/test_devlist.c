@@ -681,22 +681,6 @@ decode_devices(struct devlist_device *d, size_t max, size_t *n,
 	return 0;
 }
 
-/* §2.2, computed here on its own: the hash of an entry's bytes but its
- * signature. 0 if ${p} has that hash. Cheap, so the checks ask it first
- * and an altered entry fails without the slower work. */
-static int
-hash_is(const uint8_t *p, size_t len, const uint8_t hash[32])
-{
-	static const char ctx[] = "coffer/devlist-hash/v1";
-	uint8_t h[32];
-
-	if (len < COFFER_SIGN_BYTES || crypto_generichash(h, sizeof(h), p,
-	    len - COFFER_SIGN_BYTES, (const uint8_t *)ctx,
-	    sizeof(ctx) - 1) != 0)
-		return -1;
-	return memcmp(h, hash, sizeof(h)) == 0 ? 0 : -1;
-}
-
 /* A root of ${version} from the vector's root secret (its id plays no
  * part: the root commit and the names key come from the secret). */
 static int
@@ -737,7 +721,7 @@ check_entry(const struct vec *v)
 	memset(&e, 0, sizeof(e));
 	kind = vec_word(v, "kind", kind_words, 5);
 	if (vec_hex(v, "entry", &entry, &el) || vec_hexn(v, "hash", hash, 32) ||
-	    hash_is(entry, el, hash) != 0)
+	    dc_hash_is(entry, el, hash) != 0)
 		goto out;
 	if (kind < 0 || vec_u64(v, "seq", &seq) ||
 	    vec_hexn(v, "account", account, 16) ||
@@ -830,7 +814,7 @@ check_chain(const struct vec *v)
 	memset(p, 0, sizeof(p));
 	for (i = 0; i < DC_ENTRIES && !bad; i++)
 		bad = vec_hex(v, f[i], &p[i], &n[i]) != 0 || n[i] < 62 ||
-		    (i > 0 && hash_is(p[i - 1], n[i - 1], p[i] + 30) != 0);
+		    (i > 0 && dc_hash_is(p[i - 1], n[i - 1], p[i] + 30) != 0);
 	for (i = 0; i < DC_ENTRIES; i++)
 		free(p[i]);
 	memset(e, 0, sizeof(e));

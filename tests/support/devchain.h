@@ -46,7 +46,8 @@ struct devchain {
 /** dc_fill(p, n, seed): ${n} bytes that differ by ${seed} and position. */
 void dc_fill(uint8_t *p, size_t n, uint8_t seed);
 
-/** dc_clamp(x): clamp an X25519 secret in place. */
+/** dc_clamp(x): clamp an X25519 secret in place, with bits 3 and 252
+ * set, so that altering any hex digit of it changes its public key. */
 void dc_clamp(uint8_t x[32]);
 
 /** dc_device(seed): the device of id dc_fill(seed), signing seed
@@ -73,6 +74,12 @@ void dc_make(struct coffer_buf *out, const struct devlist_draft *d,
 
 /** dc_parse(e, p, len): devlist_parse, aborting on failure. */
 void dc_parse(struct devlist_entry *e, const uint8_t *p, size_t len);
+
+/** dc_hash_is(p, len, hash): 0 if the entry of ${len} bytes at ${p} has
+ * ${hash} (§2.2, computed here on its own: BLAKE2b-256 keyed by
+ * "coffer/devlist-hash/v1" of all but the signature), else -1. Cheap:
+ * the vector checks ask it first, so an altered entry fails fast. */
+int dc_hash_is(const uint8_t *p, size_t len, const uint8_t hash[32]);
 
 /** dc_init(c): the chain above; dc_cleanup(c) frees it. The drafts point
  * into ${c} (and the sealed names into heap memory ${c} owns). */
