@@ -581,11 +581,11 @@ w_malformed(struct wr *w)
 {
 	struct coffer_buf *b = coffer_buf_new(GRANT_BYTES);
 	uint8_t p[GRANT_BYTES + 1];
+	struct grant g;
 	size_t i, n = sizeof(malformed) / sizeof(malformed[0]);
 
-	if (grant_make(b, &w->s->c.e[1], coffer_device_id(w->s->dev[D_B]),
-	    w->s->c.root[0], w->s->c.acct[0]) != 0)
-		abort();
+	fields(&g, &w->s->c.e[1], w->s->dev[D_B]);
+	make_det(b, &g, w->s->c.root[0], w->s->c.acct[0]);
 	for (i = 0; i < n; i++) {
 		memcpy(p, coffer_buf_data(b), GRANT_BYTES);
 		p[GRANT_BYTES] = 0;
