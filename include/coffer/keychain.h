@@ -1,9 +1,10 @@
 /* The keychain (docs/PROTOCOL-keys.md, "Keychain"): the keychain root, the
- * account key, versioned category keys and zone keys, and how one key is
- * wrapped under another or sealed to a device. A wrapped key is an
- * envelope around a strict key record that names the key's role, category
- * and version; unwrapping checks them against what the caller expects, so
- * a server cannot hand one wrapped key out as another. */
+ * account key, versioned category keys and zone keys, the naming key, and
+ * how one key is wrapped under another or sealed to a device. A wrapped
+ * key is an envelope around a strict key record that names the key's
+ * role, category and version; unwrapping checks them against what the
+ * caller expects, so a server cannot hand one wrapped key out as
+ * another. */
 #ifndef COFFER_KEYCHAIN_H
 #define COFFER_KEYCHAIN_H
 
@@ -22,13 +23,15 @@ enum coffer_key_role {
 	COFFER_ROLE_ACCOUNT = 2,	/* account key: Ed25519, no category */
 	COFFER_ROLE_CATEGORY = 3,	/* category key: symmetric, a category */
 	COFFER_ROLE_ZONE = 4,		/* zone key: symmetric, its category */
+	COFFER_ROLE_NAMING = 5,		/* naming key: symmetric, no category;
+					 * derives zone ids, never rolls */
 };
 
 /** coffer_keychain_key_generate(out, role, category, version): a fresh
  * random key for ${role}: symmetric with a random id, or Ed25519 for the
- * account key. ${category} is 0 for the root and the account key and a
- * known category id (coffer/category.h) for category and zone keys;
- * ${version} is 1 or more. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOMEM
+ * account key. ${category} is 0 for the root, the account key and the
+ * naming key, and a known category id (coffer/category.h) for category and
+ * zone keys; ${version} is 1 or more. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOMEM
  * or COFFER_ERR_CRYPTO. */
 COFFER_API int coffer_keychain_key_generate(struct coffer_key **out,
     enum coffer_key_role role, uint8_t category, uint32_t version)

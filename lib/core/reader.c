@@ -109,6 +109,18 @@ reader_magic(struct reader *r, const void *magic, size_t n)
 }
 
 int
+reader_header(struct reader *r, const void *magic, size_t n, uint8_t version)
+{
+	uint8_t v;
+	int e;
+
+	if ((e = reader_magic(r, magic, n)) != 0 ||
+	    (e = reader_u8(r, &v)) != 0)
+		return e;
+	return v == version ? 0 : COFFER_ERR_VERSION;
+}
+
+int
 reader_end(const struct reader *r)
 {
 	return reader_left(r) == 0 ? 0 : COFFER_ERR_TRAILING;

@@ -44,6 +44,13 @@ int reader_copy(struct reader *r, void *out, size_t n)
 int reader_magic(struct reader *r, const void *magic, size_t n)
     COFFER_WUR;
 
+/** reader_header(r, magic, n, version): consume a format's ${n}-byte
+ * ${magic} and its one-byte ${version}. Returns 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_FORMAT (another magic) or COFFER_ERR_VERSION (another
+ * version). */
+int reader_header(struct reader *r, const void *magic, size_t n,
+    uint8_t version) COFFER_WUR;
+
 /** reader_end(r): 0 if every byte was read, else
  * COFFER_ERR_TRAILING. */
 int reader_end(const struct reader *r) COFFER_WUR;

@@ -247,7 +247,6 @@ coffer_device_card_parse(struct coffer_device_card *card, const uint8_t *p,
 {
 	struct reader rd;
 	struct coffer_device_card c;
-	uint8_t version;
 	int r;
 
 	memset(card, 0, sizeof(*card));
@@ -257,13 +256,9 @@ coffer_device_card_parse(struct coffer_device_card *card, const uint8_t *p,
 		goto out;
 	}
 	reader_init(&rd, p, len);
-	if ((r = reader_magic(&rd, card_magic, sizeof(card_magic))) != 0 ||
-	    (r = reader_u8(&rd, &version)) != 0)
+	if ((r = reader_header(&rd, card_magic, sizeof(card_magic),
+	    COFFER_DEVICE_CARD_VERSION)) != 0)
 		goto out;
-	if (version != COFFER_DEVICE_CARD_VERSION) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
 	if ((r = reader_copy(&rd, c.device_id, sizeof(c.device_id))) != 0 ||
 	    (r = reader_u32(&rd, &c.sign_version)) != 0 ||
 	    (r = reader_copy(&rd, c.sign_pk, sizeof(c.sign_pk))) != 0 ||

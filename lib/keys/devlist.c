@@ -35,8 +35,8 @@ _Static_assert(DEVLIST_ENTRY_MAX <= COFFER_WIRE_DEVLIST_ENTRY_MAX,
 
 /* Device ids are public and ordered: the list keeps them sorted, so a
  * plain byte comparison (not constant-time, nothing secret). */
-static int
-id_cmp(const uint8_t *a, const uint8_t *b)
+int
+devlist_id_cmp(const uint8_t *a, const uint8_t *b)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
 {
 	struct devlist_entry e;
 	struct reader rd;
-	uint8_t version, kind;
+	uint8_t kind;
 	uint16_t n, nl;
 	size_t i, signed_len;
 	int r;
@@ -104,13 +104,9 @@ devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
 	if (len > DEVLIST_ENTRY_MAX)
 		return COFFER_ERR_TOOBIG;
 	reader_init(&rd, p, len);
-	if ((r = reader_magic(&rd, entry_magic, sizeof(entry_magic))) != 0 ||
-	    (r = reader_u8(&rd, &version)) != 0)
+	if ((r = reader_header(&rd, entry_magic, sizeof(entry_magic),
+	    ENTRY_VERSION)) != 0)
 		goto out;
-	if (version != ENTRY_VERSION) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
 	if ((r = reader_u8(&rd, &kind)) != 0 ||
 	    (r = reader_u64(&rd, &e.seq)) != 0 ||
 	    (r = reader_copy(&rd, e.account, sizeof(e.account))) != 0 ||
@@ -138,7 +134,7 @@ devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
 		if ((r = read_device(&rd, &e.devices[i], e.seq)) != 0)
 			goto out;
 		/* Strictly increasing ids: sorted, no device twice. */
-		if (i > 0 && id_cmp(e.devices[i - 1].card.device_id,
+		if (i > 0 && devlist_id_cmp(e.devices[i - 1].card.device_id,
 		    e.devices[i].card.device_id) >= 0) {
 			r = COFFER_ERR_FORMAT;
 			goto out;
@@ -220,12 +216,8 @@ devlist_verify_genesis(const struct devlist_entry *e)
 	return sig_ok(e, e->account_pk) ? 0 : COFFER_ERR_AUTH;
 }
 
-static int
-refuse(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char *why, size_t whylen, const char *fmt, ...)
+int
+devlist_refuse(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -237,113 +229,141 @@ refuse(char *why, size_t whylen, const char *fmt, ...)
 	return COFFER_ERR_AUTH;
 }
 
-/* Rule 4 for an add: prev's devices plus the subject's, added now. */
-static int
-check_add(const struct devlist_entry *prev, const struct devlist_entry *e)
-{
-	const struct devlist_device *d;
-	size_t i;
-
-	if (devlist_find(prev, e->subject) != NULL ||
-	    e->ndevices != prev->ndevices + 1 ||
-	    (d = devlist_find(e, e->subject)) == NULL ||
-	    d->added_seq != e->seq || d->added_time != e->time ||
-	    !same(d->approver, e->actor, COFFER_WIRE_ID_BYTES))
-		return 0;
-	for (i = 0; i < prev->ndevices; i++)
-		if ((d = devlist_find(e, prev->devices[i].card.device_id)) ==
-		    NULL || !same_device(d, &prev->devices[i]))
-			return 0;
-	return 1;
-}
-
-/* Rules 4-5 for a remove: prev's devices without the subject. */
-static int
-check_remove(const struct devlist_entry *prev, const struct devlist_entry *e)
+/* Rule 5: every device of ${prev} but ${skip} (may be NULL) is in ${e},
+ * byte for byte, and ${e} lists ${extra} more. */
+static const char *
+check_kept(const struct devlist_entry *prev, const struct devlist_entry *e,
+    const uint8_t *skip, size_t extra)
 {
 	const struct devlist_device *d;
 	size_t i, kept = 0;
 
-	if (devlist_find(prev, e->subject) == NULL ||
-	    same(e->subject, e->actor, COFFER_WIRE_ID_BYTES) ||
-	    devlist_find(e, e->subject) != NULL ||
-	    e->ndevices + 1 != prev->ndevices)
-		return 0;
 	for (i = 0; i < prev->ndevices; i++) {
-		if (same(prev->devices[i].card.device_id, e->subject,
+		if (skip != NULL && same(prev->devices[i].card.device_id, skip,
 		    COFFER_WIRE_ID_BYTES))
 			continue;
 		if ((d = devlist_find(e, prev->devices[i].card.device_id)) ==
-		    NULL || !same_device(d, &prev->devices[i]))
-			return 0;
+		    NULL)
+			return "drops a device it does not name";
+		if (!same_device(d, &prev->devices[i]))
+			return "alters a device it keeps";
 		kept++;
 	}
-	return kept == e->ndevices;
+	return kept + extra == e->ndevices ? NULL :
+	    "lists a device it does not name";
 }
 
-/* Rule 5 for a rename: the very same devices. */
-static int
-check_same(const struct devlist_entry *prev, const struct devlist_entry *e)
+/* Rule 4 for an add: prev's devices plus the subject's, added now, under
+ * the same keys. */
+static const char *
+check_add(const struct devlist_entry *prev, const struct devlist_entry *e,
+    int same_keys)
 {
-	size_t i;
+	const struct devlist_device *d;
 
-	if (e->ndevices != prev->ndevices ||
-	    devlist_find(prev, e->subject) == NULL)
-		return 0;
-	for (i = 0; i < e->ndevices; i++)
-		if (!same_device(&e->devices[i], &prev->devices[i]))
-			return 0;
-	return 1;
+	if (!same_keys)
+		return "changes the epoch, the account key or the root commit";
+	if (devlist_find(prev, e->subject) != NULL)
+		return "adds a device that was listed";
+	if ((d = devlist_find(e, e->subject)) == NULL)
+		return "does not list the device it adds";
+	if (d->added_seq != e->seq || d->added_time != e->time ||
+	    !same(d->approver, e->actor, COFFER_WIRE_ID_BYTES))
+		return "does not say the added device was added by it";
+	return check_kept(prev, e, NULL, 1);
+}
+
+/* Rule 4 for a remove: prev's devices without the subject, under new
+ * keys of the next epoch. */
+static const char *
+check_remove(const struct devlist_entry *prev, const struct devlist_entry *e)
+{
+	if (e->epoch != prev->epoch + 1)
+		return "does not move to the next epoch";
+	if (same(e->account_pk, prev->account_pk, COFFER_PUBLIC_BYTES))
+		return "keeps the account key";
+	if (same(e->root_commit, prev->root_commit, 32))
+		return "keeps the root commit";
+	if (devlist_find(prev, e->subject) == NULL)
+		return "removes a device that was not listed";
+	if (same(e->subject, e->actor, COFFER_WIRE_ID_BYTES))
+		return "removes the device that made it";
+	if (devlist_find(e, e->subject) != NULL)
+		return "still lists the device it removes";
+	return check_kept(prev, e, e->subject, 0);
+}
+
+/* Rule 4 for a rename: the very same devices and keys. */
+static const char *
+check_rename(const struct devlist_entry *prev, const struct devlist_entry *e,
+    int same_keys)
+{
+	if (!same_keys)
+		return "changes the epoch, the account key or the root commit";
+	if (devlist_find(prev, e->subject) == NULL)
+		return "renames a device that is not listed";
+	return check_kept(prev, e, NULL, 0);
+}
+
+static const char *
+kind_word(enum devlist_kind kind)
+{
+	switch (kind) {
+	case DEVLIST_GENESIS:
+		return "genesis";
+	case DEVLIST_ADD:
+		return "add";
+	case DEVLIST_REMOVE:
+		return "remove";
+	case DEVLIST_RENAME:
+		return "rename";
+	}
+	return "unknown";
 }
 
 int
 devlist_verify_next(const struct devlist_entry *prev,
     const struct devlist_entry *e, char *why, size_t whylen)
 {
-	int new_pk = !same(e->account_pk, prev->account_pk,
-	    COFFER_PUBLIC_BYTES), new_commit = !same(e->root_commit,
-	    prev->root_commit, 32);
-	int same_keys = e->epoch == prev->epoch && !new_pk && !new_commit;
+	unsigned long long seq = e->seq, pseq = prev->seq;
+	int same_keys = e->epoch == prev->epoch &&
+	    same(e->account_pk, prev->account_pk, COFFER_PUBLIC_BYTES) &&
+	    same(e->root_commit, prev->root_commit, 32);
+	const char *no = NULL;
 
 	if (e->seq != prev->seq + 1)
-		return refuse(why, whylen, "entry %llu does not follow entry "
-		    "%llu", (unsigned long long)e->seq,
-		    (unsigned long long)prev->seq);
+		return devlist_refuse(why, whylen, "entry %llu does not follow "
+		    "entry %llu", seq, pseq);
 	if (!same(e->account, prev->account, COFFER_WIRE_ID_BYTES))
-		return refuse(why, whylen, "entry %llu is of another account",
-		    (unsigned long long)e->seq);
+		return devlist_refuse(why, whylen, "entry %llu is of another "
+		    "account", seq);
 	if (!same(e->prev, prev->hash, DEVLIST_HASH_BYTES))
-		return refuse(why, whylen, "entry %llu does not chain to entry "
-		    "%llu (a fork)", (unsigned long long)e->seq,
-		    (unsigned long long)prev->seq);
+		return devlist_refuse(why, whylen, "entry %llu does not chain to "
+		    "entry %llu (a fork)", seq, pseq);
 	if (!sig_ok(e, prev->account_pk))
-		return refuse(why, whylen, "entry %llu is not signed by the "
-		    "account key", (unsigned long long)e->seq);
+		return devlist_refuse(why, whylen, "entry %llu is not signed by "
+		    "the account key", seq);
 	if (devlist_find(prev, e->actor) == NULL)
-		return refuse(why, whylen, "entry %llu was made by a device "
-		    "that was not trusted", (unsigned long long)e->seq);
+		return devlist_refuse(why, whylen, "entry %llu was made by a "
+		    "device that was not trusted", seq);
 	switch (e->kind) {
 	case DEVLIST_ADD:
-		if (same_keys && check_add(prev, e))
-			return 0;
+		no = check_add(prev, e, same_keys);
 		break;
 	case DEVLIST_REMOVE:
-		if (e->epoch == prev->epoch + 1 && new_pk && new_commit &&
-		    check_remove(prev, e))
-			return 0;
+		no = check_remove(prev, e);
 		break;
 	case DEVLIST_RENAME:
-		if (same_keys && check_same(prev, e))
-			return 0;
+		no = check_rename(prev, e, same_keys);
 		break;
 	case DEVLIST_GENESIS:
+		no = "cannot follow an entry";
 		break;
 	}
-	return refuse(why, whylen, "entry %llu (%s) does not follow from "
-	    "entry %llu", (unsigned long long)e->seq,
-	    e->kind == DEVLIST_ADD ? "add" : e->kind == DEVLIST_REMOVE ?
-	    "remove" : e->kind == DEVLIST_RENAME ? "rename" : "genesis",
-	    (unsigned long long)prev->seq);
+	if (no != NULL)
+		return devlist_refuse(why, whylen, "entry %llu (%s) %s", seq,
+		    kind_word(e->kind), no);
+	return 0;
 }
 
 static int
@@ -351,7 +371,7 @@ cmp_device(const void *a, const void *b)
 {
 	const struct devlist_device *const *x = a, *const *y = b;
 
-	return id_cmp((*x)->card.device_id, (*y)->card.device_id);
+	return devlist_id_cmp((*x)->card.device_id, (*y)->card.device_id);
 }
 
 int

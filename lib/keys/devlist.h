@@ -91,6 +91,17 @@ int devlist_verify_genesis(const struct devlist_entry *e) COFFER_WUR;
 int devlist_verify_next(const struct devlist_entry *prev,
     const struct devlist_entry *e, char *why, size_t whylen) COFFER_WUR;
 
+/** devlist_refuse(why, whylen, fmt, ...): write the reason a check
+ * refused something into ${why} (NUL-terminated, ${whylen} bytes; may be
+ * NULL) and return COFFER_ERR_AUTH: how the chain rules and the grant
+ * checks say which check failed, for the client's messages. */
+int devlist_refuse(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** devlist_id_cmp(a, b): the order of device ids ${a} and ${b} (16 bytes
+ * each, public): negative, 0 or positive, as memcmp. */
+int devlist_id_cmp(const uint8_t *a, const uint8_t *b);
+
 /** devlist_find(e, device_id): the entry's device of that id, or NULL. */
 const struct devlist_device *devlist_find(const struct devlist_entry *e,
     const uint8_t device_id[COFFER_WIRE_ID_BYTES]);

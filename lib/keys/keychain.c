@@ -16,7 +16,11 @@
 
 static const uint8_t kr_magic[4] = { 'C', 'F', 'K', 'R' };
 static const char wrap_ctx[] = "coffer/wrap/v1";
-static const char device_ctx[] = "coffer/wrap-device/v1";
+static const char device_ctx[] = KEYCHAIN_DEVICE_CONTEXT;
+
+_Static_assert(KEYCHAIN_DEVICE_SEALED_BYTES == 8 + sizeof(device_ctx) - 1 +
+    COFFER_KEY_ID_BYTES + 4 + COFFER_PUBLIC_BYTES + 24 + 4 +
+    KEYRECORD_BYTES + 16, "a key sealed to a device: header, record, tag");
 
 /* The largest plaintext an unwrap takes: a record with a few bytes too
  * many still parses far enough to say TRAILING; a big one is TOOBIG. */
@@ -30,6 +34,7 @@ role_kind(enum coffer_key_role role, enum coffer_key_kind *kind)
 	case COFFER_ROLE_ROOT:
 	case COFFER_ROLE_CATEGORY:
 	case COFFER_ROLE_ZONE:
+	case COFFER_ROLE_NAMING:
 		*kind = COFFER_KEY_SYMMETRIC;
 		return 1;
 	case COFFER_ROLE_ACCOUNT:
@@ -39,8 +44,8 @@ role_kind(enum coffer_key_role role, enum coffer_key_kind *kind)
 	return 0;
 }
 
-/* Root and account keys have no category; category and zone keys name a
- * category of the table. */
+/* Root, account and naming keys have no category; category and zone keys
+ * name a category of the table. */
 static int
 role_category_ok(enum coffer_key_role role, uint8_t category)
 {
@@ -115,19 +120,15 @@ keyrecord_parse(struct coffer_key **out, enum coffer_key_role *role,
 	struct coffer_key *k = NULL;
 	enum coffer_key_kind want;
 	const uint8_t *id, *secret;
-	uint8_t version, kind, rl, cat;
+	uint8_t kind, rl, cat;
 	uint32_t kv;
 	int r;
 
 	*out = NULL;
 	reader_init(&rd, p, len);
-	if ((r = reader_magic(&rd, kr_magic, sizeof(kr_magic))) != 0 ||
-	    (r = reader_u8(&rd, &version)) != 0)
+	if ((r = reader_header(&rd, kr_magic, sizeof(kr_magic),
+	    COFFER_KEYRECORD_VERSION)) != 0)
 		goto out;
-	if (version != COFFER_KEYRECORD_VERSION) {
-		r = COFFER_ERR_VERSION;
-		goto out;
-	}
 	if ((r = reader_u8(&rd, &kind)) != 0 ||
 	    (r = reader_u8(&rd, &rl)) != 0 ||
 	    (r = reader_u8(&rd, &cat)) != 0 ||

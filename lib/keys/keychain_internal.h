@@ -9,6 +9,12 @@
 #define KEYRECORD_BYTES	(4 + 1 + 1 + 1 + 1 + 4 + \
 				 COFFER_KEY_ID_BYTES + COFFER_KEY_BYTES)
 
+/* The context of a key sealed to a device, and the size of that envelope
+ * (PROTOCOL-envelope.md: header 8 + 21 + 16 + 4 + 32 + 24 + 4, the
+ * record, the tag): a grant (keys/grant.c) carries one. */
+#define KEYCHAIN_DEVICE_CONTEXT	"coffer/wrap-device/v1"
+#define KEYCHAIN_DEVICE_SEALED_BYTES	(109 + KEYRECORD_BYTES + 16)
+
 /** keyrecord_encode(out, key, role, category): append the key
  * record of ${key} as ${role} of ${category} to the secret buffer ${out}.
  * Returns 0, COFFER_ERR_INVALID (see coffer_keychain_wrap),

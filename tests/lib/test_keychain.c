@@ -27,6 +27,7 @@
 #define R_ACCT	COFFER_ROLE_ACCOUNT
 #define R_CAT	COFFER_ROLE_CATEGORY
 #define R_ZONE	COFFER_ROLE_ZONE
+#define R_NAME	COFFER_ROLE_NAMING
 
 static void
 test_generate(void **state)
@@ -43,15 +44,18 @@ test_generate(void **state)
 		{ R_CAT, 1, 1, 0, COFFER_KEY_SYMMETRIC },
 		{ R_CAT, 28, UINT32_MAX, 0, COFFER_KEY_SYMMETRIC },
 		{ R_ZONE, 19, 2, 0, COFFER_KEY_SYMMETRIC },
+		{ R_NAME, 0, 1, 0, COFFER_KEY_SYMMETRIC },
 		{ R_ROOT, 1, 1, COFFER_ERR_INVALID, 0 },
 		{ R_ACCT, 19, 1, COFFER_ERR_INVALID, 0 },
 		{ R_CAT, 0, 1, COFFER_ERR_INVALID, 0 },
 		{ R_CAT, 29, 1, COFFER_ERR_INVALID, 0 },
 		{ R_CAT, 255, 1, COFFER_ERR_INVALID, 0 },
 		{ R_ZONE, 0, 1, COFFER_ERR_INVALID, 0 },
+		{ R_NAME, 3, 1, COFFER_ERR_INVALID, 0 },
+		{ R_NAME, 0, 0, COFFER_ERR_INVALID, 0 },
 		{ R_CAT, 19, 0, COFFER_ERR_INVALID, 0 },
 		{ 0, 0, 1, COFFER_ERR_INVALID, 0 },
-		{ 5, 0, 1, COFFER_ERR_INVALID, 0 },
+		{ 6, 0, 1, COFFER_ERR_INVALID, 0 },
 	};
 	struct coffer_key *k = NULL, *k2 = NULL;
 	size_t i;
@@ -97,6 +101,7 @@ test_roundtrip(void **state)
 	} cases[] = {
 		{ R_ROOT, 0, 1 }, { R_ROOT, 0, 0xfffffffe }, { R_ACCT, 0, 3 },
 		{ R_CAT, 16, 1 }, { R_CAT, 2, 9 }, { R_ZONE, 18, 4 },
+		{ R_NAME, 0, 1 },
 	};
 	struct coffer_device *dev = NULL;
 	struct coffer_key *kek = NULL, *k = NULL, *got = NULL;
@@ -162,6 +167,7 @@ test_swaps(void **state)
 		{ "as category 18", w19, R_CAT, 18, 2, 0, COFFER_ERR_KEY },
 		{ "as zone key", w19, R_ZONE, 19, 2, 0, COFFER_ERR_KEY },
 		{ "as root", w19, R_ROOT, 0, 2, 0, COFFER_ERR_KEY },
+		{ "as naming key", w19, R_NAME, 0, 2, 0, COFFER_ERR_KEY },
 		{ "older version", w19, R_CAT, 19, 1, 0, COFFER_ERR_KEY },
 		{ "newer version", w19, R_CAT, 19, 3, 0, COFFER_ERR_KEY },
 		{ "other kek", w19, R_CAT, 19, 2, 1, COFFER_ERR_KEY },
@@ -330,22 +336,9 @@ test_each_byte(void **state)
  * version expected, and the error. */
 
 static const char *const role_words[] = { "", "root", "account",
-    "category", "zone" };
+    "category", "zone", "naming" };
 static const char *const kind_words[] = { "", "symmetric", "x25519",
     "ed25519" };
-
-static int
-word_index(const struct vec *v, const char *field,
-    const char *const *words, size_t n)
-{
-	const char *s = vec_get(v, field);
-	size_t i;
-
-	for (i = 1; s != NULL && i < n; i++)
-		if (strcmp(s, words[i]) == 0)
-			return (int)i;
-	return -1;
-}
 
 /* The key that opens the vector's blob: the kek or the device key. */
 static int
@@ -381,7 +374,7 @@ check_vector(const struct vec *v)
 	    strcmp(mode, "device") != 0))
 		goto out;
 	device = strcmp(mode, "device") == 0;
-	role = word_index(v, "role", role_words, 5);
+	role = vec_word(v, "role", role_words, 6);
 	if (role < 0 || vec_u64(v, "category", &cat) || cat > 255 ||
 	    vec_u64(v, "version", &ver) || ver > UINT32_MAX ||
 	    vec_hex(v, "blob", &blob, &bl) || vec_err(v, "expect", &err) ||
@@ -397,7 +390,7 @@ check_vector(const struct vec *v)
 		goto out;
 	}
 	/* Good: the inputs make the blob byte for byte, which opens to them. */
-	kind = word_index(v, "kind", kind_words, 4);
+	kind = vec_word(v, "kind", kind_words, 4);
 	if (kind < 0 || vec_hexn(v, "key_secret", s, 32) ||
 	    vec_hexn(v, "key_id", id, 16) || vec_hexn(v, "nonce", nonce, 24) ||
 	    (device && (vec_hexn(v, "eph", eph, 32) ||
@@ -541,7 +534,8 @@ static const struct {
 	{ "record-kind-ed25519", 5, 3, 60, COFFER_ERR_FORMAT },
 	{ "record-kind-unknown", 5, 4, 60, COFFER_ERR_FORMAT },
 	{ "record-role-0", 6, 0, 60, COFFER_ERR_FORMAT },
-	{ "record-role-unknown", 6, 5, 60, COFFER_ERR_FORMAT },
+	{ "record-role-naming-with-category", 6, 5, 60, COFFER_ERR_FORMAT },
+	{ "record-role-unknown", 6, 6, 60, COFFER_ERR_FORMAT },
 	{ "record-category-0", 7, 0, 60, COFFER_ERR_FORMAT },
 	{ "record-category-unknown", 7, 29, 60, COFFER_ERR_FORMAT },
 	{ "record-version-0", 11, 0, 60, COFFER_ERR_FORMAT },
@@ -633,6 +627,8 @@ write_vectors(const char *dir)
 	struct coffer_key *zone = det_key(COFFER_KEY_SYMMETRIC, 5, 7);
 	struct coffer_key *okek = det_key(COFFER_KEY_SYMMETRIC, 6, 1);
 	struct coffer_key *odev = det_key(COFFER_KEY_X25519, 8, 1);
+	struct coffer_key *naming = det_key(COFFER_KEY_SYMMETRIC, 9, 1);
+	struct coffer_buf *nb = coffer_buf_new(1024);
 	struct coffer_key *twin = NULL, *dev2 = NULL;
 	uint8_t blob[512];
 	char path[4096];
@@ -658,6 +654,9 @@ write_vectors(const char *dir)
 	w_good(&w, "zone-under-category", 0, zone, R_ZONE, 19, 0x21, b);
 	w.kek = root;
 	w_good(&w, "root-to-device", 1, root, R_ROOT, 0, 0x22, d);
+	w_good(&w, "naming-under-root", 0, naming, R_NAME, 0, 0x24, nb);
+	w_bad(&w, "naming-expect-root", 0, NULL, coffer_buf_data(nb),
+	    coffer_buf_len(nb), R_ROOT, 0, 1, COFFER_ERR_KEY);
 	w_good(&w, "category-under-root", 0, c19, R_CAT, 19, 0x23, b);
 	n = coffer_buf_len(b);
 	memcpy(blob, coffer_buf_data(b), n);
@@ -727,6 +726,8 @@ write_vectors(const char *dir)
 	coffer_key_free(&odev);
 	coffer_key_free(&twin);
 	coffer_key_free(&dev2);
+	coffer_key_free(&naming);
+	coffer_buf_free(&nb);
 	coffer_buf_free(&b);
 	coffer_buf_free(&d);
 	if (fclose(w.f) != 0)
@@ -738,7 +739,7 @@ static void
 test_vectors(void **state)
 {
 	(void)state;
-	vecfile_assert("keychain.txt", check_vector, 35);
+	vecfile_assert("keychain.txt", check_vector, 37);
 }
 
 int

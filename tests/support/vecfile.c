@@ -240,6 +240,19 @@ vec_str(const struct vec *v, const char *field)
 }
 
 int
+vec_word(const struct vec *v, const char *field, const char *const *words,
+    size_t n)
+{
+	const char *s = vec_get(v, field);
+	size_t i;
+
+	for (i = 1; s != NULL && i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
 vec_u64(const struct vec *v, const char *field, uint64_t *out)
 {
 	const char *s = vec_get(v, field);

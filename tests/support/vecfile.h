@@ -52,6 +52,10 @@ int vec_hexn(const struct vec *v, const char *field, uint8_t *out, size_t n);
 char *vec_str(const struct vec *v, const char *field);
 /* Decimal value; 0 or -1. */
 int vec_u64(const struct vec *v, const char *field, uint64_t *out);
+/* The index of the value among words[1..n-1] (words[0] is no word), or
+ * -1. */
+int vec_word(const struct vec *v, const char *field,
+    const char *const *words, size_t n);
 /* An error-code word (OK, FORMAT, AUTH, ...); 0 or -1. */
 int vec_err(const struct vec *v, const char *field, int *err);
 /* The word for an error code ("AUTH"), for writers. */
