@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <coffer/device.h>
+#include <coffer/sign.h>
 
 #include "http/http.h"
 
@@ -32,12 +33,18 @@ struct srv_app {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-/** srv_auth_session(app, token, len, account): the bearer-token check of
- * the API: maps a live session token to its account. Returns SRV_E_NONE,
+/* The message of the 403 a restricted session gets on every route it may
+ * not call (docs/PROTOCOL-devices.md §5). */
+#define SRV_RESTRICTED_MESSAGE	"this device is not approved yet: approve " \
+	"it from a trusted device"
+
+/** srv_auth_session(app, token, len, who): the bearer-token check of the
+ * API: maps a live session token to its account, the device it is bound
+ * to, and whether it is restricted (session.h). Returns SRV_E_NONE,
  * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
+    struct srv_caller *who);
 
 /* Handlers (route_<area>.c). */
 int srv_route_health(struct srv_req *req);
@@ -49,6 +56,7 @@ int srv_route_account_get(struct srv_req *req);
 int srv_route_session_start(struct srv_req *req);
 int srv_route_session_finish(struct srv_req *req);
 int srv_route_session_delete(struct srv_req *req);
+int srv_route_session_bind(struct srv_req *req);
 int srv_route_sessions_delete(struct srv_req *req);
 
 /* A sign-up or sign-in request body, parsed (the fuzzer's entry). */
@@ -68,6 +76,19 @@ struct srv_auth_body {
  * out->msg) or -1 with ${e} set and nothing to free. */
 int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
     struct srv_auth_body *out, struct wire_json_err *e);
+
+/* The body of PUT /v1/sessions/current/device. */
+#define SRV_SESSION_BIND_BODY_MAX	1024u
+struct srv_session_bind {
+	uint8_t		device[COFFER_WIRE_ID_BYTES];
+	uint8_t		sig[COFFER_SIGN_BYTES];
+};
+
+/** srv_parse_session_bind(body, out, e): check ${body} as {"device": ID,
+ * "sig": b64url of COFFER_SIGN_BYTES} (no other member) into ${out}.
+ * Returns 0, or -1 with ${e} set (missing_field, invalid_field). */
+int srv_parse_session_bind(const json_t *body, struct srv_session_bind *out,
+    struct wire_json_err *e);
 
 /* --- Devices, zones, records and the change feed (route_devices.c,
  * route_zones.c, route_records.c; docs/openapi.yaml says what each

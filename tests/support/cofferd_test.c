@@ -244,12 +244,12 @@ const size_t srv_ntest_routes = sizeof(srv_test_routes) /
 
 enum srv_err
 srv_auth_test(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES])
+    struct srv_caller *who)
 {
 	if (len < 5 || strncmp(token, "test-", 5) != 0)
-		return srv_auth_session(app, token, len, account);
+		return srv_auth_session(app, token, len, who);
 	if (len != 5 + 2 * COFFER_WIRE_ID_BYTES ||
-	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account,
+	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, who->account,
 	    COFFER_WIRE_ID_BYTES) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;
