@@ -75,6 +75,11 @@ const struct srv_route srv_routes[] = {
 	{ SRV_GET, "/v1/usage", srv_route_usage, SRV_BODY_NONE, 0, FULL,
 	    NULL },
 	/* End of blobs. */
+	/* The device list (route_devicelist.c). */
+	{ SRV_GET, "/v1/devicelist", srv_route_devicelist_get, SRV_BODY_NONE,
+	    0, ANY, srv_devicelist_query },
+	{ SRV_PUT, "/v1/devicelist/{seq:uint}", srv_route_devicelist_put,
+	    SRV_BODY_JSON, SRV_DEVLIST_BODY_MAX, FULL, NULL },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

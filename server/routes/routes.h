@@ -16,6 +16,7 @@
 #include <coffer/sign.h>
 
 #include "http/http.h"
+#include "keys/devlist.h"
 
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
@@ -197,5 +198,27 @@ int srv_route_blob_delete(struct srv_req *req);
 int srv_route_blobs_exists(struct srv_req *req);
 int srv_route_usage(struct srv_req *req);
 /* --- end of blobs --- */
+
+/* --- The device list (route_devicelist.c): docs/PROTOCOL-devices.md
+ * §5, §7. --- */
+int srv_route_devicelist_get(struct srv_req *req);
+int srv_route_devicelist_put(struct srv_req *req);
+
+extern const struct srv_query_spec srv_devicelist_query[];
+
+/* Body cap: an entry in base64url with a little JSON around it. */
+#define SRV_DEVLIST_BODY_MAX	((COFFER_WIRE_DEVLIST_ENTRY_MAX + 2) / 3 * 4 + \
+	1024)
+
+/** srv_parse_devlist_put(body, out, e): check ${body} as the JSON of PUT
+ * /v1/devicelist/{seq} ({"entry": b64url}; no other member) into ${out}:
+ * the entry must decode to at most COFFER_WIRE_DEVLIST_ENTRY_MAX bytes
+ * and parse (devlist_parse: its form and every card; the signature is
+ * the chain check's). Returns 0 (release ${out} with
+ * devlist_entry_cleanup), or -1 with ${e} set (missing_field,
+ * invalid_field, body_too_large; internal when out of memory) and
+ * ${out} holding nothing. */
+int srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
+    struct wire_json_err *e);
 
 #endif

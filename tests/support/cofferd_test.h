@@ -9,7 +9,8 @@
 
 #include "http/http.h"
 
-/* The test routes: a session without OPAQUE, echo, a byte-counting
+/* The test routes: a session without OPAQUE (of a new account, or
+ * another of an existing one), echo, a byte-counting
  * sink, a generated stream with Range, a slow reply, 429, an auth check,
  * typed parameters. */
 extern const struct srv_route srv_test_routes[];
