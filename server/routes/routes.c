@@ -75,11 +75,24 @@ const struct srv_route srv_routes[] = {
 	{ SRV_GET, "/v1/usage", srv_route_usage, SRV_BODY_NONE, 0, FULL,
 	    NULL },
 	/* End of blobs. */
-	/* The device list (route_devicelist.c). */
+	/* The device list and pairings (route_devicelist.c,
+	 * route_pairings.c): who may post which step of a pairing is the
+	 * handler's (it depends on the pairing). */
 	{ SRV_GET, "/v1/devicelist", srv_route_devicelist_get, SRV_BODY_NONE,
 	    0, ANY, srv_devicelist_query },
 	{ SRV_PUT, "/v1/devicelist/{seq:uint}", srv_route_devicelist_put,
 	    SRV_BODY_JSON, SRV_DEVLIST_BODY_MAX, FULL, NULL },
+	{ SRV_POST, "/v1/pairings", srv_route_pairing_open, SRV_BODY_JSON,
+	    SRV_PAIRING_OPEN_BODY_MAX, ANY, NULL },
+	{ SRV_GET, "/v1/pairings", srv_route_pairing_list, SRV_BODY_NONE, 0,
+	    FULL, NULL },
+	{ SRV_PUT, "/v1/pairings/{pairing:id}/{step:uint}",
+	    srv_route_pairing_put, SRV_BODY_JSON, SRV_PAIRING_BODY_MAX, ANY,
+	    NULL },
+	{ SRV_GET, "/v1/pairings/{pairing:id}/{step:uint}",
+	    srv_route_pairing_get, SRV_BODY_NONE, 0, ANY, NULL },
+	{ SRV_DELETE, "/v1/pairings/{pairing:id}", srv_route_pairing_delete,
+	    SRV_BODY_NONE, 0, ANY, NULL },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);
 

@@ -199,15 +199,24 @@ int srv_route_blobs_exists(struct srv_req *req);
 int srv_route_usage(struct srv_req *req);
 /* --- end of blobs --- */
 
-/* --- The device list (route_devicelist.c): docs/PROTOCOL-devices.md
- * §5, §7. --- */
+/* --- The device list (route_devicelist.c) and pairings
+ * (route_pairings.c): docs/PROTOCOL-devices.md §5, §7. --- */
 int srv_route_devicelist_get(struct srv_req *req);
 int srv_route_devicelist_put(struct srv_req *req);
+int srv_route_pairing_open(struct srv_req *req);
+int srv_route_pairing_list(struct srv_req *req);
+int srv_route_pairing_put(struct srv_req *req);
+int srv_route_pairing_get(struct srv_req *req);
+int srv_route_pairing_delete(struct srv_req *req);
 
 extern const struct srv_query_spec srv_devicelist_query[];
 
-/* Body cap: an entry in base64url with a little JSON around it. */
+/* Body caps: an entry, a pairing message of step 4 (the largest), in
+ * base64url with a little JSON around it. */
 #define SRV_DEVLIST_BODY_MAX	((COFFER_WIRE_DEVLIST_ENTRY_MAX + 2) / 3 * 4 + \
+	1024)
+#define SRV_PAIRING_OPEN_BODY_MAX	1024u
+#define SRV_PAIRING_BODY_MAX	((COFFER_WIRE_PAIRING_FINAL_MAX + 2) / 3 * 4 + \
 	1024)
 
 /** srv_parse_devlist_put(body, out, e): check ${body} as the JSON of PUT
@@ -220,5 +229,40 @@ extern const struct srv_query_spec srv_devicelist_query[];
  * ${out} holding nothing. */
 int srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
     struct wire_json_err *e);
+
+/* The body of POST /v1/pairings. */
+struct srv_pairing_open {
+	uint8_t		pairing[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];
+};
+
+/** srv_parse_pairing_open(body, out, e): check ${body} as {"pairing": ID,
+ * "device": ID} into ${out}. Returns 0, or -1 with ${e} set. */
+int srv_parse_pairing_open(const json_t *body, struct srv_pairing_open *out,
+    struct wire_json_err *e);
+
+/* A pairing message's header (PROTOCOL-devices.md §4.3): magic "CFPM",
+ * version 1, step, pairing id; the body after it is the devices'. */
+#define SRV_PAIRMSG_HEADER	22
+
+/* The body of PUT /v1/pairings/{pairing}/{step}. */
+struct srv_pairing_msg {
+	uint8_t		*data;		/* heap */
+	size_t		 len;
+};
+
+/** srv_parse_pairing_put(body, step, pairing, out, e): check ${body} as
+ * {"data": b64url} for step ${step} (1..4) of pairing ${pairing}: at most
+ * COFFER_WIRE_PAIRING_MSG_MAX bytes (COFFER_WIRE_PAIRING_FINAL_MAX at
+ * step 4), and a header naming this step of this pairing. Returns 0
+ * (release ${out} with srv_pairing_msg_cleanup), or -1 with ${e} set
+ * (missing_field, invalid_field, body_too_large; internal when out of
+ * memory) and ${out} holding nothing. */
+int srv_parse_pairing_put(const json_t *body, unsigned step,
+    const uint8_t pairing[COFFER_WIRE_ID_BYTES], struct srv_pairing_msg *out,
+    struct wire_json_err *e);
+
+/** srv_pairing_msg_cleanup(p): free what ${p} holds and zero it. */
+void srv_pairing_msg_cleanup(struct srv_pairing_msg *p);
 
 #endif

@@ -15,7 +15,7 @@
  * its registered card; a restricted session gets 403 on every route of
  * srv_routes[] it may not call; an add makes the added device's session
  * full at once, a remove ends the removed device's sessions at once
- * (401) and its registration. */
+ * (401), its pairing and its registration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -542,6 +542,11 @@ test_chain(void **state)
 	e = dt_entry(&x.c, DEVLIST_ADD, &x.d2, &d3, NULL, 1);
 	put_ok(&s2, e, 4);
 	coffer_buf_free(&e);
+	/* A pairing d2 holds open, to see it go with it. */
+	snprintf(path, sizeof(path), "{\"pairing\":\"%032d\",\"device\":\"%s\"}",
+	    5, x.d2.hex);
+	json_decref(rt_want(S, "POST", "/v1/pairings", s2.auth, path, 201,
+	    NULL));
 	/* d1 removes d2: both of d2's sessions end at once. */
 	e = dt_entry(&x.c, DEVLIST_REMOVE, &x.d1, &x.d2, NULL, 1);
 	put_ok(&x.a, e, 5);
@@ -552,6 +557,9 @@ test_chain(void **state)
 	    "unauthorized");
 	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
 	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
+	j = rt_want(S, "GET", "/v1/pairings", x.a.auth, NULL, 200, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "pairings")), 0);
+	json_decref(j);
 	/* The list as stored, paged from any point. */
 	j = rt_want(S, "GET", "/v1/devicelist?since=0", x.a.auth, NULL, 200,
 	    NULL);
