@@ -492,6 +492,8 @@ test_append_refused(void **state)
 	    "invalid_parameter");
 	rt_refused(S, "GET", "/v1/devicelist?from=1", x.a.auth, NULL, 400,
 	    "invalid_parameter");
+	rt_refused(S, "GET", "/v1/devicelist", x.a.auth, "{}", 413,
+	    "body_too_large");
 	/* Nothing of it was stored. */
 	j = rt_want(S, "GET", "/v1/devicelist", x.a.auth, NULL, 200, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "entries")), 1);

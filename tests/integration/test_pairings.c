@@ -339,6 +339,9 @@ test_steps(void **state)
 	step_path(path, sizeof(path), pid, 1);
 	rt_unauthorized(S, &Bad, "PUT", path, "{\"data\":\"AA\"}");
 	rt_unauthorized(S, &Bad, "GET", path, NULL);
+	rt_refused(S, "GET", path, f.n.auth, "{}", 413, "body_too_large");
+	rt_refused(S, "GET", "/v1/pairings", f.e.auth, "{}", 413,
+	    "body_too_large");
 	assert_int_equal(step_of(&f.e, pid), 0);
 	/* The run: N 1, E 2, N 3, E 4, each read by the other side. */
 	post(&f.n, pid, 1, 211, 201, NULL);
