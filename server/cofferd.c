@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -216,6 +217,12 @@ app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
 		    "reason", coffer_strerror(r), (char *)NULL);
 		return -1;
 	}
+	/* Pairings that expired while the server was down: an account's
+	 * are dropped when it opens its next, these at each start. */
+	if ((r = app->store->meta->ops->pairing_prune(app->store->meta,
+	    (int64_t)time(NULL), NULL)) != 0)
+		srv_log(SRV_LOG_WARN, "pairing_prune_failed", "reason",
+		    coffer_strerror(r), (char *)NULL);
 	if (srv_session_cache_new(&app->sessions) != 0 ||
 	    srv_auth_open(&app->auth, data, &kp, &lim, err,
 	    sizeof(err)) != 0) {
@@ -305,6 +312,7 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	o.routes = routes;
 	o.auth = extra != NULL && extra->auth != NULL ? extra->auth :
 	    srv_auth_session;
+	o.limited_message = SRV_RESTRICTED_MESSAGE;
 	o.app = &app;
 	o.addr = (struct sockaddr *)&ss;
 	o.addrlen = sl;

@@ -42,15 +42,17 @@ out:
 }
 
 struct cache_slot {
-	uint8_t		hash[STORE_TOKEN_HASH_BYTES];
-	uint8_t		account[COFFER_WIRE_ID_BYTES];
-	int64_t		expires;	/* the session's */
-	int64_t		until;		/* trusted until */
+	uint8_t			hash[STORE_TOKEN_HASH_BYTES];
+	struct srv_session_info	info;
+	int64_t			expires;	/* the session's */
+	int64_t			until;		/* trusted until */
 };
 
 struct srv_session_cache {
 	pthread_mutex_t		 lock;
 	struct cache_slot	*slots;	/* sodium_malloc: hashes are secret */
+	uint64_t		 clears; /* so a lookup that raced a clear
+					    caches nothing stale */
 };
 
 int
@@ -89,6 +91,7 @@ srv_session_cache_clear(struct srv_session_cache *c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	sodium_memzero(c->slots, SRV_SESSION_CACHE_SLOTS * sizeof(*c->slots));
+	c->clears++;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -99,15 +102,29 @@ slot_of(struct srv_session_cache *c, const uint8_t *hash)
 	    SRV_SESSION_CACHE_SLOTS];
 }
 
+/* What a session looked up in the store stands for: §5's rule. */
+static void
+info_of(const struct store_session *s, struct srv_session_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->account, s->account, COFFER_WIRE_ID_BYTES);
+	if (s->bound) {
+		memcpy(out->device, s->device, COFFER_WIRE_ID_BYTES);
+		out->bound = 1;
+	}
+	out->full = s->devlist_head == 0 || (s->bound && s->listed);
+}
+
 int
 srv_session_check(struct store *st, struct srv_session_cache *cache,
     const char *token, size_t len, int64_t now,
-    uint8_t account[COFFER_WIRE_ID_BYTES])
+    struct srv_session_info *out)
 {
 	struct store_session s;
 	struct cache_slot *slot;
 	uint8_t hash[STORE_TOKEN_HASH_BYTES];
 	uint8_t raw[SRV_TOKEN_BYTES + 1];
+	uint64_t clears = 0;
 	size_t n;
 	int r;
 
@@ -123,21 +140,26 @@ srv_session_check(struct store *st, struct srv_session_cache *cache,
 		r = sodium_memcmp(slot->hash, hash, sizeof(hash)) == 0 &&
 		    now < slot->until && now < slot->expires;
 		if (r)
-			memcpy(account, slot->account, COFFER_WIRE_ID_BYTES);
+			*out = slot->info;
+		clears = cache->clears;
 		pthread_mutex_unlock(&cache->lock);
 		if (r)
 			return 0;
 	}
 	if ((r = st->meta->ops->session_lookup(st->meta, hash, now, &s)) != 0)
 		return r;
-	memcpy(account, s.account, COFFER_WIRE_ID_BYTES);
+	info_of(&s, out);
 	if (cache != NULL) {
 		pthread_mutex_lock(&cache->lock);
-		slot = slot_of(cache, hash);
-		memcpy(slot->hash, hash, sizeof(hash));
-		memcpy(slot->account, s.account, COFFER_WIRE_ID_BYTES);
-		slot->expires = s.expires;
-		slot->until = now + SRV_SESSION_CACHE_TTL;
+		/* A clear since the lookup began may have ended or changed
+		 * this session: what the store said is then not cached. */
+		if (cache->clears == clears) {
+			slot = slot_of(cache, hash);
+			memcpy(slot->hash, hash, sizeof(hash));
+			slot->info = *out;
+			slot->expires = s.expires;
+			slot->until = now + SRV_SESSION_CACHE_TTL;
+		}
 		pthread_mutex_unlock(&cache->lock);
 	}
 	return 0;

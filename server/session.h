@@ -1,5 +1,10 @@
 /* Sessions: random bearer tokens, stored only as their SHA-256 hash,
- * expiring, revocable (store/meta.h holds them). */
+ * expiring, revocable (store/meta.h holds them), and bound to a device
+ * (docs/PROTOCOL-devices.md §5). A session is full when its account has
+ * no device list yet, or when it is bound to a device the list's head
+ * holds with the card the device is registered with; else restricted:
+ * the routes a restricted session may call are marked in the route table
+ * (routes.c, SRV_AUTH_ANY). */
 #ifndef COFFERD_SESSION_H
 #define COFFERD_SESSION_H
 
@@ -22,11 +27,24 @@ int srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES
     const uint8_t *device, int64_t now, int64_t ttl,
     char token[SRV_TOKEN_LEN + 1]);
 
+/* The context of the signature that binds a session to a device:
+ * Sig(device, this, account id || SHA-256(session token)). */
+#define SRV_SESSION_BIND_CONTEXT	"coffer/session-device/v1"
+
+/* What a live session stands for. */
+struct srv_session_info {
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];	/* zeros unless bound */
+	int		bound;		/* bound to device (proven) */
+	int		full;		/* not restricted (above) */
+};
+
 /* A small cache of sessions checked lately, so that a busy client's
  * requests skip the store's lookup. An entry is trusted for at most
  * SRV_SESSION_CACHE_TTL seconds and never past its session's expiry;
- * whatever ends sessions in this process (sign-out, device removal)
- * clears the cache, so that ending stays immediate. */
+ * whatever ends sessions or changes what they may do in this process
+ * (sign-out, device removal, a binding, a device list append) clears the
+ * cache, so that the change is immediate. */
 #define SRV_SESSION_CACHE_SLOTS	1024
 #define SRV_SESSION_CACHE_TTL	5	/* s */
 
@@ -40,16 +58,16 @@ int srv_session_cache_new(struct srv_session_cache **out);
 void srv_session_cache_free(struct srv_session_cache **p);
 
 /** srv_session_cache_clear(c): forget every entry (NULL accepted): call
- * after ending any session. */
+ * after ending any session or changing what sessions may do. */
 void srv_session_cache_clear(struct srv_session_cache *c);
 
-/** srv_session_check(st, cache, token, len, now, account): the account
- * of the live session of the bearer ${token} of ${len} characters, from
+/** srv_session_check(st, cache, token, len, now, out): what the live
+ * session of the bearer ${token} of ${len} characters stands for, from
  * ${cache} (may be NULL) or the store. Returns 0, COFFER_ERR_FORMAT (not a
  * token's shape) or COFFER_ERR_NOTFOUND (no such session, expired or
  * revoked), or the store's error. */
 int srv_session_check(struct store *st, struct srv_session_cache *cache,
     const char *token, size_t len, int64_t now,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
+    struct srv_session_info *out);
 
 #endif

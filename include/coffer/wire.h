@@ -38,5 +38,14 @@
 #define COFFER_WIRE_FEED_MAX		1000
 /* One entry of the signed device list (docs/PROTOCOL-devices.md §2). */
 #define COFFER_WIRE_DEVLIST_ENTRY_MAX	40960
+/* Entries on one page of GET /v1/devicelist. */
+#define COFFER_WIRE_DEVLIST_PAGE_MAX	100
+/* Pairings (docs/PROTOCOL-devices.md §4, §7): a message of steps 1 to 3,
+ * and of step 4 (which carries a list entry); the pairings an account may
+ * have open at once (one per device); how long one stays open, seconds. */
+#define COFFER_WIRE_PAIRING_MSG_MAX	1024
+#define COFFER_WIRE_PAIRING_FINAL_MAX	(COFFER_WIRE_DEVLIST_ENTRY_MAX + 128)
+#define COFFER_WIRE_PAIRINGS_MAX	10
+#define COFFER_WIRE_PAIRING_TTL		600
 
 #endif

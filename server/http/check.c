@@ -103,7 +103,7 @@ b64token_char(char ch)
 }
 
 static int
-unauthorized(struct srv_req *req, enum srv_err code, const char *msg)
+refuse_auth(struct srv_req *req, enum srv_err code, const char *msg)
 {
 	srv_reply_error(req, code, "%s", msg);
 	if (code == SRV_E_UNAUTHORIZED)
@@ -118,11 +118,11 @@ srv_check_auth(struct srv_req *req)
 	size_t n, i;
 	enum srv_err e;
 
-	if (!req->c->r->auth)
+	if (req->c->r->auth == SRV_AUTH_NONE)
 		return 0;
 	h = srv_req_header(req, "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return unauthorized(req, SRV_E_UNAUTHORIZED, "a bearer token is "
+		return refuse_auth(req, SRV_E_UNAUTHORIZED, "a bearer token is "
 		    "required");
 	/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
 	tok = h + 7;
@@ -132,13 +132,18 @@ srv_check_auth(struct srv_req *req)
 	while (i < n && tok[i] == '=')
 		i++;
 	if (n == 0 || i != n || n > SRV_TOKEN_MAX || tok[0] == '=')
-		return unauthorized(req, SRV_E_UNAUTHORIZED, "malformed bearer "
+		return refuse_auth(req, SRV_E_UNAUTHORIZED, "malformed bearer "
 		    "token");
+	memset(&req->caller, 0, sizeof(req->caller));
 	e = req->h->auth != NULL ? req->h->auth(req->h->app, tok, n,
-	    req->account) : SRV_E_UNAUTHORIZED;
+	    &req->caller) : SRV_E_UNAUTHORIZED;
 	if (e != SRV_E_NONE)
-		return unauthorized(req, e, e == SRV_E_UNAUTHORIZED ?
+		return refuse_auth(req, e, e == SRV_E_UNAUTHORIZED ?
 		    "the token is not valid" : srv_err_summary(e));
+	if (req->caller.limited && req->c->r->auth != SRV_AUTH_ANY)
+		return refuse_auth(req, SRV_E_FORBIDDEN,
+		    req->h->limited_message != NULL ?
+		    req->h->limited_message : srv_err_summary(SRV_E_FORBIDDEN));
 	req->authed = 1;
 	return 0;
 }

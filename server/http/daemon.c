@@ -299,6 +299,7 @@ srv_http_start(struct srv_http **out, const struct srv_http_opts *o,
 	h->nroutes = o->nroutes;
 	h->app = o->app;
 	h->auth = o->auth;
+	h->limited_message = o->limited_message;
 	atomic_init(&h->in_flight, 0);
 	atomic_init(&h->stopping, 0);
 	if (threads == 0) {

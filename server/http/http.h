@@ -7,7 +7,11 @@
  * app pointer and an auth hook.
  *
  * A route is { method, pattern, handler, body kind, body cap, auth,
- * query spec }. The pattern names typed path parameters:
+ * query spec }. Auth says what a route asks of the bearer token
+ * (SRV_AUTH_*): none, a caller the service's auth hook grants in full, or
+ * any caller, a limited one too. Which routes a limited caller may call
+ * is so one column of the table, not a check in each handler. The
+ * pattern names typed path parameters:
  *	"/v1/zones/{zone:id}/records/{record:id}"
  * Types: id (16 bytes as 32 lower-case hex digits), blobid (32 bytes as
  * 64 lower-case hex digits), uint (decimal, no leading zeros, < 2^63),
@@ -18,7 +22,8 @@
  * [404 not_found] and the method is one of its methods [405
  * method_not_allowed, with Allow]; the server is not shutting down [503];
  * the bearer token when the route needs one [401 unauthorized, or what the
- * auth hook says]; every path parameter against its type [400 invalid_id];
+ * auth hook says]; a limited caller on a route that asks for a full one
+ * [403 forbidden]; every path parameter against its type [400 invalid_id];
  * every query parameter against the route's spec (unknown, repeated or
  * malformed ones are refused) [400 invalid_parameter]; the body: none
  * where the route takes none [413], the Content-Type [415], a
@@ -83,6 +88,15 @@ enum srv_ptype {
 	SRV_P_TOKEN		/* [A-Za-z0-9_-]{1,256} */
 };
 
+/* What a route asks of the bearer token (struct srv_route's auth). A
+ * route that takes a token asks for a full caller unless it says
+ * otherwise: a new route is closed to limited callers by default. */
+enum srv_auth_need {
+	SRV_AUTH_NONE = 0,	/* no token */
+	SRV_AUTH_FULL = 1,	/* a caller the auth hook grants in full */
+	SRV_AUTH_ANY = 2	/* any caller the hook accepts, limited too */
+};
+
 /* A query parameter a route accepts; lists end with a NULL name. */
 struct srv_query_spec {
 	const char	*name;
@@ -99,7 +113,7 @@ struct srv_route {
 	srv_handler_fn			 handler;
 	enum srv_body			 body;
 	uint64_t			 body_max; /* 0: the kind's default */
-	int				 auth;	/* needs a bearer token */
+	enum srv_auth_need		 auth;	/* what it asks of the token */
 	const struct srv_query_spec	*query;	/* NULL: no query allowed */
 };
 
@@ -120,12 +134,22 @@ struct srv_sink {
 	void	(*abort)(void *ctx);
 };
 
-/* auth(app, token, len, account): check the bearer ${token} of ${len}
- * characters and set ${account}. Returns SRV_E_NONE, or the error to
- * answer (SRV_E_UNAUTHORIZED, SRV_E_RATE_LIMITED, SRV_E_UNAVAILABLE...).
- * Runs on the pool threads: must be thread-safe. */
+/* Who a bearer token stands for, as the service's auth hook says. */
+struct srv_caller {
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];	/* zeros unless
+							   has_device */
+	int		has_device;	/* the token is bound to a device */
+	int		limited;	/* SRV_AUTH_ANY routes only */
+};
+
+/* auth(app, token, len, who): check the bearer ${token} of ${len}
+ * characters and fill ${who} (zeroed before the call). Returns
+ * SRV_E_NONE, or the error to answer (SRV_E_UNAUTHORIZED,
+ * SRV_E_RATE_LIMITED, SRV_E_UNAVAILABLE...). Runs on the pool threads:
+ * must be thread-safe. */
 typedef enum srv_err (*srv_auth_fn)(void *app, const char *token,
-    size_t len, uint8_t account[COFFER_WIRE_ID_BYTES]);
+    size_t len, struct srv_caller *who);
 
 struct srv_http_opts {
 	const struct sockaddr	*addr;
@@ -140,6 +164,9 @@ struct srv_http_opts {
 	size_t			 nroutes;
 	void			*app;		/* srv_req_app() */
 	srv_auth_fn		 auth;		/* NULL: every token is 401 */
+	/* The message of the 403 a limited caller gets on a route that
+	 * asks for a full one (NULL: the code's summary). */
+	const char		*limited_message;
 };
 
 /** srv_http_start(out, opts, err, errlen): check the route table and
@@ -176,7 +203,8 @@ void srv_http_shutdown(struct srv_http **h, unsigned timeout_ms);
  * pattern well formed (starts with "/", literal segments of
  * [a-z0-9._-], parameters "{name:type}" with a known type, no empty
  * segment), no two routes with the same method and shape, a handler
- * everywhere, caps within limits. Returns 0 or -1 with the reason. */
+ * everywhere, caps within limits, a known auth need. Returns 0 or -1
+ * with the reason. */
 int srv_route_check(const struct srv_route *routes, size_t n, char *err,
     size_t errlen);
 
@@ -233,6 +261,10 @@ json_t *srv_req_json(const struct srv_req *req);
 /** srv_req_account(req): the 16-byte account id the auth hook gave, or
  * NULL on a route without auth. */
 const uint8_t *srv_req_account(const struct srv_req *req);
+
+/** srv_req_caller(req): who the bearer token stands for, as the auth
+ * hook gave it, or NULL on a route without auth. */
+const struct srv_caller *srv_req_caller(const struct srv_req *req);
 
 /** srv_req_content_length(req): the declared body length (0 if none). */
 uint64_t srv_req_content_length(const struct srv_req *req);

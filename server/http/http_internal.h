@@ -39,6 +39,7 @@ struct srv_http {
 	size_t			 nroutes;
 	void			*app;
 	srv_auth_fn		 auth;
+	const char		*limited_message;
 	uint16_t		 port;
 	atomic_uint		 in_flight;
 	atomic_int		 stopping;
@@ -84,7 +85,7 @@ struct srv_req {
 	int			 drop_body;	/* replied: read and drop */
 	/* Auth. */
 	int			 authed;
-	uint8_t			 account[COFFER_WIRE_ID_BYTES];
+	struct srv_caller	 caller;
 	/* The reply. */
 	struct MHD_Response	*resp;
 	unsigned		 status;
@@ -137,7 +138,8 @@ void srv_reply_free(struct srv_req *req);
 /* --- check.c: each returns 0, or -1 after an error reply. --- */
 
 /** srv_check_auth(req): the bearer token, if the route needs one,
- * through the auth hook (401, or the hook's error). */
+ * through the auth hook (401, or the hook's error), and a limited
+ * caller against the route's need (403). */
 int srv_check_auth(struct srv_req *req);
 
 /** srv_check_params(req): every path parameter against its type; cuts

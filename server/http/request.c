@@ -112,7 +112,13 @@ srv_req_json(const struct srv_req *req)
 const uint8_t *
 srv_req_account(const struct srv_req *req)
 {
-	return req->authed ? req->account : NULL;
+	return req->authed ? req->caller.account : NULL;
+}
+
+const struct srv_caller *
+srv_req_caller(const struct srv_req *req)
+{
+	return req->authed ? &req->caller : NULL;
 }
 
 uint64_t

@@ -134,9 +134,11 @@ srv_route_compile_all(struct compiled *c, const struct srv_route *routes,
 		    (r->body == SRV_BODY_JSON &&
 		    r->body_max > SRV_JSON_BODY_HARD_MAX) ||
 		    (r->body == SRV_BODY_STREAM && r->body_max == 0) ||
-		    (r->body == SRV_BODY_NONE && r->body_max != 0)) {
+		    (r->body == SRV_BODY_NONE && r->body_max != 0) ||
+		    (r->auth != SRV_AUTH_NONE && r->auth != SRV_AUTH_FULL &&
+		    r->auth != SRV_AUTH_ANY)) {
 			snprintf(err, errlen, "route %s %s: bad handler, "
-			    "method, body cap or parameter count",
+			    "method, body cap, auth or parameter count",
 			    srv_route_method_name(r->method), r->pattern);
 			return -1;
 		}

@@ -8,8 +8,10 @@
 
 #include <sodium.h>
 
+#include <coffer/device.h>
 #include <coffer/err.h>
 #include <coffer/opaque.h>
+#include <coffer/sign.h>
 
 #include "auth.h"
 #include "core/sysendian.h"
@@ -346,21 +348,130 @@ srv_route_sessions_delete(struct srv_req *req)
 	return srv_reply_empty(req, 204);
 }
 
-/* GET /v1/account: who this session is. */
+/* GET /v1/account: who this session is, whether it is restricted, and
+ * the seq of the account's device list head (0: no list yet), so that a
+ * device that signs in learns in one request whether it is the first
+ * (it makes the list) or must pair, and whether its pinned head is
+ * behind. The head is the server's word: devices check the list itself. */
 int
 srv_route_account_get(struct srv_req *req)
 {
 	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	const struct srv_caller *who = srv_req_caller(req);
+	struct store_devlist_entry head;
 	struct store_account acct;
+	json_t *o;
 	int r;
 
-	r = app->store->meta->ops->account_get(app->store->meta,
-	    srv_req_account(req), &acct);
+	memset(&head, 0, sizeof(head));
+	r = m->ops->account_get(m, who->account, &acct);
+	if (r == 0)
+		r = m->ops->devlist_head(m, who->account, &head);
 	if (r == COFFER_ERR_NOTFOUND)
 		return srv_reply_error(req, SRV_E_UNAUTHORIZED, "no such account");
 	if (r != 0)
 		return srv_reply_store(req, r, "account");
-	return srv_reply_json(req, 200, json_pack("{s:o, s:I}", "account",
+	o = json_pack("{s:o, s:I, s:b, s:I}", "account",
 	    wire_json_new_id(acct.id, COFFER_WIRE_ID_BYTES), "created",
-	    (json_int_t)acct.created));
+	    (json_int_t)acct.created, "restricted", who->limited,
+	    "devicelist_head", (json_int_t)head.seq);
+	store_devlist_entry_cleanup(&head);
+	if (o != NULL && who->has_device && json_object_set_new(o, "device",
+	    wire_json_new_id(who->device, COFFER_WIRE_ID_BYTES)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return srv_reply_object(req, 200, o);
+}
+
+static const char *const bind_keys[] = { "device", "sig", NULL };
+
+int
+srv_parse_session_bind(const json_t *body, struct srv_session_bind *out,
+    struct wire_json_err *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (wire_json_only_keys(body, bind_keys, e) != 0 ||
+	    wire_json_id(body, "device", 1, out->device, COFFER_WIRE_ID_BYTES,
+	    e) != 0 || wire_json_b64_fixed(body, "sig", 1, out->sig,
+	    COFFER_SIGN_BYTES, e) != 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+/* PUT /v1/sessions/current/device: bind this session to a registered
+ * device that signs Sig("coffer/session-device/v1", account id ||
+ * SHA-256(token)) with the key of its registered card: a password alone
+ * binds no device, and a signature made for one session binds no other.
+ * A session is bound once. 200 {device, restricted}. */
+int
+srv_route_session_bind(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	const uint8_t *account = srv_req_account(req);
+	struct srv_session_bind b;
+	struct srv_session_info info;
+	struct coffer_device_card card;
+	struct store_device *d = NULL;
+	struct wire_json_err e;
+	uint8_t msg[COFFER_WIRE_ID_BYTES + STORE_TOKEN_HASH_BYTES];
+	const char *h = srv_req_header(req, "Authorization");
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (srv_parse_session_bind(srv_req_json(req), &b, &e) != 0)
+		return srv_reply_json_err(req, &e);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	if ((r = m->ops->device_get(m, account, b.device, d)) != 0) {
+		r = r == COFFER_ERR_NOTFOUND ? srv_reply_error(req,
+		    SRV_E_NO_SUCH_OBJECT, "no card is registered for this "
+		    "device: register it first") : srv_reply_store(req, r,
+		    "device");
+		goto out;
+	}
+	memcpy(msg, account, COFFER_WIRE_ID_BYTES);
+	own_token_hash(req, msg + COFFER_WIRE_ID_BYTES);
+	if (coffer_device_card_parse(&card, d->card, d->card_len) != 0 ||
+	    coffer_sign_verify(b.sig, card.sign_pk, SRV_SESSION_BIND_CONTEXT,
+	    msg, sizeof(msg)) != 0) {
+		r = srv_reply_error(req, SRV_E_FORBIDDEN, "the signature does "
+		    "not verify under the card registered for this device");
+		goto out;
+	}
+	r = m->ops->session_bind(m, account, msg + COFFER_WIRE_ID_BYTES,
+	    b.device, d->card, d->card_len, now);
+	if (r == COFFER_ERR_CONFLICT) {
+		r = srv_reply_error(req, SRV_E_CONFLICT, "this session is "
+		    "bound to a device already");
+		goto out;
+	}
+	if (r == COFFER_ERR_NOTFOUND) {
+		r = srv_reply_error(req, SRV_E_NO_SUCH_OBJECT, "the device's "
+		    "card changed, or the session ended");
+		goto out;
+	}
+	if (r != 0) {
+		r = srv_reply_store(req, r, "session");
+		goto out;
+	}
+	srv_session_cache_clear(app->sessions);
+	/* What the session may do now (the cache is clear: the store's). */
+	if ((r = srv_session_check(app->store, app->sessions, h + 7,
+	    strlen(h + 7), now, &info)) != 0) {
+		r = srv_reply_store(req, r, "session");
+		goto out;
+	}
+	srv_log(SRV_LOG_INFO, "session_bound", (char *)NULL);
+	r = srv_reply_object(req, 200, json_pack("{s:o, s:b}", "device",
+	    wire_json_new_id(b.device, COFFER_WIRE_ID_BYTES), "restricted",
+	    !info.full));
+out:
+	sodium_memzero(msg, sizeof(msg));
+	free(d);
+	return r;
 }

@@ -13,8 +13,10 @@
 #include <stdint.h>
 
 #include <coffer/device.h>
+#include <coffer/sign.h>
 
 #include "http/http.h"
+#include "keys/devlist.h"
 
 /* What every handler can reach through srv_req_app(req). The stores join
  * it when they exist. */
@@ -32,12 +34,18 @@ struct srv_app {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-/** srv_auth_session(app, token, len, account): the bearer-token check of
- * the API: maps a live session token to its account. Returns SRV_E_NONE,
+/* The message of the 403 a restricted session gets on every route it may
+ * not call (docs/PROTOCOL-devices.md §5). */
+#define SRV_RESTRICTED_MESSAGE	"this device is not approved yet: approve " \
+	"it from a trusted device"
+
+/** srv_auth_session(app, token, len, who): the bearer-token check of the
+ * API: maps a live session token to its account, the device it is bound
+ * to, and whether it is restricted (session.h). Returns SRV_E_NONE,
  * SRV_E_UNAUTHORIZED (no such session, expired or signed out) or
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
+    struct srv_caller *who);
 
 /* Handlers (route_<area>.c). */
 int srv_route_health(struct srv_req *req);
@@ -49,6 +57,7 @@ int srv_route_account_get(struct srv_req *req);
 int srv_route_session_start(struct srv_req *req);
 int srv_route_session_finish(struct srv_req *req);
 int srv_route_session_delete(struct srv_req *req);
+int srv_route_session_bind(struct srv_req *req);
 int srv_route_sessions_delete(struct srv_req *req);
 
 /* A sign-up or sign-in request body, parsed (the fuzzer's entry). */
@@ -68,6 +77,19 @@ struct srv_auth_body {
  * out->msg) or -1 with ${e} set and nothing to free. */
 int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
     struct srv_auth_body *out, struct wire_json_err *e);
+
+/* The body of PUT /v1/sessions/current/device. */
+#define SRV_SESSION_BIND_BODY_MAX	1024u
+struct srv_session_bind {
+	uint8_t		device[COFFER_WIRE_ID_BYTES];
+	uint8_t		sig[COFFER_SIGN_BYTES];
+};
+
+/** srv_parse_session_bind(body, out, e): check ${body} as {"device": ID,
+ * "sig": b64url of COFFER_SIGN_BYTES} (no other member) into ${out}.
+ * Returns 0, or -1 with ${e} set (missing_field, invalid_field). */
+int srv_parse_session_bind(const json_t *body, struct srv_session_bind *out,
+    struct wire_json_err *e);
 
 /* --- Devices, zones, records and the change feed (route_devices.c,
  * route_zones.c, route_records.c; docs/openapi.yaml says what each
@@ -176,5 +198,71 @@ int srv_route_blob_delete(struct srv_req *req);
 int srv_route_blobs_exists(struct srv_req *req);
 int srv_route_usage(struct srv_req *req);
 /* --- end of blobs --- */
+
+/* --- The device list (route_devicelist.c) and pairings
+ * (route_pairings.c): docs/PROTOCOL-devices.md §5, §7. --- */
+int srv_route_devicelist_get(struct srv_req *req);
+int srv_route_devicelist_put(struct srv_req *req);
+int srv_route_pairing_open(struct srv_req *req);
+int srv_route_pairing_list(struct srv_req *req);
+int srv_route_pairing_put(struct srv_req *req);
+int srv_route_pairing_get(struct srv_req *req);
+int srv_route_pairing_delete(struct srv_req *req);
+
+extern const struct srv_query_spec srv_devicelist_query[];
+
+/* Body caps: an entry, a pairing message of step 4 (the largest), in
+ * base64url with a little JSON around it. */
+#define SRV_DEVLIST_BODY_MAX	((COFFER_WIRE_DEVLIST_ENTRY_MAX + 2) / 3 * 4 + \
+	1024)
+#define SRV_PAIRING_OPEN_BODY_MAX	1024u
+#define SRV_PAIRING_BODY_MAX	((COFFER_WIRE_PAIRING_FINAL_MAX + 2) / 3 * 4 + \
+	1024)
+
+/** srv_parse_devlist_put(body, out, e): check ${body} as the JSON of PUT
+ * /v1/devicelist/{seq} ({"entry": b64url}; no other member) into ${out}:
+ * the entry must decode to at most COFFER_WIRE_DEVLIST_ENTRY_MAX bytes
+ * and parse (devlist_parse: its form and every card; the signature is
+ * the chain check's). Returns 0 (release ${out} with
+ * devlist_entry_cleanup), or -1 with ${e} set (missing_field,
+ * invalid_field, body_too_large; internal when out of memory) and
+ * ${out} holding nothing. */
+int srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
+    struct wire_json_err *e);
+
+/* The body of POST /v1/pairings. */
+struct srv_pairing_open {
+	uint8_t		pairing[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];
+};
+
+/** srv_parse_pairing_open(body, out, e): check ${body} as {"pairing": ID,
+ * "device": ID} into ${out}. Returns 0, or -1 with ${e} set. */
+int srv_parse_pairing_open(const json_t *body, struct srv_pairing_open *out,
+    struct wire_json_err *e);
+
+/* A pairing message's header (PROTOCOL-devices.md §4.3): magic "CFPM",
+ * version 1, step, pairing id; the body after it is the devices'. */
+#define SRV_PAIRMSG_HEADER	22
+
+/* The body of PUT /v1/pairings/{pairing}/{step}. */
+struct srv_pairing_msg {
+	uint8_t		*data;		/* heap */
+	size_t		 len;
+};
+
+/** srv_parse_pairing_put(body, step, pairing, out, e): check ${body} as
+ * {"data": b64url} for step ${step} (1..4) of pairing ${pairing}: at most
+ * COFFER_WIRE_PAIRING_MSG_MAX bytes (COFFER_WIRE_PAIRING_FINAL_MAX at
+ * step 4), and a header naming this step of this pairing. Returns 0
+ * (release ${out} with srv_pairing_msg_cleanup), or -1 with ${e} set
+ * (missing_field, invalid_field, body_too_large; internal when out of
+ * memory) and ${out} holding nothing. */
+int srv_parse_pairing_put(const json_t *body, unsigned step,
+    const uint8_t pairing[COFFER_WIRE_ID_BYTES], struct srv_pairing_msg *out,
+    struct wire_json_err *e);
+
+/** srv_pairing_msg_cleanup(p): free what ${p} holds and zero it. */
+void srv_pairing_msg_cleanup(struct srv_pairing_msg *p);
 
 #endif

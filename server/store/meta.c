@@ -33,6 +33,28 @@ store_changes_cleanup(struct store_changes *c)
 }
 
 void
+store_devlist_entry_cleanup(struct store_devlist_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->data);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+store_devlist_page_cleanup(struct store_devlist_page *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; p->v != NULL && i < p->n; i++)
+		store_devlist_entry_cleanup(&p->v[i]);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+void
 store_token_hash(uint8_t out[STORE_TOKEN_HASH_BYTES], const uint8_t *token,
     size_t len)
 {

@@ -40,7 +40,7 @@
 /* The version of struct store_meta_ops this header describes. Functions
  * are only ever appended; a caller checks ops->version >= N before using
  * one added in version N. */
-#define STORE_META_OPS_VERSION	1
+#define STORE_META_OPS_VERSION	2
 
 /* Caps on what a client may hand the store, beyond coffer/wire.h's. */
 #define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
@@ -50,6 +50,8 @@
 #define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
 #define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
 #define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
+#define STORE_DEVLIST_HASH_BYTES 32	/* a device list entry's hash */
+#define STORE_DEVLIST_ENTRIES_MAX 4096	/* device list entries per account */
 
 /* A change token: base64url text, STORE_TOKEN_LEN characters. */
 #define STORE_TOKEN_LEN		55
@@ -83,14 +85,22 @@ struct store_account_state {
 	uint64_t	version;
 };
 
+/* A session. Its device is the one named at sign-in (a claim) or the one
+ * it was bound to (bound: the device proved it holds its key). What
+ * session_lookup adds: the account's device list head when looked up,
+ * and whether that head lists the bound device with the card the device
+ * is registered with. */
 struct store_session {
 	uint8_t		token_hash[STORE_TOKEN_HASH_BYTES];
 	uint8_t		account[COFFER_WIRE_ID_BYTES];
 	uint8_t		device[COFFER_WIRE_ID_BYTES];	/* zeros if !has_device */
 	int		has_device;
+	int		bound;		/* has_device, proven (session_bind) */
 	int64_t		created;
 	int64_t		expires;	/* expired when now >= expires */
 	int64_t		last_used;
+	uint64_t	devlist_head;	/* lookup: the head's seq, 0: no list */
+	int		listed;		/* lookup: bound and in the head */
 };
 
 enum store_attempt_kind {
@@ -143,6 +153,55 @@ struct store_changes {
 struct store_usage {
 	uint64_t	used;	/* bytes, as counted above */
 	uint64_t	quota;	/* the account's, or the configured default */
+};
+
+/* An entry of an account's device list, as stored: its bytes (the
+ * routes checked them before the append; the store does not parse). */
+struct store_devlist_entry {
+	uint64_t	 seq;
+	uint8_t		 hash[STORE_DEVLIST_HASH_BYTES];
+	uint8_t		*data;		/* heap; the cleanups below free */
+	size_t		 len;
+};
+
+/* A page of the device list: the entries after a seq, oldest first. */
+struct store_devlist_page {
+	struct store_devlist_entry	*v;	/* heap */
+	size_t				 n;
+	uint64_t			 head;	/* the head's seq, 0: no list */
+	int				 more;	/* entries follow this page */
+};
+
+/* A device of the list's head: its id and card, as the entry holds them
+ * (pointers into the caller's memory). */
+struct store_devlist_member {
+	const uint8_t	*id;		/* COFFER_WIRE_ID_BYTES */
+	const uint8_t	*card;
+	size_t		 card_len;	/* 1..COFFER_WIRE_CARD_MAX */
+};
+
+/* An append: the entry, what it extends, the head's devices after it,
+ * and the device it removes. */
+struct store_devlist_append {
+	uint64_t				 seq;	/* 1: the genesis */
+	const uint8_t				*prev;	/* the hash it extends;
+							   NULL at seq 1 */
+	const uint8_t				*hash;	/* its own */
+	const uint8_t				*data;
+	size_t					 len;
+	const struct store_devlist_member	*members;
+	size_t					 nmembers;
+	const uint8_t				*removed;	/* or NULL */
+};
+
+/* A pairing's mailbox (docs/PROTOCOL-devices.md §4.3, §7): opened by a
+ * device, four messages posted in order, each once. */
+struct store_pairing {
+	uint8_t		id[COFFER_WIRE_ID_BYTES];
+	uint8_t		device[COFFER_WIRE_ID_BYTES];	/* the opener */
+	int64_t		created;
+	int64_t		expires;	/* gone when now >= expires */
+	unsigned	step;		/* the last step posted, 0..4 */
 };
 
 struct store_meta_ops {
@@ -273,6 +332,47 @@ struct store_meta_ops {
 		    struct store_usage *out);
 	int	(*quota_set)(struct store_meta *m,
 		    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t quota);
+
+	/* Version 2: session binding, the device list, pairings. */
+	int	(*session_bind)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES],
+		    const uint8_t device[COFFER_WIRE_ID_BYTES],
+		    const uint8_t *card, size_t card_len, int64_t now);
+	int	(*devlist_head)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    struct store_devlist_entry *out);
+	int	(*devlist_get)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t since,
+		    size_t limit, struct store_devlist_page *out);
+	int	(*devlist_append)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const struct store_devlist_append *a, uint64_t *head);
+	int	(*pairing_open)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES],
+		    const uint8_t device[COFFER_WIRE_ID_BYTES], int64_t now,
+		    int64_t expires);
+	int	(*pairing_get)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], int64_t now,
+		    struct store_pairing *out);
+	int	(*pairing_list)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES], int64_t now,
+		    struct store_pairing *out, size_t cap, size_t *n);
+	int	(*pairing_put)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], unsigned step,
+		    const uint8_t *data, size_t len, int64_t now);
+	int	(*pairing_read)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], unsigned step,
+		    int64_t now, uint8_t **data, size_t *len);
+	int	(*pairing_delete)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t id[COFFER_WIRE_ID_BYTES], int64_t now);
+	int	(*pairing_prune)(struct store_meta *m, int64_t now,
+		    uint64_t *deleted);
 };
 
 /*
@@ -310,6 +410,7 @@ struct store_meta_ops {
  *   (expires <= created), NOTFOUND (no such account, or has_device and no
  *   such device of the account), EXISTS (the hash is taken).
  * session_lookup(m, hash, now, out): NOTFOUND also when expired at ${now}.
+ *   Fills ${out}'s devlist_head and listed from the same snapshot.
  * session_touch(m, hash, now, expires): last_used = ${now}; expires =
  *   ${expires} unless that is 0. INVALID (${expires} not after ${now}),
  *   NOTFOUND (or expired). A write: callers throttle it.
@@ -381,6 +482,53 @@ struct store_meta_ops {
  * quota_set(m, account, quota): the account's own quota (0: back to the
  *   configured default). TOOBIG (over STORE_SIZE_MAX), NOTFOUND. Lowering
  *   a quota below the usage refuses further growth only.
+ *
+ * Version 2.
+ *
+ * session_bind(m, account, hash, device, card, card_len, now): bind the
+ *   live session ${hash} of ${account} to ${device}, whose registered card
+ *   must be the ${card} the caller checked the binding's signature with
+ *   (bound = 1; a device named at sign-in is replaced). NOTFOUND (no such
+ *   live session of the account; no such device with that card),
+ *   CONFLICT (the session is bound already), INVALID, TOOBIG (card).
+ * devlist_head(m, account, out): the last entry of the account's list
+ *   (seq 0, no data, when it has none). NOTFOUND (no account).
+ * devlist_get(m, account, since, limit, out): the entries after seq
+ *   ${since}, oldest first, at most ${limit} (0 or over
+ *   COFFER_WIRE_DEVLIST_PAGE_MAX: that cap), and the head's seq, in one
+ *   snapshot; more says entries follow. ${since} past the head gives an
+ *   empty page (the caller compares the head). NOTFOUND (no account).
+ * devlist_append(m, account, a, head): append the entry ${a} describes if
+ *   the list's head is seq - 1 with hash ${a}->prev (no list and a NULL
+ *   prev for seq 1), and in the same transaction: replace the head's
+ *   devices with ${a}->members, and, when ${a}->removed is set, delete
+ *   that device's registration with its sessions and pairings (as
+ *   device_remove; absent is fine). *${head} is the new head's seq, or on
+ *   CONFLICT the current one. The store checks the chain's position and
+ *   sizes, not the entry: the route verified it against the head it read.
+ *   INVALID, TOOBIG (the entry over COFFER_WIRE_DEVLIST_ENTRY_MAX, a card,
+ *   more than COFFER_WIRE_DEVICES_MAX members, STORE_DEVLIST_ENTRIES_MAX
+ *   entries reached), NOTFOUND (no account), CONFLICT.
+ * pairing_open(m, account, id, device, now, expires): open pairing ${id}
+ *   for the registered ${device} until ${expires}, after dropping the
+ *   account's pairings expired at ${now}. INVALID (expires <= now),
+ *   NOTFOUND (no account, no such device), EXISTS (the id is open),
+ *   CONFLICT (the device has an open pairing), TOOBIG
+ *   (COFFER_WIRE_PAIRINGS_MAX open for the account).
+ * pairing_get(m, account, id, now, out): NOTFOUND (none, or expired).
+ * pairing_list(m, account, now, out, cap, n): the open pairings, oldest
+ *   first, as device_list.
+ * pairing_put(m, account, id, step, data, len, now): post message ${step}
+ *   (1..4) once, after step - 1. INVALID (step, empty), TOOBIG (over
+ *   COFFER_WIRE_PAIRING_MSG_MAX, for step 4 COFFER_WIRE_PAIRING_FINAL_MAX),
+ *   NOTFOUND (no open pairing), EXISTS (posted already), CONFLICT (step -
+ *   1 is not posted).
+ * pairing_read(m, account, id, step, now, data, len): message ${step} in
+ *   a new heap buffer *${data} (free it). NOTFOUND (no open pairing, or
+ *   the step is not posted), INVALID.
+ * pairing_delete(m, account, id, now): end it with its messages.
+ *   NOTFOUND (none, or expired: dropped all the same).
+ * pairing_prune(m, now, deleted): drop every pairing expired at ${now}.
  */
 
 /** store_record_cleanup(r): free ${r}'s data and zero ${r}. */
@@ -388,6 +536,12 @@ void store_record_cleanup(struct store_record *r);
 
 /** store_changes_cleanup(c): free every record of ${c} and zero ${c}. */
 void store_changes_cleanup(struct store_changes *c);
+
+/** store_devlist_entry_cleanup(e): free ${e}'s data and zero ${e}. */
+void store_devlist_entry_cleanup(struct store_devlist_entry *e);
+
+/** store_devlist_page_cleanup(p): free every entry of ${p}, zero ${p}. */
+void store_devlist_page_cleanup(struct store_devlist_page *p);
 
 /** store_token_hash(out, token, len): SHA-256 of a session token, the
  * only form of it the store keeps. */

@@ -190,6 +190,66 @@ msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid, int64_t delta)
 }
 
 int
+msq_list(struct msq *ms, const uint8_t *account, enum msq_sql q,
+    const int64_t *now, void *out, size_t size, size_t cap, size_t *n,
+    msq_row_fn row)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	size_t i = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || (out == NULL && cap > 0) || n == NULL)
+		goto out;
+	if ((r = msq_begin(ms, &c, 0)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (now != NULL && (r = msq_bind_i64(st, 2, *now)) != 0))
+		goto out;
+	while ((r = msq_row(st)) == 0) {
+		if (i == cap) {
+			r = COFFER_ERR_TOOBIG;
+			break;
+		}
+		if ((r = row(st, (uint8_t *)out + i * size)) != 0)
+			goto out;
+		i++;
+	}
+	if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+out:
+	if (c != NULL) {
+		r = msq_end(ms, c, 0, r);
+		if (r == 0 || r == COFFER_ERR_TOOBIG)
+			*n = i;
+	}
+	return r;
+}
+
+int
+msq_prune(struct msq *ms, enum msq_sql q, int64_t v, uint64_t *deleted)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+	int r;
+
+	if ((r = msq_begin(ms, &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, q, &st)) != 0 || (r = msq_bind_i64(st, 1, v)) !=
+	    0 || (r = msq_exec(st)) != 0)
+		goto out;
+	n = (uint64_t)sqlite3_changes(c->db);
+out:
+	if (c != NULL && (r = msq_end(ms, c, 1, r)) == 0 && deleted != NULL)
+		*deleted = n;
+	return r;
+}
+
+int
 msq_conn_open(struct msq *ms, struct msq_conn **cp)
 {
 	static const char *const pragmas =

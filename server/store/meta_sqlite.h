@@ -47,10 +47,18 @@
 	X(SESSION_EVICT, "DELETE FROM sessions WHERE hash IN (SELECT hash" \
 	    " FROM sessions WHERE aid = ?1 ORDER BY last_used, created" \
 	    " LIMIT ?2)") \
-	X(SESSION_GET, "SELECT a.id, d.id, s.created, s.expires, s.last_used" \
+	X(SESSION_GET, "SELECT a.id, d.id, s.created, s.expires, s.last_used," \
+	    " s.bound, coalesce((SELECT max(l.seq) FROM devlist l" \
+	    " WHERE l.aid = s.aid), 0), EXISTS (SELECT 1 FROM" \
+	    " devlist_members m WHERE m.aid = s.aid AND m.id = d.id" \
+	    " AND m.card = d.card)" \
 	    " FROM sessions s JOIN accounts a ON a.aid = s.aid" \
 	    " LEFT JOIN devices d ON d.did = s.did" \
 	    " WHERE s.hash = ?1 AND s.expires > ?2") \
+	X(SESSION_BOUND, "SELECT bound FROM sessions WHERE hash = ?1" \
+	    " AND aid = ?2 AND expires > ?3") \
+	X(SESSION_BIND, "UPDATE sessions SET did = ?2, bound = 1" \
+	    " WHERE hash = ?1") \
 	X(SESSION_TOUCH, "UPDATE sessions SET last_used = ?2, expires =" \
 	    " CASE WHEN ?3 > 0 THEN ?3 ELSE expires END" \
 	    " WHERE hash = ?1 AND expires > ?2") \
@@ -73,6 +81,41 @@
 	X(DEVICE_LIST, "SELECT id, card, name, created FROM devices" \
 	    " WHERE aid = ?1 ORDER BY did") \
 	X(DEVICE_DELETE, "DELETE FROM devices WHERE aid = ?1 AND id = ?2") \
+	X(DEVICE_CARD, "SELECT did, card FROM devices WHERE aid = ?1" \
+	    " AND id = ?2") \
+	X(DEVLIST_HEAD, "SELECT seq, hash, entry FROM devlist WHERE aid = ?1" \
+	    " ORDER BY seq DESC LIMIT 1") \
+	X(DEVLIST_PAGE, "SELECT seq, hash, entry FROM devlist WHERE aid = ?1" \
+	    " AND seq > ?2 ORDER BY seq LIMIT ?3") \
+	X(DEVLIST_INSERT, "INSERT INTO devlist (aid, seq, hash, entry)" \
+	    " VALUES (?1, ?2, ?3, ?4)") \
+	X(MEMBERS_CLEAR, "DELETE FROM devlist_members WHERE aid = ?1") \
+	X(MEMBER_INSERT, "INSERT INTO devlist_members (aid, id, card)" \
+	    " VALUES (?1, ?2, ?3)") \
+	X(PAIRING_EXPIRE, "DELETE FROM pairings WHERE aid = ?1" \
+	    " AND expires <= ?2") \
+	X(PAIRING_ID, "SELECT pid FROM pairings WHERE aid = ?1 AND id = ?2") \
+	X(PAIRING_COUNT_DEVICE, "SELECT count(*) FROM pairings WHERE did = ?1") \
+	X(PAIRING_COUNT, "SELECT count(*) FROM pairings WHERE aid = ?1") \
+	X(PAIRING_INSERT, "INSERT INTO pairings (aid, id, did, created," \
+	    " expires) VALUES (?1, ?2, ?3, ?4, ?5)") \
+	X(PAIRING_GET, "SELECT p.pid, p.id, d.id, p.created, p.expires," \
+	    " coalesce((SELECT max(step) FROM pairing_msgs m" \
+	    " WHERE m.pid = p.pid), 0)" \
+	    " FROM pairings p JOIN devices d ON d.did = p.did" \
+	    " WHERE p.aid = ?1 AND p.id = ?2 AND p.expires > ?3") \
+	X(PAIRING_LIST, "SELECT p.pid, p.id, d.id, p.created, p.expires," \
+	    " coalesce((SELECT max(step) FROM pairing_msgs m" \
+	    " WHERE m.pid = p.pid), 0)" \
+	    " FROM pairings p JOIN devices d ON d.did = p.did" \
+	    " WHERE p.aid = ?1 AND p.expires > ?2 ORDER BY p.pid") \
+	X(PAIRING_MSG_INSERT, "INSERT INTO pairing_msgs (pid, step, data)" \
+	    " VALUES (?1, ?2, ?3)") \
+	X(PAIRING_MSG_GET, "SELECT data FROM pairing_msgs WHERE pid = ?1" \
+	    " AND step = ?2") \
+	X(PAIRING_DELETE, "DELETE FROM pairings WHERE aid = ?1 AND id = ?2" \
+	    " RETURNING expires") \
+	X(PAIRING_PRUNE, "DELETE FROM pairings WHERE expires <= ?1") \
 	X(ZONE_GET, "SELECT zid, id, category, seq, created, nonce FROM zones" \
 	    " WHERE aid = ?1 AND id = ?2") \
 	X(ZONE_COUNT, "SELECT count(*) FROM zones WHERE aid = ?1") \
@@ -175,6 +218,22 @@ int msq_aid(struct msq_conn *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
 int msq_charge(struct msq *ms, struct msq_conn *c, int64_t aid,
     int64_t delta);
 
+/* msq_list(ms, account, q, now, out, size, cap, n, row): an account's
+ * list in one read transaction: the query ${q} with ?1 the account's
+ * internal key (and ?2 *${now} when ${now} is not NULL), each row made
+ * into out[i] (items of ${size} bytes) by ${row}; *${n} rows. 0, TOOBIG
+ * after ${cap} rows (those filled, *${n} = ${cap}), INVALID, NOTFOUND (no
+ * account) or an error. */
+typedef int (*msq_row_fn)(sqlite3_stmt *st, void *item);
+int msq_list(struct msq *ms, const uint8_t *account, enum msq_sql q,
+    const int64_t *now, void *out, size_t size, size_t cap, size_t *n,
+    msq_row_fn row);
+
+/* msq_prune(ms, q, v, deleted): run the one-statement write ${q} with
+ * the integer ${v} in a transaction; the rows it changed in *${deleted}
+ * (NULL accepted). 0 or an error. */
+int msq_prune(struct msq *ms, enum msq_sql q, int64_t v, uint64_t *deleted);
+
 /* The functions of the ops table, one file per group. */
 int msq_account_create(struct store_meta *, const uint8_t *, size_t,
     const uint8_t *, size_t, int64_t, struct store_account *);
@@ -236,5 +295,26 @@ int msq_blob_ref_delete(struct store_meta *, const uint8_t *,
     const uint8_t *);
 int msq_usage(struct store_meta *, const uint8_t *, struct store_usage *);
 int msq_quota_set(struct store_meta *, const uint8_t *, uint64_t);
+int msq_session_bind(struct store_meta *, const uint8_t *, const uint8_t *,
+    const uint8_t *, const uint8_t *, size_t, int64_t);
+int msq_devlist_head(struct store_meta *, const uint8_t *,
+    struct store_devlist_entry *);
+int msq_devlist_get(struct store_meta *, const uint8_t *, uint64_t, size_t,
+    struct store_devlist_page *);
+int msq_devlist_append(struct store_meta *, const uint8_t *,
+    const struct store_devlist_append *, uint64_t *);
+int msq_pairing_open(struct store_meta *, const uint8_t *, const uint8_t *,
+    const uint8_t *, int64_t, int64_t);
+int msq_pairing_get(struct store_meta *, const uint8_t *, const uint8_t *,
+    int64_t, struct store_pairing *);
+int msq_pairing_list(struct store_meta *, const uint8_t *, int64_t,
+    struct store_pairing *, size_t, size_t *);
+int msq_pairing_put(struct store_meta *, const uint8_t *, const uint8_t *,
+    unsigned, const uint8_t *, size_t, int64_t);
+int msq_pairing_read(struct store_meta *, const uint8_t *, const uint8_t *,
+    unsigned, int64_t, uint8_t **, size_t *);
+int msq_pairing_delete(struct store_meta *, const uint8_t *, const uint8_t *,
+    int64_t);
+int msq_pairing_prune(struct store_meta *, int64_t, uint64_t *);
 
 #endif

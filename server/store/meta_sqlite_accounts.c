@@ -334,9 +334,66 @@ msq_session_lookup(struct store_meta *m, const uint8_t *hash, int64_t now,
 	s.created = sqlite3_column_int64(st, 2);
 	s.expires = sqlite3_column_int64(st, 3);
 	s.last_used = sqlite3_column_int64(st, 4);
+	s.bound = s.has_device && sqlite3_column_int(st, 5) != 0;
+	s.devlist_head = (uint64_t)sqlite3_column_int64(st, 6);
+	s.listed = s.bound && sqlite3_column_int(st, 7) != 0;
 out:
 	if (c != NULL && (r = msq_end(MS(m), c, 0, r)) == 0)
 		*out = s;
+	return r;
+}
+
+int
+msq_session_bind(struct store_meta *m, const uint8_t *account,
+    const uint8_t *hash, const uint8_t *device, const uint8_t *card,
+    size_t card_len, int64_t now)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	const void *reg;
+	int64_t aid, did;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || hash == NULL || device == NULL ||
+	    card == NULL || card_len == 0)
+		goto out;
+	if (card_len > COFFER_WIRE_CARD_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_SESSION_BOUND, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 3, now)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	if (sqlite3_column_int(st, 0) != 0) {
+		r = COFFER_ERR_CONFLICT;
+		goto out;
+	}
+	/* The card the caller checked the signature with must still be
+	 * the registered one. */
+	if ((r = msq_prep(c, MSQ_DEVICE_CARD, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, device, COFFER_WIRE_ID_BYTES)) != 0 ||
+	    (r = msq_row(st)) != 0)
+		goto out;
+	did = sqlite3_column_int64(st, 0);
+	reg = sqlite3_column_blob(st, 1);
+	if (reg == NULL || (size_t)sqlite3_column_bytes(st, 1) != card_len ||
+	    sodium_memcmp(reg, card, card_len) != 0) {
+		r = COFFER_ERR_NOTFOUND;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_SESSION_BIND, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, did)) != 0 || (r = msq_exec(st)) != 0)
+		goto out;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
 	return r;
 }
 
@@ -418,37 +475,16 @@ out:
 	return r;
 }
 
-/* A write of one statement with one integer parameter, counting rows. */
-static int
-prune(struct store_meta *m, enum msq_sql q, int64_t v, uint64_t *deleted)
-{
-	struct msq_conn *c = NULL;
-	sqlite3_stmt *st;
-	uint64_t n = 0;
-	int r;
-
-	if ((r = msq_begin(MS(m), &c, 1)) != 0)
-		goto out;
-	if ((r = msq_prep(c, q, &st)) != 0 || (r = msq_bind_i64(st, 1, v)) !=
-	    0 || (r = msq_exec(st)) != 0)
-		goto out;
-	n = (uint64_t)sqlite3_changes(c->db);
-out:
-	if (c != NULL && (r = msq_end(MS(m), c, 1, r)) == 0 && deleted != NULL)
-		*deleted = n;
-	return r;
-}
-
 int
 msq_session_prune(struct store_meta *m, int64_t now, uint64_t *deleted)
 {
-	return prune(m, MSQ_SESSION_PRUNE, now, deleted);
+	return msq_prune(MS(m), MSQ_SESSION_PRUNE, now, deleted);
 }
 
 int
 msq_attempt_prune(struct store_meta *m, int64_t before, uint64_t *deleted)
 {
-	return prune(m, MSQ_ATTEMPT_PRUNE, before, deleted);
+	return msq_prune(MS(m), MSQ_ATTEMPT_PRUNE, before, deleted);
 }
 
 static int

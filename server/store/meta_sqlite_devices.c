@@ -99,42 +99,19 @@ out:
 	return r;
 }
 
+/* A device row into the item ${item} (msq_list). */
+static int
+device_item(sqlite3_stmt *st, void *item)
+{
+	return row_device(st, item);
+}
+
 int
 msq_device_list(struct store_meta *m, const uint8_t *account,
     struct store_device *out, size_t cap, size_t *n)
 {
-	struct msq_conn *c = NULL;
-	sqlite3_stmt *st;
-	int64_t aid;
-	size_t i = 0;
-	int r = COFFER_ERR_INVALID;
-
-	if (account == NULL || (out == NULL && cap > 0) || n == NULL)
-		goto out;
-	if ((r = msq_begin(MS(m), &c, 0)) != 0)
-		goto out;
-	if ((r = msq_aid(c, account, &aid)) != 0 ||
-	    (r = msq_prep(c, MSQ_DEVICE_LIST, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0)
-		goto out;
-	while ((r = msq_row(st)) == 0) {
-		if (i == cap) {
-			r = COFFER_ERR_TOOBIG;
-			break;
-		}
-		if ((r = row_device(st, &out[i])) != 0)
-			goto out;
-		i++;
-	}
-	if (r == COFFER_ERR_NOTFOUND)
-		r = 0;
-out:
-	if (c != NULL) {
-		r = msq_end(MS(m), c, 0, r);
-		if (r == 0 || r == COFFER_ERR_TOOBIG)
-			*n = i;
-	}
-	return r;
+	return msq_list(MS(m), account, MSQ_DEVICE_LIST, NULL, out,
+	    sizeof(*out), cap, n, device_item);
 }
 
 int

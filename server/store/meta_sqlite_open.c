@@ -92,6 +92,40 @@ static const char *const migrations[] = {
 	"  size INTEGER NOT NULL,"
 	"  PRIMARY KEY (aid, id)"
 	") WITHOUT ROWID;",
+	/* 2: device trust (docs/PROTOCOL-devices.md): sessions bound to a
+	 * device, the signed device list and its head's devices, pairing
+	 * mailboxes. */
+	"ALTER TABLE sessions ADD COLUMN bound INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE devlist ("
+	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL CHECK (seq >= 1),"
+	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  entry BLOB NOT NULL,"
+	"  PRIMARY KEY (aid, seq)"
+	");"
+	"CREATE TABLE devlist_members ("
+	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
+	"  id BLOB NOT NULL CHECK (length(id) = 16),"
+	"  card BLOB NOT NULL,"
+	"  PRIMARY KEY (aid, id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE pairings ("
+	"  pid INTEGER PRIMARY KEY,"
+	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
+	"  id BLOB NOT NULL CHECK (length(id) = 16),"
+	"  did INTEGER NOT NULL REFERENCES devices (did) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  UNIQUE (aid, id)"
+	");"
+	"CREATE INDEX pairings_did ON pairings (did);"
+	"CREATE INDEX pairings_expires ON pairings (expires);"
+	"CREATE TABLE pairing_msgs ("
+	"  pid INTEGER NOT NULL REFERENCES pairings (pid) ON DELETE CASCADE,"
+	"  step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 4),"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY (pid, step)"
+	");",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -323,4 +357,15 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.blob_ref_delete = msq_blob_ref_delete,
 	.usage = msq_usage,
 	.quota_set = msq_quota_set,
+	.session_bind = msq_session_bind,
+	.devlist_head = msq_devlist_head,
+	.devlist_get = msq_devlist_get,
+	.devlist_append = msq_devlist_append,
+	.pairing_open = msq_pairing_open,
+	.pairing_get = msq_pairing_get,
+	.pairing_list = msq_pairing_list,
+	.pairing_put = msq_pairing_put,
+	.pairing_read = msq_pairing_read,
+	.pairing_delete = msq_pairing_delete,
+	.pairing_prune = msq_pairing_prune,
 };

@@ -36,6 +36,11 @@ static const struct {
 	{ "zones_max", COFFER_WIRE_ZONES_MAX },
 	{ "feed_max", COFFER_WIRE_FEED_MAX },
 	{ "devlist_entry_max", COFFER_WIRE_DEVLIST_ENTRY_MAX },
+	{ "devlist_page_max", COFFER_WIRE_DEVLIST_PAGE_MAX },
+	{ "pairing_msg_max", COFFER_WIRE_PAIRING_MSG_MAX },
+	{ "pairing_final_max", COFFER_WIRE_PAIRING_FINAL_MAX },
+	{ "pairings_max", COFFER_WIRE_PAIRINGS_MAX },
+	{ "pairing_ttl", COFFER_WIRE_PAIRING_TTL },
 };
 
 static char *doc;

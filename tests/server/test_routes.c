@@ -131,6 +131,60 @@ test_openapi_implemented_are_routes(void **state)
 	free(doc);
 }
 
+/* The operation block of "method path" in ${doc}: from its method line
+ * to the next line indented four spaces or less. */
+static size_t
+op_block(const char *doc, const char *path, const char *method,
+    const char **at)
+{
+	const char *p = find_op(doc, path, method), *eol;
+
+	assert_non_null(p);
+	eol = p + 1;
+	while ((eol = strchr(eol, '\n')) != NULL && (eol[1] == '\n' ||
+	    strncmp(eol + 1, "     ", 5) == 0))
+		eol++;
+	*at = p;
+	return eol != NULL ? (size_t)(eol - p) : strlen(p);
+}
+
+/* The routes a restricted session may call (SRV_AUTH_ANY) are exactly
+ * those openapi.yaml marks "x-coffer-restricted: true"; every other one
+ * that takes a token documents the 403 it answers them. */
+static void
+test_openapi_restricted(void **state)
+{
+	char *doc = openapi(), path[256], *blk;
+	const char *p, *m;
+	size_t i, n, any = 0;
+	int marked;
+
+	(void)state;
+	for (i = 0; i < srv_nroutes; i++) {
+		assert_int_equal(srv_route_doc_path(&srv_routes[i], path,
+		    sizeof(path)), 0);
+		m = srv_route_method_name(srv_routes[i].method);
+		n = op_block(doc, path, m, &p);
+		assert_non_null(blk = strndup(p, n));
+		marked = strstr(blk, "\n      x-coffer-restricted: true\n") !=
+		    NULL;
+		if (marked != (srv_routes[i].auth == SRV_AUTH_ANY))
+			print_error("%s %s: the table says %d, openapi.yaml %s "
+			    "x-coffer-restricted\n", m, path, srv_routes[i].auth,
+			    marked ? "has" : "lacks");
+		assert_int_equal(marked, srv_routes[i].auth == SRV_AUTH_ANY);
+		if (srv_routes[i].auth == SRV_AUTH_FULL &&
+		    strstr(blk, "\n        \"403\"") == NULL)
+			print_error("%s %s lacks its 403\n", m, path);
+		if (srv_routes[i].auth == SRV_AUTH_FULL)
+			assert_non_null(strstr(blk, "\n        \"403\""));
+		any += srv_routes[i].auth == SRV_AUTH_ANY;
+		free(blk);
+	}
+	assert_true(any > 0);
+	free(doc);
+}
+
 /* Every error code is documented, with its status. */
 static void
 test_openapi_has_every_error(void **state)
@@ -204,6 +258,11 @@ test_route_tables(void **state)
 	assert_int_equal(srv_route_check(r, 2, err, sizeof(err)), 0);
 	r[1].handler = NULL;
 	assert_int_equal(srv_route_check(r, 2, err, sizeof(err)), -1);
+	r[1].handler = dummy;
+	r[1].auth = (enum srv_auth_need)3;	/* no such need */
+	assert_int_equal(srv_route_check(r, 2, err, sizeof(err)), -1);
+	r[1].auth = SRV_AUTH_ANY;
+	assert_int_equal(srv_route_check(r, 2, err, sizeof(err)), 0);
 }
 
 int
@@ -213,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_openapi_has_every_route),
 		cmocka_unit_test(test_openapi_implemented_are_routes),
 		cmocka_unit_test(test_openapi_has_every_error),
+		cmocka_unit_test(test_openapi_restricted),
 		cmocka_unit_test(test_route_tables),
 	};
 

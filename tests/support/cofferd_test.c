@@ -220,9 +220,44 @@ test_session(struct srv_req *req)
 	return r;
 }
 
+/* POST /v1/_test/session/{account:id}?device=ID: another session of an
+ * existing account, naming a device as sign-in does (a claim, not a
+ * binding), so that route tests hold several sessions of one account. */
+static int
+test_session_more(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	uint8_t device[COFFER_WIRE_ID_BYTES];
+	const char *claim = srv_req_query(req, "device");
+	char token[SRV_TOKEN_LEN + 1];
+	int r;
+
+	if (claim != NULL && wire_id_decode(claim, strlen(claim), device,
+	    sizeof(device)) != 0)
+		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "device");
+	r = srv_session_new(app->store, srv_req_param_id(req, "account"),
+	    claim != NULL ? device : NULL, (int64_t)time(NULL),
+	    SRV_SESSION_TTL, token);
+	/* Not 404: that would read as "no such route" (test_no_test_routes). */
+	if (r == COFFER_ERR_NOTFOUND)
+		return srv_reply_error(req, SRV_E_INVALID_ID, "no such account, "
+		    "or no such device of it");
+	if (r != 0)
+		return srv_reply_store(req, r, "account");
+	r = srv_reply_json(req, 200, json_pack("{s:s}", "token", token));
+	sodium_memzero(token, sizeof(token));
+	return r;
+}
+
+static const struct srv_query_spec session_more_query[] = {
+	{ "device", SRV_P_ID }, { NULL, 0 }
+};
+
 const struct srv_route srv_test_routes[] = {
 	{ SRV_POST, "/v1/_test/session", test_session, SRV_BODY_NONE, 0, 0,
 	    NULL },
+	{ SRV_POST, "/v1/_test/session/{account:id}", test_session_more,
+	    SRV_BODY_NONE, 0, 0, session_more_query },
 	{ SRV_POST, "/v1/_test/echo", test_echo, SRV_BODY_JSON, 0, 0, NULL },
 	{ SRV_PUT, "/v1/_test/count", test_count, SRV_BODY_STREAM,
 	    TEST_STREAM_MAX, 0, count_query },
@@ -244,12 +279,12 @@ const size_t srv_ntest_routes = sizeof(srv_test_routes) /
 
 enum srv_err
 srv_auth_test(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES])
+    struct srv_caller *who)
 {
 	if (len < 5 || strncmp(token, "test-", 5) != 0)
-		return srv_auth_session(app, token, len, account);
+		return srv_auth_session(app, token, len, who);
 	if (len != 5 + 2 * COFFER_WIRE_ID_BYTES ||
-	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, account,
+	    wire_id_decode(token + 5, 2 * COFFER_WIRE_ID_BYTES, who->account,
 	    COFFER_WIRE_ID_BYTES) != 0)
 		return SRV_E_UNAUTHORIZED;
 	return SRV_E_NONE;

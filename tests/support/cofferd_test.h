@@ -9,16 +9,18 @@
 
 #include "http/http.h"
 
-/* The test routes: a session without OPAQUE, echo, a byte-counting
+/* The test routes: a session without OPAQUE (of a new account, or
+ * another of an existing one), echo, a byte-counting
  * sink, a generated stream with Range, a slow reply, 429, an auth check,
  * typed parameters. */
 extern const struct srv_route srv_test_routes[];
 extern const size_t srv_ntest_routes;
 
-/** srv_auth_test(app, token, len, account): the test suite's check:
- * "test-" and 32 hex digits is the account with that id; anything else
- * goes to srv_auth_session. Returns as srv_auth_session. */
+/** srv_auth_test(app, token, len, who): the test suite's check:
+ * "test-" and 32 hex digits is the account with that id, bound to no
+ * device and not restricted; anything else goes to srv_auth_session.
+ * Returns as srv_auth_session. */
 enum srv_err srv_auth_test(void *app, const char *token, size_t len,
-    uint8_t account[COFFER_WIRE_ID_BYTES]);
+    struct srv_caller *who);
 
 #endif

@@ -78,9 +78,28 @@ sqlite_snapshot(const char *dir, int restore)
 	return 0;
 }
 
+/* Version 2 undone (meta_sqlite_open.c's migration 2, backwards). */
+static int
+sqlite_past_schema(const char *where)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (sqlite3_open(where, &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, "BEGIN;"
+	    "DROP TABLE pairing_msgs; DROP TABLE pairings;"
+	    "DROP TABLE devlist_members; DROP TABLE devlist;"
+	    "ALTER TABLE sessions DROP COLUMN bound;"
+	    "DELETE FROM schema_version WHERE version > 1;"
+	    "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 static const struct mc_backend backends[] = {
 	{ "sqlite", &store_meta_sqlite_ops, sqlite_fresh, srv_rmtree,
-	    sqlite_future_schema, sqlite_snapshot },
+	    sqlite_future_schema, sqlite_snapshot, sqlite_past_schema },
 };
 
 /* The backend of the running group: mc_setup gives it to each case's
@@ -157,6 +176,19 @@ mc_session(struct store_session *s, const uint8_t *acct, uint8_t tag,
 	memcpy(s->account, acct, COFFER_WIRE_ID_BYTES);
 	s->created = created;
 	s->expires = expires;
+}
+
+void
+mc_device(struct fx *f, const uint8_t *acct, uint8_t id_byte,
+    uint8_t card_byte)
+{
+	struct store_device d;
+
+	memset(&d, 0, sizeof(d));
+	mc_fill_id(d.id, id_byte);
+	memset(d.card, card_byte, 157);
+	d.card_len = 157;
+	assert_int_equal(OPS->device_add(f->m, acct, &d, T0), 0);
 }
 
 void

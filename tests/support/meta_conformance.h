@@ -26,6 +26,9 @@ struct mc_backend {
 	int	(*future_schema)(const char *where);
 	/* Copy the store aside / put the copy back (closed); NULL to skip. */
 	int	(*snapshot)(const char *dir, int restore);
+	/* Take a closed store back to schema version 1, as a cofferd of
+	 * version 1 left it (its data of version 1 kept); NULL to skip. */
+	int	(*past_schema)(const char *where);
 };
 
 /* One case's store: its location and folder, config and handle. */
@@ -65,6 +68,12 @@ void mc_zone(struct fx *f, const uint8_t *acct, uint8_t zid_byte,
  * whose token hash is that of the byte ${tag}. */
 void mc_session(struct store_session *s, const uint8_t *acct, uint8_t tag,
     int64_t created, int64_t expires);
+
+/** mc_device(f, acct, id_byte, card_byte): register device
+ * mc_fill_id(${id_byte}) of ${acct} with a 157-byte card of bytes
+ * ${card_byte}. */
+void mc_device(struct fx *f, const uint8_t *acct, uint8_t id_byte,
+    uint8_t card_byte);
 
 /** mc_put_ok(f, acct, zid, rid, data, expected, version): record_put of
  * the text ${data} over ${expected} succeeds at ${version}. */

@@ -1,0 +1,301 @@
+/* The account's signed device list (routes.h, docs/openapi.yaml "Device
+ * list", docs/PROTOCOL-devices.md §2, §5, §7):
+ *
+ *	GET /v1/devicelist?since=SEQ	the entries after SEQ, oldest first
+ *	PUT /v1/devicelist/{seq}	append the next entry
+ *
+ * The server cannot sign an entry, and devices check the whole chain
+ * themselves; it checks every append against the head it stores all the
+ * same (the rules of §2.3 that need no key of the account: position,
+ * prev, the signature under the head's account key, the actor listed,
+ * what each kind may change), and that the actor is the device the
+ * session is bound to, so that neither a client's bug nor a password
+ * thief corrupts the chain it serves. The check and the append are one
+ * compare-and-set on the head (store/meta.h, devlist_append): of two
+ * racing appends one is stored, the other gets 409 with the head. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include <coffer/err.h>
+
+#include "http/log.h"
+#include "routes.h"
+#include "session.h"
+#include "store/store.h"
+
+_Static_assert(STORE_DEVLIST_HASH_BYTES == DEVLIST_HASH_BYTES,
+    "the store keeps the entry hash whole");
+_Static_assert(DEVLIST_ENTRY_MAX == COFFER_WIRE_DEVLIST_ENTRY_MAX,
+    "one cap for an entry");
+_Static_assert(DEVLIST_DEVICES_MAX <= COFFER_WIRE_DEVICES_MAX,
+    "a head's devices fit the store");
+_Static_assert(SRV_DEVLIST_BODY_MAX <= SRV_JSON_BODY_HARD_MAX,
+    "an entry's body fits the HTTP layer");
+
+/* The most base64url characters an entry takes. */
+#define ENTRY_B64_MAX	((COFFER_WIRE_DEVLIST_ENTRY_MAX * 4 + 2) / 3)
+
+static const char *const put_keys[] = { "entry", NULL };
+
+const struct srv_query_spec srv_devicelist_query[] = {
+	{ "since", SRV_P_UINT }, { NULL, 0 }
+};
+
+/* Why an entry did not parse, for the message. */
+static const char *
+entry_reason(int r)
+{
+	switch (r) {
+	case COFFER_ERR_TRUNCATED:
+		return "is truncated";
+	case COFFER_ERR_TRAILING:
+		return "has bytes after its signature";
+	case COFFER_ERR_VERSION:
+		return "has an unknown version";
+	case COFFER_ERR_AUTH:
+		return "lists a card whose self-signature does not verify";
+	case COFFER_ERR_TOOBIG:
+		return "is over a cap";
+	default:
+		return "is malformed";
+	}
+}
+
+int
+srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
+    struct wire_json_err *e)
+{
+	json_t *v;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	int r, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (wire_json_only_keys(body, put_keys, e) != 0)
+		goto out;
+	/* Over the cap is a body too large: not a fault to fix. */
+	v = json_object_get(body, "entry");
+	if (json_is_string(v) && json_string_length(v) > ENTRY_B64_MAX) {
+		e->fault = WIRE_JSON_TOO_LARGE;
+		snprintf(e->message, sizeof(e->message), "field \"entry\" is "
+		    "over %d bytes", COFFER_WIRE_DEVLIST_ENTRY_MAX);
+		goto out;
+	}
+	if (wire_json_bytes(body, "entry", 1, 1, COFFER_WIRE_DEVLIST_ENTRY_MAX,
+	    &raw, &len, e) != 0)
+		goto out;
+	if ((r = devlist_parse(out, raw, len)) != 0) {
+		e->fault = r == COFFER_ERR_NOMEM || r == COFFER_ERR_CRYPTO ?
+		    WIRE_JSON_INTERNAL : WIRE_JSON_INVALID;
+		snprintf(e->message, sizeof(e->message), "field \"entry\" %s",
+		    entry_reason(r));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(raw);
+	return rc;
+}
+
+/* The JSON of a stored entry: its bytes. */
+static json_t *
+entry_json(const void *item)
+{
+	const struct store_devlist_entry *x = item;
+
+	return wire_json_new_bytes(x->data, x->len);
+}
+
+/* GET /v1/devicelist?since=SEQ: {entries: [b64], head, more}. A since
+ * past the head answers no entries and the head: the device that pinned
+ * more than the server shows sees it (a rollback, §2.3). */
+int
+srv_route_devicelist_get(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct store_devlist_page p;
+	json_t *o = NULL, *a = NULL;
+	uint64_t since = 0;
+	size_t i;
+	int r;
+
+	(void)srv_req_query_uint(req, "since", &since);
+	if ((r = m->ops->devlist_get(m, srv_req_account(req), since, 0,
+	    &p)) != 0)
+		return srv_reply_store(req, r, "account");
+	if ((a = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < p.n; i++)
+		if (json_array_append_new(a, entry_json(&p.v[i])) != 0)
+			goto out;
+	o = json_pack("{s:o, s:I, s:b}", "entries", a, "head",
+	    (json_int_t)p.head, "more", p.more);
+	a = NULL;
+out:
+	json_decref(a);
+	store_devlist_page_cleanup(&p);
+	return srv_reply_object(req, 200, o);
+}
+
+/* 409 with the head the append must extend. */
+static int
+reply_head(struct srv_req *req, uint64_t head, uint64_t seq)
+{
+	json_t *extra = json_pack("{s:I}", "head", (json_int_t)head);
+
+	if (extra == NULL)
+		return -1;
+	return srv_reply_error_with(req, SRV_E_CONFLICT, extra, "the list's "
+	    "head is %llu: the next entry is %llu, not %llu",
+	    (unsigned long long)head, (unsigned long long)head + 1,
+	    (unsigned long long)seq);
+}
+
+/* Check ${e} against the stored ${head} (seq 0: none): 0, or a reason
+ * in ${why}. */
+static int
+extends(const struct store_devlist_entry *head, const struct devlist_entry *e,
+    char *why, size_t whylen)
+{
+	struct devlist_entry prev;
+	int r;
+
+	if (head->seq == 0) {
+		if ((r = devlist_verify_genesis(e)) != 0)
+			snprintf(why, whylen, "is not a valid genesis (%s)",
+			    r == COFFER_ERR_AUTH ? "its signature" :
+			    "its fields");
+		return r;
+	}
+	/* The stored head passed these checks when it was appended. */
+	if ((r = devlist_parse(&prev, head->data, head->len)) != 0) {
+		snprintf(why, whylen, "cannot be checked: the stored head "
+		    "does not parse");
+		return COFFER_ERR_INTERNAL;
+	}
+	r = devlist_verify_next(&prev, e, why, whylen);
+	devlist_entry_cleanup(&prev);
+	return r;
+}
+
+/* The store's append of the checked ${e}: the head's devices, and the
+ * device a removal takes. */
+static int
+append(struct store_meta *m, const uint8_t *account,
+    const struct store_devlist_entry *head, const struct devlist_entry *e,
+    uint64_t *now_head)
+{
+	struct store_devlist_member *mem;
+	struct store_devlist_append a;
+	size_t i;
+	int r;
+
+	if ((mem = calloc(e->ndevices, sizeof(*mem))) == NULL)
+		return COFFER_ERR_NOMEM;
+	for (i = 0; i < e->ndevices; i++) {
+		mem[i].id = e->devices[i].card.device_id;
+		mem[i].card = e->devices[i].raw;
+		mem[i].card_len = sizeof(e->devices[i].raw);
+	}
+	memset(&a, 0, sizeof(a));
+	a.seq = e->seq;
+	a.prev = head->seq == 0 ? NULL : head->hash;
+	a.hash = e->hash;
+	a.data = e->raw;
+	a.len = e->raw_len;
+	a.members = mem;
+	a.nmembers = e->ndevices;
+	a.removed = e->kind == DEVLIST_REMOVE ? e->subject : NULL;
+	r = m->ops->devlist_append(m, account, &a, now_head);
+	free(mem);
+	return r;
+}
+
+/* PUT /v1/devicelist/{seq}: 201 {head}. */
+int
+srv_route_devicelist_put(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	const struct srv_caller *who = srv_req_caller(req);
+	struct store_devlist_entry head;
+	struct devlist_entry e;
+	struct wire_json_err je;
+	char why[160];
+	uint64_t seq = 0, now_head = 0;
+	int r;
+
+	memset(&head, 0, sizeof(head));
+	if (srv_parse_devlist_put(srv_req_json(req), &e, &je) != 0)
+		return srv_reply_json_err(req, &je);
+	(void)srv_req_param_uint(req, "seq", &seq);
+	if (e.seq != seq) {
+		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"entry\" "
+		    "is entry %llu, not the path's %llu",
+		    (unsigned long long)e.seq, (unsigned long long)seq);
+		goto out;
+	}
+	if (sodium_memcmp(e.account, who->account, COFFER_WIRE_ID_BYTES) != 0) {
+		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"entry\" "
+		    "is an entry of another account");
+		goto out;
+	}
+	/* Only the device that made the entry appends it, from a session
+	 * it bound with its own key. */
+	if (!who->has_device || sodium_memcmp(e.actor, who->device,
+	    COFFER_WIRE_ID_BYTES) != 0) {
+		r = srv_reply_error(req, SRV_E_FORBIDDEN, "%s",
+		    who->has_device ? "the entry's actor is not the device "
+		    "this session is bound to" : "bind this session to its "
+		    "device first (PUT /v1/sessions/current/device)");
+		goto out;
+	}
+	if ((r = m->ops->devlist_head(m, who->account, &head)) != 0) {
+		r = srv_reply_store(req, r, "account");
+		goto out;
+	}
+	if (seq != head.seq + 1) {
+		r = reply_head(req, head.seq, seq);
+		goto out;
+	}
+	if ((r = extends(&head, &e, why, sizeof(why))) != 0) {
+		r = r == COFFER_ERR_INTERNAL || r == COFFER_ERR_NOMEM ?
+		    srv_reply_error(req, SRV_E_INTERNAL, "entry %llu %s",
+		    (unsigned long long)seq, why) :
+		    srv_reply_error(req, SRV_E_INVALID_FIELD, "entry %llu does "
+		    "not extend the list: %s", (unsigned long long)seq, why);
+		goto out;
+	}
+	r = append(m, who->account, &head, &e, &now_head);
+	if (r == COFFER_ERR_CONFLICT) {
+		r = reply_head(req, now_head, seq);
+		goto out;
+	}
+	if (r == COFFER_ERR_TOOBIG) {
+		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "a device list "
+		    "holds at most %d entries", STORE_DEVLIST_ENTRIES_MAX);
+		goto out;
+	}
+	if (r != 0) {
+		r = srv_reply_store(req, r, "account");
+		goto out;
+	}
+	/* Sessions of a removed device ended with it; an added device's
+	 * are full from now on: no cached answer may say otherwise. */
+	srv_session_cache_clear(app->sessions);
+	srv_log(SRV_LOG_INFO, "devicelist_append", "kind",
+	    e.kind == DEVLIST_GENESIS ? "genesis" : e.kind == DEVLIST_ADD ?
+	    "add" : e.kind == DEVLIST_REMOVE ? "remove" : "rename",
+	    (char *)NULL);
+	r = srv_reply_object(req, 201, json_pack("{s:I}", "head",
+	    (json_int_t)now_head));
+out:
+	store_devlist_entry_cleanup(&head);
+	devlist_entry_cleanup(&e);
+	return r;
+}
