@@ -13,6 +13,8 @@
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
  *   keychain_sync.c   the keychain zone: the account's wrapped keys
+ *   trust.c           the signed device list: the pinned head, refresh,
+ *                       append
  *   zone.c            zones on the server: writes and the change feed
  *   state.c           the home's SQLite state: storage, nothing more
  *   common.c          what all of them use: errors into the handle,
@@ -36,6 +38,7 @@
 #include <coffer/encoding.h>
 #include <coffer/key.h>
 
+#include "keys/devlist.h"
 #include "net/net.h"
 
 #define ID_HEX		COFFER_HEX_LEN(COFFER_WIRE_ID_BYTES)	/* and NUL */
@@ -101,6 +104,11 @@ int cl_json(struct coffer_client *c, const char *method, const char *path,
  * 0, COFFER_ERR_SERVER (another shape) or as cl_json. */
 int cl_list(struct coffer_client *c, const char *path, const char *key,
     json_t **out, json_t **array);
+/** cl_b64(c, v, out, max, what): the JSON string ${v} as base64url of at
+ * most ${max} bytes, appended to ${out}. Returns 0, or COFFER_ERR_SERVER
+ * naming ${what} (${out} unchanged). */
+int cl_b64(struct coffer_client *c, const json_t *v, struct coffer_buf *out,
+    size_t max, const char *what);
 /** cl_path(out, cap, home, name): "${home}/${name}" into ${out}. Returns 0
  * or COFFER_ERR_TOOBIG. */
 int cl_path(char *out, size_t cap, const char *home, const char *name);
@@ -113,6 +121,24 @@ int cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES]);
 int st_open(struct coffer_client *c);
 int st_get(struct coffer_client *c, const char *k, struct coffer_buf *out);
 int st_set(struct coffer_client *c, const char *k, const void *v, size_t len);
+/** st_del(c, k): forget meta ${k} (nothing if absent). */
+int st_del(struct coffer_client *c, const char *k);
+/** st_get_u64(c, k, v), st_set_u64(c, k, v): meta ${k} as a number (8
+ * bytes, big-endian); get returns COFFER_ERR_NOTFOUND (*${v} 0) if
+ * absent, COFFER_ERR_FORMAT if not 8 bytes. */
+int st_get_u64(struct coffer_client *c, const char *k, uint64_t *v);
+int st_set_u64(struct coffer_client *c, const char *k, uint64_t v);
+/** st_dl_put(c, seq, entry, len): keep a verified device list entry; a
+ * seq is kept once (another put of it fails with COFFER_ERR_IO). */
+int st_dl_put(struct coffer_client *c, uint64_t seq, const uint8_t *entry,
+    size_t len);
+/** st_dl_get(c, seq, out): the entry kept at ${seq}, appended to ${out};
+ * COFFER_ERR_NOTFOUND if none. */
+int st_dl_get(struct coffer_client *c, uint64_t seq, struct coffer_buf *out);
+/** st_dl_head(c, seq, out): the newest entry kept (the pinned head) and
+ * its seq; COFFER_ERR_NOTFOUND (*${seq} 0) if none. */
+int st_dl_head(struct coffer_client *c, uint64_t *seq,
+    struct coffer_buf *out);
 int st_zone_token(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], char *tok, size_t cap);
 int st_zone_put(struct coffer_client *c,
@@ -192,6 +218,49 @@ int zn_put(struct coffer_client *c, const struct zone *z,
 int zn_fetch(struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r,
     struct coffer_buf *data);
+
+/* trust.c: the signed device list as this home keeps it
+ * (docs/PROTOCOL-devices.md §2): every entry verified since the first
+ * pinned, the newest being the pinned head. */
+
+/** tr_head(c, out): the pinned head, parsed (release with
+ * devlist_entry_cleanup). Returns 0, COFFER_ERR_NOTFOUND (nothing
+ * pinned), or an I/O or format error of the home. */
+int tr_head(struct coffer_client *c, struct devlist_entry *out);
+/** tr_entry(c, seq, out): the verified entry kept at ${seq}, parsed.
+ * Returns 0, COFFER_ERR_NOTFOUND, or as tr_head. */
+int tr_entry(struct coffer_client *c, uint64_t seq, struct devlist_entry *out);
+/** tr_pin(c, e): keep ${e} as the new pinned head (the caller verified it
+ * extends the old one, or it is this device's genesis, or it came
+ * through a pairing channel); it counts as shown, and ends a remembered
+ * refusal. */
+int tr_pin(struct coffer_client *c, const struct devlist_entry *e);
+/** tr_refresh(c): read the server's list from the pinned seq on, page by
+ * page: the pinned entry must come back unchanged, each later one must
+ * extend the last verified (devlist_verify_next), and each is kept. A
+ * list that ends before the pinned head, shows another entry at a
+ * verified seq, or an entry that does not extend the chain is refused
+ * (COFFER_ERR_AUTH, the message naming the seq and the rule) and the
+ * refusal is remembered in the home until a valid extension arrives.
+ * Returns 0, COFFER_ERR_NOTFOUND (nothing pinned), COFFER_ERR_AUTH, or a
+ * server or I/O error. */
+int tr_refresh(struct coffer_client *c);
+/** tr_refused(c, out, cap): the remembered refusal, "" if none. */
+int tr_refused(struct coffer_client *c, char *out, size_t cap);
+/** tr_server_entry(c, seq, out, head): the entry the server shows at
+ * ${seq}, parsed and nothing more (not verified), and its head's seq.
+ * Returns 0, COFFER_ERR_NOTFOUND (the server's list ends before), or a
+ * server error. */
+int tr_server_entry(struct coffer_client *c, uint64_t seq,
+    struct devlist_entry *out, uint64_t *head);
+/** tr_append(c, d, signer, out): make the entry ${d} signed by ${signer}
+ * (devlist_make), append it (PUT /v1/devicelist/{seq}) and pin it; the
+ * entry, parsed, into ${out}. Returns 0; COFFER_ERR_CONFLICT when another
+ * append took the seq (the list is read again first, so the caller may
+ * make its entry anew and try once more); or an error of the server, of
+ * the refresh, or of devlist_make. */
+int tr_append(struct coffer_client *c, const struct devlist_draft *d,
+    const struct coffer_key *signer, struct devlist_entry *out);
 
 /* keychain_sync.c: the keychain zone and the keys wrapped in it. */
 int kc_join(struct coffer_client *c);
