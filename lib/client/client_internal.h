@@ -5,7 +5,8 @@
  *
  *   client.c          the handle: open, free, errors, status
  *   account.c         the API's features: accounts and sessions,
- *   approval.c          device codes and approval,
+ *   pair.c              pairing a new device (both sides),
+ *   devices.c           the account's devices,
  *   record.c            generic records,
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server
@@ -46,8 +47,11 @@
 
 struct zone_key {
 	uint8_t			 zone[COFFER_WIRE_ID_BYTES];
+	uint32_t		 version;
 	struct coffer_key	*key;
 };
+
+struct pairing;
 
 struct coffer_client {
 	struct net		*net;
@@ -57,7 +61,15 @@ struct coffer_client {
 	pthread_mutex_t		 lock;	/* db, keys, errmsg: backup refs */
 	int			 locked;	/* lock is made */
 	struct coffer_device	*device;
-	struct coffer_key	*root;		/* when trusted */
+	struct coffer_key	*root;		/* R_e, when trusted */
+	struct coffer_key	*acct;		/* A_e */
+	struct coffer_key	*naming;	/* K_n */
+	uint32_t		 epoch;		/* e: of the root held */
+	int			 refreshed;	/* kc_refresh ran in this handle */
+	int			 removed;	/* the pinned head lacks us */
+	uint8_t			 token_hash[32]; /* SHA-256 of the session token,
+						    after a sign-in */
+	struct pairing		*pair;		/* a pairing in flight (pair.c) */
 	uint8_t			 kczone[COFFER_WIRE_ID_BYTES]; /* the keychain zone */
 	int			 has_kczone;
 	struct zone_key		 zkeys[ZONE_KEYS_MAX];
@@ -246,6 +258,13 @@ int tr_pin(struct coffer_client *c, const struct devlist_entry *e);
  * server or I/O error. */
 int tr_refresh(struct coffer_client *c);
 /** tr_refused(c, out, cap): the remembered refusal, "" if none. */
+/** tr_removal(c, self, msg, cap): what to tell a device the pinned head
+ * does not list: "this device was removed from the account by DEVICE at
+ * TIME", from the entry that dropped ${self}, or a sentence without them
+ * when the home does not hold that entry. Returns 0 or an error of the
+ * home. */
+int tr_removal(struct coffer_client *c,
+    const uint8_t self[COFFER_WIRE_ID_BYTES], char *msg, size_t cap);
 int tr_refused(struct coffer_client *c, char *out, size_t cap);
 /** tr_server_entry(c, seq, out, head): the entry the server shows at
  * ${seq}, parsed and nothing more (not verified), and its head's seq.
@@ -262,17 +281,73 @@ int tr_server_entry(struct coffer_client *c, uint64_t seq,
 int tr_append(struct coffer_client *c, const struct devlist_draft *d,
     const struct coffer_key *signer, struct devlist_entry *out);
 
-/* keychain_sync.c: the keychain zone and the keys wrapped in it. */
-int kc_join(struct coffer_client *c);
+/* keychain_sync.c: the keychain zone and the account's keys by epoch
+ * (docs/PROTOCOL-devices.md §1). */
+
+/* Keychain record types (docs/PROTOCOL-devices.md §1.2). */
+enum kc_type {
+	KC_GRANT = 1,		/* device (16), epoch (u32): a grant */
+	KC_ACCOUNT = 2,		/* epoch: A_e under R_e */
+	KC_CATEGORY = 3,	/* category (1), version, epoch: C under R_e */
+	KC_ZONE = 4,		/* zone (16), version: Z under its kek */
+	KC_NAMING = 5,		/* epoch: K_n under R_e */
+};
+
+/** kc_record_id(out, type, subject, len): the keychain record id of
+ * ${type} and the ${len} bytes of ${subject}: BLAKE2b-128 keyed with
+ * "coffer/keychain-id/v1" of type || subject. Returns 0 or
+ * COFFER_ERR_CRYPTO. */
+int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
+    const uint8_t *subject, size_t len);
+/** kc_grant_id(out, device, epoch): the id of the grant of ${device} for
+ * ${epoch} (type 1). */
+int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch);
+/** kc_load(c): at open, with no server: whether the pinned head lists
+ * this device (c->removed if not) and the root its kept grant holds,
+ * checked again with grant_open against the entry it names. Returns 0 or
+ * an error of the home (COFFER_ERR_AUTH: the grant does not open). */
+int kc_load(struct coffer_client *c);
+/** kc_join(c, server_head): after sign-in, ${server_head} the server's
+ * word for its list's head: resume a genesis the journal holds; with no
+ * list anywhere make the genesis (this is the account's first device),
+ * unless the account has a keychain from before the list (refused,
+ * COFFER_ERR_STATE); then kc_refresh. A device that is not listed stays
+ * unapproved (c->root NULL): it pairs. */
+int kc_join(struct coffer_client *c, uint64_t server_head);
+/** kc_refresh(c): resume a genesis in the journal; refresh the device
+ * list (tr_refresh); a device the head does not list is removed
+ * (COFFER_ERR_STATE, the message saying by whom and when: no key of the
+ * account is used); take this device's grant of the head's epoch if it
+ * holds none yet; sync the keychain zone; load the account key (checked
+ * against the head's) and the naming key. Returns 0 (c->root NULL while
+ * not approved), or an error of the list, the keychain or the server. */
 int kc_refresh(struct coffer_client *c);
-int kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
-    const struct coffer_key **out);
-int kc_seal_root(struct coffer_client *c,
-    const uint8_t id[COFFER_WIRE_ID_BYTES],
-    const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t agree_version,
-    struct coffer_buf *sealed);
-int kc_is_trusted(struct coffer_client *c,
-    const uint8_t id[COFFER_WIRE_ID_BYTES]);
+/** kc_ready(c): kc_refresh once per handle: what every run that uses
+ * keys does first. */
+int kc_ready(struct coffer_client *c);
+/** kc_approver(c, head): kc_refresh, then the pinned head (release it)
+ * if this device holds the keys to change the list: its root and
+ * account key of the head's epoch. Returns 0, COFFER_ERR_STATE, or as
+ * kc_refresh. */
+int kc_approver(struct coffer_client *c, struct devlist_entry *head);
+/** kc_listed(c, e): 1 if ${e} lists this device with its own card. */
+int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
+/** kc_zone_key(c, z, version, create, out): the key of zone ${z} of
+ * ${version} (0: the current epoch's, for writes; made on first use if
+ * ${create}); older versions are only read. The key stays owned by the
+ * handle. Returns 0, COFFER_ERR_STATE (not approved),
+ * COFFER_ERR_AUTH (a version newer than this device's epoch, or a key
+ * that does not open), COFFER_ERR_NOTFOUND, or a server error. */
+int kc_zone_key(struct coffer_client *c, const struct zone *z,
+    uint32_t version, int create, const struct coffer_key **out);
+/** kc_put_grant(c, device, epoch, grant): store the grant of ${device}
+ * for ${epoch} in the keychain zone, if none is there yet. */
+int kc_put_grant(struct coffer_client *c,
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const struct coffer_buf *grant);
+/** kc_forget(c): wipe every key of the account the handle holds. */
+void kc_forget(struct coffer_client *c);
 
 /* record_format.c: the sealed record format, pure: no handle, no state
  * (docs/PROTOCOL-client.md, "Sealed records"). */
@@ -391,9 +466,20 @@ typedef int (*rc_each_fn)(void *arg, const uint8_t id[COFFER_WIRE_ID_BYTES],
 int rc_each(struct coffer_client *c, const struct zone *z, rc_each_fn fn,
     void *arg);
 
+/* pair.c */
+/** pair_end(c): wipe and forget the pairing in flight, if any. */
+void pair_end(struct coffer_client *c);
+/** pair_open_until(c, until): when the pairing this home opened last
+ * expires (Unix seconds). Returns 0, COFFER_ERR_NOTFOUND (none), or an
+ * error of the home. */
+int pair_open_until(struct coffer_client *c, uint64_t *until);
+
 /* enrol.c */
 /** enrol_device(c): at sign-in, make and register this device's keys if
- * missing, then join the account's keychain (kc_join). */
+ * missing. */
 int enrol_device(struct coffer_client *c);
+/** enrol_register(c): register this device's card (PUT /v1/devices/{id},
+ * idempotent on the server) and remember it. */
+int enrol_register(struct coffer_client *c);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -412,4 +413,51 @@ out:
 	free(b64);
 	coffer_buf_free(&b);
 	return r;
+}
+
+int
+tr_removal(struct coffer_client *c, const uint8_t self[COFFER_WIRE_ID_BYTES],
+    char *msg, size_t cap)
+{
+	struct devlist_entry e, before;
+	char hex[ID_HEX], when[64];
+	struct tm tm;
+	time_t t;
+	uint64_t seq;
+	int r;
+
+	memset(&before, 0, sizeof(before));
+	(void)snprintf(msg, cap, "this device is no longer in the account's "
+	    "device list: it uses no key of the account");
+	if ((r = tr_head(c, &e)) != 0)
+		return r;
+	/* Back from the head to the last entry that listed this device: the
+	 * one after it dropped it. */
+	for (seq = e.seq; seq > 1; seq--) {
+		if ((r = tr_entry(c, seq - 1, &before)) != 0)
+			break;
+		if (devlist_find(&before, self) != NULL) {
+			if (e.kind == DEVLIST_REMOVE &&
+			    sodium_memcmp(e.subject, self,
+			    COFFER_WIRE_ID_BYTES) == 0 &&
+			    cl_hex(hex, e.actor) == 0) {
+				t = (time_t)e.time;
+				if (gmtime_r(&t, &tm) == NULL ||
+				    strftime(when, sizeof(when),
+				    "%Y-%m-%d %H:%M UTC", &tm) == 0)
+					(void)snprintf(when, sizeof(when),
+					    "%llu", (unsigned long long)e.time);
+				(void)snprintf(msg, cap, "this device was "
+				    "removed from the account by %s at %s",
+				    hex, when);
+			}
+			break;
+		}
+		devlist_entry_cleanup(&e);
+		e = before;
+		memset(&before, 0, sizeof(before));
+	}
+	devlist_entry_cleanup(&before);
+	devlist_entry_cleanup(&e);
+	return r == COFFER_ERR_NOTFOUND ? 0 : r;
 }
