@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/err.h>
 
 #include "cli.h"
@@ -115,6 +117,7 @@ pair(struct cli *c, struct coffer_client *cl, const char *what)
 	catch_interrupt(1);
 	r = coffer_client_pair_wait(cl, 0, &interrupted);
 	catch_interrupt(0);
+	sodium_memzero(code, sizeof(code));
 	if (r != 0)
 		return cli_client_fail(c, cl, r, what);
 	cli_json_set(c, "approved", json_true());

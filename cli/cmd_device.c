@@ -5,6 +5,8 @@
 
 #include <coffer/err.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "commands.h"
 #include "session.h"
@@ -113,7 +115,7 @@ cmd_device_approve(struct cli *c)
 		cli_print(c, "approved: the new device can read the account's "
 		    "data");
 	}
-	memset(code, 0, sizeof(code));
+	sodium_memzero(code, sizeof(code));
 	coffer_client_free(&cl);
 	return r;
 }

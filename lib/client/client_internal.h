@@ -13,7 +13,8 @@
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
- *   keychain_sync.c   the keychain zone: the account's wrapped keys
+ *   keychain_sync.c   the keychain zone: the account's keys by epoch,
+ *                       grants, the first device's genesis
  *   trust.c           the signed device list: the pinned head, refresh,
  *                       append
  *   zone.c            zones on the server: writes and the change feed
@@ -130,8 +131,11 @@ int cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES]);
 
 /* state.c: the SQLite state in the home folder. Storage alone: it calls
  * nothing of lib/client but common.c. */
+/** st_open(c): open (make, migrate) the home's state.db into c->db. */
 int st_open(struct coffer_client *c);
+/** st_get(c, k, out): meta ${k} appended to ${out}; COFFER_ERR_NOTFOUND. */
 int st_get(struct coffer_client *c, const char *k, struct coffer_buf *out);
+/** st_set(c, k, v, len): meta ${k} set to the ${len} bytes at ${v}. */
 int st_set(struct coffer_client *c, const char *k, const void *v, size_t len);
 /** st_del(c, k): forget meta ${k} (nothing if absent). */
 int st_del(struct coffer_client *c, const char *k);
@@ -151,25 +155,38 @@ int st_dl_get(struct coffer_client *c, uint64_t seq, struct coffer_buf *out);
  * its seq; COFFER_ERR_NOTFOUND (*${seq} 0) if none. */
 int st_dl_head(struct coffer_client *c, uint64_t *seq,
     struct coffer_buf *out);
+/** st_zone_token(c, zone, tok, cap): the zone's last change token (""
+ * if none); COFFER_ERR_NOTFOUND for a zone the home never synced. */
 int st_zone_token(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], char *tok, size_t cap);
+/** st_zone_put(c, zone, category, token): remember the zone, its
+ * category and its change token (NULL or "": none). */
 int st_zone_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], const char *category,
     const char *token);
+/** st_zones(c, ids, n): every zone id the home knows (free *${ids}). */
 int st_zones(struct coffer_client *c, uint8_t **ids, size_t *n);
+/** st_zone_get(c, zone, z): the zone as the home knows it. */
 int st_zone_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], struct zone *z);
+/** st_rec_get(c, zone, id, r, data): the home's copy of a record;
+ * COFFER_ERR_NOTFOUND. */
 int st_rec_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r,
     struct coffer_buf *data);
+/** st_rec_put(c, zone, r, data, len): keep a record as the home's copy. */
 int st_rec_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], const struct rec *r,
     const uint8_t *data, size_t len);
+/** st_rec_drop_zone(c, zone): drop the home's copy of the zone's
+ * records (seen stays). */
 int st_rec_drop_zone(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES]);
 typedef int (*st_rec_fn)(void *arg, const struct rec *r, const uint8_t *data,
     size_t len);
+/** st_rec_each(c, zone, fn, arg): ${fn} for each record the home holds
+ * of the zone, until it returns nonzero. */
 int st_rec_each(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], st_rec_fn fn, void *arg);
 /* BLAKE2b-256 of a record's bytes as the server holds them. */
@@ -190,7 +207,13 @@ int st_seen_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter,
     const uint8_t hash[SEEN_HASH_BYTES]);
+/** st_begin(c): begin a transaction (never nested: a call made inside
+ * one, such as a sync from a record check, fails with COFFER_ERR_IO). */
 int st_begin(struct coffer_client *c);
+/** st_in_tx(c): 1 inside a transaction (st_begin without its st_end). */
+int st_in_tx(struct coffer_client *c);
+/** st_end(c, r): commit if ${r} is 0, else roll back. Returns ${r}, or
+ * the commit's error. */
 int st_end(struct coffer_client *c, int r);
 
 /* zone.c: zones on the server. */
@@ -202,6 +225,9 @@ typedef int (*zn_check_fn)(void *arg, struct coffer_client *c,
     const struct zone *z, const uint8_t id[COFFER_WIRE_ID_BYTES],
     const uint8_t *data, size_t len);
 
+/** zn_open(c, category, name, z): the zone of ${category} named ${name}
+ * (NULL: "default"), its id from the naming key: COFFER_ERR_STATE until
+ * this device holds it (kc_ready first). */
 int zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z);
 /** zn_sync(c, z, check, arg, changed): sync the zone from its change
@@ -258,6 +284,7 @@ int tr_pin(struct coffer_client *c, const struct devlist_entry *e);
  * server or I/O error. */
 int tr_refresh(struct coffer_client *c);
 /** tr_refused(c, out, cap): the remembered refusal, "" if none. */
+int tr_refused(struct coffer_client *c, char *out, size_t cap);
 /** tr_removal(c, self, msg, cap): what to tell a device the pinned head
  * does not list: "this device was removed from the account by DEVICE at
  * TIME", from the entry that dropped ${self}, or a sentence without them
@@ -265,7 +292,6 @@ int tr_refresh(struct coffer_client *c);
  * home. */
 int tr_removal(struct coffer_client *c,
     const uint8_t self[COFFER_WIRE_ID_BYTES], char *msg, size_t cap);
-int tr_refused(struct coffer_client *c, char *out, size_t cap);
 /** tr_server_entry(c, seq, out, head): the entry the server shows at
  * ${seq}, parsed and nothing more (not verified), and its head's seq.
  * Returns 0, COFFER_ERR_NOTFOUND (the server's list ends before), or a

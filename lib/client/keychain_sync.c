@@ -225,6 +225,13 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	r = st_rec_get(c, z.id, rid, &rec, blob);
 	if (r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) {
 		coffer_buf_reset(blob);
+		/* Asked while another zone's page is being taken (a record
+		 * check): the keychain cannot be synced inside that
+		 * transaction. Runs refresh the keychain before they sync a
+		 * zone, so this is a key another device made since. */
+		if (st_in_tx(c))
+			return cl_fail(c, COFFER_ERR_STATE, "a key this record "
+			    "needs is not in this home yet: sync again");
 		if ((r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 			return r;
 		r = st_rec_get(c, z.id, rid, &rec, blob);

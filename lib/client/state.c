@@ -552,6 +552,12 @@ st_begin(struct coffer_client *c)
 }
 
 int
+st_in_tx(struct coffer_client *c)
+{
+	return sqlite3_get_autocommit(c->db) == 0;
+}
+
+int
 st_end(struct coffer_client *c, int r)
 {
 	if (r == 0) {
