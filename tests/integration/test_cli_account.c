@@ -56,6 +56,16 @@ test_create(void **state)
 	cli_fx_expect(&r, 2, "no server");
 	assert_non_null(strstr(r.err, "coffer: no server: give --server URL"));
 	cli_res_free(&r);
+	/* A home that never signed in says so, and what to run. */
+	COFFER(&r, home1, NULL, "account", "status");
+	cli_fx_expect(&r, 0, "status of a home that never signed in");
+	assert_string_equal(r.out, "not signed in: run coffer account login\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "--json", "account", "status");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "state"), "signed_out");
+	json_decref(j);
+	cli_res_free(&r);
 
 	/* No terminal, no file, no variable: no password, nothing made.
 	 * (Only where the tests run without a terminal, as in CI: the

@@ -13,7 +13,8 @@
  *     an entry not signed by the account key: refused and remembered until
  *     a valid extension arrives;
  *   - an account with a keychain but no list: refused; and the first
- *     device's genesis, cut short, resumes from its journal. */
+ *     device's genesis, cut short, resumes from its journal;
+ * and two approvals racing to append: the second makes its entry again. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,6 +56,7 @@ enum mode {
 	M_GRIND_N,	/* step 2 for N: its own CPace run with a guess */
 	M_GRIND_E,	/* step 1 for E: its own Ya; step 3: its own Ta */
 	M_LIST,		/* GET /v1/devicelist: the answer in list_answer */
+	M_RACE,		/* before E appends: another device is added */
 };
 
 static struct {
@@ -76,6 +78,9 @@ static struct {
 	uint8_t			 ecard[CARD];
 	unsigned		 forged;	/* messages the operator made */
 	char			*list_answer;
+	/* M_RACE: the pairing run while E waits for Ta, once. */
+	struct coffer_client	*race_n, *race_e;
+	int			 raced, race_r;
 	char			*log;		/* every body, both ways */
 	size_t			 loglen;
 } Op = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -325,7 +330,15 @@ hook(void *arg, const char *method, const char *path, const char *query,
 	else if (!answer && put && Op.mode == M_FORGE_GRANT &&
 	    strncmp(path, "/v1/zones/", 10) == 0)
 		forge_grant(b);
-	else if (answer && get && Op.mode == M_LIST &&
+	else if (answer && get && step == 3 && Op.mode == M_RACE &&
+	    *status == 200 && !Op.raced) {
+		/* E has Ta and is about to append: another trusted device
+		 * appends first (its requests come through here too). */
+		Op.raced = 1;
+		pthread_mutex_unlock(&Op.mu);
+		Op.race_r = client_fx_pair(Op.race_n, Op.race_e);
+		return;
+	} else if (answer && get && Op.mode == M_LIST &&
 	    strcmp(path, "/v1/devicelist") == 0 && Op.list_answer != NULL) {
 		set_text(b, Op.list_answer);
 		*status = 200;
@@ -843,6 +856,46 @@ test_keychain_without_list(void **state)
 	coffer_client_free(&b);
 }
 
+/* Two trusted devices add a device each at once: the append that comes
+ * second gets 409, refreshes, makes its entry again over the new head
+ * and appends it; both new devices end listed and holding keys. */
+static void
+test_append_race(void **state)
+{
+	struct coffer_client *a, *n, *e2, *x;
+	char ha[4096], hn[4096], he[4096], hx[4096], login[64];
+
+	(void)state;
+	account_pair("race", &a, ha, &n, hn, login);
+	client_fx_home(he, sizeof(he));
+	assert_non_null(e2 = open_via(he));
+	assert_int_equal(coffer_client_login(e2, login, PW("pw")), 0);
+	assert_int_equal(client_fx_pair(e2, a), 0);
+	client_fx_home(hx, sizeof(hx));
+	assert_non_null(x = open_via(hx));
+	assert_int_equal(coffer_client_login(x, login, PW("pw")), 0);
+	pthread_mutex_lock(&Op.mu);
+	Op.race_n = x;
+	Op.race_e = e2;
+	Op.raced = 0;
+	Op.race_r = -1;
+	pthread_mutex_unlock(&Op.mu);
+	operator_does(M_RACE);
+	assert_int_equal(client_fx_pair(n, a), 0);
+	operator_does(M_LOG);
+	assert_int_equal(Op.raced, 1);
+	assert_int_equal(Op.race_r, 0);
+	assert_int_equal(status_of(x).devlist_seq, 3);
+	assert_int_equal(status_of(n).devlist_seq, 4);
+	assert_true(status_of(n).trusted && status_of(x).trusted);
+	assert_int_equal(coffer_client_sync(e2), 0);
+	assert_int_equal(status_of(e2).devlist_seq, 4);
+	coffer_client_free(&a);
+	coffer_client_free(&n);
+	coffer_client_free(&e2);
+	coffer_client_free(&x);
+}
+
 int
 main(void)
 {
@@ -854,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_code_never_sent),
 		cmocka_unit_test(test_list_rollback_fork_forgery),
 		cmocka_unit_test(test_keychain_without_list),
+		cmocka_unit_test(test_append_race),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
