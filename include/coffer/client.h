@@ -110,8 +110,11 @@ COFFER_API long coffer_client_http_status(const struct coffer_client *c);
  * password, sign in and make this device the account's first: the first
  * epoch's keys, the keychain zone and the device list's genesis entry
  * (through a journal in the home, so that a run cut short resumes at the
- * next sign-in or sync). Returns 0, COFFER_ERR_STATE (the home has an
- * account), COFFER_ERR_CONFLICT (the login is taken), or an error of
+ * next sign-in or sync). Should another device of the account have made
+ * the list first (two first devices racing), this one is left not
+ * approved, as any new device: coffer_client_status says listed 0 and it
+ * pairs. Returns 0, COFFER_ERR_STATE (the home has an account),
+ * COFFER_ERR_CONFLICT (the login is taken), or an error of
  * coffer_client_login. */
 COFFER_API int coffer_client_account_create(struct coffer_client *c,
     const char *login, const uint8_t *password, size_t password_len)

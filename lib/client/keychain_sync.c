@@ -790,6 +790,27 @@ out:
 	return r;
 }
 
+/* Whether another device's genesis is the server's entry 1: 0 (none yet,
+ * or this journal's), COFFER_ERR_CONFLICT, or a server error. */
+static int
+lost_race(struct coffer_client *c, const struct journal *j,
+    const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	struct devlist_entry e;
+	uint64_t head = 0;
+	int r;
+
+	if ((r = tr_server_entry(c, 1, &e, &head)) == COFFER_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (!is_ours(c, j, &e, account))
+		r = cl_fail(c, COFFER_ERR_CONFLICT, "another device made this "
+		    "account's device list first");
+	devlist_entry_cleanup(&e);
+	return r;
+}
+
 /* The first device of an account (docs/PROTOCOL-client.md §3): the
  * journal, the keychain zone, the account key and the naming key under
  * the root, the genesis entry, this device's grant, then the journal
@@ -822,30 +843,28 @@ genesis(struct coffer_client *c)
 		goto out;
 	}
 	memcpy(account, coffer_buf_data(b), sizeof(account));
+	/* Another device may have made the list first (a race, or while
+	 * this run was cut short): then the server no longer lets this
+	 * device's session write the keychain (403), and it pairs. */
+	if ((r = lost_race(c, &j, account)) != 0)
+		goto lost;
 	if ((r = cl_hex(hex, j.zone)) != 0)
 		goto out;
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
 	    NULL)) != 0 || (r = zone_keep(c, j.zone)) != 0)
-		goto out;
+		goto lost;
 	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
 	    j.root)) != 0 ||
 	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
 	    j.root)) != 0)
-		goto out;
-	if ((r = append_genesis(c, &j, account, &e)) == COFFER_ERR_CONFLICT) {
-		/* Its zone holds nothing anyone will use: this device finds
-		 * the winner's by its grant once paired. */
-		c->has_kczone = 0;
-		if (journal_drop(c) != 0 || st_del(c, "kczone") != 0)
-			r = COFFER_ERR_IO;
-		goto out;
-	}
+		goto lost;
+	if ((r = append_genesis(c, &j, account, &e)) != 0)
+		goto lost;
 	coffer_buf_reset(b);
-	if (r != 0 ||
-	    (r = grant_make(b, &e, coffer_device_id(c->device), j.root,
+	if ((r = grant_make(b, &e, coffer_device_id(c->device), j.root,
 	    j.acct)) != 0 ||
 	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, b)) != 0)
 		goto out;
@@ -862,6 +881,19 @@ genesis(struct coffer_client *c)
 	c->naming = j.naming;
 	c->epoch = 1;
 	memset(&j, 0, sizeof(j));
+	goto out;
+lost:
+	/* Refused by the server (403), it may be a race lost meanwhile. */
+	if (r == COFFER_ERR_UNAUTHORIZED && lost_race(c, &j, account) ==
+	    COFFER_ERR_CONFLICT)
+		r = COFFER_ERR_CONFLICT;
+	if (r == COFFER_ERR_CONFLICT) {
+		/* Its zone, if made, holds nothing anyone will use: this
+		 * device finds the winner's by its grant once paired. */
+		c->has_kczone = 0;
+		if (journal_drop(c) != 0 || st_del(c, "kczone") != 0)
+			r = COFFER_ERR_IO;
+	}
 out:
 	journal_free(&j);
 	devlist_entry_cleanup(&e);

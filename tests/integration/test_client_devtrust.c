@@ -14,7 +14,8 @@
  *     a valid extension arrives;
  *   - an account with a keychain but no list: refused; and the first
  *     device's genesis, cut short, resumes from its journal;
- * and two approvals racing to append: the second makes its entry again. */
+ * and two approvals racing to append: the second makes its entry again;
+ * two first devices racing to make the list: the loser pairs. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +58,7 @@ enum mode {
 	M_GRIND_E,	/* step 1 for E: its own Ya; step 3: its own Ta */
 	M_LIST,		/* GET /v1/devicelist: the answer in list_answer */
 	M_RACE,		/* before E appends: another device is added */
+	M_FIRST_RACE,	/* before A makes its keychain zone: B signs in */
 };
 
 static struct {
@@ -81,6 +83,7 @@ static struct {
 	/* M_RACE: the pairing run while E waits for Ta, once. */
 	struct coffer_client	*race_n, *race_e;
 	int			 raced, race_r;
+	const char		*race_login;
 	char			*log;		/* every body, both ways */
 	size_t			 loglen;
 } Op = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -337,6 +340,17 @@ hook(void *arg, const char *method, const char *path, const char *query,
 		Op.raced = 1;
 		pthread_mutex_unlock(&Op.mu);
 		Op.race_r = client_fx_pair(Op.race_n, Op.race_e);
+		return;
+	} else if (!answer && put && Op.mode == M_FIRST_RACE && !Op.raced &&
+	    strncmp(path, "/v1/zones/", 10) == 0 &&
+	    strchr(path + 10, '/') == NULL) {
+		/* The first device is about to make its keychain zone:
+		 * another signs in now, finds no list and no keychain, and
+		 * makes the genesis first. */
+		Op.raced = 1;
+		pthread_mutex_unlock(&Op.mu);
+		Op.race_r = coffer_client_login(Op.race_n, Op.race_login,
+		    PW("pw"));
 		return;
 	} else if (answer && get && Op.mode == M_LIST &&
 	    strcmp(path, "/v1/devicelist") == 0 && Op.list_answer != NULL) {
@@ -896,6 +910,54 @@ test_append_race(void **state)
 	coffer_client_free(&x);
 }
 
+/* Two first devices: B signs in after A's account exists and before A
+ * makes its keychain zone, so both start a genesis. B's entry 1 is stored
+ * first; A's append gets 409, A sees entry 1 is not its journal's, drops
+ * the journal and stays unapproved, then pairs with B like any device. */
+static void
+test_first_device_race(void **state)
+{
+	struct coffer_client *a, *b;
+	char ha[4096], hb[4096], login[64];
+	struct coffer_client_status st;
+	unsigned k = 0;
+
+	(void)state;
+	client_fx_home(ha, sizeof(ha));
+	client_fx_home(hb, sizeof(hb));
+	client_fx_login(login, sizeof(login), "first");
+	assert_non_null(a = open_via(ha));
+	assert_non_null(b = open_via(hb));
+	pthread_mutex_lock(&Op.mu);
+	Op.race_n = b;
+	Op.race_login = login;
+	Op.raced = 0;
+	Op.race_r = -1;
+	pthread_mutex_unlock(&Op.mu);
+	operator_does(M_FIRST_RACE);
+	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
+	operator_does(M_LOG);
+	assert_int_equal(Op.raced, 1);
+	assert_int_equal(Op.race_r, 0);
+	st = status_of(b);
+	assert_true(st.listed && st.trusted);
+	assert_int_equal(st.devlist_seq, 1);
+	st = status_of(a);
+	assert_false(st.listed || st.trusted);
+	assert_int_equal(st.devlist_seq, 0);
+	/* Its journal is gone: it makes no second genesis. */
+	assert_int_equal(coffer_client_sync(a), 0);
+	assert_int_equal(status_of(a).devlist_seq, 0);
+	assert_int_equal(client_fx_pair(a, b), 0);
+	st = status_of(a);
+	assert_true(st.listed && st.trusted);
+	assert_int_equal(st.devlist_seq, 2);
+	assert_int_equal(coffer_client_record_list(a, "notes", NULL,
+	    count_one, &k), 0);
+	coffer_client_free(&a);
+	coffer_client_free(&b);
+}
+
 int
 main(void)
 {
@@ -908,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_list_rollback_fork_forgery),
 		cmocka_unit_test(test_keychain_without_list),
 		cmocka_unit_test(test_append_race),
+		cmocka_unit_test(test_first_device_race),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
