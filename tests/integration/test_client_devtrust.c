@@ -870,6 +870,22 @@ test_keychain_without_list(void **state)
 	coffer_client_free(&b);
 }
 
+/* Arm the race of ${m}: ${n} is the device the side job signs in or
+ * pairs, ${e} its approver, ${login} its login. */
+static void
+race_arm(enum mode m, struct coffer_client *n, struct coffer_client *e,
+    const char *login)
+{
+	pthread_mutex_lock(&Op.mu);
+	Op.race_n = n;
+	Op.race_e = e;
+	Op.race_login = login;
+	Op.raced = 0;
+	Op.race_r = -1;
+	pthread_mutex_unlock(&Op.mu);
+	operator_does(m);
+}
+
 /* Two trusted devices add a device each at once: the append that comes
  * second gets 409, refreshes, makes its entry again over the new head
  * and appends it; both new devices end listed and holding keys. */
@@ -888,13 +904,7 @@ test_append_race(void **state)
 	client_fx_home(hx, sizeof(hx));
 	assert_non_null(x = open_via(hx));
 	assert_int_equal(coffer_client_login(x, login, PW("pw")), 0);
-	pthread_mutex_lock(&Op.mu);
-	Op.race_n = x;
-	Op.race_e = e2;
-	Op.raced = 0;
-	Op.race_r = -1;
-	pthread_mutex_unlock(&Op.mu);
-	operator_does(M_RACE);
+	race_arm(M_RACE, x, e2, NULL);
 	assert_int_equal(client_fx_pair(n, a), 0);
 	operator_does(M_LOG);
 	assert_int_equal(Op.raced, 1);
@@ -928,13 +938,7 @@ test_first_device_race(void **state)
 	client_fx_login(login, sizeof(login), "first");
 	assert_non_null(a = open_via(ha));
 	assert_non_null(b = open_via(hb));
-	pthread_mutex_lock(&Op.mu);
-	Op.race_n = b;
-	Op.race_login = login;
-	Op.raced = 0;
-	Op.race_r = -1;
-	pthread_mutex_unlock(&Op.mu);
-	operator_does(M_FIRST_RACE);
+	race_arm(M_FIRST_RACE, b, NULL, login);
 	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
 	operator_does(M_LOG);
 	assert_int_equal(Op.raced, 1);
