@@ -106,15 +106,19 @@ pair(struct cli *c, struct coffer_client *cl, const char *what)
 	char code[COFFER_CLIENT_PAIR_CODE_LEN];
 	int r;
 
-	if ((r = coffer_client_pair_start(cl, code)) != 0)
+	/* Caught from before the code is shown: a Ctrl-C as soon as it is
+	 * seen still ends the pairing on the server. */
+	catch_interrupt(1);
+	if ((r = coffer_client_pair_start(cl, code)) != 0) {
+		catch_interrupt(0);
 		return cli_client_fail(c, cl, r, what);
+	}
 	cli_json_line(c, json_pack("{s:s}", "code", code));
 	cli_print(c, "code:      %s", code);
 	cli_print(c, "On a trusted device, run: coffer device approve --code "
 	    "%s", code);
 	fflush(stdout);
 	cli_note(c, "waiting for approval (Ctrl-C cancels)...");
-	catch_interrupt(1);
 	r = coffer_client_pair_wait(cl, 0, &interrupted);
 	catch_interrupt(0);
 	sodium_memzero(code, sizeof(code));

@@ -4,6 +4,7 @@
  * a sync. The tests of this file run in order on one server and one
  * account. */
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -396,6 +397,18 @@ test_second_device(void **state)
 	j = cli_fx_json(&r);
 	assert_string_equal(cli_fx_str(j, "state"), "unapproved");
 	json_decref(j);
+	cli_res_free(&r);
+
+	/* Ctrl-C while waiting cancels: the pairing ends, nothing waits. */
+	start_login(&bg, 0, code);
+	assert_int_equal(kill(bg.pid, SIGINT), 0);
+	assert_int_equal(cli_bg_wait(&bg, &r), 0);
+	cli_fx_expect(&r, 1, "the login cancelled with Ctrl-C");
+	assert_non_null(strstr(r.err, "cancelled"));
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "approve", "--code", code);
+	cli_fx_expect(&r, 1, "approve of a cancelled pairing");
+	assert_non_null(strstr(r.err, "no new device is waiting"));
 	cli_res_free(&r);
 
 	/* Again, with the code asked on the terminal of the trusted device
