@@ -1,110 +1,121 @@
 /* coffer device list|approve, coffer sync. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <coffer/err.h>
+
+#include <sodium.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "session.h"
 
+#define HEX_ID	(2 * COFFER_CLIENT_DEVICE_ID_BYTES + 1)
+
 struct listing {
-	struct cli		*c;
-	struct coffer_client	*cl;
-	json_t			*devices;
+	struct cli	*c;
+	json_t		*devices;
 };
 
 static int
-one_device(void *arg, const uint8_t id[COFFER_CLIENT_DEVICE_ID_BYTES],
-    int trusted, int self)
+one_device(void *arg, const struct coffer_client_device *d)
 {
 	struct listing *l = arg;
-	char hex[2 * COFFER_CLIENT_DEVICE_ID_BYTES + 1];
-	char code[COFFER_CLIENT_CODE_LEN];
+	char hex[HEX_ID], by[HEX_ID], when[32];
+	struct tm tm;
+	time_t t = (time_t)d->added_time;
+	json_t *o;
 
-	cli_hex(hex, id, COFFER_CLIENT_DEVICE_ID_BYTES);
-	/* The code is what the user compares with the new device's screen;
-	 * a card that does not hold shows no code (and cannot be approved). */
-	if (coffer_client_device_code(l->cl, id, code) != 0)
-		snprintf(code, sizeof(code), "?");
-	json_array_append_new(l->devices, json_pack("{s:s, s:b, s:b, s:s}",
-	    "id", hex, "trusted", trusted, "self", self, "code", code));
-	cli_print(l->c, "%s  %-9s  %-9s%s", hex, code, trusted ? "trusted" :
-	    "waiting", self ? "  (this device)" : "");
+	cli_hex(hex, d->id, sizeof(d->id));
+	o = json_pack("{s:s, s:s, s:b, s:b, s:s}", "id", hex, "state",
+	    d->listed ? "listed" : "waiting", "listed", d->listed, "self",
+	    d->self, "name", d->name);
+	if (!d->listed) {
+		json_array_append_new(l->devices, o);
+		cli_print(l->c, "%s  %-7s  %s%s", hex, "waiting",
+		    "(not approved)", d->self ? "  (this device)" : "");
+		return 0;
+	}
+	cli_hex(by, d->approver, sizeof(d->approver));
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
+	json_object_set_new(o, "added_seq", json_integer(
+	    (json_int_t)d->added_seq));
+	json_object_set_new(o, "added_time", json_integer(
+	    (json_int_t)d->added_time));
+	json_object_set_new(o, "approver", json_string(by));
+	json_array_append_new(l->devices, o);
+	cli_print(l->c, "%s  %-7s  %s%sadded %s%s", hex, "listed", d->name,
+	    d->name[0] ? "  " : "", when, d->self ? "  (this device)" : "");
 	return 0;
 }
 
 int
 cmd_device_list(struct cli *c)
 {
-	struct listing l = { c, NULL, json_array() };
+	struct listing l = { c, json_array() };
+	struct coffer_client_status st;
+	struct coffer_client *cl = NULL;
 	int r;
 
-	if ((r = cli_client_open(c, &l.cl)) != CLI_OK)
+	if ((r = cli_client_open(c, &cl)) != CLI_OK)
 		goto out;
-	if ((r = coffer_client_device_list(l.cl, one_device, &l)) != 0) {
-		r = cli_client_fail(c, l.cl, r, "device list");
+	if ((r = coffer_client_device_list(cl, one_device, &l)) != 0) {
+		r = cli_client_fail(c, cl, r, "device list");
 		goto out;
 	}
 	cli_json_set(c, "devices", l.devices);
 	l.devices = NULL;
+	/* A list refused earlier stays shown until a valid one comes. */
+	if (coffer_client_status(cl, &st) == 0 && st.refusal[0] != '\0') {
+		cli_json_set(c, "refused", json_string(st.refusal));
+		cli_print(c, "warning: %s", st.refusal);
+	}
 out:
 	json_decref(l.devices);
-	coffer_client_free(&l.cl);
+	coffer_client_free(&cl);
 	return r;
-}
-
-/* The code to approve with: --code, or the card's own once the user has
- * compared it on the terminal with what the new device shows. */
-static int
-approve_code(struct cli *c, struct coffer_client *cl, const uint8_t *id,
-    char code[COFFER_CLIENT_CODE_LEN], const char **out)
-{
-	char q[200];
-	int r;
-
-	if ((*out = cli_opt(c, "code")) != NULL)
-		return CLI_OK;
-	if ((r = coffer_client_device_code(cl, id, code)) != 0)
-		return cli_client_fail(c, cl, r, "device approve");
-	snprintf(q, sizeof(q), "The new device must show the code %s.\n"
-	    "Approve device %s? [y/N] ", code, c->pos[0]);
-	switch (cli_confirm(c, q)) {
-	case CLI_OK:
-		*out = code;
-		return CLI_OK;
-	case CLI_USAGE:
-		return cli_usage(c, "give --code CODE, the verification code "
-		    "the new device shows (or run on a terminal to compare it)");
-	default:
-		return cli_failf(c, "device %s not approved", c->pos[0]);
-	}
 }
 
 int
 cmd_device_approve(struct cli *c)
 {
 	uint8_t id[COFFER_CLIENT_DEVICE_ID_BYTES];
-	char code[COFFER_CLIENT_CODE_LEN];
+	char code[64];
 	struct coffer_client *cl = NULL;
 	const char *use;
 	int r;
 
-	if ((r = cli_parse_id(c, c->pos[0], id, sizeof(id), "device id")) !=
-	    CLI_OK)
+	if (c->npos > 0 && (r = cli_parse_id(c, c->pos[0], id, sizeof(id),
+	    "device id")) != CLI_OK)
 		return r;
+	if ((use = cli_opt(c, "code")) == NULL) {
+		switch (cli_ask(c, "The code the new device shows: ", code,
+		    sizeof(code))) {
+		case CLI_OK:
+			use = code;
+			break;
+		case CLI_USAGE:
+			return cli_usage(c, "give --code CODE, the code the new "
+			    "device shows (or run on a terminal to be asked)");
+		default:
+			return CLI_FAIL;
+		}
+	}
 	if ((r = cli_client_open(c, &cl)) != CLI_OK)
 		return r;
-	if ((r = approve_code(c, cl, id, code, &use)) != CLI_OK)
-		goto out;
-	if ((r = coffer_client_device_approve(cl, id, use)) != 0) {
+	cli_note(c, "waiting for the new device...");
+	if ((r = coffer_client_device_approve(cl, c->npos > 0 ? id : NULL,
+	    use)) != 0) {
 		r = cli_client_fail(c, cl, r, "device approve");
 	} else {
-		cli_json_set(c, "approved", json_string(c->pos[0]));
-		cli_note(c, "approved device %s: it can read the account's "
-		    "data after its next sync", c->pos[0]);
+		cli_json_set(c, "approved", json_true());
+		cli_print(c, "approved: the new device can read the account's "
+		    "data");
 	}
-out:
+	sodium_memzero(code, sizeof(code));
 	coffer_client_free(&cl);
 	return r;
 }

@@ -414,9 +414,11 @@ set_zone(struct coffer_client *c, const char *set_name, struct zone *z,
 	if (c == NULL)
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
-	if ((r = zn_open(c, COFFER_CATEGORY_BACKUP, set_name, z)) != 0)
+	if ((r = kc_ready(c)) != 0 ||
+	    (r = zn_open(c, COFFER_CATEGORY_BACKUP, set_name, z)) != 0)
 		return r;
-	return kc_zone_key(c, z, 1, key);
+	/* The current version's: the engine takes one zone key for now. */
+	return kc_zone_key(c, z, 0, 1, key);
 }
 
 int

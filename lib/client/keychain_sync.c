@@ -1,9 +1,13 @@
 /* The keychain zone on the server, kept in sync with the home
- * (docs/PROTOCOL-client.md, "Keychain zone"): the account's wrapped keys.
- * The first device makes the zone, the root and the account key; the root
- * is sealed to each trusted device; category and zone keys are wrapped,
- * made on first use. The records are envelopes already: the zone is
- * synced without a check of its own, and each key is checked as it is
+ * (docs/PROTOCOL-client.md §3, docs/PROTOCOL-devices.md §1): the
+ * account's keys by epoch. The root of the current epoch reaches this
+ * device only in a grant checked (grant_open) against the entry of the
+ * verified device list it names; the account key, the naming key and the
+ * category keys are wrapped under that root, zone keys under a key from
+ * their category key, each version apart. The first device makes the
+ * first epoch (the genesis), through a journal in the home so that a run
+ * cut short anywhere resumes. The records are envelopes already: the zone
+ * is synced without a check of its own, and each key is checked as it is
  * unwrapped. */
 #include <coffer/category.h>
 #include <coffer/err.h>
@@ -12,26 +16,31 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "client/client_internal.h"
+#include "keys/grant.h"
 
 #define KC_ID_CONTEXT	"coffer/keychain-id/v1"
 #define ZONE_KEK_CONTEXT "coffer/zone-kek/v1"
 #define WRAPPED_MAX	1024
+#define GRANT_KEY	"grant"
 
-/* Keychain record ids (docs/PROTOCOL-client.md, "Keychain zone"). */
-enum kc_type {
-	KC_ROOT_FOR_DEVICE = 1,
-	KC_ACCOUNT = 2,
-	KC_CATEGORY = 3,
-	KC_ZONE = 4,
-};
+/* The genesis journal (docs/PROTOCOL-client.md §1): the first epoch's
+ * keys sealed to this device, and the keychain zone's id. */
+#define J_ROOT		"journal.root"
+#define J_ACCOUNT	"journal.account"
+#define J_NAMING	"journal.naming"
+#define J_ZONE		"journal.zone"
 
-static int
+static const char pre_list[] = "this account predates the signed device "
+    "list: make a new account and copy the data across";
+
+int
 kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
-    const uint8_t *arg, size_t len)
+    const uint8_t *subject, size_t len)
 {
 	crypto_generichash_state st;
 	uint8_t tb = (uint8_t)t;
@@ -39,75 +48,164 @@ kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
 	if (crypto_generichash_init(&st, (const uint8_t *)KC_ID_CONTEXT,
 	    sizeof(KC_ID_CONTEXT) - 1, COFFER_WIRE_ID_BYTES) != 0 ||
 	    crypto_generichash_update(&st, &tb, 1) != 0 ||
-	    crypto_generichash_update(&st, arg, len) != 0 ||
+	    crypto_generichash_update(&st, subject, len) != 0 ||
 	    crypto_generichash_final(&st, out, COFFER_WIRE_ID_BYTES) != 0)
 		return COFFER_ERR_CRYPTO;
 	return 0;
 }
 
-/* Find the account's keychain zone: the oldest zone of its category. */
-static int
-find_kczone(struct coffer_client *c)
+static void
+put32(uint8_t *p, uint32_t v)
 {
-	static const char *const zone_keys[] = { "zone", "category", "seq",
-		"created", NULL };
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The id of a record whose subject is ${pre} (${n} bytes, may be 0), then
+ * one or two u32 (${b} 0: one). */
+static int
+rid_of(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
+    size_t n, uint32_t a, uint32_t b, int two)
+{
+	uint8_t s[COFFER_WIRE_ID_BYTES + 8];
+
+	if (n > 0)
+		memcpy(s, pre, n);
+	put32(s + n, a);
+	if (two)
+		put32(s + n + 4, b);
+	return kc_record_id(out, t, s, n + (two ? 8u : 4u));
+}
+
+int
+kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch)
+{
+	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0);
+}
+
+/* The keychain zone's id as known, or NULL. */
+static int
+zone_known(struct coffer_client *c)
+{
 	struct coffer_buf *b = NULL;
-	const char *cat;
-	json_t *j = NULL, *a, *e;
-	size_t i;
-	int r = 0;
 
 	if (c->has_kczone)
-		return 0;
+		return 1;
 	if ((b = coffer_buf_new(64)) == NULL)
-		return COFFER_ERR_NOMEM;
-	/* Known from an earlier run. */
+		return 0;
 	if (st_get(c, "kczone", b) == 0 &&
 	    coffer_buf_len(b) == COFFER_WIRE_ID_BYTES) {
 		memcpy(c->kczone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
 		c->has_kczone = 1;
-		goto out;
 	}
-	if ((r = cl_list(c, "/v1/zones", "zones", &j, &a)) != 0)
-		goto out;
-	json_array_foreach(a, i, e) {
-		if (!json_is_object(e) ||
-		    (r = net_json_only(e, zone_keys, c->errmsg)) != 0 ||
-		    (r = net_json_str(e, "category", &cat, c->errmsg)) != 0) {
-			r = COFFER_ERR_SERVER;
-			goto out;
-		}
-		if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) != 0)
-			continue;
-		if ((r = net_json_hex(e, "zone", c->kczone,
-		    COFFER_WIRE_ID_BYTES, c->errmsg)) != 0)
-			goto out;
-		c->has_kczone = 1;
-		if ((r = st_zone_put(c, c->kczone, COFFER_CATEGORY_KEYCHAIN,
-		    NULL)) == 0)
-			r = st_set(c, "kczone", c->kczone,
-			    COFFER_WIRE_ID_BYTES);
-		goto out;
-	}
-out:
-	json_decref(j);
 	coffer_buf_free(&b);
-	return r;
+	return c->has_kczone;
 }
 
-/* The keychain zone of ${z}: known from this run, the home, or the
- * server. */
 static int
-kc_zone(struct coffer_client *c, struct zone *z)
+zone_keep(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
 {
 	int r;
 
-	memset(z, 0, sizeof(*z));
-	if ((r = find_kczone(c)) != 0)
+	memcpy(c->kczone, id, COFFER_WIRE_ID_BYTES);
+	if ((r = st_zone_put(c, id, COFFER_CATEGORY_KEYCHAIN, NULL)) == 0 &&
+	    (r = st_set(c, "kczone", id, COFFER_WIRE_ID_BYTES)) == 0)
+		c->has_kczone = 1;
+	return r;
+}
+
+/* Call ${fn} for each keychain zone of the account the server lists
+ * (oldest first) until it returns nonzero. */
+static int
+each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
+    const uint8_t *, const void *), const void *arg)
+{
+	static const char *const zone_keys[] = { "zone", "category", "seq",
+		"created", NULL };
+	uint8_t id[COFFER_WIRE_ID_BYTES];
+	const char *cat;
+	json_t *j = NULL, *a, *e;
+	size_t i;
+	int r;
+
+	if ((r = cl_list(c, "/v1/zones", "zones", &j, &a)) != 0)
 		return r;
-	if (!c->has_kczone)
-		return cl_fail(c, COFFER_ERR_STATE, "the account has no "
-		    "keychain zone");
+	json_array_foreach(a, i, e) {
+		if (!json_is_object(e) ||
+		    net_json_only(e, zone_keys, c->errmsg) != 0 ||
+		    net_json_str(e, "category", &cat, c->errmsg) != 0 ||
+		    net_json_hex(e, "zone", id, COFFER_WIRE_ID_BYTES,
+		    c->errmsg) != 0) {
+			r = COFFER_ERR_SERVER;
+			break;
+		}
+		if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 &&
+		    (r = fn(c, id, arg)) != 0)
+			break;
+	}
+	json_decref(j);
+	return r;
+}
+
+static int
+any_zone(struct coffer_client *c, const uint8_t *id, const void *arg)
+{
+	(void)c;
+	(void)id;
+	(void)arg;
+	return 1;
+}
+
+/* The zone that holds record ${arg}: 1 and kept, or 0 to go on. */
+static int
+holds(struct coffer_client *c, const uint8_t *id, const void *arg)
+{
+	struct coffer_buf *b = NULL;
+	struct zone z;
+	struct rec rec;
+	int r;
+
+	memset(&z, 0, sizeof(z));
+	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
+	z.cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
+	if ((b = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = zn_fetch(c, &z, arg, &rec, b);
+	coffer_buf_free(&b);
+	if (r == COFFER_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	return (r = zone_keep(c, id)) != 0 ? r : 1;
+}
+
+/* The keychain zone: known from this run or the home, else the one the
+ * server lists that holds this device's grant ${rid}: a zone is only
+ * where a device finds its keys, each checked as it opens, so a decoy
+ * can only withhold. */
+static int
+find_kczone(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES])
+{
+	int r;
+
+	if (zone_known(c))
+		return 0;
+	if ((r = each_kczone(c, holds, rid)) < 0)
+		return r;
+	return c->has_kczone ? 0 : COFFER_ERR_NOTFOUND;
+}
+
+/* The keychain zone as a zone, once known. */
+static int
+kc_zone(struct coffer_client *c, struct zone *z)
+{
+	memset(z, 0, sizeof(*z));
+	if (!zone_known(c))
+		return cl_fail(c, COFFER_ERR_STATE, "the account's keychain "
+		    "zone is not known yet");
 	memcpy(z->id, c->kczone, COFFER_WIRE_ID_BYTES);
 	z->cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
 	return 0;
@@ -116,7 +214,7 @@ kc_zone(struct coffer_client *c, struct zone *z)
 /* The keychain record ${rid} from the home (synced first if absent). */
 static int
 kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    int sync, struct coffer_buf *blob)
+    struct coffer_buf *blob)
 {
 	struct zone z;
 	struct rec rec;
@@ -126,8 +224,15 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 		return r;
 	coffer_buf_reset(blob);
 	r = st_rec_get(c, z.id, rid, &rec, blob);
-	if ((r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) && sync) {
+	if (r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) {
 		coffer_buf_reset(blob);
+		/* Asked while another zone's page is being taken (a record
+		 * check): the keychain cannot be synced inside that
+		 * transaction. Runs refresh the keychain before they sync a
+		 * zone, so this is a key another device made since. */
+		if (st_in_tx(c))
+			return cl_fail(c, COFFER_ERR_STATE, "a key this record "
+			    "needs is not in this home yet: sync again");
 		if ((r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 			return r;
 		r = st_rec_get(c, z.id, rid, &rec, blob);
@@ -137,9 +242,12 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	return r;
 }
 
+/* Store keychain record ${rid} if absent. Every id names one key of one
+ * version, so on 409 the earlier write stands: COFFER_ERR_CONFLICT, and
+ * the caller reads it. */
 static int
 kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    const struct coffer_buf *blob)
+    const uint8_t *p, size_t len)
 {
 	struct zone z;
 	uint64_t version = 0;
@@ -147,17 +255,30 @@ kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 
 	if ((r = kc_zone(c, &z)) != 0)
 		return r;
-	return zn_put(c, &z, rid, &version, coffer_buf_data(blob),
-	    coffer_buf_len(blob));
+	return zn_put(c, &z, rid, &version, p, len);
 }
 
-/* The key of ${role} and ${category} (version 1) wrapped under ${kek} in
+int
+kc_put_grant(struct coffer_client *c,
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const struct coffer_buf *grant)
+{
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	int r;
+
+	if ((r = kc_grant_id(rid, device, epoch)) != 0)
+		return r;
+	r = kc_store(c, rid, coffer_buf_data(grant), coffer_buf_len(grant));
+	return r == COFFER_ERR_CONFLICT ? 0 : r;
+}
+
+/* The key of ${role}, ${category} and ${version} wrapped under ${kek} in
  * keychain record ${rid}; made, wrapped and stored if absent and
  * ${create}. */
 static int
 kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    enum coffer_key_role role, uint8_t category, const struct coffer_key *kek,
-    int create, struct coffer_key **out)
+    enum coffer_key_role role, uint8_t category, uint32_t version,
+    const struct coffer_key *kek, int create, struct coffer_key **out)
 {
 	struct coffer_key *k = NULL;
 	struct coffer_buf *blob = NULL;
@@ -166,21 +287,22 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	*out = NULL;
 	if ((blob = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	r = kc_lookup(c, rid, 1, blob);
+	r = kc_lookup(c, rid, blob);
 	if (r == COFFER_ERR_NOTFOUND && create) {
 		if ((r = coffer_keychain_key_generate(&k, role, category,
-		    1)) != 0 ||
+		    version)) != 0 ||
 		    (r = coffer_keychain_wrap(blob, k, role, category,
 		    kek)) != 0)
 			goto out;
-		if ((r = kc_store(c, rid, blob)) == 0) {
+		if ((r = kc_store(c, rid, coffer_buf_data(blob),
+		    coffer_buf_len(blob))) == 0) {
 			*out = k;
 			k = NULL;
 			goto out;
 		}
 		/* Another device made it first: use theirs. */
 		if (r != COFFER_ERR_CONFLICT ||
-		    (r = kc_lookup(c, rid, 1, blob)) != 0)
+		    (r = kc_lookup(c, rid, blob)) != 0)
 			goto out;
 	}
 	if (r != 0) {
@@ -189,7 +311,7 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 		goto out;
 	}
 	if ((r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
-	    coffer_buf_len(blob), role, category, 1, kek)) != 0)
+	    coffer_buf_len(blob), role, category, version, kek)) != 0)
 		r = cl_fail(c, COFFER_ERR_AUTH, "a key of the keychain does "
 		    "not open: %s", coffer_strerror(r));
 out:
@@ -198,38 +320,84 @@ out:
 	return r;
 }
 
+/* Wrap ${key} under ${kek} as record ${rid} if absent (the genesis). */
+static int
+kc_wrap_new(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    const struct coffer_key *key, enum coffer_key_role role,
+    const struct coffer_key *kek)
+{
+	struct coffer_buf *b = NULL;
+	int r;
+
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = coffer_keychain_wrap(b, key, role, 0, kek)) == 0)
+		r = kc_store(c, rid, coffer_buf_data(b), coffer_buf_len(b));
+	coffer_buf_free(&b);
+	return r == COFFER_ERR_CONFLICT ? 0 : r;
+}
+
+static void
+drop_zone_keys(struct coffer_client *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nzkeys; i++)
+		coffer_key_free(&c->zkeys[i].key);
+	c->nzkeys = 0;
+}
+
+/* Forget every key of the account this handle holds. */
+static void
+drop_keys(struct coffer_client *c)
+{
+	coffer_key_free(&c->root);
+	coffer_key_free(&c->acct);
+	coffer_key_free(&c->naming);
+	drop_zone_keys(c);
+	c->epoch = 0;
+}
+
 int
-kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
-    const struct coffer_key **out)
+kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
+    int create, const struct coffer_key **out)
 {
 	struct coffer_key *cat = NULL, *kek = NULL, *zk = NULL;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid = z->cat->id;
+	uint32_t v = version != 0 ? version : c->epoch;
 	size_t i;
-	int r;
+	int r, make;
 
-	/* Zone ids are not secret, but they are derived from the root:
-	 * compare them in constant time like the rest of the keychain. */
+	if (c->root == NULL)
+		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
+		    "approved yet");
+	if (v > c->epoch)
+		return cl_fail(c, COFFER_ERR_AUTH, "a record sealed under zone "
+		    "key version %lu, newer than this device's epoch %lu",
+		    (unsigned long)v, (unsigned long)c->epoch);
+	/* Zone ids are not secret, but they are derived from the naming
+	 * key: compare them in constant time like the rest of the keychain. */
 	for (i = 0; i < c->nzkeys; i++) {
-		if (sodium_memcmp(c->zkeys[i].zone, z->id,
-		    COFFER_WIRE_ID_BYTES) == 0) {
+		if (c->zkeys[i].version == v && sodium_memcmp(c->zkeys[i].zone,
+		    z->id, COFFER_WIRE_ID_BYTES) == 0) {
 			*out = c->zkeys[i].key;
 			return 0;
 		}
 	}
-	if (c->root == NULL)
-		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
-		    "approved yet");
-	if ((r = kc_record_id(rid, KC_CATEGORY, &cid, 1)) != 0 ||
-	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, c->root, create,
+	/* Only the current version is ever made (on the zone's first write
+	 * in this epoch); older ones are read. */
+	make = create && v == c->epoch;
+	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1)) != 0 ||
+	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
 	    &cat)) != 0)
 		goto out;
 	/* The zone key's kek names the zone: a wrapped key moved to
 	 * another zone's record does not open. */
 	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id,
-	    COFFER_WIRE_ID_BYTES, 1)) != 0 ||
-	    (r = kc_record_id(rid, KC_ZONE, z->id,
-	    COFFER_WIRE_ID_BYTES)) != 0 ||
-	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, kek, create, &zk)) != 0)
+	    COFFER_WIRE_ID_BYTES, v)) != 0 ||
+	    (r = rid_of(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES, v, 0,
+	    0)) != 0 ||
+	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, kek, make, &zk)) != 0)
 		goto out;
 	if (c->nzkeys == ZONE_KEYS_MAX) {
 		coffer_key_free(&c->zkeys[0].key);
@@ -238,6 +406,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
 		c->nzkeys--;
 	}
 	memcpy(c->zkeys[c->nzkeys].zone, z->id, COFFER_WIRE_ID_BYTES);
+	c->zkeys[c->nzkeys].version = v;
 	c->zkeys[c->nzkeys].key = zk;
 	*out = zk;
 	c->nzkeys++;
@@ -249,137 +418,604 @@ out:
 	return r;
 }
 
-/* Seal the root to a device and store it for that device. */
-int
-kc_seal_root(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES],
-    const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t agree_version,
-    struct coffer_buf *sealed)
+/* Whether the entry ${e} lists this device with its own card. */
+static int
+lists_me(struct coffer_client *c, const struct devlist_entry *e)
 {
+	const struct devlist_device *d;
+	struct coffer_buf *card = NULL;
+	int yes = 0;
+
+	if ((d = devlist_find(e, coffer_device_id(c->device))) == NULL ||
+	    (card = coffer_buf_new(COFFER_DEVICE_CARD_BYTES)) == NULL)
+		return 0;
+	if (coffer_device_card_encode(card, c->device) == 0 &&
+	    coffer_buf_len(card) == sizeof(d->raw))
+		yes = sodium_memcmp(coffer_buf_data(card), d->raw,
+		    sizeof(d->raw)) == 0;
+	coffer_buf_free(&card);
+	return yes;
+}
+
+int
+kc_listed(struct coffer_client *c, const struct devlist_entry *e)
+{
+	return c->device != NULL && lists_me(c, e);
+}
+
+/* Open the grant ${p} against the verified entry it names: the root of
+ * its epoch into the handle. */
+static int
+open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
+{
+	struct devlist_entry e;
+	struct grant g;
+	struct coffer_key *root = NULL;
+	char why[NET_DETAIL];
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if ((r = grant_parse(&g, p, len)) != 0) {
+		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant is "
+		    "malformed: %s", coffer_strerror(r));
+		goto out;
+	}
+	if ((r = tr_entry(c, g.seq, &e)) == COFFER_ERR_NOTFOUND) {
+		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant names "
+		    "device list entry %llu, which this device has not "
+		    "verified", (unsigned long long)g.seq);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((r = grant_open(&root, p, len, &e, c->device, why,
+	    sizeof(why))) != 0) {
+		r = cl_fail(c, r == COFFER_ERR_AUTH ? r : COFFER_ERR_AUTH,
+		    "this device's grant is refused: %s", r == COFFER_ERR_AUTH ?
+		    why : coffer_strerror(r));
+		goto out;
+	}
+	drop_keys(c);
+	c->root = root;
+	c->epoch = g.epoch;
+	root = NULL;
+out:
+	coffer_key_free(&root);
+	devlist_entry_cleanup(&e);
+	return r;
+}
+
+int
+kc_load(struct coffer_client *c)
+{
+	struct devlist_entry head;
+	struct coffer_buf *b = NULL;
+	int r;
+
+	memset(&head, 0, sizeof(head));
+	if (c->device == NULL)
+		return 0;
+	if ((r = tr_head(c, &head)) != 0)
+		return r == COFFER_ERR_NOTFOUND ? 0 : r;
+	if (!lists_me(c, &head)) {
+		c->removed = 1;
+		r = 0;
+		goto out;
+	}
+	r = COFFER_ERR_NOMEM;
+	if ((b = coffer_buf_new(GRANT_BYTES)) == NULL)
+		goto out;
+	if ((r = st_get(c, GRANT_KEY, b)) == COFFER_ERR_NOTFOUND)
+		r = 0;
+	else if (r == 0)
+		r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b));
+out:
+	coffer_buf_free(&b);
+	devlist_entry_cleanup(&head);
+	return r;
+}
+
+/* This device's grant of epoch ${epoch}, from the keychain zone: checked
+ * and kept. Not there yet (the approving device stores it right after
+ * the entry): nothing changes. */
+static int
+take_grant(struct coffer_client *c, uint32_t epoch)
+{
+	struct coffer_buf *b = NULL;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = coffer_keychain_seal_to_device(sealed, c->root,
-	    COFFER_ROLE_ROOT, 0, agree_pk, agree_version)) != 0 ||
-	    (r = kc_record_id(rid, KC_ROOT_FOR_DEVICE, id,
-	    COFFER_WIRE_ID_BYTES)) != 0)
+	if ((r = kc_grant_id(rid, coffer_device_id(c->device), epoch)) != 0)
 		return r;
-	return kc_store(c, rid, sealed);
+	if ((r = find_kczone(c, rid)) != 0)
+		return r == COFFER_ERR_NOTFOUND ? 0 : r;
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND)
+		r = 0;
+	else if (r == 0 && (r = open_grant(c, coffer_buf_data(b),
+	    coffer_buf_len(b))) == 0)
+		r = st_set(c, GRANT_KEY, coffer_buf_data(b), coffer_buf_len(b));
+	coffer_buf_free(&b);
+	return r;
 }
 
-/* First device: the keychain zone, the root, the account key. */
+/* The account key and the naming key of the current epoch; the account
+ * key must be the one the head publishes. */
 static int
-kc_create(struct coffer_client *c)
+epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
+{
+	uint8_t rid[COFFER_WIRE_ID_BYTES], pk[COFFER_PUBLIC_BYTES];
+	int r;
+
+	if (c->acct == NULL) {
+		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0)) != 0 ||
+		    (r = kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch,
+		    c->root, 0, &c->acct)) != 0)
+			return r;
+		if (head->epoch == c->epoch &&
+		    (coffer_key_public(c->acct, pk) != 0 ||
+		    sodium_memcmp(pk, head->account_pk, sizeof(pk)) != 0)) {
+			coffer_key_free(&c->acct);
+			return cl_fail(c, COFFER_ERR_AUTH, "the account key in "
+			    "the keychain is not the one the device list "
+			    "publishes");
+		}
+	}
+	if (c->naming == NULL &&
+	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0)) != 0 ||
+	    (r = kc_key(c, rid, COFFER_ROLE_NAMING, 0, 1, c->root, 0,
+	    &c->naming)) != 0))
+		return r;
+	return 0;
+}
+
+/* The journal's keys and zone, opened with this device's key. */
+struct journal {
+	struct coffer_key	*root, *acct, *naming;
+	uint8_t			 zone[COFFER_WIRE_ID_BYTES];
+};
+
+static void
+journal_free(struct journal *j)
+{
+	coffer_key_free(&j->root);
+	coffer_key_free(&j->acct);
+	coffer_key_free(&j->naming);
+}
+
+static int
+journal_key(struct coffer_client *c, const char *k, enum coffer_key_role role,
+    uint32_t version, struct coffer_buf *b, struct coffer_key **out)
+{
+	int r;
+
+	coffer_buf_reset(b);
+	if ((r = st_get(c, k, b)) != 0)
+		return r;
+	if ((r = coffer_keychain_open_from_device(out, coffer_buf_data(b),
+	    coffer_buf_len(b), role, 0, version,
+	    coffer_device_agree_key(c->device))) != 0)
+		return cl_fail(c, r, "the journal of this account's first keys "
+		    "does not open: %s", coffer_strerror(r));
+	return 0;
+}
+
+/* The journal: COFFER_ERR_NOTFOUND if there is none. */
+static int
+journal_load(struct coffer_client *c, struct journal *j)
 {
 	struct coffer_buf *b = NULL;
-	struct coffer_key *acct = NULL;
-	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = st_get(c, J_ZONE, b)) == 0 &&
+	    coffer_buf_len(b) != COFFER_WIRE_ID_BYTES)
+		r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: the journal's "
+		    "zone id is out of shape");
+	if (r == 0) {
+		memcpy(j->zone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
+		if ((r = journal_key(c, J_ROOT, COFFER_ROLE_ROOT, 1, b,
+		    &j->root)) == 0 &&
+		    (r = journal_key(c, J_ACCOUNT, COFFER_ROLE_ACCOUNT, 1, b,
+		    &j->acct)) == 0)
+			r = journal_key(c, J_NAMING, COFFER_ROLE_NAMING, 1, b,
+			    &j->naming);
+		if (r == COFFER_ERR_NOTFOUND)
+			r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: the "
+			    "journal is incomplete");
+	}
+	if (r != 0)
+		journal_free(j);
+	coffer_buf_free(&b);
+	return r;
+}
+
+static int
+journal_seal(struct coffer_client *c, const char *k,
+    const struct coffer_key *key, enum coffer_key_role role,
+    struct coffer_buf *b)
+{
+	const struct coffer_key *dk = coffer_device_agree_key(c->device);
+	int r;
+
+	coffer_buf_reset(b);
+	if ((r = coffer_keychain_seal_to_device(b, key, role, 0,
+	    coffer_device_agree_public(c->device),
+	    coffer_key_version(dk))) != 0)
+		return r;
+	return st_set(c, k, coffer_buf_data(b), coffer_buf_len(b));
+}
+
+/* A new journal: the first epoch's keys made and kept, sealed to this
+ * device, before anything of them goes to the server. */
+static int
+journal_new(struct coffer_client *c, struct journal *j)
+{
+	struct coffer_buf *b = NULL;
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	randombytes_buf(j->zone, sizeof(j->zone));
+	if ((r = coffer_keychain_key_generate(&j->root, COFFER_ROLE_ROOT, 0,
+	    1)) != 0 ||
+	    (r = coffer_keychain_key_generate(&j->acct, COFFER_ROLE_ACCOUNT, 0,
+	    1)) != 0 ||
+	    (r = coffer_keychain_key_generate(&j->naming, COFFER_ROLE_NAMING,
+	    0, 1)) != 0)
+		goto out;
+	r = COFFER_ERR_NOMEM;
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL ||
+	    (r = st_begin(c)) != 0)
+		goto out;
+	if ((r = journal_seal(c, J_ROOT, j->root, COFFER_ROLE_ROOT, b)) == 0 &&
+	    (r = journal_seal(c, J_ACCOUNT, j->acct, COFFER_ROLE_ACCOUNT,
+	    b)) == 0 &&
+	    (r = journal_seal(c, J_NAMING, j->naming, COFFER_ROLE_NAMING,
+	    b)) == 0)
+		r = st_set(c, J_ZONE, j->zone, sizeof(j->zone));
+	r = st_end(c, r);
+out:
+	if (r != 0)
+		journal_free(j);
+	coffer_buf_free(&b);
+	return r;
+}
+
+/* Forget the journal, inside the caller's transaction. */
+static int
+journal_forget(struct coffer_client *c)
+{
+	int r;
+
+	if ((r = st_del(c, J_ROOT)) == 0 && (r = st_del(c, J_ACCOUNT)) == 0 &&
+	    (r = st_del(c, J_NAMING)) == 0)
+		r = st_del(c, J_ZONE);
+	return r;
+}
+
+static int
+journal_drop(struct coffer_client *c)
+{
+	int r;
+
+	if ((r = st_begin(c)) != 0)
+		return r;
+	return st_end(c, journal_forget(c));
+}
+
+/* Whether ${e} is the genesis this journal makes: this device's, of this
+ * account, with the journal's account key and root. */
+static int
+is_ours(struct coffer_client *c, const struct journal *j,
+    const struct devlist_entry *e, const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	uint8_t pk[COFFER_PUBLIC_BYTES], commit[32];
+
+	return e->seq == 1 && devlist_verify_genesis(e) == 0 &&
+	    sodium_memcmp(e->actor, coffer_device_id(c->device),
+	    COFFER_WIRE_ID_BYTES) == 0 &&
+	    sodium_memcmp(e->account, account, COFFER_WIRE_ID_BYTES) == 0 &&
+	    coffer_key_public(j->acct, pk) == 0 &&
+	    sodium_memcmp(pk, e->account_pk, sizeof(pk)) == 0 &&
+	    devlist_root_commit(commit, j->root) == 0 &&
+	    sodium_memcmp(commit, e->root_commit, sizeof(commit)) == 0 &&
+	    lists_me(c, e);
+}
+
+/* The genesis entry of the journal, appended (or found appended by an
+ * earlier run), into ${e}. COFFER_ERR_CONFLICT: another device's is. */
+static int
+append_genesis(struct coffer_client *c, const struct journal *j,
+    const uint8_t account[COFFER_WIRE_ID_BYTES], struct devlist_entry *e)
+{
+	struct devlist_device me;
+	struct devlist_draft d;
+	struct coffer_buf *card = NULL;
+	uint8_t pk[COFFER_PUBLIC_BYTES], commit[32];
+	uint64_t head = 0;
+	int r;
+
+	memset(&me, 0, sizeof(me));
+	if ((r = tr_server_entry(c, 1, e, &head)) == 0) {
+		if (is_ours(c, j, e, account))
+			return tr_pin(c, e);
+		devlist_entry_cleanup(e);
+		return cl_fail(c, COFFER_ERR_CONFLICT, "another device made "
+		    "this account's device list first");
+	}
+	if (r != COFFER_ERR_NOTFOUND)
+		return r;
+	if ((card = coffer_buf_new(COFFER_DEVICE_CARD_BYTES)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = coffer_device_card_encode(card, c->device)) != 0 ||
+	    (r = coffer_device_card_parse(&me.card, coffer_buf_data(card),
+	    coffer_buf_len(card))) != 0 ||
+	    (r = coffer_key_public(j->acct, pk)) != 0 ||
+	    (r = devlist_root_commit(commit, j->root)) != 0)
+		goto out;
+	memcpy(me.raw, coffer_buf_data(card), sizeof(me.raw));
+	me.added_seq = 1;
+	memcpy(me.approver, coffer_device_id(c->device), COFFER_WIRE_ID_BYTES);
+	me.added_time = (uint64_t)time(NULL);
+	memset(&d, 0, sizeof(d));
+	d.kind = DEVLIST_GENESIS;
+	d.seq = 1;
+	d.account = account;
+	d.time = me.added_time;
+	d.epoch = 1;
+	d.account_pk = pk;
+	d.root_commit = commit;
+	d.actor = coffer_device_id(c->device);
+	d.subject = d.actor;
+	d.devices = &me;
+	d.ndevices = 1;
+	if ((r = tr_append(c, &d, j->acct, e)) == COFFER_ERR_CONFLICT) {
+		/* Taken: this run's own, sent before its answer was lost, or
+		 * another device's. */
+		if ((r = tr_server_entry(c, 1, e, &head)) != 0)
+			goto out;
+		if (is_ours(c, j, e, account))
+			r = tr_pin(c, e);
+		else {
+			devlist_entry_cleanup(e);
+			r = cl_fail(c, COFFER_ERR_CONFLICT, "another device "
+			    "made this account's device list first");
+		}
+	}
+out:
+	coffer_buf_free(&card);
+	return r;
+}
+
+/* Whether another device's genesis is the server's entry 1: 0 (none yet,
+ * or this journal's), COFFER_ERR_CONFLICT, or a server error. */
+static int
+lost_race(struct coffer_client *c, const struct journal *j,
+    const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	struct devlist_entry e;
+	uint64_t head = 0;
+	int r;
+
+	if ((r = tr_server_entry(c, 1, &e, &head)) == COFFER_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (!is_ours(c, j, &e, account))
+		r = cl_fail(c, COFFER_ERR_CONFLICT, "another device made this "
+		    "account's device list first");
+	devlist_entry_cleanup(&e);
+	return r;
+}
+
+/* The first device of an account (docs/PROTOCOL-client.md §3): the
+ * journal, the keychain zone, the account key and the naming key under
+ * the root, the genesis entry, this device's grant, then the journal
+ * goes. Each step may run again: a run cut short resumes here. Returns 0
+ * (trusted), COFFER_ERR_CONFLICT (another device made the list: the
+ * journal is dropped and this device pairs), or an error. */
+static int
+genesis(struct coffer_client *c)
+{
+	struct journal j;
+	struct devlist_entry e;
+	struct coffer_buf *b = NULL;
+	uint8_t account[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	char path[64], hex[ID_HEX];
 	static const char body[] = "{\"category\":\""
 	    COFFER_CATEGORY_KEYCHAIN "\"}";
 	int r;
 
-	randombytes_buf(c->kczone, COFFER_WIRE_ID_BYTES);
-	if ((r = cl_hex(hex, c->kczone)) != 0)
+	memset(&e, 0, sizeof(e));
+	if ((r = journal_load(c, &j)) == COFFER_ERR_NOTFOUND)
+		r = journal_new(c, &j);
+	if (r != 0)
 		return r;
+	r = COFFER_ERR_NOMEM;
+	if ((b = coffer_buf_new(GRANT_BYTES + WRAPPED_MAX)) == NULL)
+		goto out;
+	if ((r = st_get(c, "account", b)) != 0 ||
+	    coffer_buf_len(b) != COFFER_WIRE_ID_BYTES) {
+		r = cl_fail(c, COFFER_ERR_STATE, "this home has no account");
+		goto out;
+	}
+	memcpy(account, coffer_buf_data(b), sizeof(account));
+	/* Another device may have made the list first (a race, or while
+	 * this run was cut short): then the server no longer lets this
+	 * device's session write the keychain (403), and it pairs. */
+	if ((r = lost_race(c, &j, account)) != 0)
+		goto lost;
+	if ((r = cl_hex(hex, j.zone)) != 0)
+		goto out;
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
-	    NULL)) != 0 ||
-	    (r = st_zone_put(c, c->kczone, COFFER_CATEGORY_KEYCHAIN,
-	    NULL)) != 0 ||
-	    (r = st_set(c, "kczone", c->kczone, COFFER_WIRE_ID_BYTES)) != 0)
-		goto out;
-	c->has_kczone = 1;
-	r = COFFER_ERR_NOMEM;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
-		goto out;
-	if ((r = coffer_keychain_key_generate(&c->root, COFFER_ROLE_ROOT, 0,
-	    1)) != 0 ||
-	    (r = kc_seal_root(c, coffer_device_id(c->device),
-	    coffer_device_agree_public(c->device),
-	    coffer_key_version(coffer_device_agree_key(c->device)), b)) != 0 ||
-	    (r = st_set(c, "root", coffer_buf_data(b), coffer_buf_len(b))) != 0)
-		goto out;
+	    NULL)) != 0 || (r = zone_keep(c, j.zone)) != 0)
+		goto lost;
+	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0)) != 0 ||
+	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
+	    j.root)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0)) != 0 ||
+	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
+	    j.root)) != 0)
+		goto lost;
+	if ((r = append_genesis(c, &j, account, &e)) != 0)
+		goto lost;
 	coffer_buf_reset(b);
-	if ((r = coffer_keychain_key_generate(&acct, COFFER_ROLE_ACCOUNT, 0,
-	    1)) != 0 ||
-	    (r = coffer_keychain_wrap(b, acct, COFFER_ROLE_ACCOUNT, 0,
-	    c->root)) != 0 ||
-	    (r = kc_record_id(rid, KC_ACCOUNT, NULL, 0)) != 0)
+	if ((r = grant_make(b, &e, coffer_device_id(c->device), j.root,
+	    j.acct)) != 0 ||
+	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, b)) != 0)
 		goto out;
-	r = kc_store(c, rid, b);
+	if ((r = st_begin(c)) != 0)
+		goto out;
+	if ((r = st_set(c, GRANT_KEY, coffer_buf_data(b),
+	    coffer_buf_len(b))) == 0)
+		r = journal_forget(c);
+	if ((r = st_end(c, r)) != 0)
+		goto out;
+	drop_keys(c);
+	c->root = j.root;
+	c->acct = j.acct;
+	c->naming = j.naming;
+	c->epoch = 1;
+	memset(&j, 0, sizeof(j));
+	goto out;
+lost:
+	/* Refused by the server (403), it may be a race lost meanwhile. */
+	if (r == COFFER_ERR_UNAUTHORIZED && lost_race(c, &j, account) ==
+	    COFFER_ERR_CONFLICT)
+		r = COFFER_ERR_CONFLICT;
+	if (r == COFFER_ERR_CONFLICT) {
+		/* Its zone, if made, holds nothing anyone will use: this
+		 * device finds the winner's by its grant once paired. */
+		c->has_kczone = 0;
+		if (journal_drop(c) != 0 || st_del(c, "kczone") != 0)
+			r = COFFER_ERR_IO;
+	}
 out:
-	if (r != 0)
-		coffer_key_free(&c->root);
-	coffer_key_free(&acct);
+	journal_free(&j);
+	devlist_entry_cleanup(&e);
 	coffer_buf_free(&b);
 	return r;
 }
 
-int
-kc_is_trusted(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
+static int
+has_journal(struct coffer_client *c)
 {
-	struct coffer_buf *b = NULL;
-	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	struct coffer_buf *b = coffer_buf_new(64);
 	int r;
 
-	if (!c->has_kczone || kc_record_id(rid, KC_ROOT_FOR_DEVICE, id,
-	    COFFER_WIRE_ID_BYTES) != 0 ||
-	    (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if (b == NULL)
 		return 0;
-	r = kc_lookup(c, rid, 0, b);
+	r = st_get(c, J_ZONE, b);
 	coffer_buf_free(&b);
 	return r == 0;
+}
+
+/* The message of a device the list does not hold. */
+static int
+removed(struct coffer_client *c)
+{
+	char msg[NET_DETAIL];
+
+	drop_keys(c);
+	c->removed = 1;
+	(void)tr_removal(c, coffer_device_id(c->device), msg, sizeof(msg));
+	return cl_fail(c, COFFER_ERR_STATE, "%s", msg);
 }
 
 int
 kc_refresh(struct coffer_client *c)
 {
-	struct coffer_buf *b = NULL;
+	struct devlist_entry head;
 	struct zone z;
-	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if (c->device == NULL || (r = find_kczone(c)) != 0)
-		return c->device == NULL ? 0 : r;
-	if (!c->has_kczone)
+	memset(&head, 0, sizeof(head));
+	if (c->device == NULL)
 		return 0;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = kc_record_id(rid, KC_ROOT_FOR_DEVICE,
-	    coffer_device_id(c->device), COFFER_WIRE_ID_BYTES)) != 0)
+	if (has_journal(c) && (r = genesis(c)) != 0 &&
+	    r != COFFER_ERR_CONFLICT)
+		return r;
+	if ((r = tr_refresh(c)) == COFFER_ERR_NOTFOUND)
+		return 0;	/* nothing pinned: not approved */
+	if (r != 0 || (r = tr_head(c, &head)) != 0)
 		goto out;
-	/* Synced every time: the keychain is small and this is how an
-	 * approval or a new zone key arrives. */
-	if ((r = kc_zone(c, &z)) != 0 ||
-	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
-		goto out;
-	if (c->root != NULL)
-		goto out;
-	if ((r = kc_lookup(c, rid, 0, b)) == COFFER_ERR_NOTFOUND) {
-		r = 0;		/* still waiting for approval */
+	if (!lists_me(c, &head)) {
+		r = removed(c);
 		goto out;
 	}
-	if (r != 0)
-		goto out;
-	if ((r = coffer_keychain_open_from_device(&c->root,
-	    coffer_buf_data(b), coffer_buf_len(b), COFFER_ROLE_ROOT, 0, 1,
-	    coffer_device_agree_key(c->device))) != 0) {
-		r = cl_fail(c, COFFER_ERR_AUTH, "the keychain root sealed to "
-		    "this device does not open: %s", coffer_strerror(r));
-		goto out;
+	c->removed = 0;
+	if (c->root == NULL || c->epoch != head.epoch) {
+		if ((r = take_grant(c, head.epoch)) != 0 || c->root == NULL)
+			goto out;
+	} else {
+		/* Synced every time: the keychain is small and this is how a
+		 * new key arrives. */
+		if ((r = kc_zone(c, &z)) != 0 ||
+		    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
+			goto out;
 	}
-	r = st_set(c, "root", coffer_buf_data(b), coffer_buf_len(b));
+	if ((r = epoch_keys(c, &head)) == 0)
+		c->refreshed = 1;
 out:
-	coffer_buf_free(&b);
+	devlist_entry_cleanup(&head);
 	return r;
 }
 
 int
-kc_join(struct coffer_client *c)
+kc_ready(struct coffer_client *c)
+{
+	return c->refreshed ? 0 : kc_refresh(c);
+}
+
+int
+kc_join(struct coffer_client *c, uint64_t server_head)
+{
+	struct devlist_entry head;
+	int r;
+
+	memset(&head, 0, sizeof(head));
+	r = tr_head(c, &head);
+	devlist_entry_cleanup(&head);
+	if (r != 0 && r != COFFER_ERR_NOTFOUND)
+		return r;
+	if (r == COFFER_ERR_NOTFOUND && !has_journal(c) && server_head == 0) {
+		/* No list: this is the first device, unless the account has
+		 * a keychain from before the list. */
+		if ((r = each_kczone(c, any_zone, NULL)) < 0)
+			return r;
+		if (r > 0)
+			return cl_fail(c, COFFER_ERR_STATE, "%s", pre_list);
+		if ((r = genesis(c)) != 0 && r != COFFER_ERR_CONFLICT)
+			return r;
+	}
+	return kc_refresh(c);
+}
+
+int
+kc_approver(struct coffer_client *c, struct devlist_entry *head)
 {
 	int r;
 
-	if ((r = find_kczone(c)) != 0)
+	memset(head, 0, sizeof(*head));
+	if ((r = kc_refresh(c)) != 0)
 		return r;
-	return c->has_kczone ? kc_refresh(c) : kc_create(c);
+	if (c->root == NULL || c->acct == NULL)
+		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
+		    "approved: it cannot approve others");
+	if ((r = tr_head(c, head)) == 0 && head->epoch != c->epoch) {
+		devlist_entry_cleanup(head);
+		r = cl_fail(c, COFFER_ERR_STATE, "this device does not hold "
+		    "the current epoch's keys yet: sync and try again");
+	}
+	return r;
+}
+
+void
+kc_forget(struct coffer_client *c)
+{
+	drop_keys(c);
 }

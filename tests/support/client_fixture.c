@@ -1,4 +1,5 @@
 /* The client tests' fixture (client_fixture.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -88,21 +89,65 @@ client_fx_login(char *out, size_t cap, const char *tag)
 	    (long)getpid());
 }
 
+/* The new device's side of a pairing, in a thread of its own: it waits
+ * while the approver answers. */
+struct pair_job {
+	struct coffer_client	*c;
+	int			 r;
+};
+
+static void *
+pair_waits(void *arg)
+{
+	struct pair_job *j = arg;
+
+	j->r = coffer_client_pair_wait(j->c, 120, NULL);
+	return NULL;
+}
+
+int
+client_fx_pair_with(struct coffer_client *n, struct coffer_client *e,
+    void (*mangle)(char *code), int *approve_r, int *wait_r)
+{
+	struct coffer_client_status st;
+	struct pair_job j = { n, 0 };
+	char code[COFFER_CLIENT_PAIR_CODE_LEN];
+	pthread_t t;
+	int r;
+
+	if ((r = coffer_client_status(n, &st)) != 0 ||
+	    (r = coffer_client_pair_start(n, code)) != 0)
+		return r;
+	if (mangle != NULL)
+		mangle(code);
+	if (pthread_create(&t, NULL, pair_waits, &j) != 0)
+		return COFFER_ERR_INTERNAL;
+	r = coffer_client_device_approve(e, st.device, code);
+	(void)pthread_join(t, NULL);
+	if (approve_r != NULL)
+		*approve_r = r;
+	if (wait_r != NULL)
+		*wait_r = j.r;
+	return r != 0 ? r : j.r;
+}
+
+int
+client_fx_pair(struct coffer_client *n, struct coffer_client *e)
+{
+	return client_fx_pair_with(n, e, NULL, NULL, NULL);
+}
+
 struct coffer_client *
 client_fx_device(char *home, size_t cap, const char *login,
     struct coffer_client *approver)
 {
-	struct coffer_client_status st;
 	struct coffer_client *c;
-	char code[COFFER_CLIENT_CODE_LEN];
 
 	client_fx_home(home, cap);
 	if ((c = client_fx_open(home)) == NULL)
 		return NULL;
 	if (coffer_client_login(c, login, PW("pw")) != 0 ||
-	    coffer_client_status(c, &st) != 0 ||
-	    coffer_client_device_code(c, st.device, code) != 0 ||
-	    coffer_client_device_approve(approver, st.device, code) != 0 ||
+	    client_fx_pair(c, approver) != 0 ||
 	    coffer_client_sync(c) != 0)
 		coffer_client_free(&c);
 	return c;

@@ -55,9 +55,21 @@ struct coffer_client *client_fx_open(const char *home);
  * server: ${tag}, a counter and the process id. */
 void client_fx_login(char *out, size_t cap, const char *tag);
 
+/** client_fx_pair_with(n, e, mangle, approve_r, wait_r): pair the
+ * signed-in new device ${n} with the trusted device ${e}: ${n} starts and
+ * waits in a thread of its own while ${e} approves with the code, changed
+ * first by ${mangle} (may be NULL). The approval's result into
+ * *${approve_r}, the wait's into *${wait_r} (either may be NULL). Returns
+ * 0, or the first error of the two. */
+int client_fx_pair_with(struct coffer_client *n, struct coffer_client *e,
+    void (*mangle)(char *code), int *approve_r, int *wait_r);
+
+/** client_fx_pair(n, e): client_fx_pair_with, the code unchanged. */
+int client_fx_pair(struct coffer_client *n, struct coffer_client *e);
+
 /** client_fx_device(home, cap, login, approver): another device of the
  * account ${login} (password "pw") on a new home, its path into ${home}:
- * signed in, approved by the trusted device ${approver}, synced. Returns
+ * signed in, paired with the trusted device ${approver}, synced. Returns
  * the client, or NULL. */
 struct coffer_client *client_fx_device(char *home, size_t cap,
     const char *login, struct coffer_client *approver);
