@@ -122,13 +122,13 @@ three(const char *tag, char *h1, char *h2, char *h3, char *login,
 static void
 test_remove_phone(void **state)
 {
-	struct coffer_client_status st, ph, tb;
+	struct coffer_client_status st, ph, tb, ot;
 	struct coffer_client_removal rm;
-	struct coffer_client *laptop, *phone, *tablet;
+	struct coffer_client *laptop, *phone, *tablet, *other;
 	struct changes l;
 	struct seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
-	char h1[4096], h2[4096], h3[4096], login[64];
+	char h1[4096], h2[4096], h3[4096], h4[4096], login[64];
 
 	(void)state;
 	three("rm", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
@@ -215,9 +215,21 @@ test_remove_phone(void **state)
 	assert_true(ph.removed && !ph.trusted);
 	assert_non_null(strstr(ph.removal, "removed from the account by "
 	    "laptop"));
-	/* An entry signed by the old account key after the removal: the
-	 * phone holds that key, and no device takes it. */
-	assert_int_equal(coffer_client_sync(tablet), 0);
+
+	/* A device that signed in and was never approved is not in the
+	 * list: its registration is deleted. */
+	client_fx_home(h4, sizeof(h4));
+	assert_non_null(other = client_fx_open(h4));
+	assert_int_equal(coffer_client_login(other, login, PW("pw")), 0);
+	assert_int_equal(coffer_client_status(other, &ot), 0);
+	assert_int_equal(coffer_client_device_remove(laptop, ot.device, &rm),
+	    0);
+	assert_int_equal(rm.listed, 0);
+	assert_int_equal(coffer_client_device_remove(laptop, ot.device, &rm),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(coffer_client_status(laptop, &st), 0);
+	assert_int_equal(st.devlist_seq, 7);
+	coffer_client_free(&other);
 	coffer_client_free(&laptop);
 	coffer_client_free(&phone);
 	coffer_client_free(&tablet);
