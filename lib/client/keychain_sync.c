@@ -516,6 +516,7 @@ static int
 take_grant(struct coffer_client *c, uint32_t epoch)
 {
 	struct coffer_buf *b = NULL;
+	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
@@ -523,6 +524,11 @@ take_grant(struct coffer_client *c, uint32_t epoch)
 		return r;
 	if ((r = find_kczone(c, rid)) != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
+	/* Synced first: the home may hold a grant of a removal that was
+	 * dropped, which its device took back. */
+	if ((r = kc_zone(c, &z)) != 0 ||
+	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
+		return r;
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND)
@@ -1214,19 +1220,75 @@ out:
 	return r;
 }
 
+/* Delete keychain record ${rid} if it is this roll's (best effort). */
+static void
+roll_unstore_one(struct coffer_client *c, const struct zone *z,
+    const struct kc_roll *j, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    int (*mine)(const struct kc_roll *, const uint8_t *, size_t,
+    const void *), struct coffer_buf *b)
+{
+	struct rec rec;
+	char path[160], zh[ID_HEX], rh[ID_HEX];
+
+	coffer_buf_reset(b);
+	if (st_rec_get(c, z->id, rid, &rec, b) != 0 || rec.deleted ||
+	    !mine(j, coffer_buf_data(b), coffer_buf_len(b), NULL) ||
+	    cl_hex(zh, z->id) != 0 || cl_hex(rh, rid) != 0)
+		return;
+	(void)snprintf(path, sizeof(path), "/v1/zones/%s/records/%s?version="
+	    "%llu", zh, rh, (unsigned long long)rec.version);
+	(void)cl_json(c, "DELETE", path, NULL, CL_IDEMPOTENT, NULL, NULL);
+}
+
+/* A dropped removal takes back the records of the new epoch it stored
+ * (only its own: wrapped under its root, grants naming its entry), so
+ * that they stand in the way of no later removal. */
+static void
+roll_unstore(struct coffer_client *c, const struct kc_roll *j)
+{
+	struct coffer_buf *b = NULL;
+	struct zone z;
+	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
+	uint32_t n = j->entry.epoch, v;
+	size_t i;
+
+	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
+	    (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		goto out;
+	for (i = 0; i < coffer_category_count(); i++) {
+		cid = coffer_category_at(i)->id;
+		for (v = 1; v <= n; v++)
+			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1) == 0)
+				roll_unstore_one(c, &z, j, rid, wrapped_mine,
+				    b);
+	}
+	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0) == 0)
+		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
+	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0) == 0)
+		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
+	for (i = 0; i < j->entry.ndevices; i++)
+		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
+		    n) == 0)
+			roll_unstore_one(c, &z, j, rid, grant_mine, b);
+out:
+	coffer_buf_free(&b);
+}
+
 /* The journal dropped, and why: nothing of it was committed. */
 static int
 roll_abandon(struct coffer_client *c, const struct kc_roll *j,
     const char *why)
 {
-	char hex[ID_HEX];
+	char hex[ID_HEX], msg[NET_DETAIL];
 
+	(void)snprintf(msg, sizeof(msg), "%s", why);
 	(void)cl_hex(hex, j->entry.subject);
+	roll_unstore(c, j);
 	if (roll_drop(c) != 0)
 		return COFFER_ERR_IO;
 	return cl_fail(c, COFFER_ERR_CONFLICT, "the removal of device %s was "
 	    "not finished and is dropped: %s; nothing of it was committed: "
-	    "remove the device again", hex, why);
+	    "remove the device again", hex, msg);
 }
 
 /* Steps 2 to 4 of the journal's removal, or what is left of them. */

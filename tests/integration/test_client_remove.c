@@ -235,6 +235,23 @@ test_remove_phone(void **state)
 	coffer_client_free(&tablet);
 }
 
+/* The device of ${home} signed in again through a proxy in front of
+ * the server, which the test makes fail requests; the proxy into *${e}. */
+static struct coffer_client *
+behind_proxy(const char *home, const char *login, struct evil **e)
+{
+	struct coffer_client_opts o = { 0 };
+	struct coffer_client *c = NULL;
+	char up[256];
+
+	(void)snprintf(up, sizeof(up), "%s", srv_url(client_fx_server(), ""));
+	assert_int_equal(evil_start(e, up), 0);
+	o.backoff_ms = 20;
+	assert_int_equal(coffer_client_open(&c, evil_url(*e), home, &o), 0);
+	assert_int_equal(coffer_client_login(c, login, PW("pw")), 0);
+	return c;
+}
+
 /* A removal cut short: the server fails the append (nothing stored),
  * then stores one and answers 500; each finishes at the next sync. */
 static void
@@ -244,13 +261,12 @@ test_interrupted(void **state)
 		-1, NULL };
 	struct evil_rule drop = { "PUT", "/v1/devicelist/", EVIL_DROP, 0, -1,
 		NULL };
-	struct coffer_client_opts o = { 0 };
 	struct coffer_client_status st, ph, tb;
 	struct coffer_client *laptop, *phone, *tablet;
 	struct evil *e = NULL;
 	struct seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
-	char h1[4096], h2[4096], h3[4096], login[64], up[256];
+	char h1[4096], h2[4096], h3[4096], login[64];
 
 	(void)state;
 	three("cut", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
@@ -258,11 +274,7 @@ test_interrupted(void **state)
 	    PW("old"), id), 0);
 	coffer_client_free(&laptop);
 
-	(void)snprintf(up, sizeof(up), "%s", srv_url(client_fx_server(), ""));
-	assert_int_equal(evil_start(&e, up), 0);
-	o.backoff_ms = 20;
-	assert_int_equal(coffer_client_open(&laptop, evil_url(e), h1, &o), 0);
-	assert_int_equal(coffer_client_login(laptop, login, PW("pw")), 0);
+	laptop = behind_proxy(h1, login, &e);
 
 	/* Cut before the append: the journal stays, nothing is listed. */
 	evil_set(e, &fail);
@@ -294,6 +306,53 @@ test_interrupted(void **state)
 	assert_true(has(&s, "old") && has(&s, "epoch 2") &&
 	    has(&s, "epoch 3"));
 	assert_int_equal(coffer_client_sync(laptop), 0);
+	coffer_client_free(&laptop);
+	coffer_client_free(&phone);
+	coffer_client_free(&tablet);
+	evil_stop(&e);
+}
+
+/* A removal cut short before its append while another device takes
+ * the seq: the next run drops it, says so, and takes back the keys it
+ * stored, so that the removal made again goes through. */
+static void
+test_dropped(void **state)
+{
+	struct evil_rule fail = { "PUT", "/v1/devicelist/", EVIL_ERROR_500, 0,
+		-1, NULL };
+	struct coffer_client_status ph, tb;
+	struct coffer_client_removal rm;
+	struct coffer_client *laptop, *phone, *tablet;
+	struct evil *e = NULL;
+	struct seen s;
+	uint8_t id[COFFER_RECORD_ID_BYTES];
+	char h1[4096], h2[4096], h3[4096], login[64];
+
+	(void)state;
+	three("drop", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	coffer_client_free(&laptop);
+	laptop = behind_proxy(h1, login, &e);
+	evil_set(e, &fail);
+	assert_int_not_equal(coffer_client_device_remove(laptop, ph.device,
+	    NULL), 0);
+	evil_set(e, NULL);
+	assert_int_equal(coffer_client_device_rename(tablet, NULL, "tablet"),
+	    0);
+	assert_int_equal(coffer_client_sync(laptop), COFFER_ERR_CONFLICT);
+	assert_non_null(strstr(coffer_client_errmsg(laptop), "not finished "
+	    "and is dropped: another change to the device list took seq 4 "
+	    "first"));
+	assert_int_equal(coffer_client_sync(laptop), 0);
+	assert_int_equal(coffer_client_device_remove(laptop, ph.device, &rm),
+	    0);
+	assert_int_equal(rm.epoch, 2);
+	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
+	    PW("after the drop"), id), 0);
+	/* Its home held the dropped removal's grant: synced, it takes the
+	 * one of the removal that went through. */
+	assert_int_equal(coffer_client_sync(tablet), 0);
+	notes(tablet, &s);
+	assert_true(has(&s, "after the drop"));
 	coffer_client_free(&laptop);
 	coffer_client_free(&phone);
 	coffer_client_free(&tablet);
@@ -723,6 +782,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_remove_phone),
 		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_dropped),
 		cmocka_unit_test(test_removed_reads_nothing_after),
 	};
 
