@@ -216,6 +216,7 @@ cmd_account_status(struct cli *c)
 {
 	struct coffer_client *cl = NULL;
 	struct coffer_client_status st;
+	unsigned n;
 	int r;
 
 	if ((r = cli_client_open(c, &cl)) != CLI_OK)
@@ -226,8 +227,13 @@ cmd_account_status(struct cli *c)
 		cli_json_set(c, "signed_in", json_false());
 		cli_json_set(c, "state", json_string("signed_out"));
 		cli_print(c, "not signed in: run coffer account login");
-	} else
+	} else {
 		show_status(c, cl, &st, 1);
+		/* A trusted, signed-in device says what changed among the
+		 * account's devices since it last showed them. */
+		if (st.trusted && st.signed_in)
+			r = cmd_device_alerts(c, cl, 1, &n);
+	}
 	coffer_client_free(&cl);
 	return r;
 }

@@ -71,6 +71,15 @@ static const struct cli_opt approve_opts[] = {
 	    "asked)", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
+static const struct cli_opt device_list_opts[] = {
+	{ "check", NULL, "show the changes without marking them seen; exit 1 "
+	    "if there are any, or a refused list", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt remove_opts[] = {
+	{ "yes", NULL, "do not ask for confirmation", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
 static const struct cli_opt check_opts[] = {
 	SET_OPT,
 	{ "read-data", NULL, "also download and verify every chunk", 0 },
@@ -129,13 +138,34 @@ static const struct cli_cmd cmds[] = {
 	    "waiting for approval (a pairing is open) or removed, and whether\n"
 	    "the session is live. A home that never signed in says so.",
 	    cmd_account_status, CLI_SERVER },
-	{ "device", "list", NULL, 0, 0, NULL,
-	    "list the account's devices",
+	{ "device", "list", NULL, 0, 0, device_list_opts,
+	    "list the account's devices, and what changed",
 	    "Check the account's signed device list, then list its devices:\n"
 	    "id, name, when each was added, and which one is this device; and\n"
-	    "the devices that signed in but wait for approval. A device list\n"
-	    "the server showed and this device refused is shown as a warning.",
+	    "the devices that signed in but wait for approval. Then every\n"
+	    "device added, removed or renamed since this device last showed\n"
+	    "the list ('added: phone, approved by laptop at ...'), which are\n"
+	    "then marked seen; changes this device made count as seen. A\n"
+	    "device list the server showed and this device refused is shown\n"
+	    "as a warning. With --check nothing is marked seen, and the exit\n"
+	    "status is 1 if there is a change or a refused list.",
 	    cmd_device_list, CLI_SERVER },
+	{ "device", "remove", "ID", 1, 1, remove_opts,
+	    "remove a device: it reads nothing written after",
+	    "Run on a trusted device. Removes the device ID from the signed\n"
+	    "device list and rolls the account's keys to a new epoch: the\n"
+	    "other devices take the new keys at their next sync, and the\n"
+	    "removed one keeps what it read but can read nothing written\n"
+	    "after. Asks for confirmation on a terminal unless --yes. A\n"
+	    "device that signed in but was never approved has its\n"
+	    "registration deleted. A device cannot remove itself: remove it\n"
+	    "from another trusted device.", cmd_device_remove, CLI_SERVER },
+	{ "device", "rename", "[ID] NAME", 1, 2, NULL,
+	    "name a device (ID, or this one)",
+	    "Give the device ID (without it, this device) the name NAME, 1\n"
+	    "to 64 bytes of UTF-8 without control characters. Names are\n"
+	    "kept in the signed device list, encrypted: the server never\n"
+	    "reads them.", cmd_device_rename, CLI_SERVER },
 	{ "device", "approve", "[ID]", 0, 1, approve_opts,
 	    "let a new device read the account's data",
 	    "Run on a trusted device, with the code the new device shows\n"

@@ -124,6 +124,37 @@ got=$("$coffer" "${phone[@]}" record get --category notes "$note_id")
 [ "$got" = "$note_marker: buy milk" ] || die "the phone read '$got'"
 echo "phone read the note: $got"
 
+step "device names, and the alert of a change another device made"
+# Names are sealed in the signed device list: the server never reads
+# them. The laptop's own changes count as seen; the phone's are shown to
+# it once.
+"$coffer" "${laptop[@]}" device rename laptop
+"$coffer" "${phone[@]}" device rename phone
+"$coffer" "${laptop[@]}" device list
+
+step "the laptop removes the phone: the account's keys roll"
+"$coffer" "${laptop[@]}" device remove --yes "$phone_dev"
+after_id=$("$coffer" "${laptop[@]}" --quiet record put --category notes \
+	--data "$note_marker: written after the phone left")
+echo "laptop stored note $after_id"
+# The server ended the phone's sessions with the entry; signed in again,
+# the phone reads the list and is told.
+if "$coffer" "${phone[@]}" account login --login "$login" \
+	--password-file "$tmp/password" 2>"$tmp/phone.err"; then
+	die "the removed phone signed in as a trusted device"
+fi
+cat "$tmp/phone.err"
+if "$coffer" "${phone[@]}" record get --category notes "$after_id" \
+	2>"$tmp/phone.err"; then
+	die "the removed phone read the note written after"
+fi
+grep -q "this device was removed from the account by laptop" \
+	"$tmp/phone.err" || { cat "$tmp/phone.err"; die "the phone was not told"; }
+cat "$tmp/phone.err"
+echo "(that the phone's keys open nothing the server stores from after its"
+echo "removal, with a full copy of the server's storage, is checked by"
+echo "tests/integration/test_client_remove.c, test_removed_reads_nothing_after)"
+
 step "stop cofferd"
 kill -TERM "$pid"
 wait "$pid" || die "cofferd did not stop cleanly"

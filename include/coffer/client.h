@@ -222,6 +222,91 @@ typedef int (*coffer_client_device_fn)(void *arg,
 COFFER_API int coffer_client_device_list(struct coffer_client *c,
     coffer_client_device_fn fn, void *arg) COFFER_WUR;
 
+/* What coffer_client_device_remove did. */
+struct coffer_client_removal {
+	int		listed;		/* 1: removed from the device list, the
+					   keys rolled; 0: a device that was
+					   registered but not listed, whose
+					   registration was deleted */
+	uint32_t	epoch;		/* listed: the epoch the keys rolled to */
+	char		name[COFFER_CLIENT_NAME_MAX + 1]; /* its name, "" if
+					   none */
+};
+
+/** coffer_client_device_remove(c, device_id, out): on a trusted device,
+ * remove the device ${device_id} (docs/PROTOCOL-devices.md §6): new keys
+ * for the account (root, account key, a new version of every category
+ * key) kept in a journal in the home, stored in the keychain wrapped
+ * under the new root with every older category key, a grant of the new
+ * root for every remaining device, then the remove entry appended (the
+ * server then ends the removed device's sessions). A run cut short
+ * resumes at the next run that uses keys. The removed device can read
+ * nothing written after. A device registered with the server but not in
+ * the list has its registration deleted instead. ${out} (may be NULL):
+ * what was done. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (this
+ * device itself: "to leave, remove this device from another trusted
+ * device"; not approved), COFFER_ERR_NOTFOUND (neither listed nor
+ * registered), COFFER_ERR_CONFLICT (another change to the list came
+ * first: nothing was committed, try again), or a server, list or
+ * keychain error. */
+COFFER_API int coffer_client_device_remove(struct coffer_client *c,
+    const uint8_t device_id[COFFER_CLIENT_DEVICE_ID_BYTES],
+    struct coffer_client_removal *out) COFFER_WUR;
+
+/** coffer_client_device_rename(c, device_id, name): on a trusted device,
+ * name the listed device ${device_id} (NULL: this one) ${name}: a rename
+ * entry whose only change is the names table, sealed so that the server
+ * never reads it. ${name} is 1 to COFFER_CLIENT_NAME_MAX bytes of UTF-8
+ * with no control, line separator or bidirectional formatting character
+ * (it is taken as given: the caller normalises it, to NFC, if it wants).
+ * Returns 0, COFFER_ERR_INVALID (a name that is refused), COFFER_ERR_STATE
+ * (not approved), COFFER_ERR_NOTFOUND (not listed), COFFER_ERR_CONFLICT,
+ * or a server or list error. */
+COFFER_API int coffer_client_device_rename(struct coffer_client *c,
+    const uint8_t *device_id, const char *name) COFFER_WUR;
+
+/* Kinds of coffer_client_change. */
+#define COFFER_CLIENT_CHANGE_ADDED	1
+#define COFFER_CLIENT_CHANGE_REMOVED	2
+#define COFFER_CLIENT_CHANGE_RENAMED	3
+
+/* A change to the account's devices: one device list entry. Names are
+ * "" where this device cannot open them (an older epoch's). */
+struct coffer_client_change {
+	uint64_t	seq;		/* the entry's */
+	int		kind;		/* COFFER_CLIENT_CHANGE_* */
+	uint64_t	time;		/* Unix seconds, the actor's clock */
+	uint32_t	epoch;		/* after the entry */
+	uint8_t		actor[COFFER_CLIENT_DEVICE_ID_BYTES];
+	char		actor_name[COFFER_CLIENT_NAME_MAX + 1];
+	uint8_t		subject[COFFER_CLIENT_DEVICE_ID_BYTES];
+	char		subject_name[COFFER_CLIENT_NAME_MAX + 1];
+};
+
+/** Called by coffer_client_device_changes for each change; nonzero
+ * stops. */
+typedef int (*coffer_client_change_fn)(void *arg,
+    const struct coffer_client_change *ch);
+
+/** coffer_client_device_changes(c, fn, arg, head): refresh the device
+ * list, then call ${fn} for every device added, removed or renamed
+ * after the head this home last showed the user, oldest first
+ * (docs/PROTOCOL-devices.md §8; changes this device made count as
+ * shown). *${head} (may be NULL): the pinned head's seq, to pass to
+ * coffer_client_device_changes_shown once they are shown. Nothing is
+ * remembered. Returns 0, what ${fn} returned, COFFER_ERR_STATE (not
+ * approved, or removed), COFFER_ERR_AUTH (a refused list: see
+ * coffer_client_status's refusal), or a server error. */
+COFFER_API int coffer_client_device_changes(struct coffer_client *c,
+    coffer_client_change_fn fn, void *arg, uint64_t *head) COFFER_WUR;
+
+/** coffer_client_device_changes_shown(c, head): remember the head of seq
+ * ${head} (from coffer_client_device_changes) as shown: its changes are
+ * not reported again. A seq past the pinned head is refused. Returns 0,
+ * COFFER_ERR_INVALID, or an error of the home. */
+COFFER_API int coffer_client_device_changes_shown(struct coffer_client *c,
+    uint64_t head) COFFER_WUR;
+
 /** coffer_client_sync(c): refresh the device list, then bring the
  * keychain and every zone this home knows up to date. Returns 0,
  * COFFER_ERR_AUTH (the server showed a device list this device refuses:

@@ -338,9 +338,9 @@ join(struct coffer_client *c)
 	return kc_join(c, head);
 }
 
-int
-coffer_client_login(struct coffer_client *c, const char *login,
-    const uint8_t *password, size_t password_len)
+static int
+login_once(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len, int *claimed)
 {
 	struct coffer_opaque_client *oc = NULL;
 	struct coffer_opaque_params ksf;
@@ -404,6 +404,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	if ((r = device_body(c, dev)) != 0 ||
 	    (r = coffer_b64url_encode(kb, sizeof(kb), ke3, sizeof(ke3))) != 0)
 		goto out;
+	*claimed = dev[0] != '\0';
 	r = dev[0] ? net_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
 	    "ke3", kb, "device", dev) : net_json_body(&body, "{s:s,s:s}",
 	    "login_id", lid, "ke3", kb);
@@ -421,6 +422,22 @@ out:
 	if (body != NULL)
 		sodium_memzero(body, strlen(body));
 	free(body);
+	return r;
+}
+
+int
+coffer_client_login(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len)
+{
+	int r, claimed = 0;
+
+	r = login_once(c, login, password, password_len, &claimed);
+	/* The server forgot this device's card (a removal deletes it): sign
+	 * in again without naming it; the sign-in registers it anew, and
+	 * the device list then says what happened. */
+	if (r == COFFER_ERR_SERVER && claimed && c->status == 400 &&
+	    st_del(c, "registered") == 0)
+		r = login_once(c, login, password, password_len, &claimed);
 	return r;
 }
 

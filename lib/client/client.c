@@ -257,7 +257,7 @@ coffer_client_status(struct coffer_client *c, struct coffer_client_status *st)
 	} else if (r != COFFER_ERR_NOTFOUND)
 		goto out;
 	if (st->removed && (r = tr_removal(c, coffer_device_id(c->device),
-	    st->removal, sizeof(st->removal))) != 0)
+	    NULL, st->removal, sizeof(st->removal))) != 0)
 		goto out;
 	if ((r = tr_refused(c, st->refusal, sizeof(st->refusal))) != 0)
 		goto out;

@@ -7,6 +7,9 @@
  *   account.c         the API's features: accounts and sessions,
  *   pair.c              pairing a new device (both sides),
  *   devices.c           the account's devices,
+ *   remove.c            removing (the epoch's keys roll) and renaming
+ *                         devices,
+ *   alerts.c            the changes to the devices not shown yet,
  *   record.c            generic records,
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server
@@ -14,7 +17,8 @@
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
  *   keychain_sync.c   the keychain zone: the account's keys by epoch,
- *                       grants, the first device's genesis
+ *                       grants, the genesis and a removal's roll
+ *                       through their journals
  *   trust.c           the signed device list: the pinned head, refresh,
  *                       append
  *   zone.c            zones on the server: writes and the change feed
@@ -285,13 +289,25 @@ int tr_pin(struct coffer_client *c, const struct devlist_entry *e);
 int tr_refresh(struct coffer_client *c);
 /** tr_refused(c, out, cap): the remembered refusal, "" if none. */
 int tr_refused(struct coffer_client *c, char *out, size_t cap);
-/** tr_removal(c, self, msg, cap): what to tell a device the pinned head
- * does not list: "this device was removed from the account by DEVICE at
- * TIME", from the entry that dropped ${self}, or a sentence without them
+/** tr_removal(c, self, root, msg, cap): what to tell a device the pinned
+ * head does not list: "this device was removed from the account by
+ * DEVICE at TIME", from the entry that dropped ${self}, DEVICE the
+ * remover's name when ${root} (may be NULL) is the root of the epoch
+ * before and opens it (the sentence is then kept in the home, and later
+ * calls with ${root} NULL say it), else its id; a sentence without them
  * when the home does not hold that entry. Returns 0 or an error of the
  * home. */
 int tr_removal(struct coffer_client *c,
-    const uint8_t self[COFFER_WIRE_ID_BYTES], char *msg, size_t cap);
+    const uint8_t self[COFFER_WIRE_ID_BYTES], const struct coffer_key *root,
+    char *msg, size_t cap);
+/** tr_shown(c, seq): the seq of the last list head shown to the user
+ * (docs/PROTOCOL-devices.md §8), 0 if none. */
+int tr_shown(struct coffer_client *c, uint64_t *seq);
+/** tr_set_shown(c, seq): remember ${seq} as shown. */
+int tr_set_shown(struct coffer_client *c, uint64_t seq);
+/** tr_shown_mine(c, seq): entry ${seq} was this device's own: shown, if
+ * every entry before it was (or nothing was shown yet). */
+int tr_shown_mine(struct coffer_client *c, uint64_t seq);
 /** tr_server_entry(c, seq, out, head): the entry the server shows at
  * ${seq}, parsed and nothing more (not verified), and its head's seq.
  * Returns 0, COFFER_ERR_NOTFOUND (the server's list ends before), or a
@@ -306,6 +322,10 @@ int tr_server_entry(struct coffer_client *c, uint64_t seq,
  * the refresh, or of devlist_make. */
 int tr_append(struct coffer_client *c, const struct devlist_draft *d,
     const struct coffer_key *signer, struct devlist_entry *out);
+/** tr_put(c, e): append the made entry ${e} (PUT /v1/devicelist/{seq})
+ * and pin it, as tr_append does once it is made: also 0 when an earlier
+ * send of it went through and its answer was lost. */
+int tr_put(struct coffer_client *c, const struct devlist_entry *e);
 
 /* keychain_sync.c: the keychain zone and the account's keys by epoch
  * (docs/PROTOCOL-devices.md §1). */
@@ -372,6 +392,38 @@ int kc_zone_key(struct coffer_client *c, const struct zone *z,
 int kc_put_grant(struct coffer_client *c,
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
     const struct coffer_buf *grant);
+/* A removal's roll of the epoch, as its journal holds it
+ * (docs/PROTOCOL-devices.md §6.1). */
+#define KC_CATS_MAX	32
+struct kc_roll {
+	struct coffer_key	*root;		/* R_{e+1} */
+	struct coffer_key	*acct;		/* A_{e+1} */
+	struct coffer_key	*cats[KC_CATS_MAX];	/* C_{cat,e+1} */
+	uint8_t			 cat_ids[KC_CATS_MAX];
+	size_t			 ncats;
+	struct devlist_entry	 entry;		/* the remove entry, signed */
+};
+/** kc_roll_keys(c, j): the keys of epoch c->epoch + 1 into ${j}: a root,
+ * an account key, and a new version of every category key the keychain
+ * holds (its entry is the caller's to make). Returns 0 (release with
+ * kc_roll_free), or a keychain or server error. */
+int kc_roll_keys(struct coffer_client *c, struct kc_roll *j);
+/** kc_roll_begin(c, j): the removal journal: ${j}'s keys sealed to this
+ * device and its entry, kept in the home in one transaction, before
+ * anything of them reaches the server. */
+int kc_roll_begin(struct coffer_client *c, const struct kc_roll *j);
+/** kc_roll_finish(c): finish the journal's removal, if there is one:
+ * the new epoch's keychain records and grants (each stored if absent,
+ * and one found must be this removal's), the remove entry appended, the
+ * journal dropped, then kc_refresh in the new epoch. An entry an earlier
+ * run appended is found and the journal dropped. Returns 0;
+ * COFFER_ERR_CONFLICT when another entry took the seq or another
+ * removal's keys are in the way (the journal is dropped, the message
+ * says so: nothing was committed); or an error of the server, the home or
+ * the refresh (the journal stays for the next run). */
+int kc_roll_finish(struct coffer_client *c);
+/** kc_roll_free(j): wipe and release what ${j} holds. */
+void kc_roll_free(struct kc_roll *j);
 /** kc_forget(c): wipe every key of the account the handle holds. */
 void kc_forget(struct coffer_client *c);
 

@@ -21,6 +21,8 @@
 #include <sodium.h>
 
 #include "client/client_internal.h"
+#include <coffer/envelope.h>
+
 #include "keys/grant.h"
 
 #define KC_ID_CONTEXT	"coffer/keychain-id/v1"
@@ -522,6 +524,7 @@ static int
 take_grant(struct coffer_client *c, uint32_t epoch)
 {
 	struct coffer_buf *b = NULL;
+	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
@@ -529,6 +532,11 @@ take_grant(struct coffer_client *c, uint32_t epoch)
 		return r;
 	if ((r = find_kczone(c, rid)) != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
+	/* Synced first: the home may hold a grant of a removal that was
+	 * dropped, which its device took back. */
+	if ((r = kc_zone(c, &z)) != 0 ||
+	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
+		return r;
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND)
@@ -586,7 +594,8 @@ journal_free(struct journal *j)
 
 static int
 journal_key(struct coffer_client *c, const char *k, enum coffer_key_role role,
-    uint32_t version, struct coffer_buf *b, struct coffer_key **out)
+    uint8_t category, uint32_t version, struct coffer_buf *b,
+    struct coffer_key **out)
 {
 	int r;
 
@@ -594,10 +603,10 @@ journal_key(struct coffer_client *c, const char *k, enum coffer_key_role role,
 	if ((r = st_get(c, k, b)) != 0)
 		return r;
 	if ((r = coffer_keychain_open_from_device(out, coffer_buf_data(b),
-	    coffer_buf_len(b), role, 0, version,
+	    coffer_buf_len(b), role, category, version,
 	    coffer_device_agree_key(c->device))) != 0)
-		return cl_fail(c, r, "the journal of this account's first keys "
-		    "does not open: %s", coffer_strerror(r));
+		return cl_fail(c, r, "a journal of this home does not open: "
+		    "%s", coffer_strerror(r));
 	return 0;
 }
 
@@ -617,11 +626,11 @@ journal_load(struct coffer_client *c, struct journal *j)
 		    "zone id is out of shape");
 	if (r == 0) {
 		memcpy(j->zone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
-		if ((r = journal_key(c, J_ROOT, COFFER_ROLE_ROOT, 1, b,
+		if ((r = journal_key(c, J_ROOT, COFFER_ROLE_ROOT, 0, 1, b,
 		    &j->root)) == 0 &&
-		    (r = journal_key(c, J_ACCOUNT, COFFER_ROLE_ACCOUNT, 1, b,
+		    (r = journal_key(c, J_ACCOUNT, COFFER_ROLE_ACCOUNT, 0, 1, b,
 		    &j->acct)) == 0)
-			r = journal_key(c, J_NAMING, COFFER_ROLE_NAMING, 1, b,
+			r = journal_key(c, J_NAMING, COFFER_ROLE_NAMING, 0, 1, b,
 			    &j->naming);
 		if (r == COFFER_ERR_NOTFOUND)
 			r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: the "
@@ -635,14 +644,14 @@ journal_load(struct coffer_client *c, struct journal *j)
 
 static int
 journal_seal(struct coffer_client *c, const char *k,
-    const struct coffer_key *key, enum coffer_key_role role,
+    const struct coffer_key *key, enum coffer_key_role role, uint8_t category,
     struct coffer_buf *b)
 {
 	const struct coffer_key *dk = coffer_device_agree_key(c->device);
 	int r;
 
 	coffer_buf_reset(b);
-	if ((r = coffer_keychain_seal_to_device(b, key, role, 0,
+	if ((r = coffer_keychain_seal_to_device(b, key, role, category,
 	    coffer_device_agree_public(c->device),
 	    coffer_key_version(dk))) != 0)
 		return r;
@@ -670,10 +679,11 @@ journal_new(struct coffer_client *c, struct journal *j)
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL ||
 	    (r = st_begin(c)) != 0)
 		goto out;
-	if ((r = journal_seal(c, J_ROOT, j->root, COFFER_ROLE_ROOT, b)) == 0 &&
-	    (r = journal_seal(c, J_ACCOUNT, j->acct, COFFER_ROLE_ACCOUNT,
+	if ((r = journal_seal(c, J_ROOT, j->root, COFFER_ROLE_ROOT, 0,
 	    b)) == 0 &&
-	    (r = journal_seal(c, J_NAMING, j->naming, COFFER_ROLE_NAMING,
+	    (r = journal_seal(c, J_ACCOUNT, j->acct, COFFER_ROLE_ACCOUNT, 0,
+	    b)) == 0 &&
+	    (r = journal_seal(c, J_NAMING, j->naming, COFFER_ROLE_NAMING, 0,
 	    b)) == 0)
 		r = st_set(c, J_ZONE, j->zone, sizeof(j->zone));
 	r = st_end(c, r);
@@ -696,14 +706,21 @@ journal_forget(struct coffer_client *c)
 	return r;
 }
 
+/* ${forget} in a transaction of its own. */
 static int
-journal_drop(struct coffer_client *c)
+forget_all(struct coffer_client *c, int (*forget)(struct coffer_client *))
 {
 	int r;
 
 	if ((r = st_begin(c)) != 0)
 		return r;
-	return st_end(c, journal_forget(c));
+	return st_end(c, forget(c));
+}
+
+static int
+journal_drop(struct coffer_client *c)
+{
+	return forget_all(c, journal_forget);
 }
 
 /* Whether ${e} is the genesis this journal makes: this device's, of this
@@ -901,17 +918,505 @@ out:
 	return r;
 }
 
+/* Whether the home holds meta ${k} (a journal's). */
 static int
-has_journal(struct coffer_client *c)
+has_meta(struct coffer_client *c, const char *k)
 {
-	struct coffer_buf *b = coffer_buf_new(64);
+	struct coffer_buf *b = coffer_buf_new(WRAPPED_MAX);
 	int r;
 
 	if (b == NULL)
 		return 0;
-	r = st_get(c, J_ZONE, b);
+	r = st_get(c, k, b);
 	coffer_buf_free(&b);
 	return r == 0;
+}
+
+/* A removal's roll of the epoch (docs/PROTOCOL-devices.md §6.1), through
+ * its journal in the home: the new epoch's keys sealed to this device and
+ * the remove entry, signed, made before anything reaches the server. */
+#define R_ENTRY		"roll.entry"
+#define R_ROOT		"roll.root"
+#define R_ACCOUNT	"roll.account"
+#define R_CATS		"roll.cats"
+#define R_CAT		"roll.cat."
+
+void
+kc_roll_free(struct kc_roll *j)
+{
+	size_t i;
+
+	coffer_key_free(&j->root);
+	coffer_key_free(&j->acct);
+	for (i = 0; i < j->ncats; i++)
+		coffer_key_free(&j->cats[i]);
+	devlist_entry_cleanup(&j->entry);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Whether keychain record ${rid} is in the home's copy (synced before). */
+static int
+kc_present(struct coffer_client *c, const struct zone *z,
+    const uint8_t rid[COFFER_WIRE_ID_BYTES], struct coffer_buf *blob)
+{
+	struct rec rec;
+
+	coffer_buf_reset(blob);
+	return st_rec_get(c, z->id, rid, &rec, blob) == 0 && !rec.deleted;
+}
+
+int
+kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
+{
+	struct coffer_buf *b = NULL;
+	struct zone z;
+	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
+	uint32_t e = c->epoch, v;
+	size_t i;
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	if ((r = kc_zone(c, &z)) != 0 ||
+	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
+		return r;
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = coffer_keychain_key_generate(&j->root, COFFER_ROLE_ROOT, 0,
+	    e + 1)) != 0 ||
+	    (r = coffer_keychain_key_generate(&j->acct, COFFER_ROLE_ACCOUNT, 0,
+	    e + 1)) != 0)
+		goto out;
+	/* A new version of every category key there is. */
+	for (i = 0; i < coffer_category_count(); i++) {
+		cid = coffer_category_at(i)->id;
+		for (v = 1; v <= e; v++) {
+			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
+			    1)) != 0)
+				goto out;
+			if (kc_present(c, &z, rid, b))
+				break;
+		}
+		if (v > e)
+			continue;
+		if (j->ncats == KC_CATS_MAX) {
+			r = COFFER_ERR_TOOBIG;
+			goto out;
+		}
+		if ((r = coffer_keychain_key_generate(&j->cats[j->ncats],
+		    COFFER_ROLE_CATEGORY, cid, e + 1)) != 0)
+			goto out;
+		j->cat_ids[j->ncats++] = cid;
+	}
+out:
+	if (r != 0)
+		kc_roll_free(j);
+	coffer_buf_free(&b);
+	return r;
+}
+
+static int
+has_roll(struct coffer_client *c)
+{
+	return has_meta(c, R_ROOT);
+}
+
+static int
+roll_forget(struct coffer_client *c)
+{
+	char k[32];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < 256 && r == 0; i++) {
+		(void)snprintf(k, sizeof(k), R_CAT "%zu", i);
+		r = st_del(c, k);
+	}
+	if (r == 0 && (r = st_del(c, R_ENTRY)) == 0 &&
+	    (r = st_del(c, R_ACCOUNT)) == 0 && (r = st_del(c, R_CATS)) == 0)
+		r = st_del(c, R_ROOT);
+	return r;
+}
+
+static int
+roll_drop(struct coffer_client *c)
+{
+	return forget_all(c, roll_forget);
+}
+
+int
+kc_roll_begin(struct coffer_client *c, const struct kc_roll *j)
+{
+	struct coffer_buf *b = NULL;
+	char k[32];
+	size_t i;
+	int r;
+
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = st_begin(c)) != 0)
+		goto out;
+	if ((r = st_set(c, R_ENTRY, j->entry.raw, j->entry.raw_len)) == 0 &&
+	    (r = st_set(c, R_CATS, j->cat_ids, j->ncats)) == 0 &&
+	    (r = journal_seal(c, R_ACCOUNT, j->acct, COFFER_ROLE_ACCOUNT, 0,
+	    b)) == 0)
+		r = journal_seal(c, R_ROOT, j->root, COFFER_ROLE_ROOT, 0, b);
+	for (i = 0; i < j->ncats && r == 0; i++) {
+		(void)snprintf(k, sizeof(k), R_CAT "%u",
+		    (unsigned)j->cat_ids[i]);
+		r = journal_seal(c, k, j->cats[i], COFFER_ROLE_CATEGORY,
+		    j->cat_ids[i], b);
+	}
+	r = st_end(c, r);
+out:
+	coffer_buf_free(&b);
+	return r;
+}
+
+static int
+roll_load(struct coffer_client *c, struct kc_roll *j)
+{
+	struct coffer_buf *b = NULL;
+	char k[32];
+	size_t i;
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	if ((b = coffer_buf_new(DEVLIST_ENTRY_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = st_get(c, R_ENTRY, b)) != 0 ||
+	    (r = devlist_parse(&j->entry, coffer_buf_data(b),
+	    coffer_buf_len(b))) != 0 || j->entry.kind != DEVLIST_REMOVE) {
+		r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: the journal of a "
+		    "device removal is out of shape");
+		goto out;
+	}
+	coffer_buf_reset(b);
+	if ((r = st_get(c, R_CATS, b)) != 0 ||
+	    coffer_buf_len(b) > KC_CATS_MAX) {
+		r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: the journal of a "
+		    "device removal is out of shape");
+		goto out;
+	}
+	j->ncats = coffer_buf_len(b);
+	memcpy(j->cat_ids, coffer_buf_data(b), j->ncats);
+	if ((r = journal_key(c, R_ROOT, COFFER_ROLE_ROOT, 0, j->entry.epoch,
+	    b, &j->root)) != 0 ||
+	    (r = journal_key(c, R_ACCOUNT, COFFER_ROLE_ACCOUNT, 0,
+	    j->entry.epoch, b, &j->acct)) != 0)
+		goto out;
+	for (i = 0; i < j->ncats; i++) {
+		(void)snprintf(k, sizeof(k), R_CAT "%u",
+		    (unsigned)j->cat_ids[i]);
+		if ((r = journal_key(c, k, COFFER_ROLE_CATEGORY, j->cat_ids[i],
+		    j->entry.epoch, b, &j->cats[i])) != 0)
+			goto out;
+	}
+out:
+	if (r != 0)
+		kc_roll_free(j);
+	coffer_buf_free(&b);
+	return r;
+}
+
+/* Store ${blob} as record ${rid} if absent. Present already: it must be
+ * this roll's (${mine} says, given the bytes found), written by an
+ * earlier run of it; another removal's is never written over. */
+static int
+roll_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    const struct coffer_buf *blob, int (*mine)(const struct kc_roll *,
+    const uint8_t *, size_t, const void *), const struct kc_roll *j,
+    const void *arg)
+{
+	struct coffer_buf *found = NULL;
+	int r;
+
+	if ((r = kc_store(c, rid, coffer_buf_data(blob),
+	    coffer_buf_len(blob))) != COFFER_ERR_CONFLICT)
+		return r;
+	if ((found = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = kc_lookup(c, rid, found)) == 0 && !mine(j,
+	    coffer_buf_data(found), coffer_buf_len(found), arg))
+		r = cl_fail(c, COFFER_ERR_CONFLICT, "the keychain holds keys "
+		    "of epoch %lu from another device's removal",
+		    (unsigned long)j->entry.epoch);
+	coffer_buf_free(&found);
+	return r;
+}
+
+/* A wrapped key found is this roll's if it is under its root (the key id
+ * the envelope names: each root has its own random id). */
+static int
+wrapped_mine(const struct kc_roll *j, const uint8_t *p, size_t len,
+    const void *arg)
+{
+	struct coffer_envelope_info info;
+
+	(void)arg;
+	return coffer_envelope_peek(&info, p, len) == 0 &&
+	    sodium_memcmp(info.key_id, coffer_key_id(j->root),
+	    sizeof(info.key_id)) == 0;
+}
+
+/* A grant found is this roll's if it names the roll's entry. */
+static int
+grant_mine(const struct kc_roll *j, const uint8_t *p, size_t len,
+    const void *arg)
+{
+	struct grant g;
+
+	(void)arg;
+	return grant_parse(&g, p, len) == 0 && g.seq == j->entry.seq &&
+	    sodium_memcmp(g.entry_hash, j->entry.hash,
+	    DEVLIST_HASH_BYTES) == 0;
+}
+
+/* Wrap ${key} (${role} of ${category}) under the roll's root as record
+ * ${rid}. */
+static int
+roll_wrap(struct coffer_client *c, const struct kc_roll *j,
+    const uint8_t rid[COFFER_WIRE_ID_BYTES], const struct coffer_key *key,
+    enum coffer_key_role role, uint8_t category, struct coffer_buf *b)
+{
+	int r;
+
+	coffer_buf_reset(b);
+	if ((r = coffer_keychain_wrap(b, key, role, category, j->root)) != 0)
+		return r;
+	return roll_store(c, rid, b, wrapped_mine, j, NULL);
+}
+
+/* Step 2: the new epoch's records: A_{e+1}, every category key version
+ * (the old ones re-wrapped, the new), K_n, and a grant for every device
+ * the remove entry keeps. */
+static int
+roll_store_all(struct coffer_client *c, const struct kc_roll *j)
+{
+	struct coffer_key *old = NULL;
+	struct coffer_buf *b = NULL, *w = NULL;
+	struct zone z;
+	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
+	uint32_t e = c->epoch, n = j->entry.epoch, v;
+	size_t i;
+	int r = COFFER_ERR_NOMEM;
+
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL ||
+	    (w = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		goto out;
+	if ((r = kc_zone(c, &z)) != 0 ||
+	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
+		goto out;
+	for (i = 0; i < coffer_category_count(); i++) {
+		cid = coffer_category_at(i)->id;
+		for (v = 1; v <= e; v++) {
+			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
+			    1)) != 0)
+				goto out;
+			if (!kc_present(c, &z, rid, w))
+				continue;
+			if ((r = coffer_keychain_unwrap(&old, coffer_buf_data(w),
+			    coffer_buf_len(w), COFFER_ROLE_CATEGORY, cid, v,
+			    c->root)) != 0) {
+				r = cl_fail(c, COFFER_ERR_AUTH, "a key of the "
+				    "keychain does not open: %s",
+				    coffer_strerror(r));
+				goto out;
+			}
+			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, n,
+			    1)) != 0 ||
+			    (r = roll_wrap(c, j, rid, old, COFFER_ROLE_CATEGORY,
+			    cid, b)) != 0)
+				goto out;
+			coffer_key_free(&old);
+		}
+	}
+	for (i = 0; i < j->ncats; i++) {
+		cid = j->cat_ids[i];
+		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1)) != 0 ||
+		    (r = roll_wrap(c, j, rid, j->cats[i], COFFER_ROLE_CATEGORY,
+		    cid, b)) != 0)
+			goto out;
+	}
+	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0)) != 0 ||
+	    (r = roll_wrap(c, j, rid, j->acct, COFFER_ROLE_ACCOUNT, 0,
+	    b)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0)) != 0 ||
+	    (r = roll_wrap(c, j, rid, c->naming, COFFER_ROLE_NAMING, 0,
+	    b)) != 0)
+		goto out;
+	for (i = 0; i < j->entry.ndevices; i++) {
+		const uint8_t *id = j->entry.devices[i].card.device_id;
+
+		coffer_buf_reset(b);
+		if ((r = grant_make(b, &j->entry, id, j->root, j->acct)) != 0 ||
+		    (r = kc_grant_id(rid, id, n)) != 0 ||
+		    (r = roll_store(c, rid, b, grant_mine, j, NULL)) != 0)
+			goto out;
+	}
+out:
+	coffer_key_free(&old);
+	coffer_buf_free(&b);
+	coffer_buf_free(&w);
+	return r;
+}
+
+/* Delete keychain record ${rid} if it is this roll's (best effort). */
+static void
+roll_unstore_one(struct coffer_client *c, const struct zone *z,
+    const struct kc_roll *j, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    int (*mine)(const struct kc_roll *, const uint8_t *, size_t,
+    const void *), struct coffer_buf *b)
+{
+	struct rec rec;
+	char path[160], zh[ID_HEX], rh[ID_HEX];
+
+	coffer_buf_reset(b);
+	if (st_rec_get(c, z->id, rid, &rec, b) != 0 || rec.deleted ||
+	    !mine(j, coffer_buf_data(b), coffer_buf_len(b), NULL) ||
+	    cl_hex(zh, z->id) != 0 || cl_hex(rh, rid) != 0)
+		return;
+	(void)snprintf(path, sizeof(path), "/v1/zones/%s/records/%s?version="
+	    "%llu", zh, rh, (unsigned long long)rec.version);
+	(void)cl_json(c, "DELETE", path, NULL, CL_IDEMPOTENT, NULL, NULL);
+}
+
+/* A dropped removal takes back the records of the new epoch it stored
+ * (only its own: wrapped under its root, grants naming its entry), so
+ * that they stand in the way of no later removal. */
+static void
+roll_unstore(struct coffer_client *c, const struct kc_roll *j)
+{
+	struct coffer_buf *b = NULL;
+	struct zone z;
+	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
+	uint32_t n = j->entry.epoch, v;
+	size_t i;
+
+	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
+	    (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		goto out;
+	for (i = 0; i < coffer_category_count(); i++) {
+		cid = coffer_category_at(i)->id;
+		for (v = 1; v <= n; v++)
+			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1) == 0)
+				roll_unstore_one(c, &z, j, rid, wrapped_mine,
+				    b);
+	}
+	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0) == 0)
+		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
+	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0) == 0)
+		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
+	for (i = 0; i < j->entry.ndevices; i++)
+		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
+		    n) == 0)
+			roll_unstore_one(c, &z, j, rid, grant_mine, b);
+out:
+	coffer_buf_free(&b);
+}
+
+/* The journal dropped, and why: nothing of it was committed. */
+static int
+roll_abandon(struct coffer_client *c, const struct kc_roll *j,
+    const char *why)
+{
+	char hex[ID_HEX], msg[NET_DETAIL];
+
+	(void)snprintf(msg, sizeof(msg), "%s", why);
+	(void)cl_hex(hex, j->entry.subject);
+	roll_unstore(c, j);
+	if (roll_drop(c) != 0)
+		return COFFER_ERR_IO;
+	return cl_fail(c, COFFER_ERR_CONFLICT, "the removal of device %s was "
+	    "not finished and is dropped: %s; nothing of it was committed: "
+	    "remove the device again", hex, msg);
+}
+
+/* Steps 2 to 4 of the journal's removal, or what is left of them. */
+static int
+roll_finish(struct coffer_client *c)
+{
+	struct kc_roll j;
+	struct devlist_entry head, at;
+	char why[NET_DETAIL];
+	int r;
+
+	memset(&head, 0, sizeof(head));
+	memset(&at, 0, sizeof(at));
+	if ((r = roll_load(c, &j)) != 0)
+		return r;
+	if ((r = tr_head(c, &head)) != 0)
+		goto out;
+	if (head.seq >= j.entry.seq) {
+		/* Appended by an earlier run whose answer was lost, or
+		 * another device's entry took the seq. */
+		if ((r = tr_entry(c, j.entry.seq, &at)) != 0)
+			goto out;
+		if (sodium_memcmp(at.hash, j.entry.hash,
+		    DEVLIST_HASH_BYTES) != 0) {
+			(void)snprintf(why, sizeof(why), "another change to "
+			    "the device list took seq %llu first",
+			    (unsigned long long)j.entry.seq);
+			r = roll_abandon(c, &j, why);
+			goto out;
+		}
+		if ((r = tr_shown_mine(c, j.entry.seq)) == 0)
+			r = roll_drop(c);
+		goto out;
+	}
+	if (head.seq + 1 != j.entry.seq || sodium_memcmp(head.hash,
+	    j.entry.prev, DEVLIST_HASH_BYTES) != 0) {
+		r = roll_abandon(c, &j, "the device list is not the one it "
+		    "was made over");
+		goto out;
+	}
+	if (c->root == NULL || c->naming == NULL || c->epoch != head.epoch ||
+	    j.entry.epoch != c->epoch + 1) {
+		r = cl_fail(c, COFFER_ERR_STATE, "the removal in this home's "
+		    "journal needs the keys of epoch %lu, which this device "
+		    "does not hold", (unsigned long)head.epoch);
+		goto out;
+	}
+	if ((r = roll_store_all(c, &j)) == COFFER_ERR_CONFLICT) {
+		(void)snprintf(why, sizeof(why), "%s", c->errmsg);
+		r = roll_abandon(c, &j, why);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	/* The commit point: signed by A_e, the entry S stores ends the
+	 * removed device's sessions. */
+	if ((r = tr_put(c, &j.entry)) == COFFER_ERR_CONFLICT) {
+		(void)snprintf(why, sizeof(why), "%s", c->errmsg);
+		r = roll_abandon(c, &j, why);
+		goto out;
+	}
+	if (r == 0)
+		r = roll_drop(c);
+out:
+	devlist_entry_cleanup(&head);
+	devlist_entry_cleanup(&at);
+	kc_roll_free(&j);
+	return r;
+}
+
+int
+kc_roll_finish(struct coffer_client *c)
+{
+	int r;
+
+	if (!has_roll(c))
+		return 0;
+	if ((r = roll_finish(c)) != 0)
+		return r;
+	/* The new epoch: this device's own grant of it is stored. */
+	c->refreshed = 0;
+	return kc_refresh(c);
+}
+
+static int
+has_journal(struct coffer_client *c)
+{
+	return has_meta(c, J_ZONE);
 }
 
 /* The message of a device the list does not hold. */
@@ -920,9 +1425,11 @@ removed(struct coffer_client *c)
 {
 	char msg[NET_DETAIL];
 
+	/* The root this device held names the remover, then goes. */
+	(void)tr_removal(c, coffer_device_id(c->device), c->root, msg,
+	    sizeof(msg));
 	drop_keys(c);
 	c->removed = 1;
-	(void)tr_removal(c, coffer_device_id(c->device), msg, sizeof(msg));
 	return cl_fail(c, COFFER_ERR_STATE, "%s", msg);
 }
 
@@ -951,6 +1458,16 @@ kc_refresh(struct coffer_client *c)
 	if (c->root == NULL || c->epoch != head.epoch) {
 		if ((r = take_grant(c, head.epoch)) != 0 || c->root == NULL)
 			goto out;
+		/* An epoch rolled and this device's grant of it is not
+		 * there: writing under the old keys would let the removed
+		 * device read. */
+		if (c->epoch != head.epoch) {
+			drop_keys(c);
+			r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant of "
+			    "epoch %lu is not in the keychain: it uses no key "
+			    "until it is", (unsigned long)head.epoch);
+			goto out;
+		}
 	} else {
 		/* Synced every time: the keychain is small and this is how a
 		 * new key arrives. */
@@ -960,6 +1477,9 @@ kc_refresh(struct coffer_client *c)
 	}
 	if ((r = epoch_keys(c, &head)) == 0)
 		c->refreshed = 1;
+	/* A removal this device began and did not finish. */
+	if (r == 0)
+		r = kc_roll_finish(c);
 out:
 	devlist_entry_cleanup(&head);
 	return r;

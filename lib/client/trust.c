@@ -20,9 +20,11 @@
 #include <sodium.h>
 
 #include "client/client_internal.h"
+#include "keys/devlist_names.h"
 
 #define REFUSED_KEY	"devlist.refused"
 #define SHOWN_KEY	"devlist.shown"
+#define REMOVAL_KEY	"devlist.removal"
 
 static const char *const page_keys[] = { "entries", "head", "more", NULL };
 
@@ -87,9 +89,40 @@ tr_pin(struct coffer_client *c, const struct devlist_entry *e)
 	/* This home's own entries (and the one its pairing brought) count
 	 * as shown: nothing to alert about. */
 	if ((r = st_dl_put(c, e->seq, e->raw, e->raw_len)) == 0 &&
-	    (r = st_set_u64(c, SHOWN_KEY, e->seq)) == 0)
+	    (r = tr_shown_mine(c, e->seq)) == 0)
 		r = st_del(c, REFUSED_KEY);
 	return st_end(c, r);
+}
+
+int
+tr_shown(struct coffer_client *c, uint64_t *seq)
+{
+	int r;
+
+	if ((r = st_get_u64(c, SHOWN_KEY, seq)) == COFFER_ERR_NOTFOUND)
+		r = 0;
+	return r;
+}
+
+int
+tr_set_shown(struct coffer_client *c, uint64_t seq)
+{
+	return st_set_u64(c, SHOWN_KEY, seq);
+}
+
+int
+tr_shown_mine(struct coffer_client *c, uint64_t seq)
+{
+	uint64_t shown = 0;
+	int r;
+
+	/* Moved only when nothing before it waits to be shown: another
+	 * device's change just before this one stays an alert. Nothing
+	 * shown yet (a pairing's first head): all of it counts as shown. */
+	if ((r = st_get_u64(c, SHOWN_KEY, &shown)) == COFFER_ERR_NOTFOUND ||
+	    (r == 0 && shown + 1 == seq))
+		return st_set_u64(c, SHOWN_KEY, seq);
+	return r;
 }
 
 int
@@ -343,19 +376,68 @@ out:
 }
 
 int
-tr_append(struct coffer_client *c, const struct devlist_draft *d,
-    const struct coffer_key *signer, struct devlist_entry *out)
+tr_put(struct coffer_client *c, const struct devlist_entry *mine)
 {
-	struct coffer_buf *b = NULL;
-	struct devlist_entry mine, now;
+	struct devlist_entry now;
 	char path[64], *b64 = NULL, *body = NULL;
 	json_t *j = NULL;
 	size_t n;
 	int r = COFFER_ERR_NOMEM;
 
+	memset(&now, 0, sizeof(now));
+	n = COFFER_B64URL_LEN(mine->raw_len);
+	if ((b64 = malloc(n)) == NULL)
+		goto out;
+	if ((r = coffer_b64url_encode(b64, n, mine->raw, mine->raw_len)) != 0 ||
+	    (r = net_json_body(&body, "{s:s}", "entry", b64)) != 0)
+		goto out;
+	(void)snprintf(path, sizeof(path), "/v1/devicelist/%llu",
+	    (unsigned long long)mine->seq);
+	/* Idempotent: a seq is appended once; sent again after a lost
+	 * answer, it is 409 and the list read below shows it. */
+	r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, &j, NULL);
+	if (r == 0) {
+		r = tr_pin(c, mine);
+	} else if (r == COFFER_ERR_CONFLICT) {
+		/* Someone appended first, or this very entry went through
+		 * and its answer was lost. */
+		if (mine->seq > 1 && (r = tr_refresh(c)) != 0)
+			goto out;
+		if (mine->seq == 1)
+			goto conflict;
+		if ((r = tr_head(c, &now)) != 0)
+			goto out;
+		devlist_entry_cleanup(&now);
+		if ((r = tr_entry(c, mine->seq, &now)) == 0 &&
+		    sodium_memcmp(now.hash, mine->hash,
+		    DEVLIST_HASH_BYTES) == 0)
+			r = tr_shown_mine(c, mine->seq);
+		else if (r == 0 || r == COFFER_ERR_NOTFOUND)
+			goto conflict;
+	}
+	goto out;
+conflict:
+	r = cl_fail(c, COFFER_ERR_CONFLICT, "another device changed the "
+	    "device list first (seq %llu is taken)",
+	    (unsigned long long)mine->seq);
+out:
+	devlist_entry_cleanup(&now);
+	json_decref(j);
+	free(body);
+	free(b64);
+	return r;
+}
+
+int
+tr_append(struct coffer_client *c, const struct devlist_draft *d,
+    const struct coffer_key *signer, struct devlist_entry *out)
+{
+	struct coffer_buf *b = NULL;
+	struct devlist_entry mine;
+	int r = COFFER_ERR_NOMEM;
+
 	memset(out, 0, sizeof(*out));
 	memset(&mine, 0, sizeof(mine));
-	memset(&now, 0, sizeof(now));
 	if ((b = coffer_buf_new(DEVLIST_ENTRY_MAX)) == NULL)
 		goto out;
 	if ((r = devlist_make(b, d, signer)) != 0) {
@@ -364,71 +446,61 @@ tr_append(struct coffer_client *c, const struct devlist_draft *d,
 		goto out;
 	}
 	if ((r = parse_entry(c, coffer_buf_data(b), coffer_buf_len(b), &mine,
-	    "a device list entry made here")) != 0)
+	    "a device list entry made here")) != 0 ||
+	    (r = tr_put(c, &mine)) != 0)
 		goto out;
-	n = COFFER_B64URL_LEN(coffer_buf_len(b));
-	r = COFFER_ERR_NOMEM;
-	if ((b64 = malloc(n)) == NULL)
-		goto out;
-	if ((r = coffer_b64url_encode(b64, n, coffer_buf_data(b),
-	    coffer_buf_len(b))) != 0 ||
-	    (r = net_json_body(&body, "{s:s}", "entry", b64)) != 0)
-		goto out;
-	(void)snprintf(path, sizeof(path), "/v1/devicelist/%llu",
-	    (unsigned long long)d->seq);
-	/* Idempotent: a seq is appended once; sent again after a lost
-	 * answer, it is 409 and the list read below shows it. */
-	r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, &j, NULL);
-	if (r == 0) {
-		r = tr_pin(c, &mine);
-	} else if (r == COFFER_ERR_CONFLICT) {
-		/* Someone appended first, or this very entry went through
-		 * and its answer was lost. */
-		if (d->seq > 1 && (r = tr_refresh(c)) != 0)
-			goto out;
-		if (d->seq == 1)
-			goto conflict;
-		if ((r = tr_head(c, &now)) != 0)
-			goto out;
-		if (now.seq == mine.seq && sodium_memcmp(now.hash, mine.hash,
-		    DEVLIST_HASH_BYTES) == 0)
-			r = 0;
-		else
-			goto conflict;
-	}
-	if (r == 0) {
-		*out = mine;
-		memset(&mine, 0, sizeof(mine));
-	}
-	goto out;
-conflict:
-	r = cl_fail(c, COFFER_ERR_CONFLICT, "another device changed the "
-	    "device list first (seq %llu is taken)",
-	    (unsigned long long)d->seq);
+	*out = mine;
+	memset(&mine, 0, sizeof(mine));
 out:
 	devlist_entry_cleanup(&mine);
-	devlist_entry_cleanup(&now);
-	json_decref(j);
-	free(body);
-	free(b64);
 	coffer_buf_free(&b);
 	return r;
 }
 
+/* The name ${before} gives device ${id}, opened with ${root} of its epoch,
+ * into ${out} ("" if none). */
+static void
+name_in(const struct devlist_entry *before, const struct coffer_key *root,
+    const uint8_t id[COFFER_WIRE_ID_BYTES], char *out, size_t cap)
+{
+	struct devlist_names *t = NULL;
+	const char *n;
+
+	out[0] = '\0';
+	if (root == NULL || coffer_key_version(root) != before->epoch ||
+	    (t = sodium_malloc(sizeof(*t))) == NULL)
+		return;
+	if (devlist_names_open(t, before, root) == 0 &&
+	    (n = devlist_names_find(t, id)) != NULL)
+		(void)snprintf(out, cap, "%s", n);
+	sodium_free(t);
+}
+
 int
 tr_removal(struct coffer_client *c, const uint8_t self[COFFER_WIRE_ID_BYTES],
-    char *msg, size_t cap)
+    const struct coffer_key *root, char *msg, size_t cap)
 {
 	struct devlist_entry e, before;
-	char hex[ID_HEX], when[64];
+	struct coffer_buf *kept = NULL;
+	char hex[ID_HEX], when[64], name[DEVLIST_NAME_MAX + 1];
 	struct tm tm;
 	time_t t;
 	uint64_t seq;
-	int r;
+	int r, named = 0;
 
 	memset(&before, 0, sizeof(before));
 	(void)snprintf(msg, cap, "this device is no longer in the account's "
 	    "device list: it uses no key of the account");
+	/* Said once with the remover's name, while this device still held
+	 * the root that opens it: kept for later runs. */
+	if (root == NULL && (kept = coffer_buf_new(NET_DETAIL)) != NULL &&
+	    st_get(c, REMOVAL_KEY, kept) == 0 && coffer_buf_len(kept) < cap) {
+		memcpy(msg, coffer_buf_data(kept), coffer_buf_len(kept));
+		msg[coffer_buf_len(kept)] = '\0';
+		coffer_buf_free(&kept);
+		return 0;
+	}
+	coffer_buf_free(&kept);
 	if ((r = tr_head(c, &e)) != 0)
 		return r;
 	/* Back from the head to the last entry that listed this device: the
@@ -447,9 +519,12 @@ tr_removal(struct coffer_client *c, const uint8_t self[COFFER_WIRE_ID_BYTES],
 				    "%Y-%m-%d %H:%M UTC", &tm) == 0)
 					(void)snprintf(when, sizeof(when),
 					    "%llu", (unsigned long long)e.time);
+				name_in(&before, root, e.actor, name,
+				    sizeof(name));
+				named = name[0] != '\0';
 				(void)snprintf(msg, cap, "this device was "
 				    "removed from the account by %s at %s",
-				    hex, when);
+				    named ? name : hex, when);
 			}
 			break;
 		}
@@ -457,6 +532,8 @@ tr_removal(struct coffer_client *c, const uint8_t self[COFFER_WIRE_ID_BYTES],
 		e = before;
 		memset(&before, 0, sizeof(before));
 	}
+	if (named)
+		(void)st_set(c, REMOVAL_KEY, msg, strlen(msg));
 	devlist_entry_cleanup(&before);
 	devlist_entry_cleanup(&e);
 	return r == COFFER_ERR_NOTFOUND ? 0 : r;

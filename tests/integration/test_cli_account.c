@@ -506,6 +506,82 @@ test_terminal_login(void **state)
 	cli_res_free(&r);
 }
 
+/* Names, the alerts of changes (shown once; --check exits 1 while any
+ * is unseen), then the second device removed from the first: it prints
+ * what it did, and the second is told who removed it. */
+static void
+test_remove_device(void **state)
+{
+	struct cli_res r;
+	char dev2[33];
+	json_t *j;
+
+	(void)state;
+	COFFER(&r, home2, NULL, "--json", "account", "status");
+	cli_fx_expect(&r, 0, "status of the second device");
+	j = cli_fx_json(&r);
+	snprintf(dev2, sizeof(dev2), "%s", cli_fx_str(j, "device"));
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, home1, NULL, "device", "rename", "laptop");
+	cli_fx_expect(&r, 0, "rename this device");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "rename", dev2, "phone");
+	cli_fx_expect(&r, 0, "rename another device");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "rename", dev2, "two\tlines");
+	cli_fx_expect(&r, 1, "a name with a control character");
+	cli_res_free(&r);
+
+	/* The first made the changes: nothing to tell it. */
+	COFFER(&r, home1, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 0, "check on the device that renamed");
+	cli_res_free(&r);
+	/* The second: told until it has been shown. */
+	COFFER(&r, home2, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 1, "check with changes unseen");
+	assert_non_null(strstr(r.out, "renamed: phone, by laptop at "));
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "--json", "device", "list");
+	cli_fx_expect(&r, 0, "device list");
+	j = cli_fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "changes")), 2);
+	json_decref(j);
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 0, "check once shown");
+	assert_null(strstr(r.out, "renamed:"));
+	cli_res_free(&r);
+
+	/* No terminal to confirm on: --yes is needed. */
+	COFFER(&r, home1, NULL, "device", "remove", dev2);
+	cli_fx_expect(&r, 2, "remove without --yes or a terminal");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "remove", "--yes", dev2);
+	cli_fx_expect(&r, 0, "remove");
+	assert_string_equal(r.out, "removed phone; keys rolled to epoch 2\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "record", "put", "--category", "notes",
+	    "--data", "after the phone left");
+	cli_fx_expect(&r, 0, "a note after the removal");
+	cli_res_free(&r);
+
+	COFFER(&r, home2, NULL, "record", "list", "--category", "notes");
+	cli_fx_expect(&r, 1, "the removed device reads");
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "account", "login");
+	cli_fx_expect(&r, 1, "the removed device signs in");
+	assert_non_null(strstr(r.err, "this device was removed from the "
+	    "account by laptop at "));
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "account", "status");
+	cli_fx_expect(&r, 0, "status of the removed device");
+	assert_non_null(strstr(r.out, "removed: this device was removed from "
+	    "the account by laptop"));
+	cli_res_free(&r);
+}
+
 int
 main(void)
 {
@@ -516,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_second_device),
 		cmocka_unit_test(test_terminal_login),
+		cmocka_unit_test(test_remove_device),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);
