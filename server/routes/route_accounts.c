@@ -281,8 +281,9 @@ srv_route_session_finish(struct srv_req *req)
 		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
-	r = srv_session_new(app->store, p.account, b.has_device ? b.device :
-	    NULL, now, srv_auth_limits(app->auth)->session_ttl, token);
+	r = srv_session_new(app->store, app->sessions, p.account,
+	    b.has_device ? b.device : NULL, now,
+	    srv_auth_limits(app->auth)->session_ttl, token);
 	if (r == COFFER_ERR_NOTFOUND && b.has_device) {
 		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "device is not "
 		    "a device of this account");

@@ -46,6 +46,8 @@
 #define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
 #define STORE_STATE_MAX		4096	/* account protection-state blob */
 #define STORE_SESSIONS_MAX	256	/* sessions per account (oldest go) */
+#define STORE_SESSIONS_RESTRICTED_MAX 16	/* of them restricted, once
+						   there is a device list */
 #define STORE_RECORD_OVERHEAD	128	/* usage charged per record row */
 #define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
 #define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
@@ -406,7 +408,12 @@ struct store_meta_ops {
  *
  * session_create(m, s): store ${s} (its token_hash is SHA-256 of the
  *   token: the token itself never reaches the store). The account's
- *   least recently used sessions go beyond STORE_SESSIONS_MAX. INVALID
+ *   least recently used sessions go beyond STORE_SESSIONS_MAX. Once the
+ *   account has a device list, restricted sessions (not full: not bound
+ *   to a device the head lists with its registered card; a new session
+ *   is one) go first: the least recently used of them beyond
+ *   STORE_SESSIONS_RESTRICTED_MAX, and beyond STORE_SESSIONS_MAX a full
+ *   session goes only if no restricted one is left. INVALID
  *   (expires <= created), NOTFOUND (no such account, or has_device and no
  *   such device of the account), EXISTS (the hash is taken).
  * session_lookup(m, hash, now, out): NOTFOUND also when expired at ${now}.

@@ -20,6 +20,14 @@
 #include "store/meta.h"
 #include "store/token.h"
 
+/* Whether the session s of an account that has a device list is full
+ * (docs/PROTOCOL-devices.md §5): bound to a device the head lists with
+ * the card the device is registered with. 1 or 0. */
+#define MSQ_SESSION_FULL \
+	"(s.bound = 1 AND EXISTS (SELECT 1 FROM devices d" \
+	" JOIN devlist_members m ON m.aid = d.aid AND m.id = d.id" \
+	" AND m.card = d.card WHERE d.did = s.did))"
+
 /* Every statement the backend runs, prepared once per connection. */
 #define MSQ_STATEMENTS \
 	X(ACCOUNT_AID, "SELECT aid FROM accounts WHERE id = ?1") \
@@ -47,6 +55,15 @@
 	X(SESSION_EVICT, "DELETE FROM sessions WHERE hash IN (SELECT hash" \
 	    " FROM sessions WHERE aid = ?1 ORDER BY last_used, created" \
 	    " LIMIT ?2)") \
+	X(SESSION_COUNT_RESTRICTED, "SELECT count(*) FROM sessions s" \
+	    " WHERE s.aid = ?1 AND NOT " MSQ_SESSION_FULL) \
+	X(SESSION_EVICT_RESTRICTED, "DELETE FROM sessions WHERE hash IN" \
+	    " (SELECT hash FROM sessions s WHERE s.aid = ?1 AND NOT " \
+	    MSQ_SESSION_FULL " ORDER BY s.last_used, s.created LIMIT ?2)") \
+	X(SESSION_EVICT_LISTED, "DELETE FROM sessions WHERE hash IN" \
+	    " (SELECT hash FROM sessions s WHERE s.aid = ?1 ORDER BY " \
+	    MSQ_SESSION_FULL ", s.last_used, s.created LIMIT ?2)") \
+	X(DEVLIST_ANY, "SELECT EXISTS (SELECT 1 FROM devlist WHERE aid = ?1)") \
 	X(SESSION_GET, "SELECT a.id, d.id, s.created, s.expires, s.last_used," \
 	    " s.bound, coalesce((SELECT max(l.seq) FROM devlist l" \
 	    " WHERE l.aid = s.aid), 0), EXISTS (SELECT 1 FROM" \

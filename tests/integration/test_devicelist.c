@@ -15,7 +15,9 @@
  * its registered card; a restricted session gets 403 on every route of
  * srv_routes[] it may not call; an add makes the added device's session
  * full at once, a remove ends the removed device's sessions at once
- * (401), its pairing and its registration. Registrations: at most
+ * (401), its pairing and its registration; a password thief's sign-ins
+ * evict only restricted sessions, at once, and a session's use is
+ * recorded. Registrations: at most
  * COFFER_WIRE_DEVICES_PENDING_MAX off the list; a listed one is 409 to
  * DELETE. */
 #include <setjmp.h>
@@ -25,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -38,6 +42,8 @@
 #include "http_client.h"
 #include "route_fixture.h"
 #include "routes/routes.h"
+#include "session.h"
+#include "store/store.h"
 
 static struct srv *S;
 static struct rt_bad_tokens Bad;
@@ -739,6 +745,90 @@ test_race(void **state)
 	}
 }
 
+/* A password thief signs in again and again: its restricted sessions
+ * push out only each other, the oldest beyond
+ * STORE_SESSIONS_RESTRICTED_MAX, at once (the session cache forgets
+ * them), never the trusted device's full session. */
+static void
+test_evict(void **state)
+{
+	struct test_account r0, r;
+	struct coffer_buf *e;
+	struct acct x;
+	int i;
+
+	(void)state;
+	acct_new(&x);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	dt_session(S, x.a.id, NULL, &r0);
+	assert_int_equal(dt_restricted(S, &r0), 1);	/* now cached */
+	sleep(1);	/* r0 is the least recently used, to the second */
+	for (i = 0; i < STORE_SESSIONS_RESTRICTED_MAX; i++)
+		dt_session(S, x.a.id, NULL, &r);
+	rt_refused(S, "GET", "/v1/account", r0.auth, NULL, 401,
+	    "unauthorized");
+	for (i = 0; i < STORE_SESSIONS_MAX; i++)
+		dt_session(S, x.a.id, NULL, &r);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	json_decref(rt_want(S, "GET", "/v1/zones", x.a.auth, NULL, 200, NULL));
+	assert_int_equal(dt_restricted(S, &r), 1);
+	acct_free(&x);
+}
+
+/* A session used after a while records its use, so that eviction takes
+ * the least recently used. */
+struct touch_arg {
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
+	char		auth[96];
+	uint8_t		hash[STORE_TOKEN_HASH_BYTES];
+	int64_t		last_used;
+};
+
+static void
+touch_make(struct store *st, void *arg)
+{
+	struct touch_arg *t = arg;
+	char token[SRV_TOKEN_LEN + 1];
+
+	assert_int_equal(srv_session_new(st, NULL, t->account, NULL,
+	    (int64_t)time(NULL) - 3600, 7200, token), 0);
+	store_token_hash(t->hash, (const uint8_t *)token, SRV_TOKEN_LEN);
+	snprintf(t->auth, sizeof(t->auth), "Authorization: Bearer %s", token);
+}
+
+static void
+touch_read(struct store *st, void *arg)
+{
+	struct touch_arg *t = arg;
+	struct store_session s;
+
+	assert_int_equal(st->meta->ops->session_lookup(st->meta, t->hash,
+	    (int64_t)time(NULL), &s), 0);
+	t->last_used = s.last_used;
+}
+
+static void
+test_touch(void **state)
+{
+	struct test_account a;
+	struct touch_arg t;
+	int64_t before = (int64_t)time(NULL);
+
+	(void)state;
+	assert_int_equal(test_account_new(S, &a), 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(wire_id_decode(a.id, 32, t.account,
+	    sizeof(t.account)), 0);
+	rt_offline(S, touch_make, &t);
+	rt_offline(S, touch_read, &t);
+	assert_true(t.last_used < before - 3000);
+	json_decref(rt_want(S, "GET", "/v1/account", t.auth, NULL, 200, NULL));
+	rt_offline(S, touch_read, &t);
+	assert_true(t.last_used >= before);
+}
+
 int
 main(void)
 {
@@ -752,6 +842,8 @@ main(void)
 		cmocka_unit_test(test_old_epoch),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_race),
+		cmocka_unit_test(test_evict),
+		cmocka_unit_test(test_touch),
 	};
 
 	if (sodium_init() < 0)

@@ -682,6 +682,103 @@ test_migrate(void **state)
 	assert_int_equal(s.listed, 1);
 }
 
+/* Bind the session ${hash} of ${acct} to device 1 (card 0xc1). */
+static void
+bind_hash(struct fx *f, const uint8_t *acct, const uint8_t *hash)
+{
+	uint8_t id[COFFER_WIRE_ID_BYTES], card[CARD];
+
+	mc_fill_id(id, 1);
+	memset(card, 0xc1, sizeof(card));
+	assert_int_equal(OPS->session_bind(f->m, acct, hash, id, card,
+	    sizeof(card), T0), 0);
+}
+
+/* A session of ${acct} with token hash ${hash}, created (and last used)
+ * at ${created}; bound to device 1 (card 0xc1) when ${bind}. */
+static void
+session_at(struct fx *f, const uint8_t *acct, const uint8_t *hash,
+    int64_t created, int bind)
+{
+	struct store_session s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.token_hash, hash, STORE_TOKEN_HASH_BYTES);
+	memcpy(s.account, acct, COFFER_WIRE_ID_BYTES);
+	s.created = s.last_used = created;
+	s.expires = T0 + 1000;
+	assert_int_equal(OPS->session_create(f->m, &s), 0);
+	if (bind)
+		bind_hash(f, acct, hash);
+}
+
+static int
+alive(struct fx *f, const uint8_t *hash)
+{
+	struct store_session s;
+
+	return OPS->session_lookup(f->m, hash, T0, &s) == 0;
+}
+
+/* Once there is a list, a password alone (restricted sessions, however
+ * many) never signs a trusted device out: restricted sessions have their
+ * own cap and go first; a full session goes only when none is left. */
+static void
+test_session_evict(void **state)
+{
+	static uint8_t full[STORE_SESSIONS_MAX][STORE_TOKEN_HASH_BYTES];
+	static uint8_t limited[STORE_SESSIONS_MAX][STORE_TOKEN_HASH_BYTES];
+	struct fx *f = *state;
+	struct store_account a, b;
+	uint64_t head;
+	size_t i, nfull = STORE_SESSIONS_MAX - 6;
+
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_device(f, a.id, 1, 0xc1);
+	mc_device(f, b.id, 1, 0xc1);
+	assert_int_equal(append(f, a.id, 1, 1, &head), 0);
+	assert_int_equal(append(f, b.id, 1, 1, &head), 0);
+	/* Bob's trusted device, signed in long ago; a thief signs in
+	 * STORE_SESSIONS_MAX times. Only the thief's oldest go. */
+	randombytes_buf(full[0], sizeof(full[0]));
+	session_at(f, b.id, full[0], T0 - 900, 1);
+	for (i = 0; i < STORE_SESSIONS_MAX; i++) {
+		randombytes_buf(limited[i], sizeof(limited[i]));
+		session_at(f, b.id, limited[i], T0 - 800 + (int64_t)i, 0);
+	}
+	assert_true(alive(f, full[0]));
+	for (i = 0; i < STORE_SESSIONS_MAX; i++)
+		assert_int_equal(alive(f, limited[i]), i >= STORE_SESSIONS_MAX -
+		    STORE_SESSIONS_RESTRICTED_MAX);
+	/* Alice: full sessions up to six short of the cap, six restricted
+	 * ones younger than all of them. At the cap, the restricted go
+	 * first, young as they are. */
+	for (i = 0; i < nfull; i++) {
+		randombytes_buf(full[i], sizeof(full[i]));
+		session_at(f, a.id, full[i], T0 - 900 + (int64_t)i, 1);
+	}
+	for (i = 0; i < 7; i++) {
+		randombytes_buf(limited[i], sizeof(limited[i]));
+		session_at(f, a.id, limited[i], T0 - 100 + (int64_t)i, 0);
+	}
+	for (i = 0; i < nfull; i++)
+		assert_true(alive(f, full[i]));
+	assert_false(alive(f, limited[0]));
+	for (i = 1; i < 7; i++)
+		assert_true(alive(f, limited[i]));
+	/* With only full sessions left, the least recently used goes. */
+	for (i = 1; i < 7; i++)
+		bind_hash(f, a.id, limited[i]);
+	randombytes_buf(limited[0], sizeof(limited[0]));
+	session_at(f, a.id, limited[0], T0, 0);
+	assert_false(alive(f, full[0]));
+	for (i = 1; i < nfull; i++)
+		assert_true(alive(f, full[i]));
+	for (i = 0; i < 7; i++)
+		assert_true(alive(f, limited[i]));
+}
+
 int
 main(void)
 {
@@ -697,6 +794,7 @@ main(void)
 		CASE(test_pairing_steps),
 		CASE(test_account_delete),
 		CASE(test_migrate),
+		CASE(test_session_evict),
 #undef CASE
 	};
 
