@@ -307,9 +307,8 @@ out:
 	return r;
 }
 
-/* The hash of this request's own bearer token. */
-static void
-own_token_hash(struct srv_req *req, uint8_t hash[STORE_TOKEN_HASH_BYTES])
+void
+srv_req_token_hash(struct srv_req *req, uint8_t *hash)
 {
 	const char *h = srv_req_header(req, "Authorization");
 
@@ -325,7 +324,7 @@ srv_route_session_delete(struct srv_req *req)
 	uint8_t hash[STORE_TOKEN_HASH_BYTES];
 	int r;
 
-	own_token_hash(req, hash);
+	srv_req_token_hash(req, hash);
 	r = app->store->meta->ops->session_delete(app->store->meta,
 	    srv_req_account(req), hash);
 	srv_session_cache_clear(app->sessions);
@@ -436,7 +435,7 @@ srv_route_session_bind(struct srv_req *req)
 		goto out;
 	}
 	memcpy(msg, account, COFFER_WIRE_ID_BYTES);
-	own_token_hash(req, msg + COFFER_WIRE_ID_BYTES);
+	srv_req_token_hash(req, msg + COFFER_WIRE_ID_BYTES);
 	if (coffer_device_card_parse(&card, d->card, d->card_len) != 0 ||
 	    coffer_sign_verify(b.sig, card.sign_pk, SRV_SESSION_BIND_CONTEXT,
 	    msg, sizeof(msg)) != 0) {

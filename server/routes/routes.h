@@ -60,6 +60,11 @@ int srv_route_session_delete(struct srv_req *req);
 int srv_route_session_bind(struct srv_req *req);
 int srv_route_sessions_delete(struct srv_req *req);
 
+/** srv_req_token_hash(req, hash): the hash of the bearer token of
+ * ${req}, a route the auth hook let through (store_token_hash: 32
+ * bytes, STORE_TOKEN_HASH_BYTES). */
+void srv_req_token_hash(struct srv_req *req, uint8_t *hash);
+
 /* A sign-up or sign-in request body, parsed (the fuzzer's entry). */
 struct srv_auth_body {
 	uint8_t		*login;		/* sign-up, sign-in start */

@@ -375,6 +375,10 @@ struct store_meta_ops {
 		    const uint8_t id[COFFER_WIRE_ID_BYTES], int64_t now);
 	int	(*pairing_prune)(struct store_meta *m, int64_t now,
 		    uint64_t *deleted);
+	int	(*device_add_claim)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const struct store_device *d, int64_t now,
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES]);
 };
 
 /*
@@ -445,7 +449,8 @@ struct store_meta_ops {
  * device_list(m, account, out, cap, n): the account's devices, oldest
  *   first, into ${out}[0..*${n}). TOOBIG if more than ${cap} (the first
  *   ${cap} are filled). NOTFOUND (no account).
- * device_remove(m, account, id): the device and its sessions. NOTFOUND,
+ * device_remove(m, account, id): the device and its sessions (the one
+ *   that registered it by device_add_claim among them). NOTFOUND,
  *   CONFLICT (the list's head holds it: only a remove entry takes it off).
  *
  * zone_ensure(m, account, id, category, now, out, created): the zone,
@@ -539,6 +544,14 @@ struct store_meta_ops {
  * pairing_delete(m, account, id, now): end it with its messages.
  *   NOTFOUND (none, or expired: dropped all the same).
  * pairing_prune(m, now, deleted): drop every pairing expired at ${now}.
+ * device_add_claim(m, account, d, now, hash): device_add for the live
+ *   session ${hash} of ${account}, which must name no device (neither
+ *   claimed at sign-in nor bound); in the same transaction the session
+ *   names the new device, unbound (as a claim at sign-in), so that
+ *   removing the registration ends the session that made it. A
+ *   restricted session registers this way: one device, its own. As
+ *   device_add, and CONFLICT (the session names a device), NOTFOUND
+ *   also for no such live session (nothing is registered then).
  */
 
 /** store_record_cleanup(r): free ${r}'s data and zero ${r}. */

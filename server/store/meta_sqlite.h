@@ -76,6 +76,9 @@
 	    " AND aid = ?2 AND expires > ?3") \
 	X(SESSION_BIND, "UPDATE sessions SET did = ?2, bound = 1" \
 	    " WHERE hash = ?1") \
+	X(SESSION_DID, "SELECT did FROM sessions WHERE hash = ?1" \
+	    " AND aid = ?2 AND expires > ?3") \
+	X(SESSION_CLAIM, "UPDATE sessions SET did = ?2 WHERE hash = ?1") \
 	X(SESSION_TOUCH, "UPDATE sessions SET last_used = ?2, expires =" \
 	    " CASE WHEN ?3 > 0 THEN ?3 ELSE expires END" \
 	    " WHERE hash = ?1 AND expires > ?2") \
@@ -287,6 +290,8 @@ int msq_attempt_clear(struct store_meta *, enum store_attempt_kind,
 int msq_attempt_prune(struct store_meta *, int64_t, uint64_t *);
 int msq_device_add(struct store_meta *, const uint8_t *,
     const struct store_device *, int64_t);
+int msq_device_add_claim(struct store_meta *, const uint8_t *,
+    const struct store_device *, int64_t, const uint8_t *);
 int msq_device_get(struct store_meta *, const uint8_t *, const uint8_t *,
     struct store_device *);
 int msq_device_list(struct store_meta *, const uint8_t *,

@@ -17,9 +17,9 @@
  * full at once, a remove ends the removed device's sessions at once
  * (401), its pairing and its registration; a password thief's sign-ins
  * evict only restricted sessions, at once, and a session's use is
- * recorded. Registrations: at most
- * COFFER_WIRE_DEVICES_PENDING_MAX off the list; a listed one is 409 to
- * DELETE. */
+ * recorded. Registrations: at most COFFER_WIRE_DEVICES_PENDING_MAX off
+ * the list, one per restricted session, whose delete ends that session;
+ * a listed one is 409 to DELETE. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -603,19 +603,36 @@ test_chain(void **state)
 	acct_free(&x);
 }
 
-/* With a list, a password alone registers at most
- * COFFER_WIRE_DEVICES_PENDING_MAX devices the list does not hold, and a
- * trusted device clears them; a listed device is not deleted but by a
- * remove entry, so the list and the registrations never disagree. */
+/* PUT /v1/devices/{id} of ${v}'s card with ${a}'s session: refused with
+ * ${status} and ${code}. */
+static void
+register_refused(const struct test_account *a, const struct dt_device *v,
+    long status, const char *code)
+{
+	char path[128], body[COFFER_DEVICE_CARD_BYTES * 2 + 64];
+	char *b64 = rt_b64(v->card, sizeof(v->card));
+
+	snprintf(body, sizeof(body), "{\"card\":\"%s\"}", b64);
+	free(b64);
+	snprintf(path, sizeof(path), "/v1/devices/%s", v->hex);
+	rt_refused(S, "PUT", path, a->auth, body, status, code);
+}
+
+/* With a list, a restricted session registers one device, its own: the
+ * session then names it, so that a trusted device's delete of the
+ * registration ends the session that made it. A password alone still
+ * registers at most COFFER_WIRE_DEVICES_PENDING_MAX devices the list
+ * does not hold, one per sign-in. A listed device is not deleted but by
+ * a remove entry, so the list and the registrations never disagree. */
 static void
 test_pending(void **state)
 {
 	struct dt_device v[COFFER_WIRE_DEVICES_PENDING_MAX + 1];
-	struct test_account r;
+	struct test_account r[COFFER_WIRE_DEVICES_PENDING_MAX + 1], claim;
 	struct acct x;
 	struct coffer_buf *e;
-	char path[128], body[COFFER_DEVICE_CARD_BYTES * 2 + 64];
-	char *b64;
+	char path[128];
+	json_t *j;
 	size_t i;
 
 	(void)state;
@@ -623,23 +640,39 @@ test_pending(void **state)
 	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
 	put_ok(&x.a, e, 1);
 	coffer_buf_free(&e);
-	dt_session(S, x.a.id, NULL, &r);
-	/* d2 (registered by acct_new) is pending: 9 more fit. */
-	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++)
+	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++) {
 		dt_device_new(&v[i]);
-	for (i = 0; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
-		dt_register(S, &r, &v[i]);
-	b64 = rt_b64(v[i].card, sizeof(v[i].card));
-	snprintf(body, sizeof(body), "{\"card\":\"%s\"}", b64);
-	free(b64);
-	snprintf(path, sizeof(path), "/v1/devices/%s", v[i].hex);
-	rt_refused(S, "PUT", path, r.auth, body, 507, "quota_exceeded");
+		dt_session(S, x.a.id, NULL, &r[i]);
+	}
+	/* One registration per restricted session; the same again is the
+	 * idempotent 200; a second device is 403. */
+	dt_register(S, &r[0], &v[0]);
+	dt_register(S, &r[0], &v[0]);
+	j = rt_want(S, "GET", "/v1/account", r[0].auth, NULL, 200, NULL);
+	assert_null(json_object_get(j, "device"));	/* named, not bound */
+	json_decref(j);
+	register_refused(&r[0], &v[1], 403, "forbidden");
+	/* A session that named a device at sign-in registers none. */
+	dt_session(S, x.a.id, &x.d2, &claim);
+	register_refused(&claim, &v[1], 403, "forbidden");
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[1].hex);
 	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
-	/* The restricted session may not clear them; the trusted one can. */
-	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
-	rt_refused(S, "DELETE", path, r.auth, NULL, 403, "forbidden");
+	/* d2 (registered by acct_new) and v[0] are pending: 8 more fit. */
+	for (i = 1; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
+		dt_register(S, &r[i], &v[i]);
+	register_refused(&r[i], &v[i], 507, "quota_exceeded");
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[i].hex);
+	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
+	/* The restricted session may not clear them; the trusted one can,
+	 * and that ends the session that made the registration. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[0].hex);
+	rt_refused(S, "DELETE", path, r[1].auth, NULL, 403, "forbidden");
 	rt_refused(S, "DELETE", path, x.a.auth, NULL, 204, NULL);
-	dt_register(S, &r, &v[i]);
+	rt_refused(S, "GET", "/v1/account", r[0].auth, NULL, 401,
+	    "unauthorized");
+	register_refused(&r[0], &v[0], 401, "unauthorized");
+	/* A new sign-in registers again (THREATS.md §2). */
+	dt_register(S, &r[i], &v[i]);
 	/* The listed device stays, and stays full. */
 	snprintf(path, sizeof(path), "/v1/devices/%s", x.d1.hex);
 	rt_refused(S, "DELETE", path, x.a.auth, NULL, 409, "conflict");

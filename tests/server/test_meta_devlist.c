@@ -779,6 +779,93 @@ test_session_evict(void **state)
 		assert_true(alive(f, limited[i]));
 }
 
+/* device ${id_byte} of ${acct} (card bytes ${card_byte}) registered by
+ * the session of tag ${tag}: the store's answer. */
+static int
+add_claim(struct fx *f, const uint8_t *acct, uint8_t tag, uint8_t id_byte,
+    uint8_t card_byte, int64_t now)
+{
+	struct store_device d;
+	uint8_t hash[STORE_TOKEN_HASH_BYTES];
+
+	memset(&d, 0, sizeof(d));
+	mc_fill_id(d.id, id_byte);
+	memset(d.card, card_byte, CARD);
+	d.card_len = CARD;
+	store_token_hash(hash, &tag, 1);
+	return OPS->device_add_claim(f->m, acct, &d, now, hash);
+}
+
+static int
+registered(struct fx *f, const uint8_t *acct, uint8_t id_byte)
+{
+	struct store_device d;
+	uint8_t id[COFFER_WIRE_ID_BYTES];
+
+	mc_fill_id(id, id_byte);
+	return OPS->device_get(f->m, acct, id, &d) == 0;
+}
+
+/* A restricted session registers one device, its own: the session then
+ * names it (unbound), and ends when the registration is deleted. */
+static void
+test_device_add_claim(void **state)
+{
+	struct fx *f = *state;
+	struct store_account a, b;
+	struct store_session s;
+	struct store_device d;
+	uint8_t id[COFFER_WIRE_ID_BYTES], hash[STORE_TOKEN_HASH_BYTES], t = 1;
+
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_device(f, a.id, 1, 0xc1);
+	mc_fill_id(id, 1);
+	new_session(f, a.id, 1, NULL);
+	new_session(f, a.id, 2, id);		/* claims device 1 */
+	new_session(f, a.id, 3, NULL);
+	assert_int_equal(bind_to(f, a.id, 3, 1, 0xc1), 0);
+	new_session(f, b.id, 4, NULL);
+	mc_session(&s, a.id, 5, T0 - 100, T0);	/* expired at T0 */
+	assert_int_equal(OPS->session_create(f->m, &s), 0);
+	/* The first registration names the device, unbound. */
+	assert_int_equal(add_claim(f, a.id, 1, 2, 0xc2, T0), 0);
+	lookup(f, 1, &s);
+	assert_int_equal(s.has_device, 1);
+	assert_int_equal(s.bound, 0);
+	mc_fill_id(id, 2);
+	assert_memory_equal(s.device, id, COFFER_WIRE_ID_BYTES);
+	/* A second: refused, nothing registered. The same again: EXISTS
+	 * (the route answers it as the idempotent PUT it is). */
+	assert_int_equal(add_claim(f, a.id, 1, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	assert_false(registered(f, a.id, 3));
+	assert_int_equal(add_claim(f, a.id, 1, 2, 0xc2, T0), COFFER_ERR_EXISTS);
+	/* A session that claimed a device at sign-in, or is bound: none. */
+	assert_int_equal(add_claim(f, a.id, 2, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	assert_int_equal(add_claim(f, a.id, 3, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	/* Another account's session, an expired one, none at all. */
+	assert_int_equal(add_claim(f, a.id, 4, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(add_claim(f, a.id, 5, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(add_claim(f, a.id, 9, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_false(registered(f, a.id, 3));
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(OPS->device_add_claim(f->m, a.id, &d, T0, NULL),
+	    COFFER_ERR_INVALID);
+	/* Deleting the registration ends the session that made it. */
+	assert_int_equal(OPS->device_remove(f->m, a.id, id), 0);
+	store_token_hash(hash, &t, 1);
+	assert_int_equal(OPS->session_lookup(f->m, hash, T0, &s),
+	    COFFER_ERR_NOTFOUND);
+	lookup(f, 2, &s);
+	lookup(f, 3, &s);
+}
+
 int
 main(void)
 {
@@ -795,6 +882,7 @@ main(void)
 		CASE(test_account_delete),
 		CASE(test_migrate),
 		CASE(test_session_evict),
+		CASE(test_device_add_claim),
 #undef CASE
 	};
 
