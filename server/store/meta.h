@@ -108,6 +108,8 @@ struct store_session {
 enum store_attempt_kind {
 	STORE_ATTEMPT_LOGIN = 1,	/* key: the login identifier as sent */
 	STORE_ATTEMPT_ADDRESS = 2,	/* key: the source address */
+	STORE_ATTEMPT_DEVLIST = 3,	/* a refused device list append; key:
+					   the account id */
 };
 
 struct store_device {

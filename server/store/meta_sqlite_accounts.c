@@ -541,7 +541,8 @@ static int
 attempt_check(enum store_attempt_kind kind, const uint8_t *key,
     size_t key_len)
 {
-	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS) ||
+	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS &&
+	    kind != STORE_ATTEMPT_DEVLIST) ||
 	    key == NULL || key_len == 0)
 		return COFFER_ERR_INVALID;
 	return key_len > STORE_ATTEMPT_KEY_MAX ? COFFER_ERR_TOOBIG : 0;

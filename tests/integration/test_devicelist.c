@@ -19,7 +19,9 @@
  * evict only restricted sessions, at once, and a session's use is
  * recorded. Registrations: at most COFFER_WIRE_DEVICES_PENDING_MAX off
  * the list, one per restricted session, whose delete ends that session;
- * a listed one is 409 to DELETE. */
+ * a listed one is 409 to DELETE. Refused appends are cheap (header and
+ * seq before the signature, the signature before the cards) and rate
+ * limited per account. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,7 @@
 #include <coffer/keychain.h>
 #include <coffer/sign.h>
 
+#include "devchain.h"
 #include "devtrust.h"
 #include "http_client.h"
 #include "route_fixture.h"
@@ -862,6 +865,146 @@ test_touch(void **state)
 	assert_true(t.last_used >= before);
 }
 
+/* A rename by d1 listing 100 devices (the chain's and ${more}), as ${t}
+ * says: what an outsider makes its own account's server check. */
+static struct coffer_buf *
+big_entry(const struct acct *x, const struct dt_device *more,
+    const struct dt_tweak *t)
+{
+	static struct dt_chain c;
+	size_t i;
+
+	c = x->c;
+	for (i = 0; c.n < DEVLIST_DEVICES_MAX; i++)
+		dc_listed(&c.devs[c.n++], more[i].d, 1, x->d1.d, 1700000001);
+	return dt_entry(&c, DEVLIST_RENAME, &x->d1, &x->d1, t, 0);
+}
+
+/* ${e} with the byte at ${off} flipped, then signed again by ${signer}
+ * (NULL: not). */
+static struct coffer_buf *
+flipped(struct coffer_buf *e, size_t off, const struct coffer_key *signer)
+{
+	size_t len = coffer_buf_len(e);
+	struct coffer_buf *b = coffer_buf_new(len);
+	uint8_t *p;
+
+	assert_non_null(b);
+	assert_int_equal(coffer_buf_extend(b, len, &p), 0);
+	memcpy(p, coffer_buf_data(e), len);
+	p[off] ^= 1;
+	if (signer != NULL)
+		dc_resign(p, len, signer);
+	coffer_buf_free(&e);
+	return b;
+}
+
+/* PUT ${e} at ${seq} with ${a}'s session: 429 rate_limited with a
+ * Retry-After. */
+static void
+put_limited(const struct test_account *a, const struct coffer_buf *e,
+    uint64_t seq)
+{
+	const char *hdr[] = { a->auth, "Content-Type: application/json",
+	    NULL };
+	struct http_opts o;
+	struct http_resp r;
+	char path[64], *body = dt_put_body(e, seq, path), h[20];
+
+	memset(&o, 0, sizeof(o));
+	o.method = "PUT";
+	o.url = srv_url(S, path);
+	o.headers = hdr;
+	o.body = body;
+	o.len = strlen(body);
+	assert_int_equal(http_do(&o, &r), 0);
+	assert_int_equal(r.status, 429);
+	assert_true(http_is_error(r.body, "rate_limited"));
+	assert_non_null(http_resp_header(&r, "Retry-After", h, sizeof(h)));
+	assert_true(atoi(h) > 0);
+	http_resp_free(&r);
+	free(body);
+}
+
+/* The message of a refused append of ${e} at ${seq} contains ${what}. */
+static void
+put_says(const struct test_account *a, const struct coffer_buf *e,
+    uint64_t seq, const char *what)
+{
+	long st = 0;
+	json_t *j = dt_put(S, a, seq, e, &st);
+
+	if (st != 400 || strstr(rt_str(j, "message"), what) == NULL)
+		print_error("append %llu: %ld %s\n", (unsigned long long)seq,
+		    st, rt_str(j, "message"));
+	assert_int_equal(st, 400);
+	assert_non_null(strstr(rt_str(j, "message"), what));
+	json_decref(j);
+}
+
+/* A refused append costs no more than it must: the header's fields and
+ * the head's seq are checked before any signature, the entry's signature
+ * before any card; and an account whose appends keep being refused gets
+ * 429 for the rest of the window. */
+static void
+test_refused_cheap(void **state)
+{
+	static struct dt_device more[DEVLIST_DEVICES_MAX];
+	struct acct x, y;
+	struct dt_chain alien;
+	struct dt_tweak t;
+	struct coffer_buf *e, *bad;
+	int i;
+
+	(void)state;
+	acct_new(&x);
+	for (i = 0; i < DEVLIST_DEVICES_MAX - 1; i++)
+		dt_device_new(&more[i]);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	/* A card whose self-signature fails (a byte of the first card's
+	 * signature), in an entry the account key signs. */
+	bad = flipped(big_entry(&x, more, NULL), 172 + 100, x.c.acct);
+	put_says(&x.a, bad, 2, "self-signature");
+	/* The same not signed by the account key: that is what is said. */
+	bad = flipped(bad, 172 + 101, NULL);
+	put_says(&x.a, bad, 2, "not signed by the account key");
+	coffer_buf_free(&bad);
+	/* At a seq that is not next: 409 whatever its cards. */
+	memset(&t, 0, sizeof(t));
+	t.seq = 5;
+	bad = flipped(big_entry(&x, more, &t), 172 + 100, NULL);
+	put_refused(&x.a, bad, 5, 409, "conflict");
+	coffer_buf_free(&bad);
+	/* Signed by another key. */
+	dt_chain_init(&alien, x.a.id);
+	memset(&t, 0, sizeof(t));
+	t.signer = alien.acct;
+	bad = big_entry(&x, more, &t);
+	put_says(&x.a, bad, 2, "not signed by the account key");
+	/* Refused appends of one account, up to SRV_DEVLIST_REFUSED_MAX in
+	 * the window (four so far): then 429, a good entry too. */
+	for (i = 4; i < SRV_DEVLIST_REFUSED_MAX; i++)
+		put_refused(&x.a, bad, 2, 400, "invalid_field");
+	put_limited(&x.a, bad, 2);
+	e = dt_entry(&x.c, DEVLIST_RENAME, &x.d1, &x.d1, NULL, 0);
+	put_limited(&x.a, e, 2);
+	assert_int_equal(dt_head(S, &x.a), 1);
+	/* Another account is not limited. */
+	acct_new(&y);
+	coffer_buf_free(&e);
+	e = dt_entry(&y.c, DEVLIST_GENESIS, &y.d1, &y.d1, NULL, 1);
+	put_ok(&y.a, e, 1);
+	coffer_buf_free(&e);
+	coffer_buf_free(&bad);
+	dt_chain_free(&alien);
+	for (i = 0; i < DEVLIST_DEVICES_MAX - 1; i++)
+		dt_device_free(&more[i]);
+	acct_free(&y);
+	acct_free(&x);
+}
+
 int
 main(void)
 {
@@ -877,6 +1020,7 @@ main(void)
 		cmocka_unit_test(test_race),
 		cmocka_unit_test(test_evict),
 		cmocka_unit_test(test_touch),
+		cmocka_unit_test(test_refused_cheap),
 	};
 
 	if (sodium_init() < 0)
