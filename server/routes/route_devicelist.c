@@ -282,6 +282,41 @@ extends(const struct store_devlist_entry *head, const struct devlist_entry *e,
 	return r;
 }
 
+/* A device the entry ${e} brings (the genesis's, an add's subject) must
+ * not be registered with another card than the one the entry lists:
+ * fullness needs both equal, so such an entry would leave the device
+ * restricted for good (at genesis: the account with no full session).
+ * 0, or a reason in ${why} and COFFER_ERR_AUTH; or the store's error. */
+static int
+registered_as_listed(struct store_meta *m, const uint8_t *account,
+    const struct devlist_entry *e, char *why, size_t whylen)
+{
+	const struct devlist_device *d;
+	struct store_device *reg;
+	int r;
+
+	if (e->kind != DEVLIST_GENESIS && e->kind != DEVLIST_ADD)
+		return 0;
+	if ((d = devlist_find(e, e->subject)) == NULL)
+		return 0;	/* extends() refused it already */
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = m->ops->device_get(m, account, e->subject, reg);
+	/* An add may name a device that registers later, with that card. */
+	if (r == COFFER_ERR_NOTFOUND && e->kind == DEVLIST_ADD)
+		r = 0;
+	else if (r == 0 && (reg->card_len != sizeof(d->raw) ||
+	    sodium_memcmp(reg->card, d->raw, sizeof(d->raw)) != 0))
+		r = devlist_refuse(why, whylen, "lists the %s device with "
+		    "another card than the one it is registered with",
+		    e->kind == DEVLIST_GENESIS ? "genesis" : "added");
+	else if (r == COFFER_ERR_NOTFOUND)
+		r = devlist_refuse(why, whylen, "lists a device that is not "
+		    "registered");
+	free(reg);
+	return r;
+}
+
 /* The store's append of the checked ${e}: the head's devices, and the
  * device a removal takes. */
 static int
@@ -368,7 +403,9 @@ srv_route_devicelist_put(struct srv_req *req)
 		    "%s", entry_reason(r)));
 		goto out;
 	}
-	if ((r = extends(&head, &e, why, sizeof(why))) != 0) {
+	if ((r = extends(&head, &e, why, sizeof(why))) == 0)
+		r = registered_as_listed(m, who->account, &e, why, sizeof(why));
+	if (r != 0) {
 		r = r != COFFER_ERR_AUTH && r != COFFER_ERR_FORMAT ?
 		    srv_reply_error(req, SRV_E_INTERNAL, "entry %llu %s",
 		    (unsigned long long)seq, why) : counted(req,

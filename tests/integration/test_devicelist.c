@@ -19,9 +19,10 @@
  * evict only restricted sessions, at once, and a session's use is
  * recorded. Registrations: at most COFFER_WIRE_DEVICES_PENDING_MAX off
  * the list, one per restricted session, whose delete ends that session;
- * a listed one is 409 to DELETE. Refused appends are cheap (header and
- * seq before the signature, the signature before the cards) and rate
- * limited per account. */
+ * a listed one is 409 to DELETE; a genesis or add listing its device
+ * with another card than the registered one is refused. Refused appends
+ * are cheap (header and seq before the signature, the signature before
+ * the cards) and rate limited per account. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -331,17 +332,37 @@ test_restricted(void **state)
 	acct_free(&x);
 }
 
+/* ${thief} becomes a card of its own keys under ${victim}'s id, properly
+ * self-signed. */
+static void
+forge(struct dt_device *thief, const struct dt_device *victim)
+{
+	uint8_t forged[COFFER_DEVICE_CARD_BYTES];
+
+	memcpy(forged, thief->card, sizeof(forged));
+	memcpy(forged + 5, victim->id, 16);
+	assert_int_equal(coffer_sign(forged + 93,
+	    coffer_device_sign_key(thief->d), "coffer/device-card/v1", forged,
+	    93), 0);
+	memcpy(thief->card, forged, sizeof(forged));
+	memcpy(thief->id, victim->id, 16);
+	memcpy(thief->hex, victim->hex, sizeof(thief->hex));
+}
+
 /* A password thief registers a card of its own under the id of a device
- * that the list will hold, and binds to it: the head lists another card
- * for the id, so the thief's session stays restricted. */
+ * that the list is to hold, and binds to it. An add of the genuine card
+ * is refused (the added device could never be full: fullness needs the
+ * listed and the registered card equal) until a trusted device deletes
+ * the thief's registration, which ends the thief's session; then the
+ * genuine device registers and is added, and the thief stays out. */
 static void
 test_card_swap(void **state)
 {
 	struct acct x;
 	struct dt_device thief;
-	struct test_account t;
+	struct test_account t, n;
 	struct coffer_buf *e;
-	uint8_t forged[COFFER_DEVICE_CARD_BYTES];
+	char path[128];
 
 	(void)state;
 	assert_int_equal(test_account_new(S, &x.a), 0);
@@ -354,25 +375,53 @@ test_card_swap(void **state)
 	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
 	put_ok(&x.a, e, 1);
 	coffer_buf_free(&e);
-	/* The thief's card, claiming d2's id, properly self-signed. */
-	memcpy(forged, thief.card, sizeof(forged));
-	memcpy(forged + 5, x.d2.id, 16);
-	assert_int_equal(coffer_sign(forged + 93,
-	    coffer_device_sign_key(thief.d), "coffer/device-card/v1", forged,
-	    93), 0);
-	memcpy(thief.card, forged, sizeof(forged));
-	memcpy(thief.id, x.d2.id, 16);
-	memcpy(thief.hex, x.d2.hex, sizeof(thief.hex));
+	forge(&thief, &x.d2);
 	dt_session(S, x.a.id, NULL, &t);
 	dt_register(S, &t, &thief);
 	assert_int_equal(dt_bind(S, &t, &thief), 1);
-	/* The trusted device adds the genuine d2. */
+	/* The trusted device's add of the genuine d2: refused. */
+	e = dt_entry(&x.c, DEVLIST_ADD, &x.d1, &x.d2, NULL, 0);
+	put_refused(&x.a, e, 2, 400, "invalid_field");
+	assert_int_equal(dt_restricted(S, &t), 1);
+	walk_routes(&t);
+	/* The thief's registration deleted, its session ends with it. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
+	rt_refused(S, "DELETE", path, x.a.auth, NULL, 204, NULL);
+	rt_refused(S, "GET", "/v1/account", t.auth, NULL, 401, "unauthorized");
+	dt_session(S, x.a.id, NULL, &n);
+	dt_register(S, &n, &x.d2);
+	coffer_buf_free(&e);
 	e = dt_entry(&x.c, DEVLIST_ADD, &x.d1, &x.d2, NULL, 1);
 	put_ok(&x.a, e, 2);
 	coffer_buf_free(&e);
-	assert_int_equal(dt_restricted(S, &t), 1);
-	walk_routes(&t);
+	assert_int_equal(dt_bind(S, &n, &x.d2), 0);
 	dt_device_free(&thief);
+	acct_free(&x);
+}
+
+/* A genesis that lists its device with another card than the one the
+ * device registered would leave the account with no full session and no
+ * way back: refused. */
+static void
+test_genesis_card(void **state)
+{
+	struct acct x;
+	struct dt_device other;
+	struct coffer_buf *e;
+
+	(void)state;
+	acct_new(&x);
+	dt_device_new(&other);
+	forge(&other, &x.d1);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &other, &other, NULL, 0);
+	put_refused(&x.a, e, 1, 400, "invalid_field");
+	coffer_buf_free(&e);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	dt_device_free(&other);
 	acct_free(&x);
 }
 
@@ -1013,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_restricted),
 		cmocka_unit_test(test_card_swap),
+		cmocka_unit_test(test_genesis_card),
 		cmocka_unit_test(test_append_refused),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_old_epoch),
