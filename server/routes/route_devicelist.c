@@ -418,10 +418,12 @@ srv_route_devicelist_put(struct srv_req *req)
 		r = reply_head(req, now_head, seq);
 		goto out;
 	}
-	if (r == COFFER_ERR_TOOBIG) {
-		r = counted(req, srv_reply_error(req, SRV_E_QUOTA_EXCEEDED,
-		    "a device list holds at most %d entries",
-		    STORE_DEVLIST_ENTRIES_MAX));
+	if (r == COFFER_ERR_TOOBIG || r == COFFER_ERR_QUOTA) {
+		r = counted(req, r == COFFER_ERR_TOOBIG ? srv_reply_error(req,
+		    SRV_E_QUOTA_EXCEEDED, "a device list holds at most %d "
+		    "entries", STORE_DEVLIST_ENTRIES_MAX) : srv_reply_error(req,
+		    SRV_E_QUOTA_EXCEEDED, "a device list holds at most %d MiB",
+		    (int)(STORE_DEVLIST_BYTES_MAX >> 20)));
 		goto out;
 	}
 	if (r != 0) {

@@ -54,6 +54,7 @@
 #define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
 #define STORE_DEVLIST_HASH_BYTES 32	/* a device list entry's hash */
 #define STORE_DEVLIST_ENTRIES_MAX 4096	/* device list entries per account */
+#define STORE_DEVLIST_BYTES_MAX	((uint64_t)8 << 20)	/* and their bytes */
 
 /* A change token: base64url text, STORE_TOKEN_LEN characters. */
 #define STORE_TOKEN_LEN		55
@@ -525,7 +526,8 @@ struct store_meta_ops {
  *   sizes, not the entry: the route verified it against the head it read.
  *   INVALID, TOOBIG (the entry over COFFER_WIRE_DEVLIST_ENTRY_MAX, a card,
  *   more than COFFER_WIRE_DEVICES_MAX members, STORE_DEVLIST_ENTRIES_MAX
- *   entries reached), NOTFOUND (no account), CONFLICT.
+ *   entries reached), QUOTA (the list's bytes would pass
+ *   STORE_DEVLIST_BYTES_MAX), NOTFOUND (no account), CONFLICT.
  * pairing_open(m, account, id, device, now, expires): open pairing ${id}
  *   for the registered ${device} until ${expires}, after dropping the
  *   account's pairings expired at ${now}. INVALID (expires <= now),

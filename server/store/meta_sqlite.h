@@ -112,6 +112,8 @@
 	    " ORDER BY seq DESC LIMIT 1") \
 	X(DEVLIST_PAGE, "SELECT seq, hash, entry FROM devlist WHERE aid = ?1" \
 	    " AND seq > ?2 ORDER BY seq LIMIT ?3") \
+	X(DEVLIST_BYTES, "SELECT coalesce(sum(length(entry)), 0) FROM devlist" \
+	    " WHERE aid = ?1") \
 	X(DEVLIST_INSERT, "INSERT INTO devlist (aid, seq, hash, entry)" \
 	    " VALUES (?1, ?2, ?3, ?4)") \
 	X(MEMBERS_CLEAR, "DELETE FROM devlist_members WHERE aid = ?1") \

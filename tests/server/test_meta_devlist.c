@@ -4,7 +4,11 @@
  * Session binding (once, to a registered card) and what a lookup says of
  * it; the device list (append as a compare-and-set on the head, pages,
  * the head's devices, a removal taking the device's registration,
- * sessions and pairings in the same step, the caps); pairing mailboxes
+ * sessions and pairings in the same step, the caps on entries and on
+ * their bytes); sessions once there is a list (restricted ones capped
+ * apart and evicted first, a full one only when none is left); a
+ * restricted session's one registration (device_add_claim); pairing
+ * mailboxes
  * (one per device, ten per account, expiry, each step once and in order,
  * caps, delete, prune, cascades); isolation between accounts; and a store
  * of schema version 1 migrated in place.
@@ -866,6 +870,40 @@ test_device_add_claim(void **state)
 	lookup(f, 3, &s);
 }
 
+/* The list's bytes are capped: STORE_DEVLIST_BYTES_MAX in all. */
+static void
+test_devlist_bytes(void **state)
+{
+	static uint8_t data[COFFER_WIRE_DEVLIST_ENTRY_MAX];
+	struct fx *f = *state;
+	struct store_account a;
+	struct store_devlist_entry h;
+	struct app x;
+	uint64_t seq, head, n = STORE_DEVLIST_BYTES_MAX / sizeof(data);
+	size_t rest = (size_t)(STORE_DEVLIST_BYTES_MAX % sizeof(data));
+
+	mc_account(f, "alice", &a);
+	for (seq = 1; seq <= n; seq++) {
+		app_init(&x, seq, (uint8_t)seq, "e", 1);
+		x.a.data = data;
+		x.a.len = sizeof(data);
+		assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head),
+		    0);
+	}
+	/* One byte over: QUOTA, nothing stored; the bytes left fit. */
+	app_init(&x, seq, (uint8_t)seq, "e", 1);
+	x.a.data = data;
+	x.a.len = rest + 1;
+	assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head),
+	    COFFER_ERR_QUOTA);
+	assert_int_equal(OPS->devlist_head(f->m, a.id, &h), 0);
+	assert_int_equal(h.seq, n);
+	store_devlist_entry_cleanup(&h);
+	x.a.len = rest;
+	assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head), 0);
+	assert_int_equal(head, n + 1);
+}
+
 int
 main(void)
 {
@@ -883,6 +921,7 @@ main(void)
 		CASE(test_migrate),
 		CASE(test_session_evict),
 		CASE(test_device_add_claim),
+		CASE(test_devlist_bytes),
 #undef CASE
 	};
 
