@@ -369,6 +369,7 @@ srv_route_devicelist_put(struct srv_req *req)
 	memset(&head, 0, sizeof(head));
 	memset(&e, 0, sizeof(e));
 	memset(&h, 0, sizeof(h));
+	why[0] = '\0';
 	if ((r = rate_limited(req, &no)) != 0 || no)
 		return r;
 	if (srv_parse_devlist_put(srv_req_json(req), &h, &je) != 0)
@@ -408,7 +409,8 @@ srv_route_devicelist_put(struct srv_req *req)
 	if (r != 0) {
 		r = r != COFFER_ERR_AUTH && r != COFFER_ERR_FORMAT ?
 		    srv_reply_error(req, SRV_E_INTERNAL, "entry %llu %s",
-		    (unsigned long long)seq, why) : counted(req,
+		    (unsigned long long)seq, why[0] != '\0' ? why :
+		    "cannot be checked") : counted(req,
 		    srv_reply_error(req, SRV_E_INVALID_FIELD, "entry %llu does "
 		    "not extend the list: %s", (unsigned long long)seq, why));
 		goto out;
