@@ -103,7 +103,8 @@ main(int argc, char **argv)
 	if (pthread_create(&smp, NULL, sampler, NULL) != 0)
 		return 2;
 	t0 = now();
-	if ((rc = coffer_backup_open(&r, &st, k, argv[3])) != 0)
+	if ((rc = coffer_backup_open(&r, &st,
+	    (const struct coffer_key *const *)&k, 1, argv[3])) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
 	memset(&pg, 0, sizeof(pg));
