@@ -174,7 +174,8 @@ int bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
  * names: nothing is decrypted), COFFER_ERR_AUTH (tag, or the plaintext's
  * id differs) or COFFER_ERR_TOOBIG. */
 int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h,
-    const struct bk_keyring *kr, const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
+    const struct bk_keyring *kr, const uint8_t id[BK_ID], uint8_t type,
+    const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out);
 
 /** bk_box_seal(kr, kind, bind, bindlen, body, len, total, out): seal
@@ -186,7 +187,8 @@ int bk_box_seal(const struct bk_keyring *kr, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out);
 int bk_box_seal_det(const struct bk_keyring *kr, uint8_t kind,
-    const uint8_t *bind, size_t bindlen, const uint8_t *body, size_t len, size_t total,
+    const uint8_t *bind, size_t bindlen, const uint8_t *body, size_t len,
+    size_t total,
     const uint8_t *nonce, struct coffer_buf *out);
 
 /** bk_box_open(kr, kind, bind, bindlen, box, len, out): authenticate
@@ -216,7 +218,8 @@ int bk_pack_trailer(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out);
 int bk_pack_trailer_det(const struct bk_keyring *kr,
-    const uint8_t packid[BK_ID], const struct bk_entry *e, size_t n, size_t chunks_len,
+    const uint8_t packid[BK_ID], const struct bk_entry *e, size_t n,
+    size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out);
 
 /** bk_pack_parse(kr, packid, pack, len, out, n): open and check the header
@@ -327,7 +330,8 @@ struct bk_snapshot {
 int bk_snapshot_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out);
 int bk_snapshot_encode_det(const struct bk_keyring *kr,
-    const uint8_t name[BK_NAME], const struct bk_snapshot *s, const uint8_t *nonce,
+    const uint8_t name[BK_NAME], const struct bk_snapshot *s,
+    const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
 void bk_snapshot_clear(struct bk_snapshot *s);
@@ -338,7 +342,8 @@ void bk_snapshot_clear(struct bk_snapshot *s);
 int bk_indexref_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
 int bk_indexref_encode_det(const struct bk_keyring *kr,
-    const uint8_t name[BK_NAME], const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
+    const uint8_t name[BK_NAME], const uint8_t (*segs)[BK_ID], size_t n,
+    const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
     size_t *n);

@@ -56,8 +56,8 @@ get_str(struct reader *rd, char **out, size_t max)
 
 static int
 seal_padded(const struct bk_keyring *kr, uint8_t kind,
-    const uint8_t name[BK_NAME], const struct coffer_buf *body, const uint8_t *nonce,
-    struct coffer_buf *out)
+    const uint8_t name[BK_NAME], const struct coffer_buf *body,
+    const uint8_t *nonce, struct coffer_buf *out)
 {
 	size_t len = coffer_buf_len(body);
 

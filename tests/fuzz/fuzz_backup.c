@@ -14,10 +14,9 @@
  * The key ring holds versions 1 and 2 (sealing under 2, ids under 1), so
  * both formats and both version fields are reached; a version it lacks
  * takes the refusal path. The bodies are fuzzed behind the seal (a fixed
- * key seals them first), so
- * the fuzzer reaches the parsers rather than the tag check. Invariant:
- * each format has one encoding, so whatever a parser accepts re-encodes
- * to the same bytes. */
+ * key seals them first), so the fuzzer reaches the parsers rather than
+ * the tag check. Invariant: each format has one encoding, so whatever a
+ * parser accepts re-encodes to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +211,6 @@ fz_sealed(const uint8_t *p, size_t len)
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
 	uint8_t kind = 0, out[4096];
-
 	struct bk_head hd;
 	uint32_t lacks;
 

@@ -596,7 +596,8 @@ check_box(const struct vec *v)
 		if (vec_u64(v, "format", &format) ||
 		    vec_hex(v, "body", &body, &bodyl) ||
 		    vec_u64(v, "total", &total) ||
-		    total < bodyl + BK_BOX_OVER_V1 || total > (1 << 20) || vec_hexn(v, "nonce", nonce, BK_NONCE))
+		    total < bodyl + BK_BOX_OVER_V1 || total > (1 << 20) ||
+		    vec_hexn(v, "nonce", nonce, BK_NONCE))
 			goto out;
 		if (format == BK_FORMAT_V1)
 			bv_box(kr, BK_FORMAT_V1, (uint8_t)kind, bind, bindl,

@@ -52,8 +52,8 @@ struct census {
 	/* By key version (1, 2); chunks by key and id version. */
 	unsigned		 refs[3], packs[3], segs[3];
 	unsigned		 chunks[3][3];
-	unsigned		 mixed;		/* version-2 packs holding a
-						 * chunk of version 1 */
+	/* Version-2 packs holding a chunk of version 1. */
+	unsigned		 mixed;
 };
 
 static unsigned
