@@ -253,7 +253,8 @@ chunk_seal(const struct bk_keyring *kr, int format, uint8_t type,
 	    bk_hmac_new(&h, bk_keyring_oldest(kr)) != 0 ||
 	    bk_hmac(h, p0, n, id) != 0)
 		abort();
-	memcpy(p, p0, n);
+	if (n > 0)	/* an empty plaintext may come as NULL */
+		memcpy(p, p0, n);
 	if (e != NULL && e->layer == BV_BODY)
 		p[e->off] ^= (uint8_t)e->arg;
 	coffer_buf_reset(out);
