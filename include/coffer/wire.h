@@ -31,8 +31,10 @@
 /* A device's encrypted name, and its card. */
 #define COFFER_WIRE_DEVICE_NAME_MAX	512
 #define COFFER_WIRE_CARD_MAX		1024
-/* Devices an account may hold, and zones. */
+/* Devices an account may hold; of them, once it has a device list,
+ * those registered but not on the list (waiting for approval); zones. */
 #define COFFER_WIRE_DEVICES_MAX		100
+#define COFFER_WIRE_DEVICES_PENDING_MAX	10
 #define COFFER_WIRE_ZONES_MAX		1000
 /* Change entries on one page of the feed. */
 #define COFFER_WIRE_FEED_MAX		1000

@@ -164,6 +164,11 @@ srv_route_device_put(struct srv_req *req)
 		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "an account "
 		    "holds at most %d devices", COFFER_WIRE_DEVICES_MAX);
 		goto out;
+	} else if (r == COFFER_ERR_QUOTA) {
+		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "an account "
+		    "holds at most %d devices waiting for approval: remove one "
+		    "from a trusted device", COFFER_WIRE_DEVICES_PENDING_MAX);
+		goto out;
 	} else if (r != 0) {
 		r = srv_reply_store(req, r, "account");
 		goto out;
@@ -217,7 +222,9 @@ srv_route_device_list(struct srv_req *req)
 	return r;
 }
 
-/* DELETE /v1/devices/{device}: 204; the device's sessions end with it. */
+/* DELETE /v1/devices/{device}: 204; the device's sessions end with it.
+ * A device on the signed list is 409: the list says who is trusted, so
+ * only a remove entry (PUT /v1/devicelist) takes it off. */
 int
 srv_route_device_delete(struct srv_req *req)
 {
@@ -229,6 +236,10 @@ srv_route_device_delete(struct srv_req *req)
 	    srv_req_param_id(req, "device"));
 	/* The device's sessions ended with it. */
 	srv_session_cache_clear(app->sessions);
+	if (r == COFFER_ERR_CONFLICT)
+		return srv_reply_error(req, SRV_E_CONFLICT, "this device is "
+		    "on the signed device list: remove it with a remove entry "
+		    "(coffer device remove on a trusted device)");
 	if (r != 0)
 		return srv_reply_store(req, r, "device");
 	return srv_reply_empty(req, 204);

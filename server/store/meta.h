@@ -431,12 +431,15 @@ struct store_meta_ops {
  * attempt_prune(m, before, deleted): drop attempts older than ${before}.
  *
  * device_add(m, account, d, now): INVALID (empty card), TOOBIG (card,
- *   name, or COFFER_WIRE_DEVICES_MAX reached), NOTFOUND (no account), EXISTS.
+ *   name, or COFFER_WIRE_DEVICES_MAX reached), QUOTA (the account has a
+ *   device list and COFFER_WIRE_DEVICES_PENDING_MAX devices registered
+ *   that it does not hold), NOTFOUND (no account), EXISTS.
  * device_get(m, account, id, out): NOTFOUND.
  * device_list(m, account, out, cap, n): the account's devices, oldest
  *   first, into ${out}[0..*${n}). TOOBIG if more than ${cap} (the first
  *   ${cap} are filled). NOTFOUND (no account).
- * device_remove(m, account, id): the device and its sessions. NOTFOUND.
+ * device_remove(m, account, id): the device and its sessions. NOTFOUND,
+ *   CONFLICT (the list's head holds it: only a remove entry takes it off).
  *
  * zone_ensure(m, account, id, category, now, out, created): the zone,
  *   created if absent (*${created} = 1, NULL accepted). INVALID (category

@@ -73,7 +73,12 @@
 	X(ATTEMPT_CLEAR, "DELETE FROM attempts WHERE kind = ?1 AND key = ?2") \
 	X(ATTEMPT_PRUNE, "DELETE FROM attempts WHERE at < ?1") \
 	X(DEVICE_DID, "SELECT did FROM devices WHERE aid = ?1 AND id = ?2") \
-	X(DEVICE_COUNT, "SELECT count(*) FROM devices WHERE aid = ?1") \
+	X(DEVICE_COUNT, "SELECT count(*), coalesce(sum(NOT EXISTS" \
+	    " (SELECT 1 FROM devlist_members m WHERE m.aid = d.aid" \
+	    " AND m.id = d.id)), 0), EXISTS (SELECT 1 FROM devlist_members" \
+	    " WHERE aid = ?1) FROM devices d WHERE d.aid = ?1") \
+	X(DEVICE_LISTED, "SELECT 1 FROM devlist_members WHERE aid = ?1" \
+	    " AND id = ?2") \
 	X(DEVICE_INSERT, "INSERT INTO devices (aid, id, card, name, created)" \
 	    " VALUES (?1, ?2, ?3, ?4, ?5)") \
 	X(DEVICE_GET, "SELECT id, card, name, created FROM devices" \

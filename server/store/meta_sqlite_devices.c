@@ -1,7 +1,8 @@
 /*
  * The SQLite metadata backend: an account's devices (id, signed card,
  * encrypted name). Removing a device ends its sessions (ON DELETE
- * CASCADE from sessions.did).
+ * CASCADE from sessions.did); a device on the device list's head is
+ * removed by a remove entry only (meta_sqlite_devlist.c).
  */
 #include <string.h>
 
@@ -58,6 +59,13 @@ msq_device_add(struct store_meta *m, const uint8_t *account,
 		goto out;
 	if (sqlite3_column_int64(st, 0) >= COFFER_WIRE_DEVICES_MAX) {
 		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	/* Once there is a list, a password alone (a restricted session)
+	 * must not fill the account with devices nobody approved. */
+	if (sqlite3_column_int(st, 2) != 0 && sqlite3_column_int64(st, 1) >=
+	    COFFER_WIRE_DEVICES_PENDING_MAX) {
+		r = COFFER_ERR_QUOTA;
 		goto out;
 	}
 	if ((r = msq_prep(c, MSQ_DEVICE_INSERT, &st)) != 0 ||
@@ -128,7 +136,17 @@ msq_device_remove(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_begin(MS(m), &c, 1)) != 0)
 		goto out;
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
-	    (r = msq_prep(c, MSQ_DEVICE_DELETE, &st)) != 0 ||
+	    (r = msq_prep(c, MSQ_DEVICE_LISTED, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0)
+		goto out;
+	/* Only a remove entry takes a device off the signed list. */
+	if ((r = msq_row(st)) != COFFER_ERR_NOTFOUND) {
+		if (r == 0)
+			r = COFFER_ERR_CONFLICT;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_DEVICE_DELETE, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
 	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_exec(st)) != 0)

@@ -15,7 +15,9 @@
  * its registered card; a restricted session gets 403 on every route of
  * srv_routes[] it may not call; an add makes the added device's session
  * full at once, a remove ends the removed device's sessions at once
- * (401), its pairing and its registration. */
+ * (401), its pairing and its registration. Registrations: at most
+ * COFFER_WIRE_DEVICES_PENDING_MAX off the list; a listed one is 409 to
+ * DELETE. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -595,6 +597,54 @@ test_chain(void **state)
 	acct_free(&x);
 }
 
+/* With a list, a password alone registers at most
+ * COFFER_WIRE_DEVICES_PENDING_MAX devices the list does not hold, and a
+ * trusted device clears them; a listed device is not deleted but by a
+ * remove entry, so the list and the registrations never disagree. */
+static void
+test_pending(void **state)
+{
+	struct dt_device v[COFFER_WIRE_DEVICES_PENDING_MAX + 1];
+	struct test_account r;
+	struct acct x;
+	struct coffer_buf *e;
+	char path[128], body[COFFER_DEVICE_CARD_BYTES * 2 + 64];
+	char *b64;
+	size_t i;
+
+	(void)state;
+	acct_new(&x);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	dt_session(S, x.a.id, NULL, &r);
+	/* d2 (registered by acct_new) is pending: 9 more fit. */
+	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++)
+		dt_device_new(&v[i]);
+	for (i = 0; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
+		dt_register(S, &r, &v[i]);
+	b64 = rt_b64(v[i].card, sizeof(v[i].card));
+	snprintf(body, sizeof(body), "{\"card\":\"%s\"}", b64);
+	free(b64);
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[i].hex);
+	rt_refused(S, "PUT", path, r.auth, body, 507, "quota_exceeded");
+	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
+	/* The restricted session may not clear them; the trusted one can. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
+	rt_refused(S, "DELETE", path, r.auth, NULL, 403, "forbidden");
+	rt_refused(S, "DELETE", path, x.a.auth, NULL, 204, NULL);
+	dt_register(S, &r, &v[i]);
+	/* The listed device stays, and stays full. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", x.d1.hex);
+	rt_refused(S, "DELETE", path, x.a.auth, NULL, 409, "conflict");
+	json_decref(rt_want(S, "GET", path, x.a.auth, NULL, 200, NULL));
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	assert_int_equal(dt_head(S, &x.a), 1);
+	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++)
+		dt_device_free(&v[i]);
+	acct_free(&x);
+}
+
 /* An entry signed by the account key of an epoch a removal ended. */
 static void
 test_old_epoch(void **state)
@@ -700,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_append_refused),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_old_epoch),
+		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_race),
 	};
 

@@ -258,21 +258,31 @@ test_open(void **state)
 	open_body(body, sizeof(body), pid, &f.d3);
 	rt_refused(S, "POST", "/v1/pairings", f.t.auth, body, 409, "conflict");
 	assert_int_equal(step_of(&f.e, pid), 0);
-	/* Ten per account (N's and nine more). */
+	/* One per device waiting, so at most ten per account: d2's, d3's
+	 * and eight more; the eleventh device waiting is not registered. */
 	for (i = 0; i < COFFER_WIRE_PAIRINGS_MAX; i++) {
 		dt_device_new(&dv[i]);
 		dt_session(S, f.e.id, NULL, &extra[i]);
-		dt_register(S, &extra[i], &dv[i]);
-		assert_int_equal(dt_bind(S, &extra[i], &dv[i]), 1);
 		randombytes_buf(pid2, sizeof(pid2));
-		if (i < COFFER_WIRE_PAIRINGS_MAX - 1) {
+		if (i < COFFER_WIRE_DEVICES_PENDING_MAX - 2) {
+			dt_register(S, &extra[i], &dv[i]);
+			assert_int_equal(dt_bind(S, &extra[i], &dv[i]), 1);
 			open_ok(&extra[i], pid2, &dv[i]);
 			continue;
 		}
-		open_body(body, sizeof(body), pid2, &dv[i]);
-		rt_refused(S, "POST", "/v1/pairings", extra[i].auth, body, 507,
-		    "quota_exceeded");
+		if (i == COFFER_WIRE_DEVICES_PENDING_MAX - 2) {
+			char *b64 = rt_b64(dv[i].card, sizeof(dv[i].card));
+			char reg[400], path[64];
+
+			snprintf(reg, sizeof(reg), "{\"card\":\"%s\"}", b64);
+			snprintf(path, sizeof(path), "/v1/devices/%s",
+			    dv[i].hex);
+			rt_refused(S, "PUT", path, extra[i].auth, reg, 507,
+			    "quota_exceeded");
+			free(b64);
+		}
 	}
+	open_ok(&f.t, pid2, &f.d3);
 	j = rt_want(S, "GET", "/v1/pairings", f.e.auth, NULL, 200, NULL);
 	assert_int_equal(json_array_size(json_object_get(j, "pairings")),
 	    COFFER_WIRE_PAIRINGS_MAX);

@@ -33,6 +33,7 @@ static const struct {
 	{ "device_name_max", COFFER_WIRE_DEVICE_NAME_MAX },
 	{ "card_max", COFFER_WIRE_CARD_MAX },
 	{ "devices_max", COFFER_WIRE_DEVICES_MAX },
+	{ "devices_pending_max", COFFER_WIRE_DEVICES_PENDING_MAX },
 	{ "zones_max", COFFER_WIRE_ZONES_MAX },
 	{ "feed_max", COFFER_WIRE_FEED_MAX },
 	{ "devlist_entry_max", COFFER_WIRE_DEVLIST_ENTRY_MAX },
