@@ -56,6 +56,7 @@ int
 bset_open(struct cli *c, struct bset *b, const char *what)
 {
 	static const char *const parents[] = { "cache", "cache/backup" };
+	const struct coffer_key *ring[1];
 	char dir[4096];
 	size_t i;
 	int r;
@@ -80,8 +81,10 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 	    b->name) >= sizeof(dir))
 		return cli_failf(c, "%s: home folder path too long", what);
 	/* A failed open may still hand back a handle that names the object
-	 * at fault (a truncated index segment, say); bset_close frees it. */
-	if ((r = coffer_backup_open(&b->repo, &b->store, b->key, dir)) != 0)
+	 * at fault (a truncated index segment, say); bset_close frees it.
+	 * The client gives one version of the set's key: a ring of one. */
+	ring[0] = b->key;
+	if ((r = coffer_backup_open(&b->repo, &b->store, ring, 1, dir)) != 0)
 		return cli_fail(c, r, what, b->repo != NULL &&
 		    *coffer_backup_error_detail(b->repo) != '\0' ?
 		    coffer_backup_error_detail(b->repo) : dir);

@@ -1,11 +1,15 @@
 /* Stored chunks (docs/PROTOCOL-backup.md, "Stored chunk"):
  *
- *   version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
+ *   v2: version (1) | flags (1) | key version (4) | id version (4) |
+ *       nonce (24) | ciphertext | tag (16)
+ *   v1: version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
  *
- * XChaCha20-Poly1305 under the data key, AD = id || type || version ||
- * flags; the plaintext is the chunk, zstd-compressed when flags has
- * BK_FLAG_ZSTD. Whether to compress is decided on a 64 KiB sample first
- * so that incompressible data costs one small attempt. */
+ * XChaCha20-Poly1305 under the data key of the key version, AD = id ||
+ * type || the header before the nonce; the plaintext is the chunk,
+ * zstd-compressed when flags has BK_FLAG_ZSTD, whose HMAC under the id
+ * key of the id version is its id. Version 1 names neither version: both
+ * are 1. Whether to compress is decided on a 64 KiB sample first so that
+ * incompressible data costs one small attempt. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +19,7 @@
 #include <coffer/err.h>
 
 #include "backup/format.h"
+#include "core/sysendian.h"
 #include "crypto/aead.h"
 
 #define SAMPLE		(64u * 1024)
@@ -88,14 +93,57 @@ bk_chunk_bound(size_t len)
 	return len + BK_CHUNK_OVER;
 }
 
-static void
-chunk_ad(uint8_t ad[BK_ID + 3], const uint8_t id[BK_ID], uint8_t type,
-    uint8_t flags)
+/* AD = id | type | the header before the nonce. */
+static size_t
+chunk_ad(uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], const uint8_t id[BK_ID],
+    uint8_t type, const uint8_t *s, const struct bk_head *h)
 {
 	memcpy(ad, id, BK_ID);
 	ad[BK_ID] = type;
-	ad[BK_ID + 1] = BK_VERSION;
-	ad[BK_ID + 2] = flags;
+	memcpy(ad + BK_ID + 1, s, h->len);
+	return BK_ID + 1 + h->len;
+}
+
+int
+bk_chunk_head(const uint8_t *s, size_t slen, struct bk_head *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (slen < 1)
+		return COFFER_ERR_TRUNCATED;
+	h->format = s[0];
+	if (h->format == BK_FORMAT_V1) {
+		if (slen < BK_CHUNK_OVER_V1)
+			return COFFER_ERR_TRUNCATED;
+		h->key = h->idv = 1;
+		h->len = 2;
+	} else if (h->format == BK_FORMAT) {
+		if (slen < BK_CHUNK_OVER)
+			return COFFER_ERR_TRUNCATED;
+		h->key = be32dec(s + 2);
+		h->idv = be32dec(s + 6);
+		h->len = BK_CHUNK_HEAD;
+		/* Ids come from the oldest version of a ring, the seal from
+		 * its newest. */
+		if (h->key == 0 || h->idv == 0 || h->idv > h->key)
+			return COFFER_ERR_FORMAT;
+	} else
+		return COFFER_ERR_VERSION;
+	h->flags = s[1];
+	if ((h->flags & ~BK_FLAG_ZSTD) != 0)
+		return COFFER_ERR_FORMAT;
+	return 0;
+}
+
+uint32_t
+bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s, size_t slen)
+{
+	struct bk_head h;
+
+	if (bk_chunk_head(s, slen, &h) != 0)
+		return 0;
+	if (bk_keyring_get(kr, h.key) == NULL)
+		return h.key;
+	return bk_keyring_get(kr, h.idv) == NULL ? h.idv : 0;
 }
 
 /* Compressed length of p into dst (cap bytes) when it gains, else 0.
@@ -132,39 +180,44 @@ chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
 }
 
 int
-bk_chunk_seal(struct bk_zctx *z, const struct bk_keys *k,
+bk_chunk_seal(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen)
 {
-	return bk_chunk_seal_det(z, k, id, type, p, len, NULL, out, outlen);
+	return bk_chunk_seal_det(z, kr, id, type, p, len, NULL, out, outlen);
 }
 
 int
-bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
+bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     const uint8_t *nonce, uint8_t *out, size_t *outlen)
 {
-	uint8_t ad[BK_ID + 3], *body = out + BK_CHUNK_HDR;
-	size_t n;
+	const struct bk_keys *k = bk_keyring_newest(kr);
+	uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], *body = out + BK_CHUNK_HDR;
+	struct bk_head h;
+	size_t n, adlen;
 	int r;
 
 	if (len > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
 	n = chunk_compress(z, p, len, body, len);
-	out[0] = BK_VERSION;
+	out[0] = BK_FORMAT;
 	out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
+	be32enc(out + 2, k->version);
+	be32enc(out + 6, bk_keyring_oldest(kr)->version);
 	if (nonce != NULL)
-		memcpy(out + 2, nonce, BK_NONCE);
+		memcpy(out + BK_CHUNK_HEAD, nonce, BK_NONCE);
 	else
-		randombytes_buf(out + 2, BK_NONCE);
-	chunk_ad(ad, id, type, out[1]);
+		randombytes_buf(out + BK_CHUNK_HEAD, BK_NONCE);
+	h.len = BK_CHUNK_HEAD;
+	adlen = chunk_ad(ad, id, type, out, &h);
 	if (n > 0)
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
-		    n, ad, sizeof(ad), out + 2, k->data);
+		    n, ad, adlen, out + BK_CHUNK_HEAD, k->data);
 	else {
 		n = len;
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
-		    ad, sizeof(ad), out + 2, k->data);
+		    ad, adlen, out + BK_CHUNK_HEAD, k->data);
 	}
 	if (r != 0)
 		return r;
@@ -173,43 +226,46 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
 }
 
 int
-bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keys *k,
+bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out)
 {
-	uint8_t ad[BK_ID + 3], got[BK_ID];
-	size_t clen, n;
+	const struct bk_keys *k, *ik;
+	uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], got[BK_ID];
+	const uint8_t *nonce, *ct;
+	struct bk_head hd;
+	size_t clen, n, adlen;
 	int r;
 
-	if (slen < BK_CHUNK_OVER)
-		return COFFER_ERR_TRUNCATED;
-	if (s[0] != BK_VERSION)
-		return COFFER_ERR_VERSION;
-	if ((s[1] & ~BK_FLAG_ZSTD) != 0)
-		return COFFER_ERR_FORMAT;
+	if ((r = bk_chunk_head(s, slen, &hd)) != 0)
+		return r;
 	if (rlen > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
-	clen = slen - BK_CHUNK_OVER;
-	chunk_ad(ad, id, type, s[1]);
-	if (s[1] == 0) {
+	if ((k = bk_keyring_get(kr, hd.key)) == NULL ||
+	    (ik = bk_keyring_get(kr, hd.idv)) == NULL)
+		return COFFER_ERR_KEY;
+	nonce = s + hd.len;
+	ct = nonce + BK_NONCE;
+	clen = slen - hd.len - BK_NONCE - BK_TAG;
+	adlen = chunk_ad(ad, id, type, s, &hd);
+	if (hd.flags == 0) {
 		if (clen != rlen)
 			return COFFER_ERR_FORMAT;
-		if ((r = aead_open(COFFER_AEAD_DEFAULT, out,
-		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
-		    sizeof(ad), s + 2, k->data)) != 0)
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, out, ct, clen,
+		    ct + clen, ad, adlen, nonce, k->data)) != 0)
 			return r;
 	} else {
 		if ((r = zctx_scratch(z, clen)) != 0)
 			return r;
-		if ((r = aead_open(COFFER_AEAD_DEFAULT, z->scratch,
-		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
-		    sizeof(ad), s + 2, k->data)) != 0)
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, z->scratch, ct, clen,
+		    ct + clen, ad, adlen, nonce, k->data)) != 0)
 			return r;
 		n = ZSTD_decompressDCtx(z->d, out, rlen, z->scratch, clen);
 		if (ZSTD_isError(n) || n != rlen)
 			return COFFER_ERR_FORMAT;
 	}
-	if ((r = bk_hmac(h, out, rlen, got)) != 0)
+	if ((r = bk_hmac_key(h, ik)) != 0 ||
+	    (r = bk_hmac(h, out, rlen, got)) != 0)
 		return r;
 	if (sodium_memcmp(got, id, BK_ID) != 0)
 		return COFFER_ERR_AUTH;
