@@ -410,11 +410,18 @@ COFFER_API int coffer_client_backup_store(struct coffer_client *c,
  * coffer_client_backup_store made; accepts a zeroed or closed store. */
 COFFER_API void coffer_client_backup_store_close(struct coffer_bstore *store);
 
-/** coffer_client_backup_key(c, set_name, out): a copy of the zone key of
- * the backup set ${set_name} (symmetric), from which the backup engine
- * derives its keys. Free it with coffer_key_free. Returns 0 or as
- * coffer_client_backup_store. */
-COFFER_API int coffer_client_backup_key(struct coffer_client *c,
-    const char *set_name, struct coffer_key **out) COFFER_WUR;
+/** coffer_client_backup_keys(c, set_name, keys, max, n): copies of every
+ * version of the zone key of the backup set ${set_name} (symmetric), the
+ * key ring the backup engine opens the set with (coffer_backup_open):
+ * the version of this device's epoch (made on the set's first use in it)
+ * and each older one the set was written under, so that what was backed
+ * up before a device's removal stays readable while new objects use the
+ * version the removed device never held. Into ${keys}[0..*${n}), oldest
+ * first, at most ${max}; free each with coffer_key_free. Returns 0,
+ * COFFER_ERR_INVALID, COFFER_ERR_TOOBIG (more than ${max} versions;
+ * nothing is returned) or as coffer_client_backup_store. */
+COFFER_API int coffer_client_backup_keys(struct coffer_client *c,
+    const char *set_name, struct coffer_key **keys, size_t max, size_t *n)
+    COFFER_WUR;
 
 #endif
