@@ -258,9 +258,9 @@ static void
 test_interrupted(void **state)
 {
 	struct evil_rule fail = { "PUT", "/v1/devicelist/", EVIL_ERROR_500, 0,
-		-1, NULL };
+		-1, NULL, NULL, NULL };
 	struct evil_rule drop = { "PUT", "/v1/devicelist/", EVIL_DROP, 0, -1,
-		NULL };
+		NULL, NULL, NULL };
 	struct coffer_client_status st, ph, tb;
 	struct coffer_client *laptop, *phone, *tablet;
 	struct evil *e = NULL;
@@ -319,7 +319,7 @@ static void
 test_dropped(void **state)
 {
 	struct evil_rule fail = { "PUT", "/v1/devicelist/", EVIL_ERROR_500, 0,
-		-1, NULL };
+		-1, NULL, NULL, NULL };
 	struct coffer_client_status ph, tb;
 	struct coffer_client_removal rm;
 	struct coffer_client *laptop, *phone, *tablet;

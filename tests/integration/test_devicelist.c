@@ -713,7 +713,7 @@ test_pending(void **state)
 	for (i = 1; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
 		dt_register(S, &r[i], &v[i]);
 	register_refused(&r[i], &v[i], 507, "quota_exceeded");
-	snprintf(path, sizeof(path), "/v1/devices/%s", v[i].hex);
+	snprintf(path, sizeof(path), "/v1/devices/%.32s", v[i].hex);
 	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
 	/* The restricted session may not clear them; the trusted one can,
 	 * and that ends the session that made the registration. */
