@@ -1,15 +1,20 @@
 /* Stored chunks (docs/PROTOCOL-backup.md, "Stored chunk"):
  *
- *   v2: version (1) | flags (1) | key version (4) | id version (4) |
- *       nonce (24) | ciphertext | tag (16)
+ *   v2: version (1) | flags (1) | nonce (24) | masked key version (4) |
+ *       masked id version (4) | ciphertext | tag (16)
  *   v1: version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
  *
  * XChaCha20-Poly1305 under the data key of the key version, AD = id ||
- * type || the header before the nonce; the plaintext is the chunk,
+ * type || version || flags || key version || id version (unmasked; v1:
+ * id || type || version || flags); the plaintext is the chunk,
  * zstd-compressed when flags has BK_FLAG_ZSTD, whose HMAC under the id
  * key of the id version is its id. Version 1 names neither version: both
- * are 1. Whether to compress is decided on a 64 KiB sample first so that
- * incompressible data costs one small attempt. */
+ * are 1. The two versions are XORed with the first 8 bytes of keyed
+ * BLAKE2b-256 of the nonce under the header-protection key of the ring's
+ * oldest version (as QUIC protects its packet numbers), so that a chunk's
+ * start in a pack looks like two bytes then noise to the server. Whether
+ * to compress is decided on a 64 KiB sample first so that incompressible
+ * data costs one small attempt. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +31,8 @@
 /* Compress only when the sample shrinks below 15/16 of its size. */
 #define GAIN_NUM	15
 #define GAIN_DEN	16
+/* id | type | version | flags | key version | id version */
+#define AD_MAX		(BK_ID + 1 + 2 + BK_CHUNK_MASK)
 
 struct bk_zctx {
 	ZSTD_CCtx	*c;
@@ -93,20 +100,45 @@ bk_chunk_bound(size_t len)
 	return len + BK_CHUNK_OVER;
 }
 
-/* AD = id | type | the header before the nonce. */
+/* AD = id | type | version | flags, then in format 2 the unmasked key
+ * version and id version. */
 static size_t
-chunk_ad(uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], const uint8_t id[BK_ID],
-    uint8_t type, const uint8_t *s, const struct bk_head *h)
+chunk_ad(uint8_t ad[AD_MAX], const uint8_t id[BK_ID], uint8_t type,
+    const struct bk_head *h)
 {
 	memcpy(ad, id, BK_ID);
 	ad[BK_ID] = type;
-	memcpy(ad + BK_ID + 1, s, h->len);
-	return BK_ID + 1 + h->len;
+	ad[BK_ID + 1] = h->format;
+	ad[BK_ID + 2] = h->flags;
+	if (h->format == BK_FORMAT_V1)
+		return BK_ID + 3;
+	be32enc(ad + BK_ID + 3, h->key);
+	be32enc(ad + BK_ID + 7, h->idv);
+	return BK_ID + 11;
+}
+
+/* XOR the 8 version bytes at v with the mask of the nonce under the
+ * header-protection key of the oldest version of kr. */
+static void
+chunk_mask(const struct bk_keyring *kr, const uint8_t *nonce, uint8_t *v)
+{
+	uint8_t m[crypto_generichash_BYTES];
+	size_t i;
+
+	/* Cannot fail: the lengths are within BLAKE2b's bounds. */
+	(void)crypto_generichash(m, sizeof(m), nonce, BK_NONCE,
+	    bk_keyring_oldest(kr)->hp, sizeof(bk_keyring_oldest(kr)->hp));
+	for (i = 0; i < BK_CHUNK_MASK; i++)
+		v[i] ^= m[i];
+	sodium_memzero(m, sizeof(m));
 }
 
 int
-bk_chunk_head(const uint8_t *s, size_t slen, struct bk_head *h)
+bk_chunk_head(const struct bk_keyring *kr, const uint8_t *s, size_t slen,
+    struct bk_head *h)
 {
+	uint8_t v[BK_CHUNK_MASK];
+
 	memset(h, 0, sizeof(*h));
 	if (slen < 1)
 		return COFFER_ERR_TRUNCATED;
@@ -115,17 +147,15 @@ bk_chunk_head(const uint8_t *s, size_t slen, struct bk_head *h)
 		if (slen < BK_CHUNK_OVER_V1)
 			return COFFER_ERR_TRUNCATED;
 		h->key = h->idv = 1;
-		h->len = 2;
+		h->len = BK_CHUNK_VERS;
 	} else if (h->format == BK_FORMAT) {
 		if (slen < BK_CHUNK_OVER)
 			return COFFER_ERR_TRUNCATED;
-		h->key = be32dec(s + 2);
-		h->idv = be32dec(s + 6);
-		h->len = BK_CHUNK_HEAD;
-		/* Ids come from the oldest version of a ring, the seal from
-		 * its newest. */
-		if (h->key == 0 || h->idv == 0 || h->idv > h->key)
-			return COFFER_ERR_FORMAT;
+		memcpy(v, s + BK_CHUNK_VERS, sizeof(v));
+		chunk_mask(kr, s + BK_CHUNK_NONCE, v);
+		h->key = be32dec(v);
+		h->idv = be32dec(v + 4);
+		h->len = BK_CHUNK_HDR;
 	} else
 		return COFFER_ERR_VERSION;
 	h->flags = s[1];
@@ -134,16 +164,26 @@ bk_chunk_head(const uint8_t *s, size_t slen, struct bk_head *h)
 	return 0;
 }
 
+/* Did the versions unmask to ones a writer of this ring makes? The id
+ * version is the oldest of the writer's ring, which also masks, and the
+ * key version its newest: an id version this ring lacks, or a key
+ * version below it, means the bytes were altered or masked under
+ * another ring's key, and the versions are noise. */
+static int
+chunk_unmasked(const struct bk_keyring *kr, const struct bk_head *h)
+{
+	return h->format == BK_FORMAT_V1 ||
+	    (bk_keyring_get(kr, h->idv) != NULL && h->key >= h->idv);
+}
+
 uint32_t
 bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s, size_t slen)
 {
 	struct bk_head h;
 
-	if (bk_chunk_head(s, slen, &h) != 0)
+	if (bk_chunk_head(kr, s, slen, &h) != 0 || !chunk_unmasked(kr, &h))
 		return 0;
-	if (bk_keyring_get(kr, h.key) == NULL)
-		return h.key;
-	return bk_keyring_get(kr, h.idv) == NULL ? h.idv : 0;
+	return bk_keyring_get(kr, h.key) == NULL ? h.key : 0;
 }
 
 /* Compressed length of p into dst (cap bytes) when it gains, else 0.
@@ -193,7 +233,8 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t *nonce, uint8_t *out, size_t *outlen)
 {
 	const struct bk_keys *k = bk_keyring_newest(kr);
-	uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], *body = out + BK_CHUNK_HDR;
+	uint8_t ad[AD_MAX], *body = out + BK_CHUNK_HDR;
+	uint8_t *nc = out + BK_CHUNK_NONCE;
 	struct bk_head h;
 	size_t n, adlen;
 	int r;
@@ -201,23 +242,25 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
 	if (len > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
 	n = chunk_compress(z, p, len, body, len);
-	out[0] = BK_FORMAT;
-	out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
-	be32enc(out + 2, k->version);
-	be32enc(out + 6, bk_keyring_oldest(kr)->version);
+	h.format = out[0] = BK_FORMAT;
+	h.flags = out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
+	h.key = k->version;
+	h.idv = bk_keyring_oldest(kr)->version;
 	if (nonce != NULL)
-		memcpy(out + BK_CHUNK_HEAD, nonce, BK_NONCE);
+		memcpy(nc, nonce, BK_NONCE);
 	else
-		randombytes_buf(out + BK_CHUNK_HEAD, BK_NONCE);
-	h.len = BK_CHUNK_HEAD;
-	adlen = chunk_ad(ad, id, type, out, &h);
+		randombytes_buf(nc, BK_NONCE);
+	be32enc(out + BK_CHUNK_VERS, h.key);
+	be32enc(out + BK_CHUNK_VERS + 4, h.idv);
+	chunk_mask(kr, nc, out + BK_CHUNK_VERS);
+	adlen = chunk_ad(ad, id, type, &h);
 	if (n > 0)
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
-		    n, ad, adlen, out + BK_CHUNK_HEAD, k->data);
+		    n, ad, adlen, nc, k->data);
 	else {
 		n = len;
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
-		    ad, adlen, out + BK_CHUNK_HEAD, k->data);
+		    ad, adlen, nc, k->data);
 	}
 	if (r != 0)
 		return r;
@@ -231,23 +274,25 @@ bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keyring *kr,
     size_t rlen, uint8_t *out)
 {
 	const struct bk_keys *k, *ik;
-	uint8_t ad[BK_ID + 1 + BK_CHUNK_HEAD], got[BK_ID];
+	uint8_t ad[AD_MAX], got[BK_ID];
 	const uint8_t *nonce, *ct;
 	struct bk_head hd;
 	size_t clen, n, adlen;
 	int r;
 
-	if ((r = bk_chunk_head(s, slen, &hd)) != 0)
+	if ((r = bk_chunk_head(kr, s, slen, &hd)) != 0)
 		return r;
 	if (rlen > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
+	if (!chunk_unmasked(kr, &hd))
+		return COFFER_ERR_AUTH;
 	if ((k = bk_keyring_get(kr, hd.key)) == NULL ||
 	    (ik = bk_keyring_get(kr, hd.idv)) == NULL)
 		return COFFER_ERR_KEY;
-	nonce = s + hd.len;
-	ct = nonce + BK_NONCE;
-	clen = slen - hd.len - BK_NONCE - BK_TAG;
-	adlen = chunk_ad(ad, id, type, s, &hd);
+	nonce = s + BK_CHUNK_NONCE;
+	ct = s + hd.len;
+	clen = slen - hd.len - BK_TAG;
+	adlen = chunk_ad(ad, id, type, &hd);
 	if (hd.flags == 0) {
 		if (clen != rlen)
 			return COFFER_ERR_FORMAT;

@@ -26,11 +26,14 @@
 #define BK_FORMAT_V1	1
 #define BK_TREE_VERSION	1	/* the plaintext of a tree */
 
-/* Stored chunk v2: version, flags, key version (u32), id version (u32),
- * nonce, ciphertext, tag. Version 1: version, flags, nonce, ciphertext,
- * tag. */
-#define BK_CHUNK_HEAD	10
-#define BK_CHUNK_HDR	(BK_CHUNK_HEAD + BK_NONCE)
+/* Stored chunk v2: version, flags, nonce, key version (u32) and id
+ * version (u32) masked by the header-protection key, ciphertext, tag.
+ * Version 1: version, flags, nonce, ciphertext, tag. The nonce starts at
+ * BK_CHUNK_NONCE in both. */
+#define BK_CHUNK_NONCE	2
+#define BK_CHUNK_VERS	(BK_CHUNK_NONCE + BK_NONCE)	/* masked versions */
+#define BK_CHUNK_MASK	8
+#define BK_CHUNK_HDR	(BK_CHUNK_VERS + BK_CHUNK_MASK)
 #define BK_CHUNK_OVER	(BK_CHUNK_HDR + BK_TAG)
 #define BK_CHUNK_OVER_V1 (2 + BK_NONCE + BK_TAG)	/* the least overhead */
 #define BK_CHUNK_MAX	((size_t)64 * 1024 * 1024)	/* plaintext cap */
@@ -65,12 +68,14 @@ struct bk_keys {
 	uint8_t			 id[32];	/* HMAC-SHA-256 chunk ids */
 	uint8_t			 data[32];	/* AEAD of chunks */
 	uint8_t			 meta[32];	/* AEAD of boxes */
+	uint8_t			 hp[32];	/* masks chunks' versions */
 };
 
 /* The key ring: the keys of every version given, in sodium_malloc
- * memory. New objects are sealed under the newest; chunk ids and the
- * chunker's key come from the oldest, so that data backed up after a
- * roll deduplicates against data from before it. */
+ * memory. New objects are sealed under the newest; chunk ids, the
+ * chunker's key and the chunks' header protection come from the oldest,
+ * so that data backed up after a roll deduplicates against data from
+ * before it and every device of the set can read a chunk's versions. */
 struct bk_keyring {
 	struct bk_keys		*v;	/* n, versions increasing */
 	size_t			 n;
@@ -89,7 +94,7 @@ void bk_keyring_free(struct bk_keyring **p);
 const struct bk_keys *bk_keyring_get(const struct bk_keyring *kr,
     uint32_t version);
 /** bk_keyring_newest(kr), bk_keyring_oldest(kr): the keys that seal
- * new objects, and those that make chunk ids. */
+ * new objects, and those that make chunk ids and mask their versions. */
 const struct bk_keys *bk_keyring_newest(const struct bk_keyring *kr);
 const struct bk_keys *bk_keyring_oldest(const struct bk_keyring *kr);
 
@@ -101,20 +106,25 @@ struct bk_head {
 	uint8_t		 flags;		/* chunks */
 	uint32_t	 key;
 	uint32_t	 idv;		/* chunks */
-	size_t		 len;		/* bytes before the nonce */
+	size_t		 len;		/* box: bytes before the nonce;
+					 * chunk: before the ciphertext */
 };
 
-/** bk_chunk_head(s, slen, h), bk_box_head(box, len, h): parse the header
- * of a stored chunk or a box. Return 0, COFFER_ERR_TRUNCATED,
- * COFFER_ERR_VERSION or COFFER_ERR_FORMAT (flags; a version 0; an id
- * version newer than the key version). */
-int bk_chunk_head(const uint8_t *s, size_t slen, struct bk_head *h);
+/** bk_chunk_head(kr, s, slen, h), bk_box_head(box, len, h): parse the
+ * header of a stored chunk or a box; a chunk's versions are unmasked with
+ * the header-protection key of the oldest version of ${kr} (under another
+ * ring they come out as noise: the caller looks them up, and the AEAD's
+ * AD holds the unmasked ones). Return 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_VERSION or COFFER_ERR_FORMAT (flags; a box's version 0). */
+int bk_chunk_head(const struct bk_keyring *kr, const uint8_t *s, size_t slen,
+    struct bk_head *h);
 int bk_box_head(const uint8_t *box, size_t len, struct bk_head *h);
 
 /** bk_chunk_lacks(kr, s, slen), bk_box_lacks(kr, box, len),
  * bk_pack_lacks(kr, pack, len): the version a stored chunk, a box or a
- * pack's header names that ${kr} lacks (0: none, or no header), to name
- * it when opening failed with COFFER_ERR_KEY. */
+ * pack's header names that ${kr} lacks (0: none, no header, or a chunk's
+ * versions that do not unmask), to name it when opening failed with
+ * COFFER_ERR_KEY. */
 uint32_t bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s,
     size_t slen);
 uint32_t bk_box_lacks(const struct bk_keyring *kr, const uint8_t *box,
@@ -170,9 +180,11 @@ int bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
  * into ${out} (${rlen} bytes) and check that its HMAC under the id key of
  * the id version it names is ${id} (${h} is switched to that key).
  * Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION, COFFER_ERR_FORMAT
- * (flags, versions, size), COFFER_ERR_KEY (${kr} lacks a version it
- * names: nothing is decrypted), COFFER_ERR_AUTH (tag, or the plaintext's
- * id differs) or COFFER_ERR_TOOBIG. */
+ * (flags, size), COFFER_ERR_KEY (${kr} lacks the key version it names:
+ * nothing is decrypted), COFFER_ERR_AUTH (its versions do not unmask to
+ * an id version of ${kr} and a key version not below it: altered, or
+ * masked under another ring's key; or the tag, or the plaintext's id
+ * differs) or COFFER_ERR_TOOBIG. */
 int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h,
     const struct bk_keyring *kr, const uint8_t id[BK_ID], uint8_t type,
     const uint8_t *s, size_t slen,

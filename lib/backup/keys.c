@@ -21,6 +21,7 @@
 #define CTX_DATA	"coffer/backup-data/v1"
 #define CTX_META	"coffer/backup-meta/v1"
 #define CTX_CDC		"coffer/backup-cdc/v1"
+#define CTX_HP		"coffer/backup-hp/v1"
 
 static int
 keys_derive(struct bk_keys *k, const struct coffer_key *zone)
@@ -32,7 +33,9 @@ keys_derive(struct bk_keys *k, const struct coffer_key *zone)
 	if ((r = coffer_kdf(k->id, sizeof(k->id), s, COFFER_KEY_BYTES, CTX_ID,
 	    NULL, 0)) != 0 ||
 	    (r = coffer_kdf(k->data, sizeof(k->data), s, COFFER_KEY_BYTES,
-	    CTX_DATA, NULL, 0)) != 0)
+	    CTX_DATA, NULL, 0)) != 0 ||
+	    (r = coffer_kdf(k->hp, sizeof(k->hp), s, COFFER_KEY_BYTES, CTX_HP,
+	    NULL, 0)) != 0)
 		return r;
 	return coffer_kdf(k->meta, sizeof(k->meta), s, COFFER_KEY_BYTES,
 	    CTX_META, NULL, 0);

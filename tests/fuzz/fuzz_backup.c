@@ -223,7 +223,7 @@ fz_sealed(const uint8_t *p, size_t len)
 		abort();	/* forging under a fixed key: cannot happen */
 	/* A version the ring lacks is one the header names. */
 	lacks = bk_chunk_lacks(fk, p, len);
-	if (lacks != 0 && (bk_chunk_head(p, len, &hd) != 0 ||
+	if (lacks != 0 && (bk_chunk_head(fk, p, len, &hd) != 0 ||
 	    (lacks != hd.key && lacks != hd.idv) ||
 	    bk_keyring_get(fk, lacks) != NULL))
 		abort();

@@ -170,8 +170,10 @@ chunk_plain(size_t i, uint8_t *p)
 			p[j] = p[j % 16];
 }
 
-#define KV	2			/* offset of the key version */
-#define IV	6			/* of the id version */
+/* The versions are masked, and XOR is linear: flipping bits of the
+ * last byte of a masked version flips the same bits of the version. */
+#define KV	(BK_CHUNK_VERS + 3)	/* last byte of the key version */
+#define IV	(BK_CHUNK_VERS + 7)	/* of the id version */
 
 static const struct bv_edit chunk_edits[] = {
 	{ "truncated", CH_ROLL, BV_OUTER, BV_CUT, BK_CHUNK_OVER - 1, 0,
@@ -185,27 +187,38 @@ static const struct bv_edit chunk_edits[] = {
 	    COFFER_ERR_AUTH },
 	{ "flags-raw-on-zstd", CH_ZSTD, BV_OUTER, BV_SET, 1, 0,
 	    COFFER_ERR_FORMAT },
-	{ "key-version-0", CH_ROLL, BV_OUTER, BV_SET32, KV, 0,
-	    COFFER_ERR_FORMAT },
-	{ "id-version-0", CH_ROLL, BV_OUTER, BV_SET32, IV, 0,
-	    COFFER_ERR_FORMAT },
-	{ "id-version-newer", CH_ROLL, BV_OUTER, BV_SET32, IV, 3,
-	    COFFER_ERR_FORMAT },
+	/* Key version 2 and id version 1 made 0, 0 and 3: versions no
+	 * writer of this ring makes (an id version it lacks, or a key
+	 * version below the id version) are not authentic. */
+	{ "key-version-0", CH_ROLL, BV_OUTER, BV_XOR, KV, 2, COFFER_ERR_AUTH },
+	{ "id-version-0", CH_ROLL, BV_OUTER, BV_XOR, IV, 1, COFFER_ERR_AUTH },
+	{ "id-version-newer", CH_ROLL, BV_OUTER, BV_XOR, IV, 2,
+	    COFFER_ERR_AUTH },
+	/* A high byte of a masked version: a version far off. */
+	{ "key-version-high-byte", CH_ROLL, BV_OUTER, BV_XOR, KV - 3, 0x80,
+	    COFFER_ERR_KEY },
+	/* The plain key version written: it unmasks to noise, a version
+	 * the ring lacks. */
+	{ "key-version-unmasked", CH_ROLL, BV_OUTER, BV_SET32, BK_CHUNK_VERS, 2,
+	    COFFER_ERR_KEY },
 	/* The versions are in the AD: naming another one the ring holds
 	 * fails the tag. */
-	{ "key-version-1-for-2", CH_ROLL, BV_OUTER, BV_SET32, KV, 1,
+	{ "key-version-1-for-2", CH_ROLL, BV_OUTER, BV_XOR, KV, 3,
 	    COFFER_ERR_AUTH },
-	{ "id-version-2-for-1", CH_ROLL, BV_OUTER, BV_SET32, IV, 2,
+	{ "id-version-2-for-1", CH_ROLL, BV_OUTER, BV_XOR, IV, 3,
 	    COFFER_ERR_AUTH },
-	{ "key-version-not-in-ring", CH_ROLL, BV_OUTER, BV_SET32, KV, 7,
+	{ "key-version-not-in-ring", CH_ROLL, BV_OUTER, BV_XOR, KV, 5,
 	    COFFER_ERR_KEY },
-	/* A device that holds only version 1 (removed before version 2),
-	 * or only version 2: refused before anything is decrypted. */
+	/* A device that holds only version 1 (removed before version 2):
+	 * refused before anything is decrypted. Only version 2: its
+	 * header-protection key is another, the versions unmask to noise
+	 * (a wrong mask key gives AUTH, never a crash). */
 	{ "ring-lacks-key-version", CH_ROLL, BV_OUTER, BV_RING, 0, BV_V(1),
 	    COFFER_ERR_KEY },
 	{ "ring-lacks-id-version", CH_ROLL, BV_OUTER, BV_RING, 0, BV_V(2),
-	    COFFER_ERR_KEY },
-	{ "nonce-byte", CH_ROLL, BV_OUTER, BV_XOR, BK_CHUNK_HEAD, 1,
+	    COFFER_ERR_AUTH },
+	/* The nonce also makes the mask: the versions unmask to noise. */
+	{ "nonce-byte", CH_ROLL, BV_OUTER, BV_XOR, BK_CHUNK_NONCE, 1,
 	    COFFER_ERR_AUTH },
 	{ "ciphertext-byte", CH_ROLL, BV_OUTER, BV_XOR, BK_CHUNK_HDR + 4, 0x40,
 	    COFFER_ERR_AUTH },
@@ -233,8 +246,9 @@ static const struct bv_edit chunk_edits[] = {
 	{ "v1-other-key", CH_V1, BV_OUTER, BV_KEY, 0, 0, COFFER_ERR_AUTH },
 	{ "v1-ring-lacks-version-1", CH_V1, BV_OUTER, BV_RING, 0, BV_V(2),
 	    COFFER_ERR_KEY },
+	/* Its ciphertext read as masked versions: noise. */
 	{ "v1-as-format-2", CH_V1, BV_OUTER, BV_SET, 0, BK_FORMAT,
-	    COFFER_ERR_FORMAT },
+	    COFFER_ERR_AUTH },
 };
 
 /* Seal good chunk i of format under kr (with a BV_BODY edit) into out;

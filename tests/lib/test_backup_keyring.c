@@ -108,7 +108,7 @@ census_blob(const char *path, const struct stat *st, int flag, struct FTW *fw)
 		assert_int_equal(bk_box_head(d + got - 4 - blen, blen, &h), 0);
 		c->packs[vslot(h.key)]++;
 		for (i = 0; i < n; i++) {
-			assert_int_equal(bk_chunk_head(d + e[i].offset,
+			assert_int_equal(bk_chunk_head(c->kr, d + e[i].offset,
 			    e[i].slen, &ch), 0);
 			c->chunks[vslot(ch.key)][vslot(ch.idv)]++;
 			v1 |= ch.key == 1;
@@ -415,10 +415,14 @@ blobs(struct bfx *f)
 }
 
 /* One ring's refs reach the other version's chunks: restore, check and
- * prune refuse them as COFFER_ERR_KEY naming chunk and version, having
- * decrypted nothing of them, and prune deletes nothing. */
+ * prune refuse them as ${err} (COFFER_ERR_KEY naming chunk and version,
+ * or, when the chunks' versions were masked under a key the ring lacks,
+ * COFFER_ERR_CORRUPT: nothing names them), having decrypted nothing of
+ * them, and prune deletes nothing (COFFER_ERR_KEY). The index segments' versions are in
+ * the clear: without the cache, the open names ${words}. */
 static void
-lacks_chunks(struct bfx *f, size_t from, size_t to, const char *words)
+lacks_chunks(struct bfx *f, size_t from, size_t to, int err,
+    const char *cwords, const char *words)
 {
 	struct coffer_backup_check_stats st;
 	struct coffer_backup_prune_options po;
@@ -430,15 +434,17 @@ lacks_chunks(struct bfx *f, size_t from, size_t to, const char *words)
 	assert_int_equal(bfx_open_ring(f, to, 1), 0);
 	snprintf(out, sizeof(out), "%s/forged", f->dst);
 	assert_int_equal(coffer_backup_restore(f->r, snap, NULL, out, NULL),
-	    COFFER_ERR_KEY);
-	assert_non_null(strstr(coffer_backup_error_detail(f->r), words));
+	    err);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r), cwords));
 	assert_non_null(strstr(coffer_backup_error_detail(f->r), "chunk "));
 	bfx_empty_dir(out);
-	assert_int_equal(check_quiet(f, 1, &st), COFFER_ERR_KEY);
+	assert_int_equal(check_quiet(f, 1, &st), err);
 	assert_true(st.errors > 0);
+	/* Its first finding: the other version's index segments. */
 	assert_non_null(strstr(coffer_backup_error_detail(f->r), words));
 	n = blobs(f);
 	memset(&po, 0, sizeof(po));
+	/* Prune stops at the other version's index segments first. */
 	assert_int_equal(coffer_backup_prune(f->r, &po, NULL), COFFER_ERR_KEY);
 	assert_int_equal(blobs(f), n);
 	/* Without the cache's folded segments, the open itself refuses
@@ -459,7 +465,9 @@ test_v1_ring_refuses_v2_chunks(void **state)
 	uint8_t a[16], b[16];
 
 	two_versions(f, a, b, &pg);
-	lacks_chunks(f, 1, 0, "version 2 of the backup set's key");
+	lacks_chunks(f, 1, 0, COFFER_ERR_KEY,
+	    "version 2 of the backup set's key",
+	    "version 2 of the backup set's key");
 }
 
 static void
@@ -470,7 +478,8 @@ test_v2_ring_refuses_v1_chunks(void **state)
 	uint8_t a[16], b[16];
 
 	two_versions(f, a, b, &pg);
-	lacks_chunks(f, 0, 1, "version 1 of the backup set's key");
+	lacks_chunks(f, 0, 1, COFFER_ERR_CORRUPT, "not authentic",
+	    "version 1 of the backup set's key");
 }
 
 /* The ring's own rules at the API. */
@@ -500,6 +509,109 @@ test_open_arguments(void **state)
 	assert_null(r);
 }
 
+/* Does the server see a chunk start at s? With 10 bytes as the versions
+ * of format 2 before they were masked (format, flags, then two small
+ * versions, the id version not newer), or only the 2 bytes it can still
+ * test now. */
+static int
+looks_v2_plain(const uint8_t *s)
+{
+	uint32_t k = (uint32_t)s[2] << 24 | (uint32_t)s[3] << 16 |
+	    (uint32_t)s[4] << 8 | s[5];
+	uint32_t i = (uint32_t)s[6] << 24 | (uint32_t)s[7] << 16 |
+	    (uint32_t)s[8] << 8 | s[9];
+
+	return s[0] == BK_FORMAT && s[1] <= BK_FLAG_ZSTD && k >= 1 &&
+	    k <= 255 && i >= 1 && i <= k;
+}
+
+static int
+looks_2(const uint8_t *s)
+{
+	return s[0] == BK_FORMAT && s[1] <= BK_FLAG_ZSTD;
+}
+
+/* A 4 MiB pack's chunk area of random data (sealed like the engine's:
+ * ciphertext looks random whatever the content), scanned at every offset
+ * as the server can: how many places look like a chunk start, with the
+ * versions masked, and with the same chunks rewritten in the unmasked
+ * layout they had before (format | flags | key version | id version |
+ * nonce: the same 34 bytes). The masked bytes are not the versions. */
+static void
+test_chunk_starts(void **state)
+{
+	struct bfx *f = *state;
+	struct bk_keyring *kr;
+	struct bk_zctx *z = NULL;
+	const size_t cap = (size_t)4 * 1024 * 1024;
+	uint8_t *pack, *plain, *p, id[BK_ID];
+	size_t len = 0, n, slen, j, nchunks = 0, at;
+	size_t starts[128];
+	unsigned m2 = 0, m10 = 0, hit2 = 0, p2 = 0, p10 = 0, phit10 = 0;
+
+	while (f->nkeys < 2)
+		bfx_roll(f);
+	kr = ring_of(f, 0, 2);
+	assert_non_null(pack = malloc(cap));
+	assert_non_null(plain = malloc(cap));
+	assert_non_null(p = malloc(128 * 1024));
+	assert_int_equal(bk_zctx_new(&z, 1), 0);
+	memset(id, 0x5a, sizeof(id));
+	for (;;) {
+		/* The engine's chunks: 64 KiB on average, 16 to 128 KiB. */
+		n = 16 * 1024 + randombytes_uniform(112 * 1024);
+		if (len + bk_chunk_bound(n) > cap ||
+		    nchunks == sizeof(starts) / sizeof(starts[0]))
+			break;
+		randombytes_buf(p, n);
+		assert_int_equal(bk_chunk_seal(z, kr, id, BK_DATA, p, n,
+		    pack + len, &slen), 0);
+		/* Masked: the 8 bytes are not key version 2, id version 1. */
+		assert_false(memcmp(pack + len + BK_CHUNK_VERS,
+		    "\0\0\0\2\0\0\0\1", BK_CHUNK_MASK) == 0);
+		starts[nchunks++] = len;
+		len += slen;
+	}
+	randombytes_buf(pack + len, cap - len);	/* the rest: random too */
+	memcpy(plain, pack, cap);
+	for (j = 0; j < nchunks; j++) {
+		at = starts[j];
+		plain[at + 2] = plain[at + 3] = plain[at + 4] = 0;
+		plain[at + 5] = 2;
+		plain[at + 6] = plain[at + 7] = plain[at + 8] = 0;
+		plain[at + 9] = 1;
+		memcpy(plain + at + 10, pack + at + BK_CHUNK_NONCE, BK_NONCE);
+	}
+	for (at = 0, j = 0; at + 10 <= cap; at++) {
+		int start = j < nchunks && starts[j] == at;
+
+		m2 += looks_2(pack + at);
+		m10 += looks_v2_plain(pack + at);
+		hit2 += start && looks_2(pack + at);
+		p2 += looks_2(plain + at);
+		p10 += looks_v2_plain(plain + at);
+		phit10 += start && looks_v2_plain(plain + at);
+		j += start;
+	}
+	print_message("# %zu chunks in %zu bytes: masked, %u places match "
+	    "the 2 bytes (%u chunk starts), %u the 10; unmasked, %u match "
+	    "the 10 (%u chunk starts), %u the 2\n", nchunks, cap, m2, hit2,
+	    m10, p10, phit10, p2);
+	/* Before: every chunk start, and (almost) nothing else. */
+	assert_int_equal(phit10, nchunks);
+	assert_true(p10 < nchunks + 4);
+	/* Now: the 10 bytes find nothing; the 2 bytes find every start
+	 * among about 4 MiB * 2 / 65,536 = 128 random places. */
+	assert_true(m10 < 4);
+	assert_int_equal(hit2, nchunks);
+	assert_true(m2 > nchunks + 32);
+	bk_zctx_free(&z);
+	bk_keyring_free(&kr);
+	free(pack);
+	free(plain);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -513,6 +625,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_v2_ring_refuses_v1_chunks,
 		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_open_arguments,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_chunk_starts,
 		    bfx_setup, bfx_teardown),
 	};
 
