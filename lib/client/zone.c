@@ -18,6 +18,23 @@
 
 #define TOKEN_MAX	256
 
+/* Why a device has no key of the account: it never signed in, or it
+ * waits for approval (a removed device was told so by kc_refresh). */
+static int
+not_ready(struct coffer_client *c)
+{
+	struct coffer_buf *b = coffer_buf_new(64);
+	int r = b == NULL ? COFFER_ERR_NOMEM : st_get(c, "account", b);
+
+	coffer_buf_free(&b);
+	if (r == COFFER_ERR_NOTFOUND)
+		return cl_fail(c, COFFER_ERR_UNAUTHORIZED, "not signed in: "
+		    "run coffer account login");
+	return cl_fail(c, COFFER_ERR_STATE, "this device is not approved "
+	    "yet: approve it from a trusted device (coffer device approve "
+	    "--code CODE)");
+}
+
 int
 zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z)
@@ -35,9 +52,7 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 		return cl_fail(c, COFFER_ERR_INVALID, "no category \"%s\"",
 		    category == NULL ? "" : category);
 	if (c->naming == NULL)
-		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
-		    "approved yet: approve it from a trusted device (coffer "
-		    "device approve --code CODE)");
+		return not_ready(c);
 	cl = strlen(category);
 	nl = strlen(name);
 	if (nl == 0 || cl + nl + 1 > sizeof(info))

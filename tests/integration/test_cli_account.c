@@ -67,6 +67,14 @@ test_create(void **state)
 	assert_string_equal(cli_fx_str(j, "state"), "signed_out");
 	json_decref(j);
 	cli_res_free(&r);
+	/* So does a command that needs the account's keys (it used to say
+	 * "not approved yet"). */
+	COFFER(&r, home1, NULL, "backup", "create", "/etc/hostname");
+	cli_fx_expect(&r, 1, "backup create on a home that never signed in");
+	assert_non_null(strstr(r.err, "not signed in: run coffer account "
+	    "login"));
+	assert_null(strstr(r.err, "approved"));
+	cli_res_free(&r);
 
 	/* No terminal, no file, no variable: no password, nothing made.
 	 * (Only where the tests run without a terminal, as in CI: the
