@@ -70,6 +70,7 @@ struct coffer_client {
 	struct coffer_key	*acct;		/* A_e */
 	struct coffer_key	*naming;	/* K_n */
 	uint32_t		 epoch;		/* e: of the root held */
+	uint8_t			 commit[32];	/* R_e's root commit */
 	int			 refreshed;	/* kc_refresh ran in this handle */
 	int			 removed;	/* the pinned head lacks us */
 	uint8_t			 token_hash[32]; /* SHA-256 of the session token,
@@ -345,10 +346,15 @@ enum kc_type {
  * COFFER_ERR_CRYPTO. */
 int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
     const uint8_t *subject, size_t len);
-/** kc_grant_id(out, device, epoch): the id of the grant of ${device} for
- * ${epoch} (type 1). */
+/* The root commit of an epoch (devlist_root_commit) that ends the
+ * subject of every epoch-keyed keychain record id. */
+#define KC_COMMIT_BYTES	32
+/** kc_grant_id(out, device, epoch, commit): the id of the grant of
+ * ${device} for ${epoch}, whose entries publish root commit ${commit}
+ * (type 1). */
 int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch);
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES]);
 /** kc_load(c): at open, with no server: whether the pinned head lists
  * this device (c->removed if not) and the root its kept grant holds,
  * checked again with grant_open against the entry it names. Returns 0 or
@@ -387,11 +393,12 @@ int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
  * that does not open), COFFER_ERR_NOTFOUND, or a server error. */
 int kc_zone_key(struct coffer_client *c, const struct zone *z,
     uint32_t version, int create, const struct coffer_key **out);
-/** kc_put_grant(c, device, epoch, grant): store the grant of ${device}
- * for ${epoch} in the keychain zone, if none is there yet. */
+/** kc_put_grant(c, device, epoch, commit, grant): store the grant of
+ * ${device} for ${epoch} (root commit ${commit}) in the keychain zone,
+ * if none is there yet. */
 int kc_put_grant(struct coffer_client *c,
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const struct coffer_buf *grant);
+    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant);
 /* A removal's roll of the epoch, as its journal holds it
  * (docs/PROTOCOL-devices.md §6.1). */
 #define KC_CATS_MAX	32

@@ -66,26 +66,34 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /* The id of a record whose subject is ${pre} (${n} bytes, may be 0), then
- * one or two u32 (${b} 0: one). */
+ * one or two u32 (${b} 0: one), then the epoch's root commit ${commit}
+ * (32 bytes; NULL for a zone key, type 4). */
 static int
 rid_of(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
-    size_t n, uint32_t a, uint32_t b, int two)
+    size_t n, uint32_t a, uint32_t b, int two, const uint8_t *commit)
 {
-	uint8_t s[COFFER_WIRE_ID_BYTES + 8];
+	uint8_t s[COFFER_WIRE_ID_BYTES + 8 + KC_COMMIT_BYTES];
+	size_t len = n + (two ? 8u : 4u);
 
 	if (n > 0)
 		memcpy(s, pre, n);
 	put32(s + n, a);
 	if (two)
 		put32(s + n + 4, b);
-	return kc_record_id(out, t, s, n + (two ? 8u : 4u));
+	if (commit != NULL) {
+		memcpy(s + len, commit, KC_COMMIT_BYTES);
+		len += KC_COMMIT_BYTES;
+	}
+	return kc_record_id(out, t, s, len);
 }
 
 int
 kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch)
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES])
 {
-	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0);
+	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0,
+	    commit);
 }
 
 /* The keychain zone's id as known, or NULL. */
@@ -263,12 +271,12 @@ kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 int
 kc_put_grant(struct coffer_client *c,
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const struct coffer_buf *grant)
+    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant)
 {
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = kc_grant_id(rid, device, epoch)) != 0)
+	if ((r = kc_grant_id(rid, device, epoch, commit)) != 0)
 		return r;
 	r = kc_store(c, rid, coffer_buf_data(grant), coffer_buf_len(grant));
 	return r == COFFER_ERR_CONFLICT ? 0 : r;
@@ -358,6 +366,7 @@ drop_keys(struct coffer_client *c)
 	coffer_key_free(&c->naming);
 	drop_zone_keys(c);
 	c->epoch = 0;
+	sodium_memzero(c->commit, sizeof(c->commit));
 }
 
 int
@@ -389,7 +398,8 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	/* Only the current version is ever made (on the zone's first write
 	 * in this epoch); older ones are read. */
 	make = create && v == c->epoch;
-	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1)) != 0 ||
+	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
+	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
 	    &cat)) != 0)
 		goto out;
@@ -398,7 +408,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id,
 	    COFFER_WIRE_ID_BYTES, v)) != 0 ||
 	    (r = rid_of(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES, v, 0,
-	    0)) != 0 ||
+	    0, NULL)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, kek, make, &zk)) != 0)
 		goto out;
 	if (c->nzkeys == ZONE_KEYS_MAX) {
@@ -480,6 +490,8 @@ open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
 	drop_keys(c);
 	c->root = root;
 	c->epoch = g.epoch;
+	/* grant_open checked it: the entry's commit is the root's. */
+	memcpy(c->commit, e.root_commit, sizeof(c->commit));
 	root = NULL;
 out:
 	coffer_key_free(&root);
@@ -517,18 +529,19 @@ out:
 	return r;
 }
 
-/* This device's grant of epoch ${epoch}, from the keychain zone: checked
- * and kept. Not there yet (the approving device stores it right after
- * the entry): nothing changes. */
+/* This device's grant of the epoch of ${head}, from the keychain zone:
+ * checked and kept. Not there yet (the approving device stores it right
+ * after the entry): nothing changes. */
 static int
-take_grant(struct coffer_client *c, uint32_t epoch)
+take_grant(struct coffer_client *c, const struct devlist_entry *head)
 {
 	struct coffer_buf *b = NULL;
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = kc_grant_id(rid, coffer_device_id(c->device), epoch)) != 0)
+	if ((r = kc_grant_id(rid, coffer_device_id(c->device), head->epoch,
+	    head->root_commit)) != 0)
 		return r;
 	if ((r = find_kczone(c, rid)) != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
@@ -557,7 +570,8 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 	int r;
 
 	if (c->acct == NULL) {
-		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0)) != 0 ||
+		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
+		    c->commit)) != 0 ||
 		    (r = kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch,
 		    c->root, 0, &c->acct)) != 0)
 			return r;
@@ -571,7 +585,8 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 		}
 	}
 	if (c->naming == NULL &&
-	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0)) != 0 ||
+	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0,
+	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_NAMING, 0, 1, c->root, 0,
 	    &c->naming)) != 0))
 		return r;
@@ -841,6 +856,7 @@ genesis(struct coffer_client *c)
 	struct devlist_entry e;
 	struct coffer_buf *b = NULL;
 	uint8_t account[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
+	uint8_t commit[KC_COMMIT_BYTES];
 	char path[64], hex[ID_HEX];
 	static const char body[] = "{\"category\":\""
 	    COFFER_CATEGORY_KEYCHAIN "\"}";
@@ -871,10 +887,11 @@ genesis(struct coffer_client *c)
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
 	    NULL)) != 0 || (r = zone_keep(c, j.zone)) != 0)
 		goto lost;
-	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0)) != 0 ||
+	if ((r = devlist_root_commit(commit, j.root)) != 0 ||
+	    (r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
 	    j.root)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
 	    j.root)) != 0)
 		goto lost;
@@ -883,7 +900,8 @@ genesis(struct coffer_client *c)
 	coffer_buf_reset(b);
 	if ((r = grant_make(b, &e, coffer_device_id(c->device), j.root,
 	    j.acct)) != 0 ||
-	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, b)) != 0)
+	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, commit,
+	    b)) != 0)
 		goto out;
 	if ((r = st_begin(c)) != 0)
 		goto out;
@@ -897,6 +915,7 @@ genesis(struct coffer_client *c)
 	c->acct = j.acct;
 	c->naming = j.naming;
 	c->epoch = 1;
+	memcpy(c->commit, commit, sizeof(c->commit));
 	memset(&j, 0, sizeof(j));
 	goto out;
 lost:
@@ -991,7 +1010,7 @@ kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1)) != 0)
+			    1, c->commit)) != 0)
 				goto out;
 			if (kc_present(c, &z, rid, b))
 				break;
@@ -1197,6 +1216,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t e = c->epoch, n = j->entry.epoch, v;
+	const uint8_t *nc = j->entry.root_commit;
 	size_t i;
 	int r = COFFER_ERR_NOMEM;
 
@@ -1210,7 +1230,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1)) != 0)
+			    1, c->commit)) != 0)
 				goto out;
 			if (!kc_present(c, &z, rid, w))
 				continue;
@@ -1223,7 +1243,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 				goto out;
 			}
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, n,
-			    1)) != 0 ||
+			    1, nc)) != 0 ||
 			    (r = roll_wrap(c, j, rid, old, COFFER_ROLE_CATEGORY,
 			    cid, b)) != 0)
 				goto out;
@@ -1232,15 +1252,16 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	}
 	for (i = 0; i < j->ncats; i++) {
 		cid = j->cat_ids[i];
-		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1)) != 0 ||
+		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1,
+		    nc)) != 0 ||
 		    (r = roll_wrap(c, j, rid, j->cats[i], COFFER_ROLE_CATEGORY,
 		    cid, b)) != 0)
 			goto out;
 	}
-	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0)) != 0 ||
+	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, j->acct, COFFER_ROLE_ACCOUNT, 0,
 	    b)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, c->naming, COFFER_ROLE_NAMING, 0,
 	    b)) != 0)
 		goto out;
@@ -1249,7 +1270,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 
 		coffer_buf_reset(b);
 		if ((r = grant_make(b, &j->entry, id, j->root, j->acct)) != 0 ||
-		    (r = kc_grant_id(rid, id, n)) != 0 ||
+		    (r = kc_grant_id(rid, id, n, nc)) != 0 ||
 		    (r = roll_store(c, rid, b, grant_mine, j, NULL)) != 0)
 			goto out;
 	}
@@ -1290,6 +1311,7 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t n = j->entry.epoch, v;
+	const uint8_t *nc = j->entry.root_commit;
 	size_t i;
 
 	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
@@ -1298,17 +1320,18 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= n; v++)
-			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1) == 0)
+			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1,
+			    nc) == 0)
 				roll_unstore_one(c, &z, j, rid, wrapped_mine,
 				    b);
 	}
-	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0) == 0)
+	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
-	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0) == 0)
+	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
 	for (i = 0; i < j->entry.ndevices; i++)
 		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
-		    n) == 0)
+		    n, nc) == 0)
 			roll_unstore_one(c, &z, j, rid, grant_mine, b);
 out:
 	coffer_buf_free(&b);
@@ -1456,7 +1479,7 @@ kc_refresh(struct coffer_client *c)
 	}
 	c->removed = 0;
 	if (c->root == NULL || c->epoch != head.epoch) {
-		if ((r = take_grant(c, head.epoch)) != 0 || c->root == NULL)
+		if ((r = take_grant(c, &head)) != 0 || c->root == NULL)
 			goto out;
 		/* An epoch rolled and this device's grant of it is not
 		 * there: writing under the old keys would let the removed

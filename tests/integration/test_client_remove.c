@@ -99,26 +99,6 @@ notes(struct coffer_client *c, struct seen *s)
 	    s), 0);
 }
 
-/* An account of three devices, the laptop first, the phone and the
- * tablet paired with it; each home is 4096 bytes, the login 64. */
-static void
-three(const char *tag, char *h1, char *h2, char *h3, char *login,
-    struct coffer_client **laptop, struct coffer_client **phone,
-    struct coffer_client **tablet, struct coffer_client_status *ph,
-    struct coffer_client_status *tb)
-{
-	client_fx_home(h1, 4096);
-	client_fx_login(login, 64, tag);
-	assert_non_null(*laptop = client_fx_open(h1));
-	assert_int_equal(coffer_client_account_create(*laptop, login,
-	    PW("pw")), 0);
-	assert_non_null(*phone = client_fx_device(h2, 4096, login, *laptop));
-	assert_non_null(*tablet = client_fx_device(h3, 4096, login,
-	    *laptop));
-	assert_int_equal(coffer_client_status(*phone, ph), 0);
-	assert_int_equal(coffer_client_status(*tablet, tb), 0);
-}
-
 static void
 test_remove_phone(void **state)
 {
@@ -131,7 +111,8 @@ test_remove_phone(void **state)
 	char h1[4096], h2[4096], h3[4096], h4[4096], login[64];
 
 	(void)state;
-	three("rm", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("rm", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_status(laptop, &st), 0);
 
 	/* Names: the laptop names itself and the phone; a bad name is
@@ -269,7 +250,8 @@ test_interrupted(void **state)
 	char h1[4096], h2[4096], h3[4096], login[64];
 
 	(void)state;
-	three("cut", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("cut", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
 	    PW("old"), id), 0);
 	coffer_client_free(&laptop);
@@ -329,7 +311,8 @@ test_dropped(void **state)
 	char h1[4096], h2[4096], h3[4096], login[64];
 
 	(void)state;
-	three("drop", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("drop", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	coffer_client_free(&laptop);
 	laptop = behind_proxy(h1, login, &e);
 	evil_set(e, &fail);
@@ -688,7 +671,8 @@ test_removed_reads_nothing_after(void **state)
 	int r;
 
 	(void)state;
-	three("copy", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("copy", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_device_rename(laptop, NULL, "laptop"),
 	    0);
 	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,

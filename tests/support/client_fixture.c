@@ -152,3 +152,23 @@ client_fx_device(char *home, size_t cap, const char *login,
 		coffer_client_free(&c);
 	return c;
 }
+
+void
+client_fx_three(const char *tag, char *h1, char *h2, char *h3, char *login,
+    struct coffer_client **laptop, struct coffer_client **phone,
+    struct coffer_client **tablet, struct coffer_client_status *ph,
+    struct coffer_client_status *tb)
+{
+	client_fx_home(h1, 4096);
+	client_fx_login(login, 64, tag);
+	if ((*laptop = client_fx_open(h1)) == NULL ||
+	    coffer_client_account_create(*laptop, login, PW("pw")) != 0 ||
+	    (*phone = client_fx_device(h2, 4096, login, *laptop)) == NULL ||
+	    (*tablet = client_fx_device(h3, 4096, login, *laptop)) == NULL ||
+	    coffer_client_status(*phone, ph) != 0 ||
+	    coffer_client_status(*tablet, tb) != 0) {
+		fprintf(stderr, "client_fx_three: three devices of %s failed\n",
+		    login);
+		abort();
+	}
+}

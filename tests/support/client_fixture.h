@@ -74,4 +74,13 @@ int client_fx_pair(struct coffer_client *n, struct coffer_client *e);
 struct coffer_client *client_fx_device(char *home, size_t cap,
     const char *login, struct coffer_client *approver);
 
+/** client_fx_three(tag, h1, h2, h3, login, laptop, phone, tablet, ph, tb):
+ * an account of three devices (login from ${tag}, 64 bytes), the laptop
+ * first, the phone and the tablet paired with it (homes of 4096 bytes),
+ * and the status of the phone and the tablet. Aborts on failure. */
+void client_fx_three(const char *tag, char *h1, char *h2, char *h3,
+    char *login, struct coffer_client **laptop, struct coffer_client **phone,
+    struct coffer_client **tablet, struct coffer_client_status *ph,
+    struct coffer_client_status *tb);
+
 #endif

@@ -1,0 +1,95 @@
+/* Review 9c: what the server or a device about to be removed can do to
+ * the keychain, refused. A roll's record ids carry its root commit, so
+ * none can be taken before the roll (docs/PROTOCOL-devices.md §1.2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include <coffer/category.h>
+
+#include "client/client_internal.h"
+#include "client_fixture.h"
+#include "operator.h"
+
+/* Junk at the id of type ${t} with ${subject} (${n} bytes) then, unless
+ * NULL, ${commit}. */
+static void
+plant(const char *home, const char *zone, enum kc_type t,
+    const uint8_t *subject, size_t n, const uint8_t *commit)
+{
+	uint8_t s[64], rid[16];
+
+	memcpy(s, subject, n);
+	if (commit != NULL) {
+		memcpy(s + n, commit, 32);
+		n += 32;
+	}
+	assert_int_equal(kc_record_id(rid, t, s, n), 0);
+	op_put(client_fx_server(), home, zone, rid, "AAAA", 0);
+}
+
+/* The phone, still trusted, fears removal: with its own session it puts
+ * junk at every id of epoch 2 it can name (with no commit, and with
+ * epoch 1's). The laptop still removes it. */
+static void
+test_device_cannot_make_itself_unremovable(void **state)
+{
+	struct coffer_client_status ph, tb, st;
+	struct coffer_client *laptop, *phone, *tablet;
+	uint8_t ep[4] = { 0, 0, 0, 2 }, g[20], cat[9];
+	char h1[4096], h2[4096], h3[4096], login[64], hex[ID_HEX];
+	uint8_t id[COFFER_RECORD_ID_BYTES];
+	const uint8_t *cm[2];
+	size_t i;
+
+	(void)state;
+	client_fx_three("rid1", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
+	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
+	    (const uint8_t *)"before", 6, id), 0);
+	assert_int_equal(kc_ready(phone), 0);
+	assert_true(phone->has_kczone);
+	assert_int_equal(cl_hex(hex, phone->kczone), 0);
+	cm[0] = NULL;
+	cm[1] = phone->commit;
+	for (i = 0; i < 2; i++) {
+		plant(h2, hex, KC_ACCOUNT, ep, 4, cm[i]);
+		plant(h2, hex, KC_NAMING, ep, 4, cm[i]);
+		memcpy(g, tb.device, 16);
+		memcpy(g + 16, ep, 4);
+		plant(h2, hex, KC_GRANT, g, 20, cm[i]);
+		cat[0] = coffer_category_by_name("notes")->id;
+		memcpy(cat + 1, ep, 4);
+		memcpy(cat + 5, ep, 4);
+		plant(h2, hex, KC_CATEGORY, cat, 9, cm[i]);
+	}
+	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
+	    0);
+	assert_int_equal(coffer_client_status(laptop, &st), 0);
+	assert_int_equal(st.devlist_seq, 4);
+	assert_int_equal(coffer_client_sync(tablet), 0);
+	assert_int_equal(coffer_client_record_create(tablet, "notes", NULL,
+	    (const uint8_t *)"after", 5, id), 0);
+	coffer_client_free(&laptop);
+	coffer_client_free(&phone);
+	coffer_client_free(&tablet);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_device_cannot_make_itself_unremovable),
+	};
+
+	return cmocka_run_group_tests(tests, client_fx_setup,
+	    client_fx_teardown);
+}
