@@ -356,8 +356,9 @@ int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
     const uint8_t commit[KC_COMMIT_BYTES]);
 /** kc_load(c): at open, with no server: whether the pinned head lists
- * this device (c->removed if not) and the root its kept grant holds,
- * checked again with grant_open against the entry it names. Returns 0 or
+ * this device (c->removed if not) and the root its kept grant holds if
+ * that grant is of the head's epoch (else none: kc_refresh takes the
+ * head's), checked again with grant_open against the entry it names. Returns 0 or
  * an error of the home (COFFER_ERR_AUTH: the grant does not open). */
 int kc_load(struct coffer_client *c);
 /** kc_join(c, server_head): after sign-in, ${server_head} the server's

@@ -252,6 +252,33 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	return r;
 }
 
+/* The keychain record ${rid} again from the server, when the home's
+ * copy did not open (a bad answer once must not lock the device out);
+ * the caller keeps it (kc_keep) once it opens. */
+static int
+kc_refetch(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    struct rec *rec, struct coffer_buf *blob)
+{
+	struct zone z;
+	int r;
+
+	if (st_in_tx(c))
+		return COFFER_ERR_STATE;
+	if ((r = kc_zone(c, &z)) != 0)
+		return r;
+	coffer_buf_reset(blob);
+	return zn_fetch(c, &z, rid, rec, blob);
+}
+
+/* Keep the refetched record ${rec} (${blob}) as the home's copy. */
+static int
+kc_keep(struct coffer_client *c, const struct rec *rec,
+    const struct coffer_buf *blob)
+{
+	return st_rec_put(c, c->kczone, rec, coffer_buf_data(blob),
+	    coffer_buf_len(blob));
+}
+
 /* Store keychain record ${rid} if absent. Every id names one key of one
  * version, so on 409 the earlier write stands: COFFER_ERR_CONFLICT, and
  * the caller reads it. */
@@ -292,6 +319,7 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 {
 	struct coffer_key *k = NULL;
 	struct coffer_buf *blob = NULL;
+	struct rec rec;
 	int r;
 
 	*out = NULL;
@@ -321,7 +349,12 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 		goto out;
 	}
 	if ((r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
-	    coffer_buf_len(blob), role, category, version, kek)) != 0)
+	    coffer_buf_len(blob), role, category, version, kek)) != 0 &&
+	    kc_refetch(c, rid, &rec, blob) == 0 &&
+	    (r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
+	    coffer_buf_len(blob), role, category, version, kek)) == 0)
+		(void)kc_keep(c, &rec, blob);	/* or fetched again next time */
+	if (r != 0)
 		r = cl_fail(c, COFFER_ERR_AUTH, "a key of the keychain does "
 		    "not open: %s", coffer_strerror(r));
 out:
@@ -456,9 +489,11 @@ kc_listed(struct coffer_client *c, const struct devlist_entry *e)
 }
 
 /* Open the grant ${p} against the verified entry it names: the root of
- * its epoch into the handle. */
+ * its epoch, which must be ${epoch} (the pinned head's), into the
+ * handle. Refused: nothing changes. */
 static int
-open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
+open_grant(struct coffer_client *c, const uint8_t *p, size_t len,
+    uint32_t epoch)
 {
 	struct devlist_entry e;
 	struct grant g;
@@ -470,6 +505,13 @@ open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
 	if ((r = grant_parse(&g, p, len)) != 0) {
 		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant is "
 		    "malformed: %s", coffer_strerror(r));
+		goto out;
+	}
+	/* A device uses only a grant of its pinned head's epoch. */
+	if (g.epoch != epoch) {
+		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant is of "
+		    "epoch %lu, not %lu, the device list's: it is refused",
+		    (unsigned long)g.epoch, (unsigned long)epoch);
 		goto out;
 	}
 	if ((r = tr_entry(c, g.seq, &e)) == COFFER_ERR_NOTFOUND) {
@@ -499,6 +541,31 @@ out:
 	return r;
 }
 
+/* The epoch of the kept grant ${b}, 0 if it does not parse. */
+static uint32_t
+kept_epoch(const struct coffer_buf *b)
+{
+	struct grant g;
+
+	return grant_parse(&g, coffer_buf_data(b), coffer_buf_len(b)) == 0 ?
+	    g.epoch : 0;
+}
+
+/* 1 if this home keeps a grant (of whatever epoch): the device was
+ * trusted once. */
+static int
+kept_grant(struct coffer_client *c)
+{
+	struct coffer_buf *b;
+	int yes;
+
+	if ((b = coffer_buf_new(GRANT_BYTES)) == NULL)
+		return 0;
+	yes = st_get(c, GRANT_KEY, b) == 0;
+	coffer_buf_free(&b);
+	return yes;
+}
+
 int
 kc_load(struct coffer_client *c)
 {
@@ -521,8 +588,11 @@ kc_load(struct coffer_client *c)
 		goto out;
 	if ((r = st_get(c, GRANT_KEY, b)) == COFFER_ERR_NOTFOUND)
 		r = 0;
-	else if (r == 0)
-		r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b));
+	else if (r == 0 && kept_epoch(b) == head.epoch)
+		r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+		    head.epoch);
+	/* A kept grant of an older epoch is not used: kc_refresh takes
+	 * the head's or says it is missing. */
 out:
 	coffer_buf_free(&b);
 	devlist_entry_cleanup(&head);
@@ -536,6 +606,7 @@ static int
 take_grant(struct coffer_client *c, const struct devlist_entry *head)
 {
 	struct coffer_buf *b = NULL;
+	struct rec rec;
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
@@ -552,11 +623,25 @@ take_grant(struct coffer_client *c, const struct devlist_entry *head)
 		return r;
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND)
+	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND) {
 		r = 0;
-	else if (r == 0 && (r = open_grant(c, coffer_buf_data(b),
-	    coffer_buf_len(b))) == 0)
-		r = st_set(c, GRANT_KEY, coffer_buf_data(b), coffer_buf_len(b));
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	/* The home's copy refused: asked of the server once more (a bad
+	 * answer once must not lock this device out), kept if it opens. */
+	if ((r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+	    head->epoch)) != 0) {
+		if (kc_refetch(c, rid, &rec, b) != 0 ||
+		    open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+		    head->epoch) != 0)
+			goto out;
+		if ((r = kc_keep(c, &rec, b)) != 0)
+			goto out;
+	}
+	r = st_set(c, GRANT_KEY, coffer_buf_data(b), coffer_buf_len(b));
+out:
 	coffer_buf_free(&b);
 	return r;
 }
@@ -1479,12 +1564,19 @@ kc_refresh(struct coffer_client *c)
 	}
 	c->removed = 0;
 	if (c->root == NULL || c->epoch != head.epoch) {
-		if ((r = take_grant(c, &head)) != 0 || c->root == NULL)
+		/* Until the head's grant opens, no key of an older epoch
+		 * stays: writing under them would let a removed device
+		 * read. */
+		if ((r = take_grant(c, &head)) != 0) {
+			if (c->epoch != head.epoch)
+				drop_keys(c);
 			goto out;
+		}
+		if (c->root == NULL && !kept_grant(c))
+			goto out;	/* not approved yet */
 		/* An epoch rolled and this device's grant of it is not
-		 * there: writing under the old keys would let the removed
-		 * device read. */
-		if (c->epoch != head.epoch) {
+		 * there. */
+		if (c->root == NULL || c->epoch != head.epoch) {
 			drop_keys(c);
 			r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant of "
 			    "epoch %lu is not in the keychain: it uses no key "

@@ -83,11 +83,57 @@ test_device_cannot_make_itself_unremovable(void **state)
 	coffer_client_free(&tablet);
 }
 
+/* After a removal, the server serves the tablet its epoch-1 grant under
+ * the id of its epoch-2 grant: refused before anything changes, and once
+ * the right grant is back the tablet takes it. */
+static void
+test_old_grant_under_new_id(void **state)
+{
+	struct coffer_client_status ph, tb;
+	struct coffer_client *laptop, *phone, *tablet;
+	uint8_t rid1[16], rid2[16], c1[32], id[COFFER_RECORD_ID_BYTES];
+	char h1[4096], h2[4096], h3[4096], login[64], zone[OP_HEX];
+	char g1[4096], g2[4096];
+	long long v1, v2;
+	int r;
+
+	(void)state;
+	client_fx_three("rid3", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
+	assert_int_equal(kc_ready(tablet), 0);
+	memcpy(c1, tablet->commit, sizeof(c1));
+	assert_int_equal(kc_grant_id(rid1, tb.device, 1, c1), 0);
+	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
+	    0);
+	assert_int_equal(laptop->epoch, 2);
+	assert_int_equal(kc_grant_id(rid2, tb.device, 2, laptop->commit), 0);
+	op_zone_of(client_fx_server(), h1, rid2, zone);
+	op_get(client_fx_server(), h1, zone, rid1, g1, sizeof(g1), &v1);
+	op_get(client_fx_server(), h1, zone, rid2, g2, sizeof(g2), &v2);
+	op_put(client_fx_server(), h1, zone, rid2, g1, v2);
+	r = coffer_client_sync(tablet);
+	assert_int_equal(r, COFFER_ERR_AUTH);
+	assert_non_null(strstr(coffer_client_errmsg(tablet), "grant is of "
+	    "epoch 1, not 2"));
+	assert_null(tablet->root);
+	assert_int_not_equal(coffer_client_record_create(tablet, "notes",
+	    NULL, (const uint8_t *)"no", 2, id), 0);
+	op_put(client_fx_server(), h1, zone, rid2, g2, v2 + 1);
+	assert_int_equal(coffer_client_sync(tablet), 0);
+	assert_int_equal(tablet->epoch, 2);
+	assert_int_equal(coffer_client_record_create(tablet, "notes", NULL,
+	    (const uint8_t *)"yes", 3, id), 0);
+	coffer_client_free(&laptop);
+	coffer_client_free(&phone);
+	coffer_client_free(&tablet);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_cannot_make_itself_unremovable),
+		cmocka_unit_test(test_old_grant_under_new_id),
 	};
 
 	return cmocka_run_group_tests(tests, client_fx_setup,
