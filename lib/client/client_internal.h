@@ -387,8 +387,9 @@ int kc_approver(struct coffer_client *c, struct devlist_entry *head);
 /** kc_listed(c, e): 1 if ${e} lists this device with its own card. */
 int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
 /** kc_zone_key(c, z, version, create, out): the key of zone ${z} of
- * ${version} (0: the current epoch's, for writes; made on first use if
- * ${create}); older versions are only read. The key stays owned by the
+ * ${version} (0: the current epoch's, for writes, after the device list
+ * is read again and a new epoch taken if it has one; made on first use
+ * if ${create}); older versions are only read. The key stays owned by the
  * handle. Returns 0, COFFER_ERR_STATE (not approved),
  * COFFER_ERR_AUTH (a version newer than this device's epoch, or a key
  * that does not open), COFFER_ERR_NOTFOUND, or a server error. */

@@ -402,16 +402,48 @@ drop_keys(struct coffer_client *c)
 	sodium_memzero(c->commit, sizeof(c->commit));
 }
 
+static int lists_me(struct coffer_client *, const struct devlist_entry *);
+
+/* Before a write: the device list again from the pinned seq (one
+ * request when nothing changed), and kc_refresh if its head is of
+ * another epoch or no longer lists this device, so that a handle opened
+ * before another device's removal writes nothing under the old version
+ * (docs/PROTOCOL-devices.md §6.2). */
+static int
+kc_current(struct coffer_client *c)
+{
+	struct devlist_entry head;
+	int r, moved;
+
+	if (!c->refreshed)
+		return kc_refresh(c);
+	memset(&head, 0, sizeof(head));
+	if ((r = tr_refresh(c)) != 0 || (r = tr_head(c, &head)) != 0)
+		goto out;
+	moved = head.epoch != c->epoch || !lists_me(c, &head);
+	if (moved) {
+		c->refreshed = 0;
+		r = kc_refresh(c);
+	}
+out:
+	devlist_entry_cleanup(&head);
+	return r;
+}
+
 int
 kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
     int create, const struct coffer_key **out)
 {
 	struct coffer_key *cat = NULL, *kek = NULL, *zk = NULL;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid = z->cat->id;
-	uint32_t v = version != 0 ? version : c->epoch;
+	uint32_t v;
 	size_t i;
 	int r, make;
 
+	/* A write seals under the list head's epoch, checked now. */
+	if (version == 0 && create && (r = kc_current(c)) != 0)
+		return r;
+	v = version != 0 ? version : c->epoch;
 	if (c->root == NULL)
 		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
 		    "approved yet");

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include <coffer/category.h>
+#include <coffer/envelope.h>
 
 #include "client/client_internal.h"
 #include "client_fixture.h"
@@ -128,12 +129,50 @@ test_old_grant_under_new_id(void **state)
 	coffer_client_free(&tablet);
 }
 
+/* A handle opened before another device's removal: its next write is
+ * under the new version, which the removed phone cannot open. */
+static void
+test_open_handle_writes_new_epoch(void **state)
+{
+	struct coffer_client_status ph, tb;
+	struct coffer_client *laptop, *phone, *tablet;
+	struct coffer_envelope_info info;
+	struct coffer_buf *blob;
+	struct zone z;
+	struct rec rec;
+	uint8_t id[COFFER_RECORD_ID_BYTES];
+	char h1[4096], h2[4096], h3[4096], login[64];
+
+	(void)state;
+	client_fx_three("rid4", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
+	assert_int_equal(coffer_client_record_create(tablet, "notes", NULL,
+	    (const uint8_t *)"one", 3, id), 0);
+	assert_int_equal(tablet->epoch, 1);
+	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
+	    0);
+	assert_int_equal(coffer_client_record_create(tablet, "notes", NULL,
+	    (const uint8_t *)"after", 5, id), 0);
+	assert_int_equal(tablet->epoch, 2);
+	assert_int_equal(zn_open(tablet, "notes", NULL, &z), 0);
+	assert_non_null(blob = coffer_buf_new(4096));
+	assert_int_equal(st_rec_get(tablet, z.id, id, &rec, blob), 0);
+	assert_int_equal(coffer_envelope_peek(&info, coffer_buf_data(blob),
+	    coffer_buf_len(blob)), 0);
+	assert_int_equal(info.key_version, 2);
+	coffer_buf_free(&blob);
+	coffer_client_free(&laptop);
+	coffer_client_free(&phone);
+	coffer_client_free(&tablet);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_cannot_make_itself_unremovable),
 		cmocka_unit_test(test_old_grant_under_new_id),
+		cmocka_unit_test(test_open_handle_writes_new_epoch),
 	};
 
 	return cmocka_run_group_tests(tests, client_fx_setup,
