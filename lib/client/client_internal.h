@@ -338,6 +338,7 @@ enum kc_type {
 	KC_CATEGORY = 3,	/* category (1), version, epoch: C under R_e */
 	KC_ZONE = 4,		/* zone (16), version: Z under its kek */
 	KC_NAMING = 5,		/* epoch: K_n under R_e */
+	KC_ZONE_ROLLED = 6,	/* zone (16), version, epoch: Z under R_e */
 };
 
 /** kc_record_id(out, type, subject, len): the keychain record id of

@@ -127,11 +127,13 @@ zone_keep(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
 	return r;
 }
 
-/* Call ${fn} for each keychain zone of the account the server lists
- * (oldest first) until it returns nonzero. */
+/* Call ${fn} with the id and category of each zone of the account the
+ * server lists (oldest first), only its keychain zones if ${keychain},
+ * until it returns nonzero. */
 static int
-each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
-    const uint8_t *, const void *), const void *arg)
+each_zone(struct coffer_client *c, int keychain, int (*fn)(struct
+    coffer_client *, const uint8_t *, const char *, const void *),
+    const void *arg)
 {
 	static const char *const zone_keys[] = { "zone", "category", "seq",
 		"created", NULL };
@@ -152,8 +154,8 @@ each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
 			r = COFFER_ERR_SERVER;
 			break;
 		}
-		if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 &&
-		    (r = fn(c, id, arg)) != 0)
+		if ((!keychain || strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0) &&
+		    (r = fn(c, id, cat, arg)) != 0)
 			break;
 	}
 	json_decref(j);
@@ -161,23 +163,27 @@ each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
 }
 
 static int
-any_zone(struct coffer_client *c, const uint8_t *id, const void *arg)
+any_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
 {
 	(void)c;
 	(void)id;
+	(void)cat;
 	(void)arg;
 	return 1;
 }
 
 /* The zone that holds record ${arg}: 1 and kept, or 0 to go on. */
 static int
-holds(struct coffer_client *c, const uint8_t *id, const void *arg)
+holds(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
 {
 	struct coffer_buf *b = NULL;
 	struct zone z;
 	struct rec rec;
 	int r;
 
+	(void)cat;
 	memset(&z, 0, sizeof(z));
 	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
 	z.cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
@@ -203,7 +209,7 @@ find_kczone(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES])
 
 	if (zone_known(c))
 		return 0;
-	if ((r = each_kczone(c, holds, rid)) < 0)
+	if ((r = each_zone(c, 1, holds, rid)) < 0)
 		return r;
 	return c->has_kczone ? 0 : COFFER_ERR_NOTFOUND;
 }
@@ -460,9 +466,31 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 			return 0;
 		}
 	}
+	/* An older version comes only from the roll that made this epoch,
+	 * which re-wrapped every zone key there was under its root (type
+	 * 6): one a removed device planted later, under a category key it
+	 * kept, is never taken. */
+	if (v < c->epoch) {
+		if ((r = rid_of(rid, KC_ZONE_ROLLED, z->id,
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, c->root, 0,
+		    &zk)) != 0) {
+			/* Every key of then is in the keychain since the
+			 * roll, synced when this device took the epoch. */
+			if (r == COFFER_ERR_NOTFOUND || r == COFFER_ERR_STATE)
+				r = cl_fail(c, COFFER_ERR_AUTH, "zone key "
+				    "version %lu of this zone is not one the "
+				    "roll to epoch %lu carried over: what is "
+				    "sealed under it was made after, and is "
+				    "refused", (unsigned long)v,
+				    (unsigned long)c->epoch);
+			goto out;
+		}
+		goto keep;
+	}
 	/* Only the current version is ever made (on the zone's first write
-	 * in this epoch); older ones are read. */
-	make = create && v == c->epoch;
+	 * in this epoch). */
+	make = create;
 	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
 	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
@@ -476,6 +504,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	    0, NULL)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, kek, make, &zk)) != 0)
 		goto out;
+keep:
 	if (c->nzkeys == ZONE_KEYS_MAX) {
 		coffer_key_free(&c->zkeys[0].key);
 		memmove(&c->zkeys[0], &c->zkeys[1],
@@ -1322,9 +1351,56 @@ roll_wrap(struct coffer_client *c, const struct kc_roll *j,
 	return roll_store(c, rid, b, wrapped_mine, j, NULL);
 }
 
+/* Every zone key of zone ${id} (category ${cat}), Z_{zone,v} for v <= e,
+ * under the roll's root ${arg} (type 6): the only place a device of the
+ * new epoch takes an older version from. */
+static int
+roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
+{
+	const struct kc_roll *j = arg;
+	const struct coffer_key *zk;
+	struct coffer_buf *b = NULL;
+	struct zone z, kz;
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	uint32_t v;
+	int r = 0;
+
+	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
+	if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 ||
+	    (z.cat = coffer_category_by_name(cat)) == NULL)
+		return 0;
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = kc_zone(c, &kz)) != 0)
+		goto out;
+	for (v = 1; v <= c->epoch; v++) {
+		/* An older version only if this epoch's roll carried it
+		 * (the keychain is synced): one planted since is not. */
+		if (v < c->epoch && ((r = rid_of(rid, KC_ZONE_ROLLED, z.id,
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    !kc_present(c, &kz, rid, b))) {
+			if (r != 0)
+				break;
+			continue;
+		}
+		if ((r = kc_zone_key(c, &z, v, 0, &zk)) == COFFER_ERR_NOTFOUND)
+			continue;	/* not written in epoch v */
+		if (r != 0 ||
+		    (r = rid_of(rid, KC_ZONE_ROLLED, z.id, COFFER_WIRE_ID_BYTES,
+		    v, j->entry.epoch, 1, j->entry.root_commit)) != 0 ||
+		    (r = roll_wrap(c, j, rid, zk, COFFER_ROLE_ZONE, z.cat->id,
+		    b)) != 0)
+			break;
+	}
+out:
+	coffer_buf_free(&b);
+	return r == COFFER_ERR_NOTFOUND ? 0 : r;
+}
+
 /* Step 2: the new epoch's records: A_{e+1}, every category key version
- * (the old ones re-wrapped, the new), K_n, and a grant for every device
- * the remove entry keeps. */
+ * (the old ones re-wrapped, the new), every zone key (re-wrapped), K_n,
+ * and a grant for every device the remove entry keeps. */
 static int
 roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 {
@@ -1367,6 +1443,8 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 			coffer_key_free(&old);
 		}
 	}
+	if ((r = each_zone(c, 0, roll_zone, j)) != 0)
+		goto out;
 	for (i = 0; i < j->ncats; i++) {
 		cid = j->cat_ids[i];
 		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1,
@@ -1652,7 +1730,7 @@ kc_join(struct coffer_client *c, uint64_t server_head)
 	if (r == COFFER_ERR_NOTFOUND && !has_journal(c) && server_head == 0) {
 		/* No list: this is the first device, unless the account has
 		 * a keychain from before the list. */
-		if ((r = each_kczone(c, any_zone, NULL)) < 0)
+		if ((r = each_zone(c, 1, any_zone, NULL)) < 0)
 			return r;
 		if (r > 0)
 			return cl_fail(c, COFFER_ERR_STATE, "%s", pre_list);

@@ -14,11 +14,42 @@
 #include <sodium.h>
 
 #include <coffer/category.h>
+#include <coffer/encoding.h>
 #include <coffer/envelope.h>
+#include <coffer/kdf.h>
+#include <coffer/keychain.h>
 
 #include "client/client_internal.h"
 #include "client_fixture.h"
 #include "operator.h"
+
+/* The records of zone ${zone} of notes that ${c} lists. */
+static int
+list(struct coffer_client *c, const char *zone, struct client_fx_seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	return coffer_client_record_list(c, "notes", zone, client_fx_collect,
+	    s);
+}
+
+/* Store ${text} sealed under ${zk} as record ${id} of ${zone}, through the
+ * session of ${home} (the operator's hand). */
+static void
+forge_put(const char *home, const struct coffer_key *zk,
+    const uint8_t zone[16], const uint8_t id[16], const char *text)
+{
+	struct coffer_buf *b = coffer_buf_new(4096);
+	char hex[ID_HEX], b64[8192];
+
+	assert_non_null(b);
+	assert_int_equal(rf_seal(b, zk, zone, id, 1, 0, (const uint8_t *)text,
+	    strlen(text), NULL), 0);
+	assert_int_equal(coffer_b64url_encode(b64, sizeof(b64),
+	    coffer_buf_data(b), coffer_buf_len(b)), 0);
+	assert_int_equal(cl_hex(hex, zone), 0);
+	op_put(client_fx_server(), home, hex, id, b64, 0);
+	coffer_buf_free(&b);
+}
 
 /* Junk at the id of type ${t} with ${subject} (${n} bytes) then, unless
  * NULL, ${commit}. */
@@ -166,6 +197,99 @@ test_open_handle_writes_new_epoch(void **state)
 	coffer_client_free(&tablet);
 }
 
+/* A zone first written after the removal: the removed phone, which
+ * keeps C_{notes,1}, wraps a zone key of version 1 of its own for it and
+ * the server stores that and a record sealed under it. No device of
+ * epoch 2 takes that key; records of before the removal still read on
+ * the remaining devices, and after a second removal too. */
+static void
+test_removed_plants_zone_key(void **state)
+{
+	struct coffer_client_status ph, tb;
+	struct coffer_client *laptop, *phone, *tablet;
+	struct coffer_key *cat = NULL, *kek = NULL, *zk = NULL;
+	struct coffer_buf *blob;
+	struct zone z;
+	struct rec rec;
+	struct client_fx_seen s;
+	uint8_t rid[16], subj[64], cid, id[16], idf[16];
+	char h1[4096], h2[4096], h3[4096], login[64], hex[ID_HEX], b64[4096];
+
+	(void)state;
+	client_fx_three("rid5", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
+	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
+	    (const uint8_t *)"before", 6, id), 0);
+	assert_int_equal(coffer_client_sync(phone), 0);
+	assert_int_equal(kc_ready(phone), 0);
+	/* The phone's C_{notes,1}, from its home's keychain copy. */
+	assert_int_equal(zn_open(phone, "notes", "later", &z), 0);
+	cid = z.cat->id;
+	memset(subj, 0, sizeof(subj));
+	subj[0] = cid;
+	subj[4] = 1;
+	subj[8] = 1;
+	memcpy(subj + 9, phone->commit, 32);
+	assert_int_equal(kc_record_id(rid, KC_CATEGORY, subj, 41), 0);
+	assert_non_null(blob = coffer_buf_new(4096));
+	assert_int_equal(st_rec_get(phone, phone->kczone, rid, &rec, blob), 0);
+	assert_int_equal(coffer_keychain_unwrap(&cat, coffer_buf_data(blob),
+	    coffer_buf_len(blob), COFFER_ROLE_CATEGORY, cid, 1, phone->root),
+	    0);
+	assert_int_equal(cl_hex(hex, phone->kczone), 0);
+	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
+	    0);
+	assert_int_equal(coffer_client_record_create(laptop, "notes", "later",
+	    (const uint8_t *)"epoch 2", 7, id), 0);
+
+	/* The phone and the operator: a zone key of version 1. */
+	assert_int_equal(coffer_keychain_key_generate(&zk, COFFER_ROLE_ZONE,
+	    cid, 1), 0);
+	assert_int_equal(coffer_kdf_key(&kek, cat, "coffer/zone-kek/v1", z.id,
+	    16, 1), 0);
+	coffer_buf_reset(blob);
+	assert_int_equal(coffer_keychain_wrap(blob, zk, COFFER_ROLE_ZONE, cid,
+	    kek), 0);
+	memset(subj, 0, sizeof(subj));
+	memcpy(subj, z.id, 16);
+	subj[19] = 1;
+	assert_int_equal(kc_record_id(rid, KC_ZONE, subj, 20), 0);
+	assert_int_equal(coffer_b64url_encode(b64, sizeof(b64),
+	    coffer_buf_data(blob), coffer_buf_len(blob)), 0);
+	op_put(client_fx_server(), h1, hex, rid, b64, 0);
+	randombytes_buf(idf, sizeof(idf));
+	forge_put(h1, zk, z.id, idf, "planted");
+
+	/* Refused, with a message; the rest still reads. */
+	assert_int_equal(coffer_client_sync(tablet), 0);
+	assert_int_not_equal(list(tablet, "later", &s), 0);
+	assert_false(client_fx_has(&s, "planted"));
+	assert_non_null(strstr(coffer_client_errmsg(tablet), "zone key "
+	    "version 1 of this zone is not one the roll to epoch 2 carried "
+	    "over"));
+	assert_int_equal(list(tablet, NULL, &s), 0);
+	assert_true(client_fx_has(&s, "before"));
+
+	/* A second removal: the old versions are rolled on again. */
+	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
+	    (const uint8_t *)"epoch two", 9, id), 0);
+	assert_int_equal(coffer_client_device_remove(laptop, tb.device, NULL),
+	    0);
+	coffer_client_free(&laptop);
+	assert_non_null(laptop = client_fx_open(h1));
+	assert_int_equal(list(laptop, NULL, &s), 0);
+	assert_true(client_fx_has(&s, "before"));
+	assert_true(client_fx_has(&s, "epoch two"));
+	assert_int_equal(laptop->epoch, 3);
+	coffer_buf_free(&blob);
+	coffer_key_free(&cat);
+	coffer_key_free(&kek);
+	coffer_key_free(&zk);
+	coffer_client_free(&laptop);
+	coffer_client_free(&phone);
+	coffer_client_free(&tablet);
+}
+
 int
 main(void)
 {
@@ -173,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_device_cannot_make_itself_unremovable),
 		cmocka_unit_test(test_old_grant_under_new_id),
 		cmocka_unit_test(test_open_handle_writes_new_epoch),
+		cmocka_unit_test(test_removed_plants_zone_key),
 	};
 
 	return cmocka_run_group_tests(tests, client_fx_setup,

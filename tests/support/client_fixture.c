@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client_fixture.h"
@@ -171,4 +172,31 @@ client_fx_three(const char *tag, char *h1, char *h2, char *h3, char *login,
 		    login);
 		abort();
 	}
+}
+
+int
+client_fx_collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len)
+{
+	struct client_fx_seen *s = arg;
+
+	(void)id;
+	(void)version;
+	if (s->n < 8 && len < 64) {
+		memcpy(s->text[s->n], data, len);
+		s->text[s->n][len] = '\0';
+	}
+	s->n++;
+	return 0;
+}
+
+int
+client_fx_has(const struct client_fx_seen *s, const char *text)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n && i < 8; i++)
+		if (strcmp(s->text[i], text) == 0)
+			return 1;
+	return 0;
 }
