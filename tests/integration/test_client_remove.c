@@ -362,8 +362,9 @@ read_rows(const char *path, const char *sql, struct rows *out)
 		out->len[out->n] = (size_t)sqlite3_column_bytes(st, 0);
 		assert_non_null(out->data[out->n] = malloc(out->len[out->n] +
 		    1));
-		memcpy(out->data[out->n], sqlite3_column_blob(st, 0),
-		    out->len[out->n]);
+		if (out->len[out->n] > 0)	/* a deleted record's is NULL */
+			memcpy(out->data[out->n], sqlite3_column_blob(st, 0),
+			    out->len[out->n]);
 		if ((z = sqlite3_column_blob(st, 1)) != NULL &&
 		    sqlite3_column_bytes(st, 1) == 16)
 			memcpy(out->zone[out->n], z, 16);
