@@ -75,7 +75,7 @@ rid_of(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
 	uint8_t s[COFFER_WIRE_ID_BYTES + 8 + KC_COMMIT_BYTES];
 	size_t len = n + (two ? 8u : 4u);
 
-	if (n > 0)
+	if (n > 0)		/* ${pre} may be NULL then */
 		memcpy(s, pre, n);
 	put32(s + n, a);
 	if (two)
