@@ -70,6 +70,7 @@ struct coffer_client {
 	struct coffer_key	*acct;		/* A_e */
 	struct coffer_key	*naming;	/* K_n */
 	uint32_t		 epoch;		/* e: of the root held */
+	uint8_t			 commit[32];	/* R_e's root commit */
 	int			 refreshed;	/* kc_refresh ran in this handle */
 	int			 removed;	/* the pinned head lacks us */
 	uint8_t			 token_hash[32]; /* SHA-256 of the session token,
@@ -337,6 +338,7 @@ enum kc_type {
 	KC_CATEGORY = 3,	/* category (1), version, epoch: C under R_e */
 	KC_ZONE = 4,		/* zone (16), version: Z under its kek */
 	KC_NAMING = 5,		/* epoch: K_n under R_e */
+	KC_ZONE_ROLLED = 6,	/* zone (16), version, epoch: Z under R_e */
 };
 
 /** kc_record_id(out, type, subject, len): the keychain record id of
@@ -345,13 +347,19 @@ enum kc_type {
  * COFFER_ERR_CRYPTO. */
 int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
     const uint8_t *subject, size_t len);
-/** kc_grant_id(out, device, epoch): the id of the grant of ${device} for
- * ${epoch} (type 1). */
+/* The root commit of an epoch (devlist_root_commit) that ends the
+ * subject of every epoch-keyed keychain record id. */
+#define KC_COMMIT_BYTES	32
+/** kc_grant_id(out, device, epoch, commit): the id of the grant of
+ * ${device} for ${epoch}, whose entries publish root commit ${commit}
+ * (type 1). */
 int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch);
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES]);
 /** kc_load(c): at open, with no server: whether the pinned head lists
- * this device (c->removed if not) and the root its kept grant holds,
- * checked again with grant_open against the entry it names. Returns 0 or
+ * this device (c->removed if not) and the root its kept grant holds if
+ * that grant is of the head's epoch (else none: kc_refresh takes the
+ * head's), checked again with grant_open against the entry it names. Returns 0 or
  * an error of the home (COFFER_ERR_AUTH: the grant does not open). */
 int kc_load(struct coffer_client *c);
 /** kc_join(c, server_head): after sign-in, ${server_head} the server's
@@ -380,18 +388,20 @@ int kc_approver(struct coffer_client *c, struct devlist_entry *head);
 /** kc_listed(c, e): 1 if ${e} lists this device with its own card. */
 int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
 /** kc_zone_key(c, z, version, create, out): the key of zone ${z} of
- * ${version} (0: the current epoch's, for writes; made on first use if
- * ${create}); older versions are only read. The key stays owned by the
+ * ${version} (0: the current epoch's, for writes, after the device list
+ * is read again and a new epoch taken if it has one; made on first use
+ * if ${create}); older versions are only read. The key stays owned by the
  * handle. Returns 0, COFFER_ERR_STATE (not approved),
  * COFFER_ERR_AUTH (a version newer than this device's epoch, or a key
  * that does not open), COFFER_ERR_NOTFOUND, or a server error. */
 int kc_zone_key(struct coffer_client *c, const struct zone *z,
     uint32_t version, int create, const struct coffer_key **out);
-/** kc_put_grant(c, device, epoch, grant): store the grant of ${device}
- * for ${epoch} in the keychain zone, if none is there yet. */
+/** kc_put_grant(c, device, epoch, commit, grant): store the grant of
+ * ${device} for ${epoch} (root commit ${commit}) in the keychain zone,
+ * if none is there yet. */
 int kc_put_grant(struct coffer_client *c,
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const struct coffer_buf *grant);
+    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant);
 /* A removal's roll of the epoch, as its journal holds it
  * (docs/PROTOCOL-devices.md §6.1). */
 #define KC_CATS_MAX	32

@@ -66,26 +66,34 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /* The id of a record whose subject is ${pre} (${n} bytes, may be 0), then
- * one or two u32 (${b} 0: one). */
+ * one or two u32 (${b} 0: one), then the epoch's root commit ${commit}
+ * (32 bytes; NULL for a zone key, type 4). */
 static int
 rid_of(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
-    size_t n, uint32_t a, uint32_t b, int two)
+    size_t n, uint32_t a, uint32_t b, int two, const uint8_t *commit)
 {
-	uint8_t s[COFFER_WIRE_ID_BYTES + 8];
+	uint8_t s[COFFER_WIRE_ID_BYTES + 8 + KC_COMMIT_BYTES];
+	size_t len = n + (two ? 8u : 4u);
 
 	if (n > 0)		/* ${pre} may be NULL then */
 		memcpy(s, pre, n);
 	put32(s + n, a);
 	if (two)
 		put32(s + n + 4, b);
-	return kc_record_id(out, t, s, n + (two ? 8u : 4u));
+	if (commit != NULL) {
+		memcpy(s + len, commit, KC_COMMIT_BYTES);
+		len += KC_COMMIT_BYTES;
+	}
+	return kc_record_id(out, t, s, len);
 }
 
 int
 kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch)
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES])
 {
-	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0);
+	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0,
+	    commit);
 }
 
 /* The keychain zone's id as known, or NULL. */
@@ -119,11 +127,13 @@ zone_keep(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
 	return r;
 }
 
-/* Call ${fn} for each keychain zone of the account the server lists
- * (oldest first) until it returns nonzero. */
+/* Call ${fn} with the id and category of each zone of the account the
+ * server lists (oldest first), only its keychain zones if ${keychain},
+ * until it returns nonzero. */
 static int
-each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
-    const uint8_t *, const void *), const void *arg)
+each_zone(struct coffer_client *c, int keychain, int (*fn)(struct
+    coffer_client *, const uint8_t *, const char *, const void *),
+    const void *arg)
 {
 	static const char *const zone_keys[] = { "zone", "category", "seq",
 		"created", NULL };
@@ -144,8 +154,8 @@ each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
 			r = COFFER_ERR_SERVER;
 			break;
 		}
-		if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 &&
-		    (r = fn(c, id, arg)) != 0)
+		if ((!keychain || strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0) &&
+		    (r = fn(c, id, cat, arg)) != 0)
 			break;
 	}
 	json_decref(j);
@@ -153,23 +163,27 @@ each_kczone(struct coffer_client *c, int (*fn)(struct coffer_client *,
 }
 
 static int
-any_zone(struct coffer_client *c, const uint8_t *id, const void *arg)
+any_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
 {
 	(void)c;
 	(void)id;
+	(void)cat;
 	(void)arg;
 	return 1;
 }
 
 /* The zone that holds record ${arg}: 1 and kept, or 0 to go on. */
 static int
-holds(struct coffer_client *c, const uint8_t *id, const void *arg)
+holds(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
 {
 	struct coffer_buf *b = NULL;
 	struct zone z;
 	struct rec rec;
 	int r;
 
+	(void)cat;
 	memset(&z, 0, sizeof(z));
 	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
 	z.cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
@@ -195,7 +209,7 @@ find_kczone(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES])
 
 	if (zone_known(c))
 		return 0;
-	if ((r = each_kczone(c, holds, rid)) < 0)
+	if ((r = each_zone(c, 1, holds, rid)) < 0)
 		return r;
 	return c->has_kczone ? 0 : COFFER_ERR_NOTFOUND;
 }
@@ -244,6 +258,33 @@ kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	return r;
 }
 
+/* The keychain record ${rid} again from the server, when the home's
+ * copy did not open (a bad answer once must not lock the device out);
+ * the caller keeps it (kc_keep) once it opens. */
+static int
+kc_refetch(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    struct rec *rec, struct coffer_buf *blob)
+{
+	struct zone z;
+	int r;
+
+	if (st_in_tx(c))
+		return COFFER_ERR_STATE;
+	if ((r = kc_zone(c, &z)) != 0)
+		return r;
+	coffer_buf_reset(blob);
+	return zn_fetch(c, &z, rid, rec, blob);
+}
+
+/* Keep the refetched record ${rec} (${blob}) as the home's copy. */
+static int
+kc_keep(struct coffer_client *c, const struct rec *rec,
+    const struct coffer_buf *blob)
+{
+	return st_rec_put(c, c->kczone, rec, coffer_buf_data(blob),
+	    coffer_buf_len(blob));
+}
+
 /* Store keychain record ${rid} if absent. Every id names one key of one
  * version, so on 409 the earlier write stands: COFFER_ERR_CONFLICT, and
  * the caller reads it. */
@@ -263,12 +304,12 @@ kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 int
 kc_put_grant(struct coffer_client *c,
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const struct coffer_buf *grant)
+    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant)
 {
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = kc_grant_id(rid, device, epoch)) != 0)
+	if ((r = kc_grant_id(rid, device, epoch, commit)) != 0)
 		return r;
 	r = kc_store(c, rid, coffer_buf_data(grant), coffer_buf_len(grant));
 	return r == COFFER_ERR_CONFLICT ? 0 : r;
@@ -284,6 +325,7 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 {
 	struct coffer_key *k = NULL;
 	struct coffer_buf *blob = NULL;
+	struct rec rec;
 	int r;
 
 	*out = NULL;
@@ -313,7 +355,12 @@ kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 		goto out;
 	}
 	if ((r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
-	    coffer_buf_len(blob), role, category, version, kek)) != 0)
+	    coffer_buf_len(blob), role, category, version, kek)) != 0 &&
+	    kc_refetch(c, rid, &rec, blob) == 0 &&
+	    (r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
+	    coffer_buf_len(blob), role, category, version, kek)) == 0)
+		(void)kc_keep(c, &rec, blob);	/* or fetched again next time */
+	if (r != 0)
 		r = cl_fail(c, COFFER_ERR_AUTH, "a key of the keychain does "
 		    "not open: %s", coffer_strerror(r));
 out:
@@ -358,6 +405,35 @@ drop_keys(struct coffer_client *c)
 	coffer_key_free(&c->naming);
 	drop_zone_keys(c);
 	c->epoch = 0;
+	sodium_memzero(c->commit, sizeof(c->commit));
+}
+
+static int lists_me(struct coffer_client *, const struct devlist_entry *);
+
+/* Before a write: the device list again from the pinned seq (one
+ * request when nothing changed), and kc_refresh if its head is of
+ * another epoch or no longer lists this device, so that a handle opened
+ * before another device's removal writes nothing under the old version
+ * (docs/PROTOCOL-devices.md §6.2). */
+static int
+kc_current(struct coffer_client *c)
+{
+	struct devlist_entry head;
+	int r, moved;
+
+	if (!c->refreshed)
+		return kc_refresh(c);
+	memset(&head, 0, sizeof(head));
+	if ((r = tr_refresh(c)) != 0 || (r = tr_head(c, &head)) != 0)
+		goto out;
+	moved = head.epoch != c->epoch || !lists_me(c, &head);
+	if (moved) {
+		c->refreshed = 0;
+		r = kc_refresh(c);
+	}
+out:
+	devlist_entry_cleanup(&head);
+	return r;
 }
 
 int
@@ -366,10 +442,14 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 {
 	struct coffer_key *cat = NULL, *kek = NULL, *zk = NULL;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid = z->cat->id;
-	uint32_t v = version != 0 ? version : c->epoch;
+	uint32_t v;
 	size_t i;
 	int r, make;
 
+	/* A write seals under the list head's epoch, checked now. */
+	if (version == 0 && create && (r = kc_current(c)) != 0)
+		return r;
+	v = version != 0 ? version : c->epoch;
 	if (c->root == NULL)
 		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
 		    "approved yet");
@@ -386,10 +466,33 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 			return 0;
 		}
 	}
+	/* An older version comes only from the roll that made this epoch,
+	 * which re-wrapped every zone key there was under its root (type
+	 * 6): one a removed device planted later, under a category key it
+	 * kept, is never taken. */
+	if (v < c->epoch) {
+		if ((r = rid_of(rid, KC_ZONE_ROLLED, z->id,
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, c->root, 0,
+		    &zk)) != 0) {
+			/* Every key of then is in the keychain since the
+			 * roll, synced when this device took the epoch. */
+			if (r == COFFER_ERR_NOTFOUND || r == COFFER_ERR_STATE)
+				r = cl_fail(c, COFFER_ERR_AUTH, "zone key "
+				    "version %lu of this zone is not one the "
+				    "roll to epoch %lu carried over: what is "
+				    "sealed under it was made after, and is "
+				    "refused", (unsigned long)v,
+				    (unsigned long)c->epoch);
+			goto out;
+		}
+		goto keep;
+	}
 	/* Only the current version is ever made (on the zone's first write
-	 * in this epoch); older ones are read. */
-	make = create && v == c->epoch;
-	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1)) != 0 ||
+	 * in this epoch). */
+	make = create;
+	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
+	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
 	    &cat)) != 0)
 		goto out;
@@ -398,9 +501,10 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id,
 	    COFFER_WIRE_ID_BYTES, v)) != 0 ||
 	    (r = rid_of(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES, v, 0,
-	    0)) != 0 ||
+	    0, NULL)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, kek, make, &zk)) != 0)
 		goto out;
+keep:
 	if (c->nzkeys == ZONE_KEYS_MAX) {
 		coffer_key_free(&c->zkeys[0].key);
 		memmove(&c->zkeys[0], &c->zkeys[1],
@@ -446,9 +550,11 @@ kc_listed(struct coffer_client *c, const struct devlist_entry *e)
 }
 
 /* Open the grant ${p} against the verified entry it names: the root of
- * its epoch into the handle. */
+ * its epoch, which must be ${epoch} (the pinned head's), into the
+ * handle. Refused: nothing changes. */
 static int
-open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
+open_grant(struct coffer_client *c, const uint8_t *p, size_t len,
+    uint32_t epoch)
 {
 	struct devlist_entry e;
 	struct grant g;
@@ -460,6 +566,13 @@ open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
 	if ((r = grant_parse(&g, p, len)) != 0) {
 		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant is "
 		    "malformed: %s", coffer_strerror(r));
+		goto out;
+	}
+	/* A device uses only a grant of its pinned head's epoch. */
+	if (g.epoch != epoch) {
+		r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant is of "
+		    "epoch %lu, not %lu, the device list's: it is refused",
+		    (unsigned long)g.epoch, (unsigned long)epoch);
 		goto out;
 	}
 	if ((r = tr_entry(c, g.seq, &e)) == COFFER_ERR_NOTFOUND) {
@@ -480,11 +593,38 @@ open_grant(struct coffer_client *c, const uint8_t *p, size_t len)
 	drop_keys(c);
 	c->root = root;
 	c->epoch = g.epoch;
+	/* grant_open checked it: the entry's commit is the root's. */
+	memcpy(c->commit, e.root_commit, sizeof(c->commit));
 	root = NULL;
 out:
 	coffer_key_free(&root);
 	devlist_entry_cleanup(&e);
 	return r;
+}
+
+/* The epoch of the kept grant ${b}, 0 if it does not parse. */
+static uint32_t
+kept_epoch(const struct coffer_buf *b)
+{
+	struct grant g;
+
+	return grant_parse(&g, coffer_buf_data(b), coffer_buf_len(b)) == 0 ?
+	    g.epoch : 0;
+}
+
+/* 1 if this home keeps a grant (of whatever epoch): the device was
+ * trusted once. */
+static int
+kept_grant(struct coffer_client *c)
+{
+	struct coffer_buf *b;
+	int yes;
+
+	if ((b = coffer_buf_new(GRANT_BYTES)) == NULL)
+		return 0;
+	yes = st_get(c, GRANT_KEY, b) == 0;
+	coffer_buf_free(&b);
+	return yes;
 }
 
 int
@@ -509,26 +649,31 @@ kc_load(struct coffer_client *c)
 		goto out;
 	if ((r = st_get(c, GRANT_KEY, b)) == COFFER_ERR_NOTFOUND)
 		r = 0;
-	else if (r == 0)
-		r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b));
+	else if (r == 0 && kept_epoch(b) == head.epoch)
+		r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+		    head.epoch);
+	/* A kept grant of an older epoch is not used: kc_refresh takes
+	 * the head's or says it is missing. */
 out:
 	coffer_buf_free(&b);
 	devlist_entry_cleanup(&head);
 	return r;
 }
 
-/* This device's grant of epoch ${epoch}, from the keychain zone: checked
- * and kept. Not there yet (the approving device stores it right after
- * the entry): nothing changes. */
+/* This device's grant of the epoch of ${head}, from the keychain zone:
+ * checked and kept. Not there yet (the approving device stores it right
+ * after the entry): nothing changes. */
 static int
-take_grant(struct coffer_client *c, uint32_t epoch)
+take_grant(struct coffer_client *c, const struct devlist_entry *head)
 {
 	struct coffer_buf *b = NULL;
+	struct rec rec;
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = kc_grant_id(rid, coffer_device_id(c->device), epoch)) != 0)
+	if ((r = kc_grant_id(rid, coffer_device_id(c->device), head->epoch,
+	    head->root_commit)) != 0)
 		return r;
 	if ((r = find_kczone(c, rid)) != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
@@ -539,11 +684,25 @@ take_grant(struct coffer_client *c, uint32_t epoch)
 		return r;
 	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND)
+	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND) {
 		r = 0;
-	else if (r == 0 && (r = open_grant(c, coffer_buf_data(b),
-	    coffer_buf_len(b))) == 0)
-		r = st_set(c, GRANT_KEY, coffer_buf_data(b), coffer_buf_len(b));
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	/* The home's copy refused: asked of the server once more (a bad
+	 * answer once must not lock this device out), kept if it opens. */
+	if ((r = open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+	    head->epoch)) != 0) {
+		if (kc_refetch(c, rid, &rec, b) != 0 ||
+		    open_grant(c, coffer_buf_data(b), coffer_buf_len(b),
+		    head->epoch) != 0)
+			goto out;
+		if ((r = kc_keep(c, &rec, b)) != 0)
+			goto out;
+	}
+	r = st_set(c, GRANT_KEY, coffer_buf_data(b), coffer_buf_len(b));
+out:
 	coffer_buf_free(&b);
 	return r;
 }
@@ -557,7 +716,8 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 	int r;
 
 	if (c->acct == NULL) {
-		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0)) != 0 ||
+		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
+		    c->commit)) != 0 ||
 		    (r = kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch,
 		    c->root, 0, &c->acct)) != 0)
 			return r;
@@ -571,7 +731,8 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 		}
 	}
 	if (c->naming == NULL &&
-	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0)) != 0 ||
+	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0,
+	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_NAMING, 0, 1, c->root, 0,
 	    &c->naming)) != 0))
 		return r;
@@ -841,6 +1002,7 @@ genesis(struct coffer_client *c)
 	struct devlist_entry e;
 	struct coffer_buf *b = NULL;
 	uint8_t account[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
+	uint8_t commit[KC_COMMIT_BYTES];
 	char path[64], hex[ID_HEX];
 	static const char body[] = "{\"category\":\""
 	    COFFER_CATEGORY_KEYCHAIN "\"}";
@@ -871,10 +1033,11 @@ genesis(struct coffer_client *c)
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
 	    NULL)) != 0 || (r = zone_keep(c, j.zone)) != 0)
 		goto lost;
-	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0)) != 0 ||
+	if ((r = devlist_root_commit(commit, j.root)) != 0 ||
+	    (r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
 	    j.root)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
 	    j.root)) != 0)
 		goto lost;
@@ -883,7 +1046,8 @@ genesis(struct coffer_client *c)
 	coffer_buf_reset(b);
 	if ((r = grant_make(b, &e, coffer_device_id(c->device), j.root,
 	    j.acct)) != 0 ||
-	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, b)) != 0)
+	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, commit,
+	    b)) != 0)
 		goto out;
 	if ((r = st_begin(c)) != 0)
 		goto out;
@@ -897,6 +1061,7 @@ genesis(struct coffer_client *c)
 	c->acct = j.acct;
 	c->naming = j.naming;
 	c->epoch = 1;
+	memcpy(c->commit, commit, sizeof(c->commit));
 	memset(&j, 0, sizeof(j));
 	goto out;
 lost:
@@ -991,7 +1156,7 @@ kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1)) != 0)
+			    1, c->commit)) != 0)
 				goto out;
 			if (kc_present(c, &z, rid, b))
 				break;
@@ -1186,9 +1351,56 @@ roll_wrap(struct coffer_client *c, const struct kc_roll *j,
 	return roll_store(c, rid, b, wrapped_mine, j, NULL);
 }
 
+/* Every zone key of zone ${id} (category ${cat}), Z_{zone,v} for v <= e,
+ * under the roll's root ${arg} (type 6): the only place a device of the
+ * new epoch takes an older version from. */
+static int
+roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg)
+{
+	const struct kc_roll *j = arg;
+	const struct coffer_key *zk;
+	struct coffer_buf *b = NULL;
+	struct zone z, kz;
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	uint32_t v;
+	int r = 0;
+
+	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
+	if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 ||
+	    (z.cat = coffer_category_by_name(cat)) == NULL)
+		return 0;
+	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = kc_zone(c, &kz)) != 0)
+		goto out;
+	for (v = 1; v <= c->epoch; v++) {
+		/* An older version only if this epoch's roll carried it
+		 * (the keychain is synced): one planted since is not. */
+		if (v < c->epoch && ((r = rid_of(rid, KC_ZONE_ROLLED, z.id,
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    !kc_present(c, &kz, rid, b))) {
+			if (r != 0)
+				break;
+			continue;
+		}
+		if ((r = kc_zone_key(c, &z, v, 0, &zk)) == COFFER_ERR_NOTFOUND)
+			continue;	/* not written in epoch v */
+		if (r != 0 ||
+		    (r = rid_of(rid, KC_ZONE_ROLLED, z.id, COFFER_WIRE_ID_BYTES,
+		    v, j->entry.epoch, 1, j->entry.root_commit)) != 0 ||
+		    (r = roll_wrap(c, j, rid, zk, COFFER_ROLE_ZONE, z.cat->id,
+		    b)) != 0)
+			break;
+	}
+out:
+	coffer_buf_free(&b);
+	return r == COFFER_ERR_NOTFOUND ? 0 : r;
+}
+
 /* Step 2: the new epoch's records: A_{e+1}, every category key version
- * (the old ones re-wrapped, the new), K_n, and a grant for every device
- * the remove entry keeps. */
+ * (the old ones re-wrapped, the new), every zone key (re-wrapped), K_n,
+ * and a grant for every device the remove entry keeps. */
 static int
 roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 {
@@ -1197,6 +1409,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t e = c->epoch, n = j->entry.epoch, v;
+	const uint8_t *nc = j->entry.root_commit;
 	size_t i;
 	int r = COFFER_ERR_NOMEM;
 
@@ -1210,7 +1423,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1)) != 0)
+			    1, c->commit)) != 0)
 				goto out;
 			if (!kc_present(c, &z, rid, w))
 				continue;
@@ -1223,24 +1436,27 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 				goto out;
 			}
 			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, n,
-			    1)) != 0 ||
+			    1, nc)) != 0 ||
 			    (r = roll_wrap(c, j, rid, old, COFFER_ROLE_CATEGORY,
 			    cid, b)) != 0)
 				goto out;
 			coffer_key_free(&old);
 		}
 	}
+	if ((r = each_zone(c, 0, roll_zone, j)) != 0)
+		goto out;
 	for (i = 0; i < j->ncats; i++) {
 		cid = j->cat_ids[i];
-		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1)) != 0 ||
+		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1,
+		    nc)) != 0 ||
 		    (r = roll_wrap(c, j, rid, j->cats[i], COFFER_ROLE_CATEGORY,
 		    cid, b)) != 0)
 			goto out;
 	}
-	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0)) != 0 ||
+	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, j->acct, COFFER_ROLE_ACCOUNT, 0,
 	    b)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0)) != 0 ||
+	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, c->naming, COFFER_ROLE_NAMING, 0,
 	    b)) != 0)
 		goto out;
@@ -1249,7 +1465,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 
 		coffer_buf_reset(b);
 		if ((r = grant_make(b, &j->entry, id, j->root, j->acct)) != 0 ||
-		    (r = kc_grant_id(rid, id, n)) != 0 ||
+		    (r = kc_grant_id(rid, id, n, nc)) != 0 ||
 		    (r = roll_store(c, rid, b, grant_mine, j, NULL)) != 0)
 			goto out;
 	}
@@ -1290,6 +1506,7 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t n = j->entry.epoch, v;
+	const uint8_t *nc = j->entry.root_commit;
 	size_t i;
 
 	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
@@ -1298,17 +1515,18 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= n; v++)
-			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1) == 0)
+			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1,
+			    nc) == 0)
 				roll_unstore_one(c, &z, j, rid, wrapped_mine,
 				    b);
 	}
-	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0) == 0)
+	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
-	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0) == 0)
+	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
 	for (i = 0; i < j->entry.ndevices; i++)
 		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
-		    n) == 0)
+		    n, nc) == 0)
 			roll_unstore_one(c, &z, j, rid, grant_mine, b);
 out:
 	coffer_buf_free(&b);
@@ -1456,12 +1674,19 @@ kc_refresh(struct coffer_client *c)
 	}
 	c->removed = 0;
 	if (c->root == NULL || c->epoch != head.epoch) {
-		if ((r = take_grant(c, head.epoch)) != 0 || c->root == NULL)
+		/* Until the head's grant opens, no key of an older epoch
+		 * stays: writing under them would let a removed device
+		 * read. */
+		if ((r = take_grant(c, &head)) != 0) {
+			if (c->epoch != head.epoch)
+				drop_keys(c);
 			goto out;
+		}
+		if (c->root == NULL && !kept_grant(c))
+			goto out;	/* not approved yet */
 		/* An epoch rolled and this device's grant of it is not
-		 * there: writing under the old keys would let the removed
-		 * device read. */
-		if (c->epoch != head.epoch) {
+		 * there. */
+		if (c->root == NULL || c->epoch != head.epoch) {
 			drop_keys(c);
 			r = cl_fail(c, COFFER_ERR_AUTH, "this device's grant of "
 			    "epoch %lu is not in the keychain: it uses no key "
@@ -1505,7 +1730,7 @@ kc_join(struct coffer_client *c, uint64_t server_head)
 	if (r == COFFER_ERR_NOTFOUND && !has_journal(c) && server_head == 0) {
 		/* No list: this is the first device, unless the account has
 		 * a keychain from before the list. */
-		if ((r = each_kczone(c, any_zone, NULL)) < 0)
+		if ((r = each_zone(c, 1, any_zone, NULL)) < 0)
 			return r;
 		if (r > 0)
 			return cl_fail(c, COFFER_ERR_STATE, "%s", pre_list);

@@ -143,27 +143,6 @@ test_taken_and_unknown(void **state)
 	coffer_client_free(&d);
 }
 
-struct seen {
-	unsigned	n;
-	char		text[8][64];
-};
-
-static int
-collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
-    uint64_t version, const uint8_t *data, size_t len)
-{
-	struct seen *s = arg;
-
-	(void)id;
-	(void)version;
-	if (s->n < 8 && len < 64) {
-		memcpy(s->text[s->n], data, len);
-		s->text[s->n][len] = '\0';
-	}
-	s->n++;
-	return 0;
-}
-
 static int
 count_devices(void *arg, const struct coffer_client_device *d)
 {
@@ -182,7 +161,7 @@ test_second_device(void **state)
 	struct coffer_client *a, *b;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], login[64];
-	struct seen s = { 0 };
+	struct client_fx_seen s = { 0 };
 	unsigned devs[3] = { 0, 0, 0 };
 
 	(void)state;
@@ -204,8 +183,8 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_status(b, &st2), 0);
 	assert_true(st2.signed_in && st2.has_device);
 	assert_false(st2.trusted || st2.listed || st2.waiting || st2.removed);
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), COFFER_ERR_STATE);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), COFFER_ERR_STATE);
 	assert_int_equal(coffer_client_pair_wait(b, 1, NULL),
 	    COFFER_ERR_STATE);
 
@@ -233,8 +212,8 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_status(b, &st2), 0);
 	assert_true(st2.trusted && st2.listed && !st2.waiting);
 	assert_int_equal(st2.devlist_seq, 2);
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.text[0], "first note");
 
@@ -242,8 +221,8 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_record_create(b, "notes", NULL,
 	    PW("from b"), id), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(coffer_client_record_list(a, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(a, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(coffer_client_status(a, &st1), 0);
 	assert_memory_not_equal(st1.device, st2.device, 16);
@@ -253,8 +232,8 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_record_delete(a, "notes", NULL, id), 0);
 	assert_int_equal(coffer_client_sync(b), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.text[0], "first note");
 
@@ -264,8 +243,8 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_status(b, &st2), 0);
 	assert_true(st2.trusted && st2.listed);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	coffer_client_free(&a);
 	coffer_client_free(&b);

@@ -29,38 +29,6 @@
 #include "keys/devlist_names.h"
 #include "keys/grant.h"
 
-struct seen {
-	unsigned	n;
-	char		text[8][64];
-};
-
-static int
-collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
-    uint64_t version, const uint8_t *data, size_t len)
-{
-	struct seen *s = arg;
-
-	(void)id;
-	(void)version;
-	if (s->n < 8 && len < 64) {
-		memcpy(s->text[s->n], data, len);
-		s->text[s->n][len] = '\0';
-	}
-	s->n++;
-	return 0;
-}
-
-static int
-has(const struct seen *s, const char *text)
-{
-	unsigned i;
-
-	for (i = 0; i < s->n && i < 8; i++)
-		if (strcmp(s->text[i], text) == 0)
-			return 1;
-	return 0;
-}
-
 struct changes {
 	unsigned			n;
 	struct coffer_client_change	v[8];
@@ -92,31 +60,11 @@ changes(struct coffer_client *c, struct changes *l, int mark)
 }
 
 static void
-notes(struct coffer_client *c, struct seen *s)
+notes(struct coffer_client *c, struct client_fx_seen *s)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(coffer_client_record_list(c, "notes", NULL, collect,
-	    s), 0);
-}
-
-/* An account of three devices, the laptop first, the phone and the
- * tablet paired with it; each home is 4096 bytes, the login 64. */
-static void
-three(const char *tag, char *h1, char *h2, char *h3, char *login,
-    struct coffer_client **laptop, struct coffer_client **phone,
-    struct coffer_client **tablet, struct coffer_client_status *ph,
-    struct coffer_client_status *tb)
-{
-	client_fx_home(h1, 4096);
-	client_fx_login(login, 64, tag);
-	assert_non_null(*laptop = client_fx_open(h1));
-	assert_int_equal(coffer_client_account_create(*laptop, login,
-	    PW("pw")), 0);
-	assert_non_null(*phone = client_fx_device(h2, 4096, login, *laptop));
-	assert_non_null(*tablet = client_fx_device(h3, 4096, login,
-	    *laptop));
-	assert_int_equal(coffer_client_status(*phone, ph), 0);
-	assert_int_equal(coffer_client_status(*tablet, tb), 0);
+	assert_int_equal(coffer_client_record_list(c, "notes", NULL,
+	    client_fx_collect, s), 0);
 }
 
 static void
@@ -126,12 +74,13 @@ test_remove_phone(void **state)
 	struct coffer_client_removal rm;
 	struct coffer_client *laptop, *phone, *tablet, *other;
 	struct changes l;
-	struct seen s;
+	struct client_fx_seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], h3[4096], h4[4096], login[64];
 
 	(void)state;
-	three("rm", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("rm", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_status(laptop, &st), 0);
 
 	/* Names: the laptop names itself and the phone; a bad name is
@@ -163,7 +112,7 @@ test_remove_phone(void **state)
 	    PW("before"), id), 0);
 	assert_int_equal(coffer_client_sync(phone), 0);
 	notes(phone, &s);
-	assert_true(has(&s, "before"));
+	assert_true(client_fx_has(&s, "before"));
 
 	/* Refused: removing oneself. */
 	assert_int_equal(coffer_client_device_remove(laptop, st.device, NULL),
@@ -184,7 +133,7 @@ test_remove_phone(void **state)
 	/* The tablet follows, reads both, and writes in epoch 2. */
 	assert_int_equal(coffer_client_sync(tablet), 0);
 	notes(tablet, &s);
-	assert_true(has(&s, "before") && has(&s, "after"));
+	assert_true(client_fx_has(&s, "before") && client_fx_has(&s, "after"));
 	assert_int_equal(coffer_client_record_create(tablet, "notes", NULL,
 	    PW("tablet after"), id), 0);
 	assert_int_equal(changes(tablet, &l, 1), 1);
@@ -194,7 +143,7 @@ test_remove_phone(void **state)
 	assert_string_equal(l.v[0].subject_name, "phone");
 	assert_string_equal(l.v[0].actor_name, "laptop");
 	notes(laptop, &s);
-	assert_true(has(&s, "tablet after"));
+	assert_true(client_fx_has(&s, "tablet after"));
 
 	/* The phone's sessions ended with the entry; signed in again, it
 	 * reads the list, is told, and uses no key. */
@@ -208,7 +157,7 @@ test_remove_phone(void **state)
 	    "account by laptop"));
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(coffer_client_record_list(phone, "notes", NULL,
-	    collect, &s), COFFER_ERR_STATE);
+	    client_fx_collect, &s), COFFER_ERR_STATE);
 	coffer_client_free(&phone);
 	assert_non_null(phone = client_fx_open(h2));
 	assert_int_equal(coffer_client_status(phone, &ph), 0);
@@ -264,12 +213,13 @@ test_interrupted(void **state)
 	struct coffer_client_status st, ph, tb;
 	struct coffer_client *laptop, *phone, *tablet;
 	struct evil *e = NULL;
-	struct seen s;
+	struct client_fx_seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], h3[4096], login[64];
 
 	(void)state;
-	three("cut", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("cut", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
 	    PW("old"), id), 0);
 	coffer_client_free(&laptop);
@@ -290,7 +240,7 @@ test_interrupted(void **state)
 	    PW("epoch 2"), id), 0);
 	assert_int_equal(coffer_client_sync(tablet), 0);
 	notes(tablet, &s);
-	assert_true(has(&s, "old") && has(&s, "epoch 2"));
+	assert_true(client_fx_has(&s, "old") && client_fx_has(&s, "epoch 2"));
 
 	/* Cut after the append: found appended, the journal dropped. */
 	evil_set(e, &drop);
@@ -303,8 +253,8 @@ test_interrupted(void **state)
 	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,
 	    PW("epoch 3"), id), 0);
 	notes(laptop, &s);
-	assert_true(has(&s, "old") && has(&s, "epoch 2") &&
-	    has(&s, "epoch 3"));
+	assert_true(client_fx_has(&s, "old") && client_fx_has(&s, "epoch 2") &&
+	    client_fx_has(&s, "epoch 3"));
 	assert_int_equal(coffer_client_sync(laptop), 0);
 	coffer_client_free(&laptop);
 	coffer_client_free(&phone);
@@ -324,12 +274,13 @@ test_dropped(void **state)
 	struct coffer_client_removal rm;
 	struct coffer_client *laptop, *phone, *tablet;
 	struct evil *e = NULL;
-	struct seen s;
+	struct client_fx_seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], h3[4096], login[64];
 
 	(void)state;
-	three("drop", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("drop", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	coffer_client_free(&laptop);
 	laptop = behind_proxy(h1, login, &e);
 	evil_set(e, &fail);
@@ -352,7 +303,7 @@ test_dropped(void **state)
 	 * one of the removal that went through. */
 	assert_int_equal(coffer_client_sync(tablet), 0);
 	notes(tablet, &s);
-	assert_true(has(&s, "after the drop"));
+	assert_true(client_fx_has(&s, "after the drop"));
 	coffer_client_free(&laptop);
 	coffer_client_free(&phone);
 	coffer_client_free(&tablet);
@@ -411,8 +362,9 @@ read_rows(const char *path, const char *sql, struct rows *out)
 		out->len[out->n] = (size_t)sqlite3_column_bytes(st, 0);
 		assert_non_null(out->data[out->n] = malloc(out->len[out->n] +
 		    1));
-		memcpy(out->data[out->n], sqlite3_column_blob(st, 0),
-		    out->len[out->n]);
+		if (out->len[out->n] > 0)	/* a deleted record's is NULL */
+			memcpy(out->data[out->n], sqlite3_column_blob(st, 0),
+			    out->len[out->n]);
 		if ((z = sqlite3_column_blob(st, 1)) != NULL &&
 		    sqlite3_column_bytes(st, 1) == 16)
 			memcpy(out->zone[out->n], z, 16);
@@ -680,7 +632,7 @@ test_removed_reads_nothing_after(void **state)
 	struct rows pre, post, dl;
 	struct devlist_names *t;
 	struct held h;
-	struct seen s;
+	struct client_fx_seen s;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], h3[4096], login[64], before[4200];
 	char after[4200];
@@ -688,7 +640,8 @@ test_removed_reads_nothing_after(void **state)
 	int r;
 
 	(void)state;
-	three("copy", h1, h2, h3, login, &laptop, &phone, &tablet, &ph, &tb);
+	client_fx_three("copy", h1, h2, h3, login, &laptop, &phone, &tablet,
+	    &ph, &tb);
 	assert_int_equal(coffer_client_device_rename(laptop, NULL, "laptop"),
 	    0);
 	assert_int_equal(coffer_client_record_create(laptop, "notes", NULL,

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client_fixture.h"
@@ -151,4 +152,51 @@ client_fx_device(char *home, size_t cap, const char *login,
 	    coffer_client_sync(c) != 0)
 		coffer_client_free(&c);
 	return c;
+}
+
+void
+client_fx_three(const char *tag, char *h1, char *h2, char *h3, char *login,
+    struct coffer_client **laptop, struct coffer_client **phone,
+    struct coffer_client **tablet, struct coffer_client_status *ph,
+    struct coffer_client_status *tb)
+{
+	client_fx_home(h1, 4096);
+	client_fx_login(login, 64, tag);
+	if ((*laptop = client_fx_open(h1)) == NULL ||
+	    coffer_client_account_create(*laptop, login, PW("pw")) != 0 ||
+	    (*phone = client_fx_device(h2, 4096, login, *laptop)) == NULL ||
+	    (*tablet = client_fx_device(h3, 4096, login, *laptop)) == NULL ||
+	    coffer_client_status(*phone, ph) != 0 ||
+	    coffer_client_status(*tablet, tb) != 0) {
+		fprintf(stderr, "client_fx_three: three devices of %s failed\n",
+		    login);
+		abort();
+	}
+}
+
+int
+client_fx_collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len)
+{
+	struct client_fx_seen *s = arg;
+
+	(void)id;
+	(void)version;
+	if (s->n < 8 && len < 64) {
+		memcpy(s->text[s->n], data, len);
+		s->text[s->n][len] = '\0';
+	}
+	s->n++;
+	return 0;
+}
+
+int
+client_fx_has(const struct client_fx_seen *s, const char *text)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n && i < 8; i++)
+		if (strcmp(s->text[i], text) == 0)
+			return 1;
+	return 0;
 }

@@ -74,4 +74,28 @@ int client_fx_pair(struct coffer_client *n, struct coffer_client *e);
 struct coffer_client *client_fx_device(char *home, size_t cap,
     const char *login, struct coffer_client *approver);
 
+/* The payloads a record listing gave (the first 8, each under 64 bytes),
+ * and how many there were. */
+struct client_fx_seen {
+	unsigned	n;
+	char		text[8][64];
+};
+
+/** client_fx_collect(arg, id, version, data, len): a coffer_client_record_list
+ * callback that keeps the payload in the client_fx_seen ${arg}. */
+int client_fx_collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len);
+
+/** client_fx_has(s, text): 1 if ${s} holds the payload ${text}. */
+int client_fx_has(const struct client_fx_seen *s, const char *text);
+
+/** client_fx_three(tag, h1, h2, h3, login, laptop, phone, tablet, ph, tb):
+ * an account of three devices (login from ${tag}, 64 bytes), the laptop
+ * first, the phone and the tablet paired with it (homes of 4096 bytes),
+ * and the status of the phone and the tablet. Aborts on failure. */
+void client_fx_three(const char *tag, char *h1, char *h2, char *h3,
+    char *login, struct coffer_client **laptop, struct coffer_client **phone,
+    struct coffer_client **tablet, struct coffer_client_status *ph,
+    struct coffer_client_status *tb);
+
 #endif
