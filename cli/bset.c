@@ -47,7 +47,8 @@ void
 bset_close(struct bset *b)
 {
 	coffer_backup_close(&b->repo);
-	coffer_key_free(&b->key);
+	while (b->nkeys > 0)
+		coffer_key_free(&b->keys[--b->nkeys]);
 	coffer_client_backup_store_close(&b->store);
 	coffer_client_free(&b->cl);
 }
@@ -68,7 +69,8 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 	if ((r = cli_client_open(c, &b->cl)) != CLI_OK)
 		return r;
 	if ((r = coffer_client_backup_store(b->cl, b->name, &b->store)) != 0 ||
-	    (r = coffer_client_backup_key(b->cl, b->name, &b->key)) != 0)
+	    (r = coffer_client_backup_keys(b->cl, b->name, b->keys,
+	    COFFER_BACKUP_KEYS_MAX, &b->nkeys)) != 0)
 		return cli_client_fail(c, b->cl, r, what);
 	/* The client made the home; the cache's parents are ours. */
 	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
@@ -81,7 +83,8 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 		return cli_failf(c, "%s: home folder path too long", what);
 	/* A failed open may still hand back a handle that names the object
 	 * at fault (a truncated index segment, say); bset_close frees it. */
-	if ((r = coffer_backup_open(&b->repo, &b->store, b->key, dir)) != 0)
+	if ((r = coffer_backup_open(&b->repo, &b->store,
+	    (const struct coffer_key *const *)b->keys, b->nkeys, dir)) != 0)
 		return cli_fail(c, r, what, b->repo != NULL &&
 		    *coffer_backup_error_detail(b->repo) != '\0' ?
 		    coffer_backup_error_detail(b->repo) : dir);

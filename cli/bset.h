@@ -1,5 +1,5 @@
 /* A backup set opened for a command (cli/bset.c): the client, the
- * set's store and zone key, the repository with its cache in
+ * set's store and key ring, the repository with its cache in
  * HOME/cache/backup/SET; and a snapshot's line. Shared by the backup
  * commands. */
 #ifndef COFFER_CLI_BSET_H
@@ -14,11 +14,13 @@
 
 #define SNAP_HEX	(2 * COFFER_SNAPSHOT_ID_BYTES + 1)
 
-/* An open backup set: the client, its store and key, the repository. */
+/* An open backup set: the client, its store, the versions of its zone
+ * key, the repository. */
 struct bset {
 	struct coffer_client		*cl;
 	struct coffer_bstore		 store;
-	struct coffer_key		*key;
+	struct coffer_key		*keys[COFFER_BACKUP_KEYS_MAX];
+	size_t				 nkeys;
 	struct coffer_backup_repo	*repo;
 	const char			*name;
 };

@@ -122,6 +122,9 @@ void cli_print(const struct cli *c, const char *fmt, ...)
 /* Print a line on stderr unless --quiet or --json (a summary). */
 void cli_note(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* With --json, print ${v} (stolen) at once as one line and flush: an
+ * answer a script reads while the command still runs. */
+void cli_json_line(struct cli *c, json_t *v);
 /* Print the JSON answer, if --json, at the end of the command. */
 void cli_json_flush(struct cli *c);
 
@@ -143,6 +146,11 @@ int cli_login_name(struct cli *c, char *buf, size_t size, const char **out);
  * CLI_FAIL for anything else, CLI_USAGE (nothing reported) when there is
  * no terminal. */
 int cli_confirm(struct cli *c, const char *question);
+
+/* Ask ${question} on the terminal and read one line into ${buf}. Returns
+ * CLI_OK, CLI_FAIL after reporting why, or CLI_USAGE (nothing reported)
+ * when there is no terminal. */
+int cli_ask(struct cli *c, const char *question, char *buf, size_t size);
 
 /* Commands. */
 int cmd_selftest(struct cli *c);

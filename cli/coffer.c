@@ -67,8 +67,17 @@ static const struct cli_opt prune_opts[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt approve_opts[] = {
-	{ "code", "CODE", "the verification code the new device shows "
-	    "(else asked)", 0 },
+	{ "code", "CODE", "the pairing code the new device shows (else "
+	    "asked)", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt device_list_opts[] = {
+	{ "check", NULL, "show the changes without marking them seen; exit 1 "
+	    "if there are any, or a refused list", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt remove_opts[] = {
+	{ "yes", NULL, "do not ask for confirmation", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt check_opts[] = {
@@ -100,17 +109,22 @@ static const struct cli_cmd cmds[] = {
 	{ "account", "create", NULL, 0, 0, login_opts,
 	    "create an account and enrol this device as its first",
 	    "Create an account on the server (OPAQUE: the server never sees\n"
-	    "the password), make this device's keys and the account's keychain,\n"
-	    "and sign in. The password is asked twice on the terminal unless\n"
-	    "--password-file or COFFER_PASSWORD gives it. The home remembers\n"
-	    "the server: later commands need no --server.",
+	    "the password), make this device's keys, the account's keychain and\n"
+	    "its signed device list, and sign in. The password is asked twice\n"
+	    "on the terminal unless --password-file or COFFER_PASSWORD gives\n"
+	    "it. The home remembers the server: later commands need no\n"
+	    "--server.",
 	    cmd_account_create, CLI_SERVER },
 	{ "account", "login", NULL, 0, 0, login_opts,
 	    "sign in to an existing account",
-	    "Sign in with the account's login name and password. On a new\n"
-	    "device this enrols the device; it can read the account's data once\n"
-	    "a trusted device approves it ('coffer device approve'). A new\n"
-	    "--server is remembered by the home once sign-in there succeeds.",
+	    "Sign in with the account's login name and password, and bind the\n"
+	    "session to this device. A device the account's device list does\n"
+	    "not hold pairs: it prints a one-time code and the command to run\n"
+	    "on a trusted device ('coffer device approve --code CODE'), then\n"
+	    "waits (up to 10 minutes; Ctrl-C cancels) and ends with 'this\n"
+	    "device is approved'. With --json the code comes first, as a line\n"
+	    "of its own. A new --server is remembered by the home once sign-in\n"
+	    "there succeeds.",
 	    cmd_account_login, CLI_SERVER },
 	{ "account", "logout", NULL, 0, 0, NULL,
 	    "sign out of the server",
@@ -120,21 +134,48 @@ static const struct cli_cmd cmds[] = {
 	{ "account", "status", NULL, 0, 0, NULL,
 	    "show the account, the device and the session",
 	    "Show the server, the login name, the account and device ids,\n"
-	    "whether this device is trusted, and whether the session is live.",
+	    "whether this device is trusted (listed in the device list),\n"
+	    "waiting for approval (a pairing is open) or removed, and whether\n"
+	    "the session is live. A home that never signed in says so.",
 	    cmd_account_status, CLI_SERVER },
-	{ "device", "list", NULL, 0, 0, NULL,
-	    "list the account's devices",
-	    "List the devices of the account: id, verification code, whether\n"
-	    "trusted or waiting for approval, and which one is this device.",
+	{ "device", "list", NULL, 0, 0, device_list_opts,
+	    "list the account's devices, and what changed",
+	    "Check the account's signed device list, then list its devices:\n"
+	    "id, name, when each was added, and which one is this device; and\n"
+	    "the devices that signed in but wait for approval. Then every\n"
+	    "device added, removed or renamed since this device last showed\n"
+	    "the list ('added: phone, approved by laptop at ...'), which are\n"
+	    "then marked seen; changes this device made count as seen. A\n"
+	    "device list the server showed and this device refused is shown\n"
+	    "as a warning. With --check nothing is marked seen, and the exit\n"
+	    "status is 1 if there is a change or a refused list.",
 	    cmd_device_list, CLI_SERVER },
-	{ "device", "approve", "ID", 1, 1, approve_opts,
+	{ "device", "remove", "ID", 1, 1, remove_opts,
+	    "remove a device: it reads nothing written after",
+	    "Run on a trusted device. Removes the device ID from the signed\n"
+	    "device list and rolls the account's keys to a new epoch: the\n"
+	    "other devices take the new keys at their next sync, and the\n"
+	    "removed one keeps what it read but can read nothing written\n"
+	    "after. Asks for confirmation on a terminal unless --yes. A\n"
+	    "device that signed in but was never approved has its\n"
+	    "registration deleted. A device cannot remove itself: remove it\n"
+	    "from another trusted device.", cmd_device_remove, CLI_SERVER },
+	{ "device", "rename", "[ID] NAME", 1, 2, NULL,
+	    "name a device (ID, or this one)",
+	    "Give the device ID (without it, this device) the name NAME, 1\n"
+	    "to 64 bytes of UTF-8 without control characters. Names are\n"
+	    "kept in the signed device list, encrypted: the server never\n"
+	    "reads them.", cmd_device_rename, CLI_SERVER },
+	{ "device", "approve", "[ID]", 0, 1, approve_opts,
 	    "let a new device read the account's data",
-	    "Check the card of the device ID (from 'coffer device list', or\n"
-	    "shown by 'coffer account login' on the new device) and seal the\n"
-	    "keychain root to it, so it can read everything this one can. Run\n"
-	    "it on a trusted device. Only the verification code ties the card\n"
-	    "to the device in your hand: give the code the new device shows\n"
-	    "with --code, or compare it when asked on the terminal.",
+	    "Run on a trusted device, with the code the new device shows\n"
+	    "('coffer account login' there). The two devices prove to each\n"
+	    "other that they know the code (CPace, over the server, which never\n"
+	    "learns it); then this device adds the new one to the signed device\n"
+	    "list and grants it the account's keys. ID names the new device\n"
+	    "when more than one waits ('coffer device list'). Without --code\n"
+	    "the code is asked on the terminal. A wrong code ends the pairing:\n"
+	    "start again on the new device.",
 	    cmd_device_approve,
 	    CLI_SERVER },
 	{ "record", "put", "[ID]", 0, 1, record_put_opts,
@@ -157,9 +198,9 @@ static const struct cli_cmd cmds[] = {
 	    CLI_SERVER },
 	{ "sync", NULL, NULL, 0, 0, NULL,
 	    "fetch what changed on the server since the last sync",
-	    "Bring the keychain and every zone this device knows up to date\n"
-	    "from their change feeds, checking every record. A device that was\n"
-	    "approved picks up the keychain root here. Prints how many records\n"
+	    "Check the account's signed device list, then bring the keychain\n"
+	    "and every zone this device knows up to date from their change\n"
+	    "feeds, checking every record. Prints how many records\n"
 	    "changed and in how many zones ('sync: 3 changes in 2 zones'), or\n"
 	    "'sync: up to date'.",
 	    cmd_sync, CLI_SERVER },

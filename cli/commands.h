@@ -12,6 +12,15 @@ int cmd_account_status(struct cli *c);
 /* cli/cmd_device.c */
 int cmd_device_list(struct cli *c);
 int cmd_device_approve(struct cli *c);
+int cmd_device_remove(struct cli *c);
+int cmd_device_rename(struct cli *c);
+/* The changes to the account's devices since the user last saw them
+ * (docs/PROTOCOL-devices.md §8), printed and under "changes" in JSON;
+ * their number into *shown; with ${remember}, marked shown. Returns
+ * CLI_OK or CLI_FAIL after reporting why. */
+struct coffer_client;
+int cmd_device_alerts(struct cli *c, struct coffer_client *cl, int remember,
+    unsigned *shown);
 int cmd_sync(struct cli *c);
 /* cli/cmd_record.c */
 int cmd_record_put(struct cli *c);

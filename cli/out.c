@@ -119,6 +119,17 @@ cli_note(const struct cli *c, const char *fmt, ...)
 }
 
 void
+cli_json_line(struct cli *c, json_t *v)
+{
+	if (c->json && v != NULL) {
+		json_dumpf(v, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		putchar('\n');
+		fflush(stdout);
+	}
+	json_decref(v);
+}
+
+void
 cli_json_flush(struct cli *c)
 {
 	if (!c->json)

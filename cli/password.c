@@ -231,6 +231,23 @@ cli_login_name(struct cli *c, char *buf, size_t size, const char **out)
 }
 
 int
+cli_ask(struct cli *c, const char *question, char *buf, size_t size)
+{
+	size_t len;
+	int fd, r;
+
+	if ((fd = open_tty()) < 0)
+		return CLI_USAGE;
+	r = ask(fd, question, 0, buf, size, &len);
+	close(fd);
+	if (r == -2)
+		return cli_failf(c, "an answer longer than %zu bytes", size - 1);
+	if (r != 0)
+		return cli_failf(c, "reading the answer: %s", strerror(errno));
+	return CLI_OK;
+}
+
+int
 cli_confirm(struct cli *c, const char *question)
 {
 	char buf[16];

@@ -16,7 +16,9 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/coffer-demo-XXXXXX)
 pid=
+phone_pid=
 cleanup() {
+	[ -n "$phone_pid" ] && kill "$phone_pid" 2>/dev/null
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -91,22 +93,67 @@ step "a note, synced to a second device"
 note_id=$("$coffer" "${laptop[@]}" --quiet record put --category notes \
 	--data "$note_marker: buy milk")
 echo "laptop stored note $note_id"
-# The new device shows its id and verification code; the user compares
-# the code with the one the laptop shows, and approves with it.
+# The phone signs in and, as a device the account's signed device list
+# does not hold, prints a one-time code and waits; the user types the code
+# on the laptop, which proves it knows it (CPace, over the server, which
+# never learns it), adds the phone to the list and grants it the keys.
 "$coffer" "${phone[@]}" --json account login --login "$login" \
-	--password-file "$tmp/password" >"$tmp/phone.json"
-phone_dev=$(tr -d '\n' <"$tmp/phone.json" |
+	--password-file "$tmp/password" >"$tmp/phone.json" 2>"$tmp/phone.err" &
+phone_pid=$!
+code=
+for _ in $(seq 300); do
+	code=$(head -n 1 "$tmp/phone.json" |
+		sed -n 's/^{"code": *"\([0-9]\{5\}-[0-9]\{5\}\)"}$/\1/p')
+	[ -n "$code" ] && break
+	kill -0 "$phone_pid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -n "$code" ] ||
+	{ cat "$tmp/phone.json" "$tmp/phone.err"; die "the phone showed no code"; }
+echo "phone: waiting for approval, pairing code $code"
+"$coffer" "${laptop[@]}" device approve --code "$code"
+wait "$phone_pid" ||
+	{ cat "$tmp/phone.json" "$tmp/phone.err"; die "the phone was not approved"; }
+phone_pid=
+phone_dev=$(tail -n +2 "$tmp/phone.json" | tr -d '\n' |
 	sed -n 's/.*"device": *"\([0-9a-f]*\)".*/\1/p')
-code=$(tr -d '\n' <"$tmp/phone.json" |
-	sed -n 's/.*"code": *"\([0-9-]*\)".*/\1/p')
-[ -n "$phone_dev" ] && [ -n "$code" ] ||
-	{ cat "$tmp/phone.json"; die "no device id or code for the phone"; }
-echo "phone: device $phone_dev waits for approval, verification code $code"
-"$coffer" "${laptop[@]}" device approve --code "$code" "$phone_dev"
+echo "phone: device $phone_dev approved"
+"$coffer" "${laptop[@]}" device list
 "$coffer" "${phone[@]}" sync
 got=$("$coffer" "${phone[@]}" record get --category notes "$note_id")
 [ "$got" = "$note_marker: buy milk" ] || die "the phone read '$got'"
 echo "phone read the note: $got"
+
+step "device names, and the alert of a change another device made"
+# Names are sealed in the signed device list: the server never reads
+# them. The laptop's own changes count as seen; the phone's are shown to
+# it once.
+"$coffer" "${laptop[@]}" device rename laptop
+"$coffer" "${phone[@]}" device rename phone
+"$coffer" "${laptop[@]}" device list
+
+step "the laptop removes the phone: the account's keys roll"
+"$coffer" "${laptop[@]}" device remove --yes "$phone_dev"
+after_id=$("$coffer" "${laptop[@]}" --quiet record put --category notes \
+	--data "$note_marker: written after the phone left")
+echo "laptop stored note $after_id"
+# The server ended the phone's sessions with the entry; signed in again,
+# the phone reads the list and is told.
+if "$coffer" "${phone[@]}" account login --login "$login" \
+	--password-file "$tmp/password" 2>"$tmp/phone.err"; then
+	die "the removed phone signed in as a trusted device"
+fi
+cat "$tmp/phone.err"
+if "$coffer" "${phone[@]}" record get --category notes "$after_id" \
+	2>"$tmp/phone.err"; then
+	die "the removed phone read the note written after"
+fi
+grep -q "this device was removed from the account by laptop" \
+	"$tmp/phone.err" || { cat "$tmp/phone.err"; die "the phone was not told"; }
+cat "$tmp/phone.err"
+echo "(that the phone's keys open nothing the server stores from after its"
+echo "removal, with a full copy of the server's storage, is checked by"
+echo "tests/integration/test_client_remove.c, test_removed_reads_nothing_after)"
 
 step "stop cofferd"
 kill -TERM "$pid"

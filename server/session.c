@@ -11,9 +11,9 @@
 #include <coffer/err.h>
 
 int
-srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES],
-    const uint8_t *device, int64_t now, int64_t ttl,
-    char token[SRV_TOKEN_LEN + 1])
+srv_session_new(struct store *st, struct srv_session_cache *cache,
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t *device,
+    int64_t now, int64_t ttl, char token[SRV_TOKEN_LEN + 1])
 {
 	struct store_session s;
 	uint8_t raw[SRV_TOKEN_BYTES];
@@ -34,6 +34,11 @@ srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES],
 	s.last_used = now;
 	s.expires = now + ttl;
 	r = st->meta->ops->session_create(st->meta, &s);
+	/* The sessions it evicted, if any, must not live on in the cache.
+	 * Sign-ins are rare next to requests: a clear at each costs one
+	 * store lookup per live session. */
+	if (r == 0)
+		srv_session_cache_clear(cache);
 out:
 	if (r != 0)
 		sodium_memzero(token, SRV_TOKEN_LEN + 1);
@@ -149,6 +154,11 @@ srv_session_check(struct store *st, struct srv_session_cache *cache,
 	if ((r = st->meta->ops->session_lookup(st->meta, hash, now, &s)) != 0)
 		return r;
 	info_of(&s, out);
+	/* last_used orders evictions (store/meta.h, session_create): kept
+	 * to the minute, one write per session per minute at most. A
+	 * failed touch costs only that order, not the request. */
+	if (now - s.last_used >= SRV_SESSION_TOUCH_EVERY)
+		(void)st->meta->ops->session_touch(st->meta, hash, now, 0);
 	if (cache != NULL) {
 		pthread_mutex_lock(&cache->lock);
 		/* A clear since the lookup began may have ended or changed

@@ -19,13 +19,17 @@
 /* Default lifetime: 30 days. */
 #define SRV_SESSION_TTL		(30 * 24 * 3600)
 
-/** srv_session_new(st, account, device, now, ttl, token): a new session of
- * ${account} (and of ${device}, or none if NULL) valid until ${now} +
- * ${ttl}; its token, NUL terminated, in ${token}. Returns 0 or the
- * store's error (NOTFOUND: no such account or device). */
-int srv_session_new(struct store *st, const uint8_t account[COFFER_WIRE_ID_BYTES],
-    const uint8_t *device, int64_t now, int64_t ttl,
-    char token[SRV_TOKEN_LEN + 1]);
+struct srv_session_cache;
+
+/** srv_session_new(st, cache, account, device, now, ttl, token): a new
+ * session of ${account} (and of ${device}, or none if NULL) valid until
+ * ${now} + ${ttl}; its token, NUL terminated, in ${token}. Making room
+ * for it may end older sessions of the account (store/meta.h,
+ * session_create), so ${cache} (NULL accepted) is cleared. Returns 0 or
+ * the store's error (NOTFOUND: no such account or device). */
+int srv_session_new(struct store *st, struct srv_session_cache *cache,
+    const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t *device,
+    int64_t now, int64_t ttl, char token[SRV_TOKEN_LEN + 1]);
 
 /* The context of the signature that binds a session to a device:
  * Sig(device, this, account id || SHA-256(session token)). */
@@ -43,12 +47,15 @@ struct srv_session_info {
  * requests skip the store's lookup. An entry is trusted for at most
  * SRV_SESSION_CACHE_TTL seconds and never past its session's expiry;
  * whatever ends sessions or changes what they may do in this process
- * (sign-out, device removal, a binding, a device list append) clears the
- * cache, so that the change is immediate. */
+ * (sign-out, a sign-in that made room, device removal, a binding, a
+ * device list append) clears the cache, so that the change is
+ * immediate. */
 #define SRV_SESSION_CACHE_SLOTS	1024
 #define SRV_SESSION_CACHE_TTL	5	/* s */
+/* A session's last use is recorded when a lookup in the store finds it
+ * older than this (s). */
+#define SRV_SESSION_TOUCH_EVERY	60
 
-struct srv_session_cache;
 
 /** srv_session_cache_new(out): an empty cache. Returns 0 or
  * COFFER_ERR_NOMEM. */
@@ -63,7 +70,8 @@ void srv_session_cache_clear(struct srv_session_cache *c);
 
 /** srv_session_check(st, cache, token, len, now, out): what the live
  * session of the bearer ${token} of ${len} characters stands for, from
- * ${cache} (may be NULL) or the store. Returns 0, COFFER_ERR_FORMAT (not a
+ * ${cache} (may be NULL) or the store (which then records its use, at
+ * most every SRV_SESSION_TOUCH_EVERY seconds). Returns 0, COFFER_ERR_FORMAT (not a
  * token's shape) or COFFER_ERR_NOTFOUND (no such session, expired or
  * revoked), or the store's error. */
 int srv_session_check(struct store *st, struct srv_session_cache *cache,

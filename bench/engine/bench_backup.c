@@ -2,10 +2,13 @@
  *
  *   bench-backup create REPO CACHE PATH...   back up, print the id
  *   bench-backup restore REPO CACHE TARGET   restore the latest snapshot
+ *   bench-backup check REPO CACHE -          check, reading every pack
  *
- * The key is fixed (a benchmark, not a backup). Prints seconds, counters
- * and the peak RSS. Knobs: BK_PACK (bytes), BK_LEVEL (zstd), BK_AVG
- * (CDC average; min avg/2, max 8 avg), BK_THREADS. */
+ * The keys are fixed (a benchmark, not a backup). Prints seconds,
+ * counters and the peak RSS. Knobs: BK_PACK (bytes), BK_LEVEL (zstd),
+ * BK_AVG (CDC average; min avg/2, max 8 avg), BK_THREADS, BK_KEYS (the
+ * ring: versions 1 to BK_KEYS of the set's key, as after BK_KEYS - 1
+ * device removals; default 1). */
 #include <sys/resource.h>
 
 #include <pthread.h>
@@ -78,32 +81,47 @@ env(const char *n, size_t def)
 	return v != NULL ? (size_t)strtoull(v, NULL, 0) : def;
 }
 
+#define KEYS_MAX	16
+
 int
 main(int argc, char **argv)
 {
-	static const uint8_t secret[32] = { 1, 2, 3 }, kid[16] = { 9 };
+	uint8_t secret[32] = { 1, 2, 3 }, kid[16] = { 9 };
+	struct coffer_key *k[KEYS_MAX] = { NULL };
+	struct coffer_backup_check_options co;
+	struct coffer_backup_check_stats cs;
 	struct coffer_backup_options o;
 	struct coffer_backup_progress pg;
 	struct coffer_cdc_params cdc;
 	struct coffer_backup_repo *r = NULL;
 	struct coffer_bstore st;
-	struct coffer_key *k = NULL;
 	struct rusage ru;
 	pthread_t smp;
 	uint8_t id[16];
+	size_t nk = env("BK_KEYS", 1), i;
 	double t0;
 	int rc;
 
-	if (argc < 5 || coffer_key_import(&k, COFFER_KEY_SYMMETRIC, secret,
-	    kid, 1) != 0 || coffer_bstore_dir_open(&st, argv[2]) != 0) {
-		fprintf(stderr, "usage: bench-backup create|restore REPO "
-		    "CACHE PATH...\n");
+	/* Version v's secret differs from version 1's ({ 1, 2, 3 }, the
+	 * key before rings) in byte 3. */
+	for (i = 0; i < nk && i < KEYS_MAX; i++) {
+		secret[3] = (uint8_t)i;
+		kid[1] = (uint8_t)i;
+		if (coffer_key_import(&k[i], COFFER_KEY_SYMMETRIC, secret, kid,
+		    (uint32_t)i + 1) != 0)
+			return 2;
+	}
+	if (argc < 5 || nk < 1 || nk > KEYS_MAX ||
+	    coffer_bstore_dir_open(&st, argv[2]) != 0) {
+		fprintf(stderr, "usage: bench-backup create|restore|check "
+		    "REPO CACHE PATH...\n");
 		return 2;
 	}
 	if (pthread_create(&smp, NULL, sampler, NULL) != 0)
 		return 2;
 	t0 = now();
-	if ((rc = coffer_backup_open(&r, &st, k, argv[3])) != 0)
+	if ((rc = coffer_backup_open(&r, &st,
+	    (const struct coffer_key *const *)k, nk, argv[3])) != 0)
 		goto fail;
 	memset(&o, 0, sizeof(o));
 	memset(&pg, 0, sizeof(pg));
@@ -117,10 +135,20 @@ main(int argc, char **argv)
 		cdc.max = cdc.avg * 8;
 		o.cdc = &cdc;
 	}
+	memset(&co, 0, sizeof(co));
+	co.read_data = 1;
 	if (strcmp(argv[1], "create") == 0)
 		rc = coffer_backup_create(r, (const char *const *)argv + 4,
 		    (size_t)argc - 4, &o, id);
-	else if ((rc = coffer_backup_resolve(r, "latest", id)) == 0)
+	else if (strcmp(argv[1], "check") == 0) {
+		if ((rc = coffer_backup_check(r, &co, &cs)) == 0)
+			printf("check: %llu snapshots, %llu packs read, %llu "
+			    "chunks read, %llu errors\n",
+			    (unsigned long long)cs.snapshots,
+			    (unsigned long long)cs.packs_read,
+			    (unsigned long long)cs.chunks_read,
+			    (unsigned long long)cs.errors);
+	} else if ((rc = coffer_backup_resolve(r, "latest", id)) == 0)
 		rc = coffer_backup_restore(r, id, NULL, argv[4], &o);
 	if (rc != 0)
 		goto fail;
@@ -137,7 +165,8 @@ main(int argc, char **argv)
 	    ru.ru_maxrss / 1024, peak_anon / 1024, peak_file / 1024);
 	coffer_backup_close(&r);
 	coffer_bstore_dir_close(&st);
-	coffer_key_free(&k);
+	for (i = 0; i < nk; i++)
+		coffer_key_free(&k[i]);
 	return 0;
 fail:
 	fprintf(stderr, "bench-backup: %s: %s\n", coffer_strerror(rc),

@@ -1,7 +1,9 @@
 /* The backup engine (docs/PROTOCOL-backup.md): deduplicated, compressed,
  * encrypted snapshots of folders in a repository that lives in a storage
  * ops table (coffer/backup_store.h). Everything the store receives is
- * ciphertext of padded size; the keys come from the backup set's zone key.
+ * ciphertext of padded size; the keys come from the versions of the
+ * backup set's zone key (a key ring: the key rolls when a device is
+ * removed).
  *
  * A repository handle is used by one thread at a time; the engine runs
  * its own threads inside create and restore. Errors are coffer error
@@ -90,21 +92,34 @@ typedef int (*coffer_backup_snapshot_fn)(void *arg,
 typedef int (*coffer_backup_entry_fn)(void *arg,
     const struct coffer_backup_entry *e);
 
-/** coffer_backup_open(out, store, zone_key, cache_dir): a handle on the
+/* The most versions of a backup set's zone key a handle takes. */
+#define COFFER_BACKUP_KEYS_MAX	1024
+
+/** coffer_backup_open(out, store, keys, nkeys, cache_dir): a handle on the
  * repository in ${store} (copied; it must outlive the handle), keyed by
- * the backup set's symmetric ${zone_key} (the handle derives its own keys
- * and keeps no reference to it), with its local cache in ${cache_dir}
- * (created 0700 if missing; one per repository). Reconciles the cache
- * with the repository's index and folds in the packs of an interrupted
- * backup that the store holds. Returns 0, COFFER_ERR_INVALID,
- * COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_CORRUPT (an index segment
- * fails its checks: the detail names it) or a store error. On an error
- * with a detail, *${out} is still set, to a handle good only for
- * coffer_backup_error_detail and coffer_backup_close (as sqlite3_open);
- * otherwise it is set to NULL. */
+ * the ${nkeys} versions ${keys}[0..${nkeys}) of the backup set's
+ * symmetric zone key, in any order (their coffer_key_version, distinct,
+ * from 1; every version the set has had, so that everything backed up
+ * before a key roll stays readable). The handle derives its own keys and
+ * keeps no reference to them: new objects are sealed under the newest
+ * version, chunk ids and the chunker's cuts come from the oldest (so a
+ * backup after a roll deduplicates against data from before it), and
+ * each object is opened under the version it names. Its local cache is
+ * in ${cache_dir} (created 0700 if missing; one per repository).
+ * Reconciles the cache with the repository's index and folds in the
+ * packs of an interrupted backup that the store holds. Returns 0,
+ * COFFER_ERR_INVALID (a NULL argument, ${nkeys} 0 or over
+ * COFFER_BACKUP_KEYS_MAX, a key not symmetric, of version 0 or of a
+ * version given twice), COFFER_ERR_NOMEM, COFFER_ERR_IO,
+ * COFFER_ERR_KEY (a ref or index segment names a version ${keys} lacks:
+ * the detail names the object and the version), COFFER_ERR_CORRUPT (an
+ * index segment fails its checks: the detail names it) or a store error.
+ * On an error with a detail, *${out} is still set, to a handle good only
+ * for coffer_backup_error_detail and coffer_backup_close (as
+ * sqlite3_open); otherwise it is set to NULL. */
 COFFER_API int coffer_backup_open(struct coffer_backup_repo **out,
-    const struct coffer_bstore *store, const struct coffer_key *zone_key,
-    const char *cache_dir) COFFER_WUR;
+    const struct coffer_bstore *store, const struct coffer_key *const *keys,
+    size_t nkeys, const char *cache_dir) COFFER_WUR;
 
 /** coffer_backup_close(p): close and free *${p}, wiping its keys; sets
  * *${p} to NULL; accepts NULL. */
@@ -130,8 +145,9 @@ COFFER_API int coffer_backup_create(struct coffer_backup_repo *r,
 
 /** coffer_backup_list(r, fn, arg): call ${fn}(${arg}, snapshot) for each
  * snapshot, oldest first; a nonzero return stops and is returned.
- * Returns 0, COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_NOMEM
- * or a store error. */
+ * Returns 0, COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_KEY
+ * (a ref names a key version the handle lacks), COFFER_ERR_NOMEM or a
+ * store error. */
 COFFER_API int coffer_backup_list(struct coffer_backup_repo *r,
     coffer_backup_snapshot_fn fn, void *arg) COFFER_WUR;
 
@@ -145,8 +161,9 @@ COFFER_API int coffer_backup_resolve(struct coffer_backup_repo *r,
 /** coffer_backup_ls(r, id, subpath, fn, arg): call ${fn}(${arg}, entry)
  * for every entry of snapshot ${id} below ${subpath} (NULL or "" for all),
  * folders before their contents, names in byte order. Returns 0,
- * COFFER_ERR_NOTFOUND (snapshot or path), COFFER_ERR_CORRUPT, a store
- * error, or what ${fn} returned. */
+ * COFFER_ERR_NOTFOUND (snapshot or path), COFFER_ERR_CORRUPT,
+ * COFFER_ERR_KEY (a tree sealed under a key version the handle lacks),
+ * a store error, or what ${fn} returned. */
 COFFER_API int coffer_backup_ls(struct coffer_backup_repo *r,
     const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *subpath,
     coffer_backup_entry_fn fn, void *arg) COFFER_WUR;
@@ -155,13 +172,16 @@ COFFER_API int coffer_backup_ls(struct coffer_backup_repo *r,
  * ${id} (or only ${subpath} in it) into the folder ${target} (created if
  * missing). Files are written under a random temporary name
  * (.NAME.coffer-RANDOM, created exclusively) and renamed when whole and
- * verified; no symbolic link below ${target} is followed; modes, times, xattrs (and owners when root) are set last,
- * folders' after their contents. ${opt} may be NULL (threads and progress
+ * verified; no symbolic link below ${target} is followed; modes, times,
+ * xattrs (and owners when root) are set last, folders' after their
+ * contents. ${opt} may be NULL (threads and progress
  * are used). Returns 0, COFFER_ERR_NOTFOUND (snapshot, path, or a pack
  * the store lacks: the detail names it), COFFER_ERR_CORRUPT (a chunk
- * fails its checks: the detail names pack and chunk), COFFER_ERR_NOSPACE
- * (the detail names the file), COFFER_ERR_IO, COFFER_ERR_CANCELLED or a
- * store error. */
+ * fails its checks: the detail names pack and chunk), COFFER_ERR_KEY (a
+ * chunk sealed under a key version the handle lacks: the detail names
+ * chunk, pack and version; nothing of it is decrypted),
+ * COFFER_ERR_NOSPACE (the detail names the file), COFFER_ERR_IO,
+ * COFFER_ERR_CANCELLED or a store error. */
 COFFER_API int coffer_backup_restore(struct coffer_backup_repo *r,
     const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *subpath,
     const char *target, const struct coffer_backup_options *opt)
@@ -210,7 +230,8 @@ struct coffer_backup_forget_options {
  * ${opt}->fn for each snapshot considered; with ${opt}->dry_run nothing
  * is removed. ${opt} may be NULL. Returns 0, COFFER_ERR_INVALID (a NULL
  * argument, or a policy that keeps nothing without remove_all),
- * COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_NOMEM, a store
+ * COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_KEY (a ref
+ * names a key version the handle lacks), COFFER_ERR_NOMEM, a store
  * error, or what the callback returned. */
 COFFER_API int coffer_backup_forget(struct coffer_backup_repo *r,
     const struct coffer_backup_policy *policy,
@@ -250,7 +271,9 @@ struct coffer_backup_prune_stats {
  * backup's packs are in the journal and allow_journal is not set),
  * COFFER_ERR_CORRUPT (a ref, segment, tree or repacked chunk fails its
  * checks, or a tree names a chunk the index lacks: nothing is deleted),
- * COFFER_ERR_NOTFOUND (a segment or pack is missing), COFFER_ERR_NOMEM,
+ * COFFER_ERR_KEY (one of them names a key version the handle lacks:
+ * nothing is deleted), COFFER_ERR_NOTFOUND (a segment or pack is missing),
+ * COFFER_ERR_NOMEM,
  * COFFER_ERR_IO, COFFER_ERR_INVALID or a store error; the detail names
  * the object. */
 COFFER_API int coffer_backup_prune(struct coffer_backup_repo *r,
@@ -286,7 +309,9 @@ struct coffer_backup_check_stats {
  * local index is not used (a temporary one is built from the segments in
  * the cache folder). ${opt} and ${stats} may be NULL. Returns 0 when no
  * error was found, COFFER_ERR_CORRUPT when any was (the detail holds the
- * first), COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_INVALID or a store
+ * first), COFFER_ERR_KEY when the only errors were objects sealed under a
+ * key version the handle lacks (reported as errors: they cannot be
+ * checked), COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_INVALID or a store
  * error that stopped the check. */
 COFFER_API int coffer_backup_check(struct coffer_backup_repo *r,
     const struct coffer_backup_check_options *opt,

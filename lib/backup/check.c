@@ -4,7 +4,9 @@
  * indexed chunks; every indexed pack exists with its size; with
  * read_data, each pack's header matches the index and each chunk opens
  * (AEAD, then its HMAC id). Findings go to the caller one by one; the
- * check goes on after each. */
+ * check goes on after each. An object sealed under a key version the
+ * ring lacks is an error finding too, but not damage: when there is no
+ * other, check returns COFFER_ERR_KEY. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,9 +164,13 @@ ck_entry(struct ck *c, struct repo_reader *rd, struct coffer_buf *plain,
 	if ((rc = coffer_buf_extend(plain, e->rlen, &out)) != 0)
 		return rc;
 	c->st.chunks_read++;
-	if ((rc = bk_chunk_open(rd->z, rd->h, c->r->k, e->id, e->type,
-	    data + e->offset, e->slen, e->rlen, out)) != 0 &&
-	    rc != COFFER_ERR_NOMEM)
+	if ((rc = bk_chunk_open(rd->z, rd->h, c->r->kr, e->id, e->type,
+	    data + e->offset, e->slen, e->rlen, out)) == COFFER_ERR_KEY)
+		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR, rc,
+		    "pack %s: chunk %s at offset %u " REPO_LACKS, ph, ch,
+		    e->offset, bk_chunk_lacks(c->r->kr, data + e->offset,
+		    e->slen));
+	if (rc != 0 && rc != COFFER_ERR_NOMEM)
 		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: chunk %s at offset %u fails "
 		    "its checks (%s)", ph, ch, e->offset, coffer_strerror(rc));
@@ -182,7 +188,7 @@ ck_read(struct ck *c)
 	size_t i, j, n;
 	int rc;
 
-	if ((rc = repo_reader_init(&rd, c->r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, c->r->kr)) != 0)
 		return rc;
 	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL ||
 	    (plain = coffer_buf_new_secret(BK_CHUNK_MAX)) == NULL) {
@@ -205,9 +211,14 @@ ck_read(struct ck *c)
 		c->st.packs_read++;
 		free(e);
 		e = NULL;
-		if ((rc = bk_pack_parse(c->r->k, c->p[i].id, coffer_buf_data(b),
-		    coffer_buf_len(b), &e, &n)) != 0) {
-			if (rc != COFFER_ERR_NOMEM)
+		if ((rc = bk_pack_parse(c->r->kr, c->p[i].id,
+		    coffer_buf_data(b), coffer_buf_len(b), &e, &n)) != 0) {
+			if (rc == COFFER_ERR_KEY)
+				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
+				    rc, "pack %s: its header " REPO_LACKS, hex,
+				    bk_pack_lacks(c->r->kr, coffer_buf_data(b),
+				    coffer_buf_len(b)));
+			else if (rc != COFFER_ERR_NOMEM)
 				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    COFFER_ERR_CORRUPT, "pack %s: its header "
 				    "fails its checks (%s)", hex,
@@ -267,9 +278,12 @@ out:
 	c.st.infos = c.m.infos;
 	if (stats != NULL)
 		*stats = c.st;
+	/* Damage wins over a missing key version: both are in the
+	 * findings, the detail holds the first. */
 	if (rc == 0 && c.m.errors > 0) {
 		repo_clear(r);
-		rc = repo_fail(r, COFFER_ERR_CORRUPT, "%s", c.m.first);
+		rc = repo_fail(r, c.m.errors > c.m.keys ? COFFER_ERR_CORRUPT :
+		    COFFER_ERR_KEY, "%s", c.m.first);
 	}
 	maint_index_free(&c.x);
 	maint_refs_free(&c.refs);

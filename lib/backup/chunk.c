@@ -1,11 +1,20 @@
 /* Stored chunks (docs/PROTOCOL-backup.md, "Stored chunk"):
  *
- *   version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
+ *   v2: version (1) | flags (1) | nonce (24) | masked key version (4) |
+ *       masked id version (4) | ciphertext | tag (16)
+ *   v1: version (1) | flags (1) | nonce (24) | ciphertext | tag (16)
  *
- * XChaCha20-Poly1305 under the data key, AD = id || type || version ||
- * flags; the plaintext is the chunk, zstd-compressed when flags has
- * BK_FLAG_ZSTD. Whether to compress is decided on a 64 KiB sample first
- * so that incompressible data costs one small attempt. */
+ * XChaCha20-Poly1305 under the data key of the key version, AD = id ||
+ * type || version || flags || key version || id version (unmasked; v1:
+ * id || type || version || flags); the plaintext is the chunk,
+ * zstd-compressed when flags has BK_FLAG_ZSTD, whose HMAC under the id
+ * key of the id version is its id. Version 1 names neither version: both
+ * are 1. The two versions are XORed with the first 8 bytes of keyed
+ * BLAKE2b-256 of the nonce under the header-protection key of the ring's
+ * oldest version (as QUIC protects its packet numbers), so that a chunk's
+ * start in a pack looks like two bytes then noise to the server. Whether
+ * to compress is decided on a 64 KiB sample first so that incompressible
+ * data costs one small attempt. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +24,15 @@
 #include <coffer/err.h>
 
 #include "backup/format.h"
+#include "core/sysendian.h"
 #include "crypto/aead.h"
 
 #define SAMPLE		(64u * 1024)
 /* Compress only when the sample shrinks below 15/16 of its size. */
 #define GAIN_NUM	15
 #define GAIN_DEN	16
+/* id | type | version | flags | key version | id version */
+#define AD_MAX		(BK_ID + 1 + 2 + BK_CHUNK_MASK)
 
 struct bk_zctx {
 	ZSTD_CCtx	*c;
@@ -88,14 +100,90 @@ bk_chunk_bound(size_t len)
 	return len + BK_CHUNK_OVER;
 }
 
-static void
-chunk_ad(uint8_t ad[BK_ID + 3], const uint8_t id[BK_ID], uint8_t type,
-    uint8_t flags)
+/* AD = id | type | version | flags, then in format 2 the unmasked key
+ * version and id version. */
+static size_t
+chunk_ad(uint8_t ad[AD_MAX], const uint8_t id[BK_ID], uint8_t type,
+    const struct bk_head *h)
 {
 	memcpy(ad, id, BK_ID);
 	ad[BK_ID] = type;
-	ad[BK_ID + 1] = BK_VERSION;
-	ad[BK_ID + 2] = flags;
+	ad[BK_ID + 1] = h->format;
+	ad[BK_ID + 2] = h->flags;
+	if (h->format == BK_FORMAT_V1)
+		return BK_ID + 3;
+	be32enc(ad + BK_ID + 3, h->key);
+	be32enc(ad + BK_ID + 7, h->idv);
+	return BK_ID + 11;
+}
+
+/* XOR the 8 version bytes at v with the mask of the nonce under the
+ * header-protection key of the oldest version of kr. */
+static void
+chunk_mask(const struct bk_keyring *kr, const uint8_t *nonce, uint8_t *v)
+{
+	uint8_t m[crypto_generichash_BYTES];
+	size_t i;
+
+	/* Cannot fail: the lengths are within BLAKE2b's bounds. */
+	(void)crypto_generichash(m, sizeof(m), nonce, BK_NONCE,
+	    bk_keyring_oldest(kr)->hp, sizeof(bk_keyring_oldest(kr)->hp));
+	for (i = 0; i < BK_CHUNK_MASK; i++)
+		v[i] ^= m[i];
+	sodium_memzero(m, sizeof(m));
+}
+
+int
+bk_chunk_head(const struct bk_keyring *kr, const uint8_t *s, size_t slen,
+    struct bk_head *h)
+{
+	uint8_t v[BK_CHUNK_MASK];
+
+	memset(h, 0, sizeof(*h));
+	if (slen < 1)
+		return COFFER_ERR_TRUNCATED;
+	h->format = s[0];
+	if (h->format == BK_FORMAT_V1) {
+		if (slen < BK_CHUNK_OVER_V1)
+			return COFFER_ERR_TRUNCATED;
+		h->key = h->idv = 1;
+		h->len = BK_CHUNK_VERS;
+	} else if (h->format == BK_FORMAT) {
+		if (slen < BK_CHUNK_OVER)
+			return COFFER_ERR_TRUNCATED;
+		memcpy(v, s + BK_CHUNK_VERS, sizeof(v));
+		chunk_mask(kr, s + BK_CHUNK_NONCE, v);
+		h->key = be32dec(v);
+		h->idv = be32dec(v + 4);
+		h->len = BK_CHUNK_HDR;
+	} else
+		return COFFER_ERR_VERSION;
+	h->flags = s[1];
+	if ((h->flags & ~BK_FLAG_ZSTD) != 0)
+		return COFFER_ERR_FORMAT;
+	return 0;
+}
+
+/* Did the versions unmask to ones a writer of this ring makes? The id
+ * version is the oldest of the writer's ring, which also masks, and the
+ * key version its newest: an id version this ring lacks, or a key
+ * version below it, means the bytes were altered or masked under
+ * another ring's key, and the versions are noise. */
+static int
+chunk_unmasked(const struct bk_keyring *kr, const struct bk_head *h)
+{
+	return h->format == BK_FORMAT_V1 ||
+	    (bk_keyring_get(kr, h->idv) != NULL && h->key >= h->idv);
+}
+
+uint32_t
+bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s, size_t slen)
+{
+	struct bk_head h;
+
+	if (bk_chunk_head(kr, s, slen, &h) != 0 || !chunk_unmasked(kr, &h))
+		return 0;
+	return bk_keyring_get(kr, h.key) == NULL ? h.key : 0;
 }
 
 /* Compressed length of p into dst (cap bytes) when it gains, else 0.
@@ -132,39 +220,47 @@ chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
 }
 
 int
-bk_chunk_seal(struct bk_zctx *z, const struct bk_keys *k,
+bk_chunk_seal(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen)
 {
-	return bk_chunk_seal_det(z, k, id, type, p, len, NULL, out, outlen);
+	return bk_chunk_seal_det(z, kr, id, type, p, len, NULL, out, outlen);
 }
 
 int
-bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
+bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     const uint8_t *nonce, uint8_t *out, size_t *outlen)
 {
-	uint8_t ad[BK_ID + 3], *body = out + BK_CHUNK_HDR;
-	size_t n;
+	const struct bk_keys *k = bk_keyring_newest(kr);
+	uint8_t ad[AD_MAX], *body = out + BK_CHUNK_HDR;
+	uint8_t *nc = out + BK_CHUNK_NONCE;
+	struct bk_head h;
+	size_t n, adlen;
 	int r;
 
 	if (len > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
 	n = chunk_compress(z, p, len, body, len);
-	out[0] = BK_VERSION;
-	out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
+	h.format = out[0] = BK_FORMAT;
+	h.flags = out[1] = n > 0 ? BK_FLAG_ZSTD : 0;
+	h.key = k->version;
+	h.idv = bk_keyring_oldest(kr)->version;
 	if (nonce != NULL)
-		memcpy(out + 2, nonce, BK_NONCE);
+		memcpy(nc, nonce, BK_NONCE);
 	else
-		randombytes_buf(out + 2, BK_NONCE);
-	chunk_ad(ad, id, type, out[1]);
+		randombytes_buf(nc, BK_NONCE);
+	be32enc(out + BK_CHUNK_VERS, h.key);
+	be32enc(out + BK_CHUNK_VERS + 4, h.idv);
+	chunk_mask(kr, nc, out + BK_CHUNK_VERS);
+	adlen = chunk_ad(ad, id, type, &h);
 	if (n > 0)
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, body,
-		    n, ad, sizeof(ad), out + 2, k->data);
+		    n, ad, adlen, nc, k->data);
 	else {
 		n = len;
 		r = aead_seal(COFFER_AEAD_DEFAULT, body, body + n, p, n,
-		    ad, sizeof(ad), out + 2, k->data);
+		    ad, adlen, nc, k->data);
 	}
 	if (r != 0)
 		return r;
@@ -173,43 +269,48 @@ bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
 }
 
 int
-bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keys *k,
+bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out)
 {
-	uint8_t ad[BK_ID + 3], got[BK_ID];
-	size_t clen, n;
+	const struct bk_keys *k, *ik;
+	uint8_t ad[AD_MAX], got[BK_ID];
+	const uint8_t *nonce, *ct;
+	struct bk_head hd;
+	size_t clen, n, adlen;
 	int r;
 
-	if (slen < BK_CHUNK_OVER)
-		return COFFER_ERR_TRUNCATED;
-	if (s[0] != BK_VERSION)
-		return COFFER_ERR_VERSION;
-	if ((s[1] & ~BK_FLAG_ZSTD) != 0)
-		return COFFER_ERR_FORMAT;
+	if ((r = bk_chunk_head(kr, s, slen, &hd)) != 0)
+		return r;
 	if (rlen > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
-	clen = slen - BK_CHUNK_OVER;
-	chunk_ad(ad, id, type, s[1]);
-	if (s[1] == 0) {
+	if (!chunk_unmasked(kr, &hd))
+		return COFFER_ERR_AUTH;
+	if ((k = bk_keyring_get(kr, hd.key)) == NULL ||
+	    (ik = bk_keyring_get(kr, hd.idv)) == NULL)
+		return COFFER_ERR_KEY;
+	nonce = s + BK_CHUNK_NONCE;
+	ct = s + hd.len;
+	clen = slen - hd.len - BK_TAG;
+	adlen = chunk_ad(ad, id, type, &hd);
+	if (hd.flags == 0) {
 		if (clen != rlen)
 			return COFFER_ERR_FORMAT;
-		if ((r = aead_open(COFFER_AEAD_DEFAULT, out,
-		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
-		    sizeof(ad), s + 2, k->data)) != 0)
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, out, ct, clen,
+		    ct + clen, ad, adlen, nonce, k->data)) != 0)
 			return r;
 	} else {
 		if ((r = zctx_scratch(z, clen)) != 0)
 			return r;
-		if ((r = aead_open(COFFER_AEAD_DEFAULT, z->scratch,
-		    s + BK_CHUNK_HDR, clen, s + BK_CHUNK_HDR + clen, ad,
-		    sizeof(ad), s + 2, k->data)) != 0)
+		if ((r = aead_open(COFFER_AEAD_DEFAULT, z->scratch, ct, clen,
+		    ct + clen, ad, adlen, nonce, k->data)) != 0)
 			return r;
 		n = ZSTD_decompressDCtx(z->d, out, rlen, z->scratch, clen);
 		if (ZSTD_isError(n) || n != rlen)
 			return COFFER_ERR_FORMAT;
 	}
-	if ((r = bk_hmac(h, out, rlen, got)) != 0)
+	if ((r = bk_hmac_key(h, ik)) != 0 ||
+	    (r = bk_hmac(h, out, rlen, got)) != 0)
 		return r;
 	if (sodium_memcmp(got, id, BK_ID) != 0)
 		return COFFER_ERR_AUTH;

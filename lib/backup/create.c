@@ -121,7 +121,7 @@ finish_index(struct coffer_backup_repo *r)
 		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((rc = bk_indexref_encode(r->k, name,
+	if ((rc = bk_indexref_encode(r->kr, name,
 	    (const uint8_t (*)[BK_ID])s.ids, s.nids, b)) != 0)
 		goto out;
 	if ((rc = r->store.ops->ref_put(r->store.ctx, name,
@@ -219,7 +219,7 @@ finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
 	randombytes_buf(id, BK_NAME);
 	if ((b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = bk_snapshot_encode(ru->r->k, id, &s, b)) == 0 &&
+	if ((r = bk_snapshot_encode(ru->r->kr, id, &s, b)) == 0 &&
 	    (r = ru->r->store.ops->ref_put(ru->r->store.ctx, id,
 	    coffer_buf_data(b), coffer_buf_len(b))) != 0)
 		r = repo_store_fail(ru->r, r, "storing snapshot", id, BK_NAME);

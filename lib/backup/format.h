@@ -17,11 +17,25 @@
 #define BK_NAME		16	/* ref names (snapshot ids) */
 #define BK_NONCE	24
 #define BK_TAG		16
-#define BK_VERSION	1
 
-/* Stored chunk: version, flags, nonce, ciphertext, tag. */
-#define BK_CHUNK_HDR	(2 + BK_NONCE)
+/* Sealed formats: version 2 names the zone key version that sealed the
+ * object (and, in a chunk, the version whose id key made its id);
+ * version 1, from before key rolls, is read as key version 1. Only
+ * version 2 is written. */
+#define BK_FORMAT	2
+#define BK_FORMAT_V1	1
+#define BK_TREE_VERSION	1	/* the plaintext of a tree */
+
+/* Stored chunk v2: version, flags, nonce, key version (u32) and id
+ * version (u32) masked by the header-protection key, ciphertext, tag.
+ * Version 1: version, flags, nonce, ciphertext, tag. The nonce starts at
+ * BK_CHUNK_NONCE in both. */
+#define BK_CHUNK_NONCE	2
+#define BK_CHUNK_VERS	(BK_CHUNK_NONCE + BK_NONCE)	/* masked versions */
+#define BK_CHUNK_MASK	8
+#define BK_CHUNK_HDR	(BK_CHUNK_VERS + BK_CHUNK_MASK)
 #define BK_CHUNK_OVER	(BK_CHUNK_HDR + BK_TAG)
+#define BK_CHUNK_OVER_V1 (2 + BK_NONCE + BK_TAG)	/* the least overhead */
 #define BK_CHUNK_MAX	((size_t)64 * 1024 * 1024)	/* plaintext cap */
 #define BK_FLAG_ZSTD	0x01
 
@@ -30,9 +44,11 @@ enum bk_type {
 	BK_TREE = 1,
 };
 
-/* Sealed metadata box: version, nonce, AEAD(kind, body length, body,
- * zero padding), tag. */
-#define BK_BOX_OVER	(1 + BK_NONCE + BK_TAG + 5)
+/* Sealed metadata box v2: version, key version (u32), nonce, AEAD(kind,
+ * body length, body, zero padding), tag. Version 1 has no key version. */
+#define BK_BOX_HEAD	5
+#define BK_BOX_OVER	(BK_BOX_HEAD + BK_NONCE + BK_TAG + 5)
+#define BK_BOX_OVER_V1	(1 + BK_NONCE + BK_TAG + 5)
 
 enum bk_kind {
 	BK_KIND_PACK = 1,	/* a pack's header */
@@ -46,28 +62,87 @@ enum bk_kind {
 #define BK_SEG_ENTRIES_MAX	(1u << 20)
 #define BK_INDEX_SEGS_MAX	((COFFER_BSTORE_REF_MAX - 256) / BK_ID)
 
-/* The keys of one repository, derived from the backup set's zone key. */
+/* The keys of one version of the backup set's zone key. */
 struct bk_keys {
+	uint32_t		 version;	/* the zone key's version */
 	uint8_t			 id[32];	/* HMAC-SHA-256 chunk ids */
 	uint8_t			 data[32];	/* AEAD of chunks */
 	uint8_t			 meta[32];	/* AEAD of boxes */
-	struct coffer_key	*cdc;		/* the chunker's key */
+	uint8_t			 hp[32];	/* masks chunks' versions */
 };
 
-/** bk_keys_new(out, zone): derive the repository keys from the symmetric
- * ${zone} key into sodium_malloc memory. Returns 0, COFFER_ERR_INVALID or
+/* The key ring: the keys of every version given, in sodium_malloc
+ * memory. New objects are sealed under the newest; chunk ids, the
+ * chunker's key and the chunks' header protection come from the oldest,
+ * so that data backed up after a roll deduplicates against data from
+ * before it and every device of the set can read a chunk's versions. */
+struct bk_keyring {
+	struct bk_keys		*v;	/* n, versions increasing */
+	size_t			 n;
+	struct coffer_key	*cdc;	/* the chunker's key (oldest) */
+};
+
+/** bk_keyring_new(out, zones, n): derive the keys of the ${n} symmetric
+ * zone keys ${zones} (any order; versions distinct, 1 or more; n from 1
+ * to COFFER_BACKUP_KEYS_MAX). Returns 0, COFFER_ERR_INVALID or
  * COFFER_ERR_NOMEM. */
-int bk_keys_new(struct bk_keys **out, const struct coffer_key *zone);
-/** bk_keys_free(p): wipe and free; accepts NULL. */
-void bk_keys_free(struct bk_keys **p);
+int bk_keyring_new(struct bk_keyring **out,
+    const struct coffer_key *const *zones, size_t n);
+/** bk_keyring_free(p): wipe and free; accepts NULL. */
+void bk_keyring_free(struct bk_keyring **p);
+/** bk_keyring_get(kr, version): the keys of ${version}, or NULL. */
+const struct bk_keys *bk_keyring_get(const struct bk_keyring *kr,
+    uint32_t version);
+/** bk_keyring_newest(kr), bk_keyring_oldest(kr): the keys that seal
+ * new objects, and those that make chunk ids and mask their versions. */
+const struct bk_keys *bk_keyring_newest(const struct bk_keyring *kr);
+const struct bk_keys *bk_keyring_oldest(const struct bk_keyring *kr);
+
+/* The versions a sealed object names: format (1 or 2), the key version
+ * whose keys sealed it, and for a chunk the id version whose id key made
+ * its id (both 1 in format 1). */
+struct bk_head {
+	uint8_t		 format;
+	uint8_t		 flags;		/* chunks */
+	uint32_t	 key;
+	uint32_t	 idv;		/* chunks */
+	size_t		 len;		/* box: bytes before the nonce;
+					 * chunk: before the ciphertext */
+};
+
+/** bk_chunk_head(kr, s, slen, h), bk_box_head(box, len, h): parse the
+ * header of a stored chunk or a box; a chunk's versions are unmasked with
+ * the header-protection key of the oldest version of ${kr} (under another
+ * ring they come out as noise: the caller looks them up, and the AEAD's
+ * AD holds the unmasked ones). Return 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_VERSION or COFFER_ERR_FORMAT (flags; a box's version 0). */
+int bk_chunk_head(const struct bk_keyring *kr, const uint8_t *s, size_t slen,
+    struct bk_head *h);
+int bk_box_head(const uint8_t *box, size_t len, struct bk_head *h);
+
+/** bk_chunk_lacks(kr, s, slen), bk_box_lacks(kr, box, len),
+ * bk_pack_lacks(kr, pack, len): the version a stored chunk, a box or a
+ * pack's header names that ${kr} lacks (0: none, no header, or a chunk's
+ * versions that do not unmask), to name it when opening failed with
+ * COFFER_ERR_KEY. */
+uint32_t bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s,
+    size_t slen);
+uint32_t bk_box_lacks(const struct bk_keyring *kr, const uint8_t *box,
+    size_t len);
+uint32_t bk_pack_lacks(const struct bk_keyring *kr, const uint8_t *pack,
+    size_t len);
 
 /** bk_padme(len): the Padmé bucket of ${len}: ${len} rounded up so that
  * only the top floor(log2(log2(len))) + 1 bits may be nonzero. */
 uint64_t bk_padme(uint64_t len);
 
-/* Chunk ids: HMAC-SHA-256 under the id key; one context per thread. */
+/* Chunk ids: HMAC-SHA-256 under an id key; one context per thread.
+ * bk_hmac_new(out, k) starts one under the id key of ${k};
+ * bk_hmac_key(h, k) switches ${h} to the id key of ${k} (nothing if it
+ * has it already). */
 struct bk_hmac;
 int bk_hmac_new(struct bk_hmac **out, const struct bk_keys *k);
+int bk_hmac_key(struct bk_hmac *h, const struct bk_keys *k);
 void bk_hmac_free(struct bk_hmac **p);
 int bk_hmac(struct bk_hmac *h, const uint8_t *p, size_t len,
     uint8_t id[BK_ID]);
@@ -81,50 +156,61 @@ void bk_zctx_free(struct bk_zctx **p);
  * bytes. */
 size_t bk_chunk_bound(size_t len);
 
-/** bk_chunk_seal(z, k, id, type, p, len, out, outlen): write the stored
- * form of the ${len} plaintext bytes at ${p} (chunk ${id}, ${type}) to
- * ${out} (bk_chunk_bound(${len}) bytes available), compressed when zstd
- * gains (a 64 KiB sample is tried first), and its length to *${outlen}.
- * Returns 0, COFFER_ERR_TOOBIG or COFFER_ERR_CRYPTO. */
-int bk_chunk_seal(struct bk_zctx *z, const struct bk_keys *k,
+/** bk_chunk_seal(z, kr, id, type, p, len, out, outlen): write the stored
+ * form of the ${len} plaintext bytes at ${p} (chunk ${id}, ${type}, an id
+ * made under the id key of the oldest version of ${kr}) to ${out}
+ * (bk_chunk_bound(${len}) bytes available), sealed under the newest
+ * version of ${kr}, compressed when zstd gains (a 64 KiB sample is tried
+ * first), and its length to *${outlen}. Returns 0, COFFER_ERR_TOOBIG or
+ * COFFER_ERR_CRYPTO. */
+int bk_chunk_seal(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     uint8_t *out, size_t *outlen);
 
 /* The _det variants of the sealing calls take the nonce (BK_NONCE bytes;
  * NULL: random) for the known-answer vectors; the engine never passes
  * one. */
-int bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keys *k,
+int bk_chunk_seal_det(struct bk_zctx *z, const struct bk_keyring *kr,
     const uint8_t id[BK_ID], uint8_t type, const uint8_t *p, size_t len,
     const uint8_t *nonce, uint8_t *out, size_t *outlen);
 
-/** bk_chunk_open(z, h, k, id, type, s, slen, rlen, out): authenticate the
- * stored chunk ${s} of ${slen} bytes as chunk ${id} of ${type} with
- * ${rlen} plaintext bytes, decompress it into ${out} (${rlen} bytes) and
- * check that its HMAC is ${id}. Returns 0, COFFER_ERR_TRUNCATED,
- * COFFER_ERR_VERSION, COFFER_ERR_FORMAT (flags, size), COFFER_ERR_AUTH
- * (tag, or the plaintext's id differs) or COFFER_ERR_TOOBIG. */
-int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h, const struct bk_keys *k,
-    const uint8_t id[BK_ID], uint8_t type, const uint8_t *s, size_t slen,
+/** bk_chunk_open(z, h, kr, id, type, s, slen, rlen, out): authenticate
+ * the stored chunk ${s} of ${slen} bytes as chunk ${id} of ${type} with
+ * ${rlen} plaintext bytes under the key version it names, decompress it
+ * into ${out} (${rlen} bytes) and check that its HMAC under the id key of
+ * the id version it names is ${id} (${h} is switched to that key).
+ * Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION, COFFER_ERR_FORMAT
+ * (flags, size), COFFER_ERR_KEY (${kr} lacks the key version it names:
+ * nothing is decrypted), COFFER_ERR_AUTH (its versions do not unmask to
+ * an id version of ${kr} and a key version not below it: altered, or
+ * masked under another ring's key; or the tag, or the plaintext's id
+ * differs) or COFFER_ERR_TOOBIG. */
+int bk_chunk_open(struct bk_zctx *z, struct bk_hmac *h,
+    const struct bk_keyring *kr, const uint8_t id[BK_ID], uint8_t type,
+    const uint8_t *s, size_t slen,
     size_t rlen, uint8_t *out);
 
-/** bk_box_seal(k, kind, bind, bindlen, body, len, total, out): seal ${body}
- * into a box of ${kind} bound to ${bind} (an object's id or name), padded
- * with zeros inside the ciphertext so the box is max(minimal, ${total})
- * bytes, appended to ${out}. Returns 0, COFFER_ERR_TOOBIG or
- * COFFER_ERR_NOMEM. */
-int bk_box_seal(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
+/** bk_box_seal(kr, kind, bind, bindlen, body, len, total, out): seal
+ * ${body} under the newest version of ${kr} into a box of ${kind} bound
+ * to ${bind} (an object's id or name), padded with zeros inside the
+ * ciphertext so the box is max(minimal, ${total}) bytes, appended to
+ * ${out}. Returns 0, COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
+int bk_box_seal(const struct bk_keyring *kr, uint8_t kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *body, size_t len, size_t total,
     struct coffer_buf *out);
-int bk_box_seal_det(const struct bk_keys *k, uint8_t kind, const uint8_t *bind,
-    size_t bindlen, const uint8_t *body, size_t len, size_t total,
+int bk_box_seal_det(const struct bk_keyring *kr, uint8_t kind,
+    const uint8_t *bind, size_t bindlen, const uint8_t *body, size_t len,
+    size_t total,
     const uint8_t *nonce, struct coffer_buf *out);
 
-/** bk_box_open(k, kind, bind, bindlen, box, len, out): authenticate and
- * open a box of *${kind} (0: any, then set) bound to ${bind}; its body
- * goes to ${out} (a secret buffer). Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION,
- * COFFER_ERR_AUTH, COFFER_ERR_CONTEXT (another kind), COFFER_ERR_FORMAT
- * (length, nonzero padding), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
-int bk_box_open(const struct bk_keys *k, uint8_t *kind, const uint8_t *bind,
+/** bk_box_open(kr, kind, bind, bindlen, box, len, out): authenticate
+ * under the key version it names and open a box of *${kind} (0: any,
+ * then set) bound to ${bind}; its body goes to ${out} (a secret buffer).
+ * Returns 0, COFFER_ERR_TRUNCATED, COFFER_ERR_VERSION, COFFER_ERR_KEY
+ * (${kr} lacks the version), COFFER_ERR_AUTH, COFFER_ERR_CONTEXT (another
+ * kind), COFFER_ERR_FORMAT (key version 0, length, nonzero padding),
+ * COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
+int bk_box_open(const struct bk_keyring *kr, uint8_t *kind, const uint8_t *bind,
     size_t bindlen, const uint8_t *box, size_t len, struct coffer_buf *out);
 
 /* An entry of a pack or of an index segment. */
@@ -136,22 +222,23 @@ struct bk_entry {
 	uint32_t	rlen;	/* plaintext length */
 };
 
-/** bk_pack_trailer(k, packid, e, n, chunks_len, out): append the header
+/** bk_pack_trailer(kr, packid, e, n, chunks_len, out): append the header
  * box of a pack whose ${chunks_len} bytes of stored chunks ${e}[0..${n})
  * precede it, and the 4-byte length, so that the pack's size is a Padmé
  * bucket. Returns as bk_box_seal. */
-int bk_pack_trailer(const struct bk_keys *k, const uint8_t packid[BK_ID],
+int bk_pack_trailer(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out);
-int bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
-    const struct bk_entry *e, size_t n, size_t chunks_len,
+int bk_pack_trailer_det(const struct bk_keyring *kr,
+    const uint8_t packid[BK_ID], const struct bk_entry *e, size_t n,
+    size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out);
 
-/** bk_pack_parse(k, packid, pack, len, out, n): open and check the header
+/** bk_pack_parse(kr, packid, pack, len, out, n): open and check the header
  * of the whole pack ${pack}: *${out} gets a malloc'd array of *${n}
  * entries whose offsets tile the pack's chunk area exactly. Returns 0 or
  * an error as bk_box_open, or COFFER_ERR_FORMAT. */
-int bk_pack_parse(const struct bk_keys *k, const uint8_t packid[BK_ID],
+int bk_pack_parse(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n);
 
 /* An index segment: packs, each with its entries. */
@@ -162,21 +249,21 @@ struct bk_seg_pack {
 	size_t			 n;
 };
 
-/** bk_seg_encode(k, segid, packs, n, out): seal an index segment of ${n}
+/** bk_seg_encode(kr, segid, packs, n, out): seal an index segment of ${n}
  * packs (sorted by id, entries by offset) as blob ${segid}. Returns 0,
  * COFFER_ERR_FORMAT (unsorted), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
-int bk_seg_encode(const struct bk_keys *k, const uint8_t segid[BK_ID],
+int bk_seg_encode(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out);
-int bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
+int bk_seg_encode_det(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
     struct coffer_buf *out);
 
-/** bk_seg_decode(k, segid, blob, len, fn, arg): open segment ${segid},
+/** bk_seg_decode(kr, segid, blob, len, fn, arg): open segment ${segid},
  * check all of it, then call ${fn}(${arg}, pack) for each pack. Returns 0,
  * an error of bk_box_open, COFFER_ERR_FORMAT (unsorted, duplicate,
  * overlapping or out-of-pack entries), or what ${fn} returned. */
 typedef int (*bk_seg_fn)(void *arg, const struct bk_seg_pack *p);
-int bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
+int bk_seg_decode(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg);
 
 /* Trees. */
@@ -249,24 +336,26 @@ struct bk_snapshot {
 	uint64_t	 files, dirs, bytes, bytes_new, bytes_stored;
 };
 
-/** bk_snapshot_encode(k, name, s, out): seal snapshot ${s} as ref
+/** bk_snapshot_encode(kr, name, s, out): seal snapshot ${s} as ref
  * ${name}. bk_snapshot_parse(p, len, s): parse the body of an opened
  * SNAPSHOT box; bk_snapshot_clear(s) frees its strings. */
-int bk_snapshot_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
+int bk_snapshot_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out);
-int bk_snapshot_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
-    const struct bk_snapshot *s, const uint8_t *nonce,
+int bk_snapshot_encode_det(const struct bk_keyring *kr,
+    const uint8_t name[BK_NAME], const struct bk_snapshot *s,
+    const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
 void bk_snapshot_clear(struct bk_snapshot *s);
 
-/** bk_indexref_encode(k, name, segs, n, out): seal an INDEX ref naming
+/** bk_indexref_encode(kr, name, segs, n, out): seal an INDEX ref naming
  * ${n} segment ids (sorted, distinct). bk_indexref_parse(p, len, segs,
  * n): parse the body of an opened INDEX box into a malloc'd array. */
-int bk_indexref_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
+int bk_indexref_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
-int bk_indexref_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
-    const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
+int bk_indexref_encode_det(const struct bk_keyring *kr,
+    const uint8_t name[BK_NAME], const uint8_t (*segs)[BK_ID], size_t n,
+    const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
     size_t *n);

@@ -39,6 +39,8 @@ maint_find(struct coffer_backup_repo *r, struct maint_report *m, int level,
 	else {
 		if (m->errors++ == 0)
 			memcpy(m->first, msg, sizeof(m->first));
+		if (err == COFFER_ERR_KEY)
+			m->keys++;
 		if (m->strict)
 			repo_fail(r, err, "%s", msg);
 	}
@@ -133,7 +135,7 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 
 	l->o->nrefs++;
 	repo_hex(hex, name, BK_NAME);
-	if ((rc = bk_box_open(l->r->k, &kind, name, BK_NAME, data, len,
+	if ((rc = bk_box_open(l->r->kr, &kind, name, BK_NAME, data, len,
 	    l->body)) == 0) {
 		if (kind == BK_KIND_INDEX)
 			rc = mrl_index(l, name, coffer_buf_data(l->body),
@@ -146,6 +148,10 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	}
 	if (rc == 0 || rc == COFFER_ERR_NOMEM)
 		return rc;
+	if (rc == COFFER_ERR_KEY)
+		return maint_find(l->r, l->m, COFFER_CHECK_ERROR, rc,
+		    "ref %s " REPO_LACKS, hex, bk_box_lacks(l->r->kr, data,
+		    len));
 	return maint_find(l->r, l->m, COFFER_CHECK_ERROR, COFFER_ERR_CORRUPT,
 	    "ref %s fails its checks (%s)", hex, coffer_strerror(rc));
 }
@@ -251,9 +257,14 @@ maint_seg_each(struct coffer_backup_repo *r, struct maint_report *m,
 			continue;
 		}
 		s.err = 0;
-		rc = bk_seg_decode(r->k, segs[i], coffer_buf_data(b),
+		rc = bk_seg_decode(r->kr, segs[i], coffer_buf_data(b),
 		    coffer_buf_len(b), mseg_pack, &s);
-		if (rc != 0 && s.err == 0 && rc != COFFER_ERR_NOMEM)
+		if (rc == COFFER_ERR_KEY && s.err == 0)
+			rc = maint_find(r, m, COFFER_CHECK_ERROR, rc,
+			    "index segment %s " REPO_LACKS, hex,
+			    bk_box_lacks(r->kr, coffer_buf_data(b),
+			    coffer_buf_len(b)));
+		else if (rc != 0 && s.err == 0 && rc != COFFER_ERR_NOMEM)
 			rc = maint_find(r, m, COFFER_CHECK_ERROR,
 			    COFFER_ERR_CORRUPT,
 			    "index segment %s fails its checks (%s)", hex,
@@ -374,6 +385,14 @@ struct mmark {
 	char				 snap[2 * BK_NAME + 1];
 };
 
+/* A chunk the index lacks is damage, unless an index segment was left
+ * out for naming a key version the ring lacks: it may be there. */
+static int
+mmark_missing(const struct maint_report *m)
+{
+	return m->keys > 0 ? COFFER_ERR_KEY : COFFER_ERR_CORRUPT;
+}
+
 static int
 mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 {
@@ -391,7 +410,7 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			return 0;
 		repo_hex(hex, n->subtree, BK_ID);
 		rc = maint_find(k->r, k->m, COFFER_CHECK_ERROR,
-		    COFFER_ERR_CORRUPT,
+		    mmark_missing(k->m),
 		    "snapshot %s: the tree %s of %s is not in the index",
 		    k->snap, hex, path);
 		return rc != 0 ? rc : WALK_SKIP;
@@ -401,7 +420,7 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 			continue;
 		repo_hex(hex, n->chunks + (size_t)i * BK_ID, BK_ID);
 		if ((rc = maint_find(k->r, k->m, COFFER_CHECK_ERROR,
-		    COFFER_ERR_CORRUPT, "snapshot %s: chunk %s of %s is not "
+		    mmark_missing(k->m), "snapshot %s: chunk %s of %s is not "
 		    "in the index", k->snap, hex, path)) != 0)
 			return rc;
 	}
@@ -429,7 +448,7 @@ maint_index_mark(struct coffer_backup_repo *r, struct maint_report *m,
 		if (set != 0) {
 			repo_hex(hex, refs->roots[i], BK_ID);
 			rc = maint_find(r, m, COFFER_CHECK_ERROR,
-			    COFFER_ERR_CORRUPT, "snapshot %s: its root tree %s "
+			    mmark_missing(m), "snapshot %s: its root tree %s "
 			    "is not in the index", k.snap, hex);
 			continue;
 		}

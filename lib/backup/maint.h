@@ -15,6 +15,8 @@ struct maint_report {
 	void				*arg;
 	int				 strict;
 	uint64_t			 errors, infos;
+	uint64_t			 keys;	/* errors that are
+						 * COFFER_ERR_KEY */
 	char				 first[512];	/* the first error */
 };
 

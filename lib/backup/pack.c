@@ -24,21 +24,21 @@
 static int
 entry_valid(const struct bk_entry *e)
 {
-	return e->type <= BK_TREE && e->slen >= BK_CHUNK_OVER &&
+	return e->type <= BK_TREE && e->slen >= BK_CHUNK_OVER_V1 &&
 	    e->rlen <= BK_CHUNK_MAX &&
 	    (uint64_t)e->slen <= (uint64_t)e->rlen + BK_CHUNK_OVER;
 }
 
 int
-bk_pack_trailer(const struct bk_keys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out)
 {
-	return bk_pack_trailer_det(k, packid, e, n, chunks_len, NULL, out);
+	return bk_pack_trailer_det(kr, packid, e, n, chunks_len, NULL, out);
 }
 
 int
-bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
+bk_pack_trailer_det(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     const uint8_t *nonce, struct coffer_buf *out)
 {
@@ -63,7 +63,7 @@ bk_pack_trailer_det(const struct bk_keys *k, const uint8_t packid[BK_ID],
 	minimal = BK_BOX_OVER + coffer_buf_len(body);
 	total = (size_t)bk_padme(chunks_len + minimal + 4);
 	before = coffer_buf_len(out);
-	if ((r = bk_box_seal_det(k, BK_KIND_PACK, packid, BK_ID,
+	if ((r = bk_box_seal_det(kr, BK_KIND_PACK, packid, BK_ID,
 	    coffer_buf_data(body), coffer_buf_len(body),
 	    total - chunks_len - 4, nonce, out)) != 0)
 		goto out;
@@ -133,43 +133,63 @@ out:
 	return r;
 }
 
-int
-bk_pack_parse(const struct bk_keys *k, const uint8_t packid[BK_ID],
-    const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n)
+/* The header box of a pack: its offset and length. */
+static int
+pack_box(const uint8_t *pack, size_t len, size_t *off, size_t *blen)
 {
-	struct coffer_buf *body = NULL;
-	uint8_t kind = BK_KIND_PACK;
-	size_t blen;
-	int r;
-
 	if (len < 4)
 		return COFFER_ERR_TRUNCATED;
 	if (len > COFFER_BSTORE_BLOB_MAX)
 		return COFFER_ERR_TOOBIG;
-	blen = be32dec(pack + len - 4);
-	if (blen > len - 4)
+	*blen = be32dec(pack + len - 4);
+	if (*blen > len - 4)
 		return COFFER_ERR_TRUNCATED;
-	if (blen > BK_PACK_HDR_MAX)
+	if (*blen > BK_PACK_HDR_MAX)
 		return COFFER_ERR_TOOBIG;
+	*off = len - 4 - *blen;
+	return 0;
+}
+
+uint32_t
+bk_pack_lacks(const struct bk_keyring *kr, const uint8_t *pack, size_t len)
+{
+	size_t off, blen;
+
+	if (pack_box(pack, len, &off, &blen) != 0)
+		return 0;
+	return bk_box_lacks(kr, pack + off, blen);
+}
+
+int
+bk_pack_parse(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
+    const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n)
+{
+	struct coffer_buf *body = NULL;
+	uint8_t kind = BK_KIND_PACK;
+	size_t off, blen;
+	int r;
+
+	if ((r = pack_box(pack, len, &off, &blen)) != 0)
+		return r;
 	if ((body = coffer_buf_new(blen > 0 ? blen : 1)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = bk_box_open(k, &kind, packid, BK_ID, pack + len - 4 - blen,
-	    blen, body)) == 0)
-		r = pack_body(coffer_buf_data(body), coffer_buf_len(body),
-		    len - 4 - blen, out, n);
+	if ((r = bk_box_open(kr, &kind, packid, BK_ID, pack + off, blen,
+	    body)) == 0)
+		r = pack_body(coffer_buf_data(body), coffer_buf_len(body), off,
+		    out, n);
 	coffer_buf_free(&body);
 	return r;
 }
 
 int
-bk_seg_encode(const struct bk_keys *k, const uint8_t segid[BK_ID],
+bk_seg_encode(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, struct coffer_buf *out)
 {
-	return bk_seg_encode_det(k, segid, packs, n, NULL, out);
+	return bk_seg_encode_det(kr, segid, packs, n, NULL, out);
 }
 
 int
-bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
+bk_seg_encode_det(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const struct bk_seg_pack *packs, size_t n, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -215,7 +235,7 @@ bk_seg_encode_det(const struct bk_keys *k, const uint8_t segid[BK_ID],
 			be32enc(p + BK_ID + 9, e->rlen);
 		}
 	}
-	r = bk_box_seal_det(k, BK_KIND_SEGMENT, segid, BK_ID,
+	r = bk_box_seal_det(kr, BK_KIND_SEGMENT, segid, BK_ID,
 	    coffer_buf_data(body), size, (size_t)bk_padme(BK_BOX_OVER + size),
 	    nonce, out);
 out:
@@ -296,7 +316,7 @@ out:
 }
 
 int
-bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
+bk_seg_decode(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
     const uint8_t *blob, size_t len, bk_seg_fn fn, void *arg)
 {
 	struct coffer_buf *body = NULL;
@@ -305,7 +325,7 @@ bk_seg_decode(const struct bk_keys *k, const uint8_t segid[BK_ID],
 
 	if ((body = coffer_buf_new(len > 0 ? len : 1)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = bk_box_open(k, &kind, segid, BK_ID, blob, len, body)) == 0 &&
+	if ((r = bk_box_open(kr, &kind, segid, BK_ID, blob, len, body)) == 0 &&
 	    (r = seg_walk(coffer_buf_data(body), coffer_buf_len(body), NULL,
 	    NULL)) == 0)
 		r = seg_walk(coffer_buf_data(body), coffer_buf_len(body), fn,

@@ -201,7 +201,7 @@ pack_flush(struct pr *s)
 		return 0;
 	memset(&x, 0, sizeof(x));
 	randombytes_buf(x.id, BK_ID);
-	if ((rc = bk_pack_trailer(s->r->k, x.id, s->pe, s->pn, chunks,
+	if ((rc = bk_pack_trailer(s->r->kr, x.id, s->pe, s->pn, chunks,
 	    s->pack)) != 0)
 		goto out;
 	x.data = coffer_buf_data(s->pack);
@@ -330,7 +330,7 @@ commit_index(struct pr *s)
 		k = n - i < BK_INDEX_SEGS_MAX ? n - i : BK_INDEX_SEGS_MAX;
 		randombytes_buf(name, sizeof(name));
 		coffer_buf_reset(b);
-		if ((rc = bk_indexref_encode(s->r->k, name,
+		if ((rc = bk_indexref_encode(s->r->kr, name,
 		    (const uint8_t (*)[BK_ID])all + i, k, b)) != 0)
 			goto out;
 		if ((rc = s->r->store.ops->ref_put(s->r->store.ctx, name,
@@ -413,7 +413,7 @@ plan_all(struct pr *s)
 		s->cur = i;
 		if ((rc = maint_get(s->r, s->refs.segs[i], "index segment",
 		    b)) == 0)
-			rc = bk_seg_decode(s->r->k, s->refs.segs[i],
+			rc = bk_seg_decode(s->r->kr, s->refs.segs[i],
 			    coffer_buf_data(b), coffer_buf_len(b), plan_pack,
 			    s);
 		s->seglen[i] = coffer_buf_len(b);
@@ -494,7 +494,7 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((rc = repo_reader_init(&s.rd, r->k)) != 0 ||
+	if ((rc = repo_reader_init(&s.rd, r->kr)) != 0 ||
 	    (rc = commit_index(&s)) != 0)
 		goto out;
 	/* From here the local index names objects being deleted. */

@@ -55,25 +55,25 @@ get_str(struct reader *rd, char **out, size_t max)
 }
 
 static int
-seal_padded(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
-    const struct coffer_buf *body, const uint8_t *nonce,
-    struct coffer_buf *out)
+seal_padded(const struct bk_keyring *kr, uint8_t kind,
+    const uint8_t name[BK_NAME], const struct coffer_buf *body,
+    const uint8_t *nonce, struct coffer_buf *out)
 {
 	size_t len = coffer_buf_len(body);
 
-	return bk_box_seal_det(k, kind, name, BK_NAME, coffer_buf_data(body),
+	return bk_box_seal_det(kr, kind, name, BK_NAME, coffer_buf_data(body),
 	    len, (size_t)bk_padme(BK_BOX_OVER + len), nonce, out);
 }
 
 int
-bk_snapshot_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
+bk_snapshot_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, struct coffer_buf *out)
 {
-	return bk_snapshot_encode_det(k, name, s, NULL, out);
+	return bk_snapshot_encode_det(kr, name, s, NULL, out);
 }
 
 int
-bk_snapshot_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
+bk_snapshot_encode_det(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const struct bk_snapshot *s, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -104,7 +104,7 @@ bk_snapshot_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
 	    (r = coffer_buf_put_u64(b, s->bytes_new)) != 0 ||
 	    (r = coffer_buf_put_u64(b, s->bytes_stored)) != 0)
 		goto out;
-	r = seal_padded(k, BK_KIND_SNAPSHOT, name, b, nonce, out);
+	r = seal_padded(kr, BK_KIND_SNAPSHOT, name, b, nonce, out);
 out:
 	coffer_buf_free(&b);
 	return r;
@@ -180,14 +180,14 @@ bk_snapshot_clear(struct bk_snapshot *s)
 }
 
 int
-bk_indexref_encode(const struct bk_keys *k, const uint8_t name[BK_NAME],
+bk_indexref_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out)
 {
-	return bk_indexref_encode_det(k, name, segs, n, NULL, out);
+	return bk_indexref_encode_det(kr, name, segs, n, NULL, out);
 }
 
 int
-bk_indexref_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
+bk_indexref_encode_det(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const uint8_t (*segs)[BK_ID], size_t n, const uint8_t *nonce,
     struct coffer_buf *out)
 {
@@ -204,7 +204,7 @@ bk_indexref_encode_det(const struct bk_keys *k, const uint8_t name[BK_NAME],
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_buf_put_u32(b, (uint32_t)n)) == 0 &&
 	    (n == 0 || (r = coffer_buf_append(b, segs, n * BK_ID)) == 0))
-		r = seal_padded(k, BK_KIND_INDEX, name, b, nonce, out);
+		r = seal_padded(kr, BK_KIND_INDEX, name, b, nonce, out);
 	coffer_buf_free(&b);
 	return r;
 }

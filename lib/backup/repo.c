@@ -89,13 +89,13 @@ coffer_backup_error_detail(const struct coffer_backup_repo *r)
 }
 
 int
-repo_reader_init(struct repo_reader *rd, const struct bk_keys *k)
+repo_reader_init(struct repo_reader *rd, const struct bk_keyring *kr)
 {
 	int r;
 
 	memset(rd, 0, sizeof(*rd));
 	if ((r = bk_zctx_new(&rd->z, 0)) != 0 ||
-	    (r = bk_hmac_new(&rd->h, k)) != 0)
+	    (r = bk_hmac_new(&rd->h, bk_keyring_oldest(kr))) != 0)
 		repo_reader_clear(rd);
 	return r;
 }
@@ -115,13 +115,17 @@ repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 	char ph[2 * BK_ID + 1], ch[2 * BK_ID + 1];
 	int rc;
 
-	if ((rc = bk_chunk_open(rd->z, rd->h, r->k, e->id, e->type, s, slen,
+	if ((rc = bk_chunk_open(rd->z, rd->h, r->kr, e->id, e->type, s, slen,
 	    e->rlen, out)) == 0)
 		return 0;
 	if (rc == COFFER_ERR_NOMEM)
 		return rc;
 	repo_hex(ph, packid, BK_ID);
 	repo_hex(ch, e->id, BK_ID);
+	if (rc == COFFER_ERR_KEY)
+		return repo_fail(r, rc, "chunk %s at offset %u of pack %s "
+		    REPO_LACKS, ch, e->offset, ph,
+		    bk_chunk_lacks(r->kr, s, slen));
 	return repo_fail(r, COFFER_ERR_CORRUPT,
 	    "chunk %s at offset %u of pack %s fails its checks (%s)", ch,
 	    e->offset, ph, coffer_strerror(rc));
@@ -184,11 +188,14 @@ refwalk_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	char hex[2 * BK_NAME + 1];
 	int rc;
 
-	if ((rc = bk_box_open(w->r->k, &kind, name, BK_NAME, data, len,
+	if ((rc = bk_box_open(w->r->kr, &kind, name, BK_NAME, data, len,
 	    w->body)) != 0) {
 		if (rc == COFFER_ERR_NOMEM)
 			return rc;
 		repo_hex(hex, name, BK_NAME);
+		if (rc == COFFER_ERR_KEY)
+			return repo_fail(w->r, rc, "ref %s " REPO_LACKS, hex,
+			    bk_box_lacks(w->r->kr, data, len));
 		return repo_fail(w->r, COFFER_ERR_CORRUPT,
 		    "ref %s fails its checks (%s)", hex, coffer_strerror(rc));
 	}
@@ -275,7 +282,7 @@ repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
 	randombytes_buf(x.id, BK_ID);
 	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((rc = bk_seg_encode(r->k, x.id, packs, n, b)) != 0)
+	if ((rc = bk_seg_encode(r->kr, x.id, packs, n, b)) != 0)
 		goto out;
 	x.data = coffer_buf_data(b);
 	x.len = coffer_buf_len(b);
@@ -306,13 +313,17 @@ repo_fold_seg(struct coffer_backup_repo *r, const uint8_t id[BK_ID])
 		rc = repo_store_fail(r, rc == COFFER_ERR_FORMAT ||
 		    rc == COFFER_ERR_TRUNCATED ? COFFER_ERR_CORRUPT : rc,
 		    "index segment", id, BK_ID);
-	else if ((rc = bk_seg_decode(r->k, id, coffer_buf_data(x.out),
+	else if ((rc = bk_seg_decode(r->kr, id, coffer_buf_data(x.out),
 	    coffer_buf_len(x.out), repo_seg_fold, r->idx)) != 0) {
-		if (rc != COFFER_ERR_NOMEM && rc != COFFER_ERR_NOSPACE &&
-		    rc != COFFER_ERR_IO) {
-			char hex[2 * BK_ID + 1];
+		char hex[2 * BK_ID + 1];
 
-			repo_hex(hex, id, BK_ID);
+		repo_hex(hex, id, BK_ID);
+		if (rc == COFFER_ERR_KEY)
+			rc = repo_fail(r, rc, "index segment %s " REPO_LACKS,
+			    hex, bk_box_lacks(r->kr, coffer_buf_data(x.out),
+			    coffer_buf_len(x.out)));
+		else if (rc != COFFER_ERR_NOMEM && rc != COFFER_ERR_NOSPACE &&
+		    rc != COFFER_ERR_IO) {
 			rc = repo_fail(r, COFFER_ERR_CORRUPT,
 			    "index segment %s fails its checks (%s)", hex,
 			    coffer_strerror(rc));
@@ -448,14 +459,14 @@ repo_sync(struct coffer_backup_repo *r)
 
 int
 coffer_backup_open(struct coffer_backup_repo **out,
-    const struct coffer_bstore *store, const struct coffer_key *zone_key,
-    const char *cache_dir)
+    const struct coffer_bstore *store, const struct coffer_key *const *keys,
+    size_t nkeys, const char *cache_dir)
 {
 	struct coffer_backup_repo *r = NULL;
 	int rc = COFFER_ERR_INTERNAL;
 
 	if (out == NULL || store == NULL || store->ops == NULL ||
-	    zone_key == NULL || cache_dir == NULL)
+	    keys == NULL || cache_dir == NULL)
 		return COFFER_ERR_INVALID;
 	*out = NULL;
 	if ((rc = coffer_init()) != 0)
@@ -465,7 +476,7 @@ coffer_backup_open(struct coffer_backup_repo **out,
 	pthread_mutex_init(&r->lock, NULL);
 	r->store = *store;
 	r->cachefd = -1;
-	if ((rc = bk_keys_new(&r->k, zone_key)) != 0)
+	if ((rc = bk_keyring_new(&r->kr, keys, nkeys)) != 0)
 		goto out;
 	if ((mkdir(cache_dir, 0700) != 0 && errno != EEXIST) ||
 	    (r->cachefd = open(cache_dir, O_RDONLY | O_DIRECTORY |
@@ -506,7 +517,7 @@ coffer_backup_close(struct coffer_backup_repo **p)
 	journal_close(&r->jn);
 	if (r->cachefd >= 0)
 		close(r->cachefd);
-	bk_keys_free(&r->k);
+	bk_keyring_free(&r->kr);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*p = NULL;

@@ -3,6 +3,7 @@
 #ifndef COFFER_BACKUP_REPO_H
 #define COFFER_BACKUP_REPO_H
 
+#include <inttypes.h>
 #include <pthread.h>
 
 #include <coffer/backup.h>
@@ -12,7 +13,7 @@
 
 struct coffer_backup_repo {
 	struct coffer_bstore	 store;
-	struct bk_keys		*k;
+	struct bk_keyring	*kr;
 	int			 cachefd;
 	struct cidx		*idx;
 	struct journal		*jn;
@@ -27,6 +28,11 @@ struct repo_reader {
 	struct bk_zctx	*z;
 	struct bk_hmac	*h;
 };
+
+/* The words of a COFFER_ERR_KEY detail, after the object it names: the
+ * object was sealed under a version of the zone key the ring lacks. */
+#define REPO_LACKS	"needs version %" PRIu32 " of the backup set's " \
+			"key, which the key ring given lacks"
 
 /** repo_fail(r, err, fmt, ...): record a detail (the first of a call
  * wins) and return ${err}. repo_clear(r): start a new call. */
@@ -60,20 +66,23 @@ int repo_seg_fold(void *idx, const struct bk_seg_pack *p);
 int repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
     size_t n, uint8_t id[BK_ID], size_t *len);
 
-/** repo_reader_init(rd, k): a thread's contexts for reading chunks under
- * ${k}. repo_reader_clear(rd) frees them. Returns 0, COFFER_ERR_NOMEM
- * or COFFER_ERR_CRYPTO. */
-int repo_reader_init(struct repo_reader *rd, const struct bk_keys *k);
+/** repo_reader_init(rd, kr): a thread's contexts for reading chunks under
+ * the ring ${kr}. repo_reader_clear(rd) frees them. Returns 0,
+ * COFFER_ERR_NOMEM or COFFER_ERR_CRYPTO. */
+int repo_reader_init(struct repo_reader *rd, const struct bk_keyring *kr);
 void repo_reader_clear(struct repo_reader *rd);
 
 /** repo_read_chunk(r, rd, id, type, out): fetch, authenticate and verify
  * chunk ${id} into ${out} (reset first). Returns 0, COFFER_ERR_CORRUPT,
+ * COFFER_ERR_KEY (sealed under a version the ring lacks),
  * COFFER_ERR_NOTFOUND (pack missing) or a store error, with a detail. */
 int repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t id[BK_ID], uint8_t type, struct coffer_buf *out);
 
 /** repo_open_chunk(r, rd, packid, e, s, out): check the stored chunk
- * ${s} (as fetched) of entry ${e} into ${out} (e->rlen bytes). */
+ * ${s} (as fetched) of entry ${e} into ${out} (e->rlen bytes). Returns
+ * 0, COFFER_ERR_NOMEM, COFFER_ERR_KEY or COFFER_ERR_CORRUPT, with a
+ * detail. */
 int repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t packid[BK_ID], const struct bk_entry *e, const uint8_t *s,
     size_t slen, uint8_t *out);

@@ -344,7 +344,7 @@ rs_worker(void *arg)
 		return NULL;
 	}
 	w->s = arg;
-	if ((rc = repo_reader_init(&w->rd, w->s->r->k)) == 0)
+	if ((rc = repo_reader_init(&w->rd, w->s->r->kr)) == 0)
 		for (;;) {
 			/* Another thread failed: stop, keeping its error. */
 			if (__atomic_load_n(&w->s->err, __ATOMIC_RELAXED) != 0)

@@ -138,7 +138,7 @@ bk_tree_begin(struct coffer_buf *b)
 	int r;
 
 	coffer_buf_reset(b);
-	if ((r = coffer_buf_put_u8(b, BK_VERSION)) != 0)
+	if ((r = coffer_buf_put_u8(b, BK_TREE_VERSION)) != 0)
 		return r;
 	return coffer_buf_put_u32(b, 0);
 }
@@ -302,7 +302,7 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 	reader_init(&rd, p, len);
 	if ((r = reader_u8(&rd, &version)) != 0)
 		goto out;
-	if (version != BK_VERSION) {
+	if (version != BK_TREE_VERSION) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}

@@ -124,7 +124,7 @@ walk_root(struct coffer_backup_repo *r, const uint8_t root[BK_ID],
 	int rc;
 
 	path[0] = '\0';
-	if ((rc = repo_reader_init(&rd, r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, r->kr)) != 0)
 		return rc;
 	rc = walk_tree(r, &rd, root, path, 0, fn, arg, 0);
 	repo_reader_clear(&rd);
@@ -146,7 +146,7 @@ walk_snapshot(struct coffer_backup_repo *r, const uint8_t snap[BK_NAME],
 	path[0] = '\0';
 	if ((rc = repo_snapshot(r, snap, &s)) != 0)
 		return rc;
-	if ((rc = repo_reader_init(&rd, r->k)) != 0)
+	if ((rc = repo_reader_init(&rd, r->kr)) != 0)
 		goto out;
 	if (sub == NULL || sub[strspn(sub, "/")] == '\0') {
 		rc = walk_tree(r, &rd, s.root, path, 0, fn, arg, 0);

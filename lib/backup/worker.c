@@ -121,7 +121,7 @@ worker_main(void *arg)
 	int r;
 
 	if ((r = writer_init(ru, &w)) != 0 ||
-	    (r = coffer_cdc_new(&cdc, ru->r->k->cdc, &ru->cdc)) != 0 ||
+	    (r = coffer_cdc_new(&cdc, ru->r->kr->cdc, &ru->cdc)) != 0 ||
 	    (buf = malloc(cap)) == NULL) {
 		run_fail(ru, r != 0 ? r : COFFER_ERR_NOMEM);
 		goto out;

@@ -56,7 +56,7 @@ writer_flush(struct run *ru, struct writer *w)
 		run_pack_free(p);
 		return COFFER_ERR_NOMEM;
 	}
-	if ((r = bk_pack_trailer(ru->r->k, p->id, p->e, p->n, p->len, t)) != 0)
+	if ((r = bk_pack_trailer(ru->r->kr, p->id, p->e, p->n, p->len, t)) != 0)
 		goto fail;
 	if (p->len + coffer_buf_len(t) > p->cap) {
 		if ((nd = realloc(p->data, p->len + coffer_buf_len(t))) == NULL) {
@@ -108,7 +108,7 @@ writer_chunk(struct run *ru, struct writer *w, uint8_t type,
 		w->pack->e = e;
 		w->pack->ecap *= 2;
 	}
-	if ((r = bk_chunk_seal(w->z, ru->r->k, id, type, p, len,
+	if ((r = bk_chunk_seal(w->z, ru->r->kr, id, type, p, len,
 	    w->pack->data + w->pack->len, &slen)) != 0)
 		return r;
 	e = &w->pack->e[w->pack->n];
@@ -137,7 +137,7 @@ writer_init(struct run *ru, struct writer *w)
 
 	memset(w, 0, sizeof(*w));
 	if ((r = bk_zctx_new(&w->z, ru->level)) == 0)
-		r = bk_hmac_new(&w->h, ru->r->k);
+		r = bk_hmac_new(&w->h, bk_keyring_oldest(ru->r->kr));
 	return r;
 }
 

@@ -1,9 +1,12 @@
 /* Accounts and sessions: OPAQUE registration and sign-in (lib/auth's
- * client side), the session token in the home, sign-out. */
+ * client side), the session token in the home, the session bound to this
+ * device (docs/PROTOCOL-devices.md §5), the account's keys joined, and
+ * sign-out. */
 #include <coffer/client.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
 #include <coffer/opaque.h>
+#include <coffer/sign.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "core/file.h"
 
 #define B64(n)	COFFER_B64URL_LEN(n)
+#define BIND_CONTEXT	"coffer/session-device/v1"
 
 /* The key-stretching costs the server names: {"alg", "t_cost", "m_cost"}. */
 static int
@@ -128,6 +132,30 @@ out:
 	return r;
 }
 
+/* A home belongs to one account: a server that names another for its
+ * login is refused (what this home verified is that account's). */
+static int
+same_account(struct coffer_client *c,
+    const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	struct coffer_buf *b = NULL;
+	int r;
+
+	if ((b = coffer_buf_new(64)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = st_get(c, "account", b);
+	if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+	else if (r == 0 && (coffer_buf_len(b) != COFFER_WIRE_ID_BYTES ||
+	    sodium_memcmp(coffer_buf_data(b), account,
+	    COFFER_WIRE_ID_BYTES) != 0))
+		r = cl_fail(c, COFFER_ERR_SERVER, "the server names another "
+		    "account for this login than the one this home belongs "
+		    "to");
+	coffer_buf_free(&b);
+	return r;
+}
+
 /* Keep the session: the token file (0600); the account and the server,
  * which later opens of the home default to, in the state. */
 static int
@@ -148,6 +176,8 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 	    c->errmsg)) != 0 ||
 	    (r = net_json_int(j, "expires", &expires, c->errmsg)) != 0)
 		return r;
+	if ((r = same_account(c, account)) != 0)
+		return r;
 	for (i = 0; tok[i] != '\0'; i++)
 		if (tok[i] <= ' ' || tok[i] > '~')
 			break;
@@ -158,6 +188,8 @@ keep_session(struct coffer_client *c, const char *login, const json_t *j)
 	    (r = file_write_atomic(path, (const uint8_t *)tok, i,
 	    0600)) != 0)
 		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
+	/* What binding signs for: this session and no other. */
+	crypto_hash_sha256(c->token_hash, (const uint8_t *)tok, i);
 	r = net_set_token(c->net, tok);
 	/* The reply's copy of the token goes with the reply: wipe it now. */
 	sodium_memzero((char *)(uintptr_t)tok, i);
@@ -188,9 +220,127 @@ device_body(struct coffer_client *c, char hex[ID_HEX])
 	return r != 0 ? r : cl_hex(hex, coffer_device_id(c->device));
 }
 
-int
-coffer_client_login(struct coffer_client *c, const char *login,
-    const uint8_t *password, size_t password_len)
+/* PUT /v1/sessions/current/device: Sig(device key, BIND_CONTEXT,
+ * account id || SHA-256(token)), so that the server holds proof that this
+ * device, not a password alone, holds the session. */
+static int
+bind_once(struct coffer_client *c, const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	static const char *const keys[] = { "device", "restricted", NULL };
+	uint8_t msg[COFFER_WIRE_ID_BYTES + sizeof(c->token_hash)];
+	uint8_t sig[COFFER_SIGN_BYTES], dev[COFFER_WIRE_ID_BYTES];
+	char hex[ID_HEX], sb[B64(COFFER_SIGN_BYTES)], *body = NULL;
+	json_t *j = NULL;
+	int r, restricted;
+
+	memcpy(msg, account, COFFER_WIRE_ID_BYTES);
+	memcpy(msg + COFFER_WIRE_ID_BYTES, c->token_hash,
+	    sizeof(c->token_hash));
+	if ((r = coffer_sign(sig, coffer_device_sign_key(c->device),
+	    BIND_CONTEXT, msg, sizeof(msg))) != 0 ||
+	    (r = cl_hex(hex, coffer_device_id(c->device))) != 0 ||
+	    (r = coffer_b64url_encode(sb, sizeof(sb), sig, sizeof(sig))) != 0 ||
+	    (r = net_json_body(&body, "{s:s,s:s}", "device", hex, "sig",
+	    sb)) != 0)
+		goto out;
+	/* Sent again after a lost answer, it is 409: bound already. */
+	r = cl_json(c, "PUT", "/v1/sessions/current/device", body,
+	    CL_IDEMPOTENT, &j, NULL);
+	if (r == COFFER_ERR_CONFLICT) {
+		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	if ((r = net_json_only(j, keys, c->errmsg)) != 0 ||
+	    (r = net_json_hex(j, "device", dev, sizeof(dev), c->errmsg)) != 0 ||
+	    (r = net_json_bool(j, "restricted", &restricted, c->errmsg)) != 0)
+		goto out;
+	if (sodium_memcmp(dev, coffer_device_id(c->device), sizeof(dev)) != 0)
+		r = cl_fail(c, COFFER_ERR_SERVER, "the server bound the "
+		    "session to another device");
+out:
+	sodium_memzero(msg, sizeof(msg));
+	json_decref(j);
+	free(body);
+	return r;
+}
+
+/* Bind the new session to this device; a card the server no longer holds
+ * is registered again first. */
+static int
+bind_session(struct coffer_client *c,
+    const uint8_t account[COFFER_WIRE_ID_BYTES])
+{
+	int r;
+
+	if ((r = bind_once(c, account)) == COFFER_ERR_NOTFOUND &&
+	    (r = enrol_register(c)) == 0)
+		r = bind_once(c, account);
+	return r;
+}
+
+/* GET /v1/account: the server's word for its list's head (the devices
+ * check the list itself). */
+static int
+account_head(struct coffer_client *c,
+    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t *head)
+{
+	static const char *const keys[] = { "account", "created",
+		"restricted", "devicelist_head", "device", NULL };
+	uint8_t id[COFFER_WIRE_ID_BYTES];
+	uint64_t created;
+	json_t *j = NULL;
+	int r, restricted;
+
+	if ((r = cl_json(c, "GET", "/v1/account", NULL, CL_IDEMPOTENT, &j,
+	    NULL)) != 0)
+		return r;
+	if ((r = net_json_only(j, keys, c->errmsg)) != 0 ||
+	    (r = net_json_hex(j, "account", id, sizeof(id), c->errmsg)) != 0 ||
+	    (r = net_json_int(j, "created", &created, c->errmsg)) != 0 ||
+	    (r = net_json_bool(j, "restricted", &restricted, c->errmsg)) != 0 ||
+	    (r = net_json_int(j, "devicelist_head", head, c->errmsg)) != 0)
+		goto out;
+	if (sodium_memcmp(id, account, sizeof(id)) != 0)
+		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer names "
+		    "another account");
+out:
+	json_decref(j);
+	return r;
+}
+
+/* After the session is kept: this device's keys and card, the session
+ * bound to it, the account's keys joined (the genesis on the first
+ * device; a device not yet listed stays unapproved and pairs). */
+static int
+join(struct coffer_client *c)
+{
+	struct coffer_buf *b = NULL;
+	uint8_t account[COFFER_WIRE_ID_BYTES];
+	uint64_t head = 0;
+	int r;
+
+	if ((r = enrol_device(c)) != 0)
+		return r;
+	if ((b = coffer_buf_new(64)) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = st_get(c, "account", b);
+	if (r == 0 && coffer_buf_len(b) == sizeof(account))
+		memcpy(account, coffer_buf_data(b), sizeof(account));
+	else if (r == 0)
+		r = COFFER_ERR_FORMAT;
+	coffer_buf_free(&b);
+	if (r != 0 || (r = bind_session(c, account)) != 0 ||
+	    (r = account_head(c, account, &head)) != 0)
+		return r;
+	c->refreshed = 0;
+	return kc_join(c, head);
+}
+
+static int
+login_once(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len, int *claimed)
 {
 	struct coffer_opaque_client *oc = NULL;
 	struct coffer_opaque_params ksf;
@@ -254,6 +404,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	if ((r = device_body(c, dev)) != 0 ||
 	    (r = coffer_b64url_encode(kb, sizeof(kb), ke3, sizeof(ke3))) != 0)
 		goto out;
+	*claimed = dev[0] != '\0';
 	r = dev[0] ? net_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
 	    "ke3", kb, "device", dev) : net_json_body(&body, "{s:s,s:s}",
 	    "login_id", lid, "ke3", kb);
@@ -261,7 +412,7 @@ coffer_client_login(struct coffer_client *c, const char *login,
 	    CL_NOAUTH, &j, NULL)) != 0 ||
 	    (r = keep_session(c, login, j)) != 0)
 		goto out;
-	r = enrol_device(c);
+	r = join(c);
 out:
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(exp, sizeof(exp));
@@ -271,6 +422,22 @@ out:
 	if (body != NULL)
 		sodium_memzero(body, strlen(body));
 	free(body);
+	return r;
+}
+
+int
+coffer_client_login(struct coffer_client *c, const char *login,
+    const uint8_t *password, size_t password_len)
+{
+	int r, claimed = 0;
+
+	r = login_once(c, login, password, password_len, &claimed);
+	/* The server forgot this device's card (a removal deletes it): sign
+	 * in again without naming it; the sign-in registers it anew, and
+	 * the device list then says what happened. */
+	if (r == COFFER_ERR_SERVER && claimed && c->status == 400 &&
+	    st_del(c, "registered") == 0)
+		r = login_once(c, login, password, password_len, &claimed);
 	return r;
 }
 

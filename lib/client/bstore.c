@@ -414,9 +414,11 @@ set_zone(struct coffer_client *c, const char *set_name, struct zone *z,
 	if (c == NULL)
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
-	if ((r = zn_open(c, COFFER_CATEGORY_BACKUP, set_name, z)) != 0)
+	if ((r = kc_ready(c)) != 0 ||
+	    (r = zn_open(c, COFFER_CATEGORY_BACKUP, set_name, z)) != 0)
 		return r;
-	return kc_zone_key(c, z, 1, key);
+	/* The current version's: the engine takes one zone key for now. */
+	return kc_zone_key(c, z, 0, 1, key);
 }
 
 int
@@ -457,18 +459,42 @@ coffer_client_backup_store_close(struct coffer_bstore *store)
 }
 
 int
-coffer_client_backup_key(struct coffer_client *c, const char *set_name,
-    struct coffer_key **out)
+coffer_client_backup_keys(struct coffer_client *c, const char *set_name,
+    struct coffer_key **keys, size_t max, size_t *n)
 {
 	const struct coffer_key *k;
 	struct zone z;
+	uint32_t v;
+	size_t i;
 	int r;
 
-	if (out == NULL)
+	if (keys == NULL || n == NULL || max == 0)
 		return COFFER_ERR_INVALID;
-	*out = NULL;
+	*n = 0;
+	/* The current version first: made on the set's first write in this
+	 * epoch, so that new objects have a key. */
 	if ((r = set_zone(c, set_name, &z, &k)) != 0)
 		return r;
-	return coffer_key_import(out, COFFER_KEY_SYMMETRIC,
-	    key_secret(k), coffer_key_id(k), coffer_key_version(k));
+	for (v = 1; v <= c->epoch; v++) {
+		if ((r = kc_zone_key(c, &z, v, 0, &k)) == COFFER_ERR_NOTFOUND) {
+			/* The set was not written in that epoch. */
+			c->errmsg[0] = '\0';
+			continue;
+		}
+		if (r == 0 && *n == max)
+			r = cl_fail(c, COFFER_ERR_TOOBIG, "backup set %s has more "
+			    "than %zu key versions", set_name, max);
+		/* A copy at once: the handle's zone keys are a small cache. */
+		if (r != 0 || (r = coffer_key_import(&keys[*n],
+		    COFFER_KEY_SYMMETRIC, key_secret(k), coffer_key_id(k),
+		    coffer_key_version(k))) != 0)
+			goto fail;
+		(*n)++;
+	}
+	return 0;
+fail:
+	for (i = 0; i < *n; i++)
+		coffer_key_free(&keys[i]);
+	*n = 0;
+	return r;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -58,33 +59,6 @@ load_token(struct coffer_client *c)
 		r = 0;
 	else
 		r = cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
-	coffer_buf_free(&b);
-	return r;
-}
-
-/* The root, if this device holds one: sealed to it in the state. */
-static int
-load_root(struct coffer_client *c)
-{
-	struct coffer_buf *b = NULL;
-	int r = COFFER_ERR_NOMEM;
-
-	if (c->device == NULL)
-		return 0;
-	if ((b = coffer_buf_new(4096)) == NULL)
-		goto out;
-	if ((r = st_get(c, "root", b)) == COFFER_ERR_NOTFOUND) {
-		r = 0;
-		goto out;
-	}
-	if (r != 0)
-		goto out;
-	if ((r = coffer_keychain_open_from_device(&c->root,
-	    coffer_buf_data(b), coffer_buf_len(b), COFFER_ROLE_ROOT, 0, 1,
-	    coffer_device_agree_key(c->device))) != 0)
-		r = cl_fail(c, r, "the keychain root in the home does not "
-		    "open: %s", coffer_strerror(r));
-out:
 	coffer_buf_free(&b);
 	return r;
 }
@@ -187,7 +161,7 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 	if (r == COFFER_ERR_NOTFOUND)
 		r = 0;
 	if (r != 0 || (token_is_for_url(c) && (r = load_token(c)) != 0) ||
-	    (r = load_root(c)) != 0)
+	    (r = kc_load(c)) != 0)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -200,17 +174,16 @@ void
 coffer_client_free(struct coffer_client **p)
 {
 	struct coffer_client *c;
-	size_t i;
 
 	if (p == NULL || (c = *p) == NULL)
 		return;
 	net_free(&c->net);
 	if (c->db != NULL)
 		(void)sqlite3_close_v2(c->db);
+	pair_end(c);
+	kc_forget(c);
 	coffer_device_free(&c->device);
-	coffer_key_free(&c->root);
-	for (i = 0; i < c->nzkeys; i++)
-		coffer_key_free(&c->zkeys[i].key);
+	sodium_memzero(c->token_hash, sizeof(c->token_hash));
 	if (c->passcode != NULL)
 		sodium_free(c->passcode);
 	if (c->locked)
@@ -242,11 +215,14 @@ coffer_client_http_status(const struct coffer_client *c)
 int
 coffer_client_status(struct coffer_client *c, struct coffer_client_status *st)
 {
+	struct devlist_entry head;
 	struct coffer_buf *b = NULL;
 	char path[4096];
 	struct stat sb;
+	uint64_t until = 0;
 	int r = COFFER_ERR_INVALID;
 
+	memset(&head, 0, sizeof(head));
 	if (c == NULL || st == NULL)
 		goto out;
 	memset(st, 0, sizeof(*st));
@@ -274,9 +250,24 @@ coffer_client_status(struct coffer_client *c, struct coffer_client_status *st)
 		memcpy(st->device, coffer_device_id(c->device),
 		    sizeof(st->device));
 	}
-	st->trusted = c->root != NULL;
+	if ((r = tr_head(c, &head)) == 0) {
+		st->devlist_seq = head.seq;
+		st->listed = kc_listed(c, &head);
+		st->removed = c->device != NULL && !st->listed;
+	} else if (r != COFFER_ERR_NOTFOUND)
+		goto out;
+	if (st->removed && (r = tr_removal(c, coffer_device_id(c->device),
+	    NULL, st->removal, sizeof(st->removal))) != 0)
+		goto out;
+	if ((r = tr_refused(c, st->refusal, sizeof(st->refusal))) != 0)
+		goto out;
+	st->trusted = st->listed && c->root != NULL;
+	/* Waiting: a pairing this home opened that has not expired. */
+	st->waiting = !st->listed && !st->removed &&
+	    pair_open_until(c, &until) == 0 && until > (uint64_t)time(NULL);
 	r = 0;
 out:
+	devlist_entry_cleanup(&head);
 	coffer_buf_free(&b);
 	return r;
 }

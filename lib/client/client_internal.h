@@ -5,14 +5,22 @@
  *
  *   client.c          the handle: open, free, errors, status
  *   account.c         the API's features: accounts and sessions,
- *   approval.c          device codes and approval,
+ *   pair.c              pairing a new device (both sides),
+ *   devices.c           the account's devices,
+ *   remove.c            removing (the epoch's keys roll) and renaming
+ *                         devices,
+ *   alerts.c            the changes to the devices not shown yet,
  *   record.c            generic records,
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
- *   keychain_sync.c   the keychain zone: the account's wrapped keys
+ *   keychain_sync.c   the keychain zone: the account's keys by epoch,
+ *                       grants, the genesis and a removal's roll
+ *                       through their journals
+ *   trust.c           the signed device list: the pinned head, refresh,
+ *                       append
  *   zone.c            zones on the server: writes and the change feed
  *   state.c           the home's SQLite state: storage, nothing more
  *   common.c          what all of them use: errors into the handle,
@@ -36,6 +44,7 @@
 #include <coffer/encoding.h>
 #include <coffer/key.h>
 
+#include "keys/devlist.h"
 #include "net/net.h"
 
 #define ID_HEX		COFFER_HEX_LEN(COFFER_WIRE_ID_BYTES)	/* and NUL */
@@ -43,8 +52,11 @@
 
 struct zone_key {
 	uint8_t			 zone[COFFER_WIRE_ID_BYTES];
+	uint32_t		 version;
 	struct coffer_key	*key;
 };
+
+struct pairing;
 
 struct coffer_client {
 	struct net		*net;
@@ -54,7 +66,16 @@ struct coffer_client {
 	pthread_mutex_t		 lock;	/* db, keys, errmsg: backup refs */
 	int			 locked;	/* lock is made */
 	struct coffer_device	*device;
-	struct coffer_key	*root;		/* when trusted */
+	struct coffer_key	*root;		/* R_e, when trusted */
+	struct coffer_key	*acct;		/* A_e */
+	struct coffer_key	*naming;	/* K_n */
+	uint32_t		 epoch;		/* e: of the root held */
+	uint8_t			 commit[32];	/* R_e's root commit */
+	int			 refreshed;	/* kc_refresh ran in this handle */
+	int			 removed;	/* the pinned head lacks us */
+	uint8_t			 token_hash[32]; /* SHA-256 of the session token,
+						    after a sign-in */
+	struct pairing		*pair;		/* a pairing in flight (pair.c) */
 	uint8_t			 kczone[COFFER_WIRE_ID_BYTES]; /* the keychain zone */
 	int			 has_kczone;
 	struct zone_key		 zkeys[ZONE_KEYS_MAX];
@@ -101,6 +122,11 @@ int cl_json(struct coffer_client *c, const char *method, const char *path,
  * 0, COFFER_ERR_SERVER (another shape) or as cl_json. */
 int cl_list(struct coffer_client *c, const char *path, const char *key,
     json_t **out, json_t **array);
+/** cl_b64(c, v, out, max, what): the JSON string ${v} as base64url of at
+ * most ${max} bytes, appended to ${out}. Returns 0, or COFFER_ERR_SERVER
+ * naming ${what} (${out} unchanged). */
+int cl_b64(struct coffer_client *c, const json_t *v, struct coffer_buf *out,
+    size_t max, const char *what);
 /** cl_path(out, cap, home, name): "${home}/${name}" into ${out}. Returns 0
  * or COFFER_ERR_TOOBIG. */
 int cl_path(char *out, size_t cap, const char *home, const char *name);
@@ -110,28 +136,62 @@ int cl_hex(char out[ID_HEX], const uint8_t id[COFFER_WIRE_ID_BYTES]);
 
 /* state.c: the SQLite state in the home folder. Storage alone: it calls
  * nothing of lib/client but common.c. */
+/** st_open(c): open (make, migrate) the home's state.db into c->db. */
 int st_open(struct coffer_client *c);
+/** st_get(c, k, out): meta ${k} appended to ${out}; COFFER_ERR_NOTFOUND. */
 int st_get(struct coffer_client *c, const char *k, struct coffer_buf *out);
+/** st_set(c, k, v, len): meta ${k} set to the ${len} bytes at ${v}. */
 int st_set(struct coffer_client *c, const char *k, const void *v, size_t len);
+/** st_del(c, k): forget meta ${k} (nothing if absent). */
+int st_del(struct coffer_client *c, const char *k);
+/** st_get_u64(c, k, v), st_set_u64(c, k, v): meta ${k} as a number (8
+ * bytes, big-endian); get returns COFFER_ERR_NOTFOUND (*${v} 0) if
+ * absent, COFFER_ERR_FORMAT if not 8 bytes. */
+int st_get_u64(struct coffer_client *c, const char *k, uint64_t *v);
+int st_set_u64(struct coffer_client *c, const char *k, uint64_t v);
+/** st_dl_put(c, seq, entry, len): keep a verified device list entry; a
+ * seq is kept once (another put of it fails with COFFER_ERR_IO). */
+int st_dl_put(struct coffer_client *c, uint64_t seq, const uint8_t *entry,
+    size_t len);
+/** st_dl_get(c, seq, out): the entry kept at ${seq}, appended to ${out};
+ * COFFER_ERR_NOTFOUND if none. */
+int st_dl_get(struct coffer_client *c, uint64_t seq, struct coffer_buf *out);
+/** st_dl_head(c, seq, out): the newest entry kept (the pinned head) and
+ * its seq; COFFER_ERR_NOTFOUND (*${seq} 0) if none. */
+int st_dl_head(struct coffer_client *c, uint64_t *seq,
+    struct coffer_buf *out);
+/** st_zone_token(c, zone, tok, cap): the zone's last change token (""
+ * if none); COFFER_ERR_NOTFOUND for a zone the home never synced. */
 int st_zone_token(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], char *tok, size_t cap);
+/** st_zone_put(c, zone, category, token): remember the zone, its
+ * category and its change token (NULL or "": none). */
 int st_zone_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], const char *category,
     const char *token);
+/** st_zones(c, ids, n): every zone id the home knows (free *${ids}). */
 int st_zones(struct coffer_client *c, uint8_t **ids, size_t *n);
+/** st_zone_get(c, zone, z): the zone as the home knows it. */
 int st_zone_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], struct zone *z);
+/** st_rec_get(c, zone, id, r, data): the home's copy of a record;
+ * COFFER_ERR_NOTFOUND. */
 int st_rec_get(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r,
     struct coffer_buf *data);
+/** st_rec_put(c, zone, r, data, len): keep a record as the home's copy. */
 int st_rec_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], const struct rec *r,
     const uint8_t *data, size_t len);
+/** st_rec_drop_zone(c, zone): drop the home's copy of the zone's
+ * records (seen stays). */
 int st_rec_drop_zone(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES]);
 typedef int (*st_rec_fn)(void *arg, const struct rec *r, const uint8_t *data,
     size_t len);
+/** st_rec_each(c, zone, fn, arg): ${fn} for each record the home holds
+ * of the zone, until it returns nonzero. */
 int st_rec_each(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES], st_rec_fn fn, void *arg);
 /* BLAKE2b-256 of a record's bytes as the server holds them. */
@@ -152,7 +212,13 @@ int st_seen_put(struct coffer_client *c,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], uint64_t counter,
     const uint8_t hash[SEEN_HASH_BYTES]);
+/** st_begin(c): begin a transaction (never nested: a call made inside
+ * one, such as a sync from a record check, fails with COFFER_ERR_IO). */
 int st_begin(struct coffer_client *c);
+/** st_in_tx(c): 1 inside a transaction (st_begin without its st_end). */
+int st_in_tx(struct coffer_client *c);
+/** st_end(c, r): commit if ${r} is 0, else roll back. Returns ${r}, or
+ * the commit's error. */
 int st_end(struct coffer_client *c, int r);
 
 /* zone.c: zones on the server. */
@@ -164,6 +230,9 @@ typedef int (*zn_check_fn)(void *arg, struct coffer_client *c,
     const struct zone *z, const uint8_t id[COFFER_WIRE_ID_BYTES],
     const uint8_t *data, size_t len);
 
+/** zn_open(c, category, name, z): the zone of ${category} named ${name}
+ * (NULL: "default"), its id from the naming key: COFFER_ERR_STATE until
+ * this device holds it (kc_ready first). */
 int zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z);
 /** zn_sync(c, z, check, arg, changed): sync the zone from its change
@@ -193,17 +262,180 @@ int zn_fetch(struct coffer_client *c, const struct zone *z,
     const uint8_t id[COFFER_WIRE_ID_BYTES], struct rec *r,
     struct coffer_buf *data);
 
-/* keychain_sync.c: the keychain zone and the keys wrapped in it. */
-int kc_join(struct coffer_client *c);
+/* trust.c: the signed device list as this home keeps it
+ * (docs/PROTOCOL-devices.md §2): every entry verified since the first
+ * pinned, the newest being the pinned head. */
+
+/** tr_head(c, out): the pinned head, parsed (release with
+ * devlist_entry_cleanup). Returns 0, COFFER_ERR_NOTFOUND (nothing
+ * pinned), or an I/O or format error of the home. */
+int tr_head(struct coffer_client *c, struct devlist_entry *out);
+/** tr_entry(c, seq, out): the verified entry kept at ${seq}, parsed.
+ * Returns 0, COFFER_ERR_NOTFOUND, or as tr_head. */
+int tr_entry(struct coffer_client *c, uint64_t seq, struct devlist_entry *out);
+/** tr_pin(c, e): keep ${e} as the new pinned head (the caller verified it
+ * extends the old one, or it is this device's genesis, or it came
+ * through a pairing channel); it counts as shown, and ends a remembered
+ * refusal. */
+int tr_pin(struct coffer_client *c, const struct devlist_entry *e);
+/** tr_refresh(c): read the server's list from the pinned seq on, page by
+ * page: the pinned entry must come back unchanged, each later one must
+ * extend the last verified (devlist_verify_next), and each is kept. A
+ * list that ends before the pinned head, shows another entry at a
+ * verified seq, or an entry that does not extend the chain is refused
+ * (COFFER_ERR_AUTH, the message naming the seq and the rule) and the
+ * refusal is remembered in the home until a valid extension arrives.
+ * Returns 0, COFFER_ERR_NOTFOUND (nothing pinned), COFFER_ERR_AUTH, or a
+ * server or I/O error. */
+int tr_refresh(struct coffer_client *c);
+/** tr_refused(c, out, cap): the remembered refusal, "" if none. */
+int tr_refused(struct coffer_client *c, char *out, size_t cap);
+/** tr_removal(c, self, root, msg, cap): what to tell a device the pinned
+ * head does not list: "this device was removed from the account by
+ * DEVICE at TIME", from the entry that dropped ${self}, DEVICE the
+ * remover's name when ${root} (may be NULL) is the root of the epoch
+ * before and opens it (the sentence is then kept in the home, and later
+ * calls with ${root} NULL say it), else its id; a sentence without them
+ * when the home does not hold that entry. Returns 0 or an error of the
+ * home. */
+int tr_removal(struct coffer_client *c,
+    const uint8_t self[COFFER_WIRE_ID_BYTES], const struct coffer_key *root,
+    char *msg, size_t cap);
+/** tr_shown(c, seq): the seq of the last list head shown to the user
+ * (docs/PROTOCOL-devices.md §8), 0 if none. */
+int tr_shown(struct coffer_client *c, uint64_t *seq);
+/** tr_set_shown(c, seq): remember ${seq} as shown. */
+int tr_set_shown(struct coffer_client *c, uint64_t seq);
+/** tr_shown_mine(c, seq): entry ${seq} was this device's own: shown, if
+ * every entry before it was (or nothing was shown yet). */
+int tr_shown_mine(struct coffer_client *c, uint64_t seq);
+/** tr_server_entry(c, seq, out, head): the entry the server shows at
+ * ${seq}, parsed and nothing more (not verified), and its head's seq.
+ * Returns 0, COFFER_ERR_NOTFOUND (the server's list ends before), or a
+ * server error. */
+int tr_server_entry(struct coffer_client *c, uint64_t seq,
+    struct devlist_entry *out, uint64_t *head);
+/** tr_append(c, d, signer, out): make the entry ${d} signed by ${signer}
+ * (devlist_make), append it (PUT /v1/devicelist/{seq}) and pin it; the
+ * entry, parsed, into ${out}. Returns 0; COFFER_ERR_CONFLICT when another
+ * append took the seq (the list is read again first, so the caller may
+ * make its entry anew and try once more); or an error of the server, of
+ * the refresh, or of devlist_make. */
+int tr_append(struct coffer_client *c, const struct devlist_draft *d,
+    const struct coffer_key *signer, struct devlist_entry *out);
+/** tr_put(c, e): append the made entry ${e} (PUT /v1/devicelist/{seq})
+ * and pin it, as tr_append does once it is made: also 0 when an earlier
+ * send of it went through and its answer was lost. */
+int tr_put(struct coffer_client *c, const struct devlist_entry *e);
+
+/* keychain_sync.c: the keychain zone and the account's keys by epoch
+ * (docs/PROTOCOL-devices.md §1). */
+
+/* Keychain record types (docs/PROTOCOL-devices.md §1.2). */
+enum kc_type {
+	KC_GRANT = 1,		/* device (16), epoch (u32): a grant */
+	KC_ACCOUNT = 2,		/* epoch: A_e under R_e */
+	KC_CATEGORY = 3,	/* category (1), version, epoch: C under R_e */
+	KC_ZONE = 4,		/* zone (16), version: Z under its kek */
+	KC_NAMING = 5,		/* epoch: K_n under R_e */
+	KC_ZONE_ROLLED = 6,	/* zone (16), version, epoch: Z under R_e */
+};
+
+/** kc_record_id(out, type, subject, len): the keychain record id of
+ * ${type} and the ${len} bytes of ${subject}: BLAKE2b-128 keyed with
+ * "coffer/keychain-id/v1" of type || subject. Returns 0 or
+ * COFFER_ERR_CRYPTO. */
+int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
+    const uint8_t *subject, size_t len);
+/* The root commit of an epoch (devlist_root_commit) that ends the
+ * subject of every epoch-keyed keychain record id. */
+#define KC_COMMIT_BYTES	32
+/** kc_grant_id(out, device, epoch, commit): the id of the grant of
+ * ${device} for ${epoch}, whose entries publish root commit ${commit}
+ * (type 1). */
+int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES]);
+/** kc_load(c): at open, with no server: whether the pinned head lists
+ * this device (c->removed if not) and the root its kept grant holds if
+ * that grant is of the head's epoch (else none: kc_refresh takes the
+ * head's), checked again with grant_open against the entry it names. Returns 0 or
+ * an error of the home (COFFER_ERR_AUTH: the grant does not open). */
+int kc_load(struct coffer_client *c);
+/** kc_join(c, server_head): after sign-in, ${server_head} the server's
+ * word for its list's head: resume a genesis the journal holds; with no
+ * list anywhere make the genesis (this is the account's first device),
+ * unless the account has a keychain from before the list (refused,
+ * COFFER_ERR_STATE); then kc_refresh. A device that is not listed stays
+ * unapproved (c->root NULL): it pairs. */
+int kc_join(struct coffer_client *c, uint64_t server_head);
+/** kc_refresh(c): resume a genesis in the journal; refresh the device
+ * list (tr_refresh); a device the head does not list is removed
+ * (COFFER_ERR_STATE, the message saying by whom and when: no key of the
+ * account is used); take this device's grant of the head's epoch if it
+ * holds none yet; sync the keychain zone; load the account key (checked
+ * against the head's) and the naming key. Returns 0 (c->root NULL while
+ * not approved), or an error of the list, the keychain or the server. */
 int kc_refresh(struct coffer_client *c);
-int kc_zone_key(struct coffer_client *c, const struct zone *z, int create,
-    const struct coffer_key **out);
-int kc_seal_root(struct coffer_client *c,
-    const uint8_t id[COFFER_WIRE_ID_BYTES],
-    const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t agree_version,
-    struct coffer_buf *sealed);
-int kc_is_trusted(struct coffer_client *c,
-    const uint8_t id[COFFER_WIRE_ID_BYTES]);
+/** kc_ready(c): kc_refresh once per handle: what every run that uses
+ * keys does first. */
+int kc_ready(struct coffer_client *c);
+/** kc_approver(c, head): kc_refresh, then the pinned head (release it)
+ * if this device holds the keys to change the list: its root and
+ * account key of the head's epoch. Returns 0, COFFER_ERR_STATE, or as
+ * kc_refresh. */
+int kc_approver(struct coffer_client *c, struct devlist_entry *head);
+/** kc_listed(c, e): 1 if ${e} lists this device with its own card. */
+int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
+/** kc_zone_key(c, z, version, create, out): the key of zone ${z} of
+ * ${version} (0: the current epoch's, for writes, after the device list
+ * is read again and a new epoch taken if it has one; made on first use
+ * if ${create}); older versions are only read. The key stays owned by the
+ * handle. Returns 0, COFFER_ERR_STATE (not approved),
+ * COFFER_ERR_AUTH (a version newer than this device's epoch, or a key
+ * that does not open), COFFER_ERR_NOTFOUND, or a server error. */
+int kc_zone_key(struct coffer_client *c, const struct zone *z,
+    uint32_t version, int create, const struct coffer_key **out);
+/** kc_put_grant(c, device, epoch, commit, grant): store the grant of
+ * ${device} for ${epoch} (root commit ${commit}) in the keychain zone,
+ * if none is there yet. */
+int kc_put_grant(struct coffer_client *c,
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant);
+/* A removal's roll of the epoch, as its journal holds it
+ * (docs/PROTOCOL-devices.md §6.1). */
+#define KC_CATS_MAX	32
+struct kc_roll {
+	struct coffer_key	*root;		/* R_{e+1} */
+	struct coffer_key	*acct;		/* A_{e+1} */
+	struct coffer_key	*cats[KC_CATS_MAX];	/* C_{cat,e+1} */
+	uint8_t			 cat_ids[KC_CATS_MAX];
+	size_t			 ncats;
+	struct devlist_entry	 entry;		/* the remove entry, signed */
+};
+/** kc_roll_keys(c, j): the keys of epoch c->epoch + 1 into ${j}: a root,
+ * an account key, and a new version of every category key the keychain
+ * holds (its entry is the caller's to make). Returns 0 (release with
+ * kc_roll_free), or a keychain or server error. */
+int kc_roll_keys(struct coffer_client *c, struct kc_roll *j);
+/** kc_roll_begin(c, j): the removal journal: ${j}'s keys sealed to this
+ * device and its entry, kept in the home in one transaction, before
+ * anything of them reaches the server. */
+int kc_roll_begin(struct coffer_client *c, const struct kc_roll *j);
+/** kc_roll_finish(c): finish the journal's removal, if there is one:
+ * the new epoch's keychain records and grants (each stored if absent,
+ * and one found must be this removal's), the remove entry appended, the
+ * journal dropped, then kc_refresh in the new epoch. An entry an earlier
+ * run appended is found and the journal dropped. Returns 0;
+ * COFFER_ERR_CONFLICT when another entry took the seq or another
+ * removal's keys are in the way (the journal is dropped, the message
+ * says so: nothing was committed); or an error of the server, the home or
+ * the refresh (the journal stays for the next run). */
+int kc_roll_finish(struct coffer_client *c);
+/** kc_roll_free(j): wipe and release what ${j} holds. */
+void kc_roll_free(struct kc_roll *j);
+/** kc_forget(c): wipe every key of the account the handle holds. */
+void kc_forget(struct coffer_client *c);
 
 /* record_format.c: the sealed record format, pure: no handle, no state
  * (docs/PROTOCOL-client.md, "Sealed records"). */
@@ -322,9 +554,20 @@ typedef int (*rc_each_fn)(void *arg, const uint8_t id[COFFER_WIRE_ID_BYTES],
 int rc_each(struct coffer_client *c, const struct zone *z, rc_each_fn fn,
     void *arg);
 
+/* pair.c */
+/** pair_end(c): wipe and forget the pairing in flight, if any. */
+void pair_end(struct coffer_client *c);
+/** pair_open_until(c, until): when the pairing this home opened last
+ * expires (Unix seconds). Returns 0, COFFER_ERR_NOTFOUND (none), or an
+ * error of the home. */
+int pair_open_until(struct coffer_client *c, uint64_t *until);
+
 /* enrol.c */
 /** enrol_device(c): at sign-in, make and register this device's keys if
- * missing, then join the account's keychain (kc_join). */
+ * missing. */
 int enrol_device(struct coffer_client *c);
+/** enrol_register(c): register this device's card (PUT /v1/devices/{id},
+ * idempotent on the server) and remember it. */
+int enrol_register(struct coffer_client *c);
 
 #endif

@@ -94,6 +94,26 @@ cl_list(struct coffer_client *c, const char *path, const char *key,
 }
 
 int
+cl_b64(struct coffer_client *c, const json_t *v, struct coffer_buf *out,
+    size_t max, const char *what)
+{
+	size_t mark = coffer_buf_len(out), n = 0;
+	uint8_t *p;
+
+	if (json_is_string(v) && json_string_length(v) <= COFFER_B64URL_LEN(max)
+	    && coffer_buf_extend(out, max, &p) == 0) {
+		if (coffer_b64url_decode(p, max, &n, json_string_value(v),
+		    json_string_length(v)) == 0) {
+			coffer_buf_truncate(out, mark + n);
+			return 0;
+		}
+		coffer_buf_truncate(out, mark);
+	}
+	return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: %s is not "
+	    "base64url of at most %zu bytes", what, max);
+}
+
+int
 cl_path(char *out, size_t cap, const char *home, const char *name)
 {
 	int n = snprintf(out, cap, "%s/%s", home, name);

@@ -1,8 +1,7 @@
-/* A device's enrolment at sign-in (docs/PROTOCOL-client.md, "Keychain
- * zone"): its keys made and kept in device.key if the home has none, its
- * card registered with the server, then the account's keychain joined:
- * made with this device as its first, or read (the device waits there to
- * be approved, approval.c). */
+/* A device's enrolment at sign-in (docs/PROTOCOL-client.md §2): its keys
+ * made and kept in device.key if the home has none, and its card
+ * registered with the server. Binding the session to it and joining the
+ * account's keys follow (account.c). */
 #include <coffer/encoding.h>
 #include <coffer/err.h>
 #include <coffer/keystore.h>
@@ -12,9 +11,8 @@
 
 #include "client/client_internal.h"
 
-/* Register this device's card (idempotent on the server). */
-static int
-register_device(struct coffer_client *c)
+int
+enrol_register(struct coffer_client *c)
 {
 	struct coffer_buf *card = NULL;
 	char path[64], hex[ID_HEX], b64[COFFER_B64URL_LEN(
@@ -61,8 +59,6 @@ enrol_device(struct coffer_client *c)
 	r = st_get(c, "registered", b);
 	coffer_buf_free(&b);
 	if (r == COFFER_ERR_NOTFOUND)
-		r = register_device(c);
-	if (r != 0)
-		return r;
-	return kc_join(c);
+		r = enrol_register(c);
+	return r;
 }

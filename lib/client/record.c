@@ -20,7 +20,7 @@ generic_zone(struct coffer_client *c, const char *category, const char *name,
 		return COFFER_ERR_INVALID;
 	c->errmsg[0] = '\0';
 	c->status = 0;
-	if ((r = zn_open(c, category, name, z)) != 0)
+	if ((r = kc_ready(c)) != 0 || (r = zn_open(c, category, name, z)) != 0)
 		return r;
 	if (!coffer_category_is_generic(z->cat))
 		return cl_fail(c, COFFER_ERR_INVALID, "category %s holds no "
@@ -131,10 +131,13 @@ coffer_client_record_list(struct coffer_client *c, const char *category,
 	struct zone z;
 	int r;
 
-	if (fn == NULL)
+	if (c == NULL || fn == NULL)
 		return COFFER_ERR_INVALID;
+	/* A listing syncs the zone: the keychain first, as a sync does, so
+	 * that a key another device made since is in the home before the
+	 * zone's records are checked (inside the zone's transaction). */
+	c->refreshed = 0;
 	if ((r = generic_zone(c, category, zone, &z)) != 0 ||
-	    (r = kc_refresh(c)) != 0 ||
 	    (r = zn_sync(c, &z, rc_check, NULL, NULL)) != 0)
 		return r;
 	return rc_each(c, &z, fn, arg);

@@ -54,11 +54,18 @@ open_sealed(struct coffer_client *c, const struct zone *z,
     const uint8_t *ct, size_t len, struct coffer_buf *pt,
     struct rc_view *v)
 {
+	struct coffer_envelope_info info;
 	const struct coffer_key *k;
 	struct rf_head h;
 	int r;
 
-	if ((r = kc_zone_key(c, z, 0, &k)) != 0)
+	/* The version the record names picks the key; the envelope's tag
+	 * then says whether it was that key. */
+	if (coffer_envelope_peek(&info, ct, len) != 0 ||
+	    info.key_version == 0)
+		return cl_fail(c, COFFER_ERR_AUTH, "record %s does not open: "
+		    "not a sealed record", hex);
+	if ((r = kc_zone_key(c, z, info.key_version, 0, &k)) != 0)
 		return r;
 	r = rf_open(pt, k, z->id, id, ct, len, &h);
 	if (r == COFFER_ERR_NOMEM || r == COFFER_ERR_INVALID)
@@ -276,7 +283,7 @@ rc_put(struct coffer_client *c, const struct zone *z,
 			return cl_fail(c, COFFER_ERR_TOOBIG, "the record's "
 			    "counter is at its end");
 		v.counter++;
-		if ((r = kc_zone_key(c, z, 1, &k)) != 0)
+		if ((r = kc_zone_key(c, z, 0, 1, &k)) != 0)
 			return r;
 		if ((ct = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
 			return COFFER_ERR_NOMEM;

@@ -1,9 +1,10 @@
 /* The client's state in the home folder: one SQLite database, state.db,
  * mode 0600 (docs/PROTOCOL-client.md, "Home folder"). It holds the
  * account's names, each zone's change token, the local copy of each
- * zone's records (as the server stores them: ciphertext) and the highest
- * inner counter seen per record with the hash of the bytes seen at it. Storage alone: what is kept is decided
- * by the callers, and nothing here calls back up into them. */
+ * zone's records (as the server stores them: ciphertext), the highest
+ * inner counter seen per record with the hash of the bytes seen at it, and
+ * every device list entry this home verified. Storage alone: what is kept
+ * is decided by the callers, and nothing here calls back up into them. */
 #include <coffer/err.h>
 
 #include <errno.h>
@@ -26,7 +27,9 @@ static const char schema[] =
     " deleted INTEGER NOT NULL, data BLOB, PRIMARY KEY(zone, record));"
     "CREATE TABLE IF NOT EXISTS seen(zone BLOB NOT NULL,"
     " record BLOB NOT NULL, counter INTEGER NOT NULL, hash BLOB,"
-    " PRIMARY KEY(zone, record));";
+    " PRIMARY KEY(zone, record));"
+    "CREATE TABLE IF NOT EXISTS devlist(seq INTEGER PRIMARY KEY,"
+    " entry BLOB NOT NULL);";
 
 static int
 db_fail(struct coffer_client *c, const char *what)
@@ -171,6 +174,123 @@ st_set(struct coffer_client *c, const char *k, const void *v, size_t len)
 	(void)sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_blob(s, 2, len ? v : "", (int)len, SQLITE_STATIC);
 	return done(c, s);
+}
+
+int
+st_del(struct coffer_client *c, const char *k)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if ((r = prep(c, &s, "DELETE FROM meta WHERE k = ?")) != 0)
+		return r;
+	(void)sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	return done(c, s);
+}
+
+int
+st_get_u64(struct coffer_client *c, const char *k, uint64_t *v)
+{
+	sqlite3_stmt *s = NULL;
+	const uint8_t *p;
+	int r, i;
+
+	*v = 0;
+	if ((r = prep(c, &s, "SELECT v FROM meta WHERE k = ?")) != 0)
+		return r;
+	(void)sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	if ((r = one_row(c, s)) == 0) {
+		p = sqlite3_column_blob(s, 0);
+		if (sqlite3_column_bytes(s, 0) != 8 || p == NULL)
+			r = cl_fail(c, COFFER_ERR_FORMAT, "state.db: meta %s "
+			    "is not a number", k);
+		for (i = 0; r == 0 && i < 8; i++)
+			*v = *v << 8 | p[i];
+	}
+	(void)sqlite3_finalize(s);
+	return r;
+}
+
+int
+st_set_u64(struct coffer_client *c, const char *k, uint64_t v)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+	return st_set(c, k, b, sizeof(b));
+}
+
+int
+st_dl_put(struct coffer_client *c, uint64_t seq, const uint8_t *entry,
+    size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (seq == 0 || seq > (uint64_t)INT64_MAX || len == 0)
+		return cl_fail(c, COFFER_ERR_INVALID, "a device list entry "
+		    "out of range");
+	/* A seq is kept once: a verified entry never changes. */
+	if ((r = prep(c, &s, "INSERT INTO devlist(seq, entry) VALUES(?, ?)"))
+	    != 0)
+		return r;
+	(void)sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	(void)sqlite3_bind_blob(s, 2, entry, (int)len, SQLITE_STATIC);
+	return done(c, s);
+}
+
+/* The entry of a devlist query's one row into ${out}, its seq into
+ * *${seq} (may be NULL). */
+static int
+dl_row(struct coffer_client *c, sqlite3_stmt *s, uint64_t *seq,
+    struct coffer_buf *out)
+{
+	sqlite3_int64 n;
+	int r;
+
+	if ((r = one_row(c, s)) != 0)
+		return r;
+	n = sqlite3_column_int64(s, 0);
+	if (n < 1 || sqlite3_column_bytes(s, 1) == 0)
+		return cl_fail(c, COFFER_ERR_FORMAT, "state.db: a device list "
+		    "row out of shape");
+	if (seq != NULL)
+		*seq = (uint64_t)n;
+	return blob_out(s, 1, out);
+}
+
+int
+st_dl_get(struct coffer_client *c, uint64_t seq, struct coffer_buf *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (seq > (uint64_t)INT64_MAX)
+		return COFFER_ERR_NOTFOUND;
+	if ((r = prep(c, &s, "SELECT seq, entry FROM devlist WHERE seq = ?"))
+	    != 0)
+		return r;
+	(void)sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	r = dl_row(c, s, NULL, out);
+	(void)sqlite3_finalize(s);
+	return r;
+}
+
+int
+st_dl_head(struct coffer_client *c, uint64_t *seq, struct coffer_buf *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	*seq = 0;
+	if ((r = prep(c, &s, "SELECT seq, entry FROM devlist ORDER BY seq DESC "
+	    "LIMIT 1")) != 0)
+		return r;
+	r = dl_row(c, s, seq, out);
+	(void)sqlite3_finalize(s);
+	return r;
 }
 
 int
@@ -429,6 +549,12 @@ st_begin(struct coffer_client *c)
 	    SQLITE_OK)
 		return db_fail(c, "begin");
 	return 0;
+}
+
+int
+st_in_tx(struct coffer_client *c)
+{
+	return sqlite3_get_autocommit(c->db) == 0;
 }
 
 int

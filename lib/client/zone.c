@@ -18,6 +18,23 @@
 
 #define TOKEN_MAX	256
 
+/* Why a device has no key of the account: it never signed in, or it
+ * waits for approval (a removed device was told so by kc_refresh). */
+static int
+not_ready(struct coffer_client *c)
+{
+	struct coffer_buf *b = coffer_buf_new(64);
+	int r = b == NULL ? COFFER_ERR_NOMEM : st_get(c, "account", b);
+
+	coffer_buf_free(&b);
+	if (r == COFFER_ERR_NOTFOUND)
+		return cl_fail(c, COFFER_ERR_UNAUTHORIZED, "not signed in: "
+		    "run coffer account login");
+	return cl_fail(c, COFFER_ERR_STATE, "this device is not approved "
+	    "yet: approve it from a trusted device (coffer device approve "
+	    "--code CODE)");
+}
+
 int
 zn_open(struct coffer_client *c, const char *category, const char *name,
     struct zone *z)
@@ -34,20 +51,19 @@ zn_open(struct coffer_client *c, const char *category, const char *name,
 	    (z->cat = coffer_category_by_name(category)) == NULL)
 		return cl_fail(c, COFFER_ERR_INVALID, "no category \"%s\"",
 		    category == NULL ? "" : category);
-	if (c->root == NULL)
-		return cl_fail(c, COFFER_ERR_STATE, "this device is not "
-		    "approved yet: approve it from a trusted device, then "
-		    "sync");
+	if (c->naming == NULL)
+		return not_ready(c);
 	cl = strlen(category);
 	nl = strlen(name);
 	if (nl == 0 || cl + nl + 1 > sizeof(info))
 		return cl_fail(c, COFFER_ERR_INVALID, "bad zone name");
-	/* The id hides the name: only holders of the root can tell which
-	 * zone is which. */
+	/* The id hides the name: only holders of the naming key can tell
+	 * which zone is which. It never rolls: rolling it would move every
+	 * zone. */
 	memcpy(info, category, cl);
 	info[cl] = 0;
 	memcpy(info + cl + 1, name, nl);
-	if ((r = coffer_kdf(z->id, COFFER_WIRE_ID_BYTES, key_secret(c->root),
+	if ((r = coffer_kdf(z->id, COFFER_WIRE_ID_BYTES, key_secret(c->naming),
 	    COFFER_KEY_BYTES, "coffer/zone-id/v1", info, cl + 1 + nl)) != 0)
 		return r;
 	if (st_zone_token(c, z->id, tok, sizeof(tok)) == 0)

@@ -87,45 +87,125 @@ devlist_entry_cleanup(struct devlist_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* The fields before the devices, kind through n, read and range-checked
+ * into ${e} and ${n}: the one reader of the header, for devlist_peek and
+ * devlist_parse. */
+static int
+read_header(struct reader *rd, struct devlist_entry *e, uint16_t *n)
+{
+	uint8_t kind;
+	int r;
+
+	if ((r = reader_header(rd, entry_magic, sizeof(entry_magic),
+	    ENTRY_VERSION)) != 0)
+		return r;
+	if ((r = reader_u8(rd, &kind)) != 0 ||
+	    (r = reader_u64(rd, &e->seq)) != 0 ||
+	    (r = reader_copy(rd, e->account, sizeof(e->account))) != 0 ||
+	    (r = reader_copy(rd, e->prev, sizeof(e->prev))) != 0 ||
+	    (r = reader_u64(rd, &e->time)) != 0 ||
+	    (r = reader_u32(rd, &e->epoch)) != 0 ||
+	    (r = reader_copy(rd, e->account_pk, sizeof(e->account_pk))) != 0 ||
+	    (r = reader_copy(rd, e->root_commit,
+	    sizeof(e->root_commit))) != 0 ||
+	    (r = reader_copy(rd, e->actor, sizeof(e->actor))) != 0 ||
+	    (r = reader_copy(rd, e->subject, sizeof(e->subject))) != 0 ||
+	    (r = reader_u16(rd, n)) != 0)
+		return r;
+	if (kind < DEVLIST_GENESIS || kind > DEVLIST_RENAME || e->seq == 0 ||
+	    e->epoch == 0 || *n == 0 || *n > DEVLIST_DEVICES_MAX ||
+	    crypto_core_ed25519_is_valid_point(e->account_pk) != 1)
+		return COFFER_ERR_FORMAT;
+	e->kind = (enum devlist_kind)kind;
+	return 0;
+}
+
+/* What devlist_peek and devlist_parse do first: clear ${out} and ${e},
+ * refuse what is over the cap, and read the header at ${p}. */
+static int
+start(struct devlist_entry *out, struct devlist_entry *e, struct reader *rd,
+    const uint8_t *p, size_t len, uint16_t *n)
+{
+	memset(out, 0, sizeof(*out));
+	memset(e, 0, sizeof(*e));
+	if (coffer_init() != 0)
+		return COFFER_ERR_CRYPTO;
+	if (len > DEVLIST_ENTRY_MAX)
+		return COFFER_ERR_TOOBIG;
+	reader_init(rd, p, len);
+	return read_header(rd, e, n);
+}
+
+/* After the devices: the names table (its length checked), the signature
+ * and nothing more; ${signed_len} is where the signature begins. */
+static int
+read_tail(struct reader *rd, struct devlist_entry *e, size_t *signed_len)
+{
+	uint16_t nl;
+	int r;
+
+	if ((r = reader_u16(rd, &nl)) != 0)
+		return r;
+	if (nl > DEVLIST_NAMES_MAX)
+		return COFFER_ERR_FORMAT;
+	*signed_len = rd->off + nl;
+	e->names_len = nl;
+	if ((r = reader_bytes(rd, nl, &e->names)) != 0 ||
+	    (r = reader_copy(rd, e->sig, sizeof(e->sig))) != 0 ||
+	    (r = reader_end(rd)) != 0)
+		return r;
+	return 0;
+}
+
+/* Keep a copy of the ${len} bytes at ${p} in ${e}, names pointing into
+ * it. */
+static int
+keep_bytes(struct devlist_entry *e, const uint8_t *p, size_t len,
+    size_t signed_len)
+{
+	if ((e->raw = malloc(len)) == NULL)
+		return COFFER_ERR_NOMEM;
+	memcpy(e->raw, p, len);
+	e->raw_len = len;
+	e->names = e->names_len > 0 ? e->raw + (signed_len - e->names_len) :
+	    NULL;
+	return 0;
+}
+
+int
+devlist_peek(struct devlist_entry *out, const uint8_t *p, size_t len)
+{
+	struct devlist_entry e;
+	struct reader rd;
+	const uint8_t *skip;
+	uint16_t n;
+	size_t signed_len;
+	int r;
+
+	/* The devices' bytes are stepped over, not read. */
+	if ((r = start(out, &e, &rd, p, len, &n)) != 0 ||
+	    (r = reader_bytes(&rd, (size_t)n * DEVLIST_DEVICE_BYTES,
+	    &skip)) != 0 || (r = read_tail(&rd, &e, &signed_len)) != 0 ||
+	    (r = keep_bytes(&e, p, len, signed_len)) != 0)
+		goto out;
+	*out = e;
+	memset(&e, 0, sizeof(e));
+out:
+	devlist_entry_cleanup(&e);
+	return r;
+}
+
 int
 devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
 {
 	struct devlist_entry e;
 	struct reader rd;
-	uint8_t kind;
-	uint16_t n, nl;
+	uint16_t n;
 	size_t i, signed_len;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	memset(&e, 0, sizeof(e));
-	if (coffer_init() != 0)
-		return COFFER_ERR_CRYPTO;
-	if (len > DEVLIST_ENTRY_MAX)
-		return COFFER_ERR_TOOBIG;
-	reader_init(&rd, p, len);
-	if ((r = reader_header(&rd, entry_magic, sizeof(entry_magic),
-	    ENTRY_VERSION)) != 0)
+	if ((r = start(out, &e, &rd, p, len, &n)) != 0)
 		goto out;
-	if ((r = reader_u8(&rd, &kind)) != 0 ||
-	    (r = reader_u64(&rd, &e.seq)) != 0 ||
-	    (r = reader_copy(&rd, e.account, sizeof(e.account))) != 0 ||
-	    (r = reader_copy(&rd, e.prev, sizeof(e.prev))) != 0 ||
-	    (r = reader_u64(&rd, &e.time)) != 0 ||
-	    (r = reader_u32(&rd, &e.epoch)) != 0 ||
-	    (r = reader_copy(&rd, e.account_pk, sizeof(e.account_pk))) != 0 ||
-	    (r = reader_copy(&rd, e.root_commit,
-	    sizeof(e.root_commit))) != 0 ||
-	    (r = reader_copy(&rd, e.actor, sizeof(e.actor))) != 0 ||
-	    (r = reader_copy(&rd, e.subject, sizeof(e.subject))) != 0 ||
-	    (r = reader_u16(&rd, &n)) != 0)
-		goto out;
-	r = COFFER_ERR_FORMAT;
-	if (kind < DEVLIST_GENESIS || kind > DEVLIST_RENAME || e.seq == 0 ||
-	    e.epoch == 0 || n == 0 || n > DEVLIST_DEVICES_MAX ||
-	    crypto_core_ed25519_is_valid_point(e.account_pk) != 1)
-		goto out;
-	e.kind = (enum devlist_kind)kind;
 	if ((e.devices = calloc(n, sizeof(*e.devices))) == NULL) {
 		r = COFFER_ERR_NOMEM;
 		goto out;
@@ -141,28 +221,10 @@ devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
 		}
 	}
 	e.ndevices = n;
-	if ((r = reader_u16(&rd, &nl)) != 0)
+	if ((r = read_tail(&rd, &e, &signed_len)) != 0 ||
+	    (r = hash_body(e.hash, p, signed_len)) != 0 ||
+	    (r = keep_bytes(&e, p, len, signed_len)) != 0)
 		goto out;
-	if (nl > DEVLIST_NAMES_MAX) {
-		r = COFFER_ERR_FORMAT;
-		goto out;
-	}
-	signed_len = rd.off + nl;
-	if ((r = reader_bytes(&rd, nl, &e.names)) != 0 ||
-	    (r = reader_copy(&rd, e.sig, sizeof(e.sig))) != 0 ||
-	    (r = reader_end(&rd)) != 0)
-		goto out;
-	if ((r = hash_body(e.hash, p, signed_len)) != 0)
-		goto out;
-	if ((e.raw = malloc(len)) == NULL) {
-		r = COFFER_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(e.raw, p, len);
-	e.raw_len = len;
-	/* names pointed into the input: point it into the copy. */
-	e.names_len = nl;
-	e.names = nl > 0 ? e.raw + (signed_len - nl) : NULL;
 	*out = e;
 	memset(&e, 0, sizeof(e));
 	r = 0;
@@ -171,12 +233,21 @@ out:
 	return r;
 }
 
+int
+devlist_verify_sig(const struct devlist_entry *e,
+    const uint8_t pk[COFFER_PUBLIC_BYTES])
+{
+	if (e->raw == NULL || e->raw_len < COFFER_SIGN_BYTES)
+		return COFFER_ERR_INVALID;
+	return coffer_sign_verify(e->sig, pk, sig_ctx, e->raw,
+	    e->raw_len - COFFER_SIGN_BYTES) == 0 ? 0 : COFFER_ERR_AUTH;
+}
+
 /* The signature of ${e} under ${pk}: over every byte but the last 64. */
 static int
 sig_ok(const struct devlist_entry *e, const uint8_t pk[COFFER_PUBLIC_BYTES])
 {
-	return coffer_sign_verify(e->sig, pk, sig_ctx, e->raw,
-	    e->raw_len - COFFER_SIGN_BYTES) == 0;
+	return devlist_verify_sig(e, pk) == 0;
 }
 
 const struct devlist_device *

@@ -74,6 +74,26 @@ struct devlist_entry {
 int devlist_parse(struct devlist_entry *out, const uint8_t *p, size_t len)
     COFFER_WUR;
 
+/** devlist_peek(out, p, len): read ${len} bytes at ${p} as an entry as
+ * devlist_parse does, but step over the devices instead of reading them:
+ * the header's fields (checked as devlist_parse checks them), the names
+ * table, the signature and a copy of the bytes, with the lengths exact
+ * (n devices, the names' length, no trailing bytes). No card is parsed
+ * or verified, so this is cheap enough to run before deciding whether an
+ * entry is worth checking: ${out}->devices is NULL, ndevices 0 and hash
+ * zero (devlist_parse gives those). Returns 0 (release with
+ * devlist_entry_cleanup), or devlist_parse's errors but COFFER_ERR_AUTH;
+ * on error ${out} holds nothing. */
+int devlist_peek(struct devlist_entry *out, const uint8_t *p, size_t len)
+    COFFER_WUR;
+
+/** devlist_verify_sig(e, pk): check the signature of the peeked or
+ * parsed entry ${e} under the account key ${pk} (the previous entry's;
+ * at genesis its own). Returns 0, COFFER_ERR_AUTH or COFFER_ERR_INVALID
+ * (no bytes). */
+int devlist_verify_sig(const struct devlist_entry *e,
+    const uint8_t pk[COFFER_PUBLIC_BYTES]) COFFER_WUR;
+
 /** devlist_entry_cleanup(e): free what ${e} holds and zero it (a zeroed
  * entry is fine). */
 void devlist_entry_cleanup(struct devlist_entry *e);

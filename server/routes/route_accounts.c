@@ -281,8 +281,9 @@ srv_route_session_finish(struct srv_req *req)
 		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
-	r = srv_session_new(app->store, p.account, b.has_device ? b.device :
-	    NULL, now, srv_auth_limits(app->auth)->session_ttl, token);
+	r = srv_session_new(app->store, app->sessions, p.account,
+	    b.has_device ? b.device : NULL, now,
+	    srv_auth_limits(app->auth)->session_ttl, token);
 	if (r == COFFER_ERR_NOTFOUND && b.has_device) {
 		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "device is not "
 		    "a device of this account");
@@ -306,9 +307,8 @@ out:
 	return r;
 }
 
-/* The hash of this request's own bearer token. */
-static void
-own_token_hash(struct srv_req *req, uint8_t hash[STORE_TOKEN_HASH_BYTES])
+void
+srv_req_token_hash(struct srv_req *req, uint8_t *hash)
 {
 	const char *h = srv_req_header(req, "Authorization");
 
@@ -324,7 +324,7 @@ srv_route_session_delete(struct srv_req *req)
 	uint8_t hash[STORE_TOKEN_HASH_BYTES];
 	int r;
 
-	own_token_hash(req, hash);
+	srv_req_token_hash(req, hash);
 	r = app->store->meta->ops->session_delete(app->store->meta,
 	    srv_req_account(req), hash);
 	srv_session_cache_clear(app->sessions);
@@ -435,7 +435,7 @@ srv_route_session_bind(struct srv_req *req)
 		goto out;
 	}
 	memcpy(msg, account, COFFER_WIRE_ID_BYTES);
-	own_token_hash(req, msg + COFFER_WIRE_ID_BYTES);
+	srv_req_token_hash(req, msg + COFFER_WIRE_ID_BYTES);
 	if (coffer_device_card_parse(&card, d->card, d->card_len) != 0 ||
 	    coffer_sign_verify(b.sig, card.sign_pk, SRV_SESSION_BIND_CONTEXT,
 	    msg, sizeof(msg)) != 0) {

@@ -12,7 +12,12 @@
  * session is bound to, so that neither a client's bug nor a password
  * thief corrupts the chain it serves. The check and the append are one
  * compare-and-set on the head (store/meta.h, devlist_append): of two
- * racing appends one is stored, the other gets 409 with the head. */
+ * racing appends one is stored, the other gets 409 with the head.
+ *
+ * Anyone can make an account and append to its own list, so a refusal
+ * must cost little: the header is peeked and its fields checked before
+ * any signature, the signature before any of the up to 100 cards, and
+ * an account whose appends keep being refused is answered 429. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 
 #include <coffer/err.h>
 
+#include "auth.h"
 #include "http/log.h"
 #include "routes.h"
 #include "session.h"
@@ -88,7 +94,7 @@ srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
 	if (wire_json_bytes(body, "entry", 1, 1, COFFER_WIRE_DEVLIST_ENTRY_MAX,
 	    &raw, &len, e) != 0)
 		goto out;
-	if ((r = devlist_parse(out, raw, len)) != 0) {
+	if ((r = devlist_peek(out, raw, len)) != 0) {
 		e->fault = r == COFFER_ERR_NOMEM || r == COFFER_ERR_CRYPTO ?
 		    WIRE_JSON_INTERNAL : WIRE_JSON_INVALID;
 		snprintf(e->message, sizeof(e->message), "field \"entry\" %s",
@@ -142,6 +148,51 @@ out:
 	return srv_reply_object(req, 200, o);
 }
 
+/* A refused append of the caller's account: counted (what the rate
+ * limit reads), then ${r}, the reply. A failure to count is logged; the
+ * refusal stands. */
+static int
+counted(struct srv_req *req, int r)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+
+	if (m->ops->attempt_add(m, STORE_ATTEMPT_DEVLIST, srv_req_account(req),
+	    COFFER_WIRE_ID_BYTES, (int64_t)time(NULL)) != 0)
+		srv_log(SRV_LOG_WARN, "devicelist_refusal_not_counted",
+		    (char *)NULL);
+	return r;
+}
+
+/* 429 once the account's appends were refused SRV_DEVLIST_REFUSED_MAX
+ * times within the sign-in window: a refused append costs the server a
+ * signature check or more, and a client that keeps making them is broken
+ * or hostile. *${limited} says whether the reply was sent. */
+static int
+rate_limited(struct srv_req *req, int *limited)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	unsigned window = srv_auth_limits(app->auth)->window;
+	uint64_t n = 0;
+	int r;
+
+	*limited = 0;
+	if ((r = m->ops->attempt_count(m, STORE_ATTEMPT_DEVLIST,
+	    srv_req_account(req), COFFER_WIRE_ID_BYTES,
+	    (int64_t)time(NULL) - window, &n)) != 0) {
+		*limited = 1;
+		return srv_reply_store(req, r, "account");
+	}
+	if (n < SRV_DEVLIST_REFUSED_MAX)
+		return 0;
+	*limited = 1;
+	srv_log(SRV_LOG_WARN, "devicelist_rate_limited", (char *)NULL);
+	return srv_reply_retry(req, SRV_E_RATE_LIMITED, window, "%d appends "
+	    "of this account's device list were refused lately: try again "
+	    "later", SRV_DEVLIST_REFUSED_MAX);
+}
+
 /* 409 with the head the append must extend. */
 static int
 reply_head(struct srv_req *req, uint64_t head, uint64_t seq)
@@ -154,6 +205,54 @@ reply_head(struct srv_req *req, uint64_t head, uint64_t seq)
 	    "head is %llu: the next entry is %llu, not %llu",
 	    (unsigned long long)head, (unsigned long long)head + 1,
 	    (unsigned long long)seq);
+}
+
+/* The fields a refusal needs before any card is verified: the entry
+ * ${h} (peeked) is the path's ${seq}, of the caller's account, made by
+ * the device its session is bound to. 0, or the reply sent. */
+static int
+check_header(struct srv_req *req, const struct devlist_entry *h, uint64_t seq,
+    int *refused)
+{
+	const struct srv_caller *who = srv_req_caller(req);
+
+	*refused = 1;
+	if (h->seq != seq)
+		return srv_reply_error(req, SRV_E_INVALID_FIELD, "field "
+		    "\"entry\" is entry %llu, not the path's %llu",
+		    (unsigned long long)h->seq, (unsigned long long)seq);
+	if (sodium_memcmp(h->account, who->account, COFFER_WIRE_ID_BYTES) != 0)
+		return srv_reply_error(req, SRV_E_INVALID_FIELD, "field "
+		    "\"entry\" is an entry of another account");
+	/* Only the device that made the entry appends it, from a session
+	 * it bound with its own key. */
+	if (!who->has_device || sodium_memcmp(h->actor, who->device,
+	    COFFER_WIRE_ID_BYTES) != 0)
+		return srv_reply_error(req, SRV_E_FORBIDDEN, "%s",
+		    who->has_device ? "the entry's actor is not the device "
+		    "this session is bound to" : "bind this session to its "
+		    "device first (PUT /v1/sessions/current/device)");
+	*refused = 0;
+	return 0;
+}
+
+/* The signature of the peeked ${h} under the account key in force: the
+ * stored ${head}'s (peeked: it was checked when appended), at genesis
+ * the entry's own. 0, COFFER_ERR_AUTH, or another error. */
+static int
+signed_for(const struct store_devlist_entry *head,
+    const struct devlist_entry *h)
+{
+	struct devlist_entry prev;
+	int r;
+
+	if (head->seq == 0)
+		return devlist_verify_sig(h, h->account_pk);
+	if ((r = devlist_peek(&prev, head->data, head->len)) != 0)
+		return COFFER_ERR_INTERNAL;
+	r = devlist_verify_sig(h, prev.account_pk);
+	devlist_entry_cleanup(&prev);
+	return r;
 }
 
 /* Check ${e} against the stored ${head} (seq 0: none): 0, or a reason
@@ -180,6 +279,41 @@ extends(const struct store_devlist_entry *head, const struct devlist_entry *e,
 	}
 	r = devlist_verify_next(&prev, e, why, whylen);
 	devlist_entry_cleanup(&prev);
+	return r;
+}
+
+/* A device the entry ${e} brings (the genesis's, an add's subject) must
+ * not be registered with another card than the one the entry lists:
+ * fullness needs both equal, so such an entry would leave the device
+ * restricted for good (at genesis: the account with no full session).
+ * 0, or a reason in ${why} and COFFER_ERR_AUTH; or the store's error. */
+static int
+registered_as_listed(struct store_meta *m, const uint8_t *account,
+    const struct devlist_entry *e, char *why, size_t whylen)
+{
+	const struct devlist_device *d;
+	struct store_device *reg;
+	int r;
+
+	if (e->kind != DEVLIST_GENESIS && e->kind != DEVLIST_ADD)
+		return 0;
+	if ((d = devlist_find(e, e->subject)) == NULL)
+		return 0;	/* extends() refused it already */
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = m->ops->device_get(m, account, e->subject, reg);
+	/* An add may name a device that registers later, with that card. */
+	if (r == COFFER_ERR_NOTFOUND && e->kind == DEVLIST_ADD)
+		r = 0;
+	else if (r == 0 && (reg->card_len != sizeof(d->raw) ||
+	    sodium_memcmp(reg->card, d->raw, sizeof(d->raw)) != 0))
+		r = devlist_refuse(why, whylen, "lists the %s device with "
+		    "another card than the one it is registered with",
+		    e->kind == DEVLIST_GENESIS ? "genesis" : "added");
+	else if (r == COFFER_ERR_NOTFOUND)
+		r = devlist_refuse(why, whylen, "lists a device that is not "
+		    "registered");
+	free(reg);
 	return r;
 }
 
@@ -216,7 +350,9 @@ append(struct store_meta *m, const uint8_t *account,
 	return r;
 }
 
-/* PUT /v1/devicelist/{seq}: 201 {head}. */
+/* PUT /v1/devicelist/{seq}: 201 {head}. The cheap checks come first:
+ * the header's fields, the head's seq, the signature; only an entry the
+ * account key signed for this place has its cards verified. */
 int
 srv_route_devicelist_put(struct srv_req *req)
 {
@@ -224,35 +360,24 @@ srv_route_devicelist_put(struct srv_req *req)
 	struct store_meta *m = app->store->meta;
 	const struct srv_caller *who = srv_req_caller(req);
 	struct store_devlist_entry head;
-	struct devlist_entry e;
+	struct devlist_entry h, e;
 	struct wire_json_err je;
 	char why[160];
 	uint64_t seq = 0, now_head = 0;
-	int r;
+	int r, no;
 
 	memset(&head, 0, sizeof(head));
-	if (srv_parse_devlist_put(srv_req_json(req), &e, &je) != 0)
-		return srv_reply_json_err(req, &je);
+	memset(&e, 0, sizeof(e));
+	memset(&h, 0, sizeof(h));
+	why[0] = '\0';
+	if ((r = rate_limited(req, &no)) != 0 || no)
+		return r;
+	if (srv_parse_devlist_put(srv_req_json(req), &h, &je) != 0)
+		return je.fault == WIRE_JSON_INTERNAL ? srv_reply_json_err(req,
+		    &je) : counted(req, srv_reply_json_err(req, &je));
 	(void)srv_req_param_uint(req, "seq", &seq);
-	if (e.seq != seq) {
-		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"entry\" "
-		    "is entry %llu, not the path's %llu",
-		    (unsigned long long)e.seq, (unsigned long long)seq);
-		goto out;
-	}
-	if (sodium_memcmp(e.account, who->account, COFFER_WIRE_ID_BYTES) != 0) {
-		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"entry\" "
-		    "is an entry of another account");
-		goto out;
-	}
-	/* Only the device that made the entry appends it, from a session
-	 * it bound with its own key. */
-	if (!who->has_device || sodium_memcmp(e.actor, who->device,
-	    COFFER_WIRE_ID_BYTES) != 0) {
-		r = srv_reply_error(req, SRV_E_FORBIDDEN, "%s",
-		    who->has_device ? "the entry's actor is not the device "
-		    "this session is bound to" : "bind this session to its "
-		    "device first (PUT /v1/sessions/current/device)");
+	if ((r = check_header(req, &h, seq, &no)) != 0 || no) {
+		r = counted(req, r);
 		goto out;
 	}
 	if ((r = m->ops->devlist_head(m, who->account, &head)) != 0) {
@@ -260,15 +385,34 @@ srv_route_devicelist_put(struct srv_req *req)
 		goto out;
 	}
 	if (seq != head.seq + 1) {
-		r = reply_head(req, head.seq, seq);
+		r = counted(req, reply_head(req, head.seq, seq));
 		goto out;
 	}
-	if ((r = extends(&head, &e, why, sizeof(why))) != 0) {
-		r = r == COFFER_ERR_INTERNAL || r == COFFER_ERR_NOMEM ?
+	if ((r = signed_for(&head, &h)) != 0) {
+		r = r != COFFER_ERR_AUTH ? srv_reply_error(req, SRV_E_INTERNAL,
+		    "entry %llu cannot be checked: the stored head does not "
+		    "parse", (unsigned long long)seq) : counted(req,
+		    srv_reply_error(req, SRV_E_INVALID_FIELD, "entry %llu is "
+		    "not signed by the account key", (unsigned long long)seq));
+		goto out;
+	}
+	if ((r = devlist_parse(&e, h.raw, h.raw_len)) != 0) {
+		r = r == COFFER_ERR_NOMEM || r == COFFER_ERR_CRYPTO ?
+		    srv_reply_error(req, SRV_E_INTERNAL, "entry %llu cannot be "
+		    "parsed", (unsigned long long)seq) : counted(req,
+		    srv_reply_error(req, SRV_E_INVALID_FIELD, "field \"entry\" "
+		    "%s", entry_reason(r)));
+		goto out;
+	}
+	if ((r = extends(&head, &e, why, sizeof(why))) == 0)
+		r = registered_as_listed(m, who->account, &e, why, sizeof(why));
+	if (r != 0) {
+		r = r != COFFER_ERR_AUTH && r != COFFER_ERR_FORMAT ?
 		    srv_reply_error(req, SRV_E_INTERNAL, "entry %llu %s",
-		    (unsigned long long)seq, why) :
+		    (unsigned long long)seq, why[0] != '\0' ? why :
+		    "cannot be checked") : counted(req,
 		    srv_reply_error(req, SRV_E_INVALID_FIELD, "entry %llu does "
-		    "not extend the list: %s", (unsigned long long)seq, why);
+		    "not extend the list: %s", (unsigned long long)seq, why));
 		goto out;
 	}
 	r = append(m, who->account, &head, &e, &now_head);
@@ -276,9 +420,12 @@ srv_route_devicelist_put(struct srv_req *req)
 		r = reply_head(req, now_head, seq);
 		goto out;
 	}
-	if (r == COFFER_ERR_TOOBIG) {
-		r = srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "a device list "
-		    "holds at most %d entries", STORE_DEVLIST_ENTRIES_MAX);
+	if (r == COFFER_ERR_TOOBIG || r == COFFER_ERR_QUOTA) {
+		r = counted(req, r == COFFER_ERR_TOOBIG ? srv_reply_error(req,
+		    SRV_E_QUOTA_EXCEEDED, "a device list holds at most %d "
+		    "entries", STORE_DEVLIST_ENTRIES_MAX) : srv_reply_error(req,
+		    SRV_E_QUOTA_EXCEEDED, "a device list holds at most %d MiB",
+		    (int)(STORE_DEVLIST_BYTES_MAX >> 20)));
 		goto out;
 	}
 	if (r != 0) {
@@ -296,6 +443,7 @@ srv_route_devicelist_put(struct srv_req *req)
 	    (json_int_t)now_head));
 out:
 	store_devlist_entry_cleanup(&head);
+	devlist_entry_cleanup(&h);
 	devlist_entry_cleanup(&e);
 	return r;
 }

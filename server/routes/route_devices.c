@@ -9,7 +9,12 @@
  * both public keys, self-signed) and a name the client encrypted: the
  * server checks the card's form and self-signature so that it never
  * stores garbage, and sees no readable name. Whether a device is trusted
- * is the account-signed device list's business, not the server's. */
+ * is the account-signed device list's business, not the server's.
+ *
+ * A restricted session (a password alone, once there is a list) registers
+ * one device, its own: the registration makes the session name it, so
+ * that a trusted device's DELETE of the registration ends the session
+ * that made it (docs/PROTOCOL-devices.md §5). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +119,8 @@ same_device(const struct store_device *d, const struct srv_device_put *p)
 }
 
 /* PUT /v1/devices/{device}: 201 registered, 200 the same card (and name)
- * was there, 409 another card or name holds the id. */
+ * was there, 409 another card or name holds the id, 403 a restricted
+ * session that names a device already. */
 int
 srv_route_device_put(struct srv_req *req)
 {
@@ -124,6 +130,7 @@ srv_route_device_put(struct srv_req *req)
 	struct srv_device_put p;
 	struct wire_json_err e;
 	struct store_device *d = NULL;
+	uint8_t hash[STORE_TOKEN_HASH_BYTES];
 	unsigned status = 201;
 	int r;
 
@@ -145,7 +152,22 @@ srv_route_device_put(struct srv_req *req)
 		memcpy(d->name, p.name, p.name_len);
 	d->name_len = p.name_len;
 	d->created = (int64_t)time(NULL);
-	r = m->ops->device_add(m, srv_req_account(req), d, d->created);
+	/* A restricted session registers one device, its own: the session
+	 * then names it, and ends when a trusted device deletes it. */
+	if (srv_req_caller(req)->limited) {
+		srv_req_token_hash(req, hash);
+		r = m->ops->device_add_claim(m, srv_req_account(req), d,
+		    d->created, hash);
+	} else {
+		r = m->ops->device_add(m, srv_req_account(req), d, d->created);
+	}
+	if (r == COFFER_ERR_CONFLICT) {
+		r = srv_reply_error(req, SRV_E_FORBIDDEN, "this session names "
+		    "a device already: a session that is not trusted "
+		    "registers one device only, its own (sign in again to "
+		    "register another)");
+		goto out;
+	}
 	if (r == COFFER_ERR_EXISTS) {
 		/* Idempotent: the same device again is a success. A race
 		 * with a remove between the two calls reads as 404. */

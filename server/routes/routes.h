@@ -60,6 +60,11 @@ int srv_route_session_delete(struct srv_req *req);
 int srv_route_session_bind(struct srv_req *req);
 int srv_route_sessions_delete(struct srv_req *req);
 
+/** srv_req_token_hash(req, hash): the hash of the bearer token of
+ * ${req}, a route the auth hook let through (store_token_hash: 32
+ * bytes, STORE_TOKEN_HASH_BYTES). */
+void srv_req_token_hash(struct srv_req *req, uint8_t *hash);
+
 /* A sign-up or sign-in request body, parsed (the fuzzer's entry). */
 struct srv_auth_body {
 	uint8_t		*login;		/* sign-up, sign-in start */
@@ -216,17 +221,20 @@ extern const struct srv_query_spec srv_devicelist_query[];
 #define SRV_DEVLIST_BODY_MAX	((COFFER_WIRE_DEVLIST_ENTRY_MAX + 2) / 3 * 4 + \
 	1024)
 #define SRV_PAIRING_OPEN_BODY_MAX	1024u
+/* Refused appends of an account's device list within the sign-in window
+ * before PUT /v1/devicelist answers 429. */
+#define SRV_DEVLIST_REFUSED_MAX	20
 #define SRV_PAIRING_BODY_MAX	((COFFER_WIRE_PAIRING_FINAL_MAX + 2) / 3 * 4 + \
 	1024)
 
 /** srv_parse_devlist_put(body, out, e): check ${body} as the JSON of PUT
  * /v1/devicelist/{seq} ({"entry": b64url}; no other member) into ${out}:
  * the entry must decode to at most COFFER_WIRE_DEVLIST_ENTRY_MAX bytes
- * and parse (devlist_parse: its form and every card; the signature is
- * the chain check's). Returns 0 (release ${out} with
- * devlist_entry_cleanup), or -1 with ${e} set (missing_field,
- * invalid_field, body_too_large; internal when out of memory) and
- * ${out} holding nothing. */
+ * and peek (devlist_peek: its header and lengths; neither the cards nor
+ * the signature are checked here, so that a refusal costs no signature).
+ * Returns 0 (release ${out} with devlist_entry_cleanup), or -1 with ${e}
+ * set (missing_field, invalid_field, body_too_large; internal when out
+ * of memory) and ${out} holding nothing. */
 int srv_parse_devlist_put(const json_t *body, struct devlist_entry *out,
     struct wire_json_err *e);
 

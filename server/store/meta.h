@@ -46,12 +46,15 @@
 #define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
 #define STORE_STATE_MAX		4096	/* account protection-state blob */
 #define STORE_SESSIONS_MAX	256	/* sessions per account (oldest go) */
+#define STORE_SESSIONS_RESTRICTED_MAX 16	/* of them restricted, once
+						   there is a device list */
 #define STORE_RECORD_OVERHEAD	128	/* usage charged per record row */
 #define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
 #define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
 #define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
 #define STORE_DEVLIST_HASH_BYTES 32	/* a device list entry's hash */
 #define STORE_DEVLIST_ENTRIES_MAX 4096	/* device list entries per account */
+#define STORE_DEVLIST_BYTES_MAX	((uint64_t)8 << 20)	/* and their bytes */
 
 /* A change token: base64url text, STORE_TOKEN_LEN characters. */
 #define STORE_TOKEN_LEN		55
@@ -106,6 +109,8 @@ struct store_session {
 enum store_attempt_kind {
 	STORE_ATTEMPT_LOGIN = 1,	/* key: the login identifier as sent */
 	STORE_ATTEMPT_ADDRESS = 2,	/* key: the source address */
+	STORE_ATTEMPT_DEVLIST = 3,	/* a refused device list append; key:
+					   the account id */
 };
 
 struct store_device {
@@ -373,6 +378,10 @@ struct store_meta_ops {
 		    const uint8_t id[COFFER_WIRE_ID_BYTES], int64_t now);
 	int	(*pairing_prune)(struct store_meta *m, int64_t now,
 		    uint64_t *deleted);
+	int	(*device_add_claim)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const struct store_device *d, int64_t now,
+		    const uint8_t hash[STORE_TOKEN_HASH_BYTES]);
 };
 
 /*
@@ -406,7 +415,12 @@ struct store_meta_ops {
  *
  * session_create(m, s): store ${s} (its token_hash is SHA-256 of the
  *   token: the token itself never reaches the store). The account's
- *   least recently used sessions go beyond STORE_SESSIONS_MAX. INVALID
+ *   least recently used sessions go beyond STORE_SESSIONS_MAX. Once the
+ *   account has a device list, restricted sessions (not full: not bound
+ *   to a device the head lists with its registered card; a new session
+ *   is one) go first: the least recently used of them beyond
+ *   STORE_SESSIONS_RESTRICTED_MAX, and beyond STORE_SESSIONS_MAX a full
+ *   session goes only if no restricted one is left. INVALID
  *   (expires <= created), NOTFOUND (no such account, or has_device and no
  *   such device of the account), EXISTS (the hash is taken).
  * session_lookup(m, hash, now, out): NOTFOUND also when expired at ${now}.
@@ -438,7 +452,8 @@ struct store_meta_ops {
  * device_list(m, account, out, cap, n): the account's devices, oldest
  *   first, into ${out}[0..*${n}). TOOBIG if more than ${cap} (the first
  *   ${cap} are filled). NOTFOUND (no account).
- * device_remove(m, account, id): the device and its sessions. NOTFOUND,
+ * device_remove(m, account, id): the device and its sessions (the one
+ *   that registered it by device_add_claim among them). NOTFOUND,
  *   CONFLICT (the list's head holds it: only a remove entry takes it off).
  *
  * zone_ensure(m, account, id, category, now, out, created): the zone,
@@ -511,7 +526,8 @@ struct store_meta_ops {
  *   sizes, not the entry: the route verified it against the head it read.
  *   INVALID, TOOBIG (the entry over COFFER_WIRE_DEVLIST_ENTRY_MAX, a card,
  *   more than COFFER_WIRE_DEVICES_MAX members, STORE_DEVLIST_ENTRIES_MAX
- *   entries reached), NOTFOUND (no account), CONFLICT.
+ *   entries reached), QUOTA (the list's bytes would pass
+ *   STORE_DEVLIST_BYTES_MAX), NOTFOUND (no account), CONFLICT.
  * pairing_open(m, account, id, device, now, expires): open pairing ${id}
  *   for the registered ${device} until ${expires}, after dropping the
  *   account's pairings expired at ${now}. INVALID (expires <= now),
@@ -532,6 +548,14 @@ struct store_meta_ops {
  * pairing_delete(m, account, id, now): end it with its messages.
  *   NOTFOUND (none, or expired: dropped all the same).
  * pairing_prune(m, now, deleted): drop every pairing expired at ${now}.
+ * device_add_claim(m, account, d, now, hash): device_add for the live
+ *   session ${hash} of ${account}, which must name no device (neither
+ *   claimed at sign-in nor bound); in the same transaction the session
+ *   names the new device, unbound (as a claim at sign-in), so that
+ *   removing the registration ends the session that made it. A
+ *   restricted session registers this way: one device, its own. As
+ *   device_add, and CONFLICT (the session names a device), NOTFOUND
+ *   also for no such live session (nothing is registered then).
  */
 
 /** store_record_cleanup(r): free ${r}'s data and zero ${r}. */

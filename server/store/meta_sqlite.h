@@ -20,6 +20,14 @@
 #include "store/meta.h"
 #include "store/token.h"
 
+/* Whether the session s of an account that has a device list is full
+ * (docs/PROTOCOL-devices.md §5): bound to a device the head lists with
+ * the card the device is registered with. 1 or 0. */
+#define MSQ_SESSION_FULL \
+	"(s.bound = 1 AND EXISTS (SELECT 1 FROM devices d" \
+	" JOIN devlist_members m ON m.aid = d.aid AND m.id = d.id" \
+	" AND m.card = d.card WHERE d.did = s.did))"
+
 /* Every statement the backend runs, prepared once per connection. */
 #define MSQ_STATEMENTS \
 	X(ACCOUNT_AID, "SELECT aid FROM accounts WHERE id = ?1") \
@@ -47,6 +55,15 @@
 	X(SESSION_EVICT, "DELETE FROM sessions WHERE hash IN (SELECT hash" \
 	    " FROM sessions WHERE aid = ?1 ORDER BY last_used, created" \
 	    " LIMIT ?2)") \
+	X(SESSION_COUNT_RESTRICTED, "SELECT count(*) FROM sessions s" \
+	    " WHERE s.aid = ?1 AND NOT " MSQ_SESSION_FULL) \
+	X(SESSION_EVICT_RESTRICTED, "DELETE FROM sessions WHERE hash IN" \
+	    " (SELECT hash FROM sessions s WHERE s.aid = ?1 AND NOT " \
+	    MSQ_SESSION_FULL " ORDER BY s.last_used, s.created LIMIT ?2)") \
+	X(SESSION_EVICT_LISTED, "DELETE FROM sessions WHERE hash IN" \
+	    " (SELECT hash FROM sessions s WHERE s.aid = ?1 ORDER BY " \
+	    MSQ_SESSION_FULL ", s.last_used, s.created LIMIT ?2)") \
+	X(DEVLIST_ANY, "SELECT EXISTS (SELECT 1 FROM devlist WHERE aid = ?1)") \
 	X(SESSION_GET, "SELECT a.id, d.id, s.created, s.expires, s.last_used," \
 	    " s.bound, coalesce((SELECT max(l.seq) FROM devlist l" \
 	    " WHERE l.aid = s.aid), 0), EXISTS (SELECT 1 FROM" \
@@ -59,6 +76,9 @@
 	    " AND aid = ?2 AND expires > ?3") \
 	X(SESSION_BIND, "UPDATE sessions SET did = ?2, bound = 1" \
 	    " WHERE hash = ?1") \
+	X(SESSION_DID, "SELECT did FROM sessions WHERE hash = ?1" \
+	    " AND aid = ?2 AND expires > ?3") \
+	X(SESSION_CLAIM, "UPDATE sessions SET did = ?2 WHERE hash = ?1") \
 	X(SESSION_TOUCH, "UPDATE sessions SET last_used = ?2, expires =" \
 	    " CASE WHEN ?3 > 0 THEN ?3 ELSE expires END" \
 	    " WHERE hash = ?1 AND expires > ?2") \
@@ -92,6 +112,8 @@
 	    " ORDER BY seq DESC LIMIT 1") \
 	X(DEVLIST_PAGE, "SELECT seq, hash, entry FROM devlist WHERE aid = ?1" \
 	    " AND seq > ?2 ORDER BY seq LIMIT ?3") \
+	X(DEVLIST_BYTES, "SELECT coalesce(sum(length(entry)), 0) FROM devlist" \
+	    " WHERE aid = ?1") \
 	X(DEVLIST_INSERT, "INSERT INTO devlist (aid, seq, hash, entry)" \
 	    " VALUES (?1, ?2, ?3, ?4)") \
 	X(MEMBERS_CLEAR, "DELETE FROM devlist_members WHERE aid = ?1") \
@@ -270,6 +292,8 @@ int msq_attempt_clear(struct store_meta *, enum store_attempt_kind,
 int msq_attempt_prune(struct store_meta *, int64_t, uint64_t *);
 int msq_device_add(struct store_meta *, const uint8_t *,
     const struct store_device *, int64_t);
+int msq_device_add_claim(struct store_meta *, const uint8_t *,
+    const struct store_device *, int64_t, const uint8_t *);
 int msq_device_get(struct store_meta *, const uint8_t *, const uint8_t *,
     struct store_device *);
 int msq_device_list(struct store_meta *, const uint8_t *,

@@ -258,12 +258,71 @@ out:
 	return r;
 }
 
+/* Run the count ${q} of account ${aid}'s sessions into *${n}. */
+static int
+session_count(struct msq_conn *c, enum msq_sql q, int64_t aid, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		return r;
+	*n = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* Evict ${n} > 0 sessions of account ${aid} in the order of ${q}. */
+static int
+session_evict(struct msq_conn *c, enum msq_sql q, int64_t aid, int64_t n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_prep(c, q, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, n)) != 0)
+		return r;
+	return msq_exec(st);
+}
+
+/* Make room for one more session of account ${aid}, which is never bound
+ * yet. With no device list every session is full: the least recently
+ * used go beyond STORE_SESSIONS_MAX. With a list the new session is
+ * restricted, and a password alone must not sign the trusted devices
+ * out: restricted sessions have their own cap,
+ * STORE_SESSIONS_RESTRICTED_MAX, and go first beyond
+ * STORE_SESSIONS_MAX; a full session goes only when none is left. */
+static int
+make_room(struct msq_conn *c, int64_t aid)
+{
+	sqlite3_stmt *st;
+	int64_t n, listed;
+	int r;
+
+	if ((r = msq_prep(c, MSQ_DEVLIST_ANY, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		return r;
+	listed = sqlite3_column_int64(st, 0);
+	if (listed && ((r = session_count(c, MSQ_SESSION_COUNT_RESTRICTED, aid,
+	    &n)) != 0 || (n >= STORE_SESSIONS_RESTRICTED_MAX &&
+	    (r = session_evict(c, MSQ_SESSION_EVICT_RESTRICTED, aid,
+	    n - STORE_SESSIONS_RESTRICTED_MAX + 1)) != 0)))
+		return r;
+	if ((r = session_count(c, MSQ_SESSION_COUNT, aid, &n)) != 0)
+		return r;
+	if (n >= STORE_SESSIONS_MAX)
+		r = session_evict(c, listed ? MSQ_SESSION_EVICT_LISTED :
+		    MSQ_SESSION_EVICT, aid, n - STORE_SESSIONS_MAX + 1);
+	return r;
+}
+
 int
 msq_session_create(struct store_meta *m, const struct store_session *s)
 {
 	struct msq_conn *c = NULL;
 	sqlite3_stmt *st;
-	int64_t aid, did = 0, count;
+	int64_t aid, did = 0;
 	int r = COFFER_ERR_INVALID;
 
 	if (s == NULL || s->expires <= s->created)
@@ -279,16 +338,7 @@ msq_session_create(struct store_meta *m, const struct store_session *s)
 		goto out;
 	if (s->has_device)
 		did = sqlite3_column_int64(st, 0);
-	/* Keep at most STORE_SESSIONS_MAX: the least recently used go. */
-	if ((r = msq_prep(c, MSQ_SESSION_COUNT, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
-		goto out;
-	count = sqlite3_column_int64(st, 0);
-	if (count >= STORE_SESSIONS_MAX &&
-	    ((r = msq_prep(c, MSQ_SESSION_EVICT, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_i64(st, 2, count - STORE_SESSIONS_MAX + 1)) != 0 ||
-	    (r = msq_exec(st)) != 0))
+	if ((r = make_room(c, aid)) != 0)
 		goto out;
 	if ((r = msq_prep(c, MSQ_SESSION_INSERT, &st)) != 0 ||
 	    (r = msq_bind_blob(st, 1, s->token_hash,
@@ -491,7 +541,8 @@ static int
 attempt_check(enum store_attempt_kind kind, const uint8_t *key,
     size_t key_len)
 {
-	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS) ||
+	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS &&
+	    kind != STORE_ATTEMPT_DEVLIST) ||
 	    key == NULL || key_len == 0)
 		return COFFER_ERR_INVALID;
 	return key_len > STORE_ATTEMPT_KEY_MAX ? COFFER_ERR_TOOBIG : 0;

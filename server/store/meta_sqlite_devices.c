@@ -1,7 +1,8 @@
 /*
  * The SQLite metadata backend: an account's devices (id, signed card,
  * encrypted name). Removing a device ends its sessions (ON DELETE
- * CASCADE from sessions.did); a device on the device list's head is
+ * CASCADE from sessions.did), the restricted session that registered it
+ * among them (device_add_claim); a device on the device list's head is
  * removed by a remove entry only (meta_sqlite_devlist.c).
  */
 #include <string.h>
@@ -27,13 +28,51 @@ row_device(sqlite3_stmt *st, struct store_device *out)
 	return 0;
 }
 
-int
-msq_device_add(struct store_meta *m, const uint8_t *account,
-    const struct store_device *d, int64_t now)
+/* Insert ${d} for account ${aid} inside the write transaction of ${c},
+ * under the caps; its row id in *${did}. */
+static int
+device_insert(struct msq_conn *c, int64_t aid, const struct store_device *d,
+    int64_t now, int64_t *did)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0)
+		return r;
+	if ((r = msq_row(st)) != COFFER_ERR_NOTFOUND)
+		return r == 0 ? COFFER_ERR_EXISTS : r;
+	if ((r = msq_prep(c, MSQ_DEVICE_COUNT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		return r;
+	if (sqlite3_column_int64(st, 0) >= COFFER_WIRE_DEVICES_MAX)
+		return COFFER_ERR_TOOBIG;
+	/* Once there is a list, a password alone (a restricted session)
+	 * must not fill the account with devices nobody approved. */
+	if (sqlite3_column_int(st, 2) != 0 && sqlite3_column_int64(st, 1) >=
+	    COFFER_WIRE_DEVICES_PENDING_MAX)
+		return COFFER_ERR_QUOTA;
+	if ((r = msq_prep(c, MSQ_DEVICE_INSERT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0 ||
+	    (r = msq_bind_blob(st, 3, d->card, d->card_len)) != 0 ||
+	    (r = msq_bind_blob(st, 4, d->name, d->name_len)) != 0 ||
+	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
+		return r;
+	*did = sqlite3_last_insert_rowid(c->db);
+	return 0;
+}
+
+/* device_add, and with ${hash} device_add_claim: the session must name
+ * no device, and names the new one. */
+static int
+device_add(struct store_meta *m, const uint8_t *account,
+    const struct store_device *d, int64_t now, const uint8_t *hash)
 {
 	struct msq_conn *c = NULL;
 	sqlite3_stmt *st;
-	int64_t aid;
+	int64_t aid, did = 0;
 	int r = COFFER_ERR_INVALID;
 
 	if (account == NULL || d == NULL || d->card_len == 0)
@@ -45,40 +84,41 @@ msq_device_add(struct store_meta *m, const uint8_t *account,
 	if ((r = msq_begin(MS(m), &c, 1)) != 0)
 		goto out;
 	if ((r = msq_aid(c, account, &aid)) != 0 ||
-	    (r = msq_prep(c, MSQ_DEVICE_DID, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0)
+	    (r = device_insert(c, aid, d, now, &did)) != 0 || hash == NULL)
 		goto out;
-	if ((r = msq_row(st)) != COFFER_ERR_NOTFOUND) {
-		if (r == 0)
-			r = COFFER_ERR_EXISTS;
+	if ((r = msq_prep(c, MSQ_SESSION_DID, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 3, now)) != 0 || (r = msq_row(st)) != 0)
 		goto out;
-	}
-	if ((r = msq_prep(c, MSQ_DEVICE_COUNT, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
-		goto out;
-	if (sqlite3_column_int64(st, 0) >= COFFER_WIRE_DEVICES_MAX) {
-		r = COFFER_ERR_TOOBIG;
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		r = COFFER_ERR_CONFLICT;
 		goto out;
 	}
-	/* Once there is a list, a password alone (a restricted session)
-	 * must not fill the account with devices nobody approved. */
-	if (sqlite3_column_int(st, 2) != 0 && sqlite3_column_int64(st, 1) >=
-	    COFFER_WIRE_DEVICES_PENDING_MAX) {
-		r = COFFER_ERR_QUOTA;
-		goto out;
-	}
-	if ((r = msq_prep(c, MSQ_DEVICE_INSERT, &st)) != 0 ||
-	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
-	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0 ||
-	    (r = msq_bind_blob(st, 3, d->card, d->card_len)) != 0 ||
-	    (r = msq_bind_blob(st, 4, d->name, d->name_len)) != 0 ||
-	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
+	if ((r = msq_prep(c, MSQ_SESSION_CLAIM, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TOKEN_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, did)) != 0 || (r = msq_exec(st)) != 0)
 		goto out;
 out:
 	if (c != NULL)
 		r = msq_end(MS(m), c, 1, r);
 	return r;
+}
+
+int
+msq_device_add(struct store_meta *m, const uint8_t *account,
+    const struct store_device *d, int64_t now)
+{
+	return device_add(m, account, d, now, NULL);
+}
+
+int
+msq_device_add_claim(struct store_meta *m, const uint8_t *account,
+    const struct store_device *d, int64_t now, const uint8_t *hash)
+{
+	if (hash == NULL)
+		return COFFER_ERR_INVALID;
+	return device_add(m, account, d, now, hash);
 }
 
 int

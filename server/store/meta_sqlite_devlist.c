@@ -228,6 +228,15 @@ msq_devlist_append(struct store_meta *m, const uint8_t *account,
 		r = COFFER_ERR_TOOBIG;
 		goto out;
 	}
+	/* The list is outside the quota: its own cap on bytes. */
+	if ((r = msq_prep(c, MSQ_DEVLIST_BYTES, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	if ((uint64_t)sqlite3_column_int64(st, 0) + a->len >
+	    STORE_DEVLIST_BYTES_MAX) {
+		r = COFFER_ERR_QUOTA;
+		goto out;
+	}
 	if ((r = msq_prep(c, MSQ_DEVLIST_INSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
 	    (r = msq_bind_i64(st, 2, (int64_t)a->seq)) != 0 ||

@@ -368,4 +368,5 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.pairing_read = msq_pairing_read,
 	.pairing_delete = msq_pairing_delete,
 	.pairing_prune = msq_pairing_prune,
+	.device_add_claim = msq_device_add_claim,
 };

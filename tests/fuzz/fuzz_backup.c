@@ -8,12 +8,15 @@
  *   3 index segment body      sealed with a fixed key, bk_seg_decode
  *   4 pack header body        sealed into a pack, bk_pack_parse (the
  *                             next 2 bytes: the chunk area's length)
- *   5 stored chunk / box      bk_chunk_open, bk_box_open (no crash)
+ *   5 stored chunk / box      bk_chunk_open, bk_box_open, the version
+ *                             headers and what a ring lacks (no crash)
  *
- * The bodies are fuzzed behind the seal (a fixed key seals them first), so
- * the fuzzer reaches the parsers rather than the tag check. Invariant:
- * each format has one encoding, so whatever a parser accepts re-encodes
- * to the same bytes. */
+ * The key ring holds versions 1 and 2 (sealing under 2, ids under 1), so
+ * both formats and both version fields are reached; a version it lacks
+ * takes the refusal path. The bodies are fuzzed behind the seal (a fixed
+ * key seals them first), so the fuzzer reaches the parsers rather than
+ * the tag check. Invariant: each format has one encoding, so whatever a
+ * parser accepts re-encodes to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +29,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct bk_keys *fk;
+static struct bk_keyring *fk;
 static const uint8_t fbind[BK_ID] = { 7 }, fnonce[BK_NONCE] = { 9 };
 
 static void
 fz_keys(void)
 {
-	static const uint8_t secret[32] = { 0x11 }, kid[16] = { 0x5a };
-	struct coffer_key *zone = NULL;
+	static const uint8_t secret[2][32] = { { 0x11 }, { 0x12 } };
+	static const uint8_t kid[2][16] = { { 0x5a }, { 0x5b } };
+	struct coffer_key *zone[2] = { NULL, NULL };
 
-	if (coffer_key_import(&zone, COFFER_KEY_SYMMETRIC, secret, kid, 1) != 0 ||
-	    bk_keys_new(&fk, zone) != 0)
+	if (coffer_key_import(&zone[0], COFFER_KEY_SYMMETRIC, secret[0],
+	    kid[0], 1) != 0 || coffer_key_import(&zone[1],
+	    COFFER_KEY_SYMMETRIC, secret[1], kid[1], 2) != 0 ||
+	    bk_keyring_new(&fk, (const struct coffer_key *const *)zone, 2) != 0)
 		abort();
-	coffer_key_free(&zone);
+	coffer_key_free(&zone[0]);
+	coffer_key_free(&zone[1]);
 }
 
 /* The body of a box we sealed must equal what a parser accepted. */
@@ -204,13 +211,27 @@ fz_sealed(const uint8_t *p, size_t len)
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
 	uint8_t kind = 0, out[4096];
+	struct bk_head hd;
+	uint32_t lacks;
 
-	if (body == NULL || bk_zctx_new(&z, 1) != 0 || bk_hmac_new(&h, fk) != 0)
+	if (body == NULL || bk_zctx_new(&z, 1) != 0 ||
+	    bk_hmac_new(&h, bk_keyring_oldest(fk)) != 0)
 		abort();
 	if (bk_chunk_open(z, h, fk, fbind, BK_DATA, p, len,
 	    len > BK_CHUNK_OVER ? len - BK_CHUNK_OVER : 0, out) == 0 ||
 	    bk_box_open(fk, &kind, fbind, BK_ID, p, len, body) == 0)
 		abort();	/* forging under a fixed key: cannot happen */
+	/* A version the ring lacks is one the header names. */
+	lacks = bk_chunk_lacks(fk, p, len);
+	if (lacks != 0 && (bk_chunk_head(fk, p, len, &hd) != 0 ||
+	    (lacks != hd.key && lacks != hd.idv) ||
+	    bk_keyring_get(fk, lacks) != NULL))
+		abort();
+	lacks = bk_box_lacks(fk, p, len);
+	if (lacks != 0 && (bk_box_head(p, len, &hd) != 0 || lacks != hd.key ||
+	    bk_keyring_get(fk, lacks) != NULL))
+		abort();
+	(void)bk_pack_lacks(fk, p, len);
 	bk_zctx_free(&z);
 	bk_hmac_free(&h);
 	coffer_buf_free(&body);

@@ -24,17 +24,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 fuzz_entry(const struct devchain *c, const uint8_t *data, size_t size)
 {
-	struct devlist_entry e;
+	struct devlist_entry e, h;
 	struct devlist_names t;
 	size_t i;
 	char why[200];
-	int r;
+	int r, peeked;
 
+	peeked = devlist_peek(&h, data, size);
+	/* What parses peeks, with the same header; what does not peek
+	 * does not parse. */
+	if (peeked != 0 && h.raw != NULL)
+		abort();
 	if (devlist_parse(&e, data, size) != 0) {
 		if (e.raw != NULL || e.devices != NULL)
 			abort();
+		devlist_entry_cleanup(&h);
 		return;
 	}
+	if (peeked != 0 || h.seq != e.seq || h.kind != e.kind ||
+	    h.names_len != e.names_len || h.devices != NULL ||
+	    memcmp(h.raw, e.raw, size) != 0 ||
+	    memcmp(h.sig, e.sig, sizeof(h.sig)) != 0 ||
+	    memcmp(h.actor, e.actor, sizeof(h.actor)) != 0)
+		abort();
+	devlist_entry_cleanup(&h);
 	if (e.raw_len != size || memcmp(e.raw, data, size) != 0 ||
 	    dc_hash_is(data, size, e.hash) != 0 || e.ndevices == 0 ||
 	    (e.names_len > 0 && (e.names < e.raw ||

@@ -253,15 +253,15 @@ test_lies(void **state)
 {
 	const struct lie table[] = {
 		{ "flipped byte", { "GET", "/v1/blobs/", EVIL_FLIP, 150, -1,
-		    NULL }, 0, { "corrupt", NULL } },
+		    NULL, NULL, NULL }, 0, { "corrupt", NULL } },
 		{ "missing blob", { "GET", "/v1/blobs/", EVIL_NOT_FOUND, 0, -1,
-		    NULL }, 0, { "not found", NULL } },
+		    NULL, NULL, NULL }, 0, { "not found", NULL } },
 		{ "another blob's bytes", { "GET", "/v1/blobs/", EVIL_SWAP, 0,
-		    -1, Blob2 }, 0, { "corrupt", NULL } },
+		    -1, Blob2, NULL, NULL }, 0, { "corrupt", NULL } },
 		{ "garbled change feed", { "GET", "/v1/zones/", EVIL_GARBAGE,
-		    0, -1, NULL }, 1, { "server", NULL } },
+		    0, -1, NULL, NULL, NULL }, 1, { "server", NULL } },
 		{ "truncated index", { "GET", "/v1/blobs/", EVIL_TRUNCATE, 40,
-		    1, NULL }, 1, { NULL } },
+		    1, NULL, NULL, NULL }, 1, { NULL } },
 	};
 	const char *restore[] = { "backup", "restore", "latest", "--target",
 	    NULL, NULL };
@@ -309,7 +309,7 @@ static void
 test_transient_errors(void **state)
 {
 	const struct evil_rule twice = { "GET", "/v1/blobs/", EVIL_ERROR_500,
-	    0, 2, NULL };
+	    0, 2, NULL, NULL, NULL };
 	const char *restore[] = { "backup", "restore", "latest", "--target",
 	    NULL, NULL };
 	char target[700];

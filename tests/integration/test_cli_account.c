@@ -4,6 +4,7 @@
  * a sync. The tests of this file run in order on one server and one
  * account. */
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,24 @@ test_create(void **state)
 	COFFER_ENV(&r, no_server, home1, NULL, "account", "status");
 	cli_fx_expect(&r, 2, "no server");
 	assert_non_null(strstr(r.err, "coffer: no server: give --server URL"));
+	cli_res_free(&r);
+	/* A home that never signed in says so, and what to run. */
+	COFFER(&r, home1, NULL, "account", "status");
+	cli_fx_expect(&r, 0, "status of a home that never signed in");
+	assert_string_equal(r.out, "not signed in: run coffer account login\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "--json", "account", "status");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "state"), "signed_out");
+	json_decref(j);
+	cli_res_free(&r);
+	/* So does a command that needs the account's keys (it used to say
+	 * "not approved yet"). */
+	COFFER(&r, home1, NULL, "backup", "create", "/etc/hostname");
+	cli_fx_expect(&r, 1, "backup create on a home that never signed in");
+	assert_non_null(strstr(r.err, "not signed in: run coffer account "
+	    "login"));
+	assert_null(strstr(r.err, "approved"));
 	cli_res_free(&r);
 
 	/* No terminal, no file, no variable: no password, nothing made.
@@ -268,31 +287,83 @@ test_records(void **state)
 	cli_res_free(&r);
 }
 
-/* A second device signs in, the first approves it by its code, the
- * second syncs and reads the first's note; and the other way round. */
+/* Start `coffer account login` on the second device in the background:
+ * it prints the pairing code (with --json as a line of its own, first),
+ * then waits for approval. The code into ${code}. */
+static void
+start_login(struct cli_bg *bg, int json, char code[16])
+{
+	const char *jargs[] = { "--home", home2, "--json", "account",
+	    "login", NULL };
+	const char *targs[] = { "--home", home2, "account", "login", NULL };
+	const char *out, *p;
+	json_error_t e;
+	json_t *j;
+
+	assert_int_equal(cli_spawn(bg, default_env, json ? jargs : targs), 0);
+	if ((out = cli_bg_line(bg, json ? 1 : 2)) == NULL)
+		fail_msg("no code from the waiting login: %s / %s", bg->r.out,
+		    bg->r.err);
+	if (json) {
+		if ((j = json_loadb(out, strcspn(out, "\n"), 0, &e)) == NULL)
+			fail_msg("not JSON (%s): %s", e.text, out);
+		assert_int_equal(json_object_size(j), 1);
+		snprintf(code, 16, "%s", cli_fx_str(j, "code"));
+		json_decref(j);
+	} else {
+		if ((p = strstr(out, "On a trusted device, run: coffer device "
+		    "approve --code ")) == NULL)
+			fail_msg("no command to run: %s", out);
+		p += strlen("On a trusted device, run: coffer device approve "
+		    "--code ");
+		snprintf(code, 16, "%.11s", p);
+	}
+	assert_int_equal(strlen(code), 11);
+	assert_true(code[5] == '-' && strspn(code, "0123456789-") == 11);
+}
+
+/* The JSON object after the code line of a --json login. */
+static json_t *
+after_code(const struct cli_res *r)
+{
+	const char *p = strchr(r->out, '\n');
+	json_error_t e;
+	json_t *j;
+
+	if (p == NULL || (j = json_loads(p + 1, 0, &e)) == NULL)
+		fail_msg("no JSON answer after the code: %s", r->out);
+	return j;
+}
+
+/* A second device signs in and waits with a code; a wrong code on the
+ * first ends the pairing on both; then the first approves it with the
+ * code it shows, and the second reads the first's note; and the other way
+ * round. */
 static void
 test_second_device(void **state)
 {
+	struct cli_bg bg;
 	struct cli_res r;
-	char dev2[33], code[16];
+	char dev2[33], code[16], wrong[16];
 	json_t *j, *d;
 	size_t i;
 	int found = 0;
 
 	(void)state;
-	COFFER(&r, home2, NULL, "--json", "account", "login");
-	cli_fx_expect(&r, 0, "login on a second device");
-	j = cli_fx_json(&r);
-	assert_true(json_is_false(json_object_get(j, "trusted")));
-	snprintf(dev2, sizeof(dev2), "%s", cli_fx_str(j, "device"));
-	snprintf(code, sizeof(code), "%s", cli_fx_str(j, "code"));
-	json_decref(j);
-	cli_res_free(&r);
+	start_login(&bg, 0, code);
 
-	/* Not approved yet: it cannot read. */
+	/* Not approved yet: it cannot read, and says it waits. */
 	COFFER(&r, home2, NULL, "record", "get", "--category", "notes",
 	    note_id);
 	cli_fx_expect(&r, 1, "read before approval");
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "--json", "account", "status");
+	cli_fx_expect(&r, 0, "status while waiting");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "state"), "waiting");
+	assert_true(json_is_false(json_object_get(j, "trusted")));
+	snprintf(dev2, sizeof(dev2), "%s", cli_fx_str(j, "device"));
+	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, home1, NULL, "--json", "device", "list");
@@ -302,38 +373,87 @@ test_second_device(void **state)
 		if (strcmp(cli_fx_str(d, "id"), dev2) != 0)
 			continue;
 		found = 1;
-		assert_true(json_is_false(json_object_get(d, "trusted")));
-		assert_string_equal(cli_fx_str(d, "code"), code);
+		assert_string_equal(cli_fx_str(d, "state"), "waiting");
+		assert_true(json_is_false(json_object_get(d, "listed")));
 	}
 	assert_true(found);
 	json_decref(j);
 	cli_res_free(&r);
 
-	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code",
-	    "0000-0000");
-	cli_fx_expect(&r, 1, "approve with another code");
-	cli_res_free(&r);
-	/* Without --code and without a terminal to compare it on: refused. */
+	/* Without --code and without a terminal to ask it on: refused, and
+	 * the pairing stands. */
 	COFFER(&r, home1, NULL, "device", "approve", dev2);
 	cli_fx_expect(&r, 2, "approve without a code");
 	assert_non_null(strstr(r.err, "--code"));
 	cli_res_free(&r);
-	/* On a terminal the code is shown; "n" approves nothing. */
+	COFFER(&r, home1, NULL, "device", "approve", "--code", "12345");
+	cli_fx_expect(&r, 1, "approve with a malformed code");
+	cli_res_free(&r);
+
+	/* A wrong code: both sides stop, the pairing is spent. */
+	snprintf(wrong, sizeof(wrong), "%s", code);
+	wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
+	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code", wrong);
+	cli_fx_expect(&r, 1, "approve with another code");
+	assert_non_null(strstr(r.err, "the code did not match"));
+	cli_res_free(&r);
+	assert_int_equal(cli_bg_wait(&bg, &r), 0);
+	cli_fx_expect(&r, 1, "the login whose pairing failed");
+	assert_non_null(strstr(r.err, "start again on the new device"));
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "--json", "account", "status");
+	j = cli_fx_json(&r);
+	assert_string_equal(cli_fx_str(j, "state"), "unapproved");
+	json_decref(j);
+	cli_res_free(&r);
+
+	/* Ctrl-C while waiting cancels: the pairing ends, nothing waits. */
+	start_login(&bg, 0, code);
+	assert_int_equal(kill(bg.pid, SIGINT), 0);
+	assert_int_equal(cli_bg_wait(&bg, &r), 0);
+	cli_fx_expect(&r, 1, "the login cancelled with Ctrl-C");
+	assert_non_null(strstr(r.err, "cancelled"));
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "approve", "--code", code);
+	cli_fx_expect(&r, 1, "approve of a cancelled pairing");
+	assert_non_null(strstr(r.err, "no new device is waiting"));
+	cli_res_free(&r);
+
+	/* Again, with the code asked on the terminal of the trusted device
+	 * (no device id: the one device waiting). */
+	start_login(&bg, 1, code);
 	{
-		static const struct cli_chat no[] = { { "[y/N] ", "n\n" } };
+		char typed[20];
+		const struct cli_chat chat[] = {
+			{ "The code the new device shows: ", typed },
+		};
 		static const char *const env[] = { cli_fx_server_env, NULL };
 		const char *args[] = { "--home", home1, "device", "approve",
-		    dev2, NULL };
+		    NULL };
 
-		if (cli_run_tty(&r, env, no, 1, args) != 0)
+		snprintf(typed, sizeof(typed), "%s\n", code);
+		if (cli_run_tty(&r, env, chat, 1, args) != 0)
 			fail_msg("the terminal conversation broke off: %s",
 			    r.out);
-		cli_fx_expect(&r, 1, "approve answered no");
-		assert_non_null(strstr(r.out, code));
+		cli_fx_expect(&r, 0, "device approve on a terminal");
+		assert_non_null(strstr(r.out, "approved"));
 		cli_res_free(&r);
 	}
-	COFFER(&r, home1, NULL, "device", "approve", dev2, "--code", code);
-	cli_fx_expect(&r, 0, "device approve");
+	assert_int_equal(cli_bg_wait(&bg, &r), 0);
+	cli_fx_expect(&r, 0, "the login that waited");
+	j = after_code(&r);
+	assert_true(json_is_true(json_object_get(j, "approved")));
+	assert_true(json_is_true(json_object_get(j, "trusted")));
+	assert_string_equal(cli_fx_str(j, "device"), dev2);
+	json_decref(j);
+	cli_res_free(&r);
+
+	/* Signing in again on an approved device asks nothing. */
+	COFFER(&r, home2, NULL, "--json", "account", "login");
+	cli_fx_expect(&r, 0, "login of an approved device");
+	j = cli_fx_json(&r);
+	assert_true(json_is_true(json_object_get(j, "trusted")));
+	json_decref(j);
 	cli_res_free(&r);
 
 	COFFER(&r, home2, NULL, "sync");
@@ -394,6 +514,82 @@ test_terminal_login(void **state)
 	cli_res_free(&r);
 }
 
+/* Names, the alerts of changes (shown once; --check exits 1 while any
+ * is unseen), then the second device removed from the first: it prints
+ * what it did, and the second is told who removed it. */
+static void
+test_remove_device(void **state)
+{
+	struct cli_res r;
+	char dev2[33];
+	json_t *j;
+
+	(void)state;
+	COFFER(&r, home2, NULL, "--json", "account", "status");
+	cli_fx_expect(&r, 0, "status of the second device");
+	j = cli_fx_json(&r);
+	snprintf(dev2, sizeof(dev2), "%s", cli_fx_str(j, "device"));
+	json_decref(j);
+	cli_res_free(&r);
+
+	COFFER(&r, home1, NULL, "device", "rename", "laptop");
+	cli_fx_expect(&r, 0, "rename this device");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "rename", dev2, "phone");
+	cli_fx_expect(&r, 0, "rename another device");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "rename", dev2, "two\tlines");
+	cli_fx_expect(&r, 1, "a name with a control character");
+	cli_res_free(&r);
+
+	/* The first made the changes: nothing to tell it. */
+	COFFER(&r, home1, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 0, "check on the device that renamed");
+	cli_res_free(&r);
+	/* The second: told until it has been shown. */
+	COFFER(&r, home2, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 1, "check with changes unseen");
+	assert_non_null(strstr(r.out, "renamed: phone, by laptop at "));
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "--json", "device", "list");
+	cli_fx_expect(&r, 0, "device list");
+	j = cli_fx_json(&r);
+	assert_int_equal(json_array_size(json_object_get(j, "changes")), 2);
+	json_decref(j);
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "device", "list", "--check");
+	cli_fx_expect(&r, 0, "check once shown");
+	assert_null(strstr(r.out, "renamed:"));
+	cli_res_free(&r);
+
+	/* No terminal to confirm on: --yes is needed. */
+	COFFER(&r, home1, NULL, "device", "remove", dev2);
+	cli_fx_expect(&r, 2, "remove without --yes or a terminal");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "device", "remove", "--yes", dev2);
+	cli_fx_expect(&r, 0, "remove");
+	assert_string_equal(r.out, "removed phone; keys rolled to epoch 2\n");
+	cli_res_free(&r);
+	COFFER(&r, home1, NULL, "record", "put", "--category", "notes",
+	    "--data", "after the phone left");
+	cli_fx_expect(&r, 0, "a note after the removal");
+	cli_res_free(&r);
+
+	COFFER(&r, home2, NULL, "record", "list", "--category", "notes");
+	cli_fx_expect(&r, 1, "the removed device reads");
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "account", "login");
+	cli_fx_expect(&r, 1, "the removed device signs in");
+	assert_non_null(strstr(r.err, "this device was removed from the "
+	    "account by laptop at "));
+	cli_res_free(&r);
+	COFFER(&r, home2, NULL, "account", "status");
+	cli_fx_expect(&r, 0, "status of the removed device");
+	assert_non_null(strstr(r.out, "removed: this device was removed from "
+	    "the account by laptop"));
+	cli_res_free(&r);
+}
+
 int
 main(void)
 {
@@ -404,6 +600,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_second_device),
 		cmocka_unit_test(test_terminal_login),
+		cmocka_unit_test(test_remove_device),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);

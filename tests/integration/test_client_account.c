@@ -1,11 +1,14 @@
 /* libcoffer's client against the real cofferd: account creation, sign
  * out and in, wrong passwords, the home folder's files, and a second
- * device approved by the first, then syncing records between both. */
+ * device paired with the first over a one-time code, then syncing records
+ * between both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,36 +143,14 @@ test_taken_and_unknown(void **state)
 	coffer_client_free(&d);
 }
 
-struct seen {
-	unsigned	n;
-	char		text[8][64];
-};
-
 static int
-collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
-    uint64_t version, const uint8_t *data, size_t len)
-{
-	struct seen *s = arg;
-
-	(void)id;
-	(void)version;
-	if (s->n < 8 && len < 64) {
-		memcpy(s->text[s->n], data, len);
-		s->text[s->n][len] = '\0';
-	}
-	s->n++;
-	return 0;
-}
-
-static int
-count_devices(void *arg, const uint8_t id[16], int trusted, int self)
+count_devices(void *arg, const struct coffer_client_device *d)
 {
 	unsigned *n = arg;
 
-	(void)id;
-	(void)self;
 	n[0]++;
-	n[1] += trusted != 0;
+	n[1] += d->listed != 0;
+	n[2] += d->self != 0;
 	return 0;
 }
 
@@ -180,9 +161,8 @@ test_second_device(void **state)
 	struct coffer_client *a, *b;
 	uint8_t id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], login[64];
-	char code_a[COFFER_CLIENT_CODE_LEN], code_b[COFFER_CLIENT_CODE_LEN];
-	struct seen s = { 0 };
-	unsigned devs[2] = { 0, 0 };
+	struct client_fx_seen s = { 0 };
+	unsigned devs[3] = { 0, 0, 0 };
 
 	(void)state;
 	client_fx_home(h1, sizeof(h1));
@@ -190,40 +170,50 @@ test_second_device(void **state)
 	client_fx_login(login, sizeof(login), "carol");
 	assert_non_null(a = client_fx_open(h1));
 	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
+	assert_int_equal(coffer_client_status(a, &st1), 0);
+	assert_true(st1.listed && st1.trusted && !st1.waiting);
+	assert_int_equal(st1.devlist_seq, 1);
 	assert_int_equal(coffer_client_record_create(a, "notes", NULL,
 	    PW("first note"), id), 0);
 
-	/* The second device signs in, registers its keys and waits. */
+	/* The second device signs in, registers its keys and is held: the
+	 * password alone gets it nothing. */
 	assert_non_null(b = client_fx_open(h2));
 	assert_int_equal(coffer_client_login(b, login, PW("pw")), 0);
 	assert_int_equal(coffer_client_status(b, &st2), 0);
 	assert_true(st2.signed_in && st2.has_device);
-	assert_false(st2.trusted);
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), COFFER_ERR_STATE);
+	assert_false(st2.trusted || st2.listed || st2.waiting || st2.removed);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), COFFER_ERR_STATE);
+	assert_int_equal(coffer_client_pair_wait(b, 1, NULL),
+	    COFFER_ERR_STATE);
 
-	/* Both show the same code; the first approves with it. */
-	assert_int_equal(coffer_client_device_code(b, st2.device, code_b), 0);
-	assert_int_equal(coffer_client_device_code(a, st2.device, code_a), 0);
-	assert_string_equal(code_a, code_b);
-	/* No code, no approval: the id alone does not bind the keys. */
+	/* The first lists it as waiting. */
+	assert_int_equal(coffer_client_device_list(a, count_devices, devs), 0);
+	assert_int_equal(devs[0], 2);
+	assert_int_equal(devs[1], 1);
+	assert_int_equal(devs[2], 1);
+	/* No code, a malformed code, no waiting device: refused. */
 	assert_int_equal(coffer_client_device_approve(a, st2.device, NULL),
 	    COFFER_ERR_INVALID);
 	assert_int_equal(coffer_client_device_approve(a, st2.device,
-	    "0000-0000") == COFFER_ERR_AUTH || strcmp(code_a, "0000-0000") == 0,
-	    1);
-	assert_int_equal(coffer_client_device_approve(a, st2.device, code_a),
-	    0);
+	    "1234-5678"), COFFER_ERR_INVALID);
+	assert_int_equal(coffer_client_device_approve(a, st2.device,
+	    "12345-67890"), COFFER_ERR_NOTFOUND);
+
+	/* Paired through the library: it waits while the first approves. */
+	assert_int_equal(client_fx_pair(b, a), 0);
+	memset(devs, 0, sizeof(devs));
 	assert_int_equal(coffer_client_device_list(a, count_devices, devs), 0);
 	assert_int_equal(devs[0], 2);
 	assert_int_equal(devs[1], 2);
 
-	/* The second picks the root up at its next sync and reads. */
-	assert_int_equal(coffer_client_sync(b), 0);
+	/* The second holds its root now and reads. */
 	assert_int_equal(coffer_client_status(b, &st2), 0);
-	assert_true(st2.trusted);
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), 0);
+	assert_true(st2.trusted && st2.listed && !st2.waiting);
+	assert_int_equal(st2.devlist_seq, 2);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.text[0], "first note");
 
@@ -231,20 +221,96 @@ test_second_device(void **state)
 	assert_int_equal(coffer_client_record_create(b, "notes", NULL,
 	    PW("from b"), id), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(coffer_client_record_list(a, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(a, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(coffer_client_status(a, &st1), 0);
 	assert_memory_not_equal(st1.device, st2.device, 16);
+	assert_int_equal(st1.devlist_seq, 2);
 
 	/* A delete on one is a delete on the other after sync. */
 	assert_int_equal(coffer_client_record_delete(a, "notes", NULL, id), 0);
 	assert_int_equal(coffer_client_sync(b), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(coffer_client_record_list(b, "notes", NULL, collect,
-	    &s), 0);
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.text[0], "first note");
+
+	/* Reopened, both hold their keys from the home alone. */
+	coffer_client_free(&b);
+	assert_non_null(b = client_fx_open(h2));
+	assert_int_equal(coffer_client_status(b, &st2), 0);
+	assert_true(st2.trusted && st2.listed);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(coffer_client_record_list(b, "notes", NULL,
+	    client_fx_collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	coffer_client_free(&a);
+	coffer_client_free(&b);
+}
+
+static void
+one_off(char *code)
+{
+	code[10] = code[10] == '9' ? '0' : (char)(code[10] + 1);
+}
+
+/* A pairing that times out or is cancelled ends; a wrong code: the new
+ * device refuses the answer (its tag), ends the pairing, and the
+ * approving device stops too; nothing is listed, and a new pairing with
+ * a new code works. */
+static void
+test_wrong_code(void **state)
+{
+	static volatile sig_atomic_t cancel = 1;
+	struct coffer_client_status st;
+	struct coffer_client *a, *b;
+	char h1[4096], h2[4096], login[64];
+	char code[COFFER_CLIENT_PAIR_CODE_LEN], code2[sizeof(code)];
+	unsigned devs[3] = { 0, 0, 0 };
+	int ar = 0, wr = 0;
+
+	(void)state;
+	client_fx_home(h1, sizeof(h1));
+	client_fx_home(h2, sizeof(h2));
+	client_fx_login(login, sizeof(login), "dave");
+	assert_non_null(a = client_fx_open(h1));
+	assert_int_equal(coffer_client_account_create(a, login, PW("pw")), 0);
+	assert_non_null(b = client_fx_open(h2));
+	assert_int_equal(coffer_client_login(b, login, PW("pw")), 0);
+
+	assert_int_equal(coffer_client_pair_start(b, code), 0);
+	assert_int_equal(strlen(code), 11);
+	assert_int_equal(code[5], '-');
+	assert_int_equal(coffer_client_status(b, &st), 0);
+	assert_true(st.waiting && !st.listed);
+	assert_int_equal(coffer_client_pair_wait(b, 1, NULL),
+	    COFFER_ERR_STATE);
+	assert_int_equal(coffer_client_status(b, &st), 0);
+	assert_false(st.waiting);
+	assert_int_equal(coffer_client_pair_start(b, code2), 0);
+	assert_string_not_equal(code, code2);
+	assert_int_equal(coffer_client_pair_wait(b, 60, &cancel),
+	    COFFER_ERR_CANCELLED);
+
+	assert_int_equal(client_fx_pair_with(b, a, one_off, &ar, &wr),
+	    COFFER_ERR_AUTH);
+	assert_int_equal(ar, COFFER_ERR_AUTH);
+	assert_int_equal(wr, COFFER_ERR_AUTH);
+	assert_non_null(strstr(coffer_client_errmsg(b), "the code did not "
+	    "match; start again on the new device"));
+	assert_int_equal(coffer_client_status(b, &st), 0);
+	assert_false(st.listed || st.trusted || st.waiting);
+	assert_int_equal(coffer_client_device_list(a, count_devices, devs), 0);
+	assert_int_equal(devs[0], 2);
+	assert_int_equal(devs[1], 1);
+	assert_int_equal(coffer_client_status(a, &st), 0);
+	assert_int_equal(st.devlist_seq, 1);
+
+	assert_int_equal(client_fx_pair(b, a), 0);
+	assert_int_equal(coffer_client_status(b, &st), 0);
+	assert_true(st.listed && st.trusted);
 	coffer_client_free(&a);
 	coffer_client_free(&b);
 }
@@ -257,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_taken_and_unknown),
 		cmocka_unit_test(test_token_stays_home),
 		cmocka_unit_test(test_second_device),
+		cmocka_unit_test(test_wrong_code),
 	};
 
 	return cmocka_run_group_tests(tests, client_fx_setup,

@@ -3,10 +3,13 @@
  * refs put, list, delete; the backup key, the same from both devices; and
  * a server that puts a deleted ref (a forgotten snapshot) back, over its
  * tombstone or after dropping it, refused by both devices' listings. */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 
 #include <sodium.h>
 
+#include <coffer/backup.h>
 #include <coffer/encoding.h>
 #include <coffer/envelope.h>
 
@@ -144,7 +148,7 @@ test_refs(void **state)
 	uint8_t names[3][COFFER_BSTORE_NAME_BYTES], buf[3000];
 	struct refs seen = { 0 };
 	struct coffer_key *k1 = NULL, *k2 = NULL, *k3 = NULL;
-	size_t i;
+	size_t i, n = 0;
 
 	(void)state;
 	assert_int_equal(coffer_client_backup_store(A, "refs", &s), 0);
@@ -167,13 +171,19 @@ test_refs(void **state)
 	assert_int_equal(seen.bytes, 4000);
 	coffer_client_backup_store_close(&s);
 
-	/* One key per set, stable. */
-	assert_int_equal(coffer_client_backup_key(A, "refs", &k1), 0);
-	assert_int_equal(coffer_client_backup_key(A, "refs", &k2), 0);
-	assert_int_equal(coffer_client_backup_key(A, "laptop", &k3), 0);
+	/* One key per set, stable: a ring of one version while no device
+	 * was removed (test_client_remove rolls it). */
+	assert_int_equal(coffer_client_backup_keys(A, "refs", &k1, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(coffer_client_backup_keys(A, "refs", &k2, 1, &n), 0);
+	assert_int_equal(coffer_client_backup_keys(A, "laptop", &k3, 1, &n),
+	    0);
 	assert_true(coffer_key_equal(k1, k2));
 	assert_false(coffer_key_equal(k1, k3));
 	assert_int_equal(coffer_key_kind(k1), COFFER_KEY_SYMMETRIC);
+	assert_int_equal(coffer_key_version(k1), 1);
+	assert_int_equal(coffer_client_backup_keys(A, "refs", &k1, 0, &n),
+	    COFFER_ERR_INVALID);
 	coffer_key_free(&k1);
 	coffer_key_free(&k2);
 	coffer_key_free(&k3);
@@ -275,6 +285,112 @@ test_ref_put_back(void **state)
 	coffer_client_free(&B);
 }
 
+/* Write a file of ${text} at ${dir}/${name}. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Open the set "roll" of ${c} with its key ring into *${r}, the ring's
+ * size into *${n}; its cache in ${cache}. */
+static int
+ring_open(struct coffer_client *c, struct coffer_bstore *st,
+    struct coffer_key **k, size_t *n, const char *cache,
+    struct coffer_backup_repo **r)
+{
+	int e;
+
+	if ((e = coffer_client_backup_store(c, "roll", st)) != 0 ||
+	    (e = coffer_client_backup_keys(c, "roll", k, 8, n)) != 0)
+		return e;
+	return coffer_backup_open(r, st, (const struct coffer_key *const *)k,
+	    *n, cache);
+}
+
+static void
+ring_close(struct coffer_bstore *st, struct coffer_key **k, size_t *n,
+    struct coffer_backup_repo **r)
+{
+	coffer_backup_close(r);
+	while (*n > 0)
+		coffer_key_free(&k[--*n]);
+	coffer_client_backup_store_close(st);
+}
+
+/* A backup set across a device's removal: the remover's ring has both
+ * versions, opens the set, backs up under the new one and restores both
+ * snapshots; the removed device's copy of the old version alone opens
+ * nothing written after, and it gets no ring at all any more. */
+static void
+test_ring_after_removal(void **state)
+{
+	struct coffer_client *phone;
+	struct coffer_client_status ph;
+	struct coffer_bstore st = { 0 }, pst = { 0 };
+	struct coffer_key *k[8] = { NULL }, *pk[8] = { NULL };
+	struct coffer_backup_repo *r = NULL, *pr = NULL;
+	uint8_t id1[COFFER_SNAPSHOT_ID_BYTES], id2[COFFER_SNAPSHOT_ID_BYTES];
+	char home[4096], data[4200], cache[4200], pcache[4200], out[4200];
+	const char *paths[1];
+	size_t n = 0, pn = 0;
+
+	(void)state;
+	snprintf(data, sizeof(data), "%s/roll-data", client_fx_tmp());
+	snprintf(cache, sizeof(cache), "%s/roll-cache", client_fx_tmp());
+	snprintf(pcache, sizeof(pcache), "%s/roll-pcache", client_fx_tmp());
+	assert_int_equal(mkdir(data, 0700), 0);
+	paths[0] = data;
+	assert_non_null(phone = client_fx_device(home, sizeof(home), Login, A));
+	assert_int_equal(coffer_client_status(phone, &ph), 0);
+
+	/* Before: one version, a snapshot under it; the phone holds it. */
+	put_file(data, "a.txt", "before the removal");
+	assert_int_equal(ring_open(A, &st, k, &n, cache, &r), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(coffer_backup_create(r, paths, 1, NULL, id1), 0);
+	ring_close(&st, k, &n, &r);
+	assert_int_equal(coffer_client_backup_keys(phone, "roll", pk, 8, &pn),
+	    0);
+	assert_int_equal(pn, 1);
+
+	/* The laptop removes the phone; its ring is now versions 1 and 2. */
+	assert_int_equal(coffer_client_device_remove(A, ph.device, NULL), 0);
+	put_file(data, "b.txt", "after the removal");
+	assert_int_equal(ring_open(A, &st, k, &n, cache, &r), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(coffer_key_version(k[0]), 1);
+	assert_int_equal(coffer_key_version(k[1]), 2);
+	assert_int_equal(coffer_backup_create(r, paths, 1, NULL, id2), 0);
+	snprintf(out, sizeof(out), "%s/roll-out1", client_fx_tmp());
+	assert_int_equal(coffer_backup_restore(r, id1, NULL, out, NULL), 0);
+	snprintf(out, sizeof(out), "%s/roll-out2", client_fx_tmp());
+	assert_int_equal(coffer_backup_restore(r, id2, NULL, out, NULL), 0);
+	ring_close(&st, k, &n, &r);
+
+	/* The phone's old version alone, with the server's storage as the
+	 * operator would hand it over (the laptop's session): the set names
+	 * version 2, which it lacks; nothing is decrypted. */
+	assert_int_equal(coffer_client_backup_store(A, "roll", &pst), 0);
+	assert_int_equal(coffer_backup_open(&pr, &pst,
+	    (const struct coffer_key *const *)pk, pn, pcache), COFFER_ERR_KEY);
+	coffer_backup_close(&pr);
+	ring_close(&pst, pk, &pn, &pr);
+	/* And the phone, removed, opened again, gets no ring. */
+	coffer_client_free(&phone);
+	assert_non_null(phone = client_fx_open(home));
+	assert_int_not_equal(coffer_client_backup_keys(phone, "roll", pk, 8,
+	    &pn), 0);
+	assert_int_equal(pn, 0);
+	coffer_client_free(&phone);
+}
+
 int
 main(void)
 {
@@ -282,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_blobs),
 		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_ref_put_back),
+		cmocka_unit_test(test_ring_after_removal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -129,7 +129,7 @@ forge(const char *zone, const uint8_t id[16], uint64_t counter,
 
 	assert_non_null(b);
 	assert_int_equal(zn_open(A, "notes", zone, &z), 0);
-	assert_int_equal(kc_zone_key(A, &z, 0, &k), 0);
+	assert_int_equal(kc_zone_key(A, &z, 0, 0, &k), 0);
 	assert_int_equal(rf_seal(b, k, z.id, id, counter, 0,
 	    (const uint8_t *)text, strlen(text), NULL), 0);
 	assert_int_equal(coffer_b64url_encode(out, cap, coffer_buf_data(b),
@@ -148,6 +148,8 @@ seen_is(struct coffer_client *c, const char *zone, const uint8_t id[16],
 	size_t n;
 	int has;
 
+	/* A fresh handle holds no naming key until its first refresh. */
+	assert_int_equal(kc_ready(c), 0);
 	assert_int_equal(zn_open(c, "notes", zone, &z), 0);
 	assert_int_equal(st_seen_get(c, z.id, id, counter, got, &has), 0);
 	if (!has)

@@ -15,9 +15,14 @@
  * its registered card; a restricted session gets 403 on every route of
  * srv_routes[] it may not call; an add makes the added device's session
  * full at once, a remove ends the removed device's sessions at once
- * (401), its pairing and its registration. Registrations: at most
- * COFFER_WIRE_DEVICES_PENDING_MAX off the list; a listed one is 409 to
- * DELETE. */
+ * (401), its pairing and its registration; a password thief's sign-ins
+ * evict only restricted sessions, at once, and a session's use is
+ * recorded. Registrations: at most COFFER_WIRE_DEVICES_PENDING_MAX off
+ * the list, one per restricted session, whose delete ends that session;
+ * a listed one is 409 to DELETE; a genesis or add listing its device
+ * with another card than the registered one is refused. Refused appends
+ * are cheap (header and seq before the signature, the signature before
+ * the cards) and rate limited per account. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -34,10 +41,13 @@
 #include <coffer/keychain.h>
 #include <coffer/sign.h>
 
+#include "devchain.h"
 #include "devtrust.h"
 #include "http_client.h"
 #include "route_fixture.h"
 #include "routes/routes.h"
+#include "session.h"
+#include "store/store.h"
 
 static struct srv *S;
 static struct rt_bad_tokens Bad;
@@ -322,17 +332,37 @@ test_restricted(void **state)
 	acct_free(&x);
 }
 
+/* ${thief} becomes a card of its own keys under ${victim}'s id, properly
+ * self-signed. */
+static void
+forge(struct dt_device *thief, const struct dt_device *victim)
+{
+	uint8_t forged[COFFER_DEVICE_CARD_BYTES];
+
+	memcpy(forged, thief->card, sizeof(forged));
+	memcpy(forged + 5, victim->id, 16);
+	assert_int_equal(coffer_sign(forged + 93,
+	    coffer_device_sign_key(thief->d), "coffer/device-card/v1", forged,
+	    93), 0);
+	memcpy(thief->card, forged, sizeof(forged));
+	memcpy(thief->id, victim->id, 16);
+	memcpy(thief->hex, victim->hex, sizeof(thief->hex));
+}
+
 /* A password thief registers a card of its own under the id of a device
- * that the list will hold, and binds to it: the head lists another card
- * for the id, so the thief's session stays restricted. */
+ * that the list is to hold, and binds to it. An add of the genuine card
+ * is refused (the added device could never be full: fullness needs the
+ * listed and the registered card equal) until a trusted device deletes
+ * the thief's registration, which ends the thief's session; then the
+ * genuine device registers and is added, and the thief stays out. */
 static void
 test_card_swap(void **state)
 {
 	struct acct x;
 	struct dt_device thief;
-	struct test_account t;
+	struct test_account t, n;
 	struct coffer_buf *e;
-	uint8_t forged[COFFER_DEVICE_CARD_BYTES];
+	char path[128];
 
 	(void)state;
 	assert_int_equal(test_account_new(S, &x.a), 0);
@@ -345,25 +375,53 @@ test_card_swap(void **state)
 	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
 	put_ok(&x.a, e, 1);
 	coffer_buf_free(&e);
-	/* The thief's card, claiming d2's id, properly self-signed. */
-	memcpy(forged, thief.card, sizeof(forged));
-	memcpy(forged + 5, x.d2.id, 16);
-	assert_int_equal(coffer_sign(forged + 93,
-	    coffer_device_sign_key(thief.d), "coffer/device-card/v1", forged,
-	    93), 0);
-	memcpy(thief.card, forged, sizeof(forged));
-	memcpy(thief.id, x.d2.id, 16);
-	memcpy(thief.hex, x.d2.hex, sizeof(thief.hex));
+	forge(&thief, &x.d2);
 	dt_session(S, x.a.id, NULL, &t);
 	dt_register(S, &t, &thief);
 	assert_int_equal(dt_bind(S, &t, &thief), 1);
-	/* The trusted device adds the genuine d2. */
+	/* The trusted device's add of the genuine d2: refused. */
+	e = dt_entry(&x.c, DEVLIST_ADD, &x.d1, &x.d2, NULL, 0);
+	put_refused(&x.a, e, 2, 400, "invalid_field");
+	assert_int_equal(dt_restricted(S, &t), 1);
+	walk_routes(&t);
+	/* The thief's registration deleted, its session ends with it. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
+	rt_refused(S, "DELETE", path, x.a.auth, NULL, 204, NULL);
+	rt_refused(S, "GET", "/v1/account", t.auth, NULL, 401, "unauthorized");
+	dt_session(S, x.a.id, NULL, &n);
+	dt_register(S, &n, &x.d2);
+	coffer_buf_free(&e);
 	e = dt_entry(&x.c, DEVLIST_ADD, &x.d1, &x.d2, NULL, 1);
 	put_ok(&x.a, e, 2);
 	coffer_buf_free(&e);
-	assert_int_equal(dt_restricted(S, &t), 1);
-	walk_routes(&t);
+	assert_int_equal(dt_bind(S, &n, &x.d2), 0);
 	dt_device_free(&thief);
+	acct_free(&x);
+}
+
+/* A genesis that lists its device with another card than the one the
+ * device registered would leave the account with no full session and no
+ * way back: refused. */
+static void
+test_genesis_card(void **state)
+{
+	struct acct x;
+	struct dt_device other;
+	struct coffer_buf *e;
+
+	(void)state;
+	acct_new(&x);
+	dt_device_new(&other);
+	forge(&other, &x.d1);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &other, &other, NULL, 0);
+	put_refused(&x.a, e, 1, 400, "invalid_field");
+	coffer_buf_free(&e);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	dt_device_free(&other);
 	acct_free(&x);
 }
 
@@ -597,19 +655,36 @@ test_chain(void **state)
 	acct_free(&x);
 }
 
-/* With a list, a password alone registers at most
- * COFFER_WIRE_DEVICES_PENDING_MAX devices the list does not hold, and a
- * trusted device clears them; a listed device is not deleted but by a
- * remove entry, so the list and the registrations never disagree. */
+/* PUT /v1/devices/{id} of ${v}'s card with ${a}'s session: refused with
+ * ${status} and ${code}. */
+static void
+register_refused(const struct test_account *a, const struct dt_device *v,
+    long status, const char *code)
+{
+	char path[128], body[COFFER_DEVICE_CARD_BYTES * 2 + 64];
+	char *b64 = rt_b64(v->card, sizeof(v->card));
+
+	snprintf(body, sizeof(body), "{\"card\":\"%s\"}", b64);
+	free(b64);
+	snprintf(path, sizeof(path), "/v1/devices/%s", v->hex);
+	rt_refused(S, "PUT", path, a->auth, body, status, code);
+}
+
+/* With a list, a restricted session registers one device, its own: the
+ * session then names it, so that a trusted device's delete of the
+ * registration ends the session that made it. A password alone still
+ * registers at most COFFER_WIRE_DEVICES_PENDING_MAX devices the list
+ * does not hold, one per sign-in. A listed device is not deleted but by
+ * a remove entry, so the list and the registrations never disagree. */
 static void
 test_pending(void **state)
 {
 	struct dt_device v[COFFER_WIRE_DEVICES_PENDING_MAX + 1];
-	struct test_account r;
+	struct test_account r[COFFER_WIRE_DEVICES_PENDING_MAX + 1], claim;
 	struct acct x;
 	struct coffer_buf *e;
-	char path[128], body[COFFER_DEVICE_CARD_BYTES * 2 + 64];
-	char *b64;
+	char path[128];
+	json_t *j;
 	size_t i;
 
 	(void)state;
@@ -617,23 +692,39 @@ test_pending(void **state)
 	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
 	put_ok(&x.a, e, 1);
 	coffer_buf_free(&e);
-	dt_session(S, x.a.id, NULL, &r);
-	/* d2 (registered by acct_new) is pending: 9 more fit. */
-	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++)
+	for (i = 0; i < COFFER_WIRE_DEVICES_PENDING_MAX + 1; i++) {
 		dt_device_new(&v[i]);
-	for (i = 0; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
-		dt_register(S, &r, &v[i]);
-	b64 = rt_b64(v[i].card, sizeof(v[i].card));
-	snprintf(body, sizeof(body), "{\"card\":\"%s\"}", b64);
-	free(b64);
-	snprintf(path, sizeof(path), "/v1/devices/%s", v[i].hex);
-	rt_refused(S, "PUT", path, r.auth, body, 507, "quota_exceeded");
+		dt_session(S, x.a.id, NULL, &r[i]);
+	}
+	/* One registration per restricted session; the same again is the
+	 * idempotent 200; a second device is 403. */
+	dt_register(S, &r[0], &v[0]);
+	dt_register(S, &r[0], &v[0]);
+	j = rt_want(S, "GET", "/v1/account", r[0].auth, NULL, 200, NULL);
+	assert_null(json_object_get(j, "device"));	/* named, not bound */
+	json_decref(j);
+	register_refused(&r[0], &v[1], 403, "forbidden");
+	/* A session that named a device at sign-in registers none. */
+	dt_session(S, x.a.id, &x.d2, &claim);
+	register_refused(&claim, &v[1], 403, "forbidden");
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[1].hex);
 	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
-	/* The restricted session may not clear them; the trusted one can. */
-	snprintf(path, sizeof(path), "/v1/devices/%s", x.d2.hex);
-	rt_refused(S, "DELETE", path, r.auth, NULL, 403, "forbidden");
+	/* d2 (registered by acct_new) and v[0] are pending: 8 more fit. */
+	for (i = 1; i + 1 < COFFER_WIRE_DEVICES_PENDING_MAX; i++)
+		dt_register(S, &r[i], &v[i]);
+	register_refused(&r[i], &v[i], 507, "quota_exceeded");
+	snprintf(path, sizeof(path), "/v1/devices/%.32s", v[i].hex);
+	rt_refused(S, "GET", path, x.a.auth, NULL, 404, "no_such_object");
+	/* The restricted session may not clear them; the trusted one can,
+	 * and that ends the session that made the registration. */
+	snprintf(path, sizeof(path), "/v1/devices/%s", v[0].hex);
+	rt_refused(S, "DELETE", path, r[1].auth, NULL, 403, "forbidden");
 	rt_refused(S, "DELETE", path, x.a.auth, NULL, 204, NULL);
-	dt_register(S, &r, &v[i]);
+	rt_refused(S, "GET", "/v1/account", r[0].auth, NULL, 401,
+	    "unauthorized");
+	register_refused(&r[0], &v[0], 401, "unauthorized");
+	/* A new sign-in registers again (THREATS.md §2). */
+	dt_register(S, &r[i], &v[i]);
 	/* The listed device stays, and stays full. */
 	snprintf(path, sizeof(path), "/v1/devices/%s", x.d1.hex);
 	rt_refused(S, "DELETE", path, x.a.auth, NULL, 409, "conflict");
@@ -739,6 +830,230 @@ test_race(void **state)
 	}
 }
 
+/* A password thief signs in again and again: its restricted sessions
+ * push out only each other, the oldest beyond
+ * STORE_SESSIONS_RESTRICTED_MAX, at once (the session cache forgets
+ * them), never the trusted device's full session. */
+static void
+test_evict(void **state)
+{
+	struct test_account r0, r;
+	struct coffer_buf *e;
+	struct acct x;
+	int i;
+
+	(void)state;
+	acct_new(&x);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	dt_session(S, x.a.id, NULL, &r0);
+	assert_int_equal(dt_restricted(S, &r0), 1);	/* now cached */
+	sleep(1);	/* r0 is the least recently used, to the second */
+	for (i = 0; i < STORE_SESSIONS_RESTRICTED_MAX; i++)
+		dt_session(S, x.a.id, NULL, &r);
+	rt_refused(S, "GET", "/v1/account", r0.auth, NULL, 401,
+	    "unauthorized");
+	for (i = 0; i < STORE_SESSIONS_MAX; i++)
+		dt_session(S, x.a.id, NULL, &r);
+	assert_int_equal(dt_restricted(S, &x.a), 0);
+	json_decref(rt_want(S, "GET", "/v1/zones", x.a.auth, NULL, 200, NULL));
+	assert_int_equal(dt_restricted(S, &r), 1);
+	acct_free(&x);
+}
+
+/* A session used after a while records its use, so that eviction takes
+ * the least recently used. */
+struct touch_arg {
+	uint8_t		account[COFFER_WIRE_ID_BYTES];
+	char		auth[96];
+	uint8_t		hash[STORE_TOKEN_HASH_BYTES];
+	int64_t		last_used;
+};
+
+static void
+touch_make(struct store *st, void *arg)
+{
+	struct touch_arg *t = arg;
+	char token[SRV_TOKEN_LEN + 1];
+
+	assert_int_equal(srv_session_new(st, NULL, t->account, NULL,
+	    (int64_t)time(NULL) - 3600, 7200, token), 0);
+	store_token_hash(t->hash, (const uint8_t *)token, SRV_TOKEN_LEN);
+	snprintf(t->auth, sizeof(t->auth), "Authorization: Bearer %s", token);
+}
+
+static void
+touch_read(struct store *st, void *arg)
+{
+	struct touch_arg *t = arg;
+	struct store_session s;
+
+	assert_int_equal(st->meta->ops->session_lookup(st->meta, t->hash,
+	    (int64_t)time(NULL), &s), 0);
+	t->last_used = s.last_used;
+}
+
+static void
+test_touch(void **state)
+{
+	struct test_account a;
+	struct touch_arg t;
+	int64_t before = (int64_t)time(NULL);
+
+	(void)state;
+	assert_int_equal(test_account_new(S, &a), 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(wire_id_decode(a.id, 32, t.account,
+	    sizeof(t.account)), 0);
+	rt_offline(S, touch_make, &t);
+	rt_offline(S, touch_read, &t);
+	assert_true(t.last_used < before - 3000);
+	json_decref(rt_want(S, "GET", "/v1/account", t.auth, NULL, 200, NULL));
+	rt_offline(S, touch_read, &t);
+	assert_true(t.last_used >= before);
+}
+
+/* A rename by d1 listing 100 devices (the chain's and ${more}), as ${t}
+ * says: what an outsider makes its own account's server check. */
+static struct coffer_buf *
+big_entry(const struct acct *x, const struct dt_device *more,
+    const struct dt_tweak *t)
+{
+	static struct dt_chain c;
+	size_t i;
+
+	c = x->c;
+	for (i = 0; c.n < DEVLIST_DEVICES_MAX; i++)
+		dc_listed(&c.devs[c.n++], more[i].d, 1, x->d1.d, 1700000001);
+	return dt_entry(&c, DEVLIST_RENAME, &x->d1, &x->d1, t, 0);
+}
+
+/* ${e} with the byte at ${off} flipped, then signed again by ${signer}
+ * (NULL: not). */
+static struct coffer_buf *
+flipped(struct coffer_buf *e, size_t off, const struct coffer_key *signer)
+{
+	size_t len = coffer_buf_len(e);
+	struct coffer_buf *b = coffer_buf_new(len);
+	uint8_t *p;
+
+	assert_non_null(b);
+	assert_int_equal(coffer_buf_extend(b, len, &p), 0);
+	memcpy(p, coffer_buf_data(e), len);
+	p[off] ^= 1;
+	if (signer != NULL)
+		dc_resign(p, len, signer);
+	coffer_buf_free(&e);
+	return b;
+}
+
+/* PUT ${e} at ${seq} with ${a}'s session: 429 rate_limited with a
+ * Retry-After. */
+static void
+put_limited(const struct test_account *a, const struct coffer_buf *e,
+    uint64_t seq)
+{
+	const char *hdr[] = { a->auth, "Content-Type: application/json",
+	    NULL };
+	struct http_opts o;
+	struct http_resp r;
+	char path[64], *body = dt_put_body(e, seq, path), h[20];
+
+	memset(&o, 0, sizeof(o));
+	o.method = "PUT";
+	o.url = srv_url(S, path);
+	o.headers = hdr;
+	o.body = body;
+	o.len = strlen(body);
+	assert_int_equal(http_do(&o, &r), 0);
+	assert_int_equal(r.status, 429);
+	assert_true(http_is_error(r.body, "rate_limited"));
+	assert_non_null(http_resp_header(&r, "Retry-After", h, sizeof(h)));
+	assert_true(atoi(h) > 0);
+	http_resp_free(&r);
+	free(body);
+}
+
+/* The message of a refused append of ${e} at ${seq} contains ${what}. */
+static void
+put_says(const struct test_account *a, const struct coffer_buf *e,
+    uint64_t seq, const char *what)
+{
+	long st = 0;
+	json_t *j = dt_put(S, a, seq, e, &st);
+
+	if (st != 400 || strstr(rt_str(j, "message"), what) == NULL)
+		print_error("append %llu: %ld %s\n", (unsigned long long)seq,
+		    st, rt_str(j, "message"));
+	assert_int_equal(st, 400);
+	assert_non_null(strstr(rt_str(j, "message"), what));
+	json_decref(j);
+}
+
+/* A refused append costs no more than it must: the header's fields and
+ * the head's seq are checked before any signature, the entry's signature
+ * before any card; and an account whose appends keep being refused gets
+ * 429 for the rest of the window. */
+static void
+test_refused_cheap(void **state)
+{
+	static struct dt_device more[DEVLIST_DEVICES_MAX];
+	struct acct x, y;
+	struct dt_chain alien;
+	struct dt_tweak t;
+	struct coffer_buf *e, *bad;
+	int i;
+
+	(void)state;
+	acct_new(&x);
+	for (i = 0; i < DEVLIST_DEVICES_MAX - 1; i++)
+		dt_device_new(&more[i]);
+	e = dt_entry(&x.c, DEVLIST_GENESIS, &x.d1, &x.d1, NULL, 1);
+	put_ok(&x.a, e, 1);
+	coffer_buf_free(&e);
+	/* A card whose self-signature fails (a byte of the first card's
+	 * signature), in an entry the account key signs. */
+	bad = flipped(big_entry(&x, more, NULL), 172 + 100, x.c.acct);
+	put_says(&x.a, bad, 2, "self-signature");
+	/* The same not signed by the account key: that is what is said. */
+	bad = flipped(bad, 172 + 101, NULL);
+	put_says(&x.a, bad, 2, "not signed by the account key");
+	coffer_buf_free(&bad);
+	/* At a seq that is not next: 409 whatever its cards. */
+	memset(&t, 0, sizeof(t));
+	t.seq = 5;
+	bad = flipped(big_entry(&x, more, &t), 172 + 100, NULL);
+	put_refused(&x.a, bad, 5, 409, "conflict");
+	coffer_buf_free(&bad);
+	/* Signed by another key. */
+	dt_chain_init(&alien, x.a.id);
+	memset(&t, 0, sizeof(t));
+	t.signer = alien.acct;
+	bad = big_entry(&x, more, &t);
+	put_says(&x.a, bad, 2, "not signed by the account key");
+	/* Refused appends of one account, up to SRV_DEVLIST_REFUSED_MAX in
+	 * the window (four so far): then 429, a good entry too. */
+	for (i = 4; i < SRV_DEVLIST_REFUSED_MAX; i++)
+		put_refused(&x.a, bad, 2, 400, "invalid_field");
+	put_limited(&x.a, bad, 2);
+	e = dt_entry(&x.c, DEVLIST_RENAME, &x.d1, &x.d1, NULL, 0);
+	put_limited(&x.a, e, 2);
+	assert_int_equal(dt_head(S, &x.a), 1);
+	/* Another account is not limited. */
+	acct_new(&y);
+	coffer_buf_free(&e);
+	e = dt_entry(&y.c, DEVLIST_GENESIS, &y.d1, &y.d1, NULL, 1);
+	put_ok(&y.a, e, 1);
+	coffer_buf_free(&e);
+	coffer_buf_free(&bad);
+	dt_chain_free(&alien);
+	for (i = 0; i < DEVLIST_DEVICES_MAX - 1; i++)
+		dt_device_free(&more[i]);
+	acct_free(&y);
+	acct_free(&x);
+}
+
 int
 main(void)
 {
@@ -747,11 +1062,15 @@ main(void)
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_restricted),
 		cmocka_unit_test(test_card_swap),
+		cmocka_unit_test(test_genesis_card),
 		cmocka_unit_test(test_append_refused),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_old_epoch),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_race),
+		cmocka_unit_test(test_evict),
+		cmocka_unit_test(test_touch),
+		cmocka_unit_test(test_refused_cheap),
 	};
 
 	if (sodium_init() < 0)

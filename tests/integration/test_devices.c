@@ -400,7 +400,7 @@ bind_session(struct store *st, void *arg)
 	char token[SRV_TOKEN_LEN + 1];
 
 	assert_int_equal(wire_id_decode(b->a->id, 32, id, sizeof(id)), 0);
-	assert_int_equal(srv_session_new(st, id, b->device, (int64_t)time(NULL),
+	assert_int_equal(srv_session_new(st, NULL, id, b->device, (int64_t)time(NULL),
 	    3600, token), 0);
 	snprintf(b->auth, sizeof(b->auth), "Authorization: Bearer %s", token);
 }

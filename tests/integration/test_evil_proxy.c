@@ -94,23 +94,25 @@ test_rules(void **state)
 {
 	char p1[128], p2[128];
 	const struct lie table[] = {
-		{ { NULL, NULL, EVIL_PASS, 0, -1, NULL }, 200, BLOB_LEN, 1 },
-		{ { "GET", "/v1/blobs/", EVIL_FLIP, 77, 1, NULL }, 200,
-		    BLOB_LEN, 0 },
-		{ { "GET", "/v1/blobs/", EVIL_TRUNCATE, 100, 1, NULL }, 200,
-		    100, 0 },
-		{ { "GET", NULL, EVIL_NOT_FOUND, 0, 1, NULL }, 404, 0, 0 },
-		{ { NULL, "/v1/blobs/", EVIL_ERROR_500, 0, 1, NULL }, 500, 0,
-		    0 },
-		{ { "GET", "/v1/blobs/", EVIL_SWAP, 0, 1, p2 }, 200, BLOB_LEN,
-		    2 },
-		{ { "GET", "/v1/blobs/", EVIL_GARBAGE, 10, 1, NULL }, 200, 10,
-		    0 },
+		{ { NULL, NULL, EVIL_PASS, 0, -1, NULL, NULL, NULL }, 200,
+		    BLOB_LEN, 1 },
+		{ { "GET", "/v1/blobs/", EVIL_FLIP, 77, 1, NULL, NULL, NULL },
+		    200, BLOB_LEN, 0 },
+		{ { "GET", "/v1/blobs/", EVIL_TRUNCATE, 100, 1, NULL, NULL,
+		    NULL }, 200, 100, 0 },
+		{ { "GET", NULL, EVIL_NOT_FOUND, 0, 1, NULL, NULL, NULL }, 404,
+		    0, 0 },
+		{ { NULL, "/v1/blobs/", EVIL_ERROR_500, 0, 1, NULL, NULL,
+		    NULL }, 500, 0, 0 },
+		{ { "GET", "/v1/blobs/", EVIL_SWAP, 0, 1, p2, NULL, NULL }, 200,
+		    BLOB_LEN, 2 },
+		{ { "GET", "/v1/blobs/", EVIL_GARBAGE, 10, 1, NULL, NULL,
+		    NULL }, 200, 10, 0 },
 		/* A rule for other requests changes nothing. */
-		{ { "PUT", "/v1/blobs/", EVIL_FLIP, 0, 1, NULL }, 200,
-		    BLOB_LEN, 1 },
-		{ { "GET", "/v1/records", EVIL_NOT_FOUND, 0, 1, NULL }, 200,
-		    BLOB_LEN, 1 },
+		{ { "PUT", "/v1/blobs/", EVIL_FLIP, 0, 1, NULL, NULL, NULL },
+		    200, BLOB_LEN, 1 },
+		{ { "GET", "/v1/records", EVIL_NOT_FOUND, 0, 1, NULL, NULL,
+		    NULL }, 200, BLOB_LEN, 1 },
 	};
 	struct http_resp r;
 	size_t i;
@@ -151,7 +153,7 @@ static void
 test_drop(void **state)
 {
 	const struct evil_rule drop = { "DELETE", "/v1/blobs/", EVIL_DROP, 0,
-	    1, NULL };
+	    1, NULL, NULL, NULL };
 	char p2[128];
 	struct http_resp r;
 

@@ -275,7 +275,7 @@ test_open(void **state)
 			char reg[400], path[64];
 
 			snprintf(reg, sizeof(reg), "{\"card\":\"%s\"}", b64);
-			snprintf(path, sizeof(path), "/v1/devices/%s",
+			snprintf(path, sizeof(path), "/v1/devices/%.32s",
 			    dv[i].hex);
 			rt_refused(S, "PUT", path, extra[i].auth, reg, 507,
 			    "quota_exceeded");

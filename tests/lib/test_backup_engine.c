@@ -181,15 +181,15 @@ static void
 cut_with(const struct coffer_key *zone, const uint8_t *d, size_t len,
     struct cuts *c)
 {
-	struct bk_keys *k = NULL;
+	struct bk_keyring *kr = NULL;
 	struct coffer_cdc *cdc = NULL;
 
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(bk_keys_new(&k, zone), 0);
-	assert_int_equal(coffer_cdc_new(&cdc, k->cdc, &bfx_small_cdc), 0);
+	assert_int_equal(bk_keyring_new(&kr, &zone, 1), 0);
+	assert_int_equal(coffer_cdc_new(&cdc, kr->cdc, &bfx_small_cdc), 0);
 	assert_int_equal(coffer_cdc_split(cdc, d, len, collect_cuts, c), 0);
 	coffer_cdc_free(&cdc);
-	bk_keys_free(&k);
+	bk_keyring_free(&kr);
 }
 
 static void
@@ -211,9 +211,9 @@ test_fingerprint_defence(void **state)
 	c3 = malloc(sizeof(*c3));
 	assert_true(d != NULL && c1 != NULL && c2 != NULL && c3 != NULL);
 	randombytes_buf(d, len);
-	cut_with(f->key, d, len, c1);
+	cut_with(f->keys[0], d, len, c1);
 	cut_with(k2, d, len, c2);
-	cut_with(f->key, d, len, c3);
+	cut_with(f->keys[0], d, len, c3);
 	/* The same key cuts the same way; another key gives another whole
 	 * sequence of sizes, sharing few cut points by chance. */
 	assert_true(c1->n > 8 && c2->n > 8);

@@ -130,7 +130,7 @@ struct fx {
 	char			 repo[96], cache[96];
 	struct wstore		 ws;
 	struct coffer_key	*key;
-	struct bk_keys		*bk;
+	struct bk_keyring	*bk;
 	struct coffer_backup_repo *r;
 	uint8_t			 snap[3][16];
 	char			 found[8192];	/* check's findings */
@@ -142,8 +142,8 @@ reopen(struct fx *f)
 	coffer_backup_close(&f->r);
 	f->ws.out.ops = &ws_ops;
 	f->ws.out.ctx = &f->ws;
-	assert_int_equal(coffer_backup_open(&f->r, &f->ws.out, f->key,
-	    f->cache), 0);
+	assert_int_equal(coffer_backup_open(&f->r, &f->ws.out,
+	    (const struct coffer_key *const *)&f->key, 1, f->cache), 0);
 }
 
 static int
@@ -160,7 +160,8 @@ setup(void **state)
 	f->ws.fail_at = -1;
 	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
 	    1), 0);
-	assert_int_equal(bk_keys_new(&f->bk, f->key), 0);
+	assert_int_equal(bk_keyring_new(&f->bk,
+	    (const struct coffer_key *const *)&f->key, 1), 0);
 	reopen(f);
 	*state = f;
 	return 0;
@@ -173,7 +174,7 @@ teardown(void **state)
 
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ws.in);
-	bk_keys_free(&f->bk);
+	bk_keyring_free(&f->bk);
 	coffer_key_free(&f->key);
 	tree_rm_rf(f->base);
 	free(f);

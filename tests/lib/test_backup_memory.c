@@ -132,7 +132,8 @@ test_anon_bounded(void **state)
 	assert_int_equal(coffer_bstore_dir_open(&st, repo), 0);
 	assert_int_equal(coffer_key_generate(&key, COFFER_KEY_SYMMETRIC, 1),
 	    0);
-	assert_int_equal(coffer_backup_open(&r, &st, key, cache), 0);
+	assert_int_equal(coffer_backup_open(&r, &st,
+	    (const struct coffer_key *const *)&key, 1, cache), 0);
 	memset(&o, 0, sizeof(o));
 	memset(&pg, 0, sizeof(pg));
 	pg.fn = on_progress;

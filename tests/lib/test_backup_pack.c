@@ -1,8 +1,9 @@
 /* Packs and index segments (docs/PROTOCOL-backup.md, "Pack", "Index
  * segment"): known-answer vectors (tests/vectors/backup-pack.txt,
- * backup-segment.txt, written by --write-vectors) and the table of each
- * parser's rejections, each with its precise error; the same tables make
- * the bad vectors. */
+ * backup-segment.txt, written by --write-vectors) in both formats (2,
+ * naming the key version; 1, from before key rolls) and mixed, and the
+ * table of each parser's rejections, each with its precise error; the
+ * same tables make the bad vectors. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,24 +22,41 @@
 
 /* ---- packs ---- */
 
-/* Good packs: chunk types and lengths (raw: under 64 bytes). */
-static const struct { size_t n; uint8_t type[2]; size_t len[2]; } gpacks[] = {
-	{ 2, { BK_DATA, BK_TREE }, { 50, 30 } },
-	{ 1, { BK_DATA, 0 }, { 1, 0 } },
-	{ 0, { 0, 0 }, { 0, 0 } },
+/* Good packs: chunk types, lengths (raw: under 64 bytes) and formats, the
+ * ring and the header's format. Pack 0 is written after a roll (key
+ * version 2, ids of version 1); pack 3 before key rolls (format 1
+ * throughout); pack 4 as prune repacks after a roll (a format-1 chunk
+ * copied as it was beside a new one, under a new header). */
+static const struct {
+	size_t n; uint8_t type[2]; size_t len[2]; int fmt[2];
+	unsigned mask; int hfmt;
+} gpacks[] = {
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT, BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT },
+	{ 1, { BK_DATA, 0 }, { 1, 0 }, { BK_FORMAT, 0 }, BV_V(1), BK_FORMAT },
+	{ 0, { 0, 0 }, { 0, 0 }, { 0, 0 }, BV_V(2), BK_FORMAT },
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT_V1, BK_FORMAT_V1 },
+	    BV_V(1), BK_FORMAT_V1 },
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT_V1, BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT },
 };
+#define PK_V1	3
 
 static const struct bv_edit pack_edits[] = {
 	{ "too-short", 0, BV_OUTER, BV_CUT, 3, 0, COFFER_ERR_TRUNCATED },
 	{ "box-length-over", 0, BV_OUTER, BV_SET32, -4, 0xffffff,
 	    COFFER_ERR_TRUNCATED },
-	{ "box-length-short", 0, BV_OUTER, BV_SET32, -4, BK_BOX_OVER - 1,
+	{ "box-length-zero", 0, BV_OUTER, BV_SET32, -4, 0,
 	    COFFER_ERR_TRUNCATED },
-	{ "box-length-plus-one", 0, BV_OUTER, BV_XOR, -1, 1,
+	/* Pack 0's header box is 136 bytes: one less starts it at the
+	 * key version's zero byte. */
+	{ "box-length-one-short", 0, BV_OUTER, BV_SET32, -4, 135,
 	    COFFER_ERR_VERSION },
 	{ "header-tag-byte", 0, BV_OUTER, BV_XOR, -5, 1, COFFER_ERR_AUTH },
 	{ "moved-to-other-id", 0, BV_OUTER, BV_BIND, 0, 0, COFFER_ERR_AUTH },
 	{ "other-key", 0, BV_OUTER, BV_KEY, 0, 0, COFFER_ERR_AUTH },
+	{ "ring-lacks-key-version", 0, BV_OUTER, BV_RING, 0, BV_V(1),
+	    COFFER_ERR_KEY },
 	{ "header-kind-segment", 0, BV_PLAIN, BV_SET, 0, BK_KIND_SEGMENT,
 	    COFFER_ERR_CONTEXT },
 	{ "count-over-cap", 0, BV_BODY, BV_SET32, 0, BK_PACK_ENTRIES_MAX + 1,
@@ -50,107 +68,152 @@ static const struct bv_edit pack_edits[] = {
 	{ "entry-type-2", 0, BV_BODY, BV_SET, 4 + BK_ID, 2,
 	    COFFER_ERR_FORMAT },
 	{ "entry-under-overhead", 0, BV_BODY, BV_SET32, 4 + 33,
-	    BK_CHUNK_OVER - 1, COFFER_ERR_FORMAT },
+	    BK_CHUNK_OVER_V1 - 1, COFFER_ERR_FORMAT },
 	{ "raw-length-over-cap", 0, BV_BODY, BV_SET32, 4 + 37,
 	    (uint32_t)BK_CHUNK_MAX + 1, COFFER_ERR_FORMAT },
+	{ "v1-header-tag-byte", PK_V1, BV_OUTER, BV_XOR, -5, 1,
+	    COFFER_ERR_AUTH },
+	{ "v1-ring-lacks-version-1", PK_V1, BV_OUTER, BV_RING, 0, BV_V(2),
+	    COFFER_ERR_KEY },
+	{ "v1-count-long", PK_V1, BV_BODY, BV_SET32, 0, 3,
+	    COFFER_ERR_TRUNCATED },
 };
 
-/* Pack i into out, with edit e (may be NULL); its id to packid. */
+/* Seal one chunk of format under kr, appended to out; its entry to e. */
 static void
-pack_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
-    uint8_t packid[BK_ID], struct coffer_buf *out)
+pack_chunk(const struct bk_keyring *kr, int format, uint8_t type,
+    const uint8_t *p, size_t len, const uint8_t nonce[BK_NONCE],
+    struct bk_entry *e, struct coffer_buf *out)
 {
+	struct coffer_buf *one = coffer_buf_new(1024);
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
-	struct bk_entry ent[2];
-	struct coffer_buf *hdr = coffer_buf_new(1024);
-	uint8_t p[64], nonce[BK_NONCE], *s;
-	size_t j, slen, chunks = 0, total;
+	uint8_t *s;
+	size_t slen;
 
-	bv_fill(packid, BK_ID, (uint8_t)(0xc0 + i));
-	coffer_buf_reset(out);
-	if (hdr == NULL || bk_zctx_new(&z, 1) != 0 || bk_hmac_new(&h, k) != 0 ||
-	    coffer_buf_put_u32(hdr, (uint32_t)gpacks[i].n) != 0)
+	if (one == NULL || bk_zctx_new(&z, 1) != 0 ||
+	    bk_hmac_new(&h, bk_keyring_oldest(kr)) != 0 ||
+	    bk_hmac(h, p, len, e->id) != 0)
 		abort();
-	for (j = 0; j < gpacks[i].n; j++) {
-		bv_fill(p, gpacks[i].len[j], (uint8_t)(0xd0 + 2 * i + j));
-		bv_fill(nonce, BK_NONCE, (uint8_t)(0xe0 + 2 * i + j));
-		if (bk_hmac(h, p, gpacks[i].len[j], ent[j].id) != 0 ||
-		    coffer_buf_extend(out, bk_chunk_bound(gpacks[i].len[j]),
-		    &s) != 0 ||
-		    bk_chunk_seal_det(z, k, ent[j].id, gpacks[i].type[j], p,
-		    gpacks[i].len[j], nonce, s, &slen) != 0)
-			abort();
-		ent[j].type = gpacks[i].type[j];
-		ent[j].offset = (uint32_t)chunks;
-		ent[j].slen = (uint32_t)slen;
-		ent[j].rlen = (uint32_t)gpacks[i].len[j];
-		chunks += slen;
+	if (format == BK_FORMAT_V1)
+		bv_chunk_v1(kr, e->id, type, p, len, nonce, one);
+	else if (coffer_buf_extend(one, bk_chunk_bound(len), &s) != 0 ||
+	    bk_chunk_seal_det(z, kr, e->id, type, p, len, nonce, s,
+	    &slen) != 0)
+		abort();
+	else
+		coffer_buf_truncate(one, slen);
+	e->type = type;
+	e->offset = (uint32_t)coffer_buf_len(out);
+	e->slen = (uint32_t)coffer_buf_len(one);
+	e->rlen = (uint32_t)len;
+	if (coffer_buf_append(out, coffer_buf_data(one),
+	    coffer_buf_len(one)) != 0)
+		abort();
+	coffer_buf_free(&one);
+	bk_zctx_free(&z);
+	bk_hmac_free(&h);
+}
+
+/* Append the header of format over the chunks in out (edit e, may be
+ * NULL): the library's for format 2, else crafted with its padding rule. */
+static void
+pack_header(const struct bk_keyring *kr, int hfmt,
+    const uint8_t packid[BK_ID], const struct bk_entry *ent, size_t n,
+    const uint8_t nonce[BK_NONCE], const struct bv_edit *e,
+    struct coffer_buf *out)
+{
+	struct coffer_buf *hdr = coffer_buf_new(1024);
+	size_t j, chunks = coffer_buf_len(out), total;
+
+	if (hdr == NULL || coffer_buf_put_u32(hdr, (uint32_t)n) != 0)
+		abort();
+	for (j = 0; j < n; j++)
 		if (coffer_buf_append(hdr, ent[j].id, BK_ID) != 0 ||
 		    coffer_buf_put_u8(hdr, ent[j].type) != 0 ||
 		    coffer_buf_put_u32(hdr, ent[j].slen) != 0 ||
 		    coffer_buf_put_u32(hdr, ent[j].rlen) != 0)
 			abort();
-	}
-	bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
-	if (e == NULL || e->layer == BV_OUTER) {
-		if (bk_pack_trailer_det(k, packid, ent, gpacks[i].n, chunks,
-		    nonce, out) != 0)
+	if (hfmt == BK_FORMAT && (e == NULL || e->layer == BV_OUTER)) {
+		if (bk_pack_trailer_det(kr, packid, ent, n, chunks, nonce,
+		    out) != 0)
 			abort();
-		if (e != NULL)
-			bv_apply(out, e);
 	} else {
-		/* The library's padding rule, for a crafted header. */
-		total = (size_t)bk_padme(chunks + BK_BOX_OVER +
-		    coffer_buf_len(hdr) + 4) - chunks - 4;
-		j = coffer_buf_len(out);
-		bv_box(k, BK_KIND_PACK, packid, BK_ID, coffer_buf_data(hdr),
-		    coffer_buf_len(hdr), total, nonce, e, out);
+		total = (size_t)bk_padme(chunks + (hfmt == BK_FORMAT ?
+		    BK_BOX_OVER : BK_BOX_OVER_V1) + coffer_buf_len(hdr) + 4) -
+		    chunks - 4;
+		bv_box(kr, hfmt, BK_KIND_PACK, packid, BK_ID,
+		    coffer_buf_data(hdr), coffer_buf_len(hdr), total, nonce, e,
+		    out);
 		if (coffer_buf_put_u32(out,
-		    (uint32_t)(coffer_buf_len(out) - j)) != 0)
+		    (uint32_t)(coffer_buf_len(out) - chunks)) != 0)
 			abort();
 	}
 	coffer_buf_free(&hdr);
-	bk_zctx_free(&z);
-	bk_hmac_free(&h);
+}
+
+/* Pack i into out, with edit e (may be NULL); its id to packid. */
+static void
+pack_make(const uint8_t zone[32], size_t i, const struct bv_edit *e,
+    uint8_t packid[BK_ID], struct coffer_buf *out)
+{
+	struct bk_keyring *kr = bv_ring(zone, gpacks[i].mask);
+	struct bk_entry ent[2];
+	uint8_t p[64], nonce[BK_NONCE];
+	size_t j;
+
+	bv_fill(packid, BK_ID, (uint8_t)(0xc0 + i));
+	coffer_buf_reset(out);
+	for (j = 0; j < gpacks[i].n; j++) {
+		bv_fill(p, gpacks[i].len[j], (uint8_t)(0xd0 + 2 * i + j));
+		bv_fill(nonce, BK_NONCE, (uint8_t)(0xe0 + 2 * i + j));
+		pack_chunk(kr, gpacks[i].fmt[j], gpacks[i].type[j], p,
+		    gpacks[i].len[j], nonce, &ent[j], out);
+	}
+	bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
+	pack_header(kr, gpacks[i].hfmt, packid, ent, gpacks[i].n, nonce, e,
+	    out);
+	if (e != NULL && e->layer == BV_OUTER)
+		bv_apply(out, e);
+	bk_keyring_free(&kr);
 }
 
 /* Parse pack as packid; 0 or the error, the entries to *e, *n. */
 static int
-pack_try(const struct bk_keys *k, const uint8_t packid[BK_ID],
+pack_try(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const uint8_t *p, size_t len, struct bk_entry **e, size_t *n)
 {
 	*e = NULL;
 	*n = 0;
-	return bk_pack_parse(k, packid, p, len, e, n);
+	return bk_pack_parse(kr, packid, p, len, e, n);
 }
 
 /* Apply edit e to its good pack and parse: the error. */
 static int
 pack_reject(const uint8_t zone[32], const struct bv_edit *e,
-    struct coffer_buf *b, uint8_t packid[BK_ID])
+    struct coffer_buf *b, uint8_t packid[BK_ID], struct bv_opener *op)
 {
-	struct bk_keys *k = bv_keys(zone), *k2;
+	struct bk_keyring *kr;
 	struct bk_entry *ent;
-	uint8_t z2[32], other[BK_ID];
+	uint8_t other[BK_ID];
 	size_t n;
 	int r;
 
-	pack_make(k, (size_t)e->base, e, packid, b);
+	pack_make(zone, (size_t)e->base, e, packid, b);
 	memcpy(packid, bv_bind(e, packid, other, BK_ID), BK_ID);
-	bv_zone(e, zone, z2);
-	k2 = bv_keys(z2);
-	r = pack_try(k2, packid, coffer_buf_data(b), coffer_buf_len(b), &ent,
+	bv_opener(e, zone, gpacks[e->base].mask, op);
+	kr = bv_opener_ring(op);
+	r = pack_try(kr, packid, coffer_buf_data(b), coffer_buf_len(b), &ent,
 	    &n);
 	free(ent);
-	bk_keys_free(&k);
-	bk_keys_free(&k2);
+	bk_keyring_free(&kr);
 	return r;
 }
 
-/* Rebuild a good pack from the vector's chunks and compare. */
+/* Rebuild a good pack from the vector's chunks and compare; each chunk
+ * the parsed header names opens to its plaintext. */
 static int
-pack_rebuild(const struct vec *v, const struct bk_keys *k,
+pack_rebuild(const struct vec *v, const struct bk_keyring *kr,
     const uint8_t packid[BK_ID], const uint8_t *pack, size_t len,
     const struct bk_entry *got, size_t ngot)
 {
@@ -158,16 +221,21 @@ pack_rebuild(const struct vec *v, const struct bk_keys *k,
 	struct bk_entry e[2];
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
-	uint8_t nonce[BK_NONCE], *pt = NULL, *s, out[64];
-	uint64_t n, type;
-	size_t i, ptl, slen, off = 0;
+	uint8_t nonce[BK_NONCE], *pt = NULL, out[64];
+	uint64_t n, type, fmt;
+	size_t i, ptl;
 	char f[32];
 	int bad = 1;
 
 	if (b == NULL || vec_u64(v, "nchunks", &n) || n != ngot || n > 2 ||
-	    bk_zctx_new(&z, 1) != 0 || bk_hmac_new(&h, k) != 0)
+	    bk_zctx_new(&z, 1) != 0 ||
+	    bk_hmac_new(&h, bk_keyring_oldest(kr)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
+		snprintf(f, sizeof(f), "c%zu_format", i);
+		if (vec_u64(v, f, &fmt) || (fmt != BK_FORMAT &&
+		    fmt != BK_FORMAT_V1))
+			goto out;
 		snprintf(f, sizeof(f), "c%zu_type", i);
 		if (vec_u64(v, f, &type) || type > 255)
 			goto out;
@@ -177,28 +245,23 @@ pack_rebuild(const struct vec *v, const struct bk_keys *k,
 		snprintf(f, sizeof(f), "c%zu_plaintext", i);
 		free(pt);
 		pt = NULL;
-		if (vec_hex(v, f, &pt, &ptl) || ptl > sizeof(out) ||
-		    bk_hmac(h, pt, ptl, e[i].id) != 0 ||
-		    coffer_buf_extend(b, bk_chunk_bound(ptl), &s) != 0 ||
-		    bk_chunk_seal_det(z, k, e[i].id, (uint8_t)type, pt, ptl,
-		    nonce, s, &slen) != 0)
+		if (vec_hex(v, f, &pt, &ptl) || ptl > sizeof(out))
 			goto out;
-		coffer_buf_truncate(b, off + slen);
-		e[i].type = (uint8_t)type;
-		e[i].offset = (uint32_t)off;
-		e[i].slen = (uint32_t)slen;
-		e[i].rlen = (uint32_t)ptl;
-		off += slen;
+		pack_chunk(kr, (int)fmt, (uint8_t)type, pt, ptl, nonce, &e[i],
+		    b);
 		/* The parsed entry names this chunk, which opens. */
 		if (!bv_entry_eq(&got[i], &e[i]) ||
-		    bk_chunk_open(z, h, k, e[i].id, e[i].type, pack + e[i].offset,
-		    e[i].slen, e[i].rlen, out) != 0 ||
+		    bk_chunk_open(z, h, kr, e[i].id, e[i].type,
+		    pack + e[i].offset, e[i].slen, e[i].rlen, out) != 0 ||
 		    (ptl > 0 && memcmp(out, pt, ptl) != 0))
 			goto out;
 	}
-	bad = vec_hexn(v, "header_nonce", nonce, BK_NONCE) ||
-	    bk_pack_trailer_det(k, packid, e, n, off, nonce, b) != 0 ||
-	    coffer_buf_len(b) != len ||
+	if (vec_hexn(v, "header_nonce", nonce, BK_NONCE) ||
+	    vec_u64(v, "header_format", &fmt) || (fmt != BK_FORMAT &&
+	    fmt != BK_FORMAT_V1))
+		goto out;
+	pack_header(kr, (int)fmt, packid, e, n, nonce, NULL, b);
+	bad = coffer_buf_len(b) != len ||
 	    memcmp(coffer_buf_data(b), pack, len) != 0;
 out:
 	coffer_buf_free(&b);
@@ -211,21 +274,21 @@ out:
 static int
 check_pack(const struct vec *v)
 {
-	struct bk_keys *k = bv_vkeys(v);
+	struct bk_keyring *kr = bv_vring(v);
 	struct bk_entry *e = NULL;
 	uint8_t packid[BK_ID], *pack = NULL;
 	size_t len, n;
 	int expect, bad = 1;
 
-	if (k == NULL || vec_err(v, "expect", &expect) ||
+	if (kr == NULL || vec_err(v, "expect", &expect) ||
 	    vec_hexn(v, "pack_id", packid, BK_ID) ||
 	    vec_hex(v, "pack", &pack, &len))
 		goto out;
-	if (pack_try(k, packid, pack, len, &e, &n) != expect)
+	if (pack_try(kr, packid, pack, len, &e, &n) != expect)
 		goto out;
-	bad = expect == 0 && pack_rebuild(v, k, packid, pack, len, e, n);
+	bad = expect == 0 && pack_rebuild(v, kr, packid, pack, len, e, n);
 out:
-	bk_keys_free(&k);
+	bk_keyring_free(&kr);
 	free(e);
 	free(pack);
 	return bad;
@@ -234,25 +297,29 @@ out:
 static int
 w_pack(FILE *f)
 {
+	static const char *const names[] = { "pack-2-chunks-key-2-id-1",
+	    "pack-1-chunks", "pack-0-chunks-key-2", "v1-pack-2-chunks",
+	    "mixed-pack-v1-chunk-and-key-2-chunk" };
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
 	uint8_t zone[32], packid[BK_ID], p[64], nonce[BK_NONCE];
-	struct bk_keys *k;
-	char name[32], fl[32];
+	char fl[32];
 	size_t i, j;
 
 	bv_fill(zone, 32, 0x11);
-	k = bv_keys(zone);
 	fprintf(f, "# Packs: stored chunks | header box (kind 1, bound to the "
-	    "pack id) | box length.\n# Good ones rebuild from the chunks' "
-	    "type, nonce, plaintext and the header nonce.\n");
+	    "pack id) | box length.\n# Good ones rebuild from the ring, the "
+	    "chunks' format, type, nonce,\n# plaintext and the header's "
+	    "format and nonce. Formats 1 and 2 mix in a pack\n# that prune "
+	    "rewrote after a key roll.\n");
 	for (i = 0; i < BV_COUNT(gpacks); i++) {
-		pack_make(k, i, NULL, packid, b);
-		snprintf(name, sizeof(name), "pack-%zu-chunks", gpacks[i].n);
-		vec_w_begin(f, name);
-		vec_w_hex(f, "zone_key", zone, 32);
+		pack_make(zone, i, NULL, packid, b);
+		vec_w_begin(f, names[i]);
+		bv_w_ring(f, zone, gpacks[i].mask);
 		vec_w_hex(f, "pack_id", packid, BK_ID);
 		vec_w_u64(f, "nchunks", gpacks[i].n);
 		for (j = 0; j < gpacks[i].n; j++) {
+			snprintf(fl, sizeof(fl), "c%zu_format", j);
+			vec_w_u64(f, fl, (uint64_t)gpacks[i].fmt[j]);
 			snprintf(fl, sizeof(fl), "c%zu_type", j);
 			vec_w_u64(f, fl, gpacks[i].type[j]);
 			snprintf(fl, sizeof(fl), "c%zu_nonce", j);
@@ -262,13 +329,13 @@ w_pack(FILE *f)
 			bv_fill(p, gpacks[i].len[j], (uint8_t)(0xd0 + 2 * i + j));
 			vec_w_hex(f, fl, p, gpacks[i].len[j]);
 		}
+		vec_w_u64(f, "header_format", (uint64_t)gpacks[i].hfmt);
 		bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
 		vec_w_hex(f, "header_nonce", nonce, BK_NONCE);
 		vec_w_word(f, "expect", "OK");
 		vec_w_hex(f, "pack", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return bv_w_bad(f, pack_edits, BV_COUNT(pack_edits), pack_reject,
 	    "pack_id", "pack");
@@ -283,6 +350,14 @@ static const struct bk_entry gseg_e[3] = {
 	{ { 0 }, BK_DATA, 10, BK_CHUNK_OVER, 0 },
 };
 #define SEG_P1	(4 + BK_ID + 8 + 2 * SEG_ENT)	/* pack 1's offset */
+
+/* Good segments: two packs (a ring of version 1), none (of version 2),
+ * two packs in format 1. */
+static const struct { size_t npacks; unsigned mask; int format; } gsegs[] = {
+	{ 2, BV_V(1), BK_FORMAT }, { 0, BV_V(2), BK_FORMAT },
+	{ 2, BV_V(1), BK_FORMAT_V1 },
+};
+#define SG_V1	2
 
 static const struct bv_edit seg_edits[] = {
 	{ "truncated", 0, BV_OUTER, BV_CUT, BK_BOX_OVER - 1, 0,
@@ -311,6 +386,16 @@ static const struct bv_edit seg_edits[] = {
 	{ "count-over-cap", 0, BV_BODY, BV_SET32, SEG_P1 + 36,
 	    BK_SEG_ENTRIES_MAX, COFFER_ERR_TOOBIG },
 	{ "trailing-byte", 0, BV_BODY, BV_ADD, 0, 0, COFFER_ERR_TRAILING },
+	{ "ring-lacks-key-version", 0, BV_OUTER, BV_RING, 0, BV_V(2),
+	    COFFER_ERR_KEY },
+	{ "key-version-0", 0, BV_OUTER, BV_SET32, 1, 0, COFFER_ERR_FORMAT },
+	{ "v1-truncated", SG_V1, BV_OUTER, BV_CUT, BK_BOX_OVER_V1 - 1, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "v1-cut-one", SG_V1, BV_OUTER, BV_CUT, -1, 0, COFFER_ERR_AUTH },
+	{ "v1-ring-lacks-version-1", SG_V1, BV_OUTER, BV_RING, 0, BV_V(2),
+	    COFFER_ERR_KEY },
+	{ "v1-packs-unsorted", SG_V1, BV_BODY, BV_SET, SEG_P1, 0x05,
+	    COFFER_ERR_FORMAT },
 };
 
 static void
@@ -334,38 +419,64 @@ seg_packs(struct bk_seg_pack sp[2], struct bk_entry e[3])
 	sp[1].n = 1;
 }
 
-/* Segment i (0: two packs, 1: none) with edit e, into out. */
-static void
-seg_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
-    uint8_t segid[BK_ID], struct coffer_buf *out)
+/* Seal the segment of packs sp[0..n) as segid in format: the library's
+ * for format 2 (then an edit of the plaintext or body reseals it, as
+ * crafted); format 1 crafted with its padding rule. 0, or -1 when the
+ * library refuses the packs. */
+static int
+seg_seal(const struct bk_keyring *kr, int format, const uint8_t segid[BK_ID],
+    const struct bk_seg_pack *sp, size_t n, const uint8_t nonce[BK_NONCE],
+    const struct bv_edit *e, struct coffer_buf *out)
 {
 	struct coffer_buf *body = coffer_buf_new(1 << 20);
+	uint8_t kind = BK_KIND_SEGMENT;
+	size_t total;
+
+	coffer_buf_reset(out);
+	if (body == NULL)
+		abort();
+	if (bk_seg_encode_det(kr, segid, sp, n, nonce, out) != 0) {
+		coffer_buf_free(&body);
+		return -1;
+	}
+	if (format == BK_FORMAT && (e == NULL || e->layer == BV_OUTER)) {
+		coffer_buf_free(&body);
+		return 0;
+	}
+	/* The body is the box's plaintext minus kind and length. */
+	total = coffer_buf_len(out);
+	if (bk_box_open(kr, &kind, segid, BK_ID, coffer_buf_data(out), total,
+	    body) != 0)
+		abort();
+	if (format == BK_FORMAT_V1)
+		total = (size_t)bk_padme(BK_BOX_OVER_V1 + coffer_buf_len(body));
+	coffer_buf_reset(out);
+	bv_box(kr, format, BK_KIND_SEGMENT, segid, BK_ID,
+	    coffer_buf_data(body), coffer_buf_len(body), total, nonce,
+	    e != NULL && e->layer != BV_OUTER ? e : NULL, out);
+	coffer_buf_free(&body);
+	return 0;
+}
+
+/* Segment i with edit e, into out. */
+static void
+seg_make(const uint8_t zone[32], size_t i, const struct bv_edit *e,
+    uint8_t segid[BK_ID], struct coffer_buf *out)
+{
+	struct bk_keyring *kr = bv_ring(zone, gsegs[i].mask);
 	struct bk_seg_pack sp[2];
 	struct bk_entry ent[3];
 	uint8_t nonce[BK_NONCE];
-	size_t n = i == 0 ? 2 : 0;
 
 	seg_packs(sp, ent);
 	bv_fill(segid, BK_ID, (uint8_t)(0x60 + i));
 	bv_fill(nonce, BK_NONCE, (uint8_t)(0x68 + i));
-	coffer_buf_reset(out);
-	if (body == NULL || bk_seg_encode_det(k, segid, sp, n, nonce, out) != 0)
+	if (seg_seal(kr, gsegs[i].format, segid, sp, gsegs[i].npacks, nonce,
+	    e, out) != 0)
 		abort();
 	if (e != NULL && e->layer == BV_OUTER)
 		bv_apply(out, e);
-	else if (e != NULL) {
-		/* The body is the box's plaintext minus kind and length. */
-		uint8_t kind = BK_KIND_SEGMENT;
-		size_t total = coffer_buf_len(out);
-
-		if (bk_box_open(k, &kind, segid, BK_ID, coffer_buf_data(out),
-		    total, body) != 0)
-			abort();
-		coffer_buf_reset(out);
-		bv_box(k, BK_KIND_SEGMENT, segid, BK_ID, coffer_buf_data(body),
-		    coffer_buf_len(body), total, nonce, e, out);
-	}
-	coffer_buf_free(&body);
+	bk_keyring_free(&kr);
 }
 
 struct seg_got {
@@ -391,29 +502,28 @@ seg_collect(void *arg, const struct bk_seg_pack *p)
 }
 
 static int
-seg_try(const struct bk_keys *k, const uint8_t segid[BK_ID], const uint8_t *p,
-    size_t len, struct seg_got *g)
+seg_try(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
+    const uint8_t *p, size_t len, struct seg_got *g)
 {
 	memset(g, 0, sizeof(*g));
-	return bk_seg_decode(k, segid, p, len, seg_collect, g);
+	return bk_seg_decode(kr, segid, p, len, seg_collect, g);
 }
 
 static int
 seg_reject(const uint8_t zone[32], const struct bv_edit *e,
-    struct coffer_buf *b, uint8_t segid[BK_ID])
+    struct coffer_buf *b, uint8_t segid[BK_ID], struct bv_opener *op)
 {
-	struct bk_keys *k = bv_keys(zone), *k2;
+	struct bk_keyring *kr;
 	struct seg_got g;
-	uint8_t z2[32], other[BK_ID];
+	uint8_t other[BK_ID];
 	int r;
 
-	seg_make(k, (size_t)e->base, e, segid, b);
+	seg_make(zone, (size_t)e->base, e, segid, b);
 	memcpy(segid, bv_bind(e, segid, other, BK_ID), BK_ID);
-	bv_zone(e, zone, z2);
-	k2 = bv_keys(z2);
-	r = seg_try(k2, segid, coffer_buf_data(b), coffer_buf_len(b), &g);
-	bk_keys_free(&k);
-	bk_keys_free(&k2);
+	bv_opener(e, zone, gsegs[e->base].mask, op);
+	kr = bv_opener_ring(op);
+	r = seg_try(kr, segid, coffer_buf_data(b), coffer_buf_len(b), &g);
+	bk_keyring_free(&kr);
 	return r;
 }
 
@@ -468,26 +578,30 @@ seg_fields(const struct vec *v, struct bk_seg_pack sp[2], struct bk_entry e[3],
 static int
 check_seg(const struct vec *v)
 {
-	struct bk_keys *k = bv_vkeys(v);
+	struct bk_keyring *kr = bv_vring(v);
 	struct coffer_buf *mine = coffer_buf_new(1 << 20);
 	struct bk_seg_pack sp[2];
 	struct bk_entry e[3];
 	struct seg_got g;
 	uint8_t segid[BK_ID], nonce[BK_NONCE], *seg = NULL;
+	uint64_t format;
 	size_t len, np, i;
 	int expect, bad = 1;
 
 	memset(sp, 0, sizeof(sp));
-	if (k == NULL || mine == NULL || vec_err(v, "expect", &expect) ||
+	if (kr == NULL || mine == NULL || vec_err(v, "expect", &expect) ||
 	    vec_hexn(v, "seg_id", segid, BK_ID) ||
 	    vec_hex(v, "segment", &seg, &len) ||
-	    seg_try(k, segid, seg, len, &g) != expect)
+	    seg_try(kr, segid, seg, len, &g) != expect)
 		goto out;
 	if (expect == 0) {
 		if (seg_fields(v, sp, e, &np) ||
-		    vec_hexn(v, "nonce", nonce, BK_NONCE) ||
-		    bk_seg_encode_det(k, segid, sp, np, nonce, mine) != 0 ||
-		    coffer_buf_len(mine) != len ||
+		    vec_u64(v, "format", &format) || (format != BK_FORMAT &&
+		    format != BK_FORMAT_V1) ||
+		    vec_hexn(v, "nonce", nonce, BK_NONCE))
+			goto out;
+		if (seg_seal(kr, (int)format, segid, sp, np, nonce, NULL,
+		    mine) != 0 || coffer_buf_len(mine) != len ||
 		    memcmp(coffer_buf_data(mine), seg, len) != 0 || g.np != np)
 			goto out;
 		for (i = 0; i < np; i++)
@@ -500,7 +614,7 @@ check_seg(const struct vec *v)
 	}
 	bad = 0;
 out:
-	bk_keys_free(&k);
+	bk_keyring_free(&kr);
 	coffer_buf_free(&mine);
 	free(seg);
 	return bad;
@@ -540,32 +654,32 @@ w_seg_fields(FILE *f, const struct bk_seg_pack *sp, size_t n)
 static int
 w_seg(FILE *f)
 {
+	static const char *const names[] = { "two-packs", "empty-key-2",
+	    "v1-two-packs" };
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
 	struct bk_seg_pack sp[2];
 	struct bk_entry ent[3];
 	uint8_t zone[32], segid[BK_ID], nonce[BK_NONCE];
-	struct bk_keys *k;
 	size_t i;
 
 	bv_fill(zone, 32, 0x11);
-	k = bv_keys(zone);
 	fprintf(f, "# Index segments: a box (kind 2, bound to the segment id, "
 	    "Padme-padded) of\n# npacks | packs (id | len | count | entries "
-	    "id | type | offset | slen | rlen).\n");
-	for (i = 0; i < 2; i++) {
-		seg_make(k, i, NULL, segid, b);
+	    "id | type | offset | slen | rlen),\n# in box format 2 or 1.\n");
+	for (i = 0; i < BV_COUNT(gsegs); i++) {
+		seg_make(zone, i, NULL, segid, b);
 		seg_packs(sp, ent);
 		bv_fill(nonce, BK_NONCE, (uint8_t)(0x68 + i));
-		vec_w_begin(f, i == 0 ? "two-packs" : "empty");
-		vec_w_hex(f, "zone_key", zone, 32);
+		vec_w_begin(f, names[i]);
+		bv_w_ring(f, zone, gsegs[i].mask);
+		vec_w_u64(f, "format", (uint64_t)gsegs[i].format);
 		vec_w_hex(f, "seg_id", segid, BK_ID);
 		vec_w_hex(f, "nonce", nonce, BK_NONCE);
-		w_seg_fields(f, sp, i == 0 ? 2 : 0);
+		w_seg_fields(f, sp, gsegs[i].npacks);
 		vec_w_word(f, "expect", "OK");
 		vec_w_hex(f, "segment", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return bv_w_bad(f, seg_edits, BV_COUNT(seg_edits), seg_reject,
 	    "seg_id", "segment");

@@ -1,8 +1,9 @@
 /* Refs (docs/PROTOCOL-backup.md, "Refs"): known-answer vectors of INDEX
  * and SNAPSHOT refs (tests/vectors/backup-refs.txt, written by
- * --write-vectors) and the table of rejections of the ref box and of
- * each body parser, with its precise error; the same table makes the bad
- * vectors. */
+ * --write-vectors) in both box formats (2, naming the key version; 1,
+ * from before key rolls) and the table of rejections of the ref box and
+ * of each body parser, with its precise error; the same table makes the
+ * bad vectors. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,26 @@
 
 static const char *const gpaths[] = { "/home/a", "/etc" };
 
-/* Good refs: 0 snapshot with parent, 1 snapshot without, 2 index of two
- * segments, 3 empty index. */
+/* Good refs: 0 snapshot with parent (sealed under key version 2, after
+ * a roll), 1 snapshot without, 2 index of two segments, 3 empty index
+ * (version 2); 4 and 5 as 0 and 2 in format 1, from before key rolls. */
 #define R_SNAP		0
 #define R_NOPARENT	1
 #define R_INDEX		2
-#define NREFS		4
+#define R_V1SNAP	4
+#define R_V1INDEX	5
+#define NREFS		6
+
+static const struct { unsigned mask; int format; } grefs[NREFS] = {
+	{ BV_V(2), BK_FORMAT }, { BV_V(1), BK_FORMAT },
+	{ BV_V(1), BK_FORMAT }, { BV_V(2), BK_FORMAT },
+	{ BV_V(1), BK_FORMAT_V1 }, { BV_V(1), BK_FORMAT_V1 },
+};
+
+/* Whether good ref i is a snapshot, and its content's model. */
+#define IS_SNAP(i)	((i) < R_INDEX || (i) == R_V1SNAP)
+#define MODEL(i)	((i) == R_V1SNAP ? R_SNAP : (i) == R_V1INDEX ? \
+			    R_INDEX : (i))
 
 static void
 ref_snap(size_t i, struct bk_snapshot *s)
@@ -95,47 +110,82 @@ static const struct bv_edit ref_edits[] = {
 	    COFFER_ERR_TRUNCATED },
 	{ "index-count-over-cap", R_INDEX, BV_BODY, BV_SET32, 0, 0x10000000,
 	    COFFER_ERR_TOOBIG },
+	{ "ring-lacks-key-version", R_SNAP, BV_OUTER, BV_RING, 0, BV_V(1),
+	    COFFER_ERR_KEY },
+	{ "key-version-0", R_SNAP, BV_OUTER, BV_SET32, 1, 0,
+	    COFFER_ERR_FORMAT },
+	{ "v1-ring-lacks-version-1", R_V1SNAP, BV_OUTER, BV_RING, 0, BV_V(2),
+	    COFFER_ERR_KEY },
+	{ "v1-truncated", R_V1INDEX, BV_OUTER, BV_CUT, BK_BOX_OVER_V1 - 1, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "v1-snapshot-cut", R_V1SNAP, BV_BODY, BV_CUT, 100, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "v1-index-unsorted", R_V1INDEX, BV_BODY, BV_SET, 4 + BK_ID, 0x01,
+	    COFFER_ERR_FORMAT },
 };
+
+/* Turn the library's box in out into format, with edit e's plaintext or
+ * body change (e may be NULL): crafted, with the library's padding rule
+ * for format 1, the length kept for format 2. 0, or -1 if out does not
+ * open. */
+static int
+ref_reseal(const struct bk_keyring *kr, int format,
+    const uint8_t name[BK_NAME], const uint8_t nonce[BK_NONCE],
+    const struct bv_edit *e, struct coffer_buf *out)
+{
+	struct coffer_buf *body;
+	uint8_t kind = 0;
+	size_t total = coffer_buf_len(out);
+
+	if (format == BK_FORMAT && (e == NULL || e->layer == BV_OUTER))
+		return 0;
+	if ((body = coffer_buf_new_secret(1 << 20)) == NULL)
+		abort();
+	if (bk_box_open(kr, &kind, name, BK_NAME, coffer_buf_data(out), total,
+	    body) != 0) {
+		coffer_buf_free(&body);
+		return -1;
+	}
+	if (format == BK_FORMAT_V1)
+		total = (size_t)bk_padme(BK_BOX_OVER_V1 + coffer_buf_len(body));
+	coffer_buf_reset(out);
+	bv_box(kr, format, kind, name, BK_NAME, coffer_buf_data(body),
+	    coffer_buf_len(body), total, nonce,
+	    e != NULL && e->layer != BV_OUTER ? e : NULL, out);
+	coffer_buf_free(&body);
+	return 0;
+}
 
 /* Good ref i, with edit e (may be NULL), into out; its name to name. */
 static void
-ref_make(const struct bk_keys *k, size_t i, const struct bv_edit *e,
+ref_make(const uint8_t zone[32], size_t i, const struct bv_edit *e,
     uint8_t name[BK_NAME], struct coffer_buf *out)
 {
-	struct coffer_buf *body = coffer_buf_new_secret(1 << 20);
+	struct bk_keyring *kr = bv_ring(zone, grefs[i].mask);
 	struct bk_snapshot s;
-	uint8_t nonce[BK_NONCE], segs[2][BK_ID], kind = 0;
-	size_t total;
+	uint8_t nonce[BK_NONCE], segs[2][BK_ID];
 	int r;
 
 	bv_fill(name, BK_NAME, (uint8_t)(0x40 + i));
 	bv_fill(nonce, BK_NONCE, (uint8_t)(0x48 + i));
 	coffer_buf_reset(out);
-	ref_snap(i, &s);
+	ref_snap(MODEL(i), &s);
 	ref_segs(segs);
-	r = i < R_INDEX ? bk_snapshot_encode_det(k, name, &s, nonce, out) :
-	    bk_indexref_encode_det(k, name, (const uint8_t (*)[BK_ID])segs,
-	    i == R_INDEX ? 2 : 0, nonce, out);
-	if (body == NULL || r != 0)
+	r = IS_SNAP(i) ? bk_snapshot_encode_det(kr, name, &s, nonce, out) :
+	    bk_indexref_encode_det(kr, name, (const uint8_t (*)[BK_ID])segs,
+	    MODEL(i) == R_INDEX ? 2 : 0, nonce, out);
+	if (r != 0 || ref_reseal(kr, grefs[i].format, name, nonce, e,
+	    out) != 0)
 		abort();
 	if (e != NULL && e->layer == BV_OUTER)
 		bv_apply(out, e);
-	else if (e != NULL) {
-		total = coffer_buf_len(out);
-		if (bk_box_open(k, &kind, name, BK_NAME, coffer_buf_data(out),
-		    total, body) != 0)
-			abort();
-		coffer_buf_reset(out);
-		bv_box(k, kind, name, BK_NAME, coffer_buf_data(body),
-		    coffer_buf_len(body), total, nonce, e, out);
-	}
-	coffer_buf_free(&body);
+	bk_keyring_free(&kr);
 }
 
 /* Open a ref as kind and parse its body: 0 or the error; a snapshot to
  * *s (cleared by the caller), an index to *segs, *n. */
 static int
-ref_try(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
+ref_try(const struct bk_keyring *kr, uint8_t kind, const uint8_t name[BK_NAME],
     const uint8_t *p, size_t len, struct bk_snapshot *s,
     uint8_t (**segs)[BK_ID], size_t *n)
 {
@@ -147,7 +197,7 @@ ref_try(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
 	*n = 0;
 	if (body == NULL)
 		abort();
-	if ((r = bk_box_open(k, &kind, name, BK_NAME, p, len, body)) == 0)
+	if ((r = bk_box_open(kr, &kind, name, BK_NAME, p, len, body)) == 0)
 		r = kind == BK_KIND_SNAPSHOT ? bk_snapshot_parse(
 		    coffer_buf_data(body), coffer_buf_len(body), s) :
 		    bk_indexref_parse(coffer_buf_data(body),
@@ -158,26 +208,25 @@ ref_try(const struct bk_keys *k, uint8_t kind, const uint8_t name[BK_NAME],
 
 static int
 ref_reject(const uint8_t zone[32], const struct bv_edit *e,
-    struct coffer_buf *b, uint8_t id[BK_ID])
+    struct coffer_buf *b, uint8_t id[BK_ID], struct bv_opener *op)
 {
-	struct bk_keys *k = bv_keys(zone), *k2;
+	struct bk_keyring *kr;
 	struct bk_snapshot s;
-	uint8_t (*segs)[BK_ID], z2[32], other[BK_NAME];
+	uint8_t (*segs)[BK_ID], other[BK_NAME];
 	size_t n;
 	int r;
 
 	memset(id, 0, BK_ID);
-	ref_make(k, (size_t)e->base, e, id, b);
+	ref_make(zone, (size_t)e->base, e, id, b);
 	memcpy(id, bv_bind(e, id, other, BK_NAME), BK_NAME);
-	bv_zone(e, zone, z2);
-	k2 = bv_keys(z2);
-	r = ref_try(k2, e->op == BV_KIND ? (uint8_t)e->arg : e->base < R_INDEX ?
-	    BK_KIND_SNAPSHOT : BK_KIND_INDEX, id, coffer_buf_data(b),
-	    coffer_buf_len(b), &s, &segs, &n);
+	bv_opener(e, zone, grefs[e->base].mask, op);
+	kr = bv_opener_ring(op);
+	r = ref_try(kr, e->op == BV_KIND ? (uint8_t)e->arg :
+	    IS_SNAP((size_t)e->base) ? BK_KIND_SNAPSHOT : BK_KIND_INDEX, id,
+	    coffer_buf_data(b), coffer_buf_len(b), &s, &segs, &n);
 	bk_snapshot_clear(&s);
 	free(segs);
-	bk_keys_free(&k);
-	bk_keys_free(&k2);
+	bk_keyring_free(&kr);
 	return r;
 }
 
@@ -238,33 +287,38 @@ snap_eq(const struct bk_snapshot *a, const struct bk_snapshot *b)
 static int
 check_ref(const struct vec *v)
 {
-	struct bk_keys *k = bv_vkeys(v);
+	struct bk_keyring *kr = bv_vring(v);
 	struct coffer_buf *mine = coffer_buf_new(1 << 20);
 	struct bk_snapshot got, want;
 	uint8_t name[BK_NAME], nonce[BK_NONCE], *ref = NULL, *segs = NULL;
 	uint8_t (*gsegs)[BK_ID] = NULL;
 	char *paths[2] = { NULL, NULL };
-	uint64_t kind;
+	uint64_t kind, format = 0;
 	size_t len, n, sl;
 	int expect, bad = 1;
 
 	memset(&want, 0, sizeof(want));
-	if (k == NULL || mine == NULL || vec_err(v, "expect", &expect) ||
+	if (kr == NULL || mine == NULL || vec_err(v, "expect", &expect) ||
 	    vec_u64(v, "kind", &kind) || kind > 255 ||
 	    vec_hexn(v, "name", name, BK_NAME) || vec_hex(v, "ref", &ref, &len) ||
-	    ref_try(k, (uint8_t)kind, name, ref, len, &got, &gsegs, &n) !=
+	    ref_try(kr, (uint8_t)kind, name, ref, len, &got, &gsegs, &n) !=
 	    expect)
 		goto out;
+	if (expect == 0 && (vec_u64(v, "format", &format) ||
+	    (format != BK_FORMAT && format != BK_FORMAT_V1) ||
+	    vec_hexn(v, "nonce", nonce, BK_NONCE)))
+		goto out;
 	if (expect == 0 && kind == BK_KIND_SNAPSHOT && (snap_fields(v, &want,
-	    paths) || vec_hexn(v, "nonce", nonce, BK_NONCE) ||
-	    bk_snapshot_encode_det(k, name, &want, nonce, mine) != 0 ||
-	    !snap_eq(&want, &got)))
+	    paths) || bk_snapshot_encode_det(kr, name, &want, nonce,
+	    mine) != 0 || !snap_eq(&want, &got)))
 		goto out;
 	if (expect == 0 && kind == BK_KIND_INDEX && (vec_hex(v, "segs", &segs,
 	    &sl) || sl != n * BK_ID || (n > 0 && memcmp(segs, gsegs, sl) != 0) ||
-	    vec_hexn(v, "nonce", nonce, BK_NONCE) ||
-	    bk_indexref_encode_det(k, name, (const uint8_t (*)[BK_ID])segs, n,
+	    bk_indexref_encode_det(kr, name, (const uint8_t (*)[BK_ID])segs, n,
 	    nonce, mine) != 0))
+		goto out;
+	if (expect == 0 && ref_reseal(kr, (int)format, name, nonce, NULL,
+	    mine) != 0)
 		goto out;
 	bad = expect == 0 && (coffer_buf_len(mine) != len ||
 	    memcmp(coffer_buf_data(mine), ref, len) != 0);
@@ -273,7 +327,7 @@ out:
 	free(want.host);
 	free(paths[0]);
 	free(paths[1]);
-	bk_keys_free(&k);
+	bk_keyring_free(&kr);
 	coffer_buf_free(&mine);
 	free(ref); free(segs); free(gsegs);
 	return bad;
@@ -307,35 +361,37 @@ w_snap(FILE *f, const struct bk_snapshot *s)
 static int
 w_refs(FILE *f)
 {
-	static const char *const names[NREFS] = { "snapshot", "snapshot-"
-	    "first", "index-two-segments", "index-empty" };
+	static const char *const names[NREFS] = { "snapshot-key-2",
+	    "snapshot-first", "index-two-segments", "index-empty-key-2",
+	    "v1-snapshot", "v1-index-two-segments" };
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
+	struct bv_opener op;
 	struct bk_snapshot s;
 	uint8_t zone[32], name[BK_NAME], nonce[BK_NONCE], segs[2][BK_ID];
-	struct bk_keys *k;
 	size_t i;
 	int r;
 
 	bv_fill(zone, 32, 0x11);
-	k = bv_keys(zone);
-	fprintf(f, "# Refs: boxes bound to the ref's 16-byte name, "
-	    "Padme-padded; kind 3 INDEX (segment\n# ids), kind 4 SNAPSHOT. "
-	    "Good ones reseal from their fields and nonce.\n");
+	fprintf(f, "# Refs: boxes (format 2 naming the key version, or 1) "
+	    "bound to the ref's 16-byte\n# name, Padme-padded; kind 3 INDEX "
+	    "(segment ids), kind 4 SNAPSHOT. Good ones\n# reseal from the "
+	    "ring, format, fields and nonce.\n");
 	for (i = 0; i < NREFS; i++) {
-		ref_make(k, i, NULL, name, b);
+		ref_make(zone, i, NULL, name, b);
 		bv_fill(nonce, BK_NONCE, (uint8_t)(0x48 + i));
 		vec_w_begin(f, names[i]);
-		vec_w_hex(f, "zone_key", zone, 32);
-		vec_w_u64(f, "kind", i < R_INDEX ? BK_KIND_SNAPSHOT :
+		bv_w_ring(f, zone, grefs[i].mask);
+		vec_w_u64(f, "format", (uint64_t)grefs[i].format);
+		vec_w_u64(f, "kind", IS_SNAP(i) ? BK_KIND_SNAPSHOT :
 		    BK_KIND_INDEX);
 		vec_w_hex(f, "name", name, BK_NAME);
 		vec_w_hex(f, "nonce", nonce, BK_NONCE);
-		ref_snap(i, &s);
+		ref_snap(MODEL(i), &s);
 		ref_segs(segs);
-		if (i < R_INDEX)
+		if (IS_SNAP(i))
 			w_snap(f, &s);
 		else
-			vec_w_hex(f, "segs", segs[0], i == R_INDEX ?
+			vec_w_hex(f, "segs", segs[0], MODEL(i) == R_INDEX ?
 			    2 * BK_ID : 0);
 		vec_w_word(f, "expect", "OK");
 		vec_w_hex(f, "ref", coffer_buf_data(b), coffer_buf_len(b));
@@ -343,24 +399,23 @@ w_refs(FILE *f)
 	}
 	for (i = 0; i < BV_COUNT(ref_edits); i++) {
 		const struct bv_edit *e = &ref_edits[i];
-		uint8_t z2[32], id[BK_ID];
+		uint8_t id[BK_ID];
 
-		if ((r = ref_reject(zone, e, b, id)) != e->expect) {
+		if ((r = ref_reject(zone, e, b, id, &op)) != e->expect) {
 			fprintf(stderr, "ref %s: got %s\n", e->name,
 			    vec_errword(r));
 			return -1;
 		}
-		bv_zone(e, zone, z2);
 		vec_w_begin(f, e->name);
-		vec_w_hex(f, "zone_key", z2, 32);
+		bv_w_ring(f, op.secret, op.mask);
 		vec_w_u64(f, "kind", e->op == BV_KIND ? e->arg :
-		    e->base < R_INDEX ? BK_KIND_SNAPSHOT : BK_KIND_INDEX);
+		    IS_SNAP((size_t)e->base) ? BK_KIND_SNAPSHOT :
+		    BK_KIND_INDEX);
 		vec_w_hex(f, "name", id, BK_NAME);
 		vec_w_word(f, "expect", vec_errword(e->expect));
 		vec_w_hex(f, "ref", coffer_buf_data(b), coffer_buf_len(b));
 		vec_w_end(f);
 	}
-	bk_keys_free(&k);
 	coffer_buf_free(&b);
 	return 0;
 }
@@ -369,7 +424,7 @@ static void
 test_ref_vectors(void **state)
 {
 	(void)state;
-	vecfile_assert("backup-refs.txt", check_ref, 20);
+	vecfile_assert("backup-refs.txt", check_ref, 30);
 }
 
 /* The rejection table, live: fresh keys, each edit its exact error. */

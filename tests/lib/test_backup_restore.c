@@ -115,7 +115,7 @@ test_lying_store(void **state)
 
 /* The first index segment an INDEX ref names. */
 struct segfind {
-	struct bk_keys	*k;
+	struct bk_keyring *k;
 	uint8_t		 id[32];
 	int		 found;
 };
@@ -154,10 +154,11 @@ test_truncated_segment(void **state)
 	bfx_make_tree(f);
 	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	memset(&sf, 0, sizeof(sf));
-	assert_int_equal(bk_keys_new(&sf.k, f->key), 0);
+	assert_int_equal(bk_keyring_new(&sf.k,
+	    (const struct coffer_key *const *)f->keys, f->nkeys), 0);
 	assert_int_equal(f->ts.in.ops->ref_list(f->ts.in.ctx, find_seg, &sf),
 	    0);
-	bk_keys_free(&sf.k);
+	bk_keyring_free(&sf.k);
 	assert_true(sf.found);
 	repo_hex(hex, sf.id, 32);
 	snprintf(path, sizeof(path), "%s/blobs/%.2s/%s", f->repo, hex, hex);
@@ -165,17 +166,14 @@ test_truncated_segment(void **state)
 	assert_int_equal(truncate(path, st.st_size / 2), 0);
 	coffer_backup_close(&f->r);
 	tree_rm_rf(f->cache);
-	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
-	    f->cache), COFFER_ERR_CORRUPT);
+	assert_int_equal(bfx_open_ring(f, 0, f->nkeys), COFFER_ERR_CORRUPT);
 	assert_non_null(f->r);
 	assert_non_null(strstr(coffer_backup_error_detail(f->r),
 	    "index segment"));
 	assert_non_null(strstr(coffer_backup_error_detail(f->r), hex));
 	/* Cut below a box's size: the same. */
 	assert_int_equal(truncate(path, 10), 0);
-	coffer_backup_close(&f->r);
-	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
-	    f->cache), COFFER_ERR_CORRUPT);
+	assert_int_equal(bfx_open_ring(f, 0, f->nkeys), COFFER_ERR_CORRUPT);
 	assert_non_null(strstr(coffer_backup_error_detail(f->r), hex));
 }
 

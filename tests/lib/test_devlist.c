@@ -486,6 +486,28 @@ test_refused(void **state)
 	}
 }
 
+/* ${read} (devlist_parse or devlist_peek) refuses every truncation of
+ * ${good}, a byte after it and a length over the cap, holding nothing;
+ * ${p} is DEVLIST_ENTRY_MAX + 1 bytes of scratch. */
+static void
+refuses_cuts(int (*read)(struct devlist_entry *, const uint8_t *, size_t),
+    const struct devlist_entry *good, uint8_t *p)
+{
+	struct devlist_entry e;
+	size_t i;
+
+	for (i = 0; i < good->raw_len; i++) {
+		assert_int_not_equal(read(&e, good->raw, i), 0);
+		assert_null(e.raw);
+	}
+	memcpy(p, good->raw, good->raw_len);
+	p[good->raw_len] = 0;
+	assert_int_equal(read(&e, p, good->raw_len + 1), COFFER_ERR_TRAILING);
+	memset(p, 0, DEVLIST_ENTRY_MAX + 1);
+	memcpy(p, good->raw, good->raw_len);
+	assert_int_equal(read(&e, p, DEVLIST_ENTRY_MAX + 1), COFFER_ERR_TOOBIG);
+}
+
 /* Every byte of the rename entry (names included) matters: a flip either
  * fails parsing or the chain check; every truncation fails parsing. */
 static void
@@ -507,18 +529,75 @@ test_every_byte(void **state)
 		devlist_entry_cleanup(&e);
 	}
 	assert_int_equal(caught, good->raw_len);
-	for (i = 0; i < good->raw_len; i++) {
-		assert_int_not_equal(devlist_parse(&e, good->raw, i), 0);
-		assert_null(e.raw);
+	refuses_cuts(devlist_parse, good, p);
+	free(p);
+}
+
+/* devlist_peek reads what devlist_parse reads but the devices, with the
+ * same strict lengths, and devlist_verify_sig checks the signature over
+ * the peeked bytes: together they catch every flipped byte of a signed
+ * entry without verifying a card. */
+static void
+test_peek(void **state)
+{
+	struct st *s = *state;
+	const struct devlist_entry *good = &s->c.e[2];
+	struct devlist_entry e, h;
+	uint8_t *p = malloc(DEVLIST_ENTRY_MAX + 1);
+	size_t i, k, caught = 0;
+
+	assert_non_null(p);
+	for (k = 0; k < DC_ENTRIES; k++) {
+		const struct devlist_entry *x = &s->c.e[k];
+
+		assert_int_equal(devlist_peek(&h, x->raw, x->raw_len), 0);
+		assert_int_equal(h.kind, x->kind);
+		assert_true(h.seq == x->seq && h.time == x->time &&
+		    h.epoch == x->epoch);
+		assert_memory_equal(h.account, x->account, sizeof(h.account));
+		assert_memory_equal(h.prev, x->prev, sizeof(h.prev));
+		assert_memory_equal(h.account_pk, x->account_pk,
+		    sizeof(h.account_pk));
+		assert_memory_equal(h.root_commit, x->root_commit,
+		    sizeof(h.root_commit));
+		assert_memory_equal(h.actor, x->actor, sizeof(h.actor));
+		assert_memory_equal(h.subject, x->subject, sizeof(h.subject));
+		assert_memory_equal(h.sig, x->sig, sizeof(h.sig));
+		assert_int_equal(h.names_len, x->names_len);
+		if (h.names_len > 0)
+			assert_memory_equal(h.names, x->names, h.names_len);
+		assert_int_equal(h.raw_len, x->raw_len);
+		assert_memory_equal(h.raw, x->raw, h.raw_len);
+		assert_null(h.devices);
+		assert_int_equal(h.ndevices, 0);
+		assert_int_equal(devlist_verify_sig(&h, k == 0 ? x->account_pk :
+		    s->c.e[k - 1].account_pk), 0);
+		devlist_entry_cleanup(&h);
 	}
+	/* Every flip: the header or lengths refuse it, or the signature. */
+	for (i = 0; i < good->raw_len; i++) {
+		memcpy(p, good->raw, good->raw_len);
+		p[i] ^= 0x01;
+		if (devlist_peek(&h, p, good->raw_len) != 0 ||
+		    devlist_verify_sig(&h, s->c.e[1].account_pk) != 0)
+			caught++;
+		devlist_entry_cleanup(&h);
+	}
+	assert_int_equal(caught, good->raw_len);
+	refuses_cuts(devlist_peek, good, p);
+	/* A card that fails its self-signature, in an entry the account
+	 * key signed: peek and signature pass, the parse refuses. */
 	memcpy(p, good->raw, good->raw_len);
-	p[good->raw_len] = 0;
-	assert_int_equal(devlist_parse(&e, p, good->raw_len + 1),
-	    COFFER_ERR_TRAILING);
-	memset(p, 0, DEVLIST_ENTRY_MAX + 1);
-	memcpy(p, good->raw, good->raw_len);
-	assert_int_equal(devlist_parse(&e, p, DEVLIST_ENTRY_MAX + 1),
-	    COFFER_ERR_TOOBIG);
+	p[172 + 100] ^= 0x01;
+	dc_resign(p, good->raw_len, s->c.acct[0]);
+	assert_int_equal(devlist_peek(&h, p, good->raw_len), 0);
+	assert_int_equal(devlist_verify_sig(&h, s->c.e[1].account_pk), 0);
+	assert_int_equal(devlist_verify_sig(&h, s->c.pk[1]), COFFER_ERR_AUTH);
+	devlist_entry_cleanup(&h);
+	assert_int_equal(devlist_parse(&e, p, good->raw_len), COFFER_ERR_AUTH);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(devlist_verify_sig(&h, s->c.pk[0]),
+	    COFFER_ERR_INVALID);
 	free(p);
 }
 
@@ -1352,6 +1431,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bases),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_every_byte),
+		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_name_rules),
 		cmocka_unit_test(test_name_table),
 		cmocka_unit_test(test_vectors),

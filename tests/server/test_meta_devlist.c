@@ -4,7 +4,11 @@
  * Session binding (once, to a registered card) and what a lookup says of
  * it; the device list (append as a compare-and-set on the head, pages,
  * the head's devices, a removal taking the device's registration,
- * sessions and pairings in the same step, the caps); pairing mailboxes
+ * sessions and pairings in the same step, the caps on entries and on
+ * their bytes); sessions once there is a list (restricted ones capped
+ * apart and evicted first, a full one only when none is left); a
+ * restricted session's one registration (device_add_claim); pairing
+ * mailboxes
  * (one per device, ten per account, expiry, each step once and in order,
  * caps, delete, prune, cascades); isolation between accounts; and a store
  * of schema version 1 migrated in place.
@@ -682,6 +686,224 @@ test_migrate(void **state)
 	assert_int_equal(s.listed, 1);
 }
 
+/* Bind the session ${hash} of ${acct} to device 1 (card 0xc1). */
+static void
+bind_hash(struct fx *f, const uint8_t *acct, const uint8_t *hash)
+{
+	uint8_t id[COFFER_WIRE_ID_BYTES], card[CARD];
+
+	mc_fill_id(id, 1);
+	memset(card, 0xc1, sizeof(card));
+	assert_int_equal(OPS->session_bind(f->m, acct, hash, id, card,
+	    sizeof(card), T0), 0);
+}
+
+/* A session of ${acct} with token hash ${hash}, created (and last used)
+ * at ${created}; bound to device 1 (card 0xc1) when ${bind}. */
+static void
+session_at(struct fx *f, const uint8_t *acct, const uint8_t *hash,
+    int64_t created, int bind)
+{
+	struct store_session s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.token_hash, hash, STORE_TOKEN_HASH_BYTES);
+	memcpy(s.account, acct, COFFER_WIRE_ID_BYTES);
+	s.created = s.last_used = created;
+	s.expires = T0 + 1000;
+	assert_int_equal(OPS->session_create(f->m, &s), 0);
+	if (bind)
+		bind_hash(f, acct, hash);
+}
+
+static int
+alive(struct fx *f, const uint8_t *hash)
+{
+	struct store_session s;
+
+	return OPS->session_lookup(f->m, hash, T0, &s) == 0;
+}
+
+/* Once there is a list, a password alone (restricted sessions, however
+ * many) never signs a trusted device out: restricted sessions have their
+ * own cap and go first; a full session goes only when none is left. */
+static void
+test_session_evict(void **state)
+{
+	static uint8_t full[STORE_SESSIONS_MAX][STORE_TOKEN_HASH_BYTES];
+	static uint8_t limited[STORE_SESSIONS_MAX][STORE_TOKEN_HASH_BYTES];
+	struct fx *f = *state;
+	struct store_account a, b;
+	uint64_t head;
+	size_t i, nfull = STORE_SESSIONS_MAX - 6;
+
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_device(f, a.id, 1, 0xc1);
+	mc_device(f, b.id, 1, 0xc1);
+	assert_int_equal(append(f, a.id, 1, 1, &head), 0);
+	assert_int_equal(append(f, b.id, 1, 1, &head), 0);
+	/* Bob's trusted device, signed in long ago; a thief signs in
+	 * STORE_SESSIONS_MAX times. Only the thief's oldest go. */
+	randombytes_buf(full[0], sizeof(full[0]));
+	session_at(f, b.id, full[0], T0 - 900, 1);
+	for (i = 0; i < STORE_SESSIONS_MAX; i++) {
+		randombytes_buf(limited[i], sizeof(limited[i]));
+		session_at(f, b.id, limited[i], T0 - 800 + (int64_t)i, 0);
+	}
+	assert_true(alive(f, full[0]));
+	for (i = 0; i < STORE_SESSIONS_MAX; i++)
+		assert_int_equal(alive(f, limited[i]), i >= STORE_SESSIONS_MAX -
+		    STORE_SESSIONS_RESTRICTED_MAX);
+	/* Alice: full sessions up to six short of the cap, six restricted
+	 * ones younger than all of them. At the cap, the restricted go
+	 * first, young as they are. */
+	for (i = 0; i < nfull; i++) {
+		randombytes_buf(full[i], sizeof(full[i]));
+		session_at(f, a.id, full[i], T0 - 900 + (int64_t)i, 1);
+	}
+	for (i = 0; i < 7; i++) {
+		randombytes_buf(limited[i], sizeof(limited[i]));
+		session_at(f, a.id, limited[i], T0 - 100 + (int64_t)i, 0);
+	}
+	for (i = 0; i < nfull; i++)
+		assert_true(alive(f, full[i]));
+	assert_false(alive(f, limited[0]));
+	for (i = 1; i < 7; i++)
+		assert_true(alive(f, limited[i]));
+	/* With only full sessions left, the least recently used goes. */
+	for (i = 1; i < 7; i++)
+		bind_hash(f, a.id, limited[i]);
+	randombytes_buf(limited[0], sizeof(limited[0]));
+	session_at(f, a.id, limited[0], T0, 0);
+	assert_false(alive(f, full[0]));
+	for (i = 1; i < nfull; i++)
+		assert_true(alive(f, full[i]));
+	for (i = 0; i < 7; i++)
+		assert_true(alive(f, limited[i]));
+}
+
+/* device ${id_byte} of ${acct} (card bytes ${card_byte}) registered by
+ * the session of tag ${tag}: the store's answer. */
+static int
+add_claim(struct fx *f, const uint8_t *acct, uint8_t tag, uint8_t id_byte,
+    uint8_t card_byte, int64_t now)
+{
+	struct store_device d;
+	uint8_t hash[STORE_TOKEN_HASH_BYTES];
+
+	memset(&d, 0, sizeof(d));
+	mc_fill_id(d.id, id_byte);
+	memset(d.card, card_byte, CARD);
+	d.card_len = CARD;
+	store_token_hash(hash, &tag, 1);
+	return OPS->device_add_claim(f->m, acct, &d, now, hash);
+}
+
+static int
+registered(struct fx *f, const uint8_t *acct, uint8_t id_byte)
+{
+	struct store_device d;
+	uint8_t id[COFFER_WIRE_ID_BYTES];
+
+	mc_fill_id(id, id_byte);
+	return OPS->device_get(f->m, acct, id, &d) == 0;
+}
+
+/* A restricted session registers one device, its own: the session then
+ * names it (unbound), and ends when the registration is deleted. */
+static void
+test_device_add_claim(void **state)
+{
+	struct fx *f = *state;
+	struct store_account a, b;
+	struct store_session s;
+	struct store_device d;
+	uint8_t id[COFFER_WIRE_ID_BYTES], hash[STORE_TOKEN_HASH_BYTES], t = 1;
+
+	mc_account(f, "alice", &a);
+	mc_account(f, "bob", &b);
+	mc_device(f, a.id, 1, 0xc1);
+	mc_fill_id(id, 1);
+	new_session(f, a.id, 1, NULL);
+	new_session(f, a.id, 2, id);		/* claims device 1 */
+	new_session(f, a.id, 3, NULL);
+	assert_int_equal(bind_to(f, a.id, 3, 1, 0xc1), 0);
+	new_session(f, b.id, 4, NULL);
+	mc_session(&s, a.id, 5, T0 - 100, T0);	/* expired at T0 */
+	assert_int_equal(OPS->session_create(f->m, &s), 0);
+	/* The first registration names the device, unbound. */
+	assert_int_equal(add_claim(f, a.id, 1, 2, 0xc2, T0), 0);
+	lookup(f, 1, &s);
+	assert_int_equal(s.has_device, 1);
+	assert_int_equal(s.bound, 0);
+	mc_fill_id(id, 2);
+	assert_memory_equal(s.device, id, COFFER_WIRE_ID_BYTES);
+	/* A second: refused, nothing registered. The same again: EXISTS
+	 * (the route answers it as the idempotent PUT it is). */
+	assert_int_equal(add_claim(f, a.id, 1, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	assert_false(registered(f, a.id, 3));
+	assert_int_equal(add_claim(f, a.id, 1, 2, 0xc2, T0), COFFER_ERR_EXISTS);
+	/* A session that claimed a device at sign-in, or is bound: none. */
+	assert_int_equal(add_claim(f, a.id, 2, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	assert_int_equal(add_claim(f, a.id, 3, 3, 0xc3, T0),
+	    COFFER_ERR_CONFLICT);
+	/* Another account's session, an expired one, none at all. */
+	assert_int_equal(add_claim(f, a.id, 4, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(add_claim(f, a.id, 5, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(add_claim(f, a.id, 9, 3, 0xc3, T0),
+	    COFFER_ERR_NOTFOUND);
+	assert_false(registered(f, a.id, 3));
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(OPS->device_add_claim(f->m, a.id, &d, T0, NULL),
+	    COFFER_ERR_INVALID);
+	/* Deleting the registration ends the session that made it. */
+	assert_int_equal(OPS->device_remove(f->m, a.id, id), 0);
+	store_token_hash(hash, &t, 1);
+	assert_int_equal(OPS->session_lookup(f->m, hash, T0, &s),
+	    COFFER_ERR_NOTFOUND);
+	lookup(f, 2, &s);
+	lookup(f, 3, &s);
+}
+
+/* The list's bytes are capped: STORE_DEVLIST_BYTES_MAX in all. */
+static void
+test_devlist_bytes(void **state)
+{
+	static uint8_t data[COFFER_WIRE_DEVLIST_ENTRY_MAX];
+	struct fx *f = *state;
+	struct store_account a;
+	struct store_devlist_entry h;
+	struct app x;
+	uint64_t seq, head, n = STORE_DEVLIST_BYTES_MAX / sizeof(data);
+	size_t rest = (size_t)(STORE_DEVLIST_BYTES_MAX % sizeof(data));
+
+	mc_account(f, "alice", &a);
+	for (seq = 1; seq <= n; seq++) {
+		app_init(&x, seq, (uint8_t)seq, "e", 1);
+		x.a.data = data;
+		x.a.len = sizeof(data);
+		assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head),
+		    0);
+	}
+	/* One byte over: QUOTA, nothing stored; the bytes left fit. */
+	app_init(&x, seq, (uint8_t)seq, "e", 1);
+	x.a.data = data;
+	x.a.len = rest + 1;
+	assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head),
+	    COFFER_ERR_QUOTA);
+	assert_int_equal(OPS->devlist_head(f->m, a.id, &h), 0);
+	assert_int_equal(h.seq, n);
+	store_devlist_entry_cleanup(&h);
+	x.a.len = rest;
+	assert_int_equal(OPS->devlist_append(f->m, a.id, &x.a, &head), 0);
+	assert_int_equal(head, n + 1);
+}
+
 int
 main(void)
 {
@@ -697,6 +919,9 @@ main(void)
 		CASE(test_pairing_steps),
 		CASE(test_account_delete),
 		CASE(test_migrate),
+		CASE(test_session_evict),
+		CASE(test_device_add_claim),
+		CASE(test_devlist_bytes),
 #undef CASE
 	};
 

@@ -133,13 +133,35 @@ bfx_write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
 	close(fd);
 }
 
+int
+bfx_open_ring(struct bfx *f, size_t first, size_t n)
+{
+	const struct coffer_key *ring[BFX_KEYS];
+	size_t i;
+
+	assert_true(first + n <= f->nkeys);
+	coffer_backup_close(&f->r);
+	for (i = 0; i < n; i++)
+		ring[i] = f->keys[first + i];
+	f->ts.out.ops = &ts_ops;
+	f->ts.out.ctx = &f->ts;
+	return coffer_backup_open(&f->r, &f->ts.out, ring, n, f->cache);
+}
+
 void
 bfx_open(struct bfx *f)
 {
-	f->ts.out.ops = &ts_ops;
-	f->ts.out.ctx = &f->ts;
-	assert_int_equal(coffer_backup_open(&f->r, &f->ts.out, f->key,
-	    f->cache), 0);
+	assert_int_equal(bfx_open_ring(f, 0, f->nkeys), 0);
+}
+
+void
+bfx_roll(struct bfx *f)
+{
+	assert_true(f->nkeys < BFX_KEYS);
+	assert_int_equal(coffer_key_generate(&f->keys[f->nkeys],
+	    COFFER_KEY_SYMMETRIC, (uint32_t)f->nkeys + 1), 0);
+	f->nkeys++;
+	bfx_open(f);
 }
 
 int
@@ -157,8 +179,9 @@ bfx_setup(void **state)
 	assert_int_equal(mkdir(f->src, 0755), 0);
 	assert_int_equal(coffer_bstore_dir_open(&f->ts.in, f->repo), 0);
 	f->ts.fail_after = -1;
-	assert_int_equal(coffer_key_generate(&f->key, COFFER_KEY_SYMMETRIC,
-	    1), 0);
+	assert_int_equal(coffer_key_generate(&f->keys[0],
+	    COFFER_KEY_SYMMETRIC, 1), 0);
+	f->nkeys = 1;
 	bfx_open(f);
 	*state = f;
 	return 0;
@@ -168,10 +191,12 @@ int
 bfx_teardown(void **state)
 {
 	struct bfx *f = *state;
+	size_t i;
 
 	coffer_backup_close(&f->r);
 	coffer_bstore_dir_close(&f->ts.in);
-	coffer_key_free(&f->key);
+	for (i = 0; i < f->nkeys; i++)
+		coffer_key_free(&f->keys[i]);
 	if (geteuid() == 0)
 		(void)umount2(f->dst, MNT_DETACH);	/* a failed disk-full test */
 	tree_rm_rf(f->base);

@@ -26,25 +26,38 @@ struct bfx_store {
 	uint8_t			 other[32];
 };
 
-/* One test's folders (src, repo, cache, dst under base), store, key and
- * open repository. */
+#define BFX_KEYS	4
+
+/* One test's folders (src, repo, cache, dst under base), store, key ring
+ * (keys[i] is version i + 1) and open repository. */
 struct bfx {
 	char			 base[64];
 	char			 src[96], repo[96], cache[96], dst[96];
 	struct bfx_store	 ts;
-	struct coffer_key	*key;
+	struct coffer_key	*keys[BFX_KEYS];
+	size_t			 nkeys;
 	struct coffer_backup_repo *r;
 };
 
 /** bfx_setup(state): cmocka setup: a fresh struct bfx into *${state}:
- * an empty source folder, the store over a new folder, a key and the
- * repository open. bfx_teardown(state) closes and removes it all. */
+ * an empty source folder, the store over a new folder, a key (version 1)
+ * and the repository open. bfx_teardown(state) closes and removes it
+ * all. */
 int bfx_setup(void **state);
 int bfx_teardown(void **state);
 
-/** bfx_open(f): open the repository of ${f} over its counting store
- * (again, after the test closed it). */
+/** bfx_open(f): open the repository of ${f} over its counting store with
+ * every key of its ring (again, after the test closed it). */
 void bfx_open(struct bfx *f);
+
+/** bfx_open_ring(f, first, n): close ${f}'s repository and open it with
+ * versions first + 1 to first + n of its ring; returns what
+ * coffer_backup_open returned (f->r may hold a handle with a detail). */
+int bfx_open_ring(struct bfx *f, size_t first, size_t n);
+
+/** bfx_roll(f): add the next version of the set's key to the ring (as a
+ * device removal does) and open the repository with the whole ring. */
+void bfx_roll(struct bfx *f);
 
 /** bfx_write_file(dir, name, p, n): make the file ${dir}/${name} with the
  * ${n} bytes at ${p}, mode 0640. */

@@ -187,3 +187,136 @@ cli_run_tty(struct cli_res *r, const char *const env[],
 		return -1;
 	return 0;
 }
+
+int
+cli_spawn(struct cli_bg *b, const char *const env[], const char *const args[])
+{
+	char *argv[ARGV_MAX + 2];
+	const char *e[NBLANK + ENV_MAX + 1];
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	size_t n;
+
+	memset(b, 0, sizeof(*b));
+	b->out = b->err = -1;
+	argv[0] = (char *)COFFER_BUILD_DIR "/coffer";
+	for (n = 0; args[n] != NULL && n < ARGV_MAX; n++)
+		argv[n + 1] = (char *)(uintptr_t)args[n];
+	argv[n + 1] = NULL;
+	merge_env(e, env);
+	b->cap_out = b->cap_err = 8192;
+	if (pipe(po) != 0 || pipe(pe) != 0 ||
+	    (b->r.out = calloc(1, b->cap_out)) == NULL ||
+	    (b->r.err = calloc(1, b->cap_err)) == NULL)
+		goto fail;
+	fflush(NULL);
+	if ((b->pid = fork()) == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 ||
+		    dup2(pe[1], 2) < 0)
+			_exit(127);
+		close(po[0]);
+		close(pe[0]);
+		for (n = 0; e[n] != NULL; n++)
+			if (putenv((char *)(uintptr_t)e[n]) != 0)
+				_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (b->pid < 0)
+		goto fail;
+	close(po[1]);
+	close(pe[1]);
+	b->out = po[0];
+	b->err = pe[0];
+	return 0;
+fail:
+	for (n = 0; n < 2; n++) {
+		if (po[n] >= 0)
+			close(po[n]);
+		if (pe[n] >= 0)
+			close(pe[n]);
+	}
+	cli_res_free(&b->r);
+	return -1;
+}
+
+/* Read what is ready on ${fd} into ${buf} (grown as needed); -1 at its
+ * end or on an error. */
+static int
+bg_read(int *fd, char **buf, size_t *len, size_t *cap)
+{
+	ssize_t n;
+	char *t;
+
+	if (*cap - *len < 4096) {
+		if ((t = realloc(*buf, *cap * 2)) == NULL)
+			return -1;
+		*buf = t;
+		*cap *= 2;
+	}
+	if ((n = read(*fd, *buf + *len, 4095)) <= 0) {
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Read both outputs until standard output holds ${want} lines (0: until
+ * both end), at most ${secs} seconds. Returns 0 or -1. */
+static int
+bg_pump(struct cli_bg *b, size_t want, int secs)
+{
+	struct pollfd pfd[2];
+	time_t end = time(NULL) + secs;
+	size_t lines, i, errlen;
+
+	for (;;) {
+		for (lines = 0, i = 0; i < b->r.outlen; i++)
+			lines += b->r.out[i] == '\n';
+		if (want > 0 && lines >= want)
+			return 0;
+		if (b->out < 0 && b->err < 0)
+			return want > 0 ? -1 : 0;
+		if (time(NULL) > end)
+			return -1;
+		pfd[0].fd = b->out;
+		pfd[1].fd = b->err;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, 1000) < 0)
+			return -1;
+		if (pfd[0].revents != 0)
+			(void)bg_read(&b->out, &b->r.out, &b->r.outlen,
+			    &b->cap_out);
+		errlen = strlen(b->r.err);
+		if (pfd[1].revents != 0)
+			(void)bg_read(&b->err, &b->r.err, &errlen, &b->cap_err);
+	}
+}
+
+const char *
+cli_bg_line(struct cli_bg *b, size_t n)
+{
+	return bg_pump(b, n, 30) == 0 ? b->r.out : NULL;
+}
+
+int
+cli_bg_wait(struct cli_bg *b, struct cli_res *r)
+{
+	int rc = bg_pump(b, 0, DEADLINE_S);
+
+	if (rc != 0)
+		kill(b->pid, SIGKILL);
+	b->r.status = wait_deadline(b->pid);
+	if (b->out >= 0)
+		close(b->out);
+	if (b->err >= 0)
+		close(b->err);
+	*r = b->r;
+	memset(b, 0, sizeof(*b));
+	return rc;
+}

@@ -53,6 +53,30 @@ struct cli_chat {
 int cli_run_tty(struct cli_res *r, const char *const env[],
     const struct cli_chat *chat, size_t nchat, const char *const args[]);
 
+/* A run in the background, for a command that waits (a new device's
+ * sign-in waits for approval while the test approves it). */
+struct cli_bg {
+	int		pid;
+	int		out, err;	/* pipes, -1 once at their end */
+	size_t		cap_out, cap_err;
+	struct cli_res	r;		/* what came so far */
+};
+
+/** cli_spawn(b, env, args): start coffer ARGS as cli_runv does, standard
+ * input /dev/null, standard output and error captured as they come.
+ * Returns 0 or -1. */
+int cli_spawn(struct cli_bg *b, const char *const env[],
+    const char *const args[]);
+
+/** cli_bg_line(b, n): wait (at most 30 s) until standard output holds
+ * ${n} whole lines; all of it so far, or NULL. */
+const char *cli_bg_line(struct cli_bg *b, size_t n);
+
+/** cli_bg_wait(b, r): read to the end (killed after 120 s), reap, and
+ * hand over what it said in *${r} (free it with cli_res_free). Returns 0,
+ * or -1 if it had to be killed. */
+int cli_bg_wait(struct cli_bg *b, struct cli_res *r);
+
 /** cli_res_free(r): free the captured output; accepts a zeroed ${r}. */
 void cli_res_free(struct cli_res *r);
 

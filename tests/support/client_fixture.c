@@ -1,6 +1,8 @@
 /* The client tests' fixture (client_fixture.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client_fixture.h"
@@ -88,22 +90,113 @@ client_fx_login(char *out, size_t cap, const char *tag)
 	    (long)getpid());
 }
 
+/* The new device's side of a pairing, in a thread of its own: it waits
+ * while the approver answers. */
+struct pair_job {
+	struct coffer_client	*c;
+	int			 r;
+};
+
+static void *
+pair_waits(void *arg)
+{
+	struct pair_job *j = arg;
+
+	j->r = coffer_client_pair_wait(j->c, 120, NULL);
+	return NULL;
+}
+
+int
+client_fx_pair_with(struct coffer_client *n, struct coffer_client *e,
+    void (*mangle)(char *code), int *approve_r, int *wait_r)
+{
+	struct coffer_client_status st;
+	struct pair_job j = { n, 0 };
+	char code[COFFER_CLIENT_PAIR_CODE_LEN];
+	pthread_t t;
+	int r;
+
+	if ((r = coffer_client_status(n, &st)) != 0 ||
+	    (r = coffer_client_pair_start(n, code)) != 0)
+		return r;
+	if (mangle != NULL)
+		mangle(code);
+	if (pthread_create(&t, NULL, pair_waits, &j) != 0)
+		return COFFER_ERR_INTERNAL;
+	r = coffer_client_device_approve(e, st.device, code);
+	(void)pthread_join(t, NULL);
+	if (approve_r != NULL)
+		*approve_r = r;
+	if (wait_r != NULL)
+		*wait_r = j.r;
+	return r != 0 ? r : j.r;
+}
+
+int
+client_fx_pair(struct coffer_client *n, struct coffer_client *e)
+{
+	return client_fx_pair_with(n, e, NULL, NULL, NULL);
+}
+
 struct coffer_client *
 client_fx_device(char *home, size_t cap, const char *login,
     struct coffer_client *approver)
 {
-	struct coffer_client_status st;
 	struct coffer_client *c;
-	char code[COFFER_CLIENT_CODE_LEN];
 
 	client_fx_home(home, cap);
 	if ((c = client_fx_open(home)) == NULL)
 		return NULL;
 	if (coffer_client_login(c, login, PW("pw")) != 0 ||
-	    coffer_client_status(c, &st) != 0 ||
-	    coffer_client_device_code(c, st.device, code) != 0 ||
-	    coffer_client_device_approve(approver, st.device, code) != 0 ||
+	    client_fx_pair(c, approver) != 0 ||
 	    coffer_client_sync(c) != 0)
 		coffer_client_free(&c);
 	return c;
+}
+
+void
+client_fx_three(const char *tag, char *h1, char *h2, char *h3, char *login,
+    struct coffer_client **laptop, struct coffer_client **phone,
+    struct coffer_client **tablet, struct coffer_client_status *ph,
+    struct coffer_client_status *tb)
+{
+	client_fx_home(h1, 4096);
+	client_fx_login(login, 64, tag);
+	if ((*laptop = client_fx_open(h1)) == NULL ||
+	    coffer_client_account_create(*laptop, login, PW("pw")) != 0 ||
+	    (*phone = client_fx_device(h2, 4096, login, *laptop)) == NULL ||
+	    (*tablet = client_fx_device(h3, 4096, login, *laptop)) == NULL ||
+	    coffer_client_status(*phone, ph) != 0 ||
+	    coffer_client_status(*tablet, tb) != 0) {
+		fprintf(stderr, "client_fx_three: three devices of %s failed\n",
+		    login);
+		abort();
+	}
+}
+
+int
+client_fx_collect(void *arg, const uint8_t id[COFFER_RECORD_ID_BYTES],
+    uint64_t version, const uint8_t *data, size_t len)
+{
+	struct client_fx_seen *s = arg;
+
+	(void)id;
+	(void)version;
+	if (s->n < 8 && len < 64) {
+		memcpy(s->text[s->n], data, len);
+		s->text[s->n][len] = '\0';
+	}
+	s->n++;
+	return 0;
+}
+
+int
+client_fx_has(const struct client_fx_seen *s, const char *text)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n && i < 8; i++)
+		if (strcmp(s->text[i], text) == 0)
+			return 1;
+	return 0;
 }

@@ -210,7 +210,7 @@ test_session(struct srv_req *req)
 	memset(record, 0, sizeof(record));
 	if ((r = app->store->meta->ops->account_create(app->store->meta, login,
 	    sizeof(login), record, sizeof(record), now, &acct)) != 0 ||
-	    (r = srv_session_new(app->store, acct.id, NULL, now,
+	    (r = srv_session_new(app->store, app->sessions, acct.id, NULL, now,
 	    SRV_SESSION_TTL, token)) != 0)
 		return srv_reply_error(req, SRV_E_INTERNAL, "store: %s",
 		    coffer_strerror(r));
@@ -235,7 +235,8 @@ test_session_more(struct srv_req *req)
 	if (claim != NULL && wire_id_decode(claim, strlen(claim), device,
 	    sizeof(device)) != 0)
 		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "device");
-	r = srv_session_new(app->store, srv_req_param_id(req, "account"),
+	r = srv_session_new(app->store, app->sessions,
+	    srv_req_param_id(req, "account"),
 	    claim != NULL ? device : NULL, (int64_t)time(NULL),
 	    SRV_SESSION_TTL, token);
 	/* Not 404: that would read as "no such route" (test_no_test_routes). */

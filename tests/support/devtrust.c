@@ -242,23 +242,30 @@ dt_entry(struct dt_chain *c, enum devlist_kind kind,
 	return b;
 }
 
-json_t *
-dt_put(struct srv *s, const struct test_account *a, uint64_t seq,
-    const struct coffer_buf *entry, long *status)
+char *
+dt_put_body(const struct coffer_buf *entry, uint64_t seq, char path[64])
 {
-	char path[64], *b64, *body;
+	char *b64, *body;
 	size_t n;
-	json_t *j;
 
 	b64 = rt_b64(coffer_buf_data(entry), coffer_buf_len(entry));
 	n = strlen(b64) + 32;
 	assert_non_null(body = malloc(n));
 	snprintf(body, n, "{\"entry\":\"%s\"}", b64);
-	snprintf(path, sizeof(path), "/v1/devicelist/%llu",
-	    (unsigned long long)seq);
+	snprintf(path, 64, "/v1/devicelist/%llu", (unsigned long long)seq);
+	free(b64);
+	return body;
+}
+
+json_t *
+dt_put(struct srv *s, const struct test_account *a, uint64_t seq,
+    const struct coffer_buf *entry, long *status)
+{
+	char path[64], *body = dt_put_body(entry, seq, path);
+	json_t *j;
+
 	j = rt_call(s, "PUT", path, a->auth, body, status);
 	free(body);
-	free(b64);
 	return j;
 }
 

@@ -97,6 +97,11 @@ struct coffer_buf *dt_entry(struct dt_chain *c, enum devlist_kind kind,
     const struct dt_device *actor, const struct dt_device *subject,
     const struct dt_tweak *t, int keep);
 
+/** dt_put_body(entry, seq, path): the JSON body of PUT
+ * /v1/devicelist/{seq} of ${entry} (free it), and that path in ${path}. */
+char *dt_put_body(const struct coffer_buf *entry, uint64_t seq,
+    char path[64]);
+
 /** dt_put(s, a, seq, entry, status): PUT /v1/devicelist/{seq} of
  * ${entry} with ${a}'s session; the answer (json_decref it), its status
  * in *${status}. */

@@ -113,6 +113,15 @@ on_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 	return MHD_YES;
 }
 
+/* The request's query string ("?a=b&c=d", or ""). */
+static void
+query_of(struct MHD_Connection *c, struct query *q)
+{
+	q->len = 0;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, q);
+	q->buf[q->len] = '\0';
+}
+
 /* Forward the request to path ${path} upstream; fill ${a}. */
 static int
 forward(struct evil *e, struct MHD_Connection *c, const char *method,
@@ -128,8 +137,7 @@ forward(struct evil *e, struct MHD_Connection *c, const char *method,
 	CURLcode rc;
 	size_t i;
 
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &q);
-	q.buf[q.len] = '\0';
+	query_of(c, &q);
 	snprintf(url, sizeof(url), "%s%s%s", e->upstream, path, q.buf);
 	if ((h = curl_easy_init()) == NULL)
 		return -1;
@@ -167,7 +175,7 @@ forward(struct evil *e, struct MHD_Connection *c, const char *method,
 /* Which action applies to this request (and count it). */
 static enum evil_action
 match(struct evil *e, const char *method, const char *path, size_t *offset,
-    char *swap, size_t swapsize)
+    char *swap, size_t swapsize, evil_hook_fn *hook, void **hook_arg)
 {
 	enum evil_action act = EVIL_PASS;
 
@@ -180,6 +188,8 @@ match(struct evil *e, const char *method, const char *path, size_t *offset,
 		act = e->rule.action;
 		*offset = e->rule.offset;
 		snprintf(swap, swapsize, "%s", e->swap != NULL ? e->swap : "");
+		*hook = e->rule.hook;
+		*hook_arg = e->rule.hook_arg;
 		if (e->rule.times > 0)
 			e->rule.times--;
 		e->hits++;
@@ -235,6 +245,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *path,
 	enum MHD_Result ret;
 	char swap[512];
 	size_t off = 0, i;
+	evil_hook_fn hook = NULL;
+	void *hook_arg = NULL;
 	int json = 0;
 
 	(void)version;
@@ -250,7 +262,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *path,
 		return MHD_YES;
 	}
 	memset(&a, 0, sizeof(a));
-	act = match(e, method, path, &off, swap, sizeof(swap));
+	act = match(e, method, path, &off, swap, sizeof(swap), &hook,
+	    &hook_arg);
+	if (act == EVIL_HOOK && hook != NULL) {
+		struct evil_body hb;
+		struct query q;
+
+		query_of(c, &q);
+		if (bytes_add(body, "", 1) != 0)
+			return MHD_NO;
+		body->len--;		/* the NUL stays after the last byte */
+		hb.p = body->p;
+		hb.len = body->len;
+		hook(hook_arg, method, path, q.buf, 0, &hb, &a.status);
+		body->p = hb.p;
+		body->len = hb.len;
+	}
 	if (act == EVIL_NOT_FOUND || act == EVIL_ERROR_500) {
 		set_error(&a, act == EVIL_NOT_FOUND ? "no_such_object" :
 		    "internal");
@@ -273,6 +300,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *path,
 
 			(void)bytes_add(&a.body, &junk, 1);
 		}
+	} else if (act == EVIL_HOOK && hook != NULL) {
+		struct evil_body hb;
+		struct query q;
+
+		query_of(c, &q);
+		if (bytes_add(&a.body, "", 1) == 0)
+			a.body.len--;
+		hb.p = a.body.p;
+		hb.len = a.body.len;
+		hook(hook_arg, method, path, q.buf, 1, &hb, &a.status);
+		a.body.p = hb.p;
+		a.body.len = hb.len;
 	} else if (act == EVIL_DROP) {
 		set_error(&a, "internal");
 		a.status = 500;
