@@ -16,9 +16,11 @@
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
- *   keychain_sync.c   the keychain zone: the account's keys by epoch,
- *                       grants, the genesis and a removal's roll
- *                       through their journals
+ *   keychain_sync.c   the account's keys by epoch: grants, the
+ *                       genesis and a removal's roll through their
+ *                       journals
+ *   keychain_store.c  the keychain zone's records: ids, lookup, store,
+ *                       wrapped keys
  *   trust.c           the signed device list: the pinned head, refresh,
  *                       append
  *   zone.c            zones on the server: writes and the change feed
@@ -43,6 +45,7 @@
 #include <coffer/device.h>
 #include <coffer/encoding.h>
 #include <coffer/key.h>
+#include <coffer/keychain.h>
 
 #include "keys/devlist.h"
 #include "net/net.h"
@@ -328,8 +331,8 @@ int tr_append(struct coffer_client *c, const struct devlist_draft *d,
  * send of it went through and its answer was lost. */
 int tr_put(struct coffer_client *c, const struct devlist_entry *e);
 
-/* keychain_sync.c: the keychain zone and the account's keys by epoch
- * (docs/PROTOCOL-devices.md §1). */
+/* keychain_store.c and keychain_sync.c: the keychain zone and the
+ * account's keys by epoch (docs/PROTOCOL-devices.md §1). */
 
 /* Keychain record types (docs/PROTOCOL-devices.md §1.2). */
 enum kc_type {
@@ -356,6 +359,64 @@ int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
 int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
     const uint8_t commit[KC_COMMIT_BYTES]);
+/* keychain_store.c: the keychain zone's records, below keychain_sync.c
+ * (it shares the kc_ prefix: one module, two files). */
+#define KC_WRAPPED_MAX		1024	/* a wrapped key or grant's bytes */
+#define KC_ZONE_KEK_CONTEXT	"coffer/zone-kek/v1"
+/** kc_rid(out, type, pre, n, a, b, two, commit): the id of a record whose
+ * subject is ${pre} (${n} bytes, may be 0), then one or two u32 (${two}
+ * 0: ${a} alone), then the epoch's root commit ${commit} (NULL for a
+ * zone key, type 4). */
+int kc_rid(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
+    const uint8_t *pre, size_t n, uint32_t a, uint32_t b, int two,
+    const uint8_t *commit);
+/** kc_zone_keep(c, id): remember ${id} as the keychain zone. */
+int kc_zone_keep(struct coffer_client *c,
+    const uint8_t id[COFFER_WIRE_ID_BYTES]);
+/** kc_each_zone(c, keychain, fn, arg): call ${fn} with the id and
+ * category of each zone of the account the server lists (oldest first),
+ * only its keychain zones if ${keychain}, until it returns nonzero. */
+int kc_each_zone(struct coffer_client *c, int keychain,
+    int (*fn)(struct coffer_client *, const uint8_t *, const char *,
+    const void *), const void *arg);
+/** kc_any_zone: a kc_each_zone callback that stops at the first zone. */
+int kc_any_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
+    const void *arg);
+/** kc_find_zone(c, rid): the keychain zone, known or the one the server
+ * lists that holds this device's grant ${rid}. */
+int kc_find_zone(struct coffer_client *c,
+    const uint8_t rid[COFFER_WIRE_ID_BYTES]);
+/** kc_zone(c, z): the keychain zone as a zone, once known. */
+int kc_zone(struct coffer_client *c, struct zone *z);
+/** kc_lookup(c, rid, blob): keychain record ${rid} from the home (the
+ * zone synced first if absent). */
+int kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    struct coffer_buf *blob);
+/** kc_refetch(c, rid, rec, blob): record ${rid} again from the server,
+ * when the home's copy did not open; kc_keep keeps it once it opens. */
+int kc_refetch(struct coffer_client *c,
+    const uint8_t rid[COFFER_WIRE_ID_BYTES], struct rec *rec,
+    struct coffer_buf *blob);
+/** kc_keep(c, rec, blob): the refetched record as the home's copy. */
+int kc_keep(struct coffer_client *c, const struct rec *rec,
+    const struct coffer_buf *blob);
+/** kc_store(c, rid, p, len): store record ${rid} if absent; on 409 the
+ * earlier write stands (COFFER_ERR_CONFLICT: the caller reads it). */
+int kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    const uint8_t *p, size_t len);
+/** kc_key(c, rid, role, category, version, kek, create, out): the key of
+ * ${role}, ${category} and ${version} wrapped under ${kek} in record
+ * ${rid}; made, wrapped and stored if absent and ${create}. */
+int kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
+    enum coffer_key_role role, uint8_t category, uint32_t version,
+    const struct coffer_key *kek, int create, struct coffer_key **out);
+/** kc_wrap_new(c, rid, key, role, kek): wrap ${key} under ${kek} as
+ * record ${rid} if absent (the genesis). */
+int kc_wrap_new(struct coffer_client *c,
+    const uint8_t rid[COFFER_WIRE_ID_BYTES], const struct coffer_key *key,
+    enum coffer_key_role role, const struct coffer_key *kek);
+
+/* keychain_sync.c */
 /** kc_load(c): at open, with no server: whether the pinned head lists
  * this device (c->removed if not) and the root its kept grant holds if
  * that grant is of the head's epoch (else none: kc_refresh takes the

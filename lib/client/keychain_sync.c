@@ -25,9 +25,6 @@
 
 #include "keys/grant.h"
 
-#define KC_ID_CONTEXT	"coffer/keychain-id/v1"
-#define ZONE_KEK_CONTEXT "coffer/zone-kek/v1"
-#define WRAPPED_MAX	1024
 #define GRANT_KEY	"grant"
 
 /* The genesis journal (docs/PROTOCOL-client.md §1): the first epoch's
@@ -39,352 +36,6 @@
 
 static const char pre_list[] = "this account predates the signed device "
     "list: make a new account and copy the data across";
-
-int
-kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
-    const uint8_t *subject, size_t len)
-{
-	crypto_generichash_state st;
-	uint8_t tb = (uint8_t)t;
-
-	if (crypto_generichash_init(&st, (const uint8_t *)KC_ID_CONTEXT,
-	    sizeof(KC_ID_CONTEXT) - 1, COFFER_WIRE_ID_BYTES) != 0 ||
-	    crypto_generichash_update(&st, &tb, 1) != 0 ||
-	    crypto_generichash_update(&st, subject, len) != 0 ||
-	    crypto_generichash_final(&st, out, COFFER_WIRE_ID_BYTES) != 0)
-		return COFFER_ERR_CRYPTO;
-	return 0;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* The id of a record whose subject is ${pre} (${n} bytes, may be 0), then
- * one or two u32 (${b} 0: one), then the epoch's root commit ${commit}
- * (32 bytes; NULL for a zone key, type 4). */
-static int
-rid_of(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
-    size_t n, uint32_t a, uint32_t b, int two, const uint8_t *commit)
-{
-	uint8_t s[COFFER_WIRE_ID_BYTES + 8 + KC_COMMIT_BYTES];
-	size_t len = n + (two ? 8u : 4u);
-
-	if (n > 0)		/* ${pre} may be NULL then */
-		memcpy(s, pre, n);
-	put32(s + n, a);
-	if (two)
-		put32(s + n + 4, b);
-	if (commit != NULL) {
-		memcpy(s + len, commit, KC_COMMIT_BYTES);
-		len += KC_COMMIT_BYTES;
-	}
-	return kc_record_id(out, t, s, len);
-}
-
-int
-kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const uint8_t commit[KC_COMMIT_BYTES])
-{
-	return rid_of(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0,
-	    commit);
-}
-
-/* The keychain zone's id as known, or NULL. */
-static int
-zone_known(struct coffer_client *c)
-{
-	struct coffer_buf *b = NULL;
-
-	if (c->has_kczone)
-		return 1;
-	if ((b = coffer_buf_new(64)) == NULL)
-		return 0;
-	if (st_get(c, "kczone", b) == 0 &&
-	    coffer_buf_len(b) == COFFER_WIRE_ID_BYTES) {
-		memcpy(c->kczone, coffer_buf_data(b), COFFER_WIRE_ID_BYTES);
-		c->has_kczone = 1;
-	}
-	coffer_buf_free(&b);
-	return c->has_kczone;
-}
-
-static int
-zone_keep(struct coffer_client *c, const uint8_t id[COFFER_WIRE_ID_BYTES])
-{
-	int r;
-
-	memcpy(c->kczone, id, COFFER_WIRE_ID_BYTES);
-	if ((r = st_zone_put(c, id, COFFER_CATEGORY_KEYCHAIN, NULL)) == 0 &&
-	    (r = st_set(c, "kczone", id, COFFER_WIRE_ID_BYTES)) == 0)
-		c->has_kczone = 1;
-	return r;
-}
-
-/* Call ${fn} with the id and category of each zone of the account the
- * server lists (oldest first), only its keychain zones if ${keychain},
- * until it returns nonzero. */
-static int
-each_zone(struct coffer_client *c, int keychain, int (*fn)(struct
-    coffer_client *, const uint8_t *, const char *, const void *),
-    const void *arg)
-{
-	static const char *const zone_keys[] = { "zone", "category", "seq",
-		"created", NULL };
-	uint8_t id[COFFER_WIRE_ID_BYTES];
-	const char *cat;
-	json_t *j = NULL, *a, *e;
-	size_t i;
-	int r;
-
-	if ((r = cl_list(c, "/v1/zones", "zones", &j, &a)) != 0)
-		return r;
-	json_array_foreach(a, i, e) {
-		if (!json_is_object(e) ||
-		    net_json_only(e, zone_keys, c->errmsg) != 0 ||
-		    net_json_str(e, "category", &cat, c->errmsg) != 0 ||
-		    net_json_hex(e, "zone", id, COFFER_WIRE_ID_BYTES,
-		    c->errmsg) != 0) {
-			r = COFFER_ERR_SERVER;
-			break;
-		}
-		if ((!keychain || strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0) &&
-		    (r = fn(c, id, cat, arg)) != 0)
-			break;
-	}
-	json_decref(j);
-	return r;
-}
-
-static int
-any_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
-    const void *arg)
-{
-	(void)c;
-	(void)id;
-	(void)cat;
-	(void)arg;
-	return 1;
-}
-
-/* The zone that holds record ${arg}: 1 and kept, or 0 to go on. */
-static int
-holds(struct coffer_client *c, const uint8_t *id, const char *cat,
-    const void *arg)
-{
-	struct coffer_buf *b = NULL;
-	struct zone z;
-	struct rec rec;
-	int r;
-
-	(void)cat;
-	memset(&z, 0, sizeof(z));
-	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
-	z.cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
-	if ((b = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	r = zn_fetch(c, &z, arg, &rec, b);
-	coffer_buf_free(&b);
-	if (r == COFFER_ERR_NOTFOUND)
-		return 0;
-	if (r != 0)
-		return r;
-	return (r = zone_keep(c, id)) != 0 ? r : 1;
-}
-
-/* The keychain zone: known from this run or the home, else the one the
- * server lists that holds this device's grant ${rid}: a zone is only
- * where a device finds its keys, each checked as it opens, so a decoy
- * can only withhold. */
-static int
-find_kczone(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES])
-{
-	int r;
-
-	if (zone_known(c))
-		return 0;
-	if ((r = each_zone(c, 1, holds, rid)) < 0)
-		return r;
-	return c->has_kczone ? 0 : COFFER_ERR_NOTFOUND;
-}
-
-/* The keychain zone as a zone, once known. */
-static int
-kc_zone(struct coffer_client *c, struct zone *z)
-{
-	memset(z, 0, sizeof(*z));
-	if (!zone_known(c))
-		return cl_fail(c, COFFER_ERR_STATE, "the account's keychain "
-		    "zone is not known yet");
-	memcpy(z->id, c->kczone, COFFER_WIRE_ID_BYTES);
-	z->cat = coffer_category_by_name(COFFER_CATEGORY_KEYCHAIN);
-	return 0;
-}
-
-/* The keychain record ${rid} from the home (synced first if absent). */
-static int
-kc_lookup(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    struct coffer_buf *blob)
-{
-	struct zone z;
-	struct rec rec;
-	int r;
-
-	if ((r = kc_zone(c, &z)) != 0)
-		return r;
-	coffer_buf_reset(blob);
-	r = st_rec_get(c, z.id, rid, &rec, blob);
-	if (r == COFFER_ERR_NOTFOUND || (r == 0 && rec.deleted)) {
-		coffer_buf_reset(blob);
-		/* Asked while another zone's page is being taken (a record
-		 * check): the keychain cannot be synced inside that
-		 * transaction. Runs refresh the keychain before they sync a
-		 * zone, so this is a key another device made since. */
-		if (st_in_tx(c))
-			return cl_fail(c, COFFER_ERR_STATE, "a key this record "
-			    "needs is not in this home yet: sync again");
-		if ((r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
-			return r;
-		r = st_rec_get(c, z.id, rid, &rec, blob);
-	}
-	if (r == 0 && rec.deleted)
-		r = COFFER_ERR_NOTFOUND;
-	return r;
-}
-
-/* The keychain record ${rid} again from the server, when the home's
- * copy did not open (a bad answer once must not lock the device out);
- * the caller keeps it (kc_keep) once it opens. */
-static int
-kc_refetch(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    struct rec *rec, struct coffer_buf *blob)
-{
-	struct zone z;
-	int r;
-
-	if (st_in_tx(c))
-		return COFFER_ERR_STATE;
-	if ((r = kc_zone(c, &z)) != 0)
-		return r;
-	coffer_buf_reset(blob);
-	return zn_fetch(c, &z, rid, rec, blob);
-}
-
-/* Keep the refetched record ${rec} (${blob}) as the home's copy. */
-static int
-kc_keep(struct coffer_client *c, const struct rec *rec,
-    const struct coffer_buf *blob)
-{
-	return st_rec_put(c, c->kczone, rec, coffer_buf_data(blob),
-	    coffer_buf_len(blob));
-}
-
-/* Store keychain record ${rid} if absent. Every id names one key of one
- * version, so on 409 the earlier write stands: COFFER_ERR_CONFLICT, and
- * the caller reads it. */
-static int
-kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    const uint8_t *p, size_t len)
-{
-	struct zone z;
-	uint64_t version = 0;
-	int r;
-
-	if ((r = kc_zone(c, &z)) != 0)
-		return r;
-	return zn_put(c, &z, rid, &version, p, len);
-}
-
-int
-kc_put_grant(struct coffer_client *c,
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant)
-{
-	uint8_t rid[COFFER_WIRE_ID_BYTES];
-	int r;
-
-	if ((r = kc_grant_id(rid, device, epoch, commit)) != 0)
-		return r;
-	r = kc_store(c, rid, coffer_buf_data(grant), coffer_buf_len(grant));
-	return r == COFFER_ERR_CONFLICT ? 0 : r;
-}
-
-/* The key of ${role}, ${category} and ${version} wrapped under ${kek} in
- * keychain record ${rid}; made, wrapped and stored if absent and
- * ${create}. */
-static int
-kc_key(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    enum coffer_key_role role, uint8_t category, uint32_t version,
-    const struct coffer_key *kek, int create, struct coffer_key **out)
-{
-	struct coffer_key *k = NULL;
-	struct coffer_buf *blob = NULL;
-	struct rec rec;
-	int r;
-
-	*out = NULL;
-	if ((blob = coffer_buf_new(WRAPPED_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	r = kc_lookup(c, rid, blob);
-	if (r == COFFER_ERR_NOTFOUND && create) {
-		if ((r = coffer_keychain_key_generate(&k, role, category,
-		    version)) != 0 ||
-		    (r = coffer_keychain_wrap(blob, k, role, category,
-		    kek)) != 0)
-			goto out;
-		if ((r = kc_store(c, rid, coffer_buf_data(blob),
-		    coffer_buf_len(blob))) == 0) {
-			*out = k;
-			k = NULL;
-			goto out;
-		}
-		/* Another device made it first: use theirs. */
-		if (r != COFFER_ERR_CONFLICT ||
-		    (r = kc_lookup(c, rid, blob)) != 0)
-			goto out;
-	}
-	if (r != 0) {
-		if (r == COFFER_ERR_NOTFOUND)
-			(void)cl_fail(c, r, "no such key in the keychain");
-		goto out;
-	}
-	if ((r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
-	    coffer_buf_len(blob), role, category, version, kek)) != 0 &&
-	    kc_refetch(c, rid, &rec, blob) == 0 &&
-	    (r = coffer_keychain_unwrap(out, coffer_buf_data(blob),
-	    coffer_buf_len(blob), role, category, version, kek)) == 0)
-		(void)kc_keep(c, &rec, blob);	/* or fetched again next time */
-	if (r != 0)
-		r = cl_fail(c, COFFER_ERR_AUTH, "a key of the keychain does "
-		    "not open: %s", coffer_strerror(r));
-out:
-	coffer_key_free(&k);
-	coffer_buf_free(&blob);
-	return r;
-}
-
-/* Wrap ${key} under ${kek} as record ${rid} if absent (the genesis). */
-static int
-kc_wrap_new(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
-    const struct coffer_key *key, enum coffer_key_role role,
-    const struct coffer_key *kek)
-{
-	struct coffer_buf *b = NULL;
-	int r;
-
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
-		return COFFER_ERR_NOMEM;
-	if ((r = coffer_keychain_wrap(b, key, role, 0, kek)) == 0)
-		r = kc_store(c, rid, coffer_buf_data(b), coffer_buf_len(b));
-	coffer_buf_free(&b);
-	return r == COFFER_ERR_CONFLICT ? 0 : r;
-}
 
 static void
 drop_zone_keys(struct coffer_client *c)
@@ -471,7 +122,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	 * 6): one a removed device planted later, under a category key it
 	 * kept, is never taken. */
 	if (v < c->epoch) {
-		if ((r = rid_of(rid, KC_ZONE_ROLLED, z->id,
+		if ((r = kc_rid(rid, KC_ZONE_ROLLED, z->id,
 		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
 		    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, c->root, 0,
 		    &zk)) != 0) {
@@ -491,16 +142,16 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	/* Only the current version is ever made (on the zone's first write
 	 * in this epoch). */
 	make = create;
-	if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
+	if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
 	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
 	    &cat)) != 0)
 		goto out;
 	/* The zone key's kek names the zone: a wrapped key moved to
 	 * another zone's record does not open. */
-	if ((r = coffer_kdf_key(&kek, cat, ZONE_KEK_CONTEXT, z->id,
+	if ((r = coffer_kdf_key(&kek, cat, KC_ZONE_KEK_CONTEXT, z->id,
 	    COFFER_WIRE_ID_BYTES, v)) != 0 ||
-	    (r = rid_of(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES, v, 0,
+	    (r = kc_rid(rid, KC_ZONE, z->id, COFFER_WIRE_ID_BYTES, v, 0,
 	    0, NULL)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, kek, make, &zk)) != 0)
 		goto out;
@@ -675,14 +326,14 @@ take_grant(struct coffer_client *c, const struct devlist_entry *head)
 	if ((r = kc_grant_id(rid, coffer_device_id(c->device), head->epoch,
 	    head->root_commit)) != 0)
 		return r;
-	if ((r = find_kczone(c, rid)) != 0)
+	if ((r = kc_find_zone(c, rid)) != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
 	/* Synced first: the home may hold a grant of a removal that was
 	 * dropped, which its device took back. */
 	if ((r = kc_zone(c, &z)) != 0 ||
 	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 		return r;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND) {
 		r = 0;
@@ -716,7 +367,7 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 	int r;
 
 	if (c->acct == NULL) {
-		if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
+		if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
 		    c->commit)) != 0 ||
 		    (r = kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch,
 		    c->root, 0, &c->acct)) != 0)
@@ -731,7 +382,7 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 		}
 	}
 	if (c->naming == NULL &&
-	    ((r = rid_of(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0,
+	    ((r = kc_rid(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0,
 	    c->commit)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_NAMING, 0, 1, c->root, 0,
 	    &c->naming)) != 0))
@@ -779,7 +430,7 @@ journal_load(struct coffer_client *c, struct journal *j)
 	int r;
 
 	memset(j, 0, sizeof(*j));
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = st_get(c, J_ZONE, b)) == 0 &&
 	    coffer_buf_len(b) != COFFER_WIRE_ID_BYTES)
@@ -837,7 +488,7 @@ journal_new(struct coffer_client *c, struct journal *j)
 	    0, 1)) != 0)
 		goto out;
 	r = COFFER_ERR_NOMEM;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL ||
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL ||
 	    (r = st_begin(c)) != 0)
 		goto out;
 	if ((r = journal_seal(c, J_ROOT, j->root, COFFER_ROLE_ROOT, 0,
@@ -1014,7 +665,7 @@ genesis(struct coffer_client *c)
 	if (r != 0)
 		return r;
 	r = COFFER_ERR_NOMEM;
-	if ((b = coffer_buf_new(GRANT_BYTES + WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(GRANT_BYTES + KC_WRAPPED_MAX)) == NULL)
 		goto out;
 	if ((r = st_get(c, "account", b)) != 0 ||
 	    coffer_buf_len(b) != COFFER_WIRE_ID_BYTES) {
@@ -1031,13 +682,13 @@ genesis(struct coffer_client *c)
 		goto out;
 	(void)snprintf(path, sizeof(path), "/v1/zones/%s", hex);
 	if ((r = cl_json(c, "PUT", path, body, CL_IDEMPOTENT, NULL,
-	    NULL)) != 0 || (r = zone_keep(c, j.zone)) != 0)
+	    NULL)) != 0 || (r = kc_zone_keep(c, j.zone)) != 0)
 		goto lost;
 	if ((r = devlist_root_commit(commit, j.root)) != 0 ||
-	    (r = rid_of(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, commit)) != 0 ||
+	    (r = kc_rid(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
 	    j.root)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, 1, 0, 0, commit)) != 0 ||
+	    (r = kc_rid(rid, KC_NAMING, NULL, 0, 1, 0, 0, commit)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
 	    j.root)) != 0)
 		goto lost;
@@ -1087,7 +738,7 @@ out:
 static int
 has_meta(struct coffer_client *c, const char *k)
 {
-	struct coffer_buf *b = coffer_buf_new(WRAPPED_MAX);
+	struct coffer_buf *b = coffer_buf_new(KC_WRAPPED_MAX);
 	int r;
 
 	if (b == NULL)
@@ -1144,7 +795,7 @@ kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
 	if ((r = kc_zone(c, &z)) != 0 ||
 	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
 		return r;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = coffer_keychain_key_generate(&j->root, COFFER_ROLE_ROOT, 0,
 	    e + 1)) != 0 ||
@@ -1155,7 +806,7 @@ kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
-			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
+			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, e,
 			    1, c->commit)) != 0)
 				goto out;
 			if (kc_present(c, &z, rid, b))
@@ -1216,7 +867,7 @@ kc_roll_begin(struct coffer_client *c, const struct kc_roll *j)
 	size_t i;
 	int r;
 
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = st_begin(c)) != 0)
 		goto out;
@@ -1298,7 +949,7 @@ roll_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 	if ((r = kc_store(c, rid, coffer_buf_data(blob),
 	    coffer_buf_len(blob))) != COFFER_ERR_CONFLICT)
 		return r;
-	if ((found = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((found = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_lookup(c, rid, found)) == 0 && !mine(j,
 	    coffer_buf_data(found), coffer_buf_len(found), arg))
@@ -1370,14 +1021,14 @@ roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
 	if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 ||
 	    (z.cat = coffer_category_by_name(cat)) == NULL)
 		return 0;
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_zone(c, &kz)) != 0)
 		goto out;
 	for (v = 1; v <= c->epoch; v++) {
 		/* An older version only if this epoch's roll carried it
 		 * (the keychain is synced): one planted since is not. */
-		if (v < c->epoch && ((r = rid_of(rid, KC_ZONE_ROLLED, z.id,
+		if (v < c->epoch && ((r = kc_rid(rid, KC_ZONE_ROLLED, z.id,
 		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
 		    !kc_present(c, &kz, rid, b))) {
 			if (r != 0)
@@ -1387,7 +1038,7 @@ roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
 		if ((r = kc_zone_key(c, &z, v, 0, &zk)) == COFFER_ERR_NOTFOUND)
 			continue;	/* not written in epoch v */
 		if (r != 0 ||
-		    (r = rid_of(rid, KC_ZONE_ROLLED, z.id, COFFER_WIRE_ID_BYTES,
+		    (r = kc_rid(rid, KC_ZONE_ROLLED, z.id, COFFER_WIRE_ID_BYTES,
 		    v, j->entry.epoch, 1, j->entry.root_commit)) != 0 ||
 		    (r = roll_wrap(c, j, rid, zk, COFFER_ROLE_ZONE, z.cat->id,
 		    b)) != 0)
@@ -1413,8 +1064,8 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	size_t i;
 	int r = COFFER_ERR_NOMEM;
 
-	if ((b = coffer_buf_new(WRAPPED_MAX)) == NULL ||
-	    (w = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL ||
+	    (w = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		goto out;
 	if ((r = kc_zone(c, &z)) != 0 ||
 	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
@@ -1422,7 +1073,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
-			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, e,
+			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, e,
 			    1, c->commit)) != 0)
 				goto out;
 			if (!kc_present(c, &z, rid, w))
@@ -1435,7 +1086,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 				    coffer_strerror(r));
 				goto out;
 			}
-			if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, v, n,
+			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, n,
 			    1, nc)) != 0 ||
 			    (r = roll_wrap(c, j, rid, old, COFFER_ROLE_CATEGORY,
 			    cid, b)) != 0)
@@ -1443,20 +1094,20 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 			coffer_key_free(&old);
 		}
 	}
-	if ((r = each_zone(c, 0, roll_zone, j)) != 0)
+	if ((r = kc_each_zone(c, 0, roll_zone, j)) != 0)
 		goto out;
 	for (i = 0; i < j->ncats; i++) {
 		cid = j->cat_ids[i];
-		if ((r = rid_of(rid, KC_CATEGORY, &cid, 1, n, n, 1,
+		if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, n, n, 1,
 		    nc)) != 0 ||
 		    (r = roll_wrap(c, j, rid, j->cats[i], COFFER_ROLE_CATEGORY,
 		    cid, b)) != 0)
 			goto out;
 	}
-	if ((r = rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc)) != 0 ||
+	if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, j->acct, COFFER_ROLE_ACCOUNT, 0,
 	    b)) != 0 ||
-	    (r = rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc)) != 0 ||
+	    (r = kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, nc)) != 0 ||
 	    (r = roll_wrap(c, j, rid, c->naming, COFFER_ROLE_NAMING, 0,
 	    b)) != 0)
 		goto out;
@@ -1510,19 +1161,19 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	size_t i;
 
 	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
-	    (b = coffer_buf_new(WRAPPED_MAX)) == NULL)
+	    (b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		goto out;
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= n; v++)
-			if (rid_of(rid, KC_CATEGORY, &cid, 1, v, n, 1,
+			if (kc_rid(rid, KC_CATEGORY, &cid, 1, v, n, 1,
 			    nc) == 0)
 				roll_unstore_one(c, &z, j, rid, wrapped_mine,
 				    b);
 	}
-	if (rid_of(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc) == 0)
+	if (kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
-	if (rid_of(rid, KC_NAMING, NULL, 0, n, 0, 0, nc) == 0)
+	if (kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, nc) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
 	for (i = 0; i < j->entry.ndevices; i++)
 		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
@@ -1730,7 +1381,7 @@ kc_join(struct coffer_client *c, uint64_t server_head)
 	if (r == COFFER_ERR_NOTFOUND && !has_journal(c) && server_head == 0) {
 		/* No list: this is the first device, unless the account has
 		 * a keychain from before the list. */
-		if ((r = each_zone(c, 1, any_zone, NULL)) < 0)
+		if ((r = kc_each_zone(c, 1, kc_any_zone, NULL)) < 0)
 			return r;
 		if (r > 0)
 			return cl_fail(c, COFFER_ERR_STATE, "%s", pre_list);
