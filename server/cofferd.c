@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "http/http.h"
 #include "http/log.h"
 #include "http/service.h"
+#include "maint.h"
 #include "routes/routes.h"
 #include "session.h"
 #include "store/store.h"
@@ -210,6 +212,8 @@ app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
 	int r;
 
 	app->data_dir = data;
+	app->uploads_max = cfg->upload_concurrency;
+	app->reserve_ttl = cfg->upload_reservation_ttl;
 	store_config_init(&scfg);
 	scfg.quota_default = cfg->quota;
 	if ((r = store_open(&app->store, data, &scfg)) != 0) {
@@ -217,6 +221,14 @@ app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
 		    "reason", coffer_strerror(r), (char *)NULL);
 		return -1;
 	}
+	/* Upload reservations a crash left: the data folder's lock
+	 * (store.c) makes this process the only one on this store, so
+	 * none is live. A store shared by several processes relies on the
+	 * expiry and the sweep alone. */
+	if ((r = app->store->meta->ops->reserve_prune(app->store->meta,
+	    INT64_MAX, NULL)) != 0)
+		srv_log(SRV_LOG_WARN, "reservation_prune_failed", "reason",
+		    coffer_strerror(r), (char *)NULL);
 	/* Pairings that expired while the server was down: an account's
 	 * are dropped when it opens its next, these at each start. */
 	if ((r = app->store->meta->ops->pairing_prune(app->store->meta,
@@ -267,9 +279,11 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	struct srv_config cfg;
 	struct srv_http *http = NULL;
 	struct srv_http_opts o;
-	struct srv_app app = { NULL, NULL, NULL, NULL };
+	struct srv_app app = { NULL, NULL, NULL, NULL, 0, 0 };
 	struct srv_route *routes = NULL;
 	struct srv_tls tls = { NULL, NULL };
+	struct srv_maint *maint = NULL;
+	struct srv_maint_config mc;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct args a;
@@ -327,6 +341,14 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 		    "reason", err, (char *)NULL);
 		goto out;
 	}
+	mc.interval = cfg.maint_interval;
+	mc.orphan_grace = cfg.orphan_grace;
+	mc.tombstone_retention = cfg.tombstone_retention;
+	if (srv_maint_start(&maint, &app, &mc) != 0) {
+		srv_log(SRV_LOG_ERROR, "start_failed", "reason", "no "
+		    "maintenance thread", (char *)NULL);
+		goto out;
+	}
 	snprintf(portstr, sizeof(portstr), "%u", srv_http_port(http));
 	if (cfg.port_file != NULL &&
 	    srv_listen_write_port(cfg.port_file, srv_http_port(http)) != 0) {
@@ -340,6 +362,7 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	    cfgpath : "-", (char *)NULL);
 
 	srv_signal_wait(&sigs);
+	srv_maint_stop(&maint);
 	srv_http_shutdown(&http, cfg.shutdown_timeout * 1000);
 	app_close(&app);
 	if (cfg.port_file != NULL)
@@ -347,6 +370,7 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	srv_log(SRV_LOG_INFO, "stopped", (char *)NULL);
 	rc = 0;
 out:
+	srv_maint_stop(&maint);
 	srv_http_stop(&http);
 	app_close(&app);
 	free(routes);

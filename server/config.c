@@ -51,6 +51,16 @@ static const struct key {
 	{ "login_failures_address", K_UINT,
 	    offsetof(struct srv_config, login_failures_address), 1, 100000 },
 	{ "quota", K_SIZE, offsetof(struct srv_config, quota), 0, 0 },
+	{ "upload_concurrency", K_UINT,
+	    offsetof(struct srv_config, upload_concurrency), 1, 1024 },
+	{ "upload_reservation_ttl", K_UINT,
+	    offsetof(struct srv_config, upload_reservation_ttl), 2, 7 * 86400 },
+	{ "maint_interval", K_UINT,
+	    offsetof(struct srv_config, maint_interval), 1, 7 * 86400 },
+	{ "orphan_grace", K_UINT, offsetof(struct srv_config, orphan_grace),
+	    1, 366 * 86400 },
+	{ "tombstone_retention", K_UINT,
+	    offsetof(struct srv_config, tombstone_retention), 1, 3660 * 86400 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -77,6 +87,11 @@ srv_config_init(struct srv_config *c)
 	c->login_failures_account = 10;
 	c->login_failures_address = 100;
 	c->quota = STORE_QUOTA_DEFAULT;
+	c->upload_concurrency = 4;
+	c->upload_reservation_ttl = 3600;
+	c->maint_interval = 300;
+	c->orphan_grace = 86400;
+	c->tombstone_retention = 180 * 86400;
 	if ((c->listen = strdup(SRV_DEFAULT_LISTEN)) == NULL)
 		return -1;
 	return 0;

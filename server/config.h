@@ -41,6 +41,12 @@ struct srv_config {
 	unsigned		 login_failures_account; /* per window */
 	unsigned		 login_failures_address; /* per window */
 	uint64_t		 quota;	/* bytes per account, by default */
+	/* Blob uploads and the maintenance sweep (server/maint.h). */
+	unsigned		 upload_concurrency; /* per account */
+	unsigned		 upload_reservation_ttl; /* s */
+	unsigned		 maint_interval;	/* s */
+	unsigned		 orphan_grace;		/* s */
+	unsigned		 tombstone_retention;	/* s */
 };
 
 /** srv_config_init(c): fill ${c} with the defaults. Returns 0, or -1 if

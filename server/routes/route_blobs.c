@@ -16,9 +16,21 @@
  * locks are held for the short commit steps only, never while a body
  * streams in. They serialize one process; several cofferd in front of one
  * store (PostgreSQL and S3, later) will need the backends' conditional
- * writes instead. */
+ * writes instead.
+ *
+ * Quota at the door: before the first body byte is read, a PUT reserves
+ * its declared length (Content-Length, which the HTTP layer requires of a
+ * stream) in the metadata store, where every process sees it; the quota
+ * counts committed usage and every live reservation, and an account has
+ * at most app->uploads_max reservations at once. So the bytes of an
+ * account's temporary files never pass what its quota has free. The
+ * reservation goes when the request ends, however it ends (the sink's
+ * finish or abort; abort runs on disconnects and shutdown too); one left
+ * by a crash expires (app->reserve_ttl, renewed while the body flows) and
+ * the maintenance sweep drops it. */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,12 +99,23 @@ struct put {
 	uint8_t				 account[COFFER_WIRE_ID_BYTES];
 	uint8_t				 id[COFFER_WIRE_BLOB_ID_BYTES];
 	struct store_blob_writer	*w;
+	int64_t				 rid;	/* the reservation; 0: none */
+	uint64_t			 declared, got;
+	unsigned			 ttl;	/* s, of the reservation */
+	int64_t				 renewed; /* when it was last moved */
 };
 
 static void
 put_free(struct put *p)
 {
+	int r;
+
 	p->st->blob->ops->put_abort(&p->w);
+	if (p->rid != 0 && (r = p->st->meta->ops->reserve_release(p->st->meta,
+	    p->rid)) != 0)
+		srv_log(SRV_LOG_WARN, "reservation_left", "reason",
+		    coffer_strerror(r), "hint", "it expires by itself",
+		    (char *)NULL);
 	free(p);
 }
 
@@ -100,8 +123,31 @@ static int
 put_write(void *ctx, struct srv_req *req, const uint8_t *buf, size_t n)
 {
 	struct put *p = ctx;
+	int64_t now;
 	int r;
 
+	/* The reservation covers the declared length, no more. */
+	if (n > p->declared - p->got) {
+		srv_reply_error(req, SRV_E_INVALID_PARAMETER, "body length "
+		    "does not match Content-Length");
+		return -1;
+	}
+	p->got += n;
+	/* Keep a slow upload's reservation alive; a reservation pruned
+	 * meanwhile no longer counts, so the upload cannot go on. */
+	now = (int64_t)time(NULL);
+	if (now - p->renewed >= (int64_t)(p->ttl / 2)) {
+		if ((r = p->st->meta->ops->reserve_renew(p->st->meta, p->rid,
+		    now + (int64_t)p->ttl)) != 0) {
+			if (r == COFFER_ERR_NOTFOUND)
+				srv_reply_error(req, SRV_E_QUOTA_EXCEEDED,
+				    "the upload's quota reservation expired");
+			else
+				reply_store(req, r);
+			return -1;
+		}
+		p->renewed = now;
+	}
 	if ((r = p->st->blob->ops->put_write(p->w, buf, n)) != 0) {
 		reply_store(req, r);
 		return -1;
@@ -160,6 +206,7 @@ srv_route_blob_put(struct srv_req *req)
 	struct store_usage u;
 	struct put *p = NULL;
 	pthread_mutex_t *lk;
+	int64_t now = (int64_t)time(NULL);
 	int held, r;
 
 	/* Held already: the answer needs no byte of the body. Else drop
@@ -182,24 +229,40 @@ srv_route_blob_put(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_CONFLICT, "this blob id is "
 		    "held with %llu bytes, not %llu", (unsigned long long)have,
 		    (unsigned long long)len);
-	/* Refuse at once what cannot fit; blob_ref_add checks again at the
-	 * end, against what others wrote meanwhile. */
-	if ((r = st->meta->ops->usage(st->meta, account, &u)) != 0)
-		return reply_store(req, r);
-	if (u.used > u.quota || len > u.quota - u.used)
-		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "the blob "
-		    "has %llu bytes; %llu of the quota's %llu are free",
-		    (unsigned long long)len, (unsigned long long)(u.used >
-		    u.quota ? 0 : u.quota - u.used),
-		    (unsigned long long)u.quota);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
 	p->st = st;
 	memcpy(p->account, account, COFFER_WIRE_ID_BYTES);
 	memcpy(p->id, id, COFFER_WIRE_BLOB_ID_BYTES);
+	p->declared = len;
+	p->ttl = app->reserve_ttl;
+	p->renewed = now;
+	/* Reserve the declared length before the first byte is read;
+	 * blob_ref_add checks the quota again at the end. */
+	r = st->meta->ops->reserve(st->meta, account, len, app->uploads_max,
+	    now, now + (int64_t)app->reserve_ttl, &p->rid);
+	if (r == COFFER_ERR_BUSY) {
+		free(p);
+		return srv_reply_retry(req, SRV_E_RATE_LIMITED, 1, "%u uploads "
+		    "of this account are in flight already (or the store is "
+		    "busy): retry when one ends", app->uploads_max);
+	}
+	if (r == COFFER_ERR_QUOTA && st->meta->ops->usage(st->meta, account,
+	    &u) == 0) {
+		free(p);
+		return srv_reply_error(req, SRV_E_QUOTA_EXCEEDED, "the blob "
+		    "has %llu bytes; the quota is %llu, of which %llu are "
+		    "used and more are held by uploads in flight",
+		    (unsigned long long)len, (unsigned long long)u.quota,
+		    (unsigned long long)u.used);
+	}
+	if (r != 0) {
+		free(p);
+		return reply_store(req, r);
+	}
 	if ((r = st->blob->ops->put_begin(st->blob, account, id, &p->w)) !=
 	    0) {
-		free(p);
+		put_free(p);
 		return reply_store(req, r);
 	}
 	if (srv_req_set_sink(req, &put_sink, p) != 0) {
@@ -207,6 +270,25 @@ srv_route_blob_put(struct srv_req *req)
 		return srv_reply_error(req, SRV_E_INTERNAL, "no sink");
 	}
 	return 0;
+}
+
+int
+srv_blob_drop_orphan(struct store *st, const uint8_t *account,
+    const uint8_t *id)
+{
+	pthread_mutex_t *lk;
+	uint64_t have;
+	int r;
+
+	/* Under the lock a PUT holds from its commit to its reference. */
+	lk = blob_lock(account, id);
+	r = st->meta->ops->blob_ref_get(st->meta, account, id, &have);
+	if (r == COFFER_ERR_NOTFOUND) {
+		r = st->blob->ops->remove(st->blob, account, id);
+		r = r == 0 ? 1 : r == COFFER_ERR_NOTFOUND ? 0 : r;
+	}
+	pthread_mutex_unlock(lk);
+	return r;
 }
 
 /* --- GET /v1/blobs/{blob:blobid} --- */

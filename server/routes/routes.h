@@ -29,6 +29,8 @@ struct srv_app {
 	struct store	*store;		/* the data folder's stores */
 	struct srv_auth	*auth;		/* OPAQUE setup, logins in flight */
 	struct srv_session_cache *sessions;	/* lately checked tokens */
+	unsigned	 uploads_max;	/* blob uploads in flight per account */
+	unsigned	 reserve_ttl;	/* s, an upload's quota reservation */
 };
 
 extern const struct srv_route srv_routes[];
@@ -46,6 +48,14 @@ extern const size_t srv_nroutes;
  * SRV_E_INTERNAL (the store failed). */
 enum srv_err srv_auth_session(void *app, const char *token, size_t len,
     struct srv_caller *who);
+
+/** srv_blob_drop_orphan(st, account, id): remove blob ${id} of
+ * ${account} from the blob store if the metadata store holds no
+ * reference to it, under the lock a PUT holds between its two steps (the
+ * maintenance sweep's, route_blobs.c). Returns 1 if removed, 0 if kept
+ * (referenced, or gone), or a negative COFFER_ERR_*. */
+int srv_blob_drop_orphan(struct store *st, const uint8_t *account,
+    const uint8_t *id);
 
 /* Handlers (route_<area>.c). */
 int srv_route_health(struct srv_req *req);

@@ -27,9 +27,15 @@
 
 /* The version of struct store_blob_ops this header describes; functions
  * are only appended (see STORE_META_OPS_VERSION). */
-#define STORE_BLOB_OPS_VERSION	1
+#define STORE_BLOB_OPS_VERSION	2
 
 struct store_blob_ops;
+
+/* scan's callback: a blob file of ${account} named ${id}; 0 or an error
+ * (the scan goes on and returns the last one). */
+typedef int (*store_blob_scan_fn)(void *ctx,
+    const uint8_t account[COFFER_WIRE_ID_BYTES],
+    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
 
 /* Every backend's handle, writer and reader begin with their table. */
 struct store_blob {
@@ -78,6 +84,11 @@ struct store_blob_ops {
 		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
 	int	(*purge_account)(struct store_blob *b,
 		    const uint8_t account[COFFER_WIRE_ID_BYTES]);
+
+	/* Version 2: the maintenance sweep and the health probe. */
+	int	(*scan)(struct store_blob *b, int64_t before,
+		    store_blob_scan_fn fn, void *ctx, uint64_t *dropped);
+	int	(*probe)(struct store_blob *b);
 };
 
 /*
@@ -114,6 +125,21 @@ struct store_blob_ops {
  * remove(b, account, id): durable once it returns. NOTFOUND.
  * purge_account(b, account): every blob of ${account}; 0 also if it had
  *   none.
+ *
+ * Version 2.
+ *
+ * scan(b, before, fn, ctx, dropped): walk the store once: drop the
+ *   temporary files of writes that ended without a commit (their writer
+ *   is gone: never one in flight) last changed before Unix time
+ *   ${before}, their count in *${dropped} (NULL accepted), and call
+ *   ${fn}(${ctx}, account, id) for every blob last changed before
+ *   ${before}; the caller decides which are orphans (no reference) and
+ *   removes them. 0, or the last error met (the walk goes on).
+ * probe(b): a cheap check that the store answers and takes writes (the
+ *   folder backend creates, writes and removes a small file). 0 or IO.
+ *
+ * Blob files keep no meaningful times (the folder backend sets them to
+ *   0), so that the store does not tell when a blob was written or read.
  */
 
 /* The folder backend (blob_fs.c). */

@@ -7,11 +7,18 @@
  * temporary name unlinked and the folder fsynced: only then does commit
  * return. A crash at any point
  * leaves either no name or the whole blob; temporary files and purged
- * accounts (".trash-*") are swept at open. Everything works relative to
- * folder descriptors (openat and friends), never through symbolic links.
+ * accounts (".trash-*") are swept at open, and by scan while cofferd runs
+ * (a writer holds an flock on its temporary file, which tells a live
+ * upload from a dead one). Everything works relative to folder
+ * descriptors (openat and friends), never through symbolic links.
+ *
+ * Times: a blob file gets atime and mtime 0 before it takes its name,
+ * its folders get them after each change, and readers open with
+ * O_NOATIME, so the folder keeps no upload or read times; the kernel's
+ * ctime (which no process can set) remains, and is what scan ages by.
  */
-/* syscall(2), for openat2, which glibc 2.36 does not wrap. */
-#define _DEFAULT_SOURCE
+/* syscall(2), for openat2, which glibc 2.36 does not wrap; O_NOATIME. */
+#define _GNU_SOURCE
 
 #include <sys/stat.h>
 
@@ -19,11 +26,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <linux/openat2.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 
 #include <sodium.h>
@@ -38,6 +47,7 @@
 #define ID_HEX		COFFER_HEX_LEN(COFFER_WIRE_BLOB_ID_BYTES)
 #define TMP_PREFIX	".tmp-"
 #define TRASH_PREFIX	".trash-"
+#define PROBE_PREFIX	".probe-"
 #define NAME_MAX_LEN	128
 #define RM_DEPTH	3	/* account / fan-out / file */
 
@@ -54,6 +64,7 @@ struct bfs_writer {
 	int			 fd;		/* -1 when discarding */
 	int			 err;		/* the error that ended it */
 	int			 discard;	/* the blob exists already */
+	uint8_t			 account[COFFER_WIRE_ID_BYTES];
 	uint64_t		 size;		/* bytes written so far */
 	char			 name[ID_HEX];
 	char			 tmp[NAME_MAX_LEN];
@@ -73,6 +84,31 @@ hex(char *out, size_t cap, const uint8_t *p, size_t n)
 	/* The caps are compile-time exact: this cannot fail. */
 	if (coffer_hex_encode(out, cap, p, n) != 0)
 		out[0] = '\0';
+}
+
+/* Times 0 on the file or folder name under dirfd (NULL: dirfd itself),
+ * so that it tells nothing of when it was written; best effort. */
+static void
+clear_times(int dirfd, const char *name)
+{
+	static const struct timespec zero[2] = { { 0, 0 }, { 0, 0 } };
+
+	if (name == NULL)
+		(void)futimens(dirfd, zero);
+	else
+		(void)utimensat(dirfd, name, zero, AT_SYMLINK_NOFOLLOW);
+}
+
+/* After a change in the folder of blob id of account: clear the times
+ * of that folder (dirfd) and of the account's. */
+static void
+clear_dir_times(struct bfs *b, const uint8_t *account, int dirfd)
+{
+	char acct[ACCT_HEX];
+
+	hex(acct, sizeof(acct), account, COFFER_WIRE_ID_BYTES);
+	clear_times(dirfd, NULL);
+	clear_times(b->rootfd, acct);
 }
 
 /* Open (and with create, make) the folder of blob id of account. */
@@ -153,6 +189,7 @@ bfs_put_begin(struct store_blob *bb, const uint8_t *account,
 	w->base.ops = &store_blob_fs_ops;
 	w->b = BFS(bb);
 	w->fd = w->dirfd = -1;
+	memcpy(w->account, account, COFFER_WIRE_ID_BYTES);
 	hex(w->name, sizeof(w->name), id, COFFER_WIRE_BLOB_ID_BYTES);
 	if ((r = blob_dir(w->b, account, id, 1, &w->dirfd)) != 0)
 		goto out;
@@ -174,6 +211,11 @@ bfs_put_begin(struct store_blob *bb, const uint8_t *account,
 		r = COFFER_ERR_IO;
 		goto out;
 	}
+	/* Held until the writer ends: scan leaves a locked file alone. */
+	if (flock(w->fd, LOCK_EX | LOCK_NB) != 0) {
+		r = COFFER_ERR_IO;
+		goto out;
+	}
 	r = 0;
 out:
 	if (r == 0) {
@@ -181,6 +223,10 @@ out:
 		w = NULL;
 	}
 	if (w != NULL) {
+		if (w->fd != -1)
+			close(w->fd);
+		if (w->tmp[0] != '\0')
+			unlinkat(w->dirfd, w->tmp, 0);
 		if (w->dirfd != -1)
 			close(w->dirfd);
 		free(w);
@@ -246,6 +292,12 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 	}
 	fd = w->fd;
 	w->fd = -1;
+	if (futimens(fd, (const struct timespec[2]){ { 0, 0 }, { 0, 0 } }) !=
+	    0) {
+		close(fd);
+		r = COFFER_ERR_IO;
+		goto out;
+	}
 	if ((r = file_sync(fd)) != 0) {
 		close(fd);
 		goto out;
@@ -277,6 +329,7 @@ bfs_put_commit(struct store_blob_writer **wp, uint64_t *size)
 	/* Drop the temporary name before the folder's fsync covers both. */
 	if (w->tmp[0] != '\0' && unlinkat(w->dirfd, w->tmp, 0) == 0)
 		w->tmp[0] = '\0';
+	clear_dir_times(w->b, w->account, w->dirfd);
 	r = file_sync(w->dirfd);
 out:
 	if (r == 0 && size != NULL)
@@ -304,15 +357,23 @@ open_beneath(const struct bfs *b, const uint8_t *account, const uint8_t *id,
 	struct open_how how;
 	char acct[ACCT_HEX], fan[COFFER_HEX_LEN(1)];
 	char path[ACCT_HEX + COFFER_HEX_LEN(1) + ID_HEX];
+	int fd;
 
 	hex(acct, sizeof(acct), account, COFFER_WIRE_ID_BYTES);
 	hex(fan, sizeof(fan), id, 1);
 	snprintf(path, sizeof(path), "%s/%s/%s", acct, fan, name);
 	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+	how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 	    RESOLVE_NO_MAGICLINKS;
-	return (int)syscall(SYS_openat2, b->rootfd, path, &how, sizeof(how));
+	fd = (int)syscall(SYS_openat2, b->rootfd, path, &how, sizeof(how));
+	/* O_NOATIME is the owner's: a folder copied by another user. */
+	if (fd == -1 && errno == EPERM) {
+		how.flags &= ~(uint64_t)O_NOATIME;
+		fd = (int)syscall(SYS_openat2, b->rootfd, path, &how,
+		    sizeof(how));
+	}
+	return fd;
 }
 
 static int
@@ -340,7 +401,10 @@ bfs_get_open(struct store_blob *bb, const uint8_t *account,
 		if ((r = blob_dir(BFS(bb), account, id, 0, &dirfd)) != 0)
 			goto out;
 		if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW)) == -1) {
+		    O_NOFOLLOW | O_NOATIME)) == -1 && errno == EPERM)
+			fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC |
+			    O_NOFOLLOW);
+		if (fd == -1) {
 			r = errno == ENOENT ? COFFER_ERR_NOTFOUND :
 			    COFFER_ERR_IO;
 			goto out;
@@ -449,6 +513,7 @@ bfs_remove(struct store_blob *bb, const uint8_t *account, const uint8_t *id)
 		r = errno == ENOENT ? COFFER_ERR_NOTFOUND : COFFER_ERR_IO;
 		goto out;
 	}
+	clear_dir_times(BFS(bb), account, dirfd);
 	r = file_sync(dirfd);
 out:
 	if (dirfd != -1)
@@ -573,6 +638,13 @@ sweep(int rootfd)
 		return COFFER_ERR_IO;
 	}
 	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, PROBE_PREFIX, sizeof(PROBE_PREFIX) - 1) ==
+		    0) {
+			if (unlinkat(rootfd, e->d_name, 0) != 0 &&
+			    errno != ENOENT)
+				r = COFFER_ERR_IO;
+			continue;
+		}
 		if (strncmp(e->d_name, TRASH_PREFIX, sizeof(TRASH_PREFIX) - 1) ==
 		    0) {
 			if (rm_tree(rootfd, e->d_name, RM_DEPTH) != 0)
@@ -596,6 +668,153 @@ sweep(int rootfd)
 		closedir(ad);
 	}
 	closedir(d);
+	return r;
+}
+
+/* A temporary file of fd's folder: drop it if no writer holds it and it
+ * changed before ${before}. 1 if dropped, 0 if kept, or an error. */
+static int
+scan_tmp(int fd, const char *name, int64_t before)
+{
+	struct stat st;
+	int tfd, r = 0;
+
+	if ((tfd = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1)
+		return errno == ENOENT ? 0 : COFFER_ERR_IO;
+	if (flock(tfd, LOCK_EX | LOCK_NB) != 0) {
+		r = errno == EWOULDBLOCK ? 0 : COFFER_ERR_IO;
+		goto out;
+	}
+	if (fstat(tfd, &st) != 0) {
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (int64_t)st.st_ctime < before) {
+		if (unlinkat(fd, name, 0) == 0)
+			r = 1;
+		else if (errno != ENOENT)
+			r = COFFER_ERR_IO;
+	}
+out:
+	close(tfd);	/* releases the flock */
+	return r;
+}
+
+/* One fan-out folder of one account: dead temporary files go, blobs
+ * older than ${before} go to fn. */
+static int
+scan_fan(int afd, const uint8_t *account, const char *fan, int64_t before,
+    store_blob_scan_fn fn, void *ctx, uint64_t *dropped)
+{
+	uint8_t id[COFFER_WIRE_BLOB_ID_BYTES];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	size_t n;
+	int fd, k, r = 0, r2;
+
+	if ((fd = openat(afd, fan, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 0 : COFFER_ERR_IO;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return COFFER_ERR_IO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) ==
+		    0) {
+			if ((k = scan_tmp(fd, e->d_name, before)) < 0)
+				r = k;
+			else
+				*dropped += (uint64_t)k;
+			continue;
+		}
+		if (!is_hex_name(e->d_name, ID_HEX - 1) ||
+		    coffer_hex_decode(id, sizeof(id), &n, e->d_name,
+		    ID_HEX - 1) != 0 || n != sizeof(id) ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || (int64_t)st.st_ctime >= before)
+			continue;
+		if ((r2 = fn(ctx, account, id)) != 0)
+			r = r2;
+	}
+	closedir(d);
+	return r;
+}
+
+static int
+bfs_scan(struct store_blob *bb, int64_t before, store_blob_scan_fn fn,
+    void *ctx, uint64_t *dropped)
+{
+	uint8_t account[COFFER_WIRE_ID_BYTES];
+	struct dirent *e, *f;
+	uint64_t k = 0;
+	DIR *d = NULL, *ad;
+	size_t n;
+	int fd, afd, r = COFFER_ERR_INVALID, r2;
+
+	if (bb == NULL || fn == NULL)
+		goto out;
+	if ((fd = openat(BFS(bb)->rootfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		r = COFFER_ERR_IO;
+		goto out;
+	}
+	r = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_hex_name(e->d_name, ACCT_HEX - 1) ||
+		    coffer_hex_decode(account, sizeof(account), &n, e->d_name,
+		    ACCT_HEX - 1) != 0 || n != sizeof(account))
+			continue;
+		if ((afd = openat(BFS(bb)->rootfd, e->d_name, O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			continue;	/* purged meanwhile */
+		if ((ad = fdopendir(afd)) == NULL) {
+			close(afd);
+			r = COFFER_ERR_IO;
+			continue;
+		}
+		while ((f = readdir(ad)) != NULL)
+			if (is_hex_name(f->d_name, 2) && (r2 = scan_fan(afd,
+			    account, f->d_name, before, fn, ctx, &k)) != 0)
+				r = r2;
+		closedir(ad);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	if (dropped != NULL)
+		*dropped = k;
+	return r;
+}
+
+static int
+bfs_probe(struct store_blob *bb)
+{
+	char name[sizeof(PROBE_PREFIX) + COFFER_HEX_LEN(8)];
+	char rnd[COFFER_HEX_LEN(8)];
+	uint8_t rb[8];
+	struct stat st;
+	int fd, r = COFFER_ERR_IO;
+
+	if (bb == NULL)
+		return COFFER_ERR_INVALID;
+	if (fstat(BFS(bb)->rootfd, &st) != 0 || !S_ISDIR(st.st_mode))
+		return COFFER_ERR_IO;
+	randombytes_buf(rb, sizeof(rb));
+	hex(rnd, sizeof(rnd), rb, sizeof(rb));
+	snprintf(name, sizeof(name), "%s%s", PROBE_PREFIX, rnd);
+	if ((fd = openat(BFS(bb)->rootfd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+		return COFFER_ERR_IO;
+	if (file_write_all(fd, rb, 1) == 0)
+		r = 0;
+	close(fd);
+	if (unlinkat(BFS(bb)->rootfd, name, 0) != 0)
+		r = COFFER_ERR_IO;
 	return r;
 }
 
@@ -669,4 +888,6 @@ const struct store_blob_ops store_blob_fs_ops = {
 	.exists = bfs_exists,
 	.remove = bfs_remove,
 	.purge_account = bfs_purge_account,
+	.scan = bfs_scan,
+	.probe = bfs_probe,
 };

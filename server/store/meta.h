@@ -40,7 +40,7 @@
 /* The version of struct store_meta_ops this header describes. Functions
  * are only ever appended; a caller checks ops->version >= N before using
  * one added in version N. */
-#define STORE_META_OPS_VERSION	2
+#define STORE_META_OPS_VERSION	3
 
 /* Caps on what a client may hand the store, beyond coffer/wire.h's. */
 #define STORE_OPAQUE_RECORD_MAX	512	/* OPAQUE registration record (192) */
@@ -382,6 +382,20 @@ struct store_meta_ops {
 		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    const struct store_device *d, int64_t now,
 		    const uint8_t hash[STORE_TOKEN_HASH_BYTES]);
+
+	/* Version 3: quota reserved by uploads in flight, tombstone
+	 * compaction, a liveness probe. */
+	int	(*reserve)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t size,
+		    unsigned max, int64_t now, int64_t expires, int64_t *rid);
+	int	(*reserve_renew)(struct store_meta *m, int64_t rid,
+		    int64_t expires);
+	int	(*reserve_release)(struct store_meta *m, int64_t rid);
+	int	(*reserve_prune)(struct store_meta *m, int64_t now,
+		    uint64_t *deleted);
+	int	(*tombstone_compact)(struct store_meta *m, int64_t day,
+		    int64_t before, uint64_t *deleted);
+	int	(*ping)(struct store_meta *m);
 };
 
 /*
@@ -484,7 +498,9 @@ struct store_meta_ops {
  *   or zone); for the token: FORMAT (not a token), VERSION (a token format
  *   this store does not know), CONTEXT (made for another zone, or for an
  *   earlier store of this zone), AUTH (forged or altered), STATE (ahead
- *   of the zone: the store went back in time; the client must resync).
+ *   of the zone: the store went back in time; or behind the zone's
+ *   compaction mark, tombstone_compact: tombstones after it are gone; the
+ *   client must resync).
  *
  * blob_ref_add(m, account, id, size, added): record that ${account} holds
  *   blob ${id} of ${size} bytes. Idempotent: the same id and size again
@@ -556,6 +572,29 @@ struct store_meta_ops {
  *   restricted session registers this way: one device, its own. As
  *   device_add, and CONFLICT (the session names a device), NOTFOUND
  *   also for no such live session (nothing is registered then).
+ *
+ * Version 3.
+ *
+ * reserve(m, account, size, max, now, expires, rid): hold ${size} bytes
+ *   of ${account}'s quota for an upload in flight until ${expires}; the
+ *   reservation's id in *${rid}. Reservations live in the store, so
+ *   every process on it sees them; those expired at ${now} count for
+ *   nothing. BUSY (${max} live reservations held already), QUOTA (usage
+ *   + the live reservations + ${size} over the quota), INVALID (expires
+ *   <= now), TOOBIG, NOTFOUND (no account).
+ * reserve_renew(m, rid, expires): move the expiry of ${rid}. NOTFOUND
+ *   (released or pruned).
+ * reserve_release(m, rid): drop ${rid}; 0 also if it was gone.
+ * reserve_prune(m, now, deleted): drop every reservation expired at
+ *   ${now}; the count in *${deleted} (NULL accepted).
+ * tombstone_compact(m, day, before, deleted): stamp tombstones not yet
+ *   stamped with ${day} (when the sweep first saw them: the caller passes
+ *   a time coarsened to the day), then drop tombstones stamped before
+ *   ${before}, releasing their quota and raising their zone's compaction
+ *   mark to the highest seq dropped: changes() then answers STATE to a
+ *   token below the mark, so that no client misses a deletion silently.
+ *   The count in *${deleted} (NULL accepted).
+ * ping(m): a cheap query: 0 when the store answers.
  */
 
 /** store_record_cleanup(r): free ${r}'s data and zero ${r}. */

@@ -160,13 +160,30 @@
 	    " deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)" \
 	    " ON CONFLICT (zid, id) DO UPDATE SET version = excluded.version," \
 	    " seq = excluded.seq, deleted = excluded.deleted," \
-	    " data = excluded.data") \
+	    " data = excluded.data, deleted_at = NULL") \
 	X(RECORD_FEED, "SELECT id, version, seq, deleted, data FROM records" \
 	    " WHERE zid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3") \
 	X(BLOB_GET, "SELECT size FROM blobs WHERE aid = ?1 AND id = ?2") \
 	X(BLOB_INSERT, "INSERT INTO blobs (aid, id, size) VALUES (?1, ?2, ?3)") \
 	X(BLOB_DELETE, "DELETE FROM blobs WHERE aid = ?1 AND id = ?2" \
-	    " RETURNING size")
+	    " RETURNING size") \
+	X(RESERVE_STATS, "SELECT count(*), coalesce(sum(size), 0)" \
+	    " FROM reservations WHERE aid = ?1 AND expires > ?2") \
+	X(RESERVE_INSERT, "INSERT INTO reservations (aid, size, expires)" \
+	    " VALUES (?1, ?2, ?3) RETURNING rid") \
+	X(RESERVE_RENEW, "UPDATE reservations SET expires = ?2 WHERE rid = ?1") \
+	X(RESERVE_DELETE, "DELETE FROM reservations WHERE rid = ?1") \
+	X(RESERVE_PRUNE, "DELETE FROM reservations WHERE expires <= ?1") \
+	X(TOMB_STAMP, "UPDATE records SET deleted_at = ?1 WHERE deleted = 1" \
+	    " AND deleted_at IS NULL") \
+	X(TOMB_ZONE, "SELECT zid FROM records WHERE deleted = 1" \
+	    " AND deleted_at < ?1 LIMIT 1") \
+	X(TOMB_DROP, "DELETE FROM records WHERE zid = ?1 AND deleted = 1" \
+	    " AND deleted_at < ?2 RETURNING seq") \
+	X(ZONE_COMPACTED, "SELECT compacted FROM zones WHERE zid = ?1") \
+	X(ZONE_COMPACT, "UPDATE zones SET compacted = max(compacted, ?2)" \
+	    " WHERE zid = ?1 RETURNING aid") \
+	X(PING, "SELECT count(*) FROM schema_version")
 
 enum msq_sql {
 #define X(name, text) MSQ_##name,
@@ -345,5 +362,12 @@ int msq_pairing_read(struct store_meta *, const uint8_t *, const uint8_t *,
 int msq_pairing_delete(struct store_meta *, const uint8_t *, const uint8_t *,
     int64_t);
 int msq_pairing_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_reserve(struct store_meta *, const uint8_t *, uint64_t, unsigned,
+    int64_t, int64_t, int64_t *);
+int msq_reserve_renew(struct store_meta *, int64_t, int64_t);
+int msq_reserve_release(struct store_meta *, int64_t);
+int msq_reserve_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_tombstone_compact(struct store_meta *, int64_t, int64_t, uint64_t *);
+int msq_ping(struct store_meta *);
 
 #endif

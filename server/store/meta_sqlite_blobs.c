@@ -177,3 +177,106 @@ out:
 		*out = u;
 	return r;
 }
+
+int
+msq_reserve(struct store_meta *m, const uint8_t *account, uint64_t size,
+    unsigned max, int64_t now, int64_t expires, int64_t *rid)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	uint64_t used, quota, held, n;
+	int64_t aid, id = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || rid == NULL || expires <= now)
+		goto out;
+	if (size > STORE_SIZE_MAX) {
+		r = COFFER_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_RESERVE_STATS, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, now)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	n = (uint64_t)sqlite3_column_int64(st, 0);
+	held = (uint64_t)sqlite3_column_int64(st, 1);
+	if (n >= max) {
+		r = COFFER_ERR_BUSY;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_USAGE_GET, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	used = (uint64_t)sqlite3_column_int64(st, 0);
+	quota = sqlite3_column_type(st, 1) == SQLITE_NULL ?
+	    MS(m)->quota_default : (uint64_t)sqlite3_column_int64(st, 1);
+	/* Each term is at most STORE_SIZE_MAX: the sum cannot wrap. */
+	if (used + held + size > quota) {
+		r = COFFER_ERR_QUOTA;
+		goto out;
+	}
+	if ((r = msq_prep(c, MSQ_RESERVE_INSERT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, (int64_t)size)) != 0 ||
+	    (r = msq_bind_i64(st, 3, expires)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	id = sqlite3_column_int64(st, 0);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 1, r)) == 0)
+		*rid = id;
+	return r;
+}
+
+int
+msq_reserve_renew(struct store_meta *m, int64_t rid, int64_t expires)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_RESERVE_RENEW, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, rid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, expires)) != 0 ||
+	    (r = msq_exec(st)) != 0)
+		goto out;
+	if (sqlite3_changes(c->db) == 0)
+		r = COFFER_ERR_NOTFOUND;
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_reserve_release(struct store_meta *m, int64_t rid)
+{
+	return msq_prune(MS(m), MSQ_RESERVE_DELETE, rid, NULL);
+}
+
+int
+msq_reserve_prune(struct store_meta *m, int64_t now, uint64_t *deleted)
+{
+	return msq_prune(MS(m), MSQ_RESERVE_PRUNE, now, deleted);
+}
+
+int
+msq_ping(struct store_meta *m)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_PING, &st)) == 0)
+		r = msq_row(st);
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 0, r);
+	return r;
+}

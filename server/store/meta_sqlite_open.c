@@ -126,6 +126,23 @@ static const char *const migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (pid, step)"
 	");",
+	/* 3 (blobs): quota reserved by uploads in flight, visible to every
+	 * process on the store, each with an expiry so that a crash leaks
+	 * nothing for long; the day a tombstone was first seen by the
+	 * maintenance sweep, and per zone the last change whose tombstone
+	 * the sweep dropped (docs/STORAGE.md, "Maintenance"). */
+	"CREATE TABLE reservations ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
+	"  size INTEGER NOT NULL CHECK (size >= 0),"
+	"  expires INTEGER NOT NULL"
+	");"
+	"CREATE INDEX reservations_aid ON reservations (aid, expires);"
+	"CREATE INDEX reservations_expires ON reservations (expires);"
+	"ALTER TABLE records ADD COLUMN deleted_at INTEGER;"
+	"CREATE INDEX records_tombstones ON records (deleted_at, zid)"
+	"  WHERE deleted = 1;"
+	"ALTER TABLE zones ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -369,4 +386,10 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.pairing_delete = msq_pairing_delete,
 	.pairing_prune = msq_pairing_prune,
 	.device_add_claim = msq_device_add_claim,
+	.reserve = msq_reserve,
+	.reserve_renew = msq_reserve_renew,
+	.reserve_release = msq_reserve_release,
+	.reserve_prune = msq_reserve_prune,
+	.tombstone_compact = msq_tombstone_compact,
+	.ping = msq_ping,
 };

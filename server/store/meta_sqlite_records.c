@@ -403,6 +403,19 @@ msq_changes(struct store_meta *m, const uint8_t *account,
 		r = COFFER_ERR_STATE;
 		goto out;
 	}
+	/* Tombstones after since were compacted away: the feed would miss
+	 * those deletions. From the beginning (0) none is missed: the
+	 * client never had those records. */
+	if (since > 0) {
+		if ((r = msq_prep(c, MSQ_ZONE_COMPACTED, &st)) != 0 ||
+		    (r = msq_bind_i64(st, 1, zr.zid)) != 0 ||
+		    (r = msq_row(st)) != 0)
+			goto out;
+		if (since < (uint64_t)sqlite3_column_int64(st, 0)) {
+			r = COFFER_ERR_STATE;
+			goto out;
+		}
+	}
 	/* One row past the page says whether another page follows. */
 	if ((r = msq_prep(c, MSQ_RECORD_FEED, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, zr.zid)) != 0 ||
@@ -433,5 +446,82 @@ out:
 		store_changes_cleanup(&ch);	/* zeroes ch */
 	if (out != NULL)
 		*out = ch;
+	return r;
+}
+
+/* Drop the old tombstones of one zone that has some, in one
+ * transaction: the rows, their charge, the zone's mark. 0 with *${n}
+ * dropped (0: no zone has any), or an error. */
+static int
+compact_one(struct msq *ms, int64_t before, uint64_t *n)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t zid, aid, seq, top = 0;
+	uint64_t k = 0;
+	int r;
+
+	*n = 0;
+	if ((r = msq_begin(ms, &c, 1)) != 0)
+		goto out;
+	if ((r = msq_prep(c, MSQ_TOMB_ZONE, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, before)) != 0)
+		goto out;
+	if ((r = msq_row(st)) == COFFER_ERR_NOTFOUND) {
+		r = 0;
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	zid = sqlite3_column_int64(st, 0);
+	if ((r = msq_prep(c, MSQ_TOMB_DROP, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, zid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, before)) != 0)
+		goto out;
+	while ((r = msq_row(st)) == 0) {
+		seq = sqlite3_column_int64(st, 0);
+		if (seq > top)
+			top = seq;
+		k++;
+	}
+	if (r != COFFER_ERR_NOTFOUND)
+		goto out;
+	if ((r = msq_prep(c, MSQ_ZONE_COMPACT, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, zid)) != 0 ||
+	    (r = msq_bind_i64(st, 2, top)) != 0 || (r = msq_row(st)) != 0)
+		goto out;
+	aid = sqlite3_column_int64(st, 0);
+	/* A tombstone holds no data: its charge is the row's overhead. */
+	if ((r = msq_charge(ms, c, aid, -(int64_t)(k *
+	    STORE_RECORD_OVERHEAD))) != 0)
+		goto out;
+	*n = k;
+out:
+	if (c != NULL)
+		r = msq_end(ms, c, 1, r);
+	if (r != 0)
+		*n = 0;
+	return r;
+}
+
+int
+msq_tombstone_compact(struct store_meta *m, int64_t day, int64_t before,
+    uint64_t *deleted)
+{
+	uint64_t n = 0, k;
+	int r;
+
+	if ((r = msq_prune(MS(m), MSQ_TOMB_STAMP, day, NULL)) != 0)
+		goto out;
+	/* A zone per transaction, so that writers wait for one zone's
+	 * worth at most. */
+	do {
+		if ((r = compact_one(MS(m), before, &k)) != 0)
+			goto out;
+		n += k;
+	} while (k > 0);
+out:
+	if (r == 0 && deleted != NULL)
+		*deleted = n;
 	return r;
 }
