@@ -91,6 +91,8 @@ struct ld_client {
 	size_t			 bhead, nblob;	/* oldest, count */
 	struct coffer_buf	*getbuf;
 	uint64_t		 rng;
+	int			 signed_in;	/* across phases */
+	unsigned		 backoff;	/* ms before the next sign-in */
 	struct ld_stats		 st;
 	pthread_t		 th;
 	int			 setup_rc;

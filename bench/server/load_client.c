@@ -124,6 +124,7 @@ ld_client_setup(struct ld_client *cl)
 	if (r != 0)
 		fprintf(stderr, "bench-load: client %u: account create: %s\n",
 		    cl->idx, coffer_client_errmsg(cl->c));
+	cl->signed_in = r == 0;
 	return r;
 }
 
@@ -354,18 +355,16 @@ static void *
 client_main(void *arg)
 {
 	struct ld_client *cl = arg;
-	unsigned backoff = 0;
-	int signed_in = 1;
 
 	think(cl, 0);		/* staggered start */
 	while (ld_now() < deadline) {
 		/* A failed sign-in is tried again, as a person would: after
 		 * a second, then two, up to half a minute. */
-		switch (signed_in ? pick(cl) : LD_SIGNIN) {
+		switch (cl->signed_in ? pick(cl) : LD_SIGNIN) {
 		case LD_SIGNIN:
-			signed_in = do_signin(cl, signed_in) == 0;
-			backoff = signed_in ? 0 : backoff == 0 ? 1000 :
-			    backoff < 16000 ? backoff * 2 : 30000;
+			cl->signed_in = do_signin(cl, cl->signed_in) == 0;
+			cl->backoff = cl->signed_in ? 0 : cl->backoff == 0 ?
+			    1000 : cl->backoff < 16000 ? cl->backoff * 2 : 30000;
 			break;
 		case LD_REC_PUT:
 			do_record_put(cl);
@@ -380,7 +379,7 @@ client_main(void *arg)
 			do_blob_get(cl);
 			break;
 		}
-		think(cl, backoff);
+		think(cl, cl->backoff);
 	}
 	return NULL;
 }

@@ -31,6 +31,7 @@ struct phase {
 	int			 attack;
 	struct ld_stats		 st;
 	double			 seconds;
+	unsigned		 planned;
 	long			*rss;
 	size_t			 nrss;
 	struct ld_attack_stats	 as;
@@ -188,7 +189,11 @@ print_phase(struct phase *ph)
 	uint64_t ok = 0, bad = 0;
 	size_t i;
 
-	printf("\n## %s: %.0f s\n", ph->name, ph->seconds);
+	printf("\n## %s: %.0f s", ph->name, ph->seconds);
+	if (ph->seconds > ph->planned + 1)
+		printf(" (%u planned: the last operations in flight ended "
+		    "%.0f s late)", ph->planned, ph->seconds - ph->planned);
+	printf("\n");
 	printf("%-12s %8s %8s %7s %9s %9s %9s\n", "operation", "ok", "ops/s",
 	    "errors", "p50 ms", "p99 ms", "max ms");
 	for (i = 0; i < LD_NOPS; i++) {
@@ -296,6 +301,7 @@ run_phase(struct phase *ph, struct ld_client *cls, size_t n,
 	t = ld_now();
 	ld_clients_run(cls, n, o->seconds);
 	ph->seconds = ld_now() - t;
+	ph->planned = o->seconds;
 	ld_rss_stop(&rss, &ph->rss, &ph->nrss);
 	ld_attack_stop(&a, &ph->as);
 	for (i = 0; i < n; i++)
