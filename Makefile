@@ -6,6 +6,7 @@
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS each
 #   make bench      the crypto benchmark
 #   make bench-backup  coffer against restic and borg (bench/backup/run.sh)
+#   make bench-load    cofferd under load, baseline then attack (bench/server/load.sh)
 #   make vectors    rewrite tests/vectors/ from the test binaries
 # CI=true (as CI sets it) turns warnings into errors.
 
@@ -59,6 +60,13 @@ bench: build
 bench-backup: build
 	@scripts/deps.sh bench
 	@bench/backup/run.sh --build $(BUILD) $(BENCH_BACKUP_ARGS)
+
+# cofferd under 100 clients' load, without then with an attacker
+# (bench/README.md, "Load under attack"); about 21 minutes:
+#   make bench-load BENCH_LOAD_ARGS="--minutes 1 --clients 20"
+.PHONY: bench-load
+bench-load: build
+	@bench/server/load.sh --build $(BUILD) --compare $(BENCH_LOAD_ARGS)
 
 vectors: build
 	@scripts/vectors.sh $(BUILD)

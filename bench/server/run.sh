@@ -28,6 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cofferd="$build/cofferd-test"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
+# shellcheck source=bench/server/cofferd.sh
+. "$here/cofferd.sh"
 
 [ -x "$cofferd" ] || die "$cofferd not found: build first (make build)"
 command -v wrk >/dev/null || die "wrk is missing: sudo apt-get install wrk"
@@ -63,17 +65,7 @@ free_port() {
 }
 
 # --- cofferd ---
-"$cofferd" --data "$tmp/data" --listen 127.0.0.1:0 \
-	--port-file "$tmp/cofferd.port" \
-	2>"$tmp/cofferd.log" &
-cpid=$!
-for _ in $(seq 1 100); do
-	[ -s "$tmp/cofferd.port" ] && break
-	kill -0 "$cpid" 2>/dev/null || die "cofferd exited: $(tail -3 "$tmp/cofferd.log")"
-	sleep 0.1
-done
-[ -s "$tmp/cofferd.port" ] || die "cofferd did not start"
-cport=$(cat "$tmp/cofferd.port")
+start_cofferd "$cofferd"
 curl -sf -o /dev/null "http://127.0.0.1:$cport/v1/health" || die "cofferd does not answer"
 token=$(curl -sf -X POST "http://127.0.0.1:$cport/v1/_test/session" |
 	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
