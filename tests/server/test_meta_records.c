@@ -477,6 +477,73 @@ test_isolation(void **state)
 	    STORE_QUOTA_DEFAULT);
 }
 
+/* The sweep's tombstone compaction: a tombstone is stamped with the day
+ * the sweep first saw it and dropped only on a later day past the
+ * retention; then a token from before it is refused (the client resyncs)
+ * rather than answered without the deletion. */
+static void
+test_tombstone_compact(void **state)
+{
+	struct fx *f = *state;
+	struct store_account a;
+	struct store_put_result res;
+	struct store_changes c;
+	struct store_record rec;
+	struct store_usage u0, u1;
+	uint8_t zid[COFFER_WIRE_ID_BYTES], r1[COFFER_WIRE_ID_BYTES], r2[COFFER_WIRE_ID_BYTES];
+	char before[STORE_TOKEN_LEN + 1], after[STORE_TOKEN_LEN + 1];
+	const int64_t day = (int64_t)20000 * 86400;
+	uint64_t n;
+
+	mc_account(f, "alice", &a);
+	mc_zone(f, a.id, 1, zid);
+	mc_fill_id(r1, 1);
+	mc_fill_id(r2, 2);
+	mc_put_ok(f, a.id, zid, r1, "one", 0, 1);
+	mc_put_ok(f, a.id, zid, r2, "two", 0, 1);
+	mc_page(f, a.id, zid, NULL, 0, &c, 2, 0);
+	memcpy(before, c.next, sizeof(before));
+	store_changes_cleanup(&c);
+	assert_int_equal(OPS->record_delete(f->m, a.id, zid, r1,
+	    STORE_VERSION_ANY, &res), 0);
+	mc_page(f, a.id, zid, before, 0, &c, 1, 0);
+	memcpy(after, c.next, sizeof(after));
+	store_changes_cleanup(&c);
+	assert_int_equal(OPS->usage(f->m, a.id, &u0), 0);
+	/* The first sweep only stamps; a second on the same day drops nothing. */
+	n = 99;
+	assert_int_equal(OPS->tombstone_compact(f->m, day, day, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(OPS->tombstone_compact(f->m, day, day, &n), 0);
+	assert_int_equal(n, 0);
+	mc_page(f, a.id, zid, before, 0, &c, 1, 0);
+	assert_int_equal(c.v[0].deleted, 1);
+	store_changes_cleanup(&c);
+	/* Past the retention: gone, its quota back, the old token refused. */
+	assert_int_equal(OPS->tombstone_compact(f->m, day + 86400,
+	    day + 86400, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(OPS->record_get(f->m, a.id, zid, r1, &rec),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(OPS->usage(f->m, a.id, &u1), 0);
+	assert_int_equal(u0.used - u1.used, STORE_RECORD_OVERHEAD);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(OPS->changes(f->m, a.id, zid, before, 0, &c),
+	    COFFER_ERR_STATE);
+	store_changes_cleanup(&c);
+	/* A token at or past the mark, and a feed from the start, still work. */
+	mc_page(f, a.id, zid, after, 0, &c, 0, 0);
+	store_changes_cleanup(&c);
+	mc_page(f, a.id, zid, NULL, 0, &c, 1, 0);
+	assert_memory_equal(c.v[0].id, r2, COFFER_WIRE_ID_BYTES);
+	store_changes_cleanup(&c);
+	/* The record written again is alive and unstamped. */
+	mc_put_ok(f, a.id, zid, r1, "again", 0, 1);
+	assert_int_equal(OPS->tombstone_compact(f->m, day + 2 * 86400,
+	    day + 2 * 86400, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -490,6 +557,7 @@ main(void)
 		CASE(test_blob_refs),
 		CASE(test_quota),
 		CASE(test_isolation),
+		CASE(test_tombstone_compact),
 #undef CASE
 	};
 
