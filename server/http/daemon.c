@@ -74,7 +74,7 @@ begin(struct srv_req *req, const char *url)
 {
 	uint64_t cap;
 
-	if (route(req, url) != 0)
+	if (srv_check_framing(req, url) != 0 || route(req, url) != 0)
 		return;
 	if (atomic_load(&req->h->stopping)) {
 		srv_reply_error(req, SRV_E_UNAVAILABLE, "shutting down");

@@ -17,6 +17,10 @@
 #define SEGS_MAX	12	/* path segments of a pattern */
 #define PARAMS_MAX	6
 #define HDRS_MAX	8
+/* The request line and headers: what the layer reads before it refuses
+ * with 431 (libmicrohttpd's own buffer, CONN_MEMORY in daemon.c, is
+ * larger: past it, its own page answers). */
+#define SRV_HEADER_BLOCK_MAX	(16u * 1024)
 
 struct seg {
 	const char	*lit;	/* literal text, or NULL for a parameter */
@@ -141,6 +145,13 @@ void srv_reply_free(struct srv_req *req);
  * through the auth hook (401, or the hook's error), and a limited
  * caller against the route's need (403). */
 int srv_check_auth(struct srv_req *req);
+
+/** srv_check_framing(req, url): the header block of the request for
+ * ${url} against what can be framed one way only: at most
+ * SRV_HEADER_BLOCK_MAX bytes [431 headers_too_large]; one Content-Length,
+ * at most one Transfer-Encoding and only "chunked", not both, one Host
+ * [400 malformed_request]. The reply closes the connection. */
+int srv_check_framing(struct srv_req *req, const char *url);
 
 /** srv_check_params(req): every path parameter against its type; cuts
  * req->path into the parameters' texts (400 invalid_id). */
