@@ -21,6 +21,9 @@ const struct cli_opt cli_global_opts[] = {
 	{ "home", "DIR", "this device's folder (else $COFFER_HOME, "
 	    "~/.coffer)", 0 },
 	{ "ca", "FILE", "trust the CA certificates in FILE", 0 },
+	{ "timeout", "SECONDS", "give up on a request the server has not "
+	    "answered in SECONDS, more for large transfers (else "
+	    "$COFFER_TIMEOUT, else 30)", 0 },
 	{ "json", NULL, "one JSON object on standard output", 0 },
 	{ "quiet", NULL, "no progress and no summary line", 0 },
 	{ "help", NULL, "show help (also -h)", 0 },
@@ -58,6 +61,19 @@ find_opt(const struct cli_opt *opts, const char *name, size_t nlen,
 	return NULL;
 }
 
+/* --timeout or COFFER_TIMEOUT (named ${what}): 1 to 86400 seconds. */
+static int
+set_timeout(struct cli *c, const char *what, const char *v)
+{
+	uint64_t t;
+
+	if (parse_uint(v, 86400, &t) != 0 || t == 0)
+		return cli_usage(c, "%s: '%s' is not a number of seconds from "
+		    "1 to 86400", what, v);
+	c->timeout = (unsigned)t;
+	return CLI_OK;
+}
+
 /* Store a global option's value. Returns CLI_OK, HELP or VERSION. */
 static int
 set_global(struct cli *c, const char *name, const char *v)
@@ -68,6 +84,8 @@ set_global(struct cli *c, const char *name, const char *v)
 		c->home = v;
 	else if (strcmp(name, "ca") == 0)
 		c->ca = v;
+	else if (strcmp(name, "timeout") == 0)
+		return set_timeout(c, "--timeout", v);
 	else if (strcmp(name, "json") == 0)
 		c->json = 1;
 	else if (strcmp(name, "quiet") == 0)
@@ -233,6 +251,9 @@ cli_defaults(struct cli *c)
 	if (c->server == NULL && (h = getenv("COFFER_SERVER")) != NULL &&
 	    *h != '\0')
 		c->server = h;
+	if (c->timeout == 0 && (h = getenv("COFFER_TIMEOUT")) != NULL &&
+	    *h != '\0' && set_timeout(c, "COFFER_TIMEOUT", h) != CLI_OK)
+		return CLI_USAGE;
 	if (c->home != NULL)
 		return CLI_OK;
 	if ((h = getenv("COFFER_HOME")) != NULL && *h != '\0') {

@@ -53,6 +53,8 @@ struct cli {
 	const char		*server;	/* --server, COFFER_SERVER */
 	const char		*home;		/* --home, COFFER_HOME, ~/.coffer */
 	const char		*ca;		/* --ca */
+	unsigned		 timeout;	/* --timeout, COFFER_TIMEOUT; 0:
+						   the library's */
 	int			 json;		/* --json */
 	int			 quiet;		/* --quiet */
 	const struct cli_cmd	*cmd;

@@ -15,6 +15,7 @@ cli_client_open(struct cli *c, struct coffer_client **out)
 
 	memset(&o, 0, sizeof(o));
 	o.ca_file = c->ca;
+	o.timeout_s = c->timeout;
 	/* Without --server, the library takes the one the home signed in
 	 * to last. */
 	r = coffer_client_open(&cl, c->server, c->home, &o);

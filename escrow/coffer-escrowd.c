@@ -148,7 +148,11 @@ main(int argc, char **argv)
 	o.tls_cert_pem = tls.cert;
 	o.tls_key_pem = tls.key;
 	o.max_connections = 256;
+	o.per_ip_connections = 32;
 	o.connection_timeout = 60;
+	o.header_timeout = 10;
+	o.body_rate_min = 1024;
+	o.body_rate_grace = 5;
 	o.routes = routes;
 	o.nroutes = sizeof(routes) / sizeof(routes[0]);
 	if (srv_http_start(&http, &o, err, sizeof(err)) != 0) {

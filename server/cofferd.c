@@ -178,6 +178,10 @@ settings(const struct args *a, struct srv_config *cfg, char *cfgpath,
 			fprintf(stderr, "cofferd: command line: %s\n", err);
 			return -1;
 		}
+	if (srv_config_check(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cofferd: %s\n", err);
+		return -1;
+	}
 	if (srv_listen_parse(cfg->listen, ss, sl) != 0) {
 		fprintf(stderr, "cofferd: bad listen address\n");
 		return -1;
@@ -336,6 +340,9 @@ cofferd_main(int argc, char **argv, const struct cofferd_extra *extra)
 	o.max_connections = cfg.max_connections;
 	o.per_ip_connections = cfg.per_ip_connections;
 	o.connection_timeout = cfg.connection_timeout;
+	o.header_timeout = cfg.header_timeout;
+	o.body_rate_min = cfg.body_rate_min;
+	o.body_rate_grace = cfg.body_rate_grace;
 	if (srv_http_start(&http, &o, err, sizeof(err)) != 0) {
 		srv_log(SRV_LOG_ERROR, "start_failed", "listen", cfg.listen,
 		    "reason", err, (char *)NULL);

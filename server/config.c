@@ -36,6 +36,12 @@ static const struct key {
 	    offsetof(struct srv_config, per_ip_connections), 0, 100000 },
 	{ "connection_timeout", K_UINT,
 	    offsetof(struct srv_config, connection_timeout), 1, 3600 },
+	{ "header_timeout", K_UINT,
+	    offsetof(struct srv_config, header_timeout), 0, 3600 },
+	{ "body_rate_min", K_UINT,
+	    offsetof(struct srv_config, body_rate_min), 0, 1u << 30 },
+	{ "body_rate_grace", K_UINT,
+	    offsetof(struct srv_config, body_rate_grace), 1, 3600 },
 	{ "shutdown_timeout", K_UINT,
 	    offsetof(struct srv_config, shutdown_timeout), 0, 3600 },
 	{ "opaque_t_cost", K_UINT, offsetof(struct srv_config, opaque_t_cost),
@@ -77,8 +83,11 @@ srv_config_init(struct srv_config *c)
 	c->log_format = SRV_LOG_TEXT;
 	c->threads = 0;
 	c->max_connections = 1024;
-	c->per_ip_connections = 0;
+	c->per_ip_connections = 32;
 	c->connection_timeout = 60;
+	c->header_timeout = 10;
+	c->body_rate_min = 1024;
+	c->body_rate_grace = 5;
 	c->shutdown_timeout = 10;
 	c->opaque_t_cost = COFFER_OPAQUE_T_COST;
 	c->opaque_m_cost = COFFER_OPAQUE_M_COST;
@@ -219,6 +228,19 @@ set_key(struct srv_config *c, const struct key *k, const char *value,
 bad:
 	snprintf(err, errlen, "%s: bad value", k->name);
 	return -1;
+}
+
+int
+srv_config_check(const struct srv_config *c, char *err, size_t errlen)
+{
+	/* One address must not be able to take every connection. */
+	if (c->per_ip_connections > c->max_connections / 2) {
+		snprintf(err, errlen, "per_ip_connections (%u) must be at most "
+		    "half of max_connections (%u), or 0 for no limit",
+		    c->per_ip_connections, c->max_connections);
+		return -1;
+	}
+	return 0;
 }
 
 static const struct key *

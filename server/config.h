@@ -32,6 +32,9 @@ struct srv_config {
 	unsigned		 max_connections;
 	unsigned		 per_ip_connections; /* 0: no limit */
 	unsigned		 connection_timeout; /* s, idle */
+	unsigned		 header_timeout;	/* s to a header block; 0: none */
+	unsigned		 body_rate_min;	/* bytes/s of a body; 0: none */
+	unsigned		 body_rate_grace; /* s before the rate counts */
 	unsigned		 shutdown_timeout; /* s, for in-flight requests */
 	/* Accounts and sign-in (server/auth.h). */
 	unsigned		 opaque_t_cost;	/* Argon2id passes (client side) */
@@ -75,6 +78,11 @@ int srv_config_parse(struct srv_config *c, const char *text, size_t len,
  * or -1 with a message in ${err} (unreadable, too big, a bad line). */
 int srv_config_load(struct srv_config *c, const char *path, int must_exist,
     char *err, size_t errlen);
+
+/** srv_config_check(c, err, errlen): the settings of ${c} together:
+ * per_ip_connections at most half of max_connections (or 0). Returns 0,
+ * or -1 with the reason in ${err}. */
+int srv_config_check(const struct srv_config *c, char *err, size_t errlen);
 
 /** srv_config_key(i): the name of config key number ${i}, or NULL past
  * the last; for the tests that check the man page lists them all. */

@@ -48,6 +48,16 @@ struct coffer_client_opts {
 	size_t		 passcode_len;
 	unsigned	 retries;	/* extra attempts; 0: the default (4) */
 	unsigned	 backoff_ms;	/* first back-off; 0: 250 ms */
+	/* Each attempt of a request must end within timeout_s plus the time
+	 * its bytes (the body, and the answer's announced length) take at
+	 * min_rate, and a transfer larger than what min_rate
+	 * moves in timeout_s must move min_rate bytes/s in every window of
+	 * timeout_s: a blob of 256 MiB is held to the rate, a small
+	 * request to the deadline. Past either, the request fails with
+	 * COFFER_ERR_NETWORK, not retried, and coffer_client_errmsg names
+	 * the server. 0: 30 s and 1024 bytes/s. */
+	unsigned	 timeout_s;
+	unsigned	 min_rate;
 };
 
 struct coffer_client_status {

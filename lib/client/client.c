@@ -149,6 +149,8 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 		no.ca_file = opts->ca_file;
 		no.retries = opts->retries;
 		no.backoff_ms = opts->backoff_ms;
+		no.timeout_s = opts->timeout_s;
+		no.min_rate = opts->min_rate;
 	}
 	if ((r = home_check(c, home_dir)) != 0 ||
 	    (r = st_open(c)) != 0 ||

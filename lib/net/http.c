@@ -141,8 +141,10 @@ net_new(struct net **out, const char *base_url, const struct net_opts *opts)
 		n->opts.backoff_max_ms = 8000;
 	if (n->opts.connect_timeout_s == 0)
 		n->opts.connect_timeout_s = 10;
-	if (n->opts.low_speed_s == 0)
-		n->opts.low_speed_s = 60;
+	if (n->opts.timeout_s == 0)
+		n->opts.timeout_s = NET_TIMEOUT_DEFAULT;
+	if (n->opts.min_rate == 0)
+		n->opts.min_rate = NET_MIN_RATE_DEFAULT;
 	len = strlen(base_url);
 	while (len > 0 && base_url[len - 1] == '/')
 		len--;
@@ -372,6 +374,46 @@ set_headers(struct net *n, struct net_req *q)
 	return 0;
 }
 
+/* curl's progress callback, at least once a second: cut the attempt
+ * (non-zero) past its deadline, which grows with the bytes it carries,
+ * or, for a transfer larger than min_rate * timeout_s bytes, when a
+ * window of timeout_s seconds moved less than min_rate bytes/s. A bulk
+ * transfer is so held to the rate floor, not to a deadline that suits a
+ * small JSON request. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct net_req *q = arg;
+	const struct net_opts *o = &q->owner->opts;
+	uint64_t now = now_ms(), size, moved, window;
+
+	(void)ultotal;
+	size = (uint64_t)q->body_len + (dltotal > 0 ? (uint64_t)dltotal : 0);
+	if (now - q->t0_ms > (uint64_t)o->timeout_s * 1000 +
+	    size * 1000 / o->min_rate) {
+		q->late = NET_LATE_DEADLINE;
+		return 1;
+	}
+	/* A transfer the floor moves within one window has the deadline
+	 * alone; a bulk one is held to the rate as well. */
+	if (size <= (uint64_t)o->min_rate * o->timeout_s)
+		return 0;
+	moved = (dlnow > 0 ? (uint64_t)dlnow : 0) +
+	    (ulnow > 0 ? (uint64_t)ulnow : 0);
+	window = (uint64_t)o->timeout_s * 1000;
+	if (now - q->win_ms >= window) {
+		if (moved - q->win_bytes < (uint64_t)o->min_rate *
+		    o->timeout_s) {
+			q->late = NET_LATE_RATE;
+			return 1;
+		}
+		q->win_ms = now;
+		q->win_bytes = moved;
+	}
+	return 0;
+}
+
 /* Set up the easy handle of ${q} for one attempt. */
 static int
 prepare(struct net *n, struct net_req *q)
@@ -398,9 +440,14 @@ prepare(struct net *n, struct net_req *q)
 		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, n->ca_file);
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
 	    (long)n->opts.connect_timeout_s);
-	bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-	    (long)n->opts.low_speed_s);
+	/* The deadline and the rate floor (on_progress). */
+	q->owner = n;
+	q->late = 0;
+	q->t0_ms = q->win_ms = now_ms();
+	q->win_bytes = 0;
+	bad |= curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	bad |= curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	bad |= curl_easy_setopt(e, CURLOPT_XFERINFODATA, q);
 	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
 	if (q->body != NULL || strcmp(q->method, "PUT") == 0 ||
@@ -514,6 +561,18 @@ finish(struct net *n, struct net_req *q, CURLcode rc)
 		    "HTTP %ld: the answer is over %zu bytes", q->status,
 		    q->status / 100 == 2 && q->reply != NULL ?
 		    coffer_buf_max(q->reply) : NET_ERROR_MAX);
+	} else if (rc == CURLE_ABORTED_BY_CALLBACK && q->late != 0) {
+		/* The caller's bound: not retried. */
+		q->result = COFFER_ERR_NETWORK;
+		if (q->late == NET_LATE_DEADLINE)
+			(void)snprintf(q->detail, sizeof(q->detail), "server %s "
+			    "did not answer %s %s within %llu s", n->base,
+			    q->method, q->path, (unsigned long long)
+			    ((now_ms() - q->t0_ms) / 1000));
+		else
+			(void)snprintf(q->detail, sizeof(q->detail), "server %s "
+			    "answered %s %s slower than %u bytes/s",
+			    n->base, q->method, q->path, n->opts.min_rate);
 	} else if (rc != CURLE_OK) {
 		q->result = COFFER_ERR_NETWORK;
 		(void)snprintf(q->detail, sizeof(q->detail), "%s %s: %s",

@@ -29,6 +29,10 @@
 #define NET_DETAIL	256
 #define NET_TOKEN_MAX	128
 #define NET_NO_RETRY	0xffffffffu
+#define NET_TIMEOUT_DEFAULT	30	/* s */
+#define NET_MIN_RATE_DEFAULT	1024	/* bytes/s */
+#define NET_LATE_DEADLINE	1
+#define NET_LATE_RATE		2
 
 struct net;
 
@@ -39,8 +43,13 @@ struct net_opts {
 	unsigned	 backoff_ms;	/* first back-off; default 250 */
 	unsigned	 backoff_max_ms; /* longest back-off; default 8000 */
 	unsigned	 connect_timeout_s; /* default 10 */
-	unsigned	 low_speed_s;	/* abort under 1 byte/s this long;
-					   default 60 */
+	/* The deadline of one attempt: timeout_s, plus the time its bytes
+	 * (the body sent, and the answer's Content-Length once known) take
+	 * at min_rate; and the rate floor: an attempt carrying more than
+	 * min_rate * timeout_s bytes moves at least min_rate bytes/s in each
+	 * window of timeout_s. Default 30 s and 1024 bytes/s. */
+	unsigned	 timeout_s;
+	unsigned	 min_rate;
 };
 
 /* One request. The caller fills the first block; net_run fills the
@@ -67,6 +76,9 @@ struct net_req {
 	unsigned		 attempt;
 	uint64_t		 not_before_ms;
 	int			 toobig;
+	int			 late;		/* NET_LATE_*: why it was cut */
+	uint64_t		 t0_ms, win_ms, win_bytes;
+	const struct net	*owner;
 	int			 state;
 	void			*easy;
 	struct curl_slist	*headers;

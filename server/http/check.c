@@ -39,6 +39,74 @@ srv_check_params(struct srv_req *req)
 	return 0;
 }
 
+/* What srv_check_framing counts over the header lines. */
+struct fstate {
+	unsigned	cl, te, host;
+	int		te_other;	/* a Transfer-Encoding not "chunked" */
+	size_t		bytes;		/* of the header lines, as sent */
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct fstate *st = cls;
+
+	(void)kind;
+	/* "Name: value\r\n"; MHD drops the blanks around the value, so
+	 * this undercounts by those at most. */
+	st->bytes += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+	if (strcasecmp(key, "Content-Length") == 0)
+		st->cl++;
+	else if (strcasecmp(key, "Host") == 0)
+		st->host++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		st->te++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			st->te_other = 1;
+	}
+	return MHD_YES;
+}
+
+static int
+refuse_framing(struct srv_req *req, enum srv_err code, const char *msg)
+{
+	srv_reply_error(req, code, "%s", msg);
+	/* What follows on this connection cannot be framed: close it. */
+	srv_reply_header(req, "Connection", "close");
+	return -1;
+}
+
+int
+srv_check_framing(struct srv_req *req, const char *url)
+{
+	struct fstate st;
+
+	memset(&st, 0, sizeof(st));
+	/* The request line: "METHOD URL HTTP/1.1\r\n". */
+	st.bytes = strlen(req->method) + strlen(url) + 11;
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_header,
+	    &st);
+	if (st.bytes > SRV_HEADER_BLOCK_MAX)
+		return refuse_framing(req, SRV_E_HEADERS_TOO_LARGE, "the "
+		    "request line and headers are over 16 KiB");
+	/* RFC 9112 6.3: a proxy in front may frame by the other header
+	 * (request smuggling), so none of these is guessed at. */
+	if (st.cl > 1)
+		return refuse_framing(req, SRV_E_MALFORMED_REQUEST,
+		    "Content-Length given more than once");
+	if (st.te > 1 || st.te_other)
+		return refuse_framing(req, SRV_E_MALFORMED_REQUEST,
+		    "the only Transfer-Encoding understood is one \"chunked\"");
+	if (st.te > 0 && st.cl > 0)
+		return refuse_framing(req, SRV_E_MALFORMED_REQUEST,
+		    "Transfer-Encoding and Content-Length together");
+	if (st.host > 1)
+		return refuse_framing(req, SRV_E_MALFORMED_REQUEST,
+		    "Host given more than once");
+	return 0;
+}
+
 struct qstate {
 	struct srv_req	*req;
 	unsigned	 seen;

@@ -1,6 +1,5 @@
 /* The daemon and the request's life cycle (http.h): the top of the
  * layer, calling route.c, check.c, reply.c and log.c. */
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,25 +39,6 @@ route(struct srv_req *req, const char *url)
 }
 
 static void
-set_peer(struct srv_req *req)
-{
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
-	snprintf(req->peer, sizeof(req->peer), "-");
-	ci = MHD_get_connection_info(req->conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
-		    sa)->sin_addr, req->peer, sizeof(req->peer));
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr, req->peer, sizeof(req->peer));
-}
-
-static void
 call_handler(struct srv_req *req)
 {
 	int rc = req->c->r->handler(req);
@@ -74,7 +54,7 @@ begin(struct srv_req *req, const char *url)
 {
 	uint64_t cap;
 
-	if (route(req, url) != 0)
+	if (srv_check_framing(req, url) != 0 || route(req, url) != 0)
 		return;
 	if (atomic_load(&req->h->stopping)) {
 		srv_reply_error(req, SRV_E_UNAVAILABLE, "shutting down");
@@ -178,24 +158,30 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		req->conn = conn;
 		clock_gettime(CLOCK_MONOTONIC, &req->t0);
 		snprintf(req->method, sizeof(req->method), "%s", method);
-		set_peer(req);
+		srv_conn_peer(conn, req->peer, sizeof(req->peer));
 		atomic_fetch_add(&h->in_flight, 1);
 		*con_cls = req;
 		begin(req, url);
 		/* A reply before a body means the body is never read (the
 		 * connection then closes). Without a body, wait for MHD's
 		 * next call: a reply queued now would also close it. */
-		if (req->resp != NULL && srv_check_has_body(req))
+		if (req->resp != NULL && srv_check_has_body(req)) {
+			srv_conn_headers_in(&h->watch, srv_conn_of(conn), 0);
 			return srv_reply_queue(req);
+		}
+		srv_conn_headers_in(&h->watch, srv_conn_of(conn),
+		    srv_check_has_body(req));
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
+		srv_conn_body(&h->watch, srv_conn_of(conn), *upload_size);
 		take_body(req, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (req->queued)
 		return MHD_YES;
+	srv_conn_body_in(&h->watch, srv_conn_of(conn));
 	end_body(req);
 	return srv_reply_queue(req);
 }
@@ -230,7 +216,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	char status[8], in[24], out[24], ms[24];
 	long long us;
 
-	(void)conn;
+	/* The next header block's deadline counts from here. */
+	srv_conn_request_done(&h->watch, srv_conn_of(conn));
 	if (req == NULL)
 		return;
 	*con_cls = NULL;
@@ -258,6 +245,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(req->path);
 	free(req);
 	atomic_fetch_sub(&h->in_flight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct srv_http *h = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		srv_conn_opened(&h->watch, conn, socket_context);
+	else
+		srv_conn_closed(&h->watch, socket_context);
 }
 
 #pragma GCC diagnostic push
@@ -302,6 +301,12 @@ srv_http_start(struct srv_http **out, const struct srv_http_opts *o,
 	h->limited_message = o->limited_message;
 	atomic_init(&h->in_flight, 0);
 	atomic_init(&h->stopping, 0);
+	if (srv_conn_watch_start(&h->watch, o->per_ip_connections,
+	    o->header_timeout,
+	    o->body_rate_min, o->body_rate_grace) != 0) {
+		snprintf(err, errlen, "cannot start the connection watch");
+		goto out;
+	}
 	if (threads == 0) {
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cores < 1 ? 1 : cores > 64 ? 64 : (unsigned)cores;
@@ -326,10 +331,10 @@ srv_http_start(struct srv_http **out, const struct srv_http_opts *o,
 	    MHD_OPTION_SOCK_ADDR, o->addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    o->tls_cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 	    o->tls_cert_pem,
@@ -386,8 +391,12 @@ srv_http_stop(struct srv_http **hp)
 
 	if (h == NULL)
 		return;
+	/* The watch's thread first: the daemon's stop closes every
+	 * connection, which takes each out of the watch. */
+	srv_conn_watch_stop(&h->watch);
 	if (h->d != NULL)
 		MHD_stop_daemon(h->d);
+	srv_conn_watch_cleanup(&h->watch);
 	free(h->routes);
 	free(h);
 	*hp = NULL;

@@ -45,6 +45,10 @@ static const struct {
 	    "the change token is not one of this zone" },
 	[SRV_E_RESYNC] = { "resync", 410,
 	    "the zone is behind the change token: sync from the start" },
+	[SRV_E_MALFORMED_REQUEST] = { "malformed_request", 400,
+	    "the request's framing is ambiguous or not supported" },
+	[SRV_E_HEADERS_TOO_LARGE] = { "headers_too_large", 431,
+	    "the request's header block is too large" },
 };
 
 const char *

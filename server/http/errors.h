@@ -33,6 +33,9 @@ enum srv_err {
 	SRV_E_QUOTA_EXCEEDED,		/* 507 the account's quota is full */
 	SRV_E_INVALID_CHANGE_TOKEN,	/* 400 a change token not of this zone */
 	SRV_E_RESYNC,			/* 410 the zone went back: sync afresh */
+	/* 10 (http): framing the layer refuses itself. */
+	SRV_E_MALFORMED_REQUEST,	/* 400 duplicate or conflicting framing */
+	SRV_E_HEADERS_TOO_LARGE,	/* 431 the header block is over its cap */
 	SRV_E_COUNT_
 };
 

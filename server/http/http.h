@@ -159,7 +159,14 @@ struct srv_http_opts {
 	unsigned		 threads;	/* 0: one per core */
 	unsigned		 max_connections;
 	unsigned		 per_ip_connections;	/* 0: no limit */
-	unsigned		 connection_timeout;	/* seconds */
+	unsigned		 connection_timeout;	/* seconds idle */
+	/* Seconds from a connection's accept, or its last request's end, to
+	 * the end of the next header block; later, it is closed. 0: none. */
+	unsigned		 header_timeout;
+	/* A request body averaging under body_rate_min bytes/s once
+	 * body_rate_grace seconds have passed is cut. 0: none. */
+	unsigned		 body_rate_min;
+	unsigned		 body_rate_grace;
 	const struct srv_route	*routes;
 	size_t			 nroutes;
 	void			*app;		/* srv_req_app() */

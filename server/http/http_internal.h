@@ -1,12 +1,14 @@
 /* What the files of the HTTP layer share, bottom up: route.c (patterns
  * and typed parameters), request.c (accessors), reply.c (replies),
- * check.c (what is checked before a handler runs), daemon.c (the daemon
+ * check.c (what is checked before a handler runs), conn.c (the
+ * connection watch: header deadline, body rate), daemon.c (the daemon
  * and the request's life cycle). A file calls only files listed before
  * it. Not for use outside server/http/. */
 #ifndef COFFER_HTTP_INTERNAL_H
 #define COFFER_HTTP_INTERNAL_H
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -17,6 +19,10 @@
 #define SEGS_MAX	12	/* path segments of a pattern */
 #define PARAMS_MAX	6
 #define HDRS_MAX	8
+/* The request line and headers: what the layer reads before it refuses
+ * with 431 (libmicrohttpd's own buffer, CONN_MEMORY in daemon.c, is
+ * larger: past it, its own page answers). */
+#define SRV_HEADER_BLOCK_MAX	(16u * 1024)
 
 struct seg {
 	const char	*lit;	/* literal text, or NULL for a parameter */
@@ -33,6 +39,25 @@ struct compiled {
 	size_t			 nlit;
 };
 
+/* How often the connection watch looks (conn.c). */
+#define SRV_CONN_TICK_MS	200
+
+struct srv_conn;
+
+/* The connection watch (conn.c): every open connection, and a thread
+ * that drops those whose header block is late or whose body is slow. */
+struct srv_conn_watch {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 wake;
+	pthread_t		 thread;
+	int			 inited, running, stop;
+	struct srv_conn		*head;
+	unsigned		 per_ip;		/* 0: no limit */
+	unsigned		 header_timeout_s;	/* 0: none */
+	unsigned		 body_rate_min;		/* bytes/s; 0: none */
+	unsigned		 body_rate_grace_s;
+};
+
 struct srv_http {
 	struct MHD_Daemon	*d;
 	struct compiled		*routes;
@@ -43,6 +68,7 @@ struct srv_http {
 	uint16_t		 port;
 	atomic_uint		 in_flight;
 	atomic_int		 stopping;
+	struct srv_conn_watch	 watch;
 };
 
 struct param {
@@ -135,12 +161,65 @@ enum MHD_Result srv_reply_queue(struct srv_req *req);
 /** srv_reply_free(req): free the reply and headers ${req} holds. */
 void srv_reply_free(struct srv_req *req);
 
+/* --- conn.c --- */
+
+/** srv_conn_watch_start(w, per_ip, header_timeout_s, body_rate_min,
+ * body_rate_grace_s): set up ${w}: a connection that opens while ${per_ip}
+ * others from its address are open is shut down at once (0: no limit);
+ * if either time limit is on (not 0), start its thread: a connection
+ * whose header block is not in
+ * ${header_timeout_s} seconds after it opened or its last request ended,
+ * or whose body averages under ${body_rate_min} bytes/s once
+ * ${body_rate_grace_s} seconds have passed, is shut down and logged
+ * ("dropped"). Returns 0 or -1. */
+int srv_conn_watch_start(struct srv_conn_watch *w, unsigned per_ip,
+    unsigned header_timeout_s, unsigned body_rate_min,
+    unsigned body_rate_grace_s);
+
+/** srv_conn_watch_stop(w): stop the thread (before the daemon stops). */
+void srv_conn_watch_stop(struct srv_conn_watch *w);
+
+/** srv_conn_watch_cleanup(w): stop, and free what is left (after the
+ * daemon stopped); a zeroed ${w} is fine. */
+void srv_conn_watch_cleanup(struct srv_conn_watch *w);
+
+/** srv_conn_opened(w, conn, socket_context) and srv_conn_closed(w,
+ * socket_context): MHD_OPTION_NOTIFY_CONNECTION's two events. */
+void srv_conn_opened(struct srv_conn_watch *w, struct MHD_Connection *conn,
+    void **socket_context);
+void srv_conn_closed(struct srv_conn_watch *w, void **socket_context);
+
+/** srv_conn_of(conn): the watch's record of ${conn}, or NULL (out of
+ * memory when it opened: then it is not watched). */
+struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
+
+/** srv_conn_headers_in(w, c, body_follows), srv_conn_body(w, c, n),
+ * srv_conn_body_in(w, c), srv_conn_request_done(w, c): the header block
+ * is in (and a body follows); ${n} more bytes of it came; it is all in
+ * (or will not be read); the request ended and the connection waits for
+ * the next header block. ${c} may be NULL. */
+void srv_conn_headers_in(struct srv_conn_watch *w, struct srv_conn *c,
+    int body_follows);
+void srv_conn_body(struct srv_conn_watch *w, struct srv_conn *c, size_t n);
+void srv_conn_body_in(struct srv_conn_watch *w, struct srv_conn *c);
+void srv_conn_request_done(struct srv_conn_watch *w, struct srv_conn *c);
+
+/** srv_conn_peer(conn, out, size): the client's numeric address, or "-". */
+void srv_conn_peer(struct MHD_Connection *conn, char *out, size_t size);
+
 /* --- check.c: each returns 0, or -1 after an error reply. --- */
 
 /** srv_check_auth(req): the bearer token, if the route needs one,
  * through the auth hook (401, or the hook's error), and a limited
  * caller against the route's need (403). */
 int srv_check_auth(struct srv_req *req);
+
+/** srv_check_framing(req, url): the header block of the request for
+ * ${url} against what can be framed one way only: at most
+ * SRV_HEADER_BLOCK_MAX bytes [431 headers_too_large]; one Content-Length,
+ * at most one Transfer-Encoding and only "chunked", not both, one Host
+ * [400 malformed_request]. The reply closes the connection. */
+int srv_check_framing(struct srv_req *req, const char *url);
 
 /** srv_check_params(req): every path parameter against its type; cuts
  * req->path into the parameters' texts (400 invalid_id). */

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -81,39 +82,55 @@ fake_run(void *arg)
 	return NULL;
 }
 
-static void
-fake_start(struct fake *f, const char *const *script)
+/* A socket listening on 127.0.0.1, its port in *${port}. */
+static int
+loopback_listen(unsigned *port)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
+	int fd;
 
-	memset(f, 0, sizeof(*f));
-	f->script = script;
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((f->fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	assert_int_equal(bind(f->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(f->fd, 16), 0);
-	assert_int_equal(getsockname(f->fd, (struct sockaddr *)&a, &len), 0);
-	f->port = ntohs(a.sin_port);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Connect to ${port} and go: wakes a thread blocked in accept. */
+static void
+loopback_poke(unsigned port)
+{
+	struct sockaddr_in a;
+	int c;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	(void)connect(c, (struct sockaddr *)&a, sizeof(a));
+	close(c);
+}
+
+static void
+fake_start(struct fake *f, const char *const *script)
+{
+	memset(f, 0, sizeof(*f));
+	f->script = script;
+	f->fd = loopback_listen(&f->port);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_run, f), 0);
 }
 
 static void
 fake_stop(struct fake *f)
 {
-	struct sockaddr_in a;
-	int c;
-
 	f->stop = 1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)f->port);
-	c = socket(AF_INET, SOCK_STREAM, 0);
-	(void)connect(c, (struct sockaddr *)&a, sizeof(a));	/* wake it */
-	close(c);
+	loopback_poke(f->port);
 	pthread_join(f->thread, NULL);
 	close(f->fd);
 }
@@ -314,6 +331,154 @@ test_kill_and_restart(void **state)
 	(void)client_fx_use_server(main_srv);
 }
 
+/* --- a server that trickles its answer: 2 bytes every 250 ms --- */
+
+struct trickle {
+	int		 fd;
+	unsigned	 port;
+	pthread_t	 thread;
+	const char	*head;		/* sent whole first, or trickled if NULL */
+	unsigned	 conns;
+	int		 stop;
+};
+
+static void *
+trickle_run(void *arg)
+{
+	static const char slow_head[] = "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/json\r\nContent-Length: 13\r\n\r\n{\"version\":7}";
+	const struct timespec tick = { 0, 250 * 1000 * 1000 };
+	struct trickle *t = arg;
+	size_t i;
+	int c;
+
+	while (!t->stop) {
+		if ((c = accept(t->fd, NULL, NULL)) < 0)
+			break;
+		if (t->stop) {
+			close(c);
+			break;
+		}
+		t->conns++;
+		read_request(c);
+		if (t->head != NULL && send(c, t->head, strlen(t->head),
+		    MSG_NOSIGNAL) < 0) {
+			close(c);
+			continue;
+		}
+		/* Until the client gives up (or a bound of 2 minutes). */
+		for (i = 0; i < 480 && !t->stop; i++) {
+			const char *p = t->head != NULL ? "  " :
+			    slow_head + (2 * i) % (sizeof(slow_head) - 2);
+
+			if (send(c, p, 2, MSG_NOSIGNAL) < 0)
+				break;
+			nanosleep(&tick, NULL);
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+trickle_start(struct trickle *t, const char *head)
+{
+	memset(t, 0, sizeof(*t));
+	t->head = head;
+	t->fd = loopback_listen(&t->port);
+	assert_int_equal(pthread_create(&t->thread, NULL, trickle_run, t), 0);
+}
+
+static void
+trickle_stop(struct trickle *t)
+{
+	t->stop = 1;
+	loopback_poke(t->port);
+	pthread_join(t->thread, NULL);
+	close(t->fd);
+}
+
+/* A server that trickles 8 bytes/s holds no request past its deadline
+ * (1 s here): an answer trickled from its first byte hits the deadline,
+ * one that announces 10 MB and trickles it hits the rate floor. Neither
+ * is retried, and the error names the server. */
+static void
+test_deadline(void **state)
+{
+	static const char *const heads[] = { NULL,
+	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 10000000\r\n\r\n" };
+	static const char *const want[] = { "did not answer GET /v1/x within",
+	    "answered GET /v1/x slower than 1024 bytes/s" };
+	struct net_opts o = { 0 };
+	struct net_req q;
+	struct coffer_buf *reply;
+	struct trickle t;
+	struct net *n = NULL;
+	char url[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_non_null(reply = coffer_buf_new(16u << 20));
+		trickle_start(&t, heads[i]);
+		(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u",
+		    t.port);
+		o.timeout_s = 1;
+		o.backoff_ms = 10;
+		assert_int_equal(net_new(&n, url, &o), 0);
+		memset(&q, 0, sizeof(q));
+		q.method = "GET";
+		q.path = "/v1/x";
+		q.idempotent = 1;
+		q.reply = reply;
+		assert_int_equal(net_run(n, &q, 1, 1), COFFER_ERR_NETWORK);
+		if (strstr(q.detail, want[i]) == NULL ||
+		    strstr(q.detail, url) == NULL)
+			print_error("detail: %s\n", q.detail);
+		assert_non_null(strstr(q.detail, want[i]));
+		assert_non_null(strstr(q.detail, url));
+		net_req_cleanup(&q);
+		net_free(&n);
+		trickle_stop(&t);
+		assert_int_equal(t.conns, 1);	/* not retried */
+		coffer_buf_free(&reply);
+	}
+}
+
+/* The CLI's --timeout reaches the library: sign-up against a trickling
+ * server ends with an error naming it. */
+static void
+test_cli_timeout(void **state)
+{
+	struct trickle t;
+	char url[64], *home, *out = NULL, *err = NULL, henv[300];
+	const char *env[] = { "COFFER_PASSWORD=correct horse battery",
+	    henv, NULL };
+	const char *args[] = { "--server", url, "--timeout", "1", "account",
+	    "create", "--login", "slow@example.org", NULL };
+	int status = 0;
+
+	(void)state;
+	assert_non_null(home = srv_tmpdir());
+	(void)snprintf(henv, sizeof(henv), "COFFER_HOME=%s/home", home);
+	trickle_start(&t, NULL);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u", t.port);
+	assert_int_equal(srv_exec("coffer", args, env, NULL, 60, &status,
+	    &out, &err), 0);
+	if (status == 0 || strstr(err, "did not answer") == NULL ||
+	    strstr(err, url) == NULL)
+		print_error("status %d, stderr: %s\n", status, err);
+	assert_true(status != 0);
+	assert_non_null(strstr(err, "did not answer"));
+	assert_non_null(strstr(err, url));
+	free(out);
+	free(err);
+	trickle_stop(&t);
+	srv_rmtree(home);
+	free(home);
+}
+
 int
 main(void)
 {
@@ -321,6 +486,8 @@ main(void)
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_kill_and_restart),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_cli_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, client_fx_setup,

@@ -247,6 +247,76 @@ test_length_required(void **state)
 	free(resp);
 }
 
+/* Framing that a proxy in front could read another way (RFC 9112 6.3:
+ * request smuggling) is refused with the JSON error, never guessed at nor
+ * answered with an HTML page, and the connection is closed. */
+static void
+test_framing(void **state)
+{
+#define ECHO	"POST /v1/_test/echo HTTP/1.1\r\nHost: x\r\n" \
+		"Content-Type: application/json\r\n"
+	static const struct {
+		const char	*req;
+		int		 status;
+		const char	*code;
+	} cases[] = {
+		{ ECHO "Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
+		    400, "malformed_request" },
+		{ ECHO "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+		    400, "malformed_request" },
+		{ ECHO "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n"
+		    "2\r\n{}\r\n0\r\n\r\n", 400, "malformed_request" },
+		{ ECHO "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "2\r\n{}\r\n0\r\n\r\n", 400, "malformed_request" },
+		{ ECHO "Transfer-Encoding: gzip\r\n\r\n{}", 400,
+		    "malformed_request" },
+		{ ECHO "Transfer-Encoding: gzip, chunked\r\n\r\n"
+		    "2\r\n{}\r\n0\r\n\r\n", 400, "malformed_request" },
+		{ ECHO "Transfer-Encoding: chunked\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+		    400, "malformed_request" },
+		{ "GET /v1/health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+		    400, "malformed_request" },
+		/* No route: framing comes first. */
+		{ "PUT /v1/nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\nx", 400, "malformed_request" },
+	};
+#undef ECHO
+	char *resp = NULL, *big;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(http_raw(srv_port(S), cases[i].req,
+		    strlen(cases[i].req), &resp, 20), 0);
+		if (http_raw_status(resp) != cases[i].status ||
+		    strstr(resp, cases[i].code) == NULL)
+			print_error("case %zu: %s\n", i, resp);
+		assert_int_equal(http_raw_status(resp), cases[i].status);
+		assert_non_null(strstr(resp, "\r\nContent-Type: "
+		    "application/json\r\n"));
+		assert_non_null(strstr(resp, cases[i].code));
+		assert_non_null(strstr(resp, "\r\nConnection: close\r\n"));
+		assert_null(strstr(resp, "<html"));
+		free(resp);
+	}
+	/* A header block over 16 KiB (and well under libmicrohttpd's own
+	 * buffer): 431 with the JSON error. */
+	n = 64 * 1024;
+	assert_non_null(big = malloc(n + 64));
+	memcpy(big, "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ", 41);
+	memset(big + 41, 'a', n);
+	memcpy(big + 41 + n, "\r\n\r\n", 5);
+	assert_int_equal(http_raw(srv_port(S), big, strlen(big), &resp, 20), 0);
+	assert_int_equal(http_raw_status(resp), 431);
+	assert_non_null(strstr(resp, "\"headers_too_large\""));
+	assert_null(strstr(resp, "<html"));
+	free(resp);
+	free(big);
+	/* One Content-Length and nothing else still works. */
+	expect("POST", "/v1/_test/echo", JSON_CT, "{}", 200, NULL);
+}
+
 static void
 test_typed_params(void **state)
 {
@@ -603,6 +673,7 @@ main(void)
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_oversized_body),
 		cmocka_unit_test(test_length_required),
+		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_typed_params),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_retry_after),

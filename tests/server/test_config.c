@@ -32,7 +32,11 @@ test_defaults(void **state)
 	assert_int_equal(c.log_format, SRV_LOG_TEXT);
 	assert_int_equal(c.threads, 0);
 	assert_int_equal(c.max_connections, 1024);
+	assert_int_equal(c.per_ip_connections, 32);
 	assert_int_equal(c.connection_timeout, 60);
+	assert_int_equal(c.header_timeout, 10);
+	assert_int_equal(c.body_rate_min, 1024);
+	assert_int_equal(c.body_rate_grace, 5);
 	assert_int_equal(c.shutdown_timeout, 10);
 	srv_config_cleanup(&c);
 }
@@ -54,6 +58,9 @@ test_good_files(void **state)
 	    "max_connections = 100000\n"
 	    "per_ip_connections = 16\n"
 	    "connection_timeout = 3600\n"
+	    "header_timeout = 0\n"
+	    "body_rate_min = 65536\n"
+	    "body_rate_grace = 3600\n"
 	    "shutdown_timeout = 0";		/* no final newline */
 	struct srv_config c;
 	char err[300];
@@ -72,7 +79,11 @@ test_good_files(void **state)
 	assert_int_equal(c.max_connections, 100000);
 	assert_int_equal(c.per_ip_connections, 16);
 	assert_int_equal(c.connection_timeout, 3600);
+	assert_int_equal(c.header_timeout, 0);
+	assert_int_equal(c.body_rate_min, 65536);
+	assert_int_equal(c.body_rate_grace, 3600);
 	assert_int_equal(c.shutdown_timeout, 0);
+	assert_int_equal(srv_config_check(&c, err, sizeof(err)), 0);
 	/* The command line goes through srv_config_set and overrides. */
 	assert_int_equal(srv_config_set(&c, "log_format", "text", err,
 	    sizeof(err)), 0);
@@ -108,6 +119,8 @@ test_bad_files(void **state)
 		{ "threads = 99999999999999999999999", "f:1: threads" },
 		{ "max_connections = 0", "f:1: max_connections" },
 		{ "connection_timeout = 0", "f:1: connection_timeout" },
+		{ "body_rate_grace = 0", "f:1: body_rate_grace" },
+		{ "header_timeout = 3601", "f:1: header_timeout" },
 		{ "threads = 1\nthreads = 1", "f:2: threads is set twice" },
 		{ "listen = a:1", "f:1: listen: expected ADDR:PORT" },
 		{ "listen = 1.2.3.4:", "f:1: listen" },
@@ -147,6 +160,27 @@ test_bad_files(void **state)
 			assert_non_null(strstr(err, cases[i].want));
 		srv_config_cleanup(&c);
 	}
+}
+
+/* One address may hold at most half of the connections, so others are
+ * still served when it holds all it may. */
+static void
+test_per_ip_share(void **state)
+{
+	struct srv_config c;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(srv_config_init(&c), 0);
+	assert_int_equal(srv_config_check(&c, err, sizeof(err)), 0);
+	c.max_connections = 64;
+	assert_int_equal(srv_config_check(&c, err, sizeof(err)), 0);
+	c.max_connections = 63;
+	assert_int_equal(srv_config_check(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "per_ip_connections"));
+	c.per_ip_connections = 0;
+	assert_int_equal(srv_config_check(&c, err, sizeof(err)), 0);
+	srv_config_cleanup(&c);
 }
 
 static void
@@ -283,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_files),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_per_ip_share),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_listen),
