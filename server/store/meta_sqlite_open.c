@@ -126,6 +126,13 @@ static const char *const migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (pid, step)"
 	");",
+	/* 3 (metadata): devices and zones keep the day they were made, not
+	 * the second (store_day(), docs/METADATA.md); rows from before are
+	 * coarsened the same way. */
+	"UPDATE devices SET created = created - (created % 86400 + 86400)"
+	" % 86400;"
+	"UPDATE zones SET created = created - (created % 86400 + 86400)"
+	" % 86400;",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
