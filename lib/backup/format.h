@@ -132,10 +132,6 @@ uint32_t bk_box_lacks(const struct bk_keyring *kr, const uint8_t *box,
 uint32_t bk_pack_lacks(const struct bk_keyring *kr, const uint8_t *pack,
     size_t len);
 
-/** bk_padme(len): the Padmé bucket of ${len}: ${len} rounded up so that
- * only the top floor(log2(log2(len))) + 1 bits may be nonzero. */
-uint64_t bk_padme(uint64_t len);
-
 /* Chunk ids: HMAC-SHA-256 under an id key; one context per thread.
  * bk_hmac_new(out, k) starts one under the id key of ${k};
  * bk_hmac_key(h, k) switches ${h} to the id key of ${k} (nothing if it

@@ -1,6 +1,6 @@
 /* The repository's key ring (docs/PROTOCOL-backup.md, "Keys"): the keys
  * of every version of the backup set's zone key, sorted by version;
- * Padmé sizes; chunk ids (HMAC-SHA-256 through OpenSSL's EVP_MAC, one
+ * chunk ids (HMAC-SHA-256 through OpenSSL's EVP_MAC, one
  * context per thread, re-initialised with its key kept). */
 #include <stdlib.h>
 #include <string.h>
@@ -145,23 +145,6 @@ const struct bk_keys *
 bk_keyring_oldest(const struct bk_keyring *kr)
 {
 	return &kr->v[0];
-}
-
-uint64_t
-bk_padme(uint64_t len)
-{
-	unsigned e = 0, s = 0, low;
-	uint64_t v, mask;
-
-	if (len < 2)
-		return len;
-	for (v = len; v > 1; v >>= 1)
-		e++;
-	for (v = e; v > 0; v >>= 1)
-		s++;
-	low = e - s;
-	mask = ((uint64_t)1 << low) - 1;
-	return (len + mask) & ~mask;
 }
 
 struct bk_hmac {

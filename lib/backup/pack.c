@@ -15,6 +15,7 @@
 #include <coffer/err.h>
 
 #include "backup/format.h"
+#include "core/padme.h"
 #include "core/reader.h"
 #include "core/sysendian.h"
 
@@ -61,7 +62,7 @@ bk_pack_trailer_det(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
 		be32enc(p + BK_ID + 5, e[i].rlen);
 	}
 	minimal = BK_BOX_OVER + coffer_buf_len(body);
-	total = (size_t)bk_padme(chunks_len + minimal + 4);
+	total = (size_t)padme_bucket(chunks_len + minimal + 4);
 	before = coffer_buf_len(out);
 	if ((r = bk_box_seal_det(kr, BK_KIND_PACK, packid, BK_ID,
 	    coffer_buf_data(body), coffer_buf_len(body),
@@ -236,7 +237,7 @@ bk_seg_encode_det(const struct bk_keyring *kr, const uint8_t segid[BK_ID],
 		}
 	}
 	r = bk_box_seal_det(kr, BK_KIND_SEGMENT, segid, BK_ID,
-	    coffer_buf_data(body), size, (size_t)bk_padme(BK_BOX_OVER + size),
+	    coffer_buf_data(body), size, (size_t)padme_bucket(BK_BOX_OVER + size),
 	    nonce, out);
 out:
 	coffer_buf_free(&body);

@@ -14,6 +14,7 @@
 #include <coffer/err.h>
 
 #include "backup/format.h"
+#include "core/padme.h"
 #include "core/reader.h"
 
 #define HOST_MAX	255
@@ -62,7 +63,7 @@ seal_padded(const struct bk_keyring *kr, uint8_t kind,
 	size_t len = coffer_buf_len(body);
 
 	return bk_box_seal_det(kr, kind, name, BK_NAME, coffer_buf_data(body),
-	    len, (size_t)bk_padme(BK_BOX_OVER + len), nonce, out);
+	    len, (size_t)padme_bucket(BK_BOX_OVER + len), nonce, out);
 }
 
 int

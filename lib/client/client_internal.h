@@ -501,8 +501,14 @@ void kc_forget(struct coffer_client *c);
 /* record_format.c: the sealed record format, pure: no handle, no state
  * (docs/PROTOCOL-client.md, "Sealed records"). */
 #define RF_CONTEXT	"coffer/record/v1"
-/* Magic, version, zone id, record id, counter. */
+/* Magic, version, zone id, record id, counter: the head of version 1,
+ * which is still read (stores hold such records) but no longer written. */
 #define RF_HEAD		45
+/* Version 2 adds the payload's length (u32) after the head; the payload
+ * is followed by zero bytes up to RF_PADDED(payload length). */
+#define RF_HEAD_V2	(RF_HEAD + 4)
+/* The smallest padded plaintext: short notes all look alike. */
+#define RF_PAD_MIN	256
 /* Counters run from 1 to 2^63 - 1. */
 #define RF_COUNTER_MAX	((uint64_t)INT64_MAX)
 
@@ -510,6 +516,7 @@ void kc_forget(struct coffer_client *c);
 struct rf_head {
 	uint64_t	 counter;
 	int		 tomb;		/* a tombstone: deleted, no payload */
+	int		 version;	/* of the format: 1 (old) or 2 */
 	int		 opened;	/* the envelope's tag held */
 };
 
@@ -517,7 +524,9 @@ struct rf_head {
  * ${out} record ${id} of ${zone} sealed under the zone's ${key}: a
  * tombstone if ${tomb} (then ${len} is 0), else live with the ${len} bytes
  * of ${pt}, at ${counter} (1..RF_COUNTER_MAX); ${nonce} is the envelope's
- * 24-byte nonce, NULL for a random one (only vectors give one). Returns
+ * 24-byte nonce, NULL for a random one (only vectors give one). The
+ * record is written in version 2: padded so that its size says only the
+ * Padmé bucket of its length (rf_padded). Returns
  * 0, COFFER_ERR_INVALID, COFFER_ERR_TOOBIG (a payload over
  * COFFER_RECORD_MAX, or ${out} full), or as coffer_envelope_seal; ${out}
  * is unchanged on error. */
@@ -534,12 +543,21 @@ int rf_seal(struct coffer_buf *out, const struct coffer_key *key,
  * full); an error of coffer_envelope_open (h->opened 0); once the tag
  * held (h->opened 1): COFFER_ERR_TRUNCATED, COFFER_ERR_FORMAT (magic,
  * counter 0 or past RF_COUNTER_MAX), COFFER_ERR_VERSION,
- * COFFER_ERR_TRAILING (after a tombstone's counter), COFFER_ERR_AUTH
- * (sealed for another zone or record id). ${pt} is unchanged on error. */
+ * COFFER_ERR_TRAILING (after a tombstone's counter in version 1; padding
+ * longer than version 2's rule), COFFER_ERR_FORMAT (version 2: nonzero
+ * padding, a tombstone with a length), COFFER_ERR_AUTH (sealed for another
+ * zone or record id). Versions 1 and 2 are read. ${pt} is unchanged on
+ * error. */
 int rf_open(struct coffer_buf *pt, const struct coffer_key *key,
     const uint8_t zone[COFFER_WIRE_ID_BYTES],
     const uint8_t id[COFFER_WIRE_ID_BYTES], const uint8_t *ct, size_t len,
     struct rf_head *h) __attribute__((warn_unused_result));
+
+/** rf_padded(len): the size of the plaintext inside the envelope of a
+ * version 2 record whose payload is ${len} bytes (at most
+ * COFFER_RECORD_MAX): the Padmé bucket of RF_HEAD_V2 + ${len}, at least
+ * RF_PAD_MIN and at most RF_HEAD_V2 + COFFER_RECORD_MAX. */
+size_t rf_padded(size_t len);
 
 /* record_seal.c: records as the client writes and checks them. A generic
  * zone's records are sealed (record_format.c); a backup set's are the

@@ -1,6 +1,6 @@
 /*
- * What meta.h declares beside the ops: the results' cleanup and the
- * session token hash, for every backend and caller (at the bottom of
+ * What meta.h declares beside the ops: the results' cleanup, the day a
+ * time falls in and the session token hash, for every backend and caller (at the bottom of
  * store/: it calls nothing of it).
  */
 #include <stdlib.h>
@@ -52,6 +52,14 @@ store_devlist_page_cleanup(struct store_devlist_page *p)
 		store_devlist_entry_cleanup(&p->v[i]);
 	free(p->v);
 	memset(p, 0, sizeof(*p));
+}
+
+int64_t
+store_day(int64_t now)
+{
+	int64_t r = now % STORE_DAY;
+
+	return now - (r < 0 ? r + STORE_DAY : r);
 }
 
 void

@@ -609,6 +609,16 @@ void store_devlist_entry_cleanup(struct store_devlist_entry *e);
 /** store_devlist_page_cleanup(p): free every entry of ${p}, zero ${p}. */
 void store_devlist_page_cleanup(struct store_devlist_page *p);
 
+/* The length of a day, the grain of the times a store keeps when it needs
+ * no finer one (docs/METADATA.md). */
+#define STORE_DAY	86400
+
+/** store_day(now): ${now} (seconds since the epoch) rounded down to the
+ * start of its UTC day: the creation times of devices and zones are kept
+ * at this grain, so the database holds no activity timeline finer than a
+ * day. Negative times round down too. */
+int64_t store_day(int64_t now);
+
 /** store_token_hash(out, token, len): SHA-256 of a session token, the
  * only form of it the store keeps. */
 void store_token_hash(uint8_t out[STORE_TOKEN_HASH_BYTES],

@@ -58,7 +58,8 @@ device_insert(struct msq_conn *c, int64_t aid, const struct store_device *d,
 	    (r = msq_bind_blob(st, 2, d->id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_blob(st, 3, d->card, d->card_len)) != 0 ||
 	    (r = msq_bind_blob(st, 4, d->name, d->name_len)) != 0 ||
-	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
+	    (r = msq_bind_i64(st, 5, store_day(now))) != 0 ||
+	    (r = msq_exec(st)) != 0)
 		return r;
 	*did = sqlite3_last_insert_rowid(c->db);
 	return 0;

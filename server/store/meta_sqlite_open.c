@@ -126,11 +126,13 @@ static const char *const migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (pid, step)"
 	");",
-	/* 3 (blobs): quota reserved by uploads in flight, visible to every
+	/* 3 (issue 10): quota reserved by uploads in flight, visible to every
 	 * process on the store, each with an expiry so that a crash leaks
 	 * nothing for long; the day a tombstone was first seen by the
 	 * maintenance sweep, and per zone the last change whose tombstone
-	 * the sweep dropped (docs/STORAGE.md, "Maintenance"). */
+	 * the sweep dropped (docs/STORAGE.md, "Maintenance"); devices and
+	 * zones keep the day they were made, not the second (store_day(),
+	 * docs/METADATA.md), rows from before coarsened the same way. */
 	"CREATE TABLE reservations ("
 	"  rid INTEGER PRIMARY KEY,"
 	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
@@ -142,7 +144,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE records ADD COLUMN deleted_at INTEGER;"
 	"CREATE INDEX records_tombstones ON records (deleted_at, zid)"
 	"  WHERE deleted = 1;"
-	"ALTER TABLE zones ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE zones ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE devices SET created = created - (created % 86400 + 86400)"
+	" % 86400;"
+	"UPDATE zones SET created = created - (created % 86400 + 86400)"
+	" % 86400;",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -107,13 +107,14 @@ msq_zone_ensure(struct store_meta *m, const uint8_t *account,
 	randombytes_buf(zr.nonce, sizeof(zr.nonce));
 	memcpy(zr.z.id, id, COFFER_WIRE_ID_BYTES);
 	zr.z.category = category;
-	zr.z.created = now;
+	zr.z.created = store_day(now);
 	if ((r = msq_prep(c, MSQ_ZONE_INSERT, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
 	    (r = msq_bind_blob(st, 2, id, COFFER_WIRE_ID_BYTES)) != 0 ||
 	    (r = msq_bind_i64(st, 3, category)) != 0 ||
 	    (r = msq_bind_blob(st, 4, zr.nonce, sizeof(zr.nonce))) != 0 ||
-	    (r = msq_bind_i64(st, 5, now)) != 0 || (r = msq_exec(st)) != 0)
+	    (r = msq_bind_i64(st, 5, zr.z.created)) != 0 ||
+	    (r = msq_exec(st)) != 0)
 		goto out;
 	made = 1;
 out:

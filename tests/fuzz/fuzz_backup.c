@@ -26,6 +26,7 @@
 #include <coffer/key.h>
 
 #include "backup/format.h"
+#include "core/padme.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -185,7 +186,7 @@ fz_pack(const uint8_t *p, size_t len)
 		abort();
 	at = coffer_buf_len(pack);
 	if (bk_box_seal_det(fk, BK_KIND_PACK, fbind, BK_ID, p, len,
-	    (size_t)bk_padme(chunks + BK_BOX_OVER + len + 4) - chunks - 4,
+	    (size_t)padme_bucket(chunks + BK_BOX_OVER + len + 4) - chunks - 4,
 	    fnonce, pack) != 0 ||
 	    coffer_buf_put_u32(pack, (uint32_t)(coffer_buf_len(pack) - at)) != 0)
 		abort();

@@ -3,9 +3,11 @@
  * under a fixed zone key then opened, which reaches every check of what an
  * envelope holds; and as sealed bytes (only those from the seeds are
  * authentic). Invariants: no crash or leak; a refused record leaves the
- * output as it was and says nothing of itself; an accepted one re-seals
- * to the very same bytes (the same nonce), its payload within
- * COFFER_RECORD_MAX and none for a tombstone. */
+ * output as it was and says nothing of itself; an accepted one of
+ * version 2 re-seals to the very same bytes (the same nonce: one encoding
+ * per payload, padding included), its payload within COFFER_RECORD_MAX and
+ * none for a tombstone; one of version 1 (read, no longer written)
+ * re-seals to version 2 that opens to the same payload. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ open_one(const struct coffer_key *k, const uint8_t *ct, size_t len)
 {
 	static const uint8_t mark[2] = { 0xa5, 0x5a };
 	struct coffer_buf *pt, *again;
-	struct rf_head h;
+	struct rf_head h, h2;
 	size_t pl;
 	int r;
 
@@ -44,7 +46,8 @@ open_one(const struct coffer_key *k, const uint8_t *ct, size_t len)
 	if (memcmp(coffer_buf_data(pt), mark, sizeof(mark)) != 0)
 		abort();
 	if (r != 0) {
-		if (pl != 0 || h.counter != 0 || h.tomb != 0)
+		if (pl != 0 || h.counter != 0 || h.tomb != 0 ||
+		    h.version != 0)
 			abort();
 		coffer_buf_free(&pt);
 		return;
@@ -55,9 +58,13 @@ open_one(const struct coffer_key *k, const uint8_t *ct, size_t len)
 		abort();
 	if ((again = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL ||
 	    rf_seal(again, k, zone, rid, h.counter, h.tomb,
-	    coffer_buf_data(pt) + sizeof(mark), pl, ct + NONCE_AT) != 0 ||
-	    coffer_buf_len(again) != len ||
-	    memcmp(coffer_buf_data(again), ct, len) != 0)
+	    coffer_buf_data(pt) + sizeof(mark), pl, ct + NONCE_AT) != 0)
+		abort();
+	if (h.version == 2 ? coffer_buf_len(again) != len ||
+	    memcmp(coffer_buf_data(again), ct, len) != 0 :
+	    h.version != 1 || rf_open(NULL, k, zone, rid,
+	    coffer_buf_data(again), coffer_buf_len(again), &h2) != 0 ||
+	    h2.version != 2 || h2.counter != h.counter || h2.tomb != h.tomb)
 		abort();
 	coffer_buf_free(&again);
 	coffer_buf_free(&pt);

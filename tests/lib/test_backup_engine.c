@@ -35,6 +35,7 @@
 #include "backup/format.h"
 #include "backup/repo.h"
 #include "backup/restore_run.h"
+#include "core/padme.h"
 
 #include "backup_fixture.h"
 #include "tree_compare.h"
@@ -155,7 +156,7 @@ check_padme(const char *p, const struct stat *st, int flag, struct FTW *fw)
 {
 	(void)fw;
 	if (flag == FTW_F && strstr(p, "/blobs/") != NULL &&
-	    bk_padme((uint64_t)st->st_size) != (uint64_t)st->st_size)
+	    padme_bucket((uint64_t)st->st_size) != (uint64_t)st->st_size)
 		return 1;
 	return 0;
 }

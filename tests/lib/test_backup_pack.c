@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "backup_vec.h"
+#include "core/padme.h"
 
 #define PACK_ENT	(BK_ID + 9)
 #define SEG_ENT		(BK_ID + 13)
@@ -139,7 +140,7 @@ pack_header(const struct bk_keyring *kr, int hfmt,
 		    out) != 0)
 			abort();
 	} else {
-		total = (size_t)bk_padme(chunks + (hfmt == BK_FORMAT ?
+		total = (size_t)padme_bucket(chunks + (hfmt == BK_FORMAT ?
 		    BK_BOX_OVER : BK_BOX_OVER_V1) + coffer_buf_len(hdr) + 4) -
 		    chunks - 4;
 		bv_box(kr, hfmt, BK_KIND_PACK, packid, BK_ID,
@@ -449,7 +450,7 @@ seg_seal(const struct bk_keyring *kr, int format, const uint8_t segid[BK_ID],
 	    body) != 0)
 		abort();
 	if (format == BK_FORMAT_V1)
-		total = (size_t)bk_padme(BK_BOX_OVER_V1 + coffer_buf_len(body));
+		total = (size_t)padme_bucket(BK_BOX_OVER_V1 + coffer_buf_len(body));
 	coffer_buf_reset(out);
 	bv_box(kr, format, BK_KIND_SEGMENT, segid, BK_ID,
 	    coffer_buf_data(body), coffer_buf_len(body), total, nonce,

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "backup_vec.h"
+#include "core/padme.h"
 
 static const char *const gpaths[] = { "/home/a", "/etc" };
 
@@ -147,7 +148,7 @@ ref_reseal(const struct bk_keyring *kr, int format,
 		return -1;
 	}
 	if (format == BK_FORMAT_V1)
-		total = (size_t)bk_padme(BK_BOX_OVER_V1 + coffer_buf_len(body));
+		total = (size_t)padme_bucket(BK_BOX_OVER_V1 + coffer_buf_len(body));
 	coffer_buf_reset(out);
 	bv_box(kr, format, kind, name, BK_NAME, coffer_buf_data(body),
 	    coffer_buf_len(body), total, nonce,

@@ -72,6 +72,30 @@ vec_key(const struct vec *v, struct coffer_key **k)
 	    (uint32_t)ver) != 0;
 }
 
+/* A record of version 1 (no length, no padding) as the library wrote it
+ * before version 2, sealed by hand: still opened, never written. */
+static int
+seal_v1(struct coffer_buf *b, const struct coffer_key *k,
+    const uint8_t zone[16], const uint8_t id[16], uint64_t counter, int tomb,
+    const uint8_t *payload, size_t pl, const uint8_t nonce[24])
+{
+	uint8_t p[RF_HEAD + 64];
+	size_t i;
+
+	if (pl > 64)
+		return COFFER_ERR_INVALID;
+	memcpy(p, tomb ? "CFRT" : "CFRC", 4);
+	p[4] = 1;
+	memcpy(p + 5, zone, 16);
+	memcpy(p + 21, id, 16);
+	for (i = 0; i < 8; i++)
+		p[37 + i] = (uint8_t)(counter >> (56 - 8 * i));
+	if (pl > 0)
+		memcpy(p + RF_HEAD, payload, pl);
+	return envelope_seal_det(b, COFFER_ENVELOPE_SECRET, k, NULL, 0,
+	    RF_CONTEXT, p, RF_HEAD + pl, nonce, NULL);
+}
+
 static int
 check_vector(const struct vec *v)
 {
@@ -82,7 +106,7 @@ check_vector(const struct vec *v)
 	uint8_t zone[16], id[16], nonce[24], *sealed = NULL, *payload = NULL;
 	uint64_t counter;
 	size_t sl, pl;
-	int tomb, opened, err, r, bad = 1;
+	int tomb, v1, opened, err, r, bad = 1;
 
 	if (vec_key(v, &k) || vec_hexn(v, "zone", zone, 16) ||
 	    vec_hexn(v, "record", id, 16) || vec_hex(v, "sealed", &sealed,
@@ -98,24 +122,30 @@ check_vector(const struct vec *v)
 		 * it was. */
 		opened = vec_which(v, "stage", "envelope", "record");
 		if (opened < 0 || h.opened != opened || h.counter != 0 ||
-		    h.tomb != 0 || coffer_buf_len(pt) != sizeof(sentinel) ||
+		    h.tomb != 0 || h.version != 0 ||
+		    coffer_buf_len(pt) != sizeof(sentinel) ||
 		    memcmp(coffer_buf_data(pt), sentinel, sizeof(sentinel)) != 0)
 			goto out;
 		bad = 0;
 		goto out;
 	}
-	/* Good: the inputs seal to the bytes, which open to the inputs. */
+	/* Good: the inputs seal to the bytes, which open to the inputs (a
+	 * record of version 1 sealed by the test's own sealer: the library
+	 * no longer writes it). */
 	tomb = vec_which(v, "kind", "live", "tombstone");
-	if (tomb < 0 || vec_u64(v, "counter", &counter) ||
+	v1 = vec_which(v, "version", "2", "1");
+	if (tomb < 0 || v1 < 0 || vec_u64(v, "counter", &counter) ||
 	    vec_hex(v, "payload", &payload, &pl) ||
 	    vec_hexn(v, "nonce", nonce, 24) || !h.opened ||
 	    h.tomb != tomb || h.counter != counter ||
+	    h.version != (v1 ? 1 : 2) ||
 	    coffer_buf_len(pt) != sizeof(sentinel) + pl ||
 	    (pl > 0 && memcmp(coffer_buf_data(pt) + sizeof(sentinel), payload,
 	    pl) != 0) ||
 	    (b = coffer_buf_new(COFFER_WIRE_RECORD_MAX)) == NULL ||
-	    rf_seal(b, k, zone, id, counter, tomb, payload, pl,
-	    nonce) != 0 || coffer_buf_len(b) != sl ||
+	    (v1 ? seal_v1(b, k, zone, id, counter, tomb, payload, pl, nonce) :
+	    rf_seal(b, k, zone, id, counter, tomb, payload, pl, nonce)) != 0 ||
+	    coffer_buf_len(b) != sl ||
 	    memcmp(coffer_buf_data(b), sealed, sl) != 0)
 		goto out;
 	bad = 0;
@@ -145,9 +175,10 @@ w_key(struct wr *w, const struct coffer_key *k)
 	vec_w_u64(w->f, "key_version", coffer_key_version(k));
 }
 
-/* A good vector; the sealed bytes are left in ${b}. */
+/* A good vector (of version 1 if ${v1}); the sealed bytes are left in
+ * ${b}. */
 static void
-w_good(struct wr *w, const char *name, int tomb, uint64_t counter,
+w_good(struct wr *w, const char *name, int v1, int tomb, uint64_t counter,
     const char *payload, struct coffer_buf *b)
 {
 	uint8_t nonce[24];
@@ -155,8 +186,9 @@ w_good(struct wr *w, const char *name, int tomb, uint64_t counter,
 
 	det_bytes(nonce, sizeof(nonce), name);
 	coffer_buf_reset(b);
-	if (rf_seal(b, w->key, w->zone, w->id, counter, tomb,
-	    (const uint8_t *)payload, pl, nonce) != 0)
+	if ((v1 ? seal_v1(b, w->key, w->zone, w->id, counter, tomb,
+	    (const uint8_t *)payload, pl, nonce) : rf_seal(b, w->key, w->zone,
+	    w->id, counter, tomb, (const uint8_t *)payload, pl, nonce)) != 0)
 		abort();
 	vec_w_begin(w->f, name);
 	w_key(w, w->key);
@@ -164,6 +196,7 @@ w_good(struct wr *w, const char *name, int tomb, uint64_t counter,
 	vec_w_hex(w->f, "record", w->id, 16);
 	vec_w_u64(w->f, "counter", counter);
 	vec_w_word(w->f, "kind", tomb ? "tombstone" : "live");
+	vec_w_word(w->f, "version", v1 ? "1" : "2");
 	vec_w_hex(w->f, "payload", (const uint8_t *)payload, pl);
 	vec_w_hex(w->f, "nonce", nonce, 24);
 	vec_w_hex(w->f, "sealed", coffer_buf_data(b), coffer_buf_len(b));
@@ -198,47 +231,74 @@ w_bad(struct wr *w, const char *name, const struct coffer_key *k,
 }
 
 /* Plaintexts made by hand, sealed in a right envelope: the good head of a
- * live record (counter 5, payload "pay") with one thing changed. */
+ * live record (counter 5, payload "pay") or a tombstone (a name with
+ * "tomb"), of version 1 or 2 (then padded to ${n} bytes), with one thing
+ * changed. */
 static const struct {
 	const char	*name;
+	int		 version;
 	size_t		 off;		/* byte to set, or SIZE_MAX */
 	uint8_t		 v;
 	size_t		 n;		/* plaintext length */
 	int		 expect;
 } plains[] = {
-	{ "plain-empty", SIZE_MAX, 0, 0, COFFER_ERR_TRUNCATED },
-	{ "plain-magic-cut", SIZE_MAX, 0, 3, COFFER_ERR_TRUNCATED },
-	{ "plain-magic-other", 3, 'X', 48, COFFER_ERR_FORMAT },
-	{ "plain-magic-lower", 0, 'c', 48, COFFER_ERR_FORMAT },
-	{ "plain-no-version", SIZE_MAX, 0, 4, COFFER_ERR_TRUNCATED },
-	{ "plain-version-0", 4, 0, 48, COFFER_ERR_VERSION },
-	{ "plain-version-2", 4, 2, 48, COFFER_ERR_VERSION },
-	{ "plain-head-cut", SIZE_MAX, 0, 44, COFFER_ERR_TRUNCATED },
-	{ "plain-other-zone", 5, 0xee, 48, COFFER_ERR_AUTH },
-	{ "plain-other-record", 36, 0xee, 48, COFFER_ERR_AUTH },
-	{ "plain-counter-2^63", 37, 0x80, 48, COFFER_ERR_FORMAT },
-	{ "tomb-head-cut", SIZE_MAX, 0, 44, COFFER_ERR_TRUNCATED },
-	{ "tomb-trailing-byte", SIZE_MAX, 0, 46, COFFER_ERR_TRAILING },
-	{ "tomb-other-record", 21, 0x00, 45, COFFER_ERR_AUTH },
-	{ "tomb-counter-0", 44, 0x00, 45, COFFER_ERR_FORMAT },
+	{ "plain-empty", 1, SIZE_MAX, 0, 0, COFFER_ERR_TRUNCATED },
+	{ "plain-magic-cut", 1, SIZE_MAX, 0, 3, COFFER_ERR_TRUNCATED },
+	{ "plain-magic-other", 1, 3, 'X', 48, COFFER_ERR_FORMAT },
+	{ "plain-magic-lower", 1, 0, 'c', 48, COFFER_ERR_FORMAT },
+	{ "plain-no-version", 1, SIZE_MAX, 0, 4, COFFER_ERR_TRUNCATED },
+	{ "plain-version-0", 1, 4, 0, 48, COFFER_ERR_VERSION },
+	{ "plain-version-3", 1, 4, 3, 48, COFFER_ERR_VERSION },
+	{ "plain-head-cut", 1, SIZE_MAX, 0, 44, COFFER_ERR_TRUNCATED },
+	{ "plain-other-zone", 1, 5, 0xee, 48, COFFER_ERR_AUTH },
+	{ "plain-other-record", 1, 36, 0xee, 48, COFFER_ERR_AUTH },
+	{ "plain-counter-2^63", 1, 37, 0x80, 48, COFFER_ERR_FORMAT },
+	{ "tomb-head-cut", 1, SIZE_MAX, 0, 44, COFFER_ERR_TRUNCATED },
+	{ "tomb-trailing-byte", 1, SIZE_MAX, 0, 46, COFFER_ERR_TRAILING },
+	{ "tomb-other-record", 1, 21, 0x00, 45, COFFER_ERR_AUTH },
+	{ "tomb-counter-0", 1, 44, 0x00, 45, COFFER_ERR_FORMAT },
+	{ "v2-length-cut", 2, SIZE_MAX, 0, RF_HEAD + 2, COFFER_ERR_TRUNCATED },
+	{ "v2-padding-cut", 2, SIZE_MAX, 0, RF_PAD_MIN - 1,
+	    COFFER_ERR_TRUNCATED },
+	{ "v2-padding-long", 2, SIZE_MAX, 0, RF_PAD_MIN + 1,
+	    COFFER_ERR_TRAILING },
+	{ "v2-padding-next-bucket", 2, SIZE_MAX, 0, 2 * RF_PAD_MIN,
+	    COFFER_ERR_TRAILING },
+	{ "v2-padding-nonzero", 2, RF_PAD_MIN - 1, 1, RF_PAD_MIN,
+	    COFFER_ERR_FORMAT },
+	{ "v2-padding-first-nonzero", 2, RF_HEAD_V2 + 3, 0x80, RF_PAD_MIN,
+	    COFFER_ERR_FORMAT },
+	{ "v2-length-past-end", 2, RF_HEAD + 2, 0x01, RF_PAD_MIN,
+	    COFFER_ERR_TRUNCATED },
+	{ "v2-length-over-max", 2, RF_HEAD, 0x7f, RF_PAD_MIN,
+	    COFFER_ERR_TOOBIG },
+	{ "v2-tomb-with-length", 2, SIZE_MAX, 0, RF_PAD_MIN,
+	    COFFER_ERR_FORMAT },
+	{ "v2-other-zone", 2, 5, 0xee, RF_PAD_MIN, COFFER_ERR_AUTH },
+	{ "v2-counter-0", 2, 44, 0, RF_PAD_MIN, COFFER_ERR_FORMAT },
 };
 
 static void
 w_plains(struct wr *w, struct coffer_buf *b)
 {
-	uint8_t p[64], nonce[24];
-	size_t i;
+	uint8_t p[2 * RF_PAD_MIN], nonce[24];
+	size_t i, at;
 
 	det_bytes(nonce, sizeof(nonce), "plains");
 	for (i = 0; i < sizeof(plains) / sizeof(plains[0]); i++) {
 		memset(p, 0, sizeof(p));
-		memcpy(p, strncmp(plains[i].name, "tomb", 4) == 0 ? "CFRT" :
+		memcpy(p, strstr(plains[i].name, "tomb") != NULL ? "CFRT" :
 		    "CFRC", 4);
-		p[4] = 1;
+		p[4] = (uint8_t)plains[i].version;
 		memcpy(p + 5, w->zone, 16);
 		memcpy(p + 21, w->id, 16);
 		p[44] = 5;
-		memcpy(p + 45, "pay", 3);
+		at = RF_HEAD;
+		if (plains[i].version == 2) {
+			p[48] = 3;
+			at = RF_HEAD_V2;
+		}
+		memcpy(p + at, "pay", 3);
 		if (plains[i].off != SIZE_MAX)
 			p[plains[i].off] = plains[i].v;
 		coffer_buf_reset(b);
@@ -258,8 +318,8 @@ write_vectors(const char *dir)
 	struct coffer_key *other = det_key("another zone key", 1);
 	struct coffer_key *twin = NULL;
 	struct coffer_key *newer = NULL;
-	uint8_t s[512];
-	char path[4096];
+	uint8_t s[1024];
+	char path[4096], filled[208], over[209];
 	size_t n;
 
 	memset(&w, 0, sizeof(w));
@@ -275,19 +335,33 @@ write_vectors(const char *dir)
 	snprintf(path, sizeof(path), "%s/record.txt", dir);
 	if ((w.f = fopen(path, "w")) == NULL)
 		return -1;
+	memset(filled, 'n', 207);	/* RF_PAD_MIN - RF_HEAD_V2 */
+	filled[207] = '\0';
+	memcpy(over, filled, 207);
+	memcpy(over + 207, "+", 2);
 	fprintf(w.f, "# Sealed records (docs/PROTOCOL-client.md, \"Sealed "
 	    "records\"): an envelope\n# under the zone key, context "
 	    "coffer/record/v1, over magic CFRC (live) or\n# CFRT (tombstone), "
-	    "version 1, zone id, record id, counter (u64), payload.\n# Good: "
-	    "key, zone, record, counter, kind, payload, nonce -> sealed.\n# "
+	    "version, zone id, record id, counter (u64), then\n# in version 2 "
+	    "(written) the payload's length (u32), the payload and zeros\n# "
+	    "up to max(256, Padme(49 + length)); in version 1 (read only) the "
+	    "payload.\n# Good: "
+	    "key, zone, record, counter, kind, version, payload, nonce -> "
+	    "sealed.\n# "
 	    "Bad: sealed, opened with the key as that zone and record -> the "
 	    "error,\n# and the stage that refused it (envelope: the tag did "
 	    "not hold; record:\n# it held, what it holds is refused).\n");
-	w_good(&w, "tombstone", 1, 2, "", b);
-	w_good(&w, "tombstone-of-a-ref", 1, 1, "", b);
-	w_good(&w, "live-empty", 0, 7, "", b);
-	w_good(&w, "live-counter-max", 0, RF_COUNTER_MAX, "!", b);
-	w_good(&w, "live-note", 0, 1, "buy milk", b);
+	w_good(&w, "tombstone", 1, 1, 2, "", b);
+	w_good(&w, "tombstone-of-a-ref", 1, 1, 1, "", b);
+	w_good(&w, "live-empty", 1, 0, 7, "", b);
+	w_good(&w, "live-counter-max", 1, 0, RF_COUNTER_MAX, "!", b);
+	w_good(&w, "live-note", 1, 0, 1, "buy milk", b);
+	w_good(&w, "v2-tombstone", 0, 1, 2, "", b);
+	w_good(&w, "v2-live-empty", 0, 0, 7, "", b);
+	w_good(&w, "v2-live-counter-max", 0, 0, RF_COUNTER_MAX, "!", b);
+	w_good(&w, "v2-live-bucket-full", 0, 0, 3, filled, b);
+	w_good(&w, "v2-live-next-bucket", 0, 0, 4, over, b);
+	w_good(&w, "v2-live-note", 0, 0, 1, "buy milk", b);
 	n = coffer_buf_len(b);
 	memcpy(s, coffer_buf_data(b), n);
 
@@ -342,6 +416,50 @@ test_vectors(void **state)
 {
 	(void)state;
 	vecfile_assert("record.txt", check_vector, 30);
+}
+
+_Static_assert(RF_PAD_MIN - RF_HEAD_V2 == 207, "the vectors fill the floor");
+
+/* The sealed size says the bucket of a payload's length, not the length:
+ * notes of 1 and 100 bytes seal to the same size; sizes only grow, by at
+ * most the floor or 12 %, and the largest record still fits the cap. */
+static void
+test_padded_sizes(void **state)
+{
+	struct coffer_key *k = det_key("unit", 1);
+	struct coffer_buf *b = coffer_buf_new(COFFER_WIRE_RECORD_MAX);
+	uint8_t zone[16], id[16], *big;
+	size_t i, one = 0, prev = 0, len, sz;
+	static const size_t sizes[] = { 0, 1, 100, 207, 208, 1000, 4096,
+	    65536, 100000, COFFER_RECORD_MAX - 1, COFFER_RECORD_MAX };
+
+	(void)state;
+	det_bytes(zone, 16, "unit zone");
+	det_bytes(id, 16, "unit record");
+	assert_non_null(big = calloc(1, COFFER_RECORD_MAX));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		len = sizes[i];
+		coffer_buf_reset(b);
+		assert_int_equal(rf_seal(b, k, zone, id, 1, 0, big, len, NULL),
+		    0);
+		sz = coffer_buf_len(b);
+		if (len == 1)
+			one = sz;
+		if (len == 100)
+			assert_int_equal(sz, one);
+		assert_true(sz >= prev);
+		prev = sz;
+		assert_true(rf_padded(len) >= RF_HEAD_V2 + len);
+		assert_true(rf_padded(len) <= RF_PAD_MIN ||
+		    rf_padded(len) <= (RF_HEAD_V2 + len) * 113 / 100);
+		assert_true(sz <= COFFER_WIRE_RECORD_MAX);
+	}
+	assert_int_equal(rf_padded(0), RF_PAD_MIN);
+	assert_int_equal(rf_padded(207), RF_PAD_MIN);
+	assert_int_equal(rf_padded(208), 272);
+	free(big);
+	coffer_buf_free(&b);
+	coffer_key_free(&k);
 }
 
 /* Seal and open at the edges: empty and largest payloads, the counter's
@@ -459,7 +577,7 @@ test_every_bit(void **state)
 	struct coffer_key *k = det_key("unit", 1);
 	struct coffer_buf *b = coffer_buf_new(4096);
 	struct coffer_buf *pt = coffer_buf_new_secret(64);
-	uint8_t zone[16], id[16], s[256];
+	uint8_t zone[16], id[16], s[512];
 	struct rf_head h;
 	size_t n, i;
 	int tomb;
@@ -495,6 +613,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_padded_sizes),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_every_bit),
 		cmocka_unit_test(test_vectors),

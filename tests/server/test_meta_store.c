@@ -331,7 +331,10 @@ test_devices(void **state)
 	assert_memory_equal(g.card, d.card, 157);
 	assert_int_equal(g.name_len, 40);
 	assert_memory_equal(g.name, d.name, 40);
-	assert_int_equal(g.created, T0);
+	/* Kept to the day it was made (docs/METADATA.md). */
+	assert_int_equal(g.created, store_day(T0));
+	assert_int_equal(g.created % STORE_DAY, 0);
+	assert_true(T0 - g.created < STORE_DAY);
 	/* Another account neither sees nor removes it, and may use the id. */
 	assert_int_equal(OPS->device_get(f->m, b.id, d.id, &g),
 	    COFFER_ERR_NOTFOUND);
@@ -402,7 +405,8 @@ test_zones(void **state)
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 3, T0 + 9, &g,
 	    &created), 0);
 	assert_int_equal(created, 0);
-	assert_int_equal(g.created, T0);
+	assert_int_equal(z.created, store_day(T0));
+	assert_int_equal(g.created, store_day(T0));
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 4, T0, &g, &created),
 	    COFFER_ERR_EXISTS);
 	assert_int_equal(OPS->zone_ensure(f->m, a.id, zid, 0, T0, &g, NULL),
@@ -640,6 +644,23 @@ test_future_schema(void **state)
 	assert_int_equal(mc_open(f), 0);
 }
 
+/* store_day: the start of the UTC day, before the epoch too. */
+static void
+test_store_day(void **state)
+{
+	static const int64_t cases[][2] = {
+		{ 0, 0 }, { 1, 0 }, { STORE_DAY - 1, 0 },
+		{ STORE_DAY, STORE_DAY }, { T0, 1699920000 },
+		{ -1, -STORE_DAY }, { -STORE_DAY, -STORE_DAY },
+		{ -STORE_DAY - 1, -2 * STORE_DAY },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(store_day(cases[i][0]), cases[i][1]);
+}
+
 /* store_open: the data folder, its modes, its lock. */
 static void
 test_store_open(void **state)
@@ -706,6 +727,7 @@ main(void)
 
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(test_store_open),
+		cmocka_unit_test(test_store_day),
 	};
 	int rc;
 
