@@ -59,6 +59,22 @@ struct zone_key {
 	struct coffer_key	*key;
 };
 
+/* The root commit of an epoch (devlist_root_commit), which ended the
+ * subject of every epoch-keyed legacy id. */
+#define KC_COMMIT_BYTES	32
+#define KC_IDKEY_BYTES	32
+/* How the record ids of one epoch are made (docs/PROTOCOL-devices.md
+ * §1.2): keyed with K_id,e, a key from R_e the server does not hold, or,
+ * for an epoch made before keyed ids (legacy), public ids ending with
+ * the root commit. An epoch is one or the other: which one is decided
+ * by where its account key opens (kc_ids_decide), never per record. */
+struct kc_ids {
+	uint8_t		key[KC_IDKEY_BYTES];	/* K_id,e: secret */
+	uint8_t		commit[KC_COMMIT_BYTES];
+	int		known;		/* 0 until decided */
+	int		legacy;
+};
+
 struct pairing;
 
 struct coffer_client {
@@ -74,6 +90,7 @@ struct coffer_client {
 	struct coffer_key	*naming;	/* K_n */
 	uint32_t		 epoch;		/* e: of the root held */
 	uint8_t			 commit[32];	/* R_e's root commit */
+	struct kc_ids		 kcids;		/* epoch e's record ids */
 	int			 refreshed;	/* kc_refresh ran in this handle */
 	int			 removed;	/* the pinned head lacks us */
 	uint8_t			 token_hash[32]; /* SHA-256 of the session token,
@@ -344,32 +361,49 @@ enum kc_type {
 	KC_ZONE_ROLLED = 6,	/* zone (16), version, epoch: Z under R_e */
 };
 
-/** kc_record_id(out, type, subject, len): the keychain record id of
- * ${type} and the ${len} bytes of ${subject}: BLAKE2b-128 keyed with
- * "coffer/keychain-id/v1" of type || subject. Returns 0 or
+/** kc_record_id(out, type, subject, len): the legacy (public) keychain
+ * record id of ${type} and the ${len} bytes of ${subject}: BLAKE2b-128
+ * keyed with "coffer/keychain-id/v1" of type || subject. Ids of epochs
+ * made before keyed ids, and of zone keys (type 4). Returns 0 or
  * COFFER_ERR_CRYPTO. */
 int kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type type,
     const uint8_t *subject, size_t len);
-/* The root commit of an epoch (devlist_root_commit) that ends the
- * subject of every epoch-keyed keychain record id. */
-#define KC_COMMIT_BYTES	32
-/** kc_grant_id(out, device, epoch, commit): the id of the grant of
- * ${device} for ${epoch}, whose entries publish root commit ${commit}
- * (type 1). */
+/** kc_ids_make(out, root, commit): the keyed ids of the epoch of root
+ * ${root} (commit ${commit}): K_id,e = KDF(R_e, "coffer/keychain-id/v2"),
+ * known and not legacy. Returns 0 or COFFER_ERR_INVALID. */
+int kc_ids_make(struct kc_ids *out, const struct coffer_key *root,
+    const uint8_t commit[KC_COMMIT_BYTES]);
+/** kc_ids_wipe(ids): forget ${ids}. */
+void kc_ids_wipe(struct kc_ids *ids);
+/** kc_grant_id(out, device, epoch, mine, theirs): the id of the grant of
+ * ${device} for ${epoch} (type 1), keyed with X25519 between the account
+ * key of the epoch and the device's agreement key: ${mine} is the
+ * account's Ed25519 key (the writer; ${theirs} the device's X25519
+ * public key from its card) or the device's X25519 key (the device;
+ * ${theirs} the epoch's Ed25519 account public key). Both get the same
+ * id; the server, holding neither private key, cannot. Returns 0,
+ * COFFER_ERR_INVALID or COFFER_ERR_CRYPTO. */
 int kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const struct coffer_key *mine, const uint8_t theirs[COFFER_PUBLIC_BYTES]);
+/** kc_grant_id_legacy(out, device, epoch, commit): the legacy public id
+ * of that grant, read only: a device looks there when the keyed id holds
+ * nothing (an epoch made before keyed ids). */
+int kc_grant_id_legacy(uint8_t out[COFFER_WIRE_ID_BYTES],
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
     const uint8_t commit[KC_COMMIT_BYTES]);
 /* keychain_store.c: the keychain zone's records, below keychain_sync.c
  * (it shares the kc_ prefix: one module, two files). */
 #define KC_WRAPPED_MAX		1024	/* a wrapped key or grant's bytes */
 #define KC_ZONE_KEK_CONTEXT	"coffer/zone-kek/v1"
-/** kc_rid(out, type, pre, n, a, b, two, commit): the id of a record whose
+/** kc_rid(out, type, pre, n, a, b, two, ids): the id of a record whose
  * subject is ${pre} (${n} bytes, may be 0), then one or two u32 (${two}
- * 0: ${a} alone), then the epoch's root commit ${commit} (NULL for a
- * zone key, type 4). */
+ * 0: ${a} alone), made as the epoch's ${ids} say (NULL for a zone key,
+ * type 4, whose id stays public). Returns 0, COFFER_ERR_STATE (${ids}
+ * not decided yet) or COFFER_ERR_CRYPTO. */
 int kc_rid(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
     const uint8_t *pre, size_t n, uint32_t a, uint32_t b, int two,
-    const uint8_t *commit);
+    const struct kc_ids *ids);
 /** kc_zone_keep(c, id): remember ${id} as the keychain zone. */
 int kc_zone_keep(struct coffer_client *c,
     const uint8_t id[COFFER_WIRE_ID_BYTES]);
@@ -457,12 +491,14 @@ int kc_listed(struct coffer_client *c, const struct devlist_entry *e);
  * that does not open), COFFER_ERR_NOTFOUND, or a server error. */
 int kc_zone_key(struct coffer_client *c, const struct zone *z,
     uint32_t version, int create, const struct coffer_key **out);
-/** kc_put_grant(c, device, epoch, commit, grant): store the grant of
- * ${device} for ${epoch} (root commit ${commit}) in the keychain zone,
- * if none is there yet. */
+/** kc_put_grant(c, device, agree_pk, epoch, acct, grant): store the grant
+ * of ${device} (X25519 key ${agree_pk}, from its card) for ${epoch} in
+ * the keychain zone under its keyed id (kc_grant_id with the epoch's
+ * account key ${acct}), if none is there yet. */
 int kc_put_grant(struct coffer_client *c,
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant);
+    const uint8_t device[COFFER_WIRE_ID_BYTES],
+    const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t epoch,
+    const struct coffer_key *acct, const struct coffer_buf *grant);
 /* A removal's roll of the epoch, as its journal holds it
  * (docs/PROTOCOL-devices.md §6.1). */
 #define KC_CATS_MAX	32

@@ -5,6 +5,7 @@
  * epoch on top of these; nothing here calls it. */
 #include <coffer/category.h>
 #include <coffer/err.h>
+#include <coffer/kdf.h>
 #include <coffer/keychain.h>
 
 #include <stdio.h>
@@ -13,23 +14,64 @@
 #include <sodium.h>
 
 #include "client/client_internal.h"
+#include "core/secret.h"
 
-#define KC_ID_CONTEXT	"coffer/keychain-id/v1"
+/* Legacy ids (public: read only, and zone keys); keyed ids' key from
+ * R_e; a grant's id from X25519 (docs/PROTOCOL-devices.md §1.2). */
+#define KC_ID_CONTEXT		"coffer/keychain-id/v1"
+#define KC_IDKEY_CONTEXT	"coffer/keychain-id/v2"
+#define KC_GRANT_ID_CONTEXT	"coffer/keychain-grant-id/v1"
+
+/* BLAKE2b-128 keyed with ${key} (${klen} bytes) of type || subject. */
+static int
+kc_hash(uint8_t out[COFFER_WIRE_ID_BYTES], const uint8_t *key, size_t klen,
+    enum kc_type t, const uint8_t *subject, size_t len)
+{
+	crypto_generichash_state st;
+	uint8_t tb = (uint8_t)t;
+	int r = COFFER_ERR_CRYPTO;
+
+	if (crypto_generichash_init(&st, key, klen,
+	    COFFER_WIRE_ID_BYTES) == 0 &&
+	    crypto_generichash_update(&st, &tb, 1) == 0 &&
+	    crypto_generichash_update(&st, subject, len) == 0 &&
+	    crypto_generichash_final(&st, out, COFFER_WIRE_ID_BYTES) == 0)
+		r = 0;
+	sodium_memzero(&st, sizeof(st));
+	return r;
+}
 
 int
 kc_record_id(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t,
     const uint8_t *subject, size_t len)
 {
-	crypto_generichash_state st;
-	uint8_t tb = (uint8_t)t;
+	return kc_hash(out, (const uint8_t *)KC_ID_CONTEXT,
+	    sizeof(KC_ID_CONTEXT) - 1, t, subject, len);
+}
 
-	if (crypto_generichash_init(&st, (const uint8_t *)KC_ID_CONTEXT,
-	    sizeof(KC_ID_CONTEXT) - 1, COFFER_WIRE_ID_BYTES) != 0 ||
-	    crypto_generichash_update(&st, &tb, 1) != 0 ||
-	    crypto_generichash_update(&st, subject, len) != 0 ||
-	    crypto_generichash_final(&st, out, COFFER_WIRE_ID_BYTES) != 0)
-		return COFFER_ERR_CRYPTO;
+int
+kc_ids_make(struct kc_ids *out, const struct coffer_key *root,
+    const uint8_t commit[KC_COMMIT_BYTES])
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (root == NULL || coffer_key_kind(root) != COFFER_KEY_SYMMETRIC)
+		return COFFER_ERR_INVALID;
+	if ((r = coffer_kdf(out->key, sizeof(out->key), key_secret(root),
+	    COFFER_KEY_BYTES, KC_IDKEY_CONTEXT, NULL, 0)) != 0) {
+		kc_ids_wipe(out);
+		return r;
+	}
+	memcpy(out->commit, commit, KC_COMMIT_BYTES);
+	out->known = 1;
 	return 0;
+}
+
+void
+kc_ids_wipe(struct kc_ids *ids)
+{
+	sodium_memzero(ids, sizeof(*ids));
 }
 
 static void
@@ -42,34 +84,100 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /* The id of a record whose subject is ${pre} (${n} bytes, may be 0), then
- * one or two u32 (${b} 0: one), then the epoch's root commit ${commit}
- * (32 bytes; NULL for a zone key, type 4). */
+ * one or two u32 (${b} 0: one): keyed with the epoch's K_id,e, or for a
+ * legacy epoch public with its root commit at the end; public for a zone
+ * key (type 4, ${ids} NULL). */
 int
 kc_rid(uint8_t out[COFFER_WIRE_ID_BYTES], enum kc_type t, const uint8_t *pre,
-    size_t n, uint32_t a, uint32_t b, int two, const uint8_t *commit)
+    size_t n, uint32_t a, uint32_t b, int two, const struct kc_ids *ids)
 {
 	uint8_t s[COFFER_WIRE_ID_BYTES + 8 + KC_COMMIT_BYTES];
 	size_t len = n + (two ? 8u : 4u);
 
+	if (n > COFFER_WIRE_ID_BYTES)
+		return COFFER_ERR_INVALID;
+	if (ids != NULL && !ids->known)
+		return COFFER_ERR_STATE;
 	if (n > 0)		/* ${pre} may be NULL then */
 		memcpy(s, pre, n);
 	put32(s + n, a);
 	if (two)
 		put32(s + n + 4, b);
-	if (commit != NULL) {
-		memcpy(s + len, commit, KC_COMMIT_BYTES);
+	if (ids != NULL && !ids->legacy)
+		return kc_hash(out, ids->key, sizeof(ids->key), t, s, len);
+	if (ids != NULL) {
+		memcpy(s + len, ids->commit, KC_COMMIT_BYTES);
 		len += KC_COMMIT_BYTES;
 	}
 	return kc_record_id(out, t, s, len);
 }
 
 int
-kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+kc_grant_id_legacy(uint8_t out[COFFER_WIRE_ID_BYTES],
     const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
     const uint8_t commit[KC_COMMIT_BYTES])
 {
-	return kc_rid(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0,
-	    commit);
+	struct kc_ids ids;
+	int r;
+
+	memset(&ids, 0, sizeof(ids));
+	memcpy(ids.commit, commit, KC_COMMIT_BYTES);
+	ids.known = ids.legacy = 1;
+	r = kc_rid(out, KC_GRANT, device, COFFER_WIRE_ID_BYTES, epoch, 0, 0,
+	    &ids);
+	return r;
+}
+
+int
+kc_grant_id(uint8_t out[COFFER_WIRE_ID_BYTES],
+    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
+    const struct coffer_key *mine, const uint8_t theirs[COFFER_PUBLIC_BYTES])
+{
+	uint8_t sk[crypto_sign_SECRETKEYBYTES], pk[COFFER_PUBLIC_BYTES];
+	uint8_t edpk[crypto_sign_PUBLICKEYBYTES], x[crypto_scalarmult_BYTES];
+	uint8_t xpk[crypto_scalarmult_BYTES], shared[crypto_scalarmult_BYTES];
+	uint8_t info[COFFER_WIRE_ID_BYTES + 4 + 2 * COFFER_PUBLIC_BYTES];
+	const uint8_t *apk, *dpk;
+	int r = COFFER_ERR_CRYPTO;
+
+	if (mine == NULL || theirs == NULL ||
+	    coffer_key_public(mine, pk) != 0) {
+		r = COFFER_ERR_INVALID;
+		goto out;
+	}
+	/* The writer: the account key's X25519 form; the device: the
+	 * account public key's. crypto_scalarmult refuses an all-zero
+	 * result (a low-order point). */
+	if (coffer_key_kind(mine) == COFFER_KEY_ED25519) {
+		if (crypto_sign_seed_keypair(edpk, sk, key_secret(mine)) != 0 ||
+		    crypto_sign_ed25519_sk_to_curve25519(x, sk) != 0 ||
+		    crypto_scalarmult(shared, x, theirs) != 0)
+			goto out;
+		apk = pk;
+		dpk = theirs;
+	} else if (coffer_key_kind(mine) == COFFER_KEY_X25519) {
+		if (crypto_sign_ed25519_pk_to_curve25519(xpk, theirs) != 0 ||
+		    crypto_scalarmult(shared, key_secret(mine), xpk) != 0)
+			goto out;
+		apk = theirs;
+		dpk = pk;
+	} else {
+		r = COFFER_ERR_INVALID;
+		goto out;
+	}
+	memcpy(info, device, COFFER_WIRE_ID_BYTES);
+	put32(info + COFFER_WIRE_ID_BYTES, epoch);
+	memcpy(info + COFFER_WIRE_ID_BYTES + 4, apk, COFFER_PUBLIC_BYTES);
+	memcpy(info + COFFER_WIRE_ID_BYTES + 4 + COFFER_PUBLIC_BYTES, dpk,
+	    COFFER_PUBLIC_BYTES);
+	r = coffer_kdf(out, COFFER_WIRE_ID_BYTES, shared, sizeof(shared),
+	    KC_GRANT_ID_CONTEXT, info, sizeof(info)) == 0 ? 0 :
+	    COFFER_ERR_CRYPTO;
+out:
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(x, sizeof(x));
+	sodium_memzero(shared, sizeof(shared));
+	return r;
 }
 
 /* The keychain zone's id as known, or NULL. */
@@ -279,13 +387,14 @@ kc_store(struct coffer_client *c, const uint8_t rid[COFFER_WIRE_ID_BYTES],
 
 int
 kc_put_grant(struct coffer_client *c,
-    const uint8_t device[COFFER_WIRE_ID_BYTES], uint32_t epoch,
-    const uint8_t commit[KC_COMMIT_BYTES], const struct coffer_buf *grant)
+    const uint8_t device[COFFER_WIRE_ID_BYTES],
+    const uint8_t agree_pk[COFFER_PUBLIC_BYTES], uint32_t epoch,
+    const struct coffer_key *acct, const struct coffer_buf *grant)
 {
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	int r;
 
-	if ((r = kc_grant_id(rid, device, epoch, commit)) != 0)
+	if ((r = kc_grant_id(rid, device, epoch, acct, agree_pk)) != 0)
 		return r;
 	r = kc_store(c, rid, coffer_buf_data(grant), coffer_buf_len(grant));
 	return r == COFFER_ERR_CONFLICT ? 0 : r;

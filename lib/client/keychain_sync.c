@@ -57,6 +57,7 @@ drop_keys(struct coffer_client *c)
 	drop_zone_keys(c);
 	c->epoch = 0;
 	sodium_memzero(c->commit, sizeof(c->commit));
+	kc_ids_wipe(&c->kcids);
 }
 
 static int lists_me(struct coffer_client *, const struct devlist_entry *);
@@ -123,7 +124,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	 * kept, is never taken. */
 	if (v < c->epoch) {
 		if ((r = kc_rid(rid, KC_ZONE_ROLLED, z->id,
-		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, &c->kcids)) != 0 ||
 		    (r = kc_key(c, rid, COFFER_ROLE_ZONE, cid, v, c->root, 0,
 		    &zk)) != 0) {
 			/* Every key of then is in the keychain since the
@@ -143,7 +144,7 @@ kc_zone_key(struct coffer_client *c, const struct zone *z, uint32_t version,
 	 * in this epoch). */
 	make = create;
 	if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, c->epoch, 1,
-	    c->commit)) != 0 ||
+	    &c->kcids)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_CATEGORY, cid, v, c->root, make,
 	    &cat)) != 0)
 		goto out;
@@ -320,13 +321,19 @@ take_grant(struct coffer_client *c, const struct devlist_entry *head)
 	struct coffer_buf *b = NULL;
 	struct rec rec;
 	struct zone z;
-	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	uint8_t rid[COFFER_WIRE_ID_BYTES], old[COFFER_WIRE_ID_BYTES];
 	int r;
 
+	/* Its keyed id, else (an epoch made before keyed ids) the legacy
+	 * public one: whichever it is, the grant is checked alike. */
 	if ((r = kc_grant_id(rid, coffer_device_id(c->device), head->epoch,
-	    head->root_commit)) != 0)
+	    coffer_device_agree_key(c->device), head->account_pk)) != 0 ||
+	    (r = kc_grant_id_legacy(old, coffer_device_id(c->device),
+	    head->epoch, head->root_commit)) != 0)
 		return r;
-	if ((r = kc_find_zone(c, rid)) != 0)
+	if ((r = kc_find_zone(c, rid)) == COFFER_ERR_NOTFOUND)
+		r = kc_find_zone(c, old);
+	if (r != 0)
 		return r == COFFER_ERR_NOTFOUND ? 0 : r;
 	/* Synced first: the home may hold a grant of a removal that was
 	 * dropped, which its device took back. */
@@ -336,6 +343,10 @@ take_grant(struct coffer_client *c, const struct devlist_entry *head)
 	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = kc_lookup(c, rid, b)) == COFFER_ERR_NOTFOUND) {
+		memcpy(rid, old, sizeof(rid));
+		r = kc_lookup(c, rid, b);
+	}
+	if (r == COFFER_ERR_NOTFOUND) {
 		r = 0;
 		goto out;
 	}
@@ -358,6 +369,21 @@ out:
 	return r;
 }
 
+/* The account key of the current epoch from the keychain, as its ids
+ * say. */
+static int
+account_key(struct coffer_client *c)
+{
+	uint8_t rid[COFFER_WIRE_ID_BYTES];
+	int r;
+
+	if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
+	    &c->kcids)) != 0)
+		return r;
+	return kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch, c->root, 0,
+	    &c->acct);
+}
+
 /* The account key and the naming key of the current epoch; the account
  * key must be the one the head publishes. */
 static int
@@ -367,10 +393,23 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 	int r;
 
 	if (c->acct == NULL) {
-		if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, c->epoch, 0, 0,
-		    c->commit)) != 0 ||
-		    (r = kc_key(c, rid, COFFER_ROLE_ACCOUNT, 0, c->epoch,
-		    c->root, 0, &c->acct)) != 0)
+		/* The epoch's ids are keyed, or public if it was made before
+		 * keyed ids: where its account key opens says which, once
+		 * (a planted record opens under no root, and a withheld one
+		 * only makes this fail). */
+		if (!c->kcids.known) {
+			if ((r = kc_ids_make(&c->kcids, c->root,
+			    c->commit)) != 0)
+				return r;
+			if ((r = account_key(c)) == COFFER_ERR_NOTFOUND) {
+				c->kcids.legacy = 1;
+				r = account_key(c);
+			}
+			if (r != 0)
+				kc_ids_wipe(&c->kcids);
+		} else
+			r = account_key(c);
+		if (r != 0)
 			return r;
 		if (head->epoch == c->epoch &&
 		    (coffer_key_public(c->acct, pk) != 0 ||
@@ -383,7 +422,7 @@ epoch_keys(struct coffer_client *c, const struct devlist_entry *head)
 	}
 	if (c->naming == NULL &&
 	    ((r = kc_rid(rid, KC_NAMING, NULL, 0, c->epoch, 0, 0,
-	    c->commit)) != 0 ||
+	    &c->kcids)) != 0 ||
 	    (r = kc_key(c, rid, COFFER_ROLE_NAMING, 0, 1, c->root, 0,
 	    &c->naming)) != 0))
 		return r;
@@ -654,12 +693,14 @@ genesis(struct coffer_client *c)
 	struct coffer_buf *b = NULL;
 	uint8_t account[COFFER_WIRE_ID_BYTES], rid[COFFER_WIRE_ID_BYTES];
 	uint8_t commit[KC_COMMIT_BYTES];
+	struct kc_ids ids;
 	char path[64], hex[ID_HEX];
 	static const char body[] = "{\"category\":\""
 	    COFFER_CATEGORY_KEYCHAIN "\"}";
 	int r;
 
 	memset(&e, 0, sizeof(e));
+	memset(&ids, 0, sizeof(ids));
 	if ((r = journal_load(c, &j)) == COFFER_ERR_NOTFOUND)
 		r = journal_new(c, &j);
 	if (r != 0)
@@ -685,10 +726,11 @@ genesis(struct coffer_client *c)
 	    NULL)) != 0 || (r = kc_zone_keep(c, j.zone)) != 0)
 		goto lost;
 	if ((r = devlist_root_commit(commit, j.root)) != 0 ||
-	    (r = kc_rid(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, commit)) != 0 ||
+	    (r = kc_ids_make(&ids, j.root, commit)) != 0 ||
+	    (r = kc_rid(rid, KC_ACCOUNT, NULL, 0, 1, 0, 0, &ids)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.acct, COFFER_ROLE_ACCOUNT,
 	    j.root)) != 0 ||
-	    (r = kc_rid(rid, KC_NAMING, NULL, 0, 1, 0, 0, commit)) != 0 ||
+	    (r = kc_rid(rid, KC_NAMING, NULL, 0, 1, 0, 0, &ids)) != 0 ||
 	    (r = kc_wrap_new(c, rid, j.naming, COFFER_ROLE_NAMING,
 	    j.root)) != 0)
 		goto lost;
@@ -697,8 +739,8 @@ genesis(struct coffer_client *c)
 	coffer_buf_reset(b);
 	if ((r = grant_make(b, &e, coffer_device_id(c->device), j.root,
 	    j.acct)) != 0 ||
-	    (r = kc_put_grant(c, coffer_device_id(c->device), 1, commit,
-	    b)) != 0)
+	    (r = kc_put_grant(c, coffer_device_id(c->device),
+	    coffer_device_agree_public(c->device), 1, j.acct, b)) != 0)
 		goto out;
 	if ((r = st_begin(c)) != 0)
 		goto out;
@@ -713,6 +755,7 @@ genesis(struct coffer_client *c)
 	c->naming = j.naming;
 	c->epoch = 1;
 	memcpy(c->commit, commit, sizeof(c->commit));
+	c->kcids = ids;
 	memset(&j, 0, sizeof(j));
 	goto out;
 lost:
@@ -729,6 +772,7 @@ lost:
 	}
 out:
 	journal_free(&j);
+	kc_ids_wipe(&ids);
 	devlist_entry_cleanup(&e);
 	coffer_buf_free(&b);
 	return r;
@@ -807,7 +851,7 @@ kc_roll_keys(struct coffer_client *c, struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1, c->commit)) != 0)
+			    1, &c->kcids)) != 0)
 				goto out;
 			if (kc_present(c, &z, rid, b))
 				break;
@@ -1013,23 +1057,26 @@ roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
 	const struct coffer_key *zk;
 	struct coffer_buf *b = NULL;
 	struct zone z, kz;
+	struct kc_ids nids;
 	uint8_t rid[COFFER_WIRE_ID_BYTES];
 	uint32_t v;
 	int r = 0;
 
+	memset(&nids, 0, sizeof(nids));
 	memcpy(z.id, id, COFFER_WIRE_ID_BYTES);
 	if (strcmp(cat, COFFER_CATEGORY_KEYCHAIN) == 0 ||
 	    (z.cat = coffer_category_by_name(cat)) == NULL)
 		return 0;
 	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = kc_zone(c, &kz)) != 0)
+	if ((r = kc_zone(c, &kz)) != 0 ||
+	    (r = kc_ids_make(&nids, j->root, j->entry.root_commit)) != 0)
 		goto out;
 	for (v = 1; v <= c->epoch; v++) {
 		/* An older version only if this epoch's roll carried it
 		 * (the keychain is synced): one planted since is not. */
 		if (v < c->epoch && ((r = kc_rid(rid, KC_ZONE_ROLLED, z.id,
-		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, c->commit)) != 0 ||
+		    COFFER_WIRE_ID_BYTES, v, c->epoch, 1, &c->kcids)) != 0 ||
 		    !kc_present(c, &kz, rid, b))) {
 			if (r != 0)
 				break;
@@ -1039,12 +1086,13 @@ roll_zone(struct coffer_client *c, const uint8_t *id, const char *cat,
 			continue;	/* not written in epoch v */
 		if (r != 0 ||
 		    (r = kc_rid(rid, KC_ZONE_ROLLED, z.id, COFFER_WIRE_ID_BYTES,
-		    v, j->entry.epoch, 1, j->entry.root_commit)) != 0 ||
+		    v, j->entry.epoch, 1, &nids)) != 0 ||
 		    (r = roll_wrap(c, j, rid, zk, COFFER_ROLE_ZONE, z.cat->id,
 		    b)) != 0)
 			break;
 	}
 out:
+	kc_ids_wipe(&nids);
 	coffer_buf_free(&b);
 	return r == COFFER_ERR_NOTFOUND ? 0 : r;
 }
@@ -1060,12 +1108,14 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t e = c->epoch, n = j->entry.epoch, v;
-	const uint8_t *nc = j->entry.root_commit;
+	struct kc_ids nids;
 	size_t i;
 	int r = COFFER_ERR_NOMEM;
 
+	memset(&nids, 0, sizeof(nids));
 	if ((b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL ||
-	    (w = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
+	    (w = coffer_buf_new(KC_WRAPPED_MAX)) == NULL ||
+	    (r = kc_ids_make(&nids, j->root, j->entry.root_commit)) != 0)
 		goto out;
 	if ((r = kc_zone(c, &z)) != 0 ||
 	    (r = zn_sync(c, &z, NULL, NULL, NULL)) != 0)
@@ -1074,7 +1124,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= e; v++) {
 			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, e,
-			    1, c->commit)) != 0)
+			    1, &c->kcids)) != 0)
 				goto out;
 			if (!kc_present(c, &z, rid, w))
 				continue;
@@ -1087,7 +1137,7 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 				goto out;
 			}
 			if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, v, n,
-			    1, nc)) != 0 ||
+			    1, &nids)) != 0 ||
 			    (r = roll_wrap(c, j, rid, old, COFFER_ROLE_CATEGORY,
 			    cid, b)) != 0)
 				goto out;
@@ -1099,15 +1149,15 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 	for (i = 0; i < j->ncats; i++) {
 		cid = j->cat_ids[i];
 		if ((r = kc_rid(rid, KC_CATEGORY, &cid, 1, n, n, 1,
-		    nc)) != 0 ||
+		    &nids)) != 0 ||
 		    (r = roll_wrap(c, j, rid, j->cats[i], COFFER_ROLE_CATEGORY,
 		    cid, b)) != 0)
 			goto out;
 	}
-	if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc)) != 0 ||
+	if ((r = kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, &nids)) != 0 ||
 	    (r = roll_wrap(c, j, rid, j->acct, COFFER_ROLE_ACCOUNT, 0,
 	    b)) != 0 ||
-	    (r = kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, nc)) != 0 ||
+	    (r = kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, &nids)) != 0 ||
 	    (r = roll_wrap(c, j, rid, c->naming, COFFER_ROLE_NAMING, 0,
 	    b)) != 0)
 		goto out;
@@ -1116,11 +1166,13 @@ roll_store_all(struct coffer_client *c, const struct kc_roll *j)
 
 		coffer_buf_reset(b);
 		if ((r = grant_make(b, &j->entry, id, j->root, j->acct)) != 0 ||
-		    (r = kc_grant_id(rid, id, n, nc)) != 0 ||
+		    (r = kc_grant_id(rid, id, n, j->acct,
+		    j->entry.devices[i].card.agree_pk)) != 0 ||
 		    (r = roll_store(c, rid, b, grant_mine, j, NULL)) != 0)
 			goto out;
 	}
 out:
+	kc_ids_wipe(&nids);
 	coffer_key_free(&old);
 	coffer_buf_free(&b);
 	coffer_buf_free(&w);
@@ -1157,29 +1209,32 @@ roll_unstore(struct coffer_client *c, const struct kc_roll *j)
 	struct zone z;
 	uint8_t rid[COFFER_WIRE_ID_BYTES], cid;
 	uint32_t n = j->entry.epoch, v;
-	const uint8_t *nc = j->entry.root_commit;
+	struct kc_ids nids;
 	size_t i;
 
+	memset(&nids, 0, sizeof(nids));
 	if (kc_zone(c, &z) != 0 || zn_sync(c, &z, NULL, NULL, NULL) != 0 ||
+	    kc_ids_make(&nids, j->root, j->entry.root_commit) != 0 ||
 	    (b = coffer_buf_new(KC_WRAPPED_MAX)) == NULL)
 		goto out;
 	for (i = 0; i < coffer_category_count(); i++) {
 		cid = coffer_category_at(i)->id;
 		for (v = 1; v <= n; v++)
 			if (kc_rid(rid, KC_CATEGORY, &cid, 1, v, n, 1,
-			    nc) == 0)
+			    &nids) == 0)
 				roll_unstore_one(c, &z, j, rid, wrapped_mine,
 				    b);
 	}
-	if (kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, nc) == 0)
+	if (kc_rid(rid, KC_ACCOUNT, NULL, 0, n, 0, 0, &nids) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
-	if (kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, nc) == 0)
+	if (kc_rid(rid, KC_NAMING, NULL, 0, n, 0, 0, &nids) == 0)
 		roll_unstore_one(c, &z, j, rid, wrapped_mine, b);
 	for (i = 0; i < j->entry.ndevices; i++)
 		if (kc_grant_id(rid, j->entry.devices[i].card.device_id,
-		    n, nc) == 0)
+		    n, j->acct, j->entry.devices[i].card.agree_pk) == 0)
 			roll_unstore_one(c, &z, j, rid, grant_mine, b);
 out:
+	kc_ids_wipe(&nids);
 	coffer_buf_free(&b);
 }
 

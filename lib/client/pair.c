@@ -774,8 +774,8 @@ coffer_client_device_approve(struct coffer_client *c,
 		goto out;
 	coffer_buf_reset(m);
 	if ((r = grant_make(m, &e, m1.card.device_id, c->root, c->acct)) != 0 ||
-	    (r = kc_put_grant(c, m1.card.device_id, e.epoch,
-	    e.root_commit, m)) != 0)
+	    (r = kc_put_grant(c, m1.card.device_id, m1.card.agree_pk,
+	    e.epoch, c->acct, m)) != 0)
 		goto out;
 	coffer_buf_reset(m);
 	if ((r = pairmsg_seal_head(m, id, k, &e)) != 0 ||

@@ -69,8 +69,9 @@ plant(const char *home, const char *zone, enum kc_type t,
 }
 
 /* The phone, still trusted, fears removal: with its own session it puts
- * junk at every id of epoch 2 it can name (with no commit, and with
- * epoch 1's). The laptop still removes it. */
+ * junk at every id of epoch 2 it can name (legacy ids with no commit and
+ * with epoch 1's, ids keyed with epoch 1's id key, a grant id from epoch
+ * 1's account key). The laptop still removes it. */
 static void
 test_device_cannot_make_itself_unremovable(void **state)
 {
@@ -78,7 +79,7 @@ test_device_cannot_make_itself_unremovable(void **state)
 	struct coffer_client *laptop, *phone, *tablet;
 	uint8_t ep[4] = { 0, 0, 0, 2 }, g[20], cat[9];
 	char h1[4096], h2[4096], h3[4096], login[64], hex[ID_HEX];
-	uint8_t id[COFFER_RECORD_ID_BYTES];
+	uint8_t id[COFFER_RECORD_ID_BYTES], rid[16];
 	const uint8_t *cm[2];
 	size_t i;
 
@@ -103,6 +104,18 @@ test_device_cannot_make_itself_unremovable(void **state)
 		memcpy(cat + 5, ep, 4);
 		plant(h2, hex, KC_CATEGORY, cat, 9, cm[i]);
 	}
+	assert_int_equal(kc_rid(rid, KC_ACCOUNT, NULL, 0, 2, 0, 0,
+	    &phone->kcids), 0);
+	op_put(client_fx_server(), h2, hex, rid, "AAAA", 0);
+	assert_int_equal(kc_rid(rid, KC_NAMING, NULL, 0, 2, 0, 0,
+	    &phone->kcids), 0);
+	op_put(client_fx_server(), h2, hex, rid, "AAAA", 0);
+	assert_int_equal(kc_rid(rid, KC_CATEGORY, cat, 1, 2, 2, 1,
+	    &phone->kcids), 0);
+	op_put(client_fx_server(), h2, hex, rid, "AAAA", 0);
+	assert_int_equal(kc_grant_id(rid, tb.device, 2, phone->acct,
+	    coffer_device_agree_public(tablet->device)), 0);
+	op_put(client_fx_server(), h2, hex, rid, "AAAA", 0);
 	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
 	    0);
 	assert_int_equal(coffer_client_status(laptop, &st), 0);
@@ -123,7 +136,7 @@ test_old_grant_under_new_id(void **state)
 {
 	struct coffer_client_status ph, tb;
 	struct coffer_client *laptop, *phone, *tablet;
-	uint8_t rid1[16], rid2[16], c1[32], id[COFFER_RECORD_ID_BYTES];
+	uint8_t rid1[16], rid2[16], id[COFFER_RECORD_ID_BYTES];
 	char h1[4096], h2[4096], h3[4096], login[64], zone[OP_HEX];
 	char g1[4096], g2[4096];
 	long long v1, v2;
@@ -133,12 +146,13 @@ test_old_grant_under_new_id(void **state)
 	client_fx_three("rid3", h1, h2, h3, login, &laptop, &phone, &tablet,
 	    &ph, &tb);
 	assert_int_equal(kc_ready(tablet), 0);
-	memcpy(c1, tablet->commit, sizeof(c1));
-	assert_int_equal(kc_grant_id(rid1, tb.device, 1, c1), 0);
+	assert_int_equal(kc_grant_id(rid1, tb.device, 1, tablet->acct,
+	    coffer_device_agree_public(tablet->device)), 0);
 	assert_int_equal(coffer_client_device_remove(laptop, ph.device, NULL),
 	    0);
 	assert_int_equal(laptop->epoch, 2);
-	assert_int_equal(kc_grant_id(rid2, tb.device, 2, laptop->commit), 0);
+	assert_int_equal(kc_grant_id(rid2, tb.device, 2, laptop->acct,
+	    coffer_device_agree_public(tablet->device)), 0);
 	op_zone_of(client_fx_server(), h1, rid2, zone);
 	op_get(client_fx_server(), h1, zone, rid1, g1, sizeof(g1), &v1);
 	op_get(client_fx_server(), h1, zone, rid2, g2, sizeof(g2), &v2);
@@ -225,12 +239,8 @@ test_removed_plants_zone_key(void **state)
 	/* The phone's C_{notes,1}, from its home's keychain copy. */
 	assert_int_equal(zn_open(phone, "notes", "later", &z), 0);
 	cid = z.cat->id;
-	memset(subj, 0, sizeof(subj));
-	subj[0] = cid;
-	subj[4] = 1;
-	subj[8] = 1;
-	memcpy(subj + 9, phone->commit, 32);
-	assert_int_equal(kc_record_id(rid, KC_CATEGORY, subj, 41), 0);
+	assert_int_equal(kc_rid(rid, KC_CATEGORY, &cid, 1, 1, 1, 1,
+	    &phone->kcids), 0);
 	assert_non_null(blob = coffer_buf_new(4096));
 	assert_int_equal(st_rec_get(phone, phone->kczone, rid, &rec, blob), 0);
 	assert_int_equal(coffer_keychain_unwrap(&cat, coffer_buf_data(blob),
