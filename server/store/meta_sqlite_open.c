@@ -126,6 +126,14 @@ static const char *const migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (pid, step)"
 	");",
+	/* 3 (sign-in): the sign-in tickets spent (server/auth.h), so that
+	 * each finishes once across every process sharing the store; rows
+	 * live until the ticket's expiry. */
+	"CREATE TABLE tickets_used ("
+	"  hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+	"  expires INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tickets_used_expires ON tickets_used (expires);",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -369,4 +377,9 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.pairing_delete = msq_pairing_delete,
 	.pairing_prune = msq_pairing_prune,
 	.device_add_claim = msq_device_add_claim,
+	.ticket_spend = msq_ticket_spend,
+	.ticket_prune = msq_ticket_prune,
+	.attempt_latest = msq_attempt_latest,
+	.attempt_forget_one = msq_attempt_forget_one,
+	.account_upgrade = msq_account_upgrade,
 };

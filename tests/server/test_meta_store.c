@@ -292,7 +292,7 @@ test_attempts(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_LOGIN, big,
 	    sizeof(big), T0), COFFER_ERR_TOOBIG);
-	assert_int_equal(OPS->attempt_add(f->m, 4, k, 5, T0),
+	assert_int_equal(OPS->attempt_add(f->m, 6, k, 5, T0),
 	    COFFER_ERR_INVALID);
 	/* Refused device list appends, counted per account id. */
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_DEVLIST, k, 5,

@@ -88,6 +88,7 @@ sqlite_past_schema(const char *where)
 	if (sqlite3_open(where, &db) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_exec(db, "BEGIN;"
+	    "DROP TABLE tickets_used;"
 	    "DROP TABLE pairing_msgs; DROP TABLE pairings;"
 	    "DROP TABLE devlist_members; DROP TABLE devlist;"
 	    "ALTER TABLE sessions DROP COLUMN bound;"
