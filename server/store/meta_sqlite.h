@@ -273,6 +273,11 @@ int msq_list(struct msq *ms, const uint8_t *account, enum msq_sql q,
  * (NULL accepted). 0 or an error. */
 int msq_prune(struct msq *ms, enum msq_sql q, int64_t v, uint64_t *deleted);
 
+/* msq_checkpoint(ms): copy the write-ahead log into the database and
+ * empty it, so that rows rewritten for privacy leave no old copy there.
+ * 0 or an error. */
+int msq_checkpoint(struct msq *ms);
+
 /* The functions of the ops table, one file per group. */
 int msq_account_create(struct store_meta *, const uint8_t *, size_t,
     const uint8_t *, size_t, int64_t, struct store_account *);

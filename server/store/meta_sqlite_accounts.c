@@ -678,7 +678,11 @@ msq_account_upgrade(struct store_meta *m, size_t record_len,
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
+	/* What the rewrite frees is overwritten, not left in free pages
+	 * (for this connection while it rewrites: it costs every delete). */
 	if ((r = msq_begin(MS(m), &c, 1)) != 0 ||
+	    (r = msq_err(sqlite3_exec(c->db, "PRAGMA secure_delete = ON",
+	    NULL, NULL, NULL))) != 0 ||
 	    (r = msq_prep(c, MSQ_ACCOUNT_LEGACY, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, (int64_t)record_len)) != 0)
 		goto out;
@@ -704,8 +708,14 @@ msq_account_upgrade(struct store_meta *m, size_t record_len,
 	if (r == COFFER_ERR_NOTFOUND)
 		r = 0;
 out:
-	if (c != NULL)
+	if (c != NULL) {
+		(void)sqlite3_exec(c->db, "PRAGMA secure_delete = OFF", NULL,
+		    NULL, NULL);
 		r = msq_end(MS(m), c, 1, r);
+	}
+	/* The logins as typed must not live on in the log. */
+	if (r == 0 && done > 0)
+		r = msq_checkpoint(MS(m));
 	if (a != NULL)
 		sodium_free(a);
 	if (r == 0 && n != NULL)

@@ -36,20 +36,25 @@
 
 static struct srv *srv;
 
+/* The config folders of the servers started, removed at the end (a
+ * restart reads the config again). */
+static char *Confdirs[16];
+static size_t Nconf;
+
 /* A cofferd with ${conf} as its cofferd.conf, in *${out}. */
 static int
 start_with(struct srv **out, const char *conf)
 {
-	char dir[4096], path[4200];
+	char path[4200];
 	const char *args[] = { "--config", path, NULL };
-	int r;
+	char *dir;
 
-	if (srv_mkdtemp(dir, sizeof(dir), "signin-conf") != 0)
+	if (Nconf == sizeof(Confdirs) / sizeof(Confdirs[0]) ||
+	    (dir = srv_tmpdir()) == NULL)
 		return -1;
+	Confdirs[Nconf++] = dir;
 	snprintf(path, sizeof(path), "%s/cofferd.conf", dir);
-	r = srv_write_file(path, conf) == 0 ? srv_start(out, args) : -1;
-	srv_rmtree(dir);	/* read at start only */
-	return r;
+	return srv_write_file(path, conf) == 0 ? srv_start(out, args) : -1;
 }
 
 static int
@@ -66,6 +71,10 @@ teardown(void **state)
 	if (srv_stop(srv) != 0)
 		return -1;
 	srv_free(&srv);
+	while (Nconf > 0) {
+		srv_rmtree(Confdirs[--Nconf]);
+		free(Confdirs[Nconf]);
+	}
 	return 0;
 }
 
@@ -484,6 +493,57 @@ test_prune(void **state)
 	free(dir);
 }
 
+/* An account stored before logins were hashed (its login as typed, its
+ * record made under the login as credential id): the next start hashes
+ * its login, and it still signs in. */
+static void
+test_legacy_login_upgrade(void **state)
+{
+	struct coffer_opaque_client *c = NULL;
+	struct store_config cfg;
+	struct store_account acct;
+	struct store *st = NULL;
+	struct srv_auth *a = NULL;
+	struct srv *s = NULL;
+	const char *login = "legacy@example.org";
+	uint8_t req[32], resp[64], exp[64];
+	uint8_t rec[SRV_RECORD_LEGACY];
+	char path[4200], err[256], cmd[4400];
+
+	(void)state;
+	assert_int_equal(start_with(&s, CHEAP), 0);
+	assert_int_equal(srv_stop(s), 0);
+	snprintf(path, sizeof(path), "%s", srv_data(s));
+	store_config_init(&cfg);
+	assert_int_equal(store_open(&st, path, &cfg), 0);
+	assert_int_equal(srv_auth_open(&a, path, NULL, NULL, err, sizeof(err)),
+	    0);
+	assert_int_equal(coffer_opaque_client_register_start(&c, req,
+	    (const uint8_t *)"old pw", 6), 0);
+	assert_int_equal(coffer_opaque_server_register(srv_auth_setup(a), resp,
+	    req, sizeof(req), (const uint8_t *)login, strlen(login)), 0);
+	assert_int_equal(coffer_opaque_client_register_finish(c, rec, exp,
+	    resp, sizeof(resp), &signin_ksf, NULL), 0);
+	coffer_opaque_client_free(&c);
+	memset(rec + COFFER_OPAQUE_RECORD_BYTES, 0, 8);
+	rec[COFFER_OPAQUE_RECORD_BYTES + 3] = (uint8_t)signin_ksf.t_cost;
+	rec[COFFER_OPAQUE_RECORD_BYTES + 6] = (uint8_t)(signin_ksf.m_cost >> 8);
+	assert_int_equal(st->meta->ops->account_create(st->meta,
+	    (const uint8_t *)login, strlen(login), rec, sizeof(rec),
+	    (int64_t)time(NULL), &acct), 0);
+	srv_auth_close(&a);
+	store_close(&st);
+	snprintf(cmd, sizeof(cmd), "grep -rqaF -- '%s' '%s'", login, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(srv_restart(s), 0);
+	assert_true(srv_wait_log(s, "logins_hashed", 10000));
+	assert_int_not_equal(system(cmd), 0);
+	assert_int_equal(signin_from(s, NULL, login, "old pw", NULL), 200);
+	assert_int_equal(signin_from(s, NULL, login, "wrong", NULL), 401);
+	assert_int_equal(srv_stop(s), 0);
+	srv_free(&s);
+}
+
 int
 main(void)
 {
@@ -495,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_register_start_is_no_oracle),
 		cmocka_unit_test(test_client_bounds_stretching),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_legacy_login_upgrade),
 	};
 
 	return cmocka_run_group_tests_name("signin_attack", tests, setup,
