@@ -28,7 +28,7 @@ struct srv_session_cache;
 struct srv_app {
 	const char	*data_dir;
 	struct store	*store;		/* the data folder's stores */
-	struct srv_auth	*auth;		/* OPAQUE setup, logins in flight */
+	struct srv_auth	*auth;		/* OPAQUE setup, ticket keys, limits */
 	struct srv_session_cache *sessions;	/* lately checked tokens */
 };
 
