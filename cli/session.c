@@ -1,10 +1,32 @@
 /* Open the client library for the global options; errors and ids. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <coffer/encoding.h>
 #include <coffer/err.h>
 
 #include "session.h"
+
+/* $COFFER_KSF_MIN, "T,M": the least key stretching accepted from a
+ * server (a test server's); unset or empty: the production profile. */
+static int
+ksf_min(struct cli *c, struct coffer_client_opts *o)
+{
+	const char *v = getenv("COFFER_KSF_MIN");
+	unsigned t, m;
+	int n = 0;
+
+	if (v == NULL || *v == '\0')
+		return CLI_OK;
+	if (sscanf(v, "%u,%u%n", &t, &m, &n) != 2 || v[n] != '\0' ||
+	    t == 0 || m == 0)
+		return cli_usage(c, "COFFER_KSF_MIN is \"T,M\": Argon2id "
+		    "passes and KiB");
+	o->ksf_min_t = t;
+	o->ksf_min_m = m;
+	return CLI_OK;
+}
 
 int
 cli_client_open(struct cli *c, struct coffer_client **out)
@@ -16,6 +38,8 @@ cli_client_open(struct cli *c, struct coffer_client **out)
 	memset(&o, 0, sizeof(o));
 	o.ca_file = c->ca;
 	o.timeout_s = c->timeout;
+	if ((r = ksf_min(c, &o)) != CLI_OK)
+		return r;
 	/* Without --server, the library takes the one the home signed in
 	 * to last. */
 	r = coffer_client_open(&cl, c->server, c->home, &o);

@@ -1,4 +1,6 @@
-/* srv_auth_*: the OPAQUE setup on disk and the logins in flight. */
+/* srv_auth_*: the OPAQUE setup on disk, the keys derived from it, the
+ * sealed tickets of sign-ins and registrations, and the pruning of what
+ * sign-ins leave in the store. */
 #include "auth.h"
 
 #include <errno.h>
@@ -16,19 +18,37 @@
 #include <coffer/err.h>
 
 #include "core/file.h"
+#include "core/sysendian.h"
+#include "http/log.h"
 
-struct slot {
-	uint8_t			id[COFFER_WIRE_ID_BYTES];
-	int			used;
-	struct srv_pending	p;
+/* The keys derived from the setup (docs/CONTEXTS.md). */
+#define CTX_TICKET_KEY	"coffer/auth-ticket-key/v1"
+#define CTX_LOGIN_KEY	"coffer/login-hash-key/v1"
+#define CTX_FAKE_KEY	"coffer/fake-credential-key/v1"
+/* The ticket's associated data: this, a NUL, the kind, the address. */
+#define TICKET_AD	"coffer/auth-ticket/v1"
+#define PRUNE_EVERY	60	/* s */
+
+static const uint8_t ticket_magic[4] = { 'C', 'F', 'A', 'T' };
+#define TICKET_VERSION	1
+
+_Static_assert(SRV_TICKET_BYTES == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+    + SRV_TICKET_PLAIN + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+    "ticket size");
+
+struct keys {
+	uint8_t	ticket[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	uint8_t	login[crypto_generichash_KEYBYTES];
+	uint8_t	fake[crypto_generichash_KEYBYTES];
 };
 
 struct srv_auth {
 	struct coffer_opaque_server_setup	*setup;
 	struct coffer_opaque_params		 params;
 	struct srv_auth_limits			 limits;
+	struct keys				*keys;	/* sodium_malloc */
 	pthread_mutex_t				 lock;
-	struct slot				*slots;	/* sodium_malloc */
+	int64_t					 pruned; /* last prune */
 };
 
 /* Read the key file: the saved setup, at most COFFER_OPAQUE_SETUP_MAX. */
@@ -98,16 +118,18 @@ srv_auth_open(struct srv_auth **out, const char *data_dir,
 
 	*out = NULL;
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->slots = sodium_allocarray(SRV_PENDING_MAX,
-	    sizeof(*a->slots))) == NULL) {
+	    (a->keys = sodium_malloc(sizeof(*a->keys))) == NULL) {
 		free(a);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memset(a->slots, 0, SRV_PENDING_MAX * sizeof(*a->slots));
 	pthread_mutex_init(&a->lock, NULL);
-	a->params = *params;
-	a->limits = *limits;
+	a->params.t_cost = params != NULL ? params->t_cost :
+	    COFFER_OPAQUE_T_COST;
+	a->params.m_cost = params != NULL ? params->m_cost :
+	    COFFER_OPAQUE_M_COST;
+	if (limits != NULL)
+		a->limits = *limits;
 	if (snprintf(path, sizeof(path), "%s/%s", data_dir,
 	    SRV_AUTH_KEY_FILE) >= (int)sizeof(path)) {
 		snprintf(err, errlen, "data folder path too long");
@@ -116,6 +138,15 @@ srv_auth_open(struct srv_auth **out, const char *data_dir,
 	}
 	r = access(path, F_OK) == 0 ? load_setup(a, path, err, errlen) :
 	    make_setup(a, path, err, errlen);
+	if (r == 0 && (coffer_opaque_server_setup_derive(a->setup,
+	    CTX_TICKET_KEY, a->keys->ticket, sizeof(a->keys->ticket)) != 0 ||
+	    coffer_opaque_server_setup_derive(a->setup, CTX_LOGIN_KEY,
+	    a->keys->login, sizeof(a->keys->login)) != 0 ||
+	    coffer_opaque_server_setup_derive(a->setup, CTX_FAKE_KEY,
+	    a->keys->fake, sizeof(a->keys->fake)) != 0)) {
+		snprintf(err, errlen, "cannot derive the sign-in keys");
+		r = -1;
+	}
 	if (r != 0) {
 		srv_auth_close(&a);
 		return -1;
@@ -132,8 +163,8 @@ srv_auth_close(struct srv_auth **p)
 	if (p == NULL || (a = *p) == NULL)
 		return;
 	coffer_opaque_server_setup_free(&a->setup);
-	if (a->slots != NULL)
-		sodium_free(a->slots);	/* wipes the login states */
+	if (a->keys != NULL)
+		sodium_free(a->keys);	/* wipes */
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 	*p = NULL;
@@ -157,50 +188,172 @@ srv_auth_limits(const struct srv_auth *a)
 	return &a->limits;
 }
 
-int
-srv_auth_pending_put(struct srv_auth *a, const struct srv_pending *p,
-    int64_t now, uint8_t id[COFFER_WIRE_ID_BYTES])
+void
+srv_auth_login_hash(const struct srv_auth *a, const uint8_t *login,
+    size_t len, uint8_t out[SRV_LOGIN_HASH_BYTES])
 {
-	struct slot *free_slot = NULL;
-	size_t i;
+	crypto_generichash(out, SRV_LOGIN_HASH_BYTES, login, len,
+	    a->keys->login, sizeof(a->keys->login));
+}
 
-	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < SRV_PENDING_MAX && free_slot == NULL; i++) {
-		if (a->slots[i].used && a->slots[i].p.expires <= now) {
-			sodium_memzero(&a->slots[i], sizeof(a->slots[i]));
-		}
-		if (!a->slots[i].used)
-			free_slot = &a->slots[i];
-	}
-	if (free_slot != NULL) {
-		randombytes_buf(free_slot->id, sizeof(free_slot->id));
-		free_slot->p = *p;
-		free_slot->used = 1;
-		memcpy(id, free_slot->id, COFFER_WIRE_ID_BYTES);
-	}
-	pthread_mutex_unlock(&a->lock);
-	return free_slot != NULL ? 0 : COFFER_ERR_BUSY;
+void
+srv_auth_fake_cred(const struct srv_auth *a,
+    const uint8_t login_hash[SRV_LOGIN_HASH_BYTES],
+    uint8_t out[SRV_CRED_BYTES])
+{
+	crypto_generichash(out, SRV_CRED_BYTES, login_hash,
+	    SRV_LOGIN_HASH_BYTES, a->keys->fake, sizeof(a->keys->fake));
+}
+
+/* The associated data: TICKET_AD, NUL, the kind, the address; the
+ * address is cut at 64 bytes (an IPv6 text form is at most 45). */
+static size_t
+ticket_ad(uint8_t ad[sizeof(TICKET_AD) + 1 + 64], int kind, const char *peer)
+{
+	size_t n = strnlen(peer, 64);
+
+	memcpy(ad, TICKET_AD, sizeof(TICKET_AD));	/* with its NUL */
+	ad[sizeof(TICKET_AD)] = (uint8_t)kind;
+	memcpy(ad + sizeof(TICKET_AD) + 1, peer, n);
+	return sizeof(TICKET_AD) + 1 + n;
+}
+
+void
+srv_auth_ticket_seal(const struct srv_auth *a, const struct srv_ticket *t,
+    const char *peer, uint8_t out[SRV_TICKET_BYTES])
+{
+	uint8_t p[SRV_TICKET_PLAIN], ad[sizeof(TICKET_AD) + 1 + 64];
+	uint8_t *q = p;
+	size_t adlen = ticket_ad(ad, t->kind, peer);
+
+	memcpy(q, ticket_magic, 4);
+	q[4] = TICKET_VERSION;
+	q[5] = (uint8_t)t->kind;
+	be64enc(q + 6, (uint64_t)t->expires);
+	q += 14;
+	memcpy(q, t->login, SRV_LOGIN_HASH_BYTES);
+	q += SRV_LOGIN_HASH_BYTES;
+	memcpy(q, t->account, COFFER_WIRE_ID_BYTES);
+	q += COFFER_WIRE_ID_BYTES;
+	*q++ = t->has_account ? 1 : 0;
+	memcpy(q, t->cred, SRV_CRED_BYTES);
+	q += SRV_CRED_BYTES;
+	memcpy(q, t->state, COFFER_OPAQUE_SERVER_STATE_BYTES);
+	randombytes_buf(out, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	(void)crypto_aead_xchacha20poly1305_ietf_encrypt(out +
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, p, sizeof(p),
+	    ad, adlen, NULL, out, a->keys->ticket);
+	sodium_memzero(p, sizeof(p));
 }
 
 int
-srv_auth_pending_take(struct srv_auth *a, const uint8_t id[COFFER_WIRE_ID_BYTES],
-    int64_t now, struct srv_pending *out)
+srv_auth_ticket_open(const struct srv_auth *a, const uint8_t *in,
+    size_t len, int kind, const char *peer, int64_t now,
+    struct srv_ticket *out)
 {
-	int r = COFFER_ERR_NOTFOUND;
-	size_t i;
+	uint8_t p[SRV_TICKET_PLAIN], ad[sizeof(TICKET_AD) + 1 + 64];
+	const uint8_t *q = p;
+	struct srv_ticket t;
+	size_t adlen = ticket_ad(ad, kind, peer);
+	int r = COFFER_ERR_FORMAT;
+
+	memset(&t, 0, sizeof(t));
+	if (len != SRV_TICKET_BYTES)
+		goto out;
+	/* Authentic first: the kind and the address are in the tag. */
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, in +
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, len -
+	    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, ad, adlen, in,
+	    a->keys->ticket) != 0) {
+		r = COFFER_ERR_AUTH;
+		goto out;
+	}
+	if (sodium_memcmp(q, ticket_magic, 4) != 0 || q[4] != TICKET_VERSION ||
+	    q[5] != (uint8_t)kind || q[14 + SRV_LOGIN_HASH_BYTES +
+	    COFFER_WIRE_ID_BYTES] > 1)
+		goto out;
+	t.kind = kind;
+	t.expires = (int64_t)be64dec(q + 6);
+	q += 14;
+	memcpy(t.login, q, SRV_LOGIN_HASH_BYTES);
+	q += SRV_LOGIN_HASH_BYTES;
+	memcpy(t.account, q, COFFER_WIRE_ID_BYTES);
+	q += COFFER_WIRE_ID_BYTES;
+	t.has_account = *q++;
+	memcpy(t.cred, q, SRV_CRED_BYTES);
+	q += SRV_CRED_BYTES;
+	memcpy(t.state, q, COFFER_OPAQUE_SERVER_STATE_BYTES);
+	if (now >= t.expires) {
+		r = COFFER_ERR_STATE;
+		goto out;
+	}
+	*out = t;
+	r = 0;
+out:
+	sodium_memzero(p, sizeof(p));
+	sodium_memzero(&t, sizeof(t));
+	return r;
+}
+
+void
+srv_auth_ticket_hash(const uint8_t in[SRV_TICKET_BYTES],
+    uint8_t out[STORE_TICKET_HASH_BYTES])
+{
+	crypto_generichash(out, STORE_TICKET_HASH_BYTES, in, SRV_TICKET_BYTES,
+	    NULL, 0);
+}
+
+int
+srv_auth_prune(struct srv_auth *a, struct store_meta *m, int64_t now)
+{
+	int r;
+
+	if ((r = m->ops->attempt_prune(m, now - (int64_t)a->limits.window,
+	    NULL)) != 0 || (r = m->ops->session_prune(m, now, NULL)) != 0 ||
+	    (r = m->ops->ticket_prune(m, now, NULL)) != 0)
+		return r;
+	return 0;
+}
+
+void
+srv_auth_prune_maybe(struct srv_auth *a, struct store_meta *m, int64_t now)
+{
+	int due, r;
 
 	pthread_mutex_lock(&a->lock);
-	for (i = 0; i < SRV_PENDING_MAX; i++) {
-		if (!a->slots[i].used || sodium_memcmp(a->slots[i].id, id,
-		    COFFER_WIRE_ID_BYTES) != 0)
-			continue;
-		if (a->slots[i].p.expires > now) {
-			*out = a->slots[i].p;
-			r = 0;
-		}
-		sodium_memzero(&a->slots[i], sizeof(a->slots[i]));
-		break;
-	}
+	due = now - a->pruned >= PRUNE_EVERY;
+	if (due)
+		a->pruned = now;
 	pthread_mutex_unlock(&a->lock);
-	return r;
+	if (due && (r = srv_auth_prune(a, m, now)) != 0)
+		srv_log(SRV_LOG_WARN, "auth_prune_failed", "reason",
+		    coffer_strerror(r), (char *)NULL);
+}
+
+/* An account from before logins were hashed: its record gains the mark
+ * SRV_CRED_TYPED (its credential id is the login as typed, which it was
+ * made under, and which each sign-in brings) and its login becomes the
+ * keyed hash. */
+static int
+upgrade_one(void *ctx, struct store_account *acct)
+{
+	const struct srv_auth *a = ctx;
+	uint8_t h[SRV_LOGIN_HASH_BYTES];
+
+	if (acct->record_len != SRV_RECORD_LEGACY || acct->login_len == 0)
+		return COFFER_ERR_CORRUPT;
+	acct->record[acct->record_len++] = SRV_CRED_TYPED;
+	srv_auth_login_hash(a, acct->login, acct->login_len, h);
+	sodium_memzero(acct->login, sizeof(acct->login));
+	memcpy(acct->login, h, sizeof(h));
+	acct->login_len = sizeof(h);
+	return 0;
+}
+
+int
+srv_auth_upgrade(const struct srv_auth *a, struct store_meta *m,
+    uint64_t *n)
+{
+	return m->ops->account_upgrade(m, SRV_RECORD_LEGACY, upgrade_one,
+	    (void *)(uintptr_t)a, n);
 }

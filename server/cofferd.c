@@ -211,7 +211,9 @@ app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
 	    cfg->opaque_m_cost };
 	struct srv_auth_limits lim = { cfg->login_window,
 	    cfg->login_failures_account, cfg->login_failures_address,
-	    cfg->session_ttl };
+	    cfg->session_ttl, cfg->login_failures_pair,
+	    cfg->register_per_address, cfg->signin_ticket_ttl };
+	uint64_t upgraded = 0;
 	char err[400];
 	int r;
 
@@ -246,6 +248,16 @@ app_open(struct srv_app *app, const struct srv_config *cfg, const char *data)
 		    (char *)NULL);
 		return -1;
 	}
+	/* Accounts from before logins were hashed: hashed now, under the
+	 * key the setup gives (docs/OPERATING.md, "Upgrades"). */
+	if ((r = srv_auth_upgrade(app->auth, app->store->meta,
+	    &upgraded)) != 0) {
+		srv_log(SRV_LOG_ERROR, "login_upgrade_failed", "reason",
+		    coffer_strerror(r), (char *)NULL);
+		return -1;
+	}
+	if (upgraded > 0)
+		srv_log(SRV_LOG_INFO, "logins_hashed", (char *)NULL);
 	return 0;
 }
 

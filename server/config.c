@@ -56,6 +56,12 @@ static const struct key {
 	    offsetof(struct srv_config, login_failures_account), 1, 100000 },
 	{ "login_failures_address", K_UINT,
 	    offsetof(struct srv_config, login_failures_address), 1, 100000 },
+	{ "login_failures_pair", K_UINT,
+	    offsetof(struct srv_config, login_failures_pair), 1, 100000 },
+	{ "register_per_address", K_UINT,
+	    offsetof(struct srv_config, register_per_address), 1, 100000 },
+	{ "signin_ticket_ttl", K_UINT,
+	    offsetof(struct srv_config, signin_ticket_ttl), 10, 3600 },
 	{ "quota", K_SIZE, offsetof(struct srv_config, quota), 0, 0 },
 	{ "upload_concurrency", K_UINT,
 	    offsetof(struct srv_config, upload_concurrency), 1, 1024 },
@@ -93,8 +99,11 @@ srv_config_init(struct srv_config *c)
 	c->opaque_m_cost = COFFER_OPAQUE_M_COST;
 	c->session_ttl = 30 * 24 * 3600;
 	c->login_window = 15 * 60;
-	c->login_failures_account = 10;
+	c->login_failures_account = 30;
 	c->login_failures_address = 100;
+	c->login_failures_pair = 5;
+	c->register_per_address = 20;
+	c->signin_ticket_ttl = 120;
 	c->quota = STORE_QUOTA_DEFAULT;
 	c->upload_concurrency = 4;
 	c->upload_reservation_ttl = 3600;

@@ -43,6 +43,9 @@ struct srv_config {
 	unsigned		 login_window;	/* s, for the failure counts */
 	unsigned		 login_failures_account; /* per window */
 	unsigned		 login_failures_address; /* per window */
+	unsigned		 login_failures_pair; /* per login and address */
+	unsigned		 register_per_address; /* per window */
+	unsigned		 signin_ticket_ttl; /* s */
 	uint64_t		 quota;	/* bytes per account, by default */
 	/* Blob uploads and the maintenance sweep (server/maint.h). */
 	unsigned		 upload_concurrency; /* per account */

@@ -13,16 +13,20 @@
 int
 srv_session_new(struct store *st, struct srv_session_cache *cache,
     const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t *device,
-    int64_t now, int64_t ttl, char token[SRV_TOKEN_LEN + 1])
+    int64_t now, int64_t ttl, const uint8_t *raw,
+    char token[SRV_TOKEN_LEN + 1])
 {
 	struct store_session s;
-	uint8_t raw[SRV_TOKEN_BYTES];
+	uint8_t bytes[SRV_TOKEN_BYTES];
 	int r;
 
 	memset(&s, 0, sizeof(s));
-	randombytes_buf(raw, sizeof(raw));
-	if ((r = coffer_b64url_encode(token, SRV_TOKEN_LEN + 1, raw,
-	    sizeof(raw))) != 0)
+	if (raw != NULL)
+		memcpy(bytes, raw, sizeof(bytes));
+	else
+		randombytes_buf(bytes, sizeof(bytes));
+	if ((r = coffer_b64url_encode(token, SRV_TOKEN_LEN + 1, bytes,
+	    sizeof(bytes))) != 0)
 		goto out;
 	store_token_hash(s.token_hash, (const uint8_t *)token, SRV_TOKEN_LEN);
 	memcpy(s.account, account, COFFER_WIRE_ID_BYTES);
@@ -30,7 +34,8 @@ srv_session_new(struct store *st, struct srv_session_cache *cache,
 		memcpy(s.device, device, COFFER_WIRE_ID_BYTES);
 		s.has_device = 1;
 	}
-	s.created = now;
+	/* When it began serves nobody to the second: kept to the day. */
+	s.created = now / 86400 * 86400;
 	s.last_used = now;
 	s.expires = now + ttl;
 	r = st->meta->ops->session_create(st->meta, &s);
@@ -42,7 +47,7 @@ srv_session_new(struct store *st, struct srv_session_cache *cache,
 out:
 	if (r != 0)
 		sodium_memzero(token, SRV_TOKEN_LEN + 1);
-	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(bytes, sizeof(bytes));
 	return r;
 }
 

@@ -1,4 +1,5 @@
-/* Sessions: random bearer tokens, stored only as their SHA-256 hash,
+/* Sessions: bearer tokens (derived from the sign-in's OPAQUE session key,
+ * or random), stored only as their SHA-256 hash,
  * expiring, revocable (store/meta.h holds them), and bound to a device
  * (docs/PROTOCOL-devices.md §5). A session is full when its account has
  * no device list yet, or when it is bound to a device the list's head
@@ -21,15 +22,18 @@
 
 struct srv_session_cache;
 
-/** srv_session_new(st, cache, account, device, now, ttl, token): a new
- * session of ${account} (and of ${device}, or none if NULL) valid until
- * ${now} + ${ttl}; its token, NUL terminated, in ${token}. Making room
+/** srv_session_new(st, cache, account, device, now, ttl, raw, token): a
+ * new session of ${account} (and of ${device}, or none if NULL) valid
+ * until ${now} + ${ttl}; its token, NUL terminated, in ${token}: the
+ * SRV_TOKEN_BYTES of ${raw} (a sign-in derives them from the OPAQUE
+ * session key), or random ones if ${raw} is NULL. Making room
  * for it may end older sessions of the account (store/meta.h,
  * session_create), so ${cache} (NULL accepted) is cleared. Returns 0 or
  * the store's error (NOTFOUND: no such account or device). */
 int srv_session_new(struct store *st, struct srv_session_cache *cache,
     const uint8_t account[COFFER_WIRE_ID_BYTES], const uint8_t *device,
-    int64_t now, int64_t ttl, char token[SRV_TOKEN_LEN + 1]);
+    int64_t now, int64_t ttl, const uint8_t *raw,
+    char token[SRV_TOKEN_LEN + 1]);
 
 /* The context of the signature that binds a session to a device:
  * Sig(device, this, account id || SHA-256(session token)). */

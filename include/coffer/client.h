@@ -58,7 +58,19 @@ struct coffer_client_opts {
 	 * the server. 0: 30 s and 1024 bytes/s. */
 	unsigned	 timeout_s;
 	unsigned	 min_rate;
+	/* The least key stretching (Argon2id) this client accepts from a
+	 * server, passes and KiB; 0: the production profile
+	 * (COFFER_OPAQUE_T_COST, COFFER_OPAQUE_M_COST). Lower it only for a
+	 * server you run for tests: a server that names less is refused
+	 * (COFFER_ERR_SERVER), whatever it says, as is one that names more
+	 * than COFFER_CLIENT_KSF_T_MAX or COFFER_CLIENT_KSF_M_MAX. */
+	unsigned	 ksf_min_t;
+	unsigned	 ksf_min_m;
 };
+
+/* The most key stretching a server may ask of this client. */
+#define COFFER_CLIENT_KSF_T_MAX		10
+#define COFFER_CLIENT_KSF_M_MAX		1048576		/* KiB, 1 GiB */
 
 struct coffer_client_status {
 	int		signed_in;	/* a session token of this server is held */

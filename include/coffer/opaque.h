@@ -199,6 +199,16 @@ COFFER_API int coffer_opaque_server_setup_public_key(
     const struct coffer_opaque_server_setup *setup,
     uint8_t pk[COFFER_OPAQUE_PUBLIC_KEY_BYTES]) COFFER_WUR;
 
+/** coffer_opaque_server_setup_derive(setup, context, out, outlen): a
+ * server-side key of ${outlen} bytes (1 to COFFER_KDF_MAX) derived from the
+ * setup's OPRF seed for ${context} (coffer_kdf's rule; one context per use,
+ * each listed in docs/CONTEXTS.md), so that a server keeps one secret
+ * file. The output reveals nothing of the seed. Returns 0 or
+ * COFFER_ERR_INVALID. */
+COFFER_API int coffer_opaque_server_setup_derive(
+    const struct coffer_opaque_server_setup *setup, const char *context,
+    uint8_t *out, size_t outlen) COFFER_WUR;
+
 /** coffer_opaque_server_setup_free(p): wipe and free *${p}, set it to
  * NULL; accepts NULL. */
 COFFER_API void coffer_opaque_server_setup_free(

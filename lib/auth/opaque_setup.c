@@ -2,6 +2,7 @@
  * OPRF seed and the AKE key pair (RFC 9807 section 3.1), and their saved
  * form "CFOS" (docs/PROTOCOL-opaque.md). */
 #include <coffer/err.h>
+#include <coffer/kdf.h>
 #include <coffer/key.h>
 #include <coffer/opaque.h>
 
@@ -147,4 +148,14 @@ coffer_opaque_server_setup_load(struct coffer_opaque_server_setup **out,
 	if (oprf_scalar_check(sk) != 0)
 		return COFFER_ERR_FORMAT;
 	return coffer_opaque_server_setup_import(out, seed, seedlen, sk);
+}
+
+int
+coffer_opaque_server_setup_derive(const struct coffer_opaque_server_setup *setup,
+    const char *context, uint8_t *out, size_t outlen)
+{
+	if (setup == NULL || context == NULL || out == NULL)
+		return COFFER_ERR_INVALID;
+	return coffer_kdf(out, outlen, setup->oprf_seed, setup->seedlen,
+	    context, NULL, 0);
 }

@@ -5,6 +5,7 @@
 #include <coffer/client.h>
 #include <coffer/encoding.h>
 #include <coffer/err.h>
+#include <coffer/kdf.h>
 #include <coffer/opaque.h>
 #include <coffer/sign.h>
 
@@ -21,8 +22,16 @@
 
 #define B64(n)	COFFER_B64URL_LEN(n)
 #define BIND_CONTEXT	"coffer/session-device/v1"
+/* The session token: derived from the OPAQUE session key, as the server
+ * does; never sent by it. */
+#define TOKEN_CONTEXT	"coffer/session-token/v1"
+#define TOKEN_BYTES	32
+#define TICKET_MAX	512	/* characters, with the NUL */
 
-/* The key-stretching costs the server names: {"alg", "t_cost", "m_cost"}. */
+/* The key-stretching costs the server names: {"alg", "t_cost", "m_cost"},
+ * within this client's floor (the production profile unless the caller
+ * lowered it) and ceiling: a server's word can neither weaken what a
+ * stolen record costs to guess nor make the client spend minutes. */
 static int
 read_ksf(struct coffer_client *c, const json_t *j,
     struct coffer_opaque_params *p)
@@ -37,13 +46,47 @@ read_ksf(struct coffer_client *c, const json_t *j,
 	    net_json_str(k, "alg", &alg, d) != 0 ||
 	    strcmp(alg, "argon2id") != 0 ||
 	    net_json_int(k, "t_cost", &t, d) != 0 ||
-	    net_json_int(k, "m_cost", &m, d) != 0 ||
-	    t < 1 || t > COFFER_OPAQUE_T_MAX || m < COFFER_OPAQUE_M_MIN ||
-	    m > COFFER_OPAQUE_M_MAX)
+	    net_json_int(k, "m_cost", &m, d) != 0)
 		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
 		    "field \"ksf\" is not a valid argon2id cost");
+	if (t < c->ksf_min_t || m < c->ksf_min_m)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server asks for "
+		    "weaker key stretching (argon2id t=%llu, m=%llu KiB) than "
+		    "this client accepts (t>=%u, m>=%u KiB): refused",
+		    (unsigned long long)t, (unsigned long long)m,
+		    (unsigned)c->ksf_min_t, (unsigned)c->ksf_min_m);
+	if (t > COFFER_CLIENT_KSF_T_MAX || m > COFFER_CLIENT_KSF_M_MAX)
+		return cl_fail(c, COFFER_ERR_SERVER, "the server asks for more "
+		    "key stretching (argon2id t=%llu, m=%llu KiB) than this "
+		    "client spends (t<=%u, m<=%u KiB): refused",
+		    (unsigned long long)t, (unsigned long long)m,
+		    (unsigned)COFFER_CLIENT_KSF_T_MAX,
+		    (unsigned)COFFER_CLIENT_KSF_M_MAX);
 	p->t_cost = (uint32_t)t;
 	p->m_cost = (uint32_t)m;
+	return 0;
+}
+
+/* A ticket the server sealed (docs/PROTOCOL-opaque.md, "Tickets"): opaque
+ * to the client, handed back as it came; base64url, capped. */
+static int
+read_ticket(struct coffer_client *c, const json_t *j, char out[TICKET_MAX])
+{
+	const char *s;
+	size_t i;
+	int r;
+
+	if ((r = net_json_str(j, "ticket", &s, c->errmsg)) != 0)
+		return r;
+	for (i = 0; s[i] != '\0' && i < TICKET_MAX - 1; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '_'))
+			break;
+	if (i == 0 || s[i] != '\0')
+		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
+		    "field \"ticket\" is not a ticket");
+	memcpy(out, s, i + 1);
 	return 0;
 }
 
@@ -77,7 +120,7 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	uint8_t rec[COFFER_OPAQUE_RECORD_BYTES];
 	uint8_t exp[COFFER_OPAQUE_EXPORT_KEY_BYTES];
 	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], rb[B64(sizeof(rec))];
-	char *body = NULL;
+	char ticket[TICKET_MAX], *body = NULL;
 	json_t *j = NULL;
 	int r;
 
@@ -98,11 +141,12 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	    (r = net_json_body(&body, "{s:s,s:s}", "login", lb, "request",
 	    rb)) != 0)
 		goto out;
-	/* Register/start stores nothing: safe to send again. */
+	/* Register/start stores nothing but a count: safe to send again. */
 	if ((r = cl_json(c, "POST", "/v1/accounts/register/start", body,
 	    CL_IDEMPOTENT | CL_NOAUTH, &j, NULL)) != 0)
 		goto out;
 	if ((r = read_ksf(c, j, &ksf)) != 0 ||
+	    (r = read_ticket(c, j, ticket)) != 0 ||
 	    (r = net_json_b64_exact(j, "response", resp, sizeof(resp),
 	    c->errmsg)) != 0)
 		goto out;
@@ -117,8 +161,8 @@ coffer_client_account_create(struct coffer_client *c, const char *login,
 	json_decref(j);
 	j = NULL;
 	if ((r = coffer_b64url_encode(rb, sizeof(rb), rec, sizeof(rec))) != 0 ||
-	    (r = net_json_body(&body, "{s:s,s:s}", "login", lb, "record",
-	    rb)) != 0)
+	    (r = net_json_body(&body, "{s:s,s:s,s:s}", "login", lb, "record",
+	    rb, "ticket", ticket)) != 0)
 		goto out;
 	if ((r = cl_json(c, "POST", "/v1/accounts", body, CL_NOAUTH, &j,
 	    NULL)) != 0)
@@ -156,49 +200,48 @@ same_account(struct coffer_client *c,
 	return r;
 }
 
-/* Keep the session: the token file (0600); the account and the server,
- * which later opens of the home default to, in the state. */
+/* Keep the session: the token (derived from the sign-in's session key
+ * ${sk}) in the token file (0600); the account and the server, which
+ * later opens of the home default to, in the state. */
 static int
-keep_session(struct coffer_client *c, const char *login, const json_t *j)
+keep_session(struct coffer_client *c, const char *login, const json_t *j,
+    const uint8_t sk[COFFER_OPAQUE_SESSION_KEY_BYTES])
 {
-	static const char *const keys[] = { "token", "account", "expires",
-		NULL };
-	uint8_t account[COFFER_WIRE_ID_BYTES];
-	const char *tok;
-	char path[4096];
+	static const char *const keys[] = { "account", "expires", NULL };
+	uint8_t account[COFFER_WIRE_ID_BYTES], raw[TOKEN_BYTES];
+	char tok[B64(TOKEN_BYTES)], path[4096];
 	uint64_t expires;
-	size_t i;
 	int r;
 
 	if ((r = net_json_only(j, keys, c->errmsg)) != 0 ||
-	    (r = net_json_str(j, "token", &tok, c->errmsg)) != 0 ||
 	    (r = net_json_hex(j, "account", account, COFFER_WIRE_ID_BYTES,
 	    c->errmsg)) != 0 ||
 	    (r = net_json_int(j, "expires", &expires, c->errmsg)) != 0)
 		return r;
 	if ((r = same_account(c, account)) != 0)
 		return r;
-	for (i = 0; tok[i] != '\0'; i++)
-		if (tok[i] <= ' ' || tok[i] > '~')
-			break;
-	if (i == 0 || tok[i] != '\0' || i > NET_TOKEN_MAX)
-		return cl_fail(c, COFFER_ERR_SERVER, "the server's answer: "
-		    "field \"token\" is not a token");
+	if ((r = coffer_kdf(raw, sizeof(raw), sk,
+	    COFFER_OPAQUE_SESSION_KEY_BYTES, TOKEN_CONTEXT, NULL, 0)) != 0 ||
+	    (r = coffer_b64url_encode(tok, sizeof(tok), raw,
+	    sizeof(raw))) != 0)
+		goto out;
 	if ((r = cl_path(path, sizeof(path), c->home, "session")) != 0 ||
-	    (r = file_write_atomic(path, (const uint8_t *)tok, i,
-	    0600)) != 0)
-		return cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
+	    (r = file_write_atomic(path, (const uint8_t *)tok, strlen(tok),
+	    0600)) != 0) {
+		r = cl_fail(c, r, "%s: %s", path, coffer_strerror(r));
+		goto out;
+	}
 	/* What binding signs for: this session and no other. */
-	crypto_hash_sha256(c->token_hash, (const uint8_t *)tok, i);
-	r = net_set_token(c->net, tok);
-	/* The reply's copy of the token goes with the reply: wipe it now. */
-	sodium_memzero((char *)(uintptr_t)tok, i);
-	if (r != 0 ||
+	crypto_hash_sha256(c->token_hash, (const uint8_t *)tok, strlen(tok));
+	if ((r = net_set_token(c->net, tok)) != 0 ||
 	    (r = st_set(c, "login", login, strlen(login))) != 0 ||
 	    (r = st_set(c, "account", account, sizeof(account))) != 0 ||
 	    (r = st_set(c, "server", c->url, strlen(c->url))) != 0)
-		return r;
-	return 0;
+		goto out;
+out:
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(tok, sizeof(tok));
+	return r;
 }
 
 /* The device id to name at sign-in, once it is registered. */
@@ -350,8 +393,7 @@ login_once(struct coffer_client *c, const char *login,
 	uint8_t sk[COFFER_OPAQUE_SESSION_KEY_BYTES];
 	uint8_t exp[COFFER_OPAQUE_EXPORT_KEY_BYTES];
 	char lb[B64(COFFER_CLIENT_LOGIN_MAX)], kb[B64(sizeof(ke1))];
-	char lid[ID_HEX], dev[ID_HEX], *body = NULL;
-	const char *s;
+	char ticket[TICKET_MAX], dev[ID_HEX], *body = NULL;
 	json_t *j = NULL;
 	int r;
 
@@ -381,15 +423,8 @@ login_once(struct coffer_client *c, const char *login,
 		goto out;
 	if ((r = read_ksf(c, j, &ksf)) != 0 ||
 	    (r = net_json_b64_exact(j, "ke2", ke2, sizeof(ke2),
-	    c->errmsg)) != 0 ||
-	    (r = net_json_str(j, "login_id", &s, c->errmsg)) != 0)
+	    c->errmsg)) != 0 || (r = read_ticket(c, j, ticket)) != 0)
 		goto out;
-	if (strlen(s) != ID_HEX - 1) {
-		r = cl_fail(c, COFFER_ERR_SERVER, "the server's answer: field "
-		    "\"login_id\" is not an id");
-		goto out;
-	}
-	memcpy(lid, s, ID_HEX);
 	if ((r = coffer_opaque_client_login_finish(oc, ke3, sk, exp, ke2,
 	    sizeof(ke2), &ksf, NULL)) != 0) {
 		r = cl_fail(c, r == COFFER_ERR_AUTH ? COFFER_ERR_UNAUTHORIZED :
@@ -405,12 +440,12 @@ login_once(struct coffer_client *c, const char *login,
 	    (r = coffer_b64url_encode(kb, sizeof(kb), ke3, sizeof(ke3))) != 0)
 		goto out;
 	*claimed = dev[0] != '\0';
-	r = dev[0] ? net_json_body(&body, "{s:s,s:s,s:s}", "login_id", lid,
+	r = dev[0] ? net_json_body(&body, "{s:s,s:s,s:s}", "ticket", ticket,
 	    "ke3", kb, "device", dev) : net_json_body(&body, "{s:s,s:s}",
-	    "login_id", lid, "ke3", kb);
+	    "ticket", ticket, "ke3", kb);
 	if (r != 0 || (r = cl_json(c, "POST", "/v1/sessions/finish", body,
 	    CL_NOAUTH, &j, NULL)) != 0 ||
-	    (r = keep_session(c, login, j)) != 0)
+	    (r = keep_session(c, login, j, sk)) != 0)
 		goto out;
 	r = join(c);
 out:

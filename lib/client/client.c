@@ -2,6 +2,7 @@
  * it, its last error, what it holds. */
 #include <coffer/client.h>
 #include <coffer/err.h>
+#include <coffer/opaque.h>
 #include <coffer/keychain.h>
 #include <coffer/keystore.h>
 
@@ -145,6 +146,10 @@ coffer_client_open(struct coffer_client **out, const char *server_url,
 		memcpy(c->passcode, opts->passcode, opts->passcode_len);
 		c->passcode_len = opts->passcode_len;
 	}
+	c->ksf_min_t = opts != NULL && opts->ksf_min_t != 0 ?
+	    opts->ksf_min_t : COFFER_OPAQUE_T_COST;
+	c->ksf_min_m = opts != NULL && opts->ksf_min_m != 0 ?
+	    opts->ksf_min_m : COFFER_OPAQUE_M_COST;
 	if (opts != NULL) {
 		no.ca_file = opts->ca_file;
 		no.retries = opts->retries;

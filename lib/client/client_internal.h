@@ -104,6 +104,8 @@ struct coffer_client {
 	size_t			 passcode_len;
 	char			 errmsg[NET_DETAIL];
 	long			 status;
+	uint32_t		 ksf_min_t;	/* the floor of a server's KSF */
+	uint32_t		 ksf_min_m;
 };
 
 /* A zone as the client knows it. Whether the client seals its records

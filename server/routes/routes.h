@@ -15,6 +15,7 @@
 #include <coffer/device.h>
 #include <coffer/sign.h>
 
+#include "auth.h"
 #include "http/http.h"
 #include "keys/devlist.h"
 
@@ -27,7 +28,7 @@ struct srv_session_cache;
 struct srv_app {
 	const char	*data_dir;
 	struct store	*store;		/* the data folder's stores */
-	struct srv_auth	*auth;		/* OPAQUE setup, logins in flight */
+	struct srv_auth	*auth;		/* OPAQUE setup, ticket keys, limits */
 	struct srv_session_cache *sessions;	/* lately checked tokens */
 	unsigned	 uploads_max;	/* blob uploads in flight per account */
 	unsigned	 reserve_ttl;	/* s, an upload's quota reservation */
@@ -79,16 +80,18 @@ void srv_req_token_hash(struct srv_req *req, uint8_t *hash);
 struct srv_auth_body {
 	uint8_t		*login;		/* sign-up, sign-in start */
 	size_t		 login_len;
-	uint8_t		 login_id[16];	/* sign-in finish */
+	uint8_t		 ticket[SRV_TICKET_BYTES]; /* sign-in finish,
+						   sign-up */
 	uint8_t		 device[16];	/* sign-in finish, optional */
 	int		 has_device;
 	uint8_t		*msg;		/* the OPAQUE message */
 };
 
 /** srv_parse_auth_body(body, field, msglen, out, e): parse a body of
- * {"login", FIELD} (FIELD "request", "record" or "ke1") or of
- * {"login_id", "ke3", "device"?} (FIELD "ke3"); the OPAQUE message must
- * decode to exactly ${msglen} bytes. Returns 0 (free out->login and
+ * {"login", FIELD} (FIELD "request" or "ke1"), of {"login", "record",
+ * "ticket"} (FIELD "record") or of {"ticket", "ke3", "device"?} (FIELD
+ * "ke3"); a ticket must decode to SRV_TICKET_BYTES, the OPAQUE message to
+ * exactly ${msglen} bytes. Returns 0 (free out->login and
  * out->msg) or -1 with ${e} set and nothing to free. */
 int srv_parse_auth_body(const json_t *body, const char *field, size_t msglen,
     struct srv_auth_body *out, struct wire_json_err *e);

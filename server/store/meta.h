@@ -52,6 +52,7 @@
 #define STORE_FEED_BYTES	((size_t)4 << 20)	/* data per page */
 #define STORE_ATTEMPT_KEY_MAX	256	/* rate-limit key bytes */
 #define STORE_TOKEN_HASH_BYTES	32	/* SHA-256 of a session token */
+#define STORE_TICKET_HASH_BYTES	32	/* BLAKE2b of a spent sign-in ticket */
 #define STORE_DEVLIST_HASH_BYTES 32	/* a device list entry's hash */
 #define STORE_DEVLIST_ENTRIES_MAX 4096	/* device list entries per account */
 #define STORE_DEVLIST_BYTES_MAX	((uint64_t)8 << 20)	/* and their bytes */
@@ -72,7 +73,8 @@ struct store_meta {
 
 struct store_account {
 	uint8_t		id[COFFER_WIRE_ID_BYTES];	/* server-assigned, random */
-	uint8_t		login[COFFER_WIRE_LOGIN_MAX];	/* as the client gave it */
+	uint8_t		login[COFFER_WIRE_LOGIN_MAX];	/* the login's keyed hash
+							   (server/auth.h) */
 	size_t		login_len;
 	uint8_t		record[STORE_OPAQUE_RECORD_MAX];
 	size_t		record_len;
@@ -107,10 +109,14 @@ struct store_session {
 };
 
 enum store_attempt_kind {
-	STORE_ATTEMPT_LOGIN = 1,	/* key: the login identifier as sent */
+	STORE_ATTEMPT_LOGIN = 1,	/* key: the login's keyed hash */
 	STORE_ATTEMPT_ADDRESS = 2,	/* key: the source address */
 	STORE_ATTEMPT_DEVLIST = 3,	/* a refused device list append; key:
 					   the account id */
+	STORE_ATTEMPT_PAIR = 4,		/* a sign-in not finished; key: the
+					   login's keyed hash || the address */
+	STORE_ATTEMPT_REGISTER = 5,	/* a registration start; key: the
+					   source address */
 };
 
 struct store_device {
@@ -208,6 +214,10 @@ struct store_pairing {
 	int64_t		expires;	/* gone when now >= expires */
 	unsigned	step;		/* the last step posted, 0..4 */
 };
+
+/* upgrade(ctx, a): rewrite the account ${a} in place (its login and
+ * record); 0, or an error that stops account_upgrade. */
+typedef int (*store_account_upgrade_fn)(void *ctx, struct store_account *a);
 
 struct store_meta_ops {
 	int		 version;	/* STORE_META_OPS_VERSION */
@@ -396,6 +406,21 @@ struct store_meta_ops {
 	int	(*tombstone_compact)(struct store_meta *m, int64_t day,
 		    int64_t before, uint64_t *deleted);
 	int	(*ping)(struct store_meta *m);
+	/* Version 3 too: sign-in under attack (server/auth.h). */
+	int	(*ticket_spend)(struct store_meta *m,
+		    const uint8_t hash[STORE_TICKET_HASH_BYTES], int64_t expires,
+		    int64_t now);
+	int	(*ticket_prune)(struct store_meta *m, int64_t now,
+		    uint64_t *deleted);
+	int	(*attempt_latest)(struct store_meta *m,
+		    enum store_attempt_kind kind, const uint8_t *key,
+		    size_t key_len, int64_t since, uint64_t *count,
+		    int64_t *latest);
+	int	(*attempt_forget_one)(struct store_meta *m,
+		    enum store_attempt_kind kind, const uint8_t *key,
+		    size_t key_len);
+	int	(*account_upgrade)(struct store_meta *m, size_t record_len,
+		    store_account_upgrade_fn fn, void *ctx, uint64_t *n);
 };
 
 /*
@@ -428,7 +453,8 @@ struct store_meta_ops {
  *   INVALID (empty), TOOBIG, NOTFOUND, CONFLICT.
  *
  * session_create(m, s): store ${s} (its token_hash is SHA-256 of the
- *   token: the token itself never reaches the store). The account's
+ *   token: the token itself never reaches the store; its last_used, or
+ *   created if 0). The account's
  *   least recently used sessions go beyond STORE_SESSIONS_MAX. Once the
  *   account has a device list, restricted sessions (not full: not bound
  *   to a device the head lists with its registered card; a new session
@@ -457,6 +483,20 @@ struct store_meta_ops {
  * attempt_clear(m, kind, key, key_len): forget ${key}'s failures (after a
  *   success; the routes clear the login's, not the address's).
  * attempt_prune(m, before, deleted): drop attempts older than ${before}.
+ * attempt_latest(m, kind, key, key_len, since, count, latest): as
+ *   attempt_count, and the time of the newest of them in *${latest} (0 if
+ *   none).
+ * attempt_forget_one(m, kind, key, key_len): forget ${key}'s newest
+ *   attempt (a sign-in that then passed); none is no error.
+ *
+ * ticket_spend(m, hash, expires, now): record a sign-in ticket as used
+ *   until ${expires}, so that it is refused after (by any process sharing
+ *   the store). EXISTS (spent already). Rows expired at ${now} may go.
+ * ticket_prune(m, now, deleted): drop the spent tickets expired at ${now}.
+ * account_upgrade(m, record_len, fn, ctx, n): call ${fn} on every account
+ *   whose record is exactly ${record_len} bytes, in one write
+ *   transaction, and store what it rewrote (login and record); the count
+ *   in *${n}. EXISTS (a rewritten login is taken), or ${fn}'s error.
  *
  * device_add(m, account, d, now): INVALID (empty card), TOOBIG (card,
  *   name, or COFFER_WIRE_DEVICES_MAX reached), QUOTA (the account has a

@@ -382,6 +382,22 @@ out:
 }
 
 int
+msq_checkpoint(struct msq *ms)
+{
+	struct msq_conn *c = NULL;
+	int r;
+
+	pthread_mutex_lock(&ms->wmu);
+	if ((r = pool_get(ms, &c)) == 0) {
+		r = msq_err(sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)",
+		    NULL, NULL, NULL));
+		msq_pool_put(ms, c);
+	}
+	pthread_mutex_unlock(&ms->wmu);
+	return r;
+}
+
+int
 msq_end(struct msq *ms, struct msq_conn *c, int write, int r)
 {
 	size_t i;

@@ -92,6 +92,18 @@
 	    " AND key = ?2 AND at >= ?3") \
 	X(ATTEMPT_CLEAR, "DELETE FROM attempts WHERE kind = ?1 AND key = ?2") \
 	X(ATTEMPT_PRUNE, "DELETE FROM attempts WHERE at < ?1") \
+	X(ATTEMPT_LATEST, "SELECT count(*), coalesce(max(at), 0) FROM" \
+	    " attempts WHERE kind = ?1 AND key = ?2 AND at >= ?3") \
+	X(ATTEMPT_FORGET_ONE, "DELETE FROM attempts WHERE rowid = (SELECT" \
+	    " rowid FROM attempts WHERE kind = ?1 AND key = ?2" \
+	    " ORDER BY at DESC LIMIT 1)") \
+	X(TICKET_SPEND, "INSERT INTO tickets_used (hash, expires)" \
+	    " VALUES (?1, ?2)") \
+	X(TICKET_PRUNE, "DELETE FROM tickets_used WHERE expires <= ?1") \
+	X(ACCOUNT_LEGACY, "SELECT id, login, record, created FROM accounts" \
+	    " WHERE length(record) = ?1") \
+	X(ACCOUNT_REWRITE, "UPDATE accounts SET login = ?2, record = ?3" \
+	    " WHERE id = ?1") \
 	X(DEVICE_DID, "SELECT did FROM devices WHERE aid = ?1 AND id = ?2") \
 	X(DEVICE_COUNT, "SELECT count(*), coalesce(sum(NOT EXISTS" \
 	    " (SELECT 1 FROM devlist_members m WHERE m.aid = d.aid" \
@@ -278,6 +290,11 @@ int msq_list(struct msq *ms, const uint8_t *account, enum msq_sql q,
  * (NULL accepted). 0 or an error. */
 int msq_prune(struct msq *ms, enum msq_sql q, int64_t v, uint64_t *deleted);
 
+/* msq_checkpoint(ms): copy the write-ahead log into the database and
+ * empty it, so that rows rewritten for privacy leave no old copy there.
+ * 0 or an error. */
+int msq_checkpoint(struct msq *ms);
+
 /* The functions of the ops table, one file per group. */
 int msq_account_create(struct store_meta *, const uint8_t *, size_t,
     const uint8_t *, size_t, int64_t, struct store_account *);
@@ -307,6 +324,14 @@ int msq_attempt_count(struct store_meta *, enum store_attempt_kind,
 int msq_attempt_clear(struct store_meta *, enum store_attempt_kind,
     const uint8_t *, size_t);
 int msq_attempt_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_attempt_latest(struct store_meta *, enum store_attempt_kind,
+    const uint8_t *, size_t, int64_t, uint64_t *, int64_t *);
+int msq_attempt_forget_one(struct store_meta *, enum store_attempt_kind,
+    const uint8_t *, size_t);
+int msq_ticket_spend(struct store_meta *, const uint8_t *, int64_t, int64_t);
+int msq_ticket_prune(struct store_meta *, int64_t, uint64_t *);
+int msq_account_upgrade(struct store_meta *, size_t,
+    store_account_upgrade_fn, void *, uint64_t *);
 int msq_device_add(struct store_meta *, const uint8_t *,
     const struct store_device *, int64_t);
 int msq_device_add_claim(struct store_meta *, const uint8_t *,

@@ -347,7 +347,8 @@ msq_session_create(struct store_meta *m, const struct store_session *s)
 	    (did != 0 && (r = msq_bind_i64(st, 3, did)) != 0) ||
 	    (r = msq_bind_i64(st, 4, s->created)) != 0 ||
 	    (r = msq_bind_i64(st, 5, s->expires)) != 0 ||
-	    (r = msq_bind_i64(st, 6, s->created)) != 0 ||
+	    (r = msq_bind_i64(st, 6, s->last_used != 0 ? s->last_used :
+	    s->created)) != 0 ||
 	    (r = msq_exec(st)) != 0)
 		goto out;
 out:
@@ -541,22 +542,23 @@ static int
 attempt_check(enum store_attempt_kind kind, const uint8_t *key,
     size_t key_len)
 {
-	if ((kind != STORE_ATTEMPT_LOGIN && kind != STORE_ATTEMPT_ADDRESS &&
-	    kind != STORE_ATTEMPT_DEVLIST) ||
+	if (kind < STORE_ATTEMPT_LOGIN || kind > STORE_ATTEMPT_REGISTER ||
 	    key == NULL || key_len == 0)
 		return COFFER_ERR_INVALID;
 	return key_len > STORE_ATTEMPT_KEY_MAX ? COFFER_ERR_TOOBIG : 0;
 }
 
-/* One attempts statement: (kind, key[, time]); count it or its rows. */
+/* One attempts statement: (kind, key[, time]); count it or its rows
+ * (and the newest time, if ${latest}). */
 static int
 attempt_run(struct store_meta *m, enum msq_sql q, int write,
     enum store_attempt_kind kind, const uint8_t *key, size_t key_len,
-    const int64_t *t, uint64_t *count)
+    const int64_t *t, uint64_t *count, int64_t *latest)
 {
 	struct msq_conn *c = NULL;
 	sqlite3_stmt *st;
 	uint64_t n = 0;
+	int64_t at = 0;
 	int r;
 
 	if ((r = attempt_check(kind, key, key_len)) != 0)
@@ -572,11 +574,16 @@ attempt_run(struct store_meta *m, enum msq_sql q, int write,
 		r = msq_exec(st);
 	} else if ((r = msq_row(st)) == 0) {
 		n = (uint64_t)sqlite3_column_int64(st, 0);
+		if (latest != NULL)
+			at = sqlite3_column_int64(st, 1);
 	}
 out:
-	if (c != NULL && (r = msq_end(MS(m), c, write, r)) == 0 &&
-	    count != NULL)
-		*count = n;
+	if (c != NULL && (r = msq_end(MS(m), c, write, r)) == 0) {
+		if (count != NULL)
+			*count = n;
+		if (latest != NULL)
+			*latest = at;
+	}
 	return r;
 }
 
@@ -585,7 +592,7 @@ msq_attempt_add(struct store_meta *m, enum store_attempt_kind kind,
     const uint8_t *key, size_t key_len, int64_t now)
 {
 	return attempt_run(m, MSQ_ATTEMPT_ADD, 1, kind, key, key_len, &now,
-	    NULL);
+	    NULL, NULL);
 }
 
 int
@@ -595,7 +602,7 @@ msq_attempt_count(struct store_meta *m, enum store_attempt_kind kind,
 	if (count == NULL)
 		return COFFER_ERR_INVALID;
 	return attempt_run(m, MSQ_ATTEMPT_COUNT, 0, kind, key, key_len,
-	    &since, count);
+	    &since, count, NULL);
 }
 
 int
@@ -603,5 +610,115 @@ msq_attempt_clear(struct store_meta *m, enum store_attempt_kind kind,
     const uint8_t *key, size_t key_len)
 {
 	return attempt_run(m, MSQ_ATTEMPT_CLEAR, 1, kind, key, key_len, NULL,
-	    NULL);
+	    NULL, NULL);
+}
+
+int
+msq_attempt_latest(struct store_meta *m, enum store_attempt_kind kind,
+    const uint8_t *key, size_t key_len, int64_t since, uint64_t *count,
+    int64_t *latest)
+{
+	if (count == NULL || latest == NULL)
+		return COFFER_ERR_INVALID;
+	return attempt_run(m, MSQ_ATTEMPT_LATEST, 0, kind, key, key_len,
+	    &since, count, latest);
+}
+
+int
+msq_attempt_forget_one(struct store_meta *m, enum store_attempt_kind kind,
+    const uint8_t *key, size_t key_len)
+{
+	return attempt_run(m, MSQ_ATTEMPT_FORGET_ONE, 1, kind, key, key_len,
+	    NULL, NULL, NULL);
+}
+
+int
+msq_ticket_spend(struct store_meta *m, const uint8_t *hash, int64_t expires,
+    int64_t now)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	if (hash == NULL || expires <= now)
+		return COFFER_ERR_INVALID;
+	if ((r = msq_begin(MS(m), &c, 1)) != 0)
+		goto out;
+	/* The primary key answers EXISTS for a second spend. */
+	if ((r = msq_prep(c, MSQ_TICKET_SPEND, &st)) != 0 ||
+	    (r = msq_bind_blob(st, 1, hash, STORE_TICKET_HASH_BYTES)) != 0 ||
+	    (r = msq_bind_i64(st, 2, expires)) != 0)
+		goto out;
+	r = msq_exec(st);
+out:
+	if (c != NULL)
+		r = msq_end(MS(m), c, 1, r);
+	return r;
+}
+
+int
+msq_ticket_prune(struct store_meta *m, int64_t now, uint64_t *deleted)
+{
+	return msq_prune(MS(m), MSQ_TICKET_PRUNE, now, deleted);
+}
+
+int
+msq_account_upgrade(struct store_meta *m, size_t record_len,
+    store_account_upgrade_fn fn, void *ctx, uint64_t *n)
+{
+	struct msq_conn *c = NULL;
+	struct store_account *a = NULL;
+	sqlite3_stmt *st, *up;
+	uint64_t done = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (fn == NULL || record_len == 0)
+		goto out;
+	if ((a = sodium_malloc(sizeof(*a))) == NULL) {
+		r = COFFER_ERR_NOMEM;
+		goto out;
+	}
+	/* What the rewrite frees is overwritten, not left in free pages
+	 * (for this connection while it rewrites: it costs every delete). */
+	if ((r = msq_begin(MS(m), &c, 1)) != 0 ||
+	    (r = msq_err(sqlite3_exec(c->db, "PRAGMA secure_delete = ON",
+	    NULL, NULL, NULL))) != 0 ||
+	    (r = msq_prep(c, MSQ_ACCOUNT_LEGACY, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, (int64_t)record_len)) != 0)
+		goto out;
+	/* SQLite reads on while the rows it has passed change. */
+	while ((r = msq_row(st)) == 0) {
+		memset(a, 0, sizeof(*a));
+		if ((r = row_account(st, a)) != 0 || (r = fn(ctx, a)) != 0)
+			goto out;
+		if (a->login_len == 0 || a->login_len > COFFER_WIRE_LOGIN_MAX ||
+		    a->record_len == 0 ||
+		    a->record_len > STORE_OPAQUE_RECORD_MAX) {
+			r = COFFER_ERR_INVALID;
+			goto out;
+		}
+		if ((r = msq_prep(c, MSQ_ACCOUNT_REWRITE, &up)) != 0 ||
+		    (r = msq_bind_blob(up, 1, a->id, sizeof(a->id))) != 0 ||
+		    (r = msq_bind_blob(up, 2, a->login, a->login_len)) != 0 ||
+		    (r = msq_bind_blob(up, 3, a->record, a->record_len)) != 0 ||
+		    (r = msq_exec(up)) != 0)
+			goto out;
+		done++;
+	}
+	if (r == COFFER_ERR_NOTFOUND)
+		r = 0;
+out:
+	if (c != NULL) {
+		(void)sqlite3_exec(c->db, "PRAGMA secure_delete = OFF", NULL,
+		    NULL, NULL);
+		r = msq_end(MS(m), c, 1, r);
+	}
+	/* The logins as typed must not live on in the log. */
+	if (r == 0 && done > 0)
+		r = msq_checkpoint(MS(m));
+	if (a != NULL)
+		sodium_free(a);
+	if (r == 0 && n != NULL)
+		*n = done;
+	return r;
 }

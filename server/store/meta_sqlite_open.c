@@ -132,7 +132,10 @@ static const char *const migrations[] = {
 	 * maintenance sweep, and per zone the last change whose tombstone
 	 * the sweep dropped (docs/STORAGE.md, "Maintenance"); devices and
 	 * zones keep the day they were made, not the second (store_day(),
-	 * docs/METADATA.md), rows from before coarsened the same way. */
+	 * docs/METADATA.md), as do accounts and sessions, rows from before
+	 * coarsened the same way; the sign-in tickets spent (server/auth.h),
+	 * so that each finishes once across every process sharing the store,
+	 * rows living until the ticket's expiry. */
 	"CREATE TABLE reservations ("
 	"  rid INTEGER PRIMARY KEY,"
 	"  aid INTEGER NOT NULL REFERENCES accounts (aid) ON DELETE CASCADE,"
@@ -148,7 +151,16 @@ static const char *const migrations[] = {
 	"UPDATE devices SET created = created - (created % 86400 + 86400)"
 	" % 86400;"
 	"UPDATE zones SET created = created - (created % 86400 + 86400)"
-	" % 86400;",
+	" % 86400;"
+	"UPDATE accounts SET created = created - (created % 86400 + 86400)"
+	" % 86400;"
+	"UPDATE sessions SET created = created - (created % 86400 + 86400)"
+	" % 86400;"
+	"CREATE TABLE tickets_used ("
+	"  hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+	"  expires INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tickets_used_expires ON tickets_used (expires);",
 };
 
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -398,4 +410,9 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.reserve_prune = msq_reserve_prune,
 	.tombstone_compact = msq_tombstone_compact,
 	.ping = msq_ping,
+	.ticket_spend = msq_ticket_spend,
+	.ticket_prune = msq_ticket_prune,
+	.attempt_latest = msq_attempt_latest,
+	.attempt_forget_one = msq_attempt_forget_one,
+	.account_upgrade = msq_account_upgrade,
 };

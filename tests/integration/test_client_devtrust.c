@@ -419,6 +419,9 @@ open_via(const char *home)
 	struct coffer_client_opts o = { 0 };
 	struct coffer_client *c = NULL;
 
+	/* The test server's cheap key stretching. */
+	o.ksf_min_t = 1;
+	o.ksf_min_m = 1024;
 	o.backoff_ms = 20;
 	if (coffer_client_open(&c, evil_url(E), home, &o) != 0)
 		return NULL;

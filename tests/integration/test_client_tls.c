@@ -73,6 +73,9 @@ client(const char *home, const char *ca)
 	struct coffer_client *c = NULL;
 	char path[400];
 
+	/* The test server's cheap key stretching. */
+	o.ksf_min_t = 1;
+	o.ksf_min_m = 1024;
 	o.ca_file = ca;
 	o.backoff_ms = 10;
 	o.retries = 1;

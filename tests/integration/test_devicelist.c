@@ -878,7 +878,7 @@ touch_make(struct store *st, void *arg)
 	char token[SRV_TOKEN_LEN + 1];
 
 	assert_int_equal(srv_session_new(st, NULL, t->account, NULL,
-	    (int64_t)time(NULL) - 3600, 7200, token), 0);
+	    (int64_t)time(NULL) - 3600, 7200, NULL, token), 0);
 	store_token_hash(t->hash, (const uint8_t *)token, SRV_TOKEN_LEN);
 	snprintf(t->auth, sizeof(t->auth), "Authorization: Bearer %s", token);
 }

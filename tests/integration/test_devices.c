@@ -401,7 +401,7 @@ bind_session(struct store *st, void *arg)
 
 	assert_int_equal(wire_id_decode(b->a->id, 32, id, sizeof(id)), 0);
 	assert_int_equal(srv_session_new(st, NULL, id, b->device, (int64_t)time(NULL),
-	    3600, token), 0);
+	    3600, NULL, token), 0);
 	snprintf(b->auth, sizeof(b->auth), "Authorization: Bearer %s", token);
 }
 

@@ -251,6 +251,7 @@ test_attempts(void **state)
 	    "\xc0\xa8\x00\x01";
 	uint8_t big[STORE_ATTEMPT_KEY_MAX + 1];
 	uint64_t n;
+	int64_t at;
 
 	memset(big, 1, sizeof(big));
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_LOGIN, k, 5, T0),
@@ -292,7 +293,7 @@ test_attempts(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_LOGIN, big,
 	    sizeof(big), T0), COFFER_ERR_TOOBIG);
-	assert_int_equal(OPS->attempt_add(f->m, 4, k, 5, T0),
+	assert_int_equal(OPS->attempt_add(f->m, 6, k, 5, T0),
 	    COFFER_ERR_INVALID);
 	/* Refused device list appends, counted per account id. */
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_DEVLIST, k, 5,
@@ -305,6 +306,29 @@ test_attempts(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_LOGIN, k, 0, T0),
 	    COFFER_ERR_INVALID);
+	/* The newest failure, and forgetting it alone (a sign-in passed). */
+	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_PAIR, k, 5, T0),
+	    0);
+	assert_int_equal(OPS->attempt_add(f->m, STORE_ATTEMPT_PAIR, k, 5,
+	    T0 + 7), 0);
+	assert_int_equal(OPS->attempt_latest(f->m, STORE_ATTEMPT_PAIR, k, 5,
+	    T0, &n, &at), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(at, T0 + 7);
+	assert_int_equal(OPS->attempt_forget_one(f->m, STORE_ATTEMPT_PAIR, k,
+	    5), 0);
+	assert_int_equal(OPS->attempt_latest(f->m, STORE_ATTEMPT_PAIR, k, 5,
+	    T0, &n, &at), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(at, T0);
+	assert_int_equal(OPS->attempt_forget_one(f->m, STORE_ATTEMPT_PAIR, k,
+	    5), 0);
+	assert_int_equal(OPS->attempt_forget_one(f->m, STORE_ATTEMPT_PAIR, k,
+	    5), 0);
+	assert_int_equal(OPS->attempt_latest(f->m, STORE_ATTEMPT_PAIR, k, 5,
+	    T0, &n, &at), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(at, 0);
 }
 
 static void

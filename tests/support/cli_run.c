@@ -22,7 +22,7 @@
 /* The runner's own COFFER_* settings must not leak into a test: the
  * program takes an empty variable as unset. */
 static const char *const blank_env[] = { "COFFER_SERVER=", "COFFER_HOME=",
-    "COFFER_LOGIN=", "COFFER_PASSWORD=" };
+    "COFFER_LOGIN=", "COFFER_PASSWORD=", "COFFER_KSF_MIN=1,1024" };
 #define NBLANK	(sizeof(blank_env) / sizeof(blank_env[0]))
 #define ENV_MAX	32
 

@@ -77,6 +77,9 @@ client_fx_open(const char *home)
 	char url[256];
 
 	o.backoff_ms = 20;
+	/* The test servers' cheap profile (cofferd.conf above). */
+	o.ksf_min_t = 1;
+	o.ksf_min_m = 1024;
 	(void)snprintf(url, sizeof(url), "%s", srv_url(fx_server, ""));
 	if (coffer_client_open(&c, url, home, &o) != 0)
 		return NULL;

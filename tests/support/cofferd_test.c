@@ -211,7 +211,7 @@ test_session(struct srv_req *req)
 	if ((r = app->store->meta->ops->account_create(app->store->meta, login,
 	    sizeof(login), record, sizeof(record), now, &acct)) != 0 ||
 	    (r = srv_session_new(app->store, app->sessions, acct.id, NULL, now,
-	    SRV_SESSION_TTL, token)) != 0)
+	    SRV_SESSION_TTL, NULL, token)) != 0)
 		return srv_reply_error(req, SRV_E_INTERNAL, "store: %s",
 		    coffer_strerror(r));
 	r = srv_reply_json(req, 200, json_pack("{s:o, s:s}", "account",
@@ -238,7 +238,7 @@ test_session_more(struct srv_req *req)
 	r = srv_session_new(app->store, app->sessions,
 	    srv_req_param_id(req, "account"),
 	    claim != NULL ? device : NULL, (int64_t)time(NULL),
-	    SRV_SESSION_TTL, token);
+	    SRV_SESSION_TTL, NULL, token);
 	/* Not 404: that would read as "no such route" (test_no_test_routes). */
 	if (r == COFFER_ERR_NOTFOUND)
 		return srv_reply_error(req, SRV_E_INVALID_ID, "no such account, "

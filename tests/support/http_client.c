@@ -133,6 +133,12 @@ http_do(const struct http_opts *o, struct http_resp *r)
 	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	if (o->local_addr != NULL) {
+		char iface[80];
+
+		(void)snprintf(iface, sizeof(iface), "host!%s", o->local_addr);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
 	if (o->cainfo != NULL) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->cainfo);
 		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
@@ -235,6 +241,33 @@ http_json(const char *method, const char *url, const char *json_body,
 		return NULL;
 	v = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
 	free(body);
+	return v;
+}
+
+json_t *
+http_json_from(const char *local_addr, const char *method, const char *url,
+    const char *json_body, long *status)
+{
+	static const char *const hdrs[] = { "Content-Type: application/json",
+	    NULL };
+	struct http_opts o;
+	struct http_resp r;
+	json_t *v = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.method = method;
+	o.url = url;
+	o.headers = json_body != NULL ? hdrs : NULL;
+	o.body = json_body;
+	o.len = json_body != NULL ? strlen(json_body) : 0;
+	o.local_addr = local_addr;
+	*status = 0;
+	if (http_do(&o, &r) != 0)
+		return NULL;
+	*status = r.status;
+	if (r.body != NULL)
+		v = json_loads(r.body, JSON_REJECT_DUPLICATES, NULL);
+	http_resp_free(&r);
 	return v;
 }
 

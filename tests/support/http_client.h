@@ -39,6 +39,8 @@ struct http_opts {
 	size_t			 cap;		/* 0: HTTP_BODY_CAP */
 	int			 count_only;	/* keep no body: count it */
 	long			 timeout_s;	/* 0: 60 */
+	const char		*local_addr;	/* bind the client's socket to
+						   this address (127.0.0.2...) */
 };
 
 struct http_resp {
@@ -65,6 +67,12 @@ const char *http_resp_header(const struct http_resp *r, const char *name,
  * json_decref) or NULL if it is not JSON; *${status} is set. */
 json_t *http_json(const char *method, const char *url, const char *json_body,
     long *status);
+
+/** http_json_from(local_addr, method, url, json_body, status): as
+ * http_json, from the local address ${local_addr} (NULL: any), so that a
+ * test can be many clients of loopback (127.0.0.2 to 127.255.255.254). */
+json_t *http_json_from(const char *local_addr, const char *method,
+    const char *url, const char *json_body, long *status);
 
 /** http_is_error(body, code): 1 if ${body} is exactly {"error": ${code},
  * "message": a non-empty string}, else 0. */

@@ -88,10 +88,11 @@ sqlite_past_schema(const char *where)
 	if (sqlite3_open(where, &db) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_exec(db, "BEGIN;"
-	    /* 3 (blobs) */
+	    /* 3 */
 	    "DROP TABLE reservations; DROP INDEX records_tombstones;"
 	    "ALTER TABLE records DROP COLUMN deleted_at;"
 	    "ALTER TABLE zones DROP COLUMN compacted;"
+	    "DROP TABLE tickets_used;"
 	    /* 2 */
 	    "DROP TABLE pairing_msgs; DROP TABLE pairings;"
 	    "DROP TABLE devlist_members; DROP TABLE devlist;"

@@ -152,7 +152,8 @@ make_tokens(struct store *st, void *arg)
 
 	assert_int_equal(wire_id_decode(a->victim->id, 32, id, sizeof(id)), 0);
 	/* A session that ended a while ago. */
-	assert_int_equal(srv_session_new(st, NULL, id, NULL, now - 3600, 60, token),
+	assert_int_equal(srv_session_new(st, NULL, id, NULL, now - 3600, 60, NULL,
+	    token),
 	    0);
 	snprintf(a->out->expired, sizeof(a->out->expired),
 	    "Authorization: Bearer %s", token);
