@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,6 @@
 #define CTX_FAKE_KEY	"coffer/fake-credential-key/v1"
 /* The ticket's associated data: this, a NUL, the kind, the address. */
 #define TICKET_AD	"coffer/auth-ticket/v1"
-#define PRUNE_EVERY	60	/* s */
 
 static const uint8_t ticket_magic[4] = { 'C', 'F', 'A', 'T' };
 #define TICKET_VERSION	1
@@ -47,8 +45,6 @@ struct srv_auth {
 	struct coffer_opaque_params		 params;
 	struct srv_auth_limits			 limits;
 	struct keys				*keys;	/* sodium_malloc */
-	pthread_mutex_t				 lock;
-	int64_t					 pruned; /* last prune */
 };
 
 /* Read the key file: the saved setup, at most COFFER_OPAQUE_SETUP_MAX. */
@@ -123,7 +119,6 @@ srv_auth_open(struct srv_auth **out, const char *data_dir,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pthread_mutex_init(&a->lock, NULL);
 	a->params.t_cost = params != NULL ? params->t_cost :
 	    COFFER_OPAQUE_T_COST;
 	a->params.m_cost = params != NULL ? params->m_cost :
@@ -165,7 +160,6 @@ srv_auth_close(struct srv_auth **p)
 	coffer_opaque_server_setup_free(&a->setup);
 	if (a->keys != NULL)
 		sodium_free(a->keys);	/* wipes */
-	pthread_mutex_destroy(&a->lock);
 	free(a);
 	*p = NULL;
 }
@@ -304,30 +298,18 @@ srv_auth_ticket_hash(const uint8_t in[SRV_TICKET_BYTES],
 }
 
 int
-srv_auth_prune(struct srv_auth *a, struct store_meta *m, int64_t now)
+srv_auth_prune(struct srv_auth *a, struct store_meta *m, int64_t now,
+    uint64_t *n)
 {
+	uint64_t x = 0, y = 0, z = 0;
 	int r;
 
 	if ((r = m->ops->attempt_prune(m, now - (int64_t)a->limits.window,
-	    NULL)) != 0 || (r = m->ops->session_prune(m, now, NULL)) != 0 ||
-	    (r = m->ops->ticket_prune(m, now, NULL)) != 0)
-		return r;
-	return 0;
-}
-
-void
-srv_auth_prune_maybe(struct srv_auth *a, struct store_meta *m, int64_t now)
-{
-	int due, r;
-
-	pthread_mutex_lock(&a->lock);
-	due = now - a->pruned >= PRUNE_EVERY;
-	if (due)
-		a->pruned = now;
-	pthread_mutex_unlock(&a->lock);
-	if (due && (r = srv_auth_prune(a, m, now)) != 0)
-		srv_log(SRV_LOG_WARN, "auth_prune_failed", "reason",
-		    coffer_strerror(r), (char *)NULL);
+	    &x)) == 0 && (r = m->ops->session_prune(m, now, &y)) == 0)
+		r = m->ops->ticket_prune(m, now, &z);
+	if (n != NULL)
+		*n = x + y + z;
+	return r;
 }
 
 /* An account from before logins were hashed: its record gains the mark

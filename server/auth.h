@@ -122,17 +122,12 @@ int srv_auth_ticket_open(const struct srv_auth *a, const uint8_t *in,
 void srv_auth_ticket_hash(const uint8_t in[SRV_TICKET_BYTES],
     uint8_t out[STORE_TICKET_HASH_BYTES]);
 
-/** srv_auth_prune(a, m, now): delete what the sign-in keeps past its use:
- * attempts older than the window, expired sessions, spent tickets past
- * their expiry. For a maintenance timer; the sign-in start calls it too,
- * at most once a minute (srv_auth_prune_maybe). Returns 0 or the store's
- * error. */
-int srv_auth_prune(struct srv_auth *a, struct store_meta *m, int64_t now);
-
-/** srv_auth_prune_maybe(a, m, now): srv_auth_prune if the last ran a
- * minute or more before ${now} (in this process); errors are logged. */
-void srv_auth_prune_maybe(struct srv_auth *a, struct store_meta *m,
-    int64_t now);
+/** srv_auth_prune(a, m, now, n): delete what the sign-in keeps past its
+ * use: attempts older than the window, expired sessions, spent tickets
+ * past their expiry; how many in *${n} (NULL accepted). The maintenance
+ * sweep's "sign_ins" job (maint.c). Returns 0 or the store's error. */
+int srv_auth_prune(struct srv_auth *a, struct store_meta *m, int64_t now,
+    uint64_t *n);
 
 /** srv_auth_upgrade(a, m, n): hash the logins of accounts stored before
  * logins were hashed (their records are marked SRV_CRED_TYPED: their

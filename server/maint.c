@@ -9,6 +9,7 @@
 
 #include <coffer/err.h>
 
+#include "auth.h"
 #include "http/log.h"
 #include "maint.h"
 #include "routes/routes.h"
@@ -33,6 +34,7 @@ typedef int (*maint_fn)(struct srv_maint *m, int64_t now, uint64_t *n);
 static int job_reservations(struct srv_maint *, int64_t, uint64_t *);
 static int job_orphans(struct srv_maint *, int64_t, uint64_t *);
 static int job_tombstones(struct srv_maint *, int64_t, uint64_t *);
+static int job_sign_ins(struct srv_maint *, int64_t, uint64_t *);
 
 static const struct job {
 	const char	*name;
@@ -42,7 +44,7 @@ static const struct job {
 	{ "reservations", 1, job_reservations },
 	{ "orphans", 1, job_orphans },
 	{ "tombstones", 1, job_tombstones },
-	/* { "sign_ins", 1, job_auth }: srv_auth_prune() (sign-in rows) */
+	{ "sign_ins", 1, job_sign_ins },
 };
 #define NJOBS	(sizeof(jobs) / sizeof(jobs[0]))
 
@@ -100,6 +102,12 @@ job_tombstones(struct srv_maint *m, int64_t now, uint64_t *n)
 	    now - (int64_t)m->cfg.tombstone_retention, n);
 }
 
+static int
+job_sign_ins(struct srv_maint *m, int64_t now, uint64_t *n)
+{
+	return srv_auth_prune(m->app->auth, m->app->store->meta, now, n);
+}
+
 static void
 run(struct srv_maint *m)
 {
@@ -122,7 +130,8 @@ run(struct srv_maint *m)
 		    (unsigned long long)n);
 	}
 	srv_log(SRV_LOG_INFO, "maint_run", jobs[0].name, counts[0],
-	    jobs[1].name, counts[1], jobs[2].name, counts[2], (char *)NULL);
+	    jobs[1].name, counts[1], jobs[2].name, counts[2], jobs[3].name,
+	    counts[3], (char *)NULL);
 }
 
 static void *
@@ -156,7 +165,7 @@ srv_maint_start(struct srv_maint **mp, struct srv_app *app,
 	struct srv_maint *m;
 	pthread_condattr_t ca;
 
-	_Static_assert(NJOBS == 3, "run() logs three jobs");
+	_Static_assert(NJOBS == 4, "run() logs four jobs");
 	*mp = NULL;
 	if (cfg->interval == 0 || (m = calloc(1, sizeof(*m))) == NULL)
 		return -1;

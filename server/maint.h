@@ -10,6 +10,8 @@
  *   tombstones    drop deleted records' tombstones older than the
  *                 retention; a client whose change token is older than
  *                 the last dropped deletion is told to resync (410)
+ *   sign_ins      drop sign-in attempts past their window, expired
+ *                 sessions and spent sign-in tickets past their expiry
  *
  * Runs never overlap (one thread), and stopping waits for the run in
  * progress. docs/OPERATING.md ("Maintenance") has the settings. */

@@ -386,7 +386,6 @@ srv_route_session_start(struct srv_req *req)
 	if (srv_parse_auth_body(srv_req_json(req), "ke1",
 	    COFFER_OPAQUE_KE1_BYTES, &b, &e) != 0)
 		return srv_reply_json_err(req, &e);
-	srv_auth_prune_maybe(app->auth, m, now);
 	srv_auth_login_hash(app->auth, b.login, b.login_len, t.login);
 	counted_init(&k, t.login, peer);
 	if ((r = signin_limited(req, app, &k, now, &limited)) != 0 ||

@@ -475,7 +475,7 @@ test_prune(void **state)
 	assert_int_equal(m->ops->ticket_spend(m, ticket, t0 + 120, t0),
 	    COFFER_ERR_EXISTS);
 	/* 1,000 s on, with a window of 900. */
-	assert_int_equal(srv_auth_prune(a, m, t0 + 1000), 0);
+	assert_int_equal(srv_auth_prune(a, m, t0 + 1000, NULL), 0);
 	assert_int_equal(m->ops->attempt_count(m, STORE_ATTEMPT_PAIR,
 	    (const uint8_t *)"old", 3, 0, &n), 0);
 	assert_int_equal(n, 0);
