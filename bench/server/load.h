@@ -67,6 +67,8 @@ struct ld_opts {
 	unsigned	 seconds;	/* per phase */
 	unsigned	 think_min_ms, think_max_ms;
 	unsigned	 signin_slots;	/* sign-ins stretching at once */
+	unsigned	 ksf_min_t, ksf_min_m;	/* the least stretching
+					   accepted; 0: the production profile */
 	/* attacker */
 	unsigned	 att_addrs;	/* 127.0.1.1 .. 127.0.1.N */
 	unsigned	 slow_sockets;

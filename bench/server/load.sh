@@ -70,6 +70,8 @@ conf="$tmp/cofferd.conf"
 {
 	echo "# bench/server/load.sh"
 	echo "per_ip_connections = $((clients * 4 + 64))"
+	# The same address also makes every client's account at the start.
+	echo "register_per_address = $((clients + 16))"
 	if [ "$ksf" = cheap ]; then
 		echo "opaque_t_cost = 1"
 		echo "opaque_m_cost = 8"
@@ -87,9 +89,14 @@ note="cofferd $("$cofferd" --version | cut -d' ' -f2) (production binary), \
 $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); cofferd.conf: $settings"
 [ "$ksf" = server ] || note="$note (cheap OPAQUE costs: sign-in timings leave out the production key stretching)"
 
+# The clients refuse less stretching than the production profile unless
+# told otherwise (docs/PROTOCOL-opaque.md): cheap costs need --ksf-min.
+ksfmin=()
+[ "$ksf" = server ] || ksfmin=(--ksf-min 1,8)
 "$bench" --url "http://127.0.0.1:$cport" --workdir "$tmp/homes" \
 	--pid "$cpid" --mode "$mode" --clients "$clients" \
-	--seconds "$seconds" --note "$note" ${extra[@]+"${extra[@]}"}
+	--seconds "$seconds" --note "$note" ${ksfmin[@]+"${ksfmin[@]}"} \
+	${extra[@]+"${extra[@]}"}
 echo "# cofferd log: $(wc -l <"$tmp/cofferd.log") lines;" \
 	"statuses: $(sed -n 's/.* status=\([0-9]*\) .*/\1/p' "$tmp/cofferd.log" |
 	sort | uniq -c | awk '{ printf "%s x%s ", $2, $1 }')"

@@ -90,6 +90,7 @@ store_msg(struct ld_client *cl)
 int
 ld_client_setup(struct ld_client *cl)
 {
+	struct coffer_client_opts co;
 	char home[4096], tag[9];
 	uint64_t v;
 	size_t i;
@@ -112,7 +113,10 @@ ld_client_setup(struct ld_client *cl)
 		cl->password[i] = (uint8_t)('a' + ld_rand(&cl->rng) % 26);
 	if ((cl->getbuf = coffer_buf_new(2 * LD_BLOB_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((r = coffer_client_open(&cl->c, cl->o->url, home, NULL)) != 0) {
+	memset(&co, 0, sizeof(co));
+	co.ksf_min_t = cl->o->ksf_min_t;
+	co.ksf_min_m = cl->o->ksf_min_m;
+	if ((r = coffer_client_open(&cl->c, cl->o->url, home, &co)) != 0) {
 		fprintf(stderr, "bench-load: client %u: open: %s\n", cl->idx,
 		    coffer_strerror(r));
 		return r;

@@ -43,7 +43,7 @@ usage(void)
 	fprintf(stderr, "usage: bench-load --url http://127.0.0.1:PORT "
 	    "--workdir DIR [--pid PID]\n"
 	    "    [--mode baseline|attack|both] [--clients N] [--seconds S]\n"
-	    "    [--think MIN-MAX] [--signin-slots N] [--attack-addrs N]\n"
+	    "    [--think MIN-MAX] [--ksf-min T,M] [--signin-slots N] [--attack-addrs N]\n"
 	    "    [--slowloris N] [--trickle S] [--flood-threads N] "
 	    "[--note TEXT]\n");
 	exit(2);
@@ -349,6 +349,12 @@ main(int argc, char **argv)
 			o.think_min_ms = num(a, v, 0, 60000);
 			o.think_max_ms = num(a, dash + 1, o.think_min_ms,
 			    60000);
+		} else if (strcmp(a, "--ksf-min") == 0) {
+			if ((dash = strchr(v, ',')) == NULL)
+				usage();
+			*dash = '\0';
+			o.ksf_min_t = num(a, v, 1, 10);
+			o.ksf_min_m = num(a, dash + 1, 8, 1048576);
 		} else if (strcmp(a, "--signin-slots") == 0)
 			o.signin_slots = num(a, v, 1, 1000);
 		else if (strcmp(a, "--attack-addrs") == 0)
