@@ -23,10 +23,10 @@
 
 #define IDS_MAX		256
 
-/* The record ids (live or deleted) of zone ${zone} in the server's
- * database, as its operator reads them. */
+/* The 16-byte ids that ${sql} (its one parameter ?1: ${zone}) selects
+ * from the server's database, as its operator reads them. */
 static size_t
-zone_ids(const uint8_t zone[16], uint8_t ids[IDS_MAX][16])
+select_ids(const char *sql, const uint8_t zone[16], uint8_t ids[IDS_MAX][16])
 {
 	char path[4096];
 	sqlite3 *h = NULL;
@@ -37,44 +37,13 @@ zone_ids(const uint8_t zone[16], uint8_t ids[IDS_MAX][16])
 	    srv_data(client_fx_server()));
 	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY,
 	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT r.id FROM records r "
-	    "JOIN zones z ON z.zid = r.zid WHERE z.id = ?", -1, &q, NULL),
-	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_bind_blob(q, 1, zone, 16, SQLITE_STATIC),
 	    SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		assert_true(n < IDS_MAX);
 		assert_int_equal(sqlite3_column_bytes(q, 0), 16);
 		memcpy(ids[n++], sqlite3_column_blob(q, 0), 16);
-	}
-	sqlite3_finalize(q);
-	sqlite3_close(h);
-	return n;
-}
-
-/* The zone ids of the account's other zones, from the same database. */
-static size_t
-other_zones(const uint8_t kczone[16], uint8_t zones[IDS_MAX][16])
-{
-	char path[4096];
-	sqlite3 *h = NULL;
-	sqlite3_stmt *q = NULL;
-	size_t n = 0;
-
-	(void)snprintf(path, sizeof(path), "%s/meta.sqlite",
-	    srv_data(client_fx_server()));
-	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT id FROM zones WHERE "
-	    "aid = (SELECT aid FROM zones WHERE id = ?) AND id != ?", -1, &q,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_bind_blob(q, 1, kczone, 16, SQLITE_STATIC),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_bind_blob(q, 2, kczone, 16, SQLITE_STATIC),
-	    SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		assert_true(n < IDS_MAX);
-		memcpy(zones[n++], sqlite3_column_blob(q, 0), 16);
 	}
 	sqlite3_finalize(q);
 	sqlite3_close(h);
@@ -128,8 +97,12 @@ test_server_cannot_compute_keychain_ids(void **state)
 	    (const uint8_t *)"epoch two", 9, id), 0);
 	assert_int_equal(coffer_client_sync(tablet), 0);
 
-	n = zone_ids(laptop->kczone, ids);
-	nz = other_zones(laptop->kczone, zones);
+	/* The keychain zone's record ids (live or deleted), and the ids of
+	 * the account's other zones. */
+	n = select_ids("SELECT r.id FROM records r JOIN zones z ON "
+	    "z.zid = r.zid WHERE z.id = ?1", laptop->kczone, ids);
+	nz = select_ids("SELECT id FROM zones WHERE aid = (SELECT aid FROM "
+	    "zones WHERE id = ?1) AND id != ?1", laptop->kczone, zones);
 	assert_true(n >= 8);	/* two epochs of keys and grants */
 	assert_true(nz >= 2);
 	dev[0] = lp.device;
