@@ -132,19 +132,17 @@ srv_route_register_start(struct srv_req *req)
 	if (srv_parse_auth_body(srv_req_json(req), "request",
 	    COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES, &b, &e) != 0)
 		return srv_reply_json_err(req, &e);
-	if ((r = m->ops->attempt_count(m, STORE_ATTEMPT_REGISTER,
+	/* Counted first, then read: racing starts see each other. */
+	if ((r = m->ops->attempt_add(m, STORE_ATTEMPT_REGISTER,
+	    (const uint8_t *)peer, strlen(peer), now)) != 0 ||
+	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_REGISTER,
 	    (const uint8_t *)peer, strlen(peer), now - l->window, &n)) != 0) {
 		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
-	if (n >= l->register_address) {
+	if (n > l->register_address) {
 		r = limited_reply(req, "register", l->window, "too many "
 		    "registrations from this address");
-		goto out;
-	}
-	if ((r = m->ops->attempt_add(m, STORE_ATTEMPT_REGISTER,
-	    (const uint8_t *)peer, strlen(peer), now)) != 0) {
-		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	srv_auth_login_hash(app->auth, b.login, b.login_len, t.login);
@@ -285,60 +283,68 @@ counted_init(struct counted *k, const uint8_t login[SRV_LOGIN_HASH_BYTES],
 /* The limits of docs/OPERATING.md ("Sign-in limits"): failures of a login
  * from one address and of one address stop it for the window (429);
  * failures of a login from everywhere only slow it, one start per delay
- * that doubles per failure beyond the ceiling, up to a minute, so that
- * its owner from another address still gets through. A start counts as a
- * failure until its KE3 passes. */
+ * that doubles per failure beyond the ceiling, up to a minute, and never
+ * an address with no failure of this login in the window: its owner from
+ * a clean address gets through however hard the login is pressed. A start
+ * counts as a failure until its KE3 passes.
+ *
+ * The start is counted first and the counts read after, so that starts
+ * racing each other see each other (at most the limit pass). A refused
+ * start stays counted against its pair and its address (asking again
+ * and again costs the asker, who is soon stopped by its own limits), but
+ * not against the login, whose slot it must not hold. Sets *${limited}
+ * and replies when refused. */
 static int
-signin_limited(struct srv_req *req, struct srv_app *app,
+signin_gate(struct srv_req *req, struct srv_app *app,
     const struct counted *k, int64_t now, int *limited)
 {
 	const struct srv_auth_limits *l = srv_auth_limits(app->auth);
 	struct store_meta *m = app->store->meta;
 	uint64_t n_pair = 0, n_addr = 0, n_login = 0, over;
 	int64_t last = 0, delay;
+	const char *by = NULL, *why = NULL;
+	unsigned after = l->window;
 	int r;
 
 	*limited = 0;
-	if ((r = m->ops->attempt_count(m, STORE_ATTEMPT_PAIR, k->pair,
-	    k->pair_len, now - l->window, &n_pair)) != 0 ||
-	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_ADDRESS,
-	    (const uint8_t *)k->peer, strlen(k->peer), now - l->window,
-	    &n_addr)) != 0 ||
-	    (r = m->ops->attempt_latest(m, STORE_ATTEMPT_LOGIN, k->login,
-	    sizeof(k->login), now - l->window, &n_login, &last)) != 0)
-		return srv_reply_store(req, r, "account");
-	*limited = 1;
-	if (n_pair >= l->failures_pair)
-		return limited_reply(req, "pair", l->window, "too many failed "
-		    "sign-ins for this login from this address");
-	if (n_addr >= l->failures_address)
-		return limited_reply(req, "address", l->window, "too many "
-		    "failed sign-ins from this address");
-	if (n_login >= l->failures_account) {
-		over = n_login - l->failures_account;
-		delay = over >= 6 ? 60 : (int64_t)1 << over;
-		if (now - last < delay)
-			return limited_reply(req, "account", (unsigned)(delay -
-			    (now - last)), "too many failed sign-ins for this "
-			    "account: they are slowed");
-	}
-	*limited = 0;
-	return 0;
-}
-
-static int
-count_start(struct store_meta *m, const struct counted *k, int64_t now)
-{
-	int r;
-
-	if ((r = m->ops->attempt_add(m, STORE_ATTEMPT_LOGIN, k->login,
+	/* The login's newest start before this one: its slowdown's clock. */
+	if ((r = m->ops->attempt_latest(m, STORE_ATTEMPT_LOGIN, k->login,
+	    sizeof(k->login), now - l->window, &n_login, &last)) != 0 ||
+	    (r = m->ops->attempt_add(m, STORE_ATTEMPT_LOGIN, k->login,
 	    sizeof(k->login), now)) != 0 ||
 	    (r = m->ops->attempt_add(m, STORE_ATTEMPT_PAIR, k->pair,
 	    k->pair_len, now)) != 0 ||
 	    (r = m->ops->attempt_add(m, STORE_ATTEMPT_ADDRESS,
-	    (const uint8_t *)k->peer, strlen(k->peer), now)) != 0)
-		return r;
-	return 0;
+	    (const uint8_t *)k->peer, strlen(k->peer), now)) != 0 ||
+	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_PAIR, k->pair,
+	    k->pair_len, now - l->window, &n_pair)) != 0 ||
+	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_ADDRESS,
+	    (const uint8_t *)k->peer, strlen(k->peer), now - l->window,
+	    &n_addr)) != 0)
+		return srv_reply_store(req, r, "account");
+	if (n_pair > l->failures_pair) {
+		by = "pair";
+		why = "too many failed sign-ins for this login from this address";
+	} else if (n_addr > l->failures_address) {
+		by = "address";
+		why = "too many failed sign-ins from this address";
+	} else if (n_pair > 1 && n_login >= l->failures_account) {
+		over = n_login - l->failures_account;
+		delay = over >= 6 ? 60 : (int64_t)1 << over;
+		if (now - last < delay) {
+			by = "account";
+			why = "too many failed sign-ins for this account: they "
+			    "are slowed";
+			after = (unsigned)(delay - (now - last));
+		}
+	}
+	if (by == NULL)
+		return 0;
+	*limited = 1;
+	if ((r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_LOGIN, k->login,
+	    sizeof(k->login))) != 0)
+		return srv_reply_store(req, r, "account");
+	return limited_reply(req, by, after, why);
 }
 
 /* A sign-in passed: the failure its start counted is forgotten, so
@@ -388,7 +394,7 @@ srv_route_session_start(struct srv_req *req)
 		return srv_reply_json_err(req, &e);
 	srv_auth_login_hash(app->auth, b.login, b.login_len, t.login);
 	counted_init(&k, t.login, peer);
-	if ((r = signin_limited(req, app, &k, now, &limited)) != 0 ||
+	if ((r = signin_gate(req, app, &k, now, &limited)) != 0 ||
 	    limited)
 		goto out;
 	r = m->ops->account_get_by_login(m, t.login, sizeof(t.login), &acct);
@@ -432,10 +438,6 @@ srv_route_session_start(struct srv_req *req)
 	t.has_account = known;
 	if (known)
 		memcpy(t.account, acct.id, COFFER_WIRE_ID_BYTES);
-	if ((r = count_start(m, &k, now)) != 0) {
-		r = srv_reply_store(req, r, "account");
-		goto out;
-	}
 	srv_auth_ticket_seal(app->auth, &t, peer, ticket);
 	r = srv_reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "ticket",
 	    wire_json_new_bytes(ticket, sizeof(ticket)), "ke2",

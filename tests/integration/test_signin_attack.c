@@ -544,6 +544,145 @@ test_legacy_login_upgrade(void **state)
 	srv_free(&s);
 }
 
+/* A bare first step for ${login} from ${addr}, never finished (a
+ * guesser's KE1 ${ke1}, base64url): its status. */
+static long
+start_only(struct srv *s, const char *addr, const char *login,
+    const char *ke1)
+{
+	char lb[128], body[512];
+	long status;
+	json_t *j;
+
+	assert_int_equal(coffer_b64url_encode(lb, sizeof(lb),
+	    (const uint8_t *)login, strlen(login)), 0);
+	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"ke1\":\"%s\"}",
+	    lb, ke1);
+	j = http_json_from(addr, "POST", srv_url(s, "/v1/sessions/start"),
+	    body, &status);
+	json_decref(j);
+	return status;
+}
+
+static void
+guess_ke1(char out[COFFER_B64URL_LEN(COFFER_OPAQUE_KE1_BYTES)])
+{
+	struct coffer_opaque_client *c = NULL;
+	uint8_t ke1[COFFER_OPAQUE_KE1_BYTES];
+
+	assert_int_equal(coffer_opaque_client_login_start(&c, ke1,
+	    (const uint8_t *)"guess", 5), 0);
+	coffer_opaque_client_free(&c);
+	assert_int_equal(coffer_b64url_encode(out,
+	    COFFER_B64URL_LEN(COFFER_OPAQUE_KE1_BYTES), ke1, sizeof(ke1)), 0);
+}
+
+/* Starts racing each other from one address for one login: each is
+ * counted before the limit is read, so no more than the per-pair limit
+ * (5) pass however many run at once (review of issue 10, F2). */
+struct racer {
+	struct srv		*s;
+	pthread_barrier_t	*bar;
+	const char		*ke1;
+	long			 status;
+};
+
+static void *
+racer_run(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->bar);
+	r->status = start_only(r->s, "127.0.0.9", "raced", r->ke1);
+	return NULL;
+}
+
+static void
+test_limits_hold_under_a_race(void **state)
+{
+	char ke1[COFFER_B64URL_LEN(COFFER_OPAQUE_KE1_BYTES)];
+	struct srv *s = NULL;
+	struct racer r[32];
+	pthread_t th[32];
+	pthread_barrier_t bar;
+	unsigned i, ok = 0;
+
+	(void)state;
+	guess_ke1(ke1);
+	assert_int_equal(start_with(&s, CHEAP "threads = 16\n"), 0);
+	assert_int_equal(signup_from(s, NULL, "raced", "pw"), 201);
+	assert_int_equal(pthread_barrier_init(&bar, NULL, 32), 0);
+	for (i = 0; i < 32; i++) {
+		r[i] = (struct racer){ s, &bar, ke1, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, racer_run,
+		    &r[i]), 0);
+	}
+	for (i = 0; i < 32; i++) {
+		pthread_join(th[i], NULL);
+		assert_true(r[i].status == 200 || r[i].status == 429);
+		ok += r[i].status == 200;
+	}
+	pthread_barrier_destroy(&bar);
+	assert_true(ok <= 5);
+	assert_int_equal(start_only(s, "127.0.0.9", "raced", ke1), 429);
+	assert_int_equal(srv_stop(s), 0);
+	srv_free(&s);
+}
+
+/* A guesser that keeps asking from a few addresses, past the login's
+ * ceiling, cannot hold the login's slot against its owner: the owner's
+ * right password from a clean address passes at once, every time
+ * (review of issue 10, F1). */
+struct poller {
+	struct srv	*s;
+	const char	*ke1;
+	volatile int	 stop;
+	unsigned	 asked;
+};
+
+static void *
+poller_run(void *arg)
+{
+	struct poller *p = arg;
+	char addr[32];
+
+	while (!p->stop) {
+		snprintf(addr, sizeof(addr), "127.0.0.%u", 10 + p->asked % 3);
+		(void)start_only(p->s, addr, "pressed", p->ke1);
+		p->asked++;
+	}
+	return NULL;
+}
+
+static void
+test_owner_gets_the_slot(void **state)
+{
+	char ke1[COFFER_B64URL_LEN(COFFER_OPAQUE_KE1_BYTES)];
+	struct srv *s = NULL;
+	struct poller p;
+	pthread_t th;
+	unsigned i;
+
+	(void)state;
+	guess_ke1(ke1);
+	assert_int_equal(start_with(&s, CHEAP "login_failures_account = 1\n"),
+	    0);
+	assert_int_equal(signup_from(s, NULL, "pressed", "right pw"), 201);
+	p = (struct poller){ s, ke1, 0, 0 };
+	assert_int_equal(pthread_create(&th, NULL, poller_run, &p), 0);
+	while (p.asked < 50)
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(signin_from(s, "127.0.0.200", "pressed",
+		    "right pw", NULL), 200);
+	/* The guesser meanwhile: past its own limits, refused. */
+	assert_int_equal(start_only(s, "127.0.0.10", "pressed", ke1), 429);
+	p.stop = 1;
+	pthread_join(th, NULL);
+	assert_int_equal(srv_stop(s), 0);
+	srv_free(&s);
+}
+
 int
 main(void)
 {
@@ -552,6 +691,8 @@ main(void)
 		cmocka_unit_test(test_ticket_bound),
 		cmocka_unit_test(test_no_lockout_of_the_owner),
 		cmocka_unit_test(test_nat_successes_do_not_count),
+		cmocka_unit_test(test_limits_hold_under_a_race),
+		cmocka_unit_test(test_owner_gets_the_slot),
 		cmocka_unit_test(test_register_start_is_no_oracle),
 		cmocka_unit_test(test_client_bounds_stretching),
 		cmocka_unit_test(test_prune),
