@@ -32,6 +32,7 @@ struct srv_conn {
 	struct srv_conn	*prev, *next;
 	MHD_socket	 fd;
 	char		 peer[INET6_ADDRSTRLEN];
+	char		 key[SRV_PEER_KEY_MAX];	/* as counted: srv_peer_key */
 	enum phase	 phase;
 	uint64_t	 since_ms;	/* the phase's start */
 	uint64_t	 body;		/* bytes of the body so far */
@@ -172,15 +173,38 @@ srv_conn_peer(struct MHD_Connection *conn, char *out, size_t size)
 		    (const void *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
-/* Under the lock: the connections listed from ${peer}. */
+void
+srv_peer_key(const char *peer, char *out, size_t size)
+{
+	struct in6_addr a;
+	char p[INET6_ADDRSTRLEN];
+
+	/* IPv4, and "-": the address itself. */
+	if (inet_pton(AF_INET6, peer, &a) != 1) {
+		snprintf(out, size, "%s", peer);
+		return;
+	}
+	/* An IPv4 address mapped into IPv6 counts as itself. */
+	if (IN6_IS_ADDR_V4MAPPED(&a)) {
+		inet_ntop(AF_INET, a.s6_addr + 12, p, sizeof(p));
+		snprintf(out, size, "%s", p);
+		return;
+	}
+	/* One host of IPv6 usually has its whole /64: count it as one. */
+	memset(a.s6_addr + 8, 0, 8);
+	inet_ntop(AF_INET6, &a, p, sizeof(p));
+	snprintf(out, size, "%s/64", p);
+}
+
+/* Under the lock: the connections listed from ${key} (srv_peer_key). */
 static unsigned
-same_peer(const struct srv_conn_watch *w, const char *peer)
+same_peer(const struct srv_conn_watch *w, const char *key)
 {
 	const struct srv_conn *c;
 	unsigned n = 0;
 
 	for (c = w->head; c != NULL; c = c->next)
-		if (!c->dropped && strcmp(c->peer, peer) == 0)
+		if (!c->dropped && strcmp(c->key, key) == 0)
 			n++;
 	return n;
 }
@@ -199,13 +223,14 @@ srv_conn_opened(struct srv_conn_watch *w, struct MHD_Connection *conn,
 		return;
 	c->fd = ci->connect_fd;
 	srv_conn_peer(conn, c->peer, sizeof(c->peer));
+	srv_peer_key(c->peer, c->key, sizeof(c->key));
 	c->phase = PHASE_HEADERS;
 	c->since_ms = now_ms();
 	pthread_mutex_lock(&w->lock);
 	/* Counted here, not by MHD_OPTION_PER_IP_CONNECTION_LIMIT, which
 	 * counts per thread of the pool. The one over the limit stays
 	 * listed (and counted) until libmicrohttpd closes it. */
-	if (w->per_ip != 0 && same_peer(w, c->peer) >= w->per_ip) {
+	if (w->per_ip != 0 && same_peer(w, c->key) >= w->per_ip) {
 		c->dropped = 1;
 		(void)shutdown(c->fd, SHUT_RDWR);
 		srv_log(SRV_LOG_WARN, "dropped", "reason", "per_ip_limit",

@@ -159,6 +159,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		clock_gettime(CLOCK_MONOTONIC, &req->t0);
 		snprintf(req->method, sizeof(req->method), "%s", method);
 		srv_conn_peer(conn, req->peer, sizeof(req->peer));
+		srv_peer_key(req->peer, req->peer_key, sizeof(req->peer_key));
 		atomic_fetch_add(&h->in_flight, 1);
 		*con_cls = req;
 		begin(req, url);

@@ -261,6 +261,19 @@ const char *srv_req_header(const struct srv_req *req, const char *name);
 /** srv_req_peer(req): the client's numeric address ("127.0.0.1", "::1"). */
 const char *srv_req_peer(const struct srv_req *req);
 
+/* The longest srv_req_peer_key, with its NUL. */
+#define SRV_PEER_KEY_MAX	(46 + 3)
+
+/** srv_req_peer_key(req): the client's address as per-address limits
+ * count it: an IPv4 address (also one mapped into IPv6) as itself, an
+ * IPv6 address by its /64 ("2001:db8:1:2::/64"), since one host usually
+ * holds a whole /64. */
+const char *srv_req_peer_key(const struct srv_req *req);
+
+/** srv_peer_key(peer, out, size): the numeric address ${peer} as
+ * srv_req_peer_key counts it, in ${out} (SRV_PEER_KEY_MAX fits any). */
+void srv_peer_key(const char *peer, char *out, size_t size);
+
 /** srv_req_json(req): the parsed body of a SRV_BODY_JSON route
  * (borrowed), or NULL for other kinds. */
 json_t *srv_req_json(const struct srv_req *req);

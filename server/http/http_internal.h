@@ -96,6 +96,7 @@ struct srv_req {
 	const struct compiled	*c;	/* NULL: no route matched */
 	char			 method[12];
 	char			 peer[INET6_ADDRSTRLEN];
+	char			 peer_key[SRV_PEER_KEY_MAX];
 	struct timespec		 t0;
 	char			*path;
 	struct param		 params[PARAMS_MAX];

@@ -103,6 +103,12 @@ srv_req_peer(const struct srv_req *req)
 	return req->peer;
 }
 
+const char *
+srv_req_peer_key(const struct srv_req *req)
+{
+	return req->peer_key;
+}
+
 json_t *
 srv_req_json(const struct srv_req *req)
 {

@@ -117,7 +117,7 @@ srv_route_register_start(struct srv_req *req)
 	struct srv_app *app = srv_req_app(req);
 	struct store_meta *m = app->store->meta;
 	const struct srv_auth_limits *l = srv_auth_limits(app->auth);
-	const char *peer = srv_req_peer(req);
+	const char *peer = srv_req_peer(req), *key = srv_req_peer_key(req);
 	struct store_account acct;
 	struct srv_auth_body b;
 	struct srv_ticket t;
@@ -134,9 +134,9 @@ srv_route_register_start(struct srv_req *req)
 		return srv_reply_json_err(req, &e);
 	/* Counted first, then read: racing starts see each other. */
 	if ((r = m->ops->attempt_add(m, STORE_ATTEMPT_REGISTER,
-	    (const uint8_t *)peer, strlen(peer), now)) != 0 ||
+	    (const uint8_t *)key, strlen(key), now)) != 0 ||
 	    (r = m->ops->attempt_count(m, STORE_ATTEMPT_REGISTER,
-	    (const uint8_t *)peer, strlen(peer), now - l->window, &n)) != 0) {
+	    (const uint8_t *)key, strlen(key), now - l->window, &n)) != 0) {
 		r = srv_reply_store(req, r, "account");
 		goto out;
 	}
@@ -259,7 +259,7 @@ out:
 }
 
 /* The keys a sign-in is counted under: the login's hash, the pair of it
- * and the address, the address. */
+ * and the address, the address (as srv_req_peer_key counts it). */
 struct counted {
 	uint8_t		login[SRV_LOGIN_HASH_BYTES];
 	uint8_t		pair[SRV_LOGIN_HASH_BYTES + 64];
@@ -393,7 +393,7 @@ srv_route_session_start(struct srv_req *req)
 	    COFFER_OPAQUE_KE1_BYTES, &b, &e) != 0)
 		return srv_reply_json_err(req, &e);
 	srv_auth_login_hash(app->auth, b.login, b.login_len, t.login);
-	counted_init(&k, t.login, peer);
+	counted_init(&k, t.login, srv_req_peer_key(req));
 	if ((r = signin_gate(req, app, &k, now, &limited)) != 0 ||
 	    limited)
 		goto out;
@@ -495,7 +495,7 @@ srv_route_session_finish(struct srv_req *req)
 		    "used, or came from another address");
 		goto out;
 	}
-	counted_init(&k, t.login, peer);
+	counted_init(&k, t.login, srv_req_peer_key(req));
 	if ((r = uncount_start(m, &k)) != 0 ||
 	    (r = coffer_kdf(raw, sizeof(raw), sk, sizeof(sk), TOKEN_CONTEXT,
 	    NULL, 0)) != 0) {

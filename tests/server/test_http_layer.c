@@ -159,6 +159,34 @@ test_log_lines(void **state)
 	assert_int_equal(buf[n], '\0');
 }
 
+/* Per-address limits count an IPv6 host by its /64. */
+static void
+test_peer_key(void **state)
+{
+	static const struct {
+		const char *peer, *key;
+	} t[] = {
+		{ "127.0.0.1", "127.0.0.1" },
+		{ "203.0.113.9", "203.0.113.9" },
+		{ "::ffff:203.0.113.9", "203.0.113.9" },
+		{ "::1", "::/64" },
+		{ "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2::1", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:3::1", "2001:db8:1:3::/64" },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		    "ffff:ffff:ffff:ffff::/64" },
+		{ "-", "-" },
+	};
+	char out[SRV_PEER_KEY_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		srv_peer_key(t[i].peer, out, sizeof(out));
+		assert_string_equal(out, t[i].key);
+	}
+}
+
 int
 main(void)
 {
@@ -167,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_error_table),
 		cmocka_unit_test(test_json_faults),
 		cmocka_unit_test(test_log_lines),
+		cmocka_unit_test(test_peer_key),
 	};
 
 	return cmocka_run_group_tests_name("http_layer", tests, NULL, NULL);
