@@ -138,7 +138,7 @@ put_write(void *ctx, struct srv_req *req, const uint8_t *buf, size_t n)
 	now = (int64_t)time(NULL);
 	if (now - p->renewed >= (int64_t)(p->ttl / 2)) {
 		if ((r = p->st->meta->ops->reserve_renew(p->st->meta, p->rid,
-		    now + (int64_t)p->ttl)) != 0) {
+		    now, now + (int64_t)p->ttl)) != 0) {
 			if (r == COFFER_ERR_NOTFOUND)
 				srv_reply_error(req, SRV_E_QUOTA_EXCEEDED,
 				    "the upload's quota reservation expired");

@@ -399,7 +399,7 @@ struct store_meta_ops {
 		    const uint8_t account[COFFER_WIRE_ID_BYTES], uint64_t size,
 		    unsigned max, int64_t now, int64_t expires, int64_t *rid);
 	int	(*reserve_renew)(struct store_meta *m, int64_t rid,
-		    int64_t expires);
+		    int64_t now, int64_t expires);
 	int	(*reserve_release)(struct store_meta *m, int64_t rid);
 	int	(*reserve_prune)(struct store_meta *m, int64_t now,
 		    uint64_t *deleted);
@@ -622,8 +622,9 @@ struct store_meta_ops {
  *   nothing. BUSY (${max} live reservations held already), QUOTA (usage
  *   + the live reservations + ${size} over the quota), INVALID (expires
  *   <= now), TOOBIG, NOTFOUND (no account).
- * reserve_renew(m, rid, expires): move the expiry of ${rid}. NOTFOUND
- *   (released or pruned).
+ * reserve_renew(m, rid, now, expires): move the expiry of ${rid}, if it
+ *   has not passed at ${now}. NOTFOUND (released, pruned, or expired: a
+ *   lapsed reservation is not revived, the upload must end).
  * reserve_release(m, rid): drop ${rid}; 0 also if it was gone.
  * reserve_prune(m, now, deleted): drop every reservation expired at
  *   ${now}; the count in *${deleted} (NULL accepted).

@@ -183,7 +183,7 @@
 	    " FROM reservations WHERE aid = ?1 AND expires > ?2") \
 	X(RESERVE_INSERT, "INSERT INTO reservations (aid, size, expires)" \
 	    " VALUES (?1, ?2, ?3) RETURNING rid") \
-	X(RESERVE_RENEW, "UPDATE reservations SET expires = ?2 WHERE rid = ?1") \
+	X(RESERVE_RENEW, "UPDATE reservations SET expires = ?2 WHERE rid = ?1 AND expires > ?3") \
 	X(RESERVE_DELETE, "DELETE FROM reservations WHERE rid = ?1") \
 	X(RESERVE_PRUNE, "DELETE FROM reservations WHERE expires <= ?1") \
 	X(TOMB_STAMP, "UPDATE records SET deleted_at = ?1 WHERE deleted = 1" \
@@ -389,7 +389,7 @@ int msq_pairing_delete(struct store_meta *, const uint8_t *, const uint8_t *,
 int msq_pairing_prune(struct store_meta *, int64_t, uint64_t *);
 int msq_reserve(struct store_meta *, const uint8_t *, uint64_t, unsigned,
     int64_t, int64_t, int64_t *);
-int msq_reserve_renew(struct store_meta *, int64_t, int64_t);
+int msq_reserve_renew(struct store_meta *, int64_t, int64_t, int64_t);
 int msq_reserve_release(struct store_meta *, int64_t);
 int msq_reserve_prune(struct store_meta *, int64_t, uint64_t *);
 int msq_tombstone_compact(struct store_meta *, int64_t, int64_t, uint64_t *);

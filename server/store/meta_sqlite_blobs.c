@@ -231,7 +231,8 @@ out:
 }
 
 int
-msq_reserve_renew(struct store_meta *m, int64_t rid, int64_t expires)
+msq_reserve_renew(struct store_meta *m, int64_t rid, int64_t now,
+    int64_t expires)
 {
 	struct msq_conn *c = NULL;
 	sqlite3_stmt *st;
@@ -242,6 +243,7 @@ msq_reserve_renew(struct store_meta *m, int64_t rid, int64_t expires)
 	if ((r = msq_prep(c, MSQ_RESERVE_RENEW, &st)) != 0 ||
 	    (r = msq_bind_i64(st, 1, rid)) != 0 ||
 	    (r = msq_bind_i64(st, 2, expires)) != 0 ||
+	    (r = msq_bind_i64(st, 3, now)) != 0 ||
 	    (r = msq_exec(st)) != 0)
 		goto out;
 	if (sqlite3_changes(c->db) == 0)

@@ -544,6 +544,45 @@ test_tombstone_compact(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Upload reservations: they count against the quota while live, at
+ * most max at once, and a lapsed one is neither counted nor revived. */
+static void
+test_reservations(void **state)
+{
+	struct fx *f = *state;
+	struct store_account a;
+	const int64_t t = 1000000;
+	int64_t r1, r2, r3;
+	uint64_t n;
+
+	mc_account(f, "alice", &a);
+	assert_int_equal(OPS->quota_set(f->m, a.id, 1000), 0);
+	assert_int_equal(OPS->reserve(f->m, a.id, 600, 2, t, t + 10, &r1), 0);
+	assert_int_equal(OPS->reserve(f->m, a.id, 500, 2, t, t + 10, &r2),
+	    COFFER_ERR_QUOTA);
+	assert_int_equal(OPS->reserve(f->m, a.id, 400, 2, t, t + 100, &r2), 0);
+	assert_int_equal(OPS->reserve(f->m, a.id, 0, 2, t, t + 10, &r3),
+	    COFFER_ERR_BUSY);
+	assert_int_equal(OPS->reserve(f->m, a.id, 1, 3, t, t, &r3),
+	    COFFER_ERR_INVALID);
+	/* Renewed while live; once lapsed, not revived, and not counted. */
+	assert_int_equal(OPS->reserve_renew(f->m, r1, t + 5, t + 20), 0);
+	assert_int_equal(OPS->reserve_renew(f->m, r1, t + 20, t + 40),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(OPS->reserve(f->m, a.id, 600, 2, t + 20, t + 30,
+	    &r3), 0);
+	assert_int_equal(OPS->reserve_prune(f->m, t + 20, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(OPS->reserve_renew(f->m, r1, t + 20, t + 40),
+	    COFFER_ERR_NOTFOUND);
+	assert_int_equal(OPS->reserve_release(f->m, r2), 0);
+	assert_int_equal(OPS->reserve_release(f->m, r2), 0);
+	assert_int_equal(OPS->reserve(f->m, a.id, 400, 2, t + 20, t + 30,
+	    &r2), 0);
+	assert_int_equal(OPS->reserve(f->m, a.id, 1, 3, t + 20, t + 30, &r1),
+	    COFFER_ERR_QUOTA);
+}
+
 int
 main(void)
 {
@@ -558,6 +597,7 @@ main(void)
 		CASE(test_quota),
 		CASE(test_isolation),
 		CASE(test_tombstone_compact),
+		CASE(test_reservations),
 #undef CASE
 	};
 
