@@ -201,6 +201,8 @@ srv_route_account_create(struct srv_req *req)
 	struct srv_ticket t;
 	struct wire_json_err e;
 	uint8_t rec[SRV_RECORD_BYTES], lh[SRV_LOGIN_HASH_BYTES];
+	uint8_t used[STORE_TICKET_HASH_BYTES];
+	int64_t now = (int64_t)time(NULL);
 	int r;
 
 	memset(&t, 0, sizeof(t));
@@ -215,11 +217,28 @@ srv_route_account_create(struct srv_req *req)
 	}
 	srv_auth_login_hash(app->auth, b.login, b.login_len, lh);
 	if ((r = srv_auth_ticket_open(app->auth, b.ticket, sizeof(b.ticket),
-	    SRV_TICKET_REGISTER, srv_req_peer(req), (int64_t)time(NULL),
-	    &t)) != 0 || sodium_memcmp(t.login, lh, sizeof(lh)) != 0) {
+	    SRV_TICKET_REGISTER, srv_req_peer(req), now, &t)) != 0 ||
+	    sodium_memcmp(t.login, lh, sizeof(lh)) != 0) {
 		r = srv_reply_error(req, SRV_E_INVALID_FIELD, "ticket is not "
 		    "this login's registration ticket from this address, or "
 		    "it expired: start again");
+		goto out;
+	}
+	/* A password change is finished by a full session of its account,
+	 * as it was started: a ticket outliving the session (signed out)
+	 * changes nothing. Each ticket is spent once, in the store. */
+	if (t.has_account && !full_session_of(req, app, now, t.account)) {
+		r = srv_reply_error(req, SRV_E_CONFLICT, "that login is taken "
+		    "(a password change needs a session of its account)");
+		goto out;
+	}
+	srv_auth_ticket_hash(b.ticket, used);
+	if ((r = m->ops->ticket_spend(m, used, t.expires, now)) != 0) {
+		if (r == COFFER_ERR_EXISTS)
+			r = srv_reply_error(req, SRV_E_INVALID_FIELD, "ticket "
+			    "was used already: start again");
+		else
+			r = srv_reply_store(req, r, "account");
 		goto out;
 	}
 	memcpy(rec, b.msg, COFFER_OPAQUE_RECORD_BYTES);
@@ -239,7 +258,7 @@ srv_route_account_create(struct srv_req *req)
 	}
 	/* Creation times are kept to the day: exactness serves nobody. */
 	r = m->ops->account_create(m, lh, sizeof(lh), rec, sizeof(rec),
-	    (int64_t)time(NULL) / 86400 * 86400, &acct);
+	    now / 86400 * 86400, &acct);
 	if (r == COFFER_ERR_EXISTS) {
 		r = srv_reply_error(req, SRV_E_CONFLICT, "that login is "
 		    "taken");

@@ -683,6 +683,90 @@ test_owner_gets_the_slot(void **state)
 	srv_free(&s);
 }
 
+/* POST ${path} with ${body} and the bearer ${tok} (NULL: none): the
+ * status; the answer's JSON in *${out} if ${out} (decref it). */
+static long
+post_as(const char *path, const char *body, const char *tok, json_t **out)
+{
+	static const char *const ct = "Content-Type: application/json";
+	char auth[128], *ans = NULL;
+	const char *h[] = { ct, tok != NULL ? auth : NULL, NULL };
+	long status;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+	    tok != NULL ? tok : "");
+	assert_int_equal(http_request("POST", srv_url(srv, path), h, body,
+	    strlen(body), &status, &ans), 0);
+	if (out != NULL)
+		assert_non_null(*out = json_loads(ans, 0, NULL));
+	free(ans);
+	return status;
+}
+
+/* A password change's finish body for ${login} to ${pw}, its start sent
+ * with the bearer ${tok}: a new string (free it). */
+static char *
+change_body(const char *login, const char *pw, const char *tok)
+{
+	struct coffer_opaque_client *c = NULL;
+	uint8_t req[COFFER_OPAQUE_REGISTRATION_REQUEST_BYTES];
+	uint8_t resp[COFFER_OPAQUE_REGISTRATION_RESPONSE_BYTES];
+	uint8_t rec[COFFER_OPAQUE_RECORD_BYTES], exp[64];
+	char lb[128], rb[512], *b;
+	json_t *j;
+
+	assert_int_equal(coffer_opaque_client_register_start(&c, req,
+	    (const uint8_t *)pw, strlen(pw)), 0);
+	b = signin_body("login", (const uint8_t *)login, strlen(login),
+	    "request", req, sizeof(req));
+	assert_int_equal(post_as("/v1/accounts/register/start", b, tok, &j),
+	    200);
+	free(b);
+	assert_int_equal(signin_get_bytes(j, "response", resp, sizeof(resp)),
+	    sizeof(resp));
+	assert_int_equal(coffer_opaque_client_register_finish(c, rec, exp,
+	    resp, sizeof(resp), &signin_ksf, NULL), 0);
+	coffer_opaque_client_free(&c);
+	assert_int_equal(coffer_b64url_encode(lb, sizeof(lb),
+	    (const uint8_t *)login, strlen(login)), 0);
+	assert_int_equal(coffer_b64url_encode(rb, sizeof(rb), rec,
+	    sizeof(rec)), 0);
+	assert_non_null(b = malloc(2048));
+	snprintf(b, 2048, "{\"login\":\"%s\",\"record\":\"%s\",\"ticket\":"
+	    "\"%s\"}", lb, rb, json_string_value(json_object_get(j, "ticket")));
+	json_decref(j);
+	return b;
+}
+
+/* A password change is finished by a session of its account, once per
+ * ticket: a replayed finish, or one whose session is gone, changes
+ * nothing (review of issue 10, F8). */
+static void
+test_password_change_once(void **state)
+{
+	struct signin si;
+	char *b;
+
+	(void)state;
+	assert_int_equal(signup_from(srv, NULL, "changer", "old pw"), 201);
+	assert_int_equal(signin_from(srv, NULL, "changer", "old pw", &si),
+	    200);
+	json_decref(si.reply);
+	b = change_body("changer", "new pw", si.token);
+	assert_int_equal(post_as("/v1/accounts", b, si.token, NULL), 200);
+	assert_int_equal(post_as("/v1/accounts", b, si.token, NULL), 400);
+	free(b);
+	/* Started with the session, finished without it: refused. */
+	b = change_body("changer", "third pw", si.token);
+	assert_int_equal(post_as("/v1/accounts", b, NULL, NULL), 409);
+	free(b);
+	assert_int_equal(signin_from(srv, NULL, "changer", "third pw", NULL),
+	    401);
+	assert_int_equal(signin_from(srv, NULL, "changer", "new pw", &si),
+	    200);
+	json_decref(si.reply);
+}
+
 int
 main(void)
 {
@@ -693,6 +777,7 @@ main(void)
 		cmocka_unit_test(test_nat_successes_do_not_count),
 		cmocka_unit_test(test_limits_hold_under_a_race),
 		cmocka_unit_test(test_owner_gets_the_slot),
+		cmocka_unit_test(test_password_change_once),
 		cmocka_unit_test(test_register_start_is_no_oracle),
 		cmocka_unit_test(test_client_bounds_stretching),
 		cmocka_unit_test(test_prune),
