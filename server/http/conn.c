@@ -35,7 +35,7 @@ struct srv_conn {
 	char		 key[SRV_PEER_KEY_MAX];	/* as counted: srv_peer_key */
 	enum phase	 phase;
 	uint64_t	 since_ms;	/* the phase's start */
-	uint64_t	 body;		/* bytes of the body so far */
+	uint64_t	 body;		/* bytes of the body in this window */
 	int		 dropped;
 };
 
@@ -48,9 +48,11 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Under the lock: the reason to drop ${c} at ${now}, or NULL. */
+/* Under the lock: the reason to drop ${c} at ${now}, or NULL. A body is
+ * measured in windows of body_rate_grace seconds, each on its own: bytes
+ * sent ahead buy no time later. */
 static const char *
-late(const struct srv_conn_watch *w, const struct srv_conn *c, uint64_t now)
+late(const struct srv_conn_watch *w, struct srv_conn *c, uint64_t now)
 {
 	uint64_t t = now - c->since_ms;
 
@@ -59,11 +61,14 @@ late(const struct srv_conn_watch *w, const struct srv_conn *c, uint64_t now)
 	if (c->phase == PHASE_HEADERS && w->header_timeout_s != 0 &&
 	    t >= (uint64_t)w->header_timeout_s * 1000)
 		return "header_timeout";
-	/* The average since the body began, once the grace is over. */
 	if (c->phase == PHASE_BODY && w->body_rate_min != 0 &&
-	    t >= (uint64_t)w->body_rate_grace_s * 1000 && t > 0 &&
-	    c->body * 1000 < (uint64_t)w->body_rate_min * t)
-		return "body_rate";
+	    t >= (uint64_t)(w->body_rate_grace_s > 0 ? w->body_rate_grace_s :
+	    1) * 1000) {
+		if (c->body * 1000 < (uint64_t)w->body_rate_min * t)
+			return "body_rate";
+		c->since_ms = now;
+		c->body = 0;
+	}
 	return NULL;
 }
 
