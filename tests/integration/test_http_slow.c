@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "blob_client.h"
 #include "http_client.h"
 #include "server_harness.h"
 
@@ -190,7 +191,10 @@ test_header_deadline_and_body_rate(void **state)
 	static const char put[] = "PUT /v1/_test/count HTTP/1.1\r\nHost: x\r\n"
 	    "Content-Type: application/octet-stream\r\n"
 	    "Content-Length: 100000\r\n\r\n";
-	char dir[256], chunk[100], *text;
+	char dir[256], chunk[100], *text, get[512];
+	uint8_t id[32];
+	long st;
+	int rcv;
 	struct srv *s;
 	struct test_account a;
 	struct http_opts o;
@@ -255,6 +259,26 @@ test_header_deadline_and_body_rate(void **state)
 		close(slow);
 		assert_true(srv_wait_log(s, "reason=body_rate", 10000));
 	}
+	/* A reader of a 16 MiB blob that takes 500 bytes/s once its
+	 * buffers are full: cut as a slow body is. */
+	bc_random_id(id);
+	assert_int_equal(bc_put(s, &a, id, 16 << 20, NULL, &st, NULL), 0);
+	assert_true(st == 200 || st == 201);
+	assert_true((slow = connect_from(8, srv_port(s))) >= 0);
+	rcv = 4096;
+	(void)setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	snprintf(get, sizeof(get), "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n"
+	    "\r\n", strstr(bc_url(s, id), "/v1/"), a.auth);
+	assert_int_equal(send_text(slow, get), 0);
+	for (ticks = 0; ticks < BOUND_S * 1000 / 200 &&
+	    count_in_log(s, "reason=reply_rate") == 0; ticks++) {
+		if (recv(slow, chunk, sizeof(chunk), 0) <= 0)
+			break;
+		nap_ms(200);
+	}
+	assert_true(ticks < BOUND_S * 1000 / 200);
+	assert_true(srv_wait_log(s, "reason=reply_rate", 10000));
+	close(slow);
 	/* The same body at full speed is taken. */
 	assert_non_null(body = calloc(1, 100000));
 	memset(&o, 0, sizeof(o));
