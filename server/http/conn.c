@@ -25,8 +25,7 @@
 enum phase {
 	PHASE_HEADERS = 0,	/* waiting for a header block */
 	PHASE_BODY,		/* reading a request body */
-	PHASE_REPLY,		/* sending a streamed reply */
-	PHASE_OTHER		/* the handler, a small reply */
+	PHASE_OTHER		/* the handler, the reply */
 };
 
 struct srv_conn {
@@ -36,8 +35,7 @@ struct srv_conn {
 	char		 key[SRV_PEER_KEY_MAX];	/* as counted: srv_peer_key */
 	enum phase	 phase;
 	uint64_t	 since_ms;	/* the phase's start */
-	uint64_t	 body;		/* bytes of the body (or the reply) in
-					   this window */
+	uint64_t	 body;		/* bytes of the body so far */
 	int		 dropped;
 };
 
@@ -50,12 +48,9 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Under the lock: the reason to drop ${c} at ${now}, or NULL. A body, or
- * a streamed reply (a client that reads slowly holds its connection as
- * one that sends slowly does), is measured in windows of body_rate_grace
- * seconds, each on its own: bytes sent ahead buy no time later. */
+/* Under the lock: the reason to drop ${c} at ${now}, or NULL. */
 static const char *
-late(const struct srv_conn_watch *w, struct srv_conn *c, uint64_t now)
+late(const struct srv_conn_watch *w, const struct srv_conn *c, uint64_t now)
 {
 	uint64_t t = now - c->since_ms;
 
@@ -64,16 +59,11 @@ late(const struct srv_conn_watch *w, struct srv_conn *c, uint64_t now)
 	if (c->phase == PHASE_HEADERS && w->header_timeout_s != 0 &&
 	    t >= (uint64_t)w->header_timeout_s * 1000)
 		return "header_timeout";
-	if ((c->phase == PHASE_BODY || c->phase == PHASE_REPLY) &&
-	    w->body_rate_min != 0 &&
-	    t >= (uint64_t)(w->body_rate_grace_s > 0 ? w->body_rate_grace_s :
-	    1) * 1000) {
-		if (c->body * 1000 < (uint64_t)w->body_rate_min * t)
-			return c->phase == PHASE_BODY ? "body_rate" :
-			    "reply_rate";
-		c->since_ms = now;
-		c->body = 0;
-	}
+	/* The average since the body began, once the grace is over. */
+	if (c->phase == PHASE_BODY && w->body_rate_min != 0 &&
+	    t >= (uint64_t)w->body_rate_grace_s * 1000 && t > 0 &&
+	    c->body * 1000 < (uint64_t)w->body_rate_min * t)
+		return "body_rate";
 	return NULL;
 }
 
@@ -282,20 +272,15 @@ srv_conn_of(struct MHD_Connection *conn)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
-/* A streamed reply is left only for the next request's headers: a
- * request without a body is answered before daemon.c says its header
- * block (and its empty body) are in. */
 static void
 set_phase(struct srv_conn_watch *w, struct srv_conn *c, enum phase p)
 {
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (c->phase != PHASE_REPLY || p == PHASE_HEADERS) {
-		c->phase = p;
-		c->since_ms = now_ms();
-		c->body = 0;
-	}
+	c->phase = p;
+	c->since_ms = now_ms();
+	c->body = 0;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -326,10 +311,4 @@ void
 srv_conn_request_done(struct srv_conn_watch *w, struct srv_conn *c)
 {
 	set_phase(w, c, PHASE_HEADERS);
-}
-
-void
-srv_conn_reply_begin(struct srv_conn_watch *w, struct srv_conn *c)
-{
-	set_phase(w, c, PHASE_REPLY);
 }

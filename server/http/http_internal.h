@@ -45,8 +45,7 @@ struct compiled {
 struct srv_conn;
 
 /* The connection watch (conn.c): every open connection, and a thread
- * that drops those whose header block is late, or whose body or streamed
- * reply is slow. */
+ * that drops those whose header block is late or whose body is slow. */
 struct srv_conn_watch {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 wake;
@@ -83,14 +82,12 @@ struct param {
 /* A streamed reply's state, shared by the response (reader) and the
  * request (bytes for the log): freed when both let go. */
 struct stream {
-	atomic_int		 refs;
-	srv_reader_fn		 read;
-	void			*cls;
-	void			(*release)(void *);
-	uint64_t		 start;
-	atomic_ullong		 sent;
-	struct srv_conn_watch	*watch;	/* told of each block read */
-	struct srv_conn		*conn;	/* NULL: not watched */
+	atomic_int	 refs;
+	srv_reader_fn	 read;
+	void		*cls;
+	void		(*release)(void *);
+	uint64_t	 start;
+	atomic_ullong	 sent;
 };
 
 struct srv_req {
@@ -199,8 +196,7 @@ struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
 
 /** srv_conn_headers_in(w, c, body_follows), srv_conn_body(w, c, n),
  * srv_conn_body_in(w, c), srv_conn_request_done(w, c): the header block
- * is in (and a body follows); ${n} more bytes of it came (or of a
- * streamed reply went); it is all in
+ * is in (and a body follows); ${n} more bytes of it came; it is all in
  * (or will not be read); the request ended and the connection waits for
  * the next header block. ${c} may be NULL. */
 void srv_conn_headers_in(struct srv_conn_watch *w, struct srv_conn *c,
@@ -208,11 +204,6 @@ void srv_conn_headers_in(struct srv_conn_watch *w, struct srv_conn *c,
 void srv_conn_body(struct srv_conn_watch *w, struct srv_conn *c, size_t n);
 void srv_conn_body_in(struct srv_conn_watch *w, struct srv_conn *c);
 void srv_conn_request_done(struct srv_conn_watch *w, struct srv_conn *c);
-
-/** srv_conn_reply_begin(w, c): a streamed reply begins, held to the body
- * rate as a request body is (srv_conn_body counts what it hands to the
- * connection). ${c} may be NULL. */
-void srv_conn_reply_begin(struct srv_conn_watch *w, struct srv_conn *c);
 
 /** srv_conn_peer(conn, out, size): the client's numeric address, or "-". */
 void srv_conn_peer(struct MHD_Connection *conn, char *out, size_t size);

@@ -293,7 +293,6 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (n <= 0 || (size_t)n > max)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	atomic_fetch_add(&s->sent, (unsigned long long)n);
-	srv_conn_body(s->watch, s->conn, (size_t)n);
 	return n;
 }
 
@@ -392,8 +391,6 @@ srv_reply_stream(struct srv_req *req, uint64_t size, srv_reader_fn reader,
 	s->cls = cls;
 	s->release = release;
 	s->start = start;
-	s->watch = &req->h->watch;
-	s->conn = srv_conn_of(req->conn);
 	release = NULL;			/* s owns cls now */
 	if ((resp = MHD_create_response_from_callback(len, STREAM_BLOCK,
 	    stream_read, s, stream_free)) == NULL)
@@ -408,7 +405,6 @@ srv_reply_stream(struct srv_req *req, uint64_t size, srv_reader_fn reader,
 	r = set_reply(req, rr == 1 ? 206 : 200, resp, 0);
 	resp = NULL;
 	if (r == 0) {
-		srv_conn_reply_begin(s->watch, s->conn);
 		req->stream = s;	/* the request's reference */
 		s = NULL;
 	}
