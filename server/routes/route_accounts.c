@@ -201,7 +201,8 @@ srv_route_account_create(struct srv_req *req)
 	struct srv_ticket t;
 	struct wire_json_err e;
 	uint8_t rec[SRV_RECORD_BYTES], lh[SRV_LOGIN_HASH_BYTES];
-	uint8_t used[STORE_TICKET_HASH_BYTES];
+	uint8_t used[STORE_TICKET_HASH_BYTES], keep[STORE_TOKEN_HASH_BYTES];
+	const char *h;
 	int64_t now = (int64_t)time(NULL);
 	int r;
 
@@ -246,11 +247,17 @@ srv_route_account_create(struct srv_req *req)
 	be32enc(rec + COFFER_OPAQUE_RECORD_BYTES + 4, p->m_cost);
 	memcpy(rec + SRV_RECORD_LEGACY, t.cred, SRV_CRED_BYTES);
 	if (t.has_account) {
-		r = m->ops->account_set_record(m, t.account, rec, sizeof(rec));
-		if (r != 0) {
+		/* The new password ends every other session: one a thief
+		 * holds cannot outlive the change. */
+		h = srv_req_header(req, "Authorization");
+		store_token_hash(keep, (const uint8_t *)h + 7, strlen(h + 7));
+		if ((r = m->ops->account_set_record(m, t.account, rec,
+		    sizeof(rec))) != 0 || (r = m->ops->session_delete_all(m,
+		    t.account, keep, NULL)) != 0) {
 			r = srv_reply_store(req, r, "account");
 			goto out;
 		}
+		srv_session_cache_clear(app->sessions);
 		srv_log(SRV_LOG_INFO, "account_password_changed", (char *)NULL);
 		r = srv_reply_json(req, 200, json_pack("{s:o}", "account",
 		    wire_json_new_id(t.account, COFFER_WIRE_ID_BYTES)));
@@ -299,6 +306,23 @@ counted_init(struct counted *k, const uint8_t login[SRV_LOGIN_HASH_BYTES],
 	k->peer = peer;
 }
 
+/* A sign-in passed: the failure its start counted is forgotten, so
+ * successes never count against a login or an address. */
+static int
+uncount_start(struct store_meta *m, const struct counted *k)
+{
+	int r;
+
+	if ((r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_LOGIN, k->login,
+	    sizeof(k->login))) != 0 ||
+	    (r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_PAIR, k->pair,
+	    k->pair_len)) != 0 ||
+	    (r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_ADDRESS,
+	    (const uint8_t *)k->peer, strlen(k->peer))) != 0)
+		return r;
+	return 0;
+}
+
 /* The limits of docs/OPERATING.md ("Sign-in limits"): failures of a login
  * from one address and of one address stop it for the window (429);
  * failures of a login from everywhere only slow it, one start per delay
@@ -308,11 +332,11 @@ counted_init(struct counted *k, const uint8_t login[SRV_LOGIN_HASH_BYTES],
  * counts as a failure until its KE3 passes.
  *
  * The start is counted first and the counts read after, so that starts
- * racing each other see each other (at most the limit pass). A refused
- * start stays counted against its pair and its address (asking again
- * and again costs the asker, who is soon stopped by its own limits), but
- * not against the login, whose slot it must not hold. Sets *${limited}
- * and replies when refused. */
+ * racing each other see each other (at most the limit pass). A start
+ * refused by its pair's or its address's limit stays counted against
+ * them (asking again and again keeps the asker stopped), never against
+ * the login, whose slot it must not hold. Sets *${limited} and replies
+ * when refused. */
 static int
 signin_gate(struct srv_req *req, struct srv_app *app,
     const struct counted *k, int64_t now, int *limited)
@@ -360,27 +384,15 @@ signin_gate(struct srv_req *req, struct srv_app *app,
 	if (by == NULL)
 		return 0;
 	*limited = 1;
-	if ((r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_LOGIN, k->login,
-	    sizeof(k->login))) != 0)
+	/* Refused by the login's slowdown, the start is not counted at
+	 * all: an owner who once mistyped here, told to wait, is not kept
+	 * out longer by waiting as told. */
+	r = strcmp(by, "account") == 0 ? uncount_start(m, k) :
+	    m->ops->attempt_forget_one(m, STORE_ATTEMPT_LOGIN, k->login,
+	    sizeof(k->login));
+	if (r != 0)
 		return srv_reply_store(req, r, "account");
 	return limited_reply(req, by, after, why);
-}
-
-/* A sign-in passed: the failure its start counted is forgotten, so
- * successes never count against a login or an address. */
-static int
-uncount_start(struct store_meta *m, const struct counted *k)
-{
-	int r;
-
-	if ((r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_LOGIN, k->login,
-	    sizeof(k->login))) != 0 ||
-	    (r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_PAIR, k->pair,
-	    k->pair_len)) != 0 ||
-	    (r = m->ops->attempt_forget_one(m, STORE_ATTEMPT_ADDRESS,
-	    (const uint8_t *)k->peer, strlen(k->peer))) != 0)
-		return r;
-	return 0;
 }
 
 /* POST /v1/sessions/start: KE1 in, KE2 and a sealed ticket out; nothing

@@ -683,6 +683,33 @@ test_owner_gets_the_slot(void **state)
 	srv_free(&s);
 }
 
+/* An owner who mistyped once at an address, then retries there at once
+ * and again: each retry the slowdown refuses is not counted, so the
+ * owner is let in within the delay, never locked out by waiting badly
+ * (second review of issue 10, N3). */
+static void
+test_retrying_owner_gets_in(void **state)
+{
+	struct srv *s = NULL;
+	long st = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(start_with(&s, CHEAP "login_failures_account = 1\n"),
+	    0);
+	assert_int_equal(signup_from(s, NULL, "typo", "right pw"), 201);
+	assert_int_equal(signin_from(s, "127.0.0.201", "typo", "wrong pw",
+	    NULL), 401);
+	for (i = 0; i < 40 && st != 200; i++) {
+		st = signin_from(s, "127.0.0.201", "typo", "right pw", NULL);
+		assert_true(st == 200 || st == 429);
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	assert_int_equal(st, 200);
+	assert_int_equal(srv_stop(s), 0);
+	srv_free(&s);
+}
+
 /* POST ${path} with ${body} and the bearer ${tok} (NULL: none): the
  * status; the answer's JSON in *${out} if ${out} (decref it). */
 static long
@@ -740,20 +767,29 @@ change_body(const char *login, const char *pw, const char *tok)
 
 /* A password change is finished by a session of its account, once per
  * ticket: a replayed finish, or one whose session is gone, changes
- * nothing (review of issue 10, F8). */
+ * nothing (review of issue 10, F8); it ends the account's other sessions
+ * (second review, N4). */
 static void
 test_password_change_once(void **state)
 {
-	struct signin si;
+	struct signin si, other;
 	char *b;
 
 	(void)state;
 	assert_int_equal(signup_from(srv, NULL, "changer", "old pw"), 201);
+	assert_int_equal(signin_from(srv, NULL, "changer", "old pw", &other),
+	    200);
+	json_decref(other.reply);
 	assert_int_equal(signin_from(srv, NULL, "changer", "old pw", &si),
 	    200);
 	json_decref(si.reply);
 	b = change_body("changer", "new pw", si.token);
 	assert_int_equal(post_as("/v1/accounts", b, si.token, NULL), 200);
+	/* Every other session ends with the old password; this one stays. */
+	assert_int_equal(signin_with_token(srv, "GET", "/v1/account",
+	    other.token), 401);
+	assert_int_equal(signin_with_token(srv, "GET", "/v1/account",
+	    si.token), 200);
 	assert_int_equal(post_as("/v1/accounts", b, si.token, NULL), 400);
 	free(b);
 	/* Started with the session, finished without it: refused. */
@@ -777,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_nat_successes_do_not_count),
 		cmocka_unit_test(test_limits_hold_under_a_race),
 		cmocka_unit_test(test_owner_gets_the_slot),
+		cmocka_unit_test(test_retrying_owner_gets_in),
 		cmocka_unit_test(test_password_change_once),
 		cmocka_unit_test(test_register_start_is_no_oracle),
 		cmocka_unit_test(test_client_bounds_stretching),
