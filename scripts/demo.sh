@@ -118,6 +118,9 @@ phone_pid=
 phone_dev=$(tail -n +2 "$tmp/phone.json" | tr -d '\n' |
 	sed -n 's/.*"device": *"\([0-9a-f]*\)".*/\1/p')
 echo "phone: device $phone_dev approved"
+account=$("$coffer" "${laptop[@]}" --json account status | tr -d '\n' |
+	sed -n 's/.*"account": *"\([0-9a-f]*\)".*/\1/p')
+[ -n "$account" ] || die "the laptop showed no account id"
 "$coffer" "${laptop[@]}" device list
 "$coffer" "${phone[@]}" sync
 got=$("$coffer" "${phone[@]}" record get --category notes "$note_id")
@@ -179,17 +182,24 @@ if grep -raoF -f "$tmp/needles" "$tmp/server" >"$tmp/found"; then
 	sort -u "$tmp/found" | head -20
 	found=1
 fi
-if find "$tmp/server" -type f -exec od -An -tx1 -v {} + | tr -d ' \n' |
-	grep -qF "$window"; then
+find "$tmp/server" -type f -exec od -An -tx1 -v {} + | tr -d ' \n' \
+	>"$tmp/server.hex"
+if grep -qF "$window" "$tmp/server.hex"; then
 	echo "FOUND a plaintext window of random.bin"
 	found=1
 fi
-# The control: the login name is kept by the server by design; a scan
-# that cannot find it proves nothing.
-grep -rqaF -- "$login" "$tmp/server" || die "the scan's control was not found"
+# The controls: the account id, which the server keeps in clear by
+# design, must be found; the login, which it keeps only as a keyed hash
+# (docs/METADATA.md), must not. A scan that cannot find the first proves
+# nothing.
+grep -qF "$account" "$tmp/server.hex" || die "the scan's control was not found"
+if grep -rqaF -- "$login" "$tmp/server"; then
+	echo "FOUND the login as typed in the server's data"
+	found=1
+fi
 [ "$found" = 0 ] || die "plaintext found in the server's data"
-echo "scanned $scanned files ($sbytes bytes) for $nneedles names and markers"
-echo "and a window of incompressible plaintext: none found"
-echo "(control: the login name, which the server keeps, was found)"
+echo "scanned $scanned files ($sbytes bytes) for $nneedles names and markers,"
+echo "the login, and a window of incompressible plaintext: none found"
+echo "(control: the account id, which the server keeps, was found)"
 
 step "done"
