@@ -210,8 +210,8 @@ sparse_changed(int fd, const struct stat *st, const struct ev *e,
 		return 1;
 	if ((r = find_extents(fd, (uint64_t)st->st_size, &again, &n)) < 0)
 		return r;
-	r = r != 1 || n != e->nextents ||
-	    memcmp(again, e->extents, (size_t)n * BK_EXTENT) != 0;
+	r = r != 1 || n != e->nextents || (n > 0 &&
+	    memcmp(again, e->extents, (size_t)n * BK_EXTENT) != 0);
 	free(again);
 	return r;
 }
