@@ -175,7 +175,7 @@ find "$tmp" -type d -exec touch -d "$stamp" {} +
 
 nfiles=$(find "$tmp" -type f | wc -l)
 ndirs=$(find "$tmp" -mindepth 1 -type d | wc -l)
-bytes=$(find "$tmp" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')
+bytes=$(find "$tmp" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 usr_bytes=$(awk -F'\t' '{s += $1} END {printf "%d", s}' "$want")
 {
 	echo "# coffer bench/backup data set (bench/backup/dataset.sh)"
