@@ -7,6 +7,7 @@
 #   one new 4 MiB file (random/1m/new-4m.bin)
 #   ten 64 KiB files deleted (every 51st of random/64k in sorted order)
 #   100 bytes appended to every 100th /usr file (sorted paths, from the first)
+#   300 scattered 4 KiB pages of db/app.db rewritten (dbgen.py change)
 # All new bytes are seeded keystream (common.sh), so the result is the same
 # on every machine. Apply it once per fresh copy: it refuses the data set
 # itself (a TREE with a TREE.manifest next to it) and a tree changed before.
@@ -51,5 +52,8 @@ while IFS= read -r -d '' rel; do
 	fi
 	n=$((n + 1))
 done < <(cd "$tree" && find usr -type f -print0 | sort -z)
+[ -f "$tree/db/app.db" ] || die "$tree has no db/app.db: rebuild the data set"
+python3 "$here/dbgen.py" change "$tree/db/app.db"
 echo "change: $tree: 1 MiB overwritten, 256 KiB appended, 4 x 1 MiB rewritten," \
-	"4 MiB added, 10 x 64 KiB deleted, 100 bytes appended to $(((n + 99) / 100)) of $n /usr files" >&2
+	"4 MiB added, 10 x 64 KiB deleted, 100 bytes appended to $(((n + 99) / 100)) of $n /usr files," \
+	"300 database pages rewritten" >&2

@@ -3,7 +3,12 @@
 #
 # About 1 GiB, like /work/shared/reference/backup-anchors.md: a fixed sample
 # of 609 MiB of regular files from /usr plus 400 MiB of incompressible files
-# (1x128 MiB, 2x64 MiB, 4x16 MiB, 32x1 MiB, 512x64 KiB, 1024x16 KiB).
+# (1x128 MiB, 2x64 MiB, 4x16 MiB, 32x1 MiB, 512x64 KiB, 1024x16 KiB), a
+# sparse disk image (images/disk.img: 1 GiB apparent, 36 extents of 1-4 MiB
+# of random bytes at seeded offsets, made with truncate and dd
+# conv=notrunc) and a database file (db/app.db: 256 MiB of 4 KiB pages of
+# text rows, compressible, from a seeded generator; change.sh rewrites a
+# few hundred of its pages).
 #
 # DIR defaults to $COFFER_BENCH_DIR/data (COFFER_BENCH_DIR defaults to
 # /var/tmp/coffer-bench): never inside the repository. Next to DIR it writes
@@ -26,7 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/backup/common.sh
 . "$here/common.sh"
 
-rule=v1
+rule=v2
 usr_budget=$((609 * 1024 * 1024))
 usr_cap=$((32 * 1024 * 1024))
 stamp=@1700000000
@@ -150,12 +155,27 @@ gen 16m 4 $((16 << 20)) 0
 gen 1m 32 $((1 << 20)) 8
 gen 64k 512 $((64 << 10)) 16
 gen 16k 1024 $((16 << 10)) 16
-find "$tmp/random" -exec touch -h -d "$stamp" {} +
+
+echo "dataset: writing the sparse disk image and the database file" >&2
+mkdir -p "$tmp/images" "$tmp/db"
+img=$tmp/images/disk.img
+truncate -s 1G "$img"
+# extent i: in slot i of 28 MiB, at a seeded 64 KiB multiple, 16-64 x 64 KiB
+for ((i = 0; i < 36; i++)); do
+	h=$(printf 'coffer-bench/v1/sparse/%d' "$i" | sha256sum)
+	off=$((i * 448 + 0x${h:0:8} % 384))
+	len=$((16 + 0x${h:8:8} % 49))
+	seeded_bytes $((len << 16)) "sparse/extent-$i" |
+		dd of="$img" bs=64K seek="$off" count="$len" iflag=fullblock \
+			conv=notrunc status=none
+done
+python3 "$here/dbgen.py" create "$tmp/db/app.db"
+find "$tmp/random" "$tmp/images" "$tmp/db" -exec touch -h -d "$stamp" {} +
 find "$tmp" -type d -exec touch -d "$stamp" {} +
 
 nfiles=$(find "$tmp" -type f | wc -l)
 ndirs=$(find "$tmp" -mindepth 1 -type d | wc -l)
-bytes=$(find "$tmp" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')
+bytes=$(find "$tmp" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 usr_bytes=$(awk -F'\t' '{s += $1} END {printf "%d", s}' "$want")
 {
 	echo "# coffer bench/backup data set (bench/backup/dataset.sh)"
@@ -164,6 +184,9 @@ usr_bytes=$(awk -F'\t' '{s += $1} END {printf "%d", s}' "$want")
 	echo "total $nfiles files in $ndirs folders, $bytes bytes"
 	echo "usr $(wc -l <"$want") files, $usr_bytes bytes"
 	echo "random 1575 files, 419430400 bytes"
+	echo "image 1073741824 bytes apparent, $(du -B1 "$img" | cut -f1) allocated"
+	echo "db 268435456 bytes"
+	echo "image-db-content-sha256 $(content_digest "$tmp" images) $(content_digest "$tmp" db)"
 	echo "usr-content-sha256 $(content_digest "$tmp" usr)"
 	echo "random-content-sha256 $(content_digest "$tmp" random)"
 	echo "listing-sha256 $(listing_digest "$tmp")"

@@ -89,11 +89,16 @@ class Report:
         rows += [("repository after full backup", "repo.full", mb),
                  ("repository growth, 1% change", "repo.growth", mb),
                  ("client cache after the run", "cache.bytes", mb),
-                 ("cofferd peak memory (VmHWM)", "server.rss", mib)]
+                 ("cofferd peak memory (VmHWM)", "server.rss", mib),
+                 ("allocated, source (du -B1)", "alloc.source", mb),
+                 ("allocated after restore", "alloc.restore", mb),
+                 ("  disk image, source", "alloc.image_source", mb),
+                 ("  disk image, restored", "alloc.image_restore", mb)]
         for label, metric, fmt in rows:
             cells = [self.cell(t, metric, fmt) for t in self.tools]
             if "cp" in self.med:
-                cells.append("-")
+                cells.append(self.cell("cp", metric, fmt)
+                             if metric.startswith("alloc.") else "-")
             if all(c in ("-", "n/a") for c in cells):
                 continue
             self.out(f"{label:<32}" + "".join(f"{c:<24}" for c in cells))
@@ -173,6 +178,9 @@ class Report:
         repos = [x for x in (g("restic", "repo.full"), g("borg", "repo.full")) if x]
         self.goal("repository size <= 1.05x the smaller of restic's and borg's",
                   g("coffer", "repo.full"), min(repos) * 1.05 if repos else None, mb)
+        src = g("coffer", "alloc.source")
+        self.goal("allocated size after restore <= 1.05x the source's (issue 11)",
+                  g("coffer", "alloc.restore"), src * 1.05 if src else None, mb)
         self.out()
         self.out("goals (issue 4):")
         for x in self.goals:

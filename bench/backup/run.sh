@@ -13,7 +13,10 @@
 # with wall time, CPU (user+sys) and peak memory (/usr/bin/time %M) of the
 # client; the repository's size after the full backup and its growth from
 # the 1% change (du -sb; for coffer the server's data folder); for coffer
-# also cofferd's CPU per operation and its peak memory (VmHWM) over a run.
+# also cofferd's CPU per operation and its peak memory (VmHWM) over a run;
+# the allocated size (du -sB1: holes kept or not) of the source and of the
+# restored tree (and of the sparse disk image alone), for every tool and
+# for cp -a.
 #
 # Each round (N, default 3) runs cp -a once and every tool once on a fresh
 # copy of the data set with a fresh repository, in a rotating order so a
@@ -97,6 +100,14 @@ trap 'exit 130' INT TERM
 record() { printf '%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" >>"$raw"; }
 warm() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 repo_bytes() { du -sb "$1" | cut -f1; }
+alloc_bytes() { du -sB1 "$1" | cut -f1; }
+# record_alloc TOOL SRC COPY: allocated bytes of the source and the copy.
+record_alloc() {
+	record "$1" alloc.source "$(alloc_bytes "$2")"
+	record "$1" alloc.restore "$(alloc_bytes "$3")"
+	record "$1" alloc.image_source "$(alloc_bytes "$2/images/disk.img")"
+	record "$1" alloc.image_restore "$(alloc_bytes "$3/images/disk.img")"
+}
 clk=$(getconf CLK_TCK)
 # server_cpu: cofferd's user+sys CPU so far, in seconds.
 server_cpu() {
@@ -234,6 +245,7 @@ run_tool() {
 		record borg cache.bytes "$(repo_bytes "$t/base")"
 	fi
 	verify "$tool" "$src" "$(restored_root "$t/restore" "$src")"
+	record_alloc "$tool" "$src" "$(restored_root "$t/restore" "$src")"
 	rm -rf "$t"
 }
 
@@ -252,6 +264,7 @@ for ((round = 1; round <= runs; round++)); do
 	if has cp; then
 		rm -rf "$work/cp"
 		measure cp cp "$work" cp -a "$data" "$work/cp"
+		record_alloc cp "$data" "$work/cp"
 		rm -rf "$work/cp"
 	fi
 	for ((i = 0; i < ${#peers[@]}; i++)); do

@@ -55,6 +55,12 @@ struct fc_rec {
 	int64_t		 mtime_ns, ctime_ns;
 	const uint8_t	*chunks;
 	uint32_t	 nchunks;
+	int		 sparse;	/* extents as in bk_node */
+	const uint8_t	*extents;
+	uint32_t	 nextents;
+	int		 v1;		/* from a cache before holes were
+					 * recorded: describes a file read
+					 * whole */
 };
 
 struct fcache_r;

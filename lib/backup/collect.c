@@ -89,6 +89,9 @@ coll_event(struct coll *c, struct ev *e)
 		if (e->node.type == BK_FILE) {
 			e->node.chunks = e->chunks;
 			e->node.nchunks = e->nchunks;
+			e->node.sparse = e->sparse;
+			e->node.extents = e->extents;
+			e->node.nextents = e->nextents;
 			memset(&rec, 0, sizeof(rec));
 			rec.path = (const uint8_t *)e->spath;
 			rec.path_len = e->spath_len;
@@ -99,6 +102,9 @@ coll_event(struct coll *c, struct ev *e)
 			rec.ctime_ns = e->node.ctime_ns;
 			rec.chunks = e->chunks;
 			rec.nchunks = e->nchunks;
+			rec.sparse = e->sparse;
+			rec.extents = e->extents;
+			rec.nextents = e->nextents;
 			if ((r = fcache_w_add(c->fc, &rec)) != 0)
 				break;
 		}

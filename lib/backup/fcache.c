@@ -3,9 +3,15 @@
  * path order), so that a run reads the previous run's file as a merge
  * join with its own walk: memory does not grow with the number of files.
  *
- *   files.cache  "CFBKFC1\n" | records
+ *   files.cache  "CFBKFC2\n" | records
  *   record       path (u16 len) | dev, ino, size (u64) | mtime_ns,
- *                ctime_ns (i64) | nchunks (u32) | chunk ids
+ *                ctime_ns (i64) | nchunks (u32) | chunk ids | holes (u32:
+ *                0 a file read whole, else 1 + nextents) | extents
+ *                (offset, length: u64 each)
+ *
+ * A cache of version 1 ("CFBKFC1\n": records end after the chunk ids,
+ * from before holes were recorded) is still read; its records are marked
+ * so that the scanner takes them only for files without holes.
  *
  * A record that does not parse ends the reader (the cache is advisory:
  * files it does not describe are read again). */
@@ -22,17 +28,19 @@
 #include "core/file.h"
 #include "core/sysendian.h"
 
-#define FC_MAGIC	"CFBKFC1\n"
+#define FC_MAGIC	"CFBKFC2\n"
+#define FC_MAGIC_V1	"CFBKFC1\n"
 #define FC_FIXED	(8 * 5 + 4)
 #define FC_CHUNKS_MAX	(BK_CHUNK_MAX / BK_ID)
 
 struct fcache_r {
 	FILE		*f;
+	int		 v1;		/* a version 1 cache */
 	int		 have;		/* rec holds a record not yet passed */
 	struct fc_rec	 rec;
 	uint8_t		 path[BK_PATH_MAX + 1];
-	uint8_t		*chunks;
-	size_t		 cap;
+	uint8_t		*chunks, *extents;
+	size_t		 cap, ecap;
 };
 
 struct fcache_w {
@@ -56,11 +64,26 @@ path_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return al < bl ? -1 : al > bl;
 }
 
+/* Read n items of size each into a growing buffer; 0 or -1. */
+static int
+fcr_array(FILE *f, uint8_t **p, size_t *cap, size_t n, size_t size)
+{
+	uint8_t *np;
+
+	if (n * size > *cap) {
+		if ((np = realloc(*p, n * size)) == NULL)
+			return -1;
+		*p = np;
+		*cap = n * size;
+	}
+	return n > 0 && fread(*p, size, n, f) != n ? -1 : 0;
+}
+
 /* Read the next record into r->rec; 0 at the end or on a bad record. */
 static int
 fcr_next(struct fcache_r *r)
 {
-	uint8_t fixed[FC_FIXED], l[2], *nc;
+	uint8_t fixed[FC_FIXED], l[4];
 	size_t plen, n;
 
 	r->have = 0;
@@ -79,18 +102,25 @@ fcr_next(struct fcache_r *r)
 	r->rec.mtime_ns = (int64_t)be64dec(fixed + 24);
 	r->rec.ctime_ns = (int64_t)be64dec(fixed + 32);
 	n = be32dec(fixed + 40);
-	if (n > FC_CHUNKS_MAX)
-		return 0;
-	if (n * BK_ID > r->cap) {
-		if ((nc = realloc(r->chunks, n * BK_ID)) == NULL)
-			return 0;
-		r->chunks = nc;
-		r->cap = n * BK_ID;
-	}
-	if (n > 0 && fread(r->chunks, BK_ID, n, r->f) != n)
+	if (n > FC_CHUNKS_MAX ||
+	    fcr_array(r->f, &r->chunks, &r->cap, n, BK_ID) != 0)
 		return 0;
 	r->rec.chunks = r->chunks;
 	r->rec.nchunks = (uint32_t)n;
+	r->rec.v1 = r->v1;
+	r->rec.sparse = 0;
+	r->rec.nextents = 0;
+	if (!r->v1) {
+		if (fread(l, 1, 4, r->f) != 4)
+			return 0;
+		n = be32dec(l);
+		if (n > (size_t)BK_EXTENTS_MAX + 1 || fcr_array(r->f,
+		    &r->extents, &r->ecap, n ? n - 1 : 0, BK_EXTENT) != 0)
+			return 0;
+		r->rec.sparse = n > 0;
+		r->rec.extents = r->extents;
+		r->rec.nextents = n ? (uint32_t)(n - 1) : 0;
+	}
 	r->have = 1;
 	return 1;
 }
@@ -99,7 +129,7 @@ int
 fcache_r_open(struct fcache_r **out, int dirfd)
 {
 	struct fcache_r *r;
-	char magic[8];
+	char magic[8] = { 0 };
 	int fd;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -107,8 +137,10 @@ fcache_r_open(struct fcache_r **out, int dirfd)
 	if ((fd = openat(dirfd, "files.cache", O_RDONLY | O_CLOEXEC)) >= 0 &&
 	    (r->f = fdopen(fd, "r")) == NULL)
 		close(fd);
-	if (r->f != NULL && (fread(magic, 1, 8, r->f) != 8 ||
-	    memcmp(magic, FC_MAGIC, 8) != 0)) {
+	if (r->f != NULL && fread(magic, 1, 8, r->f) == 8 &&
+	    memcmp(magic, FC_MAGIC_V1, 8) == 0)
+		r->v1 = 1;
+	else if (r->f != NULL && memcmp(magic, FC_MAGIC, 8) != 0) {
 		fclose(r->f);
 		r->f = NULL;
 	}
@@ -127,6 +159,7 @@ fcache_r_close(struct fcache_r **p)
 	if (r->f != NULL)
 		fclose(r->f);
 	free(r->chunks);
+	free(r->extents);
 	free(r);
 	*p = NULL;
 }
@@ -182,7 +215,8 @@ fcache_w_add(struct fcache_w *w, const struct fc_rec *rec)
 	uint8_t fixed[2 + FC_FIXED];
 
 	if (rec->path_len == 0 || rec->path_len > BK_PATH_MAX ||
-	    rec->nchunks > FC_CHUNKS_MAX)
+	    rec->nchunks > FC_CHUNKS_MAX || rec->nextents > BK_EXTENTS_MAX ||
+	    (!rec->sparse && rec->nextents > 0))
 		return COFFER_ERR_INVALID;
 	be16enc(fixed, (uint16_t)rec->path_len);
 	if (fwrite(fixed, 1, 2, w->f) != 2 ||
@@ -197,6 +231,11 @@ fcache_w_add(struct fcache_w *w, const struct fc_rec *rec)
 	if (fwrite(fixed, 1, FC_FIXED, w->f) != FC_FIXED ||
 	    (rec->nchunks > 0 && fwrite(rec->chunks, BK_ID, rec->nchunks,
 	    w->f) != rec->nchunks))
+		return COFFER_ERR_IO;
+	be32enc(fixed, rec->sparse ? rec->nextents + 1 : 0);
+	if (fwrite(fixed, 1, 4, w->f) != 4 ||
+	    (rec->nextents > 0 && fwrite(rec->extents, BK_EXTENT,
+	    rec->nextents, w->f) != rec->nextents))
 		return COFFER_ERR_IO;
 	return 0;
 }

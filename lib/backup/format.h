@@ -25,6 +25,7 @@
 #define BK_FORMAT	2
 #define BK_FORMAT_V1	1
 #define BK_TREE_VERSION	1	/* the plaintext of a tree */
+#define BK_TREE_VERSION_SPARSE 2	/* a tree holding a sparse file */
 
 /* Stored chunk v2: version, flags, nonce, key version (u32) and id
  * version (u32) masked by the header-protection key, ciphertext, tag.
@@ -273,6 +274,9 @@ enum bk_ftype {
 #define BK_XATTR_NAME_MAX 255
 #define BK_XATTR_VALUE_MAX 65536
 #define BK_XATTRS_MAX	1024
+#define BK_EXTENTS_MAX	65536	/* data extents of a sparse file */
+#define BK_EXTENT	16	/* an extent: offset, length (u64 each) */
+#define BK_TYPE_SPARSE	9	/* a sparse file's type byte (tree v2) */
 
 struct bk_node {
 	const uint8_t	*name;
@@ -290,6 +294,12 @@ struct bk_node {
 	const uint8_t	*subtree;	/* BK_DIR: BK_ID bytes */
 	const uint8_t	*chunks;	/* BK_FILE: nchunks * BK_ID bytes */
 	uint32_t	 nchunks;
+	/* BK_FILE with holes: its data extents, nextents * BK_EXTENT
+	 * bytes (offset, length: u64 big-endian each), sorted, apart,
+	 * inside size; the chunks hold their bytes back to back. */
+	int		 sparse;
+	const uint8_t	*extents;
+	uint32_t	 nextents;
 	const uint8_t	*xattrs;	/* encoded: see bk_xattr_next */
 	size_t		 xattrs_len;
 	uint16_t	 nxattrs;
@@ -311,6 +321,10 @@ int bk_tree_end(struct coffer_buf *b, uint32_t count);
  * COFFER_ERR_FORMAT, COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM. */
 int bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out,
     size_t *n);
+
+/** bk_extents_data(n): the data bytes of a sparse file node ${n} (the
+ * sum of its extents' lengths, checked by the decoder not to wrap). */
+uint64_t bk_extents_data(const struct bk_node *n);
 
 /** bk_xattr_put(b, name, nlen, value, vlen): append one xattr record to
  * ${b}. bk_xattr_next(p, len, off, ...): the record at *${off} of an

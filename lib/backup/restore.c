@@ -28,11 +28,12 @@ item_new(const char *path, const struct bk_node *n)
 {
 	struct item *it;
 	size_t cl = (size_t)n->nchunks * BK_ID;
+	size_t el = (size_t)n->nextents * BK_EXTENT;
 	uint8_t *m;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL ||
 	    (it->path = strdup(path)) == NULL ||
-	    (it->mem = malloc(cl + n->xattrs_len + n->target_len + 1)) ==
+	    (it->mem = malloc(cl + el + n->xattrs_len + n->target_len + 1)) ==
 	    NULL) {
 		rs_item_free(it);
 		return NULL;
@@ -46,6 +47,10 @@ item_new(const char *path, const struct bk_node *n)
 		memcpy(m, n->chunks, cl);
 	it->n.chunks = m;
 	m += cl;
+	if (el > 0)
+		memcpy(m, n->extents, el);
+	it->n.extents = m;
+	m += el;
 	if (n->xattrs_len > 0)
 		memcpy(m, n->xattrs, n->xattrs_len);
 	it->n.xattrs = m;

@@ -2,8 +2,11 @@
  * files from the queue in order and fetches their chunks in rounds of up
  * to FETCH_BYTES: one get_many per round, with the ranges of one pack
  * that touch merged into one transfer (a server costs a round trip per
- * call, a request per transfer). Each chunk is verified, then written or
- * left as a hole.
+ * call, a request per transfer). Each chunk is verified, then written.
+ * A sparse file's chunks hold its data extents back to back: each byte
+ * goes to its extent, the holes are never written, and the file is then
+ * extended to its size. A file without recorded holes (dense, or backed
+ * up before holes were recorded) gets a hole for each all-zero chunk.
  *
  * A file is written under a fresh temporary name (.NAME.coffer-RANDOM,
  * created exclusively) in its folder, opened with no symbolic link on the
@@ -28,6 +31,7 @@
 #include "backup/cache.h"
 #include "backup/restore_run.h"
 #include "core/file.h"
+#include "core/sysendian.h"
 
 #define FETCH_BYTES	((size_t)8 << 20)	/* stored bytes a round */
 #define FETCH_CHUNKS	256			/* chunks a round */
@@ -41,6 +45,8 @@ struct job {
 	int		 fd;		/* -1 until the first chunk */
 	uint64_t	 off;		/* bytes placed (written or holes) */
 	uint64_t	 wend;		/* end of the bytes written */
+	uint32_t	 ei;		/* sparse: the extent being written */
+	uint64_t	 eat;		/* sparse: its bytes written */
 	uint32_t	 planned, done;	/* chunks */
 	struct job	*next;
 };
@@ -104,17 +110,19 @@ static int
 job_finish(struct rs *s, struct job *j)
 {
 	const struct bk_node *n = &j->it->n;
+	uint64_t want = n->sparse ? bk_extents_data(n) : n->size;
 	int rc;
 
 	if (j->fd < 0 && (rc = job_open(s, j)) != 0)
 		return rc;
-	if (j->off != n->size)
+	if (j->off != want)
 		return repo_fail(s->r, COFFER_ERR_CORRUPT,
 		    "%s: its chunks hold %llu bytes, its entry says %llu",
 		    j->it->path, (unsigned long long)j->off,
-		    (unsigned long long)n->size);
+		    (unsigned long long)want);
 	/* A file ending in a hole. */
-	if (j->wend < j->off && ftruncate(j->fd, (off_t)j->off) != 0)
+	if ((n->sparse || j->wend < j->off) &&
+	    ftruncate(j->fd, (off_t)n->size) != 0)
 		return rs_io_fail(s, "write", j->it->path);
 	if ((rc = rs_set_meta(s, j->fd, -1, NULL, j->it->path, n)) != 0)
 		return rc;
@@ -286,10 +294,45 @@ rw_grow(struct rw *w, size_t n)
 	return 0;
 }
 
-/* Place one verified chunk: a hole if all zero, else written. */
+/* Write one verified chunk of a sparse file into its extents. */
+static int
+job_put_sparse(struct rs *s, struct job *j, const uint8_t *p, size_t len)
+{
+	const struct bk_node *n = &j->it->n;
+	const uint8_t *e;
+	uint64_t take;
+
+	__atomic_fetch_add(&s->pg->bytes_read, len, __ATOMIC_RELAXED);
+	while (len > 0) {
+		if (j->ei == n->nextents)
+			return repo_fail(s->r, COFFER_ERR_CORRUPT,
+			    "%s: its chunks hold more bytes than its extents",
+			    j->it->path);
+		e = n->extents + (size_t)j->ei * BK_EXTENT;
+		take = be64dec(e + 8) - j->eat;
+		if (take > len)
+			take = len;
+		if (file_pwrite_all(j->fd, p, (size_t)take,
+		    (off_t)(be64dec(e) + j->eat)) != 0)
+			return rs_io_fail(s, "write", j->it->path);
+		p += take;
+		len -= (size_t)take;
+		j->off += take;
+		if ((j->eat += take) == be64dec(e + 8)) {
+			j->ei++;
+			j->eat = 0;
+		}
+	}
+	return 0;
+}
+
+/* Place one verified chunk: a sparse file's into its extents; else a
+ * hole if all zero, else written. */
 static int
 job_put(struct rs *s, struct job *j, const uint8_t *p, size_t len)
 {
+	if (j->it->n.sparse)
+		return job_put_sparse(s, j, p, len);
 	if (len > 0 && p[0] == 0 && p[len - 1] == 0 &&
 	    memcmp(p, p + 1, len - 1) == 0) {
 		j->off += len;

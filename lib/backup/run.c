@@ -24,6 +24,7 @@ run_ev_free(struct ev *e)
 	free(e->path);
 	free(e->spath);
 	free(e->chunks);
+	free(e->extents);
 	free(e);
 }
 

@@ -41,6 +41,9 @@ struct ev {
 	uint64_t	 dev, ino;
 	uint8_t		*chunks;
 	uint32_t	 nchunks;
+	int		 sparse;	/* holes: extents (bk_node's) */
+	uint8_t		*extents;
+	uint32_t	 nextents;
 	struct ev	*next;		/* job queue */
 };
 

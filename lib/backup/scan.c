@@ -161,7 +161,9 @@ hl_find(struct run *ru, const struct stat *st, const char *spath,
 	return 0;
 }
 
-/* Unchanged since the last run, with every chunk still known? */
+/* Unchanged since the last run, with every chunk still known? A record
+ * from a cache before holes were recorded is taken only for a file that
+ * cannot have any (as many blocks as bytes). */
 static int
 scan_cached(struct run *ru, struct ev *e, const struct stat *st)
 {
@@ -173,7 +175,8 @@ scan_cached(struct run *ru, struct ev *e, const struct stat *st)
 	    rec.ino != (uint64_t)st->st_ino ||
 	    rec.size != (uint64_t)st->st_size ||
 	    rec.mtime_ns != ts_ns(&st->st_mtim) ||
-	    rec.ctime_ns != ts_ns(&st->st_ctim))
+	    rec.ctime_ns != ts_ns(&st->st_ctim) ||
+	    (rec.v1 && (uint64_t)st->st_blocks * 512 < rec.size))
 		return 0;
 	for (i = 0; i < rec.nchunks; i++)
 		if (cidx_get(ru->r->idx, rec.chunks + (size_t)i * BK_ID, NULL,
@@ -182,9 +185,20 @@ scan_cached(struct run *ru, struct ev *e, const struct stat *st)
 	if (rec.nchunks > 0 && (e->chunks = malloc((size_t)rec.nchunks *
 	    BK_ID)) == NULL)
 		return 0;
+	if (rec.nextents > 0 && (e->extents = malloc((size_t)rec.nextents *
+	    BK_EXTENT)) == NULL) {
+		free(e->chunks);
+		e->chunks = NULL;
+		return 0;
+	}
 	if (rec.nchunks > 0)
 		memcpy(e->chunks, rec.chunks, (size_t)rec.nchunks * BK_ID);
+	if (rec.nextents > 0)
+		memcpy(e->extents, rec.extents,
+		    (size_t)rec.nextents * BK_EXTENT);
 	e->nchunks = rec.nchunks;
+	e->sparse = rec.sparse;
+	e->nextents = rec.nextents;
 	return 1;
 }
 

@@ -7,6 +7,11 @@
  *         target (u16 len); chr, blk: rdev (u64); fifo, sock: nothing |
  *         nxattrs (u16) | nxattrs x (name (u8 len) | value (u32 len))
  *
+ * Version 2 (written only for a tree holding a sparse file, so every
+ * other tree keeps its version 1 bytes) adds type 9, a sparse file: a
+ * file's fields, then nextents (u32) | nextents x (offset, length (u64)),
+ * its data extents; the chunks hold their bytes back to back.
+ *
  * The encoder and the decoder share node_valid, so nothing the encoder
  * writes is refused by the decoder and the reverse. */
 #include <stdlib.h>
@@ -98,9 +103,48 @@ xattrs_walk(const uint8_t *p, size_t len, uint16_t count)
 	return reader_end(&rd);
 }
 
+/* A sparse file's extents: sorted with a hole between each two, none
+ * empty, inside the size; some data iff some chunks; at least one hole. */
+static int
+extents_valid(const struct bk_node *n)
+{
+	uint64_t off, len, end = 0;
+	uint32_t i;
+
+	if (n->nextents > BK_EXTENTS_MAX)
+		return COFFER_ERR_TOOBIG;
+	if (n->size == 0 || (n->nextents == 0) != (n->nchunks == 0))
+		return COFFER_ERR_FORMAT;
+	for (i = 0; i < n->nextents; i++) {
+		off = be64dec(n->extents + (size_t)i * BK_EXTENT);
+		len = be64dec(n->extents + (size_t)i * BK_EXTENT + 8);
+		if (len == 0 || (i > 0 && off <= end) || off > n->size ||
+		    len > n->size - off)
+			return COFFER_ERR_FORMAT;
+		end = off + len;
+	}
+	/* One extent over the whole file is a dense file. */
+	if (n->nextents == 1 && be64dec(n->extents) == 0 && end == n->size)
+		return COFFER_ERR_FORMAT;
+	return 0;
+}
+
+uint64_t
+bk_extents_data(const struct bk_node *n)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < n->nextents; i++)
+		sum += be64dec(n->extents + (size_t)i * BK_EXTENT + 8);
+	return sum;
+}
+
 static int
 node_valid(const struct bk_node *n)
 {
+	int r;
+
 	if (!name_valid(n->name, n->name_len) || (n->mode & ~07777u) != 0 ||
 	    n->user_len > 255 || n->group_len > 255 ||
 	    !bytes_nonul(n->user, n->user_len) ||
@@ -110,6 +154,8 @@ node_valid(const struct bk_node *n)
 	case BK_FILE:
 		if ((uint64_t)n->nchunks * BK_ID > BK_CHUNK_MAX)
 			return COFFER_ERR_TOOBIG;
+		if (n->sparse && (r = extents_valid(n)) != 0)
+			return r;
 		break;
 	case BK_DIR:
 		if (n->subtree == NULL)
@@ -167,7 +213,8 @@ bk_tree_add(struct coffer_buf *b, const struct bk_node *n,
 		return COFFER_ERR_FORMAT;
 	if ((r = coffer_buf_put_u16(b, (uint16_t)n->name_len)) != 0 ||
 	    (r = coffer_buf_append(b, n->name, n->name_len)) != 0 ||
-	    (r = coffer_buf_put_u8(b, n->type)) != 0 ||
+	    (r = coffer_buf_put_u8(b, n->type == BK_FILE && n->sparse ?
+	    BK_TYPE_SPARSE : n->type)) != 0 ||
 	    (r = coffer_buf_put_u32(b, n->mode)) != 0 ||
 	    (r = coffer_buf_put_u32(b, n->uid)) != 0 ||
 	    (r = coffer_buf_put_u32(b, n->gid)) != 0 ||
@@ -184,6 +231,11 @@ bk_tree_add(struct coffer_buf *b, const struct bk_node *n,
 		if ((r = coffer_buf_put_u32(b, n->nchunks)) == 0)
 			r = coffer_buf_append(b, n->chunks,
 			    (size_t)n->nchunks * BK_ID);
+		if (r == 0 && n->sparse &&
+		    (r = coffer_buf_put_u32(b, n->nextents)) == 0 &&
+		    (r = coffer_buf_append(b, n->extents,
+		    (size_t)n->nextents * BK_EXTENT)) == 0)
+			coffer_buf_mutable(b)[0] = BK_TREE_VERSION_SPARSE;
 		break;
 	case BK_DIR:
 		r = coffer_buf_append(b, n->subtree, BK_ID);
@@ -207,7 +259,7 @@ out:
 }
 
 static int
-tree_node(struct reader *rd, struct bk_node *n)
+tree_node(struct reader *rd, uint8_t version, struct bk_node *n)
 {
 	uint16_t u16;
 	uint8_t u8;
@@ -224,6 +276,10 @@ tree_node(struct reader *rd, struct bk_node *n)
 	    (r = reader_u32(rd, &n->gid)) != 0)
 		return r;
 	n->name_len = u16;
+	if (n->type == BK_TYPE_SPARSE && version == BK_TREE_VERSION_SPARSE) {
+		n->type = BK_FILE;
+		n->sparse = 1;
+	}
 	if ((r = reader_u8(rd, &u8)) != 0 ||
 	    (r = reader_bytes(rd, u8, &n->user)) != 0)
 		return r;
@@ -248,6 +304,14 @@ tree_node(struct reader *rd, struct bk_node *n)
 			return COFFER_ERR_TRUNCATED;
 		r = reader_bytes(rd, (size_t)n->nchunks * BK_ID,
 		    &n->chunks);
+		if (r != 0 || !n->sparse)
+			break;
+		if ((r = reader_u32(rd, &n->nextents)) != 0)
+			return r;
+		if (n->nextents > BK_EXTENTS_MAX)
+			return COFFER_ERR_TOOBIG;
+		r = reader_bytes(rd, (size_t)n->nextents * BK_EXTENT,
+		    &n->extents);
 		break;
 	case BK_DIR:
 		r = reader_bytes(rd, BK_ID, &n->subtree);
@@ -295,14 +359,15 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 	struct bk_node *v = NULL;
 	uint8_t version;
 	uint32_t count, i;
-	int r;
+	int r, sparse = 0;
 
 	if (len > BK_CHUNK_MAX)
 		return COFFER_ERR_TOOBIG;
 	reader_init(&rd, p, len);
 	if ((r = reader_u8(&rd, &version)) != 0)
 		goto out;
-	if (version != BK_TREE_VERSION) {
+	if (version != BK_TREE_VERSION &&
+	    version != BK_TREE_VERSION_SPARSE) {
 		r = COFFER_ERR_VERSION;
 		goto out;
 	}
@@ -319,8 +384,9 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		if ((r = tree_node(&rd, &v[i])) != 0)
+		if ((r = tree_node(&rd, version, &v[i])) != 0)
 			goto out;
+		sparse |= v[i].sparse;
 		if (i > 0 && order(v[i - 1].name, v[i - 1].name_len,
 		    v[i].name, v[i].name_len) >= 0) {
 			r = COFFER_ERR_FORMAT;
@@ -329,6 +395,11 @@ bk_tree_decode(const uint8_t *p, size_t len, struct bk_node **out, size_t *n)
 	}
 	if ((r = reader_end(&rd)) != 0)
 		goto out;
+	/* Version 2 only for a tree with a sparse file: one encoding. */
+	if ((version == BK_TREE_VERSION_SPARSE) != sparse) {
+		r = COFFER_ERR_FORMAT;
+		goto out;
+	}
 	*out = v;
 	*n = count;
 	v = NULL;

@@ -2,7 +2,8 @@
  * harness for all of them so that CI pays one fuzzing slot: the first
  * byte picks the parser, the rest is its input.
  *
- *   0 tree plaintext          bk_tree_decode
+ *   0 tree plaintext          bk_tree_decode (versions 1 and 2: sparse
+ *                             files and their extents)
  *   1 SNAPSHOT ref body       bk_snapshot_parse
  *   2 INDEX ref body          bk_indexref_parse
  *   3 index segment body      sealed with a fixed key, bk_seg_decode

@@ -27,6 +27,12 @@
 
 static uint8_t g_ids[3 * BK_ID];
 
+/* Extents of the sparse file: 8 KiB at 4 KiB, 4 KiB at 64 KiB. */
+static const uint8_t g_ext[2 * BK_EXTENT] = {
+	0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x20, 0,
+	0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0,
+};
+
 /* Good trees: every kind with xattrs; a file; two minimal fifos; a hard
  * link; empty. Built by tree_make from these nodes. */
 static const struct bk_node g_all[] = {
@@ -58,6 +64,16 @@ static const struct bk_node g_fifos[] = {
 static const struct bk_node g_link[] = {
 	{ NODE("h", BK_HARDLINK, 0, 0, 0, "", "", 0, 0, 0), TARGET("x/y") },
 };
+/* A tree of version 2: a sparse file, a dense one, a file that is one
+ * hole. */
+static const struct bk_node g_sparse[] = {
+	{ NODE("a", BK_FILE, 0644, 1, 2, "u", "g", 3, 4, 1 << 20),
+	    .chunks = g_ids, .nchunks = 1, .sparse = 1, .extents = g_ext,
+	    .nextents = 2 },
+	{ NODE("b", BK_FILE, 0644, 1, 2, "u", "g", 3, 4, 5), .chunks = g_ids,
+	    .nchunks = 1 },
+	{ NODE("h", BK_FILE, 0600, 0, 0, "", "", 0, 0, 4096), .sparse = 1 },
+};
 static const struct {
 	const char *name;
 	const struct bk_node *n;
@@ -69,10 +85,28 @@ static const struct {
 	{ "two-fifos", g_fifos, 2, 0 },
 	{ "hard-link", g_link, 1, 0 },
 	{ "empty", NULL, 0, 0 },
+	{ "sparse", g_sparse, BV_COUNT(g_sparse), 0 },
 };
 
 static const struct bv_edit tree_edits[] = {
-	{ "version-2", 1, BV_OUTER, BV_SET, 0, 2, COFFER_ERR_VERSION },
+	{ "version-3", 1, BV_OUTER, BV_SET, 0, 3, COFFER_ERR_VERSION },
+	/* version 2 is for trees with a sparse file, and the reverse */
+	{ "version-2-dense", 1, BV_OUTER, BV_SET, 0, 2, COFFER_ERR_FORMAT },
+	{ "sparse-in-version-1", 5, BV_OUTER, BV_SET, 0, 1,
+	    COFFER_ERR_FORMAT },
+	{ "extent-empty", 5, BV_OUTER, BV_SET32, 101, 0, COFFER_ERR_FORMAT },
+	{ "extents-overlap", 5, BV_OUTER, BV_SET32, 109, 8192,
+	    COFFER_ERR_FORMAT },
+	{ "extents-touch", 5, BV_OUTER, BV_SET32, 109, 12288,
+	    COFFER_ERR_FORMAT },
+	{ "extent-past-size", 5, BV_OUTER, BV_SET32, 109, (1 << 20) - 100,
+	    COFFER_ERR_FORMAT },
+	{ "extent-whole-file", 5, BV_OUTER, BV_SET32, 101, 1 << 20,
+	    COFFER_ERR_FORMAT },
+	{ "nextents-over-cap", 5, BV_OUTER, BV_SET32, 85, BK_EXTENTS_MAX + 1,
+	    COFFER_ERR_TOOBIG },
+	{ "cut-in-extents", 5, BV_OUTER, BV_CUT, 100, 0,
+	    COFFER_ERR_TRUNCATED },
 	{ "empty-input", 1, BV_OUTER, BV_CUT, 0, 0, COFFER_ERR_TRUNCATED },
 	{ "count-long", 1, BV_OUTER, BV_SET32, 1, 2, COFFER_ERR_TRUNCATED },
 	{ "cut-in-node", 1, BV_OUTER, BV_CUT, 60, 0, COFFER_ERR_TRUNCATED },
@@ -212,6 +246,15 @@ tree_field_node(const struct vec *v, size_t i, struct bk_node *n,
 		n->chunks = n->type == BK_FILE ? h : NULL;
 		n->nchunks = n->type == BK_FILE ? (uint32_t)(l / BK_ID) : 0;
 	}
+	snprintf(f, sizeof(f), "n%zu_extents", i);
+	if (n->type == BK_FILE && vec_get(v, f) != NULL) {
+		if (vec_hex(v, f, &h, &l) || (keep[(*nkeep)++] = h, 0) ||
+		    l % BK_EXTENT != 0)
+			return -1;
+		n->sparse = 1;
+		n->extents = h;
+		n->nextents = (uint32_t)(l / BK_EXTENT);
+	}
 	coffer_buf_reset(x);
 	for (j = 0; j < n->nxattrs; j++) {
 		snprintf(f, sizeof(f), "n%zu_x%u_name", i, (unsigned)j);
@@ -236,6 +279,9 @@ node_eq(const struct bk_node *a, const struct bk_node *b)
 	    a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
 	    a->size == b->size && a->rdev == b->rdev &&
 	    BEQ(target, target_len) && a->nchunks == b->nchunks &&
+	    a->sparse == b->sparse && a->nextents == b->nextents &&
+	    (a->nextents == 0 || memcmp(a->extents, b->extents,
+	    (size_t)a->nextents * BK_EXTENT) == 0) &&
 	    (a->nchunks == 0 || memcmp(a->chunks, b->chunks,
 	    (size_t)a->nchunks * BK_ID) == 0) &&
 	    (a->subtree == NULL) == (b->subtree == NULL) &&
@@ -321,6 +367,9 @@ w_node(FILE *f, size_t i, const struct bk_node *n)
 	if (n->type == BK_FILE)
 		vec_w_hex(f, FL("chunks"), n->chunks,
 		    (size_t)n->nchunks * BK_ID);
+	if (n->type == BK_FILE && n->sparse)
+		vec_w_hex(f, FL("extents"), n->extents,
+		    (size_t)n->nextents * BK_EXTENT);
 	if (n->type == BK_DIR)
 		vec_w_hex(f, FL("subtree"), n->subtree, BK_ID);
 	if (n->type == BK_SYMLINK || n->type == BK_HARDLINK)
@@ -426,6 +475,26 @@ test_encoder_refuses(void **state)
 	n = g_fifos[0];
 	n.mode = 010000;
 	assert_int_equal(bk_tree_add(b, &n, NULL, 0), COFFER_ERR_FORMAT);
+	/* sparse files: chunks without extents, extents without chunks,
+	 * size 0, extents over the cap */
+	n = g_sparse[2];
+	n.chunks = g_ids;
+	n.nchunks = 1;
+	assert_int_equal(bk_tree_add(b, &n, NULL, 0), COFFER_ERR_FORMAT);
+	n = g_sparse[0];
+	n.nchunks = 0;
+	assert_int_equal(bk_tree_add(b, &n, NULL, 0), COFFER_ERR_FORMAT);
+	n = g_sparse[2];
+	n.size = 0;
+	assert_int_equal(bk_tree_add(b, &n, NULL, 0), COFFER_ERR_FORMAT);
+	n = g_sparse[0];
+	n.nextents = BK_EXTENTS_MAX + 1;
+	assert_int_equal(bk_tree_add(b, &n, NULL, 0), COFFER_ERR_TOOBIG);
+	/* a tree of dense files stays version 1, one with a sparse file is
+	 * version 2 */
+	assert_int_equal(coffer_buf_data(b)[0], 1);
+	assert_int_equal(bk_tree_add(b, &g_sparse[0], NULL, 0), 0);
+	assert_int_equal(coffer_buf_data(b)[0], 2);
 	coffer_buf_free(&b);
 }
 
