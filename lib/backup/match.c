@@ -253,44 +253,56 @@ part_match(const struct mpart *q, const struct match_comp *c, int icase)
 	return 1;
 }
 
-/* Parts [pi, n) of t against components from si: a run ending at tail or
- * later. */
+/* Does t match components [o, e) exactly, o 0 when anchored, any
+ * otherwise (a "**" in front)? The glob algorithm one level up: a
+ * mismatch retries from the last "**" one component further, which is
+ * enough (it can absorb whatever an earlier one took) and keeps the work
+ * at O(e * parts) for any number of "**". */
 static int
-pat_from(const struct mpat *t, size_t pi, const struct match_comp *c,
-    size_t n, size_t si, size_t tail, int is_dir)
+pat_full(const struct mpat *t, const struct match_comp *c, size_t e)
 {
 	int icase = (t->flags & MATCH_ICASE) != 0;
-	size_t j;
+	size_t pi = 0, si = 0, star = SIZE_MAX, back = 0;
 
-	for (; pi < t->n; pi++, si++) {
-		if (t->parts[pi].kind == PART_DSTAR) {
-			for (j = si; j <= n; j++)
-				if (pat_from(t, pi + 1, c, n, j, tail, is_dir))
-					return 1;
+	/* Without "**", unanchored: one place to start. */
+	if (!(t->flags & (PAT_ANCHORED | PAT_DSTAR))) {
+		if (e < t->n)
 			return 0;
+		si = back = e - t->n;
+	} else if (!(t->flags & PAT_ANCHORED))
+		star = 0;
+	while (si < e) {
+		if (pi < t->n && t->parts[pi].kind == PART_DSTAR) {
+			star = ++pi;
+			back = si;
+			continue;
 		}
-		if (si >= n || !part_match(&t->parts[pi], &c[si], icase))
+		if (pi < t->n && part_match(&t->parts[pi], &c[si], icase)) {
+			pi++;
+			si++;
+			continue;
+		}
+		if (star == SIZE_MAX)
 			return 0;
+		pi = star;
+		si = ++back;
 	}
-	if (si < tail || si == 0)
-		return 0;
-	return !(t->flags & PAT_DIR_ONLY) || si < n || is_dir;
+	while (pi < t->n && t->parts[pi].kind == PART_DSTAR)
+		pi++;
+	return pi == t->n;
 }
 
+/* A run that ends at component tail or later; folders only for a
+ * trailing '/' (every component above the entry is a folder). */
 static int
 pat_match(const struct mpat *t, const struct match_comp *c, size_t n,
     size_t tail, int is_dir)
 {
-	size_t o;
+	size_t e;
 
-	if (t->flags & PAT_ANCHORED)
-		return pat_from(t, 0, c, n, 0, tail, is_dir);
-	/* Without "**", a run ending at the entry starts at one place. */
-	if (!(t->flags & PAT_DSTAR) && tail >= n)
-		return n >= t->n && pat_from(t, 0, c, n, n - t->n, tail,
-		    is_dir);
-	for (o = 0; o < n; o++)
-		if (pat_from(t, 0, c, n, o, tail, is_dir))
+	for (e = tail > 0 ? tail : 1; e <= n; e++)
+		if ((e < n || is_dir || !(t->flags & PAT_DIR_ONLY)) &&
+		    pat_full(t, c, e))
 			return 1;
 	return 0;
 }

@@ -196,6 +196,17 @@ test_set_and_tail(void **state)
 	deep[2 * i] = '\0';
 	assert_int_equal(match_str(m, deep, 0), -1);
 	match_free(&m);
+	/* Many "**" over a deep path that almost matches: linear work per
+	 * "**" (trying every split would not finish). */
+	assert_non_null(m = match_new());
+	assert_int_equal(match_add(m, "**/a/**/a/**/a/**/a/**/a/**/a/**/b",
+	    0, &why), 0);
+	assert_int_equal(match_str(m, deep + 2 * (MATCH_STR_DEPTH + 1 - 250),
+	    0), 0);
+	memcpy(deep + 2 * MATCH_STR_DEPTH, "/b", 2);
+	assert_int_equal(match_str(m, deep + 2 * (MATCH_STR_DEPTH + 1 - 250),
+	    0), 1);
+	match_free(&m);
 }
 
 int
