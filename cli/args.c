@@ -145,7 +145,13 @@ one_option(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv,
 	}
 	if (global)
 		return set_global(c, o->name, v);
-	if (c->val[idx] != NULL)
+	if (o->required & CLI_REPEAT) {
+		if (c->nmulti == CLI_MULTI_MAX)
+			return cli_usage(c, "more than %d values of repeated "
+			    "options", CLI_MULTI_MAX);
+		c->multi[c->nmulti] = v != NULL ? v : "";
+		c->multi_opt[c->nmulti++] = (unsigned char)idx;
+	} else if (c->val[idx] != NULL)
 		return cli_usage(c, "option '--%s' given twice", o->name);
 	c->val[idx] = v != NULL ? v : "";
 	return CLI_OK;
@@ -204,7 +210,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 	}
 	c->pos = argv;
 	for (i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++)
-		if (cmd->opts[i].required && c->val[i] == NULL)
+		if ((cmd->opts[i].required & CLI_REQUIRED) &&
+		    c->val[i] == NULL)
 			return cli_usage(c, "option '--%s %s' is required",
 			    cmd->opts[i].name, cmd->opts[i].arg);
 	if (c->npos < cmd->minpos)
@@ -227,6 +234,20 @@ cli_opt(const struct cli *c, const char *name)
 	if (find_opt(c->cmd->opts, name, strlen(name), &i) == NULL)
 		return NULL;
 	return c->val[i];
+}
+
+const char *
+cli_opt_next(const struct cli *c, const char *name, size_t *it)
+{
+	size_t idx;
+
+	if (c->cmd == NULL ||
+	    find_opt(c->cmd->opts, name, strlen(name), &idx) == NULL)
+		return NULL;
+	for (; *it < c->nmulti; (*it)++)
+		if (c->multi_opt[*it] == idx)
+			return c->multi[(*it)++];
+	return NULL;
 }
 
 int

@@ -20,8 +20,15 @@ struct cli_opt {
 	const char	*name;		/* without the leading "--" */
 	const char	*arg;		/* the value's name ("NAME"), NULL: flag */
 	const char	*help;		/* one line */
-	int		 required;	/* the command refuses to run without */
+	int		 required;	/* CLI_REQUIRED: the command refuses to
+					 * run without; CLI_REPEAT: may be given
+					 * again (cli_opt_next reads each) */
 };
+
+#define CLI_REQUIRED	0x1
+#define CLI_REPEAT	0x2
+/* The most values of repeatable options one command line holds. */
+#define CLI_MULTI_MAX	1024
 
 #define CLI_OPTS_MAX	12
 /* The largest value of an option whose value is named "N". */
@@ -59,6 +66,11 @@ struct cli {
 	int			 quiet;		/* --quiet */
 	const struct cli_cmd	*cmd;
 	const char		*val[CLI_OPTS_MAX];	/* option values */
+	/* The values of repeatable options, in order, and whose they are
+	 * (an index into cmd->opts). */
+	const char		*multi[CLI_MULTI_MAX];
+	unsigned char		 multi_opt[CLI_MULTI_MAX];
+	size_t			 nmulti;
 	char			**pos;			/* positional args */
 	int			 npos;
 	json_t			*out;		/* the --json answer */
@@ -81,6 +93,9 @@ int cli_parse_global(struct cli *c, int argc, char **argv, int *used);
 /* The value of option --${name} of the running command (a flag gives
  * ""), or NULL when it was not given. */
 const char *cli_opt(const struct cli *c, const char *name);
+/* The values of the repeatable option --${name}, one a call, in the
+ * order given: start with *${it} = 0; NULL after the last. */
+const char *cli_opt_next(const struct cli *c, const char *name, size_t *it);
 /* --${name} as a number in [0, ${max}] into *${out}; *${out} is left
  * alone when the option is absent. Returns CLI_OK or CLI_USAGE. */
 int cli_opt_uint(struct cli *c, const char *name, uint64_t max,

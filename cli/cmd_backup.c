@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "bselect.h"
 #include "bset.h"
 #include "progress.h"
 #include "session.h"
@@ -77,10 +78,14 @@ cmd_backup_create(struct cli *c)
 	char hex[SNAP_HEX], b[32], n[32], s[32];
 	struct watch w;
 	struct bset set;
+	struct bsel sel;
 	double t;
 	int r;
 
-	if ((r = bset_open(c, &set, "backup create")) != CLI_OK)
+	memset(&set, 0, sizeof(set));
+	/* The lists first: a bad one fails before the server is asked. */
+	if ((r = bsel_read(c, &sel)) != CLI_OK ||
+	    (r = bset_open(c, &set, "backup create")) != CLI_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
@@ -88,10 +93,13 @@ cmd_backup_create(struct cli *c)
 	p.fn = on_progress;
 	p.arg = &w;
 	o.progress = &p;
+	bsel_options(&sel, &o);
+	o.exclude_caches = cli_opt(c, "exclude-caches") != NULL;
+	o.one_file_system = cli_opt(c, "one-file-system") != NULL;
 	cli_progress_init(&w.bar, c);
 	catch_interrupt(&p, 1);
-	r = coffer_backup_create(set.repo, (const char *const *)c->pos,
-	    (size_t)c->npos, &o, id);
+	r = coffer_backup_create(set.repo, (const char *const *)sel.paths.v,
+	    sel.paths.n, &o, id);
 	catch_interrupt(&p, 0);
 	t = cli_progress_end(&w.bar);
 	if (r != 0) {
@@ -118,6 +126,7 @@ cmd_backup_create(struct cli *c)
 	r = CLI_OK;
 out:
 	bset_close(&set);
+	bsel_free(&sel);
 	return r;
 }
 

@@ -40,6 +40,29 @@ static const struct cli_opt set_opts[] = {
 	SET_OPT,
 	{ NULL, NULL, NULL, 0 },
 };
+static const struct cli_opt create_opts[] = {
+	SET_OPT,
+	{ "exclude", "PATTERN", "leave out what PATTERN matches (restic's "
+	    "globs, ** across folders)", CLI_REPEAT },
+	{ "iexclude", "PATTERN", "the same, ignoring the case of letters",
+	    CLI_REPEAT },
+	{ "exclude-file", "FILE", "the patterns in FILE, one a line",
+	    CLI_REPEAT },
+	{ "iexclude-file", "FILE", "the same, ignoring case", CLI_REPEAT },
+	{ "exclude-caches", NULL, "leave out the contents of folders with a "
+	    "valid CACHEDIR.TAG", 0 },
+	{ "exclude-if-present", "NAME[:TEXT]", "leave out the contents of "
+	    "folders holding file NAME (that starts with TEXT)", CLI_REPEAT },
+	{ "one-file-system", NULL, "do not cross into other file systems",
+	    0 },
+	{ "files-from", "FILE", "also back up the paths (or globs) in FILE, "
+	    "one a line", CLI_REPEAT },
+	{ "files-from-verbatim", "FILE", "the paths in FILE as they are, "
+	    "one a line", CLI_REPEAT },
+	{ "files-from-raw", "FILE", "the paths in FILE, separated by NUL "
+	    "bytes", CLI_REPEAT },
+	{ NULL, NULL, NULL, 0 },
+};
 static const struct cli_opt restore_opts[] = {
 	SET_OPT,
 	{ "target", "DIR", "restore into DIR (created if missing)", 1 },
@@ -204,13 +227,22 @@ static const struct cli_cmd cmds[] = {
 	    "changed and in how many zones ('sync: 3 changes in 2 zones'), or\n"
 	    "'sync: up to date'.",
 	    cmd_sync, CLI_SERVER },
-	{ "backup", "create", "PATH...", 1, -1, set_opts,
+	{ "backup", "create", "[PATH...]", 0, -1, create_opts,
 	    "back up files and folders; prints the snapshot id",
 	    "Back up each PATH (files, folders, links, owners, times, xattrs)\n"
-	    "into the backup set: chunks are deduplicated, compressed,\n"
-	    "encrypted and packed on this device; unchanged files are skipped\n"
-	    "by the local cache. Shows progress on a terminal. Ctrl-C stops\n"
-	    "cleanly: the next run reuses what was stored.",
+	    "and those --files-from* lists (\"-\": standard input) into the\n"
+	    "backup set: chunks are deduplicated, compressed, encrypted and\n"
+	    "packed on this device; unchanged files are skipped by the local\n"
+	    "cache. The snapshot's top level holds each path's last component.\n"
+	    "Options given again add up. Patterns are restic's, matched\n"
+	    "against each entry's absolute path: '*', '?' and '[...]' within a\n"
+	    "component, '**' for any number of folders; without a '/' a\n"
+	    "pattern matches a name at any depth, with a leading '/' it is\n"
+	    "anchored at the root, with a trailing '/' it matches folders\n"
+	    "only. Pattern files: a pattern a line, spaces around it trimmed,\n"
+	    "blank lines and '#' comments skipped, $NAME expanded ($$ for $).\n"
+	    "What is left out is never read. Shows progress on a terminal.\n"
+	    "Ctrl-C stops cleanly: the next run reuses what was stored.",
 	    cmd_backup_create, CLI_SERVER },
 	{ "backup", "list", NULL, 0, 0, set_opts,
 	    "list the snapshots of a backup set",

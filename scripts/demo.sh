@@ -68,20 +68,36 @@ for _ in $(seq 2000); do echo "$text_marker"; done >"$marks/$name_marker.txt"
 { head -c 1048576 /dev/urandom; echo "$rand_marker"; head -c 1048576 /dev/urandom; } \
 	>"$marks/random.bin"
 window=$(od -An -tx1 -j 4096 -N 48 "$marks/random.bin" | tr -d ' \n')
+# A cache folder (the Cache Directory Tagging Specification's tag), which
+# --exclude-caches leaves out but for the folder and its tag.
+mkdir -p "$marks/cache"
+printf 'Signature: 8a477f597d28d172789f06886806bc55\n# a cache\n' \
+	>"$marks/cache/CACHEDIR.TAG"
+head -c 65536 /dev/urandom >"$marks/cache/cached.bin"
 
-step "backup create $src $marks"
-"$coffer" "${laptop[@]}" backup create "$src" "$marks"
+step "backup create --exclude-caches $src $marks"
+"$coffer" "${laptop[@]}" backup create --exclude-caches "$src" "$marks"
 step "backup create again (incremental: nothing changed)"
-"$coffer" "${laptop[@]}" backup create "$src" "$marks"
+"$coffer" "${laptop[@]}" backup create --exclude-caches "$src" "$marks"
 "$coffer" "${laptop[@]}" backup list
+"$coffer" "${laptop[@]}" backup ls latest markers/cache >"$tmp/cache.ls"
+cat "$tmp/cache.ls"
+grep -q ' cache/CACHEDIR.TAG$' "$tmp/cache.ls" ||
+	die "the cache's tag is not in the snapshot"
+if grep -q 'cached.bin' "$tmp/cache.ls"; then
+	die "the cache's contents are in the snapshot"
+fi
+echo "the cache folder is in the snapshot with its tag only"
 
 step "backup restore latest"
 "$coffer" "${laptop[@]}" backup restore latest --target "$tmp/restored"
 base=$(basename "$src")
 diff -r --no-dereference "$src" "$tmp/restored/$base" >"$tmp/diff.txt" ||
 	{ head -20 "$tmp/diff.txt"; die "the restored tree differs"; }
-diff -r --no-dereference "$marks" "$tmp/restored/markers" >/dev/null ||
-	die "the restored markers differ"
+diff -r --no-dereference -x cached.bin "$marks" "$tmp/restored/markers" \
+	>/dev/null || die "the restored markers differ"
+[ ! -e "$tmp/restored/markers/cache/cached.bin" ] ||
+	die "the cache's contents were restored"
 nfiles=$(find "$src" -type f | wc -l)
 nbytes=$(find "$src" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 echo "compared byte for byte: $nfiles files, $nbytes bytes in $src: identical"

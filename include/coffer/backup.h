@@ -47,10 +47,26 @@ struct coffer_backup_progress {
 	void		*arg;
 };
 
+/* The content a CACHEDIR.TAG starts with (bford.info/cachedir). */
+#define COFFER_CACHEDIR_TAG	"CACHEDIR.TAG"
+#define COFFER_CACHEDIR_SIGNATURE \
+	"Signature: 8a477f597d28d172789f06886806bc55"
+/* The most exclude patterns, and if-present tags, a run takes. */
+#define COFFER_BACKUP_EXCLUDES_MAX	65536
+#define COFFER_BACKUP_IF_PRESENT_MAX	64
+
+/* Options of create and restore (restore reads threads and progress).
+ * Zeroed (or NULL) options are the defaults: everything below the paths
+ * is backed up. What create leaves out (docs/PROTOCOL-backup.md,
+ * "Selecting what to back up") is neither read nor counted, nor a
+ * warning; the snapshot does not record the options. */
 struct coffer_backup_options {
 	const char			 *host;		/* NULL: gethostname */
-	const char *const		 *excludes;	/* fnmatch patterns on
-							 * names and paths */
+	/* Exclude patterns (restic's: globs per component, "**" across
+	 * folders, a leading '/' anchors at the root of the absolute path,
+	 * a trailing '/' means folders only), matched against the absolute
+	 * path of each entry; iexcludes ignore the case of ASCII letters. */
+	const char *const		 *excludes;
 	size_t				  nexcludes;
 	unsigned			  threads;	/* 0: online CPUs */
 	struct coffer_backup_progress	 *progress;	/* may be NULL */
@@ -58,6 +74,19 @@ struct coffer_backup_options {
 	const struct coffer_cdc_params	 *cdc;
 	size_t				  pack_size;
 	int				  zstd_level;	/* -1: no compression */
+	const char *const		 *iexcludes;
+	size_t				  niexcludes;
+	/* "NAME" or "NAME:CONTENT": the contents of a folder holding a
+	 * regular file NAME (that starts with CONTENT) are left out, but
+	 * for the folder and that file. */
+	const char *const		 *if_present;
+	size_t				  nif_present;
+	int				  exclude_caches;	/* the same for
+							 * a valid CACHEDIR.TAG */
+	/* Stay on the file systems of the paths given: a folder of
+	 * another is kept, empty (a mount point); other entries of another
+	 * are left out. */
+	int				  one_file_system;
 };
 
 struct coffer_backup_snapshot {
@@ -134,7 +163,9 @@ COFFER_API const char *coffer_backup_error_detail(
 /** coffer_backup_create(r, paths, npaths, opt, id): back up the ${npaths}
  * files or folders ${paths} (the snapshot's top level holds their last
  * components, which must differ) with options ${opt} (may be NULL) and
- * write the new snapshot's id to ${id}. Returns 0, COFFER_ERR_INVALID,
+ * write the new snapshot's id to ${id}. Returns 0, COFFER_ERR_INVALID
+ * (also a pattern or if-present tag refused, or over the caps above: the
+ * detail names it and why),
  * COFFER_ERR_NOTFOUND (a path), COFFER_ERR_CANCELLED, COFFER_ERR_NOMEM,
  * COFFER_ERR_IO, COFFER_ERR_NOSPACE (the cache's disk) or a store error;
  * packs stored before a failure are reused by the next run. */

@@ -139,7 +139,9 @@ run_init(struct run *ru, struct coffer_backup_repo *r,
 		return COFFER_ERR_NOMEM;
 	if ((rc = fcache_r_open(&ru->fc_old, r->cachefd)) != 0)
 		return rc;
-	return run_tops(ru, paths, npaths);
+	if ((rc = run_tops(ru, paths, npaths)) != 0)
+		return rc;
+	return sel_init(ru);
 }
 
 void
@@ -163,6 +165,7 @@ run_cleanup(struct run *ru)
 	}
 	ru->up_tail = NULL;
 	ru->up_n = 0;
+	sel_free(ru);
 	for (i = 0; i < ru->ntop; i++) {
 		free(ru->top_path[i]);
 		free(ru->top_name[i]);

@@ -3,6 +3,9 @@
  *
  *   run.c      the run's state, its queues (events, packs) and its first
  *              error: below every stage
+ *   match.c    exclude patterns (match.h; pure), under select.c
+ *   select.c   what the run leaves out (patterns, tag files, other file
+ *              systems), for the scanner; set up by run.c
  *   writer.c   chunks into packs (id, dedup, seal, pack), for the workers
  *              and the collector
  *   scan.c     the scanner thread: events in traversal order
@@ -14,6 +17,8 @@
  *              index segments, the INDEX ref and the SNAPSHOT ref */
 #ifndef COFFER_BACKUP_RUN_H
 #define COFFER_BACKUP_RUN_H
+
+#include <sys/stat.h>
 
 #include <pthread.h>
 #include <time.h>
@@ -103,6 +108,7 @@ struct run {
 	size_t				 hl_cap, hl_n;
 	uint64_t			 uid_c[2], gid_c[2];
 	char				 uname[2][256], gname[2][256];
+	struct sel			*sel;	/* what to leave out */
 };
 
 struct hl {
@@ -157,6 +163,41 @@ int writer_chunk(struct run *ru, struct writer *w, uint8_t type,
  * queue it for the uploader; nothing for no pack or an empty one.
  * Returns 0 or an error. */
 int writer_flush(struct run *ru, struct writer *w);
+
+/* select.c: what the run leaves out (scanner only, but set-up). */
+/* A name a folder lists, and its d_type (DT_UNKNOWN: ask lstat). */
+struct sel_dent {
+	char		*name;
+	unsigned char	 type;
+};
+/** sel_init(ru): compile ${ru}'s options (patterns, tags) and note the
+ * absolute path and device of each top path. Returns 0,
+ * COFFER_ERR_INVALID (a pattern or tag: the detail says which and why),
+ * COFFER_ERR_NOTFOUND, COFFER_ERR_IO or COFFER_ERR_NOMEM. sel_free(ru)
+ * frees it (run_cleanup calls it). */
+int sel_init(struct run *ru);
+void sel_free(struct run *ru);
+/** sel_top(ru, i): the entry is top path ${i}; sel_enter(ru, name): the
+ * entry is ${name} in the current one (0 or COFFER_ERR_NOMEM; ${name}
+ * must stay until sel_leave(ru) goes back up). */
+int sel_top(struct run *ru, size_t i);
+int sel_enter(struct run *ru, const char *name);
+void sel_leave(struct run *ru);
+/** sel_needs_type(ru): whether sel_excluded needs to know folders. */
+int sel_needs_type(const struct run *ru);
+/** sel_excluded(ru, is_dir): whether a pattern excludes the entry. */
+int sel_excluded(const struct run *ru, int is_dir);
+/** sel_other_fs(ru, st): whether --one-file-system leaves ${st} out (or
+ * empty, for a folder). */
+int sel_other_fs(const struct run *ru, const struct stat *st);
+/** sel_tags(ru, dfd, v, n): the tags (a bit each) that folder ${dfd},
+ * whose ${n} names ${v} are sorted by sel_dent_cmp, holds and that are
+ * valid; sel_tag_keeps(ru, hit, name): whether ${name} is one of them
+ * (kept while the rest of the folder is left out). */
+uint64_t sel_tags(const struct run *ru, int dfd, const struct sel_dent *v,
+    size_t n);
+int sel_tag_keeps(const struct run *ru, uint64_t hit, const char *name);
+int sel_dent_cmp(const void *a, const void *b);
 
 /* scan.c: the scanner thread. */
 void *scan_main(void *arg);

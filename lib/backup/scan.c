@@ -3,7 +3,9 @@
  * per folder) in that order. Regular files that the files cache shows
  * unchanged (same device, inode, size, mtime and ctime, every chunk still
  * in the index) are done at once; the others become jobs for the
- * workers. */
+ * workers. What the options leave out (select.c) is decided from the
+ * names a folder lists before anything is stat'ed, and never read. */
+#define _DEFAULT_SOURCE	/* d_type: DT_DIR, DT_UNKNOWN */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -12,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -284,18 +285,6 @@ scan_node(struct run *ru, struct ev *e, int dfd, const char *at,
 	return 0;
 }
 
-static int
-excluded(struct run *ru, const char *name, const char *path)
-{
-	size_t i;
-
-	for (i = 0; ru->opt != NULL && i < ru->opt->nexcludes; i++)
-		if (fnmatch(ru->opt->excludes[i], name, 0) == 0 ||
-		    fnmatch(ru->opt->excludes[i], path, 0) == 0)
-			return 1;
-	return 0;
-}
-
 static char *
 join(const char *a, const char *b)
 {
@@ -313,13 +302,31 @@ join(const char *a, const char *b)
 static int scan_entry(struct run *ru, int dfd, const char *at,
     const char *name, const char *path, const char *spath);
 
+/* Whether the entry now on the selection's stack is left out, before any
+ * stat unless a pattern needs to know folders and readdir did not say. */
+static int
+scan_skip(struct run *ru, int dfd, const struct sel_dent *de)
+{
+	struct stat st;
+	int is_dir = de->type == DT_DIR;
+
+	if (de->type == DT_UNKNOWN && sel_needs_type(ru)) {
+		if (fstatat(dfd, de->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return 0;	/* scan_entry warns */
+		is_dir = S_ISDIR(st.st_mode);
+	}
+	return sel_excluded(ru, is_dir);
+}
+
 static int
 scan_dir(struct run *ru, int dfd, const char *at, const char *path,
     const char *spath)
 {
-	char **names = NULL, *cp, *cs;
+	struct sel_dent *v = NULL;
+	char *cp, *cs;
 	struct dirent *de;
 	size_t n = 0, cap = 0, i;
+	uint64_t tags;
 	DIR *d = NULL;
 	int fd, r = 0;
 
@@ -335,40 +342,48 @@ scan_dir(struct run *ru, int dfd, const char *at, const char *path,
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (n == cap) {
-			char **nv;
+			struct sel_dent *nv;
 
 			cap = cap ? 2 * cap : 64;
-			if ((nv = realloc(names, cap * sizeof(*nv))) == NULL) {
+			if ((nv = realloc(v, cap * sizeof(*nv))) == NULL) {
 				r = COFFER_ERR_NOMEM;
 				goto out;
 			}
-			names = nv;
+			v = nv;
 		}
-		if ((names[n] = strdup(de->d_name)) == NULL) {
+		if ((v[n].name = strdup(de->d_name)) == NULL) {
 			r = COFFER_ERR_NOMEM;
 			goto out;
 		}
-		n++;
+		v[n++].type = de->d_type;
 	}
 	if (n > 0)
-		qsort(names, n, sizeof(*names), name_cmp);
+		qsort(v, n, sizeof(*v), sel_dent_cmp);
+	tags = sel_tags(ru, dirfd(d), v, n);
 	for (i = 0; i < n && r == 0; i++) {
-		if ((cp = join(path, names[i])) == NULL ||
-		    (cs = join(spath, names[i])) == NULL) {
+		if (tags != 0 && !sel_tag_keeps(ru, tags, v[i].name))
+			continue;
+		if ((r = sel_enter(ru, v[i].name)) != 0)
+			break;
+		if (scan_skip(ru, dirfd(d), &v[i])) {
+			sel_leave(ru);
+			continue;
+		}
+		if ((cp = join(path, v[i].name)) == NULL ||
+		    (cs = join(spath, v[i].name)) == NULL) {
 			free(cp);
 			r = COFFER_ERR_NOMEM;
 			break;
 		}
-		if (!excluded(ru, names[i], cp))
-			r = scan_entry(ru, dirfd(d), names[i], names[i], cp,
-			    cs);
+		r = scan_entry(ru, dirfd(d), v[i].name, v[i].name, cp, cs);
+		sel_leave(ru);
 		free(cp);
 		free(cs);
 	}
 out:
 	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		free(v[i].name);
+	free(v);
 	closedir(d);
 	return r;
 }
@@ -379,13 +394,20 @@ scan_entry(struct run *ru, int dfd, const char *at, const char *name,
 {
 	struct ev *e = NULL, *end = NULL;
 	struct stat st;
-	int r;
+	int r, mount = 0;
 
 	if (ru->pg->cancel)
 		return COFFER_ERR_CANCELLED;
 	if (fstatat(dfd, at, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		PG_ADD(ru, warnings, 1);	/* vanished since readdir */
 		return 0;
+	}
+	/* Another file system: a folder stays as an empty mount point
+	 * (restic's rule), anything else goes. */
+	if (sel_other_fs(ru, &st)) {
+		if (!S_ISDIR(st.st_mode))
+			return 0;
+		mount = 1;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->spath = strdup(spath)) == NULL) {
@@ -420,7 +442,7 @@ scan_entry(struct run *ru, int dfd, const char *at, const char *name,
 	e = NULL;
 	if (r != 0 || st.st_mode == 0 || !S_ISDIR(st.st_mode))
 		goto out;
-	if ((r = scan_dir(ru, dfd, at, path, spath)) != 0)
+	if (!mount && (r = scan_dir(ru, dfd, at, path, spath)) != 0)
 		goto out;
 	if ((end = calloc(1, sizeof(*end))) == NULL) {
 		r = COFFER_ERR_NOMEM;
@@ -434,6 +456,22 @@ out:
 	return r;
 }
 
+/* A path given: its whole absolute path is matched (restic's rule). */
+static int
+scan_top(struct run *ru, size_t i)
+{
+	struct stat st;
+	int r;
+
+	if ((r = sel_top(ru, i)) != 0)
+		return r;
+	if (lstat(ru->top_path[i], &st) == 0 &&
+	    sel_excluded(ru, S_ISDIR(st.st_mode)))
+		return 0;
+	return scan_entry(ru, AT_FDCWD, ru->top_path[i], ru->top_name[i],
+	    ru->top_path[i], ru->top_name[i]);
+}
+
 void *
 scan_main(void *arg)
 {
@@ -442,8 +480,7 @@ scan_main(void *arg)
 	int r = 0;
 
 	for (i = 0; i < ru->ntop && r == 0; i++)
-		r = scan_entry(ru, AT_FDCWD, ru->top_path[i], ru->top_name[i],
-		    ru->top_path[i], ru->top_name[i]);
+		r = scan_top(ru, i);
 	if (r != 0)
 		run_fail(ru, r);
 	pthread_mutex_lock(&ru->lock);

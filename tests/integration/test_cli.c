@@ -175,7 +175,7 @@ test_usage_errors(void **state)
 		{ { "account", "fly" }, "unknown subcommand 'account fly'" },
 		{ { "backup", "create", "--bogus", "x" }, "unknown option "
 		    "'--bogus' for 'coffer backup create'" },
-		{ { "backup", "create" }, "missing argument: PATH..." },
+		{ { "backup", "create" }, "nothing to back up" },
 		{ { "backup", "restore", "latest" }, "option '--target DIR' "
 		    "is required" },
 		{ { "backup", "restore", "latest", "--target" }, "option "
