@@ -5,8 +5,9 @@
  *   packs.lst   pack ids (32 each), numbered by position
  *   segs.lst    ids of the index segments folded in
  *
- * Open addressing with linear probing on the id's first 8 bytes (ids are
- * MACs: uniform); the table doubles past 5/8 full. The file is mapped, so
+ * Keyed on (id, type): a data chunk and a tree with the same id are two
+ * entries. Open addressing with linear probing on the id's first 8 bytes
+ * (ids are MACs: uniform); the table doubles past 5/8 full. The file is mapped, so
  * memory is the page cache's, not the heap's. A run sets the dirty flag
  * (durably) before its first change and a clean close clears it: a cache
  * left dirty is rebuilt from the repository, since it may name chunks of
@@ -108,8 +109,32 @@ idx_create(int dirfd, const char *name, uint64_t nslots, int *fdp,
 	return 0;
 }
 
+/* chunks.idx is a local cache, mapped and never read on another machine:
+ * its fields are in the host's byte order on purpose, so a lookup
+ * copies them without swapping (core/sysendian.h is for the formats that
+ * leave the machine). The file's layout does not change with this. */
+static void
+slot_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static uint32_t
+slot_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The slot of (id, type), or the empty slot where it would go. A chunk is
+ * keyed by its id and its type together: a data chunk whose bytes equal a
+ * tree's has the tree's id, and both must be found (PROTOCOL-backup.md,
+ * "Chunks and ids"). */
 static uint8_t *
-slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], int *found)
+slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], uint8_t type,
+    int *found)
 {
 	uint64_t h, i;
 	uint8_t *s;
@@ -121,7 +146,8 @@ slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], int *found)
 			*found = 0;
 			return s;
 		}
-		if (memcmp(s, id, BK_ID) == 0) {
+		if (memcmp(s, id, BK_ID) == 0 &&
+		    slot_get32(s + BK_ID + 12) >> 31 == type) {
 			*found = 1;
 			return s;
 		}
@@ -309,7 +335,8 @@ idx_grow(struct cidx *c)
 		s = c->map + HDR + i * SLOT;
 		if (memcmp(s + BK_ID, "\0\0\0\0", 4) == 0)
 			continue;
-		d = slot_find(map, n, s, &found);
+		d = slot_find(map, n, s, (uint8_t)(slot_get32(s + BK_ID + 12) >>
+		    31), &found);
 		memcpy(d, s, SLOT);
 	}
 	((struct cidx_hdr *)(void *)map)->count = hdr(c)->count;
@@ -330,25 +357,6 @@ idx_grow(struct cidx *c)
 	return 0;
 }
 
-/* chunks.idx is a local cache, mapped and never read on another machine:
- * its fields are in the host's byte order on purpose, so a lookup
- * copies them without swapping (core/sysendian.h is for the formats that
- * leave the machine). The file's layout does not change with this. */
-static void
-slot_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static uint32_t
-slot_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 int
 cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e)
 {
@@ -363,7 +371,7 @@ cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e)
 	if ((hdr(c)->count + 1) * 8 > c->nslots * 5 &&
 	    (r = idx_grow(c)) != 0)
 		goto out;
-	s = slot_find(c->map, c->nslots, e->id, &found);
+	s = slot_find(c->map, c->nslots, e->id, e->type, &found);
 	if (found) {
 		r = 1;
 		goto out;
@@ -403,14 +411,16 @@ slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
 }
 
 int
-cidx_get(struct cidx *c, const uint8_t id[BK_ID], struct bk_entry *e,
-    uint8_t packid[BK_ID])
+cidx_get(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID])
 {
 	const uint8_t *s;
 	int found, r;
 
+	if (type > BK_TREE)
+		return COFFER_ERR_NOTFOUND;
 	pthread_mutex_lock(&c->lock);
-	s = slot_find(c->map, c->nslots, id, &found);
+	s = slot_find(c->map, c->nslots, id, type, &found);
 	r = found ? slot_read(c, s, e, packid) : COFFER_ERR_NOTFOUND;
 	pthread_mutex_unlock(&c->lock);
 	return r;
@@ -457,13 +467,16 @@ cidx_count(struct cidx *c)
 }
 
 int
-cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint64_t *slot)
+cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    uint64_t *slot)
 {
 	const uint8_t *s;
 	int found;
 
+	if (type > BK_TREE)
+		return COFFER_ERR_NOTFOUND;
 	pthread_mutex_lock(&c->lock);
-	s = slot_find(c->map, c->nslots, id, &found);
+	s = slot_find(c->map, c->nslots, id, type, &found);
 	*slot = (uint64_t)(s - c->map - HDR) / SLOT;
 	pthread_mutex_unlock(&c->lock);
 	return found ? 0 : COFFER_ERR_NOTFOUND;

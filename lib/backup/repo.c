@@ -143,7 +143,7 @@ repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 	int rc;
 
 	coffer_buf_reset(out);
-	if (cidx_get(r->idx, id, &e, packid) != 0 || e.type != type) {
+	if (cidx_get(r->idx, id, type, &e, packid) != 0) {
 		repo_hex(hex, id, BK_ID);
 		return repo_fail(r, COFFER_ERR_CORRUPT,
 		    "chunk %s is not in the repository's index", hex);

@@ -166,8 +166,8 @@ rw_plan(struct rw *w)
 			wa = &w->w[w->nw];
 			wa->j = j;
 			if (cidx_get(s->r->idx, j->it->n.chunks +
-			    (size_t)j->planned * BK_ID, &wa->e, wa->pack) != 0 ||
-			    wa->e.type != BK_DATA) {
+			    (size_t)j->planned * BK_ID, BK_DATA, &wa->e,
+			    wa->pack) != 0) {
 				repo_hex(hex, j->it->n.chunks +
 				    (size_t)j->planned * BK_ID, BK_ID);
 				return repo_fail(s->r, COFFER_ERR_CORRUPT,

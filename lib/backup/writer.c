@@ -86,7 +86,7 @@ writer_chunk(struct run *ru, struct writer *w, uint8_t type,
 
 	if ((r = bk_hmac(w->h, p, len, id)) != 0)
 		return r;
-	if (cidx_get(ru->r->idx, id, NULL, NULL) == 0)
+	if (cidx_get(ru->r->idx, id, type, NULL, NULL) == 0)
 		return 0;
 	if (w->pack != NULL && w->pack->len + bk_chunk_bound(len) >
 	    w->pack->cap && (r = writer_flush(ru, w)) != 0)
