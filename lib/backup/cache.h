@@ -26,6 +26,8 @@ int cidx_begin(struct cidx *c);
 int cidx_reset(struct cidx *c);
 /* Register a pack; its number goes to *no. */
 int cidx_pack(struct cidx *c, const uint8_t id[BK_ID], uint32_t *no);
+/* Record the length of pack no (0: unknown). */
+int cidx_pack_len(struct cidx *c, uint32_t no, uint32_t len);
 /* Insert e (in pack no) unless its (id, type) is there: returns 0
  * inserted, 1 present, or an error. */
 int cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e);
@@ -34,6 +36,9 @@ int cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e);
  * tree of the same id are different chunks. */
 int cidx_get(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
     struct bk_entry *e, uint8_t packid[BK_ID]);
+/* The same, and the pack's length into *plen (0: unknown). */
+int cidx_locate(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID], uint32_t *plen);
 /* The segment ids folded in: cidx_has_seg is 1 if id is one. */
 int cidx_has_seg(struct cidx *c, const uint8_t id[BK_ID]);
 int cidx_add_seg(struct cidx *c, const uint8_t id[BK_ID]);

@@ -215,7 +215,8 @@ ck_read(struct ck *c)
 			if (rc == COFFER_ERR_KEY)
 				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    rc, "pack %s: its header " REPO_LACKS, hex,
-				    bk_pack_lacks(c->r->kr, coffer_buf_data(b),
+				    bk_pack_lacks(c->r->kr, c->p[i].id,
+				    coffer_buf_data(b),
 				    coffer_buf_len(b)));
 			else if (rc != COFFER_ERR_NOMEM)
 				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,

@@ -69,6 +69,9 @@ writer_flush(struct run *ru, struct writer *w)
 	memcpy(p->data + p->len, coffer_buf_data(t), coffer_buf_len(t));
 	p->len += coffer_buf_len(t);
 	coffer_buf_free(&t);
+	/* Restore clips its grid-aligned reads at the pack's end. */
+	if ((r = cidx_pack_len(ru->r->idx, p->no, (uint32_t)p->len)) != 0)
+		goto fail;
 	return run_pack_push(ru, p);
 fail:
 	coffer_buf_free(&t);
