@@ -14,7 +14,7 @@
  * oldest version (as QUIC protects its packet numbers), so that a chunk's
  * start in a pack looks like two bytes then noise to the server. Whether
  * to compress is decided on a 64 KiB sample at the start, then, if that
- * does not gain, on windows of 4 KiB every 32 KiB across the rest, so
+ * does not gain, on windows of 4 KiB every 128 KiB across the rest, so
  * that incompressible data costs about a fifth of a full attempt and a
  * chunk that starts incompressible and goes on compressible (a disk
  * image's extent then zeros) is still compressed. */
@@ -38,7 +38,7 @@
 /* Past a sample that does not gain: a window of PROBE bytes every
  * STRIDE. */
 #define PROBE		(4u * 1024)
-#define STRIDE		(32u * 1024)
+#define STRIDE		(128u * 1024)
 /* id | type | version | flags | key version | id version */
 #define AD_MAX		(BK_ID + 1 + 2 + BK_CHUNK_MASK)
 
