@@ -26,22 +26,29 @@ int cidx_begin(struct cidx *c);
 int cidx_reset(struct cidx *c);
 /* Register a pack; its number goes to *no. */
 int cidx_pack(struct cidx *c, const uint8_t id[BK_ID], uint32_t *no);
-/* Insert e (in pack no) unless its id is there: returns 0 inserted, 1
- * present, or an error. */
+/* Record the length of pack no (0: unknown). */
+int cidx_pack_len(struct cidx *c, uint32_t no, uint32_t len);
+/* Insert e (in pack no) unless its (id, type) is there: returns 0
+ * inserted, 1 present, or an error. */
 int cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e);
-/* Look up id: 0 (e, packid filled; either may be NULL) or
- * COFFER_ERR_NOTFOUND. */
-int cidx_get(struct cidx *c, const uint8_t id[BK_ID], struct bk_entry *e,
-    uint8_t packid[BK_ID]);
+/* Look up (id, type): 0 (e, packid filled; either may be NULL) or
+ * COFFER_ERR_NOTFOUND. The type is part of the key: a data chunk and a
+ * tree of the same id are different chunks. */
+int cidx_get(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID]);
+/* The same, and the pack's length into *plen (0: unknown). */
+int cidx_locate(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID], uint32_t *plen);
 /* The segment ids folded in: cidx_has_seg is 1 if id is one. */
 int cidx_has_seg(struct cidx *c, const uint8_t id[BK_ID]);
 int cidx_add_seg(struct cidx *c, const uint8_t id[BK_ID]);
 size_t cidx_nsegs(struct cidx *c);
 const uint8_t *cidx_seg(struct cidx *c, size_t i);
 size_t cidx_count(struct cidx *c);
-/* The slot holding id (below cidx_nslots; stable until the next add, so
- * a bitmap over the slots marks chunks): 0 or COFFER_ERR_NOTFOUND. */
-int cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint64_t *slot);
+/* The slot holding (id, type) (below cidx_nslots; stable until the next
+ * add, so a bitmap over the slots marks chunks): 0 or COFFER_ERR_NOTFOUND. */
+int cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    uint64_t *slot);
 uint64_t cidx_nslots(struct cidx *c);
 /* The entry in slot: 0 (e, packid filled) or COFFER_ERR_NOTFOUND (empty). */
 int cidx_at(struct cidx *c, uint64_t slot, struct bk_entry *e,

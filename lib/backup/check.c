@@ -150,13 +150,12 @@ ck_entry(struct ck *c, struct repo_reader *rd, struct coffer_buf *plain,
 
 	repo_hex(ph, p->id, BK_ID);
 	repo_hex(ch, e->id, BK_ID);
-	if (cidx_get(c->x.idx, e->id, &got, pid) != 0)
+	if (cidx_get(c->x.idx, e->id, e->type, &got, pid) != 0)
 		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: chunk %s of its header is "
 		    "not in the index", ph, ch);
 	if (memcmp(pid, p->id, BK_ID) == 0 && (got.offset != e->offset ||
-	    got.slen != e->slen || got.rlen != e->rlen ||
-	    got.type != e->type))
+	    got.slen != e->slen || got.rlen != e->rlen))
 		return maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 		    COFFER_ERR_CORRUPT, "pack %s: the index entry of chunk %s "
 		    "differs from the pack's header", ph, ch);
@@ -216,7 +215,8 @@ ck_read(struct ck *c)
 			if (rc == COFFER_ERR_KEY)
 				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,
 				    rc, "pack %s: its header " REPO_LACKS, hex,
-				    bk_pack_lacks(c->r->kr, coffer_buf_data(b),
+				    bk_pack_lacks(c->r->kr, c->p[i].id,
+				    coffer_buf_data(b),
 				    coffer_buf_len(b)));
 			else if (rc != COFFER_ERR_NOMEM)
 				rc = maint_find(c->r, &c->m, COFFER_CHECK_ERROR,

@@ -13,8 +13,11 @@
  * BLAKE2b-256 of the nonce under the header-protection key of the ring's
  * oldest version (as QUIC protects its packet numbers), so that a chunk's
  * start in a pack looks like two bytes then noise to the server. Whether
- * to compress is decided on a 64 KiB sample first so that incompressible
- * data costs one small attempt. */
+ * to compress is decided on a 64 KiB sample at the start, then, if that
+ * does not gain, on windows of 4 KiB every 128 KiB across the rest, so
+ * that incompressible data costs about a fifth of a full attempt and a
+ * chunk that starts incompressible and goes on compressible (a disk
+ * image's extent then zeros) is still compressed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,9 +31,14 @@
 #include "crypto/aead.h"
 
 #define SAMPLE		(64u * 1024)
-/* Compress only when the sample shrinks below 15/16 of its size. */
+/* Try the whole chunk only when a sample or window shrinks below 15/16
+ * of its size; then keep whichever form is smaller. */
 #define GAIN_NUM	15
 #define GAIN_DEN	16
+/* Past a sample that does not gain: a window of PROBE bytes every
+ * STRIDE. */
+#define PROBE		(4u * 1024)
+#define STRIDE		(128u * 1024)
 /* id | type | version | flags | key version | id version */
 #define AD_MAX		(BK_ID + 1 + 2 + BK_CHUNK_MASK)
 
@@ -186,11 +194,35 @@ bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s, size_t slen)
 	return bk_keyring_get(kr, h.key) == NULL ? h.key : 0;
 }
 
+/* Whether a window past the first SAMPLE bytes of p gains; dst (cap
+ * bytes, at least SAMPLE) is scratch. The context's parameters are set
+ * again afterwards. */
+static int
+chunk_probe(struct bk_zctx *z, const uint8_t *p, size_t len, uint8_t *dst,
+    size_t cap)
+{
+	size_t off, w, n;
+	int gain = 0;
+
+	for (off = SAMPLE; off + 64 <= len && !gain; off += STRIDE) {
+		w = len - off < PROBE ? len - off : PROBE;
+		n = ZSTD_compressCCtx(z->c, dst, cap, p + off, w, z->level);
+		gain = !ZSTD_isError(n) && n * GAIN_DEN <= w * GAIN_NUM;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_reset(z->c,
+	    ZSTD_reset_session_and_parameters)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z->c,
+	    ZSTD_c_compressionLevel, z->level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(z->c, len)))
+		return 0;
+	return gain;
+}
+
 /* Compressed length of p into dst (cap bytes) when it gains, else 0.
  * One zstd frame, streamed: a chunk over 2 * SAMPLE goes in with its
- * first SAMPLE bytes flushed first, and stops there unless they shrank
- * enough; so a compressible chunk costs no second pass over its
- * sample. */
+ * first SAMPLE bytes flushed first; if they did not shrink enough, the
+ * rest is probed (chunk_probe) and compressed from the start only if a
+ * window gains. A compressible start costs no second pass over it. */
 static size_t
 chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
     uint8_t *dst, size_t cap)
@@ -207,14 +239,19 @@ chunk_compress(struct bk_zctx *z, const uint8_t *p, size_t len,
 	if (len > 2 * SAMPLE) {
 		in.size = SAMPLE;
 		left = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_flush);
-		if (ZSTD_isError(left) || left != 0 ||
-		    out.pos * GAIN_DEN > SAMPLE * GAIN_NUM)
+		if (ZSTD_isError(left) || left != 0)
 			return 0;
+		if (out.pos * GAIN_DEN > SAMPLE * GAIN_NUM) {
+			if (!chunk_probe(z, p, len, dst, cap))
+				return 0;
+			in.pos = 0;
+			out.pos = 0;
+		}
 	}
 	in.size = len;
 	left = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_end);
-	if (ZSTD_isError(left) || left != 0 ||
-	    out.pos * GAIN_DEN > len * GAIN_NUM)
+	/* Once tried in full, the smaller form is kept. */
+	if (ZSTD_isError(left) || left != 0 || out.pos >= len)
 		return 0;
 	return out.pos;
 }

@@ -4,9 +4,13 @@
  *               (u32, 0: empty) | offset | slen | type << 31 | rlen
  *   packs.lst   pack ids (32 each), numbered by position
  *   segs.lst    ids of the index segments folded in
+ *   packs.len   pack lengths: records of pack number | length (u32 each,
+ *               host order), the last for a number wins (restore aligns
+ *               its reads to a grid and clips them at the pack's end)
  *
- * Open addressing with linear probing on the id's first 8 bytes (ids are
- * MACs: uniform); the table doubles past 5/8 full. The file is mapped, so
+ * Keyed on (id, type): a data chunk and a tree with the same id are two
+ * entries. Open addressing with linear probing on the id's first 8 bytes
+ * (ids are MACs: uniform); the table doubles past 5/8 full. The file is mapped, so
  * memory is the page cache's, not the heap's. A run sets the dirty flag
  * (durably) before its first change and a clean close clears it: a cache
  * left dirty is rebuilt from the repository, since it may name chunks of
@@ -27,7 +31,7 @@
 #include "backup/cache.h"
 #include "core/file.h"
 
-#define IDX_MAGIC	"CFBKIDX1"
+#define IDX_MAGIC	"CFBKIDX2"	/* 2: with packs.len */
 #define HDR		64
 #define SLOT		48
 #define MIN_SLOTS	(1u << 14)
@@ -49,8 +53,11 @@ struct cidx {
 	size_t		 npacks, packcap;
 	uint8_t		(*segs)[BK_ID];
 	size_t		 nsegs, segcap;
+	uint32_t	*plen;		/* pack lengths, 0 unknown */
+	size_t		 plencap;
 	int		 packfd;
 	int		 segfd;
+	int		 lenfd;
 	pthread_mutex_t	 lock;
 };
 
@@ -108,8 +115,32 @@ idx_create(int dirfd, const char *name, uint64_t nslots, int *fdp,
 	return 0;
 }
 
+/* chunks.idx is a local cache, mapped and never read on another machine:
+ * its fields are in the host's byte order on purpose, so a lookup
+ * copies them without swapping (core/sysendian.h is for the formats that
+ * leave the machine). The file's layout does not change with this. */
+static void
+slot_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static uint32_t
+slot_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The slot of (id, type), or the empty slot where it would go. A chunk is
+ * keyed by its id and its type together: a data chunk whose bytes equal a
+ * tree's has the tree's id, and both must be found (PROTOCOL-backup.md,
+ * "Chunks and ids"). */
 static uint8_t *
-slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], int *found)
+slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], uint8_t type,
+    int *found)
 {
 	uint64_t h, i;
 	uint8_t *s;
@@ -121,7 +152,8 @@ slot_find(uint8_t *map, uint64_t nslots, const uint8_t id[BK_ID], int *found)
 			*found = 0;
 			return s;
 		}
-		if (memcmp(s, id, BK_ID) == 0) {
+		if (memcmp(s, id, BK_ID) == 0 &&
+		    slot_get32(s + BK_ID + 12) >> 31 == type) {
 			*found = 1;
 			return s;
 		}
@@ -175,6 +207,44 @@ list_add(int fd, uint8_t (**v)[BK_ID], size_t *n, size_t *cap,
 	return 0;
 }
 
+/* Room for the length of pack number n - 1 (lock held or not shared). */
+static int
+len_room(struct cidx *c, size_t n)
+{
+	uint32_t *nl;
+	size_t cap;
+
+	if (n <= c->plencap)
+		return 0;
+	cap = c->plencap < 64 ? 64 : c->plencap;
+	while (cap < n)
+		cap *= 2;
+	if ((nl = realloc(c->plen, cap * sizeof(*nl))) == NULL)
+		return COFFER_ERR_NOMEM;
+	memset(nl + c->plencap, 0, (cap - c->plencap) * sizeof(*nl));
+	c->plen = nl;
+	c->plencap = cap;
+	return 0;
+}
+
+/* Read packs.len: each record naming a registered pack sets its length. */
+static int
+len_load(struct cidx *c)
+{
+	uint32_t rec[2];
+	int r;
+
+	if ((c->lenfd = openat(c->dirfd, "packs.len", O_RDWR | O_CREAT |
+	    O_APPEND | O_CLOEXEC, 0600)) < 0)
+		return errno_err();
+	if ((r = len_room(c, c->npacks)) != 0)
+		return r;
+	while (read(c->lenfd, rec, sizeof(rec)) == (ssize_t)sizeof(rec))
+		if (rec[0] < c->npacks)
+			c->plen[rec[0]] = rec[1];
+	return 0;
+}
+
 int
 cidx_open(struct cidx **out, int dirfd)
 {
@@ -186,7 +256,7 @@ cidx_open(struct cidx **out, int dirfd)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return COFFER_ERR_NOMEM;
 	c->dirfd = dirfd;
-	c->fd = c->packfd = c->segfd = -1;
+	c->fd = c->packfd = c->segfd = c->lenfd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	if ((c->fd = openat(dirfd, "chunks.idx", O_RDWR | O_CLOEXEC)) >= 0 &&
 	    fstat(c->fd, &st) == 0 && st.st_size >= HDR &&
@@ -208,12 +278,13 @@ cidx_open(struct cidx **out, int dirfd)
 		/* A new table knows nothing: drop the side files too. */
 		unlinkat(dirfd, "packs.lst", 0);
 		unlinkat(dirfd, "segs.lst", 0);
+		unlinkat(dirfd, "packs.len", 0);
 	}
 	c->maplen = HDR + c->nslots * SLOT;
 	if ((r = list_load(dirfd, "packs.lst", &c->packfd, &c->packs,
 	    &c->npacks, &c->packcap)) != 0 ||
 	    (r = list_load(dirfd, "segs.lst", &c->segfd, &c->segs, &c->nsegs,
-	    &c->segcap)) != 0)
+	    &c->segcap)) != 0 || (r = len_load(c)) != 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -231,7 +302,8 @@ cidx_close(struct cidx **p, int clean)
 		return;
 	if (c->map != NULL) {
 		if (clean && msync(c->map, c->maplen, MS_SYNC) == 0 &&
-		    file_sync(c->packfd) == 0 && file_sync(c->segfd) == 0) {
+		    file_sync(c->packfd) == 0 && file_sync(c->segfd) == 0 &&
+		    file_sync(c->lenfd) == 0) {
 			hdr(c)->dirty = 0;
 			msync(c->map, HDR, MS_SYNC);
 		}
@@ -243,6 +315,9 @@ cidx_close(struct cidx **p, int clean)
 		close(c->packfd);
 	if (c->segfd >= 0)
 		close(c->segfd);
+	if (c->lenfd >= 0)
+		close(c->lenfd);
+	free(c->plen);
 	free(c->packs);
 	free(c->segs);
 	pthread_mutex_destroy(&c->lock);
@@ -274,7 +349,10 @@ cidx_reset(struct cidx *c)
 	memset(c->map + HDR, 0, c->nslots * SLOT);
 	hdr(c)->count = 0;
 	c->npacks = c->nsegs = 0;
-	if (ftruncate(c->packfd, 0) != 0 || ftruncate(c->segfd, 0) != 0)
+	if (c->plen != NULL)
+		memset(c->plen, 0, c->plencap * sizeof(*c->plen));
+	if (ftruncate(c->packfd, 0) != 0 || ftruncate(c->segfd, 0) != 0 ||
+	    ftruncate(c->lenfd, 0) != 0)
 		r = errno_err();
 	pthread_mutex_unlock(&c->lock);
 	return r;
@@ -288,9 +366,31 @@ cidx_pack(struct cidx *c, const uint8_t id[BK_ID], uint32_t *no)
 	pthread_mutex_lock(&c->lock);
 	if (c->npacks >= UINT32_MAX - 1)
 		r = COFFER_ERR_TOOBIG;
-	else if ((r = list_add(c->packfd, &c->packs, &c->npacks, &c->packcap,
-	    id)) == 0)
+	else if ((r = len_room(c, c->npacks + 1)) == 0 &&
+	    (r = list_add(c->packfd, &c->packs, &c->npacks, &c->packcap,
+	    id)) == 0) {
 		*no = (uint32_t)(c->npacks - 1);
+		c->plen[*no] = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+int
+cidx_pack_len(struct cidx *c, uint32_t no, uint32_t len)
+{
+	uint32_t rec[2] = { no, len };
+	int r = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (no >= c->npacks)
+		r = COFFER_ERR_INVALID;
+	else if (c->plen[no] != len) {
+		if (file_write_all(c->lenfd, rec, sizeof(rec)) != 0)
+			r = errno_err();
+		else
+			c->plen[no] = len;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -309,7 +409,8 @@ idx_grow(struct cidx *c)
 		s = c->map + HDR + i * SLOT;
 		if (memcmp(s + BK_ID, "\0\0\0\0", 4) == 0)
 			continue;
-		d = slot_find(map, n, s, &found);
+		d = slot_find(map, n, s, (uint8_t)(slot_get32(s + BK_ID + 12) >>
+		    31), &found);
 		memcpy(d, s, SLOT);
 	}
 	((struct cidx_hdr *)(void *)map)->count = hdr(c)->count;
@@ -330,25 +431,6 @@ idx_grow(struct cidx *c)
 	return 0;
 }
 
-/* chunks.idx is a local cache, mapped and never read on another machine:
- * its fields are in the host's byte order on purpose, so a lookup
- * copies them without swapping (core/sysendian.h is for the formats that
- * leave the machine). The file's layout does not change with this. */
-static void
-slot_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static uint32_t
-slot_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 int
 cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e)
 {
@@ -363,7 +445,7 @@ cidx_add(struct cidx *c, uint32_t no, const struct bk_entry *e)
 	if ((hdr(c)->count + 1) * 8 > c->nslots * 5 &&
 	    (r = idx_grow(c)) != 0)
 		goto out;
-	s = slot_find(c->map, c->nslots, e->id, &found);
+	s = slot_find(c->map, c->nslots, e->id, e->type, &found);
 	if (found) {
 		r = 1;
 		goto out;
@@ -383,7 +465,7 @@ out:
  * number names no known pack (a damaged cache file). */
 static int
 slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
-    uint8_t packid[BK_ID])
+    uint8_t packid[BK_ID], uint32_t *plen)
 {
 	uint32_t v, pn = slot_get32(s + BK_ID);
 
@@ -399,19 +481,30 @@ slot_read(struct cidx *c, const uint8_t *s, struct bk_entry *e,
 	}
 	if (packid != NULL)
 		memcpy(packid, c->packs[pn - 1], BK_ID);
+	if (plen != NULL)
+		*plen = c->plen[pn - 1];
 	return 0;
 }
 
 int
-cidx_get(struct cidx *c, const uint8_t id[BK_ID], struct bk_entry *e,
-    uint8_t packid[BK_ID])
+cidx_get(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID])
+{
+	return cidx_locate(c, id, type, e, packid, NULL);
+}
+
+int
+cidx_locate(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    struct bk_entry *e, uint8_t packid[BK_ID], uint32_t *plen)
 {
 	const uint8_t *s;
 	int found, r;
 
+	if (type > BK_TREE)
+		return COFFER_ERR_NOTFOUND;
 	pthread_mutex_lock(&c->lock);
-	s = slot_find(c->map, c->nslots, id, &found);
-	r = found ? slot_read(c, s, e, packid) : COFFER_ERR_NOTFOUND;
+	s = slot_find(c->map, c->nslots, id, type, &found);
+	r = found ? slot_read(c, s, e, packid, plen) : COFFER_ERR_NOTFOUND;
 	pthread_mutex_unlock(&c->lock);
 	return r;
 }
@@ -457,13 +550,16 @@ cidx_count(struct cidx *c)
 }
 
 int
-cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint64_t *slot)
+cidx_slot(struct cidx *c, const uint8_t id[BK_ID], uint8_t type,
+    uint64_t *slot)
 {
 	const uint8_t *s;
 	int found;
 
+	if (type > BK_TREE)
+		return COFFER_ERR_NOTFOUND;
 	pthread_mutex_lock(&c->lock);
-	s = slot_find(c->map, c->nslots, id, &found);
+	s = slot_find(c->map, c->nslots, id, type, &found);
 	*slot = (uint64_t)(s - c->map - HDR) / SLOT;
 	pthread_mutex_unlock(&c->lock);
 	return found ? 0 : COFFER_ERR_NOTFOUND;
@@ -486,7 +582,7 @@ cidx_at(struct cidx *c, uint64_t slot, struct bk_entry *e,
 	if (slot < c->nslots) {
 		s = c->map + HDR + slot * SLOT;
 		if (memcmp(s + BK_ID, "\0\0\0\0", 4) != 0)
-			r = slot_read(c, s, e, packid);
+			r = slot_read(c, s, e, packid, NULL);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return r;

@@ -56,7 +56,18 @@ enum bk_kind {
 	BK_KIND_SEGMENT = 2,	/* an index segment blob */
 	BK_KIND_INDEX = 3,	/* an INDEX ref */
 	BK_KIND_SNAPSHOT = 4,	/* a SNAPSHOT ref */
+	BK_KIND_FOOTER = 5,	/* a pack's footer (format 2 packs) */
 };
+
+/* Pack layouts. Format 1: chunks | header box | header box length (u32,
+ * in clear). Format 2 (written): chunks | header box | footer box (kind
+ * BK_KIND_FOOTER, bound to the pack id, body: the header box's length
+ * u32, always BK_PACK_FOOTER bytes) | BK_PACK_TAIL (4 clear bytes, which
+ * a format 1 length never equals: its first byte is 0 to 0x0f). */
+#define BK_PACK_FOOTER	(BK_BOX_OVER + 4)
+#define BK_PACK_TAIL	"\xff" "cp\x02"
+#define BK_PACK_TAIL_LEN 4
+#define BK_PACK_OVER	(BK_PACK_FOOTER + BK_PACK_TAIL_LEN)
 
 #define BK_PACK_ENTRIES_MAX	(1u << 20)
 #define BK_PACK_HDR_MAX		((size_t)64 * 1024 * 1024)
@@ -122,7 +133,7 @@ int bk_chunk_head(const struct bk_keyring *kr, const uint8_t *s, size_t slen,
 int bk_box_head(const uint8_t *box, size_t len, struct bk_head *h);
 
 /** bk_chunk_lacks(kr, s, slen), bk_box_lacks(kr, box, len),
- * bk_pack_lacks(kr, pack, len): the version a stored chunk, a box or a
+ * bk_pack_lacks(kr, packid, pack, len): the version a stored chunk, a box or a
  * pack's header names that ${kr} lacks (0: none, no header, or a chunk's
  * versions that do not unmask), to name it when opening failed with
  * COFFER_ERR_KEY. */
@@ -130,7 +141,8 @@ uint32_t bk_chunk_lacks(const struct bk_keyring *kr, const uint8_t *s,
     size_t slen);
 uint32_t bk_box_lacks(const struct bk_keyring *kr, const uint8_t *box,
     size_t len);
-uint32_t bk_pack_lacks(const struct bk_keyring *kr, const uint8_t *pack,
+uint32_t bk_pack_lacks(const struct bk_keyring *kr,
+    const uint8_t packid[BK_ID], const uint8_t *pack,
     size_t len);
 
 /* Chunk ids: HMAC-SHA-256 under an id key; one context per thread.
@@ -220,9 +232,11 @@ struct bk_entry {
 };
 
 /** bk_pack_trailer(kr, packid, e, n, chunks_len, out): append the header
- * box of a pack whose ${chunks_len} bytes of stored chunks ${e}[0..${n})
- * precede it, and the 4-byte length, so that the pack's size is a Padmé
- * bucket. Returns as bk_box_seal. */
+ * box of a format 2 pack whose ${chunks_len} bytes of stored chunks
+ * ${e}[0..${n}) precede it, its footer box and tail, so that the pack's
+ * size is a Padmé bucket and nothing in clear says where the chunks end.
+ * The _det variant seals the header under ${nonce} and the footer under
+ * ${nonce} with its last byte complemented. Returns as bk_box_seal. */
 int bk_pack_trailer(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const struct bk_entry *e, size_t n, size_t chunks_len,
     struct coffer_buf *out);
@@ -232,9 +246,11 @@ int bk_pack_trailer_det(const struct bk_keyring *kr,
     const uint8_t *nonce, struct coffer_buf *out);
 
 /** bk_pack_parse(kr, packid, pack, len, out, n): open and check the header
- * of the whole pack ${pack}: *${out} gets a malloc'd array of *${n}
- * entries whose offsets tile the pack's chunk area exactly. Returns 0 or
- * an error as bk_box_open, or COFFER_ERR_FORMAT. */
+ * of the whole pack ${pack} (either layout: format 2 when it ends with
+ * BK_PACK_TAIL): *${out} gets a malloc'd array of *${n} entries whose
+ * offsets tile the pack's chunk area exactly. Returns 0 or an error as
+ * bk_box_open (of the footer, then of the header), COFFER_ERR_TRUNCATED
+ * (a header length past the pack's start) or COFFER_ERR_FORMAT. */
 int bk_pack_parse(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const uint8_t *pack, size_t len, struct bk_entry **out, size_t *n);
 

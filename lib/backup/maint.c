@@ -353,12 +353,12 @@ maint_index_free(struct maint_index *x)
 /* Mark id: 1 if it was marked already, 0 if now marked, or
  * COFFER_ERR_NOTFOUND. */
 static int
-maint_index_set(struct maint_index *x, const uint8_t id[BK_ID])
+maint_index_set(struct maint_index *x, const uint8_t id[BK_ID], uint8_t type)
 {
 	uint64_t s;
 	uint8_t bit;
 
-	if (cidx_slot(x->idx, id, &s) != 0)
+	if (cidx_slot(x->idx, id, type, &s) != 0)
 		return COFFER_ERR_NOTFOUND;
 	bit = (uint8_t)(1u << (s & 7));
 	if (x->used[s / 8] & bit)
@@ -369,11 +369,12 @@ maint_index_set(struct maint_index *x, const uint8_t id[BK_ID])
 }
 
 int
-maint_index_used(struct maint_index *x, const uint8_t id[BK_ID])
+maint_index_used(struct maint_index *x, const uint8_t id[BK_ID],
+    uint8_t type)
 {
 	uint64_t s;
 
-	return cidx_slot(x->idx, id, &s) == 0 &&
+	return cidx_slot(x->idx, id, type, &s) == 0 &&
 	    (x->used[s / 8] >> (s & 7) & 1);
 }
 
@@ -404,7 +405,7 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 	if (ev != WALK_ENTER)
 		return 0;
 	if (n->type == BK_DIR) {
-		if ((rc = maint_index_set(k->x, n->subtree)) == 1)
+		if ((rc = maint_index_set(k->x, n->subtree, BK_TREE)) == 1)
 			return WALK_SKIP;	/* walked already */
 		if (rc == 0)
 			return 0;
@@ -416,7 +417,8 @@ mmark_node(void *arg, const char *path, const struct bk_node *n, int ev)
 		return rc != 0 ? rc : WALK_SKIP;
 	}
 	for (i = 0; n->type == BK_FILE && i < n->nchunks; i++) {
-		if (maint_index_set(k->x, n->chunks + (size_t)i * BK_ID) >= 0)
+		if (maint_index_set(k->x, n->chunks + (size_t)i * BK_ID,
+		    BK_DATA) >= 0)
 			continue;
 		repo_hex(hex, n->chunks + (size_t)i * BK_ID, BK_ID);
 		if ((rc = maint_find(k->r, k->m, COFFER_CHECK_ERROR,
@@ -443,7 +445,7 @@ maint_index_mark(struct coffer_backup_repo *r, struct maint_report *m,
 	r->idx = x->idx;
 	for (i = 0; i < refs->nsnaps && rc == 0; i++) {
 		repo_hex(k.snap, refs->snaps[i], BK_NAME);
-		if ((set = maint_index_set(x, refs->roots[i])) == 1)
+		if ((set = maint_index_set(x, refs->roots[i], BK_TREE)) == 1)
 			continue;	/* the same tree as an earlier one */
 		if (set != 0) {
 			repo_hex(hex, refs->roots[i], BK_ID);

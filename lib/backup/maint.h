@@ -81,8 +81,10 @@ int maint_index_build(struct coffer_backup_repo *r, struct maint_report *m,
     void *arg);
 void maint_index_free(struct maint_index *x);
 
-/** maint_index_used(x, id): 1 if chunk ${id} is marked used. */
-int maint_index_used(struct maint_index *x, const uint8_t id[BK_ID]);
+/** maint_index_used(x, id, type): 1 if chunk ${id} of ${type} is marked
+ * used. */
+int maint_index_used(struct maint_index *x, const uint8_t id[BK_ID],
+    uint8_t type);
 
 /** maint_index_mark(r, m, x, refs): walk every snapshot's trees (a subtree
  * already marked is not walked again) and mark each tree and content

@@ -1,7 +1,10 @@
 /* Packs and index segments (docs/PROTOCOL-backup.md, "Pack", "Index
  * segment").
  *
- * pack    = stored chunks back to back | header box | box length (u32)
+ * pack    = stored chunks back to back | header box | footer box | tail
+ *           (format 2: the footer, of fixed size, holds the header box's
+ *           length; tail = BK_PACK_TAIL), or
+ *           stored chunks | header box | box length (u32) (format 1, read)
  * header  = count (u32) | count x (id 32 | type 1 | slen u32 | rlen u32)
  * segment = box of: npacks (u32) | npacks x (pack id 32 | pack length u32
  *           | count u32 | count x (id 32 | type 1 | offset u32 | slen u32
@@ -44,7 +47,7 @@ bk_pack_trailer_det(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
     const uint8_t *nonce, struct coffer_buf *out)
 {
 	struct coffer_buf *body = NULL;
-	uint8_t *p;
+	uint8_t *p, flen[4], fnonce[BK_NONCE];
 	size_t i, minimal, total, before;
 	int r;
 
@@ -62,14 +65,21 @@ bk_pack_trailer_det(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
 		be32enc(p + BK_ID + 5, e[i].rlen);
 	}
 	minimal = BK_BOX_OVER + coffer_buf_len(body);
-	total = (size_t)padme_bucket(chunks_len + minimal + 4);
+	total = (size_t)padme_bucket(chunks_len + minimal + BK_PACK_OVER);
 	before = coffer_buf_len(out);
 	if ((r = bk_box_seal_det(kr, BK_KIND_PACK, packid, BK_ID,
 	    coffer_buf_data(body), coffer_buf_len(body),
-	    total - chunks_len - 4, nonce, out)) != 0)
+	    total - chunks_len - BK_PACK_OVER, nonce, out)) != 0)
 		goto out;
-	if ((r = coffer_buf_put_u32(out,
-	    (uint32_t)(coffer_buf_len(out) - before))) != 0)
+	be32enc(flen, (uint32_t)(coffer_buf_len(out) - before));
+	if (nonce != NULL) {
+		memcpy(fnonce, nonce, BK_NONCE);
+		fnonce[BK_NONCE - 1] ^= 0xff;
+	}
+	if ((r = bk_box_seal_det(kr, BK_KIND_FOOTER, packid, BK_ID, flen,
+	    sizeof(flen), BK_PACK_FOOTER, nonce != NULL ? fnonce : NULL,
+	    out)) != 0 || (r = coffer_buf_append(out,
+	    (const uint8_t *)BK_PACK_TAIL, BK_PACK_TAIL_LEN)) != 0)
 		coffer_buf_truncate(out, before);
 out:
 	coffer_buf_free(&body);
@@ -134,29 +144,63 @@ out:
 	return r;
 }
 
-/* The header box of a pack: its offset and length. */
+/* A format 2 pack: it ends with the tail. */
 static int
-pack_box(const uint8_t *pack, size_t len, size_t *off, size_t *blen)
+pack_v2(const uint8_t *pack, size_t len)
 {
+	return len >= BK_PACK_OVER && memcmp(pack + len - BK_PACK_TAIL_LEN,
+	    BK_PACK_TAIL, BK_PACK_TAIL_LEN) == 0;
+}
+
+/* The header box of a pack: its offset and length. Format 2's footer is
+ * opened for it (its errors as bk_box_open's); format 1's is in clear. */
+static int
+pack_box(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
+    const uint8_t *pack, size_t len, size_t *off, size_t *blen)
+{
+	struct coffer_buf *body = NULL;
+	uint8_t kind = BK_KIND_FOOTER;
+	size_t over = 4;
+	int r;
+
 	if (len < 4)
 		return COFFER_ERR_TRUNCATED;
 	if (len > COFFER_BSTORE_BLOB_MAX)
 		return COFFER_ERR_TOOBIG;
-	*blen = be32dec(pack + len - 4);
-	if (*blen > len - 4)
+	if (pack_v2(pack, len)) {
+		over = BK_PACK_OVER;
+		if ((body = coffer_buf_new(BK_PACK_FOOTER)) == NULL)
+			return COFFER_ERR_NOMEM;
+		if ((r = bk_box_open(kr, &kind, packid, BK_ID, pack + len -
+		    BK_PACK_OVER, BK_PACK_FOOTER, body)) == 0 &&
+		    coffer_buf_len(body) != 4)
+			r = COFFER_ERR_FORMAT;
+		if (r == 0)
+			*blen = be32dec(coffer_buf_data(body));
+		coffer_buf_free(&body);
+		if (r != 0)
+			return r;
+	} else
+		*blen = be32dec(pack + len - 4);
+	if (*blen > len - over)
 		return COFFER_ERR_TRUNCATED;
 	if (*blen > BK_PACK_HDR_MAX)
 		return COFFER_ERR_TOOBIG;
-	*off = len - 4 - *blen;
+	*off = len - over - *blen;
 	return 0;
 }
 
 uint32_t
-bk_pack_lacks(const struct bk_keyring *kr, const uint8_t *pack, size_t len)
+bk_pack_lacks(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
+    const uint8_t *pack, size_t len)
 {
 	size_t off, blen;
+	uint32_t v;
 
-	if (pack_box(pack, len, &off, &blen) != 0)
+	if (pack_v2(pack, len) && (v = bk_box_lacks(kr, pack + len -
+	    BK_PACK_OVER, BK_PACK_FOOTER)) != 0)
+		return v;
+	if (pack_box(kr, packid, pack, len, &off, &blen) != 0)
 		return 0;
 	return bk_box_lacks(kr, pack + off, blen);
 }
@@ -170,7 +214,7 @@ bk_pack_parse(const struct bk_keyring *kr, const uint8_t packid[BK_ID],
 	size_t off, blen;
 	int r;
 
-	if ((r = pack_box(pack, len, &off, &blen)) != 0)
+	if ((r = pack_box(kr, packid, pack, len, &off, &blen)) != 0)
 		return r;
 	if ((body = coffer_buf_new(blen > 0 ? blen : 1)) == NULL)
 		return COFFER_ERR_NOMEM;

@@ -72,8 +72,8 @@ owned(struct pr *s, const uint8_t packid[BK_ID], const struct bk_entry *e)
 	struct bk_entry got;
 	uint8_t pid[BK_ID];
 
-	return maint_index_used(&s->x, e->id) &&
-	    cidx_get(s->x.idx, e->id, &got, pid) == 0 &&
+	return maint_index_used(&s->x, e->id, e->type) &&
+	    cidx_get(s->x.idx, e->id, e->type, &got, pid) == 0 &&
 	    memcmp(pid, packid, BK_ID) == 0 && got.offset == e->offset;
 }
 

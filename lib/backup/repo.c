@@ -131,6 +131,18 @@ repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 	    e->offset, ph, coffer_strerror(rc));
 }
 
+void
+repo_span(uint64_t off, uint64_t len, uint32_t plen, uint64_t *start,
+    uint64_t *end)
+{
+	*start = off / REPO_GRID * REPO_GRID;
+	*end = (off + len + REPO_GRID - 1) / REPO_GRID * REPO_GRID;
+	if (plen == 0)
+		*end = 0;
+	else if (*end > plen)
+		*end = plen;
+}
+
 int
 repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t id[BK_ID], uint8_t type, struct coffer_buf *out)
@@ -140,31 +152,36 @@ repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 	struct bk_entry e;
 	uint8_t packid[BK_ID], *p;
 	char hex[2 * BK_ID + 1];
+	uint64_t start, end;
+	uint32_t plen;
 	int rc;
 
 	coffer_buf_reset(out);
-	if (cidx_get(r->idx, id, &e, packid) != 0 || e.type != type) {
+	if (cidx_locate(r->idx, id, type, &e, packid, &plen) != 0) {
 		repo_hex(hex, id, BK_ID);
 		return repo_fail(r, COFFER_ERR_CORRUPT,
 		    "chunk %s is not in the repository's index", hex);
 	}
-	if ((s = coffer_buf_new(e.slen)) == NULL)
+	repo_span(e.offset, e.slen, plen, &start, &end);
+	if ((s = coffer_buf_new(end != 0 ? end - start : e.slen)) == NULL)
 		return COFFER_ERR_NOMEM;
 	memset(&x, 0, sizeof(x));
 	memcpy(x.id, packid, BK_ID);
-	x.offset = e.offset;
-	x.length = e.slen;
+	x.offset = start;
+	x.length = end != 0 ? (size_t)(end - start) : 0;
 	x.out = s;
-	if ((rc = r->store.ops->get_many(r->store.ctx, &x, 1)) != 0) {
+	if ((rc = r->store.ops->get_many(r->store.ctx, &x, 1)) != 0 ||
+	    coffer_buf_len(s) < e.offset - start + e.slen ||
+	    (x.length != 0 && coffer_buf_len(s) != x.length)) {
 		rc = repo_store_fail(r, rc == COFFER_ERR_FORMAT ||
-		    rc == COFFER_ERR_TRUNCATED ? COFFER_ERR_CORRUPT : rc,
-		    "pack", packid, BK_ID);
+		    rc == COFFER_ERR_TRUNCATED || rc == 0 ? COFFER_ERR_CORRUPT :
+		    rc, "pack", packid, BK_ID);
 		goto out;
 	}
 	if ((rc = coffer_buf_extend(out, e.rlen, &p)) != 0)
 		goto out;
-	rc = repo_open_chunk(r, rd, packid, &e, coffer_buf_data(s),
-	    coffer_buf_len(s), p);
+	rc = repo_open_chunk(r, rd, packid, &e, coffer_buf_data(s) +
+	    (e.offset - start), e.slen, p);
 out:
 	coffer_buf_free(&s);
 	return rc;
@@ -262,7 +279,8 @@ repo_seg_fold(void *arg, const struct bk_seg_pack *p)
 	size_t i;
 	int rc;
 
-	if ((rc = cidx_pack(idx, p->id, &no)) != 0)
+	if ((rc = cidx_pack(idx, p->id, &no)) != 0 ||
+	    (rc = cidx_pack_len(idx, no, p->len)) != 0)
 		return rc;
 	for (i = 0; i < p->n; i++)
 		if ((rc = cidx_add(idx, no, &p->e[i])) < 0)

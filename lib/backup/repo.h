@@ -72,6 +72,19 @@ int repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
 int repo_reader_init(struct repo_reader *rd, const struct bk_keyring *kr);
 void repo_reader_clear(struct repo_reader *rd);
 
+/* Reads of packs are aligned to this grid (docs/PROTOCOL-backup.md,
+ * "Restore"): the server sees which cells of a pack are read, never
+ * where a chunk starts or ends. */
+#define REPO_GRID	((uint64_t)256 * 1024)
+
+/** repo_span(off, len, plen, start, end): the span of a pack to read for
+ * the ${len} bytes at ${off}: ${off} rounded down to REPO_GRID into
+ * *${start}, the end rounded up into *${end}, clipped at the pack's
+ * length ${plen}; 0 in *${end} when ${plen} is unknown (0): read to the
+ * pack's end. */
+void repo_span(uint64_t off, uint64_t len, uint32_t plen, uint64_t *start,
+    uint64_t *end);
+
 /** repo_read_chunk(r, rd, id, type, out): fetch, authenticate and verify
  * chunk ${id} into ${out} (reset first). Returns 0, COFFER_ERR_CORRUPT,
  * COFFER_ERR_KEY (sealed under a version the ring lacks),

@@ -56,6 +56,7 @@ struct want {
 	struct job	*j;
 	struct bk_entry	 e;
 	uint8_t		 pack[BK_ID];
+	uint32_t	 plen;		/* the pack's length, 0 unknown */
 	size_t		 x;
 	size_t		 at;
 };
@@ -173,9 +174,9 @@ rw_plan(struct rw *w)
 		    w->nw < FETCH_CHUNKS && w->bytes < FETCH_BYTES) {
 			wa = &w->w[w->nw];
 			wa->j = j;
-			if (cidx_get(s->r->idx, j->it->n.chunks +
-			    (size_t)j->planned * BK_ID, &wa->e, wa->pack) != 0 ||
-			    wa->e.type != BK_DATA) {
+			if (cidx_locate(s->r->idx, j->it->n.chunks +
+			    (size_t)j->planned * BK_ID, BK_DATA, &wa->e,
+			    wa->pack, &wa->plen) != 0) {
 				repo_hex(hex, j->it->n.chunks +
 				    (size_t)j->planned * BK_ID, BK_ID);
 				return repo_fail(s->r, COFFER_ERR_CORRUPT,
@@ -225,14 +226,16 @@ rw_free_xfers(struct rw *w)
 	w->nx = 0;
 }
 
-/* Fetch the round's chunks: ranges of one pack that touch or overlap
- * merged into one transfer, every transfer in one call. */
+/* Fetch the round's chunks: each chunk's span aligned to the grid
+ * (repo_span: the server never sees a chunk's own offset or length), the
+ * spans of one pack that touch or overlap merged into one transfer
+ * (length 0: to the pack's end), every transfer in one call. */
 static int
 rw_fetch(struct rw *w)
 {
 	struct coffer_bstore_xfer *x = NULL;
 	struct want *wa;
-	uint64_t end;
+	uint64_t start, end, xend = 0;
 	size_t i;
 	int rc;
 
@@ -241,24 +244,26 @@ rw_fetch(struct rw *w)
 	qsort(w->ord, w->nw, sizeof(w->ord[0]), want_cmp);
 	for (i = 0; i < w->nw; i++) {
 		wa = w->ord[i];
-		end = (uint64_t)wa->e.offset + wa->e.slen;
+		repo_span(wa->e.offset, wa->e.slen, wa->plen, &start, &end);
 		if (x != NULL && memcmp(x->id, wa->pack, BK_ID) == 0 &&
-		    wa->e.offset <= x->offset + x->length &&
-		    end - x->offset <= XFER_MAX) {
-			if (end > x->offset + x->length)
-				x->length = (size_t)(end - x->offset);
+		    (xend == 0 || start <= xend) &&
+		    (end == 0 || end - x->offset <= XFER_MAX)) {
+			if (xend != 0 && (end == 0 || end > xend))
+				xend = end;
 		} else {
 			x = &w->x[w->nx++];
 			memset(x, 0, sizeof(*x));
 			memcpy(x->id, wa->pack, BK_ID);
-			x->offset = wa->e.offset;
-			x->length = wa->e.slen;
+			x->offset = start;
+			xend = end;
 		}
+		x->length = xend != 0 ? (size_t)(xend - x->offset) : 0;
 		wa->x = w->nx - 1;
 		wa->at = (size_t)(wa->e.offset - x->offset);
 	}
 	for (i = 0; i < w->nx; i++)
-		if ((w->x[i].out = coffer_buf_new(w->x[i].length)) == NULL)
+		if ((w->x[i].out = coffer_buf_new(w->x[i].length != 0 ?
+		    w->x[i].length : REPO_GRID)) == NULL)
 			return COFFER_ERR_NOMEM;
 	rc = w->nx > 0 ? w->s->r->store.ops->get_many(w->s->r->store.ctx,
 	    w->x, w->nx) : 0;
@@ -266,15 +271,24 @@ rw_fetch(struct rw *w)
 		x = &w->x[i];
 		if (rc != 0 && x->result == 0)
 			continue;
-		if (rc == 0 && coffer_buf_len(x->out) == x->length)
+		if (rc == 0 && (x->length == 0 ||
+		    coffer_buf_len(x->out) == x->length))
 			continue;
 		rc = rc != 0 ? x->result : COFFER_ERR_TRUNCATED;
 		return repo_store_fail(w->s->r, rc == COFFER_ERR_FORMAT ||
 		    rc == COFFER_ERR_TRUNCATED ? COFFER_ERR_CORRUPT : rc, "pack",
 		    x->id, BK_ID);
 	}
-	return rc != 0 ? repo_store_fail(w->s->r, rc, "pack", w->x[0].id,
-	    BK_ID) : 0;
+	if (rc != 0)
+		return repo_store_fail(w->s->r, rc, "pack", w->x[0].id, BK_ID);
+	/* A read to the end must hold every chunk planned in it. */
+	for (i = 0; i < w->nw; i++) {
+		wa = &w->w[i];
+		if (coffer_buf_len(w->x[wa->x].out) < wa->at + wa->e.slen)
+			return repo_store_fail(w->s->r, COFFER_ERR_CORRUPT,
+			    "pack", wa->pack, BK_ID);
+	}
+	return 0;
 }
 
 static int

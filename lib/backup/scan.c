@@ -180,8 +180,8 @@ scan_cached(struct run *ru, struct ev *e, const struct stat *st)
 	    (rec.v1 && (uint64_t)st->st_blocks * 512 < rec.size))
 		return 0;
 	for (i = 0; i < rec.nchunks; i++)
-		if (cidx_get(ru->r->idx, rec.chunks + (size_t)i * BK_ID, NULL,
-		    NULL) != 0)
+		if (cidx_get(ru->r->idx, rec.chunks + (size_t)i * BK_ID,
+		    BK_DATA, NULL, NULL) != 0)
 			return 0;
 	if (rec.nchunks > 0 && (e->chunks = malloc((size_t)rec.nchunks *
 	    BK_ID)) == NULL)

@@ -69,6 +69,9 @@ writer_flush(struct run *ru, struct writer *w)
 	memcpy(p->data + p->len, coffer_buf_data(t), coffer_buf_len(t));
 	p->len += coffer_buf_len(t);
 	coffer_buf_free(&t);
+	/* Restore clips its grid-aligned reads at the pack's end. */
+	if ((r = cidx_pack_len(ru->r->idx, p->no, (uint32_t)p->len)) != 0)
+		goto fail;
 	return run_pack_push(ru, p);
 fail:
 	coffer_buf_free(&t);
@@ -86,7 +89,7 @@ writer_chunk(struct run *ru, struct writer *w, uint8_t type,
 
 	if ((r = bk_hmac(w->h, p, len, id)) != 0)
 		return r;
-	if (cidx_get(ru->r->idx, id, NULL, NULL) == 0)
+	if (cidx_get(ru->r->idx, id, type, NULL, NULL) == 0)
 		return 0;
 	if (w->pack != NULL && w->pack->len + bk_chunk_bound(len) >
 	    w->pack->cap && (r = writer_flush(ru, w)) != 0)

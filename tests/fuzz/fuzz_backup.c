@@ -8,7 +8,9 @@
  *   2 INDEX ref body          bk_indexref_parse
  *   3 index segment body      sealed with a fixed key, bk_seg_decode
  *   4 pack header body        sealed into a pack, bk_pack_parse (the
- *                             next 2 bytes: the chunk area's length)
+ *                             next 2 bytes: the chunk area's length,
+ *                             its top bit the layout: 1 format 1, 0
+ *                             format 2 with its footer)
  *   5 stored chunk / box      bk_chunk_open, bk_box_open, the version
  *                             headers and what a ring lacks (no crash)
  *
@@ -174,11 +176,13 @@ fz_pack(const uint8_t *p, size_t len)
 	struct coffer_buf *again = coffer_buf_new(COFFER_BSTORE_BLOB_MAX);
 	struct bk_entry *e = NULL;
 	size_t chunks, n, at;
-	uint8_t *z;
+	uint8_t *z, flen[4], nonce2[BK_NONCE];
+	int v1;
 
 	if (len < 2)
 		goto out;
-	chunks = (size_t)p[0] << 8 | p[1];
+	v1 = p[0] >> 7;
+	chunks = (size_t)(p[0] & 0x7f) << 8 | p[1];
 	p += 2;
 	len -= 2;
 	if (pack == NULL || again == NULL ||
@@ -186,13 +190,33 @@ fz_pack(const uint8_t *p, size_t len)
 	    coffer_buf_extend(again, chunks, &z) != 0)
 		abort();
 	at = coffer_buf_len(pack);
-	if (bk_box_seal_det(fk, BK_KIND_PACK, fbind, BK_ID, p, len,
-	    (size_t)padme_bucket(chunks + BK_BOX_OVER + len + 4) - chunks - 4,
-	    fnonce, pack) != 0 ||
-	    coffer_buf_put_u32(pack, (uint32_t)(coffer_buf_len(pack) - at)) != 0)
-		abort();
+	memcpy(nonce2, fnonce, BK_NONCE);
+	nonce2[BK_NONCE - 1] ^= 0xff;
+	if (v1) {
+		/* Format 1: the header box's length in clear. */
+		if (bk_box_seal_det(fk, BK_KIND_PACK, fbind, BK_ID, p, len,
+		    (size_t)padme_bucket(chunks + BK_BOX_OVER + len + 4) -
+		    chunks - 4, fnonce, pack) != 0 ||
+		    coffer_buf_put_u32(pack,
+		    (uint32_t)(coffer_buf_len(pack) - at)) != 0)
+			abort();
+	} else {
+		if (bk_box_seal_det(fk, BK_KIND_PACK, fbind, BK_ID, p, len,
+		    (size_t)padme_bucket(chunks + BK_BOX_OVER + len +
+		    BK_PACK_OVER) - chunks - BK_PACK_OVER, fnonce, pack) != 0)
+			abort();
+		flen[0] = (uint8_t)((coffer_buf_len(pack) - at) >> 24);
+		flen[1] = (uint8_t)((coffer_buf_len(pack) - at) >> 16);
+		flen[2] = (uint8_t)((coffer_buf_len(pack) - at) >> 8);
+		flen[3] = (uint8_t)(coffer_buf_len(pack) - at);
+		if (bk_box_seal_det(fk, BK_KIND_FOOTER, fbind, BK_ID, flen, 4,
+		    BK_PACK_FOOTER, nonce2, pack) != 0 ||
+		    coffer_buf_append(pack, (const uint8_t *)BK_PACK_TAIL,
+		    BK_PACK_TAIL_LEN) != 0)
+			abort();
+	}
 	if (bk_pack_parse(fk, fbind, coffer_buf_data(pack), coffer_buf_len(pack),
-	    &e, &n) == 0) {
+	    &e, &n) == 0 && !v1) {
 		/* The same header rebuilds the same pack. */
 		if (bk_pack_trailer_det(fk, fbind, e, n, chunks, fnonce,
 		    again) != 0 || coffer_buf_len(again) != coffer_buf_len(pack) ||
@@ -200,6 +224,8 @@ fz_pack(const uint8_t *p, size_t len)
 		    coffer_buf_len(pack)) != 0)
 			abort();
 	}
+	(void)bk_pack_lacks(fk, fbind, coffer_buf_data(pack),
+	    coffer_buf_len(pack));
 out:
 	free(e);
 	coffer_buf_free(&pack);
@@ -233,7 +259,7 @@ fz_sealed(const uint8_t *p, size_t len)
 	if (lacks != 0 && (bk_box_head(p, len, &hd) != 0 || lacks != hd.key ||
 	    bk_keyring_get(fk, lacks) != NULL))
 		abort();
-	(void)bk_pack_lacks(fk, p, len);
+	(void)bk_pack_lacks(fk, fbind, p, len);
 	bk_zctx_free(&z);
 	bk_hmac_free(&h);
 	coffer_buf_free(&body);

@@ -103,9 +103,17 @@ census_blob(const char *path, const struct stat *st, int flag, struct FTW *fw)
 	fclose(fp);
 	assert_int_equal(got, (size_t)st->st_size);
 	if (bk_pack_parse(c->kr, id, d, got, &e, &n) == 0) {
+		/* Format 2 packs: the footer is sealed with the header;
+		 * format 1: the header's length is in clear. */
 		blen = (size_t)d[got - 4] << 24 | (size_t)d[got - 3] << 16 |
 		    (size_t)d[got - 2] << 8 | d[got - 1];
-		assert_int_equal(bk_box_head(d + got - 4 - blen, blen, &h), 0);
+		if (memcmp(d + got - BK_PACK_TAIL_LEN, BK_PACK_TAIL,
+		    BK_PACK_TAIL_LEN) == 0)
+			assert_int_equal(bk_box_head(d + got - BK_PACK_OVER,
+			    BK_PACK_FOOTER, &h), 0);
+		else
+			assert_int_equal(bk_box_head(d + got - 4 - blen, blen,
+			    &h), 0);
 		c->packs[vslot(h.key)]++;
 		for (i = 0; i < n; i++) {
 			assert_int_equal(bk_chunk_head(c->kr, d + e[i].offset,

@@ -17,6 +17,7 @@
 
 #include "backup_vec.h"
 #include "core/padme.h"
+#include "core/sysendian.h"
 
 #define PACK_ENT	(BK_ID + 9)
 #define SEG_ENT		(BK_ID + 13)
@@ -24,24 +25,36 @@
 /* ---- packs ---- */
 
 /* Good packs: chunk types, lengths (raw: under 64 bytes) and formats, the
- * ring and the header's format. Pack 0 is written after a roll (key
- * version 2, ids of version 1); pack 3 before key rolls (format 1
- * throughout); pack 4 as prune repacks after a roll (a format-1 chunk
- * copied as it was beside a new one, under a new header). */
+ * ring, the header's format and the pack's layout (1: the header's
+ * length in clear, as written before the footer; 2: the footer). Pack 0
+ * is written after a roll (key version 2, ids of version 1); pack 3
+ * before key rolls (format 1 throughout); pack 4 as prune repacks after a
+ * roll (a format-1 chunk copied as it was beside a new one, under a new
+ * header); packs 5 to 8 are packs 0, 1, 2 and 4 in layout 2, as written
+ * now. */
 static const struct {
 	size_t n; uint8_t type[2]; size_t len[2]; int fmt[2];
-	unsigned mask; int hfmt;
+	unsigned mask; int hfmt; int layout;
 } gpacks[] = {
 	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT, BK_FORMAT },
-	    BV_V(1) | BV_V(2), BK_FORMAT },
-	{ 1, { BK_DATA, 0 }, { 1, 0 }, { BK_FORMAT, 0 }, BV_V(1), BK_FORMAT },
-	{ 0, { 0, 0 }, { 0, 0 }, { 0, 0 }, BV_V(2), BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT, 1 },
+	{ 1, { BK_DATA, 0 }, { 1, 0 }, { BK_FORMAT, 0 }, BV_V(1), BK_FORMAT,
+	    1 },
+	{ 0, { 0, 0 }, { 0, 0 }, { 0, 0 }, BV_V(2), BK_FORMAT, 1 },
 	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT_V1, BK_FORMAT_V1 },
-	    BV_V(1), BK_FORMAT_V1 },
+	    BV_V(1), BK_FORMAT_V1, 1 },
 	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT_V1, BK_FORMAT },
-	    BV_V(1) | BV_V(2), BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT, 1 },
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT, BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT, 2 },
+	{ 1, { BK_DATA, 0 }, { 1, 0 }, { BK_FORMAT, 0 }, BV_V(1), BK_FORMAT,
+	    2 },
+	{ 0, { 0, 0 }, { 0, 0 }, { 0, 0 }, BV_V(2), BK_FORMAT, 2 },
+	{ 2, { BK_DATA, BK_TREE }, { 50, 30 }, { BK_FORMAT_V1, BK_FORMAT },
+	    BV_V(1) | BV_V(2), BK_FORMAT, 2 },
 };
 #define PK_V1	3
+#define PK_L2	5	/* pack 0 in layout 2 */
 
 static const struct bv_edit pack_edits[] = {
 	{ "too-short", 0, BV_OUTER, BV_CUT, 3, 0, COFFER_ERR_TRUNCATED },
@@ -78,6 +91,31 @@ static const struct bv_edit pack_edits[] = {
 	    COFFER_ERR_KEY },
 	{ "v1-count-long", PK_V1, BV_BODY, BV_SET32, 0, 3,
 	    COFFER_ERR_TRUNCATED },
+	/* Layout 2: the footer's tag, the tail (then read as layout 1: a
+	 * length past the start), the header's tag before the footer, a
+	 * footer moved to another pack or under another key, the ring
+	 * lacking the footer's version, the edits inside the header. */
+	{ "l2-too-short", PK_L2, BV_OUTER, BV_CUT, BK_PACK_OVER - 1, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "l2-footer-tag-byte", PK_L2, BV_OUTER, BV_XOR, -5, 1,
+	    COFFER_ERR_AUTH },
+	{ "l2-tail-byte", PK_L2, BV_OUTER, BV_XOR, -1, 1,
+	    COFFER_ERR_TRUNCATED },
+	{ "l2-footer-cut", PK_L2, BV_OUTER, BV_CUT, -(BK_PACK_OVER + 1), 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "l2-header-tag-byte", PK_L2, BV_OUTER, BV_XOR, -(BK_PACK_OVER + 1),
+	    1, COFFER_ERR_AUTH },
+	{ "l2-moved-to-other-id", PK_L2, BV_OUTER, BV_BIND, 0, 0,
+	    COFFER_ERR_AUTH },
+	{ "l2-other-key", PK_L2, BV_OUTER, BV_KEY, 0, 0, COFFER_ERR_AUTH },
+	{ "l2-ring-lacks-key-version", PK_L2, BV_OUTER, BV_RING, 0, BV_V(1),
+	    COFFER_ERR_KEY },
+	{ "l2-header-kind-segment", PK_L2, BV_PLAIN, BV_SET, 0,
+	    BK_KIND_SEGMENT, COFFER_ERR_CONTEXT },
+	{ "l2-count-long", PK_L2, BV_BODY, BV_SET32, 0, 3,
+	    COFFER_ERR_TRUNCATED },
+	{ "l2-entries-do-not-tile", PK_L2, BV_BODY, BV_XOR,
+	    4 + PACK_ENT + 36, 1, COFFER_ERR_FORMAT },
 };
 
 /* Seal one chunk of format under kr, appended to out; its entry to e. */
@@ -117,15 +155,18 @@ pack_chunk(const struct bk_keyring *kr, int format, uint8_t type,
 }
 
 /* Append the header of format over the chunks in out (edit e, may be
- * NULL): the library's for format 2, else crafted with its padding rule. */
+ * NULL) in layout: the library's for format 2 in layout 2, else crafted
+ * with its padding rule (and, in layout 2, the footer and tail). */
 static void
-pack_header(const struct bk_keyring *kr, int hfmt,
+pack_header(const struct bk_keyring *kr, int layout, int hfmt,
     const uint8_t packid[BK_ID], const struct bk_entry *ent, size_t n,
     const uint8_t nonce[BK_NONCE], const struct bv_edit *e,
     struct coffer_buf *out)
 {
 	struct coffer_buf *hdr = coffer_buf_new(1024);
 	size_t j, chunks = coffer_buf_len(out), total;
+	size_t over = layout == 2 ? BK_PACK_OVER : 4;
+	uint8_t flen[4], fnonce[BK_NONCE];
 
 	if (hdr == NULL || coffer_buf_put_u32(hdr, (uint32_t)n) != 0)
 		abort();
@@ -135,20 +176,32 @@ pack_header(const struct bk_keyring *kr, int hfmt,
 		    coffer_buf_put_u32(hdr, ent[j].slen) != 0 ||
 		    coffer_buf_put_u32(hdr, ent[j].rlen) != 0)
 			abort();
-	if (hfmt == BK_FORMAT && (e == NULL || e->layer == BV_OUTER)) {
+	if (layout == 2 && hfmt == BK_FORMAT &&
+	    (e == NULL || e->layer == BV_OUTER)) {
 		if (bk_pack_trailer_det(kr, packid, ent, n, chunks, nonce,
 		    out) != 0)
 			abort();
 	} else {
 		total = (size_t)padme_bucket(chunks + (hfmt == BK_FORMAT ?
-		    BK_BOX_OVER : BK_BOX_OVER_V1) + coffer_buf_len(hdr) + 4) -
-		    chunks - 4;
+		    BK_BOX_OVER : BK_BOX_OVER_V1) + coffer_buf_len(hdr) +
+		    over) - chunks - over;
 		bv_box(kr, hfmt, BK_KIND_PACK, packid, BK_ID,
 		    coffer_buf_data(hdr), coffer_buf_len(hdr), total, nonce, e,
 		    out);
-		if (coffer_buf_put_u32(out,
+		if (layout == 1 && coffer_buf_put_u32(out,
 		    (uint32_t)(coffer_buf_len(out) - chunks)) != 0)
 			abort();
+		if (layout == 2) {
+			be32enc(flen, (uint32_t)(coffer_buf_len(out) - chunks));
+			memcpy(fnonce, nonce, BK_NONCE);
+			fnonce[BK_NONCE - 1] ^= 0xff;
+			if (bk_box_seal_det(kr, BK_KIND_FOOTER, packid, BK_ID,
+			    flen, 4, BK_PACK_FOOTER, fnonce, out) != 0 ||
+			    coffer_buf_append(out,
+			    (const uint8_t *)BK_PACK_TAIL,
+			    BK_PACK_TAIL_LEN) != 0)
+				abort();
+		}
 	}
 	coffer_buf_free(&hdr);
 }
@@ -172,8 +225,8 @@ pack_make(const uint8_t zone[32], size_t i, const struct bv_edit *e,
 		    gpacks[i].len[j], nonce, &ent[j], out);
 	}
 	bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
-	pack_header(kr, gpacks[i].hfmt, packid, ent, gpacks[i].n, nonce, e,
-	    out);
+	pack_header(kr, gpacks[i].layout, gpacks[i].hfmt, packid, ent,
+	    gpacks[i].n, nonce, e, out);
 	if (e != NULL && e->layer == BV_OUTER)
 		bv_apply(out, e);
 	bk_keyring_free(&kr);
@@ -223,7 +276,7 @@ pack_rebuild(const struct vec *v, const struct bk_keyring *kr,
 	struct bk_zctx *z = NULL;
 	struct bk_hmac *h = NULL;
 	uint8_t nonce[BK_NONCE], *pt = NULL, out[64];
-	uint64_t n, type, fmt;
+	uint64_t n, type, fmt, layout;
 	size_t i, ptl;
 	char f[32];
 	int bad = 1;
@@ -259,9 +312,10 @@ pack_rebuild(const struct vec *v, const struct bk_keyring *kr,
 	}
 	if (vec_hexn(v, "header_nonce", nonce, BK_NONCE) ||
 	    vec_u64(v, "header_format", &fmt) || (fmt != BK_FORMAT &&
-	    fmt != BK_FORMAT_V1))
+	    fmt != BK_FORMAT_V1) || vec_u64(v, "pack_format", &layout) ||
+	    (layout != 1 && layout != 2))
 		goto out;
-	pack_header(kr, (int)fmt, packid, e, n, nonce, NULL, b);
+	pack_header(kr, (int)layout, (int)fmt, packid, e, n, nonce, NULL, b);
 	bad = coffer_buf_len(b) != len ||
 	    memcmp(coffer_buf_data(b), pack, len) != 0;
 out:
@@ -300,7 +354,9 @@ w_pack(FILE *f)
 {
 	static const char *const names[] = { "pack-2-chunks-key-2-id-1",
 	    "pack-1-chunks", "pack-0-chunks-key-2", "v1-pack-2-chunks",
-	    "mixed-pack-v1-chunk-and-key-2-chunk" };
+	    "mixed-pack-v1-chunk-and-key-2-chunk",
+	    "l2-pack-2-chunks-key-2-id-1", "l2-pack-1-chunks",
+	    "l2-pack-0-chunks-key-2", "l2-mixed-pack-v1-chunk-and-key-2-chunk" };
 	struct coffer_buf *b = coffer_buf_new(1 << 20);
 	uint8_t zone[32], packid[BK_ID], p[64], nonce[BK_NONCE];
 	char fl[32];
@@ -308,9 +364,13 @@ w_pack(FILE *f)
 
 	bv_fill(zone, 32, 0x11);
 	fprintf(f, "# Packs: stored chunks | header box (kind 1, bound to the "
-	    "pack id) | box length.\n# Good ones rebuild from the ring, the "
+	    "pack id) | box length (pack_format 1),\n# or stored chunks | "
+	    "header box | footer box (kind 5, bound to the pack id,\n# "
+	    "body: the header box's length) | ff 63 70 02 (pack_format 2)."
+	    "\n# Good ones rebuild from the ring, the "
 	    "chunks' format, type, nonce,\n# plaintext and the header's "
-	    "format and nonce. Formats 1 and 2 mix in a pack\n# that prune "
+	    "format and nonce (the footer's: its last byte\n# complemented). "
+	    "Formats 1 and 2 mix in a pack\n# that prune "
 	    "rewrote after a key roll.\n");
 	for (i = 0; i < BV_COUNT(gpacks); i++) {
 		pack_make(zone, i, NULL, packid, b);
@@ -331,6 +391,7 @@ w_pack(FILE *f)
 			vec_w_hex(f, fl, p, gpacks[i].len[j]);
 		}
 		vec_w_u64(f, "header_format", (uint64_t)gpacks[i].hfmt);
+		vec_w_u64(f, "pack_format", (uint64_t)gpacks[i].layout);
 		bv_fill(nonce, BK_NONCE, (uint8_t)(0xf0 + i));
 		vec_w_hex(f, "header_nonce", nonce, BK_NONCE);
 		vec_w_word(f, "expect", "OK");
