@@ -80,7 +80,8 @@ cmd_backup_create(struct cli *c)
 	double t;
 	int r;
 
-	if ((r = bset_open(c, &set, "backup create")) != CLI_OK)
+	if ((r = bset_open(c, &set, "backup create")) != CLI_OK ||
+	    (r = backup_lock_opts(c, &set)) != CLI_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));
