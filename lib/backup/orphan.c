@@ -44,15 +44,21 @@ struct olist {
 	uint64_t			 total;
 };
 
+/* bsearch, which must not be given a NULL array even when empty. */
+static void *
+find(const void *key, const void *base, size_t n, size_t size)
+{
+	return n == 0 ? NULL : bsearch(key, base, n, size, maint_id_cmp);
+}
+
 static int
 known(const struct olist *o, const uint8_t id[BK_ID])
 {
 	const struct orphan_known *k = o->k;
 
-	return bsearch(id, k->refs->segs, k->refs->nsegs, BK_ID,
-	    maint_id_cmp) != NULL ||
-	    bsearch(id, k->packs, k->npacks, k->stride, maint_id_cmp) != NULL ||
-	    bsearch(id, o->jn, o->njn, BK_ID, maint_id_cmp) != NULL;
+	return find(id, k->refs->segs, k->refs->nsegs, BK_ID) != NULL ||
+	    find(id, k->packs, k->npacks, k->stride) != NULL ||
+	    find(id, o->jn, o->njn, BK_ID) != NULL;
 }
 
 static int
@@ -165,7 +171,7 @@ record_read(struct coffer_backup_repo *r, struct olist *o)
 		goto out;
 	while ((got = read(fd, rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
 		memcpy(key.id, rec, BK_ID);
-		q = bsearch(&key, o->v, o->n, sizeof(*o->v), maint_id_cmp);
+		q = find(&key, o->v, o->n, sizeof(*o->v));
 		if (q != NULL)
 			q->seen = (int64_t)be64dec(rec + BK_ID);
 	}
