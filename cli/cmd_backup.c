@@ -85,7 +85,8 @@ cmd_backup_create(struct cli *c)
 	memset(&set, 0, sizeof(set));
 	/* The lists first: a bad one fails before the server is asked. */
 	if ((r = bsel_read(c, &sel)) != CLI_OK ||
-	    (r = bset_open(c, &set, "backup create")) != CLI_OK)
+	    (r = bset_open(c, &set, "backup create")) != CLI_OK ||
+	    (r = backup_lock_opts(c, &set)) != CLI_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));
 	memset(&o, 0, sizeof(o));

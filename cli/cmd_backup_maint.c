@@ -1,7 +1,9 @@
 /* coffer backup forget|prune|check: the engine's maintenance of a backup
  * set (docs/PROTOCOL-backup.md, "Maintenance"). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <coffer/backup.h>
 #include <coffer/err.h>
@@ -10,6 +12,46 @@
 #include "cli.h"
 #include "commands.h"
 #include "progress.h"
+
+/* "90", "90s", "15m", "2h": seconds into *out (at most a week). */
+static int
+parse_duration(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v, mul = 1;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (end[0] == 'm')
+		mul = 60;
+	else if (end[0] == 'h')
+		mul = 3600;
+	else if (end[0] != 's' && end[0] != '\0')
+		return -1;
+	if (end[0] != '\0' && end[1] != '\0')
+		return -1;
+	if (v > 7ul * 24 * 3600 / mul)
+		return -1;
+	*out = (unsigned)(v * mul);
+	return 0;
+}
+
+int
+backup_lock_opts(struct cli *c, struct bset *set)
+{
+	struct coffer_backup_lock_options lo;
+	const char *d = cli_opt(c, "retry-lock");
+
+	memset(&lo, 0, sizeof(lo));
+	if (d != NULL && parse_duration(d, &lo.retry_s) != 0)
+		return cli_usage(c, "--retry-lock: a duration such as 90, "
+		    "90s, 15m or 2h (at most a week)");
+	lo.no_lock = cli_opt(c, "no-lock") != NULL;
+	if (coffer_backup_lock_configure(set->repo, &lo) != 0)
+		return cli_usage(c, "invalid lock options");
+	return CLI_OK;
+}
 
 struct forgetting {
 	struct cli	*c;
@@ -101,7 +143,8 @@ cmd_backup_forget(struct cli *c)
 	fo.dry_run = cli_opt(c, "dry-run") != NULL;
 	fo.fn = one_forget;
 	fo.arg = &f;
-	if ((r = bset_open(c, &set, "backup forget")) != CLI_OK)
+	if ((r = bset_open(c, &set, "backup forget")) != CLI_OK ||
+	    (r = backup_lock_opts(c, &set)) != CLI_OK)
 		goto out;
 	if ((r = coffer_backup_forget(set.repo, &p, &fo)) != 0) {
 		r = bset_fail(c, &set, r, "backup forget");
@@ -134,7 +177,8 @@ cmd_backup_prune(struct cli *c)
 	memset(&po, 0, sizeof(po));
 	memset(&st, 0, sizeof(st));
 	po.dry_run = cli_opt(c, "dry-run") != NULL;
-	if ((r = bset_open(c, &set, "backup prune")) != CLI_OK)
+	if ((r = bset_open(c, &set, "backup prune")) != CLI_OK ||
+	    (r = backup_lock_opts(c, &set)) != CLI_OK)
 		goto out;
 	if ((r = coffer_backup_prune(set.repo, &po, &st)) != 0) {
 		r = bset_fail(c, &set, r, "backup prune");
@@ -160,6 +204,13 @@ cmd_backup_prune(struct cli *c)
 	cli_json_u64(c, "chunks_unused", st.chunks_unused);
 	cli_json_u64(c, "bytes_deleted", st.bytes_deleted);
 	cli_json_u64(c, "bytes_added", st.bytes_added);
+	cli_json_u64(c, "orphans", st.orphans);
+	cli_json_u64(c, "orphans_deleted", st.orphans_deleted);
+	if (st.orphans > 0)
+		cli_print(c, "%llu orphan blobs found, %llu deleted (the others "
+		    "when a later prune sees them again a day after)",
+		    (unsigned long long)st.orphans,
+		    (unsigned long long)st.orphans_deleted);
 	r = CLI_OK;
 out:
 	bset_close(&set);
@@ -196,7 +247,8 @@ cmd_backup_check(struct cli *c)
 	co.read_data = cli_opt(c, "read-data") != NULL;
 	co.fn = one_problem;
 	co.arg = &f;
-	if ((r = bset_open(c, &set, "backup check")) != CLI_OK)
+	if ((r = bset_open(c, &set, "backup check")) != CLI_OK ||
+	    (r = backup_lock_opts(c, &set)) != CLI_OK)
 		goto out;
 	r = coffer_backup_check(set.repo, &co, &st);
 	if (r != 0 && r != COFFER_ERR_CORRUPT) {
@@ -225,6 +277,71 @@ cmd_backup_check(struct cli *c)
 	r = CLI_OK;
 out:
 	json_decref(f.list);
+	bset_close(&set);
+	return r;
+}
+
+struct unlocking {
+	struct cli	*c;
+	json_t		*list;
+	uint64_t	 removed;
+};
+
+static int
+one_lock(void *arg, const struct coffer_backup_lock_info *l)
+{
+	struct unlocking *u = arg;
+	char hex[SNAP_HEX], when[40];
+	time_t t = (time_t)(l->time_ns / 1000000000);
+	struct tm tm;
+	size_t i;
+
+	for (i = 0; i < COFFER_SNAPSHOT_ID_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", l->id[i]);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
+	cli_print(u->c, "%s  %-9s  %s  host %s%s%s, pid %u  %s", hex,
+	    l->exclusive ? "exclusive" : "shared", when, l->host,
+	    l->device[0] ? ", device " : "", l->device, (unsigned)l->pid,
+	    l->removed ? (l->stale ? "stale: removed" : "removed") :
+	    "live: kept");
+	json_array_append_new(u->list, json_pack("{s:s, s:b, s:s, s:s, "
+	    "s:I, s:I, s:I, s:b, s:b}", "id", hex, "exclusive", l->exclusive,
+	    "host", l->host, "device", l->device, "pid", (json_int_t)l->pid,
+	    "time_ns", (json_int_t)l->time_ns, "expires_ns",
+	    (json_int_t)l->expires_ns, "stale", l->stale, "removed",
+	    l->removed));
+	u->removed += l->removed != 0;
+	return 0;
+}
+
+int
+cmd_backup_unlock(struct cli *c)
+{
+	struct unlocking u = { c, json_array(), 0 };
+	int all = cli_opt(c, "remove-all") != NULL;
+	struct bset set;
+	int r;
+
+	if ((r = bset_open(c, &set, "backup unlock")) != CLI_OK)
+		goto out;
+	if (all)
+		cli_note(c, "warning: --remove-all removes live locks too: a "
+		    "backup or prune still running on another device is no "
+		    "longer protected");
+	if ((r = coffer_backup_unlock(set.repo, all, one_lock, &u)) != 0) {
+		r = bset_fail(c, &set, r, "backup unlock");
+		goto out;
+	}
+	cli_note(c, "unlock: %llu locks removed",
+	    (unsigned long long)u.removed);
+	cli_json_set(c, "locks", u.list);
+	u.list = NULL;
+	cli_json_u64(c, "removed", u.removed);
+	r = CLI_OK;
+out:
+	json_decref(u.list);
 	bset_close(&set);
 	return r;
 }

@@ -69,6 +69,9 @@ static const struct cli_opt restore_opts[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 #define DRY_RUN_OPT { "dry-run", NULL, "only say what would be done", 0 }
+#define RETRY_LOCK_OPT { "retry-lock", "DURATION", "wait up to DURATION "\
+	"(seconds, or with s, m or h) for a conflicting lock (default: "\
+	"fail at once)", 0 }
 
 static const struct cli_opt forget_opts[] = {
 	SET_OPT,
@@ -82,11 +85,23 @@ static const struct cli_opt forget_opts[] = {
 	{ "keep-yearly", "N", "keep the newest of each of the last N years",
 	    0 },
 	DRY_RUN_OPT,
+	RETRY_LOCK_OPT,
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt prune_opts[] = {
 	SET_OPT,
 	DRY_RUN_OPT,
+	RETRY_LOCK_OPT,
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt create_opts[] = {
+	SET_OPT,
+	RETRY_LOCK_OPT,
+	{ NULL, NULL, NULL, 0 },
+};
+static const struct cli_opt unlock_opts[] = {
+	SET_OPT,
+	{ "remove-all", NULL, "remove every lock, live ones too", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct cli_opt approve_opts[] = {
@@ -106,6 +121,9 @@ static const struct cli_opt remove_opts[] = {
 static const struct cli_opt check_opts[] = {
 	SET_OPT,
 	{ "read-data", NULL, "also download and verify every chunk", 0 },
+	RETRY_LOCK_OPT,
+	{ "no-lock", NULL, "take no lock (a prune running meanwhile shows "
+	    "as damage)", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -277,8 +295,16 @@ static const struct cli_cmd cmds[] = {
 	    "verify the repository",
 	    "Verify the repository: every snapshot, tree, index segment and\n"
 	    "pack; with --read-data, download and verify every chunk. Prints\n"
-	    "each finding; exits 1 if any is damage.",
+	    "each finding; exits 1 if any is damage. Blobs of the set that no\n"
+	    "index names (orphans) are information: prune removes them.",
 	    cmd_backup_check, CLI_SERVER },
+	{ "backup", "unlock", NULL, 0, 0, unlock_opts,
+	    "remove stale locks",
+	    "List the backup set's locks and remove the stale ones: expired\n"
+	    "by this device's clock, or written on this host by a process\n"
+	    "that is gone. --remove-all removes every lock: a backup or prune\n"
+	    "still running elsewhere then runs unprotected.",
+	    cmd_backup_unlock, CLI_SERVER },
 };
 static const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 

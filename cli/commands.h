@@ -27,6 +27,8 @@ int cmd_record_put(struct cli *c);
 int cmd_record_get(struct cli *c);
 int cmd_record_list(struct cli *c);
 int cmd_record_delete(struct cli *c);
+struct bset;
+
 /* cli/cmd_backup.c */
 int cmd_backup_create(struct cli *c);
 int cmd_backup_list(struct cli *c);
@@ -35,5 +37,9 @@ int cmd_backup_restore(struct cli *c);
 int cmd_backup_forget(struct cli *c);
 int cmd_backup_prune(struct cli *c);
 int cmd_backup_check(struct cli *c);
+int cmd_backup_unlock(struct cli *c);
+/* --retry-lock (and --no-lock where the command has it) onto the open
+ * set's repository. Returns CLI_OK or CLI_USAGE. */
+int backup_lock_opts(struct cli *c, struct bset *set);
 
 #endif

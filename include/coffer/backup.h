@@ -277,6 +277,11 @@ struct coffer_backup_prune_options {
 	 * never. */
 	int		 max_unused_pct;
 	size_t		 pack_size;	/* of new packs; 0: the default */
+	/* Orphans (blobs of this set no index names) are deleted when an
+	 * earlier prune run on this device saw them at least this many
+	 * seconds ago (this device's clock); 0: 86400; negative: any
+	 * earlier run. */
+	long		 orphan_grace_s;
 };
 
 struct coffer_backup_prune_stats {
@@ -289,6 +294,8 @@ struct coffer_backup_prune_stats {
 	uint64_t	 bytes_deleted;	/* packs and segments deleted */
 	uint64_t	 bytes_added;	/* packs and segments written */
 	uint64_t	 bytes_repacked;	/* stored chunks copied */
+	uint64_t	 orphans;		/* found this run */
+	uint64_t	 orphans_deleted;	/* past the grace period */
 };
 
 /** coffer_backup_prune(r, opt, stats): delete from ${r} what no snapshot
@@ -347,5 +354,49 @@ struct coffer_backup_check_stats {
 COFFER_API int coffer_backup_check(struct coffer_backup_repo *r,
     const struct coffer_backup_check_options *opt,
     struct coffer_backup_check_stats *stats) COFFER_WUR;
+
+/* Locks (docs/PROTOCOL-backup.md, "Locks"). create and check take a
+ * shared lock of the backup set, prune and forget an exclusive one, kept
+ * (refreshed) while they run; a conflicting live lock makes them return
+ * COFFER_ERR_BUSY, the detail naming its holder. */
+struct coffer_backup_lock_options {
+	const char	*host;		/* named in the lock; NULL: gethostname */
+	const char	*device;	/* this device's name; NULL: none */
+	unsigned	 retry_s;	/* keep trying a conflicting lock this
+					 * long; 0: fail at once */
+	unsigned	 ttl_s;		/* expiry of a lock not refreshed;
+					 * 0: 1800 (refreshed every sixth) */
+	int		 no_lock;	/* take no lock at all */
+};
+
+/** coffer_backup_lock_configure(r, o): how the operations of ${r} lock
+ * the repository from now on (${o} is copied). Returns 0 or
+ * COFFER_ERR_INVALID (a NULL argument, a name over 255 bytes, a ttl over
+ * 7 days). */
+COFFER_API int coffer_backup_lock_configure(struct coffer_backup_repo *r,
+    const struct coffer_backup_lock_options *o) COFFER_WUR;
+
+/* A lock as coffer_backup_unlock found it. Times are the writer's clock;
+ * stale: expired by this device's clock, or written on this host by a
+ * process that is gone. */
+struct coffer_backup_lock_info {
+	uint8_t		 id[COFFER_SNAPSHOT_ID_BYTES];
+	int		 exclusive;
+	const char	*host, *device;	/* device "" when not named */
+	uint32_t	 pid;
+	int64_t		 time_ns, expires_ns;
+	int		 stale, removed;
+};
+
+typedef int (*coffer_backup_lock_fn)(void *arg,
+    const struct coffer_backup_lock_info *l);
+
+/** coffer_backup_unlock(r, remove_all, fn, arg): remove the stale locks
+ * of ${r}'s repository (every lock if ${remove_all}: a run still going
+ * then loses its protection), calling ${fn}(${arg}, lock) (may be NULL)
+ * for each lock found, removed or not. Returns 0, COFFER_ERR_INVALID,
+ * COFFER_ERR_NOMEM, a store error, or what ${fn} returned. */
+COFFER_API int coffer_backup_unlock(struct coffer_backup_repo *r,
+    int remove_all, coffer_backup_lock_fn fn, void *arg) COFFER_WUR;
 
 #endif

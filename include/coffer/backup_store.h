@@ -51,6 +51,11 @@ typedef int (*coffer_bstore_ref_fn)(void *arg,
     const uint8_t name[COFFER_BSTORE_NAME_BYTES], const uint8_t *data,
     size_t len);
 
+/* Called by list for each blob, ids increasing; a nonzero return stops
+ * the listing and is returned by it. */
+typedef int (*coffer_bstore_blob_fn)(void *arg,
+    const uint8_t id[COFFER_BSTORE_ID_BYTES], uint64_t size);
+
 struct coffer_bstore_ops {
 	/* Store n blobs (in parallel where the store can). Storing an id
 	 * the store holds with the same length succeeds without a write.
@@ -78,6 +83,11 @@ struct coffer_bstore_ops {
 	/* A detail for the last error of the calling thread (the server's
 	 * message, a path), or NULL. */
 	const char *(*message)(void *ctx);
+	/* Every blob the store holds, ids increasing, with its size;
+	 * through a server, every blob of the account (several sets and
+	 * other uses share it). Optional: NULL where a store cannot list
+	 * (then nothing is reported or removed as an orphan). */
+	int	(*list)(void *ctx, coffer_bstore_blob_fn fn, void *arg);
 };
 
 /* A store: its operations and their context. */

@@ -26,6 +26,8 @@
 #define COFFER_WIRE_BLOB_MAX		((uint64_t)256 << 20)
 /* Blob ids in one existence query (POST /v1/blobs/exists). */
 #define COFFER_WIRE_EXISTS_MAX		1000
+/* Blobs on one page of the listing (GET /v1/blobs). */
+#define COFFER_WIRE_BLOB_LIST_MAX	1000
 /* A login identifier's bytes. */
 #define COFFER_WIRE_LOGIN_MAX		256
 /* A device's encrypted name, and its card. */

@@ -12,7 +12,7 @@
 
 #include <coffer/err.h>
 
-#include "backup/maint.h"
+#include "backup/orphan.h"
 
 struct ckpack {
 	uint8_t		id[BK_ID];
@@ -248,6 +248,8 @@ coffer_backup_check(struct coffer_backup_repo *r,
     struct coffer_backup_check_stats *stats)
 {
 	struct ck c;
+	struct lock *lk = NULL;
+	struct orphan_known ok;
 	int rc;
 
 	if (r == NULL)
@@ -260,6 +262,9 @@ coffer_backup_check(struct coffer_backup_repo *r,
 		c.m.fn = opt->fn;
 		c.m.arg = opt->arg;
 	}
+	/* Shared: a prune deleting packs meanwhile would show as damage. */
+	if ((rc = lock_take(r, BK_LOCK_SHARED, &lk)) != 0)
+		goto out;
 	if ((rc = maint_refs_load(r, &c.m, &c.refs)) != 0 ||
 	    (rc = maint_index_build(r, &c.m, &c.refs, &c.x, ck_pack,
 	    &c)) != 0 ||
@@ -268,7 +273,13 @@ coffer_backup_check(struct coffer_backup_repo *r,
 		goto out;
 	if (opt != NULL && opt->read_data && (rc = ck_read(&c)) != 0)
 		goto out;
+	ok.refs = &c.refs;
+	ok.packs = c.p;
+	ok.npacks = c.np;
+	ok.stride = sizeof(*c.p);
+	rc = orphan_report(r, &c.m, &ok);
 out:
+	lock_drop(&lk);
 	c.st.refs = c.refs.nrefs;
 	c.st.snapshots = c.refs.nsnaps;
 	c.st.segments = c.refs.nsegs;

@@ -13,6 +13,7 @@
 
 #include <coffer/err.h>
 
+#include "backup/lock.h"
 #include "backup/run.h"
 
 #define SEG_TARGET	65536
@@ -233,6 +234,7 @@ coffer_backup_create(struct coffer_backup_repo *r, const char *const *paths,
     uint8_t id[COFFER_SNAPSHOT_ID_BYTES])
 {
 	struct run ru;
+	struct lock *lk = NULL;
 	struct coll c;
 	struct coffer_backup_progress base;
 	pthread_t scan, up, *wk = NULL;
@@ -248,7 +250,13 @@ coffer_backup_create(struct coffer_backup_repo *r, const char *const *paths,
 	memset(&c, 0, sizeof(c));
 	if ((rc = run_init(&ru, r, paths, npaths, opt)) != 0)
 		goto out;
-	if (r->need_sync && (rc = repo_sync(r)) != 0)
+	/* Shared, then the local index brought up to the refs as they are
+	 * under the lock: a prune that ran since the handle opened may have
+	 * deleted packs the index still names, and dedup must not reuse
+	 * them. */
+	if ((rc = lock_take(r, BK_LOCK_SHARED, &lk)) != 0 ||
+	    (!r->lk.disabled && (rc = repo_sync(r)) != 0) ||
+	    (r->need_sync && (rc = repo_sync(r)) != 0))
 		goto out;
 	base = *ru.pg;
 	if ((rc = collect_init(&c, &ru)) != 0)
@@ -299,13 +307,15 @@ coffer_backup_create(struct coffer_backup_repo *r, const char *const *paths,
 		goto out;
 	}
 	collect_progress(&c, 1);
-	if ((rc = finish_index(r)) != 0 ||
+	if ((rc = lock_check(r, lk)) != 0 ||
+	    (rc = finish_index(r)) != 0 ||
 	    (rc = finish_snapshot(&ru, root, paths, start, &base, id)) != 0)
 		goto out;
 	if ((rc = journal_clear(r->jn)) != 0 ||
 	    (rc = collect_commit(&c)) != 0)
 		goto out;
 out:
+	lock_drop(&lk);
 	if (rc != 0)
 		r->need_sync = 1;
 	collect_clear(&c);

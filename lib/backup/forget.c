@@ -11,6 +11,7 @@
 
 #include <coffer/err.h>
 
+#include "backup/lock.h"
 #include "backup/repo.h"
 
 #define NRULES	6
@@ -158,6 +159,7 @@ coffer_backup_forget(struct coffer_backup_repo *r,
     const struct coffer_backup_forget_options *opt)
 {
 	struct fg g;
+	struct lock *lk = NULL;
 	size_t j;
 	int rc;
 
@@ -175,6 +177,11 @@ coffer_backup_forget(struct coffer_backup_repo *r,
 	memset(&g, 0, sizeof(g));
 	g.r = r;
 	g.pol = policy;
+	/* Exclusive: a backup's parent or a prune's plan must not see a
+	 * snapshot vanish under it. A dry run only reads. */
+	if ((opt == NULL || !opt->dry_run) &&
+	    (rc = lock_take(r, BK_LOCK_EXCLUSIVE, &lk)) != 0)
+		goto out;
 	/* The listing is oldest first (time, then id): v is sorted. */
 	if ((rc = coffer_backup_list(r, fg_collect, &g)) != 0)
 		goto out;
@@ -184,6 +191,8 @@ coffer_backup_forget(struct coffer_backup_repo *r,
 		    g.v[j].reasons)) != 0)
 			goto out;
 	if (opt != NULL && opt->dry_run)
+		goto out;
+	if ((rc = lock_check(r, lk)) != 0)
 		goto out;
 	for (j = 0; j < g.n; j++) {
 		if (g.v[j].reasons != 0)
@@ -198,6 +207,7 @@ coffer_backup_forget(struct coffer_backup_repo *r,
 		}
 	}
 out:
+	lock_drop(&lk);
 	for (j = 0; j < g.n; j++)
 		fsnap_clear(&g.v[j]);
 	free(g.v);

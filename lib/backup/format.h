@@ -57,6 +57,7 @@ enum bk_kind {
 	BK_KIND_INDEX = 3,	/* an INDEX ref */
 	BK_KIND_SNAPSHOT = 4,	/* a SNAPSHOT ref */
 	BK_KIND_FOOTER = 5,	/* a pack's footer (format 2 packs) */
+	BK_KIND_LOCK = 6,	/* a LOCK ref */
 };
 
 /* Pack layouts. Format 1: chunks | header box | header box length (u32,
@@ -81,6 +82,7 @@ struct bk_keys {
 	uint8_t			 data[32];	/* AEAD of chunks */
 	uint8_t			 meta[32];	/* AEAD of boxes */
 	uint8_t			 hp[32];	/* masks chunks' versions */
+	uint8_t			 blob[32];	/* tags pack and segment ids */
 };
 
 /* The key ring: the keys of every version given, in sodium_malloc
@@ -144,6 +146,15 @@ uint32_t bk_box_lacks(const struct bk_keyring *kr, const uint8_t *box,
 uint32_t bk_pack_lacks(const struct bk_keyring *kr,
     const uint8_t packid[BK_ID], const uint8_t *pack,
     size_t len);
+
+/* Blob ids (packs, segments): 16 random bytes and a 16-byte keyed
+ * BLAKE2b tag of them under the blob key of the oldest version of the
+ * ring, so that every device of the set recognises its set's blobs
+ * among the account's and the server cannot. bk_blob_id(kr, id) makes
+ * one; bk_blob_ours(kr, id) is 1 if ${id} carries the tag, else 0 (a
+ * blob of another set or of a repository from before the tag). */
+void bk_blob_id(const struct bk_keyring *kr, uint8_t id[BK_ID]);
+int bk_blob_ours(const struct bk_keyring *kr, const uint8_t id[BK_ID]);
 
 /* Chunk ids: HMAC-SHA-256 under an id key; one context per thread.
  * bk_hmac_new(out, k) starts one under the id key of ${k};
@@ -385,5 +396,35 @@ int bk_indexref_encode_det(const struct bk_keyring *kr,
     struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
     size_t *n);
+
+/* LOCK refs (docs/PROTOCOL-backup.md, "Locks"). The times are the
+ * writer's clock. */
+#define BK_LOCK_SHARED		1
+#define BK_LOCK_EXCLUSIVE	2
+#define BK_LOCK_TTL_MAX		(7u * 24 * 3600)
+#define BK_LOCK_NONCE		16
+#define BK_LOCK_STR_MAX		255
+
+struct bk_lock {
+	uint8_t		 kind;		/* BK_LOCK_SHARED or _EXCLUSIVE */
+	int64_t		 time_ns;	/* written (the writer's clock) */
+	uint32_t	 ttl_s;		/* live until time_ns + ttl_s */
+	uint32_t	 pid;
+	uint8_t		 nonce[BK_LOCK_NONCE];
+	char		 host[BK_LOCK_STR_MAX + 1];
+	char		 device[BK_LOCK_STR_MAX + 1];	/* "" unknown */
+};
+
+/** bk_lock_encode(kr, name, l, out): seal lock ${l} as ref ${name}.
+ * bk_lock_parse(p, len, l): parse the body of an opened LOCK box.
+ * Return 0, COFFER_ERR_FORMAT (kind, ttl 0 or over BK_LOCK_TTL_MAX, a
+ * NUL in a string), COFFER_ERR_TOOBIG, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_TRAILING or COFFER_ERR_NOMEM. */
+int bk_lock_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
+    const struct bk_lock *l, struct coffer_buf *out);
+int bk_lock_encode_det(const struct bk_keyring *kr,
+    const uint8_t name[BK_NAME], const struct bk_lock *l,
+    const uint8_t *nonce, struct coffer_buf *out);
+int bk_lock_parse(const uint8_t *p, size_t len, struct bk_lock *l);
 
 #endif

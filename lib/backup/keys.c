@@ -22,6 +22,8 @@
 #define CTX_META	"coffer/backup-meta/v1"
 #define CTX_CDC		"coffer/backup-cdc/v1"
 #define CTX_HP		"coffer/backup-hp/v1"
+#define CTX_BLOB	"coffer/backup-blob/v1"
+#define BLOB_TAG	16
 
 static int
 keys_derive(struct bk_keys *k, const struct coffer_key *zone)
@@ -35,7 +37,9 @@ keys_derive(struct bk_keys *k, const struct coffer_key *zone)
 	    (r = coffer_kdf(k->data, sizeof(k->data), s, COFFER_KEY_BYTES,
 	    CTX_DATA, NULL, 0)) != 0 ||
 	    (r = coffer_kdf(k->hp, sizeof(k->hp), s, COFFER_KEY_BYTES, CTX_HP,
-	    NULL, 0)) != 0)
+	    NULL, 0)) != 0 ||
+	    (r = coffer_kdf(k->blob, sizeof(k->blob), s, COFFER_KEY_BYTES,
+	    CTX_BLOB, NULL, 0)) != 0)
 		return r;
 	return coffer_kdf(k->meta, sizeof(k->meta), s, COFFER_KEY_BYTES,
 	    CTX_META, NULL, 0);
@@ -212,4 +216,33 @@ bk_hmac(struct bk_hmac *h, const uint8_t *p, size_t len, uint8_t id[BK_ID])
 	    EVP_MAC_final(h->ctx, id, &outl, BK_ID) != 1 || outl != BK_ID)
 		return COFFER_ERR_CRYPTO;
 	return 0;
+}
+
+static void
+blob_tag(const struct bk_keyring *kr, const uint8_t rnd[BK_ID - BLOB_TAG],
+    uint8_t tag[BLOB_TAG])
+{
+	const struct bk_keys *o = bk_keyring_oldest(kr);
+
+	(void)crypto_generichash(tag, BLOB_TAG, rnd, BK_ID - BLOB_TAG, o->blob,
+	    sizeof(o->blob));
+}
+
+void
+bk_blob_id(const struct bk_keyring *kr, uint8_t id[BK_ID])
+{
+	randombytes_buf(id, BK_ID - BLOB_TAG);
+	blob_tag(kr, id, id + BK_ID - BLOB_TAG);
+}
+
+int
+bk_blob_ours(const struct bk_keyring *kr, const uint8_t id[BK_ID])
+{
+	uint8_t tag[BLOB_TAG];
+	int ours;
+
+	blob_tag(kr, id, tag);
+	ours = crypto_verify_16(tag, id + BK_ID - BLOB_TAG) == 0;
+	sodium_memzero(tag, sizeof(tag));
+	return ours;
 }

@@ -143,7 +143,12 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 		else if (kind == BK_KIND_SNAPSHOT)
 			rc = mrl_snap(l, name, coffer_buf_data(l->body),
 			    coffer_buf_len(l->body));
-		else
+		else if (kind == BK_KIND_LOCK) {
+			struct bk_lock lk;
+
+			rc = bk_lock_parse(coffer_buf_data(l->body),
+			    coffer_buf_len(l->body), &lk);
+		} else
 			rc = COFFER_ERR_CONTEXT;
 	}
 	if (rc == 0 || rc == COFFER_ERR_NOMEM)

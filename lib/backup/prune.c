@@ -22,7 +22,7 @@
 
 #include <coffer/err.h>
 
-#include "backup/maint.h"
+#include "backup/orphan.h"
 
 #define PACK_DEFAULT	((size_t)4 * 1024 * 1024)
 #define SEG_TARGET	65536
@@ -200,7 +200,7 @@ pack_flush(struct pr *s)
 	if (s->pn == 0)
 		return 0;
 	memset(&x, 0, sizeof(x));
-	randombytes_buf(x.id, BK_ID);
+	bk_blob_id(s->r->kr, x.id);
 	if ((rc = bk_pack_trailer(s->r->kr, x.id, s->pe, s->pn, chunks,
 	    s->pack)) != 0)
 		goto out;
@@ -451,6 +451,8 @@ coffer_backup_prune(struct coffer_backup_repo *r,
     struct coffer_backup_prune_stats *stats)
 {
 	struct pr s;
+	struct lock *lk = NULL;
+	struct orphan_known ok;
 	size_t jn = 0, i;
 	int rc, any = 0;
 
@@ -478,6 +480,9 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 		    jn);
 		goto out;
 	}
+	/* Exclusive, even for a dry run: its counts need a still set. */
+	if ((rc = lock_take(r, BK_LOCK_EXCLUSIVE, &lk)) != 0)
+		goto out;
 	if ((rc = maint_refs_load(r, &s.m, &s.refs)) != 0 ||
 	    (rc = maint_index_build(r, &s.m, &s.refs, &s.x, NULL, NULL)) != 0 ||
 	    (rc = maint_index_mark(r, &s.m, &s.x, &s.refs)) != 0 ||
@@ -486,6 +491,12 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 	s.st.snapshots = s.refs.nsnaps;
 	for (i = 0; i < s.refs.nsegs; i++)
 		any |= s.affected[i];
+	ok.refs = &s.refs;
+	ok.packs = s.p;
+	ok.npacks = s.np;
+	ok.stride = sizeof(*s.p);
+	if ((rc = orphan_prune(r, &ok, lk, opt, &s.st)) != 0)
+		goto out;
 	if ((opt != NULL && opt->dry_run) || !any)
 		goto out;
 	if ((s.blob = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL ||
@@ -497,12 +508,16 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 	if ((rc = repo_reader_init(&s.rd, r->kr)) != 0 ||
 	    (rc = commit_index(&s)) != 0)
 		goto out;
-	/* From here the local index names objects being deleted. */
+	/* From here the local index names objects being deleted: only
+	 * under a lock still held. */
+	if ((rc = lock_check(r, lk)) != 0)
+		goto out;
 	r->need_sync = 1;
 	if ((rc = delete_old(&s)) != 0)
 		goto out;
 	rc = repo_sync(r);
 out:
+	lock_drop(&lk);
 	if (stats != NULL)
 		*stats = s.st;
 	pr_free(&s);

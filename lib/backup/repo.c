@@ -297,7 +297,7 @@ repo_put_seg(struct coffer_backup_repo *r, const struct bk_seg_pack *packs,
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	randombytes_buf(x.id, BK_ID);
+	bk_blob_id(r->kr, x.id);
 	if ((b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((rc = bk_seg_encode(r->kr, x.id, packs, n, b)) != 0)

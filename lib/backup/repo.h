@@ -11,6 +11,14 @@
 #include "backup/cache.h"
 #include "backup/format.h"
 
+/* How the handle locks (coffer_backup_lock_configure). */
+struct repo_lockcfg {
+	char			 host[BK_LOCK_STR_MAX + 1];	/* "": ours */
+	char			 device[BK_LOCK_STR_MAX + 1];
+	uint32_t		 retry_s, ttl_s;
+	int			 disabled;
+};
+
 struct coffer_backup_repo {
 	struct coffer_bstore	 store;
 	struct bk_keyring	*kr;
@@ -18,6 +26,7 @@ struct coffer_backup_repo {
 	struct cidx		*idx;
 	struct journal		*jn;
 	int			 need_sync;	/* a run failed: refold */
+	struct repo_lockcfg	 lk;
 	pthread_mutex_t		 lock;
 	int			 failed;	/* detail set by this call */
 	char			 detail[512];

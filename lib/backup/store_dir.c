@@ -337,9 +337,85 @@ sdir_message(void *ctx)
 	return s->msg[0] != '\0' ? s->msg : NULL;
 }
 
+static int
+sdir_id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, COFFER_BSTORE_ID_BYTES);
+}
+
+/* One subfolder blobs/xx: its ids sorted, then each reported. */
+static int
+sdir_list_sub(struct sdir *s, unsigned sub, coffer_bstore_blob_fn fn,
+    void *arg)
+{
+	uint8_t (*ids)[COFFER_BSTORE_ID_BYTES] = NULL, (*nv)[COFFER_BSTORE_ID_BYTES];
+	char path[128];
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, cap = 0, i, bl;
+	DIR *d = NULL;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "blobs/%02x", sub);
+	if ((fd = openat(s->fd, path, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		r = errno == ENOENT ? 0 : sdir_err(s, errno, "open", path);
+		goto out;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		r = sdir_err(s, errno, "open", path);
+		close(fd);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((nv = realloc(ids, cap * sizeof(*ids))) == NULL) {
+				r = COFFER_ERR_NOMEM;
+				goto out;
+			}
+			ids = nv;
+		}
+		if (strlen(de->d_name) == 2 * COFFER_BSTORE_ID_BYTES &&
+		    sodium_hex2bin(ids[n], sizeof(ids[n]), de->d_name,
+		    strlen(de->d_name), NULL, &bl, NULL) == 0 &&
+		    bl == sizeof(ids[n]) && ids[n][0] == sub)
+			n++;
+	}
+	if (n > 0)
+		qsort(ids, n, sizeof(*ids), sdir_id_cmp);
+	for (i = 0; i < n; i++) {
+		blob_path(path, sizeof(path), ids[i]);
+		if (fstatat(s->fd, path, &st, 0) != 0) {
+			if (errno == ENOENT)
+				continue;	/* deleted while listing */
+			r = sdir_err(s, errno, "stat", path);
+			goto out;
+		}
+		if ((r = fn(arg, ids[i], (uint64_t)st.st_size)) != 0)
+			goto out;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(ids);
+	return r;
+}
+
+static int
+sdir_list(void *ctx, coffer_bstore_blob_fn fn, void *arg)
+{
+	unsigned sub;
+	int r = 0;
+
+	for (sub = 0; sub < 256 && r == 0; sub++)
+		r = sdir_list_sub(ctx, sub, fn, arg);
+	return r;
+}
+
 static const struct coffer_bstore_ops sdir_ops = {
 	sdir_put_many, sdir_get_many, sdir_exists, sdir_del, sdir_ref_put,
-	sdir_ref_list, sdir_ref_del, sdir_message,
+	sdir_ref_list, sdir_ref_del, sdir_message, sdir_list,
 };
 
 int

@@ -28,7 +28,7 @@ pack_new(struct run *ru, struct pack **out)
 		run_pack_free(p);
 		return COFFER_ERR_NOMEM;
 	}
-	randombytes_buf(p->id, BK_ID);
+	bk_blob_id(ru->r->kr, p->id);
 	if ((r = cidx_pack(ru->r->idx, p->id, &p->no)) != 0) {
 		run_pack_free(p);
 		return r;

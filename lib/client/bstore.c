@@ -13,6 +13,7 @@
 
 #include "client/client_internal.h"
 #include "core/secret.h"
+#include "wire/json.h"
 
 #define PARALLEL	4
 #define MSG_SLOTS	16
@@ -393,6 +394,96 @@ bs_ref_del(void *ctx, const uint8_t name[COFFER_BSTORE_NAME_BYTES])
 	return ref_done(b, r);
 }
 
+/* Whether id a sorts before id b (ids are public: no constant time). */
+static int
+id_before(const uint8_t *a, const uint8_t *b)
+{
+	size_t i;
+
+	for (i = 0; i < COFFER_BSTORE_ID_BYTES; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return 0;
+}
+
+/* One page of GET /v1/blobs after ${after} (NULL: the first): each blob
+ * to ${fn}, the last id into ${after}, whether more follow into *${more}.
+ * The server's order is checked: ids must increase. */
+static int
+list_page(struct bctx *b, uint8_t after[COFFER_BSTORE_ID_BYTES], int first,
+    coffer_bstore_blob_fn fn, void *arg, int *more)
+{
+	struct net_req q = { 0 };
+	struct coffer_buf *reply = NULL;
+	char path[sizeof("/v1/blobs?after=") + 2 * COFFER_BSTORE_ID_BYTES];
+	char hex[COFFER_HEX_LEN(COFFER_BSTORE_ID_BYTES)];
+	uint8_t id[COFFER_BSTORE_ID_BYTES];
+	json_t *j = NULL, *list, *mo, *v, *jid, *jsz;
+	size_t i;
+	int r = COFFER_ERR_NOMEM;
+
+	if ((reply = coffer_buf_new(NET_JSON_MAX)) == NULL)
+		goto out;
+	if (first)
+		(void)snprintf(path, sizeof(path), "/v1/blobs");
+	else {
+		blob_hex(hex, after);
+		(void)snprintf(path, sizeof(path), "/v1/blobs?after=%s", hex);
+	}
+	q.method = "GET";
+	q.path = path;
+	q.idempotent = 1;
+	q.reply = reply;
+	if ((r = run_batch(b, &q, 1)) != 0 || (r = net_json_reply(&q, &j)) != 0)
+		goto out;
+	list = json_object_get(j, "blobs");
+	mo = json_object_get(j, "more");
+	r = say(b, COFFER_ERR_SERVER, "the server's answer: not a page of "
+	    "blobs in increasing id order");
+	if (json_object_size(j) != 2 || !json_is_array(list) ||
+	    !json_is_boolean(mo) ||
+	    json_array_size(list) > COFFER_WIRE_BLOB_LIST_MAX)
+		goto out;
+	json_array_foreach(list, i, v) {
+		jid = json_object_get(v, "id");
+		jsz = json_object_get(v, "size");
+		if (json_object_size(v) != 2 || !json_is_string(jid) ||
+		    !json_is_integer(jsz) || json_integer_value(jsz) < 0 ||
+		    wire_id_decode(json_string_value(jid),
+		    json_string_length(jid), id, sizeof(id)) != 0 ||
+		    ((!first || i > 0) && !id_before(after, id)))
+			goto out;
+		memcpy(after, id, sizeof(id));
+		if ((r = fn(arg, id, (uint64_t)json_integer_value(jsz))) != 0)
+			goto out;
+		r = COFFER_ERR_SERVER;
+	}
+	*more = json_is_true(mo) && json_array_size(list) > 0;
+	r = 0;
+out:
+	if (r == COFFER_ERR_SERVER && q.detail[0] != '\0' &&
+	    bs_message(b) == NULL)
+		(void)say(b, r, q.detail);
+	json_decref(j);
+	net_req_cleanup(&q);
+	coffer_buf_free(&reply);
+	return r;
+}
+
+static int
+bs_list(void *ctx, coffer_bstore_blob_fn fn, void *arg)
+{
+	uint8_t after[COFFER_BSTORE_ID_BYTES] = { 0 };
+	int r, more = 1, first = 1;
+
+	while (more) {
+		if ((r = list_page(ctx, after, first, fn, arg, &more)) != 0)
+			return r;
+		first = 0;
+	}
+	return 0;
+}
+
 static const struct coffer_bstore_ops client_bstore_ops = {
 	.put_many = bs_put_many,
 	.get_many = bs_get_many,
@@ -402,6 +493,7 @@ static const struct coffer_bstore_ops client_bstore_ops = {
 	.ref_list = bs_ref_list,
 	.ref_del = bs_ref_del,
 	.message = bs_message,
+	.list = bs_list,
 };
 
 /* The backup set's zone, and its key made if new. */

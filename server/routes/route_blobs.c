@@ -526,3 +526,62 @@ srv_route_usage(struct srv_req *req)
 	return srv_reply_object(req, 200, json_pack("{s:I, s:I}", "used",
 	    (json_int_t)u.used, "quota", (json_int_t)u.quota));
 }
+
+/* --- GET /v1/blobs --- */
+
+const struct srv_query_spec srv_blob_list_query[] = {
+	{ "after", SRV_P_BLOBID }, { "limit", SRV_P_UINT }, { NULL, 0 }
+};
+
+/* 200 {"blobs": [{"id", "size"}...], "more": bool}: a page of the
+ * account's blobs after the cursor (the last id of the page before),
+ * ids increasing; "more" when the page is full (the next may be
+ * empty). */
+int
+srv_route_blob_list(struct srv_req *req)
+{
+	struct srv_app *app = srv_req_app(req);
+	struct store_meta *m = app->store->meta;
+	struct store_blob_ref *v = NULL;
+	uint8_t after[COFFER_WIRE_BLOB_ID_BYTES];
+	char hex[2 * COFFER_WIRE_BLOB_ID_BYTES + 1];
+	const char *a = srv_req_query(req, "after");
+	uint64_t limit = COFFER_WIRE_BLOB_LIST_MAX;
+	json_t *list = NULL, *o;
+	size_t i, n = 0;
+	int r;
+
+	if (srv_req_query_uint(req, "limit", &limit) == 0 && limit == 0)
+		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "query "
+		    "parameter \"limit\" must be at least 1");
+	if (limit > COFFER_WIRE_BLOB_LIST_MAX)
+		limit = COFFER_WIRE_BLOB_LIST_MAX;
+	/* The HTTP layer checked its form: 64 lower-case hex digits. */
+	if (a != NULL && wire_id_decode(a, strlen(a), after,
+	    sizeof(after)) != 0)
+		return srv_reply_error(req, SRV_E_INVALID_PARAMETER, "query "
+		    "parameter \"after\" must be 64 lower-case hex digits");
+	if ((v = calloc((size_t)limit, sizeof(*v))) == NULL)
+		return srv_reply_error(req, SRV_E_INTERNAL, "out of memory");
+	if ((r = m->ops->blob_ref_list(m, srv_req_account(req),
+	    a != NULL ? after : NULL, (size_t)limit, v, &n)) != 0) {
+		r = reply_store(req, r);
+		goto out;
+	}
+	r = -1;
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		wire_id_encode(hex, v[i].id, COFFER_WIRE_BLOB_ID_BYTES);
+		if ((o = json_pack("{s:s, s:I}", "id", hex, "size",
+		    (json_int_t)v[i].size)) == NULL ||
+		    json_array_append_new(list, o) != 0)
+			goto out;
+	}
+	r = srv_reply_object(req, 200, json_pack("{s:O, s:b}", "blobs", list,
+	    "more", n == (size_t)limit));
+out:
+	json_decref(list);
+	free(v);
+	return r;
+}

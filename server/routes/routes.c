@@ -72,6 +72,8 @@ const struct srv_route srv_routes[] = {
 	    SRV_BODY_NONE, 0, FULL, NULL },
 	{ SRV_POST, "/v1/blobs/exists", srv_route_blobs_exists,
 	    SRV_BODY_JSON, SRV_BLOB_EXISTS_BODY, FULL, NULL },
+	{ SRV_GET, "/v1/blobs", srv_route_blob_list, SRV_BODY_NONE, 0, FULL,
+	    srv_blob_list_query },
 	{ SRV_GET, "/v1/usage", srv_route_usage, SRV_BODY_NONE, 0, FULL,
 	    NULL },
 	/* End of blobs. */

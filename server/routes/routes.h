@@ -215,6 +215,9 @@ int srv_route_blob_get(struct srv_req *req);
 int srv_route_blob_delete(struct srv_req *req);
 int srv_route_blobs_exists(struct srv_req *req);
 int srv_route_usage(struct srv_req *req);
+/* GET /v1/blobs?after=&limit=: the account's blobs, ids increasing. */
+int srv_route_blob_list(struct srv_req *req);
+extern const struct srv_query_spec srv_blob_list_query[];
 /* --- end of blobs --- */
 
 /* --- The device list (route_devicelist.c) and pairings

@@ -219,6 +219,12 @@ struct store_pairing {
  * record); 0, or an error that stops account_upgrade. */
 typedef int (*store_account_upgrade_fn)(void *ctx, struct store_account *a);
 
+/* A blob the account holds (blob_ref_list). */
+struct store_blob_ref {
+	uint8_t		id[COFFER_WIRE_BLOB_ID_BYTES];
+	uint64_t	size;
+};
+
 struct store_meta_ops {
 	int		 version;	/* STORE_META_OPS_VERSION */
 	const char	*name;		/* "sqlite" */
@@ -342,6 +348,10 @@ struct store_meta_ops {
 	int	(*blob_ref_delete)(struct store_meta *m,
 		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    const uint8_t id[COFFER_WIRE_BLOB_ID_BYTES]);
+	int	(*blob_ref_list)(struct store_meta *m,
+		    const uint8_t account[COFFER_WIRE_ID_BYTES],
+		    const uint8_t *after, size_t limit,
+		    struct store_blob_ref *out, size_t *n);
 	int	(*usage)(struct store_meta *m,
 		    const uint8_t account[COFFER_WIRE_ID_BYTES],
 		    struct store_usage *out);
@@ -552,6 +562,10 @@ struct store_meta_ops {
  *   account holds ${ids}[i], else 0. TOOBIG (n over COFFER_WIRE_EXISTS_MAX),
  *   NOTFOUND (no account).
  * blob_ref_delete(m, account, id): NOTFOUND.
+ * blob_ref_list(m, account, after, limit, out, n): up to ${limit} (1 to
+ *   COFFER_WIRE_BLOB_LIST_MAX) blobs the account holds whose ids follow
+ *   ${after} (NULL: from the first), ids increasing, into ${out}; their
+ *   number into *${n}. INVALID (limit), NOTFOUND (no account).
  * usage(m, account, out): NOTFOUND.
  * quota_set(m, account, quota): the account's own quota (0: back to the
  *   configured default). TOOBIG (over STORE_SIZE_MAX), NOTFOUND. Lowering

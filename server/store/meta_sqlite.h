@@ -177,6 +177,8 @@
 	    " WHERE zid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3") \
 	X(BLOB_GET, "SELECT size FROM blobs WHERE aid = ?1 AND id = ?2") \
 	X(BLOB_INSERT, "INSERT INTO blobs (aid, id, size) VALUES (?1, ?2, ?3)") \
+	X(BLOB_LIST, "SELECT id, size FROM blobs WHERE aid = ?1 AND id > ?2" \
+	    " ORDER BY id LIMIT ?3") \
 	X(BLOB_DELETE, "DELETE FROM blobs WHERE aid = ?1 AND id = ?2" \
 	    " RETURNING size") \
 	X(RESERVE_STATS, "SELECT count(*), coalesce(sum(size), 0)" \
@@ -362,6 +364,8 @@ int msq_blob_ref_get(struct store_meta *, const uint8_t *, const uint8_t *,
     uint64_t *);
 int msq_blob_ref_exists(struct store_meta *, const uint8_t *,
     const uint8_t (*)[COFFER_WIRE_BLOB_ID_BYTES], size_t, uint8_t *);
+int msq_blob_ref_list(struct store_meta *, const uint8_t *, const uint8_t *,
+    size_t, struct store_blob_ref *, size_t *);
 int msq_blob_ref_delete(struct store_meta *, const uint8_t *,
     const uint8_t *);
 int msq_usage(struct store_meta *, const uint8_t *, struct store_usage *);

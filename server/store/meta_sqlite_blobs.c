@@ -152,6 +152,46 @@ out:
 }
 
 int
+msq_blob_ref_list(struct store_meta *m, const uint8_t *account,
+    const uint8_t *after, size_t limit, struct store_blob_ref *out,
+    size_t *n)
+{
+	struct msq_conn *c = NULL;
+	sqlite3_stmt *st;
+	int64_t aid;
+	size_t got = 0;
+	int r = COFFER_ERR_INVALID;
+
+	if (account == NULL || out == NULL || n == NULL || limit == 0 ||
+	    limit > COFFER_WIRE_BLOB_LIST_MAX)
+		goto out;
+	if ((r = msq_begin(MS(m), &c, 0)) != 0)
+		goto out;
+	/* From the first: the empty blob sorts below every id. */
+	if ((r = msq_aid(c, account, &aid)) != 0 ||
+	    (r = msq_prep(c, MSQ_BLOB_LIST, &st)) != 0 ||
+	    (r = msq_bind_i64(st, 1, aid)) != 0 ||
+	    (r = msq_bind_blob(st, 2, after,
+	    after != NULL ? COFFER_WIRE_BLOB_ID_BYTES : 0)) != 0 ||
+	    (r = msq_bind_i64(st, 3, (int64_t)limit)) != 0)
+		goto out;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != COFFER_WIRE_BLOB_ID_BYTES) {
+			r = COFFER_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(out[got].id, sqlite3_column_blob(st, 0),
+		    COFFER_WIRE_BLOB_ID_BYTES);
+		out[got++].size = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	r = r == SQLITE_DONE ? 0 : msq_err(r);
+out:
+	if (c != NULL && (r = msq_end(MS(m), c, 0, r)) == 0)
+		*n = got;
+	return r;
+}
+
+int
 msq_usage(struct store_meta *m, const uint8_t *account,
     struct store_usage *out)
 {

@@ -390,6 +390,7 @@ const struct store_meta_ops store_meta_sqlite_ops = {
 	.blob_ref_get = msq_blob_ref_get,
 	.blob_ref_exists = msq_blob_ref_exists,
 	.blob_ref_delete = msq_blob_ref_delete,
+	.blob_ref_list = msq_blob_ref_list,
 	.usage = msq_usage,
 	.quota_set = msq_quota_set,
 	.session_bind = msq_session_bind,

@@ -5,7 +5,7 @@
  *   0 tree plaintext          bk_tree_decode (versions 1 and 2: sparse
  *                             files and their extents)
  *   1 SNAPSHOT ref body       bk_snapshot_parse
- *   2 INDEX ref body          bk_indexref_parse
+ *   2 INDEX or LOCK ref body  bk_indexref_parse, bk_lock_parse
  *   3 index segment body      sealed with a fixed key, bk_seg_decode
  *   4 pack header body        sealed into a pack, bk_pack_parse (the
  *                             next 2 bytes: the chunk area's length,
@@ -116,6 +116,16 @@ fz_refs(int snapshot, const uint8_t *p, size_t len)
 		    (const uint8_t (*)[BK_ID])segs, n, fnonce, b) != 0)
 			abort();
 		fz_same_body(BK_KIND_INDEX, fbind, BK_NAME, b, p, len);
+	}
+	if (!snapshot) {
+		struct bk_lock l;
+
+		if (bk_lock_parse(p, len, &l) == 0) {
+			coffer_buf_reset(b);
+			if (bk_lock_encode_det(fk, fbind, &l, fnonce, b) != 0)
+				abort();
+			fz_same_body(BK_KIND_LOCK, fbind, BK_NAME, b, p, len);
+		}
 	}
 	free(segs);
 	coffer_buf_free(&b);

@@ -122,7 +122,7 @@ ws_message(void *ctx)
 
 static const struct coffer_bstore_ops ws_ops = {
 	ws_put, ws_get, ws_exists, ws_del, ws_ref_put, ws_ref_list,
-	ws_ref_del, ws_message,
+	ws_ref_del, ws_message, NULL,	/* cannot list */
 };
 
 struct fx {
@@ -674,8 +674,10 @@ test_prune_crash_safety(void **state)
 		coffer_bstore_dir_close(&f->ws.in);
 	}
 	assert_int_equal(rc, 0);
-	/* the run that passed made k - 1 writes: each failed once before */
-	assert_int_equal(f->ws.writes, k - 1);
+	/* the run that passed made k writes: each but the last failed once
+	 * before; the last, the lock's removal, may fail without failing
+	 * the run (the lock is then stale: its holder is done) */
+	assert_int_equal(f->ws.writes, k);
 	assert_true(k > 5);
 	assert_int_equal(coffer_bstore_dir_open(&f->ws.in, f->repo), 0);
 	reopen(f);

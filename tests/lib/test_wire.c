@@ -29,6 +29,7 @@ static const struct {
 	{ "record_max", COFFER_WIRE_RECORD_MAX },
 	{ "blob_max", COFFER_WIRE_BLOB_MAX },
 	{ "exists_max", COFFER_WIRE_EXISTS_MAX },
+	{ "blob_list_max", COFFER_WIRE_BLOB_LIST_MAX },
 	{ "login_max", COFFER_WIRE_LOGIN_MAX },
 	{ "device_name_max", COFFER_WIRE_DEVICE_NAME_MAX },
 	{ "card_max", COFFER_WIRE_CARD_MAX },

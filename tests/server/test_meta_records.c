@@ -344,6 +344,33 @@ test_blob_refs(void **state)
 	assert_int_equal(OPS->usage(f->m, a.id, &u), 0);
 	assert_int_equal(u.used, 100);
 	assert_int_equal(u.quota, STORE_QUOTA_DEFAULT);
+	/* The listing: ids increasing, paged by the cursor. */
+	{
+		struct store_blob_ref v[3];
+		size_t n = 9;
+
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, NULL, 3, v, &n),
+		    0);
+		assert_int_equal(n, 2);
+		assert_memory_equal(v[0].id, ids[0], COFFER_WIRE_BLOB_ID_BYTES);
+		assert_int_equal(v[0].size, 100);
+		assert_memory_equal(v[1].id, ids[2], COFFER_WIRE_BLOB_ID_BYTES);
+		assert_int_equal(v[1].size, 0);
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, NULL, 1, v, &n),
+		    0);
+		assert_int_equal(n, 1);
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, v[0].id, 3, v,
+		    &n), 0);
+		assert_int_equal(n, 1);
+		assert_memory_equal(v[0].id, ids[2], COFFER_WIRE_BLOB_ID_BYTES);
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, ids[2], 3, v,
+		    &n), 0);
+		assert_int_equal(n, 0);
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, NULL, 0, v, &n),
+		    COFFER_ERR_INVALID);
+		assert_int_equal(OPS->blob_ref_list(f->m, a.id, NULL,
+		    COFFER_WIRE_BLOB_LIST_MAX + 1, v, &n), COFFER_ERR_INVALID);
+	}
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, ids[0]), 0);
 	assert_int_equal(OPS->blob_ref_delete(f->m, a.id, ids[0]),
 	    COFFER_ERR_NOTFOUND);

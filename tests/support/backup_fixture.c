@@ -114,9 +114,17 @@ ts_message(void *ctx)
 	return t->in.ops->message(t->in.ctx);
 }
 
+static int
+ts_list(void *ctx, coffer_bstore_blob_fn fn, void *arg)
+{
+	struct bfx_store *t = ctx;
+
+	return t->in.ops->list(t->in.ctx, fn, arg);
+}
+
 static const struct coffer_bstore_ops ts_ops = {
 	ts_put, ts_get, ts_exists, ts_del, ts_ref_put, ts_ref_list,
-	ts_ref_del, ts_message,
+	ts_ref_del, ts_message, ts_list,
 };
 
 void
