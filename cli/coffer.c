@@ -40,8 +40,14 @@ static const struct cli_opt set_opts[] = {
 	SET_OPT,
 	{ NULL, NULL, NULL, 0 },
 };
+#define DRY_RUN_OPT { "dry-run", NULL, "only say what would be done", 0 }
+#define RETRY_LOCK_OPT { "retry-lock", "DURATION", "wait up to DURATION "\
+	"(seconds, or with s, m or h) for a conflicting lock (default: "\
+	"fail at once)", 0 }
+
 static const struct cli_opt create_opts[] = {
 	SET_OPT,
+	RETRY_LOCK_OPT,
 	{ "exclude", "PATTERN", "leave out what PATTERN matches (restic's "
 	    "globs, ** across folders)", CLI_REPEAT },
 	{ "iexclude", "PATTERN", "the same, ignoring the case of letters",
@@ -68,10 +74,6 @@ static const struct cli_opt restore_opts[] = {
 	{ "target", "DIR", "restore into DIR (created if missing)", 1 },
 	{ NULL, NULL, NULL, 0 },
 };
-#define DRY_RUN_OPT { "dry-run", NULL, "only say what would be done", 0 }
-#define RETRY_LOCK_OPT { "retry-lock", "DURATION", "wait up to DURATION "\
-	"(seconds, or with s, m or h) for a conflicting lock (default: "\
-	"fail at once)", 0 }
 
 static const struct cli_opt forget_opts[] = {
 	SET_OPT,
@@ -91,11 +93,6 @@ static const struct cli_opt forget_opts[] = {
 static const struct cli_opt prune_opts[] = {
 	SET_OPT,
 	DRY_RUN_OPT,
-	RETRY_LOCK_OPT,
-	{ NULL, NULL, NULL, 0 },
-};
-static const struct cli_opt create_opts[] = {
-	SET_OPT,
 	RETRY_LOCK_OPT,
 	{ NULL, NULL, NULL, 0 },
 };

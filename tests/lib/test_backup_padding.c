@@ -173,7 +173,7 @@ rec_message(void *ctx)
 
 static const struct coffer_bstore_ops rec_ops = {
 	rec_put, rec_get, rec_exists, rec_del, rec_ref_put, rec_ref_list,
-	rec_ref_del, rec_message,
+	rec_ref_del, rec_message, NULL,
 };
 
 static int
