@@ -97,6 +97,16 @@ set_global(struct cli *c, const char *name, const char *v)
 	return CLI_OK;
 }
 
+/* An option that may be given more than once: its value's name ends in
+ * "...". */
+static int
+repeatable(const struct cli_opt *o)
+{
+	size_t n = o->arg != NULL ? strlen(o->arg) : 0;
+
+	return n > 3 && strcmp(o->arg + n - 3, "...") == 0;
+}
+
 /* One "--name[=value]" at argv[*i] (with its value maybe in argv[*i+1]),
  * looked up in the command's options (when ${cmd}) then the global ones.
  * Returns CLI_OK, CLI_USAGE, HELP or VERSION. */
@@ -145,6 +155,14 @@ one_option(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv,
 	}
 	if (global)
 		return set_global(c, o->name, v);
+	if (c->val[idx] != NULL && repeatable(o)) {
+		if (c->nmore == CLI_MORE_MAX)
+			return cli_usage(c, "option '--%s' given more than %d "
+			    "times", o->name, CLI_MORE_MAX);
+		c->more_idx[c->nmore] = idx;
+		c->more[c->nmore++] = v;
+		return CLI_OK;
+	}
 	if (c->val[idx] != NULL)
 		return cli_usage(c, "option '--%s' given twice", o->name);
 	c->val[idx] = v != NULL ? v : "";
@@ -227,6 +245,23 @@ cli_opt(const struct cli *c, const char *name)
 	if (find_opt(c->cmd->opts, name, strlen(name), &i) == NULL)
 		return NULL;
 	return c->val[i];
+}
+
+int
+cli_opt_all(const struct cli *c, const char *name, const char **out, int max)
+{
+	size_t idx;
+	int i, n = 0;
+
+	if (c->cmd == NULL || max <= 0 ||
+	    find_opt(c->cmd->opts, name, strlen(name), &idx) == NULL ||
+	    c->val[idx] == NULL)
+		return 0;
+	out[n++] = c->val[idx];
+	for (i = 0; i < c->nmore && n < max; i++)
+		if (c->more_idx[i] == idx)
+			out[n++] = c->more[i];
+	return n;
 }
 
 int

@@ -24,6 +24,9 @@ struct cli_opt {
 };
 
 #define CLI_OPTS_MAX	12
+/* Values after the first of the repeatable options (those whose value's
+ * name ends in "...": "--snapshot ID..."), in all. */
+#define CLI_MORE_MAX	64
 /* The largest value of an option whose value is named "N". */
 #define CLI_COUNT_MAX	1000000u
 
@@ -59,6 +62,9 @@ struct cli {
 	int			 quiet;		/* --quiet */
 	const struct cli_cmd	*cmd;
 	const char		*val[CLI_OPTS_MAX];	/* option values */
+	const char		*more[CLI_MORE_MAX];	/* repeated ones */
+	size_t			 more_idx[CLI_MORE_MAX];
+	int			 nmore;
 	char			**pos;			/* positional args */
 	int			 npos;
 	json_t			*out;		/* the --json answer */
@@ -81,6 +87,10 @@ int cli_parse_global(struct cli *c, int argc, char **argv, int *used);
 /* The value of option --${name} of the running command (a flag gives
  * ""), or NULL when it was not given. */
 const char *cli_opt(const struct cli *c, const char *name);
+/* Every value of the repeatable option --${name}, in order, into
+ * ${out} (at most ${max}); returns how many. */
+int cli_opt_all(const struct cli *c, const char *name, const char **out,
+    int max);
 /* --${name} as a number in [0, ${max}] into *${out}; *${out} is left
  * alone when the option is absent. Returns CLI_OK or CLI_USAGE. */
 int cli_opt_uint(struct cli *c, const char *name, uint64_t max,

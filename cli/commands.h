@@ -35,5 +35,11 @@ int cmd_backup_restore(struct cli *c);
 int cmd_backup_forget(struct cli *c);
 int cmd_backup_prune(struct cli *c);
 int cmd_backup_check(struct cli *c);
+/* cli/cmd_backup_view.c */
+int cmd_backup_diff(struct cli *c);
+int cmd_backup_find(struct cli *c);
+int cmd_backup_stats(struct cli *c);
+/* cli/cmd_backup_mount.c */
+int cmd_backup_mount(struct cli *c);
 
 #endif
