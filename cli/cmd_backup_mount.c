@@ -56,9 +56,15 @@ ctx(void)
 	return fuse_get_context()->private_data;
 }
 
+/* A failure worth telling (damage, the store) is said on stderr with
+ * the engine's detail; the kernel gets an errno. */
 static int
-errno_of(int err)
+fail(struct mount *m, int err, const char *what, const char *path)
 {
+	if (err != COFFER_ERR_NOTFOUND && err != COFFER_ERR_STATE)
+		fprintf(stderr, "coffer: backup mount: %s %s: %s (%s)\n", what,
+		    path, coffer_strerror(err),
+		    coffer_backup_error_detail(m->repo));
 	switch (err) {
 	case COFFER_ERR_NOTFOUND:
 		return -ENOENT;
@@ -69,20 +75,6 @@ errno_of(int err)
 	default:
 		return -EIO;
 	}
-}
-
-/* A failure worth telling (damage, the store) is said on stderr with
- * the engine's detail; the kernel gets an errno. */
-static int
-fail(struct mount *m, int err, const char *what, const char *path)
-{
-	const char *d = coffer_backup_error_detail(m->repo);
-
-	if (err != COFFER_ERR_NOTFOUND && err != COFFER_ERR_STATE)
-		fprintf(stderr, "coffer: backup mount: %s %s: %s%s%s%s\n",
-		    what, path, coffer_strerror(err), *d ? " (" : "", d,
-		    *d ? ")" : "");
-	return errno_of(err);
 }
 
 static int
