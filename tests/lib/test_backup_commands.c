@@ -314,7 +314,7 @@ test_stats(void **state)
 	put_random(f->src, "big", 300000);
 	put_random(f->src, "small", 1234);
 	assert_int_equal(bfx_backup(f, NULL, a), 0);
-	/* A new cache: the same data read again, every chunk deduplicated. */
+	/* The same data again: a second snapshot of the same chunks. */
 	assert_int_equal(bfx_backup(f, NULL, b), 0);
 
 	memcpy(ids[0], a, 16);
