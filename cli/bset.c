@@ -132,3 +132,13 @@ bset_snap_show(struct cli *c, const struct coffer_backup_snapshot *s,
 	    (json_int_t)s->files, "dirs", (json_int_t)s->dirs, "bytes",
 	    (json_int_t)s->bytes);
 }
+
+const char *
+bset_type_name(int type)
+{
+	static const char *const names[] = { "?", "file", "dir", "symlink",
+	    "fifo", "chardev", "blockdev", "socket", "hardlink" };
+
+	return type > 0 && (size_t)type < sizeof(names) / sizeof(names[0]) ?
+	    names[type] : names[0];
+}

@@ -40,5 +40,7 @@ void bset_snap_hex(char *out, const uint8_t id[COFFER_SNAPSHOT_ID_BYTES]);
 json_t *bset_snap_show(struct cli *c,
     const struct coffer_backup_snapshot *s, const char *prefix,
     const char *suffix);
+/* The word for an entry's type (enum coffer_backup_ftype). */
+const char *bset_type_name(int type);
 
 #endif

@@ -173,16 +173,6 @@ out:
 	return r;
 }
 
-static const char *
-type_name(int type)
-{
-	static const char *const names[] = { "?", "file", "dir", "symlink",
-	    "fifo", "chardev", "blockdev", "socket", "hardlink" };
-
-	return type > 0 && (size_t)type < sizeof(names) / sizeof(names[0]) ?
-	    names[type] : names[0];
-}
-
 static int
 one_entry(void *arg, const struct coffer_backup_entry *e)
 {
@@ -194,12 +184,12 @@ one_entry(void *arg, const struct coffer_backup_entry *e)
 	/* A snapshot may hold millions: JSON only when asked for. */
 	if (l->list != NULL)
 		json_array_append_new(l->list, json_pack("{s:s, s:s, s:i, s:I, "
-		    "s:I, s:s?}", "path", e->path, "type", type_name(e->type),
+		    "s:I, s:s?}", "path", e->path, "type", bset_type_name(e->type),
 		    "mode", (int)e->mode, "size", (json_int_t)e->size, "mtime",
 		    (json_int_t)(e->mtime_ns / 1000000000), "target",
 		    e->target));
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-	cli_print(l->c, "%-8s %04o %12llu  %s  %s%s%s", type_name(e->type),
+	cli_print(l->c, "%-8s %04o %12llu  %s  %s%s%s", bset_type_name(e->type),
 	    (unsigned)e->mode & 07777, (unsigned long long)e->size, when,
 	    e->path, e->target != NULL ? " -> " : "",
 	    e->target != NULL ? e->target : "");

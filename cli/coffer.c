@@ -74,6 +74,18 @@ static const struct cli_opt restore_opts[] = {
 	{ "target", "DIR", "restore into DIR (created if missing)", 1 },
 	{ NULL, NULL, NULL, 0 },
 };
+static const struct cli_opt find_opts[] = {
+	SET_OPT,
+	{ "snapshot", "ID", "search only snapshot ID (an id, a prefix or "
+	    "'latest')", CLI_REPEAT },
+	{ "host", "HOST", "search only the snapshots of HOST", 0 },
+	{ "path", "PATH", "search only the snapshots that backed up PATH", 0 },
+	{ "ignore-case", NULL, "patterns match whatever the case", 0 },
+	{ "newer", "TIME", "only entries modified after TIME (local, "
+	    "2026-12-01 or '2026-12-01 14:30')", 0 },
+	{ "older", "TIME", "only entries modified before TIME", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
 
 static const struct cli_opt forget_opts[] = {
 	SET_OPT,
@@ -302,6 +314,45 @@ static const struct cli_cmd cmds[] = {
 	    "that is gone. --remove-all removes every lock: a backup or prune\n"
 	    "still running elsewhere then runs unprotected.",
 	    cmd_backup_unlock, CLI_SERVER },
+	{ "backup", "diff", "SNAP1 SNAP2", 2, 2, set_opts,
+	    "show what changed between two snapshots",
+	    "Compare snapshot SNAP1 with SNAP2 (ids, unique prefixes or\n"
+	    "'latest') and print one line per entry: + added, - removed,\n"
+	    "M content changed, T type changed, U metadata only (mode, owner,\n"
+	    "times, xattrs), with sizes; then how many files, folders and\n"
+	    "others were added, removed and changed, and the bytes of chunks\n"
+	    "only the changed entries of one side hold. Folders whose\n"
+	    "contents are identical are skipped without being downloaded.",
+	    cmd_backup_diff, CLI_SERVER },
+	{ "backup", "find", "PATTERN...", 1, -1, find_opts,
+	    "find files by name in snapshots",
+	    "Search every snapshot (or those given with --snapshot, --host,\n"
+	    "--path) for entries whose name matches a PATTERN (a glob: * ?\n"
+	    "[...]); a PATTERN with a '/' is matched against the whole path\n"
+	    "(/data/*.jpg). Prints snapshot, type, size, time and path of\n"
+	    "each match. A folder shared by snapshots is downloaded once.",
+	    cmd_backup_find, CLI_SERVER },
+	{ "backup", "stats", "[SNAP...]", 0, -1, set_opts,
+	    "show the sizes of snapshots and their deduplication",
+	    "For each SNAP (without any: every snapshot) and for them all:\n"
+	    "files, folders, logical size (the sum of file sizes, what a\n"
+	    "restore writes), distinct chunks, their unique plaintext (raw\n"
+	    "data) and stored size (a chunk shared by snapshots counts once),\n"
+	    "the dedup ratio (logical / unique) and compression ratio (unique\n"
+	    "/ stored). Without SNAP also the repository's packs and their\n"
+	    "size on the server.",
+	    cmd_backup_stats, CLI_SERVER },
+	{ "backup", "mount", "MOUNTPOINT", 1, 1, set_opts,
+	    "browse the snapshots as read-only folders (FUSE)",
+	    "Mount the backup set read-only on the empty folder MOUNTPOINT:\n"
+	    "ids/ID/ holds each snapshot's files, snapshots/TIME and\n"
+	    "snapshots/latest link to them, hosts/HOST/TIME too. Files are\n"
+	    "read on demand, chunk by chunk, each chunk verified before a\n"
+	    "byte of it is returned (a damaged one reads as an I/O error).\n"
+	    "Runs in the foreground until unmounted (fusermount3 -u\n"
+	    "MOUNTPOINT) or interrupted (Ctrl-C unmounts). Snapshots made\n"
+	    "after the mount appear at the next mount.",
+	    cmd_backup_mount, CLI_SERVER },
 };
 static const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 

@@ -41,5 +41,11 @@ int cmd_backup_unlock(struct cli *c);
 /* --retry-lock (and --no-lock where the command has it) onto the open
  * set's repository. Returns CLI_OK or CLI_USAGE. */
 int backup_lock_opts(struct cli *c, struct bset *set);
+/* cli/cmd_backup_view.c */
+int cmd_backup_diff(struct cli *c);
+int cmd_backup_find(struct cli *c);
+int cmd_backup_stats(struct cli *c);
+/* cli/cmd_backup_mount.c */
+int cmd_backup_mount(struct cli *c);
 
 #endif

@@ -105,6 +105,40 @@ echo "compared byte for byte: $nfiles files, $nbytes bytes in $src: identical"
 step "backup check --read-data"
 "$coffer" "${laptop[@]}" backup check --read-data
 
+# Browsing snapshots: what changed, where a file is, what they take, and
+# one file restored by copying it out of a mounted snapshot.
+step "backup diff, find, stats"
+first=$("$coffer" "${laptop[@]}" backup list | head -n 1 | cut -d ' ' -f 1)
+"$coffer" "${laptop[@]}" backup diff "$first" latest
+"$coffer" "${laptop[@]}" backup find --snapshot latest "$name_marker.txt"
+"$coffer" "${laptop[@]}" backup stats
+step "backup mount: one file copied out of a mounted snapshot"
+if [ -r /dev/fuse ] && [ -w /dev/fuse ] && command -v fusermount3 >/dev/null; then
+	mkdir "$tmp/mnt"
+	"$coffer" "${laptop[@]}" backup mount "$tmp/mnt" 2>"$tmp/mount.log" &
+	mount_pid=$!
+	# Unmount on the way out if a step below fails. SIGTERM, as a
+	# background job of a script ignores SIGINT (Ctrl-C on a terminal).
+	trap 'kill -TERM "$mount_pid" 2>/dev/null; wait "$mount_pid" 2>/dev/null; cleanup' EXIT
+	for _ in $(seq 400); do
+		[ -e "$tmp/mnt/snapshots/latest" ] && break
+		kill -0 "$mount_pid" 2>/dev/null ||
+			{ cat "$tmp/mount.log"; die "backup mount exited"; }
+		sleep 0.05
+	done
+	ls "$tmp/mnt/snapshots"
+	cp "$tmp/mnt/snapshots/latest/markers/random.bin" "$tmp/from-mount.bin"
+	cmp "$marks/random.bin" "$tmp/from-mount.bin" ||
+		die "the file copied from the mount differs"
+	echo "markers/random.bin copied out of the mount: identical"
+	kill -TERM "$mount_pid"
+	wait "$mount_pid" || { cat "$tmp/mount.log"; die "backup mount did not end cleanly"; }
+	trap cleanup EXIT
+	rm -f "$tmp/from-mount.bin"
+else
+	echo "skipped: FUSE is not usable here (/dev/fuse or fusermount3 missing)"
+fi
+
 step "a note, synced to a second device"
 note_id=$("$coffer" "${laptop[@]}" --quiet record put --category notes \
 	--data "$note_marker: buy milk")

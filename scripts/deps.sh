@@ -6,8 +6,8 @@ set -eu
 
 pkgs_build="gcc make cmake pkg-config libsodium-dev libssl-dev
 	libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
-	libzstd-dev"
-pkgs_test="libcmocka-dev python3 binutils"
+	libzstd-dev libfuse3-dev"
+pkgs_test="libcmocka-dev python3 binutils fuse3"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="restic borgbackup time"
 

@@ -398,5 +398,164 @@ typedef int (*coffer_backup_lock_fn)(void *arg,
  * COFFER_ERR_NOMEM, a store error, or what ${fn} returned. */
 COFFER_API int coffer_backup_unlock(struct coffer_backup_repo *r,
     int remove_all, coffer_backup_lock_fn fn, void *arg) COFFER_WUR;
+/* Commands over snapshots (docs/PROTOCOL-backup.md, "Commands"): diff,
+ * find, stats, and a read-only view of files for mounting. */
+
+/* What changed between two snapshots, as restic marks it. */
+#define COFFER_DIFF_ADDED	'+'
+#define COFFER_DIFF_REMOVED	'-'
+#define COFFER_DIFF_CONTENT	'M'	/* content (chunk list, size, target) */
+#define COFFER_DIFF_TYPE	'T'	/* kind of entry */
+#define COFFER_DIFF_META	'U'	/* mode, owner, times or xattrs only */
+
+struct coffer_backup_change {
+	const char	*path;		/* '/'-separated, inside the snapshot */
+	int		 what;		/* COFFER_DIFF_* */
+	int		 type;		/* enum coffer_backup_ftype: new side's,
+					 * or the old one's when removed */
+	int		 old_type;	/* 0 when added */
+	uint64_t	 old_size, new_size;
+};
+
+typedef int (*coffer_backup_change_fn)(void *arg,
+    const struct coffer_backup_change *c);
+
+struct coffer_backup_diff_stats {
+	uint64_t	 files_added, files_removed, files_changed;
+	uint64_t	 dirs_added, dirs_removed, dirs_changed;
+	uint64_t	 others_added, others_removed, others_changed;
+	/* Plaintext bytes of the data chunks that the changed entries of
+	 * one side reference and those of the other do not. */
+	uint64_t	 bytes_added, bytes_removed;
+	uint64_t	 trees_loaded;	/* trees fetched: equal ones are not */
+};
+
+/** coffer_backup_diff(r, a, b, fn, arg, stats): compare snapshot ${a}
+ * (old) with ${b} (new): ${fn}(${arg}, change) for every entry added,
+ * removed or changed, in path order (a removed or added folder is followed
+ * by its contents); subtrees with equal ids are skipped unread, files are
+ * compared by chunk list. ${fn} may be NULL; ${stats} (may be NULL) gets
+ * the counts. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOTFOUND (a
+ * snapshot), COFFER_ERR_CORRUPT, COFFER_ERR_KEY, COFFER_ERR_NOMEM, a store
+ * error, or what ${fn} returned; the detail names the object. */
+COFFER_API int coffer_backup_diff(struct coffer_backup_repo *r,
+    const uint8_t a[COFFER_SNAPSHOT_ID_BYTES],
+    const uint8_t b[COFFER_SNAPSHOT_ID_BYTES], coffer_backup_change_fn fn,
+    void *arg, struct coffer_backup_diff_stats *stats) COFFER_WUR;
+
+struct coffer_backup_find_options {
+	const char *const	*patterns;	/* globs (fnmatch): on the name,
+						 * or on the whole path when
+						 * the pattern holds a '/' */
+	size_t			 npatterns;	/* 0: everything matches */
+	int			 ignore_case;
+	int64_t			 newer_ns;	/* mtime after; 0: any */
+	int64_t			 older_ns;	/* mtime before; 0: any */
+	const char		*host;		/* snapshots of host; NULL: any */
+	const char		*path;		/* snapshots with this path;
+						 * NULL: any */
+};
+
+/* A match of find: the snapshot and the entry. */
+typedef int (*coffer_backup_found_fn)(void *arg,
+    const struct coffer_backup_snapshot *s,
+    const struct coffer_backup_entry *e);
+
+/** coffer_backup_find(r, ids, nids, opt, fn, arg): call ${fn} for every
+ * entry of the ${nids} snapshots ${ids} (0: every snapshot, oldest first)
+ * that passes ${opt}'s filters and matches one of its patterns. Trees
+ * shared by snapshots are fetched once per call (a cache by tree id).
+ * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOTFOUND (a snapshot),
+ * COFFER_ERR_CORRUPT, COFFER_ERR_KEY, COFFER_ERR_NOMEM, a store error or
+ * what ${fn} returned. */
+COFFER_API int coffer_backup_find(struct coffer_backup_repo *r,
+    const uint8_t (*ids)[COFFER_SNAPSHOT_ID_BYTES], size_t nids,
+    const struct coffer_backup_find_options *opt, coffer_backup_found_fn fn,
+    void *arg) COFFER_WUR;
+
+struct coffer_backup_stats {
+	uint64_t	 snapshots;
+	uint64_t	 files, dirs;	/* entries (hard links count as files) */
+	uint64_t	 bytes;		/* logical: the sum of file sizes */
+	uint64_t	 chunks;	/* distinct data chunks referenced */
+	uint64_t	 trees;		/* distinct trees */
+	uint64_t	 raw_bytes;	/* their plaintext, once each */
+	uint64_t	 stored_bytes;	/* their stored size (data and trees),
+					 * once each */
+	uint64_t	 repo_bytes;	/* every pack of the repository (only
+					 * for the whole set) */
+	uint64_t	 repo_packs;
+};
+
+typedef int (*coffer_backup_stats_fn)(void *arg,
+    const struct coffer_backup_snapshot *s,
+    const struct coffer_backup_stats *st);
+
+/** coffer_backup_stats(r, ids, nids, fn, arg, total): count snapshots
+ * ${ids} (${nids} 0: all of them, and then the repository's packs too):
+ * ${fn}(${arg}, snapshot, its counts) for each (may be NULL), and the
+ * counts of the set (chunks shared by snapshots once) into ${total}.
+ * The dedup ratio is bytes / raw_bytes. Returns 0, COFFER_ERR_INVALID,
+ * COFFER_ERR_NOTFOUND, COFFER_ERR_CORRUPT (also a chunk the index lacks),
+ * COFFER_ERR_KEY, COFFER_ERR_NOMEM, a store error or what ${fn}
+ * returned. */
+COFFER_API int coffer_backup_stats(struct coffer_backup_repo *r,
+    const uint8_t (*ids)[COFFER_SNAPSHOT_ID_BYTES], size_t nids,
+    coffer_backup_stats_fn fn, void *arg, struct coffer_backup_stats *total)
+    COFFER_WUR;
+
+/* A read-only view of the snapshots' files: path lookups and reads at
+ * offsets, every tree and chunk verified (AEAD and id) before a byte of
+ * it is returned, with a small cache of trees and decrypted chunks. Used
+ * by one thread at a time, like its repository. */
+struct coffer_backup_view;
+
+/** coffer_backup_view_open(out, r, cache_bytes): a view over the
+ * snapshots of ${r} (listed once, now), caching about ${cache_bytes}
+ * (0: 32 MiB) of trees and as much of decrypted chunks. ${r} must
+ * outlive it. Returns 0, COFFER_ERR_INVALID, COFFER_ERR_NOMEM or an
+ * error of coffer_backup_list. */
+COFFER_API int coffer_backup_view_open(struct coffer_backup_view **out,
+    struct coffer_backup_repo *r, size_t cache_bytes) COFFER_WUR;
+
+/** coffer_backup_view_close(p): free *${p} (wiping cached plaintext);
+ * sets it to NULL; accepts NULL. */
+COFFER_API void coffer_backup_view_close(struct coffer_backup_view **p);
+
+/** coffer_backup_view_snapshots(v, fn, arg): ${fn}(${arg}, snapshot)
+ * for each snapshot of the view, oldest first. Returns 0 or what ${fn}
+ * returned. */
+COFFER_API int coffer_backup_view_snapshots(struct coffer_backup_view *v,
+    coffer_backup_snapshot_fn fn, void *arg) COFFER_WUR;
+
+/** coffer_backup_stat(v, id, path, e): the entry at ${path} ("" or "/":
+ * the snapshot's top folder) of snapshot ${id} into ${e}, its strings
+ * owned by ${v} until its next call. A hard link gives its own node
+ * (type COFFER_BACKUP_HARDLINK, size and target). Returns 0,
+ * COFFER_ERR_NOTFOUND, COFFER_ERR_INVALID, COFFER_ERR_CORRUPT,
+ * COFFER_ERR_KEY, COFFER_ERR_NOMEM or a store error. */
+COFFER_API int coffer_backup_stat(struct coffer_backup_view *v,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *path,
+    struct coffer_backup_entry *e) COFFER_WUR;
+
+/** coffer_backup_readdir(v, id, path, fn, arg): ${fn}(${arg}, entry) for
+ * each entry of the folder ${path} of snapshot ${id}, in name order, with
+ * entry->path its name. Returns 0, COFFER_ERR_NOTFOUND, COFFER_ERR_STATE
+ * (not a folder), or as coffer_backup_stat, or what ${fn} returned. */
+COFFER_API int coffer_backup_readdir(struct coffer_backup_view *v,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *path,
+    coffer_backup_entry_fn fn, void *arg) COFFER_WUR;
+
+/** coffer_backup_read(v, id, path, offset, buf, len, got): up to ${len}
+ * bytes of the file (or hard link) ${path} of snapshot ${id} from
+ * ${offset} into ${buf}; *${got} gets how many (0 at or past the end).
+ * Only the chunks the range touches are fetched, each verified first.
+ * Returns 0, COFFER_ERR_NOTFOUND, COFFER_ERR_STATE (not a file),
+ * COFFER_ERR_CORRUPT (a chunk fails its checks, or the chunks do not add
+ * up to the file's size: nothing of it is returned), COFFER_ERR_KEY,
+ * COFFER_ERR_NOMEM or a store error. */
+COFFER_API int coffer_backup_read(struct coffer_backup_view *v,
+    const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], const char *path,
+    uint64_t offset, void *buf, size_t len, size_t *got) COFFER_WUR;
 
 #endif

@@ -542,6 +542,24 @@ coffer_backup_close(struct coffer_backup_repo **p)
 }
 
 /* Snapshots. */
+void
+repo_snap_public(const struct bk_snapshot *b, const uint8_t name[BK_NAME],
+    struct coffer_backup_snapshot *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->id, name, BK_NAME);
+	out->time_ns = b->time_ns;
+	out->end_ns = b->end_ns;
+	out->host = b->host;
+	out->paths = (const char *const *)b->paths;
+	out->npaths = b->npaths;
+	out->files = b->files;
+	out->dirs = b->dirs;
+	out->bytes = b->bytes;
+	out->bytes_new = b->bytes_new;
+	out->bytes_stored = b->bytes_stored;
+}
+
 struct snaplist {
 	struct coffer_backup_repo	*r;
 	struct bk_snapshot		*v;
@@ -632,18 +650,7 @@ coffer_backup_list(struct coffer_backup_repo *r, coffer_backup_snapshot_fn fn,
 	repo_clear(r);
 	if ((rc = snaplist_load(r, &sl)) == 0)
 		for (i = 0; i < sl.n; i++) {
-			memset(&s, 0, sizeof(s));
-			memcpy(s.id, sl.names[i], BK_NAME);
-			s.time_ns = sl.v[i].time_ns;
-			s.end_ns = sl.v[i].end_ns;
-			s.host = sl.v[i].host;
-			s.paths = (const char *const *)sl.v[i].paths;
-			s.npaths = sl.v[i].npaths;
-			s.files = sl.v[i].files;
-			s.dirs = sl.v[i].dirs;
-			s.bytes = sl.v[i].bytes;
-			s.bytes_new = sl.v[i].bytes_new;
-			s.bytes_stored = sl.v[i].bytes_stored;
+			repo_snap_public(&sl.v[i], sl.names[i], &s);
 			if ((rc = fn(arg, &s)) != 0)
 				break;
 		}
@@ -717,4 +724,21 @@ repo_snapshot(struct coffer_backup_repo *r,
 		rc = repo_fail(r, rc, "no snapshot %s", hex);
 	}
 	return rc;
+}
+
+int
+repo_snaps_all(struct coffer_backup_repo *r, struct repo_snaps *out)
+{
+	struct snaplist sl;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = snaplist_load(r, &sl)) != 0) {
+		snaplist_free(&sl);
+		return rc;
+	}
+	out->v = sl.v;
+	out->names = sl.names;
+	out->n = sl.n;
+	return 0;
 }

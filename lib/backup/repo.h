@@ -113,4 +113,26 @@ int repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 int repo_snapshot(struct coffer_backup_repo *r,
     const uint8_t id[COFFER_SNAPSHOT_ID_BYTES], struct bk_snapshot *s);
 
+/* Snapshots loaded at once, with their names. */
+struct repo_snaps {
+	struct bk_snapshot	*v;
+	uint8_t			(*names)[BK_NAME];
+	size_t			 n;
+};
+
+/** repo_snaps_all(r, out): every snapshot, oldest first (repo.c). */
+int repo_snaps_all(struct coffer_backup_repo *r, struct repo_snaps *out);
+/** repo_snapshots(r, ids, nids, out) (snaps.c): the ${nids} snapshots ${ids} in that
+ * order (0: every snapshot, oldest first) with one listing of the refs.
+ * Returns 0, COFFER_ERR_NOTFOUND (with a detail), COFFER_ERR_NOMEM or an
+ * error of the listing. repo_snaps_free(s) frees them. */
+int repo_snapshots(struct coffer_backup_repo *r,
+    const uint8_t (*ids)[COFFER_SNAPSHOT_ID_BYTES], size_t nids,
+    struct repo_snaps *out);
+void repo_snaps_free(struct repo_snaps *s);
+/** repo_snap_public(b, name, out) (repo.c): snapshot ${b} named ${name}
+ * as the public struct (its strings stay ${b}'s). */
+void repo_snap_public(const struct bk_snapshot *b, const uint8_t name[BK_NAME],
+    struct coffer_backup_snapshot *out);
+
 #endif

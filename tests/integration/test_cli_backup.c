@@ -33,19 +33,6 @@ static const char *const env[] = { "COFFER_PASSWORD=pw pw pw",
 	(const char *const[]){ __VA_ARGS__, NULL })
 
 static void
-write_bytes(const char *dir, const char *name, const void *p, size_t n)
-{
-	char path[1024];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, p, n), (ssize_t)n);
-	assert_int_equal(close(fd), 0);
-}
-
-static void
 make_tree(void)
 {
 	static uint8_t rnd[3 << 20];
@@ -56,11 +43,11 @@ make_tree(void)
 	assert_int_equal(mkdir(src, 0755), 0);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	randombytes_buf(rnd, sizeof(rnd));
-	write_bytes(src, "random.bin", rnd, sizeof(rnd));
-	write_bytes(src, "empty", "", 0);
-	write_bytes(sub, "notes.txt", "marker-a1b2c3 text\n", 19);
+	cli_fx_write(src, "random.bin", rnd, sizeof(rnd));
+	cli_fx_write(src, "empty", "", 0);
+	cli_fx_write(sub, "notes.txt", "marker-a1b2c3 text\n", 19);
 	memset(rnd, 'x', 1 << 20);
-	write_bytes(sub, "zeros.txt", rnd, 1 << 20);
+	cli_fx_write(sub, "zeros.txt", rnd, 1 << 20);
 	snprintf(sub, sizeof(sub), "%s/link", src);
 	assert_int_equal(symlink("nested/notes.txt", sub), 0);
 }
@@ -170,7 +157,7 @@ test_incremental_and_sets(void **state)
 	json_t *j;
 
 	(void)state;
-	write_bytes(src, "added.txt", "new file\n", 9);
+	cli_fx_write(src, "added.txt", "new file\n", 9);
 	COFFER(&r, "--json", "backup", "create", src);
 	cli_fx_expect(&r, 0, "second backup");
 	j = cli_fx_json(&r);

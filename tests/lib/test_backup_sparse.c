@@ -317,6 +317,49 @@ test_changed_while_read(void **state)
 	}
 }
 
+/* A sparse file read through the snapshot view (coffer_backup_read, what
+ * backup mount serves): holes read as zeros, extents as stored, in
+ * pieces that cross every boundary. */
+static void
+test_sparse_view(void **state)
+{
+	struct bfx *f = *state;
+	struct coffer_backup_view *v = NULL;
+	uint8_t id[16], *want, *got;
+	char p[256], path[64];
+	struct stat st;
+	size_t i, n, step = 100003;
+	uint64_t off;
+	FILE *fp;
+
+	NEED_HOLES(f);
+	make_set(f, 0);
+	assert_int_equal(bfx_backup(f, NULL, id), 0);
+	assert_int_equal(coffer_backup_view_open(&v, f->r, 0), 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->src, g_names[i]);
+		snprintf(path, sizeof(path), "data/%s", g_names[i]);
+		assert_int_equal(stat(p, &st), 0);
+		assert_non_null(want = malloc((size_t)st.st_size));
+		assert_non_null(got = malloc((size_t)st.st_size + step));
+		assert_non_null(fp = fopen(p, "rb"));
+		assert_int_equal(fread(want, 1, (size_t)st.st_size, fp),
+		    (size_t)st.st_size);
+		fclose(fp);
+		memset(got, 0xa5, (size_t)st.st_size + step);
+		for (off = 0; off < (uint64_t)st.st_size; off += n) {
+			assert_int_equal(coffer_backup_read(v, id, path, off,
+			    got + off, step, &n), 0);
+			assert_true(n > 0);
+		}
+		assert_int_equal(off, (uint64_t)st.st_size);
+		assert_memory_equal(got, want, (size_t)st.st_size);
+		free(want);
+		free(got);
+	}
+	coffer_backup_view_close(&v);
+}
+
 int
 main(void)
 {
@@ -330,6 +373,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_seek_data,
 		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_changed_while_read,
+		    bfx_setup, bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_view,
 		    bfx_setup, bfx_teardown),
 	};
 

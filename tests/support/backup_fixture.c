@@ -53,6 +53,7 @@ ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 	size_t i;
 	int r;
 
+	t->gets++;
 	if (t->swap)
 		for (i = 0; i < n; i++)
 			memcpy(x[i].id, t->other, 32);

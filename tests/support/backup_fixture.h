@@ -24,6 +24,7 @@ struct bfx_store {
 	int			 corrupt;	/* flip a byte of each get */
 	int			 swap;		/* get returns another blob */
 	uint8_t			 other[32];
+	int			 gets;		/* get_many calls */
 };
 
 #define BFX_KEYS	4

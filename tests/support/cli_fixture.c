@@ -1,10 +1,13 @@
 /* The coffer program's tests' fixture (cli_fixture.h). */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -57,6 +60,19 @@ void
 cli_fx_path(char *out, size_t size, const char *name)
 {
 	snprintf(out, size, "%s/%s", fx_tmp, name);
+}
+
+void
+cli_fx_write(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	assert_int_equal(close(fd), 0);
 }
 
 void

@@ -40,6 +40,9 @@ struct srv *cli_fx_server(void);
  * ${name}. */
 void cli_fx_path(char *out, size_t size, const char *name);
 
+/** cli_fx_write(dir, name, p, n): make the file ${dir}/${name} (mode
+ * 0640) holding the ${n} bytes at ${p}, or fail the test. */
+void cli_fx_write(const char *dir, const char *name, const void *p, size_t n);
 /** cli_fx_run(r, env, home, input, args): run coffer --home ${home}
  * ${args} (NULL-terminated) with ${env} and ${input} (cli_runv); fails
  * the test if it could not run. */
