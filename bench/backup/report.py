@@ -12,6 +12,11 @@ import sys
 
 OPS = [("full", "full backup"), ("nochange", "no-change backup"),
        ("change", "backup after 1% change"), ("restore", "restore")]
+# Timed beside the operations above, for the floors of issue 11's goals:
+# a bare walk (find -printf) next to the no-change backup, and cp -a into
+# the tmpfs the second restore goes to.
+EXTRA = [("walk", "bare walk (find -printf)"), ("restore_tmpfs", "restore into tmpfs"),
+         ("cp_tmpfs", "cp -a into the same tmpfs")]
 TOOLS = ["coffer", "restic", "borg"]
 MIB = 1024 * 1024
 
@@ -86,6 +91,11 @@ class Report:
             rows.append(("  CPU user+sys (client)", f"{op}.cpu", cpu))
             rows.append(("  CPU of cofferd", f"{op}.server_cpu", cpu))
             rows.append(("  peak memory (client)", f"{op}.rss", mib))
+        for op, name in EXTRA:
+            rows.append((f"{name}: wall", f"{op}.wall", secs))
+            if op == "restore_tmpfs":
+                rows.append(("  CPU user+sys (client)", f"{op}.cpu", cpu))
+                rows.append(("  CPU of cofferd", f"{op}.server_cpu", cpu))
         rows += [("repository after full backup", "repo.full", mb),
                  ("repository growth, 1% change", "repo.growth", mb),
                  ("client cache after the run", "cache.bytes", mb),
@@ -122,6 +132,12 @@ class Report:
             parts = [f"{t} {self.get(t, 'restore.wall') / cpt:.2f}x" for t in self.tools
                      if self.get(t, "restore.wall")]
             self.out(f"restore / cp -a ({cpt:.2f} s): " + (", ".join(parts) or "-"))
+        for num, den, name in (("restore_tmpfs", "cp_tmpfs", "restore / cp -a, both into tmpfs"),
+                               ("nochange", "walk", "no-change backup / bare walk")):
+            parts = [f"{t} {self.get(t, num + '.wall') / self.get(t, den + '.wall'):.2f}x"
+                     for t in self.tools
+                     if self.get(t, num + ".wall") and self.get(t, den + ".wall")]
+            self.out(f"{name}: " + (", ".join(parts) or "-"))
         for metric, name, unit, scale in (("repo.full", "repository size", "MB", 1e6),
                                           ("repo.growth", "growth from the 1% change", "MB", 1e6)):
             parts = []
@@ -149,12 +165,14 @@ class Report:
         v = [x for x in v if x is not None]
         return max(v) if v else None
 
-    def goal(self, text, coffer, target, fmt):
+    def goal(self, text, coffer, target, fmt, base=None):
         if coffer is None or target is None:
             status, shown = "n/a", ""
         else:
             status = "PASS" if coffer <= target else "MISS"
             shown = f"coffer {fmt(coffer)}, limit {fmt(target)}"
+            if base:
+                shown += f" ({coffer / base:.2f}x)"
         self.goals.append({"goal": text, "coffer": coffer, "limit": target,
                            "status": status, "shown": shown})
 
@@ -181,8 +199,18 @@ class Report:
         src = g("coffer", "alloc.source")
         self.goal("allocated size after restore <= 1.05x the source's (issue 11)",
                   g("coffer", "alloc.restore"), src * 1.05 if src else None, mb)
+        self.goal("full backup >= 3x restic's throughput (issue 11)",
+                  c_full, half(r_full, 3), secs, r_full)
+        self.goal("full backup >= 3x borg's throughput (issue 11)",
+                  c_full, half(b_full, 3), secs, b_full)
+        cpt = g("coffer", "cp_tmpfs.wall")
+        self.goal("restore into tmpfs <= 1.2x cp -a into the same tmpfs (issue 11)",
+                  g("coffer", "restore_tmpfs.wall"), cpt * 1.2 if cpt else None, secs, cpt)
+        walk = g("coffer", "walk.wall")
+        self.goal("no-change backup <= 2x a bare walk (find -printf) (issue 11)",
+                  g("coffer", "nochange.wall"), walk * 2 if walk else None, secs, walk)
         self.out()
-        self.out("goals (issue 4):")
+        self.out("goals (issues 4 and 11):")
         for x in self.goals:
             tail = f": {x['shown']}" if x["shown"] else ""
             self.out(f"  {x['status']:<4}  {x['goal']}{tail}")

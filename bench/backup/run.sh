@@ -10,6 +10,14 @@
 #   restore   restore of the latest snapshot into a fresh folder, verified
 #             byte for byte against the source (diff -r) or the run fails
 #   cp        cp -a of the data set into a fresh folder: the floor for restore
+#   walk      find SRC -printf '%s %T@ %i\n' >/dev/null just before the
+#             no-change backup: a bare walk that stats every file, the floor
+#             for the no-change backup
+#   restore_tmpfs, cp_tmpfs
+#             after the restore on disk, cp -a of the changed tree into a
+#             tmpfs (/dev/shm, or COFFER_BENCH_TMPFS), then the restore into
+#             the same tmpfs, verified like the other: the disk out of the
+#             figures
 # with wall time, CPU (user+sys) and peak memory (/usr/bin/time %M) of the
 # client; the repository's size after the full backup and its growth from
 # the 1% change (du -sb; for coffer the server's data folder); for coffer
@@ -79,6 +87,9 @@ avail=$(df -P -B1 "$bench_root" | awk 'NR == 2 {print $4}')
 [ "$avail" -gt $((6 << 30)) ] || die "less than 6 GiB free under $bench_root"
 
 work=$(mktemp -d "$bench_root/work.XXXXXX")
+shm_root=${COFFER_BENCH_TMPFS:-/dev/shm}
+[ "$(stat -f -c %T "$shm_root")" = tmpfs ] || die "$shm_root is not a tmpfs (set COFFER_BENCH_TMPFS)"
+shm=$(mktemp -d "$shm_root/coffer-bench.XXXXXX")
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 raw=$work/raw.tsv
 out=$bench_root/results/backup-$stamp.json
@@ -91,6 +102,7 @@ stop_server() {
 }
 cleanup() {
 	stop_server
+	rm -rf "$shm"
 	if [ -n "$keep" ]; then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -209,13 +221,13 @@ run_tool() {
 		export RESTIC_REPOSITORY=$t/repo RESTIC_PASSWORD_FILE=$t/pass RESTIC_CACHE_DIR=$t/cache
 		restic init -q >/dev/null
 		bk() { measure restic "$1" "$t" restic backup -q "$src"; }
-		rs() { measure restic restore "$t" restic restore latest -q --target "$t/restore"; }
+		rs() { measure restic "$1" "$t" restic restore latest -q --target "$2"; }
 		;;
 	borg)
 		export BORG_BASE_DIR=$t/base BORG_PASSPHRASE=coffer-bench-password
 		borg init -e repokey-blake2 "$t/repo" 2>/dev/null
 		bk() { measure borg "$1" "$t" borg create "$t/repo::$1" "$src"; }
-		rs() { measure borg restore "$t/restore" borg extract "$t/repo::change"; }
+		rs() { measure borg "$1" "$2" borg extract "$t/repo::change"; }
 		;;
 	coffer)
 		start_server "$t"
@@ -223,18 +235,26 @@ run_tool() {
 		"$build/coffer" --quiet account create --login bench --password-file "$t/pass" \
 			</dev/null >/dev/null
 		bk() { measure coffer "$1" "$t" "$build/coffer" --quiet backup create "$src"; }
-		rs() { measure coffer restore "$t" "$build/coffer" --quiet backup restore latest --target "$t/restore"; }
+		rs() { measure coffer "$1" "$t" "$build/coffer" --quiet backup restore latest --target "$2"; }
 		;;
 	esac
 	bk full
 	record "$tool" repo.full "$(repo_bytes "$t/repo")"
+	measure "$tool" walk "$t" sh -c 'exec find "$1" -printf "%s %T@ %i\n" >/dev/null' sh "$src"
 	bk nochange
 	before=$(repo_bytes "$t/repo")
 	"$here/change.sh" "$src" 2>/dev/null
 	warm "$src"
 	bk change
 	record "$tool" repo.growth $(($(repo_bytes "$t/repo") - before))
-	rs
+	rs restore "$t/restore"
+	rm -rf "${shm:?}"/*
+	mkdir "$shm/restore"
+	measure "$tool" cp_tmpfs "$t" cp -a "$src" "$shm/cp"
+	rm -rf "$shm/cp"
+	rs restore_tmpfs "$shm/restore"
+	verify "$tool" "$src" "$(restored_root "$shm/restore" "$src")"
+	rm -rf "${shm:?}"/*
 	if [ "$tool" = coffer ]; then
 		record coffer server.rss "$(awk '/^VmHWM:/ {print $2}' "/proc/$spid/status")"
 		stop_server

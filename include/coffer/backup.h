@@ -68,7 +68,9 @@ struct coffer_backup_options {
 	 * path of each entry; iexcludes ignore the case of ASCII letters. */
 	const char *const		 *excludes;
 	size_t				  nexcludes;
-	unsigned			  threads;	/* 0: online CPUs */
+	/* Workers; 0: one per online CPU for create, two for restore
+	 * (whose workers also wait for the store). */
+	unsigned			  threads;
 	struct coffer_backup_progress	 *progress;	/* may be NULL */
 	/* Tuning (0/NULL: the defaults of PROTOCOL-backup.md). */
 	const struct coffer_cdc_params	 *cdc;

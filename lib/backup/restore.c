@@ -295,9 +295,11 @@ coffer_backup_restore(struct coffer_backup_repo *r,
 		rc = rs_io_fail(&s, "open", target);
 		goto out;
 	}
+	/* Two workers a core: while one waits for the store, another
+	 * verifies and writes on that core. */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	nw = opt != NULL && opt->threads > 0 ? opt->threads :
-	    cpus > 0 ? (unsigned)cpus : 1;
+	    cpus > 0 ? 2 * (unsigned)cpus : 2;
 	if ((wk = calloc(nw, sizeof(*wk))) == NULL ||
 	    (path = malloc(WALK_PATH_MAX + 1)) == NULL) {
 		rc = COFFER_ERR_NOMEM;

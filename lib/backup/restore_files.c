@@ -13,7 +13,13 @@
  * way, and renamed when whole, verified and with its metadata set: a
  * failure never leaves a partial file under a real name nor touches one
  * already restored.
+ *
+ * The walk queues a folder's files one after another, so a worker opens
+ * each folder once for the run of its files that it takes (struct pdir)
+ * instead of once per file: the same open below the target with no
+ * symbolic link resolved, done less often.
  */
+#define _GNU_SOURCE	/* O_PATH */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -37,11 +43,21 @@
 #define FETCH_CHUNKS	256			/* chunks a round */
 #define XFER_MAX	((uint64_t)16 << 20)	/* a merged range */
 
+/* A folder opened for the files in it: by the worker while it is the
+ * last one it opened, and by each job that writes in it. */
+struct pdir {
+	char		*path;		/* below the target; "" the target */
+	size_t		 len;
+	int		 fd;
+	unsigned	 refs;
+};
+
 struct job {
 	struct item	*it;
 	char		 tmp[RS_TMP_MAX];	/* "" until created */
 	const char	*leaf;		/* of it->path */
-	int		 dfd;		/* its folder, -1 until opened */
+	struct pdir	*pd;		/* its folder, NULL until opened */
+	int		 dfd;		/* pd->fd, -1 until opened */
 	int		 fd;		/* -1 until the first chunk */
 	uint64_t	 off;		/* bytes placed (written or holes) */
 	uint64_t	 wend;		/* end of the bytes written */
@@ -67,6 +83,7 @@ struct rw {
 	uint8_t			*pt;		/* plaintext (wiped) */
 	size_t			 ptcap;
 	struct job		*head, *tail;
+	struct pdir		*cur;		/* the folder opened last */
 	struct want		 w[FETCH_CHUNKS];
 	struct want		*ord[FETCH_CHUNKS];
 	size_t			 nw, bytes;
@@ -75,24 +92,71 @@ struct rw {
 };
 
 static void
+pdir_put(struct rs *s, struct pdir *p)
+{
+	if (p == NULL || --p->refs > 0)
+		return;
+	rs_close_parent(s, p->fd);
+	free(p->path);
+	free(p);
+}
+
+/* The folder of j's file: the one opened last if it is the same, else
+ * opened now (and kept as the last). */
+static int
+job_dir(struct rw *w, struct job *j)
+{
+	const char *path = j->it->path, *slash = strrchr(path, '/');
+	size_t len = slash != NULL ? (size_t)(slash - path) : 0;
+	struct pdir *p = w->cur;
+	int e;
+
+	j->leaf = slash != NULL ? slash + 1 : path;
+	if (p == NULL || p->len != len || memcmp(p->path, path, len) != 0) {
+		if ((p = calloc(1, sizeof(*p))) == NULL ||
+		    (p->path = strndup(path, len)) == NULL) {
+			free(p);
+			return COFFER_ERR_NOMEM;
+		}
+		p->len = len;
+		p->refs = 1;
+		p->fd = slash == NULL ? w->s->tfd : rs_open_beneath(w->s->tfd,
+		    p->path, O_PATH | O_DIRECTORY);
+		if (p->fd < 0) {
+			e = errno;
+			pdir_put(w->s, p);
+			errno = e;
+			return rs_io_fail(w->s, "open the folder of", path);
+		}
+		pdir_put(w->s, w->cur);
+		w->cur = p;
+	}
+	p->refs++;
+	j->pd = p;
+	j->dfd = p->fd;
+	return 0;
+}
+
+static void
 job_free(struct rs *s, struct job *j, int abort)
 {
 	if (j->fd >= 0)
 		close(j->fd);
 	if (abort && j->tmp[0] != '\0')
 		unlinkat(j->dfd, j->tmp, 0);
-	rs_close_parent(s, j->dfd);
+	pdir_put(s, j->pd);
 	rs_item_free(j->it);
 	free(j);
 }
 
 static int
-job_open(struct rs *s, struct job *j)
+job_open(struct rw *w, struct job *j)
 {
-	int i;
+	struct rs *s = w->s;
+	int i, rc;
 
-	if ((j->dfd = rs_parent(s, j->it->path, &j->leaf)) < 0)
-		return rs_io_fail(s, "open the folder of", j->it->path);
+	if (j->pd == NULL && (rc = job_dir(w, j)) != 0)
+		return rc;
 	for (i = 0; i < TMP_TRIES && j->fd < 0; i++) {
 		rs_tmp_name(j->tmp, j->leaf);
 		j->fd = openat(j->dfd, j->tmp, O_WRONLY | O_CREAT | O_EXCL |
@@ -108,13 +172,14 @@ job_open(struct rs *s, struct job *j)
 }
 
 static int
-job_finish(struct rs *s, struct job *j)
+job_finish(struct rw *w, struct job *j)
 {
+	struct rs *s = w->s;
 	const struct bk_node *n = &j->it->n;
 	uint64_t want = n->sparse ? bk_extents_data(n) : n->size;
 	int rc;
 
-	if (j->fd < 0 && (rc = job_open(s, j)) != 0)
+	if (j->fd < 0 && (rc = job_open(w, j)) != 0)
 		return rc;
 	if (j->off != want)
 		return repo_fail(s->r, COFFER_ERR_CORRUPT,
@@ -146,7 +211,7 @@ rw_finish_done(struct rw *w)
 	int rc;
 
 	while ((j = w->head) != NULL && j->done == j->it->n.nchunks) {
-		if ((rc = job_finish(w->s, j)) != 0)
+		if ((rc = job_finish(w, j)) != 0)
 			return rc;
 		if ((w->head = j->next) == NULL)
 			w->tail = NULL;
@@ -375,7 +440,7 @@ rw_write(struct rw *w)
 		wa = &w->w[i];
 		if (s->pg->cancel)
 			return COFFER_ERR_CANCELLED;
-		if ((wa->j->fd < 0 && (rc = job_open(s, wa->j)) != 0) ||
+		if ((wa->j->fd < 0 && (rc = job_open(w, wa->j)) != 0) ||
 		    (rc = rw_grow(w, wa->e.rlen > 0 ? wa->e.rlen : 1)) != 0 ||
 		    (rc = repo_open_chunk(s->r, &w->rd, wa->pack, &wa->e,
 		    coffer_buf_data(w->x[wa->x].out) + wa->at, wa->e.slen,
@@ -422,6 +487,7 @@ rs_worker(void *arg)
 		w->head = j->next;
 		job_free(w->s, j, 1);
 	}
+	pdir_put(w->s, w->cur);
 	if (w->pt != NULL)
 		sodium_memzero(w->pt, w->ptcap);
 	free(w->pt);
