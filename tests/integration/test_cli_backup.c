@@ -2,7 +2,8 @@
  * small tree (text, random bytes, an empty file, a nested folder, a
  * symbolic link), compared byte for byte; a second, incremental backup;
  * named sets; usage errors; a prune meeting a backup's lock, whose message
- * names the backup's device. The tests run in order on one account. */
+ * names the backup's device. The tests run in order on one account (the
+ * lock test on one of its own). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
