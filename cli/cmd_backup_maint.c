@@ -37,9 +37,22 @@ parse_duration(const char *s, unsigned *out)
 	return 0;
 }
 
+/* This device's name from the device list, if it has one. */
+static int
+self_name(void *arg, const struct coffer_client_device *d)
+{
+	char *name = arg;
+
+	if (!d->self)
+		return 0;
+	snprintf(name, COFFER_CLIENT_NAME_MAX + 1, "%s", d->name);
+	return 1;		/* found: stop */
+}
+
 int
 backup_lock_opts(struct cli *c, struct bset *set)
 {
+	static char name[COFFER_CLIENT_NAME_MAX + 1];
 	struct coffer_backup_lock_options lo;
 	const char *d = cli_opt(c, "retry-lock");
 
@@ -48,6 +61,13 @@ backup_lock_opts(struct cli *c, struct bset *set)
 		return cli_usage(c, "--retry-lock: a duration such as 90, "
 		    "90s, 15m or 2h (at most a week)");
 	lo.no_lock = cli_opt(c, "no-lock") != NULL;
+	/* A conflict names the holder's device: ours, when the list names
+	 * it (a lock without it still works: the list is not needed). */
+	name[0] = '\0';
+	if (!lo.no_lock && coffer_client_device_list(set->cl, self_name,
+	    name) != 1)
+		name[0] = '\0';
+	lo.device = name[0] != '\0' ? name : NULL;
 	if (coffer_backup_lock_configure(set->repo, &lo) != 0)
 		return cli_usage(c, "invalid lock options");
 	return CLI_OK;

@@ -12,7 +12,8 @@
  *   alerts.c            the changes to the devices not shown yet,
  *   record.c            generic records,
  *   sync.c              sync of every zone,
- *   bstore.c            backup storage over the server
+ *   bstore.c            backup storage over the server: refs, keys,
+ *   bstore_blob.c         over its blobs and the blob listing
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before

@@ -1,7 +1,9 @@
 /* coffer backup against the real cofferd: create, list, ls, restore of a
  * small tree (text, random bytes, an empty file, a nested folder, a
  * symbolic link), compared byte for byte; a second, incremental backup;
- * named sets; usage errors. The tests run in order on one account. */
+ * named sets; usage errors; a prune meeting a backup's lock, whose message
+ * names the backup's device. The tests run in order on one account (the
+ * lock test on one of its own). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 #include <sodium.h>
 
 #include "cli_fixture.h"
+#include "evil_proxy.h"
+#include "server_harness.h"
 
 static char home[512], src[512];
 static char snap1[33];
@@ -249,6 +253,74 @@ test_maintenance(void **state)
 	same_tree(src, restored);
 }
 
+/* A conflict names the holder's device. A home of its own talks to the
+ * server through a proxy; the proxy, at the backup's first blob upload
+ * (its shared lock is written by then, its process waits for the
+ * answer), runs a prune on the same home, which the lock refuses: its
+ * message names the device the backup's lock came from. */
+struct conflict {
+	const char *const	*env;
+	const char		*home;
+	struct cli_res		 res;
+	int			 ran;
+};
+
+static void
+prune_meanwhile(void *arg, const char *method, const char *path,
+    const char *query, int answer, struct evil_body *body, long *status)
+{
+	struct conflict *k = arg;
+
+	(void)method; (void)path; (void)query; (void)body; (void)status;
+	if (answer || k->ran++)
+		return;
+	cli_fx_run(&k->res, k->env, k->home, NULL,
+	    (const char *const[]){ "backup", "prune", NULL });
+}
+
+static void
+test_lock_conflict(void **state)
+{
+	struct evil *e = NULL;
+	struct conflict k;
+	struct cli_res r;
+	char srv_env[300], h[512], s[512], data[4096];
+	const char *const penv[] = { srv_env, "COFFER_PASSWORD=pw pw pw",
+	    "COFFER_LOGIN=carol", NULL };
+	struct evil_rule rule = { "PUT", "/v1/blobs/", EVIL_HOOK, 0, 1, NULL,
+	    prune_meanwhile, &k };
+
+	(void)state;
+	assert_int_equal(evil_start(&e, srv_url(cli_fx_server(), "")), 0);
+	snprintf(srv_env, sizeof(srv_env), "COFFER_SERVER=%s", evil_url(e));
+	cli_fx_path(h, sizeof(h), "home-lock");
+	assert_int_equal(cli_fx_account(h, penv), 0);
+	cli_fx_run(&r, penv + 1, h, NULL,
+	    (const char *const[]){ "device", "rename", "the laptop", NULL });
+	cli_fx_expect(&r, 0, "device rename");
+	cli_res_free(&r);
+	cli_fx_path(s, sizeof(s), "src-lock");
+	assert_int_equal(mkdir(s, 0700), 0);
+	randombytes_buf(data, sizeof(data));
+	write_bytes(s, "f", data, sizeof(data));
+
+	memset(&k, 0, sizeof(k));
+	k.env = penv + 1;
+	k.home = h;
+	evil_set(e, &rule);
+	cli_fx_run(&r, penv + 1, h, NULL,
+	    (const char *const[]){ "backup", "create", s, NULL });
+	cli_fx_expect(&r, 0, "backup create under a prune's attempt");
+	cli_res_free(&r);
+	assert_int_equal(k.ran, 1);
+	if (k.res.status == 0 || strstr(k.res.err,
+	    "device \"the laptop\"") == NULL)
+		fail_msg("prune during the backup: %d %s", k.res.status,
+		    k.res.err);
+	cli_res_free(&k.res);
+	evil_stop(&e);
+}
+
 int
 main(void)
 {
@@ -256,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_create_restore),
 		cmocka_unit_test(test_incremental_and_sets),
 		cmocka_unit_test(test_maintenance),
+		cmocka_unit_test(test_lock_conflict),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);

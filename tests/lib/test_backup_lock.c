@@ -28,6 +28,7 @@
 #include "backup/format.h"
 #include "backup/lock.h"
 #include "backup_fixture.h"
+#include "hook_store.h"
 
 /* Write a LOCK ref as another holder would. */
 static void
@@ -168,108 +169,19 @@ test_stale(void **state)
 	assert_int_equal(n[1], 0);
 }
 
-/* A store that runs a hook at the first ref_put after it is armed: the
- * backup's first ref past its dedup (its lock is put before). */
-struct hstore {
-	struct coffer_bstore	 in, out;
-	int			 armed, skip;
-	void			(*hook)(void *);
-	void			*arg;
-};
-
-static int
-hs_put(void *c, struct coffer_bstore_xfer *x, size_t n)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->put_many(h->in.ctx, x, n);
-}
-
-static int
-hs_get(void *c, struct coffer_bstore_xfer *x, size_t n)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->get_many(h->in.ctx, x, n);
-}
-
-static int
-hs_exists(void *c, const uint8_t (*ids)[32], size_t n, uint64_t *s)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->exists(h->in.ctx, ids, n, s);
-}
-
-static int
-hs_del(void *c, const uint8_t id[32])
-{
-	struct hstore *h = c;
-
-	return h->in.ops->del(h->in.ctx, id);
-}
-
-static int
-hs_ref_put(void *c, const uint8_t name[16], const uint8_t *d, size_t l)
-{
-	struct hstore *h = c;
-
-	if (h->armed && h->skip-- == 0) {
-		h->armed = 0;
-		h->hook(h->arg);
-	}
-	return h->in.ops->ref_put(h->in.ctx, name, d, l);
-}
-
-static int
-hs_ref_list(void *c, coffer_bstore_ref_fn fn, void *arg)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->ref_list(h->in.ctx, fn, arg);
-}
-
-static int
-hs_ref_del(void *c, const uint8_t name[16])
-{
-	struct hstore *h = c;
-
-	return h->in.ops->ref_del(h->in.ctx, name);
-}
-
-static const char *
-hs_message(void *c)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->message(h->in.ctx);
-}
-
-static int
-hs_list(void *c, coffer_bstore_blob_fn fn, void *arg)
-{
-	struct hstore *h = c;
-
-	return h->in.ops->list(h->in.ctx, fn, arg);
-}
-
-static const struct coffer_bstore_ops hs_ops = {
-	hs_put, hs_get, hs_exists, hs_del, hs_ref_put, hs_ref_list,
-	hs_ref_del, hs_message, hs_list,
-};
-
 struct race {
 	struct coffer_backup_repo	*pruner;
 	int				 rc;
 	struct coffer_backup_prune_stats st;
 };
 
-static void
+static int
 race_prune(void *arg)
 {
 	struct race *ra = arg;
 
 	ra->rc = coffer_backup_prune(ra->pruner, NULL, &ra->st);
+	return 0;
 }
 
 /* One device backs up a folder; the snapshot is forgotten; the device
@@ -283,7 +195,7 @@ race(struct bfx *f, int locks, int *damaged)
 	struct coffer_backup_lock_options lo = { .no_lock = !locks };
 	struct coffer_backup_repo *a = NULL;
 	struct coffer_backup_options o;
-	struct hstore h;
+	struct hks h;
 	struct race ra;
 	char cache2[128];
 	const char *paths[1] = { f->src };
@@ -295,10 +207,7 @@ race(struct bfx *f, int locks, int *damaged)
 	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(coffer_backup_forget(f->r, &pol, NULL), 0);
 	/* device A: its own handle over the hooked store */
-	memset(&h, 0, sizeof(h));
-	h.in = f->ts.out;
-	h.out.ops = &hs_ops;
-	h.out.ctx = &h;
+	hks_init(&h, &f->ts.out);
 	snprintf(cache2, sizeof(cache2), "%s/cache-a", f->base);
 	assert_int_equal(coffer_backup_open(&a, &h.out,
 	    (const struct coffer_key *const *)f->keys, f->nkeys, cache2), 0);
@@ -312,10 +221,8 @@ race(struct bfx *f, int locks, int *damaged)
 	assert_int_equal(coffer_backup_lock_configure(f->r, &lo), 0);
 	memset(&ra, 0, sizeof(ra));
 	ra.pruner = f->r;
-	h.hook = race_prune;
-	h.arg = &ra;
-	h.armed = 1;
-	h.skip = locks ? 1 : 0;		/* the lock's own put first */
+	/* the lock's own put first */
+	hks_arm(&h, locks ? 1 : 0, race_prune, &ra);
 	assert_int_equal(coffer_backup_create(a, paths, 1, &o, id), 0);
 	coffer_backup_close(&a);
 	rc = ra.rc;

@@ -1,0 +1,28 @@
+/* A backup store (coffer/backup_store.h) over another that runs a test's
+ * hook at a chosen ref_put: the interleavings of the lock tests (a prune
+ * at a chosen step of a backup) are made deterministic by it, over the
+ * folder store or over a real cofferd alike. */
+#ifndef COFFER_TEST_HOOK_STORE_H
+#define COFFER_TEST_HOOK_STORE_H
+
+#include <coffer/backup_store.h>
+
+/* Fill in, set out's ops and ctx with hks_init, then give out to the
+ * engine. Armed, the (skip+1)-th ref_put runs hook(arg) first and
+ * disarms; a nonzero hook result is that ref_put's result (the ref is
+ * not stored: a run that stops before its refs). */
+struct hks {
+	struct coffer_bstore	 in, out;
+	int			 armed, skip;
+	int			(*hook)(void *);
+	void			*arg;
+};
+
+/** hks_init(h, in): ${h} cleared, over the store ${in}, disarmed. */
+void hks_init(struct hks *h, const struct coffer_bstore *in);
+
+/** hks_arm(h, skip, hook, arg): run ${hook}(${arg}) at the (${skip}+1)-th
+ * ref_put from now. */
+void hks_arm(struct hks *h, int skip, int (*hook)(void *), void *arg);
+
+#endif
