@@ -302,7 +302,7 @@ test_lock_conflict(void **state)
 	cli_fx_path(s, sizeof(s), "src-lock");
 	assert_int_equal(mkdir(s, 0700), 0);
 	randombytes_buf(data, sizeof(data));
-	write_bytes(s, "f", data, sizeof(data));
+	cli_fx_write(s, "f", data, sizeof(data));
 
 	memset(&k, 0, sizeof(k));
 	k.env = penv + 1;

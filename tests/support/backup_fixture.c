@@ -50,7 +50,7 @@ static int
 ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 {
 	struct bfx_store *t = ctx;
-	size_t i;
+	size_t i, k;
 	int r;
 
 	t->gets++;
@@ -59,11 +59,12 @@ ts_get(void *ctx, struct coffer_bstore_xfer *x, size_t n)
 			memcpy(x[i].id, t->other, 32);
 	if ((r = t->in.ops->get_many(t->in.ctx, x, n)) != 0)
 		return r;
+	/* Every 32nd byte: whatever part of a range the engine uses (reads
+	 * are widened to a grid), each chunk in it is altered. */
 	if (t->corrupt)
 		for (i = 0; i < n; i++)
-			if (coffer_buf_len(x[i].out) > 0)
-				coffer_buf_mutable(x[i].out)[
-				    coffer_buf_len(x[i].out) / 2] ^= 1;
+			for (k = 0; k < coffer_buf_len(x[i].out); k += 32)
+				coffer_buf_mutable(x[i].out)[k] ^= 1;
 	return 0;
 }
 

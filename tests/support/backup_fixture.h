@@ -21,7 +21,7 @@ struct bfx_store {
 	struct coffer_bstore	 out;		/* what the engine is given */
 	int			 puts;		/* blobs put */
 	int			 fail_after;	/* puts before failing; -1 */
-	int			 corrupt;	/* flip a byte of each get */
+	int			 corrupt;	/* flip every 32nd byte of each get */
 	int			 swap;		/* get returns another blob */
 	uint8_t			 other[32];
 	int			 gets;		/* get_many calls */
