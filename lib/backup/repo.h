@@ -10,6 +10,7 @@
 
 #include "backup/cache.h"
 #include "backup/format.h"
+#include "backup/seen.h"
 
 struct coffer_backup_repo {
 	struct coffer_bstore	 store;
@@ -18,6 +19,11 @@ struct coffer_backup_repo {
 	struct cidx		*idx;
 	struct journal		*jn;
 	int			 need_sync;	/* a run failed: refold */
+	struct seen		 seen;		/* this device's memory */
+	struct coffer_backup_signer signer;
+	int			 has_signer;
+	coffer_backup_warn_fn	 warn;
+	void			*warn_arg;
 	pthread_mutex_t		 lock;
 	int			 failed;	/* detail set by this call */
 	char			 detail[512];
