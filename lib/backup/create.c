@@ -146,7 +146,7 @@ finish_index(struct coffer_backup_repo *r)
 		    BK_NAME);
 		goto out;
 	}
-	if ((rc = seen_note(r, NULL, ctr.counter, NULL, 0, 0)) != 0)
+	if ((rc = repo_note(r, NULL, ctr.counter, NULL, 0, 0)) != 0)
 		goto out;
 	for (i = 0; i < s.nids; i++)
 		if ((rc = cidx_add_seg(r->idx, s.ids[i])) != 0)
@@ -244,7 +244,7 @@ finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
 	    coffer_buf_data(b), coffer_buf_len(b))) != 0)
 		r = repo_store_fail(ru->r, r, "storing snapshot", id, BK_NAME);
 	if (r == 0)
-		r = seen_note(ru->r, id, s.counter, NULL, 0, 0);
+		r = repo_note(ru->r, id, s.counter, NULL, 0, 0);
 	coffer_buf_free(&b);
 	return r;
 }

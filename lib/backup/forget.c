@@ -193,7 +193,7 @@ fg_put(struct coffer_backup_repo *r, uint8_t (*names)[BK_NAME], size_t n)
 		    BK_NAME);
 		goto out;
 	}
-	rc = seen_note(r, NULL, f.counter, (const uint8_t (*)[BK_NAME])names,
+	rc = repo_note(r, NULL, f.counter, (const uint8_t (*)[BK_NAME])names,
 	    n, 0);
 	goto out;
 fail:

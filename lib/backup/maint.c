@@ -200,7 +200,7 @@ maint_refs_load(struct coffer_backup_repo *r, struct maint_report *m,
 	l.r = r;
 	l.m = m;
 	l.o = out;
-	if ((rc = seen_audit(r, mrl_audit, &l)) != 0)
+	if ((rc = repo_audit(r, mrl_audit, &l)) != 0)
 		return rc;
 	if ((l.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;

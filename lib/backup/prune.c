@@ -352,7 +352,7 @@ commit_index(struct pr *s)
 		}
 		i += k;
 	} while (i < n);
-	rc = seen_note(s->r, NULL, ctr.counter, NULL, 0, ctr.floor);
+	rc = repo_note(s->r, NULL, ctr.counter, NULL, 0, ctr.floor);
 out:
 	coffer_buf_free(&b);
 	free(all);

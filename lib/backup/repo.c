@@ -205,6 +205,33 @@ refwalk_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	    coffer_buf_len(w->body));
 }
 
+int
+repo_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg)
+{
+	int rc;
+
+	if ((rc = seen_audit(r, fn, arg)) != 0)
+		return r->failed ? rc : repo_list_fail(r, rc);
+	/* An unchanged memory is not written again: one listing costs no
+	 * fsync. */
+	if (r->seen.dirty && (rc = seen_save(&r->seen, r->cachefd)) != 0)
+		return repo_fail(r, rc, "saving %s in the cache folder: %s",
+		    SEEN_FILE, coffer_strerror(rc));
+	r->seen.dirty = 0;
+	return 0;
+}
+
+int
+repo_note(struct coffer_backup_repo *r, const uint8_t *snap, uint64_t counter,
+    const uint8_t (*forgot)[BK_NAME], size_t n, uint64_t floor)
+{
+	int rc = seen_note(&r->seen, r->cachefd, snap, counter, forgot, n,
+	    floor);
+
+	return rc != 0 ? repo_fail(r, rc, "saving %s in the cache folder: %s",
+	    SEEN_FILE, coffer_strerror(rc)) : 0;
+}
+
 /* A finding of the audit goes to the caller's warning callback. */
 static int
 repo_warn(void *arg, int hidden, const char *msg)
@@ -224,7 +251,7 @@ repo_refs(struct coffer_backup_repo *r, int (*fn)(void *, const uint8_t *,
 	struct refwalk w = { r, NULL, fn, arg };
 	int rc;
 
-	if ((rc = seen_audit(r, repo_warn, r)) != 0)
+	if ((rc = repo_audit(r, repo_warn, r)) != 0)
 		return rc;
 	if ((w.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;

@@ -327,10 +327,12 @@ audit_judge(struct audit *a, seen_report_fn fn, void *arg)
 	uint8_t (*listed)[BK_NAME] = NULL;
 	size_t nl = 0, cl = 0, i, j;
 	uint64_t floor = s->floor, top = 0;
+	size_t nforgot0;
 	char hex[2 * BK_NAME + 1];
 	int rc = 0;
 
 	s->nskip = s->nstale = 0;
+	nforgot0 = s->nforgot;
 	for (i = 0; i < a->n; i++) {
 		struct aref *x = &a->v[i];
 
@@ -340,7 +342,7 @@ audit_judge(struct audit *a, seen_report_fn fn, void *arg)
 			floor = x->ctr.floor;
 		if (x->kind != BK_KIND_FORGET)
 			continue;
-		repo_hex(hex, x->name, BK_NAME);
+		sodium_bin2hex(hex, sizeof(hex), x->name, BK_NAME);
 		if ((rc = audit_verify(r, x)) == 0) {
 			x->ok = 1;
 			for (j = 0; j < x->f.n; j++)
@@ -363,7 +365,7 @@ audit_judge(struct audit *a, seen_report_fn fn, void *arg)
 	for (i = 0; i < a->n; i++) {
 		struct aref *x = &a->v[i];
 
-		repo_hex(hex, x->name, BK_NAME);
+		sodium_bin2hex(hex, sizeof(hex), x->name, BK_NAME);
 		if (x->kind == BK_KIND_INDEX && x->ctr.counter < floor) {
 			if ((rc = push(&s->skip, &s->nskip, &s->capskip,
 			    x->name)) != 0 || (rc = push(&s->stale, &s->nstale,
@@ -397,7 +399,7 @@ audit_judge(struct audit *a, seen_report_fn fn, void *arg)
 		if (has(listed, nl, s->snaps[i]) ||
 		    has(s->forgot, s->nforgot, s->snaps[i]))
 			continue;
-		repo_hex(hex, s->snaps[i], BK_NAME);
+		sodium_bin2hex(hex, sizeof(hex), s->snaps[i], BK_NAME);
 		if ((rc = say(fn, arg, SEEN_HIDDEN, "snapshot %s, which this "
 		    "device saw, is gone without a signed forget: the server hides "
 		    "it", hex)) != 0)
@@ -412,6 +414,9 @@ audit_judge(struct audit *a, seen_report_fn fn, void *arg)
 	    (unsigned long long)s->highest, (unsigned long long)top)) != 0)
 		goto out;
 	uniq(listed, &nl);
+	s->dirty |= nl != s->nsnaps || (nl > 0 && memcmp(listed, s->snaps,
+	    nl * BK_NAME) != 0) || nforgot0 != s->nforgot ||
+	    top > s->highest || floor != s->floor;
 	free(s->snaps);
 	s->snaps = listed;
 	s->nsnaps = nl;
@@ -436,17 +441,8 @@ seen_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg)
 	a.r = r;
 	if ((a.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((rc = r->store.ops->ref_list(r->store.ctx, audit_ref, &a)) != 0) {
-		if (!r->failed)
-			rc = repo_list_fail(r, rc);
-		goto out;
-	}
-	if ((rc = audit_judge(&a, fn, arg)) != 0)
-		goto out;
-	if ((rc = seen_save(&r->seen, r->cachefd)) != 0)
-		rc = repo_fail(r, rc, "saving %s in the cache folder: %s",
-		    SEEN_FILE, coffer_strerror(rc));
-out:
+	if ((rc = r->store.ops->ref_list(r->store.ctx, audit_ref, &a)) == 0)
+		rc = audit_judge(&a, fn, arg);
 	for (i = 0; i < a.n; i++)
 		bk_forget_clear(&a.v[i].f);
 	free(a.v);
@@ -455,20 +451,19 @@ out:
 }
 
 int
-seen_note(struct coffer_backup_repo *r, const uint8_t *snap, uint64_t counter,
+seen_note(struct seen *s, int dirfd, const uint8_t *snap, uint64_t counter,
     const uint8_t (*forgot)[BK_NAME], size_t n, uint64_t floor)
 {
-	struct seen *s = &r->seen;
 	size_t i, j;
 	int rc = 0;
 
 	if (snap != NULL &&
 	    (rc = push(&s->snaps, &s->nsnaps, &s->capsnaps, snap)) != 0)
-		goto out;
+		return rc;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = push(&s->forgot, &s->nforgot, &s->capforgot, forgot[i]);
 	if (rc != 0)
-		goto out;
+		return rc;
 	uniq(s->snaps, &s->nsnaps);
 	uniq(s->forgot, &s->nforgot);
 	for (i = j = 0; i < s->nsnaps; i++)
@@ -479,8 +474,7 @@ seen_note(struct coffer_backup_repo *r, const uint8_t *snap, uint64_t counter,
 		s->highest = counter;
 	if (floor > s->floor)
 		s->floor = floor;
-	rc = seen_save(s, r->cachefd);
-out:
-	return rc != 0 ? repo_fail(r, rc, "saving %s in the cache folder: %s",
-	    SEEN_FILE, coffer_strerror(rc)) : 0;
+	if ((rc = seen_save(s, dirfd)) == 0)
+		s->dirty = 0;
+	return rc;
 }

@@ -26,6 +26,7 @@ struct seen {
 	size_t		  nskip, capskip;
 	uint8_t		(*stale)[BK_NAME];	/* of them, superseded INDEX */
 	size_t		  nstale, capstale;
+	int		  dirty;		/* changed since saved */
 };
 
 #define SEEN_FILE	"refs.seen"
@@ -52,17 +53,19 @@ typedef int (*seen_report_fn)(void *arg, int level, const char *msg);
 
 /** seen_audit(r, fn, arg): list the refs of ${r}, compare them with its
  * memory, tell ${fn} each finding, set the refs the walks must ignore
- * (seen_skip) and save the memory. Refs that do not open are left to the
- * walks. Returns 0, what ${fn} returned, or an error of the store or the
- * memory (with a detail). */
+ * (seen_skip) and update the memory (the caller saves it: repo_audit).
+ * Refs that do not open are left to the walks. Returns 0, what ${fn}
+ * returned, COFFER_ERR_NOMEM, COFFER_ERR_TOOBIG or a store error (no
+ * detail). */
 int seen_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg);
 /** seen_skip(s, name): 1 if the last audit ignores ref ${name}. */
 int seen_skip(const struct seen *s, const uint8_t name[BK_NAME]);
-/** seen_note(r, snap, counter, forgot, n, floor): after this device
- * stored snapshot ${snap} (may be NULL), a FORGET of the ${n} names
- * ${forgot}, or an INDEX ref with ${floor} (0: none), at ${counter}:
- * remember it and save. Returns as seen_save, with a detail. */
-int seen_note(struct coffer_backup_repo *r, const uint8_t *snap,
+/** seen_note(s, dirfd, snap, counter, forgot, n, floor): after this
+ * device stored snapshot ${snap} (may be NULL), a FORGET of the ${n}
+ * names ${forgot}, or an INDEX ref with ${floor} (0: none), at
+ * ${counter}: remember it and save. Returns as seen_save, or
+ * COFFER_ERR_TOOBIG. */
+int seen_note(struct seen *s, int dirfd, const uint8_t *snap,
     uint64_t counter, const uint8_t (*forgot)[BK_NAME], size_t n,
     uint64_t floor);
 

@@ -13,6 +13,7 @@
  *   record.c            generic records,
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server
+ *   bsign.c             the backup engine's signer of forgets
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before
