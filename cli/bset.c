@@ -53,10 +53,22 @@ bset_close(struct bset *b)
 	coffer_client_free(&b->cl);
 }
 
+/* What this device's memory of the set says the server did: on stderr
+ * whatever --quiet and --json say, so that no script misses it. */
+static void
+bset_warn(void *arg, const char *msg)
+{
+	struct bset *b = arg;
+
+	b->warnings++;
+	fprintf(stderr, "coffer: WARNING (the server's doing): %s\n", msg);
+}
+
 int
 bset_open(struct cli *c, struct bset *b, const char *what)
 {
 	static const char *const parents[] = { "cache", "cache/backup" };
+	struct coffer_backup_signer signer;
 	char dir[4096];
 	size_t i;
 	int r;
@@ -88,6 +100,12 @@ bset_open(struct cli *c, struct bset *b, const char *what)
 		return cli_fail(c, r, what, b->repo != NULL &&
 		    *coffer_backup_error_detail(b->repo) != '\0' ?
 		    coffer_backup_error_detail(b->repo) : dir);
+	/* Forgets are signed with the account key; FORGET refs count when
+	 * signed by one the verified device list names. */
+	if ((r = coffer_client_backup_signer(b->cl, b->name, &signer)) != 0 ||
+	    (r = coffer_backup_set_signer(b->repo, &signer)) != 0)
+		return cli_client_fail(c, b->cl, r, what);
+	coffer_backup_set_warn(b->repo, bset_warn, b);
 	return CLI_OK;
 }
 

@@ -23,6 +23,7 @@ struct bset {
 	size_t				 nkeys;
 	struct coffer_backup_repo	*repo;
 	const char			*name;
+	unsigned			 warnings;	/* the server's doing */
 };
 
 /* Open the set --set (default "default"). Returns CLI_OK, or reports

@@ -220,6 +220,54 @@ COFFER_API int coffer_backup_restore(struct coffer_backup_repo *r,
     const char *target, const struct coffer_backup_options *opt)
     COFFER_WUR;
 
+/* Snapshots a server cannot hide (docs/PROTOCOL-backup.md, "Refs a
+ * server cannot roll back"). A forget is a FORGET ref signed by the
+ * account key; the engine stays free of the account: it signs and trusts
+ * through these callbacks, which the client fills (lib/client: the
+ * account key this device holds, the verified device list). */
+#define COFFER_BACKUP_SIGNER_V1		1
+#define COFFER_BACKUP_SET_BYTES		16
+
+struct coffer_backup_signer {
+	unsigned	 version;	/* COFFER_BACKUP_SIGNER_V1 */
+	/* The backup set's id (the client: its zone's id): a FORGET's
+	 * signature covers it, so one set's forget never counts in another. */
+	uint8_t		 set[COFFER_BACKUP_SET_BYTES];
+	/* Sign ${len} bytes of ${msg} for ${context} with the account key
+	 * (coffer_sign), its public key to ${pk}. 0 or an error. May be NULL
+	 * (a device that only verifies: forget is refused). */
+	int		(*sign)(void *arg, const char *context,
+			    const uint8_t *msg, size_t len,
+			    uint8_t sig[64], uint8_t pk[32]);
+	/* 0 if ${pk} is an account key of this account (as the verified
+	 * device list says), COFFER_ERR_AUTH if not, or another error. */
+	int		(*trusted)(void *arg, const uint8_t pk[32]);
+	void		*arg;
+};
+
+/** coffer_backup_set_signer(r, s): sign forgets and check FORGET refs of
+ * ${r} with ${s} (copied; NULL removes it). Without a signer forget is
+ * refused and no FORGET counts, so a snapshot this device saw that a
+ * FORGET removed is reported as hidden. Returns 0 or COFFER_ERR_INVALID
+ * (a NULL ${r}, an unknown version, no trusted callback). */
+COFFER_API int coffer_backup_set_signer(struct coffer_backup_repo *r,
+    const struct coffer_backup_signer *s) COFFER_WUR;
+
+/* Called with a sentence naming a snapshot or ref the server hid,
+ * brought back or altered (see coffer_backup_set_warn). */
+typedef void (*coffer_backup_warn_fn)(void *arg, const char *message);
+
+/** coffer_backup_set_warn(r, fn, arg): hear, from every call that lists
+ * the refs (list, resolve, create, forget, ls, restore), what this
+ * device's memory of the set (its cache folder) says the server did: a
+ * snapshot seen here that is gone without a signed forget, a forgotten
+ * snapshot or a superseded INDEX ref that came back (not listed, not
+ * used), a FORGET whose signature fails, refs rolled back below the
+ * highest counter seen. ${fn} NULL: nobody hears (check reports them as
+ * errors either way). */
+COFFER_API void coffer_backup_set_warn(struct coffer_backup_repo *r,
+    coffer_backup_warn_fn fn, void *arg);
+
 /* Maintenance (docs/PROTOCOL-backup.md, "Maintenance"). */
 
 /* Why forget keeps a snapshot: a bit per rule that kept it. */
@@ -261,7 +309,10 @@ struct coffer_backup_forget_options {
 /** coffer_backup_forget(r, policy, opt): remove the snapshot refs of
  * ${r} that ${policy} does not keep (no data: prune frees it), calling
  * ${opt}->fn for each snapshot considered; with ${opt}->dry_run nothing
- * is removed. ${opt} may be NULL. Returns 0, COFFER_ERR_INVALID (a NULL
+ * is removed. Before removing, a FORGET ref naming them, signed by the
+ * account key through the handle's signer, is stored. ${opt} may be
+ * NULL. Returns 0, COFFER_ERR_STATE (snapshots to remove and no signer
+ * that signs), COFFER_ERR_INVALID (a NULL
  * argument, or a policy that keeps nothing without remove_all),
  * COFFER_ERR_CORRUPT (a ref fails its checks), COFFER_ERR_KEY (a ref
  * names a key version the handle lacks), COFFER_ERR_NOMEM, a store
@@ -351,8 +402,12 @@ struct coffer_backup_check_stats {
  * error was found, COFFER_ERR_CORRUPT when any was (the detail holds the
  * first), COFFER_ERR_KEY when the only errors were objects sealed under a
  * key version the handle lacks (reported as errors: they cannot be
- * checked), COFFER_ERR_NOMEM, COFFER_ERR_IO, COFFER_ERR_INVALID or a store
- * error that stopped the check. */
+ * checked), COFFER_ERR_ROLLBACK when the only errors were the server's
+ * doing that this device's memory of the set reveals (a snapshot hidden,
+ * a forgotten snapshot or superseded INDEX ref brought back, a FORGET
+ * that fails its signature, refs rolled back), COFFER_ERR_NOMEM,
+ * COFFER_ERR_IO, COFFER_ERR_INVALID or a store error that stopped the
+ * check. */
 COFFER_API int coffer_backup_check(struct coffer_backup_repo *r,
     const struct coffer_backup_check_options *opt,
     struct coffer_backup_check_stats *stats) COFFER_WUR;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <coffer/backup.h>
 #include <coffer/backup_store.h>
 #include <coffer/buf.h>
 #include <coffer/export.h>
@@ -445,5 +446,16 @@ COFFER_API void coffer_client_backup_store_close(struct coffer_bstore *store);
 COFFER_API int coffer_client_backup_keys(struct coffer_client *c,
     const char *set_name, struct coffer_key **keys, size_t max, size_t *n)
     COFFER_WUR;
+
+/** coffer_client_backup_signer(c, set_name, out): the signer of the
+ * backup set ${set_name} (NULL: "default") for coffer_backup_set_signer:
+ * forgets are signed with the account key this device holds and bound
+ * to the set's zone id; a FORGET counts when its key is the account key
+ * of an entry of the device list this device verified (any epoch it
+ * saw). ${out} uses ${c}, which must outlive the repository handle.
+ * Returns 0, COFFER_ERR_INVALID, COFFER_ERR_STATE (not approved yet),
+ * COFFER_ERR_NOMEM or a server error. */
+COFFER_API int coffer_client_backup_signer(struct coffer_client *c,
+    const char *set_name, struct coffer_backup_signer *out) COFFER_WUR;
 
 #endif

@@ -35,6 +35,7 @@ enum coffer_err {
 	COFFER_ERR_NOSPACE = -26,	/* no space left on the local disk */
 	COFFER_ERR_CORRUPT = -27,	/* a stored object fails its checks */
 	COFFER_ERR_CANCELLED = -28,	/* the caller asked to stop */
+	COFFER_ERR_ROLLBACK = -29,	/* the server hid or brought back refs */
 };
 
 /** coffer_strerror(err): a static English sentence for ${err}; never NULL,

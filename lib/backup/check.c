@@ -293,8 +293,9 @@ out:
 	 * findings, the detail holds the first. */
 	if (rc == 0 && c.m.errors > 0) {
 		repo_clear(r);
-		rc = repo_fail(r, c.m.errors > c.m.keys ? COFFER_ERR_CORRUPT :
-		    COFFER_ERR_KEY, "%s", c.m.first);
+		rc = repo_fail(r, c.m.errors > c.m.keys + c.m.rollbacks ?
+		    COFFER_ERR_CORRUPT : c.m.keys > 0 ? COFFER_ERR_KEY :
+		    COFFER_ERR_ROLLBACK, "%s", c.m.first);
 	}
 	maint_index_free(&c.x);
 	maint_refs_free(&c.refs);

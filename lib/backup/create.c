@@ -103,8 +103,17 @@ segw_pack(void *arg, const struct bk_seg_pack *p)
 }
 
 static int
+list_none(void *arg, const struct coffer_backup_snapshot *s)
+{
+	(void)arg;
+	(void)s;
+	return 0;
+}
+
+static int
 finish_index(struct coffer_backup_repo *r)
 {
+	struct bk_ctr ctr;
 	struct segw s;
 	struct coffer_buf *b = NULL;
 	uint8_t name[BK_NAME];
@@ -122,8 +131,15 @@ finish_index(struct coffer_backup_repo *r)
 		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
+	/* The counter: one more than the highest this device has seen, the
+	 * refs listed just now (after any prune that ran before). */
+	if ((rc = coffer_backup_list(r, list_none, NULL)) != 0)
+		goto out;
+	memset(&ctr, 0, sizeof(ctr));
+	ctr.version = BK_REF_V2;
+	ctr.counter = r->seen.highest + 1;
 	if ((rc = bk_indexref_encode(r->kr, name,
-	    (const uint8_t (*)[BK_ID])s.ids, s.nids, b)) != 0)
+	    (const uint8_t (*)[BK_ID])s.ids, s.nids, &ctr, b)) != 0)
 		goto out;
 	if ((rc = r->store.ops->ref_put(r->store.ctx, name,
 	    coffer_buf_data(b), coffer_buf_len(b))) != 0) {
@@ -131,6 +147,8 @@ finish_index(struct coffer_backup_repo *r)
 		    BK_NAME);
 		goto out;
 	}
+	if ((rc = repo_note(r, NULL, ctr.counter, NULL, 0, 0)) != 0)
+		goto out;
 	for (i = 0; i < s.nids; i++)
 		if ((rc = cidx_add_seg(r->idx, s.ids[i])) != 0)
 			goto out;
@@ -218,12 +236,16 @@ finish_snapshot(struct run *ru, const uint8_t root[BK_ID],
 	s.bytes_new = ru->pg->bytes_new - base->bytes_new;
 	s.bytes_stored = ru->pg->bytes_stored - base->bytes_stored;
 	randombytes_buf(id, BK_NAME);
+	s.version = BK_REF_V2;
+	s.counter = ru->r->seen.highest + 1;	/* the listing above */
 	if ((b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((r = bk_snapshot_encode(ru->r->kr, id, &s, b)) == 0 &&
 	    (r = ru->r->store.ops->ref_put(ru->r->store.ctx, id,
 	    coffer_buf_data(b), coffer_buf_len(b))) != 0)
 		r = repo_store_fail(ru->r, r, "storing snapshot", id, BK_NAME);
+	if (r == 0)
+		r = repo_note(ru->r, id, s.counter, NULL, 0, 0);
 	coffer_buf_free(&b);
 	return r;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include <coffer/err.h>
 
 #include "backup/lock.h"
@@ -153,6 +155,90 @@ fg_apply(struct fg *g)
 		}
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, BK_NAME);
+}
+
+/* Store one FORGET ref naming the n names (sorted), signed by the
+ * account key through the handle's signer, and remember it. */
+static int
+fg_put(struct coffer_backup_repo *r, uint8_t (*names)[BK_NAME], size_t n)
+{
+	struct coffer_buf *m = NULL, *b = NULL;
+	struct bk_forget f;
+	uint8_t name[BK_NAME];
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.counter = r->seen.highest + 1;
+	f.names = names;
+	f.n = n;
+	randombytes_buf(name, sizeof(name));
+	if ((m = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL ||
+	    (b = coffer_buf_new(COFFER_BSTORE_REF_MAX)) == NULL) {
+		rc = COFFER_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = bk_forget_message(r->signer.set, name, &f, m)) != 0)
+		goto out;
+	if ((rc = r->signer.sign(r->signer.arg, BK_FORGET_CONTEXT,
+	    coffer_buf_data(m), coffer_buf_len(m), f.sig, f.pk)) != 0)
+		goto fail;
+	if ((rc = bk_forget_encode(r->kr, name, &f, b)) != 0)
+		goto out;
+	if ((rc = r->store.ops->ref_put(r->store.ctx, name, coffer_buf_data(b),
+	    coffer_buf_len(b))) != 0) {
+		rc = repo_store_fail(r, rc, "storing FORGET ref", name,
+		    BK_NAME);
+		goto out;
+	}
+	rc = repo_note(r, NULL, f.counter, (const uint8_t (*)[BK_NAME])names,
+	    n, 0);
+	goto out;
+fail:
+	rc = repo_fail(r, rc, "signing the forget with the account key: %s",
+	    coffer_strerror(rc));
+out:
+	coffer_buf_free(&m);
+	coffer_buf_free(&b);
+	return rc;
+}
+
+/* Before any snapshot ref is deleted: the signed FORGET refs naming
+ * them, so that every device tells this forget from a server that hides
+ * snapshots. */
+static int
+fg_sign(struct fg *g)
+{
+	uint8_t (*names)[BK_NAME] = NULL;
+	size_t j, n = 0, k;
+	int rc = 0;
+
+	for (j = 0; j < g->n; j++)
+		n += g->v[j].reasons == 0;
+	if (n == 0)
+		return 0;
+	if (!g->r->has_signer || g->r->signer.sign == NULL)
+		return repo_fail(g->r, COFFER_ERR_STATE, "forget needs the "
+		    "account key to sign what it removes, and this handle has "
+		    "no signer: removing snapshots unsigned would look, to "
+		    "every other device, like the server hiding them");
+	if ((names = malloc(n * BK_NAME)) == NULL)
+		return COFFER_ERR_NOMEM;
+	for (j = n = 0; j < g->n; j++)
+		if (g->v[j].reasons == 0)
+			memcpy(names[n++], g->v[j].s.id, BK_NAME);
+	qsort(names, n, BK_NAME, name_cmp);
+	for (j = 0; j < n && rc == 0; j += k) {
+		k = n - j < BK_FORGET_MAX ? n - j : BK_FORGET_MAX;
+		rc = fg_put(g->r, names + j, k);
+	}
+	free(names);
+	return rc;
+}
+
 int
 coffer_backup_forget(struct coffer_backup_repo *r,
     const struct coffer_backup_policy *policy,
@@ -192,7 +278,8 @@ coffer_backup_forget(struct coffer_backup_repo *r,
 			goto out;
 	if (opt != NULL && opt->dry_run)
 		goto out;
-	if ((rc = lock_check(r, lk)) != 0)
+	if ((rc = lock_check(r, lk)) != 0 ||
+	    (rc = fg_sign(&g)) != 0)
 		goto out;
 	for (j = 0; j < g.n; j++) {
 		if (g.v[j].reasons != 0)

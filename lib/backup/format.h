@@ -58,6 +58,7 @@ enum bk_kind {
 	BK_KIND_SNAPSHOT = 4,	/* a SNAPSHOT ref */
 	BK_KIND_FOOTER = 5,	/* a pack's footer (format 2 packs) */
 	BK_KIND_LOCK = 6,	/* a LOCK ref */
+	BK_KIND_FORGET = 7,	/* a FORGET ref, signed by the account key */
 };
 
 /* Pack layouts. Format 1: chunks | header box | header box length (u32,
@@ -361,7 +362,18 @@ int bk_xattr_put(struct coffer_buf *b, const char *name, size_t nlen,
 void bk_xattr_next(const uint8_t *p, size_t *off, const uint8_t **name,
     size_t *nlen, const uint8_t **value, size_t *vlen);
 
-/* Refs. */
+/* Refs. The bodies of INDEX and SNAPSHOT refs of version 2 end with a
+ * trailer: version (u8, 2) | counter (u64, >= 1) [| floor (u64) for an
+ * INDEX ref]; version 1 bodies have none (counter 0, unprotected). */
+#define BK_REF_V1	1
+#define BK_REF_V2	2
+
+struct bk_ctr {
+	uint8_t		 version;	/* BK_REF_V1 or BK_REF_V2 */
+	uint64_t	 counter;	/* v2: >= 1 */
+	uint64_t	 floor;		/* INDEX v2: refs below are superseded */
+};
+
 struct bk_snapshot {
 	int64_t		 time_ns, end_ns;
 	char		*host;
@@ -371,6 +383,8 @@ struct bk_snapshot {
 	uint8_t		 parent[BK_NAME];
 	int		 has_parent;
 	uint64_t	 files, dirs, bytes, bytes_new, bytes_stored;
+	uint8_t		 version;	/* of the body: 0 or BK_REF_V1, BK_REF_V2 */
+	uint64_t	 counter;	/* BK_REF_V2 */
 };
 
 /** bk_snapshot_encode(kr, name, s, out): seal snapshot ${s} as ref
@@ -385,17 +399,66 @@ int bk_snapshot_encode_det(const struct bk_keyring *kr,
 int bk_snapshot_parse(const uint8_t *p, size_t len, struct bk_snapshot *s);
 void bk_snapshot_clear(struct bk_snapshot *s);
 
-/** bk_indexref_encode(kr, name, segs, n, out): seal an INDEX ref naming
- * ${n} segment ids (sorted, distinct). bk_indexref_parse(p, len, segs,
- * n): parse the body of an opened INDEX box into a malloc'd array. */
+/** bk_indexref_encode(kr, name, segs, n, ctr, out): seal an INDEX ref
+ * naming ${n} segment ids (sorted, distinct), with the counter and floor
+ * of ${ctr} (version 2; NULL: a version 1 body, for the tests).
+ * bk_indexref_parse(p, len, segs, n, ctr): parse the body of an opened
+ * INDEX box into a malloc'd array, its trailer into *${ctr} (may be
+ * NULL). Return 0, COFFER_ERR_TRUNCATED, COFFER_ERR_TRAILING,
+ * COFFER_ERR_VERSION (a trailer's version not 2), COFFER_ERR_FORMAT
+ * (unsorted, a counter 0 or a floor above it), COFFER_ERR_TOOBIG or
+ * COFFER_ERR_NOMEM. */
 int bk_indexref_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
-    const uint8_t (*segs)[BK_ID], size_t n, struct coffer_buf *out);
+    const uint8_t (*segs)[BK_ID], size_t n, const struct bk_ctr *ctr,
+    struct coffer_buf *out);
 int bk_indexref_encode_det(const struct bk_keyring *kr,
     const uint8_t name[BK_NAME], const uint8_t (*segs)[BK_ID], size_t n,
-    const uint8_t *nonce,
+    const struct bk_ctr *ctr, const uint8_t *nonce,
     struct coffer_buf *out);
 int bk_indexref_parse(const uint8_t *p, size_t len, uint8_t (**segs)[BK_ID],
-    size_t *n);
+    size_t *n, struct bk_ctr *ctr);
+
+/* A FORGET ref (kind 7): version (u8, 1) | counter (u64, >= 1) | the
+ * account's Ed25519 public key (32) | n (u32, 1 to BK_FORGET_MAX) | n
+ * snapshot names (16, strictly increasing) | signature (64) by that key,
+ * context BK_FORGET_CONTEXT, over bk_forget_message (the set, the ref's
+ * name and the body without the key and the signature). */
+#define BK_FORGET_VERSION	1
+#define BK_FORGET_CONTEXT	"coffer/backup-forget/v1"
+#define BK_FORGET_MAX		16384
+#define BK_SET_BYTES		16	/* COFFER_BACKUP_SET_BYTES */
+#define BK_PK_BYTES		32
+#define BK_SIG_BYTES		64
+
+struct bk_forget {
+	uint64_t	 counter;
+	uint8_t		 pk[BK_PK_BYTES];
+	uint8_t		(*names)[BK_NAME];	/* parse: malloc'd */
+	size_t		 n;
+	uint8_t		 sig[BK_SIG_BYTES];
+};
+
+/** bk_forget_message(set, name, f, out): append the bytes the signature
+ * of FORGET ref ${name} of the backup set ${set} covers: set (16) | name
+ * (16) | version | counter | n | names. Returns 0, COFFER_ERR_TOOBIG (n
+ * 0 or over the cap), COFFER_ERR_FORMAT (unsorted, counter 0) or
+ * COFFER_ERR_NOMEM. */
+int bk_forget_message(const uint8_t set[BK_SET_BYTES],
+    const uint8_t name[BK_NAME], const struct bk_forget *f,
+    struct coffer_buf *out);
+/** bk_forget_encode(kr, name, f, out): seal FORGET ${f} (signed) as ref
+ * ${name}. bk_forget_parse(p, len, f): parse an opened FORGET body
+ * (bk_forget_clear frees it). Return 0, COFFER_ERR_TRUNCATED,
+ * COFFER_ERR_TRAILING, COFFER_ERR_VERSION, COFFER_ERR_FORMAT (counter 0,
+ * unsorted), COFFER_ERR_TOOBIG or COFFER_ERR_NOMEM; the signature is the
+ * caller's to check. */
+int bk_forget_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
+    const struct bk_forget *f, struct coffer_buf *out);
+int bk_forget_encode_det(const struct bk_keyring *kr,
+    const uint8_t name[BK_NAME], const struct bk_forget *f,
+    const uint8_t *nonce, struct coffer_buf *out);
+int bk_forget_parse(const uint8_t *p, size_t len, struct bk_forget *f);
+void bk_forget_clear(struct bk_forget *f);
 
 /* LOCK refs (docs/PROTOCOL-backup.md, "Locks"). The times are the
  * writer's clock. */

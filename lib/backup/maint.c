@@ -41,6 +41,8 @@ maint_find(struct coffer_backup_repo *r, struct maint_report *m, int level,
 			memcpy(m->first, msg, sizeof(m->first));
 		if (err == COFFER_ERR_KEY)
 			m->keys++;
+		if (err == COFFER_ERR_ROLLBACK)
+			m->rollbacks++;
 		if (m->strict)
 			repo_fail(r, err, "%s", msg);
 	}
@@ -87,7 +89,7 @@ mrl_index(struct mrl *l, const uint8_t *name, const uint8_t *p, size_t len)
 	size_t n, i;
 	int rc;
 
-	if ((rc = bk_indexref_parse(p, len, &segs, &n)) != 0)
+	if ((rc = bk_indexref_parse(p, len, &segs, &n, NULL)) != 0)
 		return rc;
 	if ((rc = maint_grow(&l->o->index, &l->icap, l->o->nindex,
 	    BK_NAME)) != 0)
@@ -124,6 +126,30 @@ mrl_snap(struct mrl *l, const uint8_t *name, const uint8_t *p, size_t len)
 	return rc;
 }
 
+/* A FORGET must parse; its signature is the audit's (seen.c). */
+static int
+mrl_forget(const uint8_t *p, size_t len)
+{
+	struct bk_forget f;
+	int rc = bk_forget_parse(p, len, &f);
+
+	bk_forget_clear(&f);
+	return rc;
+}
+
+/* The audit's findings: check reports a hidden snapshot or a replay as
+ * an error, a superseded INDEX ref as information; prune (strict) stops
+ * at what hides data and goes on past what it ignores. */
+static int
+mrl_audit(void *arg, int level, const char *msg)
+{
+	struct mrl *l = arg;
+
+	return maint_find(l->r, l->m, level == SEEN_HIDDEN ||
+	    (level == SEEN_REPLAY && !l->m->strict) ? COFFER_CHECK_ERROR :
+	    COFFER_CHECK_INFO, COFFER_ERR_ROLLBACK, "%s", msg);
+}
+
 static int
 mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
     size_t len)
@@ -134,6 +160,8 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	int rc;
 
 	l->o->nrefs++;
+	if (seen_skip(&l->r->seen, name))
+		return 0;	/* brought back by the server: reported */
 	repo_hex(hex, name, BK_NAME);
 	if ((rc = bk_box_open(l->r->kr, &kind, name, BK_NAME, data, len,
 	    l->body)) == 0) {
@@ -148,7 +176,10 @@ mrl_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 
 			rc = bk_lock_parse(coffer_buf_data(l->body),
 			    coffer_buf_len(l->body), &lk);
-		} else
+		} else if (kind == BK_KIND_FORGET)
+			rc = mrl_forget(coffer_buf_data(l->body),
+			    coffer_buf_len(l->body));
+		else
 			rc = COFFER_ERR_CONTEXT;
 	}
 	if (rc == 0 || rc == COFFER_ERR_NOMEM)
@@ -174,6 +205,8 @@ maint_refs_load(struct coffer_backup_repo *r, struct maint_report *m,
 	l.r = r;
 	l.m = m;
 	l.o = out;
+	if ((rc = repo_audit(r, mrl_audit, &l)) != 0)
+		return rc;
 	if ((l.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	rc = r->store.ops->ref_list(r->store.ctx, mrl_one, &l);

@@ -17,6 +17,8 @@ struct maint_report {
 	uint64_t			 errors, infos;
 	uint64_t			 keys;	/* errors that are
 						 * COFFER_ERR_KEY */
+	uint64_t			 rollbacks;	/* errors that are
+							 * COFFER_ERR_ROLLBACK */
 	char				 first[512];	/* the first error */
 };
 

@@ -300,6 +300,7 @@ write_pack(void *arg, const struct bk_seg_pack *p)
 static int
 commit_index(struct pr *s)
 {
+	struct bk_ctr ctr;
 	uint8_t (*all)[BK_ID] = NULL, name[BK_NAME];
 	struct coffer_buf *b = NULL;
 	size_t i, n = 0, cap = 0, k;
@@ -326,12 +327,22 @@ commit_index(struct pr *s)
 		rc = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i += k) {
+	/* Every new INDEX ref gets one counter above all the refs listed
+	 * and names it as the floor: the INDEX refs this prune supersedes
+	 * (and deletes below) are all under it, so a server that brings one
+	 * back is found out. */
+	memset(&ctr, 0, sizeof(ctr));
+	ctr.version = BK_REF_V2;
+	ctr.counter = ctr.floor = s->r->seen.highest + 1;
+	/* At least one ref, empty if no segment is left: it holds the
+	 * floor. */
+	i = 0;
+	do {
 		k = n - i < BK_INDEX_SEGS_MAX ? n - i : BK_INDEX_SEGS_MAX;
 		randombytes_buf(name, sizeof(name));
 		coffer_buf_reset(b);
 		if ((rc = bk_indexref_encode(s->r->kr, name,
-		    (const uint8_t (*)[BK_ID])all + i, k, b)) != 0)
+		    (const uint8_t (*)[BK_ID])all + i, k, &ctr, b)) != 0)
 			goto out;
 		if ((rc = s->r->store.ops->ref_put(s->r->store.ctx, name,
 		    coffer_buf_data(b), coffer_buf_len(b))) != 0) {
@@ -339,7 +350,9 @@ commit_index(struct pr *s)
 			    name, BK_NAME);
 			goto out;
 		}
-	}
+		i += k;
+	} while (i < n);
+	rc = repo_note(s->r, NULL, ctr.counter, NULL, 0, ctr.floor);
 out:
 	coffer_buf_free(&b);
 	free(all);
@@ -357,6 +370,23 @@ del_blob(struct pr *s, const uint8_t id[BK_ID], const char *what)
 	return rc != 0 ? repo_store_fail(s->r, rc, what, id, BK_ID) : 0;
 }
 
+/* Superseded INDEX refs (an interrupted prune's, or brought back by the
+ * server): the listing ignores them, prune deletes them. */
+static int
+del_stale(struct coffer_backup_repo *r)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->seen.nstale; i++) {
+		rc = r->store.ops->ref_del(r->store.ctx, r->seen.stale[i]);
+		if (rc != 0 && rc != COFFER_ERR_NOTFOUND)
+			return repo_store_fail(r, rc, "deleting index ref",
+			    r->seen.stale[i], BK_NAME);
+	}
+	return 0;
+}
+
 static int
 delete_old(struct pr *s)
 {
@@ -370,6 +400,8 @@ delete_old(struct pr *s)
 			return repo_store_fail(s->r, rc, "deleting index ref",
 			    s->refs.index[i], BK_NAME);
 	}
+	if ((rc = del_stale(s->r)) != 0)
+		return rc;
 	for (i = 0; i < s->refs.nsegs; i++) {
 		if (!s->affected[i])
 			continue;
@@ -497,8 +529,12 @@ coffer_backup_prune(struct coffer_backup_repo *r,
 	ok.stride = sizeof(*s.p);
 	if ((rc = orphan_prune(r, &ok, lk, opt, &s.st)) != 0)
 		goto out;
-	if ((opt != NULL && opt->dry_run) || !any)
+	if (opt != NULL && opt->dry_run)
 		goto out;
+	if (!any) {
+		rc = del_stale(r);
+		goto out;
+	}
 	if ((s.blob = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL ||
 	    (s.plain = coffer_buf_new_secret(BK_CHUNK_MAX)) == NULL ||
 	    (s.pack = coffer_buf_new(COFFER_BSTORE_BLOB_MAX)) == NULL) {

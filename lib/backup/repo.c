@@ -205,6 +205,8 @@ refwalk_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	char hex[2 * BK_NAME + 1];
 	int rc;
 
+	if (seen_skip(&w->r->seen, name))
+		return 0;	/* brought back by the server: reported */
 	if ((rc = bk_box_open(w->r->kr, &kind, name, BK_NAME, data, len,
 	    w->body)) != 0) {
 		if (rc == COFFER_ERR_NOMEM)
@@ -220,6 +222,45 @@ refwalk_one(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 	    coffer_buf_len(w->body));
 }
 
+int
+repo_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg)
+{
+	int rc;
+
+	if ((rc = seen_audit(r, fn, arg)) != 0)
+		return r->failed ? rc : repo_list_fail(r, rc);
+	/* An unchanged memory is not written again: one listing costs no
+	 * fsync. */
+	if (r->seen.dirty && (rc = seen_save(&r->seen, r->cachefd)) != 0)
+		return repo_fail(r, rc, "saving %s in the cache folder: %s",
+		    SEEN_FILE, coffer_strerror(rc));
+	r->seen.dirty = 0;
+	return 0;
+}
+
+int
+repo_note(struct coffer_backup_repo *r, const uint8_t *snap, uint64_t counter,
+    const uint8_t (*forgot)[BK_NAME], size_t n, uint64_t floor)
+{
+	int rc = seen_note(&r->seen, r->cachefd, snap, counter, forgot, n,
+	    floor);
+
+	return rc != 0 ? repo_fail(r, rc, "saving %s in the cache folder: %s",
+	    SEEN_FILE, coffer_strerror(rc)) : 0;
+}
+
+/* A finding of the audit goes to the caller's warning callback. */
+static int
+repo_warn(void *arg, int hidden, const char *msg)
+{
+	struct coffer_backup_repo *r = arg;
+
+	(void)hidden;
+	if (r->warn != NULL)
+		r->warn(r->warn_arg, msg);
+	return 0;
+}
+
 static int
 repo_refs(struct coffer_backup_repo *r, int (*fn)(void *, const uint8_t *,
     uint8_t, const uint8_t *, size_t), void *arg)
@@ -227,6 +268,8 @@ repo_refs(struct coffer_backup_repo *r, int (*fn)(void *, const uint8_t *,
 	struct refwalk w = { r, NULL, fn, arg };
 	int rc;
 
+	if ((rc = repo_audit(r, repo_warn, r)) != 0)
+		return rc;
 	if ((w.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	rc = r->store.ops->ref_list(r->store.ctx, refwalk_one, &w);
@@ -254,7 +297,7 @@ segset_ref(void *arg, const uint8_t *name, uint8_t kind, const uint8_t *p,
 	(void)name;
 	if (kind != BK_KIND_INDEX)
 		return 0;
-	if ((rc = bk_indexref_parse(p, len, &segs, &n)) != 0)
+	if ((rc = bk_indexref_parse(p, len, &segs, &n, NULL)) != 0)
 		return rc == COFFER_ERR_NOMEM ? rc : COFFER_ERR_CORRUPT;
 	for (i = 0; i < n; i++) {
 		if (ss->n == ss->cap) {
@@ -503,6 +546,12 @@ coffer_backup_open(struct coffer_backup_repo **out,
 		    cache_dir, strerror(errno));
 		goto out;
 	}
+	if ((rc = seen_load(&r->seen, r->cachefd)) != 0) {
+		repo_fail(r, rc, "cache folder %s: %s: %s (remove it to "
+		    "start this device's memory of the set anew)", cache_dir,
+		    SEEN_FILE, coffer_strerror(rc));
+		goto out;
+	}
 	if ((rc = cidx_open(&r->idx, r->cachefd)) != 0 ||
 	    (rc = journal_open(&r->jn, r->cachefd)) != 0) {
 		repo_fail(r, rc, "cache folder %s: %s", cache_dir,
@@ -536,9 +585,34 @@ coffer_backup_close(struct coffer_backup_repo **p)
 	if (r->cachefd >= 0)
 		close(r->cachefd);
 	bk_keyring_free(&r->kr);
+	seen_free(&r->seen);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*p = NULL;
+}
+
+int
+coffer_backup_set_signer(struct coffer_backup_repo *r,
+    const struct coffer_backup_signer *s)
+{
+	if (r == NULL || (s != NULL && (s->version != COFFER_BACKUP_SIGNER_V1 ||
+	    s->trusted == NULL)))
+		return COFFER_ERR_INVALID;
+	memset(&r->signer, 0, sizeof(r->signer));
+	r->has_signer = s != NULL;
+	if (s != NULL)
+		r->signer = *s;
+	return 0;
+}
+
+void
+coffer_backup_set_warn(struct coffer_backup_repo *r, coffer_backup_warn_fn fn,
+    void *arg)
+{
+	if (r == NULL)
+		return;
+	r->warn = fn;
+	r->warn_arg = arg;
 }
 
 /* Snapshots. */

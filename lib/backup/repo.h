@@ -10,6 +10,7 @@
 
 #include "backup/cache.h"
 #include "backup/format.h"
+#include "backup/seen.h"
 
 /* How the handle locks (coffer_backup_lock_configure). */
 struct repo_lockcfg {
@@ -27,6 +28,11 @@ struct coffer_backup_repo {
 	struct journal		*jn;
 	int			 need_sync;	/* a run failed: refold */
 	struct repo_lockcfg	 lk;
+	struct seen		 seen;		/* this device's memory */
+	struct coffer_backup_signer signer;
+	int			 has_signer;
+	coffer_backup_warn_fn	 warn;
+	void			*warn_arg;
 	pthread_mutex_t		 lock;
 	int			 failed;	/* detail set by this call */
 	char			 detail[512];
@@ -108,6 +114,14 @@ int repo_read_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
 int repo_open_chunk(struct coffer_backup_repo *r, struct repo_reader *rd,
     const uint8_t packid[BK_ID], const struct bk_entry *e, const uint8_t *s,
     size_t slen, uint8_t *out);
+
+/** repo_audit(r, fn, arg): seen_audit, then save the memory; a failure
+ * gets a detail. repo_note(r, snap, counter, forgot, n, floor): seen_note
+ * with a detail. */
+int repo_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg);
+int repo_note(struct coffer_backup_repo *r, const uint8_t *snap,
+    uint64_t counter, const uint8_t (*forgot)[BK_NAME], size_t n,
+    uint64_t floor);
 
 /** repo_snapshot(r, id, s): load snapshot ${id}. */
 int repo_snapshot(struct coffer_backup_repo *r,

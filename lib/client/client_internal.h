@@ -14,6 +14,7 @@
  *   sync.c              sync of every zone,
  *   bstore.c            backup storage over the server: refs, keys,
  *   bstore_blob.c         over its blobs and the blob listing
+ *   bsign.c             the backup engine's signer of forgets
  *   enrol.c           a device's enrolment at sign-in
  *   record_seal.c     records as the client writes and checks them:
  *                       sealed, tombstones, what was seen before

@@ -46,6 +46,8 @@ static const struct {
 	{ COFFER_ERR_CORRUPT, "corrupt",
 	    "stored data is corrupt or was altered" },
 	{ COFFER_ERR_CANCELLED, "cancelled", "cancelled" },
+	{ COFFER_ERR_ROLLBACK, "rollback",
+	    "the server hid, withheld or brought back repository refs" },
 };
 
 static size_t

@@ -13,6 +13,7 @@
  *                             format 2 with its footer)
  *   5 stored chunk / box      bk_chunk_open, bk_box_open, the version
  *                             headers and what a ring lacks (no crash)
+ *   6 FORGET ref body         bk_forget_parse
  *
  * The key ring holds versions 1 and 2 (sealing under 2, ids under 1), so
  * both formats and both version fields are reached; a version it lacks
@@ -96,6 +97,7 @@ static void
 fz_refs(int snapshot, const uint8_t *p, size_t len)
 {
 	struct coffer_buf *b = coffer_buf_new(COFFER_BSTORE_BLOB_MAX);
+	struct bk_ctr ctr;
 	struct bk_snapshot s;
 	uint8_t (*segs)[BK_ID] = NULL;
 	size_t n;
@@ -111,9 +113,10 @@ fz_refs(int snapshot, const uint8_t *p, size_t len)
 			abort();
 		fz_same_body(BK_KIND_SNAPSHOT, fbind, BK_NAME, b, p, len);
 	}
-	if (!snapshot && bk_indexref_parse(p, len, &segs, &n) == 0) {
+	if (!snapshot && bk_indexref_parse(p, len, &segs, &n, &ctr) == 0) {
 		if (bk_indexref_encode_det(fk, fbind,
-		    (const uint8_t (*)[BK_ID])segs, n, fnonce, b) != 0)
+		    (const uint8_t (*)[BK_ID])segs, n,
+		    ctr.version == BK_REF_V2 ? &ctr : NULL, fnonce, b) != 0)
 			abort();
 		fz_same_body(BK_KIND_INDEX, fbind, BK_NAME, b, p, len);
 	}
@@ -128,6 +131,23 @@ fz_refs(int snapshot, const uint8_t *p, size_t len)
 		}
 	}
 	free(segs);
+	coffer_buf_free(&b);
+}
+
+static void
+fz_forget(const uint8_t *p, size_t len)
+{
+	struct coffer_buf *b = coffer_buf_new(COFFER_BSTORE_REF_MAX);
+	struct bk_forget f;
+
+	if (b == NULL)
+		abort();
+	if (bk_forget_parse(p, len, &f) == 0) {
+		if (bk_forget_encode_det(fk, fbind, &f, fnonce, b) != 0)
+			abort();
+		fz_same_body(BK_KIND_FORGET, fbind, BK_NAME, b, p, len);
+	}
+	bk_forget_clear(&f);
 	coffer_buf_free(&b);
 }
 
@@ -282,19 +302,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_keys();
 	if (size < 1 || size > 4096 + 1)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		fz_tree(data + 1, size - 1);
 		break;
 	case 1:
 	case 2:
-		fz_refs(data[0] % 6 == 1, data + 1, size - 1);
+		fz_refs(data[0] % 7 == 1, data + 1, size - 1);
 		break;
 	case 3:
 		fz_segment(data + 1, size - 1);
 		break;
 	case 4:
 		fz_pack(data + 1, size - 1);
+		break;
+	case 6:
+		fz_forget(data + 1, size - 1);
 		break;
 	default:
 		fz_sealed(data + 1, size - 1);

@@ -3,7 +3,8 @@
  * (operator.h): a deleted note whose old ciphertext is put back, and a
  * forgotten backup snapshot whose ref is put back. coffer refuses both
  * (exit status 1), says so on standard error and prints nothing of them
- * on standard output. */
+ * on standard output. A snapshot whose ref the operator deletes is
+ * reported by the device that listed it (a warning; check fails). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,12 +161,50 @@ test_snapshot_put_back(void **state)
 	cli_res_free(&r);
 }
 
+/* The operator deletes a snapshot's ref on the server (no signed
+ * forget): the device that listed it says so, naming it, and check fails;
+ * before the change the snapshot just vanished from the list. */
+static void
+test_snapshot_hidden(void **state)
+{
+	struct cli_res r;
+	char src[600], hex[OP_HEX], zone[OP_HEX], old[4096];
+	uint8_t id[16];
+	long long v;
+
+	(void)state;
+	cli_fx_path(src, sizeof(src), "src");
+	COFFER(&r, "backup", "create", "--set", "watched", src);
+	cli_fx_expect(&r, 0, "backup");
+	printed_id(&r, hex, id);
+	cli_res_free(&r);
+	COFFER(&r, "backup", "list", "--set", "watched");
+	cli_fx_expect(&r, 0, "backup list");
+	assert_null(strstr(r.err, "WARNING"));
+	cli_res_free(&r);
+	op_zone_of(cli_fx_server(), home, id, zone);
+	op_get(cli_fx_server(), home, zone, id, old, sizeof(old), &v);
+	op_delete(cli_fx_server(), home, zone, id, v);
+
+	COFFER(&r, "backup", "list", "--set", "watched");
+	cli_fx_expect(&r, 0, "backup list of a set with a hidden snapshot");
+	assert_non_null(strstr(r.err, "WARNING (the server's doing)"));
+	assert_non_null(strstr(r.err, hex));
+	assert_null(strstr(r.out, hex));
+	cli_res_free(&r);
+	COFFER(&r, "backup", "check", "--set", "watched");
+	cli_fx_expect(&r, 1, "check of a set with a hidden snapshot");
+	assert_true(strstr(r.out, hex) != NULL || strstr(r.err, hex) != NULL);
+	cli_res_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_note_put_back),
 		cmocka_unit_test(test_snapshot_put_back),
+		cmocka_unit_test(test_snapshot_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cli_fx_teardown);

@@ -65,6 +65,7 @@ static void
 dev_open(struct dev *d, const char *set, int locks)
 {
 	struct coffer_backup_lock_options lo;
+	struct coffer_backup_signer sg;
 	char cache[4200];
 
 	snprintf(cache, sizeof(cache), "%s/%s-%s-cache", client_fx_tmp(), set,
@@ -82,6 +83,9 @@ dev_open(struct dev *d, const char *set, int locks)
 	lo.device = d->name;
 	lo.no_lock = !locks;
 	assert_int_equal(coffer_backup_lock_configure(d->r, &lo), 0);
+	/* forget signs with the account key */
+	assert_int_equal(coffer_client_backup_signer(d->cl, set, &sg), 0);
+	assert_int_equal(coffer_backup_set_signer(d->r, &sg), 0);
 }
 
 static void

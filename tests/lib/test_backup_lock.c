@@ -211,6 +211,7 @@ race(struct bfx *f, int locks, int *damaged)
 	snprintf(cache2, sizeof(cache2), "%s/cache-a", f->base);
 	assert_int_equal(coffer_backup_open(&a, &h.out,
 	    (const struct coffer_key *const *)f->keys, f->nkeys, cache2), 0);
+	bfx_sign(a);
 	memset(&o, 0, sizeof(o));
 	o.cdc = &bfx_small_cdc;
 	o.pack_size = 256 * 1024;

@@ -30,6 +30,7 @@
 #include <coffer/key.h>
 
 #include "backup/format.h"
+#include "backup_fixture.h"
 #include "tree_compare.h"
 
 static const struct coffer_cdc_params small_cdc = { 4096, 16384, 65536 };
@@ -144,6 +145,7 @@ reopen(struct fx *f)
 	f->ws.out.ctx = &f->ws;
 	assert_int_equal(coffer_backup_open(&f->r, &f->ws.out,
 	    (const struct coffer_key *const *)&f->key, 1, f->cache), 0);
+	bfx_sign(f->r);
 }
 
 static int
@@ -293,7 +295,7 @@ ref_segs(void *arg, const uint8_t name[16], const uint8_t *d, size_t len)
 	assert_int_equal(bk_box_open(f->bk, &kind, name, 16, d, len, body), 0);
 	if (kind == BK_KIND_INDEX) {
 		assert_int_equal(bk_indexref_parse(coffer_buf_data(body),
-		    coffer_buf_len(body), &segs, &n), 0);
+		    coffer_buf_len(body), &segs, &n, NULL), 0);
 		for (i = 0; i < n && b->nseg < 16; i++)
 			sodium_bin2hex(b->seg[b->nseg++], 65, segs[i], 32);
 	}

@@ -94,7 +94,7 @@ static const struct bv_edit ref_edits[] = {
 	{ "snapshot-cut", R_SNAP, BV_BODY, BV_CUT, 100, 0,
 	    COFFER_ERR_TRUNCATED },
 	{ "snapshot-trailing-byte", R_SNAP, BV_BODY, BV_ADD, 0, 0,
-	    COFFER_ERR_TRAILING },
+	    COFFER_ERR_VERSION },
 	{ "snapshot-host-over-cap", R_SNAP, BV_BODY, BV_SET, 16, 1,
 	    COFFER_ERR_TOOBIG },
 	{ "snapshot-paths-over-cap", R_SNAP, BV_BODY, BV_SET, 24, 5,
@@ -106,7 +106,7 @@ static const struct bv_edit ref_edits[] = {
 	{ "index-duplicate", R_INDEX, BV_BODY, BV_SET, 4 + BK_ID, 0x10,
 	    COFFER_ERR_FORMAT },
 	{ "index-count-short", R_INDEX, BV_BODY, BV_SET32, 0, 1,
-	    COFFER_ERR_TRAILING },
+	    COFFER_ERR_VERSION },
 	{ "index-count-long", R_INDEX, BV_BODY, BV_SET32, 0, 3,
 	    COFFER_ERR_TRUNCATED },
 	{ "index-count-over-cap", R_INDEX, BV_BODY, BV_SET32, 0, 0x10000000,
@@ -174,7 +174,7 @@ ref_make(const uint8_t zone[32], size_t i, const struct bv_edit *e,
 	ref_segs(segs);
 	r = IS_SNAP(i) ? bk_snapshot_encode_det(kr, name, &s, nonce, out) :
 	    bk_indexref_encode_det(kr, name, (const uint8_t (*)[BK_ID])segs,
-	    MODEL(i) == R_INDEX ? 2 : 0, nonce, out);
+	    MODEL(i) == R_INDEX ? 2 : 0, NULL, nonce, out);
 	if (r != 0 || ref_reseal(kr, grefs[i].format, name, nonce, e,
 	    out) != 0)
 		abort();
@@ -202,7 +202,7 @@ ref_try(const struct bk_keyring *kr, uint8_t kind, const uint8_t name[BK_NAME],
 		r = kind == BK_KIND_SNAPSHOT ? bk_snapshot_parse(
 		    coffer_buf_data(body), coffer_buf_len(body), s) :
 		    bk_indexref_parse(coffer_buf_data(body),
-		    coffer_buf_len(body), segs, n);
+		    coffer_buf_len(body), segs, n, NULL);
 	coffer_buf_free(&body);
 	return r;
 }
@@ -316,7 +316,7 @@ check_ref(const struct vec *v)
 	if (expect == 0 && kind == BK_KIND_INDEX && (vec_hex(v, "segs", &segs,
 	    &sl) || sl != n * BK_ID || (n > 0 && memcmp(segs, gsegs, sl) != 0) ||
 	    bk_indexref_encode_det(kr, name, (const uint8_t (*)[BK_ID])segs, n,
-	    nonce, mine) != 0))
+	    NULL, nonce, mine) != 0))
 		goto out;
 	if (expect == 0 && ref_reseal(kr, (int)format, name, nonce, NULL,
 	    mine) != 0)

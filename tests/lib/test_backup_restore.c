@@ -131,7 +131,7 @@ find_seg(void *arg, const uint8_t name[16], const uint8_t *p, size_t len)
 	assert_non_null(body);
 	if (!sf->found && bk_box_open(sf->k, &kind, name, 16, p, len,
 	    body) == 0 && bk_indexref_parse(coffer_buf_data(body),
-	    coffer_buf_len(body), &segs, &n) == 0 && n > 0) {
+	    coffer_buf_len(body), &segs, &n, NULL) == 0 && n > 0) {
 		memcpy(sf->id, segs[0], 32);
 		sf->found = 1;
 	}

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include <coffer/err.h>
+#include <coffer/sign.h>
 
 #include "backup/restore_run.h"	/* TMP_TAG */
 
@@ -143,11 +144,64 @@ bfx_write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
 	close(fd);
 }
 
+static int
+sg_sign(void *arg, const char *context, const uint8_t *msg, size_t len,
+    uint8_t sig[64], uint8_t pk[32])
+{
+	struct bfx_signer *s = arg;
+
+	s->calls++;
+	memcpy(pk, s->pk, 32);
+	return coffer_sign(sig, s->key, context, msg, len);
+}
+
+static int
+sg_trusted(void *arg, const uint8_t pk[32])
+{
+	struct bfx_signer *s = arg;
+
+	return sodium_memcmp(pk, s->pk, 32) == 0 ? 0 : COFFER_ERR_AUTH;
+}
+
+void
+bfx_signer_init(struct bfx_signer *s, uint8_t seed, uint8_t set)
+{
+	uint8_t secret[32];
+
+	memset(s, 0, sizeof(*s));
+	memset(secret, seed, sizeof(secret));
+	assert_int_equal(coffer_key_import(&s->key, COFFER_KEY_ED25519, secret,
+	    NULL, 1), 0);
+	assert_int_equal(coffer_key_public(s->key, s->pk), 0);
+	s->s.version = COFFER_BACKUP_SIGNER_V1;
+	memset(s->s.set, set, sizeof(s->s.set));
+	s->s.sign = sg_sign;
+	s->s.trusted = sg_trusted;
+	s->s.arg = s;
+}
+
+void
+bfx_signer_cleanup(struct bfx_signer *s)
+{
+	coffer_key_free(&s->key);
+}
+
+void
+bfx_sign(struct coffer_backup_repo *r)
+{
+	static struct bfx_signer def;
+
+	if (def.key == NULL)
+		bfx_signer_init(&def, 0x5a, 0x01);
+	assert_int_equal(coffer_backup_set_signer(r, &def.s), 0);
+}
+
 int
 bfx_open_ring(struct bfx *f, size_t first, size_t n)
 {
 	const struct coffer_key *ring[BFX_KEYS];
 	size_t i;
+	int rc;
 
 	assert_true(first + n <= f->nkeys);
 	coffer_backup_close(&f->r);
@@ -155,7 +209,10 @@ bfx_open_ring(struct bfx *f, size_t first, size_t n)
 		ring[i] = f->keys[first + i];
 	f->ts.out.ops = &ts_ops;
 	f->ts.out.ctx = &f->ts;
-	return coffer_backup_open(&f->r, &f->ts.out, ring, n, f->cache);
+	rc = coffer_backup_open(&f->r, &f->ts.out, ring, n, f->cache);
+	if (rc == 0)
+		bfx_sign(f->r);
+	return rc;
 }
 
 void

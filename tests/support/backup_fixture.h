@@ -60,6 +60,24 @@ int bfx_open_ring(struct bfx *f, size_t first, size_t n);
  * device removal does) and open the repository with the whole ring. */
 void bfx_roll(struct bfx *f);
 
+/* A test account's signer of forgets: the account key is an Ed25519 key
+ * made from ${seed}; trusted() accepts that key alone; set is 16 bytes
+ * of ${set}. calls counts signatures. */
+struct bfx_signer {
+	struct coffer_key	*key;
+	uint8_t			 pk[32];
+	unsigned		 calls;
+	struct coffer_backup_signer s;
+};
+
+/** bfx_signer_init(s, seed, set): make it. bfx_signer_cleanup(s): free. */
+void bfx_signer_init(struct bfx_signer *s, uint8_t seed, uint8_t set);
+void bfx_signer_cleanup(struct bfx_signer *s);
+
+/** bfx_sign(r): give ${r} the default test signer (seed 0x5a, set 0x01),
+ * as every device of one account and set would have. */
+void bfx_sign(struct coffer_backup_repo *r);
+
 /** bfx_write_file(dir, name, p, n): make the file ${dir}/${name} with the
  * ${n} bytes at ${p}, mode 0640. */
 void bfx_write_file(const char *dir, const char *name, const uint8_t *p,
