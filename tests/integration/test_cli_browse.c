@@ -57,10 +57,7 @@ backup(char id[33])
 static int
 setup(void **state)
 {
-	if (cli_fx_setup(state) != 0)
-		return -1;
-	cli_fx_path(home, sizeof(home), "home");
-	return cli_fx_account(home, create_env);
+	return cli_fx_setup_home(state, home, sizeof(home), create_env);
 }
 
 static void

@@ -37,10 +37,7 @@ static const char *const env[] = { "COFFER_PASSWORD=pw pw pw",
 static int
 setup(void **state)
 {
-	if (cli_fx_setup(state) != 0)
-		return -1;
-	cli_fx_path(home, sizeof(home), "home");
-	return cli_fx_account(home, create_env);
+	return cli_fx_setup_home(state, home, sizeof(home), create_env);
 }
 
 /* A refusal: exit status 1, ${why} and ${what} on standard error, nothing

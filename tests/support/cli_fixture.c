@@ -135,3 +135,13 @@ cli_fx_account(const char *home, const char *const env[])
 	cli_res_free(&r);
 	return st == 0 ? 0 : -1;
 }
+
+int
+cli_fx_setup_home(void **state, char *home, size_t size,
+    const char *const env[])
+{
+	if (cli_fx_setup(state) != 0)
+		return -1;
+	cli_fx_path(home, size, "home");
+	return cli_fx_account(home, env);
+}

@@ -66,4 +66,10 @@ const char *cli_fx_str(json_t *j, const char *key);
  * setup). Returns 0, or -1 (what coffer said printed). */
 int cli_fx_account(const char *home, const char *const env[]);
 
+/** cli_fx_setup_home(state, home, size, env): a group setup: cli_fx_setup,
+ * then ${home} = the folder "home" in it, with an account made by
+ * cli_fx_account(${home}, ${env}). Returns 0 or -1. */
+int cli_fx_setup_home(void **state, char *home, size_t size,
+    const char *const env[]);
+
 #endif
