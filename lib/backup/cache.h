@@ -89,8 +89,8 @@ struct journal;
 
 int journal_open(struct journal **out, int dirfd);
 void journal_close(struct journal **p);
-/* Append one uploaded pack and its entries, fsynced. */
-int journal_add(struct journal *j, const struct bk_seg_pack *p);
+/* Append ${n} uploaded packs and their entries, then one fsync. */
+int journal_add(struct journal *j, const struct bk_seg_pack *p, size_t n);
 /* Each intact record in order (a torn tail is ignored). */
 int journal_read(struct journal *j, bk_seg_fn fn, void *arg);
 /* Rewrite with only the records keep(arg, pack) accepts. */

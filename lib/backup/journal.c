@@ -1,5 +1,6 @@
 /* The journal of uploaded packs (docs/PROTOCOL-backup.md, "Local cache"):
- * after each successful put of a pack, one record, fsynced:
+ * after each successful put of packs, one record a pack, then one fsync
+ * for the batch:
  *
  *   body length (u32) | body | BLAKE2b-128 of body
  *   body = pack id (32) | pack length (u32) | count (u32) | count x
@@ -93,14 +94,18 @@ rec_append(int fd, const struct bk_seg_pack *sp)
 }
 
 int
-journal_add(struct journal *j, const struct bk_seg_pack *p)
+journal_add(struct journal *j, const struct bk_seg_pack *p, size_t n)
 {
+	size_t i;
 	int r;
 
+	if (n == 0)
+		return 0;
 	if (lseek(j->fd, 0, SEEK_END) < 0)
 		return jerr();
-	if ((r = rec_append(j->fd, p)) != 0)
-		return r;
+	for (i = 0; i < n; i++)
+		if ((r = rec_append(j->fd, &p[i])) != 0)
+			return r;
 	return file_datasync(j->fd) == 0 ? 0 : jerr();
 }
 

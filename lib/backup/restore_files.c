@@ -89,6 +89,7 @@ struct rw {
 	size_t			 nw, bytes;
 	struct coffer_bstore_xfer x[FETCH_CHUNKS];
 	size_t			 nx;
+	struct rs_bufs		 bufs;		/* kept between rounds */
 };
 
 static void
@@ -287,7 +288,7 @@ rw_free_xfers(struct rw *w)
 	size_t i;
 
 	for (i = 0; i < w->nx; i++)
-		coffer_buf_free(&w->x[i].out);
+		rs_buf_give(&w->bufs, &w->x[i].out);
 	w->nx = 0;
 }
 
@@ -327,8 +328,9 @@ rw_fetch(struct rw *w)
 		wa->at = (size_t)(wa->e.offset - x->offset);
 	}
 	for (i = 0; i < w->nx; i++)
-		if ((w->x[i].out = coffer_buf_new(w->x[i].length != 0 ?
-		    w->x[i].length : REPO_GRID)) == NULL)
+		if ((w->x[i].out = w->x[i].length != 0 ?
+		    rs_buf_take(&w->bufs, w->x[i].length) :
+		    coffer_buf_new(REPO_GRID)) == NULL)
 			return COFFER_ERR_NOMEM;
 	rc = w->nx > 0 ? w->s->r->store.ops->get_many(w->s->r->store.ctx,
 	    w->x, w->nx) : 0;
@@ -483,6 +485,7 @@ rs_worker(void *arg)
 	if (rc != 0)
 		rs_fail(w->s, rc);
 	rw_free_xfers(w);
+	rs_bufs_clear(&w->bufs);
 	while ((j = w->head) != NULL) {
 		w->head = j->next;
 		job_free(w->s, j, 1);

@@ -77,6 +77,21 @@ int rs_io_fail(struct rs *s, const char *what, const char *path);
 int rs_set_meta(struct rs *s, int fd, int dfd, const char *leaf,
     const char *path, const struct bk_node *n);
 
+/* restore_bufs.c: a worker's transfer buffers, kept between rounds. */
+#define RS_BUFS_MAX	64
+struct rs_bufs {
+	struct coffer_buf	*b[RS_BUFS_MAX];
+	size_t			 n, bytes;	/* bytes: their caps */
+};
+/** rs_buf_take(p, len): an empty buffer for a transfer of ${len} bytes
+ * (a kept one if one fits, else a new one), or NULL without memory. */
+struct coffer_buf *rs_buf_take(struct rs_bufs *p, size_t len);
+/** rs_buf_give(p, bp): keep *${bp} for a later round (or free it past
+ * the cap), and set *${bp} to NULL. */
+void rs_buf_give(struct rs_bufs *p, struct coffer_buf **bp);
+/** rs_bufs_clear(p): free the kept buffers. */
+void rs_bufs_clear(struct rs_bufs *p);
+
 /* restore_files.c */
 /** rs_worker(s): a restoring thread. */
 void *rs_worker(void *arg);

@@ -130,7 +130,7 @@ run_init(struct run *ru, struct coffer_backup_repo *r,
 	ru->level = opt != NULL && opt->zstd_level != 0 ? opt->zstd_level :
 	    LEVEL_DEFAULT;
 	ru->ring_cap = RING;
-	ru->up_max = UP_MAX;
+	ru->up_max = UP_QUEUE;
 	if (!coffer_cdc_params_valid(&ru->cdc) ||
 	    ru->pack_size > COFFER_BSTORE_BLOB_MAX / 2 ||
 	    ru->cdc.max > BK_CHUNK_MAX)

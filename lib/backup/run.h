@@ -28,7 +28,8 @@
 
 #include "backup/repo.h"
 
-#define UP_MAX		3	/* packs per put_many */
+#define UP_MAX		4	/* packs per put_many: the store's transfers */
+#define UP_QUEUE	(2 * UP_MAX)	/* packs queued or in flight */
 
 enum ev_kind { EV_ENTRY = 1, EV_DIR_BEGIN = 2, EV_DIR_END = 3 };
 

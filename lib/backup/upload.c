@@ -1,7 +1,9 @@
 /* The uploader of a backup run: it takes the closed packs the writers
- * queued, stores up to UP_MAX of them in one put_many and, after each
- * success, appends the pack and its entries to the journal (fsynced), so
- * that an interrupted run's packs are indexed by the next. */
+ * queued, stores up to UP_MAX of them in one put_many and appends the
+ * stored ones and their entries to the journal (one fsync a batch), so
+ * that an interrupted run's packs are indexed by the next. The writers
+ * may queue UP_QUEUE packs in all, so they fill the next batch while
+ * the store syncs this one instead of waiting for it. */
 #include <string.h>
 
 #include <coffer/err.h>
@@ -12,8 +14,8 @@ static int
 upload(struct run *ru, struct pack **v, size_t n)
 {
 	struct coffer_bstore_xfer x[UP_MAX];
-	struct bk_seg_pack sp;
-	size_t i;
+	struct bk_seg_pack sp[UP_MAX];
+	size_t i, k = 0;
 	int r;
 
 	memset(x, 0, sizeof(x));
@@ -31,16 +33,17 @@ upload(struct run *ru, struct pack **v, size_t n)
 			    v[i]->id, BK_ID);
 			continue;
 		}
-		memcpy(sp.id, v[i]->id, BK_ID);
-		sp.len = (uint32_t)v[i]->len;
-		sp.e = v[i]->e;
-		sp.n = v[i]->n;
-		if (journal_add(ru->r->jn, &sp) != 0 && r == 0)
-			r = repo_fail(ru->r, COFFER_ERR_IO,
-			    "writing the journal in the cache folder");
+		memcpy(sp[k].id, v[i]->id, BK_ID);
+		sp[k].len = (uint32_t)v[i]->len;
+		sp[k].e = v[i]->e;
+		sp[k].n = v[i]->n;
+		k++;
 		PG_ADD(ru, packs, 1);
 		PG_ADD(ru, bytes_stored, v[i]->len);
 	}
+	if (journal_add(ru->r->jn, sp, k) != 0 && r == 0)
+		r = repo_fail(ru->r, COFFER_ERR_IO,
+		    "writing the journal in the cache folder");
 	return r;
 }
 
