@@ -112,7 +112,13 @@ int
 lock_stale(const struct bk_lock *l, const uint8_t machine[BK_LOCK_MACHINE],
     int64_t now_ns)
 {
-	if (now_ns - l->time_ns > (int64_t)l->ttl_s * 1000000000)
+	int64_t age, ttl = (int64_t)l->ttl_s * 1000000000;
+
+	/* Past its expiry, or dated more than its ttl ahead of this clock
+	 * (a writer whose clock read 2099 would hold it for ever); a time
+	 * so far off that the difference overflows is either. */
+	if (__builtin_sub_overflow(now_ns, l->time_ns, &age) || age > ttl ||
+	    age < -ttl)
 		return 1;
 	/* A pid means something on the installation that wrote it only: a
 	 * host name is shared by cloned VMs, containers and laptops called
@@ -207,7 +213,12 @@ busy(struct coffer_backup_repo *r, const struct lock_seen *s)
 	char when[64];
 	struct tm tm;
 	time_t t = (time_t)(s->l.time_ns / 1000000000);
-	int64_t ago = (clock_ns(CLOCK_REALTIME) - s->l.time_ns) / 1000000000;
+	int64_t ago;
+
+	if (__builtin_sub_overflow(clock_ns(CLOCK_REALTIME), s->l.time_ns,
+	    &ago))
+		ago = 0;
+	ago /= 1000000000;
 
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
@@ -485,8 +496,9 @@ coffer_backup_unlock(struct coffer_backup_repo *r, int remove_all,
 		info.device = ll.v[i].l.device;
 		info.pid = ll.v[i].l.pid;
 		info.time_ns = ll.v[i].l.time_ns;
-		info.expires_ns = ll.v[i].l.time_ns +
-		    (int64_t)ll.v[i].l.ttl_s * 1000000000;
+		if (__builtin_add_overflow(ll.v[i].l.time_ns,
+		    (int64_t)ll.v[i].l.ttl_s * 1000000000, &info.expires_ns))
+			info.expires_ns = INT64_MAX;
 		info.stale = stale;
 		info.removed = stale || remove_all;
 		if ((rc = fn(arg, &info)) != 0)

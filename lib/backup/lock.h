@@ -30,9 +30,9 @@ int lock_check(struct coffer_backup_repo *r, struct lock *l);
 void lock_drop(struct lock **p);
 
 /** lock_stale(l, machine, now_ns): 1 if lock ${l} is stale for a reader
- * of machine id ${machine} at ${now_ns} (its writer's expiry passed, or
- * it was written by this installation by a process that is gone), else
- * 0. */
+ * of machine id ${machine} at ${now_ns} (its writer's expiry passed, its
+ * time is more than its ttl ahead of ${now_ns}, or it was written by this
+ * installation by a process that is gone), else 0. */
 int lock_stale(const struct bk_lock *l,
     const uint8_t machine[BK_LOCK_MACHINE], int64_t now_ns);
 

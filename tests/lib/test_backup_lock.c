@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,6 +237,37 @@ test_same_host_other_machine(void **state)
 	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL), 0);
 }
 
+/* A lock's time is bounded: dated more than its ttl ahead of the
+ * reader's clock (a writer's clock reset to 2099), it is stale, as is a
+ * time so far off that now - time overflows (no arithmetic UB). */
+static void
+test_stale_times(void **state)
+{
+	struct bk_lock l;
+	uint8_t me[BK_LOCK_MACHINE];
+	int64_t now = now_ns(), ttl = (int64_t)1800 * 1000000000;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	memset(me, 0x11, sizeof(me));
+	l.kind = BK_LOCK_EXCLUSIVE;
+	l.ttl_s = 1800;
+	l.pid = 1;
+	memset(l.machine, 0x22, sizeof(l.machine));
+	l.time_ns = now;
+	assert_int_equal(lock_stale(&l, me, now), 0);
+	l.time_ns = now + ttl;		/* a clock ahead by the ttl: live */
+	assert_int_equal(lock_stale(&l, me, now), 0);
+	l.time_ns = now + ttl + 1000000000;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = INT64_MAX;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = INT64_MIN;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = now;
+	assert_int_equal(lock_stale(&l, me, INT64_MIN), 1);
+}
+
 struct race {
 	struct coffer_backup_repo	*pruner;
 	int				 rc;
@@ -400,6 +432,12 @@ test_orphans(void **state)
 	assert_int_equal(coffer_backup_prune(f->r, &po, &st), 0);
 	assert_int_equal(st.orphans, 1);
 	assert_int_equal(st.orphans_deleted, 0);
+	/* a grace too long to count in ns is a century, not an overflow
+	 * that deleted at once */
+	po.orphan_grace_s = LONG_MAX;
+	assert_int_equal(coffer_backup_prune(f->r, &po, &st), 0);
+	assert_int_equal(st.orphans_deleted, 0);
+	po.orphan_grace_s = -1;
 	/* the default grace (a day) keeps it a second time */
 	assert_int_equal(coffer_backup_prune(f->r, NULL, &st), 0);
 	assert_int_equal(st.orphans_deleted, 0);
@@ -432,6 +470,7 @@ main(void)
 		    bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale, bfx_setup,
 		    bfx_teardown),
+		cmocka_unit_test(test_stale_times),
 		cmocka_unit_test_setup_teardown(test_same_host_other_machine,
 		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_race_without_lock,
