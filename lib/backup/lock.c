@@ -207,32 +207,6 @@ conflict(const struct lock_list *ll, const uint8_t *mine, uint8_t kind,
 	return NULL;
 }
 
-static int
-busy(struct coffer_backup_repo *r, const struct lock_seen *s)
-{
-	char when[64];
-	struct tm tm;
-	time_t t = (time_t)(s->l.time_ns / 1000000000);
-	int64_t ago;
-
-	if (__builtin_sub_overflow(clock_ns(CLOCK_REALTIME), s->l.time_ns,
-	    &ago))
-		ago = 0;
-	ago /= 1000000000;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(when, sizeof(when), "?");
-	return repo_fail(r, COFFER_ERR_BUSY, "the backup set is locked: "
-	    "%s lock of host \"%s\"%s%s%s, pid %u, since %s (%lld s ago by "
-	    "this device's clock; it expires %u s after it was written "
-	    "unless refreshed)",
-	    s->l.kind == BK_LOCK_EXCLUSIVE ? "an exclusive" : "a shared",
-	    s->l.host, s->l.device[0] ? ", device \"" : "",
-	    s->l.device, s->l.device[0] ? "\"" : "", (unsigned)s->l.pid, when,
-	    (long long)ago, (unsigned)s->l.ttl_s);
-}
-
 /* Write a lock ref of a fresh name (the time is now). */
 static int
 put_lock(struct coffer_backup_repo *r, struct bk_lock *l,
@@ -347,7 +321,7 @@ lock_take(struct coffer_backup_repo *r, uint8_t kind, struct lock **out)
 		}
 		if (c == NULL)
 			break;
-		rc = busy(r, c);
+		rc = lock_busy(r, &c->l);
 		if (put) {
 			(void)r->store.ops->ref_del(r->store.ctx, k->name);
 			put = 0;

@@ -36,4 +36,8 @@ void lock_drop(struct lock **p);
 int lock_stale(const struct bk_lock *l,
     const uint8_t machine[BK_LOCK_MACHINE], int64_t now_ns);
 
+/** lock_busy(r, l): record the detail of a conflict with lock ${l} (its
+ * kind, host, device, pid and time) and return COFFER_ERR_BUSY. */
+int lock_busy(struct coffer_backup_repo *r, const struct bk_lock *l);
+
 #endif

@@ -162,62 +162,10 @@ out:
 	return r;
 }
 
-static void
-refs_free(struct seen *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nrefs; i++)
-		free(s->refs[i].data);
-	free(s->refs);
-	s->refs = NULL;
-	s->nrefs = s->caprefs = 0;
-}
-
-/* Keep a copy of one ref of the listing being audited. */
-static int
-refs_keep(struct seen *s, const uint8_t name[BK_NAME], const uint8_t *data,
-    size_t len)
-{
-	struct seen_ref *nv, *x;
-
-	if (s->nrefs >= SEEN_MAX)
-		return COFFER_ERR_TOOBIG;
-	if (s->nrefs == s->caprefs) {
-		s->caprefs = s->caprefs ? 2 * s->caprefs : 32;
-		if ((nv = realloc(s->refs, s->caprefs * sizeof(*nv))) == NULL)
-			return COFFER_ERR_NOMEM;
-		s->refs = nv;
-	}
-	x = &s->refs[s->nrefs];
-	if ((x->data = malloc(len > 0 ? len : 1)) == NULL)
-		return COFFER_ERR_NOMEM;
-	memcpy(x->name, name, BK_NAME);
-	if (len > 0)
-		memcpy(x->data, data, len);
-	x->len = len;
-	s->nrefs++;
-	return 0;
-}
-
-int
-seen_walk(const struct seen *s, int (*fn)(void *, const uint8_t *,
-    const uint8_t *, size_t), void *arg)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < s->nrefs; i++)
-		if ((rc = fn(arg, s->refs[i].name, s->refs[i].data,
-		    s->refs[i].len)) != 0)
-			return rc;
-	return 0;
-}
-
 void
 seen_free(struct seen *s)
 {
-	refs_free(s);
+	seen_refs_free(s);
 	free(s->snaps);
 	free(s->forgot);
 	free(s->skip);
@@ -305,7 +253,7 @@ audit_ref(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 			return COFFER_ERR_NOMEM;
 		a->v = nv;
 	}
-	if ((rc = refs_keep(&a->r->seen, name, data, len)) != 0)
+	if ((rc = seen_refs_keep(&a->r->seen, name, data, len)) != 0)
 		return rc;
 	x = &a->v[a->n];
 	memset(x, 0, sizeof(*x));
@@ -494,13 +442,13 @@ seen_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg)
 
 	memset(&a, 0, sizeof(a));
 	a.r = r;
-	refs_free(&r->seen);
+	seen_refs_free(&r->seen);
 	if ((a.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((rc = r->store.ops->ref_list(r->store.ctx, audit_ref, &a)) == 0)
 		rc = audit_judge(&a, fn, arg);
 	if (rc != 0)
-		refs_free(&r->seen);	/* no walk over a listing not judged */
+		seen_refs_free(&r->seen);	/* no walk over a listing not judged */
 	for (i = 0; i < a.n; i++)
 		bk_forget_clear(&a.v[i].f);
 	free(a.v);

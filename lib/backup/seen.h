@@ -76,6 +76,12 @@ int seen_skip(const struct seen *s, const uint8_t name[BK_NAME]);
  * what ${fn} returned. */
 int seen_walk(const struct seen *s, int (*fn)(void *,
     const uint8_t name[BK_NAME], const uint8_t *, size_t), void *arg);
+/** seen_refs_keep(s, name, data, len): add a copy of one ref to the
+ * listing kept. Returns 0, COFFER_ERR_TOOBIG (over SEEN_MAX refs) or
+ * COFFER_ERR_NOMEM. seen_refs_free(s): forget the listing kept. */
+int seen_refs_keep(struct seen *s, const uint8_t name[BK_NAME],
+    const uint8_t *data, size_t len);
+void seen_refs_free(struct seen *s);
 /** seen_note(s, dirfd, snap, counter, forgot, n, floor): after this
  * device stored snapshot ${snap} (may be NULL), a FORGET of the ${n}
  * names ${forgot}, or an INDEX ref with ${floor} (0: none), at
