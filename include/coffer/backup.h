@@ -333,7 +333,7 @@ struct coffer_backup_prune_options {
 	/* Orphans (blobs of this set no index names) are deleted when an
 	 * earlier prune run on this device saw them at least this many
 	 * seconds ago (this device's clock); 0: 86400; negative: any
-	 * earlier run. */
+	 * earlier run; more than a century: a century. */
 	long		 orphan_grace_s;
 };
 

@@ -466,6 +466,7 @@ void bk_forget_clear(struct bk_forget *f);
 #define BK_LOCK_EXCLUSIVE	2
 #define BK_LOCK_TTL_MAX		(7u * 24 * 3600)
 #define BK_LOCK_NONCE		16
+#define BK_LOCK_MACHINE		16
 #define BK_LOCK_STR_MAX		255
 
 struct bk_lock {
@@ -474,6 +475,7 @@ struct bk_lock {
 	uint32_t	 ttl_s;		/* live until time_ns + ttl_s */
 	uint32_t	 pid;
 	uint8_t		 nonce[BK_LOCK_NONCE];
+	uint8_t		 machine[BK_LOCK_MACHINE];	/* the writer's install */
 	char		 host[BK_LOCK_STR_MAX + 1];
 	char		 device[BK_LOCK_STR_MAX + 1];	/* "" unknown */
 };
@@ -481,7 +483,7 @@ struct bk_lock {
 /** bk_lock_encode(kr, name, l, out): seal lock ${l} as ref ${name}.
  * bk_lock_parse(p, len, l): parse the body of an opened LOCK box.
  * Return 0, COFFER_ERR_FORMAT (kind, ttl 0 or over BK_LOCK_TTL_MAX, a
- * NUL in a string), COFFER_ERR_TOOBIG, COFFER_ERR_TRUNCATED,
+ * machine id of zeros, a NUL in a string), COFFER_ERR_TOOBIG, COFFER_ERR_TRUNCATED,
  * COFFER_ERR_TRAILING or COFFER_ERR_NOMEM. */
 int bk_lock_encode(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
     const struct bk_lock *l, struct coffer_buf *out);

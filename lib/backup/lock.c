@@ -20,6 +20,7 @@
 #include <coffer/err.h>
 
 #include "backup/lock.h"
+#include "backup/machine.h"
 
 #define LOCKS_MAX	4096	/* more locks than this: refuse */
 
@@ -108,14 +109,25 @@ my_host(const struct coffer_backup_repo *r, char out[BK_LOCK_STR_MAX + 1])
 }
 
 int
-lock_stale(const struct bk_lock *l, const char *host, int64_t now_ns)
+lock_stale(const struct bk_lock *l, const uint8_t machine[BK_LOCK_MACHINE],
+    int64_t now_ns)
 {
-	if (now_ns - l->time_ns > (int64_t)l->ttl_s * 1000000000)
+	int64_t age, ttl = (int64_t)l->ttl_s * 1000000000;
+
+	/* Past its expiry, or dated more than its ttl ahead of this clock
+	 * (a writer whose clock read 2099 would hold it for ever); a time
+	 * so far off that the difference overflows is either. */
+	if (__builtin_sub_overflow(now_ns, l->time_ns, &age) || age > ttl ||
+	    age < -ttl)
 		return 1;
-	if (strcmp(l->host, host) != 0 || l->pid == 0)
+	/* A pid means something on the installation that wrote it only: a
+	 * host name is shared by cloned VMs, containers and laptops called
+	 * "ubuntu". */
+	if (sodium_memcmp(l->machine, machine, BK_LOCK_MACHINE) != 0 ||
+	    l->pid == 0)
 		return 0;
-	/* Same host: the process must still be there, and if it is this
-	 * one, still hold the lock. */
+	/* Same installation: the process must still be there, and if it is
+	 * this one, still hold the lock. */
 	if ((pid_t)l->pid == getpid())
 		return !held(l->nonce);
 	return kill((pid_t)l->pid, 0) != 0 && errno == ESRCH;
@@ -178,7 +190,7 @@ list_free(struct lock_list *ll)
 /* A live lock of another holder that conflicts with ${kind}, or NULL. */
 static const struct lock_seen *
 conflict(const struct lock_list *ll, const uint8_t *mine, uint8_t kind,
-    const char *host)
+    const uint8_t machine[BK_LOCK_MACHINE])
 {
 	int64_t now = clock_ns(CLOCK_REALTIME);
 	size_t i;
@@ -189,31 +201,10 @@ conflict(const struct lock_list *ll, const uint8_t *mine, uint8_t kind,
 		if (kind != BK_LOCK_EXCLUSIVE &&
 		    ll->v[i].l.kind != BK_LOCK_EXCLUSIVE)
 			continue;
-		if (!lock_stale(&ll->v[i].l, host, now))
+		if (!lock_stale(&ll->v[i].l, machine, now))
 			return &ll->v[i];
 	}
 	return NULL;
-}
-
-static int
-busy(struct coffer_backup_repo *r, const struct lock_seen *s)
-{
-	char when[64];
-	struct tm tm;
-	time_t t = (time_t)(s->l.time_ns / 1000000000);
-	int64_t ago = (clock_ns(CLOCK_REALTIME) - s->l.time_ns) / 1000000000;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(when, sizeof(when), "?");
-	return repo_fail(r, COFFER_ERR_BUSY, "the backup set is locked: "
-	    "%s lock of host \"%s\"%s%s%s, pid %u, since %s (%lld s ago by "
-	    "this device's clock; it expires %u s after it was written "
-	    "unless refreshed)",
-	    s->l.kind == BK_LOCK_EXCLUSIVE ? "an exclusive" : "a shared",
-	    s->l.host, s->l.device[0] ? ", device \"" : "",
-	    s->l.device, s->l.device[0] ? "\"" : "", (unsigned)s->l.pid, when,
-	    (long long)ago, (unsigned)s->l.ttl_s);
 }
 
 /* Write a lock ref of a fresh name (the time is now). */
@@ -305,13 +296,18 @@ lock_take(struct coffer_backup_repo *r, uint8_t kind, struct lock **out)
 	randombytes_buf(k->l.nonce, sizeof(k->l.nonce));
 	my_host(r, k->l.host);
 	memcpy(k->l.device, r->lk.device, sizeof(k->l.device));
+	if ((rc = machine_id(r->cachefd, k->l.machine)) != 0) {
+		free(k);
+		return repo_fail(r, rc, "the machine id in the cache folder: %s",
+		    coffer_strerror(rc));
+	}
 	held_set(k, 1);		/* before it can be listed */
 	deadline = clock_ns(CLOCK_MONOTONIC) +
 	    (int64_t)r->lk.retry_s * 1000000000;
 	for (;;) {
 		if ((rc = list_locks(r, &ll)) != 0)
 			goto out;
-		if ((c = conflict(&ll, NULL, kind, k->l.host)) == NULL) {
+		if ((c = conflict(&ll, NULL, kind, k->l.machine)) == NULL) {
 			k->ok_mono = clock_ns(CLOCK_MONOTONIC);
 			if ((rc = put_lock(r, &k->l, k->name)) != 0) {
 				rc = repo_store_fail(r, rc, "storing lock",
@@ -321,11 +317,11 @@ lock_take(struct coffer_backup_repo *r, uint8_t kind, struct lock **out)
 			put = 1;
 			if ((rc = list_locks(r, &ll)) != 0)
 				goto out;
-			c = conflict(&ll, k->name, kind, k->l.host);
+			c = conflict(&ll, k->name, kind, k->l.machine);
 		}
 		if (c == NULL)
 			break;
-		rc = busy(r, c);
+		rc = lock_busy(r, &c->l);
 		if (put) {
 			(void)r->store.ops->ref_del(r->store.ctx, k->name);
 			put = 0;
@@ -441,7 +437,7 @@ coffer_backup_unlock(struct coffer_backup_repo *r, int remove_all,
 {
 	struct coffer_backup_lock_info info;
 	struct lock_list ll;
-	char host[BK_LOCK_STR_MAX + 1];
+	uint8_t machine[BK_LOCK_MACHINE];
 	int64_t now = clock_ns(CLOCK_REALTIME);
 	size_t i;
 	int rc, stale;
@@ -450,11 +446,13 @@ coffer_backup_unlock(struct coffer_backup_repo *r, int remove_all,
 		return COFFER_ERR_INVALID;
 	repo_clear(r);
 	memset(&ll, 0, sizeof(ll));
-	my_host(r, host);
+	if ((rc = machine_id(r->cachefd, machine)) != 0)
+		return repo_fail(r, rc, "the machine id in the cache folder: %s",
+		    coffer_strerror(rc));
 	if ((rc = list_locks(r, &ll)) != 0)
 		goto out;
 	for (i = 0; i < ll.n; i++) {
-		stale = lock_stale(&ll.v[i].l, host, now);
+		stale = lock_stale(&ll.v[i].l, machine, now);
 		if (stale || remove_all) {
 			rc = r->store.ops->ref_del(r->store.ctx, ll.v[i].name);
 			if (rc != 0 && rc != COFFER_ERR_NOTFOUND) {
@@ -472,8 +470,9 @@ coffer_backup_unlock(struct coffer_backup_repo *r, int remove_all,
 		info.device = ll.v[i].l.device;
 		info.pid = ll.v[i].l.pid;
 		info.time_ns = ll.v[i].l.time_ns;
-		info.expires_ns = ll.v[i].l.time_ns +
-		    (int64_t)ll.v[i].l.ttl_s * 1000000000;
+		if (__builtin_add_overflow(ll.v[i].l.time_ns,
+		    (int64_t)ll.v[i].l.ttl_s * 1000000000, &info.expires_ns))
+			info.expires_ns = INT64_MAX;
 		info.stale = stale;
 		info.removed = stale || remove_all;
 		if ((rc = fn(arg, &info)) != 0)

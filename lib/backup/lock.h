@@ -29,9 +29,15 @@ int lock_check(struct coffer_backup_repo *r, struct lock *l);
  * NULL. */
 void lock_drop(struct lock **p);
 
-/** lock_stale(l, host, now_ns): 1 if lock ${l} is stale for a reader on
- * ${host} at ${now_ns} (its writer's expiry passed, or it was written on
- * ${host} by a process that is gone), else 0. */
-int lock_stale(const struct bk_lock *l, const char *host, int64_t now_ns);
+/** lock_stale(l, machine, now_ns): 1 if lock ${l} is stale for a reader
+ * of machine id ${machine} at ${now_ns} (its writer's expiry passed, its
+ * time is more than its ttl ahead of ${now_ns}, or it was written by this
+ * installation by a process that is gone), else 0. */
+int lock_stale(const struct bk_lock *l,
+    const uint8_t machine[BK_LOCK_MACHINE], int64_t now_ns);
+
+/** lock_busy(r, l): record the detail of a conflict with lock ${l} (its
+ * kind, host, device, pid and time) and return COFFER_ERR_BUSY. */
+int lock_busy(struct coffer_backup_repo *r, const struct bk_lock *l);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * lock = kind (1: shared, 2: exclusive) | time_ns (i64, the writer's
  *        clock) | ttl_s (u32, 1 to 7 days) | pid (u32) | nonce (16) |
- *        host (u16 len, <= 255) | device (u16 len, <= 255) */
+ *        machine (16, not all zero) | host (u16 len, <= 255) | device (u16 len, <= 255) */
 #include <string.h>
 
 #include <coffer/err.h>
@@ -48,7 +48,10 @@ get_str(struct reader *rd, char out[BK_LOCK_STR_MAX + 1])
 static int
 lock_valid(const struct bk_lock *l)
 {
-	return (l->kind == BK_LOCK_SHARED || l->kind == BK_LOCK_EXCLUSIVE) &&
+	static const uint8_t zero[BK_LOCK_MACHINE];
+
+	return memcmp(l->machine, zero, BK_LOCK_MACHINE) != 0 &&
+	    (l->kind == BK_LOCK_SHARED || l->kind == BK_LOCK_EXCLUSIVE) &&
 	    l->ttl_s >= 1 && l->ttl_s <= BK_LOCK_TTL_MAX;
 }
 
@@ -76,6 +79,7 @@ bk_lock_encode_det(const struct bk_keyring *kr, const uint8_t name[BK_NAME],
 	    (r = coffer_buf_put_u32(b, l->ttl_s)) != 0 ||
 	    (r = coffer_buf_put_u32(b, l->pid)) != 0 ||
 	    (r = coffer_buf_append(b, l->nonce, BK_LOCK_NONCE)) != 0 ||
+	    (r = coffer_buf_append(b, l->machine, BK_LOCK_MACHINE)) != 0 ||
 	    (r = put_str(b, l->host)) != 0 ||
 	    (r = put_str(b, l->device)) != 0)
 		goto out;
@@ -102,6 +106,7 @@ bk_lock_parse(const uint8_t *p, size_t len, struct bk_lock *l)
 	    (r = reader_u32(&rd, &l->ttl_s)) != 0 ||
 	    (r = reader_u32(&rd, &l->pid)) != 0 ||
 	    (r = reader_copy(&rd, l->nonce, BK_LOCK_NONCE)) != 0 ||
+	    (r = reader_copy(&rd, l->machine, BK_LOCK_MACHINE)) != 0 ||
 	    (r = get_str(&rd, l->host)) != 0 ||
 	    (r = get_str(&rd, l->device)) != 0 ||
 	    (r = reader_end(&rd)) != 0)

@@ -209,7 +209,7 @@ maint_refs_load(struct coffer_backup_repo *r, struct maint_report *m,
 		return rc;
 	if ((l.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	rc = r->store.ops->ref_list(r->store.ctx, mrl_one, &l);
+	rc = seen_walk(&r->seen, mrl_one, &l);
 	if (rc != 0 && !r->failed)
 		rc = repo_list_fail(r, rc);
 	coffer_buf_free(&l.body);

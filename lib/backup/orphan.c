@@ -26,6 +26,7 @@
 #define OREC		(BK_ID + 8)
 #define ORPHANS_MAX	((size_t)1 << 20)	/* tracked at once */
 #define GRACE_DEFAULT	(24 * 3600)
+#define GRACE_MAX	((int64_t)100 * 366 * 24 * 3600)	/* x 1e9 fits */
 
 struct orph {
 	uint8_t		id[BK_ID];
@@ -231,7 +232,8 @@ orphan_prune(struct coffer_backup_repo *r, const struct orphan_known *k,
 	if (r->store.ops->list == NULL)
 		return 0;
 	grace = opt == NULL || opt->orphan_grace_s == 0 ? GRACE_DEFAULT :
-	    opt->orphan_grace_s < 0 ? 0 : opt->orphan_grace_s;
+	    opt->orphan_grace_s < 0 ? 0 : opt->orphan_grace_s > GRACE_MAX ?
+	    GRACE_MAX : opt->orphan_grace_s;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	if ((rc = collect(r, k, &o)) != 0 || (rc = record_read(r, &o)) != 0)
@@ -246,7 +248,7 @@ orphan_prune(struct coffer_backup_repo *r, const struct orphan_known *k,
 	for (i = 0; i < o.n; i++) {
 		/* Seen by an earlier run, long enough ago; a first sighting
 		 * "in the future" (this clock stepped back) waits. */
-		if (o.v[i].seen == 0 || o.v[i].seen > now ||
+		if (o.v[i].seen <= 0 || o.v[i].seen > now ||
 		    now - o.v[i].seen < grace * 1000000000)
 			continue;
 		st->orphans_deleted++;

@@ -272,7 +272,7 @@ repo_refs(struct coffer_backup_repo *r, int (*fn)(void *, const uint8_t *,
 		return rc;
 	if ((w.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
-	rc = r->store.ops->ref_list(r->store.ctx, refwalk_one, &w);
+	rc = seen_walk(&r->seen, refwalk_one, &w);
 	if (rc != 0 && !r->failed)
 		rc = repo_list_fail(r, rc);
 	coffer_buf_free(&w.body);

@@ -165,6 +165,7 @@ out:
 void
 seen_free(struct seen *s)
 {
+	seen_refs_free(s);
 	free(s->snaps);
 	free(s->forgot);
 	free(s->skip);
@@ -252,6 +253,8 @@ audit_ref(void *arg, const uint8_t name[BK_NAME], const uint8_t *data,
 			return COFFER_ERR_NOMEM;
 		a->v = nv;
 	}
+	if ((rc = seen_refs_keep(&a->r->seen, name, data, len)) != 0)
+		return rc;
 	x = &a->v[a->n];
 	memset(x, 0, sizeof(*x));
 	memcpy(x->name, name, BK_NAME);
@@ -439,10 +442,13 @@ seen_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg)
 
 	memset(&a, 0, sizeof(a));
 	a.r = r;
+	seen_refs_free(&r->seen);
 	if ((a.body = coffer_buf_new_secret(COFFER_BSTORE_REF_MAX)) == NULL)
 		return COFFER_ERR_NOMEM;
 	if ((rc = r->store.ops->ref_list(r->store.ctx, audit_ref, &a)) == 0)
 		rc = audit_judge(&a, fn, arg);
+	if (rc != 0)
+		seen_refs_free(&r->seen);	/* no walk over a listing not judged */
 	for (i = 0; i < a.n; i++)
 		bk_forget_clear(&a.v[i].f);
 	free(a.v);

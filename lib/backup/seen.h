@@ -26,7 +26,16 @@ struct seen {
 	size_t		  nskip, capskip;
 	uint8_t		(*stale)[BK_NAME];	/* of them, superseded INDEX */
 	size_t		  nstale, capstale;
+	struct seen_ref	 *refs;			/* the listing audited */
+	size_t		  nrefs, caprefs;
 	int		  dirty;		/* changed since saved */
+};
+
+/* One ref of the audited listing, as the store gave it. */
+struct seen_ref {
+	uint8_t		 name[BK_NAME];
+	uint8_t		*data;
+	size_t		 len;
 };
 
 #define SEEN_FILE	"refs.seen"
@@ -53,13 +62,26 @@ typedef int (*seen_report_fn)(void *arg, int level, const char *msg);
 
 /** seen_audit(r, fn, arg): list the refs of ${r}, compare them with its
  * memory, tell ${fn} each finding, set the refs the walks must ignore
- * (seen_skip) and update the memory (the caller saves it: repo_audit).
+ * (seen_skip), keep the listing for the walks (seen_walk) and update the
+ * memory (the caller saves it: repo_audit).
  * Refs that do not open are left to the walks. Returns 0, what ${fn}
  * returned, COFFER_ERR_NOMEM, COFFER_ERR_TOOBIG or a store error (no
  * detail). */
 int seen_audit(struct coffer_backup_repo *r, seen_report_fn fn, void *arg);
 /** seen_skip(s, name): 1 if the last audit ignores ref ${name}. */
 int seen_skip(const struct seen *s, const uint8_t name[BK_NAME]);
+/** seen_walk(s, fn, arg): hand ${fn} each ref of the listing the last
+ * audit judged. The walks never list again: a server answering a second
+ * listing otherwise than the first would bypass the audit. Returns 0 or
+ * what ${fn} returned. */
+int seen_walk(const struct seen *s, int (*fn)(void *,
+    const uint8_t name[BK_NAME], const uint8_t *, size_t), void *arg);
+/** seen_refs_keep(s, name, data, len): add a copy of one ref to the
+ * listing kept. Returns 0, COFFER_ERR_TOOBIG (over SEEN_MAX refs) or
+ * COFFER_ERR_NOMEM. seen_refs_free(s): forget the listing kept. */
+int seen_refs_keep(struct seen *s, const uint8_t name[BK_NAME],
+    const uint8_t *data, size_t len);
+void seen_refs_free(struct seen *s);
 /** seen_note(s, dirfd, snap, counter, forgot, n, floor): after this
  * device stored snapshot ${snap} (may be NULL), a FORGET of the ${n}
  * names ${forgot}, or an INDEX ref with ${floor} (0: none), at

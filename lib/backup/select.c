@@ -308,16 +308,22 @@ static int
 sel_tag_valid(int dfd, const struct sel_tag *t)
 {
 	char buf[TAG_CONTENT_MAX];
-	struct stat st;
+	struct stat st, st0;
 	size_t got = 0;
 	ssize_t k;
 	int fd, ok = 0;
 
-	/* Never a link, never a FIFO's wait. */
+	/* Opened only if it is a regular file: opening a device can act
+	 * (a tape rewinds), a FIFO waits. The flags and the check after
+	 * keep a name swapped in between from being read. */
+	if (fstatat(dfd, t->name, &st0, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st0.st_mode))
+		return 0;
 	if ((fd = openat(dfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_NOCTTY | O_CLOEXEC)) < 0)
 		return 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != st0.st_dev || st.st_ino != st0.st_ino)
 		goto out;
 	while (got < t->content_len && (k = pread(fd, buf + got,
 	    t->content_len - got, (off_t)got)) > 0)

@@ -1,13 +1,18 @@
 /* The repository lock and orphans (lib/backup/lock.c, orphan.c) over the
  * folder store: shared locks coexist, exclusive ones exclude, a
  * conflict names its holder, the stale rule (expired by the reader's
- * clock; same host and the process gone or done), unlock and
+ * clock; same installation and the process gone or done; a host name
+ * alone is not enough), unlock and
  * --remove-all; a backup racing a prune (the prune runs from inside the
  * backup's store, after its dedup: deterministic) loses a pack without
  * the lock and nothing with it; orphans reported by check, removed by a
  * later prune, and another set's blobs never. */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
+
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,13 +32,26 @@
 
 #include "backup/format.h"
 #include "backup/lock.h"
+#include "backup/machine.h"
 #include "backup_fixture.h"
 #include "hook_store.h"
 
-/* Write a LOCK ref as another holder would. */
+/* The machine id of the installation whose cache folder is ${dir}. */
+static void
+machine_of(const char *dir, uint8_t out[BK_LOCK_MACHINE])
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(machine_id(fd, out), 0);
+	close(fd);
+}
+
+/* Write a LOCK ref as another holder would: of the installation
+ * ${machine} (NULL: another one). */
 static void
 put_lock(struct bfx *f, uint8_t kind, int64_t time_ns, uint32_t pid,
-    const char *host, uint8_t name[16])
+    const char *host, const uint8_t *machine, uint8_t name[16])
 {
 	struct bk_keyring *kr = NULL;
 	struct coffer_buf *b = coffer_buf_new(COFFER_BSTORE_REF_MAX);
@@ -47,6 +65,10 @@ put_lock(struct bfx *f, uint8_t kind, int64_t time_ns, uint32_t pid,
 	snprintf(l.host, sizeof(l.host), "%s", host);
 	snprintf(l.device, sizeof(l.device), "%s", "the phone");
 	randombytes_buf(l.nonce, sizeof(l.nonce));
+	if (machine != NULL)
+		memcpy(l.machine, machine, BK_LOCK_MACHINE);
+	else
+		randombytes_buf(l.machine, sizeof(l.machine));
 	randombytes_buf(name, 16);
 	assert_int_equal(bk_keyring_new(&kr,
 	    (const struct coffer_key *const *)f->keys, f->nkeys), 0);
@@ -89,7 +111,7 @@ test_conflicts(void **state)
 	int n[3] = { 0, 0, 0 };
 
 	bfx_write_file(f->src, "a", (const uint8_t *)"alpha", 5);
-	put_lock(f, BK_LOCK_SHARED, now_ns(), 1, "otherhost", name);
+	put_lock(f, BK_LOCK_SHARED, now_ns(), 1, "otherhost", NULL, name);
 	assert_int_equal(bfx_backup(f, NULL, id), 0);
 	assert_int_equal(coffer_backup_check(f->r, NULL, NULL), 0);
 	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL),
@@ -102,7 +124,7 @@ test_conflicts(void **state)
 	assert_int_equal(n[0], 1);
 	assert_int_equal(n[1], 0);
 
-	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns(), 1, "otherhost", name);
+	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns(), 1, "otherhost", NULL, name);
 	assert_int_equal(bfx_backup(f, NULL, id), COFFER_ERR_BUSY);
 	assert_non_null(strstr(coffer_backup_error_detail(f->r),
 	    "an exclusive lock of host \"otherhost\""));
@@ -130,33 +152,44 @@ test_conflicts(void **state)
 	assert_int_equal(n[0], 0);
 }
 
-/* Stale: expired by this clock; this host and a pid that is gone; this
- * host, this pid, and no handle of this process holds it. Stale locks
- * block nothing, and unlock removes exactly them. */
+/* A pid that is gone, from now: a child that exited. */
+static pid_t
+gone_pid(void)
+{
+	pid_t gone;
+
+	if ((gone = fork()) == 0)
+		_exit(0);
+	assert_true(gone > 0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	return gone;
+}
+
+/* Stale: expired by this clock; this installation and a pid that is
+ * gone; this installation, this pid, and no handle of this process holds
+ * it. Stale locks block nothing, and unlock removes exactly them. */
 static void
 test_stale(void **state)
 {
 	struct bfx *f = *state;
 	struct coffer_backup_lock_options lo = { .host = "testhost" };
-	uint8_t name[16];
+	uint8_t name[16], me[BK_LOCK_MACHINE];
 	int n[3] = { 0, 0, 0 };
 	pid_t gone;
 
 	assert_int_equal(coffer_backup_lock_configure(f->r, &lo), 0);
-	if ((gone = fork()) == 0)
-		_exit(0);
-	assert_true(gone > 0);
-	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	machine_of(f->cache, me);
+	gone = gone_pid();
 	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns() - (int64_t)1801 * 1000000000,
-	    1, "otherhost", name);
+	    1, "otherhost", NULL, name);
 	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns(), (uint32_t)gone, "testhost",
-	    name);
+	    me, name);
 	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns(), (uint32_t)getpid(),
-	    "testhost", name);
+	    "testhost", me, name);
 	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL), 0);
 	/* and a live one, of a process that is there (ours' parent) */
 	put_lock(f, BK_LOCK_EXCLUSIVE, now_ns(), (uint32_t)getppid(),
-	    "testhost", name);
+	    "testhost", me, name);
 	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL),
 	    COFFER_ERR_BUSY);
 	assert_int_equal(coffer_backup_unlock(f->r, 0, count_lock, n), 0);
@@ -167,6 +200,72 @@ test_stale(void **state)
 	assert_int_equal(coffer_backup_unlock(f->r, 0, count_lock, n), 0);
 	assert_int_equal(n[0], 1);
 	assert_int_equal(n[1], 0);
+}
+
+/* Two installations of one host name (cloned VMs, laptops called
+ * "ubuntu"): the other's live lock, whose pid does not exist here, is
+ * not stale here; it was before (prune ran over a live backup). */
+static void
+test_same_host_other_machine(void **state)
+{
+	struct bfx *f = *state;
+	struct coffer_backup_lock_options lo = { .host = "ubuntu" };
+	uint8_t name[16], other[BK_LOCK_MACHINE], me[BK_LOCK_MACHINE];
+	char dir[160];
+	int n[3] = { 0, 0, 0 };
+	pid_t gone = gone_pid();
+
+	snprintf(dir, sizeof(dir), "%s/cache2", f->base);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	machine_of(dir, other);
+	machine_of(f->cache, me);
+	assert_memory_not_equal(other, me, BK_LOCK_MACHINE);
+	assert_int_equal(coffer_backup_lock_configure(f->r, &lo), 0);
+	put_lock(f, BK_LOCK_SHARED, now_ns(), (uint32_t)gone, "ubuntu", other,
+	    name);
+	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL),
+	    COFFER_ERR_BUSY);
+	assert_non_null(strstr(coffer_backup_error_detail(f->r),
+	    "host \"ubuntu\""));
+	assert_int_equal(coffer_backup_unlock(f->r, 0, count_lock, n), 0);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(n[2], 0);
+	/* The same lock written by this installation: stale. */
+	assert_int_equal(coffer_backup_unlock(f->r, 1, NULL, NULL), 0);
+	put_lock(f, BK_LOCK_SHARED, now_ns(), (uint32_t)gone, "ubuntu", me,
+	    name);
+	assert_int_equal(coffer_backup_prune(f->r, NULL, NULL), 0);
+}
+
+/* A lock's time is bounded: dated more than its ttl ahead of the
+ * reader's clock (a writer's clock reset to 2099), it is stale, as is a
+ * time so far off that now - time overflows (no arithmetic UB). */
+static void
+test_stale_times(void **state)
+{
+	struct bk_lock l;
+	uint8_t me[BK_LOCK_MACHINE];
+	int64_t now = now_ns(), ttl = (int64_t)1800 * 1000000000;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	memset(me, 0x11, sizeof(me));
+	l.kind = BK_LOCK_EXCLUSIVE;
+	l.ttl_s = 1800;
+	l.pid = 1;
+	memset(l.machine, 0x22, sizeof(l.machine));
+	l.time_ns = now;
+	assert_int_equal(lock_stale(&l, me, now), 0);
+	l.time_ns = now + ttl;		/* a clock ahead by the ttl: live */
+	assert_int_equal(lock_stale(&l, me, now), 0);
+	l.time_ns = now + ttl + 1000000000;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = INT64_MAX;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = INT64_MIN;
+	assert_int_equal(lock_stale(&l, me, now), 1);
+	l.time_ns = now;
+	assert_int_equal(lock_stale(&l, me, INT64_MIN), 1);
 }
 
 struct race {
@@ -333,6 +432,12 @@ test_orphans(void **state)
 	assert_int_equal(coffer_backup_prune(f->r, &po, &st), 0);
 	assert_int_equal(st.orphans, 1);
 	assert_int_equal(st.orphans_deleted, 0);
+	/* a grace too long to count in ns is a century, not an overflow
+	 * that deleted at once */
+	po.orphan_grace_s = LONG_MAX;
+	assert_int_equal(coffer_backup_prune(f->r, &po, &st), 0);
+	assert_int_equal(st.orphans_deleted, 0);
+	po.orphan_grace_s = -1;
 	/* the default grace (a day) keeps it a second time */
 	assert_int_equal(coffer_backup_prune(f->r, NULL, &st), 0);
 	assert_int_equal(st.orphans_deleted, 0);
@@ -365,6 +470,9 @@ main(void)
 		    bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale, bfx_setup,
 		    bfx_teardown),
+		cmocka_unit_test(test_stale_times),
+		cmocka_unit_test_setup_teardown(test_same_host_other_machine,
+		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_race_without_lock,
 		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_race_with_lock,

@@ -2,7 +2,7 @@
  * vectors (tests/vectors/backup-lock.txt, written by --write-vectors) of
  * a shared and an exclusive lock, and the table of rejections of the
  * box and of bk_lock_parse with its precise error (a bad kind, ttl 0 or
- * over 7 days, a string over its cap or with a NUL, trailing bytes, a
+ * over 7 days, a machine id of zeros, a string over its cap or with a NUL, trailing bytes, a
  * cut body); the same table makes the bad vectors. */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,16 +30,24 @@ lock_model(size_t i, struct bk_lock *l)
 	l->ttl_s = i == 0 ? 1800 : BK_LOCK_TTL_MAX;
 	l->pid = 4242 + (uint32_t)i;
 	bv_fill(l->nonce, BK_LOCK_NONCE, (uint8_t)(0x21 + i));
+	/* Lock 1's machine id is zero but its last byte (the edit
+	 * "machine-zero" clears it). */
+	if (i == 0)
+		bv_fill(l->machine, BK_LOCK_MACHINE, 0x71);
+	else
+		l->machine[BK_LOCK_MACHINE - 1] = 1;
 	snprintf(l->host, sizeof(l->host), "%s", i == 0 ? "host-1" : "h");
 	snprintf(l->device, sizeof(l->device), "%s", i == 0 ? "laptop" : "");
 }
 
-/* Body offsets of lock 0: kind 0, time 1, ttl 9, pid 13, nonce 17, host
- * length 33, host 35 ("host-1"), device length 41, device 43. */
+/* Body offsets of lock 0: kind 0, time 1, ttl 9, pid 13, nonce 17,
+ * machine 33, host length 49, host 51 ("host-1"), device length 57,
+ * device 59. */
 #define LK_TTL		9
-#define LK_HOSTLEN	33
-#define LK_HOST		35
-#define LK_DEVLEN	41
+#define LK_MACHINE	33
+#define LK_HOSTLEN	49
+#define LK_HOST		51
+#define LK_DEVLEN	57
 
 static const struct bv_edit lock_edits[] = {
 	{ "moved-to-other-name", 0, BV_OUTER, BV_BIND, 0, 0,
@@ -64,6 +72,10 @@ static const struct bv_edit lock_edits[] = {
 	{ "cut-in-device", 0, BV_BODY, BV_CUT, LK_DEVLEN + 3, 0,
 	    COFFER_ERR_TRUNCATED },
 	{ "cut-in-nonce", 1, BV_BODY, BV_CUT, 20, 0, COFFER_ERR_TRUNCATED },
+	{ "cut-in-machine", 0, BV_BODY, BV_CUT, LK_MACHINE + 5, 0,
+	    COFFER_ERR_TRUNCATED },
+	{ "machine-zero", 1, BV_BODY, BV_SET, LK_MACHINE + BK_LOCK_MACHINE - 1,
+	    0, COFFER_ERR_FORMAT },
 	{ "ring-lacks-key-version", 0, BV_OUTER, BV_RING, 0, BV_V(2),
 	    COFFER_ERR_KEY },
 };
@@ -148,6 +160,7 @@ lock_eq(const struct bk_lock *a, const struct bk_lock *b)
 	return a->kind == b->kind && a->time_ns == b->time_ns &&
 	    a->ttl_s == b->ttl_s && a->pid == b->pid &&
 	    memcmp(a->nonce, b->nonce, BK_LOCK_NONCE) == 0 &&
+	    memcmp(a->machine, b->machine, BK_LOCK_MACHINE) == 0 &&
 	    strcmp(a->host, b->host) == 0 && strcmp(a->device, b->device) == 0;
 }
 
@@ -164,6 +177,7 @@ lock_fields(const struct vec *v, struct bk_lock *l)
 	    vec_u64(v, "ttl", &ttl) || vec_u64(v, "pid", &pid) ||
 	    k > 255 || ttl > UINT32_MAX || pid > UINT32_MAX ||
 	    vec_hexn(v, "lock_nonce", l->nonce, BK_LOCK_NONCE) ||
+	    vec_hexn(v, "machine", l->machine, BK_LOCK_MACHINE) ||
 	    (host = vec_str(v, "host")) == NULL ||
 	    (dev = vec_str(v, "device")) == NULL ||
 	    strlen(host) > BK_LOCK_STR_MAX || strlen(dev) > BK_LOCK_STR_MAX;
@@ -225,7 +239,7 @@ w_locks(FILE *f)
 	bv_fill(zone, 32, 0x13);
 	fprintf(f, "# LOCK refs: boxes of kind 6 (format 2) bound to the "
 	    "ref's 16-byte name,\n# Padme-padded: kind (1 shared, 2 "
-	    "exclusive) | time_ns | ttl_s | pid | nonce |\n# host | device. "
+	    "exclusive) | time_ns | ttl_s | pid | nonce |\n# machine | host | device. "
 	    "Good ones reseal from the ring, fields and nonce.\n");
 	for (i = 0; i < NLOCKS; i++) {
 		lock_make(zone, i, NULL, name, b);
@@ -241,6 +255,7 @@ w_locks(FILE *f)
 		vec_w_u64(f, "ttl", l.ttl_s);
 		vec_w_u64(f, "pid", l.pid);
 		vec_w_hex(f, "lock_nonce", l.nonce, BK_LOCK_NONCE);
+		vec_w_hex(f, "machine", l.machine, BK_LOCK_MACHINE);
 		vec_w_str(f, "host", l.host);
 		vec_w_str(f, "device", l.device);
 		vec_w_word(f, "expect", "OK");
@@ -306,6 +321,9 @@ test_encode_refuses(void **state)
 	assert_int_equal(bk_lock_encode(kr, name, &l, b), COFFER_ERR_FORMAT);
 	lock_model(0, &l);
 	l.kind = 3;
+	assert_int_equal(bk_lock_encode(kr, name, &l, b), COFFER_ERR_FORMAT);
+	lock_model(0, &l);
+	memset(l.machine, 0, sizeof(l.machine));
 	assert_int_equal(bk_lock_encode(kr, name, &l, b), COFFER_ERR_FORMAT);
 	lock_model(0, &l);
 	assert_int_equal(bk_lock_encode(kr, name, &l, b), 0);

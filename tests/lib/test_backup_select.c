@@ -6,6 +6,7 @@
  * What is left out is neither counted nor a warning. The matcher's own
  * table is test_backup_match.c. */
 #define _GNU_SOURCE
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -278,6 +279,41 @@ test_if_present(void **state)
 	assert_int_equal(run(f, &o, &pg, id), COFFER_ERR_INVALID);
 }
 
+/* A tag name that is not a regular file is never opened (a device may
+ * act on open: a tape rewinds): a FIFO named CACHEDIR.TAG, watched for
+ * opens, is opened by nobody during the backup. It was opened before
+ * (the type was checked after the open). */
+static void
+test_tag_not_opened(void **state)
+{
+	struct bfx *f = *state;
+	struct coffer_backup_options o;
+	struct coffer_backup_progress pg;
+	struct inotify_event *ev;
+	char p[256], buf[4096];
+	uint8_t id[16];
+	ssize_t got, i;
+	int in, opens = 0;
+
+	mkdirs(f->src, "fifo");
+	put(f->src, "fifo/x", "x");
+	snprintf(p, sizeof(p), "%s/fifo/" COFFER_CACHEDIR_TAG, f->src);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_true((in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0);
+	assert_true(inotify_add_watch(in, p, IN_OPEN) >= 0);
+	memset(&o, 0, sizeof(o));
+	o.exclude_caches = 1;
+	assert_int_equal(run(f, &o, &pg, id), 0);
+	/* The events of the run are queued by now. */
+	while ((got = read(in, buf, sizeof(buf))) > 0)
+		for (i = 0; i < got; i += (ssize_t)(sizeof(*ev) + ev->len)) {
+			ev = (struct inotify_event *)(void *)(buf + i);
+			opens += (ev->mask & IN_OPEN) != 0;
+		}
+	close(in);
+	assert_int_equal(opens, 0);
+}
+
 static void
 test_one_file_system(void **state)
 {
@@ -335,6 +371,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exclude_caches,
 		    bfx_setup, bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_if_present, bfx_setup,
+		    bfx_teardown),
+		cmocka_unit_test_setup_teardown(test_tag_not_opened, bfx_setup,
 		    bfx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_file_system,
 		    bfx_setup, bfx_teardown),

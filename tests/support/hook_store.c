@@ -49,12 +49,40 @@ hks_ref_put(void *c, const uint8_t name[16], const uint8_t *d, size_t l)
 	return h->in.ops->ref_put(h->in.ctx, name, d, l);
 }
 
+struct hks_wrap {
+	struct hks		*h;
+	coffer_bstore_ref_fn	 fn;
+	void			*arg;
+};
+
+static int
+hks_filter(void *arg, const uint8_t name[16], const uint8_t *d, size_t l)
+{
+	struct hks_wrap *w = arg;
+
+	if (w->h->hide_on && memcmp(name, w->h->hide, 16) == 0)
+		return 0;
+	return w->fn(w->arg, name, d, l);
+}
+
 static int
 hks_ref_list(void *c, coffer_bstore_ref_fn fn, void *arg)
 {
 	struct hks *h = c;
+	struct hks_wrap w = { h, fn, arg };
+	int r;
 
-	return h->in.ops->ref_list(h->in.ctx, fn, arg);
+	if (!h->lie)
+		return h->in.ops->ref_list(h->in.ctx, fn, arg);
+	if (h->honest == NULL)
+		h->honest = fn;
+	if (fn == h->honest)
+		return h->in.ops->ref_list(h->in.ctx, fn, arg);
+	h->lied++;
+	if ((r = h->in.ops->ref_list(h->in.ctx, hks_filter, &w)) != 0)
+		return r;
+	return h->inj_data != NULL ? fn(arg, h->inj_name, h->inj_data,
+	    h->inj_len) : 0;
 }
 
 static int
@@ -102,4 +130,20 @@ hks_arm(struct hks *h, int skip, int (*hook)(void *), void *arg)
 	h->arg = arg;
 	h->skip = skip;
 	h->armed = 1;
+}
+
+void
+hks_lie(struct hks *h, const uint8_t *hide, const uint8_t *inj_name,
+    const uint8_t *inj_data, size_t inj_len)
+{
+	h->lie = 1;
+	h->honest = NULL;
+	h->lied = 0;
+	h->hide_on = hide != NULL;
+	if (hide != NULL)
+		memcpy(h->hide, hide, 16);
+	h->inj_data = inj_name != NULL ? inj_data : NULL;
+	if (inj_name != NULL)
+		memcpy(h->inj_name, inj_name, 16);
+	h->inj_len = inj_len;
 }

@@ -16,6 +16,14 @@ struct hks {
 	int			 armed, skip;
 	int			(*hook)(void *);
 	void			*arg;
+	/* The liar (hks_lie). */
+	int			 lie;
+	coffer_bstore_ref_fn	 honest;	/* learned: the audit's */
+	uint8_t			 hide[16], inj_name[16];
+	int			 hide_on;
+	const uint8_t		*inj_data;
+	size_t			 inj_len;
+	unsigned		 lied;		/* listings that lied */
 };
 
 /** hks_init(h, in): ${h} cleared, over the store ${in}, disarmed. */
@@ -24,5 +32,13 @@ void hks_init(struct hks *h, const struct coffer_bstore *in);
 /** hks_arm(h, skip, hook, arg): run ${hook}(${arg}) at the (${skip}+1)-th
  * ref_put from now. */
 void hks_arm(struct hks *h, int skip, int (*hook)(void *), void *arg);
+
+/** hks_lie(h, hide, inj_name, inj_data, inj_len): from now, the first
+ * listing of the refs, and every later one through the same callback, is
+ * honest (the test makes that first one an audit's: a list call); any other listing hides ref ${hide} (may be NULL)
+ * and adds ref ${inj_name} (may be NULL) with the bytes ${inj_data}. */
+void hks_lie(struct hks *h, const uint8_t *hide,
+    const uint8_t *inj_name,
+    const uint8_t *inj_data, size_t inj_len);
 
 #endif
