@@ -6,6 +6,8 @@
  *        machine (16, not all zero) | host (u16 len, <= 255) | device (u16 len, <= 255) */
 #include <string.h>
 
+#include <sodium.h>
+
 #include <coffer/err.h>
 
 #include "backup/format.h"
@@ -48,9 +50,7 @@ get_str(struct reader *rd, char out[BK_LOCK_STR_MAX + 1])
 static int
 lock_valid(const struct bk_lock *l)
 {
-	static const uint8_t zero[BK_LOCK_MACHINE];
-
-	return memcmp(l->machine, zero, BK_LOCK_MACHINE) != 0 &&
+	return !sodium_is_zero(l->machine, BK_LOCK_MACHINE) &&
 	    (l->kind == BK_LOCK_SHARED || l->kind == BK_LOCK_EXCLUSIVE) &&
 	    l->ttl_s >= 1 && l->ttl_s <= BK_LOCK_TTL_MAX;
 }

@@ -14,7 +14,6 @@
 static int
 machine_read(int dirfd, uint8_t out[BK_LOCK_MACHINE])
 {
-	static const uint8_t zero[BK_LOCK_MACHINE];
 	uint8_t b[BK_LOCK_MACHINE + 1];
 	ssize_t got;
 	int fd, r;
@@ -26,7 +25,7 @@ machine_read(int dirfd, uint8_t out[BK_LOCK_MACHINE])
 	(void)close(fd);
 	if (got < 0)
 		return COFFER_ERR_IO;
-	r = got == BK_LOCK_MACHINE && memcmp(b, zero, BK_LOCK_MACHINE) != 0 ?
+	r = got == BK_LOCK_MACHINE && !sodium_is_zero(b, BK_LOCK_MACHINE) ?
 	    0 : COFFER_ERR_CORRUPT;
 	if (r == 0)
 		memcpy(out, b, BK_LOCK_MACHINE);
@@ -36,7 +35,6 @@ machine_read(int dirfd, uint8_t out[BK_LOCK_MACHINE])
 int
 machine_id(int dirfd, uint8_t out[BK_LOCK_MACHINE])
 {
-	static const uint8_t zero[BK_LOCK_MACHINE];
 	uint8_t id[BK_LOCK_MACHINE], t[8];
 	char tmp[sizeof(MACHINE_FILE) + 24];
 	int fd, r;
@@ -45,7 +43,7 @@ machine_id(int dirfd, uint8_t out[BK_LOCK_MACHINE])
 		return r;
 	do
 		randombytes_buf(id, sizeof(id));
-	while (memcmp(id, zero, sizeof(id)) == 0);
+	while (sodium_is_zero(id, sizeof(id)));
 	/* Written whole under a name of its own, then linked: a racing
 	 * handle either wins the link or reads the winner's id. */
 	randombytes_buf(t, sizeof(t));
